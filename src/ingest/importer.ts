@@ -1,0 +1,117 @@
+/**
+ * The import pipeline every format shares: a format's importer turns the user's files into
+ * canonical table files (Verity's own format needs no conversion), then all of them load in
+ * one transaction. A bad row anywhere aborts the whole import and the database is unchanged.
+ */
+import { stat } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { TABLE_ORDER, type TableName } from "../model/canonical.js";
+import { sql } from "../store/sql.js";
+import type { Store } from "../store/store.js";
+import { loadTableFile, type TableCounts } from "./table-loader.js";
+
+/** One canonical table file ready to load. */
+export type TableFile = {
+  table: TableName;
+  /** A canonical CSV (the user's own file, or one the importer converted). */
+  file: string;
+  /** The header names in file order. */
+  columns: readonly string[];
+  /** How to name the file in messages. */
+  displayName: string;
+};
+
+export type PreparedImport = {
+  sourceSystem: string;
+  files: TableFile[];
+  /** Input rows deliberately not imported, and why (reported, never silent). */
+  skipped: { reason: string; count: number }[];
+  /** Facts about the data a metric should know (for example: no stage history). */
+  notes: string[];
+  cleanup(): Promise<void>;
+};
+
+export type Importer = {
+  format: string;
+  description: string;
+  prepare(path: string): Promise<PreparedImport>;
+};
+
+export type ImportProgress = { table: TableName; bytesDone: number; bytesTotal: number };
+
+export type ImportSummary = {
+  workspace: string;
+  format: string;
+  sourceSystem: string;
+  path: string;
+  tables: Partial<Record<TableName, TableCounts>>;
+  skipped: { reason: string; count: number }[];
+  notes: string[];
+  durationMs: number;
+};
+
+export type ImportOptions = {
+  workspace: string;
+  onProgress?: (progress: ImportProgress) => void;
+};
+
+export async function runImport(
+  store: Store,
+  importer: Importer,
+  path: string,
+  options: ImportOptions,
+): Promise<ImportSummary> {
+  const started = new Date();
+  const prepared = await importer.prepare(path);
+  try {
+    const files = [...prepared.files].sort((a, b) => TABLE_ORDER.indexOf(a.table) - TABLE_ORDER.indexOf(b.table));
+    const sizes = await Promise.all(files.map(async (f) => (await stat(f.file)).size));
+    const bytesTotal = sizes.reduce((a, b) => a + b, 0);
+    let bytesDone = 0;
+    const tables: Partial<Record<TableName, TableCounts>> = {};
+    const summarize = (counts: typeof tables): ImportSummary => ({
+      workspace: options.workspace,
+      format: importer.format,
+      sourceSystem: prepared.sourceSystem,
+      path,
+      tables: counts,
+      skipped: prepared.skipped,
+      notes: prepared.notes,
+      durationMs: Date.now() - started.getTime(),
+    });
+    await store.transaction(async () => {
+      await ensureWorkspace(store, options.workspace, started);
+      for (const [i, file] of files.entries()) {
+        const context = {
+          store,
+          workspace: options.workspace,
+          sourceSystem: prepared.sourceSystem,
+          displayName: file.displayName,
+        };
+        options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
+        tables[file.table] = await loadTableFile(context, file.table, file.file, file.columns);
+        bytesDone += sizes[i] ?? 0;
+        options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
+      }
+      const summary = summarize(tables);
+      await store.execute(
+        sql`INSERT INTO imports (workspace_id, id, format, source_system, path, started_at, finished_at, summary)
+            VALUES (${options.workspace}, ${randomUUID()}, ${importer.format}, ${prepared.sourceSystem}, ${path},
+                    CAST(${started.toISOString()} AS TIMESTAMP), CAST(${new Date().toISOString()} AS TIMESTAMP), ${JSON.stringify(summary)})`,
+      );
+    });
+    return summarize(tables);
+  } finally {
+    await prepared.cleanup();
+  }
+}
+
+/** Workspaces come into being with their first import. */
+export async function ensureWorkspace(store: Store, workspace: string, at: Date = new Date()): Promise<void> {
+  const existing = await store.query(sql`SELECT id FROM workspaces WHERE id = ${workspace}`);
+  if (existing.length === 0) {
+    await store.execute(
+      sql`INSERT INTO workspaces (id, name, created_at) VALUES (${workspace}, ${workspace}, CAST(${at.toISOString()} AS TIMESTAMP))`,
+    );
+  }
+}

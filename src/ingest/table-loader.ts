@@ -1,0 +1,200 @@
+/**
+ * Loads one canonical CSV file into its table: stage it through the engine's bulk loader,
+ * check every rule in SQL over the staged rows, then upsert by key. The same statements run
+ * on DuckDB and PostgreSQL. The caller holds the transaction, so a failure anywhere leaves
+ * the database as it was.
+ */
+import { type Column, type Table, table as tableOf, type TableName } from "../model/canonical.js";
+import { ident, join, raw, type Sql, sql } from "../store/sql.js";
+import { StagingError, type Store } from "../store/store.js";
+import { lineOfRecord } from "./csv-lines.js";
+import { ImportError } from "./import-error.js";
+import { deriveVisitAttributes } from "./visit-attributes.js";
+
+export type TableCounts = { rows: number; created: number; updated: number; unchanged: number; removed: number };
+
+export type LoadContext = {
+  store: Store;
+  workspace: string;
+  sourceSystem: string;
+  /** The name shown in error messages (the user's file, not a temporary copy). */
+  displayName: string;
+};
+
+const STAGING = "verity_staging";
+
+export async function loadTableFile(
+  context: LoadContext,
+  tableName: TableName,
+  file: string,
+  fileColumns: readonly string[],
+): Promise<TableCounts> {
+  const { store } = context;
+  const table = tableOf(tableName);
+  let rows: number;
+  try {
+    rows = await store.stageCsv(STAGING, file, table.columns, fileColumns);
+  } catch (error) {
+    if (error instanceof StagingError) {
+      const line = error.record === null ? null : await lineOfRecord(file, error.record);
+      throw new ImportError(context.displayName, line, error.column, error.message);
+    }
+    throw error;
+  }
+  try {
+    await validate(context, table, file, fileColumns);
+    return await upsert(context, table, rows);
+  } finally {
+    await store.execute(sql`DROP TABLE IF EXISTS ${ident(STAGING)}`);
+  }
+}
+
+/** One SQL condition per rule; the first failing record (in file order) is reported. */
+async function validate(context: LoadContext, table: Table, file: string, fileColumns: readonly string[]): Promise<void> {
+  const { store, workspace } = context;
+  const rules: { column: string; failsWhen: Sql; reason: (value: string | null) => string }[] = [];
+  for (const column of table.columns) {
+    const c = ident(column.name);
+    if (column.required) {
+      const missing = !fileColumns.includes(column.name);
+      rules.push({
+        column: column.name,
+        failsWhen: sql`${c} IS NULL`,
+        reason: () => (missing ? "the column is missing from the header" : "a value is required"),
+      });
+    }
+    if (column.oneOf) {
+      rules.push({
+        column: column.name,
+        failsWhen: sql`${c} NOT IN (${join(column.oneOf.map((v) => sql`${v}`))})`,
+        reason: (value) => `${JSON.stringify(value)} is not one of ${column.oneOf?.join(", ")}`,
+      });
+    }
+    if (column.min !== undefined) {
+      rules.push({
+        column: column.name,
+        failsWhen: sql`${c} < ${column.min}`,
+        reason: (value) => `${value} is below the minimum of ${column.min}`,
+      });
+    }
+    if (column.references) {
+      const target = tableOf(column.references);
+      const key = target.key[0] ?? "id";
+      rules.push({
+        column: column.name,
+        failsWhen: sql`${c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${ident(target.name)} AS r WHERE r.workspace_id = ${workspace} AND r.${ident(key)} = s.${c})`,
+        reason: (value) => `${JSON.stringify(value)} is not a known ${singular(target.name)} (not in ${target.file} nor stored)`,
+      });
+    }
+  }
+  for (const check of table.checks ?? []) {
+    rules.push({ column: check.column, failsWhen: raw(`(${check.failsWhen})`), reason: () => check.reason });
+  }
+  if (table.name === "leads") {
+    rules.push({
+      column: "stage_id",
+      failsWhen: sql`stage_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM stages AS st WHERE st.workspace_id = ${workspace} AND st.id = s.stage_id AND st.pipeline_id = s.pipeline_id)`,
+      reason: (value) => `stage ${JSON.stringify(value)} is not a stage of the lead's pipeline`,
+    });
+  }
+
+  const recordNumber = store.dialect.recordNumber;
+  for (const rule of rules) {
+    const [bad] = await store.query<{ record: number; value: string | null }>(
+      sql`SELECT ${recordNumber} AS record, CAST(${ident(rule.column)} AS TEXT) AS value FROM ${ident(STAGING)} AS s WHERE ${rule.failsWhen} ORDER BY 1 LIMIT 1`,
+    );
+    if (bad) {
+      throw new ImportError(context.displayName, await lineOfRecord(file, bad.record), rule.column, rule.reason(bad.value));
+    }
+  }
+
+  const keys = join(table.key.map((k) => ident(k)));
+  const [dup] = await store.query<{ record: number; first: number }>(
+    sql`SELECT record, first FROM (
+          SELECT ${recordNumber} AS record, min(${recordNumber}) OVER (PARTITION BY ${keys}) AS first,
+                 row_number() OVER (PARTITION BY ${keys} ORDER BY ${recordNumber}) AS n
+          FROM ${ident(STAGING)}) AS d
+        WHERE n = 2 ORDER BY record LIMIT 1`,
+  );
+  if (dup) {
+    const firstLine = await lineOfRecord(file, dup.first);
+    throw new ImportError(
+      context.displayName,
+      await lineOfRecord(file, dup.record),
+      table.key.join(", "),
+      `the same ${table.key.length > 1 ? "key" : table.key[0]} appears twice in the file (first on line ${firstLine})`,
+    );
+  }
+}
+
+async function upsert(context: LoadContext, table: Table, rows: number): Promise<TableCounts> {
+  const { store, workspace, sourceSystem } = context;
+  const target = ident(table.name);
+  const keyMatch = join(
+    [sql`t.workspace_id = ${workspace}`, ...table.key.map((k) => sql`t.${ident(k)} = s.${ident(k)}`)],
+    " AND ",
+  );
+  const sameRow = join(
+    [
+      sql`t.source_system = ${sourceSystem}`,
+      ...table.columns.map((c) => sql`t.${ident(c.name)} IS NOT DISTINCT FROM ${storedValue(c, sql`s.${ident(c.name)}`)}`),
+    ],
+    " AND ",
+  );
+  const staging = ident(STAGING);
+
+  const [counts] = await store.query<{ existing: number; unchanged: number }>(
+    sql`SELECT count(*) AS existing, count(*) FILTER (WHERE ${sameRow}) AS unchanged
+        FROM ${staging} AS s JOIN ${target} AS t ON ${keyMatch}`,
+  );
+  const existing = Number(counts?.existing ?? 0);
+  const unchanged = Number(counts?.unchanged ?? 0);
+
+  let removed = 0;
+  if (table.replaceByParent) {
+    // Rows of the same parent that the new file no longer has.
+    const parent = ident(table.replaceByParent);
+    const gone = sql`t.workspace_id = ${workspace}
+        AND t.${parent} IN (SELECT ${parent} FROM ${staging})
+        AND NOT EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${keyMatch})`;
+    const [n] = await store.query<{ n: number }>(sql`SELECT count(*) AS n FROM ${target} AS t WHERE ${gone}`);
+    removed = Number(n?.n ?? 0);
+    if (removed > 0) await store.execute(sql`DELETE FROM ${target} AS t WHERE ${gone}`);
+  }
+  if (existing > unchanged) {
+    await store.execute(
+      sql`DELETE FROM ${target} AS t WHERE EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${keyMatch} AND NOT (${sameRow}))`,
+    );
+  }
+
+  const hadVisits =
+    table.name === "visits" &&
+    (await store.query(sql`SELECT 1 AS x FROM visits WHERE workspace_id = ${workspace} LIMIT 1`)).length > 0;
+
+  const system = [sql`workspace_id`, sql`source_system`, ...(table.externalId ? [sql`external_id`] : [])];
+  const systemValues = [sql`${workspace}`, sql`${sourceSystem}`, ...(table.externalId ? [sql`s.id`] : [])];
+  const derived = table.name === "visits" ? deriveVisitAttributes.insertColumns(store.dialect) : null;
+  await store.execute(
+    sql`INSERT INTO ${target} (${join([...system, ...table.columns.map((c) => ident(c.name)), ...(derived?.names ?? [])])})
+        SELECT ${join([...systemValues, ...table.columns.map((c) => storedValue(c, sql`s.${ident(c.name)}`)), ...(derived?.values ?? [])])}
+        FROM ${staging} AS s
+        WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${keyMatch})`,
+  );
+  if (hadVisits) await deriveVisitAttributes.refresh(store, workspace, STAGING);
+
+  return { rows, created: rows - existing, updated: existing - unchanged, unchanged, removed };
+}
+
+/** Defaults applied on the way in: an empty `active` means an active rep, and so on. */
+function storedValue(column: Column, value: Sql): Sql {
+  if (column.name === "active" || column.name === "is_qualifying") {
+    return sql`COALESCE(${value}, ${column.name === "active"})`;
+  }
+  if (column.name === "kind") return sql`COALESCE(${value}, 'open')`;
+  if (column.type === "timestamp") return sql`CAST(${value} AS TIMESTAMP)`;
+  return value;
+}
+
+function singular(name: string): string {
+  return name.replace(/_/g, " ").replace(/ies$/, "y").replace(/s$/, "");
+}

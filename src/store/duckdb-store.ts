@@ -1,0 +1,159 @@
+/**
+ * The embedded engine: one DuckDB file, opened by one process at a time.
+ */
+import { mkdir } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import type { Column } from "../model/canonical.js";
+import { DIALECTS } from "./dialect.js";
+import { normalizeRow } from "./normalize.js";
+import type { Sql, SqlValue } from "./sql.js";
+import { type Row, StagingError, type Store, sqlType } from "./store.js";
+
+/** The DuckDB file is held by another process (a running `verity serve`, say). */
+export class DatabaseLockedError extends Error {
+  constructor(readonly path: string, readonly holder: string | null) {
+    super(
+      `The database ${path} is in use by another process${holder ? ` (${holder})` : ""}: ` +
+        "stop that process, or point this command at the running server with --server URL, or use another file with --db PATH.",
+    );
+    this.name = "DatabaseLockedError";
+  }
+}
+
+export async function openDuckDbStore(path: string): Promise<Store> {
+  const location = path === ":memory:" ? path : resolve(path);
+  if (location !== ":memory:") await mkdir(dirname(location), { recursive: true });
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(location);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const lock = /Could not set lock on file .*Conflicting lock is held in (.*?)(?:\. See also|$)/s.exec(message);
+    if (lock) throw new DatabaseLockedError(location, lock[1]?.trim() ?? null);
+    throw error;
+  }
+  const connection = await instance.connect();
+  // Times are stored as UTC timestamps; parsing `...+02:00` into TIMESTAMPTZ and casting to
+  // TIMESTAMP converts through the session zone, which must therefore be UTC.
+  await connection.run("SET TimeZone = 'UTC'");
+  return new DuckDbStore(connection, instance, location);
+}
+
+class DuckDbStore implements Store {
+  readonly engine = "duckdb" as const;
+  readonly dialect = DIALECTS.duckdb;
+  private inTransaction = false;
+
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly instance: DuckDBInstance,
+    readonly location: string,
+  ) {}
+
+  async query<T extends Row = Row>(statement: Sql): Promise<T[]> {
+    const { text, values } = statement.compile();
+    const reader = await this.connection.runAndReadAll(text, toDuckValues(values));
+    return reader.getRowObjectsJS().map((row) => normalizeRow(row) as T);
+  }
+
+  async execute(statement: Sql): Promise<void> {
+    const { text, values } = statement.compile();
+    await this.connection.run(text, toDuckValues(values));
+  }
+
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.inTransaction) throw new Error("transactions do not nest");
+    this.inTransaction = true;
+    await this.connection.run("BEGIN TRANSACTION");
+    try {
+      const result = await work();
+      await this.connection.run("COMMIT");
+      return result;
+    } catch (error) {
+      await this.connection.run("ROLLBACK");
+      throw error;
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
+  async stageCsv(
+    staging: string,
+    file: string,
+    columns: readonly Column[],
+    fileColumns: readonly string[],
+  ): Promise<number> {
+    const byName = new Map(columns.map((c) => [c.name, c]));
+    // read_csv types: timestamps are read as TIMESTAMPTZ so that explicit offsets convert to
+    // UTC, then cast to the stored TIMESTAMP.
+    const readTypes = fileColumns.map((name) => {
+      const column = byName.get(name);
+      if (!column) throw new Error(`unknown column ${name}`);
+      const type = column.type === "timestamp" ? "TIMESTAMPTZ" : column.type === "text" ? "VARCHAR" : sqlType(column.type);
+      return `${quoteLiteral(name)}: '${type}'`;
+    });
+    const select = columns.map((c) =>
+      fileColumns.includes(c.name)
+        ? `CAST(${quoteIdent(c.name)} AS ${sqlType(c.type)}) AS ${quoteIdent(c.name)}`
+        : `CAST(NULL AS ${sqlType(c.type)}) AS ${quoteIdent(c.name)}`,
+    );
+    await this.connection.run(
+      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(staging)} AS SELECT ${select.join(", ")} FROM read_csv($1,
+        header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+        columns = {${readTypes.join(", ")}},
+        store_rejects = true, rejects_table = 'verity_reject_errors', rejects_scan = 'verity_reject_scans')`,
+      [file],
+    );
+    const rejects = await this.connection.runAndReadAll(
+      "SELECT line, column_name, error_type, error_message, csv_line FROM verity_reject_errors ORDER BY line LIMIT 1",
+    );
+    const reject = rejects.getRowObjectsJS()[0];
+    if (reject) {
+      // DuckDB counts the header as line 1 and each record as one line.
+      const record = Number(reject.line) - 1;
+      const column = reject.column_name === null ? null : String(reject.column_name);
+      const message = String(reject.error_message);
+      const value = /Could not convert string "(.*)" to/s.exec(message)?.[1] ?? null;
+      const reason =
+        reject.error_type === "CAST" && column
+          ? `${JSON.stringify(value)} is not ${describeType(byName.get(column)?.type)}`
+          : message;
+      throw new StagingError(reason, record, column, value);
+    }
+    const count = await this.connection.runAndReadAll(`SELECT count(*) AS n FROM ${quoteIdent(staging)}`);
+    return Number(count.getRowObjectsJS()[0]?.n ?? 0);
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+export function describeType(type: Column["type"] | undefined): string {
+  switch (type) {
+    case "timestamp":
+      return "a date or time (ISO 8601, UTC)";
+    case "integer":
+      return "a whole number";
+    case "decimal":
+      return "a number";
+    case "boolean":
+      return "true or false";
+    default:
+      return "valid";
+  }
+}
+
+function toDuckValues(values: SqlValue[]): DuckDBValue[] {
+  return values;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}

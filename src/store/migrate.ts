@@ -1,0 +1,39 @@
+/**
+ * Versioned migrations. Each runs once, in order, inside a transaction together with the
+ * row that records it, so a failed migration leaves the schema as it was.
+ */
+import { initialSchema } from "./migrations/001-initial.js";
+import type { Dialect } from "./dialect.js";
+import { raw, sql } from "./sql.js";
+import type { Store } from "./store.js";
+
+export type Migration = { version: number; name: string; statements: (dialect: Dialect) => string[] };
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "initial", statements: initialSchema }];
+
+/** Brings the schema up to date; returns the versions it applied. */
+export async function migrate(store: Store): Promise<number[]> {
+  await store.execute(
+    sql`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)`,
+  );
+  const done = new Set((await store.query<{ version: number }>(sql`SELECT version FROM schema_migrations`)).map((r) => r.version));
+  const latest = Math.max(...MIGRATIONS.map((m) => m.version));
+  const newest = Math.max(0, ...done);
+  if (newest > latest) {
+    throw new Error(
+      `The database has schema version ${newest}, newer than this Verity knows (${latest}): upgrade Verity.`,
+    );
+  }
+  const applied: number[] = [];
+  for (const migration of MIGRATIONS) {
+    if (done.has(migration.version)) continue;
+    await store.transaction(async () => {
+      for (const statement of migration.statements(store.dialect)) await store.execute(raw(statement));
+      await store.execute(
+        sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, CAST(${new Date().toISOString()} AS TIMESTAMP))`,
+      );
+    });
+    applied.push(migration.version);
+  }
+  return applied;
+}

@@ -1,0 +1,38 @@
+/**
+ * Which database a command uses: PostgreSQL when a URL is configured, otherwise the
+ * embedded DuckDB file (`--db PATH`, `VERITY_DB`, or ./verity.duckdb).
+ */
+import { openDuckDbStore } from "./duckdb-store.js";
+import { migrate } from "./migrate.js";
+import { openPostgresStore } from "./postgres-store.js";
+import type { Store } from "./store.js";
+
+export const DEFAULT_DB_FILE = "verity.duckdb";
+
+export type StoreConfig = { db?: string | undefined; databaseUrl?: string | undefined };
+
+export type StoreTarget = { engine: "duckdb"; path: string } | { engine: "postgres"; url: string };
+
+export function resolveStoreTarget(config: StoreConfig, env: NodeJS.ProcessEnv = process.env): StoreTarget {
+  const url = config.databaseUrl ?? env.VERITY_DATABASE_URL;
+  if (config.db) return { engine: "duckdb", path: config.db };
+  if (url) {
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+      throw new Error(`VERITY_DATABASE_URL must start with postgres:// (got ${url.split(":")[0]}:…)`);
+    }
+    return { engine: "postgres", url };
+  }
+  return { engine: "duckdb", path: env.VERITY_DB || DEFAULT_DB_FILE };
+}
+
+/** Opens the configured store and brings its schema up to date. */
+export async function openStore(target: StoreTarget): Promise<Store> {
+  const store = target.engine === "duckdb" ? await openDuckDbStore(target.path) : await openPostgresStore(target.url);
+  try {
+    await migrate(store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}

@@ -1,0 +1,166 @@
+/**
+ * The server engine: PostgreSQL through a connection pool. A transaction holds one pooled
+ * client; queries issued inside it (found through AsyncLocalStorage) run on that client.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { createReadStream } from "node:fs";
+import { pipeline } from "node:stream/promises";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import type { Column } from "../model/canonical.js";
+import { DIALECTS } from "./dialect.js";
+import { describeType } from "./duckdb-store.js";
+import { normalizeRow } from "./normalize.js";
+import type { Sql } from "./sql.js";
+import { type Row, StagingError, type Store, sqlType } from "./store.js";
+
+// Both engines hand back plain numbers and ISO timestamps (see normalize.ts).
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    switch (oid) {
+      case 20: // int8
+      case 1700: // numeric
+        return (text: string) => {
+          const n = Number(text);
+          return oid === 20 && !Number.isSafeInteger(n) ? text : n;
+        };
+      case 1114: // timestamp: stored in UTC
+        return (text: string) => `${text.slice(0, 19).replace(" ", "T")}${fraction(text)}Z`;
+      case 1184: // timestamptz, session zone UTC: 2025-01-02 03:04:05.678+00
+        return (text: string) => new Date(text.replace(" ", "T").replace(/\+00$/, "Z")).toISOString();
+      default:
+        return pg.types.getTypeParser(oid, format);
+    }
+  },
+};
+
+/** '2025-01-02 03:04:05.5' -> '.500'; no fraction -> '.000' (as Date.toISOString writes it). */
+function fraction(text: string): string {
+  const dot = text.indexOf(".");
+  return dot < 0 ? ".000" : `.${text.slice(dot + 1, dot + 4).padEnd(3, "0")}`;
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "postgres://…";
+  }
+}
+
+export async function openPostgresStore(url: string): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 8,
+    types,
+    // Timestamps are UTC everywhere (see canonical.ts); TIMESTAMPTZ -> TIMESTAMP casts use it.
+    options: "-c TimeZone=UTC",
+  });
+  // Fail here, with the server's own words, rather than at the first query.
+  const client = await pool.connect();
+  client.release();
+  return new PostgresStore(pool, redactUrl(url));
+}
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+class PostgresStore implements Store {
+  readonly engine = "postgres" as const;
+  readonly dialect = DIALECTS.postgres;
+  private readonly current = new AsyncLocalStorage<pg.PoolClient>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly location: string,
+  ) {}
+
+  private get db(): Queryable {
+    return this.current.getStore() ?? this.pool;
+  }
+
+  async query<T extends Row = Row>(statement: Sql): Promise<T[]> {
+    const { text, values } = statement.compile();
+    const result = await this.db.query(text, values as unknown[]);
+    return result.rows.map((row: Record<string, unknown>) => normalizeRow(row) as T);
+  }
+
+  async execute(statement: Sql): Promise<void> {
+    const { text, values } = statement.compile();
+    await this.db.query(text, values as unknown[]);
+  }
+
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.current.getStore()) throw new Error("transactions do not nest");
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await this.current.run(client, work);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK");
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async stageCsv(
+    staging: string,
+    file: string,
+    columns: readonly Column[],
+    fileColumns: readonly string[],
+  ): Promise<number> {
+    const client = this.current.getStore();
+    if (!client) throw new Error("stageCsv runs inside a transaction (temporary tables live on one connection)");
+    const known = new Set(columns.map((c) => c.name));
+    for (const name of fileColumns) if (!known.has(name)) throw new Error(`unknown column ${name}`);
+    // Staged timestamps are TIMESTAMPTZ so that explicit offsets convert to UTC; they
+    // compare and insert into TIMESTAMP columns through the session zone (UTC).
+    const definitions = columns.map(
+      (c) => `${quoteIdent(c.name)} ${c.type === "timestamp" ? "TIMESTAMPTZ" : sqlType(c.type)}`,
+    );
+    await client.query(`DROP TABLE IF EXISTS ${quoteIdent(staging)}`);
+    await client.query(
+      `CREATE TEMP TABLE ${quoteIdent(staging)} (_rec BIGINT GENERATED ALWAYS AS IDENTITY, ${definitions.join(", ")}) ON COMMIT DROP`,
+    );
+    const list = fileColumns.map(quoteIdent).join(", ");
+    // FORCE_NULL: a quoted empty cell is NULL too, as DuckDB's read_csv reads it.
+    const copy = client.query(
+      copyFrom(`COPY ${quoteIdent(staging)} (${list}) FROM STDIN WITH (FORMAT csv, HEADER true, FORCE_NULL (${list}))`),
+    );
+    try {
+      await pipeline(createReadStream(file), copy);
+    } catch (error) {
+      throw toStagingError(error, columns);
+    }
+    return Number(copy.rowCount ?? 0);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+function toStagingError(error: unknown, columns: readonly Column[]): unknown {
+  if (!(error instanceof Error) || !("where" in error)) return error;
+  const where = String((error as { where?: string }).where ?? "");
+  // CONTEXT: COPY staging, line 3, column created_at: "notadate"
+  const match = /line (\d+)(?:, column ([^:]+))?(?:: "(.*)")?/s.exec(where);
+  if (!match) return error;
+  const record = Number(match[1]) - 1; // PostgreSQL counts the header as line 1
+  const column = match[2] ?? null;
+  const value = match[3] ?? null;
+  const type = columns.find((c) => c.name === column)?.type;
+  const reason =
+    column && value !== null && /invalid input|out of range/.test(error.message)
+      ? `${JSON.stringify(value)} is not ${describeType(type)}`
+      : error.message;
+  return new StagingError(reason, record, column, value);
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,61 @@
+/**
+ * One store interface, two engines. Everything above this layer (importers, metrics, the
+ * CLI, the server) talks to a `Store` and never to a driver.
+ */
+import type { Column } from "../model/canonical.js";
+import type { Dialect, EngineName } from "./dialect.js";
+import type { Sql } from "./sql.js";
+
+/** A result row. Numbers are numbers, timestamps ISO 8601 strings in UTC, NULL is null. */
+export type Row = Record<string, string | number | boolean | null>;
+
+export type Store = {
+  readonly engine: EngineName;
+  readonly dialect: Dialect;
+  /** Where the data lives, for messages (a file path or a server URL without password). */
+  readonly location: string;
+  query<T extends Row = Row>(statement: Sql): Promise<T[]>;
+  execute(statement: Sql): Promise<void>;
+  /**
+   * Runs `work` in one transaction: everything it wrote is kept if it returns, nothing if
+   * it throws. Transactions do not nest.
+   */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Creates the temporary table `staging` and fills it from a CSV file through the engine's
+   * own bulk loader. `fileColumns` are the file's header names in file order (a subset of
+   * `columns`, which are the table's canonical columns); columns missing from the file are
+   * NULL. Casting errors are thrown as `StagingError` naming the record and column.
+   */
+  stageCsv(staging: string, file: string, columns: readonly Column[], fileColumns: readonly string[]): Promise<number>;
+  close(): Promise<void>;
+};
+
+/** A bulk loader refused a value: which record (1-based, header excluded) and which column. */
+export class StagingError extends Error {
+  constructor(
+    message: string,
+    readonly record: number | null,
+    readonly column: string | null,
+    readonly value: string | null,
+  ) {
+    super(message);
+    this.name = "StagingError";
+  }
+}
+
+/** The SQL type of a canonical column type, the same on both engines. */
+export function sqlType(type: Column["type"]): string {
+  switch (type) {
+    case "text":
+      return "TEXT";
+    case "timestamp":
+      return "TIMESTAMP";
+    case "integer":
+      return "BIGINT";
+    case "decimal":
+      return "NUMERIC(18,2)";
+    case "boolean":
+      return "BOOLEAN";
+  }
+}
