@@ -26,8 +26,13 @@ export type PreparedImport = {
   files: TableFile[];
   /** Input rows deliberately not imported, and why (reported, never silent). */
   skipped: { reason: string; count: number }[];
-  /** Facts about the data a metric should know (for example: no stage history). */
+  /** Facts about the data worth telling the user (choices the importer made). */
   notes: string[];
+  /**
+   * What the source cannot provide, so metrics say so instead of showing a wrong number
+   * (for example `stage_history` for an export with only the current stage).
+   */
+  lacks: DataCapability[];
   cleanup(): Promise<void>;
 };
 
@@ -36,6 +41,8 @@ export type Importer = {
   description: string;
   prepare(path: string): Promise<PreparedImport>;
 };
+
+export type DataCapability = "stage_history" | "activities" | "web_visits" | "social" | "newsletter" | "loss_reasons" | "lead_sources";
 
 export type ImportProgress = { table: TableName; bytesDone: number; bytesTotal: number };
 
@@ -47,6 +54,7 @@ export type ImportSummary = {
   tables: Partial<Record<TableName, TableCounts>>;
   skipped: { reason: string; count: number }[];
   notes: string[];
+  lacks: DataCapability[];
   durationMs: number;
 };
 
@@ -77,6 +85,7 @@ export async function runImport(
       tables: counts,
       skipped: prepared.skipped,
       notes: prepared.notes,
+      lacks: prepared.lacks,
       durationMs: Date.now() - started.getTime(),
     });
     await store.transaction(async () => {

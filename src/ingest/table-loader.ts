@@ -171,8 +171,8 @@ async function upsert(context: LoadContext, table: Table, rows: number): Promise
     table.name === "visits" &&
     (await store.query(sql`SELECT 1 AS x FROM visits WHERE workspace_id = ${workspace} LIMIT 1`)).length > 0;
 
-  const system = [sql`workspace_id`, sql`source_system`, ...(table.externalId ? [sql`external_id`] : [])];
-  const systemValues = [sql`${workspace}`, sql`${sourceSystem}`, ...(table.externalId ? [sql`s.id`] : [])];
+  const system = [sql`workspace_id`, sql`source_system`];
+  const systemValues = [sql`${workspace}`, sql`${sourceSystem}`];
   const derived = table.name === "visits" ? deriveVisitAttributes.insertColumns(store.dialect) : null;
   await store.execute(
     sql`INSERT INTO ${target} (${join([...system, ...table.columns.map((c) => ident(c.name)), ...(derived?.names ?? [])])})
@@ -191,6 +191,7 @@ function storedValue(column: Column, value: Sql): Sql {
     return sql`COALESCE(${value}, ${column.name === "active"})`;
   }
   if (column.name === "kind") return sql`COALESCE(${value}, 'open')`;
+  if (column.name === "external_id") return sql`COALESCE(${value}, s.id)`;
   if (column.type === "timestamp") return sql`CAST(${value} AS TIMESTAMP)`;
   return value;
 }

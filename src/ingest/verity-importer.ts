@@ -38,7 +38,7 @@ export const verityImporter: Importer = {
       }
       files.push({ table: tableName, file, columns: await checkHeader(file, tableName), displayName: file });
     }
-    return { sourceSystem: CANONICAL_SOURCE, files, skipped: [], notes: [], cleanup: async () => {} };
+    return { sourceSystem: CANONICAL_SOURCE, files, skipped: [], notes: [], lacks: [], cleanup: async () => {} };
   },
 };
 

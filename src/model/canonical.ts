@@ -35,8 +35,6 @@ export type Table = {
   /** The columns that identify a row within a workspace (upsert key). */
   key: readonly string[];
   columns: readonly Column[];
-  /** Rows carry the source system's own id (`external_id`), the upsert key of CRM imports. */
-  externalId?: boolean;
   /**
    * Delete stored rows of the same parent that the new file no longer has (a lead's stage
    * history is replaced as a whole by a later export of it).
@@ -94,10 +92,10 @@ export const TABLES = {
     name: "reps",
     file: "reps.csv",
     key: ["id"],
-    externalId: true,
     doc: "Sales reps (CRM users) and the team they belong to.",
     columns: [
       { name: "id", type: "text", required: true, doc: "rep id, unique in the workspace" },
+      { name: "external_id", type: "text", doc: "the id in the source CRM, if it differs from id" },
       { name: "name", type: "text", required: true, doc: "display name" },
       { name: "email", type: "text", doc: "work email" },
       { name: "team", type: "text", doc: "team (or manager) the rep reports to" },
@@ -142,10 +140,10 @@ export const TABLES = {
     name: "leads",
     file: "leads.csv",
     key: ["id"],
-    externalId: true,
     doc: "Leads (opportunities, deals) with their current state and first touch.",
     columns: [
       { name: "id", type: "text", required: true, doc: "lead id" },
+      { name: "external_id", type: "text", doc: "the id in the source CRM, if it differs from id" },
       { name: "name", type: "text", doc: "deal title" },
       { name: "account", type: "text", doc: "company" },
       { name: "contact", type: "text", doc: "contact person (email or id)" },
@@ -203,10 +201,10 @@ export const TABLES = {
     name: "activities",
     file: "activities.csv",
     key: ["id"],
-    externalId: true,
     doc: "Calls, emails, meetings, demos, notes and tasks logged by reps.",
     columns: [
       { name: "id", type: "text", required: true, doc: "activity id" },
+      { name: "external_id", type: "text", doc: "the id in the source CRM, if it differs from id" },
       { name: "lead_id", type: "text", references: "leads", doc: "lead it belongs to (optional)" },
       { name: "contact", type: "text", doc: "contact it was with" },
       { name: "rep_id", type: "text", references: "reps", doc: "rep who logged it" },
