@@ -36,7 +36,8 @@ export async function loadTableFile(
     rows = await store.stageCsv(STAGING, file, table.columns, fileColumns);
   } catch (error) {
     if (error instanceof StagingError) {
-      const line = error.record === null ? null : await lineOfRecord(file, error.record);
+      const where = error.where;
+      const line = where === null ? null : "line" in where ? where.line : await lineOfRecord(file, where.record);
       throw new ImportError(context.displayName, line, error.column, error.message);
     }
     throw error;

@@ -19,8 +19,9 @@ export type Dialect = {
   wantsIndexes: boolean;
   /**
    * The 1-based position of a staged row in its file. DuckDB keeps insertion order in a
-   * table created from read_csv, so rowid is the record index; PostgreSQL staging tables get
-   * an identity column that COPY fills in file order.
+   * table created from read_csv, so rowid is the record index, except that rows written in
+   * an open transaction are numbered from DuckDB's MAX_ROW_ID (36028797018960000) up.
+   * PostgreSQL staging tables get an identity column that COPY fills in file order.
    */
   recordNumber: Sql;
   /** Whole seconds between two timestamps (b - a). */
@@ -33,7 +34,7 @@ const duckdb: Dialect = {
   engine: "duckdb",
   primaryKey: () => "",
   wantsIndexes: false,
-  recordNumber: raw("(rowid + 1)"),
+  recordNumber: raw("(rowid % 36028797018960000 + 1)"),
   // date_diff counts boundaries crossed; epoch() of the interval gives exact seconds.
   secondsBetween: (a, b) => `CAST(epoch(${b}) - epoch(${a}) AS BIGINT)`,
   percentile: (fraction, expression) => `quantile_cont(${expression}, ${fraction})`,

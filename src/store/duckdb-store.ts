@@ -85,19 +85,24 @@ class DuckDbStore implements Store {
     fileColumns: readonly string[],
   ): Promise<number> {
     const byName = new Map(columns.map((c) => [c.name, c]));
-    // read_csv types: timestamps are read as TIMESTAMPTZ so that explicit offsets convert to
-    // UTC, then cast to the stored TIMESTAMP.
+    // Timestamps are read as text and converted in SQL: read_csv turns a malformed
+    // TIMESTAMPTZ into NULL without a reject, and a TIMESTAMP column would drop an explicit
+    // offset. Converting through TIMESTAMPTZ honours `+02:00`; the raw text is kept beside
+    // it (`<name>__text`) to find values that did not convert.
     const readTypes = fileColumns.map((name) => {
       const column = byName.get(name);
       if (!column) throw new Error(`unknown column ${name}`);
-      const type = column.type === "timestamp" ? "TIMESTAMPTZ" : column.type === "text" ? "VARCHAR" : sqlType(column.type);
+      const type = column.type === "timestamp" || column.type === "text" ? "VARCHAR" : sqlType(column.type);
       return `${quoteLiteral(name)}: '${type}'`;
     });
-    const select = columns.map((c) =>
-      fileColumns.includes(c.name)
-        ? `CAST(${quoteIdent(c.name)} AS ${sqlType(c.type)}) AS ${quoteIdent(c.name)}`
-        : `CAST(NULL AS ${sqlType(c.type)}) AS ${quoteIdent(c.name)}`,
-    );
+    const select: string[] = [];
+    for (const c of columns) {
+      const name = quoteIdent(c.name);
+      if (!fileColumns.includes(c.name)) select.push(`CAST(NULL AS ${sqlType(c.type)}) AS ${name}`);
+      else if (c.type === "timestamp") {
+        select.push(`CAST(TRY_CAST(${name} AS TIMESTAMPTZ) AS TIMESTAMP) AS ${name}`, `${name} AS ${quoteIdent(`${c.name}__text`)}`);
+      } else select.push(`CAST(${name} AS ${sqlType(c.type)}) AS ${name}`);
+    }
     await this.connection.run(
       `CREATE OR REPLACE TEMP TABLE ${quoteIdent(staging)} AS SELECT ${select.join(", ")} FROM read_csv($1,
         header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
@@ -106,7 +111,7 @@ class DuckDbStore implements Store {
       [file],
     );
     const rejects = await this.connection.runAndReadAll(
-      "SELECT line, column_name, error_type, error_message, csv_line FROM verity_reject_errors ORDER BY line LIMIT 1",
+      "SELECT line, column_name, error_type, error_message FROM verity_reject_errors ORDER BY line LIMIT 1",
     );
     const reject = rejects.getRowObjectsJS()[0];
     if (reject) {
@@ -119,7 +124,20 @@ class DuckDbStore implements Store {
         reject.error_type === "CAST" && column
           ? `${JSON.stringify(value)} is not ${describeType(byName.get(column)?.type)}`
           : message;
-      throw new StagingError(reason, record, column, value);
+      throw new StagingError(reason, { record }, column, value);
+    }
+    for (const c of columns) {
+      if (c.type !== "timestamp" || !fileColumns.includes(c.name)) continue;
+      const raw = quoteIdent(`${c.name}__text`);
+      const bad = await this.connection.runAndReadAll(
+        `SELECT ${DIALECTS.duckdb.recordNumber.compile().text} AS record, ${raw} AS value FROM ${quoteIdent(staging)}
+         WHERE ${raw} IS NOT NULL AND ${quoteIdent(c.name)} IS NULL ORDER BY 1 LIMIT 1`,
+      );
+      const row = bad.getRowObjectsJS()[0];
+      if (row) {
+        const value = String(row.value);
+        throw new StagingError(`${JSON.stringify(value)} is not ${describeType("timestamp")}`, { record: Number(row.record) }, c.name, value);
+      }
     }
     const count = await this.connection.runAndReadAll(`SELECT count(*) AS n FROM ${quoteIdent(staging)}`);
     return Number(count.getRowObjectsJS()[0]?.n ?? 0);

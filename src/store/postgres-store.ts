@@ -150,7 +150,7 @@ function toStagingError(error: unknown, columns: readonly Column[]): unknown {
   // CONTEXT: COPY staging, line 3, column created_at: "notadate"
   const match = /line (\d+)(?:, column ([^:]+))?(?:: "(.*)")?/s.exec(where);
   if (!match) return error;
-  const record = Number(match[1]) - 1; // PostgreSQL counts the header as line 1
+  const line = Number(match[1]); // physical line, the header being line 1
   const column = match[2] ?? null;
   const value = match[3] ?? null;
   const type = columns.find((c) => c.name === column)?.type;
@@ -158,7 +158,7 @@ function toStagingError(error: unknown, columns: readonly Column[]): unknown {
     column && value !== null && /invalid input|out of range/.test(error.message)
       ? `${JSON.stringify(value)} is not ${describeType(type)}`
       : error.message;
-  return new StagingError(reason, record, column, value);
+  return new StagingError(reason, { line }, column, value);
 }
 
 function quoteIdent(name: string): string {

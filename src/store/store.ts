@@ -31,11 +31,14 @@ export type Store = {
   close(): Promise<void>;
 };
 
-/** A bulk loader refused a value: which record (1-based, header excluded) and which column. */
+/**
+ * A bulk loader refused a value: where (a record number, 1-based with the header excluded,
+ * or a physical line when the engine knows it) and which column.
+ */
 export class StagingError extends Error {
   constructor(
     message: string,
-    readonly record: number | null,
+    readonly where: { record: number } | { line: number } | null,
     readonly column: string | null,
     readonly value: string | null,
   ) {

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `verity` command. The TypeScript sources are compiled to dist/ by `npm ci` (prepare).
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const main = new URL("../dist/cli/main.js", import.meta.url);
+if (!existsSync(fileURLToPath(main))) {
+  console.error("verity: dist/ is missing; run `npm ci` (or `npm run build`) in the Verity folder first.");
+  process.exit(1);
+}
+const { run } = await import(main.href);
+process.exitCode = await run(process.argv);

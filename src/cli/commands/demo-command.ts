@@ -1,0 +1,61 @@
+/**
+ * `verity demo`: a simulated company (size s) loaded into the default database, so a new
+ * user sees Verity's numbers within seconds of `npm ci`.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { runImport } from "../../ingest/importer.js";
+import { verityImporter } from "../../ingest/verity-importer.js";
+import { PLANTED_PATTERNS, simulate } from "../../simulate/simulate.js";
+import { describeTarget, type GlobalOptions, targetOf, withStore, workspaceOf } from "../context.js";
+import { formatCount, importProgressBar } from "../output.js";
+import { parseInteger } from "./parse.js";
+
+export function registerDemo(program: Command): void {
+  program
+    .command("demo")
+    .description("load a simulated B2B company (about 2,000 leads over three years) into the database")
+    .option("--seed <n>", "random seed of the simulated company", parseInteger("--seed"), 1)
+    .action(async (options: { seed: number }, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const started = Date.now();
+      const dir = await mkdtemp(join(tmpdir(), "verity-demo-"));
+      try {
+        await simulate({ size: "s", seed: options.seed, outDir: dir });
+        const bar = importProgressBar(true);
+        const summary = await withStore(globals, async (store) => {
+          try {
+            return await runImport(store, verityImporter, dir, {
+              workspace: workspaceOf(globals),
+              onProgress: bar.update,
+            });
+          } finally {
+            bar.stop();
+          }
+        });
+        const count = (table: keyof typeof summary.tables) => formatCount(summary.tables[table]?.rows ?? 0);
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        const patterns = PLANTED_PATTERNS.map((p) => `  - ${p.description}`).join("\n");
+        process.stdout.write(
+          [
+            `Verity demo: a simulated B2B company loaded into ${describeTarget(targetOf(globals))} (workspace "${summary.workspace}") in ${seconds} s.`,
+            "",
+            `  ${count("reps")} reps, ${count("leads")} leads with ${count("stage_events")} stage changes and ${count("activities")} activities,`,
+            `  ${count("visits")} website visits, ${count("social_posts")} social posts, ${count("newsletter_subscribers")} newsletter subscribers and ${count("email_events")} email events.`,
+            "",
+            "Hidden in it, the kind of story vanity metrics tell:",
+            patterns,
+            "",
+            "Next:",
+            "  npx verity status                 what is loaded",
+            "  npx verity import DIR             load your own data (see README: canonical files, --format maven)",
+            "",
+          ].join("\n"),
+        );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+}

@@ -1,0 +1,43 @@
+/**
+ * The `verity` command line. Each command lives in commands/; this file wires them up and
+ * turns errors into one clear sentence and an exit code.
+ */
+import { Command, CommanderError } from "commander";
+import { registerDemo } from "./commands/demo-command.js";
+import { registerImport } from "./commands/import-command.js";
+import { registerSimulate } from "./commands/simulate-command.js";
+import { registerStatus } from "./commands/status-command.js";
+import { DEFAULT_WORKSPACE } from "./context.js";
+import { describeError } from "./output.js";
+import { DEFAULT_DB_FILE } from "../store/open-store.js";
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("verity")
+    .description("The sales and marketing metrics that matter, next to the vanity metrics they replace.")
+    .version("0.1.0")
+    .option("--db <path>", `DuckDB file to use (default: $VERITY_DB or ./${DEFAULT_DB_FILE}; $VERITY_DATABASE_URL selects PostgreSQL)`)
+    .option("-w, --workspace <id>", `workspace (company) to work in (default: $VERITY_WORKSPACE or "${DEFAULT_WORKSPACE}")`)
+    .showHelpAfterError()
+    .exitOverride();
+  registerDemo(program);
+  registerImport(program);
+  registerSimulate(program);
+  registerStatus(program);
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    const { message, showStack } = describeError(error);
+    process.stderr.write(`verity: ${message}\n`);
+    if (showStack && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}

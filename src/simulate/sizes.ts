@@ -1,0 +1,59 @@
+/** How big the simulated company is. Every other table scales from these figures. */
+
+export type SimulationSize = "s" | "m" | "l";
+
+export type SizePreset = {
+  /** Leads created over the three years. */
+  leads: number;
+  reps: number;
+  /** Sales teams (each with its own region). */
+  teams: number;
+  /** Customer companies leads are drawn from (more leads than accounts: repeat business). */
+  accounts: number;
+  /** Distinct website visitors arriving over the range (before newsletter clickers and converters). */
+  visitors: number;
+  /** Activities per lead, on average (lead-less activities come on top). */
+  activitiesPerLead: number;
+  /** Newsletter subscribers who ever subscribed. */
+  subscribers: number;
+  socialPosts: number;
+  /** Multiplies the company's social audience (followers, and with them impressions and shares). */
+  audienceScale: number;
+};
+
+export const SIZE_PRESETS: Readonly<Record<SimulationSize, SizePreset>> = {
+  // Small enough to generate in well under a second for `verity demo`.
+  s: {
+    leads: 2_000,
+    reps: 8,
+    teams: 2,
+    accounts: 1_200,
+    visitors: 4_000,
+    activitiesPerLead: 10,
+    subscribers: 2_000,
+    socialPosts: 500,
+    audienceScale: 1,
+  },
+  m: {
+    leads: 100_000,
+    reps: 40,
+    teams: 3,
+    accounts: 40_000,
+    visitors: 200_000,
+    activitiesPerLead: 10,
+    subscribers: 30_000,
+    socialPosts: 1_500,
+    audienceScale: 6,
+  },
+  l: {
+    leads: 1_000_000,
+    reps: 200,
+    teams: 4,
+    accounts: 250_000,
+    visitors: 2_000_000,
+    activitiesPerLead: 10,
+    subscribers: 150_000,
+    socialPosts: 3_000,
+    audienceScale: 25,
+  },
+};
