@@ -197,8 +197,8 @@ export function buildCompany(preset: SizePreset, seed: number): Company {
     const candidates = reps.filter((r) => r.profile === "steady" && r.successor === -1 && r.startsAt === 0);
     const leaver = candidates.length > 0 ? rng.pick(candidates) : undefined;
     if (!leaver) break;
-    const successor = reps.find((r) => r !== leaver && r.team === leaver.team && r.leavesAt > RANGE_END && r.profile !== "steady") ??
-      reps.find((r) => r !== leaver && r.leavesAt > RANGE_END);
+    const stays = (r: Rep) => r !== leaver && r.leavesAt > RANGE_END && r.startsAt === 0;
+    const successor = reps.find((r) => stays(r) && r.team === leaver.team) ?? reps.find(stays);
     if (!successor) break;
     leaver.leavesAt = secondsFromIso("2025-06-30T00:00:00Z") + rng.int(120) * DAY_SECONDS;
     leaver.successor = successor.index;
