@@ -71,7 +71,7 @@ export async function setup(
 
 // ---------------------------------------------------------------------------
 
-interface RunningServer {
+export interface RunningServer {
 	url: string;
 	stop(): Promise<void>;
 }
@@ -81,7 +81,7 @@ interface EmbeddedInternals {
 	process?: import("node:child_process").ChildProcess | undefined;
 }
 
-async function startEmbeddedPostgres(): Promise<RunningServer> {
+export async function startEmbeddedPostgres(): Promise<RunningServer> {
 	const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 	const log = new LogBuffer();
 

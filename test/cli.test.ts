@@ -1,0 +1,85 @@
+/**
+ * The `verity` command as a user meets it: the built bin, real processes, real files.
+ */
+import { execFile } from "node:child_process";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+const exec = promisify(execFile);
+const root = join(import.meta.dirname, "..");
+const bin = join(root, "bin", "verity.js");
+
+async function verity(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [bin, ...args], {
+      cwd: root,
+      env: { ...process.env, VERITY_DATABASE_URL: "", VERITY_DB: "", ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("verity CLI", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "verity-cli-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("--help lists the commands", async () => {
+    const { code, stdout } = await verity(["--help"]);
+    expect(code).toBe(0);
+    for (const command of ["demo", "import", "simulate", "status"]) expect(stdout).toMatch(new RegExp(`\\n\\s+${command}\\b`));
+  });
+
+  test("import with a broken row exits 1 with file, line and column and writes nothing", async () => {
+    const data = join(dir, "broken");
+    await cp(join(root, "test", "fixtures", "canonical-small"), data, { recursive: true });
+    const leads = join(data, "leads.csv");
+    await writeFile(leads, (await readFile(leads, "utf8")).replace("2025-02-01T00:00:00Z,,,800", "2025-02-30T00:00:00Z,,,800"));
+    const db = join(dir, "broken.duckdb");
+    const { code, stderr } = await verity(["--db", db, "import", data]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`verity: ${leads}, line 4, column created_at: "2025-02-30T00:00:00Z" is not a date or time (ISO 8601, UTC)\n`);
+    const status = await verity(["--db", db, "status", "--json"]);
+    expect(Object.values(JSON.parse(status.stdout).counts).every((n) => n === 0)).toBe(true);
+  });
+
+  test("import --json summarises, and a second import changes nothing", async () => {
+    const db = join(dir, "good.duckdb");
+    const fixture = join(root, "test", "fixtures", "canonical-small");
+    const first = await verity(["--db", db, "--workspace", "acme", "import", fixture, "--json"]);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout).tables.leads).toMatchObject({ rows: 3, created: 3 });
+    const second = await verity(["--db", db, "--workspace", "acme", "import", fixture, "--json"]);
+    expect(JSON.parse(second.stdout).tables.leads).toMatchObject({ rows: 3, created: 0, unchanged: 3 });
+    const status = await verity(["--db", db, "--workspace", "acme", "status", "--json"]);
+    expect(JSON.parse(status.stdout).counts.leads).toBe(3);
+  });
+
+  test("an unknown format names the formats there are", async () => {
+    const { code, stderr } = await verity(["--db", join(dir, "x.duckdb"), "import", dir, "--format", "excel"]);
+    expect(code).toBe(1);
+    expect(stderr).toContain("verity");
+    expect(stderr).toContain("maven");
+  });
+
+  test("demo loads a simulated company and says what it created", async () => {
+    const db = join(dir, "demo.duckdb");
+    const { code, stdout } = await verity(["--db", db, "demo"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Verity demo: a simulated B2B company loaded into .*demo\.duckdb/);
+    const status = JSON.parse((await verity(["--db", db, "status", "--json"])).stdout);
+    expect(status.counts.leads).toBeGreaterThan(1000);
+    expect(status.counts.visits).toBeGreaterThan(status.counts.leads);
+    expect(stdout).toContain(`${status.counts.leads.toLocaleString("en-US")} leads`);
+  });
+});
