@@ -53,7 +53,8 @@ export async function loadTableFile(
 /** One SQL condition per rule; the first failing record (in file order) is reported. */
 async function validate(context: LoadContext, table: Table, file: string, fileColumns: readonly string[]): Promise<void> {
   const { store, workspace } = context;
-  const rules: { column: string; failsWhen: Sql; reason: (value: string | null) => string }[] = [];
+  // `lookup` rules read other tables; the rest look at one staged row.
+  const rules: { column: string; failsWhen: Sql; reason: (value: string | null) => string; lookup?: boolean }[] = [];
   for (const column of table.columns) {
     const c = ident(column.name);
     if (column.required) {
@@ -85,6 +86,7 @@ async function validate(context: LoadContext, table: Table, file: string, fileCo
         column: column.name,
         failsWhen: sql`${c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${ident(target.name)} AS r WHERE r.workspace_id = ${workspace} AND r.${ident(key)} = s.${c})`,
         reason: (value) => `${JSON.stringify(value)} is not a known ${singular(target.name)} (not in ${target.file} nor stored)`,
+        lookup: true,
       });
     }
   }
@@ -96,34 +98,66 @@ async function validate(context: LoadContext, table: Table, file: string, fileCo
       column: "stage_id",
       failsWhen: sql`stage_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM stages AS st WHERE st.workspace_id = ${workspace} AND st.id = s.stage_id AND st.pipeline_id = s.pipeline_id)`,
       reason: (value) => `stage ${JSON.stringify(value)} is not a stage of the lead's pipeline`,
+      lookup: true,
     });
   }
 
-  const recordNumber = store.dialect.recordNumber;
-  for (const rule of rules) {
-    const [bad] = await store.query<{ record: number; value: string | null }>(
-      sql`SELECT ${recordNumber} AS record, CAST(${ident(rule.column)} AS TEXT) AS value FROM ${ident(STAGING)} AS s WHERE ${rule.failsWhen} ORDER BY 1 LIMIT 1`,
+  // Rules over one row are checked in one scan; rules that look rows up elsewhere each get an
+  // anti-join of their own (a correlated lookup per row would be slow on PostgreSQL). The
+  // error reported is the first bad record in file order.
+  const recordNumber = store.dialect.recordNumber("s");
+  const staging = ident(STAGING);
+  const firstFailures: { rule: (typeof rules)[number]; record: number }[] = [];
+  const rowRules = rules.filter((r) => !r.lookup);
+  if (rowRules.length > 0) {
+    const [firsts] = await store.query<Record<string, number | null>>(
+      sql`SELECT ${join(rowRules.map((r, i) => sql`min(${recordNumber}) FILTER (WHERE ${r.failsWhen}) AS ${ident(`r${i}`)}`))}
+          FROM ${staging} AS s`,
     );
-    if (bad) {
-      throw new ImportError(context.displayName, await lineOfRecord(file, bad.record), rule.column, rule.reason(bad.value));
-    }
+    rowRules.forEach((rule, i) => {
+      const record = firsts?.[`r${i}`];
+      if (record !== null && record !== undefined) firstFailures.push({ rule, record: Number(record) });
+    });
   }
-
-  const keys = join(table.key.map((k) => ident(k)));
-  const [dup] = await store.query<{ record: number; first: number }>(
-    sql`SELECT record, first FROM (
-          SELECT ${recordNumber} AS record, min(${recordNumber}) OVER (PARTITION BY ${keys}) AS first,
-                 row_number() OVER (PARTITION BY ${keys} ORDER BY ${recordNumber}) AS n
-          FROM ${ident(STAGING)}) AS d
-        WHERE n = 2 ORDER BY record LIMIT 1`,
-  );
-  if (dup) {
-    const firstLine = await lineOfRecord(file, dup.first);
+  for (const rule of rules.filter((r) => r.lookup)) {
+    const [first] = await store.query<{ record: number | null }>(
+      sql`SELECT min(${recordNumber}) AS record FROM ${staging} AS s WHERE ${rule.failsWhen}`,
+    );
+    if (first?.record !== null && first?.record !== undefined) firstFailures.push({ rule, record: Number(first.record) });
+  }
+  const failure = firstFailures.sort((a, b) => a.record - b.record)[0];
+  if (failure) {
+    const [bad] = await store.query<{ value: string | null }>(
+      sql`SELECT CAST(${ident(failure.rule.column)} AS TEXT) AS value FROM ${staging} AS s WHERE ${recordNumber} = ${failure.record}`,
+    );
     throw new ImportError(
       context.displayName,
-      await lineOfRecord(file, dup.record),
+      await lineOfRecord(file, failure.record),
+      failure.rule.column,
+      failure.rule.reason(bad?.value ?? null),
+    );
+  }
+
+  // Duplicate keys: a cheap GROUP BY first, the exact records only when there is one.
+  const keys = join(table.key.map((k) => ident(k)));
+  const [dup] = await store.query<{ first: number }>(
+    sql`SELECT min(${recordNumber}) AS first FROM ${staging} AS s GROUP BY ${keys} HAVING count(*) > 1 ORDER BY 1 LIMIT 1`,
+  );
+  if (dup) {
+    const sameKey = join(
+      table.key.map((k) => sql`s.${ident(k)} = f.${ident(k)}`),
+      " AND ",
+    );
+    const [second] = await store.query<{ record: number }>(
+      sql`SELECT min(${recordNumber}) AS record
+          FROM ${staging} AS s JOIN (SELECT * FROM ${staging} AS s WHERE ${recordNumber} = ${dup.first}) AS f ON ${sameKey}
+          WHERE ${recordNumber} > ${dup.first}`,
+    );
+    throw new ImportError(
+      context.displayName,
+      await lineOfRecord(file, Number(second?.record)),
       table.key.join(", "),
-      `the same ${table.key.length > 1 ? "key" : table.key[0]} appears twice in the file (first on line ${firstLine})`,
+      `the same ${table.key.length > 1 ? "key" : table.key[0]} appears twice in the file (first on line ${await lineOfRecord(file, dup.first)})`,
     );
   }
 }

@@ -23,7 +23,7 @@ export type Dialect = {
    * an open transaction are numbered from DuckDB's MAX_ROW_ID (36028797018960000) up.
    * PostgreSQL staging tables get an identity column that COPY fills in file order.
    */
-  recordNumber: Sql;
+  recordNumber(alias: string): Sql;
   /** Whole seconds between two timestamps (b - a). */
   secondsBetween(a: string, b: string): string;
   /** Percentile of a numeric expression within a group (continuous, like PostgreSQL's). */
@@ -34,7 +34,7 @@ const duckdb: Dialect = {
   engine: "duckdb",
   primaryKey: () => "",
   wantsIndexes: false,
-  recordNumber: raw("(rowid % 36028797018960000 + 1)"),
+  recordNumber: (alias) => raw(`(${alias}.rowid % 36028797018960000 + 1)`),
   // date_diff counts boundaries crossed; epoch() of the interval gives exact seconds.
   secondsBetween: (a, b) => `CAST(epoch(${b}) - epoch(${a}) AS BIGINT)`,
   percentile: (fraction, expression) => `quantile_cont(${expression}, ${fraction})`,
@@ -44,7 +44,7 @@ const postgres: Dialect = {
   engine: "postgres",
   primaryKey: (columns) => `, PRIMARY KEY (${columns.map((c) => `"${c}"`).join(", ")})`,
   wantsIndexes: true,
-  recordNumber: raw("_rec"),
+  recordNumber: (alias) => raw(`${alias}._rec`),
   secondsBetween: (a, b) => `CAST(EXTRACT(EPOCH FROM (${b} - ${a})) AS BIGINT)`,
   percentile: (fraction, expression) => `percentile_cont(${fraction}) WITHIN GROUP (ORDER BY ${expression})`,
 };

@@ -130,7 +130,7 @@ class DuckDbStore implements Store {
       if (c.type !== "timestamp" || !fileColumns.includes(c.name)) continue;
       const raw = quoteIdent(`${c.name}__text`);
       const bad = await this.connection.runAndReadAll(
-        `SELECT ${DIALECTS.duckdb.recordNumber.compile().text} AS record, ${raw} AS value FROM ${quoteIdent(staging)}
+        `SELECT ${DIALECTS.duckdb.recordNumber("s").compile().text} AS record, ${raw} AS value FROM ${quoteIdent(staging)} AS s
          WHERE ${raw} IS NOT NULL AND ${quoteIdent(c.name)} IS NULL ORDER BY 1 LIMIT 1`,
       );
       const row = bad.getRowObjectsJS()[0];
