@@ -4,8 +4,9 @@
  * visits that created them take their utm_* from the same functions here, so they always agree.
  */
 import { SOCIAL_NETWORKS, type SourceChannel } from "../model/canonical.js";
-import { PAGES } from "./content.js";
+import { COMPETITORS, PAGES } from "./content.js";
 import { PLANTED_STRENGTH } from "./planted-patterns.js";
+import type { Random } from "./random.js";
 import { RANGE_END, secondsFromIso } from "./time.js";
 
 /** Traffic channel of a visit. Social networks are SOCIAL_FIRST + index in SOCIAL_NETWORKS. */
@@ -77,7 +78,7 @@ export const PAID_CAMPAIGNS: readonly PaidCampaign[] = [
     from: secondsFromIso("2024-06-01T00:00:00Z"),
     until: END,
     weight: 2,
-    terms: ["fieldpulse alternative", "servicegrid vs", "dispatchly pricing"],
+    terms: COMPETITORS.map((c) => `${c.toLowerCase()} alternative`),
     landing: PAGES.compare,
   },
   // Paid visitors who come back see ads again; only returning paid visits use this one.
@@ -119,50 +120,73 @@ type UtmSources = {
   issueCampaigns: readonly string[];
 };
 
+/** utm_source, utm_medium, utm_campaign, utm_content, utm_term. */
+export type UtmCells = readonly [string, string, string, string, string];
+
 /**
- * The five utm_* cells (source, medium, campaign, content, term) of a channel + campaign +
- * variant, as one CSV fragment. Cached: each distinct combination is built once.
+ * The five utm_* cells of a channel + campaign + variant. Cached: each distinct combination
+ * is built once and shared.
  */
 export class UtmCatalog {
-  static readonly NONE = ",,,,";
-  private readonly paid = new Map<number, string>();
-  private readonly social: string[];
-  private readonly newsletter = new Map<number, string>();
+  static readonly NONE: UtmCells = ["", "", "", "", ""];
+  private readonly paid = new Map<number, UtmCells>();
+  private readonly social: UtmCells[];
+  private readonly newsletter = new Map<number, UtmCells>();
 
   constructor(private readonly sources: UtmSources) {
     this.social = sources.postCampaigns.map(
-      (campaign, i) => `${SOCIAL_NETWORKS[sources.postNetworks[i] ?? 0] ?? "other"},social,${campaign},,`,
+      (campaign, i) => [SOCIAL_NETWORKS[sources.postNetworks[i] ?? 0] ?? "other", "social", campaign, "", ""],
     );
   }
 
   /** The utm cells of a visit (or a lead's first touch) on `channel`. */
-  cells(channel: number, campaign: number, variant: number): string {
+  cells(channel: number, campaign: number, variant: number): UtmCells {
     if (channel === VISIT.paid) return this.paidCells(campaign, variant);
     if (channel === VISIT.newsletter) return this.newsletterCells(campaign, variant);
     if (isSocialVisit(channel)) return this.social[campaign] ?? UtmCatalog.NONE;
     return UtmCatalog.NONE;
   }
 
-  private paidCells(campaign: number, variant: number): string {
+  private paidCells(campaign: number, variant: number): UtmCells {
     const key = campaign * 4096 + variant;
     let cells = this.paid.get(key);
     if (cells === undefined) {
       const c = PAID_CAMPAIGNS[campaign];
       if (!c) throw new Error(`no paid campaign ${campaign}`);
       const content = campaign === RETARGETING ? "banner" : (AD_VARIANTS[variant >> 4] ?? "");
-      cells = `google,cpc,${c.name},${content},${c.terms[(variant & 15) % c.terms.length] ?? ""}`;
+      cells = ["google", "cpc", c.name, content, c.terms[(variant & 15) % c.terms.length] ?? ""];
       this.paid.set(key, cells);
     }
     return cells;
   }
 
-  private newsletterCells(issue: number, link: number): string {
+  private newsletterCells(issue: number, link: number): UtmCells {
     const key = issue * 16 + link;
     let cells = this.newsletter.get(key);
     if (cells === undefined) {
-      cells = `newsletter,email,${this.sources.issueCampaigns[issue] ?? ""},${NEWSLETTER_LINKS[link] ?? ""},`;
+      cells = ["newsletter", "email", this.sources.issueCampaigns[issue] ?? "", NEWSLETTER_LINKS[link] ?? "", ""];
       this.newsletter.set(key, cells);
     }
     return cells;
   }
+}
+
+/** A paid campaign a new paid visitor at `t` arrives on (the planted campaigns are picked explicitly). */
+export function pickPaidCampaign(t: number, rng: Random): number {
+  let total = 0;
+  for (const c of PAID_CAMPAIGNS) if (c.weight > 0 && c.from <= t && t <= c.until) total += c.weight;
+  let x = rng.next() * total;
+  for (let i = 0; i < PAID_CAMPAIGNS.length; i++) {
+    const c = PAID_CAMPAIGNS[i];
+    if (!c || c.weight <= 0 || c.from > t || t > c.until) continue;
+    x -= c.weight;
+    if (x < 0) return i;
+  }
+  return 0;
+}
+
+/** A random ad variant (utm_content and utm_term) of a paid campaign. */
+export function pickAdVariant(campaign: number, rng: Random): number {
+  const terms = PAID_CAMPAIGNS[campaign]?.terms.length ?? 1;
+  return packVariant(rng.int(AD_VARIANTS.length), rng.int(terms));
 }

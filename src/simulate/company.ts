@@ -81,7 +81,7 @@ type ProfileTraits = Omit<Rep, "index" | "id" | "name" | "email" | "team" | "reg
 
 const TRAITS: Record<RepProfile, ProfileTraits> = {
   closer: { winFactor: 1.45, qualifyFactor: 1.1, activityFactor: 0.65, realNoteShare: 0.75, pace: 0.8, lossHold: 0.9, responseHours: 3 },
-  steady: { winFactor: 1, qualifyFactor: 1, activityFactor: 1, realNoteShare: 0.45, pace: 1, lossHold: 1.05, responseHours: 8 },
+  steady: { winFactor: 1, qualifyFactor: 1, activityFactor: 1, realNoteShare: 0.45, pace: 1, lossHold: 1, responseHours: 8 },
   busy: { winFactor: 0.6, qualifyFactor: 0.95, activityFactor: 2.3, realNoteShare: 0.08, pace: 1.15, lossHold: 1, responseHours: 0.7 },
   holder: {
     winFactor: 0.95,

@@ -73,3 +73,6 @@ export const PAGES = {
   contact: `${SITE}/contact`,
   compare: `${SITE}/compare`,
 } as const;
+
+/** Rival vendors (fictional), named in loss reasons, notes and competitor search ads. */
+export const COMPETITORS = ["Dispatchly", "Tecnivo", "Fieldora", "Serviqo", "RouteMint"] as const;

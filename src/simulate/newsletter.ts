@@ -24,6 +24,10 @@ import {
   weekdayOf,
 } from "./time.js";
 
+export const SUBSCRIBER_FIELDS = ["id", "email_hash", "subscribed_at", "unsubscribed_at"] as const;
+export const ISSUE_FIELDS = ["id", "sent_at", "subject", "utm_campaign"] as const;
+export const EMAIL_EVENT_FIELDS = ["subscriber_id", "issue_id", "type", "occurred_at", "url"] as const;
+
 export type Issue = { id: string; sentAt: number; subject: string; campaign: string; articles: number[] };
 
 export type NewsletterPlan = {
@@ -183,9 +187,12 @@ export async function writeNewsletter(
   const count = plan.subscribedAt.length;
   for (let j = 0; j < count; j++) {
     const left = plan.unsubscribedAt[j] ?? NEVER;
-    out.subscribers.line(
-      `${subscriberId(j)},${emailHash(people.email(people.distinctPerson(j)))},${formatTimestamp(plan.subscribedAt[j] ?? 0)},${left > RANGE_END ? "" : formatTimestamp(left)}`,
-    );
+    out.subscribers.row([
+      subscriberId(j),
+      emailHash(people.email(people.distinctPerson(j))),
+      formatTimestamp(plan.subscribedAt[j] ?? 0),
+      left > RANGE_END ? "" : formatTimestamp(left),
+    ]);
     if ((j & 4095) === 4095) await out.subscribers.drain();
   }
   plan.issues.forEach((issue) => {
@@ -204,40 +211,42 @@ export async function writeNewsletter(
     const audience = subscribedBy(plan, issue.sentAt);
     // Later issues lose a little of their pull (list fatigue).
     const pull = 1 - 0.25 * (i / plan.issues.length);
+    const event = (subscriber: string, type: string, at: number, url: string) =>
+      out.events.row([subscriber, issue.id, type, formatTimestamp(at), url]);
     for (let j = 0; j < audience; j++) {
       if ((plan.unsubscribedAt[j] ?? 0) <= issue.sentAt) continue;
-      const prefix = `${subscriberId(j)},${issue.id},`;
+      const subscriber = subscriberId(j);
       const sent = issue.sentAt + (j % 900);
-      out.events.line(`${prefix}sent,${formatTimestamp(sent)},`);
+      event(subscriber, "sent", sent, "");
       const forcedAt = forced.find(i, j);
       if (forcedAt >= 0) {
         const click = forced.clicks.at(forcedAt);
         const open = sent + 1 + Math.floor((click.time - sent - 2) * rng.between(0.05, 0.9));
-        out.events.line(`${prefix}open,${formatTimestamp(open)},`);
-        out.events.line(`${prefix}click,${formatTimestamp(click.time)},${linkUrls[i]?.[click.link] ?? ""}`);
+        event(subscriber, "open", open, "");
+        event(subscriber, "click", click.time, linkUrls[i]?.[click.link] ?? "");
         clicks.add({ ...click, lead: forced.converted.get(forcedAt) === 1 ? click.lead : -1 });
       } else if ((plan.unsubscribeIssue[j] ?? -1) === i) {
         // Unsubscribing takes opening the issue first.
         const left = plan.unsubscribedAt[j] ?? 0;
-        out.events.line(`${prefix}open,${formatTimestamp(sent + 1 + Math.floor((left - sent - 2) * rng.next()))},`);
+        event(subscriber, "open", sent + 1 + Math.floor((left - sent - 2) * rng.next()), "");
       } else if (rng.chance(0.006)) {
-        out.events.line(`${prefix}bounce,${formatTimestamp(sent + 5 + rng.int(120))},`);
+        event(subscriber, "bounce", sent + 5 + rng.int(120), "");
       } else if (rng.chance((plan.openChance[j] ?? 0) * pull)) {
         const open = sent + Math.max(30, Math.floor(rng.logNormal(3 * HOUR_SECONDS, 1.3)));
         if (open <= RANGE_END) {
-          out.events.line(`${prefix}open,${formatTimestamp(open)},`);
+          event(subscriber, "open", open, "");
           if (rng.chance(plan.clickChance[j] ?? 0)) {
             const at = open + Math.max(5, Math.floor(rng.logNormal(90, 1)));
             const link = rng.int(NEWSLETTER_LINKS.length);
             if (at <= RANGE_END) {
-              out.events.line(`${prefix}click,${formatTimestamp(at)},${linkUrls[i]?.[link] ?? ""}`);
+              event(subscriber, "click", at, linkUrls[i]?.[link] ?? "");
               clicks.add({ time: at, subscriber: j, issue: i, link, lead: -1 });
             }
           }
         }
       }
       if ((plan.unsubscribeIssue[j] ?? -1) === i) {
-        out.events.line(`${prefix}unsubscribe,${formatTimestamp(plan.unsubscribedAt[j] ?? 0)},`);
+        event(subscriber, "unsubscribe", plan.unsubscribedAt[j] ?? 0, "");
       }
     }
     onProgress(out.events.rows);

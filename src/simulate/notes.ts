@@ -3,6 +3,7 @@
  * ones leave nothing or a token ("called", "."). Real notes vary in length, and some carry
  * commas, quotes and line breaks, as exported CRM notes do.
  */
+import { COMPETITORS } from "./content.js";
 import type { Random } from "./random.js";
 
 export const JUNK_NOTES = [".", "called", "lvm", "f/u", "x", "ok", "see above", "-", "call", "sent", "done", "tbd"] as const;
@@ -44,7 +45,7 @@ const NEXT_STEPS = [
 
 const WHO = ["the ops manager", "their COO", "the head of service", "the IT lead", "the CFO", "the dispatcher lead"] as const;
 const PAINS = ["no-shows", "overtime", "first-time-fix rate", "paper work orders", "SLA penalties", "late invoicing"] as const;
-const RIVALS = ["FieldPulse", "ServiceGrid", "Dispatchly", "an in-house tool"] as const;
+const RIVALS = [...COMPETITORS.slice(0, 3), "an in-house tool"] as const;
 const MONTHS = ["January", "March", "April", "June", "August", "September", "October", "Q3", "year end"] as const;
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "next week"] as const;
 

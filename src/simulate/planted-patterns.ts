@@ -83,7 +83,7 @@ export const PLANTED_STRENGTH = {
     /** Ordinary leads created in the period, relative to the trend (the campaign crowds out other work). */
     ordinaryLeads: 0.85,
     /** Extra campaign leads, relative to the trend. */
-    campaignLeads: 0.5,
+    campaignLeads: 0.4,
     /** Qualification chance of ordinary leads, relative to usual (reps are swamped). */
     ordinaryQualification: 0.7,
     /** Qualification chance of a campaign lead. */
@@ -101,10 +101,10 @@ export const PLANTED_STRENGTH = {
     /** Weekly follower growth during the period (usual: about 0.25%). */
     weeklyGrowth: 0.012,
     /** Engagement of a post in the period, relative to usual. */
-    engagement: 0.7,
+    engagement: 0.65,
   },
   lostDealsHeldLonger: {
-    /** How much longer "holder" reps keep a lost deal open than an ordinary rep. */
-    holdFactor: 2.2,
+    /** How much longer "holder" reps keep a lost deal in each stage than an ordinary rep. */
+    holdFactor: 2.1,
   },
 } as const;

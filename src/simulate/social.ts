@@ -22,6 +22,10 @@ import {
   weekdayOf,
 } from "./time.js";
 
+export const POST_FIELDS = ["id", "network", "published_at", "url", "utm_campaign"] as const;
+export const POST_SNAPSHOT_FIELDS = ["post_id", "captured_at", "shares", "impressions"] as const;
+export const FOLLOWER_FIELDS = ["network", "captured_at", "followers"] as const;
+
 type NetworkProfile = {
   /** Share of the company's posts. */
   posts: number;
@@ -214,9 +218,13 @@ export async function writeSocial(plan: SocialPlan, preset: SizePreset, seed: nu
     const at = plan.publishedAt[i] ?? 0;
     if (!profile) continue;
     const id = `post-${String(i + 1).padStart(5, "0")}`;
-    out.posts.line(
-      `${id},${SOCIAL_NETWORKS[n]},${formatTimestamp(at)},${profile.postUrl(mix32(i ^ seed) % 1_000_000_000)},${plan.campaign[i]}`,
-    );
+    out.posts.row([
+      id,
+      SOCIAL_NETWORKS[n] ?? "other",
+      formatTimestamp(at),
+      profile.postUrl(mix32(i ^ seed) % 1_000_000_000),
+      plan.campaign[i] ?? "",
+    ]);
     const audience = followersAt(plan, n, at);
     const quality = rng.logNormal(1, 0.4);
     const growth = Math.sqrt(audience / (profile.followers * preset.audienceScale));
@@ -228,13 +236,13 @@ export async function writeSocial(plan: SocialPlan, preset: SizePreset, seed: nu
       // Counters are cumulative: most shares in the first days, impressions faster still.
       const shares = Math.round(finalShares * (1 - Math.exp(-days / 2)));
       const impressions = Math.round(finalImpressions * (1 - Math.exp(-days / 1.2)));
-      out.postSnapshots.line(`${id},${formatTimestamp(when)},${shares},${impressions}`);
+      out.postSnapshots.row([id, formatTimestamp(when), String(shares), String(impressions)]);
     }
   }
   plan.followers.forEach((series, n) => {
     series.forEach((count, week) => {
       const when = FIRST_WEEKLY_READ + week * 7 * DAY_SECONDS;
-      if (when <= RANGE_END) out.followerSnapshots.line(`${SOCIAL_NETWORKS[n]},${formatTimestamp(when)},${count}`);
+      if (when <= RANGE_END) out.followerSnapshots.row([SOCIAL_NETWORKS[n] ?? "other", formatTimestamp(when), String(count)]);
     });
   });
   await Promise.all([out.posts.drain(), out.postSnapshots.drain(), out.followerSnapshots.drain()]);

@@ -59,7 +59,9 @@ export function simulatePath(input: PathInput, rng: Random): LeadPath {
       ? last
       : qualifies
         ? lossPosition(pipeline, rng)
-        : rng.int(q);
+        : rng.chance(0.7)
+          ? q - 1
+          : rng.int(q);
   const losing = !won && !cancelled;
   // A rep who will not let go keeps a losing deal in every stage longer, not only in the last.
   const hold = losing ? rep.lossHold : 1;
@@ -82,7 +84,7 @@ export function simulatePath(input: PathInput, rng: Random): LeadPath {
     // Inbound leads often jump straight past "Contacted"; later skips are rarer.
     const skipChance = current === 0 ? 0.15 : 0.07;
     enter(current + 2 <= target && rng.chance(skipChance) ? current + 2 : current + 1);
-    if (current >= 2 && current < target && rng.chance(0.08)) {
+    if (current >= 2 && current < target && rng.chance(0.1)) {
       enter(current - 1);
       enter(current + 1);
     }
@@ -90,7 +92,8 @@ export function simulatePath(input: PathInput, rng: Random): LeadPath {
   let closedAt = -1;
   let status: LeadStatus = "open";
   if (!stalls) {
-    const finalFactor = cancelled ? 0.3 : won ? 1 : 1.3 * hold;
+    // Nobody marks a deal lost on the day it dies: it lingers before someone gives up on it.
+    const finalFactor = cancelled ? 0.3 : won ? 1 : 2.5 * hold;
     const end = t + dwell(current, finalFactor);
     if (end <= RANGE_END) {
       closedAt = end;
