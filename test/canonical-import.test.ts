@@ -231,9 +231,11 @@ for (const engine of engines()) {
   });
 }
 
-describe("both engines give one answer", () => {
-  test.runIf(engines().length === 2)("the round-tripped rows are identical on DuckDB and PostgreSQL", () => {
-    expect(dumps.duckdb).toBeDefined();
-    expect(dumps.postgres).toEqual(dumps.duckdb);
+if (engines().length === 2) {
+  describe("both engines give one answer", () => {
+    test("the round-tripped rows are identical on DuckDB and PostgreSQL", () => {
+      expect(dumps.duckdb).toBeDefined();
+      expect(dumps.postgres).toEqual(dumps.duckdb);
+    });
   });
-});
+}

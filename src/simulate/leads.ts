@@ -205,6 +205,8 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
   const [spikeStart, spikeEnd] = periodSeconds("paid-traffic-spike");
   const drop = PLANTED_STRENGTH.leadQualityDrop;
   const activityScale = preset.activitiesPerLead / 10;
+  const swampedFrom = reportStart - drop.qualificationLeadDays * DAY_SECONDS;
+  const swampedUntil = reportEnd - drop.qualificationLeadDays * DAY_SECONDS;
 
   const dayWeight = (d: number) => growthOf(d) * seasonOf(d) * (isWeekend(d) ? 0.15 : 1);
   let totalWeight = 0;
@@ -338,7 +340,9 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
           ? drop.campaignQualification
           : kind === KIND_SPIKE
             ? 0.2
-            : (expansion ? 0.75 : qualifyBase(channel)) * owner.qualifyFactor * (inReport ? drop.ordinaryQualification : 1);
+            : (expansion ? 0.75 : qualifyBase(channel)) *
+              owner.qualifyFactor *
+              (createdAt >= swampedFrom && createdAt <= swampedUntil ? drop.ordinaryQualification : 1);
       const path = simulatePath(
         {
           pipeline,

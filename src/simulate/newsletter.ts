@@ -17,6 +17,7 @@ import {
   RANGE_DAYS,
   RANGE_END,
   formatDay,
+  dayOfMonth,
   formatTimestamp,
   growthOf,
   isWeekend,
@@ -48,11 +49,16 @@ function subscriberId(j: number): string {
   return `sub-${j + 1}`;
 }
 
+/**
+ * Issues go out on the first and third Tuesday of each month: every month has exactly two,
+ * so monthly newsletter traffic has no calendar artefact (every 14 days would give some
+ * months three issues).
+ */
 function planIssues(): Issue[] {
-  let day = 0;
-  while (weekdayOf(day) !== 2) day++;
   const issues: Issue[] = [];
-  for (; day < RANGE_DAYS; day += 14) {
+  for (let day = 0; day < RANGE_DAYS; day++) {
+    const dom = dayOfMonth(day);
+    if (weekdayOf(day) !== 2 || !((dom >= 1 && dom <= 7) || (dom >= 15 && dom <= 21))) continue;
     const n = issues.length;
     const articles = [n * 3, n * 3 + 1, n * 3 + 2];
     issues.push({

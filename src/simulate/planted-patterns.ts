@@ -83,9 +83,14 @@ export const PLANTED_STRENGTH = {
     /** Ordinary leads created in the period, relative to the trend (the campaign crowds out other work). */
     ordinaryLeads: 0.85,
     /** Extra campaign leads, relative to the trend. */
-    campaignLeads: 0.4,
-    /** Qualification chance of ordinary leads, relative to usual (reps are swamped). */
-    ordinaryQualification: 0.7,
+    campaignLeads: 0.35,
+    /**
+     * Qualification chance of ordinary leads, relative to usual, while reps are swamped. It
+     * applies to leads created from `qualificationLeadDays` before the period to as long before
+     * its end: qualifying takes about two weeks, so this is what lands in the period.
+     */
+    ordinaryQualification: 0.55,
+    qualificationLeadDays: 14,
     /** Qualification chance of a campaign lead. */
     campaignQualification: 0.05,
     campaign: "state-of-field-service-2026",
@@ -105,6 +110,6 @@ export const PLANTED_STRENGTH = {
   },
   lostDealsHeldLonger: {
     /** How much longer "holder" reps keep a lost deal in each stage than an ordinary rep. */
-    holdFactor: 2.1,
+    holdFactor: 2.5,
   },
 } as const;

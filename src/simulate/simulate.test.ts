@@ -209,9 +209,14 @@ describe("leads and their stage history", () => {
     }
     expect(data.leads.some((l) => l.competitor !== "")).toBe(true);
     expect(new Set(data.leads.map((l) => l.loss_reason)).size).toBeGreaterThanOrEqual(5);
-    // Young cohorts: leads created in the last month are mostly still open.
-    const young = data.leads.filter((l) => (l.created_at ?? "") >= "2026-09-01");
-    expect(young.filter((l) => l.status === "open").length).toBeGreaterThan(young.length / 2);
+    // Young cohorts: far more of the leads created in the last month are still open than of
+    // those created a year earlier.
+    const openShare = (from: string, to: string) => {
+      const cohort = data.leads.filter((l) => (l.created_at ?? "") >= from && (l.created_at ?? "") < to);
+      return cohort.filter((l) => l.status === "open").length / cohort.length;
+    };
+    expect(openShare("2026-09-01", "2026-10-01")).toBeGreaterThan(0.3);
+    expect(openShare("2026-09-01", "2026-10-01")).toBeGreaterThan(3 * openShare("2025-09-01", "2025-10-01"));
   });
 
   it("orders each lead's stage events in time within its life, from the first stage to its current one", () => {

@@ -28,7 +28,7 @@ export const SIZE_PRESETS: Readonly<Record<SimulationSize, SizePreset>> = {
     reps: 8,
     teams: 2,
     accounts: 1_200,
-    visitors: 4_000,
+    visitors: 6_000,
     activitiesPerLead: 10,
     subscribers: 2_000,
     socialPosts: 500,

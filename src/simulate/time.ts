@@ -88,6 +88,10 @@ export function weekdayOf(day: number): number {
   return getCalendar().weekday[day] ?? 0;
 }
 
+export function dayOfMonth(day: number): number {
+  return getCalendar().dayOfMonth[day] ?? 1;
+}
+
 export function isWeekend(day: number): boolean {
   const w = weekdayOf(day);
   return w === 0 || w === 6;

@@ -265,8 +265,9 @@ export async function writeVisits(ctx: WebContext): Promise<void> {
     let visits = 1;
     let lifeDays = 1;
     if (channel === PAID_SPIKE) {
+      // The rare spike visitor who comes back does so weeks later, not within the push.
       visits = rng.chance(PLANTED_STRENGTH.paidTrafficSpike.returnChance) ? 2 : 1;
-      lifeDays = 20;
+      lifeDays = 120;
     } else if (kind === 1) {
       visits = rng.intBetween(2, 5);
       lifeDays = rng.logNormal(30, 0.7);

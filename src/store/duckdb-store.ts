@@ -143,6 +143,11 @@ class DuckDbStore implements Store {
     return Number(count.getRowObjectsJS()[0]?.n ?? 0);
   }
 
+  async bulkInsert(_table: string, _rows: number, insert: () => Promise<void>): Promise<void> {
+    // No indexes on DuckDB tables (see dialect.ts): nothing to defer.
+    await insert();
+  }
+
   async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();

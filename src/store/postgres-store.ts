@@ -139,6 +139,49 @@ class PostgresStore implements Store {
     return Number(copy.rowCount ?? 0);
   }
 
+  async bulkInsert(table: string, rows: number, insert: () => Promise<void>): Promise<void> {
+    const client = this.current.getStore();
+    if (!client) throw new Error("bulkInsert runs inside a transaction");
+    // Index builds and the sorts of large inserts get more memory than the defaults allow.
+    await client.query("SET LOCAL maintenance_work_mem = '512MB'");
+    await client.query("SET LOCAL work_mem = '256MB'");
+    const [size] = (
+      await client.query<{ tuples: number }>("SELECT GREATEST(reltuples, 0)::float8 AS tuples FROM pg_class WHERE oid = $1::regclass", [
+        table,
+      ])
+    ).rows;
+    // Rebuilding costs a sort of the whole table; worth it when the insert is large against it.
+    if (rows < 50_000 || rows < (size?.tuples ?? 0) / 4) {
+      await insert();
+      return;
+    }
+    const indexes = (
+      await client.query<{ name: string; definition: string; constraint: string | null }>(
+        `SELECT i.relname AS name, pg_get_indexdef(i.oid) AS definition, c.conname AS constraint
+         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+         LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.contype = 'p'
+         WHERE x.indrelid = $1::regclass`,
+        [table],
+      )
+    ).rows;
+    for (const index of indexes) {
+      await client.query(
+        index.constraint
+          ? `ALTER TABLE ${quoteIdent(table)} DROP CONSTRAINT ${quoteIdent(index.constraint)}`
+          : `DROP INDEX ${quoteIdent(index.name)}`,
+      );
+    }
+    await insert();
+    for (const index of indexes) {
+      await client.query(index.definition);
+      if (index.constraint) {
+        await client.query(
+          `ALTER TABLE ${quoteIdent(table)} ADD CONSTRAINT ${quoteIdent(index.constraint)} PRIMARY KEY USING INDEX ${quoteIdent(index.name)}`,
+        );
+      }
+    }
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

@@ -28,6 +28,12 @@ export type Store = {
    * NULL. Casting errors are thrown as `StagingError` naming the record and column.
    */
   stageCsv(staging: string, file: string, columns: readonly Column[], fileColumns: readonly string[]): Promise<number>;
+  /**
+   * Runs `insert`, a large INSERT of about `rows` rows into `table`, inside the current
+   * transaction. An engine that keeps indexes may drop them first and build them again after,
+   * which is several times faster than maintaining them row by row.
+   */
+  bulkInsert(table: string, rows: number, insert: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 };
 
