@@ -16,8 +16,14 @@ export function buildProgram(): Command {
     .name("verity")
     .description("The sales and marketing metrics that matter, next to the vanity metrics they replace.")
     .version("0.1.0")
-    .option("--db <path>", `DuckDB file to use (default: $VERITY_DB or ./${DEFAULT_DB_FILE}; $VERITY_DATABASE_URL selects PostgreSQL)`)
-    .option("-w, --workspace <id>", `workspace (company) to work in (default: $VERITY_WORKSPACE or "${DEFAULT_WORKSPACE}")`)
+    .option(
+      "--db <path>",
+      `DuckDB file to use (default: $VERITY_DB or ./${DEFAULT_DB_FILE}; $VERITY_DATABASE_URL selects PostgreSQL)`,
+    )
+    .option(
+      "-w, --workspace <id>",
+      `workspace (company) to work in (default: $VERITY_WORKSPACE or "${DEFAULT_WORKSPACE}")`,
+    )
     .showHelpAfterError()
     .exitOverride();
   registerDemo(program);

@@ -16,7 +16,11 @@ export class ImportError extends Error {
 }
 
 function formatLocation(file: string, line: number | null, column: string | null, reason: string): string {
-  const where = [file, line === null ? null : `line ${line.toLocaleString("en-US")}`, column === null ? null : `column ${column}`]
+  const where = [
+    file,
+    line === null ? null : `line ${line.toLocaleString("en-US")}`,
+    column === null ? null : `column ${column}`,
+  ]
     .filter((part) => part !== null)
     .join(", ");
   return `${where}: ${reason}`;

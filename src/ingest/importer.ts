@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
-import { loadTableFile, type TableCounts } from "./table-loader.js";
+import { DirectLoadFailed, type LoadMode, loadTableFile, type TableCounts } from "./table-loader.js";
 
 /** One canonical table file ready to load. */
 export type TableFile = {
@@ -42,7 +42,14 @@ export type Importer = {
   prepare(path: string): Promise<PreparedImport>;
 };
 
-export type DataCapability = "stage_history" | "activities" | "web_visits" | "social" | "newsletter" | "loss_reasons" | "lead_sources";
+export type DataCapability =
+  | "stage_history"
+  | "activities"
+  | "web_visits"
+  | "social"
+  | "newsletter"
+  | "loss_reasons"
+  | "lead_sources";
 
 export type ImportProgress = { table: TableName; bytesDone: number; bytesTotal: number };
 
@@ -69,9 +76,31 @@ export async function runImport(
   path: string,
   options: ImportOptions,
 ): Promise<ImportSummary> {
-  const started = new Date();
   const prepared = await importer.prepare(path);
   try {
+    try {
+      return await load(store, importer, prepared, path, options, "direct");
+    } catch (error) {
+      // Nothing was written (the transaction rolled back): run it again staged, which either
+      // names the bad value exactly or, if the direct path tripped on something else, loads.
+      if (!(error instanceof DirectLoadFailed)) throw error;
+      return await load(store, importer, prepared, path, options, "staged");
+    }
+  } finally {
+    await prepared.cleanup();
+  }
+}
+
+async function load(
+  store: Store,
+  importer: Importer,
+  prepared: PreparedImport,
+  path: string,
+  options: ImportOptions,
+  mode: LoadMode,
+): Promise<ImportSummary> {
+  const started = new Date();
+  {
     const files = [...prepared.files].sort((a, b) => TABLE_ORDER.indexOf(a.table) - TABLE_ORDER.indexOf(b.table));
     const sizes = await Promise.all(files.map(async (f) => (await stat(f.file)).size));
     const bytesTotal = sizes.reduce((a, b) => a + b, 0);
@@ -98,7 +127,7 @@ export async function runImport(
           displayName: file.displayName,
         };
         options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
-        tables[file.table] = await loadTableFile(context, file.table, file.file, file.columns);
+        tables[file.table] = await loadTableFile(context, file.table, file.file, file.columns, mode);
         bytesDone += sizes[i] ?? 0;
         options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
       }
@@ -110,8 +139,6 @@ export async function runImport(
       );
     });
     return summarize(tables);
-  } finally {
-    await prepared.cleanup();
   }
 }
 

@@ -22,7 +22,12 @@ export const verityImporter: Importer = {
       : [basename(path)];
     const directory = info.isDirectory() ? path : join(path, "..");
     if (candidates.length === 0) {
-      throw new ImportError(path, null, null, `no CSV files here; expected some of ${[...TABLE_BY_FILE.keys()].join(", ")}`);
+      throw new ImportError(
+        path,
+        null,
+        null,
+        `no CSV files here; expected some of ${[...TABLE_BY_FILE.keys()].join(", ")}`,
+      );
     }
     const files: TableFile[] = [];
     for (const name of candidates) {
@@ -52,7 +57,12 @@ async function checkHeader(file: string, tableName: TableName): Promise<string[]
   }
   for (const name of header) {
     if (!known.includes(name)) {
-      throw new ImportError(file, 1, name, `unknown column; the columns of ${TABLES[tableName].file} are ${known.join(", ")}`);
+      throw new ImportError(
+        file,
+        1,
+        name,
+        `unknown column; the columns of ${TABLES[tableName].file} are ${known.join(", ")}`,
+      );
     }
     if (seen.has(name)) throw new ImportError(file, 1, name, "the column appears twice in the header");
     seen.add(name);

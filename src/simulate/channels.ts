@@ -134,9 +134,13 @@ export class UtmCatalog {
   private readonly newsletter = new Map<number, UtmCells>();
 
   constructor(private readonly sources: UtmSources) {
-    this.social = sources.postCampaigns.map(
-      (campaign, i) => [SOCIAL_NETWORKS[sources.postNetworks[i] ?? 0] ?? "other", "social", campaign, "", ""],
-    );
+    this.social = sources.postCampaigns.map((campaign, i) => [
+      SOCIAL_NETWORKS[sources.postNetworks[i] ?? 0] ?? "other",
+      "social",
+      campaign,
+      "",
+      "",
+    ]);
   }
 
   /** The utm cells of a visit (or a lead's first touch) on `channel`. */

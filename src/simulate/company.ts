@@ -77,12 +77,39 @@ const TEAMS = [
   { team: "Benelux", region: "Amsterdam" },
 ] as const;
 
-type ProfileTraits = Omit<Rep, "index" | "id" | "name" | "email" | "team" | "region" | "profile" | "startsAt" | "leavesAt" | "successor">;
+type ProfileTraits = Omit<
+  Rep,
+  "index" | "id" | "name" | "email" | "team" | "region" | "profile" | "startsAt" | "leavesAt" | "successor"
+>;
 
 const TRAITS: Record<RepProfile, ProfileTraits> = {
-  closer: { winFactor: 1.45, qualifyFactor: 1.1, activityFactor: 0.65, realNoteShare: 0.75, pace: 0.8, lossHold: 0.9, responseHours: 3 },
-  steady: { winFactor: 1, qualifyFactor: 1, activityFactor: 1, realNoteShare: 0.45, pace: 1, lossHold: 1, responseHours: 8 },
-  busy: { winFactor: 0.6, qualifyFactor: 0.95, activityFactor: 2.3, realNoteShare: 0.08, pace: 1.15, lossHold: 1, responseHours: 0.7 },
+  closer: {
+    winFactor: 1.45,
+    qualifyFactor: 1.1,
+    activityFactor: 0.65,
+    realNoteShare: 0.75,
+    pace: 0.8,
+    lossHold: 0.9,
+    responseHours: 3,
+  },
+  steady: {
+    winFactor: 1,
+    qualifyFactor: 1,
+    activityFactor: 1,
+    realNoteShare: 0.45,
+    pace: 1,
+    lossHold: 1,
+    responseHours: 8,
+  },
+  busy: {
+    winFactor: 0.6,
+    qualifyFactor: 0.95,
+    activityFactor: 2.3,
+    realNoteShare: 0.08,
+    pace: 1.15,
+    lossHold: 1,
+    responseHours: 0.7,
+  },
   holder: {
     winFactor: 0.95,
     qualifyFactor: 1,
@@ -92,7 +119,15 @@ const TRAITS: Record<RepProfile, ProfileTraits> = {
     lossHold: PLANTED_STRENGTH.lostDealsHeldLonger.holdFactor,
     responseHours: 20,
   },
-  rookie: { winFactor: 0.75, qualifyFactor: 0.9, activityFactor: 1.3, realNoteShare: 0.3, pace: 1.2, lossHold: 1.2, responseHours: 12 },
+  rookie: {
+    winFactor: 0.75,
+    qualifyFactor: 0.9,
+    activityFactor: 1.3,
+    realNoteShare: 0.3,
+    pace: 1.2,
+    lossHold: 1.2,
+    responseHours: 12,
+  },
 };
 
 /** Size s gets one rep of every style and two of the styles the metrics must tell apart. */
@@ -105,7 +140,12 @@ const PROFILE_MIX = new WeightedList<RepProfile>([
   ["rookie", 10],
 ]);
 
-export const PIPELINES: readonly { id: string; name: string; stages: readonly [string, number][]; qualifying: number }[] = [
+export const PIPELINES: readonly {
+  id: string;
+  name: string;
+  stages: readonly [string, number][];
+  qualifying: number;
+}[] = [
   {
     id: "new-business",
     name: "New business",
@@ -156,7 +196,11 @@ export function buildCompany(preset: SizePreset, seed: number): Company {
   const rookieStart = secondsFromIso("2025-03-01T00:00:00Z");
   for (let i = 0; i < preset.reps; i++) {
     const profile: RepProfile =
-      preset.reps <= SMALL_TEAM.length ? (SMALL_TEAM[i] ?? "steady") : i < 5 ? (SMALL_TEAM[i] ?? "steady") : PROFILE_MIX.pick(rng);
+      preset.reps <= SMALL_TEAM.length
+        ? (SMALL_TEAM[i] ?? "steady")
+        : i < 5
+          ? (SMALL_TEAM[i] ?? "steady")
+          : PROFILE_MIX.pick(rng);
     let first = "";
     let last = "";
     do {

@@ -7,13 +7,26 @@ import { SITE } from "./company.js";
 export type Article = { slug: string; title: string; url: string };
 
 const PROBLEMS = [
-  "truck rolls", "no-shows", "overtime", "first-time-fix failures", "paper work orders", "idle technicians",
-  "late invoices", "SLA penalties", "double bookings", "missing spare parts",
+  "truck rolls",
+  "no-shows",
+  "overtime",
+  "first-time-fix failures",
+  "paper work orders",
+  "idle technicians",
+  "late invoices",
+  "SLA penalties",
+  "double bookings",
+  "missing spare parts",
 ] as const;
 const SECTORS = ["HVAC", "elevator", "facility", "solar", "security", "fire protection"] as const;
 const TASKS = [
-  "technician routes", "spare parts", "maintenance contracts", "service visits", "work orders",
-  "on-call rotas", "customer sign-offs",
+  "technician routes",
+  "spare parts",
+  "maintenance contracts",
+  "service visits",
+  "work orders",
+  "on-call rotas",
+  "customer sign-offs",
 ] as const;
 
 function slugOf(title: string): string {

@@ -132,7 +132,12 @@ function qualifyBase(channel: SourceChannel): number {
 
 function winFactorOf(channel: SourceChannel): number {
   if (channel.startsWith("social:")) return 0.9;
-  const factor: Partial<Record<SourceChannel, number>> = { referral: 1.3, outbound: 0.85, paid: 0.85, newsletter: 1.05 };
+  const factor: Partial<Record<SourceChannel, number>> = {
+    referral: 1.3,
+    outbound: 0.85,
+    paid: 0.85,
+    newsletter: 1.05,
+  };
   return factor[channel] ?? 1;
 }
 
@@ -221,7 +226,8 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
   });
   const eventGrowth = eventDays.reduce((sum, [, day]) => sum + growthOf(day), 0);
   for (const [name, day] of eventDays) {
-    if (day < RANGE_DAYS) eventImports.set(day, [name, Math.round((EVENT_SHARE * preset.leads * growthOf(day)) / eventGrowth)]);
+    if (day < RANGE_DAYS)
+      eventImports.set(day, [name, Math.round((EVENT_SHARE * preset.leads * growthOf(day)) / eventGrowth)]);
   }
 
   const wonAccounts: number[] = [];
@@ -241,7 +247,8 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
     // Each entry is secondOfDay * 4 + kind, so one numeric sort orders the day.
     const entries: number[] = [];
     const add = (count: number, kind: number) => {
-      for (let i = 0; i < count; i++) entries.push((HOURS.index(rng) * HOUR_SECONDS + rng.int(HOUR_SECONDS)) * 4 + kind);
+      for (let i = 0; i < count; i++)
+        entries.push((HOURS.index(rng) * HOUR_SECONDS + rng.int(HOUR_SECONDS)) * 4 + kind);
     };
     add(rng.roundStochastic(perWeight * dayWeight(day) * (inReport ? drop.ordinaryLeads : 1)), KIND_ORDINARY);
     if (inReport) add(rng.roundStochastic(trend * drop.campaignLeads * (isWeekend(day) ? 0.5 : 1)), KIND_REPORT);
@@ -264,7 +271,8 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
       const index = next++;
       const id = leadId(index);
 
-      const expansionChance = kind === KIND_ORDINARY ? 0.2 * Math.min(1, wonAccounts.length / Math.max(20, preset.leads * 0.015)) : 0;
+      const expansionChance =
+        kind === KIND_ORDINARY ? 0.2 * Math.min(1, wonAccounts.length / Math.max(20, preset.leads * 0.015)) : 0;
       const pipeline: Pipeline = rng.chance(expansionChance) ? pipelineExpansion : pipelineNew;
       const expansion = pipeline === pipelineExpansion;
       let channel: SourceChannel =
@@ -285,7 +293,9 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
       if (channel === "newsletter") {
         // Most newsletter leads fill a form on the visit a click opened; some come back days later.
         const delayed = rng.chance(0.3);
-        const delay = delayed ? Math.floor(rng.between(1, 25) * DAY_SECONDS) : Math.floor(rng.between(2, 15) * MINUTE_SECONDS);
+        const delay = delayed
+          ? Math.floor(rng.between(1, 25) * DAY_SECONDS)
+          : Math.floor(rng.between(2, 15) * MINUTE_SECONDS);
         const click = pickLeadClick(ctx.newsletter, ctx.forced, createdAt, delay, rng);
         if (click) {
           person = people.distinctPerson(click.subscriber);
@@ -303,7 +313,12 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
       let variant = 0;
       let returning = false;
       if (channel === "paid") {
-        campaign = kind === KIND_REPORT ? REPORT_CAMPAIGN : kind === KIND_SPIKE ? SPIKE_CAMPAIGN : pickPaidCampaign(visitAt, rng);
+        campaign =
+          kind === KIND_REPORT
+            ? REPORT_CAMPAIGN
+            : kind === KIND_SPIKE
+              ? SPIKE_CAMPAIGN
+              : pickPaidCampaign(visitAt, rng);
         variant = pickAdVariant(campaign, rng);
         visitChannel = VISIT.paid;
         returning = rng.chance(0.15);
@@ -327,7 +342,15 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
       if (visitChannel >= 0) {
         utmCells = ctx.utm.cells(visitChannel, campaign, variant);
         const landing = kind === KIND_REPORT ? LANDING_REPORT : rng.chance(0.45) ? 0 : rng.chance(0.55) ? 1 : 2;
-        ctx.conversions.add({ time: visitAt, lead: index, channel: visitChannel, campaign, variant, landing, returning });
+        ctx.conversions.add({
+          time: visitAt,
+          lead: index,
+          channel: visitChannel,
+          campaign,
+          variant,
+          landing,
+          returning,
+        });
       }
 
       if (person < 0) person = people.personAt(account, rng.int(FIRST_NAMES.length), rng.int(LAST_NAMES.length));
@@ -375,24 +398,24 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
       const lastPosition = path.positions[path.positions.length - 1] ?? 0;
       const name = kind === KIND_EVENT && event ? `${customer.name} – ${event[0]}` : `${customer.name} – ${product}`;
       out.leads.row([
-          id,
-          csvField(name),
-          csvField(customer.name),
-          contact,
-          finalOwner.id,
-          pipeline.id,
-          stages[lastPosition]?.id ?? "",
-          path.status,
-          formatTimestamp(createdAt),
-          path.qualifiedAt >= 0 ? formatTimestamp(path.qualifiedAt) : "",
-          path.closedAt >= 0 ? formatTimestamp(path.closedAt) : "",
-          value,
-          value === "" ? "" : customer.currency,
-          lossReason,
-          competitor,
-          channel,
-          ...utmCells,
-        ]);
+        id,
+        csvField(name),
+        csvField(customer.name),
+        contact,
+        finalOwner.id,
+        pipeline.id,
+        stages[lastPosition]?.id ?? "",
+        path.status,
+        formatTimestamp(createdAt),
+        path.qualifiedAt >= 0 ? formatTimestamp(path.qualifiedAt) : "",
+        path.closedAt >= 0 ? formatTimestamp(path.closedAt) : "",
+        value,
+        value === "" ? "" : customer.currency,
+        lossReason,
+        competitor,
+        channel,
+        ...utmCells,
+      ]);
 
       // Web forms create the lead themselves, so nobody "moved" it into the first stage.
       const inbound = visitChannel >= 0 || channel === "newsletter";
@@ -406,7 +429,9 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
       // Open leads go quiet some time after their last stage change (stalled ones long ago).
       const lastChange = path.times[path.times.length - 1] ?? createdAt;
       const quietFrom =
-        path.closedAt >= 0 ? path.closedAt : Math.min(RANGE_END, lastChange + Math.floor(rng.logNormal(12, 0.8) * DAY_SECONDS));
+        path.closedAt >= 0
+          ? path.closedAt
+          : Math.min(RANGE_END, lastChange + Math.floor(rng.logNormal(12, 0.8) * DAY_SECONDS));
       const activityEnd = Math.max(createdAt + HOUR_SECONDS, quietFrom);
       const activeDays = (Math.min(RANGE_END, activityEnd) - createdAt) / DAY_SECONDS;
       const expected =
@@ -438,7 +463,9 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
       const rep = active[rng.int(active.length)] as Rep;
       const t = dayStart + 6 * HOUR_SECONDS + rng.int(11 * HOUR_SECONDS);
       const contact = rng.chance(0.7)
-        ? people.email(people.personAt(rng.int(accounts.count), rng.int(FIRST_NAMES.length), rng.int(LAST_NAMES.length)))
+        ? people.email(
+            people.personAt(rng.int(accounts.count), rng.int(FIRST_NAMES.length), rng.int(LAST_NAMES.length)),
+          )
         : "";
       activities.withoutLead(rep, contact, t);
     }

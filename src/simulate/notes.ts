@@ -6,7 +6,20 @@
 import { COMPETITORS } from "./content.js";
 import type { Random } from "./random.js";
 
-export const JUNK_NOTES = [".", "called", "lvm", "f/u", "x", "ok", "see above", "-", "call", "sent", "done", "tbd"] as const;
+export const JUNK_NOTES = [
+  ".",
+  "called",
+  "lvm",
+  "f/u",
+  "x",
+  "ok",
+  "see above",
+  "-",
+  "call",
+  "sent",
+  "done",
+  "tbd",
+] as const;
 
 const OPENERS = [
   "Spoke with {who} about their {pain}.",
@@ -43,8 +56,22 @@ const NEXT_STEPS = [
   "Waiting for their budget decision.",
 ] as const;
 
-const WHO = ["the ops manager", "their COO", "the head of service", "the IT lead", "the CFO", "the dispatcher lead"] as const;
-const PAINS = ["no-shows", "overtime", "first-time-fix rate", "paper work orders", "SLA penalties", "late invoicing"] as const;
+const WHO = [
+  "the ops manager",
+  "their COO",
+  "the head of service",
+  "the IT lead",
+  "the CFO",
+  "the dispatcher lead",
+] as const;
+const PAINS = [
+  "no-shows",
+  "overtime",
+  "first-time-fix rate",
+  "paper work orders",
+  "SLA penalties",
+  "late invoicing",
+] as const;
 const RIVALS = [...COMPETITORS.slice(0, 3), "an in-house tool"] as const;
 const MONTHS = ["January", "March", "April", "June", "August", "September", "October", "Q3", "year end"] as const;
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "next week"] as const;

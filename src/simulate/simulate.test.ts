@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Column, LEAD_STATUSES, SOURCE_CHANNELS, TABLE_ORDER, TABLES, type TableName } from "../model/canonical.js";
+import {
+  type Column,
+  LEAD_STATUSES,
+  SOURCE_CHANNELS,
+  TABLE_ORDER,
+  TABLES,
+  type TableName,
+} from "../model/canonical.js";
 import { PLANTED_PATTERNS, type PlantedPattern, RANGE_END_ISO, RANGE_START_ISO, simulate } from "./simulate.js";
 
 type Row = Record<string, string>;
@@ -45,7 +52,9 @@ async function readTables(dir: string): Promise<Data> {
   return Object.fromEntries(entries) as Data;
 }
 
-function pattern(id: PlantedPattern["id"]): PlantedPattern & { comparedWith: NonNullable<PlantedPattern["comparedWith"]> } {
+function pattern(
+  id: PlantedPattern["id"],
+): PlantedPattern & { comparedWith: NonNullable<PlantedPattern["comparedWith"]> } {
   const p = PLANTED_PATTERNS.find((x) => x.id === id);
   if (!p?.comparedWith) throw new Error(`pattern ${id} has no comparison period`);
   return { ...p, comparedWith: p.comparedWith };
@@ -128,10 +137,12 @@ describe("file format", () => {
           if (column.type === "timestamp") {
             if (!TIMESTAMP.test(value)) problems.push(`${where}: not a timestamp`);
             else if (value < RANGE_START_ISO || value > RANGE_END_ISO) problems.push(`${where}: outside the range`);
-          } else if (column.type === "boolean" && value !== "true" && value !== "false") problems.push(`${where}: boolean`);
+          } else if (column.type === "boolean" && value !== "true" && value !== "false")
+            problems.push(`${where}: boolean`);
           else if (column.type === "integer" && !/^\d+$/.test(value)) problems.push(`${where}: integer`);
           else if (column.type === "decimal" && !/^\d+(\.\d{1,2})?$/.test(value)) problems.push(`${where}: decimal`);
-          if (column.oneOf && !column.oneOf.includes(value)) problems.push(`${where}: not one of ${column.oneOf.join("/")}`);
+          if (column.oneOf && !column.oneOf.includes(value))
+            problems.push(`${where}: not one of ${column.oneOf.join("/")}`);
         }
         const key = TABLES[table].key.map((k) => row[k]).join("|");
         if (keys.has(key)) problems.push(`${table} key ${key} repeats`);
@@ -162,7 +173,10 @@ describe("references", () => {
       const lead = leads.get(e.lead_id ?? "");
       check(lead !== undefined, `lead ${e.lead_id} of a stage event`);
       check(stagePipeline.get(e.to_stage_id ?? "") === lead?.pipeline_id, `to_stage of ${e.lead_id}`);
-      check(e.from_stage_id === "" || stagePipeline.get(e.from_stage_id ?? "") === lead?.pipeline_id, `from_stage of ${e.lead_id}`);
+      check(
+        e.from_stage_id === "" || stagePipeline.get(e.from_stage_id ?? "") === lead?.pipeline_id,
+        `from_stage of ${e.lead_id}`,
+      );
       check(e.rep_id === "" || reps.has(e.rep_id ?? ""), `rep of a stage event of ${e.lead_id}`);
     }
     for (const a of data.activities) {
@@ -177,7 +191,10 @@ describe("references", () => {
     const subscribers = new Set(data.newsletter_subscribers.map((s) => s.id));
     const issues = new Set(data.newsletter_issues.map((i) => i.id));
     for (const e of data.email_events) {
-      check(subscribers.has(e.subscriber_id ?? "") && issues.has(e.issue_id ?? ""), `email event of ${e.subscriber_id}`);
+      check(
+        subscribers.has(e.subscriber_id ?? "") && issues.has(e.issue_id ?? ""),
+        `email event of ${e.subscriber_id}`,
+      );
     }
     expect(problems.slice(0, 10)).toEqual([]);
   });
@@ -221,7 +238,9 @@ describe("leads and their stage history", () => {
 
   it("orders each lead's stage events in time within its life, from the first stage to its current one", () => {
     const stages = new Map(data.stages.map((s) => [s.id ?? "", s]));
-    const qualifying = new Map(data.stages.filter((s) => s.is_qualifying === "true").map((s) => [s.pipeline_id, Number(s.position)]));
+    const qualifying = new Map(
+      data.stages.filter((s) => s.is_qualifying === "true").map((s) => [s.pipeline_id, Number(s.position)]),
+    );
     const events = groupBy(data.stage_events, (e) => e.lead_id ?? "");
     let skips = 0;
     let backwards = 0;
@@ -303,7 +322,11 @@ describe("activities", () => {
       const won = leads.filter((l) => l.status === "won").length;
       const closed = leads.filter((l) => l.status === "won" || l.status === "lost").length;
       const noted = activities.filter((a) => (a.note ?? "").length >= 40).length;
-      return { activitiesPerLead: activities.length / leads.length, winRate: won / closed, noteShare: noted / activities.length };
+      return {
+        activitiesPerLead: activities.length / leads.length,
+        winRate: won / closed,
+        noteShare: noted / activities.length,
+      };
     });
     const busiest = perRep.reduce((a, b) => (b.activitiesPerLead > a.activitiesPerLead ? b : a));
     const best = perRep.reduce((a, b) => (b.winRate > a.winRate ? b : a));
@@ -351,15 +374,21 @@ describe("newsletter", () => {
       const issue = issues.get(events[0]?.issue_id ?? "");
       const sentAt = issue?.sent_at ?? "";
       if (!sent || !subscriber || !issue) problems.push(`${pair}: events without a send`);
-      else if (subscriber.subscribed_at === undefined || subscriber.subscribed_at > sentAt) problems.push(`${pair}: not yet subscribed`);
-      else if (subscriber.unsubscribed_at !== "" && (subscriber.unsubscribed_at ?? "") <= sentAt) problems.push(`${pair}: had left`);
+      else if (subscriber.subscribed_at === undefined || subscriber.subscribed_at > sentAt)
+        problems.push(`${pair}: not yet subscribed`);
+      else if (subscriber.unsubscribed_at !== "" && (subscriber.unsubscribed_at ?? "") <= sentAt)
+        problems.push(`${pair}: had left`);
       if (open !== undefined && !(open > (sent ?? ""))) problems.push(`${pair}: opened before it was sent`);
-      if (click !== undefined && !(open !== undefined && click > open)) problems.push(`${pair}: clicked before opening`);
+      if (click !== undefined && !(open !== undefined && click > open))
+        problems.push(`${pair}: clicked before opening`);
     }
     expect(problems.slice(0, 10)).toEqual([]);
     expect(data.newsletter_subscribers.some((s) => s.unsubscribed_at !== "")).toBe(true);
     for (const type of ["open", "click", "unsubscribe", "bounce"]) {
-      expect(data.email_events.some((e) => e.type === type), type).toBe(true);
+      expect(
+        data.email_events.some((e) => e.type === type),
+        type,
+      ).toBe(true);
     }
   });
 
@@ -410,14 +439,19 @@ describe("planted patterns", () => {
   it("visits jump on paid traffic while returning visitors stay flat", () => {
     const { period, comparedWith } = pattern("paid-traffic-spike");
     const visits = [...data.visits].sort(
-      (a, b) => (a.started_at ?? "").localeCompare(b.started_at ?? "") || (a.visit_id ?? "").localeCompare(b.visit_id ?? ""),
+      (a, b) =>
+        (a.started_at ?? "").localeCompare(b.started_at ?? "") || (a.visit_id ?? "").localeCompare(b.visit_id ?? ""),
     );
     const seen = new Set<string>();
     const returning = { period: new Set<string>(), comparedWith: new Set<string>() };
     const count = { period: 0, comparedWith: 0 };
     const paid = { period: 0, comparedWith: 0 };
     for (const v of visits) {
-      const which = within(v.started_at, period) ? "period" : within(v.started_at, comparedWith) ? "comparedWith" : null;
+      const which = within(v.started_at, period)
+        ? "period"
+        : within(v.started_at, comparedWith)
+          ? "comparedWith"
+          : null;
       if (which) {
         count[which]++;
         if (v.utm_medium === "cpc") paid[which]++;

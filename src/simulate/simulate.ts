@@ -17,13 +17,7 @@ import { buildCompany, isActiveAtEnd } from "./company.js";
 import { CsvTableWriter } from "./csv-writer.js";
 import { AccountBook, PeopleBook } from "./identities.js";
 import { LEAD_FIELDS, STAGE_EVENT_FIELDS, writeLeads } from "./leads.js";
-import {
-  EMAIL_EVENT_FIELDS,
-  ISSUE_FIELDS,
-  planNewsletter,
-  SUBSCRIBER_FIELDS,
-  writeNewsletter,
-} from "./newsletter.js";
+import { EMAIL_EVENT_FIELDS, ISSUE_FIELDS, planNewsletter, SUBSCRIBER_FIELDS, writeNewsletter } from "./newsletter.js";
 import { ClickLog, ConversionLog, ForcedClicks } from "./phase-handoffs.js";
 import { FOLLOWER_FIELDS, POST_FIELDS, POST_SNAPSHOT_FIELDS, planSocial, writeSocial } from "./social.js";
 import { SIZE_PRESETS, type SimulationSize } from "./sizes.js";

@@ -209,7 +209,12 @@ export type SocialWriters = {
   followerSnapshots: CsvTableWriter;
 };
 
-export async function writeSocial(plan: SocialPlan, preset: SizePreset, seed: number, out: SocialWriters): Promise<void> {
+export async function writeSocial(
+  plan: SocialPlan,
+  preset: SizePreset,
+  seed: number,
+  out: SocialWriters,
+): Promise<void> {
   const rng = new Random(seed, "social-engagement");
   const scale = Math.sqrt(preset.audienceScale);
   for (let i = 0; i < plan.publishedAt.length; i++) {
@@ -242,7 +247,8 @@ export async function writeSocial(plan: SocialPlan, preset: SizePreset, seed: nu
   plan.followers.forEach((series, n) => {
     series.forEach((count, week) => {
       const when = FIRST_WEEKLY_READ + week * 7 * DAY_SECONDS;
-      if (when <= RANGE_END) out.followerSnapshots.row([SOCIAL_NETWORKS[n] ?? "other", formatTimestamp(when), String(count)]);
+      if (when <= RANGE_END)
+        out.followerSnapshots.row([SOCIAL_NETWORKS[n] ?? "other", formatTimestamp(when), String(count)]);
     });
   });
   await Promise.all([out.posts.drain(), out.postSnapshots.drain(), out.followerSnapshots.drain()]);

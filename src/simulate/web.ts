@@ -159,14 +159,25 @@ const HOURS = new Weighted([
 /** Per-visitor state in typed arrays: millions of visitors without millions of objects. */
 class Visitors {
   count = 0;
+  /** Matomo-style 16-hex-digit ids, made once per visitor (a heavy visitor writes hundreds of rows). */
+  readonly ids: string[] = [];
   remaining = new Int32Array(1 << 16);
   gap = new Float32Array(1 << 16);
   firstChannel = new Uint8Array(1 << 16);
   visits = new Int32Array(1 << 16);
 
+  constructor(private readonly salt: number) {}
+
   add(channel: number, visits: number, gapSeconds: number): number {
     if (this.count === this.remaining.length) this.grow();
     const v = this.count++;
+    const high = mix32(v ^ this.salt);
+    this.ids.push(
+      high.toString(16).padStart(8, "0") +
+        mix32(high ^ 0x9e3779b9)
+          .toString(16)
+          .padStart(8, "0"),
+    );
     if (v >= VISITOR_SPACE) throw new Error("too many visitors for the visit key");
     this.remaining[v] = visits - 1;
     this.gap[v] = gapSeconds;
@@ -239,8 +250,7 @@ function geometric(mean: number, rng: Random): number {
 export async function writeVisits(ctx: WebContext): Promise<void> {
   const { preset, out, utm } = ctx;
   const rng = new Random(ctx.seed, "web");
-  const salt = mix32(ctx.seed ^ 0x3c6ef372);
-  const visitors = new Visitors();
+  const visitors = new Visitors(mix32(ctx.seed ^ 0x3c6ef372));
   const recent = new RecentVisitors(PAID_REPORT + 1);
   const subscriberVisitor = new Int32Array(ctx.newsletter.subscribedAt.length).fill(-1);
   const engagement = Array.from({ length: PAID_REPORT + 1 }, (_, c) => engagementMix(c));
@@ -281,12 +291,10 @@ export async function writeVisits(ctx: WebContext): Promise<void> {
     return visitors.add(channel, visits, (lifeDays * DAY_SECONDS) / visits);
   };
   const visitTime = (dayStart: number) => dayStart + HOURS.index(rng) * HOUR_SECONDS + rng.int(HOUR_SECONDS);
-  const visitorId = (v: number) => {
-    const high = mix32(v ^ salt);
-    return high.toString(16).padStart(8, "0") + mix32(high ^ 0x9e3779b9).toString(16).padStart(8, "0");
-  };
 
   const clickOrder = ctx.clicks.inTimeOrder();
+  // One row array reused for every visit: tens of millions of short-lived arrays cost GC time.
+  const cells: string[] = new Array<string>(VISIT_FIELDS.length).fill("");
   let nextConversion = 0;
   let nextClick = 0;
   let seq = 0;
@@ -345,21 +353,16 @@ export async function writeVisits(ctx: WebContext): Promise<void> {
       const mean = channel === VISIT.paid ? 1.4 : channel === VISIT.direct ? 3 : 2.2;
       pageviews = geometric(first ? mean : mean * 1.4, rng);
     }
-    const [source, medium, utmCampaign, content, term] = utm.cells(channel, campaign, variant);
-    out.row([
-      `V${++seq}`,
-      visitorId(v),
-      formatTimestamp(t),
-      landing,
-      referrer,
-      source,
-      medium,
-      utmCampaign,
-      content,
-      term,
-      String(pageviews),
-      converted,
-    ]);
+    const utmCells = utm.cells(channel, campaign, variant);
+    cells[0] = `V${++seq}`;
+    cells[1] = visitors.ids[v] ?? "";
+    cells[2] = formatTimestamp(t);
+    cells[3] = landing;
+    cells[4] = referrer;
+    for (let k = 0; k < 5; k++) cells[5 + k] = utmCells[k] ?? "";
+    cells[10] = String(pageviews);
+    cells[11] = converted;
+    out.row(cells);
     const day = Math.floor(t / DAY_SECONDS);
     visitsPerDay[day] = (visitsPerDay[day] ?? 0) + 1;
     visitors.visits[v] = (visitors.visits[v] ?? 0) + 1;
@@ -439,7 +442,9 @@ export async function writeVisits(ctx: WebContext): Promise<void> {
       specialRecord.push(-1 - k);
       nextClick++;
     }
-    const specialOrder = specialTime.map((_, i) => i).sort((a, b) => (specialTime[a] ?? 0) - (specialTime[b] ?? 0) || a - b);
+    const specialOrder = specialTime
+      .map((_, i) => i)
+      .sort((a, b) => (specialTime[a] ?? 0) - (specialTime[b] ?? 0) || a - b);
 
     let s = 0;
     const emitSpecialsUntil = (limit: number) => {

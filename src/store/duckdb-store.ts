@@ -7,12 +7,15 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb
 import type { Column } from "../model/canonical.js";
 import { DIALECTS } from "./dialect.js";
 import { normalizeRow } from "./normalize.js";
-import type { Sql, SqlValue } from "./sql.js";
+import { raw, type Sql, type SqlValue, sql } from "./sql.js";
 import { type Row, StagingError, type Store, sqlType } from "./store.js";
 
 /** The DuckDB file is held by another process (a running `verity serve`, say). */
 export class DatabaseLockedError extends Error {
-  constructor(readonly path: string, readonly holder: string | null) {
+  constructor(
+    readonly path: string,
+    readonly holder: string | null,
+  ) {
     super(
       `The database ${path} is in use by another process${holder ? ` (${holder})` : ""}: ` +
         "stop that process, or point this command at the running server with --server URL, or use another file with --db PATH.",
@@ -78,6 +81,26 @@ class DuckDbStore implements Store {
     }
   }
 
+  csvRelation(file: string, columns: readonly Column[], fileColumns: readonly string[]): Sql {
+    const byName = new Map(columns.map((c) => [c.name, c]));
+    const readTypes = fileColumns.map((name) => {
+      const column = byName.get(name);
+      if (!column) throw new Error(`unknown column ${name}`);
+      const type = column.type === "timestamp" || column.type === "text" ? "VARCHAR" : sqlType(column.type);
+      return `${quoteLiteral(name)}: '${type}'`;
+    });
+    const select = columns.map((c) => {
+      const name = quoteIdent(c.name);
+      if (!fileColumns.includes(c.name)) return `CAST(NULL AS ${sqlType(c.type)}) AS ${name}`;
+      // Through TIMESTAMPTZ so that an explicit offset converts to UTC (see stageCsv).
+      if (c.type === "timestamp") return `CAST(CAST(${name} AS TIMESTAMPTZ) AS TIMESTAMP) AS ${name}`;
+      return `${name}`;
+    });
+    return sql`(SELECT ${raw(select.join(", "))} FROM read_csv(${file},
+      header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true,
+      columns = {${raw(readTypes.join(", "))}}))`;
+  }
+
   async stageCsv(
     staging: string,
     file: string,
@@ -100,7 +123,10 @@ class DuckDbStore implements Store {
       const name = quoteIdent(c.name);
       if (!fileColumns.includes(c.name)) select.push(`CAST(NULL AS ${sqlType(c.type)}) AS ${name}`);
       else if (c.type === "timestamp") {
-        select.push(`CAST(TRY_CAST(${name} AS TIMESTAMPTZ) AS TIMESTAMP) AS ${name}`, `${name} AS ${quoteIdent(`${c.name}__text`)}`);
+        select.push(
+          `CAST(TRY_CAST(${name} AS TIMESTAMPTZ) AS TIMESTAMP) AS ${name}`,
+          `${name} AS ${quoteIdent(`${c.name}__text`)}`,
+        );
       } else select.push(`CAST(${name} AS ${sqlType(c.type)}) AS ${name}`);
     }
     await this.connection.run(
@@ -136,7 +162,12 @@ class DuckDbStore implements Store {
       const row = bad.getRowObjectsJS()[0];
       if (row) {
         const value = String(row.value);
-        throw new StagingError(`${JSON.stringify(value)} is not ${describeType("timestamp")}`, { record: Number(row.record) }, c.name, value);
+        throw new StagingError(
+          `${JSON.stringify(value)} is not ${describeType("timestamp")}`,
+          { record: Number(row.record) },
+          c.name,
+          value,
+        );
       }
     }
     const count = await this.connection.runAndReadAll(`SELECT count(*) AS n FROM ${quoteIdent(staging)}`);

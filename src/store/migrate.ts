@@ -16,7 +16,9 @@ export async function migrate(store: Store): Promise<number[]> {
   await store.execute(
     sql`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)`,
   );
-  const done = new Set((await store.query<{ version: number }>(sql`SELECT version FROM schema_migrations`)).map((r) => r.version));
+  const done = new Set(
+    (await store.query<{ version: number }>(sql`SELECT version FROM schema_migrations`)).map((r) => r.version),
+  );
   const latest = Math.max(...MIGRATIONS.map((m) => m.version));
   const newest = Math.max(0, ...done);
   if (newest > latest) {

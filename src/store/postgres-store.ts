@@ -146,9 +146,10 @@ class PostgresStore implements Store {
     await client.query("SET LOCAL maintenance_work_mem = '512MB'");
     await client.query("SET LOCAL work_mem = '256MB'");
     const [size] = (
-      await client.query<{ tuples: number }>("SELECT GREATEST(reltuples, 0)::float8 AS tuples FROM pg_class WHERE oid = $1::regclass", [
-        table,
-      ])
+      await client.query<{ tuples: number }>(
+        "SELECT GREATEST(reltuples, 0)::float8 AS tuples FROM pg_class WHERE oid = $1::regclass",
+        [table],
+      )
     ).rows;
     // Rebuilding costs a sort of the whole table; worth it when the insert is large against it.
     if (rows < 50_000 || rows < (size?.tuples ?? 0) / 4) {

@@ -29,6 +29,12 @@ export type Store = {
    */
   stageCsv(staging: string, file: string, columns: readonly Column[], fileColumns: readonly string[]): Promise<number>;
   /**
+   * Engines that read CSV files in SQL (DuckDB): the file as a relation with the table's
+   * canonical columns, typed, for a single INSERT straight from the file. Strict: a value that
+   * does not convert fails the statement (the caller then stages the file to say where).
+   */
+  csvRelation?(file: string, columns: readonly Column[], fileColumns: readonly string[]): Sql;
+  /**
    * Runs `insert`, a large INSERT of about `rows` rows into `table`, inside the current
    * transaction. An engine that keeps indexes may drop them first and build them again after,
    * which is several times faster than maintaining them row by row.

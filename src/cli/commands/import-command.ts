@@ -47,7 +47,9 @@ export function formatImportSummary(summary: ImportSummary): string {
   for (const skipped of summary.skipped) lines.push(`skipped ${formatCount(skipped.count)}: ${skipped.reason}`);
   if (summary.notes.length > 0) lines.push("", ...summary.notes.map((n) => `note: ${n}`));
   if (summary.lacks.length > 0) {
-    lines.push(`This source has no ${summary.lacks.join(", ").replaceAll("_", " ")}: metrics that need them will say so.`);
+    lines.push(
+      `This source has no ${summary.lacks.join(", ").replaceAll("_", " ")}: metrics that need them will say so.`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

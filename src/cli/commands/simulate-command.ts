@@ -11,7 +11,9 @@ export function registerSimulate(program: Command): void {
     .command("simulate")
     .description("write a simulated B2B company (about three years) as Verity CSV files")
     .addOption(
-      new Option("-s, --size <size>", "s: ~2,000 leads; m: ~100,000 leads; l: ~1M leads").choices(["s", "m", "l"]).default("s"),
+      new Option("-s, --size <size>", "s: ~2,000 leads; m: ~100,000 leads; l: ~1M leads")
+        .choices(["s", "m", "l"])
+        .default("s"),
     )
     .option("--seed <n>", "random seed (same seed, same data)", parseInteger("--seed"), 1)
     .requiredOption("-o, --out <dir>", "directory to write the CSV files to")

@@ -33,10 +33,12 @@ export function registerStatus(program: Command): void {
         return;
       }
       const lines = [`Database ${result.database}, workspace "${workspace}"`, ""];
-      for (const [name, n] of Object.entries(result.counts)) lines.push(`  ${name.padEnd(28)}${formatCount(n).padStart(12)}`);
+      for (const [name, n] of Object.entries(result.counts))
+        lines.push(`  ${name.padEnd(28)}${formatCount(n).padStart(12)}`);
       if (result.imports.length > 0) {
         lines.push("", "Latest imports:");
-        for (const i of result.imports) lines.push(`  ${i.finished_at.slice(0, 19).replace("T", " ")}  ${i.format.padEnd(8)} ${i.path}`);
+        for (const i of result.imports)
+          lines.push(`  ${i.finished_at.slice(0, 19).replace("T", " ")}  ${i.format.padEnd(8)} ${i.path}`);
       } else lines.push("", "Nothing imported yet: try `verity demo` or `verity import DIR`.");
       process.stdout.write(`${lines.join("\n")}\n`);
     });
