@@ -7,7 +7,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Papa from "papaparse";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { ImportError } from "../src/ingest/import-error.js";
 import { runImport } from "../src/ingest/importer.js";
 import { verityImporter } from "../src/ingest/verity-importer.js";
@@ -155,7 +155,16 @@ for (const engine of engines()) {
     });
 
     test("every table round-trips: the same data in, the same rows out", async () => {
+      // A first load on DuckDB goes straight from the files into the tables (no staging).
+      const direct = t.store.csvRelation ? vi.spyOn(t.store, "csvRelation") : null;
+      const staged = vi.spyOn(t.store, "stageCsv");
       const summary = await runImport(t.store, verityImporter, FIXTURE, options);
+      if (direct) {
+        expect(direct).toHaveBeenCalledTimes(TABLE_ORDER.length);
+        expect(staged).not.toHaveBeenCalled();
+      } else expect(staged).toHaveBeenCalledTimes(TABLE_ORDER.length);
+      staged.mockRestore();
+      direct?.mockRestore();
       const stored = await dump(t.store);
       for (const name of TABLE_ORDER) {
         const expected = await fixtureRows(name);
@@ -219,6 +228,20 @@ for (const engine of engines()) {
           { visit_id: "v3", visit_number: 1, seconds_since_previous: null },
           { visit_id: "v4", visit_number: 4, seconds_since_previous: 0 },
         ]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    test("a file with a byte-order mark and CRLF line ends reads the same", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "verity-crlf-"));
+      try {
+        const text = await readFile(join(FIXTURE, "reps.csv"), "utf8");
+        await writeFile(join(dir, "reps.csv"), `\uFEFF${text.replaceAll("\n", "\r\n")}`);
+        const summary = await runImport(t.store, verityImporter, dir, { workspace: "crlf" });
+        expect(summary.tables.reps).toMatchObject({ rows: 3, created: 3 });
+        const stored = await dump(t.store, "crlf");
+        expect(stored.reps).toEqual(await fixtureRows("reps"));
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

@@ -10,6 +10,18 @@ export class GrowableInt32 {
     this.data = new Int32Array(Math.max(16, initialCapacity));
   }
 
+  static of(values: Int32Array): GrowableInt32 {
+    const array = new GrowableInt32(values.length);
+    array.data.set(values);
+    array.length = values.length;
+    return array;
+  }
+
+  /** A compact copy of the values (to hand to another thread). */
+  toArray(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+
   push(value: number): void {
     if (this.length === this.data.length) {
       const bigger = new Int32Array(this.data.length * 2);

@@ -25,13 +25,40 @@ export type Conversion = {
   returning: boolean;
 };
 
+/** A log's columns as plain arrays, to cross to a worker thread. */
+export type Columns<K extends string> = Record<K, Int32Array>;
+
+const CONVERSION_COLUMNS = ["time", "lead", "channel", "campaign", "packed"] as const;
+const CLICK_COLUMNS = ["time", "subscriber", "issue", "link", "lead"] as const;
+export type ConversionColumns = Columns<(typeof CONVERSION_COLUMNS)[number]>;
+
 export class ConversionLog {
-  private readonly time = new GrowableInt32();
-  private readonly lead = new GrowableInt32();
-  private readonly channel = new GrowableInt32();
-  private readonly campaign = new GrowableInt32();
+  private readonly time: GrowableInt32;
+  private readonly lead: GrowableInt32;
+  private readonly channel: GrowableInt32;
+  private readonly campaign: GrowableInt32;
   /** variant * 16 + landing * 2 + returning. */
-  private readonly packed = new GrowableInt32();
+  private readonly packed: GrowableInt32;
+
+  constructor(columns?: ConversionColumns) {
+    const column = (name: (typeof CONVERSION_COLUMNS)[number]) =>
+      columns ? GrowableInt32.of(columns[name]) : new GrowableInt32();
+    this.time = column("time");
+    this.lead = column("lead");
+    this.channel = column("channel");
+    this.campaign = column("campaign");
+    this.packed = column("packed");
+  }
+
+  columns(): ConversionColumns {
+    return {
+      time: this.time.toArray(),
+      lead: this.lead.toArray(),
+      channel: this.channel.toArray(),
+      campaign: this.campaign.toArray(),
+      packed: this.packed.toArray(),
+    };
+  }
 
   get length(): number {
     return this.time.length;
@@ -74,12 +101,32 @@ export type Click = {
 };
 
 export class ClickLog {
-  private readonly time = new GrowableInt32();
-  private readonly subscriber = new GrowableInt32();
-  private readonly issue = new GrowableInt32();
-  private readonly link = new GrowableInt32();
-  private readonly lead = new GrowableInt32();
+  private readonly time: GrowableInt32;
+  private readonly subscriber: GrowableInt32;
+  private readonly issue: GrowableInt32;
+  private readonly link: GrowableInt32;
+  private readonly lead: GrowableInt32;
   private order: Int32Array | undefined;
+
+  constructor(columns?: Columns<(typeof CLICK_COLUMNS)[number]>) {
+    const column = (name: (typeof CLICK_COLUMNS)[number]) =>
+      columns ? GrowableInt32.of(columns[name]) : new GrowableInt32();
+    this.time = column("time");
+    this.subscriber = column("subscriber");
+    this.issue = column("issue");
+    this.link = column("link");
+    this.lead = column("lead");
+  }
+
+  columns(): Columns<(typeof CLICK_COLUMNS)[number]> {
+    return {
+      time: this.time.toArray(),
+      subscriber: this.subscriber.toArray(),
+      issue: this.issue.toArray(),
+      link: this.link.toArray(),
+      lead: this.lead.toArray(),
+    };
+  }
 
   get length(): number {
     return this.time.length;
@@ -122,13 +169,32 @@ export class ClickLog {
  * Newsletter leads whose click must appear in email_events: (issue, subscriber) -> the
  * forced click's record in a ClickLog.
  */
-export class ForcedClicks {
-  readonly clicks = new ClickLog();
-  /** Whether the click's visit created the lead (otherwise the lead came days later). */
-  readonly converted = new GrowableInt32();
-  private readonly byPair = new Map<number, number>();
+export type ForcedClickColumns = {
+  subscribers: number;
+  clicks: Columns<(typeof CLICK_COLUMNS)[number]>;
+  converted: Int32Array;
+};
 
-  constructor(private readonly subscribers: number) {}
+export class ForcedClicks {
+  readonly clicks: ClickLog;
+  /** Whether the click's visit created the lead (otherwise the lead came days later). */
+  readonly converted: GrowableInt32;
+  private readonly byPair = new Map<number, number>();
+  private readonly subscribers: number;
+
+  constructor(subscribers: number, columns?: ForcedClickColumns) {
+    this.subscribers = subscribers;
+    this.clicks = new ClickLog(columns?.clicks);
+    this.converted = columns ? GrowableInt32.of(columns.converted) : new GrowableInt32();
+    for (let i = 0; i < this.clicks.length; i++) {
+      const click = this.clicks.at(i);
+      this.byPair.set(click.issue * subscribers + click.subscriber, i);
+    }
+  }
+
+  columns(): ForcedClickColumns {
+    return { subscribers: this.subscribers, clicks: this.clicks.columns(), converted: this.converted.toArray() };
+  }
 
   has(issue: number, subscriber: number): boolean {
     return this.byPair.has(issue * this.subscribers + subscriber);

@@ -4,45 +4,46 @@
  * CSV files (one per table, canonical.ts). The same size and seed give byte-identical files
  * on any machine and any day; nothing reads the clock or Math.random.
  *
- * Phases run in dependency order and stream to disk: plans (company, social posts, newsletter
- * list) -> leads with stage events and activities -> newsletter events -> visits -> social
- * counters. What a later phase needs from an earlier one travels as compact integer columns
- * (phase-handoffs.ts), so memory stays bounded at every size.
+ * The phases: plans (company, social posts, newsletter list) -> lead arrivals (when and
+ * through which channel each lead came) -> then side by side the sales side (leads, stage
+ * events, activities) and the marketing side (newsletter events, visits, social counters).
+ * The sides share only compact integer columns (phase-handoffs.ts), so memory stays bounded,
+ * and for sizes m and l the marketing side runs in a worker thread on the second core.
  */
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import { ACTIVITY_FIELDS } from "./activities.js";
 import { UtmCatalog } from "./channels.js";
 import { buildCompany, isActiveAtEnd } from "./company.js";
 import { CsvTableWriter } from "./csv-writer.js";
 import { AccountBook, PeopleBook } from "./identities.js";
+import { planLeadArrivals } from "./lead-arrivals.js";
 import { LEAD_FIELDS, STAGE_EVENT_FIELDS, writeLeads } from "./leads.js";
-import { EMAIL_EVENT_FIELDS, ISSUE_FIELDS, planNewsletter, SUBSCRIBER_FIELDS, writeNewsletter } from "./newsletter.js";
-import { ClickLog, ConversionLog, ForcedClicks } from "./phase-handoffs.js";
-import { FOLLOWER_FIELDS, POST_FIELDS, POST_SNAPSHOT_FIELDS, planSocial, writeSocial } from "./social.js";
+import { type MarketingInput, type MarketingTable, writeMarketing } from "./marketing.js";
+import type { MarketingMessage } from "./marketing-worker.js";
+import { planNewsletter } from "./newsletter.js";
 import { SIZE_PRESETS, type SimulationSize } from "./sizes.js";
+import { planSocial } from "./social.js";
 import { RANGE_END_ISO, RANGE_START_ISO } from "./time.js";
-import { VISIT_FIELDS, writeVisits } from "./web.js";
 
 export { PLANTED_PATTERNS, type PlantedPattern, type PlantedPeriod } from "./planted-patterns.js";
 export { SIZE_PRESETS, type SimulationSize, type SizePreset } from "./sizes.js";
 export { RANGE_END_ISO, RANGE_START_ISO } from "./time.js";
 
-/** The simulator's field order per table (csv-writer maps it onto the canonical columns). */
-const FIELDS: Record<TableName, readonly string[]> = {
+const SALES_TABLES = ["reps", "pipelines", "stages", "leads", "stage_events", "activities"] as const;
+type SalesTable = (typeof SALES_TABLES)[number];
+
+/** The simulator's field order per sales table (csv-writer maps it onto the canonical columns). */
+const SALES_FIELDS: Record<SalesTable, readonly string[]> = {
   reps: ["id", "name", "email", "team", "region", "active"],
   pipelines: ["id", "name"],
   stages: ["id", "pipeline_id", "name", "position", "is_qualifying", "kind"],
   leads: LEAD_FIELDS,
   stage_events: STAGE_EVENT_FIELDS,
   activities: ACTIVITY_FIELDS,
-  visits: VISIT_FIELDS,
-  social_posts: POST_FIELDS,
-  social_post_snapshots: POST_SNAPSHOT_FIELDS,
-  social_follower_snapshots: FOLLOWER_FIELDS,
-  newsletter_subscribers: SUBSCRIBER_FIELDS,
-  newsletter_issues: ISSUE_FIELDS,
-  email_events: EMAIL_EVENT_FIELDS,
 };
 
 export type SimulationOptions = {
@@ -52,6 +53,12 @@ export type SimulationOptions = {
   outDir: string;
   /** Called now and then while a table is written, with the rows written so far. */
   onProgress?: (table: TableName, rows: number) => void;
+  /**
+   * Write the marketing tables in a worker thread, on a second core. Default: yes when
+   * running compiled JavaScript (a worker cannot load the TypeScript sources, as under
+   * vitest or tsx). The files are the same either way.
+   */
+  parallel?: boolean;
 };
 
 export type SimulationSummary = {
@@ -64,6 +71,8 @@ export type SimulationSummary = {
   range: { start: string; end: string };
 };
 
+const WORKER_URL = new URL("./marketing-worker.js", import.meta.url);
+
 /** Writes a simulated company into `outDir` and says how much of it there is. */
 export async function simulate(options: SimulationOptions): Promise<SimulationSummary> {
   const { size, seed, outDir } = options;
@@ -71,6 +80,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
   if (!preset) throw new Error(`unknown size "${size}"; use s, m or l`);
   if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   const progress = options.onProgress ?? (() => {});
+  const parallel = options.parallel ?? (import.meta.url.endsWith(".js") && existsSync(fileURLToPath(WORKER_URL)));
   await mkdir(outDir, { recursive: true });
 
   const company = buildCompany(preset, seed);
@@ -83,16 +93,23 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
     postNetworks: Array.from(social.network),
     issueCampaigns: newsletter.issues.map((issue) => issue.campaign),
   });
+  const { arrivals, conversions, forced } = planLeadArrivals({ preset, seed, social, newsletter });
+  const marketingInput: MarketingInput = {
+    size,
+    seed,
+    outDir,
+    conversions: conversions.columns(),
+    forced: forced.columns(),
+  };
+  const marketing = parallel ? runInWorker(marketingInput, progress) : undefined;
 
-  const writers = new Map<TableName, CsvTableWriter>(
-    TABLE_ORDER.map((t) => [t, new CsvTableWriter(t, outDir, FIELDS[t])]),
-  );
-  const w = (table: TableName): CsvTableWriter => {
+  const writers = new Map(SALES_TABLES.map((t) => [t, new CsvTableWriter(t, outDir, SALES_FIELDS[t])]));
+  const w = (table: SalesTable): CsvTableWriter => {
     const writer = writers.get(table);
     if (!writer) throw new Error(`no writer for ${table}`);
     return writer;
   };
-  const finish = async (...tables: TableName[]) => {
+  const finish = async (...tables: SalesTable[]) => {
     for (const table of tables) {
       await w(table).close();
       progress(table, w(table).rows);
@@ -109,61 +126,55 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
       }
     }
     await finish("reps", "pipelines", "stages");
-
-    const conversions = new ConversionLog();
-    const forced = new ForcedClicks(newsletter.subscribedAt.length);
     await writeLeads({
       preset,
       seed,
       company,
       accounts,
       people,
-      social,
-      newsletter,
       utm,
-      conversions,
-      forced,
+      arrivals,
       out: { leads: w("leads"), stageEvents: w("stage_events"), activities: w("activities") },
       onProgress: progress,
     });
     await finish("leads", "stage_events", "activities");
-
-    const clicks = new ClickLog();
-    await writeNewsletter(
-      newsletter,
-      people,
-      forced,
-      seed,
-      { subscribers: w("newsletter_subscribers"), issues: w("newsletter_issues"), events: w("email_events") },
-      clicks,
-      (rows) => progress("email_events", rows),
-    );
-    await finish("newsletter_subscribers", "newsletter_issues", "email_events");
-
-    await writeVisits({
-      preset,
-      seed,
-      social,
-      newsletter,
-      utm,
-      conversions,
-      clicks,
-      out: w("visits"),
-      onProgress: (rows) => progress("visits", rows),
-    });
-    await finish("visits");
-
-    await writeSocial(social, preset, seed, {
-      posts: w("social_posts"),
-      postSnapshots: w("social_post_snapshots"),
-      followerSnapshots: w("social_follower_snapshots"),
-    });
-    await finish("social_posts", "social_post_snapshots", "social_follower_snapshots");
   } catch (error) {
     for (const writer of writers.values()) writer.discard();
+    await marketing?.cancel();
     throw error;
   }
+  const marketingRows = marketing ? await marketing.done : await writeMarketing(marketingInput, progress);
 
-  const rows = Object.fromEntries(TABLE_ORDER.map((t) => [t, w(t).rows])) as Record<TableName, number>;
+  const rows = Object.fromEntries(
+    TABLE_ORDER.map((t) => [t, writers.get(t as SalesTable)?.rows ?? marketingRows[t as MarketingTable] ?? 0]),
+  ) as Record<TableName, number>;
   return { size, seed, outDir, rows, range: { start: RANGE_START_ISO, end: RANGE_END_ISO } };
+}
+
+function runInWorker(
+  input: MarketingInput,
+  progress: (table: TableName, rows: number) => void,
+): { done: Promise<Record<MarketingTable, number>>; cancel: () => Promise<void> } {
+  const transfer = [...Object.values(input.conversions), ...Object.values(input.forced.clicks), input.forced.converted];
+  const worker = new Worker(WORKER_URL, { workerData: input, transferList: transfer.map((a) => a.buffer as ArrayBuffer) });
+  const done = new Promise<Record<MarketingTable, number>>((resolve, reject) => {
+    let result: Record<MarketingTable, number> | undefined;
+    worker.on("message", (message: MarketingMessage) => {
+      if (message.type === "progress") progress(message.table as TableName, message.rows);
+      else result = message.rows as Record<MarketingTable, number>;
+    });
+    worker.on("error", reject);
+    worker.on("exit", (code) => {
+      if (result) resolve(result);
+      else reject(new Error(`the marketing worker stopped (exit code ${code}) before it finished`));
+    });
+  });
+  // A failure of the sales side must not leave the worker writing on.
+  done.catch(() => {});
+  return {
+    done,
+    cancel: async () => {
+      await worker.terminate();
+    },
+  };
 }
