@@ -6,32 +6,39 @@
  *
  * TARGET is a DuckDB file path (must not exist) or a PostgreSQL URL of an empty database.
  */
+
+import { createReadStream } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { DuckDBInstance } from "@duckdb/node-api";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { createReadStream } from "node:fs";
-import { pipeline } from "node:stream/promises";
 import { runImport } from "../src/ingest/importer.js";
 import { verityImporter } from "../src/ingest/verity-importer.js";
 import { TABLE_ORDER, TABLES } from "../src/model/canonical.js";
-import { initialSchema } from "../src/store/migrations/001-initial.js";
 import { DIALECTS } from "../src/store/dialect.js";
+import { initialSchema } from "../src/store/migrations/001-initial.js";
 import { openStore } from "../src/store/open-store.js";
 import { sqlType } from "../src/store/store.js";
 
 const [mode, engine, dir, target] = process.argv.slice(2);
-if (!mode || !engine || !dir || !target) throw new Error("usage: load-worker verity|baseline duckdb|postgres DIR TARGET");
+if (!mode || !engine || !dir || !target)
+  throw new Error("usage: load-worker verity|baseline duckdb|postgres DIR TARGET");
 
 async function filesOf(directory: string): Promise<{ table: string; file: string }[]> {
   const names = new Set(await readdir(directory));
-  return TABLE_ORDER.filter((t) => names.has(TABLES[t].file)).map((t) => ({ table: t, file: join(directory, TABLES[t].file) }));
+  return TABLE_ORDER.filter((t) => names.has(TABLES[t].file)).map((t) => ({
+    table: t,
+    file: join(directory, TABLES[t].file),
+  }));
 }
 
 /** Verity's own import, exactly as `verity import DIR` runs it. */
 async function verity(): Promise<number> {
-  const store = await openStore(engine === "duckdb" ? { engine: "duckdb", path: target as string } : { engine: "postgres", url: target as string });
+  const store = await openStore(
+    engine === "duckdb" ? { engine: "duckdb", path: target as string } : { engine: "postgres", url: target as string },
+  );
   try {
     const summary = await runImport(store, verityImporter, dir as string, { workspace: "bench" });
     return Object.values(summary.tables).reduce((n, t) => n + (t?.rows ?? 0), 0);
@@ -74,7 +81,9 @@ async function postgresBaseline(): Promise<number> {
       const copy = client.query(copyFrom(`COPY ${table} (${list}) FROM STDIN WITH (FORMAT csv, HEADER true)`));
       await pipeline(createReadStream(file), copy);
       rows += Number(copy.rowCount ?? 0);
-      await client.query(`ALTER TABLE ${table} ADD PRIMARY KEY (workspace_id, ${spec.key.map((k) => `"${k}"`).join(", ")})`);
+      await client.query(
+        `ALTER TABLE ${table} ADD PRIMARY KEY (workspace_id, ${spec.key.map((k) => `"${k}"`).join(", ")})`,
+      );
     }
     // The same secondary indexes as the schema (the CREATE INDEX statements of migration 1).
     for (const statement of initialSchema(DIALECTS.postgres).filter((s) => s.startsWith("CREATE INDEX"))) {
@@ -87,6 +96,7 @@ async function postgresBaseline(): Promise<number> {
 }
 
 const started = performance.now();
-const rows = mode === "verity" ? await verity() : engine === "duckdb" ? await duckdbBaseline() : await postgresBaseline();
+const rows =
+  mode === "verity" ? await verity() : engine === "duckdb" ? await duckdbBaseline() : await postgresBaseline();
 const ms = performance.now() - started;
 process.stdout.write(`${JSON.stringify({ ms, rows, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);

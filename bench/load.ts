@@ -13,7 +13,7 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
-import { cpus, freemem, totalmem, tmpdir } from "node:os";
+import { cpus, freemem, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
@@ -68,7 +68,9 @@ async function main(): Promise<void> {
   }
   const rowsOut: string[] = [];
   const results: Record<string, unknown>[] = [];
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB (${(freemem() / 2 ** 30).toFixed(0)} free), node ${process.version}`);
+  console.log(
+    `machine: ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB (${(freemem() / 2 ** 30).toFixed(0)} free), node ${process.version}`,
+  );
   try {
     for (const size of sizes) {
       const { dir, bytes } = await dataFor(size);
@@ -101,7 +103,9 @@ async function main(): Promise<void> {
             try {
               const m = await measure(mode, engine, dir, target);
               figures[mode]?.push(m);
-              process.stderr.write(`  ${size} ${engine} ${mode} run ${i + 1}: ${(m.ms / 1000).toFixed(2)} s, ${m.maxRssMb.toFixed(0)} MB\n`);
+              process.stderr.write(
+                `  ${size} ${engine} ${mode} run ${i + 1}: ${(m.ms / 1000).toFixed(2)} s, ${m.maxRssMb.toFixed(0)} MB\n`,
+              );
             } finally {
               await cleanup();
             }
@@ -134,8 +138,12 @@ async function main(): Promise<void> {
   } finally {
     await server?.stop();
   }
-  console.log(`\nmedian of ${runs} runs; baseline = ${engines.map((e) => (e === "duckdb" ? "DuckDB read_csv (CREATE TABLE AS)" : "PostgreSQL COPY + keys and indexes built after")).join("; ")}\n`);
-  console.log("| size | engine | rows | CSV | verity import | rows/s | engine loader | rows/s | ratio | peak RSS (verity) |");
+  console.log(
+    `\nmedian of ${runs} runs; baseline = ${engines.map((e) => (e === "duckdb" ? "DuckDB read_csv (CREATE TABLE AS)" : "PostgreSQL COPY + keys and indexes built after")).join("; ")}\n`,
+  );
+  console.log(
+    "| size | engine | rows | CSV | verity import | rows/s | engine loader | rows/s | ratio | peak RSS (verity) |",
+  );
   console.log("|---|---|---|---|---|---|---|---|---|---|");
   for (const line of rowsOut) console.log(line);
   await mkdir(out, { recursive: true });

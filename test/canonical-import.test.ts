@@ -74,7 +74,8 @@ async function fixtureRows(table: TableName): Promise<Row[]> {
   const parsed = Papa.parse<Record<string, string>>(text.trim(), { header: true });
   return parsed.data.map((record) => {
     const row: Row = {};
-    for (const column of TABLES[table].columns) row[column.name] = expectedValue(table, column.name, record[column.name]);
+    for (const column of TABLES[table].columns)
+      row[column.name] = expectedValue(table, column.name, record[column.name]);
     if ("external_id" in row && row.external_id === null) row.external_id = row.id ?? null;
     return row;
   });
@@ -105,7 +106,9 @@ for (const engine of engines()) {
     });
 
     test("migrations from empty create every table once", async () => {
-      const applied = await t.store.query<{ version: number }>(sql`SELECT version FROM schema_migrations ORDER BY version`);
+      const applied = await t.store.query<{ version: number }>(
+        sql`SELECT version FROM schema_migrations ORDER BY version`,
+      );
       expect(applied.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
       expect(await migrate(t.store)).toEqual([]);
       expect(Object.values(await counts(t.store)).every((n) => n === 0)).toBe(true);
@@ -115,7 +118,11 @@ for (const engine of engines()) {
       const dir = await copyFixture();
       try {
         // a3 is the third activity; a1's note spans two lines, so a3 starts on line 5.
-        await replaceInFile(join(dir, "activities.csv"), "a3,L2,,r2,email,2025-01-11T09:00:00Z", "a3,L2,,r2,email,2025-13-11T09:00:00Z");
+        await replaceInFile(
+          join(dir, "activities.csv"),
+          "a3,L2,,r2,email,2025-01-11T09:00:00Z",
+          "a3,L2,,r2,email,2025-13-11T09:00:00Z",
+        );
         const error = await runImport(t.store, verityImporter, dir, options).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ImportError);
         const importError = error as ImportError;
@@ -131,15 +138,50 @@ for (const engine of engines()) {
     });
 
     test.each([
-      ["leads.csv", "L3,Gamma,Gamma GmbH,,r1,p1,s1,open", "L3,Gamma,Gamma GmbH,,r1,p1,s1,pending", 4, "status", "not one of"],
+      [
+        "leads.csv",
+        "L3,Gamma,Gamma GmbH,,r1,p1,s1,open",
+        "L3,Gamma,Gamma GmbH,,r1,p1,s1,pending",
+        4,
+        "status",
+        "not one of",
+      ],
       ["leads.csv", "L3,Gamma,Gamma GmbH,,r1,", "L3,Gamma,Gamma GmbH,,r9,", 4, "owner_id", "not a known rep"],
       ["leads.csv", "L3,Gamma", "L2,Gamma", 4, "id", "appears twice in the file (first on line 3)"],
-      ["leads.csv", "2025-02-01T00:00:00Z,,,800,SEK", "2025-02-01T00:00:00Z,,,-800,SEK", 4, "value", "below the minimum"],
-      ["leads.csv", "2025-02-01T00:00:00Z,,,800,SEK", "2025-02-01T00:00:00Z,,,800,", 4, "currency", "needs its currency"],
-      ["leads.csv", "L3,Gamma,Gamma GmbH,,r1,p1,s1", "L3,Gamma,Gamma GmbH,,r1,p1,s9", 4, "stage_id", "not a known stage"],
+      [
+        "leads.csv",
+        "2025-02-01T00:00:00Z,,,800,SEK",
+        "2025-02-01T00:00:00Z,,,-800,SEK",
+        4,
+        "value",
+        "below the minimum",
+      ],
+      [
+        "leads.csv",
+        "2025-02-01T00:00:00Z,,,800,SEK",
+        "2025-02-01T00:00:00Z,,,800,",
+        4,
+        "currency",
+        "needs its currency",
+      ],
+      [
+        "leads.csv",
+        "L3,Gamma,Gamma GmbH,,r1,p1,s1",
+        "L3,Gamma,Gamma GmbH,,r1,p1,s9",
+        4,
+        "stage_id",
+        "not a known stage",
+      ],
       ["stages.csv", "s3,p1,Proposal,2", "s3,p1,Proposal,two", 4, "position", '"two" is not a whole number'],
       ["reps.csv", "id,name,email", "id,name,mail", 1, "mail", "unknown column"],
-      ["stage_events.csv", "L3,,s1,2025-02-01T00:00:00Z,r1", "L3,,,2025-02-01T00:00:00Z,r1", 7, "to_stage_id", "a value is required"],
+      [
+        "stage_events.csv",
+        "L3,,s1,2025-02-01T00:00:00Z,r1",
+        "L3,,,2025-02-01T00:00:00Z,r1",
+        7,
+        "to_stage_id",
+        "a value is required",
+      ],
     ])("%s: %s -> %s fails at line %i, column %s", async (file, from, to, line, column, reason) => {
       const dir = await copyFixture();
       try {
@@ -194,7 +236,9 @@ for (const engine of engines()) {
         const summary = await runImport(t.store, verityImporter, dir, options);
         expect(summary.tables.leads).toMatchObject({ created: 0, updated: 1, unchanged: 2 });
         expect(summary.tables.stage_events).toMatchObject({ created: 0, updated: 0, unchanged: 5, removed: 1 });
-        const [l3] = await t.store.query(sql`SELECT value FROM leads WHERE workspace_id = ${options.workspace} AND id = 'L3'`);
+        const [l3] = await t.store.query(
+          sql`SELECT value FROM leads WHERE workspace_id = ${options.workspace} AND id = 'L3'`,
+        );
         expect(l3?.value).toBe(950);
         const events = await t.store.query(sql`SELECT count(*) AS n FROM stage_events WHERE lead_id = 'L2'`);
         expect(events[0]?.n).toBe(2);

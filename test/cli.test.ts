@@ -12,7 +12,10 @@ const exec = promisify(execFile);
 const root = join(import.meta.dirname, "..");
 const bin = join(root, "bin", "verity.js");
 
-async function verity(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function verity(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await exec(process.execPath, [bin, ...args], {
       cwd: root,
@@ -37,18 +40,24 @@ describe("verity CLI", () => {
   test("--help lists the commands", async () => {
     const { code, stdout } = await verity(["--help"]);
     expect(code).toBe(0);
-    for (const command of ["demo", "import", "simulate", "status"]) expect(stdout).toMatch(new RegExp(`\\n\\s+${command}\\b`));
+    for (const command of ["demo", "import", "simulate", "status"])
+      expect(stdout).toMatch(new RegExp(`\\n\\s+${command}\\b`));
   });
 
   test("import with a broken row exits 1 with file, line and column and writes nothing", async () => {
     const data = join(dir, "broken");
     await cp(join(root, "test", "fixtures", "canonical-small"), data, { recursive: true });
     const leads = join(data, "leads.csv");
-    await writeFile(leads, (await readFile(leads, "utf8")).replace("2025-02-01T00:00:00Z,,,800", "2025-02-30T00:00:00Z,,,800"));
+    await writeFile(
+      leads,
+      (await readFile(leads, "utf8")).replace("2025-02-01T00:00:00Z,,,800", "2025-02-30T00:00:00Z,,,800"),
+    );
     const db = join(dir, "broken.duckdb");
     const { code, stderr } = await verity(["--db", db, "import", data]);
     expect(code).toBe(1);
-    expect(stderr).toBe(`verity: ${leads}, line 4, column created_at: "2025-02-30T00:00:00Z" is not a date or time (ISO 8601, UTC)\n`);
+    expect(stderr).toBe(
+      `verity: ${leads}, line 4, column created_at: "2025-02-30T00:00:00Z" is not a date or time (ISO 8601, UTC)\n`,
+    );
     const status = await verity(["--db", db, "status", "--json"]);
     expect(Object.values(JSON.parse(status.stdout).counts).every((n) => n === 0)).toBe(true);
   });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runImport } from "../src/ingest/importer.js";
 import { verityImporter } from "../src/ingest/verity-importer.js";
 import { TABLE_ORDER, TABLES } from "../src/model/canonical.js";
-import { simulate, type SimulationSummary } from "../src/simulate/simulate.js";
+import { type SimulationSummary, simulate } from "../src/simulate/simulate.js";
 import { ident, sql } from "../src/store/sql.js";
 import { engines } from "./support/databases.js";
 import { openTestStore, type TestStore } from "./support/stores.js";

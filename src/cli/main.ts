@@ -3,13 +3,13 @@
  * turns errors into one clear sentence and an exit code.
  */
 import { Command, CommanderError } from "commander";
+import { DEFAULT_DB_FILE } from "../store/open-store.js";
 import { registerDemo } from "./commands/demo-command.js";
 import { registerImport } from "./commands/import-command.js";
 import { registerSimulate } from "./commands/simulate-command.js";
 import { registerStatus } from "./commands/status-command.js";
 import { DEFAULT_WORKSPACE } from "./context.js";
 import { describeError } from "./output.js";
-import { DEFAULT_DB_FILE } from "../store/open-store.js";
 
 export function buildProgram(): Command {
   const program = new Command()

@@ -3,8 +3,9 @@
  * canonical table files (Verity's own format needs no conversion), then all of them load in
  * one transaction. A bad row anywhere aborts the whole import and the database is unchanged.
  */
-import { stat } from "node:fs/promises";
+
 import { randomUUID } from "node:crypto";
+import { stat } from "node:fs/promises";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";

@@ -10,7 +10,7 @@
  * `DirectLoadFailed`, and the caller runs the import again `staged`, which finds and words the
  * exact error.
  */
-import { type Column, type Table, table as tableOf, type TableName } from "../model/canonical.js";
+import { type Column, type Table, type TableName, table as tableOf } from "../model/canonical.js";
 import { ident, join, raw, type Sql, sql } from "../store/sql.js";
 import { StagingError, type Store } from "../store/store.js";
 import { lineOfRecord } from "./csv-lines.js";

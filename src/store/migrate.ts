@@ -2,8 +2,9 @@
  * Versioned migrations. Each runs once, in order, inside a transaction together with the
  * row that records it, so a failed migration leaves the schema as it was.
  */
-import { initialSchema } from "./migrations/001-initial.js";
+
 import type { Dialect } from "./dialect.js";
+import { initialSchema } from "./migrations/001-initial.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 

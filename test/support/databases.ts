@@ -21,12 +21,12 @@ export type Engine = "duckdb" | "postgres";
 export const ALL_ENGINES: readonly Engine[] = ["duckdb", "postgres"];
 
 export interface TestDatabase {
-	/** Connection URL of the fresh database (same server/credentials as the admin URL). */
-	url: string;
-	/** Name of the database (verity_test_<random>). */
-	name: string;
-	/** Drops the database, terminating any connections still open to it. Idempotent. */
-	drop(): Promise<void>;
+  /** Connection URL of the fresh database (same server/credentials as the admin URL). */
+  url: string;
+  /** Name of the database (verity_test_<random>). */
+  name: string;
+  /** Drops the database, terminating any connections still open to it. Idempotent. */
+  drop(): Promise<void>;
 }
 
 /**
@@ -35,83 +35,76 @@ export interface TestDatabase {
  * silently skip tests.
  */
 export function engines(): Engine[] {
-	const raw = process.env.VERITY_TEST_ENGINES?.trim();
-	if (!raw) return [...ALL_ENGINES];
-	const requested = raw
-		.split(",")
-		.map((s) => s.trim().toLowerCase())
-		.filter((s) => s.length > 0);
-	const unknown = requested.filter(
-		(s) => !(ALL_ENGINES as readonly string[]).includes(s),
-	);
-	if (unknown.length > 0) {
-		throw new Error(
-			`VERITY_TEST_ENGINES: unknown engine(s) ${unknown.join(", ")} (expected a subset of ${ALL_ENGINES.join(",")})`,
-		);
-	}
-	// Keep canonical order, drop duplicates.
-	return ALL_ENGINES.filter((e) => requested.includes(e));
+  const raw = process.env.VERITY_TEST_ENGINES?.trim();
+  if (!raw) return [...ALL_ENGINES];
+  const requested = raw
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s.length > 0);
+  const unknown = requested.filter((s) => !(ALL_ENGINES as readonly string[]).includes(s));
+  if (unknown.length > 0) {
+    throw new Error(
+      `VERITY_TEST_ENGINES: unknown engine(s) ${unknown.join(", ")} (expected a subset of ${ALL_ENGINES.join(",")})`,
+    );
+  }
+  // Keep canonical order, drop duplicates.
+  return ALL_ENGINES.filter((e) => requested.includes(e));
 }
 
 /** URL of the test PostgreSQL server's admin database (provided by the globalSetup). */
 export function postgresServerUrl(): string {
-	let url: string | undefined;
-	try {
-		url = inject("postgresUrl");
-	} catch {
-		// not inside a vitest worker
-	}
-	url ||= process.env.VERITY_TEST_DATABASE_URL;
-	if (!url) {
-		throw new Error(
-			"No PostgreSQL server for tests: run through vitest (globalSetup test/support/postgres-global-setup.ts) or set VERITY_TEST_DATABASE_URL",
-		);
-	}
-	return url;
+  let url: string | undefined;
+  try {
+    url = inject("postgresUrl");
+  } catch {
+    // not inside a vitest worker
+  }
+  url ||= process.env.VERITY_TEST_DATABASE_URL;
+  if (!url) {
+    throw new Error(
+      "No PostgreSQL server for tests: run through vitest (globalSetup test/support/postgres-global-setup.ts) or set VERITY_TEST_DATABASE_URL",
+    );
+  }
+  return url;
 }
 
 /** Creates `verity_test_<random>` on the test server and returns its URL. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-	const serverUrl = postgresServerUrl();
-	const name = `verity_test_${randomBytes(6).toString("hex")}`;
-	await withAdmin(serverUrl, async (client) => {
-		await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
-	});
-	const u = new URL(serverUrl);
-	u.pathname = `/${name}`;
-	const url = u.toString();
+  const serverUrl = postgresServerUrl();
+  const name = `verity_test_${randomBytes(6).toString("hex")}`;
+  await withAdmin(serverUrl, async (client) => {
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+  });
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  const url = u.toString();
 
-	let dropped: Promise<void> | undefined;
-	return {
-		url,
-		name,
-		drop() {
-			dropped ??= withAdmin(serverUrl, async (client) => {
-				// WITH (FORCE) (PostgreSQL >= 13) terminates remaining connections,
-				// e.g. a pool the code under test forgot to end.
-				await client.query(
-					`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`,
-				);
-			});
-			return dropped;
-		},
-	};
+  let dropped: Promise<void> | undefined;
+  return {
+    url,
+    name,
+    drop() {
+      dropped ??= withAdmin(serverUrl, async (client) => {
+        // WITH (FORCE) (PostgreSQL >= 13) terminates remaining connections,
+        // e.g. a pool the code under test forgot to end.
+        await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+      });
+      return dropped;
+    },
+  };
 }
 
-async function withAdmin(
-	url: string,
-	fn: (client: pg.Client) => Promise<void>,
-): Promise<void> {
-	const client = new pg.Client({
-		connectionString: url,
-		connectionTimeoutMillis: 15_000,
-	});
-	// A server-side termination must not crash the worker with an unhandled 'error'.
-	client.on("error", () => {});
-	await client.connect();
-	try {
-		await fn(client);
-	} finally {
-		await client.end().catch(() => {});
-	}
+async function withAdmin(url: string, fn: (client: pg.Client) => Promise<void>): Promise<void> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 15_000,
+  });
+  // A server-side termination must not crash the worker with an unhandled 'error'.
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
 }

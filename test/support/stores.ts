@@ -11,7 +11,7 @@ import { openPostgresStore } from "../../src/store/postgres-store.js";
 import type { Store } from "../../src/store/store.js";
 import { createTestDatabase, type Engine } from "./databases.js";
 
-export type TestStore = { store: Store; /** Closes the store and removes its data. */ dispose(): Promise<void> };
+export type TestStore = { store: Store /** Closes the store and removes its data. */; dispose(): Promise<void> };
 
 export async function openTestStore(engine: Engine): Promise<TestStore> {
   if (engine === "duckdb") {

@@ -2,8 +2,8 @@
  * `verity import PATH --format verity|maven`: load files into the database, atomically.
  */
 import type { Command } from "commander";
-import { IMPORTERS, importerFor } from "../../ingest/importers.js";
 import { type ImportSummary, runImport } from "../../ingest/importer.js";
+import { IMPORTERS, importerFor } from "../../ingest/importers.js";
 import { TABLE_ORDER } from "../../model/canonical.js";
 import { type GlobalOptions, withStore, workspaceOf } from "../context.js";
 import { formatCount, importProgressBar } from "../output.js";
