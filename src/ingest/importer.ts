@@ -128,8 +128,22 @@ async function load(
           displayName: file.displayName,
         };
         options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
-        tables[file.table] = await loadTableFile(context, file.table, file.file, file.columns, mode);
-        bytesDone += sizes[i] ?? 0;
+        const size = sizes[i] ?? 0;
+        const start = bytesDone;
+        // A large file is one statement: poll the engine for how far it has got.
+        const poll = options.onProgress
+          ? setInterval(() => {
+              const fraction = store.statementProgress();
+              if (fraction !== null)
+                options.onProgress?.({ table: file.table, bytesDone: start + fraction * size, bytesTotal });
+            }, 200)
+          : null;
+        try {
+          tables[file.table] = await loadTableFile(context, file.table, file.file, file.columns, mode);
+        } finally {
+          if (poll) clearInterval(poll);
+        }
+        bytesDone += size;
         options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
       }
       const summary = summarize(tables);

@@ -3,7 +3,7 @@
  * businesses. Its reps (in teams and regions, each with a working style), its pipelines and
  * their stages.
  */
-import { FIRST_NAMES, LAST_NAMES, emailLocalPart } from "./identities.js";
+import { emailLocalPart, FIRST_NAMES, LAST_NAMES } from "./identities.js";
 import { PLANTED_STRENGTH } from "./planted-patterns.js";
 import { Random, WeightedList } from "./random.js";
 import type { SizePreset } from "./sizes.js";

@@ -6,26 +6,15 @@ import { SITE } from "./company.js";
 
 export type Article = { slug: string; title: string; url: string };
 
+// biome-ignore format: word lists read better packed
 const PROBLEMS = [
-  "truck rolls",
-  "no-shows",
-  "overtime",
-  "first-time-fix failures",
-  "paper work orders",
-  "idle technicians",
-  "late invoices",
-  "SLA penalties",
-  "double bookings",
-  "missing spare parts",
+  "truck rolls", "no-shows", "overtime", "first-time-fix failures", "paper work orders", "idle technicians",
+  "late invoices", "SLA penalties", "double bookings", "missing spare parts",
 ] as const;
 const SECTORS = ["HVAC", "elevator", "facility", "solar", "security", "fire protection"] as const;
+// biome-ignore format: word lists read better packed
 const TASKS = [
-  "technician routes",
-  "spare parts",
-  "maintenance contracts",
-  "service visits",
-  "work orders",
-  "on-call rotas",
+  "technician routes", "spare parts", "maintenance contracts", "service visits", "work orders", "on-call rotas",
   "customer sign-offs",
 ] as const;
 

@@ -9,7 +9,14 @@
  * for each newsletter lead, the click that preceded it goes to ForcedClicks.
  */
 import { SOCIAL_NETWORKS, SOURCE_CHANNELS, type SourceChannel } from "../model/canonical.js";
-import { pickAdVariant, pickPaidCampaign, REPORT_CAMPAIGN, SPIKE_CAMPAIGN, socialVisitChannel, VISIT } from "./channels.js";
+import {
+  pickAdVariant,
+  pickPaidCampaign,
+  REPORT_CAMPAIGN,
+  SPIKE_CAMPAIGN,
+  socialVisitChannel,
+  VISIT,
+} from "./channels.js";
 import { GrowableInt32 } from "./growable-array.js";
 import { type NewsletterPlan, pickLeadClick } from "./newsletter.js";
 import { ConversionLog, ForcedClicks, LANDING_REPORT } from "./phase-handoffs.js";
@@ -162,7 +169,8 @@ export function planLeadArrivals(ctx: ArrivalsContext): ArrivalsPlan {
     // Each entry is secondOfDay * 4 + kind, so one numeric sort orders the day.
     const entries: number[] = [];
     const add = (count: number, kind: number) => {
-      for (let i = 0; i < count; i++) entries.push((HOURS.index(rng) * HOUR_SECONDS + rng.int(HOUR_SECONDS)) * 4 + kind);
+      for (let i = 0; i < count; i++)
+        entries.push((HOURS.index(rng) * HOUR_SECONDS + rng.int(HOUR_SECONDS)) * 4 + kind);
     };
     add(rng.roundStochastic(perWeight * dayWeight(day) * (inReport ? drop.ordinaryLeads : 1)), KIND_ORDINARY);
     if (inReport) {
@@ -223,7 +231,12 @@ export function planLeadArrivals(ctx: ArrivalsContext): ArrivalsPlan {
       let visitChannel = -1;
       let returning = false;
       if (channel === "paid") {
-        campaign = kind === KIND_REPORT ? REPORT_CAMPAIGN : kind === KIND_SPIKE ? SPIKE_CAMPAIGN : pickPaidCampaign(visitAt, rng);
+        campaign =
+          kind === KIND_REPORT
+            ? REPORT_CAMPAIGN
+            : kind === KIND_SPIKE
+              ? SPIKE_CAMPAIGN
+              : pickPaidCampaign(visitAt, rng);
         variant = pickAdVariant(campaign, rng);
         visitChannel = VISIT.paid;
         returning = rng.chance(0.15);

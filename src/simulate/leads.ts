@@ -137,7 +137,6 @@ function money(value: number, rng: Random): string {
   return (Math.round(value * 100) / 100).toFixed(2);
 }
 
-
 export async function writeLeads(ctx: LeadsContext): Promise<void> {
   const { preset, company, accounts, people, arrivals, out } = ctx;
   const rng = new Random(ctx.seed, "leads");
@@ -166,7 +165,9 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
     const dayEnd = dayStart + DAY_SECONDS;
     for (const account of wonByDay[day] ?? []) wonAccounts.push(account);
     // Nobody hands a new lead to a rep who leaves within three weeks.
-    const active = reps.filter((r) => r.startsAt <= dayStart && dayStart < r.leavesAt - 21 * DAY_SECONDS * (isActiveAtEnd(r) ? 0 : 1));
+    const active = reps.filter(
+      (r) => r.startsAt <= dayStart && dayStart < r.leavesAt - 21 * DAY_SECONDS * (isActiveAtEnd(r) ? 0 : 1),
+    );
     if (active.length === 0) throw new Error(`no rep works on day ${day}`);
     const fair = eventImportedOn(day);
 
@@ -309,7 +310,9 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
       const rep = active[rng.int(active.length)] as Rep;
       const t = dayStart + 6 * HOUR_SECONDS + rng.int(11 * HOUR_SECONDS);
       const contact = rng.chance(0.7)
-        ? people.email(people.personAt(rng.int(accounts.count), rng.int(FIRST_NAMES.length), rng.int(LAST_NAMES.length)))
+        ? people.email(
+            people.personAt(rng.int(accounts.count), rng.int(FIRST_NAMES.length), rng.int(LAST_NAMES.length)),
+          )
         : "";
       activities.withoutLead(rep, contact, t);
     }

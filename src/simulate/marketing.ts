@@ -8,13 +8,7 @@ import type { TableName } from "../model/canonical.js";
 import { UtmCatalog } from "./channels.js";
 import { CsvTableWriter } from "./csv-writer.js";
 import { AccountBook, PeopleBook } from "./identities.js";
-import {
-  EMAIL_EVENT_FIELDS,
-  ISSUE_FIELDS,
-  planNewsletter,
-  SUBSCRIBER_FIELDS,
-  writeNewsletter,
-} from "./newsletter.js";
+import { EMAIL_EVENT_FIELDS, ISSUE_FIELDS, planNewsletter, SUBSCRIBER_FIELDS, writeNewsletter } from "./newsletter.js";
 import {
   ClickLog,
   type ConversionColumns,

@@ -3,24 +3,25 @@
  * what each subscriber does with each issue. Opens and clicks are rare and concentrated in a
  * minority, so subscriber count (vanity 8) runs far ahead of the leads it brings (real 9).
  */
-import type { CsvTableWriter } from "./csv-writer.js";
+
 import { NEWSLETTER_LINKS } from "./channels.js";
 import { articleAt, PAGES } from "./content.js";
+import type { CsvTableWriter } from "./csv-writer.js";
 import { emailHash, type PeopleBook } from "./identities.js";
 import type { ClickLog, ForcedClicks } from "./phase-handoffs.js";
 import { Random } from "./random.js";
 import type { SizePreset } from "./sizes.js";
 import {
   DAY_SECONDS,
+  dayOfMonth,
+  formatDay,
+  formatTimestamp,
+  growthOf,
   HOUR_SECONDS,
+  isWeekend,
   MINUTE_SECONDS,
   RANGE_DAYS,
   RANGE_END,
-  formatDay,
-  dayOfMonth,
-  formatTimestamp,
-  growthOf,
-  isWeekend,
   seasonOf,
   weekdayOf,
 } from "./time.js";

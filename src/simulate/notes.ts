@@ -6,19 +6,9 @@
 import { COMPETITORS } from "./content.js";
 import type { Random } from "./random.js";
 
+// biome-ignore format: word lists read better packed
 export const JUNK_NOTES = [
-  ".",
-  "called",
-  "lvm",
-  "f/u",
-  "x",
-  "ok",
-  "see above",
-  "-",
-  "call",
-  "sent",
-  "done",
-  "tbd",
+  ".", "called", "lvm", "f/u", "x", "ok", "see above", "-", "call", "sent", "done", "tbd",
 ] as const;
 
 const OPENERS = [
@@ -56,21 +46,13 @@ const NEXT_STEPS = [
   "Waiting for their budget decision.",
 ] as const;
 
+// biome-ignore format: word lists read better packed
 const WHO = [
-  "the ops manager",
-  "their COO",
-  "the head of service",
-  "the IT lead",
-  "the CFO",
-  "the dispatcher lead",
+  "the ops manager", "their COO", "the head of service", "the IT lead", "the CFO", "the dispatcher lead",
 ] as const;
+// biome-ignore format: word lists read better packed
 const PAINS = [
-  "no-shows",
-  "overtime",
-  "first-time-fix rate",
-  "paper work orders",
-  "SLA penalties",
-  "late invoicing",
+  "no-shows", "overtime", "first-time-fix rate", "paper work orders", "SLA penalties", "late invoicing",
 ] as const;
 const RIVALS = [...COMPETITORS.slice(0, 3), "an in-house tool"] as const;
 const MONTHS = ["January", "March", "April", "June", "August", "September", "October", "Q3", "year end"] as const;

@@ -156,7 +156,10 @@ function runInWorker(
   progress: (table: TableName, rows: number) => void,
 ): { done: Promise<Record<MarketingTable, number>>; cancel: () => Promise<void> } {
   const transfer = [...Object.values(input.conversions), ...Object.values(input.forced.clicks), input.forced.converted];
-  const worker = new Worker(WORKER_URL, { workerData: input, transferList: transfer.map((a) => a.buffer as ArrayBuffer) });
+  const worker = new Worker(WORKER_URL, {
+    workerData: input,
+    transferList: transfer.map((a) => a.buffer as ArrayBuffer),
+  });
   const done = new Promise<Record<MarketingTable, number>>((resolve, reject) => {
     let result: Record<MarketingTable, number> | undefined;
     worker.on("message", (message: MarketingMessage) => {

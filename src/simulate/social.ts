@@ -8,16 +8,16 @@ import { SOCIAL_NETWORKS } from "../model/canonical.js";
 import { ARTICLES, articleAt } from "./content.js";
 import type { CsvTableWriter } from "./csv-writer.js";
 import { PLANTED_PATTERNS, PLANTED_STRENGTH } from "./planted-patterns.js";
-import { Random, Weighted, mix32 } from "./random.js";
+import { mix32, Random, Weighted } from "./random.js";
 import type { SizePreset } from "./sizes.js";
 import {
   DAY_SECONDS,
-  HOUR_SECONDS,
-  RANGE_DAYS,
-  RANGE_END,
   formatTimestamp,
   growthOf,
+  HOUR_SECONDS,
   isWeekend,
+  RANGE_DAYS,
+  RANGE_END,
   secondsFromIso,
   weekdayOf,
 } from "./time.js";
@@ -177,7 +177,9 @@ export function planSocial(preset: SizePreset, seed: number): SocialPlan {
     postsByNetwork: SOCIAL_NETWORKS.map(() => []),
     followers,
   };
-  plan.network.forEach((n, i) => plan.postsByNetwork[n]?.push(i));
+  plan.network.forEach((n, i) => {
+    plan.postsByNetwork[n]?.push(i);
+  });
   return plan;
 }
 

@@ -157,10 +157,11 @@ const HOURS = new Weighted([
 ]);
 
 /** Per-visitor state in typed arrays: millions of visitors without millions of objects. */
+/** Every 4-digit hex string, so a visitor id is four look-ups (ids are not kept: 2M+ strings cost 250 MB). */
+const HEX4 = Array.from({ length: 1 << 16 }, (_, i) => i.toString(16).padStart(4, "0"));
+
 class Visitors {
   count = 0;
-  /** Matomo-style 16-hex-digit ids, made once per visitor (a heavy visitor writes hundreds of rows). */
-  readonly ids: string[] = [];
   remaining = new Int32Array(1 << 16);
   gap = new Float32Array(1 << 16);
   firstChannel = new Uint8Array(1 << 16);
@@ -168,16 +169,16 @@ class Visitors {
 
   constructor(private readonly salt: number) {}
 
+  /** A Matomo-style visitor id: 16 hex digits, unique (mix32 is a bijection), unrelated to the number. */
+  id(v: number): string {
+    const high = mix32(v ^ this.salt);
+    const low = mix32(high ^ 0x9e3779b9);
+    return `${HEX4[high >>> 16]}${HEX4[high & 0xffff]}${HEX4[low >>> 16]}${HEX4[low & 0xffff]}`;
+  }
+
   add(channel: number, visits: number, gapSeconds: number): number {
     if (this.count === this.remaining.length) this.grow();
     const v = this.count++;
-    const high = mix32(v ^ this.salt);
-    this.ids.push(
-      high.toString(16).padStart(8, "0") +
-        mix32(high ^ 0x9e3779b9)
-          .toString(16)
-          .padStart(8, "0"),
-    );
     if (v >= VISITOR_SPACE) throw new Error("too many visitors for the visit key");
     this.remaining[v] = visits - 1;
     this.gap[v] = gapSeconds;
@@ -355,7 +356,7 @@ export async function writeVisits(ctx: WebContext): Promise<void> {
     }
     const utmCells = utm.cells(channel, campaign, variant);
     cells[0] = `V${++seq}`;
-    cells[1] = visitors.ids[v] ?? "";
+    cells[1] = visitors.id(v);
     cells[2] = formatTimestamp(t);
     cells[3] = landing;
     cells[4] = referrer;

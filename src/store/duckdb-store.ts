@@ -40,6 +40,12 @@ export async function openDuckDbStore(path: string): Promise<Store> {
   // Times are stored as UTC timestamps; parsing `...+02:00` into TIMESTAMPTZ and casting to
   // TIMESTAMP converts through the session zone, which must therefore be UTC.
   await connection.run("SET TimeZone = 'UTC'");
+  // DuckDB takes 80% of the machine's memory by default; Verity shares a laptop with other
+  // programs, so it stays within a budget and spills to disk beyond it.
+  await connection.run(`SET memory_limit = ${quoteLiteral(memoryLimit())}`);
+  // Lets statementProgress() read a running query's progress; DuckDB prints nothing itself.
+  await connection.run("SET enable_progress_bar = true");
+  await connection.run("SET enable_progress_bar_print = false");
   return new DuckDbStore(connection, instance, location);
 }
 
@@ -179,10 +185,25 @@ class DuckDbStore implements Store {
     await insert();
   }
 
+  statementProgress(): number | null {
+    const percentage = this.connection.progress.percentage;
+    return percentage >= 0 ? percentage / 100 : null;
+  }
+
   async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** `VERITY_DUCKDB_MEMORY` (for example `4GB`), else 1GB. */
+function memoryLimit(): string {
+  const configured = process.env.VERITY_DUCKDB_MEMORY?.trim();
+  if (!configured) return "1GB";
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(configured)) {
+    throw new Error(`VERITY_DUCKDB_MEMORY must be a size such as 2GB, not ${JSON.stringify(configured)}`);
+  }
+  return configured;
 }
 
 export function describeType(type: Column["type"] | undefined): string {

@@ -4,6 +4,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -70,6 +71,8 @@ class PostgresStore implements Store {
   readonly engine = "postgres" as const;
   readonly dialect = DIALECTS.postgres;
   private readonly current = new AsyncLocalStorage<pg.PoolClient>();
+  /** Share of the file a running COPY has read (the only statement whose progress we know). */
+  private copied: number | null = null;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -132,9 +135,19 @@ class PostgresStore implements Store {
       copyFrom(`COPY ${quoteIdent(staging)} (${list}) FROM STDIN WITH (FORMAT csv, HEADER true, FORCE_NULL (${list}))`),
     );
     try {
-      await pipeline(createReadStream(file), copy);
+      const { size } = await stat(file);
+      const input = createReadStream(file);
+      let read = 0;
+      input.on("data", (chunk) => {
+        read += chunk.length;
+        this.copied = size > 0 ? read / size : 1;
+      });
+      this.copied = 0;
+      await pipeline(input, copy);
     } catch (error) {
       throw toStagingError(error, columns);
+    } finally {
+      this.copied = null;
     }
     return Number(copy.rowCount ?? 0);
   }
@@ -181,6 +194,10 @@ class PostgresStore implements Store {
         );
       }
     }
+  }
+
+  statementProgress(): number | null {
+    return this.copied;
   }
 
   async close(): Promise<void> {
