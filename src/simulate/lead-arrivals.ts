@@ -20,7 +20,7 @@ import {
 import { GrowableInt32 } from "./growable-array.js";
 import { type NewsletterPlan, pickLeadClick } from "./newsletter.js";
 import { ConversionLog, ForcedClicks, LANDING_REPORT } from "./phase-handoffs.js";
-import { PLANTED_PATTERNS, PLANTED_STRENGTH } from "./planted-patterns.js";
+import { PLANTED_STRENGTH, periodSeconds } from "./planted-patterns.js";
 import { Random, Weighted, WeightedList } from "./random.js";
 import type { SizePreset } from "./sizes.js";
 import { recentPost, type SocialPlan } from "./social.js";
@@ -134,12 +134,6 @@ export type ArrivalsContext = {
 
 export type ArrivalsPlan = { arrivals: LeadArrivals; conversions: ConversionLog; forced: ForcedClicks };
 
-export function periodSeconds(id: string): [number, number] {
-  const pattern = PLANTED_PATTERNS.find((p) => p.id === id);
-  if (!pattern) throw new Error(`no planted pattern ${id}`);
-  return [secondsFromIso(pattern.period.start), secondsFromIso(pattern.period.end)];
-}
-
 export function planLeadArrivals(ctx: ArrivalsContext): ArrivalsPlan {
   const { preset } = ctx;
   const rng = new Random(ctx.seed, "lead-arrivals");
@@ -239,23 +233,24 @@ export function planLeadArrivals(ctx: ArrivalsContext): ArrivalsPlan {
               : pickPaidCampaign(visitAt, rng);
         variant = pickAdVariant(campaign, rng);
         visitChannel = VISIT.paid;
-        returning = rng.chance(0.15);
+        // Visitors of the paid push come once, convert or not, and leave.
+        returning = kind !== KIND_SPIKE && rng.chance(0.3);
       } else if (channel.startsWith("social:")) {
         const network = SOCIAL_NETWORKS.indexOf(channel.slice(7) as (typeof SOCIAL_NETWORKS)[number]);
         campaign = recentPost(ctx.social, network, visitAt, rng);
         if (campaign >= 0) {
           visitChannel = socialVisitChannel(network);
-          returning = rng.chance(0.25);
+          returning = rng.chance(0.4);
         } else {
           channel = "website";
         }
       }
       if (channel === "website") {
         visitChannel = rng.chance(0.65) ? VISIT.organic : VISIT.direct;
-        returning = rng.chance(0.55);
+        returning = rng.chance(0.75);
       } else if (channel === "referral" && rng.chance(0.5)) {
         visitChannel = VISIT.referral;
-        returning = rng.chance(0.3);
+        returning = rng.chance(0.5);
       }
       if (visitChannel >= 0) {
         utmChannel = visitChannel;

@@ -18,9 +18,8 @@ import {
   KIND_SPIKE,
   type LeadArrivals,
   PIPELINE_EXPANSION,
-  periodSeconds,
 } from "./lead-arrivals.js";
-import { PLANTED_STRENGTH } from "./planted-patterns.js";
+import { PLANTED_STRENGTH, periodSeconds } from "./planted-patterns.js";
 import { Random, WeightedList } from "./random.js";
 import type { SizePreset } from "./sizes.js";
 import { simulatePath } from "./stage-path.js";

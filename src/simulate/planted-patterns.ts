@@ -16,6 +16,8 @@
  *   deals they win (METRICS.md 3: "lost deals are held twice as long as won ones").
  */
 
+import { secondsFromIso } from "./time.js";
+
 export type PlantedPeriod = {
   /** Short name of the period, as people say it ("2026-Q2"). */
   label: string;
@@ -76,6 +78,13 @@ export const PLANTED_PATTERNS: readonly PlantedPattern[] = [
       "Some reps keep their lost deals open about twice as long as the deals they win: pipeline that looks alive but is not.",
   },
 ];
+
+/** A pattern's period as [first, last] second since the range start. */
+export function periodSeconds(id: PlantedPattern["id"]): [number, number] {
+  const pattern = PLANTED_PATTERNS.find((p) => p.id === id);
+  if (!pattern) throw new Error(`no planted pattern ${id}`);
+  return [secondsFromIso(pattern.period.start), secondsFromIso(pattern.period.end)];
+}
 
 /** The knobs that plant the patterns above; the generators read them, the tests measure the result. */
 export const PLANTED_STRENGTH = {

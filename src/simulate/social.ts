@@ -7,7 +7,7 @@
 import { SOCIAL_NETWORKS } from "../model/canonical.js";
 import { ARTICLES, articleAt } from "./content.js";
 import type { CsvTableWriter } from "./csv-writer.js";
-import { PLANTED_PATTERNS, PLANTED_STRENGTH } from "./planted-patterns.js";
+import { PLANTED_STRENGTH, periodSeconds } from "./planted-patterns.js";
 import { mix32, Random, Weighted } from "./random.js";
 import type { SizePreset } from "./sizes.js";
 import {
@@ -18,7 +18,6 @@ import {
   isWeekend,
   RANGE_DAYS,
   RANGE_END,
-  secondsFromIso,
   weekdayOf,
 } from "./time.js";
 
@@ -86,9 +85,7 @@ export const NETWORK_PROFILES: Record<(typeof SOCIAL_NETWORKS)[number], NetworkP
 };
 
 const profiles = SOCIAL_NETWORKS.map((n) => NETWORK_PROFILES[n]);
-const giveaway = PLANTED_PATTERNS.find((p) => p.id === "follower-giveaway");
-const GIVEAWAY_START = secondsFromIso(giveaway?.period.start ?? "2026-01-01T00:00:00Z");
-const GIVEAWAY_END = secondsFromIso(giveaway?.period.end ?? "2026-06-30T23:59:59Z");
+const [GIVEAWAY_START, GIVEAWAY_END] = periodSeconds("follower-giveaway");
 /** Read a post's counters this many days after publishing. */
 const SNAPSHOT_DAYS = [1, 7, 14, 21, 28] as const;
 /** First follower reading: the first Monday of the range, 06:00 UTC; then weekly. */

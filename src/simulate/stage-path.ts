@@ -8,7 +8,7 @@
 import type { LeadStatus } from "../model/canonical.js";
 import type { Pipeline, Rep } from "./company.js";
 import type { Random } from "./random.js";
-import { DAY_SECONDS, MINUTE_SECONDS, RANGE_END } from "./time.js";
+import { DAY_SECONDS, HOUR_SECONDS, isWeekend, MINUTE_SECONDS, RANGE_END } from "./time.js";
 
 export type PathInput = {
   pipeline: Pipeline;
@@ -44,6 +44,19 @@ function lossPosition(pipeline: Pipeline, rng: Random): number {
   return Math.min(last, first + Math.floor(x));
 }
 
+/**
+ * Reps move leads while they work: a change that would fall at night or on a weekend happens
+ * during the next working hours (07:00-17:00 UTC) instead. Later than `t`, never earlier.
+ */
+function workingMoment(t: number, rng: Random): number {
+  let day = Math.floor(t / DAY_SECONDS);
+  const second = t - day * DAY_SECONDS;
+  if (!isWeekend(day) && second >= 7 * HOUR_SECONDS && second < 17 * HOUR_SECONDS) return t;
+  if (second >= 7 * HOUR_SECONDS) day++;
+  while (isWeekend(day)) day++;
+  return Math.max(t, day * DAY_SECONDS + 7 * HOUR_SECONDS + rng.int(10 * HOUR_SECONDS));
+}
+
 export function simulatePath(input: PathInput, rng: Random): LeadPath {
   const { pipeline, rep, createdAt } = input;
   const stages = pipeline.stages;
@@ -75,7 +88,7 @@ export function simulatePath(input: PathInput, rng: Random): LeadPath {
     return Math.max(10 * MINUTE_SECONDS, Math.floor(days * DAY_SECONDS));
   };
   const enter = (position: number) => {
-    t += dwell(current, position > current ? hold : 0.5);
+    t = workingMoment(t + dwell(current, position > current ? hold : 0.5), rng);
     positions.push(position);
     times.push(t);
     current = position;
@@ -94,7 +107,7 @@ export function simulatePath(input: PathInput, rng: Random): LeadPath {
   if (!stalls) {
     // Nobody marks a deal lost on the day it dies: it lingers before someone gives up on it.
     const finalFactor = cancelled ? 0.3 : won ? 1 : 2.5 * hold;
-    const end = t + dwell(current, finalFactor);
+    const end = workingMoment(t + dwell(current, finalFactor), rng);
     if (end <= RANGE_END) {
       closedAt = end;
       status = cancelled ? "cancelled" : won ? "won" : "lost";

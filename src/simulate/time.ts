@@ -31,8 +31,6 @@ type Calendar = {
   dayPrefix: string[];
   /** "HH:MM:SSZ" per second of a day. */
   clock: string[];
-  /** 0 = Sunday .. 6 = Saturday, per day. */
-  weekday: Uint8Array;
   /** Month number since 2023-10 (0 .. 35), per day. */
   month: Uint8Array;
   /** Month of the year (1 .. 12) and day of the month, per day. */
@@ -52,7 +50,6 @@ function getCalendar(): Calendar {
     clock[s] = `${two[Math.floor(s / 3600)]}:${two[Math.floor(s / 60) % 60]}:${two[s % 60]}Z`;
   }
   const dayPrefix: string[] = [];
-  const weekday = new Uint8Array(RANGE_DAYS);
   const month = new Uint8Array(RANGE_DAYS);
   const monthOfYear = new Uint8Array(RANGE_DAYS);
   const dayOfMonth = new Uint8Array(RANGE_DAYS);
@@ -61,12 +58,11 @@ function getCalendar(): Calendar {
   for (let d = 0; d < RANGE_DAYS; d++) {
     const date = new Date(START_MS + d * DAY_SECONDS * 1000);
     dayPrefix.push(`${date.toISOString().slice(0, 10)}T`);
-    weekday[d] = date.getUTCDay();
     month[d] = date.getUTCFullYear() * 12 + date.getUTCMonth() - firstMonth;
     monthOfYear[d] = date.getUTCMonth() + 1;
     dayOfMonth[d] = date.getUTCDate();
   }
-  calendar = { dayPrefix, clock, weekday, month, monthOfYear, dayOfMonth };
+  calendar = { dayPrefix, clock, month, monthOfYear, dayOfMonth };
   return calendar;
 }
 
@@ -84,8 +80,11 @@ export function formatDay(day: number): string {
   return (getCalendar().dayPrefix[day] ?? "").slice(0, 10);
 }
 
+const START_WEEKDAY = new Date(START_MS).getUTCDay();
+
+/** 0 = Sunday .. 6 = Saturday; also for days outside the range (a lead's next step may be). */
 export function weekdayOf(day: number): number {
-  return getCalendar().weekday[day] ?? 0;
+  return (((START_WEEKDAY + day) % 7) + 7) % 7;
 }
 
 export function dayOfMonth(day: number): number {

@@ -30,12 +30,13 @@ import type { CsvTableWriter } from "./csv-writer.js";
 import { leadId } from "./leads.js";
 import type { NewsletterPlan } from "./newsletter.js";
 import { type ClickLog, type ConversionLog, LANDING_REPORT } from "./phase-handoffs.js";
-import { PLANTED_PATTERNS, PLANTED_STRENGTH } from "./planted-patterns.js";
+import { PLANTED_STRENGTH, periodSeconds } from "./planted-patterns.js";
 import { mix32, Random, Weighted, WeightedList } from "./random.js";
 import type { SizePreset } from "./sizes.js";
 import { recentPost, type SocialPlan } from "./social.js";
 import {
   DAY_SECONDS,
+  dayOf,
   formatTimestamp,
   growthOf,
   HOUR_SECONDS,
@@ -43,7 +44,6 @@ import {
   RANGE_DAYS,
   RANGE_END,
   seasonOf,
-  secondsFromIso,
 } from "./time.js";
 
 export const VISIT_FIELDS = [
@@ -68,11 +68,11 @@ const PAID_REPORT = VISIT_CHANNEL_COUNT + 1;
 
 /** How new visitors of each channel split into one-off, light, regular and heavy visitors. */
 function engagementMix(channel: number): Weighted {
-  if (channel === VISIT.direct) return new Weighted([45, 27, 20, 8]);
-  if (channel === VISIT.organic) return new Weighted([60, 25, 12, 3]);
+  if (channel === VISIT.direct) return new Weighted([40, 27, 23, 10]);
+  if (channel === VISIT.organic) return new Weighted([55, 26, 15, 4]);
   if (channel === VISIT.paid || channel === PAID_REPORT) return new Weighted([90, 8, 2, 0]);
-  if (channel === VISIT.referral) return new Weighted([50, 30, 16, 4]);
-  return new Weighted([70, 22, 7, 1]);
+  if (channel === VISIT.referral) return new Weighted([45, 30, 19, 6]);
+  return new Weighted([65, 24, 9, 2]);
 }
 
 /** Share of new visitors by first channel (newsletter visitors arrive through clicks instead). */
@@ -259,12 +259,8 @@ export async function writeVisits(ctx: WebContext): Promise<void> {
   const buckets: number[][] = Array.from({ length: RANGE_DAYS }, () => []);
   const visitsPerDay = new Int32Array(RANGE_DAYS);
 
-  const spike = PLANTED_PATTERNS.find((p) => p.id === "paid-traffic-spike");
-  const report = PLANTED_PATTERNS.find((p) => p.id === "lead-quality-drop");
-  const spikeFirstDay = Math.floor(secondsFromIso(spike?.period.start ?? "2025-11-01T00:00:00Z") / DAY_SECONDS);
-  const spikeLastDay = Math.floor(secondsFromIso(spike?.period.end ?? "2025-11-30T23:59:59Z") / DAY_SECONDS);
-  const reportFirstDay = Math.floor(secondsFromIso(report?.period.start ?? "2026-04-01T00:00:00Z") / DAY_SECONDS);
-  const reportLastDay = Math.floor(secondsFromIso(report?.period.end ?? "2026-06-30T23:59:59Z") / DAY_SECONDS);
+  const [spikeFirstDay, spikeLastDay] = periodSeconds("paid-traffic-spike").map(dayOf);
+  const [reportFirstDay, reportLastDay] = periodSeconds("lead-quality-drop").map(dayOf);
   let spikeBaseline = 0;
 
   const dayWeight = (d: number) => growthOf(d) * seasonOf(d) * (isWeekend(d) ? 0.45 : 1);
@@ -283,7 +279,7 @@ export async function writeVisits(ctx: WebContext): Promise<void> {
       visits = rng.intBetween(2, 5);
       lifeDays = rng.logNormal(30, 0.7);
     } else if (kind === 2) {
-      visits = Math.round(rng.logUniform(6, 60));
+      visits = Math.round(rng.logUniform(6, 80));
       lifeDays = rng.logNormal(200, 0.6);
     } else if (kind === 3) {
       visits = Math.round(rng.logUniform(60, 700));

@@ -125,6 +125,9 @@ class PostgresStore implements Store {
     const definitions = columns.map(
       (c) => `${quoteIdent(c.name)} ${c.type === "timestamp" ? "TIMESTAMPTZ" : sqlType(c.type)}`,
     );
+    // The checks and the upsert that follow group and join whole files: give them memory
+    // for the rest of this transaction instead of the 4 MB default, which sorts on disk.
+    await client.query("SET LOCAL work_mem = '256MB'");
     await client.query(`DROP TABLE IF EXISTS ${quoteIdent(staging)}`);
     await client.query(
       `CREATE TEMP TABLE ${quoteIdent(staging)} (_rec BIGINT GENERATED ALWAYS AS IDENTITY, ${definitions.join(", ")}) ON COMMIT DROP`,
@@ -155,9 +158,8 @@ class PostgresStore implements Store {
   async bulkInsert(table: string, rows: number, insert: () => Promise<void>): Promise<void> {
     const client = this.current.getStore();
     if (!client) throw new Error("bulkInsert runs inside a transaction");
-    // Index builds and the sorts of large inserts get more memory than the defaults allow.
+    // Index builds get more memory than the 64 MB default.
     await client.query("SET LOCAL maintenance_work_mem = '512MB'");
-    await client.query("SET LOCAL work_mem = '256MB'");
     const [size] = (
       await client.query<{ tuples: number }>(
         "SELECT GREATEST(reltuples, 0)::float8 AS tuples FROM pg_class WHERE oid = $1::regclass",
