@@ -3,7 +3,7 @@
  * each maps to, the paid campaigns, and the utm_* values every channel carries. Leads and the
  * visits that created them take their utm_* from the same functions here, so they always agree.
  */
-import { SOCIAL_NETWORKS, type SourceChannel } from "../model/canonical.js";
+import { SOCIAL_NETWORKS } from "../model/canonical.js";
 import { COMPETITORS, PAGES } from "./content.js";
 import { PLANTED_STRENGTH } from "./planted-patterns.js";
 import type { Random } from "./random.js";
@@ -26,15 +26,6 @@ export function socialVisitChannel(network: number): number {
 
 export function isSocialVisit(channel: number): boolean {
   return channel >= VISIT.socialFirst && channel < VISIT.newsletter;
-}
-
-/** The lead source channel a visit channel produces (direct and organic are both "website"). */
-export function sourceOfVisit(channel: number): SourceChannel {
-  if (channel === VISIT.direct || channel === VISIT.organic) return "website";
-  if (channel === VISIT.paid) return "paid";
-  if (channel === VISIT.newsletter) return "newsletter";
-  if (channel === VISIT.referral) return "referral";
-  return `social:${SOCIAL_NETWORKS[channel - VISIT.socialFirst] ?? "other"}` as SourceChannel;
 }
 
 export type PaidCampaign = {
@@ -104,11 +95,11 @@ export const PAID_CAMPAIGNS: readonly PaidCampaign[] = [
 export const RETARGETING = PAID_CAMPAIGNS.findIndex((c) => c.name === "retargeting");
 export const SPIKE_CAMPAIGN = PAID_CAMPAIGNS.findIndex((c) => c.name === PLANTED_STRENGTH.paidTrafficSpike.campaign);
 export const REPORT_CAMPAIGN = PAID_CAMPAIGNS.findIndex((c) => c.name === PLANTED_STRENGTH.leadQualityDrop.campaign);
-export const AD_VARIANTS = ["ad-a", "ad-b", "ad-c"] as const;
+const AD_VARIANTS = ["ad-a", "ad-b", "ad-c"] as const;
 export const NEWSLETTER_LINKS = ["top-story", "article-2", "article-3", "cta-demo"] as const;
 
 /** A variant packs utm_content (ad or link) and utm_term: content * 16 + term. */
-export function packVariant(content: number, term: number): number {
+function packVariant(content: number, term: number): number {
   return content * 16 + term;
 }
 

@@ -140,7 +140,7 @@ const PROFILE_MIX = new WeightedList<RepProfile>([
   ["rookie", 10],
 ]);
 
-export const PIPELINES: readonly {
+const PIPELINES: readonly {
   id: string;
   name: string;
   stages: readonly [string, number][];

@@ -70,7 +70,7 @@ const F = FIRST_NAMES.length;
 const L = LAST_NAMES.length;
 const BRAND_COMBINATIONS = BRAND_HEADS.length * BRAND_MIDDLES.length * BRAND_TAILS.length;
 /** Distinct account names available; sizes must not ask for more accounts than this. */
-export const MAX_ACCOUNTS = BRAND_COMBINATIONS * SECTORS.length;
+const MAX_ACCOUNTS = BRAND_COMBINATIONS * SECTORS.length;
 
 function asciiSlug(text: string): string {
   return text

@@ -42,6 +42,11 @@ export const KIND_REPORT = 1;
 export const KIND_SPIKE = 2;
 export const KIND_EVENT = 3;
 
+/** Lead ids are numbers in creation order, as many CRMs give them. */
+export function leadId(index: number): string {
+  return `L${index + 1}`;
+}
+
 export const PIPELINE_NEW = 0;
 export const PIPELINE_EXPANSION = 1;
 

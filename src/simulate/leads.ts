@@ -17,6 +17,7 @@ import {
   KIND_REPORT,
   KIND_SPIKE,
   type LeadArrivals,
+  leadId,
   PIPELINE_EXPANSION,
 } from "./lead-arrivals.js";
 import { PLANTED_STRENGTH, periodSeconds } from "./planted-patterns.js";
@@ -59,10 +60,6 @@ export const LEAD_FIELDS = [
   "utm_term",
 ] as const;
 export const STAGE_EVENT_FIELDS = ["lead_id", "from_stage_id", "to_stage_id", "changed_at", "rep_id"] as const;
-
-export function leadId(index: number): string {
-  return `L${index + 1}`;
-}
 
 function qualifyBase(channel: SourceChannel): number {
   if (channel.startsWith("social:")) return 0.32;

@@ -7,7 +7,7 @@ import { COMPETITORS } from "./content.js";
 import type { Random } from "./random.js";
 
 // biome-ignore format: word lists read better packed
-export const JUNK_NOTES = [
+const JUNK_NOTES = [
   ".", "called", "lvm", "f/u", "x", "ok", "see above", "-", "call", "sent", "done", "tbd",
 ] as const;
 

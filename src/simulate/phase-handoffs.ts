@@ -8,8 +8,7 @@
  */
 import { GrowableInt32 } from "./growable-array.js";
 
-/** Where a converting visit landed. */
-export const CONVERSION_LANDINGS = ["demo", "contact", "pricing", "report"] as const;
+/** Where a converting visit landed: 0 demo request, 1 contact form, 2 pricing, 3 the gated report. */
 export const LANDING_REPORT = 3;
 
 export type Conversion = {

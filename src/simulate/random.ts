@@ -8,7 +8,7 @@
 const TWO_32 = 4_294_967_296;
 
 /** FNV-1a of a label. */
-export function hashLabel(label: string): number {
+function hashLabel(label: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < label.length; i++) {
     h ^= label.charCodeAt(i);

@@ -54,9 +54,9 @@ export type SimulationOptions = {
   /** Called now and then while a table is written, with the rows written so far. */
   onProgress?: (table: TableName, rows: number) => void;
   /**
-   * Write the marketing tables in a worker thread, on a second core. Default: yes when
-   * running compiled JavaScript (a worker cannot load the TypeScript sources, as under
-   * vitest or tsx). The files are the same either way.
+   * Write the marketing tables in a worker thread, on a second core. Default: for sizes m
+   * and l when running compiled JavaScript (a worker cannot load the TypeScript sources, as
+   * under vitest or tsx). The files are the same either way.
    */
   parallel?: boolean;
 };
@@ -80,7 +80,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
   if (!preset) throw new Error(`unknown size "${size}"; use s, m or l`);
   if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   const progress = options.onProgress ?? (() => {});
-  const parallel = options.parallel ?? (import.meta.url.endsWith(".js") && existsSync(fileURLToPath(WORKER_URL)));
+  // Size s is done in about a second; a worker's start-up would eat most of its gain.
+  const parallel =
+    options.parallel ?? (size !== "s" && import.meta.url.endsWith(".js") && existsSync(fileURLToPath(WORKER_URL)));
   await mkdir(outDir, { recursive: true });
 
   const company = buildCompany(preset, seed);

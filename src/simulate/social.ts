@@ -39,7 +39,7 @@ type NetworkProfile = {
 
 const hex = (n: number, digits: number) => n.toString(16).padStart(digits, "0").slice(-digits);
 
-export const NETWORK_PROFILES: Record<(typeof SOCIAL_NETWORKS)[number], NetworkProfile> = {
+const NETWORK_PROFILES: Record<(typeof SOCIAL_NETWORKS)[number], NetworkProfile> = {
   linkedin: {
     posts: 40,
     followers: 3_200,
@@ -196,7 +196,7 @@ export function recentPost(plan: SocialPlan, network: number, t: number, rng: Ra
   return posts[low - 1 - back] ?? -1;
 }
 
-export function followersAt(plan: SocialPlan, network: number, t: number): number {
+function followersAt(plan: SocialPlan, network: number, t: number): number {
   const series = plan.followers[network] ?? [];
   const week = Math.max(0, Math.min(series.length - 1, Math.floor((t - FIRST_WEEKLY_READ) / (7 * DAY_SECONDS))));
   return series[week] ?? 0;

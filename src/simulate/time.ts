@@ -31,8 +31,6 @@ type Calendar = {
   dayPrefix: string[];
   /** "HH:MM:SSZ" per second of a day. */
   clock: string[];
-  /** Month number since 2023-10 (0 .. 35), per day. */
-  month: Uint8Array;
   /** Month of the year (1 .. 12) and day of the month, per day. */
   monthOfYear: Uint8Array;
   dayOfMonth: Uint8Array;
@@ -50,19 +48,15 @@ function getCalendar(): Calendar {
     clock[s] = `${two[Math.floor(s / 3600)]}:${two[Math.floor(s / 60) % 60]}:${two[s % 60]}Z`;
   }
   const dayPrefix: string[] = [];
-  const month = new Uint8Array(RANGE_DAYS);
   const monthOfYear = new Uint8Array(RANGE_DAYS);
   const dayOfMonth = new Uint8Array(RANGE_DAYS);
-  const first = new Date(START_MS);
-  const firstMonth = first.getUTCFullYear() * 12 + first.getUTCMonth();
   for (let d = 0; d < RANGE_DAYS; d++) {
     const date = new Date(START_MS + d * DAY_SECONDS * 1000);
     dayPrefix.push(`${date.toISOString().slice(0, 10)}T`);
-    month[d] = date.getUTCFullYear() * 12 + date.getUTCMonth() - firstMonth;
     monthOfYear[d] = date.getUTCMonth() + 1;
     dayOfMonth[d] = date.getUTCDate();
   }
-  calendar = { dayPrefix, clock, month, monthOfYear, dayOfMonth };
+  calendar = { dayPrefix, clock, monthOfYear, dayOfMonth };
   return calendar;
 }
 
@@ -94,10 +88,6 @@ export function dayOfMonth(day: number): number {
 export function isWeekend(day: number): boolean {
   const w = weekdayOf(day);
   return w === 0 || w === 6;
-}
-
-export function monthIndexOf(day: number): number {
-  return getCalendar().month[day] ?? 0;
 }
 
 /**

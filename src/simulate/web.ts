@@ -27,7 +27,7 @@ import {
 } from "./channels.js";
 import { ARTICLES, articleAt, PAGES } from "./content.js";
 import type { CsvTableWriter } from "./csv-writer.js";
-import { leadId } from "./leads.js";
+import { leadId } from "./lead-arrivals.js";
 import type { NewsletterPlan } from "./newsletter.js";
 import { type ClickLog, type ConversionLog, LANDING_REPORT } from "./phase-handoffs.js";
 import { PLANTED_STRENGTH, periodSeconds } from "./planted-patterns.js";
@@ -259,8 +259,10 @@ export async function writeVisits(ctx: WebContext): Promise<void> {
   const buckets: number[][] = Array.from({ length: RANGE_DAYS }, () => []);
   const visitsPerDay = new Int32Array(RANGE_DAYS);
 
-  const [spikeFirstDay, spikeLastDay] = periodSeconds("paid-traffic-spike").map(dayOf);
-  const [reportFirstDay, reportLastDay] = periodSeconds("lead-quality-drop").map(dayOf);
+  const [spikeStart, spikeEnd] = periodSeconds("paid-traffic-spike");
+  const [reportStart, reportEnd] = periodSeconds("lead-quality-drop");
+  const [spikeFirstDay, spikeLastDay] = [dayOf(spikeStart), dayOf(spikeEnd)];
+  const [reportFirstDay, reportLastDay] = [dayOf(reportStart), dayOf(reportEnd)];
   let spikeBaseline = 0;
 
   const dayWeight = (d: number) => growthOf(d) * seasonOf(d) * (isWeekend(d) ? 0.45 : 1);
