@@ -173,6 +173,15 @@ for (const engine of engines()) {
         "not a known stage",
       ],
       ["stages.csv", "s3,p1,Proposal,2", "s3,p1,Proposal,two", 4, "position", '"two" is not a whole number'],
+      // a1's note spans lines 2 and 3, so a3 is on line 5.
+      [
+        "activities.csv",
+        "a3,L2,,r2,email,2025-01-11T09:00:00Z,",
+        "a3,L2,,r2,email,2025-01-11T09:00:00Z,ten",
+        5,
+        "duration_seconds",
+        '"ten" is not a whole number',
+      ],
       ["reps.csv", "id,name,email", "id,name,mail", 1, "mail", "unknown column"],
       [
         "stage_events.csv",
@@ -291,9 +300,72 @@ for (const engine of engines()) {
       }
     });
 
-    test("workspaces are apart: another workspace sees none of it", async () => {
+    test("a visit that moves to another visitor renumbers both visitors", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "verity-move-"));
+      try {
+        // v1 was vis1's first visit (after v0 above); a later export says it was vis2's.
+        await writeFile(
+          join(dir, "visits.csv"),
+          "visit_id,visitor_id,started_at,landing_url,referrer\nv1,vis2,2024-12-20T10:00:00Z,https://example.com/,https://www.google.com/\n",
+        );
+        await runImport(t.store, verityImporter, dir, options);
+        const visits = await t.store.query(
+          sql`SELECT visit_id, visitor_id, visit_number, seconds_since_previous FROM visits WHERE workspace_id = ${options.workspace} ORDER BY visit_id`,
+        );
+        // vis1: v0 (12-19 10:00), v2 and v4 (01-02 08:55). vis2: v1 (12-20 10:00), v3 (01-09 12:00).
+        // v0 -> v2: 13 days 22 h 55 min = 1,205,700 s; v1 -> v3: 20 days 2 h = 1,735,200 s.
+        expect(visits).toEqual([
+          { visit_id: "v0", visitor_id: "vis1", visit_number: 1, seconds_since_previous: null },
+          { visit_id: "v1", visitor_id: "vis2", visit_number: 1, seconds_since_previous: null },
+          { visit_id: "v2", visitor_id: "vis1", visit_number: 2, seconds_since_previous: 1_205_700 },
+          { visit_id: "v3", visitor_id: "vis2", visit_number: 2, seconds_since_previous: 1_735_200 },
+          { visit_id: "v4", visitor_id: "vis1", visit_number: 3, seconds_since_previous: 0 },
+        ]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    test("workspaces are apart: the same ids in two workspaces never mix", async () => {
+      expect(Object.values(await dump(t.store, "someone-else")).every((rows) => rows.length === 0)).toBe(true);
+      const before = await dump(t.store);
+      const dir = await copyFixture();
+      try {
+        await replaceInFile(join(dir, "leads.csv"), "2025-02-01T00:00:00Z,,,800,SEK", "2025-02-01T00:00:00Z,,,1,SEK");
+        await replaceInFile(join(dir, "stage_events.csv"), "L2,s3,s2,2025-01-20T07:00:00Z,r2\n", "");
+        const summary = await runImport(t.store, verityImporter, dir, { workspace: "someone-else" });
+        expect(summary.tables.leads).toMatchObject({ created: 3, updated: 0 });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      // Same lead ids, other values, in the other workspace: this one is untouched.
+      expect(await dump(t.store)).toEqual(before);
       const other = await dump(t.store, "someone-else");
-      expect(Object.values(other).every((rows) => rows.length === 0)).toBe(true);
+      expect(other.leads?.find((l) => l.id === "L3")?.value).toBe(1);
+      // The fixture's six stage changes less the one removed from this copy.
+      expect(other.stage_events).toHaveLength(5);
+    });
+
+    test("money is rounded to cents the same way on every engine", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "verity-cents-"));
+      try {
+        await writeFile(
+          join(dir, "leads.csv"),
+          "id,pipeline_id,status,created_at,value,currency\nC1,p1,open,2025-01-01,12.345,EUR\nC2,p1,open,2025-01-01,12.355,EUR\nC3,p1,open,2025-01-01,0.004,EUR\n",
+        );
+        await runImport(t.store, verityImporter, dir, options);
+        const values = await t.store.query(
+          sql`SELECT id, value FROM leads WHERE workspace_id = ${options.workspace} AND id LIKE 'C%' ORDER BY id`,
+        );
+        // Half away from zero: 12.345 -> 12.35, 12.355 -> 12.36; 0.004 -> 0.
+        expect(values).toEqual([
+          { id: "C1", value: 12.35 },
+          { id: "C2", value: 12.36 },
+          { id: "C3", value: 0 },
+        ]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   });
 }

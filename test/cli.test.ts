@@ -2,6 +2,7 @@
  * The `verity` command as a user meets it: the built bin, real processes, real files.
  */
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,6 +73,18 @@ describe("verity CLI", () => {
     expect(JSON.parse(second.stdout).tables.leads).toMatchObject({ rows: 3, created: 0, unchanged: 3 });
     const status = await verity(["--db", db, "--workspace", "acme", "status", "--json"]);
     expect(JSON.parse(status.stdout).counts.leads).toBe(3);
+  });
+
+  test("a path that does not exist is refused before any database is created", async () => {
+    const db = join(dir, "never.duckdb");
+    const { code, stderr } = await verity(["--db", db, "import", join(dir, "no-such-dir")]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`verity: ${join(dir, "no-such-dir")}: no such file or directory\n`);
+    expect(existsSync(db)).toBe(false);
+    const status = await verity(["--db", db, "status"]);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toContain(`There is no database at ${db} yet`);
+    expect(existsSync(db)).toBe(false);
   });
 
   test("an unknown format names the formats there are", async () => {

@@ -101,60 +101,58 @@ async function load(
   mode: LoadMode,
 ): Promise<ImportSummary> {
   const started = new Date();
-  {
-    const files = [...prepared.files].sort((a, b) => TABLE_ORDER.indexOf(a.table) - TABLE_ORDER.indexOf(b.table));
-    const sizes = await Promise.all(files.map(async (f) => (await stat(f.file)).size));
-    const bytesTotal = sizes.reduce((a, b) => a + b, 0);
-    let bytesDone = 0;
-    const tables: Partial<Record<TableName, TableCounts>> = {};
-    const summarize = (counts: typeof tables): ImportSummary => ({
+  const files = [...prepared.files].sort((a, b) => TABLE_ORDER.indexOf(a.table) - TABLE_ORDER.indexOf(b.table));
+  const sizes = await Promise.all(files.map(async (f) => (await stat(f.file)).size));
+  const bytesTotal = sizes.reduce((a, b) => a + b, 0);
+  let bytesDone = 0;
+  const tables: Partial<Record<TableName, TableCounts>> = {};
+  const summary = await store.transaction(async () => {
+    await ensureWorkspace(store, options.workspace, started);
+    for (const [i, file] of files.entries()) {
+      const context = {
+        store,
+        workspace: options.workspace,
+        sourceSystem: prepared.sourceSystem,
+        displayName: file.displayName,
+      };
+      options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
+      const size = sizes[i] ?? 0;
+      const start = bytesDone;
+      // A large file is one statement: poll the engine for how far it has got.
+      const poll = options.onProgress
+        ? setInterval(() => {
+            const fraction = store.statementProgress();
+            if (fraction !== null)
+              options.onProgress?.({ table: file.table, bytesDone: start + fraction * size, bytesTotal });
+          }, 200)
+        : null;
+      try {
+        tables[file.table] = await loadTableFile(context, file.table, file.file, file.columns, mode);
+      } finally {
+        if (poll) clearInterval(poll);
+      }
+      bytesDone += size;
+      options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
+    }
+    const done: ImportSummary = {
       workspace: options.workspace,
       format: importer.format,
       sourceSystem: prepared.sourceSystem,
       path,
-      tables: counts,
+      tables,
       skipped: prepared.skipped,
       notes: prepared.notes,
       lacks: prepared.lacks,
       durationMs: Date.now() - started.getTime(),
-    });
-    await store.transaction(async () => {
-      await ensureWorkspace(store, options.workspace, started);
-      for (const [i, file] of files.entries()) {
-        const context = {
-          store,
-          workspace: options.workspace,
-          sourceSystem: prepared.sourceSystem,
-          displayName: file.displayName,
-        };
-        options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
-        const size = sizes[i] ?? 0;
-        const start = bytesDone;
-        // A large file is one statement: poll the engine for how far it has got.
-        const poll = options.onProgress
-          ? setInterval(() => {
-              const fraction = store.statementProgress();
-              if (fraction !== null)
-                options.onProgress?.({ table: file.table, bytesDone: start + fraction * size, bytesTotal });
-            }, 200)
-          : null;
-        try {
-          tables[file.table] = await loadTableFile(context, file.table, file.file, file.columns, mode);
-        } finally {
-          if (poll) clearInterval(poll);
-        }
-        bytesDone += size;
-        options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
-      }
-      const summary = summarize(tables);
-      await store.execute(
-        sql`INSERT INTO imports (workspace_id, id, format, source_system, path, started_at, finished_at, summary)
-            VALUES (${options.workspace}, ${randomUUID()}, ${importer.format}, ${prepared.sourceSystem}, ${path},
-                    CAST(${started.toISOString()} AS TIMESTAMP), CAST(${new Date().toISOString()} AS TIMESTAMP), ${JSON.stringify(summary)})`,
-      );
-    });
-    return summarize(tables);
-  }
+    };
+    await store.execute(
+      sql`INSERT INTO imports (workspace_id, id, format, source_system, path, started_at, finished_at, summary)
+          VALUES (${options.workspace}, ${randomUUID()}, ${importer.format}, ${prepared.sourceSystem}, ${path},
+                  CAST(${started.toISOString()} AS TIMESTAMP), CAST(${new Date().toISOString()} AS TIMESTAMP), ${JSON.stringify(done)})`,
+    );
+    return done;
+  });
+  return summary;
 }
 
 /** Workspaces come into being with their first import. */

@@ -59,7 +59,8 @@ export async function loadTableFile(
       try {
         return await loadDirect(context, table, file, fileColumns, store.csvRelation(file, table.columns, fileColumns));
       } catch (error) {
-        throw new DirectLoadFailed(error);
+        if (isDataError(error)) throw new DirectLoadFailed(error);
+        throw error;
       }
     }
   }
@@ -74,12 +75,22 @@ export async function loadTableFile(
     }
     throw error;
   }
-  try {
-    await validate(context, table, file, fileColumns, { from: sql`${ident(STAGING)} AS s`, where: raw("TRUE") });
-    return await upsert(context, table, rows);
-  } finally {
-    await store.execute(sql`DROP TABLE IF EXISTS ${ident(STAGING)}`);
-  }
+  // No cleanup on failure: the transaction rolls back, which removes the staging table too
+  // (and a statement in a failed transaction would only hide the real error).
+  await validate(context, table, file, fileColumns, { from: sql`${ident(STAGING)} AS s`, where: raw("TRUE") });
+  const counts = await upsert(context, table, rows);
+  await store.execute(sql`DROP TABLE IF EXISTS ${ident(STAGING)}`);
+  return counts;
+}
+
+/**
+ * Errors the staged path can word better: a value that did not convert, a broken line, a
+ * failed check. Anything else (out of memory, a full disk) is not retried.
+ */
+function isDataError(error: unknown): boolean {
+  if (error instanceof ImportError) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return /^(Conversion Error|Invalid Input Error|Constraint Error)|CSV Error/.test(message);
 }
 
 /** The whole file in one INSERT into a table that holds nothing of the workspace yet. */
@@ -285,6 +296,14 @@ async function upsert(context: LoadContext, table: Table, rows: number): Promise
     removed = Number(n?.n ?? 0);
     if (removed > 0) await store.execute(sql`DELETE FROM ${target} AS t WHERE ${gone}`);
   }
+  if (table.name === "visits" && existing > 0) {
+    // Visits that move to another visitor leave a gap in their old visitor's numbering too.
+    await store.execute(
+      sql`CREATE TEMP TABLE verity_moved_visitors AS
+          SELECT DISTINCT t.visitor_id FROM ${staging} AS s JOIN ${target} AS t ON ${keyMatch}
+          WHERE t.visitor_id <> s.visitor_id`,
+    );
+  }
   if (existing > unchanged) {
     await store.execute(
       sql`DELETE FROM ${target} AS t WHERE EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${keyMatch} AND NOT (${sameRow}))`,
@@ -300,7 +319,10 @@ async function upsert(context: LoadContext, table: Table, rows: number): Promise
   await store.bulkInsert(table.name, rows - existing, () =>
     store.execute(insertStatement(context, table, staging, existing === 0 ? null : keyMatch)),
   );
-  if (hadVisits) await deriveVisitAttributes.refresh(store, workspace, STAGING);
+  if (hadVisits) {
+    await deriveVisitAttributes.refresh(store, workspace, STAGING, existing > 0 ? "verity_moved_visitors" : null);
+    if (existing > 0) await store.execute(sql`DROP TABLE verity_moved_visitors`);
+  }
 
   return { rows, created: rows - existing, updated: existing - unchanged, unchanged, removed };
 }

@@ -24,17 +24,18 @@ export const deriveVisitAttributes = {
   },
 
   /**
-   * Renumbers the stored visits of every visitor the staged rows touch, for imports that
-   * add visits to visitors Verity already knows.
+   * Renumbers the stored visits of every visitor the staged rows touch (and of the visitors
+   * that moved visits left), for imports that add to visitors Verity already knows.
    */
-  async refresh(store: Store, workspace: string, staging: string): Promise<void> {
+  async refresh(store: Store, workspace: string, staging: string, movedVisitors: string | null): Promise<void> {
+    const moved = movedVisitors ? sql` OR visitor_id IN (SELECT visitor_id FROM ${ident(movedVisitors)})` : raw("");
     const seconds = raw(store.dialect.secondsBetween(`lag(started_at) ${WINDOW}`, "started_at"));
     await store.execute(
       sql`UPDATE visits AS v SET visit_number = w.n, seconds_since_previous = w.s
           FROM (
             SELECT visit_id, row_number() ${raw(WINDOW)} AS n, ${seconds} AS s
             FROM visits
-            WHERE workspace_id = ${workspace} AND visitor_id IN (SELECT visitor_id FROM ${ident(staging)})
+            WHERE workspace_id = ${workspace} AND (visitor_id IN (SELECT visitor_id FROM ${ident(staging)})${moved})
           ) AS w
           WHERE v.workspace_id = ${workspace} AND v.visit_id = w.visit_id
             AND (v.visit_number <> w.n OR v.seconds_since_previous IS DISTINCT FROM w.s)`,

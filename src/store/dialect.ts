@@ -20,24 +20,25 @@ export type Dialect = {
   /**
    * The 1-based position of a staged row in its file. DuckDB keeps insertion order in a
    * table created from read_csv, so rowid is the record index, except that rows written in
-   * an open transaction are numbered from DuckDB's MAX_ROW_ID (36028797018960000) up.
+   * an open transaction are numbered from DuckDB's MAX_ROW_ID up.
    * PostgreSQL staging tables get an identity column that COPY fills in file order.
    */
   recordNumber(alias: string): Sql;
   /** Whole seconds between two timestamps (b - a). */
   secondsBetween(a: string, b: string): string;
-  /** Percentile of a numeric expression within a group (continuous, like PostgreSQL's). */
-  percentile(fraction: number, expression: string): string;
 };
+
+/** DuckDB numbers the rows an open transaction adds to a table from this value up. */
+export const DUCKDB_MAX_ROW_ID = 36028797018960000;
 
 const duckdb: Dialect = {
   engine: "duckdb",
   primaryKey: () => "",
   wantsIndexes: false,
-  recordNumber: (alias) => raw(`(${alias}.rowid % 36028797018960000 + 1)`),
-  // date_diff counts boundaries crossed; epoch() of the interval gives exact seconds.
+  recordNumber: (alias) => raw(`(${alias}.rowid % ${DUCKDB_MAX_ROW_ID} + 1)`),
+  // date_diff('second', ...) counts boundaries crossed; the difference of the two epochs is
+  // the elapsed time. The cast rounds to whole seconds, as PostgreSQL's does.
   secondsBetween: (a, b) => `CAST(epoch(${b}) - epoch(${a}) AS BIGINT)`,
-  percentile: (fraction, expression) => `quantile_cont(${expression}, ${fraction})`,
 };
 
 const postgres: Dialect = {
@@ -45,8 +46,8 @@ const postgres: Dialect = {
   primaryKey: (columns) => `, PRIMARY KEY (${columns.map((c) => `"${c}"`).join(", ")})`,
   wantsIndexes: true,
   recordNumber: (alias) => raw(`${alias}._rec`),
+  // EXTRACT(EPOCH FROM interval) gives the elapsed seconds as numeric; the cast rounds.
   secondsBetween: (a, b) => `CAST(EXTRACT(EPOCH FROM (${b} - ${a})) AS BIGINT)`,
-  percentile: (fraction, expression) => `percentile_cont(${fraction}) WITHIN GROUP (ORDER BY ${expression})`,
 };
 
 export const DIALECTS: Record<EngineName, Dialect> = { duckdb, postgres };

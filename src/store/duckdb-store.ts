@@ -7,8 +7,8 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb
 import type { Column } from "../model/canonical.js";
 import { DIALECTS } from "./dialect.js";
 import { normalizeRow } from "./normalize.js";
-import { raw, type Sql, type SqlValue, sql } from "./sql.js";
-import { type Row, StagingError, type Store, sqlType } from "./store.js";
+import { raw, type Sql, sql } from "./sql.js";
+import { describeType, type Row, StagingError, type Store, sqlType } from "./store.js";
 
 /** The DuckDB file is held by another process (a running `verity serve`, say). */
 export class DatabaseLockedError extends Error {
@@ -18,7 +18,7 @@ export class DatabaseLockedError extends Error {
   ) {
     super(
       `The database ${path} is in use by another process${holder ? ` (${holder})` : ""}: ` +
-        "stop that process, or point this command at the running server with --server URL, or use another file with --db PATH.",
+        "stop that process and try again, or use another file with --db PATH.",
     );
     this.name = "DatabaseLockedError";
   }
@@ -62,13 +62,13 @@ class DuckDbStore implements Store {
 
   async query<T extends Row = Row>(statement: Sql): Promise<T[]> {
     const { text, values } = statement.compile();
-    const reader = await this.connection.runAndReadAll(text, toDuckValues(values));
+    const reader = await this.connection.runAndReadAll(text, values as DuckDBValue[]);
     return reader.getRowObjectsJS().map((row) => normalizeRow(row) as T);
   }
 
   async execute(statement: Sql): Promise<void> {
     const { text, values } = statement.compile();
-    await this.connection.run(text, toDuckValues(values));
+    await this.connection.run(text, values as DuckDBValue[]);
   }
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
@@ -88,13 +88,7 @@ class DuckDbStore implements Store {
   }
 
   csvRelation(file: string, columns: readonly Column[], fileColumns: readonly string[]): Sql {
-    const byName = new Map(columns.map((c) => [c.name, c]));
-    const readTypes = fileColumns.map((name) => {
-      const column = byName.get(name);
-      if (!column) throw new Error(`unknown column ${name}`);
-      const type = column.type === "timestamp" || column.type === "text" ? "VARCHAR" : sqlType(column.type);
-      return `${quoteLiteral(name)}: '${type}'`;
-    });
+    const readTypes = readColumns(columns, fileColumns);
     const select = columns.map((c) => {
       const name = quoteIdent(c.name);
       if (!fileColumns.includes(c.name)) return `CAST(NULL AS ${sqlType(c.type)}) AS ${name}`;
@@ -104,7 +98,7 @@ class DuckDbStore implements Store {
     });
     return sql`(SELECT ${raw(select.join(", "))} FROM read_csv(${file},
       header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true,
-      columns = {${raw(readTypes.join(", "))}}))`;
+      columns = {${raw(readTypes)}}))`;
   }
 
   async stageCsv(
@@ -118,12 +112,7 @@ class DuckDbStore implements Store {
     // TIMESTAMPTZ into NULL without a reject, and a TIMESTAMP column would drop an explicit
     // offset. Converting through TIMESTAMPTZ honours `+02:00`; the raw text is kept beside
     // it (`<name>__text`) to find values that did not convert.
-    const readTypes = fileColumns.map((name) => {
-      const column = byName.get(name);
-      if (!column) throw new Error(`unknown column ${name}`);
-      const type = column.type === "timestamp" || column.type === "text" ? "VARCHAR" : sqlType(column.type);
-      return `${quoteLiteral(name)}: '${type}'`;
-    });
+    const readTypes = readColumns(columns, fileColumns);
     const select: string[] = [];
     for (const c of columns) {
       const name = quoteIdent(c.name);
@@ -135,10 +124,13 @@ class DuckDbStore implements Store {
         );
       } else select.push(`CAST(${name} AS ${sqlType(c.type)}) AS ${name}`);
     }
+    // Rejects of earlier files must not be read as this file's.
+    await this.connection.run("DROP TABLE IF EXISTS verity_reject_errors");
+    await this.connection.run("DROP TABLE IF EXISTS verity_reject_scans");
     await this.connection.run(
       `CREATE OR REPLACE TEMP TABLE ${quoteIdent(staging)} AS SELECT ${select.join(", ")} FROM read_csv($1,
         header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
-        columns = {${readTypes.join(", ")}},
+        columns = {${readTypes}},
         store_rejects = true, rejects_table = 'verity_reject_errors', rejects_scan = 'verity_reject_scans')`,
       [file],
     );
@@ -196,6 +188,18 @@ class DuckDbStore implements Store {
   }
 }
 
+/** read_csv's `columns` struct for the file's header: text and timestamps read as VARCHAR. */
+function readColumns(columns: readonly Column[], fileColumns: readonly string[]): string {
+  return fileColumns
+    .map((name) => {
+      const column = columns.find((c) => c.name === name);
+      if (!column) throw new Error(`unknown column ${name}`);
+      const type = column.type === "timestamp" || column.type === "text" ? "VARCHAR" : sqlType(column.type);
+      return `${quoteLiteral(name)}: '${type}'`;
+    })
+    .join(", ");
+}
+
 /** `VERITY_DUCKDB_MEMORY` (for example `4GB`), else 1GB. */
 function memoryLimit(): string {
   const configured = process.env.VERITY_DUCKDB_MEMORY?.trim();
@@ -204,25 +208,6 @@ function memoryLimit(): string {
     throw new Error(`VERITY_DUCKDB_MEMORY must be a size such as 2GB, not ${JSON.stringify(configured)}`);
   }
   return configured;
-}
-
-export function describeType(type: Column["type"] | undefined): string {
-  switch (type) {
-    case "timestamp":
-      return "a date or time (ISO 8601, UTC)";
-    case "integer":
-      return "a whole number";
-    case "decimal":
-      return "a number";
-    case "boolean":
-      return "true or false";
-    default:
-      return "valid";
-  }
-}
-
-function toDuckValues(values: SqlValue[]): DuckDBValue[] {
-  return values;
 }
 
 function quoteIdent(name: string): string {

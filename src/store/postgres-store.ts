@@ -10,10 +10,9 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Column } from "../model/canonical.js";
 import { DIALECTS } from "./dialect.js";
-import { describeType } from "./duckdb-store.js";
 import { normalizeRow } from "./normalize.js";
 import type { Sql } from "./sql.js";
-import { type Row, StagingError, type Store, sqlType } from "./store.js";
+import { describeType, type Row, StagingError, type Store, sqlType } from "./store.js";
 
 // Both engines hand back plain numbers and ISO timestamps (see normalize.ts).
 const types = {
@@ -57,7 +56,8 @@ export async function openPostgresStore(url: string): Promise<Store> {
     max: 8,
     types,
     // Timestamps are UTC everywhere (see canonical.ts); TIMESTAMPTZ -> TIMESTAMP casts use it.
-    options: "-c TimeZone=UTC",
+    // DateStyle: an ambiguous 03/01/2025 is an error, not a guess by the server's locale.
+    options: "-c TimeZone=UTC -c DateStyle=ISO,YMD",
   });
   // Fail here, with the server's own words, rather than at the first query.
   const client = await pool.connect();
@@ -101,12 +101,15 @@ class PostgresStore implements Store {
       await client.query("BEGIN");
       const result = await this.current.run(client, work);
       await client.query("COMMIT");
+      client.release();
       return result;
     } catch (error) {
-      await client.query("ROLLBACK");
+      // A client whose ROLLBACK failed is broken: release(error) discards it from the pool.
+      await client.query("ROLLBACK").then(
+        () => client.release(),
+        (rollbackError: Error) => client.release(rollbackError),
+      );
       throw error;
-    } finally {
-      client.release();
     }
   }
 
@@ -160,22 +163,20 @@ class PostgresStore implements Store {
     if (!client) throw new Error("bulkInsert runs inside a transaction");
     // Index builds get more memory than the 64 MB default.
     await client.query("SET LOCAL maintenance_work_mem = '512MB'");
-    const [size] = (
-      await client.query<{ tuples: number }>(
-        "SELECT GREATEST(reltuples, 0)::float8 AS tuples FROM pg_class WHERE oid = $1::regclass",
-        [table],
-      )
+    // Only a first load into an empty table drops its indexes: the rebuild then costs no more
+    // than the load, and the exclusive lock it takes keeps out nobody else's rows.
+    const [empty] = (
+      await client.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM ${quoteIdent(table)}) AS empty`)
     ).rows;
-    // Rebuilding costs a sort of the whole table; worth it when the insert is large against it.
-    if (rows < 50_000 || rows < (size?.tuples ?? 0) / 4) {
+    if (rows < 50_000 || !empty?.empty) {
       await insert();
       return;
     }
     const indexes = (
-      await client.query<{ name: string; definition: string; constraint: string | null }>(
-        `SELECT i.relname AS name, pg_get_indexdef(i.oid) AS definition, c.conname AS constraint
+      await client.query<{ name: string; definition: string; constraint: string | null; kind: string | null }>(
+        `SELECT i.relname AS name, pg_get_indexdef(i.oid) AS definition, c.conname AS constraint, c.contype AS kind
          FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-         LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.contype = 'p'
+         LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.contype IN ('p', 'u')
          WHERE x.indrelid = $1::regclass`,
         [table],
       )
@@ -192,7 +193,7 @@ class PostgresStore implements Store {
       await client.query(index.definition);
       if (index.constraint) {
         await client.query(
-          `ALTER TABLE ${quoteIdent(table)} ADD CONSTRAINT ${quoteIdent(index.constraint)} PRIMARY KEY USING INDEX ${quoteIdent(index.name)}`,
+          `ALTER TABLE ${quoteIdent(table)} ADD CONSTRAINT ${quoteIdent(index.constraint)} ${index.kind === "p" ? "PRIMARY KEY" : "UNIQUE"} USING INDEX ${quoteIdent(index.name)}`,
         );
       }
     }

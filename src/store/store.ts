@@ -79,3 +79,19 @@ export function sqlType(type: Column["type"]): string {
       return "BOOLEAN";
   }
 }
+
+/** How a canonical column type reads in an error message ("... is not a whole number"). */
+export function describeType(type: Column["type"] | undefined): string {
+  switch (type) {
+    case "timestamp":
+      return "a date or time (ISO 8601, UTC)";
+    case "integer":
+      return "a whole number";
+    case "decimal":
+      return "a number";
+    case "boolean":
+      return "true or false";
+    default:
+      return "valid";
+  }
+}

@@ -1,12 +1,13 @@
 /**
  * `verity import PATH --format verity|maven`: load files into the database, atomically.
  */
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { type ImportSummary, runImport } from "../../ingest/importer.js";
 import { IMPORTERS, importerFor } from "../../ingest/importers.js";
 import { TABLE_ORDER } from "../../model/canonical.js";
 import { type GlobalOptions, withStore, workspaceOf } from "../context.js";
-import { formatCount, importProgressBar } from "../output.js";
+import { formatCount, importProgressBar, UserError } from "../output.js";
 
 export function registerImport(program: Command): void {
   program
@@ -18,6 +19,8 @@ export function registerImport(program: Command): void {
     .action(async (path: string, options: { format: string; json?: boolean }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const importer = importerFor(options.format);
+      // Before the database is opened (and, for DuckDB, created): a typo creates nothing.
+      if (!existsSync(path)) throw new UserError(`${path}: no such file or directory`);
       const bar = importProgressBar(!options.json);
       const summary = await withStore(globals, async (store) => {
         try {

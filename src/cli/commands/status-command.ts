@@ -1,11 +1,12 @@
 /**
  * `verity status`: what the database holds for the workspace, and the latest imports.
  */
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { TABLE_ORDER } from "../../model/canonical.js";
 import { ident, sql } from "../../store/sql.js";
 import { describeTarget, type GlobalOptions, targetOf, withStore, workspaceOf } from "../context.js";
-import { formatCount } from "../output.js";
+import { formatCount, UserError } from "../output.js";
 
 export function registerStatus(program: Command): void {
   program
@@ -15,6 +16,12 @@ export function registerStatus(program: Command): void {
     .action(async (options: { json?: boolean }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const workspace = workspaceOf(globals);
+      const target = targetOf(globals);
+      if (target.engine === "duckdb" && !existsSync(target.path)) {
+        throw new UserError(
+          `There is no database at ${target.path} yet: run \`verity demo\` or \`verity import DIR\` first.`,
+        );
+      }
       const result = await withStore(globals, async (store) => {
         const counts: Record<string, number> = {};
         for (const name of TABLE_ORDER) {

@@ -62,7 +62,7 @@ export function initialSchema(d: Dialect): string[] {
   ];
   if (d.wantsIndexes) {
     statements.push(
-      "CREATE UNIQUE INDEX leads_source_key ON leads (workspace_id, source_system, external_id)",
+      "CREATE INDEX leads_source_key ON leads (workspace_id, source_system, external_id)",
       "CREATE INDEX leads_owner ON leads (workspace_id, owner_id)",
       "CREATE INDEX leads_created ON leads (workspace_id, created_at)",
       "CREATE INDEX activities_lead ON activities (workspace_id, lead_id)",
