@@ -229,7 +229,7 @@ export const TABLES = {
     name: "visits",
     file: "visits.csv",
     key: ["visit_id"],
-    doc: "Website visits (sessions). Visit number and days since the previous visit are derived at ingest.",
+    doc: "Website visits (sessions). Visit number and seconds since the previous visit are derived at ingest.",
     columns: [
       { name: "visit_id", type: "text", required: true, doc: "visit id" },
       { name: "visitor_id", type: "text", required: true, doc: "anonymous visitor id (or a known contact)" },

@@ -218,6 +218,9 @@ function toStagingError(error: unknown, columns: readonly Column[]): unknown {
   const column = match[2] ?? null;
   const value = match[3] ?? null;
   const type = columns.find((c) => c.name === column)?.type;
+  if (value === "" && /missing data for column/.test(error.message)) {
+    return new StagingError("the line is blank (remove it)", { line }, null, "");
+  }
   const reason =
     column && value !== null && /invalid input|out of range/.test(error.message)
       ? `${JSON.stringify(value)} is not ${describeType(type)}`
