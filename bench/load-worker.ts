@@ -76,7 +76,9 @@ async function postgresBaseline(): Promise<number> {
       const header = (await import("../src/ingest/csv-lines.js")).readHeader;
       const columns = await header(file);
       const definitions = spec.columns.map((c) => `"${c.name}" ${sqlType(c.type)}`);
-      await client.query(`CREATE TABLE ${table} (workspace_id TEXT DEFAULT 'bench', ${definitions.join(", ")})`);
+      await client.query(
+        `CREATE TABLE ${table} (workspace_id TEXT DEFAULT 'bench', source_system TEXT DEFAULT 'bench', ${definitions.join(", ")})`,
+      );
       const list = columns.map((c) => `"${c}"`).join(", ");
       const copy = client.query(copyFrom(`COPY ${table} (${list}) FROM STDIN WITH (FORMAT csv, HEADER true)`));
       await pipeline(createReadStream(file), copy);
@@ -86,7 +88,7 @@ async function postgresBaseline(): Promise<number> {
       );
     }
     // The same secondary indexes as the schema (the CREATE INDEX statements of migration 1).
-    for (const statement of initialSchema(DIALECTS.postgres).filter((s) => s.startsWith("CREATE INDEX"))) {
+    for (const statement of initialSchema(DIALECTS.postgres).filter((s) => /^CREATE (UNIQUE )?INDEX/.test(s))) {
       await client.query(statement);
     }
   } finally {
