@@ -103,5 +103,21 @@ describe("verity CLI", () => {
     expect(status.counts.leads).toBeGreaterThan(1000);
     expect(status.counts.visits).toBeGreaterThan(status.counts.leads);
     expect(stdout).toContain(`${status.counts.leads.toLocaleString("en-US")} leads`);
+
+    // Another seed replaces the first company instead of mixing the two.
+    const again = await verity(["--db", db, "demo", "--seed", "2"]);
+    expect(again.code).toBe(0);
+    const leads = Number(/([\d,]+) leads/.exec(again.stdout)?.[1]?.replaceAll(",", ""));
+    expect(JSON.parse((await verity(["--db", db, "status", "--json"])).stdout).counts.leads).toBe(leads);
+    expect(leads).not.toBe(status.counts.leads);
+  });
+
+  test("demo refuses a workspace that holds imported data", async () => {
+    const db = join(dir, "mixed.duckdb");
+    expect((await verity(["--db", db, "import", join(root, "test", "fixtures", "canonical-small")])).code).toBe(0);
+    const { code, stderr } = await verity(["--db", db, "demo"]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('Workspace "default" holds imported data');
+    expect(JSON.parse((await verity(["--db", db, "status", "--json"])).stdout).counts.leads).toBe(3);
   });
 });

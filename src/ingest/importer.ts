@@ -69,6 +69,10 @@ export type ImportSummary = {
 export type ImportOptions = {
   workspace: string;
   onProgress?: (progress: ImportProgress) => void;
+  /** Record the rows under this source system instead of the importer's (the demo's data). */
+  sourceSystem?: string;
+  /** Runs first inside the import's transaction (the demo clears its earlier company there). */
+  before?: () => Promise<void>;
 };
 
 export async function runImport(
@@ -78,6 +82,7 @@ export async function runImport(
   options: ImportOptions,
 ): Promise<ImportSummary> {
   const prepared = await importer.prepare(path);
+  if (options.sourceSystem) prepared.sourceSystem = options.sourceSystem;
   try {
     try {
       return await load(store, importer, prepared, path, options, "direct");
@@ -108,6 +113,7 @@ async function load(
   const tables: Partial<Record<TableName, TableCounts>> = {};
   const summary = await store.transaction(async () => {
     await ensureWorkspace(store, options.workspace, started);
+    await options.before?.();
     for (const [i, file] of files.entries()) {
       const context = {
         store,

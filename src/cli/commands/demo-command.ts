@@ -8,10 +8,36 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { runImport } from "../../ingest/importer.js";
 import { verityImporter } from "../../ingest/verity-importer.js";
+import { TABLE_ORDER } from "../../model/canonical.js";
 import { PLANTED_PATTERNS, simulate } from "../../simulate/simulate.js";
+import { ident, sql } from "../../store/sql.js";
+import type { Store } from "../../store/store.js";
 import { describeTarget, type GlobalOptions, targetOf, withStore, workspaceOf } from "../context.js";
-import { formatCount, importProgressBar } from "../output.js";
+import { formatCount, importProgressBar, UserError } from "../output.js";
 import { parseInteger } from "./parse.js";
+
+/** The demo's rows carry their own source system, so a second demo replaces the first. */
+export const DEMO_SOURCE = "verity-demo";
+
+/**
+ * Removes an earlier demo company from the workspace; refuses a workspace that holds data
+ * of its own, which a demo must never mix with or overwrite.
+ */
+async function replaceDemo(store: Store, workspace: string): Promise<void> {
+  for (const name of TABLE_ORDER) {
+    const [own] = await store.query(
+      sql`SELECT 1 AS x FROM ${ident(name)} WHERE workspace_id = ${workspace} AND source_system <> ${DEMO_SOURCE} LIMIT 1`,
+    );
+    if (own) {
+      throw new UserError(
+        `Workspace "${workspace}" holds imported data; load the demo into a workspace of its own: verity --workspace demo demo`,
+      );
+    }
+  }
+  for (const name of [...TABLE_ORDER].reverse()) {
+    await store.execute(sql`DELETE FROM ${ident(name)} WHERE workspace_id = ${workspace}`);
+  }
+}
 
 export function registerDemo(program: Command): void {
   program
@@ -27,9 +53,12 @@ export function registerDemo(program: Command): void {
         const bar = importProgressBar(true);
         const summary = await withStore(globals, async (store) => {
           try {
+            const workspace = workspaceOf(globals);
             return await runImport(store, verityImporter, dir, {
-              workspace: workspaceOf(globals),
+              workspace,
               onProgress: bar.update,
+              sourceSystem: DEMO_SOURCE,
+              before: () => replaceDemo(store, workspace),
             });
           } finally {
             bar.stop();
