@@ -346,6 +346,27 @@ for (const engine of engines()) {
       expect(other.stage_events).toHaveLength(5);
     });
 
+    test("a duplicate key deep in a large first load is named with both lines", async () => {
+      // Large enough for PostgreSQL's bulk path (indexes rebuilt after the insert), where the
+      // fast mode leaves duplicates to the primary key and the exact rerun words the error.
+      const dir = await mkdtemp(join(tmpdir(), "verity-large-"));
+      try {
+        const lines = ["visit_id,visitor_id,started_at"];
+        for (let i = 0; i < 60_000; i++) lines.push(`big${i},visitor${i % 9_000},2025-01-01T00:00:00Z`);
+        lines.push("big123,visitor1,2025-01-02T00:00:00Z");
+        await writeFile(join(dir, "visits.csv"), `${lines.join("\n")}\n`);
+        const error = await runImport(t.store, verityImporter, dir, { workspace: "large" }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ImportError);
+        // Header on line 1, big0 on line 2, so big123 on line 125 and the copy on line 60,002.
+        expect(error).toMatchObject({ line: 60_002, column: "visit_id" });
+        expect((error as Error).message).toContain("first on line 125");
+        const [row] = await t.store.query(sql`SELECT count(*) AS n FROM visits WHERE workspace_id = 'large'`);
+        expect(row?.n).toBe(0);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
     test("money is rounded to cents the same way on every engine", async () => {
       const dir = await mkdtemp(join(tmpdir(), "verity-cents-"));
       try {

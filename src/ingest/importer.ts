@@ -9,7 +9,7 @@ import { stat } from "node:fs/promises";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
-import { DirectLoadFailed, type LoadMode, loadTableFile, type TableCounts } from "./table-loader.js";
+import { FastLoadFailed, type LoadMode, loadTableFile, type TableCounts } from "./table-loader.js";
 
 /** One canonical table file ready to load. */
 export type TableFile = {
@@ -85,12 +85,12 @@ export async function runImport(
   if (options.sourceSystem) prepared.sourceSystem = options.sourceSystem;
   try {
     try {
-      return await load(store, importer, prepared, path, options, "direct");
+      return await load(store, importer, prepared, path, options, "fast");
     } catch (error) {
-      // Nothing was written (the transaction rolled back): run it again staged, which either
-      // names the bad value exactly or, if the direct path tripped on something else, loads.
-      if (!(error instanceof DirectLoadFailed)) throw error;
-      return await load(store, importer, prepared, path, options, "staged");
+      // Nothing was written (the transaction rolled back): run it again exact, which either
+      // names the bad value exactly or, if the fast path tripped on something else, loads.
+      if (!(error instanceof FastLoadFailed)) throw error;
+      return await load(store, importer, prepared, path, options, "exact");
     }
   } finally {
     await prepared.cleanup();

@@ -4,11 +4,13 @@
  * on DuckDB and PostgreSQL. The caller holds the transaction, so a failure anywhere leaves
  * the database as it was.
  *
- * A first load into an empty table on an engine that can read CSV files in SQL (DuckDB) may
- * go `direct`: one INSERT straight from the file, the same checks run over the inserted rows.
- * That halves the work of the largest loads. Any failure there is reported as
- * `DirectLoadFailed`, and the caller runs the import again `staged`, which finds and words the
- * exact error.
+ * An import first runs `fast`, trusting the engine where it can: a first load into an empty
+ * table on an engine that reads CSV files in SQL (DuckDB) is one INSERT straight from the
+ * file, with the checks run over the inserted rows; an engine that enforces keys itself
+ * (PostgreSQL's primary keys) is not asked to look for duplicate keys first. That halves the
+ * work of the largest loads. Any data error there is reported as `FastLoadFailed`, and the
+ * caller runs the import again `exact`, which stages every file, checks everything and words
+ * the exact error.
  */
 import { type Column, type Table, type TableName, table as tableOf } from "../model/canonical.js";
 import { ident, join, raw, type Sql, sql } from "../store/sql.js";
@@ -29,13 +31,13 @@ export type LoadContext = {
 
 const STAGING = "verity_staging";
 
-export type LoadMode = "staged" | "direct";
+export type LoadMode = "fast" | "exact";
 
-/** A direct load failed; the import must be run again staged to say exactly why. */
-export class DirectLoadFailed extends Error {
+/** A fast load failed; the import must be run again exact to say exactly why. */
+export class FastLoadFailed extends Error {
   constructor(cause: unknown) {
-    super("direct load failed", { cause });
-    this.name = "DirectLoadFailed";
+    super("fast load failed", { cause });
+    this.name = "FastLoadFailed";
   }
 }
 
@@ -47,11 +49,11 @@ export async function loadTableFile(
   tableName: TableName,
   file: string,
   fileColumns: readonly string[],
-  mode: LoadMode = "staged",
+  mode: LoadMode = "exact",
 ): Promise<TableCounts> {
   const { store } = context;
   const table = tableOf(tableName);
-  if (mode === "direct" && store.csvRelation) {
+  if (mode === "fast" && store.csvRelation) {
     const [stored] = await store.query(
       sql`SELECT 1 AS x FROM ${ident(table.name)} WHERE workspace_id = ${context.workspace} LIMIT 1`,
     );
@@ -59,7 +61,7 @@ export async function loadTableFile(
       try {
         return await loadDirect(context, table, file, fileColumns, store.csvRelation(file, table.columns, fileColumns));
       } catch (error) {
-        if (isDataError(error)) throw new DirectLoadFailed(error);
+        if (isDataError(error)) throw new FastLoadFailed(error);
         throw error;
       }
     }
@@ -77,10 +79,24 @@ export async function loadTableFile(
   }
   // No cleanup on failure: the transaction rolls back, which removes the staging table too
   // (and a statement in a failed transaction would only hide the real error).
-  await validate(context, table, file, fileColumns, { from: sql`${ident(STAGING)} AS s`, where: raw("TRUE") });
-  const counts = await upsert(context, table, rows);
-  await store.execute(sql`DROP TABLE IF EXISTS ${ident(STAGING)}`);
-  return counts;
+  // An engine that enforces keys refuses a duplicate at the INSERT, so the fast mode leaves
+  // that (costly) check to it; the exact rerun then finds the two lines.
+  const checkDuplicates = mode === "exact" || !store.dialect.enforcesKeys;
+  const staged = { from: sql`${ident(STAGING)} AS s`, where: raw("TRUE") };
+  try {
+    await validate(context, table, file, fileColumns, staged, checkDuplicates);
+    const counts = await upsert(context, table, rows);
+    await store.execute(sql`DROP TABLE IF EXISTS ${ident(STAGING)}`);
+    return counts;
+  } catch (error) {
+    if (mode === "fast" && !checkDuplicates && isDuplicateKey(error)) throw new FastLoadFailed(error);
+    throw error;
+  }
+}
+
+/** PostgreSQL's unique_violation: a key the fast mode did not check appeared twice. */
+function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "23505";
 }
 
 /**
@@ -147,6 +163,7 @@ async function validate(
   file: string,
   fileColumns: readonly string[],
   rows: CheckedRows,
+  checkDuplicates = true,
 ): Promise<void> {
   const { store, workspace } = context;
   // `lookup` rules read other tables; the rest look at one staged row.
@@ -236,6 +253,7 @@ async function validate(
     );
   }
 
+  if (!checkDuplicates) return;
   // Duplicate keys: a cheap GROUP BY first, the exact records only when there is one.
   const keys = join(table.key.map((k) => ident(k)));
   const [dup] = await store.query<{ first: number }>(

@@ -15,6 +15,8 @@ export type Dialect = {
    * memory, and Verity's import path checks keys itself before it writes.
    */
   primaryKey(columns: readonly string[]): string;
+  /** Whether the engine itself refuses a second row with the same key (see primaryKey). */
+  enforcesKeys: boolean;
   /** Secondary indexes: PostgreSQL needs them for joins and lookups; DuckDB scans columns. */
   wantsIndexes: boolean;
   /**
@@ -34,6 +36,7 @@ export const DUCKDB_MAX_ROW_ID = 36028797018960000;
 const duckdb: Dialect = {
   engine: "duckdb",
   primaryKey: () => "",
+  enforcesKeys: false,
   wantsIndexes: false,
   recordNumber: (alias) => raw(`(${alias}.rowid % ${DUCKDB_MAX_ROW_ID} + 1)`),
   // date_diff('second', ...) counts boundaries crossed; the difference of the two epochs is
@@ -44,6 +47,7 @@ const duckdb: Dialect = {
 const postgres: Dialect = {
   engine: "postgres",
   primaryKey: (columns) => `, PRIMARY KEY (${columns.map((c) => `"${c}"`).join(", ")})`,
+  enforcesKeys: true,
   wantsIndexes: true,
   recordNumber: (alias) => raw(`${alias}._rec`),
   // EXTRACT(EPOCH FROM interval) gives the elapsed seconds as numeric; the cast rounds.
