@@ -51,7 +51,7 @@ export function importProgressBar(enabled: boolean): {
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: "importing {table} |{bar}| {percentage}% {done} of {total} | {duration_formatted}",
+      format: "importing {table} |{bar}| {percentage}% {done} of {size} | {duration_formatted}",
       hideCursor: true,
       clearOnComplete: true,
     },
@@ -63,7 +63,7 @@ export function importProgressBar(enabled: boolean): {
       const payload = {
         table: progress.table.padEnd(26),
         done: formatBytes(progress.bytesDone),
-        total: formatBytes(progress.bytesTotal),
+        size: formatBytes(progress.bytesTotal),
       };
       if (!started) {
         bar.start(progress.bytesTotal, progress.bytesDone, payload);
