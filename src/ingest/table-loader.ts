@@ -328,19 +328,18 @@ async function upsert(context: LoadContext, table: Table, rows: number): Promise
     );
   }
 
-  // With no stored row sharing a key, every staged row is new: no anti-join needed (the
-  // common case of a first load, and most of the cost of one on DuckDB).
   const hadVisits =
     table.name === "visits" &&
     (await store.query(sql`SELECT 1 AS x FROM visits WHERE workspace_id = ${workspace} LIMIT 1`)).length > 0;
 
+  // With no stored row sharing a key, every staged row is new: no anti-join needed (the
+  // common case of a first load, and most of the cost of one).
   await store.bulkInsert(table.name, rows - existing, () =>
     store.execute(insertStatement(context, table, staging, existing === 0 ? null : keyMatch)),
   );
-  if (hadVisits) {
-    await deriveVisitAttributes.refresh(store, workspace, STAGING, existing > 0 ? "verity_moved_visitors" : null);
-    if (existing > 0) await store.execute(sql`DROP TABLE verity_moved_visitors`);
-  }
+  const moved = table.name === "visits" && existing > 0 ? "verity_moved_visitors" : null;
+  if (hadVisits) await deriveVisitAttributes.refresh(store, workspace, STAGING, moved);
+  if (moved) await store.execute(sql`DROP TABLE ${ident(moved)}`);
 
   return { rows, created: rows - existing, updated: existing - unchanged, unchanged, removed };
 }
