@@ -173,6 +173,14 @@ for (const engine of engines()) {
         "not a known stage",
       ],
       ["stages.csv", "s3,p1,Proposal,2", "s3,p1,Proposal,two", 4, "position", '"two" is not a whole number'],
+      [
+        "leads.csv",
+        "L3,Gamma,Gamma GmbH,,r1,p1,s1,open,2025-02-01T00:00:00Z",
+        "L3,Gamma,Gamma GmbH,,r1,p1,s1,open,infinity",
+        4,
+        "created_at",
+        "not a date",
+      ],
       // a1's note spans lines 2 and 3, so a3 is on line 5.
       [
         "activities.csv",

@@ -185,6 +185,15 @@ async function validate(
         reason: (value) => `${JSON.stringify(value)} is not one of ${column.oneOf?.join(", ")}`,
       });
     }
+    if (column.type === "timestamp") {
+      // Both engines read `infinity` (and PostgreSQL `epoch`, `now`) as timestamps; no CRM
+      // date lies outside these years, and such a value would wreck every duration.
+      rules.push({
+        column: column.name,
+        failsWhen: sql`(${c} < CAST(${"1900-01-01"} AS TIMESTAMP) OR ${c} >= CAST(${"2200-01-01"} AS TIMESTAMP))`,
+        reason: (value) => `${JSON.stringify(value)} is not a date between 1900 and 2199`,
+      });
+    }
     if (column.min !== undefined) {
       rules.push({
         column: column.name,
