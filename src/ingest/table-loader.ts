@@ -353,13 +353,12 @@ async function upsert(context: LoadContext, table: Table, rows: number): Promise
   return { rows, created: rows - existing, updated: existing - unchanged, unchanged, removed };
 }
 
-/** Defaults applied on the way in: an empty `active` means an active rep, and so on. */
+/** A staged value as stored: the column's default (canonical.ts) for an empty cell, times as UTC. */
 function storedValue(column: Column, value: Sql): Sql {
-  if (column.name === "active" || column.name === "is_qualifying") {
-    return sql`COALESCE(${value}, ${column.name === "active"})`;
+  const fallback = column.default;
+  if (fallback !== undefined) {
+    return sql`COALESCE(${value}, ${typeof fallback === "object" ? sql`s.${ident(fallback.column)}` : sql`${fallback}`})`;
   }
-  if (column.name === "kind") return sql`COALESCE(${value}, 'open')`;
-  if (column.name === "external_id") return sql`COALESCE(${value}, s.id)`;
   if (column.type === "timestamp") return sql`CAST(${value} AS TIMESTAMP)`;
   return value;
 }

@@ -22,6 +22,8 @@ export type Column = {
   oneOf?: readonly string[];
   /** Smallest allowed value (integer and decimal columns). */
   min?: number;
+  /** Stored when the cell is empty: a constant, or `{ column }` to copy another column of the row. */
+  default?: string | boolean | { column: string };
   /** The value must be the key of a row of this table (in the same import or already stored). */
   references?: TableName;
   /** One line for the README's format table. */
@@ -95,12 +97,17 @@ export const TABLES = {
     doc: "Sales reps (CRM users) and the team they belong to.",
     columns: [
       { name: "id", type: "text", required: true, doc: "rep id, unique in the workspace" },
-      { name: "external_id", type: "text", doc: "the id in the source CRM, if it differs from id" },
+      {
+        name: "external_id",
+        type: "text",
+        default: { column: "id" },
+        doc: "the id in the source CRM, if it differs from id",
+      },
       { name: "name", type: "text", required: true, doc: "display name" },
       { name: "email", type: "text", doc: "work email" },
       { name: "team", type: "text", doc: "team (or manager) the rep reports to" },
       { name: "region", type: "text", doc: "region or office" },
-      { name: "active", type: "boolean", doc: "true or false; empty means true" },
+      { name: "active", type: "boolean", default: true, doc: "true or false; empty means true" },
     ],
   },
   pipelines: {
@@ -126,12 +133,14 @@ export const TABLES = {
       {
         name: "is_qualifying",
         type: "boolean",
+        default: false,
         doc: "true for the stage whose reach makes a lead qualified",
       },
       {
         name: "kind",
         type: "text",
         oneOf: STAGE_KINDS,
+        default: "open",
         doc: "open (default), or won / lost for CRMs that model closing as a stage",
       },
     ],
@@ -143,7 +152,12 @@ export const TABLES = {
     doc: "Leads (opportunities, deals) with their current state and first touch.",
     columns: [
       { name: "id", type: "text", required: true, doc: "lead id" },
-      { name: "external_id", type: "text", doc: "the id in the source CRM, if it differs from id" },
+      {
+        name: "external_id",
+        type: "text",
+        default: { column: "id" },
+        doc: "the id in the source CRM, if it differs from id",
+      },
       { name: "name", type: "text", doc: "deal title" },
       { name: "account", type: "text", doc: "company" },
       { name: "contact", type: "text", doc: "contact person (email or id)" },
@@ -208,7 +222,12 @@ export const TABLES = {
     doc: "Calls, emails, meetings, demos, notes and tasks logged by reps.",
     columns: [
       { name: "id", type: "text", required: true, doc: "activity id" },
-      { name: "external_id", type: "text", doc: "the id in the source CRM, if it differs from id" },
+      {
+        name: "external_id",
+        type: "text",
+        default: { column: "id" },
+        doc: "the id in the source CRM, if it differs from id",
+      },
       { name: "lead_id", type: "text", references: "leads", doc: "lead it belongs to (optional)" },
       { name: "contact", type: "text", doc: "contact it was with" },
       { name: "rep_id", type: "text", references: "reps", doc: "rep who logged it" },
