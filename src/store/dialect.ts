@@ -2,7 +2,7 @@
  * The places where DuckDB and PostgreSQL differ, and nothing else. Every other line of SQL
  * in Verity is written once and runs on both. Each entry says why it exists.
  */
-import { raw, type Sql } from "./sql.js";
+import { raw, type Sql, sql } from "./sql.js";
 
 export type EngineName = "duckdb" | "postgres";
 
@@ -28,7 +28,21 @@ export type Dialect = {
   recordNumber(alias: string): Sql;
   /** Whole seconds between two timestamps (b - a). */
   secondsBetween(a: string, b: string): string;
+  /**
+   * The continuous quantile of `expr` within a group (linear interpolation, as
+   * statistics.ts `quantile`). `fraction` is Verity's own constant, never user input.
+   */
+  quantile(expr: Sql, fraction: number): Sql;
+  /** Seconds since 1970 of a timestamp, as a double precision number (fractions kept). */
+  epoch(expr: Sql): Sql;
+  /** The lower-case hex SHA-256 of a text (newsletter subscribers are stored as hashes). */
+  sha256(expr: Sql): Sql;
 };
+
+function fractionText(fraction: number): string {
+  if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`quantile fraction ${fraction} is not within 0..1`);
+  return String(fraction);
+}
 
 /** DuckDB numbers the rows an open transaction adds to a table from this value up. */
 export const DUCKDB_MAX_ROW_ID = 36028797018960000;
@@ -42,6 +56,11 @@ const duckdb: Dialect = {
   // date_diff('second', ...) counts boundaries crossed; the difference of the two epochs is
   // the elapsed time. The cast rounds to whole seconds, as PostgreSQL's does.
   secondsBetween: (a, b) => `CAST(epoch(${b}) - epoch(${a}) AS BIGINT)`,
+  // DuckDB names the ordered-set aggregate quantile_cont and takes the column first.
+  quantile: (expr, fraction) => sql`quantile_cont(${expr}, ${raw(fractionText(fraction))})`,
+  // epoch() of a TIMESTAMP is whole seconds in some versions; epoch_us keeps the fraction.
+  epoch: (expr) => sql`(CAST(epoch_us(${expr}) AS DOUBLE) / 1000000.0)`,
+  sha256: (expr) => sql`sha256(${expr})`,
 };
 
 const postgres: Dialect = {
@@ -52,6 +71,12 @@ const postgres: Dialect = {
   recordNumber: (alias) => raw(`${alias}._rec`),
   // EXTRACT(EPOCH FROM interval) gives the elapsed seconds as numeric; the cast rounds.
   secondsBetween: (a, b) => `CAST(EXTRACT(EPOCH FROM (${b} - ${a})) AS BIGINT)`,
+  // PostgreSQL's is the SQL-standard WITHIN GROUP form.
+  quantile: (expr, fraction) => sql`percentile_cont(${raw(fractionText(fraction))}) WITHIN GROUP (ORDER BY ${expr})`,
+  // EXTRACT gives numeric; the metrics compute in double precision like DuckDB does.
+  epoch: (expr) => sql`CAST(EXTRACT(EPOCH FROM ${expr}) AS DOUBLE PRECISION)`,
+  // sha256() takes bytea on PostgreSQL (11+) and returns bytea.
+  sha256: (expr) => sql`encode(sha256(convert_to(${expr}, 'UTF8')), 'hex')`,
 };
 
 export const DIALECTS: Record<EngineName, Dialect> = { duckdb, postgres };

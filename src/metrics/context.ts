@@ -1,0 +1,216 @@
+/**
+ * Turns what a user asked for (a period, filters by name or id, options) into the
+ * `MetricContext` every metric computes from: filters resolved against the workspace's reps
+ * and pipelines, the reporting currency, the as-of moment and what the data can support.
+ */
+import type { DataCapability } from "../ingest/importer.js";
+import { type Comparison, comparisonPeriod, type Period, parsePeriod } from "../model/period.js";
+import { sql } from "../store/sql.js";
+import type { Store } from "../store/store.js";
+import {
+  DEFAULT_OPTIONS,
+  GRAINS,
+  type Grain,
+  type MetricContext,
+  type MetricOptions,
+  type ResolvedFilters,
+} from "./metric.js";
+
+/** A request a user can get wrong (an unknown rep, a period with no data): one clear sentence. */
+export class MetricInputError extends Error {
+  override name = "MetricInputError";
+}
+
+export type MetricRequest = {
+  workspace: string;
+  /** As the user wrote it; default: the calendar quarter of the workspace's latest data. */
+  period?: string;
+  compare?: Comparison | null;
+  pipeline?: string;
+  team?: string;
+  rep?: string;
+  source?: string;
+  grain?: Grain;
+  options?: Partial<MetricOptions>;
+};
+
+export type ResolvedRequest = { current: MetricContext; previous: MetricContext | null };
+
+const ALL_CAPABILITIES: readonly DataCapability[] = [
+  "stage_history",
+  "activities",
+  "web_visits",
+  "social",
+  "newsletter",
+  "loss_reasons",
+  "lead_sources",
+];
+
+/** Resolves a request; throws MetricInputError for anything the user has to fix. */
+export async function resolveRequest(store: Store, request: MetricRequest): Promise<ResolvedRequest> {
+  const { workspace } = request;
+  const dataEnd = await latestData(store, workspace);
+  if (!dataEnd) {
+    throw new MetricInputError(
+      `workspace "${workspace}" has no leads yet; load some with \`verity import\` or try \`verity demo\``,
+    );
+  }
+  const period = request.period ? parsePeriod(request.period) : quarterOf(dataEnd);
+  const filters = await resolveFilters(store, workspace, request);
+  const options = { ...DEFAULT_OPTIONS, ...request.options };
+  validateOptions(options);
+  if (request.grain && !GRAINS.includes(request.grain)) {
+    throw new MetricInputError(`grain must be one of ${GRAINS.join(", ")}`);
+  }
+  const grain = request.grain ?? defaultGrain(period);
+  const { currency, otherCurrencies } = await reportingCurrency(store, workspace);
+  const capabilities = await capabilitiesOf(store, workspace);
+  const contextFor = (p: Period): MetricContext => ({
+    store,
+    workspace,
+    period: p,
+    grain,
+    filters,
+    options,
+    currency,
+    otherCurrencies,
+    asOf: new Date(Math.min(dataEnd.getTime(), p.end.getTime())),
+    capabilities,
+  });
+  return {
+    current: contextFor(period),
+    previous: request.compare ? contextFor(comparisonPeriod(period, request.compare)) : null,
+  };
+}
+
+function validateOptions(options: MetricOptions): void {
+  if (!(options.stalledFactor > 0)) throw new MetricInputError("the stalled factor k must be a number above 0");
+  if (!(Number.isInteger(options.attributionDays) && options.attributionDays >= 0)) {
+    throw new MetricInputError("the attribution window must be a whole number of days, 0 or more");
+  }
+  if (!(options.performerShare > 0 && options.performerShare <= 0.5)) {
+    throw new MetricInputError("the top/bottom performer share must be above 0 and at most 0.5");
+  }
+}
+
+/** Shorter periods get finer trend buckets: a quarter by week, a year by month. */
+function defaultGrain(period: Period): Grain {
+  const days = (period.end.getTime() - period.start.getTime()) / 86_400_000;
+  if (days <= 31) return "day";
+  if (days <= 92) return "week";
+  if (days <= 366) return "month";
+  return "quarter";
+}
+
+function quarterOf(date: Date): Period {
+  const quarter = Math.floor(date.getUTCMonth() / 3) + 1;
+  return parsePeriod(`${date.getUTCFullYear()}-Q${quarter}`);
+}
+
+/** The latest moment the workspace's sales data describes (its export or simulation date). */
+async function latestData(store: Store, workspace: string): Promise<Date | null> {
+  const [row] = await store.query<{ latest: string | null }>(sql`
+    SELECT max(latest) AS latest FROM (
+      SELECT max(created_at) AS latest FROM leads WHERE workspace_id = ${workspace}
+      UNION ALL SELECT max(closed_at) FROM leads WHERE workspace_id = ${workspace}
+      UNION ALL SELECT max(changed_at) FROM stage_events WHERE workspace_id = ${workspace}
+      UNION ALL SELECT max(occurred_at) FROM activities WHERE workspace_id = ${workspace}
+    ) t`);
+  return row?.latest ? new Date(row.latest) : null;
+}
+
+async function resolveFilters(store: Store, workspace: string, request: MetricRequest): Promise<ResolvedFilters> {
+  if (request.team && request.rep) throw new MetricInputError("give --team or --rep, not both");
+  let pipeline: ResolvedFilters["pipeline"] = null;
+  if (request.pipeline) {
+    const rows = await store.query<{ id: string; name: string }>(sql`
+      SELECT id, name FROM pipelines
+      WHERE workspace_id = ${workspace} AND (id = ${request.pipeline} OR lower(name) = lower(${request.pipeline}))
+      ORDER BY id`);
+    pipeline = pickOne(rows, "pipeline", request.pipeline);
+  }
+  let rep: ResolvedFilters["rep"] = null;
+  if (request.rep) {
+    const rows = await store.query<{ id: string; name: string }>(sql`
+      SELECT id, name FROM reps
+      WHERE workspace_id = ${workspace} AND (id = ${request.rep} OR lower(name) = lower(${request.rep}))
+      ORDER BY id`);
+    rep = pickOne(rows, "rep", request.rep);
+  }
+  let team: string | null = null;
+  if (request.team) {
+    const rows = await store.query<{ team: string }>(sql`
+      SELECT DISTINCT team FROM reps WHERE workspace_id = ${workspace} AND lower(team) = lower(${request.team})
+      ORDER BY team`);
+    if (rows.length === 0) {
+      const teams = await store.query<{ team: string }>(
+        sql`SELECT DISTINCT team FROM reps WHERE workspace_id = ${workspace} AND team IS NOT NULL ORDER BY team`,
+      );
+      throw new MetricInputError(
+        `no team "${request.team}" in workspace "${workspace}"; teams: ${teams.map((t) => t.team).join(", ") || "none"}`,
+      );
+    }
+    team = rows[0]?.team ?? null;
+  }
+  return { pipeline, team, rep, source: request.source ?? null };
+}
+
+function pickOne<T extends { id: string; name: string }>(rows: T[], what: string, asked: string): T {
+  if (rows.length === 1) return rows[0] as T;
+  if (rows.length === 0) throw new MetricInputError(`no ${what} "${asked}" (by id or name) in this workspace`);
+  throw new MetricInputError(
+    `${rows.length} ${what}s are called "${asked}" (${rows.map((r) => r.id).join(", ")}); give the id instead`,
+  );
+}
+
+/**
+ * The currency most leads with a value carry. Verity never adds amounts in different
+ * currencies together; converting them is the importer's job (with rates the user gives).
+ */
+async function reportingCurrency(
+  store: Store,
+  workspace: string,
+): Promise<{ currency: string | null; otherCurrencies: Record<string, number> }> {
+  const rows = await store.query<{ currency: string; leads: number }>(sql`
+    SELECT currency, count(*) AS leads FROM leads
+    WHERE workspace_id = ${workspace} AND value IS NOT NULL
+    GROUP BY currency ORDER BY count(*) DESC, currency`);
+  const currency = rows[0]?.currency ?? null;
+  const otherCurrencies: Record<string, number> = {};
+  for (const row of rows.slice(1)) otherCurrencies[row.currency] = row.leads;
+  return { currency, otherCurrencies };
+}
+
+/**
+ * What the workspace's data can support. A capability is missing when its tables are empty,
+ * or when the latest import of a source the leads came from declared it missing (Maven's
+ * stage events are derived from two dates, so they are no stage history).
+ */
+export async function capabilitiesOf(store: Store, workspace: string): Promise<Set<DataCapability>> {
+  const [counts] = await store.query<Record<string, number>>(sql`
+    SELECT
+      (SELECT count(*) FROM (SELECT 1 FROM stage_events WHERE workspace_id = ${workspace} LIMIT 1) t) AS stage_history,
+      (SELECT count(*) FROM (SELECT 1 FROM activities WHERE workspace_id = ${workspace} LIMIT 1) t) AS activities,
+      (SELECT count(*) FROM (SELECT 1 FROM visits WHERE workspace_id = ${workspace} LIMIT 1) t) AS web_visits,
+      (SELECT count(*) FROM (SELECT 1 FROM social_posts WHERE workspace_id = ${workspace} LIMIT 1) t) AS social,
+      (SELECT count(*) FROM (SELECT 1 FROM newsletter_subscribers WHERE workspace_id = ${workspace} LIMIT 1) t)
+        AS newsletter,
+      (SELECT count(*) FROM (SELECT 1 FROM leads WHERE workspace_id = ${workspace} AND loss_reason IS NOT NULL LIMIT 1) t)
+        AS loss_reasons,
+      (SELECT count(*) FROM (SELECT 1 FROM leads WHERE workspace_id = ${workspace} AND source_channel IS NOT NULL LIMIT 1) t)
+        AS lead_sources`);
+  const present = new Set(ALL_CAPABILITIES.filter((c) => Number(counts?.[c] ?? 0) > 0));
+  const imports = await store.query<{ source_system: string; summary: string }>(sql`
+    SELECT i.source_system, i.summary FROM imports i
+    WHERE i.workspace_id = ${workspace}
+      AND i.source_system IN (SELECT DISTINCT source_system FROM leads WHERE workspace_id = ${workspace})
+    ORDER BY i.finished_at DESC`);
+  const seen = new Set<string>();
+  for (const row of imports) {
+    if (seen.has(row.source_system)) continue;
+    seen.add(row.source_system);
+    const lacks = (JSON.parse(row.summary) as { lacks?: DataCapability[] }).lacks ?? [];
+    for (const capability of lacks) present.delete(capability);
+  }
+  return present;
+}

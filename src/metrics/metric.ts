@@ -1,0 +1,143 @@
+/**
+ * What a metric is. Each of the nine real metrics (METRICS.md) and the vanity metrics is one
+ * module exporting a `MetricDefinition`; the registry lists them once and the CLI, the API
+ * and the dashboard read the registry. A metric builds SQL (written once for both engines),
+ * runs it through the store, and shapes a typed result; the aggregation happens in the
+ * engine, never by pulling raw rows into JavaScript.
+ */
+import type { DataCapability } from "../ingest/importer.js";
+import type { Period } from "../model/period.js";
+import type { Store } from "../store/store.js";
+
+export type Grain = "day" | "week" | "month" | "quarter";
+export const GRAINS: readonly Grain[] = ["day", "week", "month", "quarter"];
+
+/** The eight vanity metrics of METRICS.md, by their number there. */
+export type VanityId =
+  | "activities"
+  | "activity-conversion"
+  | "total-sales"
+  | "visits"
+  | "new-leads"
+  | "followers"
+  | "impressions"
+  | "subscribers";
+
+/** Filters every lead-based metric applies (marketing metrics say which they ignore). */
+export type ResolvedFilters = {
+  pipeline: { id: string; name: string } | null;
+  team: string | null;
+  rep: { id: string; name: string } | null;
+  /** A source channel (`website`, `social:linkedin`) or `social` for every network. */
+  source: string | null;
+};
+
+/** Options some metrics take; every one has a default stated where it is read. */
+export type MetricOptions = {
+  /** Stalled leads: flagged past k x the won-lead median of their stage (default 2). */
+  stalledFactor: number;
+  /** Newsletter: days a click counts towards a lead created after it (default 30). */
+  attributionDays: number;
+  /** Velocity: count days from qualification (default) or from creation. */
+  velocityFrom: "qualification" | "creation";
+  /** Activity quality: share of reps in the top and in the bottom group (default 0.25). */
+  performerShare: number;
+};
+
+export const DEFAULT_OPTIONS: MetricOptions = {
+  stalledFactor: 2,
+  attributionDays: 30,
+  velocityFrom: "qualification",
+  performerShare: 0.25,
+};
+
+/** Everything a metric's compute needs; built once per report by context.ts. */
+export type MetricContext = {
+  store: Store;
+  workspace: string;
+  period: Period;
+  grain: Grain;
+  filters: ResolvedFilters;
+  options: MetricOptions;
+  /**
+   * The currency money is reported in: the one most leads with a value carry. Values in
+   * other currencies are left out of money figures (and counted), never added up with it.
+   */
+  currency: string | null;
+  /** Lead values in other currencies, by currency: how many leads were left out of money figures. */
+  otherCurrencies: Record<string, number>;
+  /**
+   * "Now" for open leads (stalled, velocity): the latest moment the workspace's data
+   * describes, or the end of the period when that is earlier. Demo and exported data stop
+   * at their export date; the wall clock would make every open lead look stalled.
+   */
+  asOf: Date;
+  /** What the workspace's data can support (an import of Maven data has no stage history). */
+  capabilities: ReadonlySet<DataCapability>;
+};
+
+/** How a value reads in a table and in CSV. */
+export type Format = "text" | "count" | "number" | "percent" | "money" | "days" | "date";
+
+export type ViewColumn = { key: string; label: string; format: Format };
+
+/** A table of a result, for the terminal, CSV and the dashboard's "show the numbers". */
+export type View = {
+  title: string;
+  columns: readonly ViewColumn[];
+  rows: readonly Record<string, string | number | null>[];
+};
+
+/** A number a metric leads with (what the vanity check and `--compare` put side by side). */
+export type Headline = { key: string; label: string; value: number | null; format: Format };
+
+/** A part of a metric that the loaded data cannot support, and why. */
+export type Unsupported = { capability: DataCapability; message: string };
+
+export type MetricDefinition<R = unknown> = {
+  id: string;
+  title: string;
+  /** Why it matters, in the product's own words (shown with the metric). */
+  why: string;
+  /** How the metric is defined where METRICS.md leaves a choice open. */
+  definition: string;
+  /** The vanity metrics it replaces (shown beside it, never alone). */
+  replaces: readonly VanityId[];
+  /** Data it needs; a missing capability is reported instead of a wrong number. */
+  needs: readonly DataCapability[];
+  /** Whether team/rep/pipeline filters apply (marketing metrics are not owned by reps). */
+  leadFilters: boolean;
+  compute(ctx: MetricContext): Promise<R>;
+  headlines(result: R): Headline[];
+  views(result: R): View[];
+};
+
+/** A computed metric as the CLI prints it as JSON and the API returns it. */
+export type MetricReport<R = unknown> = {
+  metric: string;
+  title: string;
+  why: string;
+  definition: string;
+  replaces: readonly VanityId[];
+  period: { label: string; start: string; end: string };
+  comparison: { label: string; start: string; end: string } | null;
+  filters: ResolvedFilters;
+  /** Filters that do not apply to this metric (visits have no owner). */
+  ignoredFilters: string[];
+  currency: string | null;
+  otherCurrencies: Record<string, number>;
+  asOf: string;
+  unsupported: Unsupported[];
+  headlines: (Headline & { previous: number | null; change: number | null })[];
+  /** The vanity metrics this one replaces, for the same period and filters: shown beside it. */
+  vanity: {
+    id: VanityId;
+    label: string;
+    value: number | null;
+    format: Format;
+    previous: number | null;
+    change: number | null;
+  }[];
+  result: R;
+  previous: R | null;
+};

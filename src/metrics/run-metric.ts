@@ -1,0 +1,81 @@
+/**
+ * Runs a metric for a resolved request: the period, the comparison period when asked, and
+ * the envelope every consumer (CLI, API, dashboard) reads.
+ */
+import type { DataCapability } from "../ingest/importer.js";
+import type { ResolvedRequest } from "./context.js";
+import type { MetricContext, MetricDefinition, MetricReport, Unsupported } from "./metric.js";
+import { tidy } from "./sql-parts.js";
+import { computeVanity } from "./vanity.js";
+
+const CAPABILITY_WORDS: Record<DataCapability, string> = {
+  stage_history: "the loaded data has no stage history (when each lead entered each stage)",
+  activities: "the loaded data has no activities (calls, emails, meetings)",
+  web_visits: "no website visits are loaded (add the tracking script or import visits)",
+  social: "no social media posts are loaded",
+  newsletter: "no newsletter subscribers are loaded",
+  loss_reasons: "the loaded leads carry no loss reasons",
+  lead_sources: "the loaded leads do not say where they came from (source channel)",
+};
+
+export function unsupportedOf(definition: MetricDefinition, ctx: MetricContext): Unsupported[] {
+  return definition.needs
+    .filter((capability) => !ctx.capabilities.has(capability))
+    .map((capability) => ({ capability, message: `${definition.title}: ${CAPABILITY_WORDS[capability]}` }));
+}
+
+function period(ctx: MetricContext) {
+  return { label: ctx.period.label, start: ctx.period.start.toISOString(), end: ctx.period.end.toISOString() };
+}
+
+export async function runMetric<R>(
+  definition: MetricDefinition<R>,
+  request: ResolvedRequest,
+): Promise<MetricReport<R>> {
+  const ctx = request.current;
+  const result = tidy(await definition.compute(ctx));
+  const previous = request.previous ? tidy(await definition.compute(request.previous)) : null;
+  const before = previous === null ? null : definition.headlines(previous);
+  const headlines = definition.headlines(result).map((headline) => {
+    const earlier = before?.find((b) => b.key === headline.key)?.value ?? null;
+    return { ...headline, previous: earlier, change: tidy(relativeChange(earlier, headline.value)) };
+  });
+  const vanity = [];
+  for (const id of definition.replaces) {
+    const now = await computeVanity(ctx, id);
+    const earlier = request.previous ? (await computeVanity(request.previous, id)).value : null;
+    vanity.push(tidy({ ...now, previous: earlier, change: relativeChange(earlier, now.value) }));
+  }
+  const ignoredFilters: string[] = [];
+  if (!definition.leadFilters) {
+    const { pipeline, team, rep } = ctx.filters;
+    if (pipeline) ignoredFilters.push("pipeline");
+    if (team) ignoredFilters.push("team");
+    if (rep) ignoredFilters.push("rep");
+  }
+  return {
+    metric: definition.id,
+    title: definition.title,
+    why: definition.why,
+    definition: definition.definition,
+    replaces: definition.replaces,
+    period: period(ctx),
+    comparison: request.previous ? period(request.previous) : null,
+    filters: ctx.filters,
+    ignoredFilters,
+    currency: ctx.currency,
+    otherCurrencies: ctx.otherCurrencies,
+    asOf: ctx.asOf.toISOString(),
+    unsupported: unsupportedOf(definition as MetricDefinition, ctx),
+    headlines,
+    vanity,
+    result,
+    previous,
+  };
+}
+
+/** (now - before) / |before|; null when there is nothing to compare with. */
+export function relativeChange(before: number | null, now: number | null): number | null {
+  if (before === null || now === null || before === 0) return null;
+  return (now - before) / Math.abs(before);
+}

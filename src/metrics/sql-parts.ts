@@ -1,0 +1,132 @@
+/**
+ * SQL fragments the metrics share, written once for both engines (the differences live in
+ * store/dialect.ts). Values are always bound parameters; the only text pasted in is
+ * Verity's own (grain names, column names of its own schema).
+ */
+import { raw, type Sql, sql } from "../store/sql.js";
+import type { Grain, MetricContext } from "./metric.js";
+
+/** A moment as a TIMESTAMP parameter (UTC, without an offset: the columns are UTC TIMESTAMPs). */
+export function ts(date: Date): Sql {
+  return sql`CAST(${date.toISOString().replace("T", " ").replace("Z", "")} AS TIMESTAMP)`;
+}
+
+/** `column` within the context's period, half-open: [start, end). */
+export function inPeriod(ctx: MetricContext, column: Sql): Sql {
+  return sql`(${column} >= ${ts(ctx.period.start)} AND ${column} < ${ts(ctx.period.end)})`;
+}
+
+/** The first instant of the grain bucket `column` falls in (weeks start on Monday on both engines). */
+export function bucket(grain: Grain, column: Sql): Sql {
+  return sql`CAST(date_trunc(${raw(`'${grain}'`)}, ${column}) AS TIMESTAMP)`;
+}
+
+/** Days (with fractions) from `from` to `to`. */
+export function daysBetween(ctx: MetricContext, from: Sql, to: Sql): Sql {
+  const d = ctx.store.dialect;
+  return sql`((${d.epoch(to)} - ${d.epoch(from)}) / 86400.0)`;
+}
+
+/** a / b as a double, NULL when b is 0 (integer division differs between the engines). */
+export function ratio(a: Sql, b: Sql): Sql {
+  return sql`(CAST(${a} AS FLOAT8) / NULLIF(CAST(${b} AS FLOAT8), 0))`;
+}
+
+/**
+ * The lead filters of a request (pipeline, team or rep, source) over a leads table aliased
+ * `alias`. `--source social` means every social network; `--source unknown` leads without one.
+ */
+export function leadFilter(ctx: MetricContext, alias: string): Sql {
+  const a = raw(alias);
+  const parts: Sql[] = [sql`${a}.workspace_id = ${ctx.workspace}`];
+  const { pipeline, team, rep, source } = ctx.filters;
+  if (pipeline) parts.push(sql`${a}.pipeline_id = ${pipeline.id}`);
+  if (rep) parts.push(sql`${a}.owner_id = ${rep.id}`);
+  if (team) {
+    parts.push(sql`${a}.owner_id IN (SELECT id FROM reps WHERE workspace_id = ${ctx.workspace} AND team = ${team})`);
+  }
+  if (source === "social") parts.push(sql`${a}.source_channel LIKE 'social:%'`);
+  else if (source === "unknown") parts.push(sql`${a}.source_channel IS NULL`);
+  else if (source) parts.push(sql`${a}.source_channel = ${source}`);
+  return joinAnd(parts);
+}
+
+/** The rep filters (team or rep) over a column holding a rep id (activities.rep_id). */
+export function repFilter(ctx: MetricContext, column: Sql): Sql {
+  const { team, rep } = ctx.filters;
+  if (rep) return sql`${column} = ${rep.id}`;
+  if (team) return sql`${column} IN (SELECT id FROM reps WHERE workspace_id = ${ctx.workspace} AND team = ${team})`;
+  return sql`TRUE`;
+}
+
+export function joinAnd(parts: readonly Sql[]): Sql {
+  if (parts.length === 0) return sql`TRUE`;
+  return parts.slice(1).reduce((acc, part) => sql`${acc} AND ${part}`, parts[0] as Sql);
+}
+
+/** A lead's value when it is in the reporting currency, else NULL (never mixed). */
+export function money(ctx: MetricContext, alias: string): Sql {
+  const a = raw(alias);
+  if (!ctx.currency) return sql`CAST(NULL AS NUMERIC(18,2))`;
+  return sql`CASE WHEN ${a}.currency = ${ctx.currency} THEN ${a}.value END`;
+}
+
+/**
+ * `lead_facts`: one row per lead that passes the request's filters, with what several
+ * metrics derive from its stage history:
+ * - `qualified_at`: the lead's qualified_at; else when it first reached the qualifying
+ *   stage or any open stage after it, or a won stage (a skipped stage counts as passed,
+ *   METRICS.md 2); else, for a won lead, its close (winning passes every stage).
+ * - `furthest_position`: the furthest open stage it ever reached (a backward move does not
+ *   undo progress), from its stage events and its current stage.
+ * - `amount`: the value in the reporting currency (NULL for other currencies).
+ * - `source`: source_channel, `unknown` when empty.
+ *
+ * Returns the CTE list without WITH, so callers write `WITH ${leadFacts(ctx)}, more AS (...)`.
+ */
+export function leadFacts(ctx: MetricContext): Sql {
+  const w = ctx.workspace;
+  return sql`
+  qualifying_stage AS (
+    SELECT pipeline_id, min(position) AS position FROM stages
+    WHERE workspace_id = ${w} AND is_qualifying AND kind = 'open' GROUP BY pipeline_id
+  ),
+  lead_history AS (
+    SELECT e.lead_id,
+      min(CASE WHEN s.kind = 'won' OR (s.kind = 'open' AND s.position >= q.position) THEN e.changed_at END)
+        AS reached_qualifying_at,
+      max(CASE WHEN s.kind = 'open' THEN s.position END) AS furthest_position
+    FROM stage_events e
+    JOIN stages s ON s.workspace_id = e.workspace_id AND s.id = e.to_stage_id
+    LEFT JOIN qualifying_stage q ON q.pipeline_id = s.pipeline_id
+    WHERE e.workspace_id = ${w}
+    GROUP BY e.lead_id
+  ),
+  lead_facts AS (
+    SELECT l.id AS lead_id, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
+      l.loss_reason, l.competitor, l.contact, l.utm_source, l.utm_medium, l.utm_campaign,
+      COALESCE(l.source_channel, 'unknown') AS source,
+      ${money(ctx, "l")} AS amount,
+      COALESCE(l.qualified_at, h.reached_qualifying_at, CASE WHEN l.status = 'won' THEN l.closed_at END)
+        AS qualified_at,
+      GREATEST(h.furthest_position, CASE WHEN cs.kind = 'open' THEN cs.position END) AS furthest_position
+    FROM leads l
+    LEFT JOIN lead_history h ON h.lead_id = l.id
+    LEFT JOIN stages cs ON cs.workspace_id = l.workspace_id AND cs.id = l.stage_id
+    WHERE ${leadFilter(ctx, "l")}
+  )`;
+}
+
+/** Rounds every fraction in a result to 6 decimals, so both engines' floating point agree. */
+export function tidy<T>(value: T): T {
+  if (typeof value === "number") {
+    return (Number.isInteger(value) ? value : Math.round(value * 1e6) / 1e6) as T;
+  }
+  if (Array.isArray(value)) return value.map(tidy) as T;
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = tidy(v);
+    return out as T;
+  }
+  return value;
+}
