@@ -4,8 +4,10 @@
  */
 import { Command, CommanderError } from "commander";
 import { DEFAULT_DB_FILE } from "../store/open-store.js";
+import { registerCheck } from "./commands/check-command.js";
 import { registerDemo } from "./commands/demo-command.js";
 import { registerImport } from "./commands/import-command.js";
+import { registerReport } from "./commands/report-command.js";
 import { registerSimulate } from "./commands/simulate-command.js";
 import { registerStatus } from "./commands/status-command.js";
 import { DEFAULT_WORKSPACE } from "./context.js";
@@ -27,7 +29,9 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDemo(program);
+  registerCheck(program);
   registerImport(program);
+  registerReport(program);
   registerSimulate(program);
   registerStatus(program);
   return program;

@@ -5,6 +5,8 @@
 import cliProgress from "cli-progress";
 import { ImportError } from "../ingest/import-error.js";
 import type { ImportProgress } from "../ingest/importer.js";
+import { MetricInputError } from "../metrics/context.js";
+import { PeriodError } from "../model/period.js";
 import { DatabaseLockedError } from "../store/duckdb-store.js";
 
 /** Errors whose message is the whole story for the user. */
@@ -13,7 +15,13 @@ export class UserError extends Error {
 }
 
 export function describeError(error: unknown): { message: string; showStack: boolean } {
-  if (error instanceof ImportError || error instanceof DatabaseLockedError || error instanceof UserError) {
+  if (
+    error instanceof ImportError ||
+    error instanceof DatabaseLockedError ||
+    error instanceof UserError ||
+    error instanceof MetricInputError ||
+    error instanceof PeriodError
+  ) {
     return { message: error.message, showStack: false };
   }
   if (error instanceof Error) {
