@@ -139,10 +139,6 @@ function describeChange(change: number): string {
   return Math.abs(change) < FLAT ? `flat (${percent(change)})` : percent(change);
 }
 
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
 /**
  * The sentence for one pair, from the two relative changes. `vanityChange` and `realChange`
  * are as measured; the real one is turned by `better` so that up means better.
@@ -176,7 +172,7 @@ export function findingFor(
     return { verdict: "diverging", divergence, finding: `${both}: ${real} fell; watch this one.` };
   }
   if (good >= FLAT) return { verdict: "aligned", divergence, finding: `${both}: ${real} improved.` };
-  return { verdict: "aligned", divergence, finding: `${both}: ${capitalise(real)} held steady.` };
+  return { verdict: "aligned", divergence, finding: `${both}: ${real} held steady.` };
 }
 
 /** Runs the check; `request` must have a comparison period. */
