@@ -1,0 +1,294 @@
+/**
+ * METRICS.md 5: visit frequency and recency per visitor, in place of website visits and
+ * pageviews (vanity 4).
+ *
+ * Everything reads the visits of the period once per view, grouped in the engine; the
+ * Matomo-style views use the visit number and the seconds since the previous visit that
+ * ingest stores on every visit (src/ingest/visit-attributes.ts), so no window over a
+ * visitor's whole history runs at report time.
+ */
+import { raw, type Sql, sql } from "../../store/sql.js";
+import type { MetricContext, MetricDefinition, View } from "../metric.js";
+import { inPeriod, ts } from "../sql-parts.js";
+
+/** A fixed bucket: the values up to `max` (inclusive) that no earlier bucket took. */
+export type Bucket = { label: string; max: number };
+
+/**
+ * Visits per visitor, METRICS.md 5 exactly. "101-200" includes 200, so "200+" holds the
+ * visitors with more than 200 visits (201 and up).
+ */
+export const VISIT_BUCKETS: readonly Bucket[] = [
+  ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => ({ label: String(n), max: n })),
+  { label: "9-14", max: 14 },
+  { label: "15-25", max: 25 },
+  { label: "26-50", max: 50 },
+  { label: "51-100", max: 100 },
+  { label: "101-200", max: 200 },
+  { label: "200+", max: Number.POSITIVE_INFINITY },
+];
+
+/** Whole days, METRICS.md 5 exactly: 0 to 7 one by one, then wider ranges, 365 and more last. */
+export const DAY_BUCKETS: readonly Bucket[] = [
+  ...[0, 1, 2, 3, 4, 5, 6, 7].map((n) => ({ label: String(n), max: n })),
+  { label: "8-14", max: 14 },
+  { label: "15-30", max: 30 },
+  { label: "31-60", max: 60 },
+  { label: "61-120", max: 120 },
+  { label: "121-364", max: 364 },
+  { label: "365+", max: Number.POSITIVE_INFINITY },
+];
+
+/** The index of the bucket a column falls in, as SQL (the bounds are Verity's own constants). */
+function bucketIndex(buckets: readonly Bucket[], column: string): Sql {
+  const whens = buckets.slice(0, -1).map((b, i) => `WHEN ${column} <= ${b.max} THEN ${i}`);
+  return raw(`CASE ${whens.join(" ")} ELSE ${buckets.length - 1} END`);
+}
+
+/** Visitors of one bucket of frequency or recency. */
+export type EngagementBucketRow = {
+  bucket: string;
+  visitors: number;
+  /** Visitors of the bucket with a visit in the period that created a lead. */
+  convertedVisitors: number;
+  /** convertedVisitors / visitors; null for an empty bucket. */
+  conversionRate: number | null;
+};
+
+/** Visits of one bucket of the Matomo-style views. */
+export type VisitBucketRow = { bucket: string; visits: number };
+
+export type EngagementResult = {
+  /** Visits and pageviews started in the period (the vanity numbers, for context). */
+  visits: number | null;
+  pageviews: number | null;
+  /** Distinct visitors with a visit started in the period. */
+  visitors: number | null;
+  /** Visitors of the period with a visit that was not their first (visit number above 1). */
+  returningVisitors: number | null;
+  /** returningVisitors / visitors; null without visitors. */
+  returningShare: number | null;
+  convertedVisitors: number | null;
+  conversionRate: number | null;
+  /** Labels of the grid's rows (visits in the period) and columns (days since the last visit). */
+  visitBuckets: string[];
+  dayBuckets: string[];
+  /** Visitors per frequency bucket (row) and recency bucket (column, in dayBuckets order). */
+  grid: { visits: string; visitors: number[] }[];
+  byFrequency: EngagementBucketRow[];
+  byRecency: EngagementBucketRow[];
+  /** Matomo's "visits by visit number": the period's visits by the visitor's visit number. */
+  byVisitNumber: VisitBucketRow[];
+  /** Matomo's "days since last visit": the period's returning visits by whole days since the previous one. */
+  byDaysSincePrevious: VisitBucketRow[];
+};
+
+type CellRow = {
+  fb: number;
+  rb: number;
+  visitors: number;
+  returning_visitors: number;
+  converted_visitors: number;
+  total_visits: number;
+  total_pageviews: number | null;
+};
+
+function empty(): EngagementResult {
+  return {
+    visits: null,
+    pageviews: null,
+    visitors: null,
+    returningVisitors: null,
+    returningShare: null,
+    convertedVisitors: null,
+    conversionRate: null,
+    visitBuckets: VISIT_BUCKETS.map((b) => b.label),
+    dayBuckets: DAY_BUCKETS.map((b) => b.label),
+    grid: [],
+    byFrequency: [],
+    byRecency: [],
+    byVisitNumber: [],
+    byDaysSincePrevious: [],
+  };
+}
+
+function share(part: number, whole: number): number | null {
+  return whole > 0 ? part / whole : null;
+}
+
+async function compute(ctx: MetricContext): Promise<EngagementResult> {
+  // Without visits loaded there is nothing to count; zeros would claim nobody came.
+  if (!ctx.capabilities.has("web_visits")) return empty();
+  const d = ctx.store.dialect;
+  const period = sql`v.workspace_id = ${ctx.workspace} AND ${inPeriod(ctx, sql`v.started_at`)}`;
+  // Recency: whole days from the visitor's last visit in the period to the end of the period.
+  const recencyDays = sql`floor((${d.epoch(ts(ctx.period.end))} - ${d.epoch(sql`last_start`)}) / 86400.0)`;
+  const cells = await ctx.store.query<CellRow>(sql`
+    WITH per_visitor AS (
+      SELECT v.visitor_id, count(*) AS visits, sum(v.pageviews) AS pageviews, max(v.started_at) AS last_start,
+        max(v.visit_number) AS max_number,
+        max(CASE WHEN v.converted_lead_id IS NOT NULL THEN 1 ELSE 0 END) AS converted
+      FROM visits v WHERE ${period}
+      GROUP BY v.visitor_id
+    ),
+    measured AS (SELECT *, ${recencyDays} AS days FROM per_visitor)
+    SELECT ${bucketIndex(VISIT_BUCKETS, "visits")} AS fb, ${bucketIndex(DAY_BUCKETS, "days")} AS rb,
+      count(*) AS visitors,
+      sum(CASE WHEN max_number > 1 THEN 1 ELSE 0 END) AS returning_visitors,
+      sum(converted) AS converted_visitors,
+      sum(visits) AS total_visits,
+      sum(pageviews) AS total_pageviews
+    FROM measured GROUP BY 1, 2 ORDER BY 1, 2`);
+  // Days since the previous visit, Matomo's way: floor(seconds / 86400), on returning visits only.
+  const perVisit = await ctx.store.query<{ nb: number; db: number | null; visits: number }>(sql`
+    WITH measured AS (
+      SELECT v.visit_number,
+        CASE WHEN v.visit_number > 1 THEN floor(CAST(v.seconds_since_previous AS FLOAT8) / 86400.0) END AS since_days
+      FROM visits v WHERE ${period}
+    )
+    SELECT ${bucketIndex(VISIT_BUCKETS, "visit_number")} AS nb,
+      CASE WHEN since_days IS NOT NULL THEN ${bucketIndex(DAY_BUCKETS, "since_days")} END AS db,
+      count(*) AS visits
+    FROM measured GROUP BY 1, 2`);
+
+  const grid = VISIT_BUCKETS.map((b) => ({ visits: b.label, visitors: DAY_BUCKETS.map(() => 0) }));
+  const freq = VISIT_BUCKETS.map(() => ({ visitors: 0, converted: 0 }));
+  const rec = DAY_BUCKETS.map(() => ({ visitors: 0, converted: 0 }));
+  let visitors = 0;
+  let returning = 0;
+  let converted = 0;
+  let visits = 0;
+  let pageviews = 0;
+  for (const c of cells) {
+    const row = grid[c.fb];
+    if (row) row.visitors[c.rb] = (row.visitors[c.rb] ?? 0) + c.visitors;
+    const f = freq[c.fb];
+    if (f) {
+      f.visitors += c.visitors;
+      f.converted += c.converted_visitors;
+    }
+    const r = rec[c.rb];
+    if (r) {
+      r.visitors += c.visitors;
+      r.converted += c.converted_visitors;
+    }
+    visitors += c.visitors;
+    returning += c.returning_visitors;
+    converted += c.converted_visitors;
+    visits += c.total_visits;
+    pageviews += c.total_pageviews ?? 0;
+  }
+  const bucketRows = (buckets: readonly Bucket[], counts: { visitors: number; converted: number }[]) =>
+    buckets.map((b, i) => {
+      const n = counts[i] ?? { visitors: 0, converted: 0 };
+      return {
+        bucket: b.label,
+        visitors: n.visitors,
+        convertedVisitors: n.converted,
+        conversionRate: share(n.converted, n.visitors),
+      };
+    });
+  const byNumber = VISIT_BUCKETS.map(() => 0);
+  const bySince = DAY_BUCKETS.map(() => 0);
+  for (const p of perVisit) {
+    byNumber[p.nb] = (byNumber[p.nb] ?? 0) + p.visits;
+    if (p.db !== null) bySince[p.db] = (bySince[p.db] ?? 0) + p.visits;
+  }
+  return {
+    visits,
+    pageviews,
+    visitors,
+    returningVisitors: returning,
+    returningShare: share(returning, visitors),
+    convertedVisitors: converted,
+    conversionRate: share(converted, visitors),
+    visitBuckets: VISIT_BUCKETS.map((b) => b.label),
+    dayBuckets: DAY_BUCKETS.map((b) => b.label),
+    grid,
+    byFrequency: bucketRows(VISIT_BUCKETS, freq),
+    byRecency: bucketRows(DAY_BUCKETS, rec),
+    byVisitNumber: VISIT_BUCKETS.map((b, i) => ({ bucket: b.label, visits: byNumber[i] ?? 0 })),
+    byDaysSincePrevious: DAY_BUCKETS.map((b, i) => ({ bucket: b.label, visits: bySince[i] ?? 0 })),
+  };
+}
+
+function views(r: EngagementResult): View[] {
+  const conversionColumns = [
+    { key: "visitors", label: "Visitors", format: "count" },
+    { key: "convertedVisitors", label: "Became leads", format: "count" },
+    { key: "conversionRate", label: "Conversion", format: "percent" },
+  ] as const;
+  // The 14 x 14 grid is too wide for a terminal: its non-empty cells are listed instead.
+  const cells = r.grid.flatMap((row) =>
+    row.visitors.flatMap((visitors, i) =>
+      visitors > 0 ? [{ visits: row.visits, days: r.dayBuckets[i] ?? "", visitors }] : [],
+    ),
+  );
+  return [
+    {
+      title: "Visitors by visits in the period and days since their last visit",
+      columns: [
+        { key: "visits", label: "Visits", format: "text" },
+        { key: "days", label: "Days since last", format: "text" },
+        { key: "visitors", label: "Visitors", format: "count" },
+      ],
+      rows: cells,
+    },
+    {
+      title: "Visitors and leads by visits in the period",
+      columns: [{ key: "bucket", label: "Visits", format: "text" }, ...conversionColumns],
+      rows: r.byFrequency,
+    },
+    {
+      title: "Visitors and leads by days since their last visit",
+      columns: [{ key: "bucket", label: "Days", format: "text" }, ...conversionColumns],
+      rows: r.byRecency,
+    },
+    {
+      title: "Visits by the visitor's visit number",
+      columns: [
+        { key: "bucket", label: "Visit number", format: "text" },
+        { key: "visits", label: "Visits", format: "count" },
+      ],
+      rows: r.byVisitNumber,
+    },
+    {
+      title: "Returning visits by days since the previous visit",
+      columns: [
+        { key: "bucket", label: "Days", format: "text" },
+        { key: "visits", label: "Visits", format: "count" },
+      ],
+      rows: r.byDaysSincePrevious,
+    },
+  ];
+}
+
+export const engagement: MetricDefinition<EngagementResult> = {
+  id: "engagement",
+  title: "Visit frequency and recency",
+  why:
+    "Traffic bought for a month comes once and leaves. What shows interest is how often the same person " +
+    "comes back and how recently they were here: a visitor on their sixth visit this month is worth more " +
+    "than a hundred who bounced. Count people, not visits, by how often and how recently they came, and " +
+    "which of those groups turn into leads.",
+  definition:
+    "A visitor is counted when a visit of theirs started in the period. Frequency is their visits started in " +
+    "the period; recency is the whole days (rounded down) from the start of their last visit in the period to " +
+    "the end of the period (for a period still running, its end, not today). Buckets are fixed: visits 1 to 8, " +
+    "9-14, 15-25, 26-50, 51-100, 101-200, 200+ (more than 200; 200 itself is in 101-200); days 0 to 7, 8-14, " +
+    "15-30, 31-60, 61-120, 121-364, 365+. A returning visitor is one with a visit in the period that was not " +
+    "their first ever (its stored visit number is above 1), so a new visitor who came twice in the period " +
+    "counts as returning. A visitor converted when a visit of theirs in the period created a lead. The " +
+    "Matomo-style views count visits, not visitors: by the visit number stored at import, and returning " +
+    "visits by whole days since the visitor's previous visit. Visits have no owner, so lead filters do not apply.",
+  replaces: ["visits"],
+  needs: ["web_visits"],
+  leadFilters: false,
+  compute,
+  headlines: (r) => [
+    { key: "visitors", label: "Visitors", value: r.visitors, format: "count" },
+    { key: "returningVisitors", label: "Returning visitors", value: r.returningVisitors, format: "count" },
+    { key: "returningShare", label: "Returning share", value: r.returningShare, format: "percent" },
+  ],
+  views,
+};
