@@ -1,0 +1,418 @@
+/**
+ * METRICS.md 2: conversion rate per pipeline stage (the funnel), in place of the conversion
+ * from one activity type to another (vanity 2, calls to meetings). Per rep, each stage's rate
+ * against the rest of the team, flagged only when the Wilson 95% intervals do not overlap.
+ * The lead requirement plan (src/insights/lead-plan.ts) reuses `computeFunnel`.
+ */
+import { sql } from "../../store/sql.js";
+import type { MetricContext, MetricDefinition, View } from "../metric.js";
+import { inPeriod, leadFacts } from "../sql-parts.js";
+import { credibleDifference, type Interval, wilsonInterval } from "../statistics.js";
+
+/** What leads did at one stage. `reached` = advanced + lostAt + openAt + cancelledAt. */
+export type StageCounts = {
+  /** Leads whose progress reached the stage (or that were won). */
+  reached: number;
+  /** Leads that went past it (a later stage, or won; at the last stage: won). */
+  advanced: number;
+  /** Lost leads that got no further than this stage. */
+  lostAt: number;
+  /** Open leads that got no further than this stage (left out of the rate). */
+  openAt: number;
+  /** Cancelled leads that got no further than this stage (left out of the rate). */
+  cancelledAt: number;
+};
+
+export type FunnelStage = StageCounts & {
+  stageId: string;
+  stageName: string;
+  position: number;
+  /** advanced / (advanced + lostAt); null when both are 0. */
+  conversion: number | null;
+  /** Wilson 95% interval of the conversion; null when it is null. */
+  interval: Interval | null;
+};
+
+export type StatusTotals = {
+  cohort: number;
+  won: number;
+  lost: number;
+  open: number;
+  cancelled: number;
+  /** won / (won + lost); null when neither. */
+  winRate: number | null;
+};
+
+export type FunnelPipeline = StatusTotals & {
+  pipelineId: string;
+  pipelineName: string;
+  /** The pipeline's open stages in position order. */
+  stages: FunnelStage[];
+};
+
+export type Flag = "above" | "below";
+
+export type FunnelRepStage = StageCounts & {
+  pipelineId: string;
+  stageId: string;
+  stageName: string;
+  conversion: number | null;
+  interval: Interval | null;
+  /** The rest of the team: every other rep's leads of the same cohort and filters. */
+  team: { advanced: number; lostAt: number; conversion: number | null; interval: Interval | null };
+  /** Set only when the rep's and the team's intervals do not overlap. */
+  flag: Flag | null;
+};
+
+export type FunnelRep = StatusTotals & { repId: string; repName: string; stages: FunnelRepStage[] };
+
+/** One credible difference between a rep and the rest of the team. */
+export type FunnelFlag = {
+  repId: string;
+  repName: string;
+  pipelineId: string;
+  pipelineName: string;
+  stageId: string;
+  stageName: string;
+  conversion: number | null;
+  interval: Interval | null;
+  teamConversion: number | null;
+  teamInterval: Interval | null;
+  flag: Flag;
+};
+
+export type FunnelResult = StatusTotals & {
+  pipelines: FunnelPipeline[];
+  reps: FunnelRep[];
+  flags: FunnelFlag[];
+};
+
+type StageRow = { pipeline_id: string; pipeline_name: string; stage_id: string; stage_name: string; position: number };
+
+type CountRow = {
+  owner_id: string | null;
+  owner_name: string | null;
+  pipeline_id: string;
+  stage_id: string;
+  reached: number;
+  advanced: number;
+  lost_at: number;
+  open_at: number;
+  cancelled_at: number;
+};
+
+const ZERO: StageCounts = { reached: 0, advanced: 0, lostAt: 0, openAt: 0, cancelledAt: 0 };
+
+function add(a: StageCounts, b: StageCounts): StageCounts {
+  return {
+    reached: a.reached + b.reached,
+    advanced: a.advanced + b.advanced,
+    lostAt: a.lostAt + b.lostAt,
+    openAt: a.openAt + b.openAt,
+    cancelledAt: a.cancelledAt + b.cancelledAt,
+  };
+}
+
+function countsOf(row: CountRow): StageCounts {
+  return {
+    reached: Number(row.reached),
+    advanced: Number(row.advanced),
+    lostAt: Number(row.lost_at),
+    openAt: Number(row.open_at),
+    cancelledAt: Number(row.cancelled_at),
+  };
+}
+
+/**
+ * The stage's rate: advanced out of those that advanced or were lost there. Open and
+ * cancelled leads are left out so that a young cohort, still in the pipeline, does not look
+ * worse than it is (METRICS.md 2).
+ */
+export function conversionOf(
+  advanced: number,
+  lostAt: number,
+): { conversion: number | null; interval: Interval | null } {
+  const trials = advanced + lostAt;
+  return { conversion: trials > 0 ? advanced / trials : null, interval: wilsonInterval(advanced, trials) };
+}
+
+/**
+ * Totals of a set of leads from its stage counts: every lead of the cohort reaches the first
+ * stage; a lead that was not won stopped at exactly one stage; the last stage's advanced are
+ * the won leads.
+ */
+function totalsOf(stages: readonly StageCounts[]): StatusTotals {
+  const first = stages[0] ?? ZERO;
+  const last = stages[stages.length - 1] ?? ZERO;
+  const lost = stages.reduce((n, s) => n + s.lostAt, 0);
+  const won = last.advanced;
+  return {
+    cohort: first.reached,
+    won,
+    lost,
+    open: stages.reduce((n, s) => n + s.openAt, 0),
+    cancelled: stages.reduce((n, s) => n + s.cancelledAt, 0),
+    winRate: won + lost > 0 ? won / (won + lost) : null,
+  };
+}
+
+function sumTotals(parts: readonly StatusTotals[]): StatusTotals {
+  const sum = (key: "cohort" | "won" | "lost" | "open" | "cancelled") => parts.reduce((n, p) => n + p[key], 0);
+  const won = sum("won");
+  const lost = sum("lost");
+  return {
+    cohort: sum("cohort"),
+    won,
+    lost,
+    open: sum("open"),
+    cancelled: sum("cancelled"),
+    winRate: won + lost > 0 ? won / (won + lost) : null,
+  };
+}
+
+/** The open stages of the pipelines the request covers, in pipeline name and position order. */
+async function stagesOf(ctx: MetricContext): Promise<StageRow[]> {
+  const pipeline = ctx.filters.pipeline;
+  return ctx.store.query<StageRow>(sql`
+    SELECT p.id AS pipeline_id, p.name AS pipeline_name, s.id AS stage_id, s.name AS stage_name, s.position
+    FROM stages s JOIN pipelines p ON p.workspace_id = s.workspace_id AND p.id = s.pipeline_id
+    WHERE s.workspace_id = ${ctx.workspace} AND s.kind = 'open' ${pipeline ? sql`AND p.id = ${pipeline.id}` : sql``}
+    ORDER BY p.name, p.id, s.position, s.id`);
+}
+
+/**
+ * Stage counts per lead owner and stage of the leads created in the period. The leads are
+ * first reduced to (owner, pipeline, status, progress) groups, so the join with the stages
+ * runs over a few hundred rows whatever the number of leads.
+ */
+async function countsByOwner(ctx: MetricContext): Promise<CountRow[]> {
+  const w = ctx.workspace;
+  return ctx.store.query<CountRow>(sql`
+    WITH ${leadFacts(ctx)},
+    bounds AS (
+      SELECT pipeline_id, min(position) AS first_position, max(position) AS last_position
+      FROM stages WHERE workspace_id = ${w} AND kind = 'open' GROUP BY pipeline_id
+    ),
+    progressed AS (
+      -- A lead's progress is the furthest open stage it ever reached (lead_facts: a backward
+      -- move does not undo it, a skipped stage counts as passed). Without any stage it is at
+      -- the first stage; a position outside the pipeline's (an event from another pipeline)
+      -- is held within it.
+      SELECT f.owner_id, f.pipeline_id, f.status,
+        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
+          AS progress
+      FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
+      WHERE ${inPeriod(ctx, sql`f.created_at`)}
+    ),
+    cohort AS (
+      SELECT owner_id, pipeline_id, status, progress, count(*) AS leads
+      FROM progressed GROUP BY owner_id, pipeline_id, status, progress
+    )
+    SELECT c.owner_id, r.name AS owner_name, c.pipeline_id, s.id AS stage_id,
+      -- A won lead has passed every open stage of its pipeline.
+      CAST(sum(CASE WHEN c.status = 'won' OR c.progress >= s.position THEN c.leads ELSE 0 END) AS BIGINT) AS reached,
+      CAST(sum(CASE WHEN c.status = 'won' OR c.progress > s.position THEN c.leads ELSE 0 END) AS BIGINT) AS advanced,
+      CAST(sum(CASE WHEN c.status = 'lost' AND c.progress = s.position THEN c.leads ELSE 0 END) AS BIGINT) AS lost_at,
+      CAST(sum(CASE WHEN c.status = 'open' AND c.progress = s.position THEN c.leads ELSE 0 END) AS BIGINT) AS open_at,
+      CAST(sum(CASE WHEN c.status = 'cancelled' AND c.progress = s.position THEN c.leads ELSE 0 END) AS BIGINT)
+        AS cancelled_at
+    FROM cohort c
+    JOIN stages s ON s.workspace_id = ${w} AND s.pipeline_id = c.pipeline_id AND s.kind = 'open'
+    LEFT JOIN reps r ON r.workspace_id = ${w} AND r.id = c.owner_id
+    GROUP BY c.owner_id, r.name, c.pipeline_id, s.id
+    ORDER BY c.owner_id, c.pipeline_id, s.id`);
+}
+
+const key = (pipelineId: string, stageId: string) => `${pipelineId}\u0000${stageId}`;
+
+/** The funnel of the leads created in ctx.period, with the request's filters. */
+export async function computeFunnel(ctx: MetricContext): Promise<FunnelResult> {
+  const stageRows = await stagesOf(ctx);
+  const rows = await countsByOwner(ctx);
+
+  // Everyone's counts per stage (leads without an owner too), and per rep.
+  const all = new Map<string, StageCounts>();
+  const byRep = new Map<string, { name: string; counts: Map<string, StageCounts> }>();
+  for (const row of rows) {
+    const k = key(row.pipeline_id, row.stage_id);
+    const counts = countsOf(row);
+    all.set(k, add(all.get(k) ?? ZERO, counts));
+    if (row.owner_id === null) continue;
+    let rep = byRep.get(row.owner_id);
+    if (!rep) {
+      rep = { name: row.owner_name ?? row.owner_id, counts: new Map() };
+      byRep.set(row.owner_id, rep);
+    }
+    rep.counts.set(k, add(rep.counts.get(k) ?? ZERO, counts));
+  }
+  // The team a rep is compared with: the leads of every rep (not the unowned ones).
+  const team = new Map<string, StageCounts>();
+  for (const rep of byRep.values()) {
+    for (const [k, counts] of rep.counts) team.set(k, add(team.get(k) ?? ZERO, counts));
+  }
+
+  const pipelines: FunnelPipeline[] = [];
+  for (const row of stageRows) {
+    let pipeline = pipelines[pipelines.length - 1];
+    if (pipeline?.pipelineId !== row.pipeline_id) {
+      pipeline = {
+        pipelineId: row.pipeline_id,
+        pipelineName: row.pipeline_name,
+        ...totalsOf([]),
+        stages: [],
+      };
+      pipelines.push(pipeline);
+    }
+    const counts = all.get(key(row.pipeline_id, row.stage_id)) ?? ZERO;
+    pipeline.stages.push({
+      stageId: row.stage_id,
+      stageName: row.stage_name,
+      position: Number(row.position),
+      ...counts,
+      ...conversionOf(counts.advanced, counts.lostAt),
+    });
+  }
+  for (const pipeline of pipelines) Object.assign(pipeline, totalsOf(pipeline.stages));
+
+  const reps: FunnelRep[] = [];
+  const flags: FunnelFlag[] = [];
+  for (const [repId, rep] of [...byRep].sort(
+    ([a, ra], [b, rb]) => ra.name.localeCompare(rb.name) || (a < b ? -1 : 1),
+  )) {
+    const stages: FunnelRepStage[] = [];
+    const perPipeline: StatusTotals[] = [];
+    for (const pipeline of pipelines) {
+      const mine = pipeline.stages.map((s) => rep.counts.get(key(pipeline.pipelineId, s.stageId)));
+      if (mine.every((c) => c === undefined)) continue;
+      const own = mine.map((c) => c ?? ZERO);
+      perPipeline.push(totalsOf(own));
+      pipeline.stages.forEach((stage, i) => {
+        const counts = own[i] ?? ZERO;
+        const everyone = team.get(key(pipeline.pipelineId, stage.stageId)) ?? ZERO;
+        const rest = { advanced: everyone.advanced - counts.advanced, lostAt: everyone.lostAt - counts.lostAt };
+        const rate = conversionOf(counts.advanced, counts.lostAt);
+        const restRate = conversionOf(rest.advanced, rest.lostAt);
+        // Flagged only when the intervals do not overlap: a small sample's high or low rate is
+        // more often luck than skill (METRICS.md 2).
+        const flag: Flag | null = credibleDifference(rate.interval, restRate.interval)
+          ? (rate.conversion ?? 0) > (restRate.conversion ?? 0)
+            ? "above"
+            : "below"
+          : null;
+        stages.push({
+          pipelineId: pipeline.pipelineId,
+          stageId: stage.stageId,
+          stageName: stage.stageName,
+          ...counts,
+          ...rate,
+          team: { ...rest, ...restRate },
+          flag,
+        });
+        if (flag) {
+          flags.push({
+            repId,
+            repName: rep.name,
+            pipelineId: pipeline.pipelineId,
+            pipelineName: pipeline.pipelineName,
+            stageId: stage.stageId,
+            stageName: stage.stageName,
+            conversion: rate.conversion,
+            interval: rate.interval,
+            teamConversion: restRate.conversion,
+            teamInterval: restRate.interval,
+            flag,
+          });
+        }
+      });
+    }
+    reps.push({ repId, repName: rep.name, ...sumTotals(perPipeline), stages });
+  }
+
+  return { ...sumTotals(pipelines), pipelines, reps, flags };
+}
+
+/** An interval as people read it: "41–58%". */
+export function intervalText(interval: Interval | null): string | null {
+  if (!interval) return null;
+  return `${Math.round(interval.low * 100)}–${Math.round(interval.high * 100)}%`;
+}
+
+function views(r: FunnelResult): View[] {
+  const several = r.pipelines.length > 1;
+  const stageTables: View[] = r.pipelines.map((p) => ({
+    title: `Conversion per stage: ${p.pipelineName} (${p.cohort} leads, ${p.won} won, ${p.open} open)`,
+    columns: [
+      { key: "stage", label: "Stage", format: "text" },
+      { key: "reached", label: "Reached", format: "count" },
+      { key: "advanced", label: "Advanced", format: "count" },
+      { key: "lostAt", label: "Lost at", format: "count" },
+      { key: "openAt", label: "Open at", format: "count" },
+      { key: "conversion", label: "Conversion", format: "percent" },
+      { key: "interval", label: "95% interval", format: "text" },
+    ],
+    rows: p.stages.map((s) => ({
+      stage: s.stageName,
+      reached: s.reached,
+      advanced: s.advanced,
+      lostAt: s.lostAt,
+      openAt: s.openAt,
+      conversion: s.conversion,
+      interval: intervalText(s.interval),
+    })),
+  }));
+  const flagView: View = {
+    title: "Reps whose stage conversion differs credibly from the rest of the team (Wilson 95% intervals apart)",
+    columns: [
+      { key: "rep", label: "Rep", format: "text" },
+      { key: "stage", label: "Stage", format: "text" },
+      { key: "conversion", label: "Rep rate", format: "percent" },
+      { key: "interval", label: "Rep 95%", format: "text" },
+      { key: "teamConversion", label: "Team rate", format: "percent" },
+      { key: "teamInterval", label: "Team 95%", format: "text" },
+      { key: "flag", label: "Rep is", format: "text" },
+    ],
+    rows: r.flags.map((f) => ({
+      rep: f.repName,
+      stage: several ? `${f.pipelineName}: ${f.stageName}` : f.stageName,
+      conversion: f.conversion,
+      interval: intervalText(f.interval),
+      teamConversion: f.teamConversion,
+      teamInterval: intervalText(f.teamInterval),
+      flag: f.flag,
+    })),
+  };
+  return [...stageTables, flagView];
+}
+
+export const funnel: MetricDefinition<FunnelResult> = {
+  id: "funnel",
+  title: "Conversion rate per stage",
+  why:
+    "How many calls turn into meetings says how busy a rep is, not whether deals move. Follow the leads " +
+    "created in a period through the pipeline: how many reach each stage, how many go on, and where they are " +
+    "lost. A stage that converts poorly is where the work is, and a rep who is credibly better at a stage " +
+    "has something to teach the rest of the team.",
+  definition:
+    "The cohort is the leads created in the period (with the request's filters), per pipeline; the stages are " +
+    "the pipeline's open stages in position order. A lead's progress is the furthest open stage it ever " +
+    "reached, from its stage events and its current stage: a backward move does not undo progress and a " +
+    "skipped stage counts as passed. A lead with no stage and no events counts at the first stage. A won " +
+    "lead has passed every stage. Per stage: reached (progress at or past it, or won), advanced (past it, or " +
+    "won; at the last stage the won leads), lost at / open at / cancelled at (not won and no further than " +
+    "it). Conversion = advanced / (advanced + lost at): open and cancelled leads are left out of the rate, so " +
+    "a young cohort does not look worse than it is; no rate when both are 0. Win rate = won / (won + lost). " +
+    "Intervals are Wilson 95%. Per rep (lead owner), each stage's rate is compared with the team excluding " +
+    "the rep: every other rep's leads in the same cohort and filters (unowned leads are in the totals, not in " +
+    "any team); with a rep filter there is no one to compare with. A rep is flagged above or below only when " +
+    "the two intervals do not overlap. Leads of a pipeline without open stages are not counted.",
+  replaces: ["activity-conversion"],
+  needs: [],
+  leadFilters: true,
+  compute: computeFunnel,
+  headlines: (r) => [
+    { key: "winRate", label: "Win rate of the cohort", value: r.winRate, format: "percent" },
+    { key: "cohort", label: "Leads created", value: r.cohort, format: "count" },
+    { key: "won", label: "Of them won", value: r.won, format: "count" },
+  ],
+  views,
+};
