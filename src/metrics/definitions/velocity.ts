@@ -1,0 +1,357 @@
+/**
+ * METRICS.md 3: how fast qualified leads close (sales velocity), in place of total sales
+ * (vanity 3). Days to win and days to lose, per rep and per source, the days won leads spend
+ * in each stage, and the velocity figure. Stalled leads (the other half of METRICS.md 3)
+ * live in ../stalled-leads.ts and share the stage durations defined here.
+ */
+import { raw, type Sql, sql } from "../../store/sql.js";
+import type { MetricContext, MetricDefinition, Unsupported } from "../metric.js";
+import { unsupportedOf } from "../run-metric.js";
+import { daysBetween, inPeriod, leadFacts, ts } from "../sql-parts.js";
+
+/** Days from the start (qualification or creation) to the close, over a set of closed leads. */
+export type DurationStats = {
+  leads: number;
+  median: number | null;
+  p75: number | null;
+  p90: number | null;
+};
+
+export type VelocityGroup = {
+  won: DurationStats;
+  lost: DurationStats;
+  /** Median days to lose / median days to win; null when either is missing or the win median is 0. */
+  loseToWinRatio: number | null;
+};
+
+export type VelocityRep = VelocityGroup & { repId: string | null; repName: string };
+export type VelocitySource = VelocityGroup & { source: string };
+
+export type StageDays = {
+  pipelineId: string;
+  pipelineName: string;
+  stageId: string;
+  stageName: string;
+  position: number;
+  /** Won leads (closed in the period) that entered the stage. */
+  leads: number;
+  /** Median of the days those leads spent in it (all visits summed); null without leads. */
+  medianDays: number | null;
+};
+
+export type VelocityFigure = {
+  /** Leads created and qualified before the end of the period and not closed before it. */
+  openQualifiedLeads: number;
+  /** won / (won + lost) among leads closed in the period; null when none closed. */
+  winRate: number | null;
+  /** Average value of leads won in the period (reporting currency); null when none. */
+  averageWonValue: number | null;
+  medianDaysToWin: number | null;
+  /** openQualifiedLeads x winRate x averageWonValue / medianDaysToWin; null when a part is missing. */
+  perDay: number | null;
+};
+
+export type VelocityResult = VelocityGroup & {
+  /** What days are counted from (ctx.options.velocityFrom). */
+  from: "qualification" | "creation";
+  byRep: VelocityRep[];
+  bySource: VelocitySource[];
+  /** Null when the data has no stage history (see `unsupported`). */
+  daysInStage: StageDays[] | null;
+  velocity: VelocityFigure;
+  /** Parts of this metric the loaded data cannot support (the days in stage need stage history). */
+  unsupported: Unsupported[];
+};
+
+/**
+ * CTE `stage_days` (lead_id, stage_id, days): the days each lead of the CTE `won_leads`
+ * (lead_id, closed_at) spent in each stage it entered. A stay runs from entering the stage to
+ * the lead's next stage event, or to its close for the last one; a lead that entered a stage
+ * more than once (a backward move and back) has its stays summed. A skipped stage has no row:
+ * the lead spent no time there, and counting it as 0 days would pull the stage's median down.
+ * Events at the same moment are ordered by stage position, so the result is deterministic.
+ * Returns CTEs without WITH, to follow a `won_leads` CTE.
+ */
+export function stageDaysCte(ctx: MetricContext): Sql {
+  const w = ctx.workspace;
+  return sql`
+  stage_stays AS (
+    SELECT e.lead_id, e.to_stage_id AS stage_id, e.changed_at AS entered_at,
+      COALESCE(
+        LEAD(e.changed_at) OVER (PARTITION BY e.lead_id ORDER BY e.changed_at, s.position, e.to_stage_id),
+        wl.closed_at
+      ) AS left_at
+    FROM stage_events e
+    JOIN won_leads wl ON wl.lead_id = e.lead_id
+    JOIN stages s ON s.workspace_id = e.workspace_id AND s.id = e.to_stage_id
+    WHERE e.workspace_id = ${w}
+  ),
+  stage_days AS (
+    SELECT lead_id, stage_id,
+      sum(GREATEST(${daysBetween(ctx, sql`entered_at`, sql`left_at`)}, 0)) AS days
+    FROM stage_stays GROUP BY lead_id, stage_id
+  )`;
+}
+
+/**
+ * The moment days are counted from, over lead_facts. A lead without a qualification time
+ * before its close counts from its creation: lead_facts dates a won lead with no other sign
+ * of qualification at its close, which would make it look won in 0 days.
+ */
+function startOf(ctx: MetricContext): Sql {
+  if (ctx.options.velocityFrom === "creation") return sql`created_at`;
+  return sql`CASE WHEN qualified_at IS NOT NULL AND qualified_at < closed_at THEN qualified_at ELSE created_at END`;
+}
+
+type StatsRow = {
+  won: number;
+  won_median: number | null;
+  won_p75: number | null;
+  won_p90: number | null;
+  lost: number;
+  lost_median: number | null;
+  lost_p75: number | null;
+  lost_p90: number | null;
+};
+
+type GroupRow = StatsRow & { grouping: string; key: string | null; label: string | null };
+
+function statsSql(ctx: MetricContext): Sql {
+  const q = (status: string, fraction: number) =>
+    ctx.store.dialect.quantile(sql`CASE WHEN status = ${raw(`'${status}'`)} THEN days END`, fraction);
+  return sql`
+    count(CASE WHEN status = 'won' THEN 1 END) AS won,
+    ${q("won", 0.5)} AS won_median, ${q("won", 0.75)} AS won_p75, ${q("won", 0.9)} AS won_p90,
+    count(CASE WHEN status = 'lost' THEN 1 END) AS lost,
+    ${q("lost", 0.5)} AS lost_median, ${q("lost", 0.75)} AS lost_p75, ${q("lost", 0.9)} AS lost_p90`;
+}
+
+function group(row: StatsRow | undefined): VelocityGroup {
+  const won = {
+    leads: row?.won ?? 0,
+    median: row?.won_median ?? null,
+    p75: row?.won_p75 ?? null,
+    p90: row?.won_p90 ?? null,
+  };
+  const lost = {
+    leads: row?.lost ?? 0,
+    median: row?.lost_median ?? null,
+    p75: row?.lost_p75 ?? null,
+    p90: row?.lost_p90 ?? null,
+  };
+  const loseToWinRatio =
+    won.median !== null && lost.median !== null && won.median > 0 ? lost.median / won.median : null;
+  return { won, lost, loseToWinRatio };
+}
+
+async function durations(ctx: MetricContext): Promise<GroupRow[]> {
+  const stats = statsSql(ctx);
+  return ctx.store.query<GroupRow>(sql`
+    WITH ${leadFacts(ctx)},
+    closed AS (
+      SELECT owner_id, source, status, ${daysBetween(ctx, startOf(ctx), sql`closed_at`)} AS days
+      FROM lead_facts WHERE status IN ('won', 'lost') AND ${inPeriod(ctx, sql`closed_at`)}
+    )
+    SELECT 'all' AS grouping, CAST(NULL AS TEXT) AS key, CAST(NULL AS TEXT) AS label, ${stats} FROM closed
+    UNION ALL
+    SELECT 'rep', c.owner_id, r.name, ${stats}
+    FROM closed c LEFT JOIN reps r ON r.workspace_id = ${ctx.workspace} AND r.id = c.owner_id
+    GROUP BY c.owner_id, r.name
+    UNION ALL
+    SELECT 'source', source, source, ${stats} FROM closed GROUP BY source`);
+}
+
+async function velocityFigure(ctx: MetricContext, medianDaysToWin: number | null): Promise<VelocityFigure> {
+  const end = ts(ctx.period.end);
+  const closedIn = inPeriod(ctx, sql`closed_at`);
+  const [row] = await ctx.store.query<{
+    open_qualified: number;
+    won: number;
+    lost: number;
+    average_won: number | null;
+  }>(sql`
+    WITH ${leadFacts(ctx)}
+    SELECT
+      count(CASE WHEN created_at < ${end} AND qualified_at < ${end} AND (closed_at IS NULL OR closed_at >= ${end})
+        THEN 1 END) AS open_qualified,
+      count(CASE WHEN status = 'won' AND ${closedIn} THEN 1 END) AS won,
+      count(CASE WHEN status = 'lost' AND ${closedIn} THEN 1 END) AS lost,
+      CAST(avg(CASE WHEN status = 'won' AND ${closedIn} THEN amount END) AS FLOAT8) AS average_won
+    FROM lead_facts`);
+  const openQualifiedLeads = row?.open_qualified ?? 0;
+  const won = row?.won ?? 0;
+  const closed = won + (row?.lost ?? 0);
+  const winRate = closed > 0 ? won / closed : null;
+  const averageWonValue = row?.average_won ?? null;
+  const perDay =
+    winRate !== null && averageWonValue !== null && medianDaysToWin !== null && medianDaysToWin > 0
+      ? (openQualifiedLeads * winRate * averageWonValue) / medianDaysToWin
+      : null;
+  return { openQualifiedLeads, winRate, averageWonValue, medianDaysToWin, perDay };
+}
+
+async function daysInStage(ctx: MetricContext): Promise<StageDays[]> {
+  const w = ctx.workspace;
+  const pipeline = ctx.filters.pipeline ? sql` AND s.pipeline_id = ${ctx.filters.pipeline.id}` : sql``;
+  const rows = await ctx.store.query<{
+    pipeline_id: string;
+    pipeline_name: string;
+    stage_id: string;
+    stage_name: string;
+    position: number;
+    leads: number;
+    median_days: number | null;
+  }>(sql`
+    WITH ${leadFacts(ctx)},
+    won_leads AS (
+      SELECT lead_id, closed_at FROM lead_facts WHERE status = 'won' AND ${inPeriod(ctx, sql`closed_at`)}
+    ),
+    ${stageDaysCte(ctx)}
+    SELECT s.pipeline_id, p.name AS pipeline_name, s.id AS stage_id, s.name AS stage_name, s.position,
+      count(d.lead_id) AS leads, ${ctx.store.dialect.quantile(sql`d.days`, 0.5)} AS median_days
+    FROM stages s
+    JOIN pipelines p ON p.workspace_id = s.workspace_id AND p.id = s.pipeline_id
+    LEFT JOIN stage_days d ON d.stage_id = s.id
+    WHERE s.workspace_id = ${w} AND s.kind = 'open'${pipeline}
+    GROUP BY s.pipeline_id, p.name, s.id, s.name, s.position
+    ORDER BY p.name, s.pipeline_id, s.position, s.id`);
+  return rows.map((r) => ({
+    pipelineId: r.pipeline_id,
+    pipelineName: r.pipeline_name,
+    stageId: r.stage_id,
+    stageName: r.stage_name,
+    position: r.position,
+    leads: r.leads,
+    medianDays: r.median_days,
+  }));
+}
+
+async function compute(ctx: MetricContext): Promise<VelocityResult> {
+  const rows = await durations(ctx);
+  const overall = group(rows.find((r) => r.grouping === "all"));
+  const byRep = rows
+    .filter((r) => r.grouping === "rep")
+    .map((r) => ({ repId: r.key, repName: r.label ?? (r.key === null ? "(no owner)" : r.key), ...group(r) }))
+    .sort((a, b) => a.repName.localeCompare(b.repName) || String(a.repId).localeCompare(String(b.repId)));
+  const bySource = rows
+    .filter((r) => r.grouping === "source")
+    .map((r) => ({ source: r.key ?? "unknown", ...group(r) }))
+    .sort((a, b) => a.source.localeCompare(b.source));
+  // Stage durations need real stage history; derived events (Maven) would give wrong days.
+  const unsupported = unsupportedOf({ ...velocity, needs: ["stage_history"] } as MetricDefinition, ctx);
+  return {
+    from: ctx.options.velocityFrom,
+    ...overall,
+    byRep,
+    bySource,
+    daysInStage: unsupported.length > 0 ? null : await daysInStage(ctx),
+    velocity: await velocityFigure(ctx, overall.won.median),
+    unsupported,
+  };
+}
+
+export const velocity: MetricDefinition<VelocityResult> = {
+  id: "velocity",
+  title: "How fast qualified leads close",
+  why:
+    "Total sales says how much was closed, not how fast the pipeline turns into money. Count the days from " +
+    "qualification to a win, and to a loss: when lost deals are held twice as long as won ones, reps are " +
+    "spending their time on pipeline that only looks alive. The velocity figure says what the open pipeline " +
+    "is worth per day at today's win rate and speed.",
+  definition:
+    "Leads won or lost with a close in the period (cancelled leads are left out). Days are counted from " +
+    "qualification (the lead's qualified_at, else when it first reached the qualifying stage or a later one) to " +
+    "the close; a lead without a qualification time before its close counts from its creation. With the option " +
+    "velocityFrom = creation every lead counts from creation. Medians and percentiles are continuous " +
+    "(interpolated). The lose/win ratio is median days to lose / median days to win. Days in stage: for won " +
+    "leads closed in the period, a stay in a stage runs from entering it to the next stage event (or the close " +
+    "for the last), stays in the same stage are summed, and a stage a lead skipped adds nothing to that stage's " +
+    "median; it needs stage history. Velocity = open qualified leads at the end of the period (created and " +
+    "qualified before it, not closed before it) x win rate (won / (won + lost) closed in the period) x average " +
+    "won value (reporting currency) / median days to win: the expected won value per day, missing when any " +
+    "part is.",
+  replaces: ["total-sales"],
+  needs: [],
+  leadFilters: true,
+  compute,
+  headlines: (r) => [
+    { key: "medianDaysToWin", label: "Median days to win", value: r.won.median, format: "days" },
+    { key: "medianDaysToLose", label: "Median days to lose", value: r.lost.median, format: "days" },
+    { key: "loseToWinRatio", label: "Days to lose / days to win", value: r.loseToWinRatio, format: "number" },
+    { key: "velocityPerDay", label: "Sales velocity per day", value: r.velocity.perDay, format: "money" },
+  ],
+  views: (r) => {
+    const groupColumns = [
+      { key: "won", label: "Won", format: "count" },
+      { key: "medianWin", label: "Med. days win", format: "days" },
+      { key: "p90Win", label: "P90 days win", format: "days" },
+      { key: "lost", label: "Lost", format: "count" },
+      { key: "medianLose", label: "Med. days lose", format: "days" },
+      { key: "ratio", label: "Lose/win", format: "number" },
+    ] as const;
+    const groupRow = (g: VelocityGroup) => ({
+      won: g.won.leads,
+      medianWin: g.won.median,
+      p90Win: g.won.p90,
+      lost: g.lost.leads,
+      medianLose: g.lost.median,
+      ratio: g.loseToWinRatio,
+    });
+    const from = r.from === "creation" ? "creation" : "qualification";
+    return [
+      {
+        title: `Days from ${from} to close`,
+        columns: [
+          { key: "outcome", label: "Outcome", format: "text" },
+          { key: "leads", label: "Leads", format: "count" },
+          { key: "median", label: "Median days", format: "days" },
+          { key: "p75", label: "P75 days", format: "days" },
+          { key: "p90", label: "P90 days", format: "days" },
+        ],
+        rows: [
+          { outcome: "won", ...r.won },
+          { outcome: "lost", ...r.lost },
+        ],
+      },
+      {
+        title: "Sales velocity",
+        columns: [
+          { key: "openQualifiedLeads", label: "Open qualified", format: "count" },
+          { key: "winRate", label: "Win rate", format: "percent" },
+          { key: "averageWonValue", label: "Avg won value", format: "money" },
+          { key: "medianDaysToWin", label: "Med. days win", format: "days" },
+          { key: "perDay", label: "Per day", format: "money" },
+        ],
+        rows: [r.velocity],
+      },
+      {
+        title: "Days to close by rep",
+        columns: [{ key: "rep", label: "Rep", format: "text" }, ...groupColumns],
+        rows: r.byRep.map((g) => ({ rep: g.repName, ...groupRow(g) })),
+      },
+      {
+        title: "Days to close by source",
+        columns: [{ key: "source", label: "Source", format: "text" }, ...groupColumns],
+        rows: r.bySource.map((g) => ({ source: g.source, ...groupRow(g) })),
+      },
+      {
+        title:
+          r.daysInStage === null
+            ? "Days in stage by won leads: not available (no stage history)"
+            : "Days in stage by won leads",
+        columns: [
+          { key: "pipeline", label: "Pipeline", format: "text" },
+          { key: "stage", label: "Stage", format: "text" },
+          { key: "leads", label: "Won leads", format: "count" },
+          { key: "medianDays", label: "Median days", format: "days" },
+        ],
+        rows: (r.daysInStage ?? []).map((s) => ({
+          pipeline: s.pipelineName,
+          stage: s.stageName,
+          leads: s.leads,
+          medianDays: s.medianDays,
+        })),
+      },
+    ];
+  },
+};
