@@ -1,0 +1,266 @@
+/**
+ * METRICS.md 7: content shares, in place of social audience size (vanity 6, followers) and
+ * social impressions (vanity 7).
+ *
+ * Post counters are cumulative snapshots, so a post's shares "as of" a moment are those of
+ * its latest snapshot before that moment. Posts are taken by when they were published, and
+ * read as of the end of the period: what the period's content earned, not what older posts
+ * kept collecting.
+ */
+import { sql } from "../../store/sql.js";
+import { bucketsOf } from "../buckets.js";
+import type { MetricContext, MetricDefinition } from "../metric.js";
+import { bucket, inPeriod, ts } from "../sql-parts.js";
+
+export type ContentSharesRow = {
+  /** Posts published in the period. */
+  posts: number;
+  /** Shares of those posts as of the end of the period. */
+  shares: number;
+  /** shares / posts; null without posts. */
+  sharesPerPost: number | null;
+  impressions: number;
+  impressionsPerPost: number | null;
+  /** Followers at the end of the period (latest snapshot before it); null without any. */
+  followers: number | null;
+  /** Followers at the end less followers at the start of the period; null without a reading. */
+  followerChange: number | null;
+};
+
+/** Overall figures; the counts are null when no social posts are loaded at all. */
+export type ContentSharesResult = Omit<ContentSharesRow, "posts" | "shares" | "impressions"> & {
+  posts: number | null;
+  shares: number | null;
+  impressions: number | null;
+  byNetwork: (ContentSharesRow & { network: string })[];
+  /** The period's posts with the most shares (10 at most). */
+  topPosts: {
+    id: string;
+    network: string;
+    published: string;
+    url: string | null;
+    shares: number;
+    impressions: number;
+  }[];
+  /** Per grain bucket of publication: posts, and their shares per post as of the end of the period. */
+  trend: { bucket: string; posts: number; shares: number; sharesPerPost: number | null }[];
+};
+
+type PostCounts = { posts: number; shares: number | null; impressions: number | null };
+type FollowerRow = { network: string; at_end: number | null; at_start: number | null };
+
+const TOP_POSTS = 10;
+
+function per(part: number, whole: number): number | null {
+  return whole > 0 ? part / whole : null;
+}
+
+function row(counts: PostCounts | undefined, followers: FollowerRow | undefined): ContentSharesRow {
+  const posts = counts?.posts ?? 0;
+  const shares = counts?.shares ?? 0;
+  const impressions = counts?.impressions ?? 0;
+  const atEnd = followers?.at_end ?? null;
+  const atStart = followers?.at_start ?? null;
+  return {
+    posts,
+    shares,
+    sharesPerPost: per(shares, posts),
+    impressions,
+    impressionsPerPost: per(impressions, posts),
+    followers: atEnd,
+    followerChange: atEnd === null || atStart === null ? null : atEnd - atStart,
+  };
+}
+
+function empty(): ContentSharesResult {
+  return {
+    posts: null,
+    shares: null,
+    sharesPerPost: null,
+    impressions: null,
+    impressionsPerPost: null,
+    followers: null,
+    followerChange: null,
+    byNetwork: [],
+    topPosts: [],
+    trend: [],
+  };
+}
+
+/**
+ * The period's posts with their counters as of the end of the period. A post without a
+ * snapshot before then has 0 (nobody read its counters yet).
+ */
+function postTotals(ctx: MetricContext) {
+  const w = ctx.workspace;
+  return sql`
+  period_posts AS (
+    SELECT id, network, published_at, url FROM social_posts
+    WHERE workspace_id = ${w} AND ${inPeriod(ctx, sql`published_at`)}
+  ),
+  latest AS (
+    SELECT s.post_id, max(s.captured_at) AS captured_at FROM social_post_snapshots s
+    JOIN period_posts p ON p.id = s.post_id
+    WHERE s.workspace_id = ${w} AND s.captured_at < ${ts(ctx.period.end)}
+    GROUP BY s.post_id
+  ),
+  post_totals AS (
+    SELECT p.id, p.network, p.published_at, p.url,
+      COALESCE(s.shares, 0) AS shares, COALESCE(s.impressions, 0) AS impressions
+    FROM period_posts p
+    LEFT JOIN latest l ON l.post_id = p.id
+    LEFT JOIN social_post_snapshots s ON s.workspace_id = ${w} AND s.post_id = l.post_id AND s.captured_at = l.captured_at
+  )`;
+}
+
+async function compute(ctx: MetricContext): Promise<ContentSharesResult> {
+  // Without posts loaded there is nothing to count; zeros would claim nothing was shared.
+  if (!ctx.capabilities.has("social")) return empty();
+  const w = ctx.workspace;
+  const counts = sql`count(*) AS posts, sum(shares) AS shares, sum(impressions) AS impressions`;
+  const networks = await ctx.store.query<PostCounts & { network: string }>(
+    sql`WITH ${postTotals(ctx)} SELECT network, ${counts} FROM post_totals GROUP BY network`,
+  );
+  // Followers per network: the latest reading before the end of the period, and the latest
+  // before its start; a network first read during the period starts from its first reading.
+  const followers = await ctx.store.query<FollowerRow>(sql`
+    WITH marks AS (
+      SELECT network,
+        max(CASE WHEN captured_at < ${ts(ctx.period.end)} THEN captured_at END) AS end_mark,
+        COALESCE(
+          max(CASE WHEN captured_at < ${ts(ctx.period.start)} THEN captured_at END),
+          min(CASE WHEN ${inPeriod(ctx, sql`captured_at`)} THEN captured_at END)
+        ) AS start_mark
+      FROM social_follower_snapshots WHERE workspace_id = ${w}
+      GROUP BY network
+    )
+    SELECT m.network, e.followers AS at_end, b.followers AS at_start
+    FROM marks m
+    LEFT JOIN social_follower_snapshots e ON e.workspace_id = ${w} AND e.network = m.network AND e.captured_at = m.end_mark
+    LEFT JOIN social_follower_snapshots b ON b.workspace_id = ${w} AND b.network = m.network AND b.captured_at = m.start_mark
+    WHERE m.end_mark IS NOT NULL`);
+  const top = await ctx.store.query<{
+    id: string;
+    network: string;
+    published_at: string;
+    url: string | null;
+    shares: number;
+    impressions: number;
+  }>(sql`
+    WITH ${postTotals(ctx)}
+    SELECT id, network, published_at, url, shares, impressions FROM post_totals
+    ORDER BY shares DESC, published_at, id LIMIT ${TOP_POSTS}`);
+  const trendRows = await ctx.store.query<PostCounts & { bucket: string }>(sql`
+    WITH ${postTotals(ctx)}
+    SELECT ${bucket(ctx.grain, sql`published_at`)} AS bucket, ${counts} FROM post_totals GROUP BY 1`);
+
+  const postsBy = new Map(networks.map((n) => [n.network, n]));
+  const followersBy = new Map(followers.map((f) => [f.network, f]));
+  const names = [...new Set([...postsBy.keys(), ...followersBy.keys()])].sort();
+  const byNetwork = names.map((network) => ({ network, ...row(postsBy.get(network), followersBy.get(network)) }));
+  const sum = (values: (number | null)[]) =>
+    values.some((v) => v !== null) ? values.reduce<number>((a, v) => a + (v ?? 0), 0) : null;
+  const total: PostCounts = {
+    posts: byNetwork.reduce((a, n) => a + n.posts, 0),
+    shares: byNetwork.reduce((a, n) => a + n.shares, 0),
+    impressions: byNetwork.reduce((a, n) => a + n.impressions, 0),
+  };
+  const byBucket = new Map(trendRows.map((t) => [t.bucket, t]));
+  return {
+    ...row(total, undefined),
+    // Overall followers: the sum over networks; the change sums the networks that have one.
+    followers: sum(byNetwork.map((n) => n.followers)),
+    followerChange: sum(byNetwork.map((n) => n.followerChange)),
+    byNetwork,
+    topPosts: top.map((p) => ({
+      id: p.id,
+      network: p.network,
+      published: p.published_at,
+      url: p.url,
+      shares: p.shares,
+      impressions: p.impressions,
+    })),
+    trend: bucketsOf(ctx).map((start) => {
+      const t = byBucket.get(start);
+      const posts = t?.posts ?? 0;
+      const shares = t?.shares ?? 0;
+      return { bucket: start, posts, shares, sharesPerPost: per(shares, posts) };
+    }),
+  };
+}
+
+export const contentShares: MetricDefinition<ContentSharesResult> = {
+  id: "content-shares",
+  title: "Content shares",
+  why:
+    "Followers can be bought with a giveaway and impressions come with them; neither says anyone cared. " +
+    "A share is a reader putting their own name behind a post, in front of people like them. Shares per " +
+    "post says whether the content earns attention, next to the follower count that tempts people to think it does.",
+  definition:
+    "Posts are those published in the period. Their shares and impressions are read from each post's latest " +
+    "snapshot captured before the end of the period (counters are cumulative; a post without a snapshot yet " +
+    "counts 0), so posts published late in a period have had less time to collect shares, the same way in every " +
+    "period. Shares per post is shares / posts published, per network and overall. Followers are the latest " +
+    "reading before the end of the period per network, summed over networks; the follower change is that less " +
+    "the latest reading before the start of the period (a network first read during the period starts from its " +
+    "first reading there). The trend groups posts by when they were published, read as of the end of the period. " +
+    "Top posts are the 10 with the most shares (ties: earlier first). Lead filters do not apply.",
+  replaces: ["followers", "impressions"],
+  needs: ["social"],
+  leadFilters: false,
+  compute,
+  headlines: (r) => [
+    { key: "sharesPerPost", label: "Shares per post", value: r.sharesPerPost, format: "number" },
+    { key: "shares", label: "Shares", value: r.shares, format: "count" },
+    { key: "posts", label: "Posts", value: r.posts, format: "count" },
+  ],
+  views: (r) => [
+    {
+      title: "Shares per network, next to followers",
+      columns: [
+        { key: "network", label: "Network", format: "text" },
+        { key: "posts", label: "Posts", format: "count" },
+        { key: "shares", label: "Shares", format: "count" },
+        { key: "sharesPerPost", label: "Shares/post", format: "number" },
+        { key: "impressions", label: "Impressions", format: "count" },
+        { key: "followers", label: "Followers", format: "count" },
+        { key: "followerChange", label: "Change", format: "count" },
+      ],
+      rows: [...r.byNetwork, { ...r, network: "all" }].map((n) => ({
+        network: n.network,
+        posts: n.posts,
+        shares: n.shares,
+        sharesPerPost: n.sharesPerPost,
+        impressions: n.impressions,
+        followers: n.followers,
+        followerChange: n.followerChange,
+      })),
+    },
+    {
+      title: "Most shared posts",
+      columns: [
+        { key: "published", label: "Published", format: "date" },
+        { key: "network", label: "Network", format: "text" },
+        { key: "id", label: "Post", format: "text" },
+        { key: "shares", label: "Shares", format: "count" },
+        { key: "impressions", label: "Impressions", format: "count" },
+      ],
+      rows: r.topPosts.map(({ published, network, id, shares, impressions }) => ({
+        published,
+        network,
+        id,
+        shares,
+        impressions,
+      })),
+    },
+    {
+      title: "Posts and shares per post",
+      columns: [
+        { key: "bucket", label: "From", format: "date" },
+        { key: "posts", label: "Posts", format: "count" },
+        { key: "sharesPerPost", label: "Shares/post", format: "number" },
+      ],
+      rows: r.trend.map(({ bucket, posts, sharesPerPost }) => ({ bucket, posts, sharesPerPost })),
+    },
+  ],
+};
