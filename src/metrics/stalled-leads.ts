@@ -1,0 +1,222 @@
+/**
+ * METRICS.md 3, stalled leads: open leads whose time in their current stage exceeds k times
+ * the median time won leads spent in that stage (k = 2 by default), with owner, value, days
+ * over and last activity, so they can be worked or dropped early. Not a MetricDefinition:
+ * a list for `verity stalled`, with its own result type and views.
+ */
+import { type Sql, sql } from "../store/sql.js";
+import { stageDaysCte } from "./definitions/velocity.js";
+import type { MetricContext, View } from "./metric.js";
+import { daysBetween, leadFacts, tidy, ts } from "./sql-parts.js";
+
+export type StalledLead = {
+  id: string;
+  name: string | null;
+  account: string | null;
+  owner: { id: string; name: string } | null;
+  stage: { id: string; name: string } | null;
+  /** Value in the reporting currency (null for other currencies or no value). */
+  value: number | null;
+  /** Days in the current stage (basis "stage") or since creation (basis "age"), as of asOf. */
+  days: number;
+  /** The won-lead median it is compared with (per stage, or creation to win). */
+  medianDays: number;
+  /** days - k x medianDays (above 0 for every listed lead). */
+  daysOver: number;
+  /** The lead's latest activity up to asOf; null when it has none. */
+  lastActivity: { date: string; type: string } | null;
+};
+
+export type StalledLeadsResult = {
+  asOf: string;
+  /** "stage": time in the current stage against that stage's won median; "age": total age against days to win. */
+  basis: "stage" | "age";
+  /** Why the basis is "age" (no stage history); null for "stage". */
+  basisNote: string | null;
+  /** k: a lead is stalled past k x the median. */
+  factor: number;
+  /** Leads open as of asOf (passing the filters). */
+  openLeads: number;
+  /**
+   * Open leads that cannot be judged: their stage was never passed through by a won lead
+   * (or, on basis "age", no lead has been won yet). They are counted here, not listed.
+   */
+  withoutBenchmark: number;
+  /** The stalled leads, most days over first. */
+  leads: StalledLead[];
+};
+
+type LeadRow = {
+  id: string;
+  name: string | null;
+  account: string | null;
+  owner_id: string | null;
+  owner_name: string | null;
+  stage_id: string | null;
+  stage_name: string | null;
+  value: number | null;
+  days: number;
+  median_days: number;
+  last_activity_at: string | null;
+  last_activity_type: string | null;
+};
+
+type CountRow = { open_leads: number; without_benchmark: number };
+
+/**
+ * CTEs `judged` (lead_id, owner_id, stage_id, amount, days, median_days): every lead open as
+ * of asOf with its days and the median it is compared with (NULL without one).
+ *
+ * Open as of asOf: created by then and not closed by then. With the default period (the
+ * latest data), that is exactly the leads whose status is open; for an earlier as-of it
+ * is the leads that were open then, in the stage their last stage event before asOf put
+ * them in. Benchmarks come from leads won by asOf, so an earlier list uses no hindsight.
+ */
+function judged(ctx: MetricContext, basis: "stage" | "age"): Sql {
+  const w = ctx.workspace;
+  const asOf = ts(ctx.asOf);
+  const common = sql`
+    ${leadFacts(ctx)},
+    open_leads AS (
+      SELECT lead_id, owner_id, stage_id, created_at, amount FROM lead_facts
+      WHERE created_at <= ${asOf} AND (closed_at IS NULL OR closed_at > ${asOf})
+    ),
+    won_leads AS (
+      SELECT lead_id, created_at, closed_at FROM lead_facts WHERE status = 'won' AND closed_at <= ${asOf}
+    )`;
+  if (basis === "age") {
+    // Without stage history, total age against the median days from creation to a win.
+    return sql`${common},
+    benchmark AS (
+      SELECT ${ctx.store.dialect.quantile(daysBetween(ctx, sql`created_at`, sql`closed_at`), 0.5)} AS median_days
+      FROM won_leads
+    ),
+    judged AS (
+      SELECT o.lead_id, o.owner_id, o.stage_id, o.amount,
+        ${daysBetween(ctx, sql`o.created_at`, asOf)} AS days, b.median_days
+      FROM open_leads o CROSS JOIN benchmark b
+    )`;
+  }
+  return sql`${common},
+    ${stageDaysCte(ctx)},
+    benchmark AS (
+      SELECT stage_id, ${ctx.store.dialect.quantile(sql`days`, 0.5)} AS median_days FROM stage_days GROUP BY stage_id
+    ),
+    last_event AS (
+      SELECT lead_id, to_stage_id, changed_at FROM (
+        SELECT e.lead_id, e.to_stage_id, e.changed_at,
+          ROW_NUMBER() OVER (
+            PARTITION BY e.lead_id ORDER BY e.changed_at DESC, s.position DESC, e.to_stage_id DESC
+          ) AS rn
+        FROM stage_events e
+        JOIN open_leads o ON o.lead_id = e.lead_id
+        JOIN stages s ON s.workspace_id = e.workspace_id AND s.id = e.to_stage_id
+        WHERE e.workspace_id = ${w} AND e.changed_at <= ${asOf}
+      ) t WHERE rn = 1
+    ),
+    judged AS (
+      -- The stage of the last event up to asOf; without one, the lead's stage since creation.
+      SELECT o.lead_id, o.owner_id, COALESCE(le.to_stage_id, o.stage_id) AS stage_id, o.amount,
+        ${daysBetween(ctx, sql`COALESCE(le.changed_at, o.created_at)`, asOf)} AS days, b.median_days
+      FROM open_leads o
+      LEFT JOIN last_event le ON le.lead_id = o.lead_id
+      LEFT JOIN benchmark b ON b.stage_id = COALESCE(le.to_stage_id, o.stage_id)
+    )`;
+}
+
+export async function stalledLeads(ctx: MetricContext): Promise<StalledLeadsResult> {
+  const w = ctx.workspace;
+  const k = ctx.options.stalledFactor;
+  const asOf = ts(ctx.asOf);
+  const basis = ctx.capabilities.has("stage_history") ? "stage" : "age";
+  const cte = judged(ctx, basis);
+  const [counts] = await ctx.store.query<CountRow>(sql`
+    WITH ${cte}
+    SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark
+    FROM judged`);
+  const rows = await ctx.store.query<LeadRow>(sql`
+    WITH ${cte},
+    stalled AS (SELECT * FROM judged WHERE median_days IS NOT NULL AND days > ${k} * median_days),
+    last_activity AS (
+      SELECT a.lead_id, max(a.occurred_at) AS occurred_at
+      FROM activities a JOIN stalled st ON st.lead_id = a.lead_id
+      WHERE a.workspace_id = ${w} AND a.occurred_at <= ${asOf}
+      GROUP BY a.lead_id
+    ),
+    last_type AS (
+      SELECT a.lead_id, la.occurred_at, min(a.type) AS type
+      FROM activities a JOIN last_activity la ON la.lead_id = a.lead_id AND la.occurred_at = a.occurred_at
+      WHERE a.workspace_id = ${w}
+      GROUP BY a.lead_id, la.occurred_at
+    )
+    SELECT st.lead_id AS id, l.name, l.account, st.owner_id, r.name AS owner_name,
+      st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days,
+      lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
+    FROM stalled st
+    JOIN leads l ON l.workspace_id = ${w} AND l.id = st.lead_id
+    LEFT JOIN reps r ON r.workspace_id = ${w} AND r.id = st.owner_id
+    LEFT JOIN stages s ON s.workspace_id = ${w} AND s.id = st.stage_id
+    LEFT JOIN last_type lt ON lt.lead_id = st.lead_id
+    ORDER BY st.days - ${k} * st.median_days DESC, st.lead_id`);
+  return tidy({
+    asOf: ctx.asOf.toISOString(),
+    basis,
+    basisNote:
+      basis === "age"
+        ? "the loaded data has no stage history, so leads are judged by their total age against the median days from creation to a win"
+        : null,
+    factor: k,
+    openLeads: counts?.open_leads ?? 0,
+    withoutBenchmark: counts?.without_benchmark ?? 0,
+    leads: rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      account: r.account,
+      owner: r.owner_id === null ? null : { id: r.owner_id, name: r.owner_name ?? r.owner_id },
+      stage: r.stage_id === null ? null : { id: r.stage_id, name: r.stage_name ?? r.stage_id },
+      value: r.value,
+      days: r.days,
+      medianDays: r.median_days,
+      daysOver: r.days - k * r.median_days,
+      lastActivity:
+        r.last_activity_at === null ? null : { date: r.last_activity_at, type: r.last_activity_type ?? "other" },
+    })),
+  });
+}
+
+/** Tables for the terminal and CSV. */
+export function stalledViews(result: StalledLeadsResult): View[] {
+  const basis = result.basis === "stage" ? "time in stage" : "age (no stage history)";
+  return [
+    {
+      title: `Stalled leads as of ${result.asOf.slice(0, 10)}: ${basis} over ${result.factor} x the won median`,
+      columns: [
+        { key: "lead", label: "Lead", format: "text" },
+        { key: "owner", label: "Owner", format: "text" },
+        { key: "stage", label: "Stage", format: "text" },
+        { key: "value", label: "Value", format: "money" },
+        { key: "days", label: result.basis === "stage" ? "Days in stage" : "Age days", format: "days" },
+        { key: "daysOver", label: "Days over", format: "days" },
+        { key: "lastActivity", label: "Last activity", format: "text" },
+      ],
+      rows: result.leads.map((l) => ({
+        lead: l.name ?? l.id,
+        owner: l.owner?.name ?? null,
+        stage: l.stage?.name ?? null,
+        value: l.value,
+        days: l.days,
+        daysOver: l.daysOver,
+        lastActivity: l.lastActivity ? `${l.lastActivity.date.slice(0, 10)} ${l.lastActivity.type}` : "none",
+      })),
+    },
+    {
+      title: "Open leads checked",
+      columns: [
+        { key: "openLeads", label: "Open leads", format: "count" },
+        { key: "stalled", label: "Stalled", format: "count" },
+        { key: "withoutBenchmark", label: "No won benchmark", format: "count" },
+      ],
+      rows: [{ openLeads: result.openLeads, stalled: result.leads.length, withoutBenchmark: result.withoutBenchmark }],
+    },
+  ];
+}
