@@ -1,0 +1,201 @@
+/**
+ * METRICS.md 4: results of lost leads (the loss report), in place of total sales (vanity 3).
+ * Lost leads and their value by loss reason, by the stage they were lost at, by competitor,
+ * by rep and over time, and the total value left on the table.
+ */
+import { sql } from "../../store/sql.js";
+import { bucketsOf } from "../buckets.js";
+import type { MetricContext, MetricDefinition, View } from "../metric.js";
+import { bucket, inPeriod, leadFacts } from "../sql-parts.js";
+
+/** Lost leads and their value (reporting currency; 0 when none carry one). */
+export type LossCount = { leads: number; value: number };
+
+export type LossesResult = LossCount & {
+  /** By loss reason ("unknown" when empty), with each reason's share of lost leads; null without loss reasons. */
+  byReason: (LossCount & { reason: string; share: number })[] | null;
+  /** By the furthest open stage reached before the loss ("unknown" when none), in pipeline order. */
+  byStage: (LossCount & { pipelineId: string; pipelineName: string; stage: string })[];
+  /** By competitor ("none" when empty), most lost leads first. */
+  byCompetitor: (LossCount & { competitor: string })[];
+  byRep: (LossCount & { repId: string | null; repName: string })[];
+  /** Every grain bucket of the period, empty ones with zeros. */
+  trend: (LossCount & { bucket: string })[];
+};
+
+type Row = {
+  dim: string;
+  key: string | null;
+  label: string | null;
+  sort: number | null;
+  leads: number;
+  value: number | null;
+};
+
+async function compute(ctx: MetricContext): Promise<LossesResult> {
+  const w = ctx.workspace;
+  // One pass over the lost leads, grouped five ways (the CTE is read once per grouping).
+  const rows = await ctx.store.query<Row>(sql`
+    WITH ${leadFacts(ctx)},
+    lost AS (
+      SELECT lead_id, owner_id, pipeline_id, loss_reason, competitor, furthest_position, closed_at, amount
+      FROM lead_facts WHERE status = 'lost' AND ${inPeriod(ctx, sql`closed_at`)}
+    ),
+    stage_names AS (
+      SELECT pipeline_id, position, min(name) AS name FROM stages
+      WHERE workspace_id = ${w} AND kind = 'open' GROUP BY pipeline_id, position
+    )
+    SELECT 'all' AS dim, CAST(NULL AS TEXT) AS key, CAST(NULL AS TEXT) AS label, CAST(NULL AS BIGINT) AS sort,
+      count(*) AS leads, CAST(sum(amount) AS FLOAT8) AS value
+    FROM lost
+    UNION ALL
+    SELECT 'reason', COALESCE(NULLIF(loss_reason, ''), 'unknown'), NULL, NULL, count(*), CAST(sum(amount) AS FLOAT8)
+    FROM lost GROUP BY COALESCE(NULLIF(loss_reason, ''), 'unknown')
+    UNION ALL
+    SELECT 'stage', lo.pipeline_id, COALESCE(sn.name, 'unknown'), lo.furthest_position, count(*),
+      CAST(sum(lo.amount) AS FLOAT8)
+    FROM lost lo
+    LEFT JOIN stage_names sn ON sn.pipeline_id = lo.pipeline_id AND sn.position = lo.furthest_position
+    GROUP BY lo.pipeline_id, COALESCE(sn.name, 'unknown'), lo.furthest_position
+    UNION ALL
+    SELECT 'competitor', COALESCE(NULLIF(competitor, ''), 'none'), NULL, NULL, count(*), CAST(sum(amount) AS FLOAT8)
+    FROM lost GROUP BY COALESCE(NULLIF(competitor, ''), 'none')
+    UNION ALL
+    SELECT 'rep', lo.owner_id, r.name, NULL, count(*), CAST(sum(lo.amount) AS FLOAT8)
+    FROM lost lo LEFT JOIN reps r ON r.workspace_id = ${w} AND r.id = lo.owner_id
+    GROUP BY lo.owner_id, r.name
+    UNION ALL
+    SELECT 'bucket', CAST(${bucket(ctx.grain, sql`closed_at`)} AS TEXT), NULL, NULL, count(*),
+      CAST(sum(amount) AS FLOAT8)
+    FROM lost GROUP BY ${bucket(ctx.grain, sql`closed_at`)}`);
+  const of = (dim: string) => rows.filter((r) => r.dim === dim);
+  const count = (r: Row | undefined): LossCount => ({ leads: r?.leads ?? 0, value: r?.value ?? 0 });
+  const total = count(of("all")[0]);
+  const pipelines = await ctx.store.query<{ id: string; name: string }>(
+    sql`SELECT id, name FROM pipelines WHERE workspace_id = ${w}`,
+  );
+  const pipelineName = new Map(pipelines.map((p) => [p.id, p.name]));
+  // Bucket keys come back as text in each engine's own format; read them as instants.
+  const byBucket = new Map(of("bucket").map((r) => [bucketInstant(r.key), r]));
+  return {
+    ...total,
+    byReason: ctx.capabilities.has("loss_reasons")
+      ? of("reason")
+          .map((r) => ({ reason: r.key ?? "unknown", ...count(r), share: r.leads / total.leads }))
+          .sort((a, b) => b.leads - a.leads || a.reason.localeCompare(b.reason))
+      : null,
+    byStage: of("stage")
+      .map((r) => ({
+        pipelineId: r.key ?? "",
+        pipelineName: pipelineName.get(r.key ?? "") ?? r.key ?? "",
+        stage: r.label ?? "unknown",
+        sort: r.sort,
+        ...count(r),
+      }))
+      .sort(
+        (a, b) =>
+          a.pipelineName.localeCompare(b.pipelineName) ||
+          a.pipelineId.localeCompare(b.pipelineId) ||
+          // "unknown" (no stage reached) last in its pipeline.
+          (a.sort ?? Number.MAX_SAFE_INTEGER) - (b.sort ?? Number.MAX_SAFE_INTEGER),
+      )
+      .map(({ sort: _sort, ...rest }) => rest),
+    byCompetitor: of("competitor")
+      .map((r) => ({ competitor: r.key ?? "none", ...count(r) }))
+      .sort((a, b) => b.leads - a.leads || a.competitor.localeCompare(b.competitor)),
+    byRep: of("rep")
+      .map((r) => ({ repId: r.key, repName: r.label ?? (r.key === null ? "(no owner)" : r.key), ...count(r) }))
+      .sort((a, b) => b.leads - a.leads || a.repName.localeCompare(b.repName)),
+    trend: bucketsOf(ctx).map((start) => ({ bucket: start, ...count(byBucket.get(start)) })),
+  };
+}
+
+/** A bucket start as text from either engine ("2025-07-01 00:00:00") as an ISO instant. */
+function bucketInstant(text: string | null): string {
+  if (text === null) return "";
+  const iso = text.replace(" ", "T");
+  return new Date(/Z|[+-]\d\d(:?\d\d)?$/.test(iso) ? iso : `${iso}Z`).toISOString();
+}
+
+function countRows<T extends LossCount>(rows: readonly T[], key: (row: T) => string) {
+  return rows.map((r) => ({ key: key(r), leads: r.leads, value: r.value }));
+}
+
+export const losses: MetricDefinition<LossesResult> = {
+  id: "losses",
+  title: "Results of lost leads",
+  why:
+    "Total sales hides what was lost on the way. Lost leads, and the value left on the table, by why they were " +
+    "lost, how far they got, who they went to and whose they were, show what to fix: the offer, the " +
+    "qualification, or the follow-up.",
+  definition:
+    "Leads with status lost and a close in the period (cancelled leads are not losses). Value is the lead's value " +
+    "in the reporting currency (values in other currencies are left out of the sums). The stage a lead was lost " +
+    "at is the furthest open stage it ever reached (a backward move does not undo progress), from its stage " +
+    "history and its current stage; unknown when neither names one. An empty loss reason is unknown, an empty " +
+    "competitor none. A reason's share is its lost leads over all lost leads. The by-reason table needs loss " +
+    "reasons in the data; everything else does not.",
+  replaces: ["total-sales"],
+  needs: ["loss_reasons"],
+  leadFilters: true,
+  compute,
+  headlines: (r) => [
+    { key: "lostLeads", label: "Lost leads", value: r.leads, format: "count" },
+    { key: "lostValue", label: "Value left on the table", value: r.value, format: "money" },
+  ],
+  views: (r) => {
+    const counted = (title: string, label: string, rows: { key: string; leads: number; value: number }[]): View => ({
+      title,
+      columns: [
+        { key: "key", label, format: "text" },
+        { key: "leads", label: "Lost leads", format: "count" },
+        { key: "value", label: "Lost value", format: "money" },
+      ],
+      rows,
+    });
+    return [
+      {
+        title: r.byReason === null ? "Lost leads by reason: not available (no loss reasons)" : "Lost leads by reason",
+        columns: [
+          { key: "reason", label: "Reason", format: "text" },
+          { key: "leads", label: "Lost leads", format: "count" },
+          { key: "share", label: "Share", format: "percent" },
+          { key: "value", label: "Lost value", format: "money" },
+        ],
+        rows: [
+          ...(r.byReason ?? []),
+          ...(r.byReason ? [{ reason: "all", leads: r.leads, share: 1, value: r.value }] : []),
+        ],
+      },
+      {
+        title: "Lost leads by the stage they were lost at",
+        columns: [
+          { key: "pipeline", label: "Pipeline", format: "text" },
+          { key: "stage", label: "Stage", format: "text" },
+          { key: "leads", label: "Lost leads", format: "count" },
+          { key: "value", label: "Lost value", format: "money" },
+        ],
+        rows: r.byStage.map((s) => ({ pipeline: s.pipelineName, stage: s.stage, leads: s.leads, value: s.value })),
+      },
+      counted(
+        "Lost leads by competitor",
+        "Competitor",
+        countRows(r.byCompetitor, (c) => c.competitor),
+      ),
+      counted(
+        "Lost leads by rep",
+        "Rep",
+        countRows(r.byRep, (c) => c.repName),
+      ),
+      {
+        title: "Lost leads over time",
+        columns: [
+          { key: "bucket", label: "From", format: "date" },
+          { key: "leads", label: "Lost leads", format: "count" },
+          { key: "value", label: "Lost value", format: "money" },
+        ],
+        rows: r.trend,
+      },
+    ];
+  },
+};
