@@ -1,0 +1,196 @@
+/**
+ * New leads per month from the newsletter (METRICS.md 9) on a hand-made company, on every engine.
+ */
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { engines } from "../../../test/support/databases.js";
+import { BASE, type LoadedFixture, lead, loadFixture, report } from "../../../test/support/metric-fixtures.js";
+import { newsletterLeads } from "./newsletter-leads.js";
+
+const hash = (email: string) => createHash("sha256").update(email).digest("hex");
+
+// Period 2026-Q1 [01-01, 04-01), monthly. Subscribers (hash of the clean address):
+// sub1 ann.buyer@acme.example since 2025-06-01; clicked issue i1 on 01-02 00:00
+// sub2 bo@beta.example 02-20 .. 03-10; clicked i2 on 02-21 00:00
+// sub3 cy@gamma.example since 2025; clicked i1 on 01-05
+// sub4 late@x.example since 04-01 (after the period); sub5 2025 .. 04-05; sub6 since 2025 (hash stored upper-case)
+// Leads:
+// n1 "  Ann.Buyer@ACME.example " 01-31 00:00, won 200 EUR: sub1's click 29 days before   -> click (subscriber)
+// n2 "ann.buyer@acme.example" 02-01 00:00, qualified: the click exactly 30 days before    -> click (inclusive)
+// n3 "ANN.BUYER@acme.example" 02-02 00:00: the click 31 days before                       -> not a newsletter lead
+// n4 source newsletter, nobody@z.example, 03-05                                           -> source
+// n5 utm_medium "Email", 03-06                                                            -> first touch
+// n6 "bo@beta.example", utm_campaign of issue i2, 02-25: sub2 clicked 4 days before       -> first touch + click (subscriber)
+// n7 website, cy@gamma.example, 03-20: sub3's click 74 days before                        -> not
+// n8 source newsletter, late@x.example, 03-15: subscribed only after the lead             -> source (not a subscriber lead)
+// n9 source newsletter 2025-12-15: outside; n10 source newsletter, Bob's, 01-10, won 300 EUR -> source
+// Newsletter leads: n1, n2, n4, n5, n6, n8, n10 = 7; by source 3 (n4, n8, n10), first touch 2 (n5, n6), click 3
+// (n1, n2, n6). Subscriber leads n1, n2, n6 = 3. Active at 04-01: sub1, sub3, sub5, sub6 = 4 -> rate 0.75.
+// Qualified n1 (won), n2, n10 (won) = 3; won n1, n10 = 2, 500 EUR.
+// By month: Jan n1, n10 (2: source 1, click 1); Feb n2, n6 (2: first touch 1, click 2); Mar n4, n5, n8 (3: source 2,
+// first touch 1).
+const FIXTURE = {
+  ...BASE,
+  leads: [
+    lead({
+      id: "n1",
+      created_at: "2026-01-31T00:00:00Z",
+      contact: "  Ann.Buyer@ACME.example ",
+      status: "won",
+      closed_at: "2026-03-01",
+      value: 200,
+      currency: "EUR",
+    }),
+    lead({
+      id: "n2",
+      created_at: "2026-02-01T00:00:00Z",
+      contact: "ann.buyer@acme.example",
+      qualified_at: "2026-02-10",
+    }),
+    lead({ id: "n3", created_at: "2026-02-02T00:00:00Z", contact: "ANN.BUYER@acme.example" }),
+    lead({ id: "n4", created_at: "2026-03-05", source_channel: "newsletter", contact: "nobody@z.example" }),
+    lead({ id: "n5", created_at: "2026-03-06", source_channel: "website", utm_medium: "Email" }),
+    lead({ id: "n6", created_at: "2026-02-25", contact: "bo@beta.example", utm_campaign: "nl-2026-02-01" }),
+    lead({ id: "n7", created_at: "2026-03-20", source_channel: "website", contact: "cy@gamma.example" }),
+    lead({ id: "n8", created_at: "2026-03-15", source_channel: "newsletter", contact: "late@x.example" }),
+    lead({ id: "n9", created_at: "2025-12-15", source_channel: "newsletter" }),
+    lead({
+      id: "n10",
+      created_at: "2026-01-10",
+      owner_id: "bob",
+      source_channel: "newsletter",
+      status: "won",
+      closed_at: "2026-02-01",
+      value: 300,
+      currency: "EUR",
+    }),
+  ],
+  newsletter_subscribers: [
+    { id: "sub1", email_hash: hash("ann.buyer@acme.example"), subscribed_at: "2025-06-01" },
+    {
+      id: "sub2",
+      email_hash: hash("bo@beta.example"),
+      subscribed_at: "2026-02-20",
+      unsubscribed_at: "2026-03-10",
+    },
+    { id: "sub3", email_hash: hash("cy@gamma.example"), subscribed_at: "2025-01-01" },
+    { id: "sub4", email_hash: hash("late@x.example"), subscribed_at: "2026-04-01" },
+    { id: "sub5", email_hash: hash("e@x.example"), subscribed_at: "2025-01-01", unsubscribed_at: "2026-04-05" },
+    { id: "sub6", email_hash: hash("f@x.example").toUpperCase(), subscribed_at: "2025-01-01" },
+  ],
+  newsletter_issues: [
+    { id: "i1", sent_at: "2026-01-01", utm_campaign: "nl-2026-01-01" },
+    { id: "i2", sent_at: "2026-02-01", utm_campaign: "nl-2026-02-01" },
+  ],
+  email_events: [
+    { subscriber_id: "sub1", issue_id: "i1", type: "sent", occurred_at: "2026-01-01T00:00:00Z" },
+    { subscriber_id: "sub1", issue_id: "i1", type: "open", occurred_at: "2026-01-01T23:00:00Z" },
+    { subscriber_id: "sub1", issue_id: "i1", type: "click", occurred_at: "2026-01-02T00:00:00Z" },
+    { subscriber_id: "sub2", issue_id: "i2", type: "click", occurred_at: "2026-02-21T00:00:00Z" },
+    { subscriber_id: "sub3", issue_id: "i1", type: "click", occurred_at: "2026-01-05T00:00:00Z" },
+    // An open (not a click) just before n7 does not attribute it.
+    { subscriber_id: "sub3", issue_id: "i2", type: "open", occurred_at: "2026-03-19T00:00:00Z" },
+  ],
+};
+
+const month = (bucket: string, newsletterLeads: number, bySource: number, byFirstTouch: number, byClick: number) => ({
+  bucket,
+  newsletterLeads,
+  bySource,
+  byFirstTouch,
+  byClick,
+});
+
+describe.each(engines())("newsletter leads on %s", (engine) => {
+  let f: LoadedFixture;
+  let bare: LoadedFixture;
+  beforeAll(async () => {
+    f = await loadFixture(engine, FIXTURE);
+    bare = await loadFixture(engine, {
+      ...BASE,
+      leads: [lead({ id: "x", created_at: "2026-01-02", source_channel: "newsletter" })],
+    });
+  });
+  afterAll(async () => {
+    await f?.dispose();
+    await bare?.dispose();
+  });
+
+  test("attributes leads by source, first touch and clicks within 30 days, next to subscribers", async () => {
+    const r = await report(f.store, newsletterLeads, { period: "2026-Q1", grain: "month" });
+    expect(r.result).toEqual({
+      attributionDays: 30,
+      newsletterLeads: 7,
+      bySource: 3,
+      byFirstTouch: 2,
+      byClick: 3,
+      subscriberLeads: 3,
+      subscribers: 4,
+      subscriberToLeadRate: 0.75,
+      qualifiedLeads: 3,
+      wonLeads: 2,
+      wonValue: 500,
+      trend: [
+        month("2026-01-01T00:00:00.000Z", 2, 1, 0, 1),
+        month("2026-02-01T00:00:00.000Z", 2, 0, 1, 2),
+        month("2026-03-01T00:00:00.000Z", 3, 2, 1, 0),
+      ],
+    });
+    expect(r.headlines.map((h) => [h.key, h.value])).toEqual([
+      ["newsletterLeads", 7],
+      ["subscriberToLeadRate", 0.75],
+      ["newsletterWonValue", 500],
+    ]);
+    expect(r.vanity.map((v) => [v.id, v.value])).toEqual([["subscribers", 4]]);
+  });
+
+  test("the attribution window: 29 days in, 30 in (inclusive), 31 out; a shorter window drops more", async () => {
+    // 29 days: n1 (29) in, n2 (30) out, n6 (4) in.
+    const w29 = await report(f.store, newsletterLeads, { period: "2026-Q1", options: { attributionDays: 29 } });
+    expect(w29.result).toMatchObject({ newsletterLeads: 6, byClick: 2, subscriberLeads: 2, subscriberToLeadRate: 0.5 });
+    // 31 days: n3's click 31 days before now counts too.
+    const w31 = await report(f.store, newsletterLeads, { period: "2026-Q1", options: { attributionDays: 31 } });
+    expect(w31.result).toMatchObject({ newsletterLeads: 8, byClick: 4, subscriberLeads: 4 });
+    // 7 days: only n6's click; n1, n2 drop out.
+    const w7 = await report(f.store, newsletterLeads, { period: "2026-Q1", options: { attributionDays: 7 } });
+    expect(w7.result).toMatchObject({ newsletterLeads: 5, byClick: 1, subscriberLeads: 1, subscriberToLeadRate: 0.25 });
+    expect(w7.result.wonValue).toBe(300);
+  });
+
+  test("lead filters apply to the leads, not to the subscribers", async () => {
+    const bob = await report(f.store, newsletterLeads, { period: "2026-Q1", rep: "bob" });
+    expect(bob.result).toMatchObject({ newsletterLeads: 1, bySource: 1, subscribers: 4, subscriberToLeadRate: 0 });
+  });
+
+  test("an empty period has zeros; no subscribers means no rate", async () => {
+    const r = await report(f.store, newsletterLeads, { period: "2024-01", grain: "month" });
+    expect(r.result).toEqual({
+      attributionDays: 30,
+      newsletterLeads: 0,
+      bySource: 0,
+      byFirstTouch: 0,
+      byClick: 0,
+      subscriberLeads: 0,
+      subscribers: 0,
+      subscriberToLeadRate: null,
+      qualifiedLeads: 0,
+      wonLeads: 0,
+      wonValue: 0,
+      trend: [month("2024-01-01T00:00:00.000Z", 0, 0, 0, 0)],
+    });
+  });
+
+  test("without newsletter data, clicks and subscribers are unknown, the source channel still counts", async () => {
+    const r = await report(bare.store, newsletterLeads, { period: "2026-01", grain: "month" });
+    expect(r.result).toMatchObject({
+      newsletterLeads: 1,
+      bySource: 1,
+      byClick: null,
+      subscribers: null,
+      subscriberLeads: null,
+      subscriberToLeadRate: null,
+      wonValue: null,
+    });
+    expect(r.unsupported.map((u) => u.capability)).toEqual(["newsletter"]);
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * METRICS.md 9: new leads per month from the newsletter, in place of the subscriber count
+ * (vanity 8).
+ *
+ * Three rules tell a newsletter lead, because no single field does: the CRM's source
+ * channel, the utm_* of the lead's first touch, and, for people who clicked an issue and
+ * came back later by another way, the newsletter tool's own click log matched to the lead's
+ * contact by the hashed address (the tool stores SHA-256 of the trimmed, lower-cased email).
+ */
+import { sql } from "../../store/sql.js";
+import { bucketsOf } from "../buckets.js";
+import type { MetricContext, MetricDefinition } from "../metric.js";
+import { bucket, inPeriod, leadFacts, ts } from "../sql-parts.js";
+
+export type NewsletterLeadCounts = {
+  /** Leads created in the bucket or period that any rule attributes to the newsletter. */
+  newsletterLeads: number;
+  /** By rule (a lead matching several rules counts under each): source channel 'newsletter'. */
+  bySource: number;
+  /** First touch utm_medium 'email' or the utm_campaign of a newsletter issue. */
+  byFirstTouch: number;
+  /** A click on an issue by the lead's contact within the attribution window; null without newsletter data. */
+  byClick: number | null;
+};
+
+export type NewsletterLeadsResult = NewsletterLeadCounts & {
+  /** Days before a lead's creation a click still counts (inclusive). */
+  attributionDays: number;
+  /** Newsletter leads whose contact had subscribed by the time the lead was created. */
+  subscriberLeads: number | null;
+  /** Subscribers active at the end of the period (the vanity number, beside it). */
+  subscribers: number | null;
+  /** subscriberLeads / subscribers; null without subscribers. */
+  subscriberToLeadRate: number | null;
+  qualifiedLeads: number;
+  wonLeads: number;
+  /** Won value (won by now) in the reporting currency; null without one. */
+  wonValue: number | null;
+  /** Per grain bucket of creation (every bucket, empty ones with zeros). */
+  trend: ({ bucket: string } & NewsletterLeadCounts)[];
+};
+
+type BucketRow = {
+  bucket: string;
+  leads: number;
+  by_source: number;
+  by_first_touch: number;
+  by_click: number;
+  subscriber_leads: number;
+  qualified_leads: number;
+  won_leads: number;
+  won_value: number | null;
+};
+
+async function compute(ctx: MetricContext): Promise<NewsletterLeadsResult> {
+  const w = ctx.workspace;
+  const d = ctx.store.dialect;
+  const hasNewsletter = ctx.capabilities.has("newsletter");
+  const windowSeconds = ctx.options.attributionDays * 86_400;
+  const rows = await ctx.store.query<BucketRow>(sql`
+    WITH ${leadFacts(ctx)},
+    issue_campaigns AS (
+      SELECT DISTINCT utm_campaign FROM newsletter_issues WHERE workspace_id = ${w} AND utm_campaign IS NOT NULL
+    ),
+    new_leads AS (
+      SELECT lf.lead_id, lf.created_at, lf.source, lf.utm_medium, lf.utm_campaign, lf.status, lf.qualified_at,
+        lf.amount, ${d.sha256(sql`lower(trim(lf.contact))`)} AS contact_hash
+      FROM lead_facts lf WHERE ${inPeriod(ctx, sql`lf.created_at`)}
+    ),
+    lead_subscribers AS (
+      SELECT n.lead_id, n.created_at, s.id AS subscriber_id, s.subscribed_at
+      FROM new_leads n
+      JOIN newsletter_subscribers s ON s.workspace_id = ${w} AND lower(s.email_hash) = n.contact_hash
+    ),
+    subscriber_leads AS (
+      SELECT DISTINCT lead_id FROM lead_subscribers WHERE subscribed_at <= created_at
+    ),
+    -- A click counts from the moment of the lead back to attributionDays before it, both ends included.
+    clicked AS (
+      SELECT DISTINCT ls.lead_id FROM lead_subscribers ls
+      JOIN email_events e ON e.workspace_id = ${w} AND e.subscriber_id = ls.subscriber_id AND e.type = 'click'
+        AND e.occurred_at <= ls.created_at
+        AND ${d.epoch(sql`ls.created_at`)} - ${d.epoch(sql`e.occurred_at`)} <= ${windowSeconds}
+    ),
+    classified AS (
+      SELECT n.created_at, n.status, n.qualified_at, n.amount,
+        CASE WHEN n.source = 'newsletter' THEN 1 ELSE 0 END AS by_source,
+        CASE WHEN lower(n.utm_medium) = 'email' OR ic.utm_campaign IS NOT NULL THEN 1 ELSE 0 END AS by_first_touch,
+        CASE WHEN c.lead_id IS NOT NULL THEN 1 ELSE 0 END AS by_click,
+        CASE WHEN sl.lead_id IS NOT NULL THEN 1 ELSE 0 END AS is_subscriber
+      FROM new_leads n
+      LEFT JOIN issue_campaigns ic ON ic.utm_campaign = n.utm_campaign
+      LEFT JOIN clicked c ON c.lead_id = n.lead_id
+      LEFT JOIN subscriber_leads sl ON sl.lead_id = n.lead_id
+    )
+    SELECT ${bucket(ctx.grain, sql`created_at`)} AS bucket, count(*) AS leads,
+      sum(by_source) AS by_source, sum(by_first_touch) AS by_first_touch, sum(by_click) AS by_click,
+      sum(is_subscriber) AS subscriber_leads,
+      count(CASE WHEN qualified_at IS NOT NULL THEN 1 END) AS qualified_leads,
+      count(CASE WHEN status = 'won' THEN 1 END) AS won_leads,
+      sum(CASE WHEN status = 'won' THEN amount END) AS won_value
+    FROM classified WHERE by_source = 1 OR by_first_touch = 1 OR by_click = 1
+    GROUP BY 1`);
+  const [active] = await ctx.store.query<{ subscribers: number }>(sql`
+    SELECT count(*) AS subscribers FROM newsletter_subscribers
+    WHERE workspace_id = ${w} AND subscribed_at < ${ts(ctx.period.end)}
+      AND (unsubscribed_at IS NULL OR unsubscribed_at >= ${ts(ctx.period.end)})`);
+
+  const total = (pick: (r: BucketRow) => number | null) => rows.reduce((a, r) => a + (pick(r) ?? 0), 0);
+  // Without newsletter data there are no clicks or subscribers to tell by: unknown, not zero.
+  const known = <T>(value: T): T | null => (hasNewsletter ? value : null);
+  const subscribers = known(active?.subscribers ?? 0);
+  const subscriberLeads = known(total((r) => r.subscriber_leads));
+  const byBucket = new Map(rows.map((r) => [r.bucket, r]));
+  return {
+    attributionDays: ctx.options.attributionDays,
+    newsletterLeads: total((r) => r.leads),
+    bySource: total((r) => r.by_source),
+    byFirstTouch: total((r) => r.by_first_touch),
+    byClick: known(total((r) => r.by_click)),
+    subscriberLeads,
+    subscribers,
+    subscriberToLeadRate:
+      subscriberLeads !== null && subscribers !== null && subscribers > 0 ? subscriberLeads / subscribers : null,
+    qualifiedLeads: total((r) => r.qualified_leads),
+    wonLeads: total((r) => r.won_leads),
+    wonValue: ctx.currency ? total((r) => r.won_value) : null,
+    trend: bucketsOf(ctx).map((start) => {
+      const r = byBucket.get(start);
+      return {
+        bucket: start,
+        newsletterLeads: r?.leads ?? 0,
+        bySource: r?.by_source ?? 0,
+        byFirstTouch: r?.by_first_touch ?? 0,
+        byClick: known(r?.by_click ?? 0),
+      };
+    }),
+  };
+}
+
+export const newsletterLeads: MetricDefinition<NewsletterLeadsResult> = {
+  id: "newsletter-leads",
+  title: "New leads per month from the newsletter",
+  why:
+    "A growing subscriber list looks like progress, but most subscribers never open an issue. What the " +
+    "newsletter is for is bringing in people who want to talk to sales. Count the leads it brought each month, " +
+    "what share of subscribers became one, and what those leads were worth, next to the subscriber count.",
+  definition:
+    "A lead created in the period is from the newsletter when its source channel is newsletter, or its first " +
+    "touch has utm_medium email (compared without case) or the utm_campaign of a newsletter issue, or its " +
+    "contact clicked an issue within the attribution window before the lead was created: the contact, trimmed " +
+    "and lower-cased, hashed with SHA-256, matches a subscriber's email hash, and that subscriber has a click " +
+    "from the moment the lead was created back to exactly N days before it, both ends included (N = 30 by " +
+    "default, so a click 30 days before counts and one 30 days and a second before does not). The utm rule has " +
+    "no window (the first touch's time is not known). A lead matching several rules counts once, and under " +
+    "each rule it matches. The subscriber-to-lead rate is newsletter leads created in the period whose contact " +
+    "had subscribed by the time the lead was created, over subscribers active at the end of the period " +
+    "(subscribed before it ends, not unsubscribed by then); lead filters apply to the leads, not to the " +
+    "subscribers. Qualified and won count the newsletter leads qualified or won by now; won value is in the " +
+    "reporting currency only. The trend groups the newsletter leads by the grain bucket they were created in.",
+  replaces: ["subscribers"],
+  needs: ["newsletter"],
+  leadFilters: true,
+  compute,
+  headlines: (r) => [
+    { key: "newsletterLeads", label: "Leads from the newsletter", value: r.newsletterLeads, format: "count" },
+    {
+      key: "subscriberToLeadRate",
+      label: "Subscribers who became leads",
+      value: r.subscriberToLeadRate,
+      format: "percent",
+    },
+    { key: "newsletterWonValue", label: "Won value from newsletter leads", value: r.wonValue, format: "money" },
+  ],
+  views: (r) => [
+    {
+      title: `Newsletter leads (clicks up to ${r.attributionDays} days before)`,
+      columns: [
+        { key: "bucket", label: "From", format: "date" },
+        { key: "newsletterLeads", label: "Leads", format: "count" },
+        { key: "bySource", label: "By source", format: "count" },
+        { key: "byFirstTouch", label: "By utm", format: "count" },
+        { key: "byClick", label: "By click", format: "count" },
+      ],
+      rows: r.trend,
+    },
+    {
+      title: "Newsletter leads next to subscribers",
+      columns: [
+        { key: "newsletterLeads", label: "Leads", format: "count" },
+        { key: "subscriberLeads", label: "From subscribers", format: "count" },
+        { key: "subscribers", label: "Subscribers", format: "count" },
+        { key: "subscriberToLeadRate", label: "Sub. to lead", format: "percent" },
+        { key: "qualifiedLeads", label: "Qualified", format: "count" },
+        { key: "wonLeads", label: "Won", format: "count" },
+        { key: "wonValue", label: "Won value", format: "money" },
+      ],
+      rows: [
+        {
+          newsletterLeads: r.newsletterLeads,
+          subscriberLeads: r.subscriberLeads,
+          subscribers: r.subscribers,
+          subscriberToLeadRate: r.subscriberToLeadRate,
+          qualifiedLeads: r.qualifiedLeads,
+          wonLeads: r.wonLeads,
+          wonValue: r.wonValue,
+        },
+      ],
+    },
+  ],
+};
