@@ -62,6 +62,7 @@ type LeadRow = {
 };
 
 type CountRow = { open_leads: number; without_benchmark: number };
+type Nullable<T> = { [K in keyof T]: T[K] | null };
 
 /**
  * CTEs `judged` (lead_id, owner_id, stage_id, amount, days, median_days): every lead open as
@@ -129,13 +130,13 @@ export async function stalledLeads(ctx: MetricContext): Promise<StalledLeadsResu
   const k = ctx.options.stalledFactor;
   const asOf = ts(ctx.asOf);
   const basis = ctx.capabilities.has("stage_history") ? "stage" : "age";
-  const cte = judged(ctx, basis);
-  const [counts] = await ctx.store.query<CountRow>(sql`
-    WITH ${cte}
-    SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark
-    FROM judged`);
-  const rows = await ctx.store.query<LeadRow>(sql`
-    WITH ${cte},
+  // One pass: the counts ride on every row (and on a single empty row when nothing is stalled).
+  const rows = await ctx.store.query<CountRow & Nullable<LeadRow>>(sql`
+    WITH ${judged(ctx, basis)},
+    totals AS (
+      SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark
+      FROM judged
+    ),
     stalled AS (SELECT * FROM judged WHERE median_days IS NOT NULL AND days > ${k} * median_days),
     last_activity AS (
       SELECT a.lead_id, max(a.occurred_at) AS occurred_at
@@ -148,16 +149,22 @@ export async function stalledLeads(ctx: MetricContext): Promise<StalledLeadsResu
       FROM activities a JOIN last_activity la ON la.lead_id = a.lead_id AND la.occurred_at = a.occurred_at
       WHERE a.workspace_id = ${w}
       GROUP BY a.lead_id, la.occurred_at
+    ),
+    listed AS (
+      SELECT st.lead_id AS id, l.name, l.account, st.owner_id, r.name AS owner_name,
+        st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days,
+        lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
+      FROM stalled st
+      JOIN leads l ON l.workspace_id = ${w} AND l.id = st.lead_id
+      LEFT JOIN reps r ON r.workspace_id = ${w} AND r.id = st.owner_id
+      LEFT JOIN stages s ON s.workspace_id = ${w} AND s.id = st.stage_id
+      LEFT JOIN last_type lt ON lt.lead_id = st.lead_id
     )
-    SELECT st.lead_id AS id, l.name, l.account, st.owner_id, r.name AS owner_name,
-      st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days,
-      lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
-    FROM stalled st
-    JOIN leads l ON l.workspace_id = ${w} AND l.id = st.lead_id
-    LEFT JOIN reps r ON r.workspace_id = ${w} AND r.id = st.owner_id
-    LEFT JOIN stages s ON s.workspace_id = ${w} AND s.id = st.stage_id
-    LEFT JOIN last_type lt ON lt.lead_id = st.lead_id
-    ORDER BY st.days - ${k} * st.median_days DESC, st.lead_id`);
+    SELECT t.open_leads, t.without_benchmark, x.*
+    FROM totals t LEFT JOIN listed x ON TRUE
+    ORDER BY x.days - ${k} * x.median_days DESC, x.id`);
+  const counts = rows[0];
+  const listed = rows.filter((r): r is CountRow & LeadRow => r.id !== null);
   return tidy({
     asOf: ctx.asOf.toISOString(),
     basis,
@@ -168,7 +175,7 @@ export async function stalledLeads(ctx: MetricContext): Promise<StalledLeadsResu
     factor: k,
     openLeads: counts?.open_leads ?? 0,
     withoutBenchmark: counts?.without_benchmark ?? 0,
-    leads: rows.map((r) => ({
+    leads: listed.map((r) => ({
       id: r.id,
       name: r.name,
       account: r.account,

@@ -29,7 +29,7 @@ import { velocity } from "./velocity.js";
 //    new 10, qual 10 + 10 = 20, prop 20 (the closing stage is not an open stage: not listed)
 // Lost in Q3:
 // l1 ann website  created 06-01, qualified_at 06-21, lost 08-20: 60 (80)
-// l2 bob paid     created 07-10, lost 07-20, never qualified: from creation: 10 (10)
+// l2 bob paid     created 07-10, lost 07-20, never qualified: not a qualified lead, counted apart
 // l3 cid referral created 07-01, qualified_at 07-11, lost 09-09: 60 (70)   (cid has no won lead)
 // c1 ann cancelled 08-01: neither won nor lost, left out.
 // Open at the end of Q3 (10-01):
@@ -185,21 +185,22 @@ describe.each(engines())("velocity on %s", (engine) => {
   test("days to win and to lose, per rep and per source", async () => {
     const r = await report(f.store, velocity, { period: "2025-Q3" });
     // Won days [20, 25, 30, 112]: median (25 + 30) / 2 = 27.5; p75 at 2.25: 30 + 0.25 x 82 = 50.5;
-    // p90 at 2.7: 30 + 0.7 x 82 = 87.4. Lost [10, 60, 60]: 60 each. Ratio 60 / 27.5.
+    // p90 at 2.7: 30 + 0.7 x 82 = 87.4. Lost [60, 60] (l2 never qualified): 60 each. Ratio 60 / 27.5.
     expect(r.result.from).toBe("qualification");
+    expect(r.result.unqualifiedLost).toBe(1);
     expect(r.result.won).toEqual(stats(4, 27.5, 50.5, 87.4));
-    expect(r.result.lost).toEqual(stats(3, 60, 60, 60));
+    expect(r.result.lost).toEqual(stats(2, 60, 60, 60));
     expect(r.result.loseToWinRatio).toBeCloseTo(60 / 27.5, 6);
     // ann: won [25, 30, 112] -> median 30, p75 at 1.5: 71, p90 at 1.8: 95.6; lost [60]; ratio 2.
-    // bob: won [20], lost [10]: ratio 0.5. cid: nothing won, so no win median and no ratio.
+    // bob: won [20], no qualified loss: no ratio. cid: nothing won, so no win median and no ratio.
     expect(r.result.byRep).toEqual([
       { repId: "ann", repName: "Ann", won: stats(3, 30, 71, 95.6), lost: stats(1, 60, 60, 60), loseToWinRatio: 2 },
-      { repId: "bob", repName: "Bob", won: stats(1, 20, 20, 20), lost: stats(1, 10, 10, 10), loseToWinRatio: 0.5 },
+      { repId: "bob", repName: "Bob", won: stats(1, 20, 20, 20), lost: none, loseToWinRatio: null },
       { repId: "cid", repName: "Cid", won: none, lost: stats(1, 60, 60, 60), loseToWinRatio: null },
     ]);
-    // paid: w2 25, l2 10; referral: l3 60; website: won [20, 30, 112], lost [60].
+    // paid: w2 25 (l2 not counted); referral: l3 60; website: won [20, 30, 112], lost [60].
     expect(r.result.bySource).toEqual([
-      { source: "paid", won: stats(1, 25, 25, 25), lost: stats(1, 10, 10, 10), loseToWinRatio: 0.4 },
+      { source: "paid", won: stats(1, 25, 25, 25), lost: none, loseToWinRatio: null },
       { source: "referral", won: none, lost: stats(1, 60, 60, 60), loseToWinRatio: null },
       { source: "website", won: stats(3, 30, 71, 95.6), lost: stats(1, 60, 60, 60), loseToWinRatio: 2 },
     ]);
@@ -207,7 +208,7 @@ describe.each(engines())("velocity on %s", (engine) => {
       ["medianDaysToWin", 27.5],
       ["medianDaysToLose", 60],
       ["loseToWinRatio", 2.181818],
-      ["velocityPerDay", 207.792208],
+      ["velocityPerDay", 242.424242],
     ]);
     // Vanity 3 beside it: total sales, won value closed in Q3 = 1000 + 2000 + 3000 + 4000.
     expect(r.vanity).toEqual([
@@ -240,35 +241,45 @@ describe.each(engines())("velocity on %s", (engine) => {
 
   test("the velocity figure", async () => {
     const r = await report(f.store, velocity, { period: "2025-Q3" });
-    // Open qualified at 10-01: o1, o3 (closed after the end), o5, o6 = 4. Win rate 4 / 7.
-    // Average won value (1000 + 2000 + 3000 + 4000) / 4 = 2500. 4 x 4/7 x 2500 / 27.5 = 207.792208.
+    // Open qualified at 10-01: o1, o3 (closed after the end), o5, o6 = 4. Win rate 4 / (4 + 2) (l2
+    // never qualified). Average won value (1000 + 2000 + 3000 + 4000) / 4 = 2500.
+    // 4 x 2/3 x 2500 / 27.5 = 242.424242.
     expect(r.result.velocity).toEqual({
       openQualifiedLeads: 4,
-      winRate: 0.571429,
+      winRate: 0.666667,
       averageWonValue: 2500,
       medianDaysToWin: 27.5,
-      perDay: 207.792208,
+      perDay: 242.424242,
+    });
+    expect(velocity.views(r.result)[0]?.rows.at(-1)).toEqual({
+      outcome: "lost, never qualified (not counted)",
+      leads: 1,
+      median: null,
+      p75: null,
+      p90: null,
     });
   });
 
   test("counting from creation", async () => {
     const r = await report(f.store, velocity, { period: "2025-Q3", options: { velocityFrom: "creation" } });
-    // Won [20, 30, 40, 122] -> median 35; lost [10, 70, 80] -> median 70; ratio 2.
+    // Same leads, counted from creation. Won [20, 30, 40, 122] -> median 35; lost [70, 80] -> 75; ratio 75 / 35.
     expect(r.result.from).toBe("creation");
     expect(r.result.won.median).toBe(35);
-    expect(r.result.lost.median).toBe(70);
-    expect(r.result.loseToWinRatio).toBe(2);
+    expect(r.result.lost).toEqual(stats(2, 75, 77.5, 79));
+    expect(r.result.loseToWinRatio).toBe(2.142857);
+    expect(r.result.unqualifiedLost).toBe(1);
   });
 
   test("a rep filter, and a velocity of 0 when nothing qualified is open", async () => {
     const r = await report(f.store, velocity, { period: "2025-Q3", rep: "bob" });
-    // Bob: won w3 (20 days, 3000), lost l2 (10); open o2 is not qualified.
+    // Bob: won w3 (20 days, 3000); l2 lost unqualified (not counted); open o2 is not qualified.
     expect(r.result.won).toEqual(stats(1, 20, 20, 20));
-    expect(r.result.lost).toEqual(stats(1, 10, 10, 10));
+    expect(r.result.lost).toEqual(none);
+    expect(r.result.unqualifiedLost).toBe(1);
     expect(r.result.byRep.map((g) => g.repId)).toEqual(["bob"]);
     expect(r.result.velocity).toEqual({
       openQualifiedLeads: 0,
-      winRate: 0.5,
+      winRate: 1,
       averageWonValue: 3000,
       medianDaysToWin: 20,
       perDay: 0,
@@ -306,10 +317,10 @@ describe.each(engines())("velocity on %s", (engine) => {
       },
     ]);
     // w2 lost its qualification (it came from the history): from creation, 30. Won [20, 30, 30, 112] -> 30.
-    // Open qualified: only o1 and o3 carry qualified_at -> 2; 2 x 4/7 x 2500 / 30.
+    // Open qualified: only o1 and o3 carry qualified_at -> 2; 2 x 4/6 x 2500 / 30.
     expect(r.result.won).toEqual(stats(4, 30, 50.5, 87.4));
     expect(r.result.velocity.openQualifiedLeads).toBe(2);
-    expect(r.result.velocity.perDay).toBeCloseTo((2 * (4 / 7) * 2500) / 30, 5);
+    expect(r.result.velocity.perDay).toBeCloseTo((2 * (4 / 6) * 2500) / 30, 5);
     expect(velocity.views(r.result).at(-1)?.title).toBe("Days in stage by won leads: not available (no stage history)");
   });
 });

@@ -42,7 +42,7 @@ export type StageDays = {
 export type VelocityFigure = {
   /** Leads created and qualified before the end of the period and not closed before it. */
   openQualifiedLeads: number;
-  /** won / (won + lost) among leads closed in the period; null when none closed. */
+  /** won / (won + lost) among qualified leads closed in the period; null when none closed. */
   winRate: number | null;
   /** Average value of leads won in the period (reporting currency); null when none. */
   averageWonValue: number | null;
@@ -54,6 +54,12 @@ export type VelocityFigure = {
 export type VelocityResult = VelocityGroup & {
   /** What days are counted from (ctx.options.velocityFrom). */
   from: "qualification" | "creation";
+  /**
+   * Leads lost in the period that never qualified: not qualified leads, so left out of the
+   * days to lose and the win rate (they measure how fast junk is weeded out, not how long
+   * deals are held). Counted here so nothing disappears silently.
+   */
+  unqualifiedLost: number;
   byRep: VelocityRep[];
   bySource: VelocitySource[];
   /** Null when the data has no stage history (see `unsupported`). */
@@ -91,6 +97,18 @@ export function stageDaysCte(ctx: MetricContext): Sql {
       sum(GREATEST(${daysBetween(ctx, sql`entered_at`, sql`left_at`)}, 0)) AS days
     FROM stage_stays GROUP BY lead_id, stage_id
   )`;
+}
+
+/**
+ * The closed qualified leads the metric measures, over lead_facts: every won lead (winning
+ * qualifies a lead, METRICS.md 6) and the lost leads that qualified by their close. A lost
+ * lead that never qualified is not a qualified lead (METRICS.md 3 measures how fast
+ * *qualified* leads close); mixing them in would hide the deals reps hold on to behind the
+ * junk they drop in days.
+ */
+function closedQualified(ctx: MetricContext): Sql {
+  return sql`(status = 'won' OR (status = 'lost' AND qualified_at IS NOT NULL AND qualified_at <= closed_at))
+    AND ${inPeriod(ctx, sql`closed_at`)}`;
 }
 
 /**
@@ -150,7 +168,7 @@ async function durations(ctx: MetricContext): Promise<GroupRow[]> {
     WITH ${leadFacts(ctx)},
     closed AS (
       SELECT owner_id, source, status, ${daysBetween(ctx, startOf(ctx), sql`closed_at`)} AS days
-      FROM lead_facts WHERE status IN ('won', 'lost') AND ${inPeriod(ctx, sql`closed_at`)}
+      FROM lead_facts WHERE ${closedQualified(ctx)}
     )
     SELECT 'all' AS grouping, CAST(NULL AS TEXT) AS key, CAST(NULL AS TEXT) AS label, ${stats} FROM closed
     UNION ALL
@@ -161,13 +179,17 @@ async function durations(ctx: MetricContext): Promise<GroupRow[]> {
     SELECT 'source', source, source, ${stats} FROM closed GROUP BY source`);
 }
 
-async function velocityFigure(ctx: MetricContext, medianDaysToWin: number | null): Promise<VelocityFigure> {
+async function velocityFigure(
+  ctx: MetricContext,
+  medianDaysToWin: number | null,
+): Promise<VelocityFigure & { unqualifiedLost: number }> {
   const end = ts(ctx.period.end);
   const closedIn = inPeriod(ctx, sql`closed_at`);
   const [row] = await ctx.store.query<{
     open_qualified: number;
     won: number;
     lost: number;
+    unqualified_lost: number;
     average_won: number | null;
   }>(sql`
     WITH ${leadFacts(ctx)}
@@ -175,7 +197,8 @@ async function velocityFigure(ctx: MetricContext, medianDaysToWin: number | null
       count(CASE WHEN created_at < ${end} AND qualified_at < ${end} AND (closed_at IS NULL OR closed_at >= ${end})
         THEN 1 END) AS open_qualified,
       count(CASE WHEN status = 'won' AND ${closedIn} THEN 1 END) AS won,
-      count(CASE WHEN status = 'lost' AND ${closedIn} THEN 1 END) AS lost,
+      count(CASE WHEN status = 'lost' AND ${closedQualified(ctx)} THEN 1 END) AS lost,
+      count(CASE WHEN status = 'lost' AND ${closedIn} AND NOT (${closedQualified(ctx)}) THEN 1 END) AS unqualified_lost,
       CAST(avg(CASE WHEN status = 'won' AND ${closedIn} THEN amount END) AS FLOAT8) AS average_won
     FROM lead_facts`);
   const openQualifiedLeads = row?.open_qualified ?? 0;
@@ -187,7 +210,14 @@ async function velocityFigure(ctx: MetricContext, medianDaysToWin: number | null
     winRate !== null && averageWonValue !== null && medianDaysToWin !== null && medianDaysToWin > 0
       ? (openQualifiedLeads * winRate * averageWonValue) / medianDaysToWin
       : null;
-  return { openQualifiedLeads, winRate, averageWonValue, medianDaysToWin, perDay };
+  return {
+    openQualifiedLeads,
+    winRate,
+    averageWonValue,
+    medianDaysToWin,
+    perDay,
+    unqualifiedLost: row?.unqualified_lost ?? 0,
+  };
 }
 
 async function daysInStage(ctx: MetricContext): Promise<StageDays[]> {
@@ -239,13 +269,15 @@ async function compute(ctx: MetricContext): Promise<VelocityResult> {
     .sort((a, b) => a.source.localeCompare(b.source));
   // Stage durations need real stage history; derived events (Maven) would give wrong days.
   const unsupported = unsupportedOf({ ...velocity, needs: ["stage_history"] } as MetricDefinition, ctx);
+  const { unqualifiedLost, ...figure } = await velocityFigure(ctx, overall.won.median);
   return {
     from: ctx.options.velocityFrom,
+    unqualifiedLost,
     ...overall,
     byRep,
     bySource,
     daysInStage: unsupported.length > 0 ? null : await daysInStage(ctx),
-    velocity: await velocityFigure(ctx, overall.won.median),
+    velocity: figure,
     unsupported,
   };
 }
@@ -259,15 +291,18 @@ export const velocity: MetricDefinition<VelocityResult> = {
     "spending their time on pipeline that only looks alive. The velocity figure says what the open pipeline " +
     "is worth per day at today's win rate and speed.",
   definition:
-    "Leads won or lost with a close in the period (cancelled leads are left out). Days are counted from " +
-    "qualification (the lead's qualified_at, else when it first reached the qualifying stage or a later one) to " +
-    "the close; a lead without a qualification time before its close counts from its creation. With the option " +
-    "velocityFrom = creation every lead counts from creation. Medians and percentiles are continuous " +
+    "Qualified leads closed in the period: every won lead (winning qualifies a lead) and the lost leads that " +
+    "qualified by their close. Lost leads that never qualified are counted apart (unqualifiedLost), not in the " +
+    "days to lose or the win rate; cancelled leads are left out. Days are counted from qualification (the " +
+    "lead's qualified_at, else when it first reached the qualifying stage or a later one) to the close; a lead " +
+    "without a qualification time before its close (a won lead with no sign of qualification) counts from its " +
+    "creation. With the option velocityFrom = creation every lead counts from creation (the leads counted stay " +
+    "the same). Medians and percentiles are continuous " +
     "(interpolated). The lose/win ratio is median days to lose / median days to win. Days in stage: for won " +
     "leads closed in the period, a stay in a stage runs from entering it to the next stage event (or the close " +
     "for the last), stays in the same stage are summed, and a stage a lead skipped adds nothing to that stage's " +
     "median; it needs stage history. Velocity = open qualified leads at the end of the period (created and " +
-    "qualified before it, not closed before it) x win rate (won / (won + lost) closed in the period) x average " +
+    "qualified before it, not closed before it) x win rate (won / (won + lost) of the leads above) x average " +
     "won value (reporting currency) / median days to win: the expected won value per day, missing when any " +
     "part is.",
   replaces: ["total-sales"],
@@ -311,6 +346,13 @@ export const velocity: MetricDefinition<VelocityResult> = {
         rows: [
           { outcome: "won", ...r.won },
           { outcome: "lost", ...r.lost },
+          {
+            outcome: "lost, never qualified (not counted)",
+            leads: r.unqualifiedLost,
+            median: null,
+            p75: null,
+            p90: null,
+          },
         ],
       },
       {
