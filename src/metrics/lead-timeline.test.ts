@@ -17,7 +17,8 @@ const hash = (email: string) => createHash("sha256").update(email.trim().toLower
 //   Stages: (start) -> New at creation by Ann; New -> Demo 07-05 09:00 by Bob (skips Qualified: qualified then);
 //   Demo -> Qualified 07-08 by Ann (a backward move). Activities: call 07-02, email 07-05 09:00 (same moment as the
 //   stage change), note 07-20 12:00 (same moment as the close).
-// Same-moment order: visit < created < stage < qualified < activity < email < closed.
+//   A second click on i1 at 07-01 10:00, the moment of v2.
+// Same-moment order: email < visit < created < stage < qualified < activity < closed.
 const FIXTURE = {
   ...BASE,
   leads: [
@@ -112,6 +113,13 @@ const FIXTURE = {
       occurred_at: "2025-06-25 09:01:00",
       url: "https://x.test/demo",
     },
+    {
+      subscriber_id: "s1",
+      issue_id: "i1",
+      type: "click",
+      occurred_at: "2025-07-01 10:00:00",
+      url: "https://x.test/demo",
+    },
     { subscriber_id: "s2", issue_id: "i1", type: "sent", occurred_at: "2025-06-25 08:00:00" },
   ],
 };
@@ -179,6 +187,14 @@ describe.each(engines())("lead timeline on %s", (engine) => {
       {
         kind: "email",
         time: "2025-06-25T09:01:00.000Z",
+        type: "click",
+        issueId: "i1",
+        subject: "June news",
+        url: "https://x.test/demo",
+      },
+      {
+        kind: "email",
+        time: "2025-07-01T10:00:00.000Z",
         type: "click",
         issueId: "i1",
         subject: "June news",
@@ -257,7 +273,7 @@ describe.each(engines())("lead timeline on %s", (engine) => {
     const view = timelineView(t);
     expect(view.title).toBe("Lead t1 Fleet rollout (Acme Field Service): won");
     expect(view.columns.map((c) => c.label)).toEqual(["At", "What", "Detail"]);
-    expect(view.rows).toHaveLength(15);
+    expect(view.rows).toHaveLength(16);
     expect(view.rows[0]).toEqual({
       time: "2025-06-20 09:00",
       what: "visit",
@@ -268,8 +284,9 @@ describe.each(engines())("lead timeline on %s", (engine) => {
       what: "email click",
       detail: "June news, https://x.test/demo",
     });
-    expect(view.rows[4]).toMatchObject({ what: "visit (created the lead)" });
-    expect(view.rows[8]).toEqual({ time: "2025-07-05 09:00", what: "stage", detail: "New -> Demo, by Bob" });
+    expect(view.rows[4]).toMatchObject({ what: "email click" });
+    expect(view.rows[5]).toMatchObject({ what: "visit (created the lead)" });
+    expect(view.rows[9]).toEqual({ time: "2025-07-05 09:00", what: "stage", detail: "New -> Demo, by Bob" });
     expect(view.rows.at(-1)).toEqual({ time: "2025-07-20 12:00", what: "won", detail: "" });
   });
 

@@ -74,17 +74,17 @@ export type TimelineEvent =
 export type LeadTimeline = { lead: TimelineLead; events: TimelineEvent[] };
 
 /**
- * Events at the same moment read in this order: the visit that brought the lead in comes
- * before its creation, a stage entered at creation after it, qualification after the stage
- * change that caused it, and the close last.
+ * Events at the same moment read in this order: an email click before the visit it opened,
+ * the visit that brought the lead in before its creation, a stage entered at creation after
+ * it, qualification after the stage change that caused it, and the close last.
  */
 export const KIND_ORDER: readonly TimelineEvent["kind"][] = [
+  "email",
   "visit",
   "created",
   "stage",
   "qualified",
   "activity",
-  "email",
   "closed",
 ];
 

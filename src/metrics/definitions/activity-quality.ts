@@ -114,6 +114,8 @@ type KeyOf = (repColumn: Sql) => Sql;
 
 type FigureRow = {
   k: string | null;
+  /** The row over everyone in scope (the grouping set without a key). */
+  is_total: boolean;
   activities: number | null;
   real_notes: number | null;
   median_note_length: number | null;
@@ -143,13 +145,14 @@ function activityScope(ctx: MetricContext): Sql {
 
 /**
  * One pass over the period's activities and one over the period's leads, grouped by `keyOf`
- * (each rep, the performer groups, or everyone). Ratios are formed in TypeScript from the
- * counts; medians are pooled within the group in the engine.
+ * (each rep, or the performer groups) and, with `withTotal`, also over everyone in scope in
+ * the same pass (a grouping set). Ratios are formed in TypeScript from the counts; medians
+ * are pooled within the group in the engine.
  */
-async function figures(ctx: MetricContext, keyOf: KeyOf): Promise<FigureRow[]> {
+async function figures(ctx: MetricContext, keyOf: KeyOf, withTotal: boolean): Promise<FigureRow[]> {
   const d = ctx.store.dialect;
   const w = ctx.workspace;
-  const trimmed = sql`length(trim(a.note))`;
+  const real = sql`a.note_length >= ${REAL_NOTE_MIN_LENGTH}`;
   const byType = join(
     ACTIVITY_TYPES.map((type) => sql`count(CASE WHEN a.type = ${type} THEN 1 END) AS ${raw(`n_${type}`)}`),
   );
@@ -157,14 +160,20 @@ async function figures(ctx: MetricContext, keyOf: KeyOf): Promise<FigureRow[]> {
   const closed = inPeriod(ctx, sql`l.closed_at`);
   const wonNow = sql`r.is_closed AND r.status = 'won'`;
   const typeColumns = join(ACTIVITY_TYPES.map((type) => raw(`act.n_${type}`)));
+  const groupBy = withTotal ? sql`GROUPING SETS ((k), ())` : sql`GROUPING SETS ((k))`;
+  // The join key of a row: '*' for everyone, 'r:' || key for a group (NULL for no key: dropped).
+  const joinKey = sql`CASE WHEN GROUPING(k) = 1 THEN '*' ELSE 'r:' || k END`;
   return ctx.store.query<FigureRow>(sql`
-    WITH act AS (
-      SELECT ${keyOf(sql`a.rep_id`)} AS k, count(*) AS activities, ${byType},
-        count(CASE WHEN ${trimmed} >= ${REAL_NOTE_MIN_LENGTH} THEN 1 END) AS real_notes,
-        ${d.quantile(sql`CASE WHEN ${trimmed} >= ${REAL_NOTE_MIN_LENGTH} THEN ${trimmed} END`, 0.5)}
-          AS median_note_length
+    WITH act_rows AS (
+      SELECT ${keyOf(sql`a.rep_id`)} AS k, a.type, length(trim(a.note)) AS note_length
       FROM activities a WHERE ${activityScope(ctx)}
-      GROUP BY 1
+    ),
+    act AS (
+      SELECT k, ${joinKey} AS jk, count(*) AS activities, ${byType},
+        count(CASE WHEN ${real} THEN 1 END) AS real_notes,
+        ${d.quantile(sql`CASE WHEN ${real} THEN a.note_length END`, 0.5)} AS median_note_length
+      FROM act_rows a
+      GROUP BY ${groupBy}
     ),
     lead_rows AS (
       SELECT l.id, ${keyOf(sql`l.owner_id`)} AS k, l.status, l.created_at, l.closed_at, ${money(ctx, "l")} AS amount,
@@ -179,7 +188,7 @@ async function figures(ctx: MetricContext, keyOf: KeyOf): Promise<FigureRow[]> {
       GROUP BY a.lead_id
     ),
     lds AS (
-      SELECT r.k,
+      SELECT k, ${joinKey} AS jk,
         count(CASE WHEN r.is_new THEN 1 END) AS opportunities,
         count(CASE WHEN r.is_new AND f.first_at IS NULL THEN 1 END) AS untouched,
         -- An activity logged before the lead was created counts as immediate (0 hours).
@@ -196,13 +205,15 @@ async function figures(ctx: MetricContext, keyOf: KeyOf): Promise<FigureRow[]> {
           0.5,
         )} AS median_days_to_win
       FROM lead_rows r LEFT JOIN first_touch f ON f.lead_id = r.id
-      GROUP BY r.k
+      GROUP BY ${groupBy}
     )
-    SELECT COALESCE(act.k, lds.k) AS k, act.activities, ${typeColumns}, act.real_notes, act.median_note_length,
+    SELECT COALESCE(act.k, lds.k) AS k, COALESCE(act.jk, lds.jk) = '*' AS is_total,
+      act.activities, ${typeColumns}, act.real_notes, act.median_note_length,
       lds.opportunities, lds.untouched, lds.median_hours, lds.won, lds.lost, lds.won_value, lds.average_won_value,
       lds.median_days_to_win
-    FROM act FULL OUTER JOIN lds ON lds.k = act.k
-    ORDER BY 1`);
+    FROM act FULL OUTER JOIN lds ON lds.jk = act.jk
+    WHERE COALESCE(act.jk, lds.jk) IS NOT NULL
+    ORDER BY 2 DESC, 1`);
 }
 
 function shapeFigures(row: FigureRow | undefined, hasActivities: boolean): ActivityFigures & SalesFigures {
@@ -388,9 +399,12 @@ function inList(column: Sql, ids: readonly string[]): Sql {
 
 async function compute(ctx: MetricContext): Promise<ActivityQualityResult> {
   const hasActivities = ctx.capabilities.has("activities");
-  const [teamRow] = await figures(ctx, () => sql`'all'`);
-  const team = shapeFigures(teamRow, hasActivities);
-  const repRows = (await figures(ctx, (column) => column)).filter((r): r is FigureRow & { k: string } => r.k !== null);
+  const rows = await figures(ctx, (column) => column, true);
+  const team = shapeFigures(
+    rows.find((r) => r.is_total),
+    hasActivities,
+  );
+  const repRows = rows.filter((r): r is FigureRow & { k: string } => !r.is_total && r.k !== null);
   const names = new Map(
     (
       await ctx.store.query<{ id: string; name: string }>(
@@ -413,16 +427,17 @@ async function compute(ctx: MetricContext): Promise<ActivityQualityResult> {
   if (groups) {
     const { top, bottom } = groups;
     for (const rep of reps) rep.group = top.includes(rep.repId) ? "top" : bottom.includes(rep.repId) ? "bottom" : null;
-    const rows = await figures(
+    const groupRows = await figures(
       ctx,
       (column) => sql`CASE WHEN ${inList(column, top)} THEN 'top' WHEN ${inList(column, bottom)} THEN 'bottom' END`,
+      false,
     );
     const topFigures = shapeFigures(
-      rows.find((r) => r.k === "top"),
+      groupRows.find((r) => r.k === "top"),
       hasActivities,
     );
     const bottomFigures = shapeFigures(
-      rows.find((r) => r.k === "bottom"),
+      groupRows.find((r) => r.k === "bottom"),
       hasActivities,
     );
     performers = {
