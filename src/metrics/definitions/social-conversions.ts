@@ -107,7 +107,7 @@ type LeadRow = {
   posts: number;
 };
 
-type VisitRow = { network: string; visits: number; converted_visits: number };
+type VisitRow = { network: string | null; visits: number; converted_visits: number };
 
 function rate(part: number, whole: number): number | null {
   return whole > 0 ? part / whole : null;
@@ -142,7 +142,7 @@ async function compute(ctx: MetricContext): Promise<SocialConversionsResult> {
       WHERE s.network IS NOT NULL
       GROUP BY s.network, s.campaign`)
     : [];
-  const visitRows = hasVisits
+  const allVisitRows = hasVisits
     ? await ctx.store.query<VisitRow>(sql`
       WITH period_visits AS (
         SELECT utm_source, utm_medium, converted_lead_id, ${referrerHost(sql`referrer`)} AS host
@@ -152,8 +152,11 @@ async function compute(ctx: MetricContext): Promise<SocialConversionsResult> {
         SELECT ${visitNetwork("host")} AS network, converted_lead_id FROM period_visits
       )
       SELECT network, count(*) AS visits, count(converted_lead_id) AS converted_visits
-      FROM social_visits WHERE network IS NOT NULL GROUP BY network`)
+      FROM social_visits GROUP BY network`)
     : [];
+  // The row of visits that are not social is dropped here, not with a WHERE: DuckDB would push
+  // such a filter down and evaluate the referrer host once per comparison (ten times slower).
+  const visitRows = allVisitRows.filter((r): r is VisitRow & { network: string } => r.network !== null);
 
   // Money is only added up in the reporting currency; without one there is no won value.
   const money = (value: number) => (ctx.currency ? value : null);
