@@ -547,9 +547,11 @@ export const activityQuality: MetricDefinition<ActivityQualityResult> = {
     "in the period that have any activity (by anyone, at any time), of the hours from creation to the first one " +
     "(an activity before creation counts as 0); leads without any activity are counted apart. Win rate is won / " +
     "(won + lost). Top and bottom performers: reps ranked by won value (ties by rep id); each group holds " +
-    "ceil(n x share) reps, at most half of them, with no groups below 2 reps; group figures are pooled over the " +
-    "group's activities and leads, and differences are ranked by |top - bottom| / |bottom|. The won/lost mix counts " +
-    "every activity on leads won or lost in the period, over the lead's whole life, per lead.",
+    "ceil(n x share) of the n reps in the table, at most half of them (no groups with fewer than 2 reps in the " +
+    "table); group figures are pooled over the " +
+    "group's activities and leads, and the features they differ on are ranked by |top - bottom| / |bottom|. " +
+    "The won/lost mix counts every activity on leads won or lost in the period, over the lead's whole life, " +
+    "per lead.",
   replaces: ["activities"],
   needs: ["activities"],
   leadFilters: true,
