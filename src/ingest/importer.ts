@@ -9,6 +9,7 @@ import { stat } from "node:fs/promises";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
+import { refreshLeadProgress } from "./lead-progress.js";
 import { FastLoadFailed, type LoadMode, loadTableFile, type TableCounts } from "./table-loader.js";
 
 /** One canonical table file ready to load. */
@@ -97,6 +98,9 @@ export async function runImport(
   }
 }
 
+/** Tables the lead_progress rollup is computed from. */
+const PROGRESS_INPUTS: ReadonlySet<TableName> = new Set(["leads", "stages", "stage_events"]);
+
 async function load(
   store: Store,
   importer: Importer,
@@ -140,6 +144,7 @@ async function load(
       bytesDone += size;
       options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
     }
+    if (files.some((f) => PROGRESS_INPUTS.has(f.table))) await refreshLeadProgress(store, options.workspace);
     const done: ImportSummary = {
       workspace: options.workspace,
       format: importer.format,

@@ -73,7 +73,8 @@ export function money(ctx: MetricContext, alias: string): Sql {
 
 /**
  * `lead_facts`: one row per lead that passes the request's filters, with what several
- * metrics derive from its stage history:
+ * metrics derive from its stage history (read from the lead_progress rollup that imports
+ * maintain, src/ingest/lead-progress.ts):
  * - `qualified_at`: the lead's qualified_at; else when it first reached the qualifying
  *   stage or any open stage after it, or a won stage (a skipped stage counts as passed,
  *   METRICS.md 2); else, for a won lead, its close (winning passes every stage).
@@ -87,21 +88,6 @@ export function money(ctx: MetricContext, alias: string): Sql {
 export function leadFacts(ctx: MetricContext): Sql {
   const w = ctx.workspace;
   return sql`
-  qualifying_stage AS (
-    SELECT pipeline_id, min(position) AS position FROM stages
-    WHERE workspace_id = ${w} AND is_qualifying AND kind = 'open' GROUP BY pipeline_id
-  ),
-  lead_history AS (
-    SELECT e.lead_id,
-      min(CASE WHEN s.kind = 'won' OR (s.kind = 'open' AND s.position >= q.position) THEN e.changed_at END)
-        AS reached_qualifying_at,
-      max(CASE WHEN s.kind = 'open' THEN s.position END) AS furthest_position
-    FROM stage_events e
-    JOIN stages s ON s.workspace_id = e.workspace_id AND s.id = e.to_stage_id
-    LEFT JOIN qualifying_stage q ON q.pipeline_id = s.pipeline_id
-    WHERE e.workspace_id = ${w}
-    GROUP BY e.lead_id
-  ),
   lead_facts AS (
     SELECT l.id AS lead_id, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
       l.loss_reason, l.competitor, l.contact, l.utm_source, l.utm_medium, l.utm_campaign,
@@ -111,7 +97,7 @@ export function leadFacts(ctx: MetricContext): Sql {
         AS qualified_at,
       GREATEST(h.furthest_position, CASE WHEN cs.kind = 'open' THEN cs.position END) AS furthest_position
     FROM leads l
-    LEFT JOIN lead_history h ON h.lead_id = l.id
+    LEFT JOIN lead_progress h ON h.workspace_id = l.workspace_id AND h.lead_id = l.id
     LEFT JOIN stages cs ON cs.workspace_id = l.workspace_id AND cs.id = l.stage_id
     WHERE ${leadFilter(ctx, "l")}
   )`;

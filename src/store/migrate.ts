@@ -5,12 +5,16 @@
 
 import type { Dialect } from "./dialect.js";
 import { initialSchema } from "./migrations/001-initial.js";
+import { leadProgressSchema } from "./migrations/002-lead-progress.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
 export type Migration = { version: number; name: string; statements: (dialect: Dialect) => string[] };
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "initial", statements: initialSchema }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "initial", statements: initialSchema },
+  { version: 2, name: "lead-progress", statements: leadProgressSchema },
+];
 
 /** Brings the schema up to date; returns the versions it applied. */
 export async function migrate(store: Store): Promise<number[]> {
