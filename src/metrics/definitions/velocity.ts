@@ -301,7 +301,9 @@ export const velocity: MetricDefinition<VelocityResult> = {
     "(interpolated). The lose/win ratio is median days to lose / median days to win. Days in stage: for won " +
     "leads closed in the period, a stay in a stage runs from entering it to the next stage event (or the close " +
     "for the last), stays in the same stage are summed, and a stage a lead skipped adds nothing to that stage's " +
-    "median; it needs stage history. Velocity = open qualified leads at the end of the period (created and " +
+    "median; it needs stage history. A reopened lead is measured from its qualification to its last close; the " +
+    "time between an earlier close and the reopening counts in the stage it sat in, unless the CRM records " +
+    "closes as stages (won/lost stages are not listed). Velocity = open qualified leads at the end of the period (created and " +
     "qualified before it, not closed before it) x win rate (won / (won + lost) of the leads above) x average " +
     "won value (reporting currency) / median days to win: the expected won value per day, missing when any " +
     "part is.",
