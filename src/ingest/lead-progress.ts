@@ -1,9 +1,10 @@
 /**
- * A rollup maintained at ingest: per lead, how far its stage history got. Several metrics
- * need it (funnel progress, qualification by reaching the qualifying stage), and computing it
- * from every stage event for every query costs seconds at a million leads (a GROUP BY over
- * millions of events), so every import that touches leads, stages or stage events rebuilds
- * the workspace's rows in the same transaction.
+ * Derived at ingest and stored on each lead: how far its stage history got. Several metrics
+ * need it (funnel progress, qualification by reaching the qualifying stage); computing it
+ * from every stage event in every query costs seconds at a million leads (a GROUP BY over
+ * millions of events plus a join), so every import that touches leads, stages or stage
+ * events brings the workspace's leads up to date in the same transaction. Only leads whose
+ * values change are written, so a re-import costs a scan, not a rewrite.
  *
  * - reached_qualifying_at: when the lead first entered the pipeline's qualifying stage, any
  *   open stage after it, or a won stage (a skipped stage counts as passed, METRICS.md 2).
@@ -33,10 +34,23 @@ export function leadProgressSelect(workspace: string | null): Sql {
     GROUP BY e.workspace_id, e.lead_id`;
 }
 
-/** Rebuilds the workspace's rollup rows (inside the caller's transaction). */
+/** The UPDATE that brings the leads' columns up to date (all workspaces for `null`). */
+export function leadProgressUpdate(workspace: string | null): Sql {
+  const leadsOf = workspace === null ? sql`TRUE` : sql`l.workspace_id = ${workspace}`;
+  return sql`
+    UPDATE leads AS l SET reached_qualifying_at = p.reached_qualifying_at, furthest_position = p.furthest_position
+    FROM (${leadProgressSelect(workspace)}) AS p
+    WHERE ${leadsOf} AND l.workspace_id = p.workspace_id AND l.id = p.lead_id
+      AND (l.reached_qualifying_at IS DISTINCT FROM p.reached_qualifying_at
+        OR l.furthest_position IS DISTINCT FROM p.furthest_position)`;
+}
+
+/** Updates the workspace's leads (inside the caller's transaction). */
 export async function refreshLeadProgress(store: Store, workspace: string): Promise<void> {
-  await store.execute(sql`DELETE FROM lead_progress WHERE workspace_id = ${workspace}`);
-  await store.execute(
-    sql`INSERT INTO lead_progress (workspace_id, lead_id, reached_qualifying_at, furthest_position) ${leadProgressSelect(workspace)}`,
-  );
+  // Leads whose stage history is gone (a later export without it) lose their values.
+  await store.execute(sql`
+    UPDATE leads SET reached_qualifying_at = NULL, furthest_position = NULL
+    WHERE workspace_id = ${workspace} AND (reached_qualifying_at IS NOT NULL OR furthest_position IS NOT NULL)
+      AND id NOT IN (SELECT lead_id FROM stage_events WHERE workspace_id = ${workspace})`);
+  await store.execute(leadProgressUpdate(workspace));
 }

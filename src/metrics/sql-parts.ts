@@ -73,8 +73,8 @@ export function money(ctx: MetricContext, alias: string): Sql {
 
 /**
  * `lead_facts`: one row per lead that passes the request's filters, with what several
- * metrics derive from its stage history (read from the lead_progress rollup that imports
- * maintain, src/ingest/lead-progress.ts):
+ * metrics derive from its stage history (stored on the lead at ingest,
+ * src/ingest/lead-progress.ts):
  * - `qualified_at`: the lead's qualified_at; else when it first reached the qualifying
  *   stage or any open stage after it, or a won stage (a skipped stage counts as passed,
  *   METRICS.md 2); else, for a won lead, its close (winning passes every stage).
@@ -93,11 +93,10 @@ export function leadFacts(ctx: MetricContext): Sql {
       l.loss_reason, l.competitor, l.contact, l.utm_source, l.utm_medium, l.utm_campaign,
       COALESCE(l.source_channel, 'unknown') AS source,
       ${money(ctx, "l")} AS amount,
-      COALESCE(l.qualified_at, h.reached_qualifying_at, CASE WHEN l.status = 'won' THEN l.closed_at END)
+      COALESCE(l.qualified_at, l.reached_qualifying_at, CASE WHEN l.status = 'won' THEN l.closed_at END)
         AS qualified_at,
-      GREATEST(h.furthest_position, CASE WHEN cs.kind = 'open' THEN cs.position END) AS furthest_position
+      GREATEST(l.furthest_position, CASE WHEN cs.kind = 'open' THEN cs.position END) AS furthest_position
     FROM leads l
-    LEFT JOIN lead_progress h ON h.workspace_id = l.workspace_id AND h.lead_id = l.id
     LEFT JOIN stages cs ON cs.workspace_id = l.workspace_id AND cs.id = l.stage_id
     WHERE ${leadFilter(ctx, "l")}
   )`;

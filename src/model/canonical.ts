@@ -180,6 +180,14 @@ export const TABLES = {
       },
       ...utm("lead's first touch"),
     ],
+    derived: [
+      {
+        name: "reached_qualifying_at",
+        type: "timestamp",
+        doc: "when its stage history first reached the qualifying stage or a later one (a skipped stage counts as passed)",
+      },
+      { name: "furthest_position", type: "integer", doc: "position of the furthest open stage it ever entered" },
+    ],
     checks: [
       {
         column: "closed_at",
