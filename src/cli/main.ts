@@ -7,6 +7,7 @@ import { DEFAULT_DB_FILE } from "../store/open-store.js";
 import { registerCheck } from "./commands/check-command.js";
 import { registerDemo } from "./commands/demo-command.js";
 import { registerImport } from "./commands/import-command.js";
+import { registerInsightCommands } from "./commands/insight-commands.js";
 import { registerReport } from "./commands/report-command.js";
 import { registerSimulate } from "./commands/simulate-command.js";
 import { registerStatus } from "./commands/status-command.js";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerImport(program);
   registerReport(program);
+  registerInsightCommands(program);
   registerSimulate(program);
   registerStatus(program);
   return program;

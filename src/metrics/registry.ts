@@ -7,6 +7,7 @@ import { contentShares } from "./definitions/content-shares.js";
 import { engagement } from "./definitions/engagement.js";
 import { funnel } from "./definitions/funnel.js";
 import { losses } from "./definitions/losses.js";
+import { newsletterLeads } from "./definitions/newsletter-leads.js";
 import { qualifiedLeads } from "./definitions/qualified-leads.js";
 import { socialConversions } from "./definitions/social-conversions.js";
 import { velocity } from "./definitions/velocity.js";
@@ -23,6 +24,7 @@ export const METRICS: readonly MetricDefinition[] = [
   qualifiedLeads,
   contentShares,
   socialConversions,
+  newsletterLeads,
 ] as unknown as MetricDefinition[];
 
 export function metricById(id: string): MetricDefinition | undefined {

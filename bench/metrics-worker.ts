@@ -1,0 +1,114 @@
+/**
+ * One engine's metric timings, in its own process (for its peak memory). Run by
+ * bench/metrics.ts; prints one JSON line.
+ *
+ *   tsx bench/metrics-worker.ts duckdb bench/out/l.duckdb bench 2026-Q2 5
+ */
+import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { resolveRequest } from "../src/metrics/context.js";
+import { METRICS } from "../src/metrics/registry.js";
+import { runMetric } from "../src/metrics/run-metric.js";
+import { stalledLeads } from "../src/metrics/stalled-leads.js";
+import { openStore } from "../src/store/open-store.js";
+import { Sql } from "../src/store/sql.js";
+import type { Row } from "../src/store/store.js";
+import type { Baseline, BaselineParams } from "./handwritten/types.js";
+
+const [engine, target, workspace, period, runsText] = process.argv.slice(2) as [string, string, string, string, string];
+const runs = Number(runsText ?? 5);
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+async function time(work: () => Promise<unknown>): Promise<{ ms: number; runs: number[] }> {
+  await work(); // warm: the engine's caches and the JIT, as in a running server or a second report
+  const all: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await work();
+    all.push(performance.now() - started);
+  }
+  return { ms: median(all), runs: all };
+}
+
+const baselines = new Map<string, Baseline>();
+for (const file of await readdir(join(import.meta.dirname, "handwritten"))) {
+  if (!file.endsWith(".ts") || file === "types.ts") continue;
+  const module = (await import(`./handwritten/${file}`)) as { baseline?: Baseline };
+  if (module.baseline) baselines.set(module.baseline.metric, module.baseline);
+}
+
+const store = await openStore(
+  engine === "duckdb" ? { engine: "duckdb", path: target } : { engine: "postgres", url: target },
+);
+if (engine === "duckdb" && !existsSync(target)) throw new Error(`${target} does not exist`);
+const request = await resolveRequest(store, { workspace, period });
+const ctx = request.current;
+const iso = (d: Date) => d.toISOString().replace("T", " ").slice(0, 19);
+const params: BaselineParams = {
+  workspace,
+  start: iso(ctx.period.start),
+  end: iso(ctx.period.end),
+  currency: ctx.currency,
+  engine: engine as BaselineParams["engine"],
+  ctx,
+};
+
+async function runBaseline(baseline: Baseline): Promise<Row[][]> {
+  const out: Row[][] = [];
+  for (const q of baseline.queries(params)) {
+    out.push(await store.query(withValues(q.text, q.values)));
+  }
+  return out;
+}
+
+/** A statement from text with $n placeholders and its values (the baseline's own SQL). */
+function withValues(text: string, values: (string | number | null)[]) {
+  const parts = text.split(/\$(\d+)/);
+  const strings: string[] = [];
+  const ordered: (string | number | null)[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    if (i % 2 === 0) strings.push(parts[i] as string);
+    else ordered.push(values[Number(parts[i]) - 1] ?? null);
+  }
+  return new Sql(strings, ordered);
+}
+
+const metrics: { metric: string; ms: number; baselineMs: number | null; ratio: number | null; checked: boolean }[] = [];
+for (const definition of METRICS) {
+  // The metric's own computation (its vanity numbers and the envelope are in the full report).
+  const verity = await time(() => definition.compute(ctx));
+  const baseline = baselines.get(definition.id);
+  let baselineMs: number | null = null;
+  let checked = false;
+  if (baseline) {
+    const result = await definition.compute(ctx);
+    baseline.check(result, await runBaseline(baseline), params);
+    checked = true;
+    baselineMs = (await time(() => runBaseline(baseline))).ms;
+  }
+  metrics.push({
+    metric: definition.id,
+    ms: verity.ms,
+    baselineMs,
+    ratio: baselineMs ? verity.ms / baselineMs : null,
+    checked,
+  });
+  process.stderr.write(
+    `  ${engine} ${definition.id.padEnd(20)} ${verity.ms.toFixed(0).padStart(7)} ms   baseline ${baselineMs?.toFixed(0) ?? "–"} ms\n`,
+  );
+}
+const stalled = await time(() => stalledLeads(ctx));
+const report = await time(async () => {
+  const fresh = await resolveRequest(store, { workspace, period });
+  for (const definition of METRICS) await runMetric(definition, fresh);
+});
+await store.close();
+process.stdout.write(
+  `${JSON.stringify({ engine, period, runs, metrics, stalledMs: stalled.ms, reportMs: report.ms, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+);
