@@ -80,7 +80,9 @@ function withValues(text: string, values: (string | number | null)[]) {
 }
 
 const metrics: { metric: string; ms: number; baselineMs: number | null; ratio: number | null; checked: boolean }[] = [];
-for (const definition of METRICS) {
+// BENCH_METRICS=funnel,velocity times only those (the full report always runs all nine).
+const only = process.env.BENCH_METRICS?.split(",").filter(Boolean);
+for (const definition of METRICS.filter((m) => !only || only.includes(m.id))) {
   // The metric's own computation (its vanity numbers and the envelope are in the full report).
   const verity = await time(() => definition.compute(ctx));
   const baseline = baselines.get(definition.id);
