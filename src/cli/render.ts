@@ -55,13 +55,15 @@ export function renderTable(view: View, currency: string | null, width = TERMINA
   const widths = view.columns.map((c, i) => Math.max(c.label.length, ...cells.map((r) => (r[i] ?? "").length)));
   const gap = 2;
   const total = () => widths.reduce((a, b) => a + b, 0) + gap * (widths.length - 1);
+  // Too wide: take a character at a time from the widest text column, so long names share
+  // the cut instead of one column losing everything.
   while (total() > width) {
     let widest = -1;
     view.columns.forEach((c, i) => {
       if (c.format === "text" && (widest < 0 || (widths[i] ?? 0) > (widths[widest] ?? 0))) widest = i;
     });
     if (widest < 0 || (widths[widest] ?? 0) <= 8) break;
-    widths[widest] = Math.max(8, (widths[widest] ?? 0) - (total() - width));
+    widths[widest] = (widths[widest] ?? 0) - 1;
   }
   const line = (values: string[]) =>
     values

@@ -28,7 +28,9 @@ describe("findingFor", () => {
   test("visits up, returning visitors flat: the traffic came once", () => {
     const f = findingFor(pair("visits"), "Website visits", 0.4, 0.01);
     expect(f.verdict).toBe("diverging");
-    expect(f.finding).toBe("Website visits +40%, returning visitors flat (+1.0%): the extra traffic came once and left.");
+    expect(f.finding).toBe(
+      "Website visits +40%, returning visitors flat (+1.0%): the extra traffic came once and left.",
+    );
   });
 
   test("for days to win, lower is better: sales up and days up diverge", () => {
@@ -41,6 +43,13 @@ describe("findingFor", () => {
     );
     // Sales up, deals closing faster: aligned and improving.
     expect(findingFor(pair("total-sales"), "Total sales", 0.1, -0.2).verdict).toBe("aligned");
+    // Sales up, deals closing as fast as before: no warning (steady speed is fine here).
+    expect(findingFor(pair("total-sales"), "Total sales", 0.2, -0.007)).toMatchObject({
+      verdict: "aligned",
+      finding: "Total sales +20%, median days to win flat (−0.7%): sales grew and deals close as fast as before.",
+    });
+    // The same steady real number beside rising new leads is a warning.
+    expect(findingFor(pair("new-leads"), "New leads", 0.2, 0.007).verdict).toBe("diverging");
   });
 
   test("vanity down, real up: improving", () => {

@@ -24,6 +24,11 @@ type Pair = {
   realWords: string;
   /** What it means when the vanity number rises and the real one falls or stays flat. */
   meaning: { falls: string; flat: string };
+  /**
+   * A real number that holds steady while the vanity one rises is no warning here: total
+   * sales may grow while deals close as fast as before.
+   */
+  steadyIsFine?: boolean;
 };
 
 /** The eight pairs of METRICS.md, in its order. */
@@ -55,8 +60,9 @@ export const PAIRS: readonly Pair[] = [
     realWords: "median days to win",
     meaning: {
       falls: "sales grew but deals take longer to close; the pipeline is slowing",
-      flat: "sales grew at the same speed of closing",
+      flat: "sales grew and deals close as fast as before",
     },
+    steadyIsFine: true,
   },
   {
     vanity: "visits",
@@ -163,8 +169,10 @@ export function findingFor(
   const both = `${vanityLabel} ${describeChange(vanityChange)}, ${real} ${describeChange(realChange)}`;
   if (vanityChange >= FLAT && good <= -FLAT)
     return { verdict: "diverging", divergence, finding: `${both}: ${pair.meaning.falls}.` };
-  if (vanityChange >= FLAT && good < FLAT)
-    return { verdict: "diverging", divergence, finding: `${both}: ${pair.meaning.flat}.` };
+  if (vanityChange >= FLAT && good < FLAT) {
+    const verdict = pair.steadyIsFine ? "aligned" : "diverging";
+    return { verdict, divergence, finding: `${both}: ${pair.meaning.flat}.` };
+  }
   if (vanityChange <= -FLAT && good >= FLAT) {
     return { verdict: "improving", divergence, finding: `${both}: less noise, better results.` };
   }
