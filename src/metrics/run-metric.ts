@@ -66,12 +66,18 @@ export async function runMetric<R>(
     currency: ctx.currency,
     otherCurrencies: ctx.otherCurrencies,
     asOf: ctx.asOf.toISOString(),
-    unsupported: unsupportedOf(definition as MetricDefinition, ctx),
+    unsupported: [...unsupportedOf(definition as MetricDefinition, ctx), ...partsUnsupported(result)],
     headlines,
     vanity,
     result,
     previous,
   };
+}
+
+/** A metric whose needs are met overall may still report parts it cannot support (velocity's days in stage). */
+function partsUnsupported(result: unknown): Unsupported[] {
+  const parts = (result as { unsupported?: unknown } | null)?.unsupported;
+  return Array.isArray(parts) ? (parts as Unsupported[]) : [];
 }
 
 /** (now - before) / |before|; null when there is nothing to compare with. */
