@@ -1,0 +1,117 @@
+/**
+ * Both engines, one answer: every metric, the stalled list, the plan and the vanity check on
+ * a simulated company give identical results on DuckDB and PostgreSQL, for several periods
+ * and filters. And the vanity check finds the stories the simulator planted
+ * (src/simulate/planted-patterns.ts), on every engine.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { planLeads } from "../src/insights/lead-plan.js";
+import { vanityCheck } from "../src/insights/vanity-check.js";
+import { type MetricRequest, resolveRequest } from "../src/metrics/context.js";
+import { METRICS } from "../src/metrics/registry.js";
+import { runMetric } from "../src/metrics/run-metric.js";
+import { stalledLeads } from "../src/metrics/stalled-leads.js";
+import type { Store } from "../src/store/store.js";
+import { type Engine, engines } from "./support/databases.js";
+import {
+  loadSimulated,
+  SIMULATED_WORKSPACE,
+  type SimulatedCompany,
+  simulatedCompany,
+} from "./support/simulated-company.js";
+import type { TestStore } from "./support/stores.js";
+
+const REQUESTS: Omit<MetricRequest, "workspace">[] = [
+  { period: "2026-Q2", compare: "previous" },
+  { period: "2025-11", compare: "year", grain: "day" },
+  { period: "2025", rep: "rep-003" },
+  { period: "2026-H1", source: "social", team: "Nordics" },
+  { period: "2024-03-01..2024-04-15", pipeline: "expansion" },
+];
+
+let company: SimulatedCompany;
+const stores = new Map<Engine, TestStore>();
+
+beforeAll(async () => {
+  company = await simulatedCompany(5);
+  for (const engine of engines()) stores.set(engine, await loadSimulated(engine, company));
+});
+afterAll(async () => {
+  for (const s of stores.values()) await s.dispose();
+  await company?.cleanup();
+});
+
+async function everything(store: Store, request: Omit<MetricRequest, "workspace">) {
+  const resolved = await resolveRequest(store, { workspace: SIMULATED_WORKSPACE, ...request });
+  const metrics: Record<string, unknown> = {};
+  for (const definition of METRICS) metrics[definition.id] = await runMetric(definition, resolved);
+  return {
+    metrics,
+    stalled: await stalledLeads(resolved.current),
+    check: await vanityCheck(
+      resolved.previous
+        ? resolved
+        : await resolveRequest(store, { workspace: SIMULATED_WORKSPACE, ...request, compare: "previous" }),
+    ),
+  };
+}
+
+if (engines().length === 2) {
+  describe("DuckDB and PostgreSQL agree", () => {
+    test.each(REQUESTS.map((r) => [JSON.stringify(r), r] as const))("on every metric for %s", async (_, request) => {
+      const duck = await everything((stores.get("duckdb") as TestStore).store, request);
+      const pg = await everything((stores.get("postgres") as TestStore).store, request);
+      expect(pg).toEqual(duck);
+      // Not vacuous: the period has data.
+      expect(JSON.stringify(duck.metrics)).toMatch(/"newLeads":[1-9]/);
+    });
+
+    test("on the lead requirement plan", async () => {
+      const plans = [];
+      for (const engine of ["duckdb", "postgres"] as const) {
+        const store = (stores.get(engine) as TestStore).store;
+        const { current } = await resolveRequest(store, {
+          workspace: SIMULATED_WORKSPACE,
+          period: "2026-Q4",
+          pipeline: "new-business",
+        });
+        plans.push(await planLeads(current, { revenue: 750_000 }));
+      }
+      expect(plans[1]).toEqual(plans[0]);
+      expect(plans[0]?.stages.length).toBeGreaterThan(3);
+    });
+  });
+}
+
+describe.each(engines())("the vanity check finds the planted stories on %s", (engine) => {
+  const check = async (period: string) => {
+    const store = (stores.get(engine) as TestStore).store;
+    return vanityCheck(await resolveRequest(store, { workspace: SIMULATED_WORKSPACE, period, compare: "previous" }));
+  };
+
+  test("2026-Q2: new leads up, qualified leads down: lead quality is falling", async () => {
+    const result = await check("2026-Q2");
+    const finding = result.findings.find((f) => f.vanity === "new-leads");
+    expect(finding?.verdict).toBe("diverging");
+    expect(finding?.vanityFigure.change).toBeGreaterThan(0.2);
+    expect(finding?.realFigure.change).toBeLessThan(-0.15);
+    expect(finding?.finding).toMatch(/^New leads \+\d+%, qualified leads −\d+%: lead quality is falling\.$/);
+    // Largest divergence first: this is the story of the quarter.
+    expect(result.findings[0]?.vanity).toBe("new-leads");
+  });
+
+  test("2025-11: visits up, returning visitors flat", async () => {
+    const finding = (await check("2025-11")).findings.find((f) => f.vanity === "visits");
+    expect(finding?.verdict).toBe("diverging");
+    expect(finding?.vanityFigure.change).toBeGreaterThan(0.4);
+    expect(Math.abs(finding?.realFigure.change ?? 1)).toBeLessThan(0.15);
+    expect(finding?.finding).toContain("the extra traffic came once and left");
+  });
+
+  test("2026-H1: followers up, shares per post down", async () => {
+    const finding = (await check("2026-H1")).findings.find((f) => f.vanity === "followers");
+    expect(finding?.verdict).toBe("diverging");
+    expect(finding?.vanityFigure.change).toBeGreaterThan(0.2);
+    expect(finding?.realFigure.change).toBeLessThan(0);
+  });
+});
