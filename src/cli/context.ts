@@ -9,7 +9,7 @@ export type GlobalOptions = { db?: string; workspace?: string };
 export const DEFAULT_WORKSPACE = "default";
 
 export function workspaceOf(options: GlobalOptions): string {
-  return options.workspace ?? process.env.VERITY_WORKSPACE ?? DEFAULT_WORKSPACE;
+  return options.workspace ?? (process.env.VERITY_WORKSPACE || DEFAULT_WORKSPACE);
 }
 
 export function targetOf(options: GlobalOptions): StoreTarget {
