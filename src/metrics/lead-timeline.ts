@@ -127,17 +127,8 @@ export async function leadTimeline(store: Store, workspace: string, leadIdOrExte
     SELECT l.id, l.external_id, l.name, l.account, l.contact, l.owner_id, r.name AS owner_name, p.name AS pipeline_name,
       s.name AS stage_name, l.status, l.value, l.currency, l.created_at, l.qualified_at, l.closed_at, l.loss_reason,
       l.competitor, l.source_channel, l.utm_source, l.utm_medium, l.utm_campaign, l.utm_content, l.utm_term,
-      (
-        -- Qualified as in the metrics: reaching the qualifying stage or any later open stage,
-        -- or a won stage (a skipped stage counts as passed, METRICS.md 2).
-        SELECT min(e.changed_at) FROM stage_events e
-        JOIN stages es ON es.workspace_id = e.workspace_id AND es.id = e.to_stage_id
-        WHERE e.workspace_id = l.workspace_id AND e.lead_id = l.id
-          AND (es.kind = 'won' OR (es.kind = 'open' AND es.position >= (
-            SELECT min(q.position) FROM stages q
-            WHERE q.workspace_id = l.workspace_id AND q.pipeline_id = es.pipeline_id AND q.is_qualifying AND q.kind = 'open'
-          )))
-      ) AS reached_qualifying_at
+      -- Stored at ingest, as the metrics read it (src/ingest/lead-progress.ts).
+      l.reached_qualifying_at
     FROM leads l
     LEFT JOIN reps r ON r.workspace_id = l.workspace_id AND r.id = l.owner_id
     LEFT JOIN pipelines p ON p.workspace_id = l.workspace_id AND p.id = l.pipeline_id
