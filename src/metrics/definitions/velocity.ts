@@ -77,20 +77,27 @@ export type VelocityResult = VelocityGroup & {
  * the lead spent no time there, and counting it as 0 days would pull the stage's median down.
  * Events at the same moment are ordered by stage position, so the result is deterministic.
  * Returns CTEs without WITH, to follow a `won_leads` CTE.
+ *
+ * The won leads' stage events are picked first and kept apart (MATERIALIZED) before the
+ * stages are joined for their positions: joined in one go, DuckDB misjudges the join with
+ * the stages as selective and builds its hash table on every stage event of the workspace.
  */
 export function stageDaysCte(ctx: MetricContext): Sql {
   const w = ctx.workspace;
   return sql`
+  won_events AS MATERIALIZED (
+    SELECT e.workspace_id, e.lead_id, e.to_stage_id, e.changed_at, wl.closed_at
+    FROM stage_events e JOIN won_leads wl ON wl.lead_id = e.lead_id
+    WHERE e.workspace_id = ${w}
+  ),
   stage_stays AS (
     SELECT e.lead_id, e.to_stage_id AS stage_id, e.changed_at AS entered_at,
       COALESCE(
         LEAD(e.changed_at) OVER (PARTITION BY e.lead_id ORDER BY e.changed_at, s.position, e.to_stage_id),
-        wl.closed_at
+        e.closed_at
       ) AS left_at
-    FROM stage_events e
-    JOIN won_leads wl ON wl.lead_id = e.lead_id
+    FROM won_events e
     JOIN stages s ON s.workspace_id = e.workspace_id AND s.id = e.to_stage_id
-    WHERE e.workspace_id = ${w}
   ),
   stage_days AS (
     SELECT lead_id, stage_id,
@@ -162,45 +169,51 @@ function group(row: StatsRow | undefined): VelocityGroup {
   return { won, lost, loseToWinRatio };
 }
 
-async function durations(ctx: MetricContext): Promise<GroupRow[]> {
+type FigureRow = {
+  open_qualified: number | null;
+  unqualified_lost: number | null;
+  average_won: number | null;
+};
+
+/**
+ * The days to close overall, per rep and per source, and the velocity figure's parts, in one
+ * pass over the leads that closed in the period or were still open at its end (closed_at at
+ * or after its start, or none): the only leads any of them counts.
+ */
+async function durations(ctx: MetricContext): Promise<(GroupRow & FigureRow)[]> {
   const stats = statsSql(ctx);
-  return ctx.store.query<GroupRow>(sql`
+  const start = ts(ctx.period.start);
+  const end = ts(ctx.period.end);
+  const closedIn = inPeriod(ctx, sql`closed_at`);
+  const none = sql`CAST(NULL AS BIGINT) AS open_qualified, CAST(NULL AS BIGINT) AS unqualified_lost,
+    CAST(NULL AS FLOAT8) AS average_won`;
+  return ctx.store.query<GroupRow & FigureRow>(sql`
     WITH ${leadFacts(ctx)},
-    closed AS (
-      SELECT owner_id, source, status, ${daysBetween(ctx, startOf(ctx), sql`closed_at`)} AS days
-      FROM lead_facts WHERE ${closedQualified(ctx)}
+    relevant AS (
+      SELECT owner_id, source, status, created_at, qualified_at, closed_at, amount,
+        CASE WHEN ${closedQualified(ctx)} THEN ${daysBetween(ctx, startOf(ctx), sql`closed_at`)} END AS days
+      FROM lead_facts WHERE closed_at >= ${start} OR closed_at IS NULL
+    ),
+    closed AS (SELECT owner_id, source, status, days FROM relevant WHERE days IS NOT NULL),
+    figure AS (
+      SELECT
+        count(CASE WHEN created_at < ${end} AND qualified_at < ${end} AND (closed_at IS NULL OR closed_at >= ${end})
+          THEN 1 END) AS open_qualified,
+        count(CASE WHEN status = 'lost' AND ${closedIn} AND days IS NULL THEN 1 END) AS unqualified_lost,
+        CAST(avg(CASE WHEN status = 'won' AND ${closedIn} THEN amount END) AS FLOAT8) AS average_won
+      FROM relevant
     )
-    SELECT 'all' AS grouping, CAST(NULL AS TEXT) AS key, CAST(NULL AS TEXT) AS label, ${stats} FROM closed
+    SELECT 'all' AS grouping, CAST(NULL AS TEXT) AS key, CAST(NULL AS TEXT) AS label, a.*, f.*
+    FROM (SELECT ${stats} FROM closed) a CROSS JOIN figure f
     UNION ALL
-    SELECT 'rep', c.owner_id, r.name, ${stats}
+    SELECT 'rep', c.owner_id, r.name, ${stats}, ${none}
     FROM closed c LEFT JOIN reps r ON r.workspace_id = ${ctx.workspace} AND r.id = c.owner_id
     GROUP BY c.owner_id, r.name
     UNION ALL
-    SELECT 'source', source, source, ${stats} FROM closed GROUP BY source`);
+    SELECT 'source', source, source, ${stats}, ${none} FROM closed GROUP BY source`);
 }
 
-async function velocityFigure(
-  ctx: MetricContext,
-  medianDaysToWin: number | null,
-): Promise<VelocityFigure & { unqualifiedLost: number }> {
-  const end = ts(ctx.period.end);
-  const closedIn = inPeriod(ctx, sql`closed_at`);
-  const [row] = await ctx.store.query<{
-    open_qualified: number;
-    won: number;
-    lost: number;
-    unqualified_lost: number;
-    average_won: number | null;
-  }>(sql`
-    WITH ${leadFacts(ctx)}
-    SELECT
-      count(CASE WHEN created_at < ${end} AND qualified_at < ${end} AND (closed_at IS NULL OR closed_at >= ${end})
-        THEN 1 END) AS open_qualified,
-      count(CASE WHEN status = 'won' AND ${closedIn} THEN 1 END) AS won,
-      count(CASE WHEN status = 'lost' AND ${closedQualified(ctx)} THEN 1 END) AS lost,
-      count(CASE WHEN status = 'lost' AND ${closedIn} AND NOT (${closedQualified(ctx)}) THEN 1 END) AS unqualified_lost,
-      CAST(avg(CASE WHEN status = 'won' AND ${closedIn} THEN amount END) AS FLOAT8) AS average_won
-    FROM lead_facts`);
+function velocityFigure(row: (StatsRow & FigureRow) | undefined, medianDaysToWin: number | null): VelocityFigure {
   const openQualifiedLeads = row?.open_qualified ?? 0;
   const won = row?.won ?? 0;
   const closed = won + (row?.lost ?? 0);
@@ -210,14 +223,7 @@ async function velocityFigure(
     winRate !== null && averageWonValue !== null && medianDaysToWin !== null && medianDaysToWin > 0
       ? (openQualifiedLeads * winRate * averageWonValue) / medianDaysToWin
       : null;
-  return {
-    openQualifiedLeads,
-    winRate,
-    averageWonValue,
-    medianDaysToWin,
-    perDay,
-    unqualifiedLost: row?.unqualified_lost ?? 0,
-  };
+  return { openQualifiedLeads, winRate, averageWonValue, medianDaysToWin, perDay };
 }
 
 async function daysInStage(ctx: MetricContext): Promise<StageDays[]> {
@@ -236,14 +242,17 @@ async function daysInStage(ctx: MetricContext): Promise<StageDays[]> {
     won_leads AS (
       SELECT lead_id, closed_at FROM lead_facts WHERE status = 'won' AND ${inPeriod(ctx, sql`closed_at`)}
     ),
-    ${stageDaysCte(ctx)}
+    ${stageDaysCte(ctx)},
+    per_stage AS (
+      SELECT stage_id, count(*) AS leads, ${ctx.store.dialect.quantile(sql`days`, 0.5)} AS median_days
+      FROM stage_days GROUP BY stage_id
+    )
     SELECT s.pipeline_id, p.name AS pipeline_name, s.id AS stage_id, s.name AS stage_name, s.position,
-      count(d.lead_id) AS leads, ${ctx.store.dialect.quantile(sql`d.days`, 0.5)} AS median_days
+      COALESCE(d.leads, 0) AS leads, d.median_days
     FROM stages s
     JOIN pipelines p ON p.workspace_id = s.workspace_id AND p.id = s.pipeline_id
-    LEFT JOIN stage_days d ON d.stage_id = s.id
+    LEFT JOIN per_stage d ON d.stage_id = s.id
     WHERE s.workspace_id = ${w} AND s.kind = 'open'${pipeline}
-    GROUP BY s.pipeline_id, p.name, s.id, s.name, s.position
     ORDER BY p.name, s.pipeline_id, s.position, s.id`);
   return rows.map((r) => ({
     pipelineId: r.pipeline_id,
@@ -258,7 +267,8 @@ async function daysInStage(ctx: MetricContext): Promise<StageDays[]> {
 
 async function compute(ctx: MetricContext): Promise<VelocityResult> {
   const rows = await durations(ctx);
-  const overall = group(rows.find((r) => r.grouping === "all"));
+  const all = rows.find((r) => r.grouping === "all");
+  const overall = group(all);
   const byRep = rows
     .filter((r) => r.grouping === "rep")
     .map((r) => ({ repId: r.key, repName: r.label ?? (r.key === null ? "(no owner)" : r.key), ...group(r) }))
@@ -269,15 +279,14 @@ async function compute(ctx: MetricContext): Promise<VelocityResult> {
     .sort((a, b) => a.source.localeCompare(b.source));
   // Stage durations need real stage history; derived events (Maven) would give wrong days.
   const unsupported = unsupportedOf({ ...velocity, needs: ["stage_history"] } as MetricDefinition, ctx);
-  const { unqualifiedLost, ...figure } = await velocityFigure(ctx, overall.won.median);
   return {
     from: ctx.options.velocityFrom,
-    unqualifiedLost,
+    unqualifiedLost: all?.unqualified_lost ?? 0,
     ...overall,
     byRep,
     bySource,
     daysInStage: unsupported.length > 0 ? null : await daysInStage(ctx),
-    velocity: figure,
+    velocity: velocityFigure(all, overall.won.median),
     unsupported,
   };
 }
