@@ -35,38 +35,61 @@ function row(counts: Counts | undefined): QualifiedLeadsRow {
   };
 }
 
+/**
+ * One pass over the leads created or qualified in the period, grouped by source and by the
+ * buckets they were created and qualified in (each NULL when not in the period): the totals,
+ * the sources and the trend are sums of these groups, summed here. The period's filters reach the leads'
+ * own columns, so PostgreSQL reads them through its indexes (created, qualified).
+ */
 async function compute(ctx: MetricContext): Promise<QualifiedLeadsResult> {
   const created = inPeriod(ctx, sql`created_at`);
   const qualified = inPeriod(ctx, sql`qualified_at`);
-  const counts = sql`
-    count(CASE WHEN ${created} THEN 1 END) AS new_leads,
-    count(CASE WHEN ${qualified} THEN 1 END) AS qualified_leads,
-    count(CASE WHEN ${created} AND qualified_at IS NOT NULL THEN 1 END) AS new_leads_qualified`;
-  const relevant = sql`(${created} OR ${qualified})`;
-  const [total] = await ctx.store.query<Counts>(
-    sql`WITH ${leadFacts(ctx)} SELECT ${counts} FROM lead_facts WHERE ${relevant}`,
-  );
-  const sources = await ctx.store.query<Counts & { source: string }>(sql`
+  const groups = await ctx.store.query<{
+    source: string;
+    created_bucket: string | null;
+    qualified_bucket: string | null;
+    leads: number;
+    leads_qualified: number;
+  }>(sql`
     WITH ${leadFacts(ctx)}
-    SELECT source, ${counts} FROM lead_facts WHERE ${relevant} GROUP BY source ORDER BY source`);
-  const trendRows = await ctx.store.query<{ bucket: string; new_leads: number; qualified_leads: number }>(sql`
-    WITH ${leadFacts(ctx)},
-    events AS (
-      SELECT ${bucket(ctx.grain, sql`created_at`)} AS bucket, 1 AS is_new, 0 AS is_qualified
-      FROM lead_facts WHERE ${created}
-      UNION ALL
-      SELECT ${bucket(ctx.grain, sql`qualified_at`)}, 0, 1 FROM lead_facts WHERE ${qualified}
-    )
-    SELECT bucket, sum(is_new) AS new_leads, sum(is_qualified) AS qualified_leads
-    FROM events GROUP BY bucket ORDER BY bucket`);
-  const byBucket = new Map(trendRows.map((r) => [r.bucket, r]));
+    SELECT source,
+      CASE WHEN ${created} THEN ${bucket(ctx.grain, sql`created_at`)} END AS created_bucket,
+      CASE WHEN ${qualified} THEN ${bucket(ctx.grain, sql`qualified_at`)} END AS qualified_bucket,
+      count(*) AS leads, count(qualified_at) AS leads_qualified
+    FROM lead_facts WHERE ${created} OR ${qualified}
+    GROUP BY 1, 2, 3`);
+  const total: Counts = { new_leads: 0, qualified_leads: 0, new_leads_qualified: 0 };
+  const sources = new Map<string, Counts>();
+  const trend = new Map<string, { new_leads: number; qualified_leads: number }>();
+  const trendOf = (key: string) => {
+    const t = trend.get(key) ?? { new_leads: 0, qualified_leads: 0 };
+    trend.set(key, t);
+    return t;
+  };
+  for (const g of groups) {
+    const counts = sources.get(g.source) ?? { new_leads: 0, qualified_leads: 0, new_leads_qualified: 0 };
+    sources.set(g.source, counts);
+    for (const c of [total, counts]) {
+      if (g.created_bucket !== null) {
+        c.new_leads += g.leads;
+        c.new_leads_qualified += g.leads_qualified;
+      }
+      if (g.qualified_bucket !== null) c.qualified_leads += g.leads;
+    }
+    if (g.created_bucket !== null) trendOf(g.created_bucket).new_leads += g.leads;
+    if (g.qualified_bucket !== null) trendOf(g.qualified_bucket).qualified_leads += g.leads;
+  }
   return {
     ...row(total),
-    bySource: sources.map((s) => ({ source: s.source, ...row(s) })),
+    // In byte order (what ORDER BY gives under the C collation, on both engines): sorting here
+    // lets PostgreSQL hash the groups instead of sorting every lead.
+    bySource: [...sources]
+      .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+      .map(([source, counts]) => ({ source, ...row(counts) })),
     trend: bucketsOf(ctx).map((start) => ({
       bucket: start,
-      newLeads: byBucket.get(start)?.new_leads ?? 0,
-      qualifiedLeads: byBucket.get(start)?.qualified_leads ?? 0,
+      newLeads: trend.get(start)?.new_leads ?? 0,
+      qualifiedLeads: trend.get(start)?.qualified_leads ?? 0,
     })),
   };
 }
