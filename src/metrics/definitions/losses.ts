@@ -32,49 +32,72 @@ type Row = {
   value: number | null;
 };
 
+type GroupedRow = {
+  g_reason: number;
+  g_stage: number;
+  g_competitor: number;
+  g_rep: number;
+  g_bucket: number;
+  reason: string | null;
+  pipeline_id: string | null;
+  stage: string | null;
+  position: number | null;
+  competitor: string | null;
+  owner_id: string | null;
+  owner_name: string | null;
+  pipeline_name: string | null;
+  bucket: string | null;
+  leads: number;
+  value: number | null;
+};
+
+/** Which grouping a GROUPING SETS row belongs to (GROUPING() is 0 for the grouped columns). */
+function rowOf(g: GroupedRow): Row {
+  const counts = { leads: g.leads, value: g.value };
+  if (g.g_reason === 0) return { dim: "reason", key: g.reason, label: null, sort: null, ...counts };
+  if (g.g_stage === 0) return { dim: "stage", key: g.pipeline_id, label: g.stage, sort: g.position, ...counts };
+  if (g.g_competitor === 0) return { dim: "competitor", key: g.competitor, label: null, sort: null, ...counts };
+  if (g.g_rep === 0) return { dim: "rep", key: g.owner_id, label: g.owner_name, sort: null, ...counts };
+  if (g.g_bucket === 0) return { dim: "bucket", key: g.bucket, label: null, sort: null, ...counts };
+  return { dim: "all", key: null, label: null, sort: null, ...counts };
+}
+
 async function compute(ctx: MetricContext): Promise<LossesResult> {
   const w = ctx.workspace;
-  // One pass over the lost leads, grouped five ways (the CTE is read once per grouping).
-  const rows = await ctx.store.query<Row>(sql`
+  // One pass over the lost leads, grouped six ways at once (GROUPING SETS); the names are
+  // joined to the few groups afterwards.
+  const grouped = await ctx.store.query<GroupedRow>(sql`
     WITH ${leadFacts(ctx)},
     lost AS (
-      SELECT lead_id, owner_id, pipeline_id, loss_reason, competitor, furthest_position, closed_at, amount
+      SELECT COALESCE(NULLIF(loss_reason, ''), 'unknown') AS reason, pipeline_id, furthest_position AS position,
+        COALESCE(NULLIF(competitor, ''), 'none') AS competitor, owner_id,
+        ${bucket(ctx.grain, sql`closed_at`)} AS bucket, amount
       FROM lead_facts WHERE status = 'lost' AND ${inPeriod(ctx, sql`closed_at`)}
+    ),
+    grouped AS (
+      SELECT GROUPING(reason) AS g_reason, GROUPING(pipeline_id) AS g_stage, GROUPING(competitor) AS g_competitor,
+        GROUPING(owner_id) AS g_rep, GROUPING(bucket) AS g_bucket,
+        reason, pipeline_id, position, competitor, owner_id, bucket,
+        count(*) AS leads, CAST(sum(amount) AS FLOAT8) AS value
+      FROM lost
+      GROUP BY GROUPING SETS ((), (reason), (pipeline_id, position), (competitor), (owner_id), (bucket))
     ),
     stage_names AS (
       SELECT pipeline_id, position, min(name) AS name FROM stages
       WHERE workspace_id = ${w} AND kind = 'open' GROUP BY pipeline_id, position
     )
-    SELECT 'all' AS dim, CAST(NULL AS TEXT) AS key, CAST(NULL AS TEXT) AS label, CAST(NULL AS BIGINT) AS sort,
-      count(*) AS leads, CAST(sum(amount) AS FLOAT8) AS value
-    FROM lost
-    UNION ALL
-    SELECT 'reason', COALESCE(NULLIF(loss_reason, ''), 'unknown'), NULL, NULL, count(*), CAST(sum(amount) AS FLOAT8)
-    FROM lost GROUP BY COALESCE(NULLIF(loss_reason, ''), 'unknown')
-    UNION ALL
-    SELECT 'stage', lo.pipeline_id, COALESCE(sn.name, 'unknown'), lo.furthest_position, count(*),
-      CAST(sum(lo.amount) AS FLOAT8)
-    FROM lost lo
-    LEFT JOIN stage_names sn ON sn.pipeline_id = lo.pipeline_id AND sn.position = lo.furthest_position
-    GROUP BY lo.pipeline_id, COALESCE(sn.name, 'unknown'), lo.furthest_position
-    UNION ALL
-    SELECT 'competitor', COALESCE(NULLIF(competitor, ''), 'none'), NULL, NULL, count(*), CAST(sum(amount) AS FLOAT8)
-    FROM lost GROUP BY COALESCE(NULLIF(competitor, ''), 'none')
-    UNION ALL
-    SELECT 'rep', lo.owner_id, r.name, NULL, count(*), CAST(sum(lo.amount) AS FLOAT8)
-    FROM lost lo LEFT JOIN reps r ON r.workspace_id = ${w} AND r.id = lo.owner_id
-    GROUP BY lo.owner_id, r.name
-    UNION ALL
-    SELECT 'bucket', CAST(${bucket(ctx.grain, sql`closed_at`)} AS TEXT), NULL, NULL, count(*),
-      CAST(sum(amount) AS FLOAT8)
-    FROM lost GROUP BY ${bucket(ctx.grain, sql`closed_at`)}`);
+    SELECT g.*, COALESCE(sn.name, 'unknown') AS stage, p.name AS pipeline_name, r.name AS owner_name
+    FROM grouped g
+    LEFT JOIN stage_names sn ON sn.pipeline_id = g.pipeline_id AND sn.position = g.position
+    LEFT JOIN pipelines p ON p.workspace_id = ${w} AND p.id = g.pipeline_id
+    LEFT JOIN reps r ON r.workspace_id = ${w} AND r.id = g.owner_id`);
+  const rows = grouped.map(rowOf);
   const of = (dim: string) => rows.filter((r) => r.dim === dim);
   const count = (r: Row | undefined): LossCount => ({ leads: r?.leads ?? 0, value: r?.value ?? 0 });
   const total = count(of("all")[0]);
-  const pipelines = await ctx.store.query<{ id: string; name: string }>(
-    sql`SELECT id, name FROM pipelines WHERE workspace_id = ${w}`,
+  const pipelineName = new Map(
+    grouped.filter((g) => g.g_stage === 0).map((g) => [g.pipeline_id, g.pipeline_name ?? g.pipeline_id]),
   );
-  const pipelineName = new Map(pipelines.map((p) => [p.id, p.name]));
   // Bucket keys come back as text in each engine's own format; read them as instants.
   const byBucket = new Map(of("bucket").map((r) => [bucketInstant(r.key), r]));
   return {
