@@ -457,6 +457,43 @@ describe.each(engines())("activity quality without activities on %s", (engine) =
   });
 });
 
+// The engine ranks the reps in SQL; rep ids it orders differently from performerGroups (UTF-8
+// bytes: U+FF5A before U+1F600; UTF-16 code units: the surrogate 0xD83D first) form the groups again.
+describe.each(engines())("activity quality with rep ids the engine orders differently on %s", (engine) => {
+  const EMOJI = "\u{1F600}";
+  const WIDE = "\uFF5A";
+  let f: LoadedFixture;
+  beforeAll(async () => {
+    f = await loadFixture(engine, {
+      ...BASE,
+      reps: [
+        { id: EMOJI, name: "Emoji", team: "north" },
+        { id: WIDE, name: "Wide", team: "north" },
+      ],
+      leads: [
+        lead({ id: "e1", owner_id: EMOJI, created_at: "2025-07-01" }),
+        lead({ id: "w1", owner_id: WIDE, created_at: "2025-07-02" }),
+      ],
+      activities: [
+        ACTIVITY("e-a", EMOJI, "e1", "call", "2025-07-01 01:00:00"),
+        ACTIVITY("w-a", WIDE, "w1", "email", "2025-07-02 03:00:00"),
+        ACTIVITY("w-b", WIDE, "w1", "email", "2025-07-03 09:00:00"),
+      ],
+    });
+  });
+  afterAll(async () => f?.dispose());
+
+  test("ties in won value broken by rep id as performerGroups orders them", async () => {
+    const r = await report(f.store, activityQuality, { period: "2025-Q3", options: { performerShare: 0.5 } });
+    expect(r.result.reps.map((x) => [x.repId, x.group])).toEqual([
+      [EMOJI, "top"],
+      [WIDE, "bottom"],
+    ]);
+    expect(r.result.performers?.top).toMatchObject({ repIds: [EMOJI], activities: 1, medianHoursToFirstActivity: 1 });
+    expect(r.result.performers?.bottom).toMatchObject({ repIds: [WIDE], activities: 2, medianHoursToFirstActivity: 3 });
+  });
+});
+
 describe("performer groups and differences (pure)", () => {
   test("group size is ceil(n x share), at most half, none below 2 reps; ties by rep id", () => {
     const reps = (values: number[]) => values.map((wonValue, i) => ({ repId: `r${i}`, wonValue }));

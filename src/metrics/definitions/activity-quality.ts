@@ -109,13 +109,23 @@ export type ActivityQualityResult = {
   mixWonLost: { won: ActivityMix; lost: ActivityMix } | null;
 };
 
-/** What grouping the shared figures query uses: a key per rep id column. */
-type KeyOf = (repColumn: Sql) => Sql;
+/**
+ * How the figures query forms the performer groups: `ranked` ranks the reps in the engine
+ * (won value, then rep id, as performerGroups does); `lists` takes them from the caller (when
+ * the engine orders rep ids differently from performerGroups); `none` forms no groups.
+ */
+type GroupMode =
+  | { kind: "none" }
+  | { kind: "ranked"; share: number }
+  | { kind: "lists"; top: string[]; bottom: string[] };
+
+type MixColumns = Record<`${"won" | "lost"}_${"activities" | `n_${ActivityType}`}`, number | null>;
 
 type FigureRow = {
-  k: string | null;
-  /** The row over everyone in scope (the grouping set without a key). */
-  is_total: boolean;
+  /** 'r:' + rep id, 'g:top' / 'g:bottom', or '*' for everyone in scope. */
+  jk: string;
+  /** A rep row's performer group as the engine formed it. */
+  grp: "top" | "bottom" | null;
   activities: number | null;
   real_notes: number | null;
   median_note_length: number | null;
@@ -127,7 +137,8 @@ type FigureRow = {
   won_value: number | null;
   average_won_value: number | null;
   median_days_to_win: number | null;
-} & Record<`n_${ActivityType}`, number | null>;
+} & Record<`n_${ActivityType}`, number | null> &
+  MixColumns;
 
 const TINY = 1e-9;
 
@@ -144,42 +155,79 @@ function activityScope(ctx: MetricContext): Sql {
 }
 
 /**
- * One pass over the period's activities and one over the period's leads, grouped by `keyOf`
- * (each rep, or the performer groups) and, with `withTotal`, also over everyone in scope in
- * the same pass (a grouping set). Ratios are formed in TypeScript from the counts; medians
- * are pooled within the group in the engine.
+ * Every figure in one statement, each grouped by rep, by performer group and over everyone in
+ * scope at once (grouping sets), the groups formed in the same statement (GroupMode):
+ * - the period's activities, read once: counted per rep (NULL: without a rep), the counts
+ *   then rolled up; the real notes' median length over the real notes only;
+ * - the period's leads (created or closed in it), with the first activity of the new ones
+ *   (any activity, read only for those leads);
+ * - the won/lost mix: every activity on the leads won or lost in the period, one row.
+ * Ratios are formed in TypeScript from the counts; medians are pooled within the group in
+ * the engine.
  */
-async function figures(ctx: MetricContext, keyOf: KeyOf, withTotal: boolean): Promise<FigureRow[]> {
+async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]> {
   const d = ctx.store.dialect;
   const w = ctx.workspace;
-  const real = sql`a.note_length >= ${REAL_NOTE_MIN_LENGTH}`;
-  const byType = join(
-    ACTIVITY_TYPES.map((type) => sql`count(CASE WHEN a.type = ${type} THEN 1 END) AS ${raw(`n_${type}`)}`),
+  const sumTypes = join(
+    ACTIVITY_TYPES.map((type) => sql`COALESCE(sum(CASE WHEN type = ${type} THEN n END), 0) AS ${raw(`n_${type}`)}`),
   );
   const created = inPeriod(ctx, sql`l.created_at`);
   const closed = inPeriod(ctx, sql`l.closed_at`);
   const wonNow = sql`r.is_closed AND r.status = 'won'`;
   const typeColumns = join(ACTIVITY_TYPES.map((type) => raw(`act.n_${type}`)));
-  const groupBy = withTotal ? sql`GROUPING SETS ((k), ())` : sql`GROUPING SETS ((k))`;
-  // The join key of a row: '*' for everyone, 'r:' || key for a group (NULL for no key: dropped).
-  const joinKey = sql`CASE WHEN GROUPING(k) = 1 THEN '*' ELSE 'r:' || k END`;
+  const mixCounts = join(
+    (["won", "lost"] as const).flatMap((status) => [
+      sql`COALESCE(sum(CASE WHEN m.status = ${status} THEN m.n END), 0) AS ${raw(`${status}_activities`)}`,
+      ...ACTIVITY_TYPES.map(
+        (type) =>
+          sql`COALESCE(sum(CASE WHEN m.status = ${status} AND m.type = ${type} THEN m.n END), 0) AS ${raw(`${status}_n_${type}`)}`,
+      ),
+    ]),
+  );
+  const mixColumns = join(
+    (["won", "lost"] as const).flatMap((status) =>
+      ["activities", ...ACTIVITY_TYPES.map((t) => `n_${t}`)].map((c) => raw(`mix.${status}_${c}`)),
+    ),
+  );
+  let groupOf: Sql;
+  if (mode.kind === "ranked") {
+    // performerGroups: reps by won value (ties by rep id); ceil(n x share) each, at most n / 2.
+    groupOf = sql`
+      SELECT k, CASE WHEN n < 2 THEN NULL WHEN pos <= size THEN 'top' WHEN pos > n - size THEN 'bottom' END AS g
+      FROM (
+        SELECT k, pos, n, LEAST(ceil(n * CAST(${mode.share} AS FLOAT8)), floor(n / 2.0)) AS size
+        FROM (
+          SELECT s.k, row_number() OVER (ORDER BY COALESCE(rw.won_value, 0) DESC, s.k) AS pos, count(*) OVER () AS n
+          FROM rep_keys s LEFT JOIN rep_won rw ON rw.k = s.k
+        ) ranked
+      ) sized`;
+  } else if (mode.kind === "lists") {
+    groupOf = sql`
+      SELECT k, CASE WHEN ${inList(sql`k`, mode.top)} THEN 'top' WHEN ${inList(sql`k`, mode.bottom)} THEN 'bottom' END AS g
+      FROM rep_keys`;
+  } else {
+    groupOf = sql`SELECT k, CAST(NULL AS TEXT) AS g FROM rep_keys`;
+  }
+  // The join key of a row: '*' for everyone, 'r:' || rep, 'g:' || group (NULL for no key: dropped).
+  const groupBy = sql`GROUPING SETS ((k), (g), ())`;
+  const joinKey = sql`CASE WHEN GROUPING(k) = 0 THEN 'r:' || k WHEN GROUPING(g) = 0 THEN 'g:' || g ELSE '*' END`;
   return ctx.store.query<FigureRow>(sql`
-    WITH act_rows AS (
-      SELECT ${keyOf(sql`a.rep_id`)} AS k, a.type, length(trim(a.note)) AS note_length
-      FROM activities a WHERE ${activityScope(ctx)}
-    ),
-    act AS (
-      SELECT k, ${joinKey} AS jk, count(*) AS activities, ${byType},
-        count(CASE WHEN ${real} THEN 1 END) AS real_notes,
-        ${d.quantile(sql`CASE WHEN ${real} THEN a.note_length END`, 0.5)} AS median_note_length
-      FROM act_rows a
-      GROUP BY ${groupBy}
-    ),
-    lead_rows AS (
-      SELECT l.id, ${keyOf(sql`l.owner_id`)} AS k, l.status, l.created_at, l.closed_at, ${money(ctx, "l")} AS amount,
+    WITH lead_rows AS MATERIALIZED (
+      SELECT l.id, l.owner_id AS k, l.status, l.created_at, l.closed_at, ${money(ctx, "l")} AS amount,
         ${created} AS is_new, COALESCE(${closed}, FALSE) AS is_closed
       FROM leads l
       WHERE ${leadFilter(ctx, "l")} AND (${created} OR ${closed})
+    ),
+    act_rows AS MATERIALIZED (
+      -- Only notes long enough to be real are trimmed (trimming never lengthens a note).
+      SELECT a.rep_id AS k, a.type,
+        CASE WHEN length(a.note) >= ${REAL_NOTE_MIN_LENGTH} THEN length(trim(a.note)) END AS note_length
+      FROM activities a WHERE ${activityScope(ctx)}
+    ),
+    act_reps AS (
+      -- Counted per rep and type first, the types spread into columns below (fewer rows to test).
+      SELECT a.k, a.type, count(*) AS n, count(CASE WHEN a.note_length >= ${REAL_NOTE_MIN_LENGTH} THEN 1 END) AS real_notes
+      FROM act_rows a GROUP BY a.k, a.type
     ),
     first_touch AS (
       -- Any activity on the lead counts, whoever logged it and whenever (not only in the period).
@@ -187,13 +235,42 @@ async function figures(ctx: MetricContext, keyOf: KeyOf, withTotal: boolean): Pr
       WHERE a.workspace_id = ${w} AND a.lead_id IN (SELECT id FROM lead_rows WHERE is_new)
       GROUP BY a.lead_id
     ),
+    mix AS (
+      -- Every activity on the leads won or lost in the period, over their whole life and whoever logged it.
+      SELECT ${mixCounts}
+      FROM (
+        SELECT r.status, a.type, count(*) AS n
+        FROM lead_rows r JOIN activities a ON a.workspace_id = ${w} AND a.lead_id = r.id
+        WHERE r.is_closed AND r.status IN ('won', 'lost')
+        GROUP BY r.status, a.type
+      ) m
+    ),
+    rep_won AS (
+      SELECT r.k, COALESCE(sum(CASE WHEN ${wonNow} THEN r.amount END), 0) AS won_value
+      FROM lead_rows r WHERE r.k IS NOT NULL GROUP BY r.k
+    ),
+    rep_keys AS (SELECT k FROM rep_won UNION SELECT DISTINCT k FROM act_reps WHERE k IS NOT NULL),
+    grp AS MATERIALIZED (${groupOf}),
+    act AS (
+      SELECT k, g, ${joinKey} AS jk, sum(n) AS activities, ${sumTypes}, sum(real_notes) AS real_notes
+      FROM (SELECT c.*, gr.g FROM act_reps c LEFT JOIN grp gr ON gr.k = c.k) c
+      GROUP BY ${groupBy}
+    ),
+    notes AS (
+      SELECT ${joinKey} AS jk, ${d.quantile(sql`note_length`, 0.5)} AS median_note_length
+      FROM (
+        SELECT a.k, gr.g, a.note_length FROM act_rows a LEFT JOIN grp gr ON gr.k = a.k
+        WHERE a.note_length >= ${REAL_NOTE_MIN_LENGTH}
+      ) a
+      GROUP BY ${groupBy}
+    ),
     lds AS (
-      SELECT k, ${joinKey} AS jk,
+      SELECT k, g, ${joinKey} AS jk,
         count(CASE WHEN r.is_new THEN 1 END) AS opportunities,
-        count(CASE WHEN r.is_new AND f.first_at IS NULL THEN 1 END) AS untouched,
+        count(CASE WHEN r.is_new AND r.first_at IS NULL THEN 1 END) AS untouched,
         -- An activity logged before the lead was created counts as immediate (0 hours).
         ${d.quantile(
-          sql`CASE WHEN r.is_new AND f.first_at IS NOT NULL THEN GREATEST(CAST(0 AS FLOAT8), (${d.epoch(sql`f.first_at`)} - ${d.epoch(sql`r.created_at`)}) / 3600.0) END`,
+          sql`CASE WHEN r.is_new AND r.first_at IS NOT NULL THEN GREATEST(CAST(0 AS FLOAT8), (${d.epoch(sql`r.first_at`)} - ${d.epoch(sql`r.created_at`)}) / 3600.0) END`,
           0.5,
         )} AS median_hours,
         count(CASE WHEN ${wonNow} THEN 1 END) AS won,
@@ -204,16 +281,21 @@ async function figures(ctx: MetricContext, keyOf: KeyOf, withTotal: boolean): Pr
           sql`CASE WHEN ${wonNow} THEN (${d.epoch(sql`r.closed_at`)} - ${d.epoch(sql`r.created_at`)}) / 86400.0 END`,
           0.5,
         )} AS median_days_to_win
-      FROM lead_rows r LEFT JOIN first_touch f ON f.lead_id = r.id
+      FROM (
+        SELECT r.k, gr.g, r.status, r.created_at, r.closed_at, r.amount, r.is_new, r.is_closed, f.first_at
+        FROM lead_rows r LEFT JOIN first_touch f ON f.lead_id = r.id LEFT JOIN grp gr ON gr.k = r.k
+      ) r
       GROUP BY ${groupBy}
     )
-    SELECT COALESCE(act.k, lds.k) AS k, COALESCE(act.jk, lds.jk) = '*' AS is_total,
-      act.activities, ${typeColumns}, act.real_notes, act.median_note_length,
+    SELECT COALESCE(act.jk, lds.jk) AS jk, gg.g AS grp,
+      act.activities, ${typeColumns}, act.real_notes, notes.median_note_length,
       lds.opportunities, lds.untouched, lds.median_hours, lds.won, lds.lost, lds.won_value, lds.average_won_value,
-      lds.median_days_to_win
+      lds.median_days_to_win, ${mixColumns}
     FROM act FULL OUTER JOIN lds ON lds.jk = act.jk
-    WHERE COALESCE(act.jk, lds.jk) IS NOT NULL
-    ORDER BY 2 DESC, 1`);
+    LEFT JOIN notes ON notes.jk = act.jk
+    LEFT JOIN grp gg ON gg.k = COALESCE(act.k, lds.k)
+    LEFT JOIN mix ON COALESCE(act.jk, lds.jk) = '*'
+    WHERE COALESCE(act.jk, lds.jk) IS NOT NULL`);
 }
 
 function shapeFigures(row: FigureRow | undefined, hasActivities: boolean): ActivityFigures & SalesFigures {
@@ -356,41 +438,20 @@ export function performerDifferences(top: ActivityFigures, bottom: ActivityFigur
   return out.sort((a, b) => b.relativeDifference - a.relativeDifference || compareText(a.feature, b.feature));
 }
 
-async function activityMix(ctx: MetricContext): Promise<{ won: ActivityMix; lost: ActivityMix }> {
-  const byType = join(
-    ACTIVITY_TYPES.map((type) => sql`count(CASE WHEN a.type = ${type} THEN 1 END) AS ${raw(`n_${type}`)}`),
-  );
-  const typeColumns = join(ACTIVITY_TYPES.map((type) => raw(`acts.n_${type}`)));
-  const rows = await ctx.store.query<
-    { status: string; leads: number; activities: number | null } & Record<`n_${ActivityType}`, number | null>
-  >(sql`
-    WITH closed AS (
-      SELECT l.id, l.status FROM leads l
-      WHERE ${leadFilter(ctx, "l")} AND l.status IN ('won', 'lost') AND ${inPeriod(ctx, sql`l.closed_at`)}
-    ),
-    per_status AS (SELECT status, count(*) AS leads FROM closed GROUP BY status),
-    acts AS (
-      -- Every activity on the lead, over its whole life and whoever logged it.
-      SELECT c.status, count(*) AS activities, ${byType}
-      FROM closed c JOIN activities a ON a.workspace_id = ${ctx.workspace} AND a.lead_id = c.id
-      GROUP BY c.status
-    )
-    SELECT p.status, p.leads, acts.activities, ${typeColumns}
-    FROM per_status p LEFT JOIN acts ON acts.status = p.status`);
-  const mixOf = (status: "won" | "lost"): ActivityMix => {
-    const row = rows.find((r) => r.status === status);
-    const leads = row?.leads ?? 0;
+function mixOf(total: FigureRow | undefined): { won: ActivityMix; lost: ActivityMix } {
+  const mix = (status: "won" | "lost"): ActivityMix => {
+    const leads = (status === "won" ? total?.won : total?.lost) ?? 0;
     const per = (n: number | null | undefined) => (leads > 0 ? (n ?? 0) / leads : null);
     return {
       leads,
-      perLead: per(row?.activities),
-      perLeadByType: Object.fromEntries(ACTIVITY_TYPES.map((t) => [t, per(row?.[`n_${t}`])])) as Record<
+      perLead: per(total?.[`${status}_activities`]),
+      perLeadByType: Object.fromEntries(ACTIVITY_TYPES.map((t) => [t, per(total?.[`${status}_n_${t}`])])) as Record<
         ActivityType,
         number | null
       >,
     };
   };
-  return { won: mixOf("won"), lost: mixOf("lost") };
+  return { won: mix("won"), lost: mix("lost") };
 }
 
 function inList(column: Sql, ids: readonly string[]): Sql {
@@ -399,12 +460,10 @@ function inList(column: Sql, ids: readonly string[]): Sql {
 
 async function compute(ctx: MetricContext): Promise<ActivityQualityResult> {
   const hasActivities = ctx.capabilities.has("activities");
-  const rows = await figures(ctx, (column) => column, true);
-  const team = shapeFigures(
-    rows.find((r) => r.is_total),
-    hasActivities,
-  );
-  const repRows = rows.filter((r): r is FigureRow & { k: string } => !r.is_total && r.k !== null);
+  const share = ctx.options.performerShare;
+  let rows = await figures(ctx, hasActivities ? { kind: "ranked", share } : { kind: "none" });
+  const total = rows.find((r) => r.jk === "*");
+  const team = shapeFigures(total, hasActivities);
   const names = new Map(
     (
       await ctx.store.query<{ id: string; name: string }>(
@@ -412,43 +471,41 @@ async function compute(ctx: MetricContext): Promise<ActivityQualityResult> {
       )
     ).map((r) => [r.id, r.name]),
   );
-  const reps = repRows.map(
-    (r): RepActivityQuality => ({
-      repId: r.k,
-      repName: names.get(r.k) ?? r.k,
-      ...shapeFigures(r, hasActivities),
-      group: null,
-    }),
-  );
+  const repRows = rows.filter((r) => r.jk.startsWith("r:"));
+  const reps = repRows.map((r): RepActivityQuality => {
+    const repId = r.jk.slice(2);
+    return { repId, repName: names.get(repId) ?? repId, ...shapeFigures(r, hasActivities), group: null };
+  });
   reps.sort((a, b) => b.wonValue - a.wonValue || compareText(a.repId, b.repId));
 
   let performers: PerformerComparison | null = null;
-  const groups = hasActivities ? performerGroups(reps, ctx.options.performerShare) : null;
+  const groups = hasActivities ? performerGroups(reps, share) : null;
   if (groups) {
     const { top, bottom } = groups;
     for (const rep of reps) rep.group = top.includes(rep.repId) ? "top" : bottom.includes(rep.repId) ? "bottom" : null;
-    const groupRows = await figures(
-      ctx,
-      (column) => sql`CASE WHEN ${inList(column, top)} THEN 'top' WHEN ${inList(column, bottom)} THEN 'bottom' END`,
-      false,
-    );
+    // The engine ranked the reps itself; where its text order of rep ids differs from ours
+    // (a collation), the groups are formed again from the lists.
+    const groupOf = new Map(repRows.map((r) => [r.jk.slice(2), r.grp]));
+    if (reps.some((rep) => (groupOf.get(rep.repId) ?? null) !== rep.group)) {
+      rows = await figures(ctx, { kind: "lists", top, bottom });
+    }
     const topFigures = shapeFigures(
-      groupRows.find((r) => r.k === "top"),
+      rows.find((r) => r.jk === "g:top"),
       hasActivities,
     );
     const bottomFigures = shapeFigures(
-      groupRows.find((r) => r.k === "bottom"),
+      rows.find((r) => r.jk === "g:bottom"),
       hasActivities,
     );
     performers = {
-      share: ctx.options.performerShare,
+      share,
       groupSize: groups.size,
       top: { repIds: top, wonValue: topFigures.wonValue, ...activityOnly(topFigures) },
       bottom: { repIds: bottom, wonValue: bottomFigures.wonValue, ...activityOnly(bottomFigures) },
       differences: performerDifferences(topFigures, bottomFigures),
     };
   }
-  return { team, reps, performers, mixWonLost: hasActivities ? await activityMix(ctx) : null };
+  return { team, reps, performers, mixWonLost: hasActivities ? mixOf(total) : null };
 }
 
 function views(r: ActivityQualityResult): View[] {
