@@ -11,6 +11,7 @@ import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { refreshLeadProgress } from "./lead-progress.js";
 import { FastLoadFailed, type LoadMode, loadTableFile, type TableCounts } from "./table-loader.js";
+import { refreshVisitRollup } from "./visit-rollup.js";
 
 /** One canonical table file ready to load. */
 export type TableFile = {
@@ -145,6 +146,7 @@ async function load(
       options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
     }
     if (files.some((f) => PROGRESS_INPUTS.has(f.table))) await refreshLeadProgress(store, options.workspace);
+    if (files.some((f) => f.table === "visits")) await refreshVisitRollup(store, options.workspace);
     const done: ImportSummary = {
       workspace: options.workspace,
       format: importer.format,

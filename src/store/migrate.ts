@@ -7,6 +7,7 @@ import type { Dialect } from "./dialect.js";
 import { initialSchema } from "./migrations/001-initial.js";
 import { leadProgressSchema } from "./migrations/002-lead-progress.js";
 import { salesIndexesSchema } from "./migrations/004-sales-indexes.js";
+import { marketingRollupsSchema } from "./migrations/005-marketing-rollups.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -16,6 +17,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", statements: initialSchema },
   { version: 2, name: "lead-progress", statements: leadProgressSchema },
   { version: 4, name: "sales-indexes", statements: salesIndexesSchema },
+  { version: 5, name: "marketing-rollups", statements: marketingRollupsSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

@@ -37,6 +37,9 @@ const PERIODS: Record<string, Range> = {
   "2026-Q2": { label: "2026-Q2", start: utc(2026, 4), end: utc(2026, 7) },
   "2025-H2": { label: "2025-H2", start: utc(2025, 7), end: utc(2026, 1) },
   "2026-H1": { label: "2026-H1", start: utc(2026, 1), end: utc(2026, 7) },
+  // Ranges of days: whole months with partial ones on both sides, and days within one month.
+  "2025-10-20..2026-01-10": { label: "2025-10-20..2026-01-10", start: utc(2025, 10, 20), end: utc(2026, 1, 11) },
+  "2026-04-03..2026-04-20": { label: "2026-04-03..2026-04-20", start: utc(2026, 4, 3), end: utc(2026, 4, 21) },
 };
 const range = (label: string): Range => PERIODS[label] as Range;
 
@@ -550,6 +553,17 @@ describe.each(engines())("marketing metrics against the reference on %s", (engin
   ];
 
   test.each(cases)("visit frequency and recency, $period", async ({ period, grain }) => {
+    const r = await report(db.store, engagement, { ...ask, period, grain });
+    const expected = refEngagement(visits, range(period));
+    expect(expected.visitors).toBeGreaterThan(100);
+    expect(r.result).toEqual(expected);
+  });
+
+  // Whole months are read from the monthly rollups, partial ones from the visits.
+  test.each([
+    { period: "2025-10-20..2026-01-10", grain: "week" as Grain },
+    { period: "2026-04-03..2026-04-20", grain: "day" as Grain },
+  ])("visit frequency and recency, $period", async ({ period, grain }) => {
     const r = await report(db.store, engagement, { ...ask, period, grain });
     const expected = refEngagement(visits, range(period));
     expect(expected.visitors).toBeGreaterThan(100);

@@ -1,6 +1,7 @@
 /**
  * Visit frequency and recency (METRICS.md 5) on a hand-made company, on every engine.
  */
+import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engines } from "../../../test/support/databases.js";
 import {
@@ -10,7 +11,11 @@ import {
   lead,
   loadFixture,
   report,
+  WORKSPACE,
+  writeFixture,
 } from "../../../test/support/metric-fixtures.js";
+import { runImport } from "../../ingest/importer.js";
+import { verityImporter } from "../../ingest/verity-importer.js";
 import { engagement } from "./engagement.js";
 
 const HOUR = 3_600_000;
@@ -208,6 +213,45 @@ describe.each(engines())("visit frequency and recency on %s", (engine) => {
     expect(r.result.grid).toEqual(VISIT_LABELS.map((label) => gridRow(label)));
     expect(r.result.byFrequency.every((b) => b.visitors === 0 && b.conversionRate === null)).toBe(true);
     expect(r.result.byDaysSincePrevious.map((b) => b.visits)).toEqual(ZEROS(14));
+  });
+
+  test("a period of partial months counts its days exactly (read from the visits, not the monthly rollup)", async () => {
+    // 2025-10-15..2025-11-23 ends 11-24 00:00: b's two visits (10-15, 11-23) are in it, c's
+    // 11-23 00:00:01 too (0 days before the end), a's 11-30 is not; d..g as in November, h and
+    // i only their visits up to 11-23 21:00 (0 days before the end).
+    const r = await report(f.store, engagement, { period: "2025-10-15..2025-11-23" });
+    expect(r.result).toMatchObject({ visitors: 8, returningVisitors: 7, convertedVisitors: 1 });
+    expect(r.result.byFrequency.find((b) => b.bucket === "2")?.visitors).toBe(1);
+    expect(r.result.byRecency.find((b) => b.bucket === "0")?.visitors).toBe(3);
+    // Whole November from the rollup plus 10-15..10-31 from the visits: b's first visit joins its second.
+    const mixed = await report(f.store, engagement, { period: "2025-10-15..2025-11-30" });
+    expect(mixed.result).toMatchObject({ visits: 451, visitors: 9, returningVisitors: 7 });
+    expect(mixed.result.byFrequency.find((b) => b.bucket === "2")?.visitors).toBe(1);
+    // Every visitor's first visit is in it (b's on 10-15), b's second is number 2.
+    expect(mixed.result.byVisitNumber.find((b) => b.bucket === "1")?.visits).toBe(9);
+  });
+
+  test("a later import of visits brings the monthly rollup up to date", async () => {
+    const g = await loadFixture(engine, FIXTURE);
+    try {
+      // c comes back on 11-25: 2 visits (its second is number 2, 2 days after the first), 5.99999
+      // days before the end (with h and i in "5").
+      const dir = await writeFixture({
+        visits: [{ visit_id: "c-2", visitor_id: "c", started_at: "2025-11-25T00:00:01Z" }],
+      });
+      try {
+        await runImport(g.store, verityImporter, dir, { workspace: WORKSPACE });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      const r = await report(g.store, engagement, { period: "2025-11" });
+      expect(r.result).toMatchObject({ visits: 451, visitors: 9, returningVisitors: 8 });
+      expect(r.result.byFrequency.find((b) => b.bucket === "2")?.visitors).toBe(1);
+      expect(r.result.byRecency.find((b) => b.bucket === "5")?.visitors).toBe(3);
+      expect(r.result.byDaysSincePrevious.find((b) => b.bucket === "2")?.visits).toBe(1);
+    } finally {
+      await g.dispose();
+    }
   });
 
   test("without any visits loaded, the numbers are unknown, not zero", async () => {

@@ -2,14 +2,18 @@
  * METRICS.md 5: visit frequency and recency per visitor, in place of website visits and
  * pageviews (vanity 4).
  *
- * Everything reads the visits of the period once per view, grouped in the engine; the
- * Matomo-style views use the visit number and the seconds since the previous visit that
+ * The Matomo-style views use the visit number and the seconds since the previous visit that
  * ingest stores on every visit (src/ingest/visit-attributes.ts), so no window over a
- * visitor's whole history runs at report time.
+ * visitor's whole history runs at report time. The whole months of a period are read from
+ * rollups kept per visitor and month at ingest (src/ingest/visit-rollup.ts): a quarter is a
+ * few hundred thousand visitor-months instead of millions of visits, which are not stored in
+ * time order; only a period's partial months read the visits themselves.
  */
+
+import { DAYS_SINCE_PREVIOUS, rollupFilters } from "../../ingest/visit-rollup.js";
 import { raw, type Sql, sql } from "../../store/sql.js";
 import type { MetricContext, MetricDefinition, View } from "../metric.js";
-import { inPeriod, ts } from "../sql-parts.js";
+import { ts } from "../sql-parts.js";
 
 /** A fixed bucket: the values up to `max` (inclusive) that no earlier bucket took. */
 export type Bucket = { label: string; max: number };
@@ -90,7 +94,6 @@ type CellRow = {
   returning_visitors: number;
   converted_visitors: number;
   total_visits: number;
-  total_pageviews: number | null;
 };
 
 function empty(): EngagementResult {
@@ -120,35 +123,55 @@ async function compute(ctx: MetricContext): Promise<EngagementResult> {
   // Without visits loaded there is nothing to count; zeros would claim nobody came.
   if (!ctx.capabilities.has("web_visits")) return empty();
   const d = ctx.store.dialect;
-  const period = sql`v.workspace_id = ${ctx.workspace} AND ${inPeriod(ctx, sql`v.started_at`)}`;
+  const w = ctx.workspace;
+  const { months: ofMonths, visits: ofRest } = rollupFilters(w, ctx.period.start, ctx.period.end);
+  // A visitor's rows: one per whole month of the period, one per visit of its partial months.
+  const visitorRows = sql`
+    SELECT visitor_id, visits, last_start, last_number, converted FROM visitor_months WHERE ${ofMonths}
+    ${
+      ofRest
+        ? sql`UNION ALL
+    SELECT v.visitor_id, 1, v.started_at, v.visit_number, CASE WHEN v.converted_lead_id IS NOT NULL THEN 1 ELSE 0 END
+    FROM visits v WHERE ${ofRest}`
+        : sql``
+    }`;
   // Recency: whole days from the visitor's last visit in the period to the end of the period.
   const recencyDays = sql`floor((${d.epoch(ts(ctx.period.end))} - ${d.epoch(sql`last_start`)}) / 86400.0)`;
   const cells = await ctx.store.query<CellRow>(sql`
     WITH per_visitor AS (
-      SELECT v.visitor_id, count(*) AS visits, sum(v.pageviews) AS pageviews, max(v.started_at) AS last_start,
-        max(v.visit_number) AS max_number,
-        max(CASE WHEN v.converted_lead_id IS NOT NULL THEN 1 ELSE 0 END) AS converted
-      FROM visits v WHERE ${period}
-      GROUP BY v.visitor_id
+      SELECT visitor_id, sum(visits) AS visits, max(last_start) AS last_start, max(last_number) AS max_number,
+        max(converted) AS converted
+      FROM (${visitorRows}) r
+      GROUP BY visitor_id
     ),
     measured AS (SELECT *, ${recencyDays} AS days FROM per_visitor)
     SELECT ${bucketIndex(VISIT_BUCKETS, "visits")} AS fb, ${bucketIndex(DAY_BUCKETS, "days")} AS rb,
       count(*) AS visitors,
       sum(CASE WHEN max_number > 1 THEN 1 ELSE 0 END) AS returning_visitors,
       sum(converted) AS converted_visitors,
-      sum(visits) AS total_visits,
-      sum(pageviews) AS total_pageviews
+      sum(visits) AS total_visits
     FROM measured GROUP BY 1, 2 ORDER BY 1, 2`);
-  // Days since the previous visit, Matomo's way: floor(seconds / 86400), on returning visits only.
-  const perVisit = await ctx.store.query<{ nb: number; db: number | null; visits: number }>(sql`
+  // Visits by visit number, and returning visits by days since the previous one, Matomo's
+  // way: floor(seconds / 86400). Pageviews are counted here, per visit.
+  const perVisit = await ctx.store.query<{
+    nb: number;
+    db: number | null;
+    visits: number;
+    pageviews: number | null;
+  }>(sql`
     WITH measured AS (
-      SELECT v.visit_number,
-        CASE WHEN v.visit_number > 1 THEN floor(CAST(v.seconds_since_previous AS FLOAT8) / 86400.0) END AS since_days
-      FROM visits v WHERE ${period}
+      SELECT visit_number, days_since_previous AS since_days, visits, pageviews FROM visit_months WHERE ${ofMonths}
+      ${
+        ofRest
+          ? sql`UNION ALL
+      SELECT v.visit_number, CASE WHEN v.visit_number > 1 THEN ${raw(DAYS_SINCE_PREVIOUS)} END, 1, v.pageviews
+      FROM visits v WHERE ${ofRest}`
+          : sql``
+      }
     )
     SELECT ${bucketIndex(VISIT_BUCKETS, "visit_number")} AS nb,
       CASE WHEN since_days IS NOT NULL THEN ${bucketIndex(DAY_BUCKETS, "since_days")} END AS db,
-      count(*) AS visits
+      sum(visits) AS visits, sum(pageviews) AS pageviews
     FROM measured GROUP BY 1, 2`);
 
   const grid = VISIT_BUCKETS.map((b) => ({ visits: b.label, visitors: DAY_BUCKETS.map(() => 0) }));
@@ -176,7 +199,6 @@ async function compute(ctx: MetricContext): Promise<EngagementResult> {
     returning += c.returning_visitors;
     converted += c.converted_visitors;
     visits += c.total_visits;
-    pageviews += c.total_pageviews ?? 0;
   }
   const bucketRows = (buckets: readonly Bucket[], counts: { visitors: number; converted: number }[]) =>
     buckets.map((b, i) => {
@@ -193,6 +215,7 @@ async function compute(ctx: MetricContext): Promise<EngagementResult> {
   for (const p of perVisit) {
     byNumber[p.nb] = (byNumber[p.nb] ?? 0) + p.visits;
     if (p.db !== null) bySince[p.db] = (bySince[p.db] ?? 0) + p.visits;
+    pageviews += p.pageviews ?? 0;
   }
   return {
     visits,

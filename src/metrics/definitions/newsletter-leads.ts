@@ -57,6 +57,7 @@ async function compute(ctx: MetricContext): Promise<NewsletterLeadsResult> {
   const d = ctx.store.dialect;
   const hasNewsletter = ctx.capabilities.has("newsletter");
   const windowSeconds = ctx.options.attributionDays * 86_400;
+  const clicksFrom = new Date(ctx.period.start.getTime() - (windowSeconds + 86_400) * 1000);
   const rows = await ctx.store.query<BucketRow>(sql`
     WITH ${leadFacts(ctx)},
     issue_campaigns AS (
@@ -64,34 +65,44 @@ async function compute(ctx: MetricContext): Promise<NewsletterLeadsResult> {
     ),
     new_leads AS (
       SELECT lf.lead_id, lf.created_at, lf.source, lf.utm_medium, lf.utm_campaign, lf.status, lf.qualified_at,
-        lf.amount, ${d.sha256(sql`lower(trim(lf.contact))`)} AS contact_hash
+        lf.amount, lf.contact
       FROM lead_facts lf WHERE ${inPeriod(ctx, sql`lf.created_at`)}
     ),
     lead_subscribers AS (
       SELECT n.lead_id, n.created_at, s.id AS subscriber_id, s.subscribed_at
-      FROM new_leads n
+      FROM (SELECT lead_id, created_at, ${d.sha256(sql`lower(trim(contact))`)} AS contact_hash FROM new_leads) n
       JOIN newsletter_subscribers s ON s.workspace_id = ${w} AND lower(s.email_hash) = n.contact_hash
     ),
-    subscriber_leads AS (
-      SELECT DISTINCT lead_id FROM lead_subscribers WHERE subscribed_at <= created_at
-    ),
     -- A click counts from the moment of the lead back to attributionDays before it, both ends included.
+    -- Only clicks from a day more than the window before the period up to its end can count:
+    -- that range is read first, so the join sees the period's clicks, not every click ever.
+    period_clicks AS (
+      SELECT subscriber_id, occurred_at FROM email_events
+      WHERE workspace_id = ${w} AND type = 'click'
+        AND occurred_at >= ${ts(clicksFrom)} AND occurred_at < ${ts(ctx.period.end)}
+    ),
     clicked AS (
       SELECT DISTINCT ls.lead_id FROM lead_subscribers ls
-      JOIN email_events e ON e.workspace_id = ${w} AND e.subscriber_id = ls.subscriber_id AND e.type = 'click'
+      JOIN period_clicks e ON e.subscriber_id = ls.subscriber_id
         AND e.occurred_at <= ls.created_at
         AND ${d.epoch(sql`ls.created_at`)} - ${d.epoch(sql`e.occurred_at`)} <= ${windowSeconds}
+    ),
+    -- Per lead whose contact is a subscriber: subscribed by the lead's creation, and clicked in the window.
+    matched AS (
+      SELECT ls.lead_id, max(CASE WHEN ls.subscribed_at <= ls.created_at THEN 1 ELSE 0 END) AS is_subscriber,
+        max(CASE WHEN c.lead_id IS NOT NULL THEN 1 ELSE 0 END) AS by_click
+      FROM lead_subscribers ls LEFT JOIN clicked c ON c.lead_id = ls.lead_id
+      GROUP BY ls.lead_id
     ),
     classified AS (
       SELECT n.created_at, n.status, n.qualified_at, n.amount,
         CASE WHEN n.source = 'newsletter' THEN 1 ELSE 0 END AS by_source,
         CASE WHEN lower(n.utm_medium) = 'email' OR ic.utm_campaign IS NOT NULL THEN 1 ELSE 0 END AS by_first_touch,
-        CASE WHEN c.lead_id IS NOT NULL THEN 1 ELSE 0 END AS by_click,
-        CASE WHEN sl.lead_id IS NOT NULL THEN 1 ELSE 0 END AS is_subscriber
+        COALESCE(m.by_click, 0) AS by_click,
+        COALESCE(m.is_subscriber, 0) AS is_subscriber
       FROM new_leads n
       LEFT JOIN issue_campaigns ic ON ic.utm_campaign = n.utm_campaign
-      LEFT JOIN clicked c ON c.lead_id = n.lead_id
-      LEFT JOIN subscriber_leads sl ON sl.lead_id = n.lead_id
+      LEFT JOIN matched m ON m.lead_id = n.lead_id
     )
     SELECT ${bucket(ctx.grain, sql`created_at`)} AS bucket, count(*) AS leads,
       sum(by_source) AS by_source, sum(by_first_touch) AS by_first_touch, sum(by_click) AS by_click,

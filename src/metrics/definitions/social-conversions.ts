@@ -7,6 +7,7 @@
  * classified the same way, with the referrer as a last resort, since untagged links shared
  * by readers arrive with no utm_* at all.
  */
+import { referrerHost, rollupFilters } from "../../ingest/visit-rollup.js";
 import { raw, type Sql, sql } from "../../store/sql.js";
 import type { MetricContext, MetricDefinition } from "../metric.js";
 import { inPeriod, leadFacts, ts } from "../sql-parts.js";
@@ -36,13 +37,6 @@ function leadNetwork(alias: string): Sql {
     WHEN lower(${a}.utm_source) IN (${SOURCES_LIST}) THEN lower(${a}.utm_source)
     WHEN lower(${a}.utm_medium) = 'social' THEN 'other'
   END`;
-}
-
-/** The host of a referrer URL, lower-cased, without scheme, path, query or port ('' when none). */
-function referrerHost(column: Sql): Sql {
-  const r = sql`lower(${column})`;
-  const afterScheme = sql`CASE WHEN strpos(${r}, '://') > 0 THEN split_part(${r}, '://', 2) ELSE ${r} END`;
-  return sql`split_part(split_part(split_part(${afterScheme}, '/', 1), '?', 1), ':', 1)`;
 }
 
 /**
@@ -142,16 +136,27 @@ async function compute(ctx: MetricContext): Promise<SocialConversionsResult> {
       WHERE s.network IS NOT NULL
       GROUP BY s.network, s.campaign`)
     : [];
+  // Whole months from the rollup kept per source at ingest (src/ingest/visit-rollup.ts), partial
+  // months from the visits; the network is decided here, on a few hundred source rows.
+  const { months, visits: rest } = rollupFilters(w, ctx.period.start, ctx.period.end);
   const allVisitRows = hasVisits
     ? await ctx.store.query<VisitRow>(sql`
-      WITH period_visits AS (
-        SELECT utm_source, utm_medium, converted_lead_id, ${referrerHost(sql`referrer`)} AS host
-        FROM visits WHERE workspace_id = ${w} AND ${inPeriod(ctx, sql`started_at`)}
+      WITH sources AS (
+        SELECT utm_source, utm_medium, referrer_host AS host, visits, converted_visits
+        FROM visit_source_months WHERE ${months}
+        ${
+          rest
+            ? sql`UNION ALL
+        SELECT lower(v.utm_source), lower(v.utm_medium), ${referrerHost(sql`v.referrer`)}, 1,
+          CASE WHEN v.converted_lead_id IS NOT NULL THEN 1 ELSE 0 END
+        FROM visits v WHERE ${rest}`
+            : sql``
+        }
       ),
       social_visits AS (
-        SELECT ${visitNetwork("host")} AS network, converted_lead_id FROM period_visits
+        SELECT ${visitNetwork("host")} AS network, visits, converted_visits FROM sources
       )
-      SELECT network, count(*) AS visits, count(converted_lead_id) AS converted_visits
+      SELECT network, sum(visits) AS visits, sum(converted_visits) AS converted_visits
       FROM social_visits GROUP BY network`)
     : [];
   // The row of visits that are not social is dropped here, not with a WHERE: DuckDB would push
