@@ -139,16 +139,13 @@ export async function stalledLeads(ctx: MetricContext): Promise<StalledLeadsResu
     ),
     stalled AS (SELECT * FROM judged WHERE median_days IS NOT NULL AND days > ${k} * median_days),
     last_activity AS (
-      SELECT a.lead_id, max(a.occurred_at) AS occurred_at
-      FROM activities a JOIN stalled st ON st.lead_id = a.lead_id
-      WHERE a.workspace_id = ${w} AND a.occurred_at <= ${asOf}
-      GROUP BY a.lead_id
-    ),
-    last_type AS (
-      SELECT a.lead_id, la.occurred_at, min(a.type) AS type
-      FROM activities a JOIN last_activity la ON la.lead_id = a.lead_id AND la.occurred_at = a.occurred_at
-      WHERE a.workspace_id = ${w}
-      GROUP BY a.lead_id, la.occurred_at
+      -- The latest activity up to asOf; of several at that moment, the first type by name.
+      SELECT lead_id, occurred_at, type FROM (
+        SELECT a.lead_id, a.occurred_at, a.type,
+          ROW_NUMBER() OVER (PARTITION BY a.lead_id ORDER BY a.occurred_at DESC, a.type) AS rn
+        FROM activities a
+        WHERE a.workspace_id = ${w} AND a.occurred_at <= ${asOf} AND a.lead_id IN (SELECT lead_id FROM stalled)
+      ) t WHERE rn = 1
     ),
     listed AS (
       SELECT st.lead_id AS id, l.name, l.account, st.owner_id, r.name AS owner_name,
@@ -158,7 +155,7 @@ export async function stalledLeads(ctx: MetricContext): Promise<StalledLeadsResu
       JOIN leads l ON l.workspace_id = ${w} AND l.id = st.lead_id
       LEFT JOIN reps r ON r.workspace_id = ${w} AND r.id = st.owner_id
       LEFT JOIN stages s ON s.workspace_id = ${w} AND s.id = st.stage_id
-      LEFT JOIN last_type lt ON lt.lead_id = st.lead_id
+      LEFT JOIN last_activity lt ON lt.lead_id = st.lead_id
     )
     SELECT t.open_leads, t.without_benchmark, x.*
     FROM totals t LEFT JOIN listed x ON TRUE
