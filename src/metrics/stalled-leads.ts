@@ -74,16 +74,21 @@ type Nullable<T> = { [K in keyof T]: T[K] | null };
  * them in. Benchmarks come from leads won by asOf, so an earlier list uses no hindsight.
  */
 function judged(ctx: MetricContext, basis: "stage" | "age"): Sql {
-  const w = ctx.workspace;
   const asOf = ts(ctx.asOf);
+  const open = sql`created_at <= ${asOf} AND (closed_at IS NULL OR closed_at > ${asOf})`;
+  const won = sql`status = 'won' AND closed_at <= ${asOf}`;
+  // The lead facts are read once (PostgreSQL would otherwise materialize them whole).
   const common = sql`
     ${leadFacts(ctx)},
+    judged_leads AS (
+      SELECT lead_id, owner_id, stage_id, status, created_at, closed_at, amount FROM lead_facts
+      WHERE (${open}) OR (${won})
+    ),
     open_leads AS (
-      SELECT lead_id, owner_id, stage_id, created_at, amount FROM lead_facts
-      WHERE created_at <= ${asOf} AND (closed_at IS NULL OR closed_at > ${asOf})
+      SELECT lead_id, owner_id, stage_id, created_at, amount FROM judged_leads WHERE ${open}
     ),
     won_leads AS (
-      SELECT lead_id, created_at, closed_at FROM lead_facts WHERE status = 'won' AND closed_at <= ${asOf}
+      SELECT lead_id, created_at, closed_at FROM judged_leads WHERE ${won}
     )`;
   if (basis === "age") {
     // Without stage history, total age against the median days from creation to a win.
@@ -99,21 +104,9 @@ function judged(ctx: MetricContext, basis: "stage" | "age"): Sql {
     )`;
   }
   return sql`${common},
-    ${stageDaysCte(ctx)},
+    ${stageDaysCte(ctx, asOf)},
     benchmark AS (
       SELECT stage_id, ${ctx.store.dialect.quantile(sql`days`, 0.5)} AS median_days FROM stage_days GROUP BY stage_id
-    ),
-    last_event AS (
-      SELECT lead_id, to_stage_id, changed_at FROM (
-        SELECT e.lead_id, e.to_stage_id, e.changed_at,
-          ROW_NUMBER() OVER (
-            PARTITION BY e.lead_id ORDER BY e.changed_at DESC, s.position DESC, e.to_stage_id DESC
-          ) AS rn
-        FROM stage_events e
-        JOIN open_leads o ON o.lead_id = e.lead_id
-        JOIN stages s ON s.workspace_id = e.workspace_id AND s.id = e.to_stage_id
-        WHERE e.workspace_id = ${w} AND e.changed_at <= ${asOf}
-      ) t WHERE rn = 1
     ),
     judged AS (
       -- The stage of the last event up to asOf; without one, the lead's stage since creation.

@@ -78,32 +78,51 @@ export type VelocityResult = VelocityGroup & {
  * Events at the same moment are ordered by stage position, so the result is deterministic.
  * Returns CTEs without WITH, to follow a `won_leads` CTE.
  *
- * The won leads' stage events are picked first and kept apart (MATERIALIZED) before the
- * stages are joined for their positions: joined in one go, DuckDB misjudges the join with
- * the stages as selective and builds its hash table on every stage event of the workspace.
+ * With `openAsOf` (the stalled list), the same pass over the stage events also gives CTE
+ * `last_event` (lead_id, to_stage_id, changed_at): for each lead of the CTE `open_leads`
+ * (lead_id), its last stage event up to that moment in the same order, i.e. the stage it was
+ * in then. The open leads' events are windowed with the won leads' (a lead is one or the
+ * other), so the stage events are read once.
+ *
+ * The leads' stage events are picked first and kept apart (MATERIALIZED) before the stages
+ * are joined for their positions: joined in one go, DuckDB misjudges the join with the
+ * stages as selective and builds its hash table on every stage event of the workspace.
  */
-export function stageDaysCte(ctx: MetricContext): Sql {
+export function stageDaysCte(ctx: MetricContext, openAsOf?: Sql): Sql {
   const w = ctx.workspace;
+  const open = openAsOf
+    ? sql`
+    UNION ALL
+    SELECT lead_id, CAST(NULL AS TIMESTAMP), 0 FROM open_leads`
+    : sql``;
+  const openEvents = openAsOf ? sql` AND (sl.won = 1 OR e.changed_at <= ${openAsOf})` : sql``;
+  const lastEvent = openAsOf
+    ? sql`,
+  last_event AS (
+    SELECT lead_id, stage_id AS to_stage_id, entered_at AS changed_at FROM stage_stays
+    WHERE won = 0 AND next_at IS NULL
+  )`
+    : sql``;
   return sql`
-  won_events AS MATERIALIZED (
-    SELECT e.workspace_id, e.lead_id, e.to_stage_id, e.changed_at, wl.closed_at
-    FROM stage_events e JOIN won_leads wl ON wl.lead_id = e.lead_id
-    WHERE e.workspace_id = ${w}
+  stay_leads AS (
+    SELECT lead_id, closed_at, 1 AS won FROM won_leads${open}
+  ),
+  stay_events AS MATERIALIZED (
+    SELECT e.workspace_id, e.lead_id, e.to_stage_id, e.changed_at, sl.closed_at, sl.won
+    FROM stage_events e JOIN stay_leads sl ON sl.lead_id = e.lead_id
+    WHERE e.workspace_id = ${w}${openEvents}
   ),
   stage_stays AS (
-    SELECT e.lead_id, e.to_stage_id AS stage_id, e.changed_at AS entered_at,
-      COALESCE(
-        LEAD(e.changed_at) OVER (PARTITION BY e.lead_id ORDER BY e.changed_at, s.position, e.to_stage_id),
-        e.closed_at
-      ) AS left_at
-    FROM won_events e
+    SELECT e.lead_id, e.to_stage_id AS stage_id, e.changed_at AS entered_at, e.closed_at, e.won,
+      LEAD(e.changed_at) OVER (PARTITION BY e.lead_id ORDER BY e.changed_at, s.position, e.to_stage_id) AS next_at
+    FROM stay_events e
     JOIN stages s ON s.workspace_id = e.workspace_id AND s.id = e.to_stage_id
   ),
   stage_days AS (
     SELECT lead_id, stage_id,
-      sum(GREATEST(${daysBetween(ctx, sql`entered_at`, sql`left_at`)}, 0)) AS days
-    FROM stage_stays GROUP BY lead_id, stage_id
-  )`;
+      sum(GREATEST(${daysBetween(ctx, sql`entered_at`, sql`COALESCE(next_at, closed_at)`)}, 0)) AS days
+    FROM stage_stays WHERE won = 1 GROUP BY lead_id, stage_id
+  )${lastEvent}`;
 }
 
 /**
