@@ -86,7 +86,6 @@ export function money(ctx: MetricContext, alias: string): Sql {
  * Returns the CTE list without WITH, so callers write `WITH ${leadFacts(ctx)}, more AS (...)`.
  */
 export function leadFacts(ctx: MetricContext): Sql {
-  const w = ctx.workspace;
   return sql`
   lead_facts AS (
     SELECT l.id AS lead_id, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
