@@ -9,6 +9,7 @@ import { stat } from "node:fs/promises";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
+import { refreshLeadActivity } from "./lead-activity.js";
 import { refreshLeadProgress } from "./lead-progress.js";
 import { FastLoadFailed, type LoadMode, loadTableFile, type TableCounts } from "./table-loader.js";
 import { refreshVisitRollup } from "./visit-rollup.js";
@@ -146,6 +147,8 @@ async function load(
       options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
     }
     if (files.some((f) => PROGRESS_INPUTS.has(f.table))) await refreshLeadProgress(store, options.workspace);
+    if (files.some((f) => f.table === "leads" || f.table === "activities"))
+      await refreshLeadActivity(store, options.workspace);
     if (files.some((f) => f.table === "visits")) await refreshVisitRollup(store, options.workspace);
     const done: ImportSummary = {
       workspace: options.workspace,

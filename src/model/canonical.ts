@@ -187,6 +187,12 @@ export const TABLES = {
         doc: "when its stage history first reached the qualifying stage or a later one (a skipped stage counts as passed)",
       },
       { name: "furthest_position", type: "integer", doc: "position of the furthest open stage it ever entered" },
+      { name: "first_activity_at", type: "timestamp", doc: "when its first activity happened (any rep, any type)" },
+      ...ACTIVITY_TYPES.map((type) => ({
+        name: `activity_${type}s`,
+        type: "integer" as const,
+        doc: `its ${type} activities, over its whole life (0 without any)`,
+      })),
     ],
     checks: [
       {

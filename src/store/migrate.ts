@@ -8,6 +8,7 @@ import { initialSchema } from "./migrations/001-initial.js";
 import { leadProgressSchema } from "./migrations/002-lead-progress.js";
 import { salesIndexesSchema } from "./migrations/004-sales-indexes.js";
 import { marketingRollupsSchema } from "./migrations/005-marketing-rollups.js";
+import { leadActivitySchema } from "./migrations/006-lead-activity.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "lead-progress", statements: leadProgressSchema },
   { version: 4, name: "sales-indexes", statements: salesIndexesSchema },
   { version: 5, name: "marketing-rollups", statements: marketingRollupsSchema },
+  { version: 6, name: "lead-activity", statements: leadActivitySchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

@@ -4,6 +4,7 @@
  * leads, and where the top performers (by won value) work differently from the bottom ones.
  * The lead timeline of the same section lives in ../lead-timeline.ts.
  */
+import { activityCountColumn } from "../../ingest/lead-activity.js";
 import { ACTIVITY_TYPES } from "../../model/canonical.js";
 import { join, raw, type Sql, sql } from "../../store/sql.js";
 import type { MetricContext, MetricDefinition, View } from "../metric.js";
@@ -159,15 +160,14 @@ function activityScope(ctx: MetricContext): Sql {
  * scope at once (grouping sets), the groups formed in the same statement (GroupMode):
  * - the period's activities, read once: counted per rep (NULL: without a rep), the counts
  *   then rolled up; the real notes' median length over the real notes only;
- * - the period's leads (created or closed in it), with the first activity of the new ones
- *   (any activity, read only for those leads);
- * - the won/lost mix: every activity on the leads won or lost in the period, one row.
+ * - the period's leads (created or closed in it), with their first activity and their
+ *   activities by type, both stored on each lead at ingest (src/ingest/lead-activity.ts);
+ * - the won/lost mix: the stored counts of the leads won or lost in the period, one row.
  * Ratios are formed in TypeScript from the counts; medians are pooled within the group in
  * the engine.
  */
 async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]> {
   const d = ctx.store.dialect;
-  const w = ctx.workspace;
   const sumTypes = join(
     ACTIVITY_TYPES.map((type) => sql`COALESCE(sum(CASE WHEN type = ${type} THEN n END), 0) AS ${raw(`n_${type}`)}`),
   );
@@ -175,12 +175,14 @@ async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]
   const closed = inPeriod(ctx, sql`l.closed_at`);
   const wonNow = sql`r.is_closed AND r.status = 'won'`;
   const typeColumns = join(ACTIVITY_TYPES.map((type) => raw(`act.n_${type}`)));
+  // The leads' activities by type, stored on each lead at ingest (src/ingest/lead-activity.ts).
+  const leadCounts = ACTIVITY_TYPES.map((type) => raw(`r.${activityCountColumn(type)}`));
   const mixCounts = join(
     (["won", "lost"] as const).flatMap((status) => [
-      sql`COALESCE(sum(CASE WHEN m.status = ${status} THEN m.n END), 0) AS ${raw(`${status}_activities`)}`,
+      sql`COALESCE(sum(CASE WHEN r.status = ${status} THEN ${join(leadCounts, " + ")} END), 0) AS ${raw(`${status}_activities`)}`,
       ...ACTIVITY_TYPES.map(
-        (type) =>
-          sql`COALESCE(sum(CASE WHEN m.status = ${status} AND m.type = ${type} THEN m.n END), 0) AS ${raw(`${status}_n_${type}`)}`,
+        (type, i) =>
+          sql`COALESCE(sum(CASE WHEN r.status = ${status} THEN ${leadCounts[i] as Sql} END), 0) AS ${raw(`${status}_n_${type}`)}`,
       ),
     ]),
   );
@@ -214,7 +216,8 @@ async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]
   return ctx.store.query<FigureRow>(sql`
     WITH lead_rows AS MATERIALIZED (
       SELECT l.id, l.owner_id AS k, l.status, l.created_at, l.closed_at, ${money(ctx, "l")} AS amount,
-        ${created} AS is_new, COALESCE(${closed}, FALSE) AS is_closed
+        ${created} AS is_new, COALESCE(${closed}, FALSE) AS is_closed,
+        l.first_activity_at AS first_at, ${join(ACTIVITY_TYPES.map((type) => raw(`l.${activityCountColumn(type)}`)))}
       FROM leads l
       WHERE ${leadFilter(ctx, "l")} AND (${created} OR ${closed})
     ),
@@ -229,21 +232,11 @@ async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]
       SELECT a.k, a.type, count(*) AS n, count(CASE WHEN a.note_length >= ${REAL_NOTE_MIN_LENGTH} THEN 1 END) AS real_notes
       FROM act_rows a GROUP BY a.k, a.type
     ),
-    first_touch AS (
-      -- Any activity on the lead counts, whoever logged it and whenever (not only in the period).
-      SELECT a.lead_id, min(a.occurred_at) AS first_at FROM activities a
-      WHERE a.workspace_id = ${w} AND a.lead_id IN (SELECT id FROM lead_rows WHERE is_new)
-      GROUP BY a.lead_id
-    ),
     mix AS (
       -- Every activity on the leads won or lost in the period, over their whole life and whoever logged it.
       SELECT ${mixCounts}
-      FROM (
-        SELECT r.status, a.type, count(*) AS n
-        FROM lead_rows r JOIN activities a ON a.workspace_id = ${w} AND a.lead_id = r.id
-        WHERE r.is_closed AND r.status IN ('won', 'lost')
-        GROUP BY r.status, a.type
-      ) m
+      FROM lead_rows r
+      WHERE r.is_closed AND r.status IN ('won', 'lost')
     ),
     rep_won AS (
       SELECT r.k, COALESCE(sum(CASE WHEN ${wonNow} THEN r.amount END), 0) AS won_value
@@ -282,8 +275,8 @@ async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]
           0.5,
         )} AS median_days_to_win
       FROM (
-        SELECT r.k, gr.g, r.status, r.created_at, r.closed_at, r.amount, r.is_new, r.is_closed, f.first_at
-        FROM lead_rows r LEFT JOIN first_touch f ON f.lead_id = r.id LEFT JOIN grp gr ON gr.k = r.k
+        SELECT r.k, gr.g, r.status, r.created_at, r.closed_at, r.amount, r.is_new, r.is_closed, r.first_at
+        FROM lead_rows r LEFT JOIN grp gr ON gr.k = r.k
       ) r
       GROUP BY ${groupBy}
     )
