@@ -6,9 +6,9 @@
 import type { Dialect } from "./dialect.js";
 import { initialSchema } from "./migrations/001-initial.js";
 import { leadProgressSchema } from "./migrations/002-lead-progress.js";
-import { salesIndexesSchema } from "./migrations/004-sales-indexes.js";
-import { marketingRollupsSchema } from "./migrations/005-marketing-rollups.js";
-import { leadActivitySchema } from "./migrations/006-lead-activity.js";
+import { salesIndexesSchema } from "./migrations/003-sales-indexes.js";
+import { marketingRollupsSchema } from "./migrations/004-marketing-rollups.js";
+import { leadActivitySchema } from "./migrations/005-lead-activity.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -17,9 +17,9 @@ export type Migration = { version: number; name: string; statements: (dialect: D
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", statements: initialSchema },
   { version: 2, name: "lead-progress", statements: leadProgressSchema },
-  { version: 4, name: "sales-indexes", statements: salesIndexesSchema },
-  { version: 5, name: "marketing-rollups", statements: marketingRollupsSchema },
-  { version: 6, name: "lead-activity", statements: leadActivitySchema },
+  { version: 3, name: "sales-indexes", statements: salesIndexesSchema },
+  { version: 4, name: "marketing-rollups", statements: marketingRollupsSchema },
+  { version: 5, name: "lead-activity", statements: leadActivitySchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */
