@@ -109,7 +109,9 @@ function formatReportTable(report: MetricReport, why: boolean): string {
     lines.push(figure(`beside it, vanity: ${v.label}`, v.value, v.format, v.previous, v.change));
   const others = Object.entries(report.otherCurrencies);
   if (others.length > 0) {
-    lines.push(`  (money in ${currency} only; left out: ${others.map(([c, n]) => `${n} leads in ${c}`).join(", ")})`);
+    lines.push(
+      `  (money in ${currency} only; left out: ${others.map(([c, n]) => `${formatValue(n, "count")} leads in ${c}`).join(", ")})`,
+    );
   }
   for (const view of definition?.views(report.result) ?? []) lines.push("", renderTable(view, currency));
   return lines.join("\n");
