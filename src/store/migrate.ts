@@ -9,6 +9,7 @@ import { leadProgressSchema } from "./migrations/002-lead-progress.js";
 import { salesIndexesSchema } from "./migrations/003-sales-indexes.js";
 import { marketingRollupsSchema } from "./migrations/004-marketing-rollups.js";
 import { leadActivitySchema } from "./migrations/005-lead-activity.js";
+import { activityTimeIndexSchema } from "./migrations/006-activity-time-index.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "sales-indexes", statements: salesIndexesSchema },
   { version: 4, name: "marketing-rollups", statements: marketingRollupsSchema },
   { version: 5, name: "lead-activity", statements: leadActivitySchema },
+  { version: 6, name: "activity-time-index", statements: activityTimeIndexSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */
