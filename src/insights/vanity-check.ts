@@ -192,22 +192,14 @@ export async function vanityCheck(request: ResolvedRequest): Promise<VanityCheck
   const findings: VanityFinding[] = [];
   for (const pair of PAIRS) {
     const vanity = vanityDefinition(pair.vanity);
-    const now = await computeVanity(current, pair.vanity);
-    const before = await computeVanity(previous, pair.vanity);
-    const vanityFigure: Figure = tidy({
-      label: vanity.label,
-      format: vanity.format,
-      value: now.value,
-      previous: before.value,
-      change: relativeChange(before.value, now.value),
-    });
     const definition = metricById(pair.metric);
     let realFigure: Figure = { label: pair.realWords, format: "number", value: null, previous: null, change: null };
     let unsupported: string | null = definition ? null : `${pair.realWords} is not available`;
+    let report: MetricReport | undefined;
     if (definition) {
       const problems = unsupportedOf(definition, current);
       if (problems.length > 0) unsupported = problems.map((p) => p.message).join("; ");
-      let report = reports.get(pair.metric);
+      report = reports.get(pair.metric);
       if (!report) {
         report = await runMetric(definition, request);
         reports.set(pair.metric, report);
@@ -222,6 +214,17 @@ export async function vanityCheck(request: ResolvedRequest): Promise<VanityCheck
         change: relativeChange(headline.previous, headline.value),
       };
     }
+    // The report already carries the vanity numbers beside its metric, for both periods.
+    const carried = report?.vanity.find((v) => v.id === pair.vanity);
+    const now = carried?.value ?? (carried ? null : (await computeVanity(current, pair.vanity)).value);
+    const before = carried ? carried.previous : (await computeVanity(previous, pair.vanity)).value;
+    const vanityFigure: Figure = tidy({
+      label: vanity.label,
+      format: vanity.format,
+      value: now,
+      previous: before,
+      change: relativeChange(before, now),
+    });
     const judged = unsupported
       ? { verdict: "unknown" as const, divergence: null, finding: `Cannot check: ${unsupported}.` }
       : findingFor(pair, vanity.label, vanityFigure.change, realFigure.change);
