@@ -10,6 +10,7 @@ import { salesIndexesSchema } from "./migrations/003-sales-indexes.js";
 import { marketingRollupsSchema } from "./migrations/004-marketing-rollups.js";
 import { leadActivitySchema } from "./migrations/005-lead-activity.js";
 import { activityTimeIndexSchema } from "./migrations/006-activity-time-index.js";
+import { requestIndexesSchema } from "./migrations/007-request-indexes.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "marketing-rollups", statements: marketingRollupsSchema },
   { version: 5, name: "lead-activity", statements: leadActivitySchema },
   { version: 6, name: "activity-time-index", statements: activityTimeIndexSchema },
+  { version: 7, name: "request-indexes", statements: requestIndexesSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */
