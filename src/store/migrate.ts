@@ -11,6 +11,7 @@ import { marketingRollupsSchema } from "./migrations/004-marketing-rollups.js";
 import { leadActivitySchema } from "./migrations/005-lead-activity.js";
 import { activityTimeIndexSchema } from "./migrations/006-activity-time-index.js";
 import { requestIndexesSchema } from "./migrations/007-request-indexes.js";
+import { emailClickIndexSchema } from "./migrations/008-email-click-index.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "lead-activity", statements: leadActivitySchema },
   { version: 6, name: "activity-time-index", statements: activityTimeIndexSchema },
   { version: 7, name: "request-indexes", statements: requestIndexesSchema },
+  { version: 8, name: "email-click-index", statements: emailClickIndexSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */
