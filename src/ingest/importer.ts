@@ -9,10 +9,8 @@ import { stat } from "node:fs/promises";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
-import { refreshLeadActivity } from "./lead-activity.js";
-import { refreshLeadProgress } from "./lead-progress.js";
+import { refreshDerivedFacts } from "./derived-facts.js";
 import { FastLoadFailed, type LoadMode, loadTableFile, type TableCounts } from "./table-loader.js";
-import { refreshVisitRollup } from "./visit-rollup.js";
 
 /** One canonical table file ready to load. */
 export type TableFile = {
@@ -100,9 +98,6 @@ export async function runImport(
   }
 }
 
-/** Tables the lead_progress rollup is computed from. */
-const PROGRESS_INPUTS: ReadonlySet<TableName> = new Set(["leads", "stages", "stage_events"]);
-
 async function load(
   store: Store,
   importer: Importer,
@@ -146,10 +141,11 @@ async function load(
       bytesDone += size;
       options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
     }
-    if (files.some((f) => PROGRESS_INPUTS.has(f.table))) await refreshLeadProgress(store, options.workspace);
-    if (files.some((f) => f.table === "leads" || f.table === "activities"))
-      await refreshLeadActivity(store, options.workspace);
-    if (files.some((f) => f.table === "visits")) await refreshVisitRollup(store, options.workspace);
+    await refreshDerivedFacts(
+      store,
+      options.workspace,
+      files.map((f) => f.table),
+    );
     const done: ImportSummary = {
       workspace: options.workspace,
       format: importer.format,

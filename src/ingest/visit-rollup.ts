@@ -17,7 +17,7 @@
  * Periods are whole UTC days: the metric reads the whole months of a period here and its
  * partial months from the visits themselves.
  */
-import { raw, type Sql, sql } from "../store/sql.js";
+import { raw, type Sql, sql, timestamp } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 
 const MONTH = "CAST(date_trunc('month', started_at) AS TIMESTAMP)";
@@ -50,18 +50,16 @@ export function rollupSpans(start: Date, end: Date): { months: Span | null; edge
   return { months: { from, to }, edges };
 }
 
-const at = (date: Date) => sql`CAST(${date.toISOString().replace("T", " ").replace("Z", "")} AS TIMESTAMP)`;
-
 /**
  * A period's filters: `months` over a rollup table's own columns (FALSE without whole
  * months), `visits` over the visits aliased v for its partial months (null without any).
  */
 export function rollupFilters(workspace: string, start: Date, end: Date): { months: Sql; visits: Sql | null } {
   const { months, edges } = rollupSpans(start, end);
-  const spans = edges.map((e) => sql`(v.started_at >= ${at(e.from)} AND v.started_at < ${at(e.to)})`);
+  const spans = edges.map((e) => sql`(v.started_at >= ${timestamp(e.from)} AND v.started_at < ${timestamp(e.to)})`);
   return {
     months: months
-      ? sql`workspace_id = ${workspace} AND month >= ${at(months.from)} AND month < ${at(months.to)}`
+      ? sql`workspace_id = ${workspace} AND month >= ${timestamp(months.from)} AND month < ${timestamp(months.to)}`
       : sql`FALSE`,
     visits:
       spans.length === 0 ? null : sql`v.workspace_id = ${workspace} AND (${spans.reduce((a, b) => sql`${a} OR ${b}`)})`,

@@ -3,13 +3,11 @@
  * store/dialect.ts). Values are always bound parameters; the only text pasted in is
  * Verity's own (grain names, column names of its own schema).
  */
-import { raw, type Sql, sql } from "../store/sql.js";
+import { raw, type Sql, sql, timestamp } from "../store/sql.js";
 import type { Grain, MetricContext } from "./metric.js";
 
-/** A moment as a TIMESTAMP parameter (UTC, without an offset: the columns are UTC TIMESTAMPs). */
-export function ts(date: Date): Sql {
-  return sql`CAST(${date.toISOString().replace("T", " ").replace("Z", "")} AS TIMESTAMP)`;
-}
+/** A moment as a TIMESTAMP parameter (store/sql.ts `timestamp`), under the short name metrics use. */
+export const ts = timestamp;
 
 /** `column` within the context's period, half-open: [start, end). */
 export function inPeriod(ctx: MetricContext, column: Sql): Sql {

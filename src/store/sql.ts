@@ -59,3 +59,11 @@ export function join(parts: readonly Sql[], separator = ", "): Sql {
   const strings = ["", ...parts.slice(1).map(() => separator), ""];
   return new Sql(strings, parts);
 }
+
+/**
+ * A moment as a TIMESTAMP parameter. Columns are UTC TIMESTAMPs without a zone, so the value
+ * is written without an offset (PostgreSQL would ignore it; DuckDB would convert it).
+ */
+export function timestamp(date: Date): Sql {
+  return sql`CAST(${date.toISOString().replace("T", " ").replace("Z", "")} AS TIMESTAMP)`;
+}
