@@ -102,6 +102,9 @@ describe("metric commands", () => {
     expect(paid.metrics[0].result.newLeads).toBeGreaterThan(0);
     expect(paid.metrics[0].result.newLeads).toBeLessThan(all.metrics[0].result.newLeads);
     expect(paid.filters.source).toBe("paid");
+    // The table says which slice it shows.
+    const table = await verity(["report", "qualified-leads", "-p", "2026-Q2", "--source", "paid", "--rep", "rep-001"]);
+    expect(table.stdout.split("\n")[1]).toBe("  only: rep Mateo Esposito, source paid");
   });
 
   test("check says lead quality is falling in 2026-Q2", async () => {

@@ -85,6 +85,15 @@ function formatReportTable(report: MetricReport, why: boolean): string {
   lines.push(
     `━━ ${report.title} · ${report.period.label}${against} ${"━".repeat(Math.max(2, 60 - report.title.length))}`,
   );
+  // Say which slice the numbers are of: a filtered report must not read as the whole company's.
+  const { pipeline, team, rep, source } = report.filters;
+  const slice = [
+    pipeline ? `pipeline ${pipeline.name}` : null,
+    team ? `team ${team}` : null,
+    rep ? `rep ${rep.name}` : null,
+    source ? `source ${source}` : null,
+  ].filter((part) => part !== null);
+  if (slice.length > 0) lines.push(`  only: ${slice.join(", ")}`);
   if (why) {
     lines.push(wrap(report.why, "  "), wrap(`Definition: ${report.definition}`, "  "), "");
   }
