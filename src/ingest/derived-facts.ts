@@ -7,31 +7,51 @@
  */
 import type { TableName } from "../model/canonical.js";
 import type { Store } from "../store/store.js";
+import { refreshActivityRollup } from "./activity-rollup.js";
 import { refreshLeadActivity } from "./lead-activity.js";
 import { refreshLeadProgress } from "./lead-progress.js";
 import { refreshVisitRollup } from "./visit-rollup.js";
 
 type Derivation = {
   inputs: readonly TableName[];
+  /** The tables it writes. */
+  outputs: readonly string[];
   refresh(store: Store, workspace: string): Promise<void>;
 };
 
 const DERIVATIONS: readonly Derivation[] = [
   // Stage progress on each lead (furthest stage, when it reached the qualifying stage).
-  { inputs: ["leads", "stages", "stage_events"], refresh: refreshLeadProgress },
+  { inputs: ["leads", "stages", "stage_events"], outputs: ["leads"], refresh: refreshLeadProgress },
   // First activity and activity counts by type on each lead.
-  { inputs: ["leads", "activities"], refresh: refreshLeadActivity },
+  { inputs: ["leads", "activities"], outputs: ["leads"], refresh: refreshLeadActivity },
+  // Monthly activity counts and real-note lengths per rep.
+  {
+    inputs: ["activities"],
+    outputs: ["activity_months", "activity_note_months"],
+    refresh: refreshActivityRollup,
+  },
   // Monthly visit rollups (visit numbers must be current first: they are, loaded with the visits).
-  { inputs: ["visits"], refresh: refreshVisitRollup },
+  {
+    inputs: ["visits"],
+    outputs: ["visitor_months", "visit_months", "visit_source_months"],
+    refresh: refreshVisitRollup,
+  },
 ];
 
-/** Refreshes every derivation computed from one of `loaded` (the tables an import wrote). */
+/**
+ * Refreshes every derivation computed from one of `loaded` (the tables an import wrote);
+ * returns the tables it wrote.
+ */
 export async function refreshDerivedFacts(
   store: Store,
   workspace: string,
   loaded: readonly TableName[],
-): Promise<void> {
+): Promise<string[]> {
+  const written = new Set<string>();
   for (const derivation of DERIVATIONS) {
-    if (derivation.inputs.some((table) => loaded.includes(table))) await derivation.refresh(store, workspace);
+    if (!derivation.inputs.some((table) => loaded.includes(table))) continue;
+    await derivation.refresh(store, workspace);
+    for (const table of derivation.outputs) written.add(table);
   }
+  return [...written];
 }

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
-import { sql } from "../store/sql.js";
+import { raw, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { refreshDerivedFacts } from "./derived-facts.js";
 import { FastLoadFailed, type LoadMode, loadTableFile, type TableCounts } from "./table-loader.js";
@@ -112,6 +112,7 @@ async function load(
   const bytesTotal = sizes.reduce((a, b) => a + b, 0);
   let bytesDone = 0;
   const tables: Partial<Record<TableName, TableCounts>> = {};
+  let derived: string[] = [];
   const summary = await store.transaction(async () => {
     await ensureWorkspace(store, options.workspace, started);
     await options.before?.();
@@ -141,7 +142,7 @@ async function load(
       bytesDone += size;
       options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
     }
-    await refreshDerivedFacts(
+    derived = await refreshDerivedFacts(
       store,
       options.workspace,
       files.map((f) => f.table),
@@ -164,6 +165,10 @@ async function load(
     );
     return done;
   });
+  for (const table of new Set([...files.map((f) => f.table), ...derived])) {
+    const statement = store.dialect.afterBulkWrite(table);
+    if (statement) await store.execute(raw(statement));
+  }
   return summary;
 }
 

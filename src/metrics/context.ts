@@ -203,7 +203,8 @@ export async function capabilitiesOf(store: Store, workspace: string): Promise<S
   const imports = await store.query<{ source_system: string; summary: string }>(sql`
     SELECT i.source_system, i.summary FROM imports i
     WHERE i.workspace_id = ${workspace}
-      AND i.source_system IN (SELECT DISTINCT source_system FROM leads WHERE workspace_id = ${workspace})
+      -- EXISTS per import (few) reads leads_source_key once each; IN (SELECT DISTINCT ...) read every lead.
+      AND EXISTS (SELECT 1 FROM leads l WHERE l.workspace_id = ${workspace} AND l.source_system = i.source_system)
     ORDER BY i.finished_at DESC`);
   const seen = new Set<string>();
   for (const row of imports) {

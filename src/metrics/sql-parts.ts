@@ -99,6 +99,30 @@ export function leadFacts(ctx: MetricContext): Sql {
   )`;
 }
 
+/**
+ * The median of a histogram, as percentile_cont(0.5) / quantile_cont(0.5) over the values it
+ * counts (the mean of the two middle values for an even count): `${name}` AS (jk, median)
+ * from `histogram` (jk, value, n), one row per key and value. Keys that are NULL are
+ * dropped. Returns the CTE list without WITH (two CTEs: ${name}_cum and ${name}).
+ */
+export function histogramMedian(histogram: string, name: string): Sql {
+  const h = raw(histogram);
+  const cum = raw(`${name}_cum`);
+  return sql`
+  ${cum} AS (
+    SELECT jk, value,
+      sum(n) OVER (PARTITION BY jk ORDER BY value ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
+      sum(n) OVER (PARTITION BY jk) AS total
+    FROM ${h} WHERE jk IS NOT NULL AND n > 0
+  ),
+  ${raw(name)} AS (
+    -- The values at 0-based positions floor((total - 1) / 2) and ceil((total - 1) / 2).
+    SELECT jk, (CAST(min(CASE WHEN cum > floor((total - 1) / 2.0) THEN value END) AS FLOAT8)
+      + CAST(min(CASE WHEN cum > ceil((total - 1) / 2.0) THEN value END) AS FLOAT8)) / 2.0 AS median
+    FROM ${cum} GROUP BY jk
+  )`;
+}
+
 /** Rounds every fraction in a result to 6 decimals, so both engines' floating point agree. */
 export function tidy<T>(value: T): T {
   if (typeof value === "number") {

@@ -4,9 +4,11 @@
  * them (each metric's report carries the ones it replaces; the vanity check pairs them).
  * Each is computed for the same period and filters as the metric beside it.
  */
+import { rollupFilters } from "../ingest/visit-rollup.js";
 import { type Sql, sql } from "../store/sql.js";
 import type { Format, MetricContext, VanityId } from "./metric.js";
-import { inPeriod, leadFilter, money, repFilter, ts } from "./sql-parts.js";
+import { periodActivityCounts } from "./period-activities.js";
+import { inPeriod, leadFilter, money, ts } from "./sql-parts.js";
 
 export type VanityDefinition = {
   id: VanityId;
@@ -21,14 +23,6 @@ export type VanityDefinition = {
 
 export type VanityValue = { id: VanityId; label: string; value: number | null; format: Format };
 
-/** Activities restricted like leads: by the rep who logged them, and by their lead when a lead filter is set. */
-function activityScope(ctx: MetricContext): Sql {
-  const { pipeline, source } = ctx.filters;
-  const byLead =
-    pipeline || source ? sql` AND a.lead_id IN (SELECT l.id FROM leads l WHERE ${leadFilter(ctx, "l")})` : sql``;
-  return sql`a.workspace_id = ${ctx.workspace} AND ${inPeriod(ctx, sql`a.occurred_at`)} AND ${repFilter(ctx, sql`a.rep_id`)}${byLead}`;
-}
-
 export const VANITY: readonly VanityDefinition[] = [
   {
     id: "activities",
@@ -36,7 +30,7 @@ export const VANITY: readonly VanityDefinition[] = [
     label: "Activities logged",
     format: "count",
     leadFilters: true,
-    query: (ctx) => sql`SELECT count(*) AS value FROM activities a WHERE ${activityScope(ctx)}`,
+    query: (ctx) => sql`SELECT CAST(COALESCE(sum(c.n), 0) AS BIGINT) AS value FROM (${periodActivityCounts(ctx)}) c`,
   },
   {
     id: "activity-conversion",
@@ -45,9 +39,9 @@ export const VANITY: readonly VanityDefinition[] = [
     format: "percent",
     leadFilters: true,
     query: (ctx) => sql`
-      SELECT CAST(count(CASE WHEN a.type = 'meeting' THEN 1 END) AS FLOAT8)
-        / NULLIF(count(CASE WHEN a.type = 'call' THEN 1 END), 0) AS value
-      FROM activities a WHERE ${activityScope(ctx)}`,
+      SELECT CAST(COALESCE(sum(CASE WHEN c.type = 'meeting' THEN c.n END), 0) AS FLOAT8)
+        / NULLIF(CAST(sum(CASE WHEN c.type = 'call' THEN c.n END) AS FLOAT8), 0) AS value
+      FROM (${periodActivityCounts(ctx)}) c`,
   },
   {
     id: "total-sales",
@@ -65,8 +59,13 @@ export const VANITY: readonly VanityDefinition[] = [
     label: "Website visits",
     format: "count",
     leadFilters: false,
-    query: (ctx) =>
-      sql`SELECT count(*) AS value FROM visits v WHERE v.workspace_id = ${ctx.workspace} AND ${inPeriod(ctx, sql`v.started_at`)}`,
+    // The period's whole months from the monthly rollup, its partial months from the visits
+    // (a count over 20M visits took 0.5 s on PostgreSQL).
+    query: (ctx) => {
+      const { months, visits } = rollupFilters(ctx.workspace, ctx.period.start, ctx.period.end);
+      const edges = visits ? sql`(SELECT count(*) FROM visits v WHERE ${visits})` : sql`0`;
+      return sql`SELECT CAST(COALESCE((SELECT sum(visits) FROM visit_months WHERE ${months}), 0) + ${edges} AS BIGINT) AS value`;
+    },
   },
   {
     id: "new-leads",
@@ -128,7 +127,29 @@ export function vanityDefinition(id: VanityId): VanityDefinition {
   return found;
 }
 
-export async function computeVanity(ctx: MetricContext, id: VanityId): Promise<VanityValue> {
+/**
+ * Computed once per context: a report shows total sales beside both velocity and losses, and
+ * the vanity check reads the same numbers again.
+ */
+const computed = new WeakMap<MetricContext, Map<VanityId, Promise<VanityValue>>>();
+
+export function computeVanity(ctx: MetricContext, id: VanityId): Promise<VanityValue> {
+  let values = computed.get(ctx);
+  if (!values) {
+    values = new Map();
+    computed.set(ctx, values);
+  }
+  let value = values.get(id);
+  if (!value) {
+    value = queryVanity(ctx, id);
+    values.set(id, value);
+    // A failed query is not remembered: the next caller tries again.
+    value.catch(() => values.delete(id));
+  }
+  return value;
+}
+
+async function queryVanity(ctx: MetricContext, id: VanityId): Promise<VanityValue> {
   const definition = vanityDefinition(id);
   const [row] = await ctx.store.query<{ value: number | null }>(definition.query(ctx));
   return { id, label: definition.label, value: row?.value ?? null, format: definition.format };

@@ -37,6 +37,13 @@ export type Dialect = {
   epoch(expr: Sql): Sql;
   /** The lower-case hex SHA-256 of a text (newsletter subscribers are stored as hashes). */
   sha256(expr: Sql): Sql;
+  /**
+   * What to run after a bulk write to a table, outside its transaction. PostgreSQL plans
+   * from statistics that autovacuum gathers only later: right after an import, a metric over
+   * freshly filled rollup tables was planned for empty tables and took 19 s instead of 30 ms.
+   * DuckDB keeps its statistics as it writes.
+   */
+  afterBulkWrite(table: string): string | null;
 };
 
 function fractionText(fraction: number): string {
@@ -61,6 +68,7 @@ const duckdb: Dialect = {
   // epoch() of a TIMESTAMP is whole seconds in some versions; epoch_us keeps the fraction.
   epoch: (expr) => sql`(CAST(epoch_us(${expr}) AS DOUBLE) / 1000000.0)`,
   sha256: (expr) => sql`sha256(${expr})`,
+  afterBulkWrite: () => null,
 };
 
 const postgres: Dialect = {
@@ -77,6 +85,7 @@ const postgres: Dialect = {
   epoch: (expr) => sql`CAST(EXTRACT(EPOCH FROM ${expr}) AS DOUBLE PRECISION)`,
   // sha256() takes bytea on PostgreSQL (11+) and returns bytea.
   sha256: (expr) => sql`encode(sha256(convert_to(${expr}, 'UTF8')), 'hex')`,
+  afterBulkWrite: (table) => `ANALYZE ${table}`,
 };
 
 export const DIALECTS: Record<EngineName, Dialect> = { duckdb, postgres };

@@ -12,6 +12,7 @@ import { leadActivitySchema } from "./migrations/005-lead-activity.js";
 import { activityTimeIndexSchema } from "./migrations/006-activity-time-index.js";
 import { requestIndexesSchema } from "./migrations/007-request-indexes.js";
 import { emailClickIndexSchema } from "./migrations/008-email-click-index.js";
+import { activityRollupsSchema } from "./migrations/009-activity-rollups.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "activity-time-index", statements: activityTimeIndexSchema },
   { version: 7, name: "request-indexes", statements: requestIndexesSchema },
   { version: 8, name: "email-click-index", statements: emailClickIndexSchema },
+  { version: 9, name: "activity-rollups", statements: activityRollupsSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

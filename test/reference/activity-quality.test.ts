@@ -4,11 +4,8 @@
  * and a team and a source filter.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  type ActivityQualityResult,
-  activityQuality,
-  REAL_NOTE_MIN_LENGTH,
-} from "../../src/metrics/definitions/activity-quality.js";
+import { REAL_NOTE_MIN_LENGTH } from "../../src/ingest/activity-rollup.js";
+import { type ActivityQualityResult, activityQuality } from "../../src/metrics/definitions/activity-quality.js";
 import type { MetricReport } from "../../src/metrics/metric.js";
 import { ACTIVITY_TYPES } from "../../src/model/canonical.js";
 import { parsePeriod } from "../../src/model/period.js";

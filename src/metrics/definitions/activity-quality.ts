@@ -4,21 +4,16 @@
  * leads, and where the top performers (by won value) work differently from the bottom ones.
  * The lead timeline of the same section lives in ../lead-timeline.ts.
  */
+import { REAL_NOTE_MIN_LENGTH } from "../../ingest/activity-rollup.js";
 import { activityCountColumn } from "../../ingest/lead-activity.js";
 import { ACTIVITY_TYPES } from "../../model/canonical.js";
 import { join, raw, type Sql, sql } from "../../store/sql.js";
 import type { MetricContext, MetricDefinition, View } from "../metric.js";
-import { inPeriod, leadFilter, money, repFilter } from "../sql-parts.js";
+import { periodActivityCounts, periodNoteLengths } from "../period-activities.js";
+import { histogramMedian, inPeriod, leadFilter, money } from "../sql-parts.js";
 
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 export type ActivityTypeCounts = Record<ActivityType, number>;
-
-/**
- * A note is "real" when it is at least this many characters long once leading and trailing
- * spaces are removed: long enough for "what happened, what next", longer than the tokens
- * busy reps leave ("called", "lvm", "f/u", "see above").
- */
-export const REAL_NOTE_MIN_LENGTH = 20;
 
 /** The activity side of a rep (or the team, or a performer group); null without activity data. */
 export type ActivityFigures = {
@@ -144,18 +139,6 @@ type FigureRow = {
 const TINY = 1e-9;
 
 /**
- * Activities in scope, like the vanity count beside this metric: logged in the period, by a
- * rep the team/rep filter admits, and, when a pipeline or source filter is set, on a lead of
- * that pipeline/source (so activities without a lead drop out then).
- */
-function activityScope(ctx: MetricContext): Sql {
-  const { pipeline, source } = ctx.filters;
-  const byLead =
-    pipeline || source ? sql` AND a.lead_id IN (SELECT l.id FROM leads l WHERE ${leadFilter(ctx, "l")})` : sql``;
-  return sql`a.workspace_id = ${ctx.workspace} AND ${inPeriod(ctx, sql`a.occurred_at`)} AND ${repFilter(ctx, sql`a.rep_id`)}${byLead}`;
-}
-
-/**
  * Every figure in one statement, each grouped by rep, by performer group and over everyone in
  * scope at once (grouping sets), the groups formed in the same statement (GroupMode):
  * - the period's activities, read once: counted per rep (NULL: without a rep), the counts
@@ -221,16 +204,10 @@ async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]
       FROM leads l
       WHERE ${leadFilter(ctx, "l")} AND (${created} OR ${closed})
     ),
-    act_rows AS MATERIALIZED (
-      -- Only notes long enough to be real are trimmed (trimming never lengthens a note).
-      SELECT a.rep_id AS k, a.type,
-        CASE WHEN length(a.note) >= ${REAL_NOTE_MIN_LENGTH} THEN length(trim(a.note)) END AS note_length
-      FROM activities a WHERE ${activityScope(ctx)}
-    ),
     act_reps AS (
-      -- Counted per rep and type first, the types spread into columns below (fewer rows to test).
-      SELECT a.k, a.type, count(*) AS n, count(CASE WHEN a.note_length >= ${REAL_NOTE_MIN_LENGTH} THEN 1 END) AS real_notes
-      FROM act_rows a GROUP BY a.k, a.type
+      -- Counted per rep and type (rollup rows and edge days summed), the types spread into columns below.
+      SELECT c.k, c.type, sum(c.n) AS n, sum(c.real_notes) AS real_notes
+      FROM (${periodActivityCounts(ctx)}) c GROUP BY c.k, c.type
     ),
     mix AS (
       -- Every activity on the leads won or lost in the period, over their whole life and whoever logged it.
@@ -249,14 +226,13 @@ async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]
       FROM (SELECT c.*, gr.g FROM act_reps c LEFT JOIN grp gr ON gr.k = c.k) c
       GROUP BY ${groupBy}
     ),
-    notes AS (
-      SELECT ${joinKey} AS jk, ${d.quantile(sql`note_length`, 0.5)} AS median_note_length
-      FROM (
-        SELECT a.k, gr.g, a.note_length FROM act_rows a LEFT JOIN grp gr ON gr.k = a.k
-        WHERE a.note_length >= ${REAL_NOTE_MIN_LENGTH}
-      ) a
-      GROUP BY ${groupBy}
+    -- The real notes' lengths per rep, group and everyone, from the per-rep histogram.
+    note_hist AS (
+      SELECT ${joinKey} AS jk, h.note_length AS value, sum(h.notes) AS n
+      FROM (SELECT h.k, gr.g, h.note_length, h.notes FROM (${periodNoteLengths(ctx)}) h LEFT JOIN grp gr ON gr.k = h.k) h
+      GROUP BY GROUPING SETS ((k, note_length), (g, note_length), (note_length))
     ),
+    ${histogramMedian("note_hist", "notes")},
     lds AS (
       SELECT k, g, ${joinKey} AS jk,
         count(CASE WHEN r.is_new THEN 1 END) AS opportunities,
@@ -281,7 +257,7 @@ async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]
       GROUP BY ${groupBy}
     )
     SELECT COALESCE(act.jk, lds.jk) AS jk, gg.g AS grp,
-      act.activities, ${typeColumns}, act.real_notes, notes.median_note_length,
+      act.activities, ${typeColumns}, act.real_notes, notes.median AS median_note_length,
       lds.opportunities, lds.untouched, lds.median_hours, lds.won, lds.lost, lds.won_value, lds.average_won_value,
       lds.median_days_to_win, ${mixColumns}
     FROM act FULL OUTER JOIN lds ON lds.jk = act.jk

@@ -1,0 +1,89 @@
+/**
+ * Activities rolled up per rep and calendar month at ingest, so the period's activity figures
+ * (activity quality's per-rep counts and note lengths, the vanity activity count and
+ * calls-to-meetings beside it) read a few thousand rows instead of the period's million
+ * activities (PostgreSQL fetched them from a 2 GB table: about a second per query at ten
+ * million activities). Every import that loads activities rebuilds the workspace's rows in
+ * the same transaction.
+ *
+ * - activity_months: per month, rep (NULL: logged without one) and type, the activities and
+ *   those carrying a real note (REAL_NOTE_MIN_LENGTH characters or more once trimmed).
+ * - activity_note_months: per month and rep, how many real notes had each trimmed length: a
+ *   histogram the median note length is taken from exactly.
+ *
+ * The rollups know nothing of the activity's lead, so a request filtered by pipeline or lead
+ * source reads the activities themselves (activityRollupFilters).
+ */
+import { raw, type Sql, sql, timestamp } from "../store/sql.js";
+import type { Store } from "../store/store.js";
+import { rollupSpans } from "./visit-rollup.js";
+
+/**
+ * A note is "real" when it is at least this many characters long once leading and trailing
+ * spaces are removed: long enough for "what happened, what next", longer than the tokens
+ * busy reps leave ("called", "lvm", "f/u", "see above").
+ */
+export const REAL_NOTE_MIN_LENGTH = 20;
+
+const MONTH = "CAST(date_trunc('month', occurred_at) AS TIMESTAMP)";
+
+/**
+ * The trimmed length of a real note, NULL for any other (only notes long enough before
+ * trimming are trimmed: trimming never lengthens a note).
+ */
+export function realNoteLength(note: Sql): Sql {
+  const min = raw(String(REAL_NOTE_MIN_LENGTH));
+  return sql`CASE WHEN length(${note}) >= ${min} AND length(trim(${note})) >= ${min} THEN length(trim(${note})) END`;
+}
+
+/** The rollups' rows from the activities: for one workspace, or for every workspace (the migration's backfill). */
+export function activityRollupInserts(workspace: string | null): Sql[] {
+  const of = workspace === null ? sql`TRUE` : sql`workspace_id = ${workspace}`;
+  const length = realNoteLength(sql`note`);
+  return [
+    sql`INSERT INTO activity_months (workspace_id, month, rep_id, type, activities, real_notes)
+        SELECT workspace_id, ${raw(MONTH)} AS month, rep_id, type, count(*), count(${length})
+        FROM activities WHERE ${of}
+        GROUP BY workspace_id, ${raw(MONTH)}, rep_id, type
+        ORDER BY 1, 2`,
+    sql`INSERT INTO activity_note_months (workspace_id, month, rep_id, note_length, notes)
+        SELECT workspace_id, month, rep_id, note_length, count(*)
+        FROM (SELECT workspace_id, ${raw(MONTH)} AS month, rep_id, ${length} AS note_length FROM activities WHERE ${of}) a
+        WHERE note_length IS NOT NULL
+        GROUP BY workspace_id, month, rep_id, note_length
+        ORDER BY 1, 2`,
+  ];
+}
+
+/** Rebuilds the workspace's rollup rows (inside the caller's transaction). */
+export async function refreshActivityRollup(store: Store, workspace: string): Promise<void> {
+  await store.execute(sql`DELETE FROM activity_months WHERE workspace_id = ${workspace}`);
+  await store.execute(sql`DELETE FROM activity_note_months WHERE workspace_id = ${workspace}`);
+  for (const insert of activityRollupInserts(workspace)) await store.execute(insert);
+}
+
+/**
+ * How a period's activities are read: `months` over a rollup's own columns (FALSE when the
+ * period has no whole month, or when `raw` must cover everything), `activities` over the
+ * activities aliased `a` for the rest of the period (null when the rollups cover it all).
+ * `wholePeriodRaw` (a pipeline or source filter, which needs each activity's lead) reads
+ * the whole period from the activities.
+ */
+export function activityRollupFilters(
+  workspace: string,
+  start: Date,
+  end: Date,
+  wholePeriodRaw: boolean,
+): { months: Sql; activities: Sql | null } {
+  const spanSql = (from: Date, to: Date) =>
+    sql`(a.occurred_at >= ${timestamp(from)} AND a.occurred_at < ${timestamp(to)})`;
+  if (wholePeriodRaw) return { months: sql`FALSE`, activities: spanSql(start, end) };
+  const { months, edges } = rollupSpans(start, end);
+  const spans = edges.map((e) => spanSql(e.from, e.to));
+  return {
+    months: months
+      ? sql`workspace_id = ${workspace} AND month >= ${timestamp(months.from)} AND month < ${timestamp(months.to)}`
+      : sql`FALSE`,
+    activities: spans.length === 0 ? null : sql`(${spans.reduce((x, y) => sql`${x} OR ${y}`)})`,
+  };
+}

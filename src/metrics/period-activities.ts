@@ -1,0 +1,60 @@
+/**
+ * A period's activities as the metrics count them (activity quality and the two vanity
+ * activity metrics beside it): logged in the period, by a rep the team/rep filter admits,
+ * and, when a pipeline or source filter is set, on a lead of that pipeline/source (so
+ * activities without a lead drop out then).
+ *
+ * The counts come from the monthly rollups kept at ingest (src/ingest/activity-rollup.ts)
+ * for the period's whole months and from the activities themselves for the rest; a pipeline
+ * or source filter needs each activity's lead, so it reads the activities for the whole
+ * period. Both paths give the same rows.
+ */
+import { activityRollupFilters, realNoteLength } from "../ingest/activity-rollup.js";
+import { type Sql, sql } from "../store/sql.js";
+import type { MetricContext } from "./metric.js";
+import { leadFilter, repFilter } from "./sql-parts.js";
+
+function parts(ctx: MetricContext): { months: Sql; activities: Sql | null } {
+  const { pipeline, source } = ctx.filters;
+  const byLead = Boolean(pipeline || source);
+  const { months, activities } = activityRollupFilters(ctx.workspace, ctx.period.start, ctx.period.end, byLead);
+  const leadScope = byLead ? sql` AND a.lead_id IN (SELECT l.id FROM leads l WHERE ${leadFilter(ctx, "l")})` : sql``;
+  return {
+    months: sql`${months} AND ${repFilter(ctx, sql`rep_id`)}`,
+    activities: activities
+      ? sql`a.workspace_id = ${ctx.workspace} AND ${activities} AND ${repFilter(ctx, sql`a.rep_id`)}${leadScope}`
+      : null,
+  };
+}
+
+/**
+ * A subquery of the period's activities per rep (`k`, NULL: logged without a rep) and type:
+ * `n` activities, `real_notes` of them with a real note. A (k, type) pair can appear twice
+ * (rollup and edge days): sum them.
+ */
+export function periodActivityCounts(ctx: MetricContext): Sql {
+  const { months, activities } = parts(ctx);
+  const fromRollup = sql`SELECT rep_id AS k, type, activities AS n, real_notes FROM activity_months WHERE ${months}`;
+  if (!activities) return fromRollup;
+  return sql`${fromRollup}
+    UNION ALL
+    SELECT a.rep_id AS k, a.type, count(*) AS n, count(${realNoteLength(sql`a.note`)}) AS real_notes
+    FROM activities a WHERE ${activities}
+    GROUP BY a.rep_id, a.type`;
+}
+
+/**
+ * A subquery of the period's real notes per rep (`k`) and trimmed length (`note_length`):
+ * `notes` of that length. A (k, note_length) pair can appear twice: sum them.
+ */
+export function periodNoteLengths(ctx: MetricContext): Sql {
+  const { months, activities } = parts(ctx);
+  const fromRollup = sql`SELECT rep_id AS k, note_length, notes FROM activity_note_months WHERE ${months}`;
+  if (!activities) return fromRollup;
+  return sql`${fromRollup}
+    UNION ALL
+    SELECT k, note_length, count(*) AS notes
+    FROM (SELECT a.rep_id AS k, ${realNoteLength(sql`a.note`)} AS note_length FROM activities a WHERE ${activities}) r
+    WHERE note_length IS NOT NULL
+    GROUP BY k, note_length`;
+}
