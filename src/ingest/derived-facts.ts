@@ -9,6 +9,7 @@ import type { TableName } from "../model/canonical.js";
 import type { Store } from "../store/store.js";
 import { refreshActivityRollup } from "./activity-rollup.js";
 import { refreshLeadActivity } from "./lead-activity.js";
+import { refreshLeadContact } from "./lead-contact.js";
 import { refreshLeadProgress } from "./lead-progress.js";
 import { refreshVisitRollup } from "./visit-rollup.js";
 
@@ -24,6 +25,8 @@ const DERIVATIONS: readonly Derivation[] = [
   { inputs: ["leads", "stages", "stage_events"], outputs: ["leads"], refresh: refreshLeadProgress },
   // First activity and activity counts by type on each lead.
   { inputs: ["leads", "activities"], outputs: ["leads"], refresh: refreshLeadActivity },
+  // The hash of each lead's contact (newsletter subscribers are stored hashed).
+  { inputs: ["leads"], outputs: ["leads"], refresh: refreshLeadContact },
   // Monthly activity counts and real-note lengths per rep.
   {
     inputs: ["activities"],

@@ -188,6 +188,11 @@ export const TABLES = {
       },
       { name: "furthest_position", type: "integer", doc: "position of the furthest open stage it ever entered" },
       { name: "first_activity_at", type: "timestamp", doc: "when its first activity happened (any rep, any type)" },
+      {
+        name: "contact_hash",
+        type: "text",
+        doc: "SHA-256 of its contact, trimmed and lower-cased (as subscribers are kept)",
+      },
       ...ACTIVITY_TYPES.map((type) => ({
         name: `activity_${type}s`,
         type: "integer" as const,

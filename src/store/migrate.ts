@@ -13,6 +13,7 @@ import { activityTimeIndexSchema } from "./migrations/006-activity-time-index.js
 import { requestIndexesSchema } from "./migrations/007-request-indexes.js";
 import { emailClickIndexSchema } from "./migrations/008-email-click-index.js";
 import { activityRollupsSchema } from "./migrations/009-activity-rollups.js";
+import { leadContactHashSchema } from "./migrations/010-lead-contact-hash.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: "request-indexes", statements: requestIndexesSchema },
   { version: 8, name: "email-click-index", statements: emailClickIndexSchema },
   { version: 9, name: "activity-rollups", statements: activityRollupsSchema },
+  { version: 10, name: "lead-contact-hash", statements: leadContactHashSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

@@ -65,12 +65,13 @@ async function compute(ctx: MetricContext): Promise<NewsletterLeadsResult> {
     ),
     new_leads AS (
       SELECT lf.lead_id, lf.created_at, lf.source, lf.utm_medium, lf.utm_campaign, lf.status, lf.qualified_at,
-        lf.amount, lf.contact
+        lf.amount, lf.contact_hash
       FROM lead_facts lf WHERE ${inPeriod(ctx, sql`lf.created_at`)}
     ),
     lead_subscribers AS (
       SELECT n.lead_id, n.created_at, s.id AS subscriber_id, s.subscribed_at
-      FROM (SELECT lead_id, created_at, ${d.sha256(sql`lower(trim(contact))`)} AS contact_hash FROM new_leads) n
+      -- The contact's hash is stored on the lead at ingest (src/ingest/lead-contact.ts).
+      FROM new_leads n
       JOIN newsletter_subscribers s ON s.workspace_id = ${w} AND lower(s.email_hash) = n.contact_hash
     ),
     -- A click counts from the moment of the lead back to attributionDays before it, both ends included.
