@@ -9,7 +9,7 @@ import type { TableName } from "../model/canonical.js";
 import type { Store } from "../store/store.js";
 import { refreshActivityRollup } from "./activity-rollup.js";
 import { refreshLeadActivity } from "./lead-activity.js";
-import { refreshLeadContact } from "./lead-contact.js";
+import { refreshLeadContact, refreshSubscriberHashes } from "./lead-contact.js";
 import { refreshLeadProgress } from "./lead-progress.js";
 import { refreshVisitRollup } from "./visit-rollup.js";
 
@@ -27,6 +27,8 @@ const DERIVATIONS: readonly Derivation[] = [
   { inputs: ["leads", "activities"], outputs: ["leads"], refresh: refreshLeadActivity },
   // The hash of each lead's contact (newsletter subscribers are stored hashed).
   { inputs: ["leads"], outputs: ["leads"], refresh: refreshLeadContact },
+  // Subscribers' hashes in lower case, as the leads' are.
+  { inputs: ["newsletter_subscribers"], outputs: ["newsletter_subscribers"], refresh: refreshSubscriberHashes },
   // Monthly activity counts and real-note lengths per rep.
   {
     inputs: ["activities"],

@@ -22,7 +22,23 @@ export function leadContactUpdate(d: Dialect, workspace: string | null): Sql {
   return sql`UPDATE leads SET contact_hash = ${hash} WHERE ${of} AND contact_hash IS DISTINCT FROM ${hash}`;
 }
 
+/**
+ * Subscribers' hashes as hex in lower case, as the leads' are: tools write hex in either
+ * case, and a join on a lower() of the column hid its statistics from PostgreSQL's planner
+ * (a merge join sorting both sides: 0.9 s a quarter).
+ */
+export function subscriberHashUpdate(workspace: string | null): Sql {
+  const of = workspace === null ? sql`TRUE` : sql`workspace_id = ${workspace}`;
+  return sql`UPDATE newsletter_subscribers SET email_hash = lower(trim(email_hash))
+    WHERE ${of} AND email_hash <> lower(trim(email_hash))`;
+}
+
 /** Updates the workspace's leads (inside the caller's transaction). */
 export async function refreshLeadContact(store: Store, workspace: string): Promise<void> {
   await store.execute(leadContactUpdate(store.dialect, workspace));
+}
+
+/** Normalises the workspace's subscriber hashes (inside the caller's transaction). */
+export async function refreshSubscriberHashes(store: Store, workspace: string): Promise<void> {
+  await store.execute(subscriberHashUpdate(workspace));
 }

@@ -332,7 +332,11 @@ export const TABLES = {
     doc: "Newsletter subscribers.",
     columns: [
       { name: "id", type: "text", required: true, doc: "subscriber id" },
-      { name: "email_hash", type: "text", doc: "hash of the address (to link to leads)" },
+      {
+        name: "email_hash",
+        type: "text",
+        doc: "SHA-256 (hex) of the address, trimmed and lower-cased (links to leads; stored in lower case)",
+      },
       { name: "subscribed_at", type: "timestamp", required: true, doc: "when they subscribed" },
       { name: "unsubscribed_at", type: "timestamp", doc: "when they left, if they did" },
     ],

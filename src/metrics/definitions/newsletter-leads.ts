@@ -72,7 +72,7 @@ async function compute(ctx: MetricContext): Promise<NewsletterLeadsResult> {
       SELECT n.lead_id, n.created_at, s.id AS subscriber_id, s.subscribed_at
       -- The contact's hash is stored on the lead at ingest (src/ingest/lead-contact.ts).
       FROM new_leads n
-      JOIN newsletter_subscribers s ON s.workspace_id = ${w} AND lower(s.email_hash) = n.contact_hash
+      JOIN newsletter_subscribers s ON s.workspace_id = ${w} AND s.email_hash = n.contact_hash
     ),
     -- A click counts from the moment of the lead back to attributionDays before it, both ends included.
     -- Only clicks from a day more than the window before the period up to its end can count:
