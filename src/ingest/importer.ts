@@ -10,6 +10,7 @@ import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import { raw, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { refreshDerivedFacts } from "./derived-facts.js";
+import { ImportError } from "./import-error.js";
 import { FastLoadFailed, type LoadMode, loadTableFile, type TableCounts } from "./table-loader.js";
 
 /** One canonical table file ready to load. */
@@ -25,6 +26,8 @@ export type TableFile = {
 
 export type PreparedImport = {
   sourceSystem: string;
+  /** With FormatOptions.collectProblems: every problem found (the files are then a preview). */
+  problems?: ImportError[];
   files: TableFile[];
   /** Input rows deliberately not imported, and why (reported, never silent). */
   skipped: { reason: string; count: number }[];
@@ -38,11 +41,47 @@ export type PreparedImport = {
   cleanup(): Promise<void>;
 };
 
+/** What a user can tell an importer about their export (`verity import` options). */
+export type FormatOptions = {
+  /** A rates file converting every amount into one reporting currency (src/ingest/crm/rates.ts). */
+  rates?: string;
+  /** How slashed dates are ordered when the file cannot tell (`iso`, `dmy`, `mdy`). */
+  dateFormat?: "iso" | "dmy" | "mdy";
+  /** The currency of amounts when the export has no currency column. */
+  currency?: string;
+  /** The mapping file of a generic CSV import. */
+  mapping?: string;
+  /** The export's column holding loss reasons, when not one the importer knows. */
+  lossReasonField?: string;
+  /** Stage order for exports that only name stages (comma-separated names). */
+  stages?: string;
+  /**
+   * Dry run: collect every problem found instead of stopping at the first (in
+   * PreparedImport.problems); the import is then only previewed, never loaded.
+   */
+  collectProblems?: boolean;
+};
+
 export type Importer = {
   format: string;
   description: string;
-  prepare(path: string): Promise<PreparedImport>;
+  /** `paths` are the files or directories the user named. */
+  prepare(paths: readonly string[], options: FormatOptions): Promise<PreparedImport>;
 };
+
+/** The one path of a format that reads one file or directory. */
+export function onePath(format: string, paths: readonly string[]): string {
+  const [path, ...more] = paths;
+  if (path === undefined || more.length > 0) {
+    throw new ImportError(
+      paths.join(", "),
+      null,
+      null,
+      `the ${format} format reads one file or directory at a time (got ${paths.length})`,
+    );
+  }
+  return path;
+}
 
 export type DataCapability =
   | "stage_history"
@@ -69,6 +108,8 @@ export type ImportSummary = {
 
 export type ImportOptions = {
   workspace: string;
+  /** What the user told the importer (rates, date format, mapping, ...). */
+  format?: FormatOptions;
   onProgress?: (progress: ImportProgress) => void;
   /** Record the rows under this source system instead of the importer's (the demo's data). */
   sourceSystem?: string;
@@ -79,10 +120,12 @@ export type ImportOptions = {
 export async function runImport(
   store: Store,
   importer: Importer,
-  path: string,
+  paths: string | readonly string[],
   options: ImportOptions,
 ): Promise<ImportSummary> {
-  const prepared = await importer.prepare(path);
+  const list = typeof paths === "string" ? [paths] : paths;
+  const path = list.join(", ");
+  const prepared = await importer.prepare(list, { ...options.format, collectProblems: false });
   if (options.sourceSystem) prepared.sourceSystem = options.sourceSystem;
   try {
     try {

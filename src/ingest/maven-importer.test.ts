@@ -326,7 +326,7 @@ describe.skipIf(!existsSync(DATASET))("maven import (needs ../shared/data/maven-
     const prepareCopy = async (edit: (lines: string[]) => void, file = PIPELINE) => {
       const dir = await copyWith(edit, file);
       temporary.push(dir);
-      return importError(mavenImporter.prepare(dir));
+      return importError(mavenImporter.prepare([dir], {}));
     };
 
     it("a missing file, by name", async () => {
@@ -335,7 +335,7 @@ describe.skipIf(!existsSync(DATASET))("maven import (needs ../shared/data/maven-
       for (const name of ["sales_pipeline.csv", "sales_teams.csv", "accounts.csv"]) {
         await copyFile(join(DATASET, name), join(dir, name));
       }
-      const error = await importError(mavenImporter.prepare(dir));
+      const error = await importError(mavenImporter.prepare([dir], {}));
       expect(error.file).toBe(join(dir, "products.csv"));
       expect(error.message).toMatch(/products\.csv: missing/);
     });

@@ -48,7 +48,7 @@ import { join } from "node:path";
 import Papa from "papaparse";
 import { TABLES, type TableName } from "../model/canonical.js";
 import { ImportError } from "./import-error.js";
-import type { DataCapability, Importer, PreparedImport, TableFile } from "./importer.js";
+import { type DataCapability, type Importer, onePath, type PreparedImport, type TableFile } from "./importer.js";
 
 export const MAVEN_SOURCE = "maven";
 
@@ -93,7 +93,8 @@ export const mavenImporter: Importer = {
   format: "maven",
   description:
     "Maven Analytics' CRM Sales Opportunities dataset: the downloaded directory (sales_pipeline.csv, sales_teams.csv, products.csv, accounts.csv)",
-  async prepare(path: string): Promise<PreparedImport> {
+  async prepare(paths: readonly string[]): Promise<PreparedImport> {
+    const path = onePath("maven", paths);
     const info = await stat(path).catch(() => null);
     if (!info) throw new ImportError(path, null, null, "no such file or directory");
     if (!info.isDirectory()) {

@@ -7,14 +7,15 @@ import { basename, join } from "node:path";
 import { CANONICAL_SOURCE, TABLE_ORDER, TABLES, type TableName } from "../model/canonical.js";
 import { readHeader } from "./csv-lines.js";
 import { ImportError } from "./import-error.js";
-import type { Importer, PreparedImport, TableFile } from "./importer.js";
+import { type Importer, onePath, type PreparedImport, type TableFile } from "./importer.js";
 
 const TABLE_BY_FILE = new Map<string, TableName>(TABLE_ORDER.map((name) => [TABLES[name].file, name]));
 
 export const verityImporter: Importer = {
   format: "verity",
   description: "Verity's canonical CSV files (one per table), as `verity simulate` writes them",
-  async prepare(path: string): Promise<PreparedImport> {
+  async prepare(paths: readonly string[]): Promise<PreparedImport> {
+    const path = onePath("verity", paths);
     const info = await stat(path).catch(() => null);
     if (!info) throw new ImportError(path, null, null, "no such file or directory");
     const candidates = info.isDirectory()
