@@ -15,6 +15,8 @@ export type StoreTarget = { engine: "duckdb"; path: string } | { engine: "postgr
 
 export function resolveStoreTarget(config: StoreConfig, env: NodeJS.ProcessEnv = process.env): StoreTarget {
   const url = config.databaseUrl ?? env.VERITY_DATABASE_URL;
+  // `--db postgres://...` means that server, not a DuckDB file named "postgres:".
+  if (config.db && /^postgres(ql)?:\/\//.test(config.db)) return { engine: "postgres", url: config.db };
   if (config.db) return { engine: "duckdb", path: config.db };
   if (url) {
     if (!/^postgres(ql)?:\/\//.test(url)) {
