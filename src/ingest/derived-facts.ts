@@ -12,6 +12,7 @@ import { refreshLeadActivity } from "./lead-activity.js";
 import { refreshLeadContact, refreshSubscriberHashes } from "./lead-contact.js";
 import { refreshLeadProgress } from "./lead-progress.js";
 import { refreshVisitRollup } from "./visit-rollup.js";
+import { refreshWonStageDays } from "./won-stage-days.js";
 
 type Derivation = {
   inputs: readonly TableName[];
@@ -23,6 +24,8 @@ type Derivation = {
 const DERIVATIONS: readonly Derivation[] = [
   // Stage progress on each lead (furthest stage, when it reached the qualifying stage).
   { inputs: ["leads", "stages", "stage_events"], outputs: ["leads"], refresh: refreshLeadProgress },
+  // Days in each stage of every won lead.
+  { inputs: ["leads", "stages", "stage_events"], outputs: ["won_stage_days"], refresh: refreshWonStageDays },
   // First activity and activity counts by type on each lead.
   { inputs: ["leads", "activities"], outputs: ["leads"], refresh: refreshLeadActivity },
   // The hash of each lead's contact (newsletter subscribers are stored hashed).

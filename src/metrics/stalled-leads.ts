@@ -5,7 +5,7 @@
  * a list for `verity stalled`, with its own result type and views.
  */
 import { type Sql, sql } from "../store/sql.js";
-import { stageDaysCte } from "./definitions/velocity.js";
+import { wonStageDaysCte } from "./definitions/velocity.js";
 import type { MetricContext, View } from "./metric.js";
 import { daysBetween, leadFacts, tidy, ts } from "./sql-parts.js";
 
@@ -77,22 +77,17 @@ function judged(ctx: MetricContext, basis: "stage" | "age"): Sql {
   const asOf = ts(ctx.asOf);
   const open = sql`created_at <= ${asOf} AND (closed_at IS NULL OR closed_at > ${asOf})`;
   const won = sql`status = 'won' AND closed_at <= ${asOf}`;
-  // The lead facts are read once (PostgreSQL would otherwise materialize them whole).
   const common = sql`
     ${leadFacts(ctx)},
-    judged_leads AS (
-      SELECT lead_id, owner_id, stage_id, status, created_at, closed_at, amount FROM lead_facts
-      WHERE (${open}) OR (${won})
-    ),
     open_leads AS (
-      SELECT lead_id, owner_id, stage_id, created_at, amount FROM judged_leads WHERE ${open}
-    ),
-    won_leads AS (
-      SELECT lead_id, created_at, closed_at FROM judged_leads WHERE ${won}
+      SELECT lead_id, owner_id, stage_id, created_at, amount FROM lead_facts WHERE ${open}
     )`;
   if (basis === "age") {
     // Without stage history, total age against the median days from creation to a win.
     return sql`${common},
+    won_leads AS (
+      SELECT lead_id, created_at, closed_at FROM lead_facts WHERE ${won}
+    ),
     benchmark AS (
       SELECT ${ctx.store.dialect.quantile(daysBetween(ctx, sql`created_at`, sql`closed_at`), 0.5)} AS median_days
       FROM won_leads
@@ -104,7 +99,21 @@ function judged(ctx: MetricContext, basis: "stage" | "age"): Sql {
     )`;
   }
   return sql`${common},
-    ${stageDaysCte(ctx, asOf)},
+    ${wonStageDaysCte(ctx, sql`d.closed_at <= ${asOf}`)},
+    -- The stage each open lead was in at asOf: its last stage event by then (events at the
+    -- same moment ordered by stage position, then id, as the stored stays are).
+    last_event AS (
+      SELECT lead_id, to_stage_id, changed_at FROM (
+        SELECT e.lead_id, e.to_stage_id, e.changed_at,
+          ROW_NUMBER() OVER (
+            PARTITION BY e.lead_id ORDER BY e.changed_at DESC, s.position DESC, e.to_stage_id DESC
+          ) AS rn
+        FROM stage_events e
+        JOIN open_leads o ON o.lead_id = e.lead_id
+        JOIN stages s ON s.workspace_id = e.workspace_id AND s.id = e.to_stage_id
+        WHERE e.workspace_id = ${ctx.workspace} AND e.changed_at <= ${asOf}
+      ) ranked WHERE rn = 1
+    ),
     benchmark AS (
       SELECT stage_id, ${ctx.store.dialect.quantile(sql`days`, 0.5)} AS median_days FROM stage_days GROUP BY stage_id
     ),

@@ -14,6 +14,7 @@ import { requestIndexesSchema } from "./migrations/007-request-indexes.js";
 import { emailClickIndexSchema } from "./migrations/008-email-click-index.js";
 import { activityRollupsSchema } from "./migrations/009-activity-rollups.js";
 import { leadContactHashSchema } from "./migrations/010-lead-contact-hash.js";
+import { wonStageDaysSchema } from "./migrations/011-won-stage-days.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: "email-click-index", statements: emailClickIndexSchema },
   { version: 9, name: "activity-rollups", statements: activityRollupsSchema },
   { version: 10, name: "lead-contact-hash", statements: leadContactHashSchema },
+  { version: 11, name: "won-stage-days", statements: wonStageDaysSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

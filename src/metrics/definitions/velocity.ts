@@ -7,7 +7,7 @@
 import { raw, type Sql, sql } from "../../store/sql.js";
 import type { MetricContext, MetricDefinition, Unsupported } from "../metric.js";
 import { unsupportedOf } from "../run-metric.js";
-import { daysBetween, inPeriod, leadFacts, ts } from "../sql-parts.js";
+import { daysBetween, inPeriod, leadFacts, leadFilter, ts } from "../sql-parts.js";
 
 /** Days from the start (qualification or creation) to the close, over a set of closed leads. */
 export type DurationStats = {
@@ -70,59 +70,22 @@ export type VelocityResult = VelocityGroup & {
 };
 
 /**
- * CTE `stage_days` (lead_id, stage_id, days): the days each lead of the CTE `won_leads`
- * (lead_id, closed_at) spent in each stage it entered. A stay runs from entering the stage to
- * the lead's next stage event, or to its close for the last one; a lead that entered a stage
- * more than once (a backward move and back) has its stays summed. A skipped stage has no row:
- * the lead spent no time there, and counting it as 0 days would pull the stage's median down.
- * Events at the same moment are ordered by stage position, so the result is deterministic.
- * Returns CTEs without WITH, to follow a `won_leads` CTE.
- *
- * With `openAsOf` (the stalled list), the same pass over the stage events also gives CTE
- * `last_event` (lead_id, to_stage_id, changed_at): for each lead of the CTE `open_leads`
- * (lead_id), its last stage event up to that moment in the same order, i.e. the stage it was
- * in then. The open leads' events are windowed with the won leads' (a lead is one or the
- * other), so the stage events are read once.
- *
- * The leads' stage events are picked first and kept apart (MATERIALIZED) before the stages
- * are joined for their positions: joined in one go, DuckDB misjudges the join with the
- * stages as selective and builds its hash table on every stage event of the workspace.
+ * CTE `stage_days` (lead_id, stage_id, days): the days each lead won with `closed` true
+ * (a condition over closed_at) and passing the request's lead filters spent in each stage it
+ * entered, as stored at ingest (src/ingest/won-stage-days.ts: stays summed per stage, a
+ * skipped stage has no row). Returns the CTE without WITH.
  */
-export function stageDaysCte(ctx: MetricContext, openAsOf?: Sql): Sql {
-  const w = ctx.workspace;
-  const open = openAsOf
-    ? sql`
-    UNION ALL
-    SELECT lead_id, CAST(NULL AS TIMESTAMP), 0 FROM open_leads`
-    : sql``;
-  const openEvents = openAsOf ? sql` AND (sl.won = 1 OR e.changed_at <= ${openAsOf})` : sql``;
-  const lastEvent = openAsOf
-    ? sql`,
-  last_event AS (
-    SELECT lead_id, stage_id AS to_stage_id, entered_at AS changed_at FROM stage_stays
-    WHERE won = 0 AND next_at IS NULL
-  )`
+export function wonStageDaysCte(ctx: MetricContext, closed: Sql): Sql {
+  const { pipeline, team, rep, source } = ctx.filters;
+  const filtered = Boolean(pipeline || team || rep || source);
+  const scope = filtered
+    ? sql` AND d.lead_id IN (SELECT l.id FROM leads l WHERE ${leadFilter(ctx, "l")} AND l.status = 'won')`
     : sql``;
   return sql`
-  stay_leads AS (
-    SELECT lead_id, closed_at, 1 AS won FROM won_leads${open}
-  ),
-  stay_events AS MATERIALIZED (
-    SELECT e.workspace_id, e.lead_id, e.to_stage_id, e.changed_at, sl.closed_at, sl.won
-    FROM stage_events e JOIN stay_leads sl ON sl.lead_id = e.lead_id
-    WHERE e.workspace_id = ${w}${openEvents}
-  ),
-  stage_stays AS (
-    SELECT e.lead_id, e.to_stage_id AS stage_id, e.changed_at AS entered_at, e.closed_at, e.won,
-      LEAD(e.changed_at) OVER (PARTITION BY e.lead_id ORDER BY e.changed_at, s.position, e.to_stage_id) AS next_at
-    FROM stay_events e
-    JOIN stages s ON s.workspace_id = e.workspace_id AND s.id = e.to_stage_id
-  ),
   stage_days AS (
-    SELECT lead_id, stage_id,
-      sum(GREATEST(${daysBetween(ctx, sql`entered_at`, sql`COALESCE(next_at, closed_at)`)}, 0)) AS days
-    FROM stage_stays WHERE won = 1 GROUP BY lead_id, stage_id
-  )${lastEvent}`;
+    SELECT d.lead_id, d.stage_id, d.days FROM won_stage_days d
+    WHERE d.workspace_id = ${ctx.workspace} AND ${closed}${scope}
+  )`;
 }
 
 /**
@@ -257,11 +220,7 @@ async function daysInStage(ctx: MetricContext): Promise<StageDays[]> {
     leads: number;
     median_days: number | null;
   }>(sql`
-    WITH ${leadFacts(ctx)},
-    won_leads AS (
-      SELECT lead_id, closed_at FROM lead_facts WHERE status = 'won' AND ${inPeriod(ctx, sql`closed_at`)}
-    ),
-    ${stageDaysCte(ctx)},
+    WITH ${wonStageDaysCte(ctx, inPeriod(ctx, sql`d.closed_at`))},
     per_stage AS (
       SELECT stage_id, count(*) AS leads, ${ctx.store.dialect.quantile(sql`days`, 0.5)} AS median_days
       FROM stage_days GROUP BY stage_id
