@@ -1,0 +1,115 @@
+/**
+ * What the HubSpot, Pipedrive and Nutshell importer tests share: reading a fixture's
+ * expected.json, putting converted rows, stored rows and expected rows into one comparable
+ * form (timestamps as UTC ISO, numbers as numbers, defaults applied), row counts, and
+ * catching the ImportError a bad file must give.
+ */
+import { readFile } from "node:fs/promises";
+import Papa from "papaparse";
+import { expect } from "vitest";
+import { ImportError } from "../../src/ingest/import-error.js";
+import type { PreparedImport } from "../../src/ingest/importer.js";
+import { type Column, TABLE_ORDER, TABLES, type TableName } from "../../src/model/canonical.js";
+import { ident, sql } from "../../src/store/sql.js";
+import type { Store } from "../../src/store/store.js";
+
+export type Comparable = Record<string, string | number | boolean | null>;
+
+export const DEAL_TABLES = ["reps", "pipelines", "stages", "leads", "stage_events", "activities"] as const;
+export type DealTable = (typeof DEAL_TABLES)[number];
+
+export type Expected = Record<DealTable, Record<string, unknown>[]> & {
+  skipped: { reason: string; count: number }[];
+  lacks: string[];
+  [key: string]: unknown;
+};
+
+export async function readExpected(file: string): Promise<Expected> {
+  return JSON.parse(await readFile(file, "utf8")) as Expected;
+}
+
+/** One value as the comparison wants it: typed by the canonical column, defaults applied. */
+function normal(table: TableName, column: string, value: unknown): string | number | boolean | null {
+  const spec: Column | undefined = TABLES[table].columns.find((c) => c.name === column);
+  if (value === undefined || value === null || value === "") {
+    if (spec?.default !== undefined && typeof spec.default !== "object") return spec.default;
+    return null;
+  }
+  switch (spec?.type) {
+    case "integer":
+    case "decimal":
+      return Number(value);
+    case "boolean":
+      return value === true || value === "true";
+    case "timestamp": {
+      if (value instanceof Date) return value.toISOString();
+      const text = String(value).replace(" ", "T");
+      const zoned = /Z$|[+-]\d\d:?\d\d$/.test(text) || text.length === 10 ? text : `${text}Z`;
+      return new Date(zoned).toISOString();
+    }
+    default:
+      return String(value);
+  }
+}
+
+/** Rows with every canonical column of the table, comparable whatever produced them. */
+export function comparable(table: TableName, rows: readonly Record<string, unknown>[]): Comparable[] {
+  return rows.map((row) => {
+    const out: Comparable = {};
+    for (const column of TABLES[table].columns) out[column.name] = normal(table, column.name, row[column.name]);
+    if ("external_id" in out && out.external_id === null) out.external_id = out.id ?? null;
+    return out;
+  });
+}
+
+/** The rows of each converted canonical file, by table (tables without a file: []). */
+export async function convertedRows(prepared: PreparedImport): Promise<Record<DealTable, Comparable[]>> {
+  const out = {} as Record<DealTable, Comparable[]>;
+  for (const table of DEAL_TABLES) {
+    const file = prepared.files.find((f) => f.table === table);
+    if (!file) {
+      out[table] = [];
+      continue;
+    }
+    const parsed = Papa.parse<Record<string, string>>((await readFile(file.file, "utf8")).trim(), { header: true });
+    expect(parsed.errors).toEqual([]);
+    out[table] = comparable(table, parsed.data);
+  }
+  return out;
+}
+
+export function expectedRows(expected: Expected, table: DealTable): Comparable[] {
+  return comparable(table, expected[table]);
+}
+
+/** Rows sorted by the table's key, so order in the file does not matter. */
+export function byKey(table: TableName, rows: readonly Comparable[]): Comparable[] {
+  const key = (row: Comparable) => TABLES[table].key.map((k) => String(row[k])).join("\u0000");
+  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** The stored rows of a table in a workspace, comparable. */
+export async function storedRows(store: Store, workspace: string, table: DealTable): Promise<Comparable[]> {
+  const rows = await store.query(sql`SELECT * FROM ${ident(table)} WHERE workspace_id = ${workspace}`);
+  return byKey(table, comparable(table, rows));
+}
+
+/** Row counts of every canonical table and of the import log. */
+export async function rowCounts(store: Store): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const name of [...TABLE_ORDER, "imports", "workspaces"]) {
+    const [row] = await store.query<{ n: number }>(sql`SELECT count(*) AS n FROM ${ident(name)}`);
+    counts[name] = Number(row?.n);
+  }
+  return counts;
+}
+
+/** The ImportError a promise rejects with (fails the test when it resolves or throws anything else). */
+export async function importErrorOf(promise: Promise<unknown>): Promise<ImportError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ImportError);
+  return error as ImportError;
+}
