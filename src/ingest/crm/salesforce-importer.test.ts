@@ -6,6 +6,7 @@
 import { copyFile, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { strToU8, zipSync } from "fflate";
 import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines } from "../../../test/support/databases.js";
@@ -303,16 +304,37 @@ describe("salesforce conversion", () => {
     expect(rows.leads?.every((l) => l.loss_reason === null)).toBe(true);
   });
 
-  it("requires Opportunity.csv, and refuses files of no known object and the zip", async () => {
+  it("requires Opportunity.csv, and refuses files of no known object", async () => {
     const dir = await copyFixture({}, ["Opportunity.csv"]);
     const missing = await rejection(salesforceImporter.prepare([dir], {}));
     expect(missing.reason).toMatch(/no Opportunity\.csv found/);
     const unknown = await rejection(salesforceImporter.prepare([join(FIXTURE, "expected.json")], {}));
     expect(unknown.reason).toMatch(/not a file of a Salesforce Data Export/);
-    const zip = join(dir, "WE_00D8d000001qcrvEAA_1.zip");
-    await writeFile(zip, "PK");
-    const zipped = await rejection(salesforceImporter.prepare([zip], {}));
-    expect(zipped.reason).toMatch(/unzip it/);
+  });
+
+  it("reads the export .zip as downloaded, naming the files inside it in errors", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "verity-salesforce-test-"));
+    temporary.push(dir);
+    const zipOf = async (from: string, name: string) => {
+      const entries: Record<string, Uint8Array> = { "WE_00D8d000001qcrvEAA/CampaignMember.csv": strToU8("Id\n") };
+      for (const file of await readdir(from)) {
+        if (file.endsWith(".csv") && file !== "rates.csv") entries[file] = await readFile(join(from, file));
+      }
+      const zip = join(dir, name);
+      await writeFile(zip, zipSync(entries));
+      return zip;
+    };
+    const zipped = await convert(await zipOf(FIXTURE, "WE_00D8d000001qcrvEAA_1.zip"));
+    expect(zipped.rows).toEqual((await convert(FIXTURE)).rows);
+
+    const bad = join(FIXTURES, "bad", "salesforce-duplicate-ids");
+    const zip = await zipOf(bad, "bad.zip");
+    const error = await rejection(salesforceImporter.prepare([zip], { rates: join(bad, "rates.csv") }));
+    expect([error.file, error.line, error.column]).toEqual([join(zip, "Opportunity.csv"), 6, "Id"]);
+
+    const broken = join(dir, "broken.zip");
+    await writeFile(broken, "PK not really");
+    expect((await rejection(salesforceImporter.prepare([broken], {}))).reason).toMatch(/not a readable zip file/);
   });
 
   it("collects every row's problem in a dry run", async () => {

@@ -8,7 +8,9 @@
  *   `Event.csv`, `Lead.csv`, `Campaign.csv`, `User.csv`, `Account.csv`). Only Opportunity.csv
  *   is required. Other files of a directory (the export has dozens) are ignored; a file named
  *   on the command line that is none of these is an error, and so is the same object twice.
- *   The export .zip is not read yet: unzip it first (the error says so).
+ *   The export .zip as downloaded is read too (several zips of one large export together):
+ *   its known CSVs, in any folder of the zip, are inflated in memory with fflate (the zips
+ *   are at most ~512 MB), and messages name them as `<zip path>/Opportunity.csv`.
  * - Ids `salesforce:<Id>` (leads, reps, activities), one pipeline `salesforce:pipeline`,
  *   stages `salesforce:stage:<StageName>`. The empty lookup `000000000000000AAA` is null.
  * - Stages: position = StageSortOrder (the most common value when opportunities disagree,
@@ -58,13 +60,14 @@
  * - Errors name the user's file, physical line and column; with `collectProblems` every row's
  *   problem is collected (the row is left out) and the converted files are only a preview.
  */
-import { readdir, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { unzipSync } from "fflate";
 import { ImportError } from "../import-error.js";
 import type { DataCapability, FormatOptions, Importer, PreparedImport } from "../importer.js";
 import { CanonicalTables } from "./canonical-tables.js";
 import { money, type Rates, readRates } from "./rates.js";
-import { readSourceFile, type SourceFile, type SourceRow } from "./source-file.js";
+import { decode, parseSourceText, readSourceFile, type SourceFile, type SourceRow } from "./source-file.js";
 import { type DateOrder, dateOrderOf, parseAmount, parseTimestamp } from "./values.js";
 
 export const SALESFORCE_SOURCE = "salesforce";
@@ -204,7 +207,9 @@ class Problems {
 // ---------------------------------------------------------------------------------------
 // Finding the files
 
-type Located = Partial<Record<ObjectName, string>>;
+/** A file of the export: on disk, or inflated from the zip (`name` is what messages show). */
+type ExportFile = { name: string; bytes?: Uint8Array };
+type Located = Partial<Record<ObjectName, ExportFile>>;
 
 const objectOf = (file: string): ObjectName | null => {
   const name = basename(file).toLowerCase();
@@ -216,17 +221,17 @@ const objectOf = (file: string): ObjectName | null => {
 
 async function locate(paths: readonly string[]): Promise<Located> {
   if (paths.length === 0) {
-    throw new ImportError("(no path)", null, null, "name the Data Export's directory or its CSV files");
+    throw new ImportError("(no path)", null, null, "name the Data Export's directory, its .zip or its CSV files");
   }
   const found: Located = {};
-  const add = (object: ObjectName, file: string) => {
+  const add = (object: ObjectName, file: ExportFile) => {
     const earlier = found[object];
     if (earlier !== undefined) {
       throw new ImportError(
-        file,
+        file.name,
         null,
         null,
-        `${OBJECTS[object]} is given twice (also ${earlier}); import one export at a time`,
+        `${OBJECTS[object]} is given twice (also ${earlier.name}); import one export at a time`,
       );
     }
     found[object] = file;
@@ -238,15 +243,24 @@ async function locate(paths: readonly string[]): Promise<Located> {
     if (info.isDirectory()) {
       for (const name of (await readdir(path)).sort()) {
         const object = objectOf(name);
-        if (object) add(object, join(path, name));
+        if (object) add(object, { name: join(path, name) });
       }
     } else if (/\.zip$/i.test(path)) {
-      throw new ImportError(
-        path,
-        null,
-        null,
-        "reading the export .zip directly is not supported yet; unzip it and give the directory",
-      );
+      let entries: Record<string, Uint8Array>;
+      try {
+        // Only the CSVs this importer reads are inflated (the export holds dozens more).
+        entries = unzipSync(await readFile(path), { filter: (entry) => objectOf(entry.name) !== null });
+      } catch (error) {
+        throw new ImportError(
+          path,
+          null,
+          null,
+          `not a readable zip file (${String(error)}); download the export again`,
+        );
+      }
+      for (const [entry, bytes] of Object.entries(entries).sort(([a], [b]) => a.localeCompare(b))) {
+        add(objectOf(entry) as ObjectName, { name: join(path, entry), bytes });
+      }
     } else {
       const object = objectOf(path);
       if (!object) {
@@ -257,7 +271,7 @@ async function locate(paths: readonly string[]): Promise<Located> {
           `not a file of a Salesforce Data Export this importer reads (${known})`,
         );
       }
-      add(object, path);
+      add(object, { name: path });
     }
   }
   if (found.opportunity === undefined) {
@@ -278,13 +292,22 @@ async function locate(paths: readonly string[]): Promise<Located> {
 type Source = { file: SourceFile; order: DateOrder | null; name: string };
 
 async function open(
-  file: string,
+  file: ExportFile,
   object: ObjectName,
   required: readonly string[],
   dateColumns: readonly string[],
   options: FormatOptions,
 ): Promise<Source> {
-  const source = await readSourceFile(file, required);
+  let source: SourceFile;
+  if (file.bytes) {
+    const { text, encoding } = decode(
+      file.name,
+      Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.length),
+    );
+    source = parseSourceText(file.name, text, encoding, required);
+  } else {
+    source = await readSourceFile(file.name, required);
+  }
   const present = dateColumns.filter((c) => source.has(c));
   return { file: source, order: dateOrderOf(source, present, options.dateFormat), name: OBJECTS[object] };
 }
@@ -379,7 +402,7 @@ async function convert(
     tables.note("--stages is ignored for Salesforce: Opportunity.StageSortOrder gives the stage order");
   }
 
-  const opportunityFile = files.opportunity as string;
+  const opportunityFile = files.opportunity as ExportFile;
   const opportunities = await readOpportunities(opportunityFile, options, rates, tables, problems);
   if (opportunities.lossReasonColumns.length === 0) lacks.push("loss_reasons");
   const byId = new Map(opportunities.rows.map((o) => [o.id, o]));
@@ -526,7 +549,7 @@ type Opportunities = {
 };
 
 async function readOpportunities(
-  file: string,
+  file: ExportFile,
   options: FormatOptions,
   rates: Rates | null,
   tables: CanonicalTables,
@@ -544,7 +567,7 @@ async function readOpportunities(
   if (options.lossReasonField) {
     if (!f.has(options.lossReasonField)) {
       throw new ImportError(
-        file,
+        file.name,
         1,
         options.lossReasonField,
         "the loss-reason field named by --loss-reason-field is not a column of Opportunity.csv",
@@ -612,7 +635,7 @@ async function readOpportunities(
         currencyColumn = "Amount";
       }
       const { value, currency: code } = money(amount, currency, rates, {
-        file,
+        file: file.name,
         line: row.line,
         column: f.column(currencyColumn) ?? currencyColumn,
       });
@@ -693,7 +716,7 @@ function closedAtOf(o: Opportunity, events: readonly StageEvent[], source: Sourc
 // --- OpportunityHistory.csv
 
 async function readHistory(
-  file: string,
+  file: ExportFile,
   opportunities: ReadonlyMap<string, Opportunity>,
   options: FormatOptions,
   tables: CanonicalTables,
@@ -918,7 +941,7 @@ function writeStages(
 type ConvertedLead = { leadSource: string };
 
 async function readLeads(
-  file: string,
+  file: ExportFile,
   opportunities: ReadonlyMap<string, Opportunity>,
   options: FormatOptions,
   tables: CanonicalTables,
@@ -948,7 +971,7 @@ async function readLeads(
 }
 
 async function readCampaigns(
-  file: string,
+  file: ExportFile,
   options: FormatOptions,
 ): Promise<Map<string, { name: string | null; type: string }>> {
   const source = await open(file, "campaign", ["Id", "Name"], [], options);
@@ -958,7 +981,7 @@ async function readCampaigns(
   );
 }
 
-async function readNames(file: string, object: ObjectName, options: FormatOptions): Promise<Map<string, string>> {
+async function readNames(file: ExportFile, object: ObjectName, options: FormatOptions): Promise<Map<string, string>> {
   const source = await open(file, object, ["Id", "Name"], [], options);
   const names = new Map<string, string>();
   for (const row of source.file.rows) if (row.get("Name") !== "") names.set(row.get("Id"), row.get("Name"));
@@ -998,7 +1021,7 @@ function integer(source: Source, row: SourceRow, column: string, scale = 1): num
 }
 
 async function readTasks(
-  file: string,
+  file: ExportFile,
   opportunities: ReadonlyMap<string, Opportunity>,
   options: FormatOptions,
   tables: CanonicalTables,
@@ -1045,7 +1068,7 @@ async function readTasks(
 }
 
 async function readEvents(
-  file: string,
+  file: ExportFile,
   opportunities: ReadonlyMap<string, Opportunity>,
   options: FormatOptions,
   tables: CanonicalTables,
@@ -1092,7 +1115,7 @@ async function readEvents(
 // --- User.csv
 
 async function readUsers(
-  file: string,
+  file: ExportFile,
   referenced: ReadonlySet<string>,
   options: FormatOptions,
   tables: CanonicalTables,
