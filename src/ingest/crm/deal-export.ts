@@ -10,8 +10,10 @@
  * - Stage order: exports that only name stages (Pipedrive, Nutshell) take it from
  *   `--stages "A,B,C"`; without it, stages are ordered as first met in the file and a note
  *   says so (a guess the user should confirm). HubSpot's stages come from its `Date entered`
- *   headers in header order, and `--stages` reorders them. One list serves every pipeline:
- *   a pipeline's stages are ordered by their place in it.
+ *   headers in header order, and `--stages` reorders them. One list serves every pipeline
+ *   (a pipeline's stages are ordered by their place in it), or `Pipeline A: s1, s2;
+ *   Pipeline B: t1, t2` gives each pipeline its own (an extension of the docs' single list:
+ *   HubSpot pipelines share labels such as Closed Won at different places).
  * - Money: the currency column when the export has one, else `--currency`; converted with
  *   `--rates` (rates.ts). Without either a currency, an amount is an error asking for
  *   `--currency` (reported once, not per row).

@@ -183,7 +183,8 @@ export const hubspotImporter: Importer = {
 
     // Second pass: leads and stage events.
     const channels = new UnmappedLabels();
-    const backward: string[] = [];
+    // Each deal's chain of stage ids, to find moves back once the stage order is final.
+    const chains: { deal: string; stages: string[] }[] = [];
     const withoutHistory: string[] = [];
     const orders = new Map<SourceFile, ReturnType<typeof dateOrderOf>>();
     for (const source of sources) {
@@ -192,7 +193,7 @@ export const hubspotImporter: Importer = {
         "Close Date",
         ...(stageColumns.get(source) ?? []).map((c) => c.header),
       ].filter((c) => source.has(c));
-      orders.set(source, dateOrderOf(source, dateColumns, options.dateFormat));
+      orders.set(source, ex.row(() => dateOrderOf(source, dateColumns, options.dateFormat)) ?? null);
     }
     for (const deal of deals) {
       const { source, row } = deal;
@@ -286,11 +287,10 @@ export const hubspotImporter: Importer = {
           return;
         }
         let previous: string | null = null;
-        let movedBack = false;
-        const positions = ex.stagesOf(deal.pipeline).map((s) => s.name);
+        const chain: string[] = [];
         for (const event of entered) {
           const to = ex.stageId(deal.pipeline, event.stage);
-          if (previous !== null && positions.indexOf(event.stage) < positions.indexOf(previous)) movedBack = true;
+          chain.push(to);
           ex.tables.add("stage_events", source.file, {
             lead_id: deal.leadId,
             from_stage_id: previous === null ? null : ex.stageId(deal.pipeline, previous),
@@ -308,11 +308,17 @@ export const hubspotImporter: Importer = {
             changed_at: closedAt,
           });
         }
-        if (movedBack) backward.push(row.get("Record ID"));
+        chains.push({ deal: row.get("Record ID"), stages: chain });
       });
     }
 
     ex.addPipelinesAndStages(false);
+    const position = new Map(ex.tables.rowsOf("stages").map((s) => [String(s.id), Number(s.position)]));
+    const backward = chains
+      .filter(({ stages }) =>
+        stages.some((id, i) => i > 0 && (position.get(id) ?? 0) < (position.get(stages[i - 1] ?? "") ?? 0)),
+      )
+      .map(({ deal }) => deal);
 
     const lacks: DataCapability[] = ["activities"];
     if (historyPipelines.size === 0) lacks.push("stage_history");
