@@ -290,13 +290,14 @@ async function openSection(
   }
   let complete = true;
   for (const spec of Object.values(section.columns) as FieldSpec[]) {
-    if (spec.column !== null && !source.has(spec.column)) {
+    for (const column of spec.columns) {
+      if (source.has(column)) continue;
       complete = false;
       problems.add(
         new ImportError(
           file,
           1,
-          spec.column,
+          column,
           `the header has no such column, which ${mapping.file} maps to ${spec.path} (the header: ${source.header.join(", ")})`,
         ),
       );
@@ -549,8 +550,12 @@ class Converter {
         return fallback;
       }
     };
+    // The header each field's value came from in this row (a field may list several).
+    const readFrom = new Map<F, string>();
     const columnOf = (field: F) => {
       const spec = section.columns[field];
+      const read = readFrom.get(field);
+      if (read !== undefined) return read;
       return spec?.column
         ? (source.column(spec.column) ?? spec.column)
         : (spec?.path ?? `${section.path}.columns.${field}`);
@@ -559,8 +564,12 @@ class Converter {
     const text = (field: F): string => {
       const spec = section.columns[field];
       if (!spec) return "";
-      const raw = spec.column !== null ? row.get(spec.column) : (spec.constant ?? "");
-      const where: Where = { source, line: row.line, column: columnOf(field), order };
+      // The first listed column with a value (or the first column, empty), else the constant.
+      const read = spec.columns.find((c) => row.get(c) !== "") ?? spec.column;
+      const raw = read !== null ? row.get(read) : (spec.constant ?? "");
+      const column = read !== null ? (source.column(read) ?? read) : columnOf(field);
+      if (read !== null) readFrom.set(field, column);
+      const where: Where = { source, line: row.line, column, order };
       return attempt(() => applyTransforms(raw, spec.transforms, where), "");
     };
     const required = (field: F, what: string): string => {
@@ -595,8 +604,8 @@ class Converter {
   private orderOf<F extends string>(source: SourceFile, section: Section<F>, fields: readonly F[]): DateOrder | null {
     const columns = fields
       .map((f) => section.columns[f])
-      .filter((s): s is FieldSpec => s?.column != null && !s.transforms.some((t) => t.kind === "date"))
-      .map((s) => s.column as string);
+      .filter((s): s is FieldSpec => s !== undefined && !s.transforms.some((t) => t.kind === "date"))
+      .flatMap((s) => s.columns);
     try {
       return dateOrderOf(source, columns, this.options.dateFormat);
     } catch (error) {

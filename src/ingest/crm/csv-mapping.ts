@@ -28,8 +28,10 @@ export type Transform =
 
 /** A canonical field's source: a column of the file or a constant, then transforms in order. */
 export type FieldSpec = {
-  /** The source header (matched exactly, then ignoring case and spaces). */
+  /** The source header (matched exactly, then ignoring case and spaces); the first of `columns`. */
   column: string | null;
+  /** Every header the field reads: the first non-empty cell wins (`column: [Won time, Lost time]`). */
+  columns: string[];
   /** A constant written for every row (null: empty). Only when `column` is null. */
   constant: string | null;
   transforms: Transform[];
@@ -243,7 +245,8 @@ const TRANSFORM_SCHEMAS = {
   prefix: z.string(),
   split: z.strictObject({ split: z.string().min(1), index: z.number().int().min(0).optional() }),
   date: z.union([z.string().min(1), z.strictObject({ format: z.string().min(1) })]),
-  number: z.union([z.literal(true), z.null(), z.strictObject({ decimal: z.enum([",", "."]) })]),
+  // The bare word `number` (or `number:` with nothing) is handled before this schema.
+  number: z.strictObject({ decimal: z.enum([",", "."], { error: 'decimal is "," (1.234,50) or "." (1,234.50)' }) }),
   multiply: z.number().refine((n) => Number.isFinite(n) && n !== 0, "multiply needs a number other than 0"),
 } as const;
 type TransformName = keyof typeof TRANSFORM_SCHEMAS;
@@ -289,6 +292,7 @@ const transformSchema = z.unknown().transform((input, ctx): Transform => {
   } else {
     return fail(`a transform is a word (trim, lower, upper, number) or an object such as { map: {...} }`);
   }
+  if (name === "number" && (body === null || body === true)) return { kind: "number", decimal: null };
   const schema = TRANSFORM_SCHEMAS[name as TransformName];
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
@@ -323,8 +327,8 @@ const transformSchema = z.unknown().transform((input, ctx): Transform => {
       return { kind: "split", separator: data.split, index: data.index ?? 0 };
     }
     case "number": {
-      const data = parsed.data as true | null | { decimal: "," | "." };
-      return { kind: "number", decimal: data === null || data === true ? null : data.decimal };
+      const data = parsed.data as { decimal: "," | "." };
+      return { kind: "number", decimal: data.decimal };
     }
     default: {
       const data = parsed.data as string | { format: string };
@@ -338,17 +342,20 @@ const transformSchema = z.unknown().transform((input, ctx): Transform => {
 });
 
 type RawField = {
-  column?: string | undefined;
+  column?: string | string[] | undefined;
   value?: string | number | boolean | null | undefined;
   transform?: Transform[] | undefined;
 };
 
-/** A field: a column name, or `{ column | value, transform }`. */
+/**
+ * A field: a column name, or `{ column | value, transform }`; `column` may list several
+ * headers, read in order until one is not empty (a close time split into won and lost time).
+ */
 const fieldSchema = z.preprocess(
   (v) => (typeof v === "string" ? { column: v } : v),
   z
     .strictObject({
-      column: z.string().min(1, "the column name is empty").optional(),
+      column: z.union([z.string().min(1, "the column name is empty"), z.array(z.string().min(1)).min(1)]).optional(),
       value: scalar.optional(),
       transform: z.array(transformSchema).optional(),
     })
@@ -499,8 +506,11 @@ export async function readMapping(file: string): Promise<{ mapping: CsvMapping |
       data = JSON.parse(text);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      // Node's message gives a position in some versions only; the YAML parser (which reads
+      // JSON too) usually finds the same mistake with its place.
       const position = /position (\d+)/.exec(message);
-      const line = position ? lineCounter.linePos(Number(position[1])).line : null;
+      const offset = position ? Number(position[1]) : doc.errors[0]?.pos[0];
+      const line = offset === undefined ? null : lineCounter.linePos(offset).line;
       return { mapping: null, problems: [new ImportError(file, line, null, `not valid JSON: ${message}`)] };
     }
   } else {
@@ -532,7 +542,8 @@ export async function readMapping(file: string): Promise<{ mapping: CsvMapping |
   }
   const m = parsed.data;
   const field = (spec: RawField, path: string): FieldSpec => ({
-    column: spec.column ?? null,
+    column: spec.column === undefined ? null : typeof spec.column === "string" ? spec.column : (spec.column[0] ?? null),
+    columns: spec.column === undefined ? [] : typeof spec.column === "string" ? [spec.column] : spec.column,
     constant: spec.value === undefined ? null : scalarText(spec.value),
     transforms: spec.transform ?? [],
     path,
