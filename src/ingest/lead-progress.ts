@@ -10,6 +10,9 @@
  *   open stage after it, or a won stage (a skipped stage counts as passed, METRICS.md 2).
  * - furthest_position: the furthest open stage it entered (a backward move does not undo
  *   progress).
+ * - last_event_at, last_event_stage_id: its latest stage event (events at the same moment
+ *   ordered by stage position, then id): the stage an open lead has been sitting in, and
+ *   since when (the stalled list).
  */
 import { type Sql, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
@@ -26,11 +29,20 @@ export function leadProgressSelect(workspace: string | null): Sql {
     SELECT e.workspace_id, e.lead_id,
       min(CASE WHEN s.kind = 'won' OR (s.kind = 'open' AND s.position >= q.position) THEN e.changed_at END)
         AS reached_qualifying_at,
-      max(CASE WHEN s.kind = 'open' THEN s.position END) AS furthest_position
-    FROM stage_events e
+      max(CASE WHEN s.kind = 'open' THEN s.position END) AS furthest_position,
+      max(CASE WHEN e.rn = 1 THEN e.changed_at END) AS last_event_at,
+      max(CASE WHEN e.rn = 1 THEN e.to_stage_id END) AS last_event_stage_id
+    FROM (
+      SELECT e.workspace_id, e.lead_id, e.to_stage_id, e.changed_at,
+        ROW_NUMBER() OVER (
+          PARTITION BY e.workspace_id, e.lead_id ORDER BY e.changed_at DESC, s.position DESC, e.to_stage_id DESC
+        ) AS rn
+      FROM stage_events e
+      JOIN stages s ON s.workspace_id = e.workspace_id AND s.id = e.to_stage_id
+      WHERE ${eventsOf}
+    ) e
     JOIN stages s ON s.workspace_id = e.workspace_id AND s.id = e.to_stage_id
     LEFT JOIN qualifying_stage q ON q.workspace_id = s.workspace_id AND q.pipeline_id = s.pipeline_id
-    WHERE ${eventsOf}
     GROUP BY e.workspace_id, e.lead_id`;
 }
 
@@ -38,19 +50,24 @@ export function leadProgressSelect(workspace: string | null): Sql {
 export function leadProgressUpdate(workspace: string | null): Sql {
   const leadsOf = workspace === null ? sql`TRUE` : sql`l.workspace_id = ${workspace}`;
   return sql`
-    UPDATE leads AS l SET reached_qualifying_at = p.reached_qualifying_at, furthest_position = p.furthest_position
+    UPDATE leads AS l SET reached_qualifying_at = p.reached_qualifying_at, furthest_position = p.furthest_position,
+      last_event_at = p.last_event_at, last_event_stage_id = p.last_event_stage_id
     FROM (${leadProgressSelect(workspace)}) AS p
     WHERE ${leadsOf} AND l.workspace_id = p.workspace_id AND l.id = p.lead_id
       AND (l.reached_qualifying_at IS DISTINCT FROM p.reached_qualifying_at
-        OR l.furthest_position IS DISTINCT FROM p.furthest_position)`;
+        OR l.furthest_position IS DISTINCT FROM p.furthest_position
+        OR l.last_event_at IS DISTINCT FROM p.last_event_at
+        OR l.last_event_stage_id IS DISTINCT FROM p.last_event_stage_id)`;
 }
 
 /** Updates the workspace's leads (inside the caller's transaction). */
 export async function refreshLeadProgress(store: Store, workspace: string): Promise<void> {
   // Leads whose stage history is gone (a later export without it) lose their values.
   await store.execute(sql`
-    UPDATE leads SET reached_qualifying_at = NULL, furthest_position = NULL
-    WHERE workspace_id = ${workspace} AND (reached_qualifying_at IS NOT NULL OR furthest_position IS NOT NULL)
+    UPDATE leads SET reached_qualifying_at = NULL, furthest_position = NULL, last_event_at = NULL,
+      last_event_stage_id = NULL
+    WHERE workspace_id = ${workspace}
+      AND (reached_qualifying_at IS NOT NULL OR furthest_position IS NOT NULL OR last_event_at IS NOT NULL)
       AND id NOT IN (SELECT lead_id FROM stage_events WHERE workspace_id = ${workspace})`);
   await store.execute(leadProgressUpdate(workspace));
 }

@@ -87,7 +87,7 @@ export function leadFacts(ctx: MetricContext): Sql {
   return sql`
   lead_facts AS (
     SELECT l.id AS lead_id, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
-      l.loss_reason, l.competitor, l.contact, l.contact_hash, l.utm_source, l.utm_medium, l.utm_campaign,
+      l.loss_reason, l.competitor, l.contact, l.contact_hash, l.last_event_at, l.last_event_stage_id, l.utm_source, l.utm_medium, l.utm_campaign,
       COALESCE(l.source_channel, 'unknown') AS source,
       ${money(ctx, "l")} AS amount,
       COALESCE(l.qualified_at, l.reached_qualifying_at, CASE WHEN l.status = 'won' THEN l.closed_at END)

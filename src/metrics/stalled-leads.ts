@@ -80,7 +80,8 @@ function judged(ctx: MetricContext, basis: "stage" | "age"): Sql {
   const common = sql`
     ${leadFacts(ctx)},
     open_leads AS (
-      SELECT lead_id, owner_id, stage_id, created_at, amount FROM lead_facts WHERE ${open}
+      SELECT lead_id, owner_id, stage_id, created_at, amount, last_event_at, last_event_stage_id FROM lead_facts
+      WHERE ${open}
     )`;
   if (basis === "age") {
     // Without stage history, total age against the median days from creation to a win.
@@ -101,15 +102,19 @@ function judged(ctx: MetricContext, basis: "stage" | "age"): Sql {
   return sql`${common},
     ${wonStageDaysCte(ctx, sql`d.closed_at <= ${asOf}`)},
     -- The stage each open lead was in at asOf: its last stage event by then (events at the
-    -- same moment ordered by stage position, then id, as the stored stays are).
+    -- same moment ordered by stage position, then id). That is the latest event stored on the
+    -- lead at ingest, unless the lead moved after asOf (an earlier period): then its events.
     last_event AS (
+      SELECT lead_id, last_event_stage_id AS to_stage_id, last_event_at AS changed_at FROM open_leads
+      WHERE last_event_at <= ${asOf}
+      UNION ALL
       SELECT lead_id, to_stage_id, changed_at FROM (
         SELECT e.lead_id, e.to_stage_id, e.changed_at,
           ROW_NUMBER() OVER (
             PARTITION BY e.lead_id ORDER BY e.changed_at DESC, s.position DESC, e.to_stage_id DESC
           ) AS rn
         FROM stage_events e
-        JOIN open_leads o ON o.lead_id = e.lead_id
+        JOIN open_leads o ON o.lead_id = e.lead_id AND o.last_event_at > ${asOf}
         JOIN stages s ON s.workspace_id = e.workspace_id AND s.id = e.to_stage_id
         WHERE e.workspace_id = ${ctx.workspace} AND e.changed_at <= ${asOf}
       ) ranked WHERE rn = 1

@@ -187,6 +187,8 @@ export const TABLES = {
         doc: "when its stage history first reached the qualifying stage or a later one (a skipped stage counts as passed)",
       },
       { name: "furthest_position", type: "integer", doc: "position of the furthest open stage it ever entered" },
+      { name: "last_event_at", type: "timestamp", doc: "when its latest stage event happened" },
+      { name: "last_event_stage_id", type: "text", doc: "the stage its latest stage event moved it to" },
       { name: "first_activity_at", type: "timestamp", doc: "when its first activity happened (any rep, any type)" },
       {
         name: "contact_hash",

@@ -15,6 +15,7 @@ import { emailClickIndexSchema } from "./migrations/008-email-click-index.js";
 import { activityRollupsSchema } from "./migrations/009-activity-rollups.js";
 import { leadContactHashSchema } from "./migrations/010-lead-contact-hash.js";
 import { wonStageDaysSchema } from "./migrations/011-won-stage-days.js";
+import { leadLastEventSchema } from "./migrations/012-lead-last-event.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: "activity-rollups", statements: activityRollupsSchema },
   { version: 10, name: "lead-contact-hash", statements: leadContactHashSchema },
   { version: 11, name: "won-stage-days", statements: wonStageDaysSchema },
+  { version: 12, name: "lead-last-event", statements: leadLastEventSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */
