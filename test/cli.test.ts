@@ -56,8 +56,10 @@ describe("verity CLI", () => {
     const db = join(dir, "broken.duckdb");
     const { code, stderr } = await verity(["--db", db, "import", data]);
     expect(code).toBe(1);
+    // The detected format is said first, then the one-sentence error.
     expect(stderr).toBe(
-      `verity: ${leads}, line 4, column created_at: "2025-02-30T00:00:00Z" is not a date or time (ISO 8601, UTC)\n`,
+      `format: verity (${data} holds Verity's canonical files (reps.csv, ...); --format to choose another)\n` +
+        `verity: ${leads}, line 4, column created_at: "2025-02-30T00:00:00Z" is not a date or time (ISO 8601, UTC)\n`,
     );
     const status = await verity(["--db", db, "status", "--json"]);
     expect(Object.values(JSON.parse(status.stdout).counts).every((n) => n === 0)).toBe(true);

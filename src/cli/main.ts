@@ -43,8 +43,10 @@ export function buildProgram(): Command {
 export async function run(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
+    process.exitCode = undefined;
     await program.parseAsync(argv as string[]);
-    return 0;
+    // A command that printed its own outcome may still fail (a dry run that found problems).
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     const { message, showStack } = describeError(error);

@@ -124,8 +124,22 @@ export async function runImport(
   options: ImportOptions,
 ): Promise<ImportSummary> {
   const list = typeof paths === "string" ? [paths] : paths;
-  const path = list.join(", ");
   const prepared = await importer.prepare(list, { ...options.format, collectProblems: false });
+  return loadPrepared(store, importer, prepared, list, options);
+}
+
+/**
+ * Loads what `importer.prepare` converted (and cleans it up). The CLI converts before it
+ * opens the database, so a bad file never creates one.
+ */
+export async function loadPrepared(
+  store: Store,
+  importer: Importer,
+  prepared: PreparedImport,
+  paths: readonly string[],
+  options: ImportOptions,
+): Promise<ImportSummary> {
+  const path = paths.join(", ");
   if (options.sourceSystem) prepared.sourceSystem = options.sourceSystem;
   try {
     try {

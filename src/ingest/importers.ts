@@ -1,14 +1,26 @@
 /**
  * The import formats Verity knows, by name (`verity import --format NAME`).
  */
+import { csvMappingImporter } from "./crm/csv-mapping-importer.js";
+import { hubspotImporter } from "./crm/hubspot-importer.js";
+import { nutshellImporter } from "./crm/nutshell-importer.js";
+import { pipedriveImporter } from "./crm/pipedrive-importer.js";
+import { salesforceImporter } from "./crm/salesforce-importer.js";
 import type { Importer } from "./importer.js";
 import { mavenImporter } from "./maven-importer.js";
 import { verityImporter } from "./verity-importer.js";
 
-export const IMPORTERS: Record<string, Importer> = {
-  [verityImporter.format]: verityImporter,
-  [mavenImporter.format]: mavenImporter,
-};
+export const IMPORTERS: Record<string, Importer> = Object.fromEntries(
+  [
+    salesforceImporter,
+    hubspotImporter,
+    pipedriveImporter,
+    nutshellImporter,
+    mavenImporter,
+    verityImporter,
+    csvMappingImporter,
+  ].map((i) => [i.format, i]),
+);
 
 /** The importer of a format; an unknown name is an error that lists the known ones. */
 export function importerFor(format: string): Importer {

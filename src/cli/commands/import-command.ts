@@ -1,36 +1,157 @@
 /**
- * `verity import PATH --format verity|maven`: load files into the database, atomically.
+ * `verity import FILES... [--format F]`: load CRM exports, Verity's own files or any CSV
+ * through a mapping into the database, atomically. Without --format the format is detected
+ * from the files' names and headers (and said); `--dry-run` converts and checks everything
+ * but writes nothing.
  */
 import { existsSync } from "node:fs";
-import type { Command } from "commander";
-import { type ImportSummary, runImport } from "../../ingest/importer.js";
+import { type Command, Option } from "commander";
+import { detectFormat, UnknownFormat } from "../../ingest/crm/detect.js";
+import { previewRows } from "../../ingest/crm/preview.js";
+import { ImportError } from "../../ingest/import-error.js";
+import { type FormatOptions, type ImportSummary, loadPrepared, runImport } from "../../ingest/importer.js";
 import { IMPORTERS, importerFor } from "../../ingest/importers.js";
 import { TABLE_ORDER } from "../../model/canonical.js";
+import { openStore } from "../../store/open-store.js";
 import { type GlobalOptions, withStore, workspaceOf } from "../context.js";
 import { formatCount, importProgressBar, UserError } from "../output.js";
+
+type ImportFlags = {
+  format?: string;
+  json?: boolean;
+  dryRun?: boolean;
+  rates?: string;
+  dateFormat?: FormatOptions["dateFormat"];
+  currency?: string;
+  mapping?: string;
+  lossReasonField?: string;
+  stages?: string;
+};
 
 export function registerImport(program: Command): void {
   program
     .command("import")
-    .description("import CRM and marketing data (atomic: a bad row changes nothing)")
-    .argument("<path>", "a directory of files (or one file) to import")
-    .option("-f, --format <format>", `input format: ${Object.keys(IMPORTERS).join(", ")}`, "verity")
+    .description("import CRM exports and marketing data (atomic: a bad row changes nothing)")
+    .argument("<paths...>", "the export's files, or a directory holding them")
+    .option(
+      "-f, --format <format>",
+      `input format: ${Object.keys(IMPORTERS).join(", ")} (default: detected from the files)`,
+    )
+    .option("--rates <file>", "convert every amount with this rates file (currency,rate_to_EUR)")
+    .addOption(
+      new Option("--date-format <order>", "how slashed dates are written, when the file cannot tell").choices([
+        "iso",
+        "dmy",
+        "mdy",
+      ]),
+    )
+    .option("--currency <code>", "the currency of amounts when the export has no currency column")
+    .option("--mapping <file>", "the column mapping (JSON or YAML) of a --format csv import")
+    .option("--loss-reason-field <column>", "the export's column holding loss reasons")
+    .option("--stages <list>", "stage order for exports that only name stages (comma-separated)")
+    .option("--dry-run", "convert and check everything, show the first rows and every problem, write nothing")
     .option("--json", "print a JSON summary instead of a table")
-    .action(async (path: string, options: { format: string; json?: boolean }, command: Command) => {
+    .action(async (paths: string[], flags: ImportFlags, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const importer = importerFor(options.format);
       // Before the database is opened (and, for DuckDB, created): a typo creates nothing.
-      if (!existsSync(path)) throw new UserError(`${path}: no such file or directory`);
-      const bar = importProgressBar(!options.json);
+      for (const path of paths) if (!existsSync(path)) throw new UserError(`${path}: no such file or directory`);
+      for (const file of [flags.rates, flags.mapping]) {
+        if (file && !existsSync(file)) throw new UserError(`${file}: no such file`);
+      }
+      let format = flags.format;
+      if (!format) {
+        try {
+          const detected = await detectFormat(paths);
+          format = detected.format;
+          process.stderr.write(`format: ${format} (${detected.reason}; --format to choose another)\n`);
+        } catch (error) {
+          if (error instanceof UnknownFormat) throw new UserError(error.message);
+          throw error;
+        }
+      }
+      if (format === "csv" && !flags.mapping) {
+        throw new UserError("--format csv needs --mapping FILE (see docs/csv-mapping.md)");
+      }
+      const importer = importerFor(format);
+      const options: FormatOptions = {
+        ...(flags.rates ? { rates: flags.rates } : {}),
+        ...(flags.dateFormat ? { dateFormat: flags.dateFormat } : {}),
+        ...(flags.currency ? { currency: flags.currency.toUpperCase() } : {}),
+        ...(flags.mapping ? { mapping: flags.mapping } : {}),
+        ...(flags.lossReasonField ? { lossReasonField: flags.lossReasonField } : {}),
+        ...(flags.stages ? { stages: flags.stages } : {}),
+      };
+      if (flags.dryRun) {
+        const code = await dryRun(paths, format, options, flags.json === true);
+        process.exitCode = code;
+        return;
+      }
+      // Converted before the database is opened: a bad file creates and changes nothing.
+      const prepared = await importer.prepare(paths, options);
+      const bar = importProgressBar(!flags.json);
       const summary = await withStore(globals, async (store) => {
         try {
-          return await runImport(store, importer, path, { workspace: workspaceOf(globals), onProgress: bar.update });
+          return await loadPrepared(store, importer, prepared, paths, {
+            workspace: workspaceOf(globals),
+            format: options,
+            onProgress: bar.update,
+          });
         } finally {
           bar.stop();
         }
-      });
-      process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatImportSummary(summary));
+      }).finally(() => prepared.cleanup());
+      process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatImportSummary(summary));
     });
+}
+
+/**
+ * Converts with every problem collected, shows the first rows of each table and the
+ * problems, then (when there are none) loads the converted files into a throwaway in-memory
+ * database, so the loader's own checks (references, keys, rules) run too. The user's
+ * database is never opened. Exit code 1 when a problem was found.
+ */
+async function dryRun(paths: string[], format: string, options: FormatOptions, json: boolean): Promise<number> {
+  const importer = importerFor(format);
+  const prepared = await importer.prepare(paths, { ...options, collectProblems: true });
+  try {
+    const problems: string[] = (prepared.problems ?? []).map((p) => p.message);
+    const preview = await previewRows(prepared);
+    if (problems.length === 0) {
+      const scratch = await openStore({ engine: "duckdb", path: ":memory:" });
+      try {
+        await runImport(scratch, importer, paths, { workspace: "dry-run", format: options });
+      } catch (error) {
+        if (!(error instanceof ImportError)) throw error;
+        problems.push(error.message);
+      } finally {
+        await scratch.close();
+      }
+    }
+    if (json) {
+      process.stdout.write(
+        `${JSON.stringify({ format, tables: preview, problems, skipped: prepared.skipped, notes: prepared.notes, lacks: prepared.lacks }, null, 2)}\n`,
+      );
+    } else {
+      const lines = [`Dry run of ${paths.join(", ")} (${format}): nothing was written.`, ""];
+      for (const table of preview) {
+        lines.push(
+          `${table.table}: ${formatCount(table.total)} rows${table.total > table.rows.length ? `, the first ${table.rows.length}:` : ":"}`,
+        );
+        lines.push(`  ${table.columns.join(" | ")}`);
+        for (const row of table.rows) lines.push(`  ${row.join(" | ")}`);
+        lines.push("");
+      }
+      for (const skipped of prepared.skipped) lines.push(`would skip ${formatCount(skipped.count)}: ${skipped.reason}`);
+      for (const note of prepared.notes) lines.push(`note: ${note}`);
+      if (problems.length === 0)
+        lines.push("No problems found: `verity import` without --dry-run would load all of it.");
+      else lines.push(`${formatCount(problems.length)} problem(s):`, ...problems.map((p) => `  ${p}`));
+      process.stdout.write(`${lines.join("\n")}\n`);
+    }
+    return problems.length === 0 ? 0 : 1;
+  } finally {
+    await prepared.cleanup();
+  }
 }
 
 export function formatImportSummary(summary: ImportSummary): string {

@@ -4,7 +4,7 @@
  * anything less certain asks for `--format` instead of guessing. Nutshell is never chosen
  * here: its export layout is an assumption (docs/import-formats.md), so it must be named.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { open, readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import Papa from "papaparse";
 import { TABLES } from "../../model/canonical.js";
@@ -14,18 +14,30 @@ export type Detected = { format: string; reason: string };
 
 export class UnknownFormat extends Error {}
 
-/** The header cells of a file ([] when it cannot be read as text). */
+/**
+ * The header cells of a file. A file that cannot be decoded (UTF-16 without a BOM, ...)
+ * throws its ImportError: that sentence helps more than "unknown format".
+ */
 async function headerOf(file: string): Promise<string[]> {
+  const handle = await open(file, "r");
+  let bytes: Buffer;
   try {
-    const bytes = await readFile(file);
-    const { text } = decode(file, bytes.subarray(0, 256 * 1024));
-    const end = text.search(/\r?\n/);
-    const first = end < 0 ? text : text.slice(0, end);
-    const parsed = Papa.parse<string[]>(first, { delimiter: detectDelimiter(first), header: false });
-    return (parsed.data[0] ?? []).map((c) => c.trim());
-  } catch {
-    return [];
+    const buffer = Buffer.alloc(256 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    bytes = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
+  // Up to the end of the first line, so a character cut in two at the buffer's end is not
+  // taken for a wrong encoding (UTF-16 ends its newline with a zero byte).
+  const utf16 = bytes[0] === 0xff || bytes[0] === 0xfe;
+  const newline = bytes.indexOf(0x0a);
+  if (newline >= 0) bytes = bytes.subarray(0, newline + (utf16 ? 2 : 1));
+  const { text } = decode(file, bytes);
+  const end = text.search(/\r?\n/);
+  const first = end < 0 ? text : text.slice(0, end);
+  const parsed = Papa.parse<string[]>(first, { delimiter: detectDelimiter(first), header: false });
+  return (parsed.data[0] ?? []).map((c) => c.trim());
 }
 
 function fromHeader(name: string, header: readonly string[]): Detected | null {
@@ -56,7 +68,7 @@ export async function detectFormat(paths: readonly string[]): Promise<Detected> 
     if (!info) throw new UnknownFormat(`${path}: no such file or directory`);
     if (info.isDirectory()) {
       const names = await readdir(path);
-      if (names.includes("Opportunity.csv")) {
+      if (names.some((n) => n.toLowerCase() === "opportunity.csv")) {
         return { format: "salesforce", reason: `${path} holds a Salesforce Data Export (Opportunity.csv)` };
       }
       if (names.includes("sales_pipeline.csv")) {
@@ -68,6 +80,9 @@ export async function detectFormat(paths: readonly string[]): Promise<Detected> 
         return { format: "verity", reason: `${path} holds Verity's canonical files (${first}, ...)` };
       }
       for (const n of names) if (/\.(csv|tsv|txt)$/i.test(n)) files.push(join(path, n));
+    } else if (/\.zip$/i.test(path)) {
+      // Salesforce delivers its weekly Data Export as zips; no other format here is zipped.
+      return { format: "salesforce", reason: `${basename(path)} is a zip (a Salesforce Data Export)` };
     } else {
       files.push(path);
     }
