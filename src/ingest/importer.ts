@@ -56,6 +56,11 @@ export type FormatOptions = {
   /** Stage order for exports that only name stages (comma-separated names). */
   stages?: string;
   /**
+   * The stage that makes a lead qualified (METRICS.md 6), when not the format's default
+   * (Salesforce "Qualification", HubSpot "Qualified To Buy"; none for Pipedrive and Nutshell).
+   */
+  qualifyingStage?: string;
+  /**
    * Dry run: collect every problem found instead of stopping at the first (in
    * PreparedImport.problems); the import is then only previewed, never loaded.
    */

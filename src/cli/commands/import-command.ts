@@ -26,6 +26,7 @@ type ImportFlags = {
   mapping?: string;
   lossReasonField?: string;
   stages?: string;
+  qualifyingStage?: string;
 };
 
 export function registerImport(program: Command): void {
@@ -49,6 +50,7 @@ export function registerImport(program: Command): void {
     .option("--mapping <file>", "the column mapping (JSON or YAML) of a --format csv import")
     .option("--loss-reason-field <column>", "the export's column holding loss reasons")
     .option("--stages <list>", "stage order for exports that only name stages (comma-separated)")
+    .option("--qualifying-stage <name>", "the stage that makes a lead qualified (default: the format's own)")
     .option("--dry-run", "convert and check everything, show the first rows and every problem, write nothing")
     .option("--json", "print a JSON summary instead of a table")
     .action(async (paths: string[], flags: ImportFlags, command: Command) => {
@@ -80,6 +82,7 @@ export function registerImport(program: Command): void {
         ...(flags.mapping ? { mapping: flags.mapping } : {}),
         ...(flags.lossReasonField ? { lossReasonField: flags.lossReasonField } : {}),
         ...(flags.stages ? { stages: flags.stages } : {}),
+        ...(flags.qualifyingStage ? { qualifyingStage: flags.qualifyingStage } : {}),
       };
       if (flags.dryRun) {
         const code = await dryRun(paths, format, options, flags.json === true);

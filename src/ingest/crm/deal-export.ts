@@ -255,6 +255,18 @@ export class DealExport {
         ),
       );
     }
+    // --qualifying-stage replaces the format's default (HubSpot's Qualified To Buy) in every pipeline.
+    const named = this.options.qualifyingStage ?? null;
+    if (named !== null && !pipelines.some((p) => p.stages.has(stageKey(named)))) {
+      this.problem(
+        new ImportError(
+          "--qualifying-stage",
+          null,
+          null,
+          `${JSON.stringify(named)} is no stage of the export (its stages: ${allStages().join(", ")})`,
+        ),
+      );
+    }
     for (const pipeline of pipelines) {
       const pipelineId = this.pipelineId(pipeline.name);
       this.tables.add("pipelines", pipeline.origin.file, { id: pipelineId, name: pipeline.name });
@@ -285,7 +297,7 @@ export class DealExport {
           pipeline_id: pipelineId,
           name: stage.name,
           position,
-          is_qualifying: stage.qualifying,
+          is_qualifying: named === null ? stage.qualifying : stageKey(stage.name) === stageKey(named),
           kind: stage.kind,
         });
       }

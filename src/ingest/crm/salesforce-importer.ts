@@ -420,7 +420,7 @@ async function convert(
   const events = completeHistory(opportunities.rows, history, files.history !== undefined, tables);
 
   // Stages.
-  writeStages(opportunities.rows, events, opportunities.sortOrders, tables);
+  writeStages(opportunities.rows, events, opportunities.sortOrders, tables, options.qualifyingStage ?? null);
 
   // Leads.
   const referenced = new Set<string>();
@@ -854,7 +854,9 @@ function writeStages(
   events: ReadonlyMap<string, StageEvent[]>,
   sortOrders: ReadonlyMap<string, Map<number, number>>,
   tables: CanonicalTables,
+  namedQualifying: string | null,
 ): void {
+  const qualifying = namedQualifying ?? QUALIFYING_STAGE;
   const kinds = new Map<string, Map<StageKind, number>>();
   for (const o of opportunities) {
     let counts = kinds.get(o.stage);
@@ -920,7 +922,7 @@ function writeStages(
       pipeline_id: PIPELINE_ID,
       name,
       position: positions.get(name) as number,
-      is_qualifying: name === QUALIFYING_STAGE,
+      is_qualifying: name.toLowerCase() === qualifying.toLowerCase(),
       kind,
     });
   }
@@ -929,9 +931,17 @@ function writeStages(
       `stages holding opportunities of different statuses (IsClosed/IsWon): ${mixed.join(", ")}; each stage's kind is its most common status`,
     );
   }
-  if (!names.includes(QUALIFYING_STAGE)) {
+  if (!names.some((name) => name.toLowerCase() === qualifying.toLowerCase())) {
+    if (namedQualifying !== null) {
+      throw new ImportError(
+        "--qualifying-stage",
+        null,
+        null,
+        `${JSON.stringify(namedQualifying)} is no stage of the export (its stages: ${names.join(", ")})`,
+      );
+    }
     tables.note(
-      `no stage is named "${QUALIFYING_STAGE}", so no stage is the qualifying one; qualified_at comes from converted Leads only`,
+      `no stage is named "${QUALIFYING_STAGE}", so no stage is the qualifying one (name one with --qualifying-stage); qualified_at comes from converted Leads only`,
     );
   }
 }
