@@ -117,14 +117,24 @@ async function compute(ctx: MetricContext): Promise<ContentSharesResult> {
   // Without posts loaded there is nothing to count; zeros would claim nothing was shared.
   if (!ctx.capabilities.has("social")) return empty();
   const w = ctx.workspace;
-  const counts = sql`count(*) AS posts, sum(shares) AS shares, sum(impressions) AS impressions`;
-  const networks = await ctx.store.query<PostCounts & { network: string }>(
-    sql`WITH ${postTotals(ctx)} SELECT network, ${counts} FROM post_totals GROUP BY network`,
-  );
+  // The posts' figures per network, the top posts, the trend and the followers in one
+  // statement (four statements recomputed the posts' latest snapshots three times).
   // Followers per network: the latest reading before the end of the period, and the latest
   // before its start; a network first read during the period starts from its first reading.
-  const followers = await ctx.store.query<FollowerRow>(sql`
-    WITH marks AS (
+  type PostRow = PostCounts & {
+    kind: "network" | "top" | "trend" | "followers";
+    at_end: number | null;
+    at_start: number | null;
+    network: string | null;
+    id: string | null;
+    bucket: string | null;
+    published_at: string | null;
+    url: string | null;
+    rank: number | null;
+  };
+  const postRows = await ctx.store.query<PostRow>(sql`
+    WITH ${postTotals(ctx)},
+    marks AS (
       SELECT network,
         max(CASE WHEN captured_at < ${ts(ctx.period.end)} THEN captured_at END) AS end_mark,
         COALESCE(
@@ -134,26 +144,35 @@ async function compute(ctx: MetricContext): Promise<ContentSharesResult> {
       FROM social_follower_snapshots WHERE workspace_id = ${w}
       GROUP BY network
     )
-    SELECT m.network, e.followers AS at_end, b.followers AS at_start
+    SELECT 'network' AS kind, network, CAST(NULL AS TEXT) AS id, CAST(NULL AS TIMESTAMP) AS bucket,
+      CAST(NULL AS TIMESTAMP) AS published_at, CAST(NULL AS TEXT) AS url,
+      count(*) AS posts, sum(shares) AS shares, sum(impressions) AS impressions, CAST(NULL AS BIGINT) AS rank,
+      CAST(NULL AS BIGINT) AS at_end, CAST(NULL AS BIGINT) AS at_start
+    FROM post_totals GROUP BY network
+    UNION ALL
+    SELECT 'trend', NULL, NULL, ${bucket(ctx.grain, sql`published_at`)}, NULL, NULL,
+      count(*), sum(shares), sum(impressions), NULL, NULL, NULL
+    FROM post_totals GROUP BY ${bucket(ctx.grain, sql`published_at`)}
+    UNION ALL
+    SELECT 'top', network, id, NULL, published_at, url, NULL, shares, impressions, rank, NULL, NULL FROM (
+      SELECT network, id, published_at, url, shares, impressions,
+        row_number() OVER (ORDER BY shares DESC, published_at, id) AS rank
+      FROM post_totals
+    ) ranked WHERE rank <= ${TOP_POSTS}
+    UNION ALL
+    SELECT 'followers', m.network, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, e.followers, b.followers
     FROM marks m
     LEFT JOIN social_follower_snapshots e ON e.workspace_id = ${w} AND e.network = m.network AND e.captured_at = m.end_mark
     LEFT JOIN social_follower_snapshots b ON b.workspace_id = ${w} AND b.network = m.network AND b.captured_at = m.start_mark
     WHERE m.end_mark IS NOT NULL`);
-  const top = await ctx.store.query<{
+  const followers = postRows.filter((r) => r.kind === "followers") as (FollowerRow & PostRow)[];
+  const networks = postRows.filter((r) => r.kind === "network") as (PostCounts & { network: string })[];
+  const top = postRows.filter((r) => r.kind === "top").sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0)) as (PostRow & {
     id: string;
     network: string;
     published_at: string;
-    url: string | null;
-    shares: number;
-    impressions: number;
-  }>(sql`
-    WITH ${postTotals(ctx)}
-    SELECT id, network, published_at, url, shares, impressions FROM post_totals
-    ORDER BY shares DESC, published_at, id LIMIT ${TOP_POSTS}`);
-  const trendRows = await ctx.store.query<PostCounts & { bucket: string }>(sql`
-    WITH ${postTotals(ctx)}
-    SELECT ${bucket(ctx.grain, sql`published_at`)} AS bucket, ${counts} FROM post_totals GROUP BY 1`);
-
+  })[];
+  const trendRows = postRows.filter((r) => r.kind === "trend") as (PostCounts & { bucket: string })[];
   const postsBy = new Map(networks.map((n) => [n.network, n]));
   const followersBy = new Map(followers.map((f) => [f.network, f]));
   const names = [...new Set([...postsBy.keys(), ...followersBy.keys()])].sort();
@@ -177,8 +196,8 @@ async function compute(ctx: MetricContext): Promise<ContentSharesResult> {
       network: p.network,
       published: p.published_at,
       url: p.url,
-      shares: p.shares,
-      impressions: p.impressions,
+      shares: p.shares ?? 0,
+      impressions: p.impressions ?? 0,
     })),
     trend: bucketsOf(ctx).map((start) => {
       const t = byBucket.get(start);
