@@ -79,7 +79,7 @@ function judged(ctx: MetricContext, basis: "stage" | "age"): Sql {
   const won = sql`status = 'won' AND closed_at <= ${asOf}`;
   const common = sql`
     ${leadFacts(ctx)},
-    open_leads AS (
+    open_leads AS MATERIALIZED (
       SELECT lead_id, owner_id, stage_id, created_at, amount, last_event_at, last_event_stage_id FROM lead_facts
       WHERE ${open}
     )`;
