@@ -177,7 +177,10 @@ export const salesforceImporter: Importer = {
       lacks = await convert(files, options, tables, problems);
     } catch (error) {
       // In a dry run a whole-file problem (a missing Opportunity.csv) is one more problem.
-      if (!(problems.collecting && error instanceof ImportError)) throw error;
+      if (!(problems.collecting && error instanceof ImportError)) {
+        tables.discard();
+        throw error;
+      }
       problems.list.push(error);
     }
     const prepared = await tables.prepare(SALESFORCE_SOURCE, lacks);
@@ -1041,7 +1044,7 @@ async function readTasks(
 ): Promise<void> {
   const source = await open(file, "task", ["Id"], ["CompletedDateTime", "ActivityDate", "CreatedDate"], options);
   const seen = new Map<string, number>();
-  for (const row of source.file.rows) {
+  source.file.forEachRow((row) => {
     problems.row(() => {
       const id = requireId(source, row);
       checkDuplicate(seen, source, row, id);
@@ -1074,7 +1077,7 @@ async function readTasks(
         note: orNull(row.get("Description")),
       });
     });
-  }
+  });
 }
 
 async function readEvents(
@@ -1088,7 +1091,7 @@ async function readEvents(
 ): Promise<void> {
   const source = await open(file, "event", ["Id"], ["ActivityDateTime", "ActivityDate"], options);
   const seen = new Map<string, number>();
-  for (const row of source.file.rows) {
+  source.file.forEachRow((row) => {
     problems.row(() => {
       const id = requireId(source, row);
       checkDuplicate(seen, source, row, id);
@@ -1119,7 +1122,7 @@ async function readEvents(
         note: orNull(row.get("Description")),
       });
     });
-  }
+  });
 }
 
 // --- User.csv

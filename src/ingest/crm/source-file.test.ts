@@ -35,18 +35,24 @@ describe("readSourceFile", () => {
     ]);
   });
 
-  test("counts lines inside quoted cells and reads tab-delimited files", async () => {
+  test("counts lines inside quoted cells and reads tab-delimited files, kept or streamed", async () => {
     const source = await readSourceFile(await fileWith(Buffer.from('a\tb\n"x\ny"\t1\nz\t2\n', "utf8")));
     expect(source.delimiter).toBe("\t");
-    expect(source.rows.map((r) => [r.line, r.get("a")])).toEqual([
+    const streamed: [number, string][] = [];
+    source.forEachRow((r) => streamed.push([r.line, r.get("a")]));
+    const expected = [
       [2, "x\ny"],
       [4, "z"],
-    ]);
+    ];
+    expect(streamed).toEqual(expected);
+    expect(source.rows.map((r) => [r.line, r.get("a")])).toEqual(expected);
   });
 
   const failure = async (bytes: Buffer, required: string[] = []) => {
     try {
-      await readSourceFile(await fileWith(bytes), required);
+      // Header problems throw on reading; row problems when the rows are read.
+      const source = await readSourceFile(await fileWith(bytes), required);
+      source.forEachRow(() => {});
     } catch (error) {
       return error as ImportError;
     }

@@ -34,7 +34,10 @@ export type SourceFile = {
   encoding: Encoding;
   delimiter: Delimiter;
   header: string[];
-  rows: SourceRow[];
+  /** Every data row (parsed on first use and kept: for small files and several passes). */
+  readonly rows: SourceRow[];
+  /** Every data row, one at a time, without keeping them (for large files). */
+  forEachRow(visit: (row: SourceRow) => void): void;
   /** Whether the header has a column (exactly, or ignoring case and spaces). */
   has(column: string): boolean;
   /** The header's own spelling of a column, or null. */
@@ -147,9 +150,8 @@ export function parseSourceText(
   required: readonly string[] = [],
 ): SourceFile {
   const delimiter = detectDelimiter(text);
-  const parsed = Papa.parse<string[]>(text, { header: false, delimiter, skipEmptyLines: false });
-  const records = parsed.data;
-  const header = (records[0] ?? []).map((name) => name.trim());
+  const first = Papa.parse<string[]>(text, { header: false, delimiter, preview: 1 });
+  const header = (first.data[0] ?? []).map((name) => name.trim());
   if (header.length === 0 || (header.length === 1 && header[0] === "")) {
     throw new ImportError(file, 1, null, "the file is empty; the first line must be the header");
   }
@@ -172,57 +174,83 @@ export function parseSourceText(
     }
   }
 
-  // Lines: papaparse unquotes cells, so line breaks inside quoted cells are counted from them.
-  const starts: number[] = [];
-  let line = 1;
-  for (const record of records) {
-    starts.push(line);
-    for (const cell of record) line += countNewlines(cell);
-    line += 1;
-  }
-  const [error] = parsed.errors;
-  if (error) {
-    const row = error.row ?? 0;
-    const at = starts[row] ?? line;
-    const truncated = error.code === "MissingQuotes";
-    const cellIndex = truncated ? (records[row]?.length ?? 1) - 1 : -1;
-    throw new ImportError(
-      file,
-      at,
-      cellIndex >= 0 ? (header[cellIndex] ?? null) : null,
-      truncated
-        ? "the file ends inside a quoted field (a truncated download?); download the export again"
-        : `not a readable CSV file: ${error.message}`,
-    );
-  }
-
-  const rows: SourceRow[] = [];
-  for (const [r, record] of records.entries()) {
-    if (r === 0) continue;
-    if (record.length === 1 && record[0]?.trim() === "") continue; // a blank line
-    const start = starts[r] ?? 0;
-    if (record.length !== header.length) {
-      throw new ImportError(
-        file,
-        start,
-        null,
-        `${record.length} fields where the header has ${header.length} (a truncated file, or a ${describe(delimiter)} inside an unquoted value?)`,
-      );
-    }
-    rows.push({
-      line: start,
-      get: (column) => {
-        const i = indexOf(column);
-        return i === undefined ? "" : (record[i] ?? "").trim();
+  /**
+   * Every data row in file order, one at a time (papaparse's step mode: a large export is
+   * never held as an array of rows). Lines are counted from the cells, since papaparse
+   * unquotes them: a quoted cell's line breaks move the next record's line.
+   */
+  const forEachRow = (visit: (row: SourceRow) => void): void => {
+    let line = 1;
+    let record = 0;
+    let failure: ImportError | null = null;
+    Papa.parse<string[]>(text, {
+      header: false,
+      delimiter,
+      skipEmptyLines: false,
+      step: (results, parser) => {
+        const cells = results.data;
+        const start = line;
+        for (const cell of cells) line += countNewlines(cell);
+        line += 1;
+        record += 1;
+        try {
+          const [error] = results.errors;
+          if (error) {
+            const truncated = error.code === "MissingQuotes";
+            const cellIndex = truncated ? cells.length - 1 : -1;
+            throw new ImportError(
+              file,
+              start,
+              cellIndex >= 0 ? (header[cellIndex] ?? null) : null,
+              truncated
+                ? "the file ends inside a quoted field (a truncated download?); download the export again"
+                : `not a readable CSV file: ${error.message}`,
+            );
+          }
+          if (record === 1) return; // the header
+          if (cells.length === 1 && cells[0]?.trim() === "") return; // a blank line
+          if (cells.length !== header.length) {
+            throw new ImportError(
+              file,
+              start,
+              null,
+              `${cells.length} fields where the header has ${header.length} (a truncated file, or a ${describe(delimiter)} inside an unquoted value?)`,
+            );
+          }
+          visit({
+            line: start,
+            get: (column) => {
+              const i = indexOf(column);
+              return i === undefined ? "" : (cells[i] ?? "").trim();
+            },
+          });
+        } catch (error) {
+          failure = error as ImportError;
+          parser.abort();
+        }
       },
     });
-  }
+    if (failure) throw failure;
+  };
+
+  let materialized: SourceRow[] | null = null;
   return {
     file,
     encoding,
     delimiter,
     header,
-    rows,
+    get rows() {
+      if (materialized === null) {
+        const rows: SourceRow[] = [];
+        forEachRow((row) => rows.push(row));
+        materialized = rows;
+      }
+      return materialized;
+    },
+    forEachRow: (visit) => {
+      if (materialized) for (const row of materialized) visit(row);
+      else forEachRow(visit);
+    },
     has: (column) => indexOf(column) !== undefined,
     column: (column) => {
       const i = indexOf(column);

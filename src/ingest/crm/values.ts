@@ -38,10 +38,14 @@ export function dateOrderOf(
   option: DateFormatOption | undefined,
 ): DateOrder | null {
   if (option === "dmy" || option === "mdy") return option;
-  let dayFirst: { line: number; column: string; value: string } | null = null;
-  let monthFirst: { line: number; column: string; value: string } | null = null;
-  let ambiguous: { line: number; column: string; value: string } | null = null;
-  for (const row of source.rows) {
+  type Seen = { line: number; column: string; value: string };
+  // Filled in by the row callback (a holder, so TypeScript sees the assignments).
+  const first: { dayFirst: Seen | null; monthFirst: Seen | null; ambiguous: Seen | null } = {
+    dayFirst: null,
+    monthFirst: null,
+    ambiguous: null,
+  };
+  source.forEachRow((row) => {
     for (const column of columns) {
       const value = row.get(column);
       const m = SLASHED.exec(value);
@@ -51,11 +55,12 @@ export function dateOrderOf(
         throw new ImportError(source.file, seen.line, seen.column, `${value} is not an ISO date (--date-format iso)`);
       }
       const [a, b] = [Number(m[1]), Number(m[2])];
-      if (a > 12) dayFirst ??= seen;
-      else if (b > 12) monthFirst ??= seen;
-      else if (a !== b) ambiguous ??= seen;
+      if (a > 12) first.dayFirst ??= seen;
+      else if (b > 12) first.monthFirst ??= seen;
+      else if (a !== b) first.ambiguous ??= seen;
     }
-  }
+  });
+  const { dayFirst, monthFirst, ambiguous } = first;
   if (dayFirst && monthFirst) {
     throw new ImportError(
       source.file,
