@@ -82,7 +82,7 @@ export function registerDemo(program: Command): void {
             "  npx verity check -p 2026-Q2       the quarter where new leads rose and qualified leads fell",
             "  npx verity report                 the nine real metrics (--help for periods, filters, --format json)",
             "  npx verity status                 what is loaded",
-            "  npx verity import DIR             load your own data (see README: canonical files, --format maven)",
+            "  npx verity import FILES...        load your own CRM export (Salesforce, HubSpot, Pipedrive, Nutshell, any CSV)",
             "",
           ].join("\n"),
         );

@@ -217,7 +217,7 @@ export class DealExport {
    * its header). A stage of the export missing from the list that applies to its pipeline
    * is an error: its position would be a guess.
    */
-  addPipelinesAndStages(extendFromList: boolean): void {
+  addPipelinesAndStages(extendFromList: boolean, known?: { name: string; order: readonly string[] }): void {
     const pipelines = [...this.pipelines.values()];
     const lists = parseStageLists(
       this.options.stages,
@@ -227,6 +227,7 @@ export class DealExport {
     const allStages = () => [...new Set(pipelines.flatMap((p) => [...p.stages.values()].map((s) => s.name)))];
     const unknownNames = new Set<string>();
     const unordered: string[] = [];
+    const defaulted: string[] = [];
     for (const pipeline of pipelines) {
       const list = listFor(pipeline.name);
       const ownList = lists?.byPipeline.has(stageKey(pipeline.name)) ?? false;
@@ -287,6 +288,11 @@ export class DealExport {
         stages = stages
           .filter((s) => rank.has(stageKey(s.name)))
           .sort((a, b) => (rank.get(stageKey(a.name)) ?? 0) - (rank.get(stageKey(b.name)) ?? 0));
+      } else if (known && stages.every((st) => known.order.some((k) => stageKey(k) === stageKey(st.name)))) {
+        // Every stage is one of the CRM's default pipeline: that order, not the order met.
+        const rank = new Map(known.order.map((name, i) => [stageKey(name), i]));
+        stages.sort((a, b) => (rank.get(stageKey(a.name)) ?? 0) - (rank.get(stageKey(b.name)) ?? 0));
+        defaulted.push(pipeline.name);
       } else if (extendFromList) {
         unordered.push(`${pipeline.name}: ${stages.map((s) => s.name).join(", ")}`);
       }
@@ -301,6 +307,11 @@ export class DealExport {
           kind: stage.kind,
         });
       }
+    }
+    if (defaulted.length > 0 && known) {
+      this.tables.note(
+        `The export does not say in which order the stages come; ${defaulted.join(", ")} has only ${known.name}'s default stages, so they are in that order (${known.order.join(", ")}). If yours differ, import again with --stages.`,
+      );
     }
     if (unordered.length > 0) {
       this.tables.note(

@@ -204,7 +204,7 @@ export const nutshellImporter: Importer = {
       "The Nutshell export layout is an assumption (no documented column list): check the imported leads, and use a mapping file (--format csv) if columns were misread.",
     );
     note(
-      "The export holds each lead's current stage only: one stage event per lead (at Created), so days in stage and stage-to-stage conversion are reported as missing data.",
+      "The export holds each lead's current stage only: one stage event per lead (at Created), so days in stage are reported as missing data; the funnel counts a lead as having passed every stage before its current one.",
     );
     if (openWithClose > 0)
       note(`${openWithClose} open lead(s) have a Closed date; it is ignored (an open lead has no close).`);

@@ -101,16 +101,29 @@ describe("Pipedrive conversion", () => {
     expect(byKey("stage_events", rows.stage_events)).toEqual(byKey("stage_events", comma.stage_events));
   });
 
-  test("without --stages, stages are ordered as first met and a note says so", async () => {
+  test("without --stages, Pipedrive's default stages take its default order, others the order met", async () => {
     const { prepared, rows } = await convert([COMMA], {});
     expect(rows.stages.map((s) => [s.name, s.position])).toEqual([
-      ["Negotiations Started", 0],
-      ["Demo Scheduled", 1],
-      ["Proposal Made", 2],
-      ["Qualified", 3],
-      ["Contact Made", 4],
+      ["Qualified", 0],
+      ["Contact Made", 1],
+      ["Demo Scheduled", 2],
+      ["Proposal Made", 3],
+      ["Negotiations Started", 4],
     ]);
-    expect(prepared.notes.join("\n")).toMatch(/ordered as first met.*--stages/);
+    expect(prepared.notes.join("\n")).toMatch(/has only Pipedrive's default stages, so they are in that order/);
+
+    // A stage of the user's own (not a default one): the order met, and a note asking for --stages.
+    const custom = join(temp, "custom-stage.csv");
+    await writeFile(custom, (await readFile(COMMA, "utf8")).replaceAll("Demo Scheduled", "Workshop Held"), "utf8");
+    const own = await convert([custom], {});
+    expect(own.rows.stages.map((s) => s.name)).toEqual([
+      "Negotiations Started",
+      "Workshop Held",
+      "Proposal Made",
+      "Qualified",
+      "Contact Made",
+    ]);
+    expect(own.prepared.notes.join("\n")).toMatch(/ordered as first met.*--stages/);
   });
 
   test("--stages must list every stage of the export; listed stages without deals are created", async () => {

@@ -75,6 +75,9 @@ const STATUSES: Record<string, LeadStatus | "deleted"> = {
   deleted: "deleted",
 };
 
+/** The stages of the pipeline Pipedrive creates for a new account, in order. */
+const DEFAULT_STAGES = ["Qualified", "Contact Made", "Demo Scheduled", "Proposal Made", "Negotiations Started"];
+
 export const pipedriveImporter: Importer = {
   format: "pipedrive",
   description: 'Pipedrive deals export (CSV of "Deal - ..." columns; comma or semicolon, any of the usual encodings)',
@@ -213,10 +216,10 @@ export const pipedriveImporter: Importer = {
       }
     }
 
-    ex.addPipelinesAndStages(true);
+    ex.addPipelinesAndStages(true, { name: "Pipedrive", order: DEFAULT_STAGES });
     if (deleted > 0) ex.tables.skip("deleted deals (status Deleted)", deleted);
     ex.tables.note(
-      "The export holds each deal's current stage only: one stage event per deal (at Last stage change, else at creation), so days in stage and stage-to-stage conversion are reported as missing data.",
+      "The export holds each deal's current stage only: one stage event per deal (at Last stage change, else at creation), so days in stage are reported as missing data; the funnel counts a deal as having passed every stage before its current one.",
     );
     ex.tables.note("Times are read as UTC (Pipedrive's own time zone for exported times is not documented).");
     const unmapped = channels.note("Source channel");
