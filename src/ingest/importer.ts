@@ -227,9 +227,15 @@ async function load(
     );
     return done;
   });
+  // After the commit: the import has landed, so a failure here only costs planning quality.
   for (const table of new Set([...files.map((f) => f.table), ...derived])) {
     const statement = store.dialect.afterBulkWrite(table);
-    if (statement) await store.execute(raw(statement));
+    if (!statement) continue;
+    try {
+      await store.execute(raw(statement));
+    } catch (error) {
+      process.emitWarning(`${statement} failed after the import: ${String(error)}`);
+    }
   }
   return summary;
 }

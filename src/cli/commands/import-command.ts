@@ -9,7 +9,7 @@ import { type Command, Option } from "commander";
 import { detectFormat, UnknownFormat } from "../../ingest/crm/detect.js";
 import { previewRows } from "../../ingest/crm/preview.js";
 import { ImportError } from "../../ingest/import-error.js";
-import { type FormatOptions, type ImportSummary, loadPrepared, runImport } from "../../ingest/importer.js";
+import { type FormatOptions, type ImportSummary, loadPrepared } from "../../ingest/importer.js";
 import { IMPORTERS, importerFor } from "../../ingest/importers.js";
 import { TABLE_ORDER } from "../../model/canonical.js";
 import { openStore } from "../../store/open-store.js";
@@ -122,7 +122,9 @@ async function dryRun(paths: string[], format: string, options: FormatOptions, j
     if (problems.length === 0) {
       const scratch = await openStore({ engine: "duckdb", path: ":memory:" });
       try {
-        await runImport(scratch, importer, paths, { workspace: "dry-run", format: options });
+        // The files just converted (no problems, so they are the whole import); loadPrepared
+        // cleans them up, and the finally below finds nothing left to remove.
+        await loadPrepared(scratch, importer, prepared, paths, { workspace: "dry-run", format: options });
       } catch (error) {
         if (!(error instanceof ImportError)) throw error;
         problems.push(error.message);

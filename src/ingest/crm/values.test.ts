@@ -80,6 +80,21 @@ describe("parseAmount and toCents", () => {
     expect(amount("")).toBeNull();
   });
 
+  test("a lone separator before three digits is read as the file's locale writes it", () => {
+    // A semicolon file comes from a decimal-comma locale: 1.500 is fifteen hundred.
+    const european = parseSourceText("deals.csv", "Amount;Name\n1;a\n", "utf-8");
+    expect(parseAmount(european, 2, "Amount", "1.500")).toBe(1500);
+    expect(parseAmount(european, 2, "Amount", "0,125")).toBe(0.125);
+    expect(parseAmount(european, 2, "Amount", "12,5")).toBe(12.5);
+    // A comma file: the comma groups thousands, the dot is the decimal mark.
+    expect(amount("1,500")).toBe(1500);
+    expect(amount("1.500")).toBe(1.5);
+    // A tab file could be either: refused, not guessed.
+    const tabbed = parseSourceText("deals.txt", "Amount\tName\n1\ta\n", "utf-16le");
+    expect(() => parseAmount(tabbed, 2, "Amount", "1.500")).toThrow('"1.500" could be 1500 or 1.500');
+    expect(parseAmount(tabbed, 2, "Amount", "1.50")).toBe(1.5);
+  });
+
   test("refuses what is not an amount", () => {
     expect(() => amount("twelve")).toThrow('"twelve" is not an amount');
     expect(() => amount("1,23,4")).toThrow("is not an amount");

@@ -10,8 +10,8 @@
  * Times without an offset are UTC (the exports this reads write UTC, docs/import-formats.md).
  *
  * Amounts: `1234.5`, `1,234.50`, `1234,5`, `1.234,50`, `1 234,50`, with or without a
- * currency sign. A comma followed by one or two digits at the end is a decimal comma; a
- * comma or dot followed by exactly three digits is a thousands separator.
+ * currency sign. With both separators the later one is the decimal mark; a lone one followed
+ * by three digits (`1.500`) is read the way the file's locale writes numbers (parseAmount).
  */
 import { ImportError } from "../import-error.js";
 import type { SourceFile } from "./source-file.js";
@@ -191,23 +191,33 @@ export function parseAmount(source: SourceFile, line: number, column: string, va
     // Both: the later one is the decimal separator.
     const [group, decimal] = lastComma > lastDot ? [".", ","] : [",", "."];
     normal = text.split(group).join("").replace(decimal, ".");
-  } else if (lastComma >= 0) {
-    const parts = text.split(",");
+  } else if (lastComma < 0 && lastDot < 0) {
+    normal = text;
+  } else {
+    // One kind of separator. Several of them group thousands ("1,234,567", "1.234.567").
+    // One, followed by other than three digits, is the decimal mark ("1234,5", "12.50").
+    // One followed by exactly three digits ("1.500", "1,500") is read as the file's locale
+    // writes it: a semicolon file (Excel in a decimal-comma locale) groups with the dot, a
+    // comma file with the comma; a tab file could be either, so it is refused, not guessed.
+    const mark = lastComma >= 0 ? "," : ".";
+    const parts = text.split(mark);
     const tail = parts[parts.length - 1] ?? "";
-    // "1,234" and "1,234,567" group thousands; "1234,5" and "12,50" have a decimal comma.
-    normal = parts.length === 2 && tail.length !== 3 ? text.replace(",", ".") : parts.join("");
-    if (parts.length > 2 && parts.slice(1).some((p) => p.length !== 3)) throw fail();
-  } else if (lastDot >= 0) {
-    const parts = text.split(".");
-    // "1.234.567" groups thousands (European); one dot is a decimal point.
     if (parts.length > 2) {
       if (parts.slice(1).some((p) => p.length !== 3)) throw fail();
       normal = parts.join("");
+    } else if (tail.length !== 3) {
+      normal = text.replace(mark, ".");
+    } else if (source.delimiter === "\t") {
+      throw new ImportError(
+        source.file,
+        line,
+        source.column(column) ?? column,
+        `${JSON.stringify(value)} could be ${parts.join("")} or ${parts.join(".")}: write the amount with both separators or none`,
+      );
     } else {
-      normal = text;
+      const grouping = source.delimiter === ";" ? "." : ",";
+      normal = mark === grouping ? parts.join("") : text.replace(mark, ".");
     }
-  } else {
-    normal = text;
   }
   const n = Number(normal);
   if (!Number.isFinite(n)) throw fail();

@@ -3,15 +3,23 @@
  * (src/ingest/activity-rollup.ts), filled in for activities imported before the tables
  * existed. Frozen like every migration.
  */
-import { activityRollupInserts } from "../../ingest/activity-rollup.js";
 import type { Dialect } from "../dialect.js";
 
+const BACKFILL = [
+  `INSERT INTO activity_months (workspace_id, month, rep_id, type, activities, real_notes)
+        SELECT workspace_id, CAST(date_trunc('month', occurred_at) AS TIMESTAMP) AS month, rep_id, type, count(*), count(CASE WHEN length(note) >= 20 AND length(trim(note)) >= 20 THEN length(trim(note)) END)
+        FROM activities WHERE TRUE
+        GROUP BY workspace_id, CAST(date_trunc('month', occurred_at) AS TIMESTAMP), rep_id, type
+        ORDER BY 1, 2`,
+  `INSERT INTO activity_note_months (workspace_id, month, rep_id, note_length, notes)
+        SELECT workspace_id, month, rep_id, note_length, count(*)
+        FROM (SELECT workspace_id, CAST(date_trunc('month', occurred_at) AS TIMESTAMP) AS month, rep_id, CASE WHEN length(note) >= 20 AND length(trim(note)) >= 20 THEN length(trim(note)) END AS note_length FROM activities WHERE TRUE) a
+        WHERE note_length IS NOT NULL
+        GROUP BY workspace_id, month, rep_id, note_length
+        ORDER BY 1, 2`,
+];
+
 export function activityRollupsSchema(d: Dialect): string[] {
-  const backfill = activityRollupInserts(null).map((insert) => {
-    const compiled = insert.compile();
-    if (compiled.values.length > 0) throw new Error("the backfill must not take parameters");
-    return compiled.text;
-  });
   return [
     `CREATE TABLE activity_months (
       workspace_id TEXT NOT NULL, month TIMESTAMP NOT NULL, rep_id TEXT, type TEXT NOT NULL,
@@ -25,6 +33,6 @@ export function activityRollupsSchema(d: Dialect): string[] {
           "CREATE INDEX activity_note_months_month ON activity_note_months (workspace_id, month)",
         ]
       : []),
-    ...backfill,
+    ...BACKFILL,
   ];
 }

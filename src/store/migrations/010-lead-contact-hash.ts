@@ -4,18 +4,25 @@
  * (total sales, days in stage: about 15,000 of a million leads a quarter, which the planner
  * otherwise read with a sequential scan of the whole table). Frozen like every migration.
  */
-import { leadContactUpdate, subscriberHashUpdate } from "../../ingest/lead-contact.js";
-import type { Dialect } from "../dialect.js";
+import type { Dialect, EngineName } from "../dialect.js";
+
+const BACKFILL: Record<EngineName, string[]> = {
+  duckdb: [
+    `UPDATE leads SET contact_hash = CASE WHEN contact IS NOT NULL THEN sha256(lower(trim(contact))) END WHERE TRUE AND contact_hash IS DISTINCT FROM CASE WHEN contact IS NOT NULL THEN sha256(lower(trim(contact))) END`,
+    `UPDATE newsletter_subscribers SET email_hash = lower(trim(email_hash))
+    WHERE TRUE AND email_hash <> lower(trim(email_hash))`,
+  ],
+  postgres: [
+    `UPDATE leads SET contact_hash = CASE WHEN contact IS NOT NULL THEN encode(sha256(convert_to(lower(trim(contact)), 'UTF8')), 'hex') END WHERE TRUE AND contact_hash IS DISTINCT FROM CASE WHEN contact IS NOT NULL THEN encode(sha256(convert_to(lower(trim(contact)), 'UTF8')), 'hex') END`,
+    `UPDATE newsletter_subscribers SET email_hash = lower(trim(email_hash))
+    WHERE TRUE AND email_hash <> lower(trim(email_hash))`,
+  ],
+};
 
 export function leadContactHashSchema(d: Dialect): string[] {
-  const backfill = [leadContactUpdate(d, null), subscriberHashUpdate(null)].map((update) => {
-    const compiled = update.compile();
-    if (compiled.values.length > 0) throw new Error("the backfill must not take parameters");
-    return compiled.text;
-  });
   return [
     "ALTER TABLE leads ADD COLUMN contact_hash TEXT",
-    ...backfill,
+    ...BACKFILL[d.engine],
     ...(d.wantsIndexes
       ? ["CREATE INDEX leads_won_closed ON leads (workspace_id, closed_at) WHERE status = 'won'"]
       : []),
