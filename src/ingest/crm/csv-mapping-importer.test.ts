@@ -500,3 +500,45 @@ describe.each(engines())("CSV mapping import on %s", (engine) => {
     expect(await rowCounts(t.store)).toEqual(before);
   });
 });
+
+describe("stage kinds read through the status mapping", () => {
+  test("a stage the status map cannot read is a problem naming the mapping, not an open stage", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "verity-kinds-"));
+    try {
+      const deals = join(dir, "deals.csv");
+      await writeFile(deals, "Id,Stage,Created\n1,Won deal,2024-01-02\n2,Talking,2024-01-03\n", "utf8");
+      const mapping = join(dir, "mapping.yaml");
+      await writeFile(
+        mapping,
+        [
+          "source_system: sheet",
+          "pipelines:",
+          "  - name: Sales",
+          "    stages: [Talking, Won deal, Parked]",
+          "leads:",
+          "  columns:",
+          "    id: Id",
+          "    pipeline_id: { value: Sales }",
+          "    stage_id: Stage",
+          "    created_at: Created",
+          "    closed_at: Created",
+          "    status:",
+          "      column: Stage",
+          "      transform:",
+          "        - map: { Talking: open, Won deal: won }",
+          "",
+        ].join("\n"),
+        "utf8",
+      );
+      const prepared = await csvMappingImporter.prepare([deals], { mapping, collectProblems: true });
+      await prepared.cleanup();
+      const messages = (prepared.problems ?? []).map((p) => p.message);
+      // "Parked" has no status in the map and no default: say so rather than guess open.
+      expect(messages).toEqual([
+        expect.stringMatching(/mapping\.yaml, column pipelines\[0\]\.stages: .*stage "Parked" is won, lost or open/),
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -349,7 +349,7 @@ function buildPipelines(
         name,
         position,
         is_qualifying: p.qualifying !== null && p.qualifying.toLowerCase() === name.toLowerCase(),
-        kind: kindOf(p, name, statusFromStage ? (status?.transforms ?? []) : null),
+        kind: kindOf(p, name, statusFromStage ? (status?.transforms ?? []) : null, mapping.file, problems),
       });
     }
     result.push(pipeline);
@@ -361,6 +361,8 @@ function kindOf(
   p: PipelineSpec,
   stage: string,
   statusTransforms: readonly Transform[] | null,
+  mappingFile: string,
+  problems: Problems,
 ): "open" | "won" | "lost" {
   const named = (list: string[] | null) => list?.some((s) => s.toLowerCase() === stage.toLowerCase()) ?? false;
   if (p.won || p.lost) return named(p.won) ? "won" : named(p.lost) ? "lost" : "open";
@@ -368,7 +370,17 @@ function kindOf(
   try {
     const status = applyTransforms(stage, statusTransforms, null).toLowerCase();
     return status === "won" || status === "lost" ? status : "open";
-  } catch {
+  } catch (error) {
+    // A stage the status mapping cannot read would silently load as open: say so instead.
+    if (!(error instanceof ImportError)) throw error;
+    problems.add(
+      new ImportError(
+        mappingFile,
+        null,
+        `${p.path}.stages`,
+        `the status mapping cannot tell whether stage ${JSON.stringify(stage)} is won, lost or open (${error.reason}); list it in won: or lost:, or add it to the status map`,
+      ),
+    );
     return "open";
   }
 }

@@ -132,6 +132,21 @@ describe("HubSpot conversion", () => {
     expect(partial.reason).toMatch(/"New" of "Partner Pipeline" is missing from --stages/);
   });
 
+  test("a closed deal without an entry into its closed stage ends its history there, even with an early Close Date", async () => {
+    const file = await writeExport("early-close.csv", [
+      SMALL_HEADER,
+      // Won (Is Closed Won), in stage Signed, but its export has no Date entered for Signed and
+      // a Close Date before its last entry into New.
+      "3,C,Signed,Main,100,SEK,Ann,2024-05-01 10:00,2024-05-02 09:00,true,,2024-05-05 10:00,",
+    ]);
+    const { rows } = await convert([file], { currency: "EUR" });
+    expect(rows.stage_events.map((e) => [e.from_stage_id, e.to_stage_id, e.changed_at])).toEqual([
+      [null, "hubspot:Main:New", "2024-05-05T10:00:00.000Z"],
+      // Closed at its last entry, not left in the open stage New.
+      ["hubspot:Main:New", "hubspot:Main:Signed", "2024-05-05T10:00:00.000Z"],
+    ]);
+  });
+
   test("single-quoted Date entered headers, a Currency column, Is Closed Won and Original Source", async () => {
     const file = await writeExport("small.csv", [
       SMALL_HEADER,

@@ -299,13 +299,16 @@ export const hubspotImporter: Importer = {
           });
           previous = event.stage;
         }
-        if (kind !== "open" && previous !== deal.stage && closedAt >= (entered[entered.length - 1]?.at ?? "")) {
-          // Closed without a Date entered for the closed stage: close the chain at closed_at.
+        if (kind !== "open" && previous !== deal.stage) {
+          // Closed without a Date entered for the closed stage: close the chain at closed_at,
+          // or at its last entry when Close Date is earlier (a closed deal never ends its
+          // history in an open stage, which would make it look stalled).
+          const last = entered[entered.length - 1]?.at ?? "";
           ex.tables.add("stage_events", source.file, {
             lead_id: deal.leadId,
             from_stage_id: previous === null ? null : ex.stageId(deal.pipeline, previous),
             to_stage_id: stageId,
-            changed_at: closedAt,
+            changed_at: closedAt >= last ? closedAt : last,
           });
         }
         chains.push({ deal: row.get("Record ID"), stages: chain });

@@ -75,6 +75,9 @@ const PIPELINE_ID = "salesforce:pipeline";
 const PIPELINE_NAME = "Opportunities";
 /** Salesforce writes this id for an empty lookup field. */
 const NULL_ID = "000000000000000AAA";
+/** The largest CSV inflated from a zip in memory (Salesforce splits exports into 512 MB zips). */
+const MAX_UNZIPPED_BYTES = 2 * 1024 ** 3;
+
 /** The default picklist's qualifying stage (docs/import-formats.md). */
 const QUALIFYING_STAGE = "Qualification";
 
@@ -252,7 +255,19 @@ async function locate(paths: readonly string[]): Promise<Located> {
       let entries: Record<string, Uint8Array>;
       try {
         // Only the CSVs this importer reads are inflated (the export holds dozens more).
-        entries = unzipSync(await readFile(path), { filter: (entry) => objectOf(entry.name) !== null });
+        // Only the CSVs this importer reads are inflated (the export holds dozens more), and
+        // none whose stated size is over the limit (a zip bomb would exhaust memory).
+        entries = unzipSync(await readFile(path), {
+          filter: (entry) => {
+            if (objectOf(entry.name) === null) return false;
+            if (entry.originalSize > MAX_UNZIPPED_BYTES) {
+              throw new Error(
+                `${entry.name} unpacks to ${entry.originalSize} bytes, over the ${MAX_UNZIPPED_BYTES} read from a zip; unzip it and import the folder`,
+              );
+            }
+            return true;
+          },
+        });
       } catch (error) {
         throw new ImportError(
           path,
