@@ -29,8 +29,9 @@ import { losses } from "../../metrics/definitions/losses.js";
 import { velocity } from "../../metrics/definitions/velocity.js";
 import { type FormatOptions, runImport } from "../importer.js";
 import { readMapping } from "./csv-mapping.js";
-import { csvMappingImporter, PROBLEM_LIMIT } from "./csv-mapping-importer.js";
+import { csvMappingImporter } from "./csv-mapping-importer.js";
 import { previewRows } from "./preview.js";
+import { PROBLEM_LIMIT } from "./problems.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../../../test/fixtures/crm");
 const DIR = join(FIXTURES, "csv-mapping");

@@ -57,6 +57,7 @@ import {
   type StageEventField,
   type Transform,
 } from "./csv-mapping.js";
+import { Problems } from "./problems.js";
 import { money, type Rates, readRates } from "./rates.js";
 import { readSourceFile, type SourceFile, type SourceRow } from "./source-file.js";
 import { type DateOrder, dateOrderOf, parseAmount, parseTimestamp } from "./values.js";
@@ -64,28 +65,12 @@ import { type DateOrder, dateOrderOf, parseAmount, parseTimestamp } from "./valu
 export const CSV_FORMAT = "csv";
 
 /** Problems listed in a dry run; the rest are counted. */
-export const PROBLEM_LIMIT = 200;
 
 export const csvMappingImporter: Importer = {
   format: CSV_FORMAT,
   description: "any other CSV export, read through a mapping file (--mapping FILE; docs/csv-mapping.md)",
   prepare,
 };
-
-/** Every problem, or the first one thrown (see the module comment). */
-class Problems {
-  readonly list: ImportError[] = [];
-  overflow = 0;
-  constructor(readonly collect: boolean) {}
-  add(problem: ImportError): void {
-    if (!this.collect) throw problem;
-    if (this.list.length < PROBLEM_LIMIT) this.list.push(problem);
-    else this.overflow += 1;
-  }
-  get count(): number {
-    return this.list.length + this.overflow;
-  }
-}
 
 type StageInfo = { id: string; name: string; position: number };
 type PipelineInfo = { id: string; name: string; stages: StageInfo[] };
@@ -163,13 +148,8 @@ async function finish(
   lacks: DataCapability[],
   problems: Problems,
 ): Promise<PreparedImport> {
-  if (problems.overflow > 0) {
-    tables.note(
-      `${problems.count.toLocaleString("en-US")} problems found; the first ${PROBLEM_LIMIT} are listed, ${problems.overflow.toLocaleString("en-US")} more are not`,
-    );
-  }
   const prepared = await tables.prepare(sourceSystem, lacks);
-  if (problems.collect) prepared.problems = problems.list;
+  problems.attach(prepared);
   return prepared;
 }
 

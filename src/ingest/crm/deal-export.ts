@@ -26,6 +26,7 @@ import type { SourceChannel } from "../../model/canonical.js";
 import { ImportError } from "../import-error.js";
 import type { DataCapability, FormatOptions, PreparedImport } from "../importer.js";
 import { type CanonicalRow, CanonicalTables } from "./canonical-tables.js";
+import { Problems } from "./problems.js";
 import { money, type Rates, readRates } from "./rates.js";
 import type { SourceFile, SourceRow } from "./source-file.js";
 import { parseAmount } from "./values.js";
@@ -56,7 +57,7 @@ const stageKey = (name: string) => name.trim().toLowerCase();
 /** The canonical rows of one deal export being converted, and the problems found. */
 export class DealExport {
   readonly tables = new CanonicalTables();
-  readonly problems: ImportError[] = [];
+  readonly problems: Problems;
   private readonly reps = new Map<string, string>();
   private readonly pipelines = new Map<string, PipelineEntry>();
   private readonly leadLines = new Map<string, Origin>();
@@ -66,7 +67,9 @@ export class DealExport {
   constructor(
     readonly source: string,
     readonly options: FormatOptions,
-  ) {}
+  ) {
+    this.problems = new Problems(options.collectProblems === true);
+  }
 
   /** Reads the rates file when `--rates` was given (its own errors stop the import). */
   async loadRates(): Promise<void> {
@@ -78,21 +81,12 @@ export class DealExport {
    * recorded and left out (undefined).
    */
   row<T>(convert: () => T): T | undefined {
-    try {
-      return convert();
-    } catch (error) {
-      if (error instanceof ImportError && this.options.collectProblems) {
-        this.problems.push(error);
-        return undefined;
-      }
-      throw error;
-    }
+    return this.problems.row(convert);
   }
 
   /** Records a problem found outside a row (or throws it when not collecting). */
   problem(error: ImportError): void {
-    if (!this.options.collectProblems) throw error;
-    this.problems.push(error);
+    this.problems.add(error);
   }
 
   /** The rep of an owner name (added on first use), or null for no owner. */
@@ -200,7 +194,7 @@ export class DealExport {
       );
       // One sentence is enough: every amount lacks it for the same reason.
       if (this.options.collectProblems) {
-        if (!this.reportedCurrency) this.problems.push(error);
+        if (!this.reportedCurrency) this.problems.add(error);
         this.reportedCurrency = true;
         return { value: "", currency: "" };
       }
@@ -340,7 +334,7 @@ export class DealExport {
       this.source,
       CAPABILITY_ORDER.filter((c) => all.has(c)),
     );
-    if (this.options.collectProblems) prepared.problems = [...this.problems];
+    this.problems.attach(prepared);
     return prepared;
   }
 }

@@ -66,6 +66,7 @@ import { unzipSync } from "fflate";
 import { ImportError } from "../import-error.js";
 import type { DataCapability, FormatOptions, Importer, PreparedImport } from "../importer.js";
 import { CanonicalTables } from "./canonical-tables.js";
+import { Problems } from "./problems.js";
 import { money, type Rates, readRates } from "./rates.js";
 import { decode, parseSourceText, readSourceFile, type SourceFile, type SourceRow } from "./source-file.js";
 import { type DateOrder, dateOrderOf, parseAmount, parseTimestamp } from "./values.js";
@@ -184,31 +185,13 @@ export const salesforceImporter: Importer = {
         tables.discard();
         throw error;
       }
-      problems.list.push(error);
+      problems.add(error);
     }
     const prepared = await tables.prepare(SALESFORCE_SOURCE, lacks);
-    if (problems.collecting) prepared.problems = problems.list;
+    problems.attach(prepared);
     return prepared;
   },
 };
-
-/** Row-level errors: thrown at once, or (dry run) collected while the row is left out. */
-class Problems {
-  readonly list: ImportError[] = [];
-  constructor(readonly collecting: boolean) {}
-
-  row<T>(convertRow: () => T): T | undefined {
-    try {
-      return convertRow();
-    } catch (error) {
-      if (this.collecting && error instanceof ImportError) {
-        this.list.push(error);
-        return undefined;
-      }
-      throw error;
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 // Finding the files
