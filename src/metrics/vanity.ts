@@ -129,7 +129,9 @@ export function vanityDefinition(id: VanityId): VanityDefinition {
 
 /**
  * Computed once per context: a report shows total sales beside both velocity and losses, and
- * the vanity check reads the same numbers again.
+ * the vanity check reads the same numbers again. Sound because a MetricContext is never
+ * changed once resolved (a different period or filter is a new context) and lives for one
+ * request.
  */
 const computed = new WeakMap<MetricContext, Map<VanityId, Promise<VanityValue>>>();
 
