@@ -48,7 +48,10 @@ export function registerImport(program: Command): void {
     )
     .option("--currency <code>", "the currency of amounts when the export has no currency column")
     .option("--mapping <file>", "the column mapping (JSON or YAML) of a --format csv import")
-    .option("--loss-reason-field <column>", "the export's column holding loss reasons")
+    .option(
+      "--loss-reason-field <column>",
+      "the Salesforce field holding loss reasons (default Loss_Reason__c, LossReason__c)",
+    )
     .option("--stages <list>", "stage order for exports that only name stages (comma-separated)")
     .option("--qualifying-stage <name>", "the stage that makes a lead qualified (default: the format's own)")
     .option("--dry-run", "convert and check everything, show the first rows and every problem, write nothing")
