@@ -1,8 +1,8 @@
 /**
  * Funnel: the leads created in the period, per owner and open stage: reached, advanced, lost,
  * open and cancelled at (progress = the furthest open stage reached, held within the
- * pipeline's stages; a won lead passed them all). The rates, intervals and flags are
- * arithmetic on these counts.
+ * pipeline's stages; a won lead passed them all), with the names the report shows (pipeline,
+ * stage, rep). The rates, intervals and flags are arithmetic on these counts.
  */
 import type { FunnelResult, StageCounts } from "../../src/metrics/definitions/funnel.js";
 import type { Row } from "../../src/store/store.js";
@@ -25,14 +25,17 @@ export const baseline: Baseline = {
                WHERE l.workspace_id = $1 AND l.created_at >= CAST($2 AS TIMESTAMP) AND l.created_at < CAST($3 AS TIMESTAMP)
                GROUP BY 1, 2, 3, 4
              )
-             SELECT c.owner_id, s.id AS stage_id,
+             SELECT c.owner_id, r.name AS owner_name, p.name AS pipeline_name, s.id AS stage_id, s.name AS stage_name,
+               s.position,
                sum(CASE WHEN c.status = 'won' OR c.progress >= s.position THEN c.n ELSE 0 END) AS reached,
                sum(CASE WHEN c.status = 'won' OR c.progress > s.position THEN c.n ELSE 0 END) AS advanced,
                sum(CASE WHEN c.status = 'lost' AND c.progress = s.position THEN c.n ELSE 0 END) AS lost_at,
                sum(CASE WHEN c.status = 'open' AND c.progress = s.position THEN c.n ELSE 0 END) AS open_at,
                sum(CASE WHEN c.status = 'cancelled' AND c.progress = s.position THEN c.n ELSE 0 END) AS cancelled_at
              FROM cohort c JOIN stages s ON s.workspace_id = $1 AND s.pipeline_id = c.pipeline_id AND s.kind = 'open'
-             GROUP BY c.owner_id, s.id`,
+             JOIN pipelines p ON p.workspace_id = $1 AND p.id = s.pipeline_id
+             LEFT JOIN reps r ON r.workspace_id = $1 AND r.id = c.owner_id
+             GROUP BY c.owner_id, r.name, p.name, s.id, s.name, s.position`,
       values: [p.workspace, p.start, p.end],
     },
   ],
@@ -45,11 +48,19 @@ export const baseline: Baseline = {
     const all = rows[0] ?? [];
     for (const pipeline of r.pipelines) {
       for (const stage of pipeline.stages) {
+        const named = all.find((row) => row.stage_id === stage.stageId);
+        if (named && (named.stage_name !== stage.stageName || named.pipeline_name !== pipeline.pipelineName)) {
+          problems.push(`stage ${stage.stageId} is named ${String(named.stage_name)} vs ${stage.stageName}`);
+        }
         const got = sum(all.filter((row) => row.stage_id === stage.stageId));
         if (got !== text(stage)) problems.push(`stage ${stage.stageId}: ${got} vs ${text(stage)}`);
       }
     }
     for (const rep of r.reps) {
+      const named = all.find((row) => row.owner_id === rep.repId);
+      if (named && (named.owner_name ?? rep.repId) !== rep.repName) {
+        problems.push(`rep ${rep.repId} is named ${String(named.owner_name)} vs ${rep.repName}`);
+      }
       for (const stage of rep.stages) {
         const got = sum(all.filter((row) => row.stage_id === stage.stageId && row.owner_id === rep.repId));
         if (got !== text(stage)) problems.push(`rep ${rep.repId} stage ${stage.stageId}: ${got} vs ${text(stage)}`);
