@@ -60,7 +60,7 @@ import {
 import { Problems } from "./problems.js";
 import { money, type Rates, readRates } from "./rates.js";
 import { readSourceFile, type SourceFile, type SourceRow } from "./source-file.js";
-import { type DateOrder, dateOrderOf, parseAmount, parseTimestamp } from "./values.js";
+import { amountDigits, type DateOrder, dateOrderOf, parseAmount, parseTimestamp } from "./values.js";
 
 export const CSV_FORMAT = "csv";
 
@@ -469,19 +469,8 @@ function readNumber(
     if (n === null) throw bad();
     return n;
   }
-  let text = value
-    .replace(/^[A-Za-z$€£¥\s]+(?=[-\d(])/u, "")
-    .replace(/[\sA-Za-z$€£¥]+$/u, "")
-    .replace(/[\s\u00a0\u202f']/gu, "");
-  let negative = false;
-  if (/^\(.*\)$/.test(text)) {
-    negative = true;
-    text = text.slice(1, -1);
-  }
-  if (text.startsWith("-")) {
-    negative = !negative;
-    text = text.slice(1);
-  }
+  // The same reading of signs, currency codes and spaces as every amount (values.ts).
+  const { text, negative } = amountDigits(value);
   const group = decimal === "," ? "." : ",";
   const d = decimal === "," ? "," : "\\.";
   const g = group === "." ? "\\." : ",";

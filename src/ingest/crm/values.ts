@@ -157,19 +157,11 @@ export function parseTimestamp(
 }
 
 /**
- * A cell as a decimal amount (a JavaScript number; callers round money with toCents), null
- * for an empty cell.
+ * An amount cell without what surrounds the number: currency signs and codes, spaces (also
+ * non-breaking) and apostrophes used for grouping, a minus sign or accounting parentheses
+ * (returned as `negative`). What is left are digits and separators.
  */
-export function parseAmount(source: SourceFile, line: number, column: string, value: string): number | null {
-  if (value === "") return null;
-  const fail = () =>
-    new ImportError(
-      source.file,
-      line,
-      source.column(column) ?? column,
-      `${JSON.stringify(value)} is not an amount (such as 1234.50 or 1.234,50)`,
-    );
-  // Currency signs and codes around the number, and spaces (also non-breaking) as grouping.
+export function amountDigits(value: string): { text: string; negative: boolean } {
   let text = value
     .replace(/^[A-Za-z$€£¥\s]+(?=[-\d(])/u, "")
     .replace(/[\sA-Za-z$€£¥]+$/u, "")
@@ -183,6 +175,23 @@ export function parseAmount(source: SourceFile, line: number, column: string, va
     negative = !negative;
     text = text.slice(1);
   }
+  return { text, negative };
+}
+
+/**
+ * A cell as a decimal amount (a JavaScript number; callers round money with toCents), null
+ * for an empty cell.
+ */
+export function parseAmount(source: SourceFile, line: number, column: string, value: string): number | null {
+  if (value === "") return null;
+  const fail = () =>
+    new ImportError(
+      source.file,
+      line,
+      source.column(column) ?? column,
+      `${JSON.stringify(value)} is not an amount (such as 1234.50 or 1.234,50)`,
+    );
+  const { text, negative } = amountDigits(value);
   if (!/^[\d.,]+$/.test(text) || !/\d/.test(text)) throw fail();
   const lastComma = text.lastIndexOf(",");
   const lastDot = text.lastIndexOf(".");
