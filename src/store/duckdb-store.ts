@@ -1,6 +1,11 @@
 /**
- * The embedded engine: one DuckDB file, opened by one process at a time.
+ * The embedded engine: one DuckDB file, opened by one process at a time. Within that
+ * process (the server), a transaction runs on a connection of its own, so reads that run
+ * meanwhile see the last committed data and never the transaction's half-done work, as on
+ * PostgreSQL. (DuckDB lets only one of two transactions that write the same rows commit:
+ * the server therefore writes through one writer.)
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
@@ -37,25 +42,33 @@ export async function openDuckDbStore(path: string): Promise<Store> {
     throw error;
   }
   const connection = await instance.connect();
+  // DuckDB takes 80% of the machine's memory by default; Verity shares a laptop with other
+  // programs, so it stays within a budget and spills to disk beyond it (a global setting).
+  await connection.run(`SET memory_limit = ${quoteLiteral(memoryLimit())}`);
+  await configure(connection);
+  return new DuckDbStore(connection, instance, location);
+}
+
+/** The per-connection settings. */
+async function configure(connection: DuckDBConnection): Promise<void> {
   // Times are stored as UTC timestamps; parsing `...+02:00` into TIMESTAMPTZ and casting to
   // TIMESTAMP converts through the session zone, which must therefore be UTC.
   await connection.run("SET TimeZone = 'UTC'");
-  // DuckDB takes 80% of the machine's memory by default; Verity shares a laptop with other
-  // programs, so it stays within a budget and spills to disk beyond it.
-  await connection.run(`SET memory_limit = ${quoteLiteral(memoryLimit())}`);
   // Lets statementProgress() read a running query's progress; DuckDB prints nothing itself.
   await connection.run("SET enable_progress_bar = true");
   await connection.run("SET enable_progress_bar_print = false");
-  return new DuckDbStore(connection, instance, location);
 }
 
 class DuckDbStore implements Store {
   readonly engine = "duckdb" as const;
   readonly dialect = DIALECTS.duckdb;
-  private inTransaction = false;
+  /** The connection of the transaction the caller runs in, if any. */
+  private readonly current = new AsyncLocalStorage<DuckDBConnection>();
+  /** A transaction connection kept for the next transaction. */
+  private idle: DuckDBConnection | null = null;
 
   constructor(
-    private readonly connection: DuckDBConnection,
+    private readonly main: DuckDBConnection,
     private readonly instance: DuckDBInstance,
     readonly location: string,
   ) {}
@@ -71,19 +84,35 @@ class DuckDbStore implements Store {
     await this.connection.run(text, values as DuckDBValue[]);
   }
 
+  /** The connection statements run on: the caller's transaction's, or the shared one. */
+  private get connection(): DuckDBConnection {
+    return this.current.getStore() ?? this.main;
+  }
+
   async transaction<T>(work: () => Promise<T>): Promise<T> {
-    if (this.inTransaction) throw new Error("transactions do not nest");
-    this.inTransaction = true;
-    await this.connection.run("BEGIN TRANSACTION");
+    if (this.current.getStore()) throw new Error("transactions do not nest");
+    let connection = this.idle;
+    this.idle = null;
+    if (!connection) {
+      connection = await this.instance.connect();
+      await configure(connection);
+    }
+    const own = connection;
     try {
-      const result = await work();
-      await this.connection.run("COMMIT");
-      return result;
-    } catch (error) {
-      await this.connection.run("ROLLBACK");
-      throw error;
+      return await this.current.run(own, async () => {
+        await own.run("BEGIN TRANSACTION");
+        try {
+          const result = await work();
+          await own.run("COMMIT");
+          return result;
+        } catch (error) {
+          await own.run("ROLLBACK");
+          throw error;
+        }
+      });
     } finally {
-      this.inTransaction = false;
+      if (this.idle === null) this.idle = own;
+      else own.closeSync();
     }
   }
 
@@ -183,7 +212,8 @@ class DuckDbStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.connection.closeSync();
+    this.idle?.closeSync();
+    this.main.closeSync();
     this.instance.closeSync();
   }
 }

@@ -16,6 +16,7 @@ import { activityRollupsSchema } from "./migrations/009-activity-rollups.js";
 import { leadContactHashSchema } from "./migrations/010-lead-contact-hash.js";
 import { wonStageDaysSchema } from "./migrations/011-won-stage-days.js";
 import { leadLastEventSchema } from "./migrations/012-lead-last-event.js";
+import { serverSchema } from "./migrations/013-server.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: "lead-contact-hash", statements: leadContactHashSchema },
   { version: 11, name: "won-stage-days", statements: wonStageDaysSchema },
   { version: 12, name: "lead-last-event", statements: leadLastEventSchema },
+  { version: 13, name: "server", statements: serverSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */
