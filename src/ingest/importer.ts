@@ -120,6 +120,8 @@ export type ImportOptions = {
   sourceSystem?: string;
   /** Runs first inside the import's transaction (the demo clears its earlier company there). */
   before?: () => Promise<void>;
+  /** Add stage events to the leads' stored histories instead of replacing them (API pushes). */
+  appendChildren?: boolean;
 };
 
 export async function runImport(
@@ -184,6 +186,7 @@ async function load(
         workspace: options.workspace,
         sourceSystem: prepared.sourceSystem,
         displayName: file.displayName,
+        appendChildren: options.appendChildren ?? false,
       };
       options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
       const size = sizes[i] ?? 0;

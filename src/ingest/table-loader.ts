@@ -27,6 +27,11 @@ export type LoadContext = {
   sourceSystem: string;
   /** The name shown in error messages (the user's file, not a temporary copy). */
   displayName: string;
+  /**
+   * Add child rows (a lead's stage events) to what is stored instead of replacing the
+   * parent's rows as a whole: data pushed through the API arrives one change at a time.
+   */
+  appendChildren?: boolean;
 };
 
 const STAGING = "verity_staging";
@@ -313,7 +318,7 @@ async function upsert(context: LoadContext, table: Table, rows: number): Promise
   const unchanged = Number(counts?.unchanged ?? 0);
 
   let removed = 0;
-  if (table.replaceByParent) {
+  if (table.replaceByParent && !context.appendChildren) {
     // Rows of the same parent that the new file no longer has.
     const parent = ident(table.replaceByParent);
     const gone = sql`t.workspace_id = ${workspace}

@@ -66,9 +66,15 @@ export function rollupFilters(workspace: string, start: Date, end: Date): { mont
   };
 }
 
-/** The rollups' rows from the visits: for one workspace, or for every workspace (the migration's backfill). */
-export function visitRollupInserts(workspace: string | null): Sql[] {
-  const of = workspace === null ? sql`TRUE` : sql`workspace_id = ${workspace}`;
+/**
+ * The rollups' rows from the visits: for one workspace, or for every workspace (the
+ * migration's backfill); only the visits of `months` when given (live tracking).
+ */
+export function visitRollupInserts(workspace: string | null, months?: Span): Sql[] {
+  const ofWorkspace = workspace === null ? sql`TRUE` : sql`workspace_id = ${workspace}`;
+  const of = months
+    ? sql`${ofWorkspace} AND started_at >= ${timestamp(months.from)} AND started_at < ${timestamp(months.to)}`
+    : ofWorkspace;
   const days = raw(`CASE WHEN visit_number > 1 THEN ${DAYS_SINCE_PREVIOUS} END`);
   // Inserted in month order, so a period's rows sit together (DuckDB skips the others by
   // their min/max, PostgreSQL reads them through the key in few pages).
@@ -103,4 +109,17 @@ export async function refreshVisitRollup(store: Store, workspace: string): Promi
   await store.execute(sql`DELETE FROM visit_months WHERE workspace_id = ${workspace}`);
   await store.execute(sql`DELETE FROM visit_source_months WHERE workspace_id = ${workspace}`);
   for (const insert of visitRollupInserts(workspace)) await store.execute(insert);
+}
+
+/**
+ * Rebuilds the rollup rows of whole months `[from, to)` (month starts) from the visits of
+ * those months (inside the caller's transaction): what live tracking changed, without
+ * reading the rest of the workspace's visits.
+ */
+export async function refreshVisitRollupMonths(store: Store, workspace: string, months: Span): Promise<void> {
+  const of = sql`workspace_id = ${workspace} AND month >= ${timestamp(months.from)} AND month < ${timestamp(months.to)}`;
+  await store.execute(sql`DELETE FROM visitor_months WHERE ${of}`);
+  await store.execute(sql`DELETE FROM visit_months WHERE ${of}`);
+  await store.execute(sql`DELETE FROM visit_source_months WHERE ${of}`);
+  for (const insert of visitRollupInserts(workspace, months)) await store.execute(insert);
 }

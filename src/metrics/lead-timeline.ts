@@ -119,6 +119,11 @@ type LeadRow = {
  * The timeline of the lead whose id (or, failing that, external id) is `leadIdOrExternalId`.
  * Throws MetricInputError for an unknown lead or an external id several leads share.
  */
+/** No lead has the id asked for (the API answers 404). */
+export class LeadNotFoundError extends MetricInputError {
+  override name = "LeadNotFoundError";
+}
+
 export async function leadTimeline(store: Store, workspace: string, leadIdOrExternalId: string): Promise<LeadTimeline> {
   const w = workspace;
   const asked = leadIdOrExternalId;
@@ -142,7 +147,7 @@ export async function leadTimeline(store: Store, workspace: string, leadIdOrExte
     );
   }
   const row = byId ?? rows[0];
-  if (!row) throw new MetricInputError(`no lead "${asked}" (by id or external id) in workspace "${workspace}"`);
+  if (!row) throw new LeadNotFoundError(`no lead "${asked}" (by id or external id) in workspace "${workspace}"`);
 
   const qualified = qualification(row);
   const lead: TimelineLead = {

@@ -1,0 +1,227 @@
+/**
+ * Routes declared once: each route's zod schemas validate its query, path and body, and the
+ * same declarations produce the OpenAPI 3.1 document at /api/openapi.json, so the document
+ * cannot drift from what the server accepts. The wrapper also checks who is asking (every
+ * route names the access it needs) before the handler runs.
+ */
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import type { Principal, Scope } from "./auth/access.js";
+import { ApiError, validationError } from "./errors.js";
+
+/** Who may call a route: anyone, a site's public key (checked by the route), or a principal with this scope. */
+export type Access = "public" | "site" | "session" | Scope;
+
+export type BodyKind = "json" | "binary";
+
+export type RouteSpec = {
+  method: "get" | "post" | "delete";
+  /** OpenAPI style: /api/metrics/{id}. */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  access: Access;
+  query?: z.ZodType;
+  params?: z.ZodType;
+  body?: z.ZodType;
+  bodyKind?: BodyKind;
+  /** Largest body accepted, in bytes. */
+  bodyLimit?: number;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+};
+
+export type RouteInput = {
+  c: Context;
+  query: Record<string, unknown>;
+  params: Record<string, string>;
+  body: unknown;
+  principal: Principal;
+};
+
+export type Authenticator = (c: Context, spec: RouteSpec) => Promise<Principal | null>;
+
+const ANONYMOUS: Principal = { workspace: "", scopes: new Set(), via: "open", id: null, role: null };
+
+export class Api {
+  readonly routes: RouteSpec[] = [];
+
+  constructor(
+    private readonly app: Hono,
+    private readonly authenticate: Authenticator,
+  ) {}
+
+  add(spec: RouteSpec, handler: (input: RouteInput) => Promise<unknown>): void {
+    this.routes.push(spec);
+    const honoPath = spec.path.replace(/\{(\w+)\}/g, ":$1");
+    const limit: MiddlewareHandler[] = spec.bodyLimit
+      ? [
+          bodyLimit({
+            maxSize: spec.bodyLimit,
+            onError: () => {
+              throw new ApiError(413, "payload_too_large", `the body is over the limit of ${spec.bodyLimit} bytes`, "body");
+            },
+          }),
+        ]
+      : [];
+    this.app.on([spec.method.toUpperCase()], [honoPath], ...limit, async (c: Context) => {
+      let principal = ANONYMOUS;
+      if (spec.access !== "public" && spec.access !== "site") {
+        const found = await this.authenticate(c, spec);
+        if (!found) {
+          throw new ApiError(
+            401,
+            "unauthenticated",
+            "sign in, or send an API key as `Authorization: Bearer vk_...`",
+            "header.authorization",
+          );
+        }
+        if (spec.access !== "session" && !found.scopes.has(spec.access)) {
+          throw new ApiError(403, "forbidden", `this needs the ${spec.access} scope, which your key or role does not have`);
+        }
+        principal = found;
+      }
+      const query = spec.query ? parse(spec.query, c.req.query(), "query") : {};
+      const params = spec.params ? parse(spec.params, c.req.param(), "path") : (c.req.param() as Record<string, string>);
+      let body: unknown;
+      if (spec.body && (spec.bodyKind ?? "json") === "json") body = parse(spec.body, await readJson(c), "body");
+      const result = await handler({
+        c,
+        query: query as Record<string, unknown>,
+        params: params as Record<string, string>,
+        body,
+        principal,
+      });
+      if (result instanceof Response) return result;
+      const status = Number(Object.keys(spec.responses)[0] ?? 200);
+      return c.json(result, status as 200);
+    });
+  }
+
+  /** The OpenAPI 3.1 document of every route added. */
+  openapi(info: { title: string; version: string; description: string }): object {
+    const paths: Record<string, Record<string, unknown>> = {};
+    for (const spec of this.routes) {
+      const parameters = [
+        ...parametersOf(spec.params, "path"),
+        ...parametersOf(spec.query, "query"),
+      ];
+      const operation: Record<string, unknown> = {
+        tags: [spec.tag],
+        summary: spec.summary,
+        ...(spec.description ? { description: spec.description } : {}),
+        operationId: operationId(spec),
+        ...(parameters.length > 0 ? { parameters } : {}),
+        security: securityOf(spec.access),
+        responses: Object.fromEntries([
+          ...Object.entries(spec.responses).map(([status, r]) => [
+            status,
+            {
+              description: r.description,
+              ...(r.schema ? { content: { "application/json": { schema: jsonSchema(r.schema, "output") } } } : {}),
+            },
+          ]),
+          ...errorResponses(spec),
+        ]),
+      };
+      if (spec.body || spec.bodyKind === "binary") {
+        operation.requestBody = {
+          required: true,
+          content:
+            spec.bodyKind === "binary"
+              ? { "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } } }
+              : { "application/json": { schema: jsonSchema(spec.body as z.ZodType, "input") } },
+        };
+      }
+      paths[spec.path] ??= {};
+      (paths[spec.path] as Record<string, unknown>)[spec.method] = operation;
+    }
+    return {
+      openapi: "3.1.0",
+      info,
+      paths,
+      components: {
+        securitySchemes: {
+          apiKey: { type: "http", scheme: "bearer", description: "An API key (vk_...) made with `verity key add`." },
+          session: { type: "apiKey", in: "cookie", name: "verity_session", description: "The dashboard's session." },
+        },
+        schemas: { Error: jsonSchema(ErrorSchema, "output") },
+      },
+    };
+  }
+}
+
+export const ErrorSchema = z.object({
+  error: z.object({
+    status: z.number().int(),
+    code: z.string(),
+    message: z.string(),
+    field: z.string().optional(),
+    issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+function parse(schema: z.ZodType, value: unknown, where: string): unknown {
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(where, result.error);
+  return result.data;
+}
+
+/** The body as JSON (any content type: beacons send text/plain). */
+export async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") throw new ApiError(400, "invalid_request", "the request has no body; send JSON", "body");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, "invalid_request", `the body is not JSON: ${(error as Error).message}`, "body");
+  }
+}
+
+function jsonSchema(schema: z.ZodType, io: "input" | "output"): object {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>;
+  return rest;
+}
+
+function parametersOf(schema: z.ZodType | undefined, where: "query" | "path"): object[] {
+  if (!schema) return [];
+  const json = jsonSchema(schema, "input") as { properties?: Record<string, object & { description?: string }>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: where,
+    required: where === "path" || (json.required ?? []).includes(name),
+    ...(property.description ? { description: property.description } : {}),
+    schema: property,
+  }));
+}
+
+function securityOf(access: Access): object[] {
+  if (access === "public" || access === "site") return [];
+  if (access === "session") return [{ session: [] }];
+  return [{ apiKey: [] }, { session: [] }];
+}
+
+function errorResponses(spec: RouteSpec): [string, object][] {
+  const error = (description: string): object => ({
+    description,
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  });
+  const out: [string, object][] = [];
+  if (spec.query || spec.body || spec.params) out.push(["400", error("A parameter or body field is not valid (`field` names it).")]);
+  if (spec.access !== "public" && spec.access !== "site") {
+    out.push(["401", error("No valid API key or session.")], ["403", error("The key or role lacks the scope.")]);
+  }
+  if (spec.access === "site") out.push(["403", error("Unknown site key, or an origin not among the site's domains.")]);
+  if (spec.bodyLimit) out.push(["413", error(`The body is over ${spec.bodyLimit} bytes.`)]);
+  if (spec.access === "site" || spec.path === "/api/login") out.push(["429", error("Too many requests; see Retry-After.")]);
+  return out;
+}
+
+function operationId(spec: RouteSpec): string {
+  const words = `${spec.method} ${spec.path.replace(/^\/api\//, "")}`
+    .replace(/[{}]/g, "")
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w.length > 0);
+  return words.map((w, i) => (i === 0 ? w : w[0]?.toUpperCase() + w.slice(1))).join("");
+}

@@ -1,0 +1,169 @@
+/**
+ * The HTTP application: routes, authentication, the one error shape, request logs. Built
+ * without a socket, so tests call `app.request()` directly; src/server/server.ts listens.
+ */
+import { Hono } from "hono";
+import { getCookie } from "hono/cookie";
+import { z } from "zod";
+import { authenticateKey } from "./auth/keys.js";
+import { SESSION_COOKIE, sessionPrincipal } from "./auth/sessions.js";
+import { SCOPES, type Principal } from "./auth/access.js";
+import { Api, type Authenticator } from "./api.js";
+import { clientIp, type ServerContext } from "./context.js";
+import { ApiError } from "./errors.js";
+import { registerAdminRoutes } from "./routes/admin.js";
+import { registerDataRoutes } from "./routes/data.js";
+import { registerMetricRoutes } from "./routes/metrics.js";
+import { registerTrackingRoutes, SiteCache, trackingPreflight } from "./routes/tracking.js";
+import { MetricInputError } from "../metrics/context.js";
+import { PeriodError } from "../model/period.js";
+import { ImportError } from "../ingest/import-error.js";
+
+export function buildApp(ctx: ServerContext): { app: Hono; api: Api } {
+  const app = new Hono();
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    const path = new URL(c.req.url).pathname;
+    // Tracking requests are too many to log one by one; errors among them still are.
+    if (path === "/api/event" && c.res.status < 400) return;
+    ctx.logger.info(
+      {
+        method: c.req.method,
+        path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+        workspace: (c.get("principal" as never) as Principal | undefined)?.workspace,
+        ip: clientIp(c, ctx.trustProxy),
+      },
+      "request",
+    );
+  });
+
+  app.onError((error, c) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) ctx.logger.error({ err: error, path: c.req.path }, "request failed");
+    for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
+    return c.json(apiError.toJSON(), apiError.status);
+  });
+  app.notFound((c) => c.json(new ApiError(404, "not_found", `there is no route ${c.req.method} ${c.req.path}`).toJSON(), 404));
+
+  const authenticate: Authenticator = async (c) => {
+    let principal: Principal | null = null;
+    const header = c.req.header("authorization");
+    if (header) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      principal = match?.[1] ? await authenticateKey(ctx.store, match[1]) : null;
+      // A wrong key is an error even where the server is open: the caller meant to use it.
+      if (!principal) throw new ApiError(401, "unauthenticated", "the API key is not valid (unknown, revoked or mistyped)", "header.authorization");
+      const wait = ctx.limits.api.take(`key|${principal.id}`);
+      if (wait > 0) {
+        throw new ApiError(429, "rate_limited", "too many requests with this key; slow down", null, [], {
+          "Retry-After": String(wait),
+        });
+      }
+    } else {
+      const token = getCookie(c, SESSION_COOKIE);
+      if (token) {
+        principal = (await sessionPrincipal(ctx.store, token))?.principal ?? null;
+        // A cookie rides along on requests from other sites' forms: refuse writes whose
+        // Origin is not this server (SameSite=Lax already keeps it off cross-site POSTs).
+        const origin = c.req.header("origin");
+        if (principal && c.req.method !== "GET" && origin && new URL(origin).host !== new URL(c.req.url).host) {
+          throw new ApiError(403, "forbidden", "a signed-in request from another site is refused", "header.origin");
+        }
+      }
+    }
+    if (!principal && ctx.auth === "open") {
+      principal = { workspace: ctx.openWorkspace, scopes: new Set(SCOPES), via: "open", id: null, role: "admin" };
+    }
+    if (principal) c.set("principal" as never, principal as never);
+    return principal;
+  };
+
+  const api = new Api(app, authenticate);
+  const sites = new SiteCache(ctx);
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/health",
+      tag: "server",
+      summary: "Whether the server is up and its ingest keeping up",
+      access: "public",
+      responses: {
+        200: {
+          description: "Healthy",
+          schema: z.object({
+            status: z.enum(["ok", "degraded"]),
+            version: z.string(),
+            engine: z.enum(["duckdb", "postgres"]),
+            ingest: z.object({ pendingEvents: z.number(), appliedSeq: z.number(), durableSeq: z.number(), lastError: z.string().nullable() }),
+          }),
+        },
+      },
+    },
+    async ({ c }) => {
+      const status = ctx.writer.status();
+      const degraded = status.lastError !== null || ctx.writer.overloaded;
+      return c.json(
+        {
+          status: degraded ? "degraded" : "ok",
+          version: ctx.version,
+          engine: ctx.store.engine,
+          ingest: {
+            pendingEvents: status.pendingEvents,
+            appliedSeq: status.appliedSeq,
+            durableSeq: status.durableSeq,
+            lastError: status.lastError,
+          },
+        },
+        degraded ? 503 : 200,
+      );
+    },
+  );
+
+  registerMetricRoutes(api, ctx);
+  registerDataRoutes(api, ctx);
+  registerTrackingRoutes(api, ctx, sites);
+  registerAdminRoutes(api, ctx, sites);
+  app.options("/api/event", (c) => trackingPreflight(c));
+
+  const document = () =>
+    api.openapi({
+      title: "Verity",
+      version: ctx.version,
+      description:
+        "The sales and marketing metrics that matter, next to the vanity metrics they replace. Every route acts on the workspace of the API key or session that calls it.",
+    });
+  let cached: object | null = null;
+  api.add(
+    {
+      method: "get",
+      path: "/api/openapi.json",
+      tag: "server",
+      summary: "This document: OpenAPI 3.1, generated from the schemas that validate the requests",
+      access: "public",
+      responses: { 200: { description: "OpenAPI 3.1" } },
+    },
+    async () => {
+      cached ??= document();
+      return cached;
+    },
+  );
+  return { app, api };
+}
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof PeriodError) return new ApiError(400, "invalid_request", error.message, "query.period");
+  if (error instanceof MetricInputError) return new ApiError(400, "invalid_request", error.message);
+  if (error instanceof ImportError) return new ApiError(400, "invalid_request", error.message, "body");
+  // hono's own HTTPException (body limit, malformed cookie): keep its status.
+  const status = (error as { status?: number } | null)?.status;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    return new ApiError(status as 400, "invalid_request", (error as Error).message);
+  }
+  return new ApiError(500, "internal", "something went wrong on the server; it is logged");
+}

@@ -1,0 +1,81 @@
+/**
+ * API keys: `vk_<id>_<secret>`. Only the secret's SHA-256 is stored; the whole key is shown
+ * once, when it is created. A key belongs to one workspace and carries scopes.
+ */
+import { sql } from "../../store/sql.js";
+import type { Store } from "../../store/store.js";
+import type { Principal, Scope } from "./access.js";
+import { randomId, randomToken, sameDigest, sha256Hex } from "./secrets.js";
+import { workspaceExists } from "./workspaces.js";
+
+export type ApiKey = { id: string; workspace: string; name: string; scopes: Scope[]; createdAt: string };
+
+const KEY = /^vk_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+
+export async function createKey(
+  store: Store,
+  input: { workspace: string; name: string; scopes: readonly Scope[] },
+): Promise<{ key: ApiKey; secret: string }> {
+  if (!(await workspaceExists(store, input.workspace))) {
+    throw new Error(`there is no workspace "${input.workspace}": add it with \`verity workspace add\``);
+  }
+  const id = randomId(12);
+  const secret = randomToken(32);
+  const key: ApiKey = {
+    id,
+    workspace: input.workspace,
+    name: input.name,
+    scopes: [...input.scopes],
+    createdAt: new Date().toISOString(),
+  };
+  await store.execute(
+    sql`INSERT INTO api_keys (id, workspace_id, name, secret_hash, scopes, created_at)
+        VALUES (${id}, ${key.workspace}, ${key.name}, ${sha256Hex(secret)}, ${key.scopes.join(",")}, CAST(${key.createdAt} AS TIMESTAMP))`,
+  );
+  return { key, secret: `vk_${id}_${secret}` };
+}
+
+type KeyRow = { id: string; workspace_id: string; name: string; scopes: string; created_at: string; secret_hash: string };
+
+const toKey = (r: KeyRow): ApiKey => ({
+  id: r.id,
+  workspace: r.workspace_id,
+  name: r.name,
+  scopes: r.scopes.split(",") as Scope[],
+  createdAt: r.created_at,
+});
+
+export async function listKeys(store: Store, workspace: string): Promise<ApiKey[]> {
+  const rows = await store.query<KeyRow>(
+    sql`SELECT id, workspace_id, name, scopes, created_at, secret_hash FROM api_keys
+        WHERE workspace_id = ${workspace} AND revoked_at IS NULL ORDER BY created_at, id`,
+  );
+  return rows.map(toKey);
+}
+
+/** Revokes a key of `workspace`; false when it has no such key (another workspace's key included). */
+export async function revokeKey(store: Store, workspace: string, id: string): Promise<boolean> {
+  const rows = await store.query(
+    sql`SELECT id FROM api_keys WHERE id = ${id} AND workspace_id = ${workspace} AND revoked_at IS NULL`,
+  );
+  if (rows.length === 0) return false;
+  await store.execute(
+    sql`UPDATE api_keys SET revoked_at = CAST(${new Date().toISOString()} AS TIMESTAMP)
+        WHERE id = ${id} AND workspace_id = ${workspace}`,
+  );
+  return true;
+}
+
+/** The principal a presented key stands for, or null for an unknown, malformed or revoked key. */
+export async function authenticateKey(store: Store, presented: string): Promise<Principal | null> {
+  const match = KEY.exec(presented);
+  if (!match) return null;
+  const [, id, secret] = match as unknown as [string, string, string];
+  const [row] = await store.query<KeyRow>(
+    sql`SELECT id, workspace_id, name, scopes, created_at, secret_hash FROM api_keys
+        WHERE id = ${id} AND revoked_at IS NULL`,
+  );
+  if (!row || !sameDigest(row.secret_hash, sha256Hex(secret))) return null;
+  const key = toKey(row);
+  return { workspace: key.workspace, scopes: new Set(key.scopes), via: "key", id: key.id, role: null };
+}

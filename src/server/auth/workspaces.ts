@@ -1,0 +1,33 @@
+/** Workspaces (companies) as the admin commands create them. */
+import { sql } from "../../store/sql.js";
+import type { Store } from "../../store/store.js";
+
+export type Workspace = { id: string; name: string; createdAt: string };
+
+const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export async function addWorkspace(store: Store, id: string, name: string = id): Promise<Workspace> {
+  if (!ID.test(id)) {
+    throw new Error(
+      `a workspace id is 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit (got ${JSON.stringify(id)})`,
+    );
+  }
+  const existing = await store.query(sql`SELECT id FROM workspaces WHERE id = ${id}`);
+  if (existing.length > 0) throw new Error(`workspace "${id}" exists already`);
+  const at = new Date().toISOString();
+  await store.execute(
+    sql`INSERT INTO workspaces (id, name, created_at) VALUES (${id}, ${name}, CAST(${at} AS TIMESTAMP))`,
+  );
+  return { id, name, createdAt: at };
+}
+
+export async function listWorkspaces(store: Store): Promise<Workspace[]> {
+  const rows = await store.query<{ id: string; name: string; created_at: string }>(
+    sql`SELECT id, name, created_at FROM workspaces ORDER BY id`,
+  );
+  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at }));
+}
+
+export async function workspaceExists(store: Store, id: string): Promise<boolean> {
+  return (await store.query(sql`SELECT id FROM workspaces WHERE id = ${id}`)).length > 0;
+}

@@ -1,0 +1,34 @@
+/** What every route of one server shares. */
+import type { Context } from "hono";
+import type { Store } from "../store/store.js";
+import type { Logger } from "./logger.js";
+import type { IngestLog } from "./ingest/log.js";
+import type { Writer } from "./ingest/writer.js";
+import type { RateLimiter } from "./rate-limit.js";
+
+export type ServerContext = {
+  store: Store;
+  writer: Writer;
+  log: IngestLog;
+  logger: Logger;
+  /**
+   * "on": every non-public route needs an API key or a session. "open" (--no-auth, only on a
+   * loopback address): every request acts as an admin of `openWorkspace`.
+   */
+  auth: "on" | "open";
+  openWorkspace: string;
+  /** Read the client's address from X-Forwarded-For (behind a reverse proxy you run). */
+  trustProxy: boolean;
+  limits: { tracking: RateLimiter; api: RateLimiter; login: RateLimiter };
+  version: string;
+};
+
+/** The client's IP: the socket's, or the proxy's X-Forwarded-For when trusted. */
+export function clientIp(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? "unknown";
+}

@@ -1,0 +1,200 @@
+/**
+ * The durable ingest log. A tracking request is acknowledged only after its record is
+ * written to this log and fsync'd; the writer then moves records into the engine and
+ * records, in the same transaction, the sequence number it has applied up to. After a crash
+ * the records past that number are applied again: nothing acknowledged is lost, nothing is
+ * applied twice.
+ *
+ * Layout: a directory of segment files named by their first sequence number, one record per
+ * line (`{"q":<seq>,...}`), and `log-id` (which log this is, so several servers can share one
+ * PostgreSQL database with logs of their own). Appends are group-committed: while one write
+ * and fdatasync run, new records wait and go together in the next one, so a thousand
+ * concurrent requests cost a few fsyncs, not a thousand.
+ *
+ * A crash can leave the last line half-written (its fsync never finished, so it was never
+ * acknowledged): opening the log cuts it off.
+ */
+import { closeSync, fsyncSync, openSync } from "node:fs";
+import { type FileHandle, mkdir, open, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { randomId } from "../auth/secrets.js";
+
+export type LogRecord = { q: number } & Record<string, unknown>;
+
+/** A new segment is started past this size; applied segments are then deleted whole. */
+const SEGMENT_BYTES = 64 * 1024 * 1024;
+
+type Waiting = { q: number; record: LogRecord; line: string; resolve: () => void; reject: (error: unknown) => void };
+
+export class IngestLog {
+  private handle: FileHandle | null = null;
+  private segmentSize = 0;
+  private segments: { first: number; file: string }[] = [];
+  private waiting: Waiting[] = [];
+  private flushing: Promise<void> | null = null;
+  private closed = false;
+  private failed: unknown = null;
+  /** Called with each batch of records once it is on disk, in sequence order. */
+  onDurable: ((records: LogRecord[]) => void) | null = null;
+
+  private constructor(
+    readonly dir: string,
+    readonly id: string,
+    /** The last sequence number written. */
+    private seq: number,
+  ) {}
+
+  /**
+   * Opens (or creates) the log in `dir`; returns it with every complete record found, in
+   * order, for the caller to apply those past its applied sequence number.
+   */
+  static async open(dir: string): Promise<{ log: IngestLog; records: LogRecord[] }> {
+    await mkdir(dir, { recursive: true });
+    const idFile = join(dir, "log-id");
+    let id: string;
+    try {
+      id = (await readFile(idFile, "utf8")).trim();
+    } catch {
+      id = `log_${randomId(16)}`;
+      await writeFile(idFile, `${id}\n`, { flush: true });
+      syncDirectory(dir);
+    }
+    const names = (await readdir(dir)).filter((n) => /^\d{20}\.log$/.test(n)).sort();
+    const records: LogRecord[] = [];
+    const segments: { first: number; file: string }[] = [];
+    for (const [i, name] of names.entries()) {
+      const file = join(dir, name);
+      segments.push({ first: Number(name.slice(0, 20)), file });
+      const text = await readFile(file, "utf8");
+      let good = 0;
+      let start = 0;
+      while (start < text.length) {
+        const end = text.indexOf("\n", start);
+        if (end < 0) break; // a torn last line: never acknowledged
+        const line = text.slice(start, end);
+        let record: LogRecord;
+        try {
+          record = JSON.parse(line) as LogRecord;
+        } catch {
+          break;
+        }
+        records.push(record);
+        start = end + 1;
+        good += Buffer.byteLength(line, "utf8") + 1;
+      }
+      const size = (await stat(file)).size;
+      if (good < size) {
+        if (i !== names.length - 1) {
+          throw new Error(`the ingest log ${file} is damaged before its end (byte ${good}); it was not written by Verity's log`);
+        }
+        await truncate(file, good);
+      }
+    }
+    const last = records.at(-1)?.q ?? 0;
+    const log = new IngestLog(dir, id, last);
+    log.segments = segments;
+    return { log, records };
+  }
+
+  /** The sequence number of the last record written. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /**
+   * Appends a record and resolves, with its sequence number, once it is on disk. The
+   * number is assigned here, so records are in the log in the order they were appended.
+   */
+  append(body: Record<string, unknown>): Promise<number> {
+    if (this.closed) return Promise.reject(new Error("the ingest log is closed"));
+    if (this.failed) return Promise.reject(this.failed);
+    this.seq += 1;
+    const q = this.seq;
+    const record = { q, ...body };
+    const line = `${JSON.stringify(record)}\n`;
+    const done = new Promise<void>((resolve, reject) => this.waiting.push({ q, record, line, resolve, reject }));
+    if (!this.flushing) this.flushing = this.flushLoop();
+    return done.then(() => q);
+  }
+
+  /** Writes and syncs whatever waits, batch after batch, until nothing does. */
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting;
+        this.waiting = [];
+        try {
+          const text = batch.map((w) => w.line).join("");
+          const handle = await this.current(batch[0]?.q ?? this.seq);
+          const bytes = Buffer.from(text, "utf8");
+          let written = 0;
+          while (written < bytes.length) {
+            const { bytesWritten } = await handle.write(bytes, written, bytes.length - written);
+            written += bytesWritten;
+          }
+          await handle.datasync();
+          this.segmentSize += bytes.length;
+          // Handed on in sequence order before anyone is told, so the writer never sees a
+          // record before one written earlier.
+          this.onDurable?.(batch.map((w) => w.record));
+          for (const w of batch) w.resolve();
+        } catch (error) {
+          // The disk refused: nothing more is acknowledged (the server reports itself unhealthy).
+          this.failed = error;
+          for (const w of [...batch, ...this.waiting]) w.reject(error);
+          this.waiting = [];
+        }
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  /** The segment to append to, starting a new one named by `firstSeq` when the current is full. */
+  private async current(firstSeq: number): Promise<FileHandle> {
+    if (this.handle && this.segmentSize < SEGMENT_BYTES) return this.handle;
+    if (this.handle) await this.handle.close();
+    const last = this.segments.at(-1);
+    if (!this.handle && last && (await stat(last.file)).size < SEGMENT_BYTES) {
+      // Reopen the newest segment after a restart.
+      this.handle = await open(last.file, "a");
+      this.segmentSize = (await stat(last.file)).size;
+      return this.handle;
+    }
+    const file = join(this.dir, `${String(firstSeq).padStart(20, "0")}.log`);
+    this.handle = await open(file, "a");
+    this.segmentSize = 0;
+    this.segments.push({ first: firstSeq, file });
+    // The new file's directory entry must be durable too.
+    syncDirectory(this.dir);
+    return this.handle;
+  }
+
+  /** Deletes the segments whose every record is applied (at or below `appliedSeq`). */
+  async release(appliedSeq: number): Promise<void> {
+    while (this.segments.length > 1) {
+      const [, next] = this.segments;
+      if (!next || next.first - 1 > appliedSeq) break;
+      const gone = this.segments.shift();
+      if (gone) await rm(gone.file, { force: true });
+    }
+  }
+
+  /** Waits for pending appends, then closes the file. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing) await this.flushing;
+    await this.handle?.close();
+    this.handle = null;
+  }
+}
+
+/** fsync of a directory makes a file created or removed in it durable (POSIX). */
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The wire format of POST /api/event, as src/web/tracker/verity.js sends it (docs/tracking.md).
+ * One schema validates requests and documents them in the OpenAPI description.
+ */
+import { z } from "zod";
+
+const ID = z.string().regex(/^[A-Za-z0-9_-]{16,40}$/, "must be 16-40 letters, digits, '-' or '_'");
+const TEXT = (max: number) => z.string().max(max);
+
+export const UtmSchema = z
+  .object({
+    source: TEXT(200).optional(),
+    medium: TEXT(200).optional(),
+    campaign: TEXT(200).optional(),
+    content: TEXT(200).optional(),
+    term: TEXT(200).optional(),
+  })
+  .strict();
+
+export const FirstTouchSchema = z
+  .object({
+    utm: UtmSchema.optional(),
+    referrer: TEXT(2000).optional(),
+    landing: TEXT(2000).optional(),
+    at: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+export const TrackingEventSchema = z
+  .object({
+    id: ID.describe("a random id of this event; a resent event with the same id is stored once"),
+    type: z.enum(["pageview", "identify", "form"]),
+    visitor: ID.describe("the first-party visitor id"),
+    visit: ID.describe("the visit id (a new one after 30 minutes without activity)"),
+    url: TEXT(2000),
+    referrer: TEXT(2000).default(""),
+    utm: UtmSchema.default({}),
+    email: z.email().max(320).optional().describe("identify and form events: the email the visitor gave"),
+    form: TEXT(200).optional(),
+    firstTouch: FirstTouchSchema.optional(),
+  })
+  .strict()
+  .refine((e) => e.type === "pageview" || e.email !== undefined, {
+    message: "identify and form events carry an email",
+    path: ["email"],
+  });
+
+export const TrackingRequestSchema = z
+  .object({
+    site: z.string().max(100).describe("the site's public key (vs_...)"),
+    events: z.array(TrackingEventSchema).min(1).max(50),
+  })
+  .strict();
+
+export const TrackingResponseSchema = z.object({
+  accepted: z.number().int(),
+  ignored: z.enum(["privacy-signal"]).optional(),
+});
+
+export type TrackingEvent = z.infer<typeof TrackingEventSchema>;
+
+/**
+ * An event as it is written to the ingest log: the server's clock, the email only as its
+ * hash (the log and the database never hold a visitor's address).
+ */
+export type LoggedEvent = {
+  id: string;
+  type: "pageview" | "identify" | "form";
+  visitor: string;
+  visit: string;
+  url: string;
+  referrer: string;
+  utm: z.infer<typeof UtmSchema>;
+  emailHash?: string;
+  form?: string;
+  firstTouch?: z.infer<typeof FirstTouchSchema>;
+};
+
+/** One log record: a request's events. */
+export type TrackingRecord = { q: number; w: string; s: string; at: string; e: LoggedEvent[] };

@@ -1,0 +1,260 @@
+/**
+ * Moves tracking events from the ingest log into the engine, a batch at a time, inside the
+ * writer's transaction:
+ *
+ * - tracked_events: every event once (a resent event id within a day is recognised and
+ *   left out, so a browser retry does not count twice);
+ * - visits: one row per visit (`<visitor>.<visit>`, source_system 'tracker'): started at its
+ *   first event (the server's clock), landing page, referrer and utm of its first event,
+ *   pageviews counted; its visit number and the seconds since the visitor's previous visit
+ *   computed here, as Matomo does, from tracked_visitors (each visitor's visit count and last
+ *   visit), so nothing scans a visitor's history;
+ * - visitor_identities: the first time a visitor gives an email (identify or a captured form),
+ *   and the visit it happened in. That visit is linked to the lead whose contact has the same
+ *   email hash, now or when the CRM sends the lead later (linkIdentifiedVisits).
+ *
+ * Returns the months whose visit rollups the batch changed; the writer rebuilds them before
+ * the next metric read (src/server/ingest/writer.ts).
+ */
+import { raw, type Sql, sql } from "../../store/sql.js";
+import type { Store } from "../../store/store.js";
+import type { TrackingRecord } from "./tracking-schema.js";
+
+/** A resent event is recognised for this long after the first (browsers retry within seconds). */
+const RESEND_WINDOW_MS = 24 * 3600 * 1000;
+/** Rows per INSERT ... VALUES statement (PostgreSQL takes at most 65,535 parameters). */
+const ROWS_PER_INSERT = 400;
+
+const BATCH_COLUMNS = [
+  "event_id",
+  "site_id",
+  "type",
+  "visitor_id",
+  "visit_id",
+  "occurred_at",
+  "ord",
+  "url",
+  "referrer",
+  "utm_source",
+  "utm_medium",
+  "utm_campaign",
+  "utm_content",
+  "utm_term",
+  "email_hash",
+  "form",
+  "first_touch",
+] as const;
+
+type BatchRow = (string | number | null)[];
+
+const empty = (text: string | undefined) => (text === undefined || text === "" ? null : text);
+
+/** Applies the records (all of one workspace or several); returns the months touched per workspace. */
+export async function applyTrackingRecords(
+  store: Store,
+  records: readonly TrackingRecord[],
+): Promise<Map<string, Set<number>>> {
+  const byWorkspace = new Map<string, BatchRow[]>();
+  for (const record of records) {
+    let rows = byWorkspace.get(record.w);
+    if (!rows) {
+      rows = [];
+      byWorkspace.set(record.w, rows);
+    }
+    record.e.forEach((e, i) => {
+      rows.push([
+        e.id,
+        record.s,
+        e.type,
+        e.visitor,
+        `${e.visitor}.${e.visit}`,
+        // As the engines read a UTC timestamp without a zone.
+        record.at.replace("T", " ").replace("Z", ""),
+        record.q * 100 + i,
+        e.url,
+        empty(e.referrer),
+        empty(e.utm.source),
+        empty(e.utm.medium),
+        empty(e.utm.campaign),
+        empty(e.utm.content),
+        empty(e.utm.term),
+        e.emailHash ?? null,
+        e.form ?? null,
+        e.firstTouch ? JSON.stringify(e.firstTouch) : null,
+      ]);
+    });
+  }
+  const touched = new Map<string, Set<number>>();
+  for (const [workspace, rows] of byWorkspace) {
+    touched.set(workspace, await applyWorkspaceBatch(store, workspace, rows));
+  }
+  return touched;
+}
+
+async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): Promise<Set<number>> {
+  const d = store.dialect;
+  await store.execute(
+    raw(`CREATE TEMP TABLE verity_batch (event_id TEXT, site_id TEXT, type TEXT, visitor_id TEXT, visit_id TEXT,
+      occurred_at TIMESTAMP, ord BIGINT, url TEXT, referrer TEXT, utm_source TEXT, utm_medium TEXT, utm_campaign TEXT,
+      utm_content TEXT, utm_term TEXT, email_hash TEXT, form TEXT, first_touch TEXT)`),
+  );
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+    const values = chunk.map((row) => {
+      const cells = row.map((value, c) =>
+        BATCH_COLUMNS[c] === "occurred_at" ? sql`CAST(${value} AS TIMESTAMP)` : sql`${value}`,
+      );
+      return sql`(${cells.reduce((a, b) => sql`${a}, ${b}`)})`;
+    });
+    await store.execute(sql`INSERT INTO verity_batch VALUES ${values.reduce((a, b) => sql`${a}, ${b}`)}`);
+  }
+  const times = rows.map((r) => Date.parse(`${String(r[5]).replace(" ", "T")}Z`));
+  const since = new Date(Math.min(...times) - RESEND_WINDOW_MS).toISOString().replace("T", " ").replace("Z", "");
+
+  // The batch's events not stored before (and each once within the batch).
+  await store.execute(
+    sql`CREATE TEMP TABLE verity_new AS
+        SELECT ${raw(BATCH_COLUMNS.join(", "))} FROM (
+          SELECT b.*, row_number() OVER (PARTITION BY b.event_id ORDER BY b.ord) AS rn FROM verity_batch b
+        ) x
+        WHERE rn = 1 AND NOT EXISTS (
+          SELECT 1 FROM tracked_events t
+          WHERE t.workspace_id = ${w} AND t.event_id = x.event_id AND t.occurred_at >= CAST(${since} AS TIMESTAMP)
+        )`,
+  );
+  await store.execute(
+    sql`INSERT INTO tracked_events (workspace_id, event_id, site_id, type, visitor_id, visit_id, occurred_at, url,
+          referrer, utm_source, utm_medium, utm_campaign, utm_content, utm_term, email_hash, form)
+        SELECT ${w}, event_id, site_id, type, visitor_id, visit_id, occurred_at, url,
+          referrer, utm_source, utm_medium, utm_campaign, utm_content, utm_term, email_hash, form
+        FROM verity_new ORDER BY ord`,
+  );
+
+  // The visits the new events belong to, with their first event's attributes, and what the
+  // visitor's record says: the visitor's last visit ('last'), a visitor never seen ('new'),
+  // or another visit of a known visitor ('check': an earlier visit, or a new one).
+  await store.execute(
+    sql`CREATE TEMP TABLE verity_visit_batch AS
+        SELECT f.visitor_id, f.visit_id, f.occurred_at AS first_at, f.url, f.referrer, f.utm_source, f.utm_medium,
+          f.utm_campaign, f.utm_content, f.utm_term, c.pageviews,
+          tv.visits AS prior_visits, tv.last_started_at,
+          CASE WHEN tv.last_visit_id = f.visit_id THEN 'last' WHEN tv.visitor_id IS NULL THEN 'new' ELSE 'check' END AS kind
+        FROM (
+          SELECT n.*, row_number() OVER (PARTITION BY n.visit_id ORDER BY n.occurred_at, n.ord) AS rn FROM verity_new n
+        ) f
+        JOIN (
+          SELECT visit_id, count(*) FILTER (WHERE type = 'pageview') AS pageviews FROM verity_new GROUP BY visit_id
+        ) c ON c.visit_id = f.visit_id
+        LEFT JOIN tracked_visitors tv ON tv.workspace_id = ${w} AND tv.visitor_id = f.visitor_id
+        WHERE f.rn = 1`,
+  );
+  const [checks] = await store.query<{ n: number }>(
+    sql`SELECT count(*) AS n FROM verity_visit_batch WHERE kind = 'check'`,
+  );
+  if (Number(checks?.n ?? 0) > 0) {
+    await store.execute(
+      sql`UPDATE verity_visit_batch SET kind = 'old'
+          WHERE kind = 'check' AND visit_id IN (
+            SELECT v.visit_id FROM visits v
+            WHERE v.workspace_id = ${w} AND v.visitor_id IN (SELECT visitor_id FROM verity_visit_batch WHERE kind = 'check')
+          )`,
+    );
+  }
+
+  // Visits already stored: count the new pageviews.
+  await store.execute(
+    sql`UPDATE visits AS v SET pageviews = v.pageviews + b.pageviews
+        FROM verity_visit_batch b
+        WHERE v.workspace_id = ${w} AND v.visit_id = b.visit_id AND b.kind IN ('last', 'old') AND b.pageviews > 0`,
+  );
+
+  // New visits, numbered after the visitor's earlier ones.
+  const order = "OVER (PARTITION BY visitor_id ORDER BY first_at, visit_id)";
+  const previous = `COALESCE(lag(first_at) ${order}, last_started_at)`;
+  await store.execute(
+    sql`CREATE TEMP TABLE verity_new_visits AS
+        SELECT visitor_id, visit_id, first_at, url, referrer, utm_source, utm_medium, utm_campaign, utm_content,
+          utm_term, pageviews,
+          COALESCE(prior_visits, 0) + row_number() ${raw(order)} AS visit_number,
+          CASE WHEN ${raw(previous)} IS NOT NULL
+            THEN GREATEST(0, ${raw(d.secondsBetween(previous, "first_at"))}) END AS seconds_since_previous
+        FROM verity_visit_batch WHERE kind IN ('new', 'check')`,
+  );
+  await store.execute(
+    sql`INSERT INTO visits (workspace_id, visit_id, source_system, visitor_id, started_at, landing_url, referrer,
+          utm_source, utm_medium, utm_campaign, utm_content, utm_term, pageviews, converted_lead_id,
+          visit_number, seconds_since_previous)
+        SELECT ${w}, visit_id, 'tracker', visitor_id, first_at, url, referrer, utm_source, utm_medium, utm_campaign,
+          utm_content, utm_term, pageviews, NULL, visit_number, seconds_since_previous
+        FROM verity_new_visits ORDER BY first_at`,
+  );
+
+  // Each visitor's count and last visit.
+  const latest = sql`(SELECT visitor_id, visit_id, first_at, visit_number FROM (
+      SELECT nv.*, row_number() OVER (PARTITION BY visitor_id ORDER BY visit_number DESC) AS rn FROM verity_new_visits nv
+    ) r WHERE rn = 1)`;
+  await store.execute(
+    sql`UPDATE tracked_visitors AS tv SET visits = l.visit_number, last_visit_id = l.visit_id, last_started_at = l.first_at
+        FROM ${latest} AS l
+        WHERE tv.workspace_id = ${w} AND tv.visitor_id = l.visitor_id`,
+  );
+  await store.execute(
+    sql`INSERT INTO tracked_visitors (workspace_id, visitor_id, visits, last_visit_id, last_started_at)
+        SELECT ${w}, l.visitor_id, l.visit_number, l.visit_id, l.first_at FROM ${latest} AS l
+        WHERE NOT EXISTS (SELECT 1 FROM tracked_visitors tv WHERE tv.workspace_id = ${w} AND tv.visitor_id = l.visitor_id)`,
+  );
+
+  // Identities: the first time each visitor gave each email.
+  await store.execute(
+    sql`INSERT INTO visitor_identities (workspace_id, visitor_id, email_hash, visit_id, identified_at, first_touch)
+        SELECT ${w}, visitor_id, email_hash, visit_id, occurred_at, first_touch FROM (
+          SELECT n.*, row_number() OVER (PARTITION BY visitor_id, email_hash ORDER BY ord) AS rn
+          FROM verity_new n WHERE email_hash IS NOT NULL
+        ) x
+        WHERE rn = 1 AND NOT EXISTS (
+          SELECT 1 FROM visitor_identities i
+          WHERE i.workspace_id = ${w} AND i.visitor_id = x.visitor_id AND i.email_hash = x.email_hash
+        )`,
+  );
+  const months = await store.query<{ month: string }>(
+    sql`SELECT DISTINCT CAST(date_trunc('month', t) AS TIMESTAMP) AS month FROM (
+          SELECT first_at AS t FROM verity_visit_batch
+          UNION ALL SELECT last_started_at AS t FROM verity_visit_batch WHERE kind = 'last'
+        ) m WHERE t IS NOT NULL`,
+  );
+  const linked = await linkIdentifiedVisits(store, w, sql`i.visit_id IN (SELECT visit_id FROM verity_new)`);
+  for (const table of ["verity_new_visits", "verity_visit_batch", "verity_new", "verity_batch"]) {
+    await store.execute(raw(`DROP TABLE ${table}`));
+  }
+  const touched = new Set(months.map((m) => Date.parse(m.month)));
+  for (const month of linked) touched.add(month);
+  return touched;
+}
+
+/**
+ * Links the visits in which visitors identified themselves to the lead with the same contact
+ * email hash (the earliest created, when several), where not linked yet; `which` narrows the
+ * identities looked at (aliased i). Returns the months (UTC month starts, ms) of the visits
+ * it linked, whose rollups count conversions.
+ */
+export async function linkIdentifiedVisits(store: Store, w: string, which: Sql = sql`TRUE`): Promise<Set<number>> {
+  const matches = sql`(
+      SELECT visit_id, lead_id FROM (
+        SELECT i.visit_id, l.id AS lead_id,
+          row_number() OVER (PARTITION BY i.visit_id ORDER BY l.created_at, l.id) AS rn
+        FROM visitor_identities i
+        JOIN leads l ON l.workspace_id = i.workspace_id AND l.contact_hash = i.email_hash
+        WHERE i.workspace_id = ${w} AND ${which}
+      ) r WHERE rn = 1)`;
+  const months = await store.query<{ month: string }>(
+    sql`SELECT DISTINCT CAST(date_trunc('month', v.started_at) AS TIMESTAMP) AS month
+        FROM visits v JOIN ${matches} AS m ON v.visit_id = m.visit_id
+        WHERE v.workspace_id = ${w} AND v.converted_lead_id IS NULL`,
+  );
+  if (months.length === 0) return new Set();
+  await store.execute(
+    sql`UPDATE visits AS v SET converted_lead_id = m.lead_id FROM ${matches} AS m
+        WHERE v.workspace_id = ${w} AND v.visit_id = m.visit_id AND v.converted_lead_id IS NULL`,
+  );
+  return new Set(months.map((m) => Date.parse(m.month)));
+}

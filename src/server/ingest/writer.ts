@@ -1,0 +1,258 @@
+/**
+ * The server's one writer. Everything that writes to the engine goes through it, one thing
+ * at a time: batches of tracking events from the durable log, data pushed through the API,
+ * uploaded files, admin changes. (DuckDB lets only one of two transactions that touch the
+ * same rows commit; one writer also keeps PostgreSQL's rollup rebuilds from racing.)
+ *
+ * Tracking batches: each transaction applies the records and stores the last sequence number
+ * it applied (ingest_state), so a restart applies exactly the records after it. The visit
+ * rollups of the months a batch touched are rebuilt lazily: before a metric of the workspace
+ * is read (settle) and at most every `rollupSeconds` otherwise, instead of once per batch.
+ */
+import { sql } from "../../store/sql.js";
+import type { Store } from "../../store/store.js";
+import { refreshVisitRollupMonths } from "../../ingest/visit-rollup.js";
+import type { Logger } from "../logger.js";
+import type { IngestLog, LogRecord } from "./log.js";
+import { applyTrackingRecords } from "./tracking.js";
+import type { TrackingRecord } from "./tracking-schema.js";
+
+/** Events per transaction at most: large enough to amortise each statement, small enough to keep latency. */
+const MAX_BATCH_EVENTS = 10_000;
+/** Past this many events waiting to be applied, tracking answers 503 (the engine cannot keep up). */
+export const MAX_PENDING_EVENTS = 1_000_000;
+
+type Job = { run: () => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+
+export type WriterStatus = {
+  logId: string;
+  appliedSeq: number;
+  durableSeq: number;
+  pendingEvents: number;
+  lastError: string | null;
+};
+
+export class Writer {
+  private queue: TrackingRecord[] = [];
+  private pendingEvents = 0;
+  private jobs: Job[] = [];
+  private durableSeq: number;
+  private appliedSeq: number;
+  private dirty = new Map<string, Set<number>>();
+  private wake: (() => void) | null = null;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private waiters: { seq: number; resolve: () => void }[] = [];
+  private lastError: string | null = null;
+  private lastRollup = Date.now();
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: IngestLog,
+    appliedSeq: number,
+    private readonly logger: Logger,
+    private readonly rollupSeconds = 60,
+  ) {
+    this.appliedSeq = appliedSeq;
+    this.durableSeq = appliedSeq;
+  }
+
+  /** Opens the writer for `log`: reads how far it was applied and queues the records after that. */
+  static async start(
+    store: Store,
+    log: IngestLog,
+    records: readonly LogRecord[],
+    logger: Logger,
+    rollupSeconds?: number,
+  ): Promise<Writer> {
+    const [state] = await store.query<{ applied_seq: number }>(
+      sql`SELECT applied_seq FROM ingest_state WHERE log_id = ${log.id}`,
+    );
+    const applied = Number(state?.applied_seq ?? 0);
+    const writer = new Writer(store, log, applied, logger, rollupSeconds);
+    const replay = records.filter((r) => r.q > applied) as TrackingRecord[];
+    if (replay.length > 0) logger.info({ records: replay.length, from: applied + 1 }, "replaying the ingest log");
+    writer.accept(replay);
+    log.onDurable = (batch) => writer.accept(batch as TrackingRecord[]);
+    writer.running = true;
+    writer.loop = writer.run();
+    return writer;
+  }
+
+  /** Records now on disk, in sequence order. */
+  private accept(records: readonly TrackingRecord[]): void {
+    for (const record of records) {
+      this.queue.push(record);
+      this.pendingEvents += record.e.length;
+      this.durableSeq = record.q;
+    }
+    this.wake?.();
+  }
+
+  /** Whether tracking should refuse new events for now. */
+  get overloaded(): boolean {
+    return this.pendingEvents >= MAX_PENDING_EVENTS;
+  }
+
+  status(): WriterStatus {
+    return {
+      logId: this.log.id,
+      appliedSeq: this.appliedSeq,
+      durableSeq: this.durableSeq,
+      pendingEvents: this.pendingEvents,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Runs `work` (which writes) when nothing else writes. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.running) return Promise.reject(new Error("the server is shutting down"));
+    return new Promise<T>((resolve, reject) => {
+      this.jobs.push({ run: work, resolve: resolve as (value: unknown) => void, reject });
+      this.wake?.();
+    });
+  }
+
+  /** Resolves once every record on disk now is in the engine. */
+  async caughtUp(): Promise<void> {
+    const seq = this.durableSeq;
+    if (this.appliedSeq >= seq) return;
+    await new Promise<void>((resolve) => {
+      this.waiters.push({ seq, resolve });
+      this.wake?.();
+    });
+  }
+
+  /**
+   * Before a metric of `workspace` is read: every acknowledged event applied and the
+   * workspace's rollups rebuilt for what changed.
+   */
+  async settle(workspace: string): Promise<void> {
+    await this.caughtUp();
+    if (this.dirty.has(workspace)) await this.exclusive(() => this.refreshRollups(workspace));
+  }
+
+  /** Everything acknowledged applied and every rollup current (tests, shutdown). */
+  async drain(): Promise<void> {
+    await this.caughtUp();
+    for (const workspace of [...this.dirty.keys()]) await this.exclusive(() => this.refreshRollups(workspace));
+  }
+
+  /** Applies what is left, rebuilds the rollups and stops. */
+  async stop(): Promise<void> {
+    await this.drain();
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running || this.queue.length > 0 || this.jobs.length > 0) {
+      const job = this.jobs.shift();
+      if (job) {
+        try {
+          job.resolve(await job.run());
+        } catch (error) {
+          job.reject(error);
+        }
+        continue;
+      }
+      if (this.queue.length > 0) {
+        await this.applyBatch();
+        continue;
+      }
+      if (this.dirty.size > 0 && Date.now() - this.lastRollup > this.rollupSeconds * 1000) {
+        for (const workspace of [...this.dirty.keys()]) await this.refreshRollups(workspace).catch(() => {});
+        continue;
+      }
+      if (!this.running) break;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, 1000).unref();
+      });
+      this.wake = null;
+    }
+  }
+
+  private async applyBatch(): Promise<void> {
+    let events = 0;
+    let take = 0;
+    while (take < this.queue.length && (take === 0 || events + (this.queue[take]?.e.length ?? 0) <= MAX_BATCH_EVENTS)) {
+      events += this.queue[take]?.e.length ?? 0;
+      take += 1;
+    }
+    const batch = this.queue.slice(0, take);
+    const last = batch.at(-1)?.q ?? this.appliedSeq;
+    const started = performance.now();
+    try {
+      const touched = await this.store.transaction(async () => {
+        const months = await applyTrackingRecords(this.store, batch);
+        await this.recordApplied(last);
+        return months;
+      });
+      for (const [workspace, months] of touched) {
+        const set = this.dirty.get(workspace) ?? new Set<number>();
+        for (const month of months) set.add(month);
+        this.dirty.set(workspace, set);
+      }
+    } catch (error) {
+      // Nothing of the batch was written; it stays queued and is tried again.
+      this.lastError = error instanceof Error ? error.message : String(error);
+      this.logger.error({ err: this.lastError, records: batch.length }, "applying tracking events failed; retrying");
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      return;
+    }
+    this.lastError = null;
+    this.queue.splice(0, take);
+    this.pendingEvents -= events;
+    this.appliedSeq = last;
+    this.logger.debug({ events, records: take, ms: Math.round(performance.now() - started) }, "applied tracking batch");
+    await this.log.release(last).catch((error) => this.logger.warn({ err: String(error) }, "log cleanup failed"));
+    this.waiters = this.waiters.filter((w) => {
+      if (w.seq > this.appliedSeq) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  private async recordApplied(seq: number): Promise<void> {
+    const at = sql`CAST(${new Date().toISOString().replace("T", " ").replace("Z", "")} AS TIMESTAMP)`;
+    const [row] = await this.store.query(sql`SELECT log_id FROM ingest_state WHERE log_id = ${this.log.id}`);
+    if (row) {
+      await this.store.execute(
+        sql`UPDATE ingest_state SET applied_seq = ${seq}, updated_at = ${at} WHERE log_id = ${this.log.id}`,
+      );
+    } else {
+      await this.store.execute(
+        sql`INSERT INTO ingest_state (log_id, applied_seq, updated_at) VALUES (${this.log.id}, ${seq}, ${at})`,
+      );
+    }
+  }
+
+  /** Rebuilds the visit rollups of the months tracking changed in `workspace`. */
+  private async refreshRollups(workspace: string): Promise<void> {
+    const months = this.dirty.get(workspace);
+    if (!months || months.size === 0) return;
+    this.dirty.delete(workspace);
+    const sorted = [...months].sort((a, b) => a - b);
+    const from = new Date(sorted[0] ?? 0);
+    const lastMonth = new Date(sorted.at(-1) ?? 0);
+    const to = new Date(Date.UTC(lastMonth.getUTCFullYear(), lastMonth.getUTCMonth() + 1, 1));
+    try {
+      await this.store.transaction(() => refreshVisitRollupMonths(this.store, workspace, { from, to }));
+      this.lastRollup = Date.now();
+    } catch (error) {
+      const set = this.dirty.get(workspace) ?? new Set<number>();
+      for (const month of months) set.add(month);
+      this.dirty.set(workspace, set);
+      throw error;
+    }
+  }
+
+  /** Months whose rollups data pushed through the API changed (visits linked to leads). */
+  markDirty(workspace: string, months: Iterable<number>): void {
+    const set = this.dirty.get(workspace) ?? new Set<number>();
+    for (const month of months) set.add(month);
+    if (set.size > 0) this.dirty.set(workspace, set);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Token buckets in memory, one per key (a site and an IP, an API key, a login IP): `rate`
+ * requests a second on average, bursts up to `burst`. One process serves a workspace, so
+ * memory is where the counts belong; idle buckets are swept so the map stays small.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private sweepAt = Date.now();
+
+  constructor(
+    readonly rate: number,
+    readonly burst: number,
+  ) {}
+
+  /** Takes one token; returns 0 when allowed, else the seconds to wait. */
+  take(key: string, now = Date.now()): number {
+    this.sweep(now);
+    const bucket = this.buckets.get(key) ?? { tokens: this.burst, at: now };
+    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.rate);
+    bucket.at = now;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - bucket.tokens) / this.rate);
+  }
+
+  private sweep(now: number): void {
+    if (now - this.sweepAt < 60_000) return;
+    this.sweepAt = now;
+    const full = (this.burst / this.rate) * 1000;
+    for (const [key, bucket] of this.buckets) if (now - bucket.at > full) this.buckets.delete(key);
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * Writing routes: data pushed by a CRM webhook or a script (leads, stage changes, activities,
+ * social snapshots, newsletter events, ... as JSON rows of Verity's canonical tables), and
+ * export files uploaded for the importers. Both go through the same loader as `verity import`
+ * (src/ingest/importer.ts): the same checks, one transaction, nothing half-written; a bad
+ * row is a 400 naming its field (`body.leads[3].created_at`).
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import Papa from "papaparse";
+import { z } from "zod";
+import { detectFormat, UnknownFormat } from "../../ingest/crm/detect.js";
+import { ImportError } from "../../ingest/import-error.js";
+import {
+  type FormatOptions,
+  type ImportSummary,
+  type Importer,
+  loadPrepared,
+  type PreparedImport,
+  type TableFile,
+} from "../../ingest/importer.js";
+import { IMPORTERS, importerFor } from "../../ingest/importers.js";
+import { linkIdentifiedVisits } from "../ingest/tracking.js";
+import { type Column, TABLE_ORDER, TABLES, type TableName } from "../../model/canonical.js";
+import type { Api } from "../api.js";
+import type { ServerContext } from "../context.js";
+import { ApiError } from "../errors.js";
+
+/** Rows per table in one push; larger loads are imports (`verity import` or POST /api/import). */
+export const MAX_PUSH_ROWS = 10_000;
+export const PUSH_BODY_LIMIT = 10 * 1024 * 1024;
+export const UPLOAD_BODY_LIMIT = 1024 * 1024 * 1024;
+
+/** A canonical column as a JSON field. */
+function fieldSchema(column: Column): z.ZodType {
+  let schema: z.ZodType;
+  switch (column.type) {
+    case "text":
+      schema = column.oneOf ? z.enum(column.oneOf as [string, ...string[]]) : z.string().max(100_000);
+      break;
+    case "timestamp":
+      schema = z.union([z.iso.datetime({ offset: true, local: true }), z.iso.date()]);
+      break;
+    case "integer":
+      schema = z.number().int();
+      if (column.min !== undefined) schema = (schema as z.ZodNumber).min(column.min);
+      break;
+    case "decimal":
+      schema = z.number();
+      if (column.min !== undefined) schema = (schema as z.ZodNumber).min(column.min);
+      break;
+    case "boolean":
+      schema = z.boolean();
+      break;
+  }
+  schema = schema.describe(column.doc);
+  return column.required && column.default === undefined ? schema : schema.nullable().optional();
+}
+
+function rowSchema(table: TableName): z.ZodType {
+  const shape: Record<string, z.ZodType> = {};
+  for (const column of TABLES[table].columns) shape[column.name] = fieldSchema(column);
+  return z.object(shape).strict().describe(TABLES[table].doc);
+}
+
+export const PushSchema = z
+  .object(
+    Object.fromEntries(
+      TABLE_ORDER.map((table) => [table, z.array(rowSchema(table)).max(MAX_PUSH_ROWS).optional()]),
+    ) as unknown as Record<TableName, z.ZodType>,
+  )
+  .strict()
+  .refine((body) => Object.values(body).some((rows) => Array.isArray(rows) && rows.length > 0), {
+    message: `give rows of at least one table: ${TABLE_ORDER.join(", ")}`,
+  });
+
+const Counts = z.object({ rows: z.number(), created: z.number(), updated: z.number(), unchanged: z.number(), removed: z.number() });
+const SummarySchema = z
+  .object({ format: z.string(), tables: z.record(z.string(), Counts), skipped: z.array(z.unknown()), notes: z.array(z.string()) })
+  .loose();
+
+const API_IMPORTER: Importer = {
+  format: "api",
+  description: "rows pushed through the HTTP API",
+  prepare: () => Promise.reject(new Error("API rows are prepared by the route")),
+};
+
+/**
+ * The pushed rows as canonical table files, and for each file the physical line each row
+ * starts on (a note with a line break spans lines), to name a bad row by its index.
+ */
+async function writePush(body: Record<string, unknown[] | undefined>): Promise<{
+  prepared: PreparedImport;
+  rowOfLine: Map<TableName, number[]>;
+}> {
+  const dir = await mkdtemp(join(tmpdir(), "verity-push-"));
+  const files: TableFile[] = [];
+  const rowOfLine = new Map<TableName, number[]>();
+  for (const table of TABLE_ORDER) {
+    const rows = body[table] as Record<string, unknown>[] | undefined;
+    if (!rows || rows.length === 0) continue;
+    const used = new Set(rows.flatMap((r) => Object.keys(r)));
+    const columns = TABLES[table].columns.map((c) => c.name as string).filter((c) => used.has(c));
+    const header = Papa.unparse([columns], { newline: "\n" });
+    const lines: string[] = [header];
+    const starts: number[] = [];
+    let line = 2;
+    for (const row of rows) {
+      const record = Papa.unparse([columns.map((c) => cell(row[c]))], { newline: "\n" });
+      starts.push(line);
+      line += record.split("\n").length;
+      lines.push(record);
+    }
+    const file = join(dir, TABLES[table].file);
+    await writeFile(file, `${lines.join("\n")}\n`, "utf8");
+    files.push({ table, file, columns, displayName: table });
+    rowOfLine.set(table, starts);
+  }
+  return {
+    prepared: {
+      sourceSystem: "api",
+      files,
+      skipped: [],
+      notes: [],
+      lacks: [],
+      cleanup: () => rm(dir, { recursive: true, force: true }),
+    },
+    rowOfLine,
+  };
+}
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  return String(value);
+}
+
+/** An import error about a pushed row, as a 400 naming the row's field. */
+function pushError(error: ImportError, rowOfLine: Map<TableName, number[]>): ApiError {
+  const table = error.file as TableName;
+  const starts = rowOfLine.get(table);
+  let index: number | null = null;
+  if (starts && error.line !== null) {
+    for (let i = starts.length - 1; i >= 0; i--) {
+      if ((starts[i] ?? 0) <= error.line) {
+        index = i;
+        break;
+      }
+    }
+  }
+  const field = `body.${table}${index === null ? "" : `[${index}]`}${error.column ? `.${error.column.split(",")[0]?.trim()}` : ""}`;
+  return new ApiError(400, "invalid_request", `${field}: ${error.reason}`, field, [{ field, message: error.reason }]);
+}
+
+function summaryOf(summary: ImportSummary) {
+  return {
+    format: summary.format,
+    sourceSystem: summary.sourceSystem,
+    tables: summary.tables,
+    skipped: summary.skipped,
+    notes: summary.notes,
+    lacks: summary.lacks,
+    durationMs: summary.durationMs,
+  };
+}
+
+/** After leads arrive: link the visits in which visitors gave those leads' emails. */
+async function linkVisits(ctx: ServerContext, workspace: string, tables: readonly TableName[]): Promise<void> {
+  if (!tables.includes("leads")) return;
+  const months = await ctx.store.transaction(() => linkIdentifiedVisits(ctx.store, workspace));
+  ctx.writer.markDirty(workspace, months);
+}
+
+const UploadQuery = z
+  .object({
+    format: z
+      .enum(Object.keys(IMPORTERS).filter((f) => f !== "csv") as [string, ...string[]])
+      .optional()
+      .describe("the export's format (detected from the file when left out)"),
+    filename: z
+      .string()
+      .regex(/^[A-Za-z0-9 ._()-]{1,200}$/, "a plain file name (letters, digits, spaces, . _ - ( ))")
+      .optional()
+      .describe("the file's name, e.g. deals.csv or export.zip (detection reads its extension)"),
+    dateFormat: z.enum(["iso", "dmy", "mdy"]).optional().describe("how slashed dates are ordered when the file cannot tell"),
+    currency: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/, "an ISO 4217 code such as EUR")
+      .optional()
+      .describe("the currency of amounts when the export has none"),
+    lossReasonField: z.string().max(200).optional().describe("Salesforce: the column holding loss reasons"),
+    stages: z.string().max(4000).optional().describe("stage order for exports that only name stages"),
+    qualifyingStage: z.string().max(200).optional().describe("the stage that makes a lead qualified"),
+  })
+  .strict();
+
+export function registerDataRoutes(api: Api, ctx: ServerContext): void {
+  api.add(
+    {
+      method: "post",
+      path: "/api/data",
+      tag: "data",
+      summary: "Push rows of Verity's canonical tables (a CRM webhook, a script)",
+      description:
+        "Rows are upserted by their key (docs: the canonical format in the README); stage events are added to a lead's history, never replace it. All rows load in one transaction: one bad row and nothing is written (400 naming the field).",
+      access: "data:write",
+      body: PushSchema,
+      bodyLimit: PUSH_BODY_LIMIT,
+      responses: { 200: { description: "What was created, updated or unchanged per table", schema: SummarySchema } },
+    },
+    async ({ body, principal }) => {
+      const { prepared, rowOfLine } = await writePush(body as Record<string, unknown[] | undefined>);
+      const tables = prepared.files.map((f) => f.table);
+      try {
+        const summary = await ctx.writer.exclusive(async () => {
+          const done = await loadPrepared(ctx.store, API_IMPORTER, prepared, ["api"], {
+            workspace: principal.workspace,
+            appendChildren: true,
+          });
+          await linkVisits(ctx, principal.workspace, tables);
+          return done;
+        });
+        return summaryOf(summary);
+      } catch (error) {
+        if (error instanceof ImportError) throw pushError(error, rowOfLine);
+        throw error;
+      } finally {
+        await prepared.cleanup();
+      }
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/import",
+      tag: "data",
+      summary: "Upload a CRM export (Salesforce zip or CSV, HubSpot, Pipedrive, Nutshell, Maven) for the importer",
+      description:
+        "The body is the file itself. The same conversion and checks as `verity import`; one transaction. The generic CSV format needs a mapping file: use `verity import --format csv --mapping`.",
+      access: "data:write",
+      query: UploadQuery,
+      bodyKind: "binary",
+      bodyLimit: UPLOAD_BODY_LIMIT,
+      responses: { 200: { description: "The import's summary", schema: SummarySchema } },
+    },
+    async ({ c, query, principal }) => {
+      const stream = c.req.raw.body;
+      if (!stream) throw new ApiError(400, "invalid_request", "the request has no body; send the export file", "body");
+      const dir = await mkdtemp(join(tmpdir(), "verity-upload-"));
+      const name = basename(String(query.filename ?? "upload.csv"));
+      const path = join(dir, name);
+      try {
+        await pipeline(Readable.fromWeb(stream as import("node:stream/web").ReadableStream), createWriteStream(path));
+        let format = query.format as string | undefined;
+        if (!format) {
+          try {
+            format = (await detectFormat([path])).format;
+          } catch (error) {
+            if (error instanceof UnknownFormat) throw new ApiError(400, "invalid_request", error.message, "query.format");
+            throw error;
+          }
+        }
+        if (format === "csv") {
+          throw new ApiError(400, "invalid_request", "the csv format needs a mapping file: use `verity import`", "query.format");
+        }
+        const options: FormatOptions = {};
+        if (query.dateFormat) options.dateFormat = query.dateFormat as FormatOptions["dateFormat"];
+        if (query.currency) options.currency = String(query.currency).toUpperCase();
+        if (query.lossReasonField) options.lossReasonField = String(query.lossReasonField);
+        if (query.stages) options.stages = String(query.stages);
+        if (query.qualifyingStage) options.qualifyingStage = String(query.qualifyingStage);
+        const importer = importerFor(format);
+        let prepared: PreparedImport;
+        try {
+          prepared = await importer.prepare([path], options);
+        } catch (error) {
+          if (error instanceof ImportError) throw uploadError(error, name, path);
+          throw error;
+        }
+        const tables = prepared.files.map((f) => f.table);
+        const summary = await ctx.writer
+          .exclusive(async () => {
+            const done = await loadPrepared(ctx.store, importer, prepared, [name], {
+              workspace: principal.workspace,
+              format: options,
+            });
+            await linkVisits(ctx, principal.workspace, tables);
+            return done;
+          })
+          .catch((error) => {
+            if (error instanceof ImportError) throw uploadError(error, name, path);
+            throw error;
+          });
+        return summaryOf(summary);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
+}
+
+/** An import error about an uploaded file: the user's file name, never the server's temporary path. */
+function uploadError(error: ImportError, name: string, path: string): ApiError {
+  const message = error.message.replaceAll(path, name).replaceAll(join(path, ".."), "");
+  return new ApiError(400, "invalid_request", message, "body", [{ field: "body", message }]);
+}

@@ -1,0 +1,291 @@
+/**
+ * Reading routes: every metric with the CLI's parameters, the full report, the vanity check,
+ * stalled leads, the lead requirement plan and a lead's timeline. The workspace is always the
+ * caller's (their key's or session's); nothing here takes one as a parameter.
+ */
+import { z } from "zod";
+import { planLeads } from "../../insights/lead-plan.js";
+import { vanityCheck } from "../../insights/vanity-check.js";
+import { type MetricRequest, resolveRequest } from "../../metrics/context.js";
+import { LeadNotFoundError, leadTimeline } from "../../metrics/lead-timeline.js";
+import { GRAINS } from "../../metrics/metric.js";
+import { METRICS, metricById } from "../../metrics/registry.js";
+import { runMetric } from "../../metrics/run-metric.js";
+import { stalledLeads } from "../../metrics/stalled-leads.js";
+import { parsePeriod } from "../../model/period.js";
+import type { Api } from "../api.js";
+import { ApiError, notFound } from "../errors.js";
+import type { ServerContext } from "../context.js";
+
+const text = (max: number, description: string) => z.string().min(1).max(max).optional().describe(description);
+
+/** The filters every reading route shares (the CLI's flags, by the same names). */
+export const FilterQuery = z
+  .object({
+    period: text(
+      40,
+      "2025-Q3, 2025-H1, 2025-07, 2025, 2025-07-14 or 2025-07-01..2025-09-30 (default: the quarter of the latest data)",
+    ),
+    pipeline: text(200, "only this pipeline (id or name)"),
+    team: text(200, "only leads owned by this team's reps"),
+    rep: text(200, "only leads owned by this rep (id or name)"),
+    source: text(200, "only leads from this source channel (website, social, social:linkedin, paid, ..., unknown)"),
+    grain: z.enum(GRAINS as [string, ...string[]]).optional().describe("trend buckets (default: by period length)"),
+  })
+  .strict();
+
+const TuningQuery = z.object({
+  compare: z.enum(["previous", "year"]).optional().describe("also compute the previous period or the same one a year earlier"),
+  k: z.coerce.number().positive().max(100).optional().describe("stalled: flag open leads past k x the won-lead median (default 2)"),
+  windowDays: z.coerce.number().int().positive().max(3650).optional().describe("newsletter: attribution window in days (default 30)"),
+  from: z.enum(["qualification", "creation"]).optional().describe("velocity: count days from qualification (default) or creation"),
+  topShare: z.coerce
+    .number()
+    .positive()
+    .max(0.5)
+    .optional()
+    .describe("activity quality: share of reps in the top and bottom groups (default 0.25)"),
+});
+
+export const MetricQuery = FilterQuery.extend(TuningQuery.shape).strict();
+
+const ReportQuery = MetricQuery.extend({
+  metrics: z
+    .string()
+    .max(400)
+    .optional()
+    .describe(`comma-separated metric ids (default: all): ${METRICS.map((m) => m.id).join(", ")}`),
+}).strict();
+
+const PlanQuery = FilterQuery.extend({
+  period: z.string().min(1).max(40).describe("the period to plan for, e.g. 2027-Q1"),
+  targetWon: z.coerce.number().positive().optional().describe("won leads wanted in the period"),
+  targetRevenue: z.coerce.number().positive().optional().describe("won value wanted in the period (reporting currency)"),
+  history: text(40, "measure conversion on leads created in this period (default: the 12 months before)"),
+})
+  .strict()
+  .refine((q) => q.targetWon !== undefined || q.targetRevenue !== undefined, {
+    message: "give targetWon or targetRevenue",
+    path: ["targetWon"],
+  });
+
+type MetricQueryValue = z.infer<typeof MetricQuery>;
+
+export function requestOf(workspace: string, q: Partial<MetricQueryValue>): MetricRequest {
+  const options: MetricRequest["options"] = {};
+  if (q.k !== undefined) options.stalledFactor = q.k;
+  if (q.windowDays !== undefined) options.attributionDays = q.windowDays;
+  if (q.from !== undefined) options.velocityFrom = q.from;
+  if (q.topShare !== undefined) options.performerShare = q.topShare;
+  return {
+    workspace,
+    period: q.period,
+    compare: q.compare ?? null,
+    pipeline: q.pipeline,
+    team: q.team,
+    rep: q.rep,
+    source: q.source,
+    grain: q.grain as MetricRequest["grain"],
+    options,
+  };
+}
+
+const MetricId = z.object({ id: z.string().describe(`one of ${METRICS.map((m) => m.id).join(", ")}`) });
+
+const MetricSummary = z.object({
+  id: z.string(),
+  title: z.string(),
+  why: z.string(),
+  definition: z.string(),
+  replaces: z.array(z.string()),
+  needs: z.array(z.string()),
+});
+
+/** The envelope of one metric (src/metrics/run-metric.ts); `result` differs per metric. */
+const MetricReportSchema = z
+  .object({
+    metric: z.string(),
+    title: z.string(),
+    period: z.object({ label: z.string(), start: z.string(), end: z.string() }),
+    comparison: z.object({ label: z.string(), start: z.string(), end: z.string() }).nullable(),
+    currency: z.string().nullable(),
+    asOf: z.string(),
+    headlines: z.array(z.object({ key: z.string(), label: z.string(), value: z.number().nullable() }).loose()),
+    vanity: z.array(z.object({ id: z.string(), label: z.string(), value: z.number().nullable() }).loose()),
+    unsupported: z.array(z.object({ capability: z.string(), message: z.string() })),
+    result: z.unknown(),
+  })
+  .loose();
+
+export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
+  const settle = (workspace: string) => ctx.writer.settle(workspace);
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/metrics",
+      tag: "metrics",
+      summary: "The nine metrics: what each measures, why, and which vanity metrics it replaces",
+      access: "metrics:read",
+      responses: { 200: { description: "The metrics", schema: z.object({ metrics: z.array(MetricSummary) }) } },
+    },
+    async () => ({
+      metrics: METRICS.map((m) => ({
+        id: m.id,
+        title: m.title,
+        why: m.why,
+        definition: m.definition,
+        replaces: [...m.replaces],
+        needs: [...m.needs],
+      })),
+    }),
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/metrics/{id}",
+      tag: "metrics",
+      summary: "One metric for a period, with the vanity metrics it replaces beside it",
+      description: "The same numbers as `verity report METRIC --format json`.",
+      access: "metrics:read",
+      params: MetricId,
+      query: MetricQuery,
+      responses: { 200: { description: "The metric", schema: MetricReportSchema }, 404: { description: "No such metric" } },
+    },
+    async ({ params, query, principal }) => {
+      const definition = metricById(params.id ?? "");
+      if (!definition) throw notFound(`metric "${params.id}"`);
+      await settle(principal.workspace);
+      const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
+      return runMetric(definition, request);
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/report",
+      tag: "metrics",
+      summary: "Several metrics (default all nine) for one period, as `verity report --format json`",
+      access: "metrics:read",
+      query: ReportQuery,
+      responses: {
+        200: {
+          description: "The report",
+          schema: z.object({ period: z.unknown(), metrics: z.array(MetricReportSchema) }).loose(),
+        },
+      },
+    },
+    async ({ query, principal }) => {
+      const ids = typeof query.metrics === "string" ? query.metrics.split(",").map((s) => s.trim()) : [];
+      const definitions = ids.length === 0 ? METRICS : ids.map((id) => metricById(id) ?? unknownMetric(id));
+      await settle(principal.workspace);
+      const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
+      const metrics = [];
+      for (const definition of definitions) metrics.push(await runMetric(definition, request));
+      const first = metrics[0];
+      return {
+        period: first?.period ?? null,
+        comparison: first?.comparison ?? null,
+        filters: first?.filters ?? null,
+        currency: first?.currency ?? null,
+        asOf: first?.asOf ?? null,
+        metrics,
+      };
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/check",
+      tag: "metrics",
+      summary: "The vanity check: each vanity metric beside its real counterpart, largest divergence first",
+      description: "Compares with the previous period unless `compare=year`.",
+      access: "metrics:read",
+      query: MetricQuery,
+      responses: { 200: { description: "The check", schema: z.object({ findings: z.array(z.unknown()) }).loose() } },
+    },
+    async ({ query, principal }) => {
+      await settle(principal.workspace);
+      const request = await resolveRequest(ctx.store, {
+        ...requestOf(principal.workspace, query),
+        compare: (query.compare as "previous" | "year" | undefined) ?? "previous",
+      });
+      return vanityCheck(request);
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/stalled",
+      tag: "metrics",
+      summary: "Open leads stuck past k x the time won leads spend in their stage",
+      access: "metrics:read",
+      query: MetricQuery,
+      responses: { 200: { description: "The stalled leads", schema: z.object({ leads: z.array(z.unknown()) }).loose() } },
+    },
+    async ({ query, principal }) => {
+      await settle(principal.workspace);
+      const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
+      return stalledLeads(request.current);
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/plan",
+      tag: "metrics",
+      summary: "The leads needed at each stage, and by when, to reach a target of won leads or revenue",
+      access: "metrics:read",
+      query: PlanQuery,
+      responses: { 200: { description: "The plan", schema: z.object({ stages: z.array(z.unknown()) }).loose() } },
+    },
+    async ({ query, principal }) => {
+      await settle(principal.workspace);
+      const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
+      const history = typeof query.history === "string" ? parsePeriod(query.history) : undefined;
+      const target = {
+        wonLeads: query.targetWon as number | undefined,
+        revenue: query.targetRevenue as number | undefined,
+      };
+      return planLeads(request.current, target, history);
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/leads/{id}/timeline",
+      tag: "metrics",
+      summary: "Everything that happened to one lead, in order",
+      access: "metrics:read",
+      params: z.object({ id: z.string().min(1).max(200).describe("the lead's id or its id in the source CRM") }),
+      responses: {
+        200: { description: "The timeline", schema: z.object({ lead: z.unknown(), events: z.array(z.unknown()) }) },
+        404: { description: "No such lead in your workspace" },
+      },
+    },
+    async ({ params, principal }) => {
+      await settle(principal.workspace);
+      try {
+        return await leadTimeline(ctx.store, principal.workspace, params.id ?? "");
+      } catch (error) {
+        if (error instanceof LeadNotFoundError) throw notFound(`lead "${params.id}"`);
+        throw error;
+      }
+    },
+  );
+}
+
+function unknownMetric(id: string): never {
+  throw new ApiError(
+    400,
+    "invalid_request",
+    `there is no metric "${id}"; metrics: ${METRICS.map((m) => m.id).join(", ")}`,
+    "query.metrics",
+  );
+}

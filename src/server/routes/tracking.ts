@@ -1,0 +1,159 @@
+/**
+ * Website tracking: the script at /js/verity.js and POST /api/event, which takes a site's
+ * public key (it can write tracking events to its workspace and nothing else), checks the
+ * page's origin against the site's domains, rate-limits per site and IP, and acknowledges
+ * only once the events are in the durable log (src/server/ingest/log.ts).
+ */
+import { readFileSync } from "node:fs";
+import type { Context } from "hono";
+import { sha256Hex } from "../auth/secrets.js";
+import { originAllowed, type Site, siteByPublicKey } from "../auth/sites.js";
+import type { Api } from "../api.js";
+import { readJson } from "../api.js";
+import { clientIp, type ServerContext } from "../context.js";
+import { ApiError, validationError } from "../errors.js";
+import {
+  type LoggedEvent,
+  TrackingRequestSchema,
+  TrackingResponseSchema,
+  type TrackingEvent,
+} from "../ingest/tracking-schema.js";
+
+export const EVENT_BODY_LIMIT = 32 * 1024;
+
+/** Sites are looked up once a minute, not once a request (tracking is the hot path). */
+const SITE_CACHE_MS = 60_000;
+
+export class SiteCache {
+  private readonly entries = new Map<string, { site: Site | null; at: number }>();
+
+  constructor(private readonly ctx: Pick<ServerContext, "store">) {}
+
+  async get(publicKey: string): Promise<Site | null> {
+    const cached = this.entries.get(publicKey);
+    if (cached && Date.now() - cached.at < SITE_CACHE_MS) return cached.site;
+    const site = await siteByPublicKey(this.ctx.store, publicKey);
+    if (this.entries.size > 10_000) this.entries.clear();
+    this.entries.set(publicKey, { site, at: Date.now() });
+    return site;
+  }
+
+  forget(): void {
+    this.entries.clear();
+  }
+}
+
+/** The tracking script, read once (src/web/tracker/verity.js, copied into dist by the build). */
+function loadScript(): string | null {
+  for (const candidate of ["../../web/tracker/verity.js", "../../../src/web/tracker/verity.js"]) {
+    try {
+      return readFileSync(new URL(candidate, import.meta.url), "utf8");
+    } catch {}
+  }
+  return null;
+}
+
+function logged(e: TrackingEvent): LoggedEvent {
+  return {
+    id: e.id,
+    type: e.type,
+    visitor: e.visitor,
+    visit: e.visit,
+    url: e.url,
+    referrer: e.referrer,
+    utm: e.utm,
+    ...(e.email ? { emailHash: sha256Hex(e.email.trim().toLowerCase()) } : {}),
+    ...(e.form ? { form: e.form } : {}),
+    ...(e.firstTouch ? { firstTouch: e.firstTouch } : {}),
+  };
+}
+
+function cors(c: Context, origin: string | undefined): void {
+  if (origin) {
+    c.header("Access-Control-Allow-Origin", origin);
+    c.header("Vary", "Origin");
+  }
+}
+
+export function registerTrackingRoutes(api: Api, ctx: ServerContext, sites: SiteCache): void {
+  const script = loadScript();
+
+  api.add(
+    {
+      method: "get",
+      path: "/js/verity.js",
+      tag: "tracking",
+      summary: "The tracking script to add to your website (docs/tracking.md)",
+      access: "public",
+      responses: { 200: { description: "JavaScript" } },
+    },
+    async ({ c }) => {
+      if (!script) throw new ApiError(404, "not_found", "the tracking script is not in this build");
+      return c.body(script, 200, {
+        "Content-Type": "application/javascript; charset=utf-8",
+        "Cache-Control": "public, max-age=3600",
+      });
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/event",
+      tag: "tracking",
+      summary: "Tracking events from the website script (pageviews, identify, captured forms)",
+      description:
+        "Sent by /js/verity.js as text/plain (no CORS preflight). `site` is the site's public key; the Origin must be one of the site's domains. Answered 202 once the events are in the durable log.",
+      access: "site",
+      body: TrackingRequestSchema,
+      bodyKind: "binary",
+      bodyLimit: EVENT_BODY_LIMIT,
+      responses: { 202: { description: "Stored durably", schema: TrackingResponseSchema } },
+    },
+    async ({ c }) => {
+      const origin = c.req.header("origin");
+      const raw = (await readJson(c)) as { site?: unknown };
+      const site = typeof raw?.site === "string" ? await sites.get(raw.site) : null;
+      if (!site) throw new ApiError(403, "forbidden", "unknown or revoked site key", "body.site");
+      if (origin !== undefined && !originAllowed(site, origin)) {
+        throw new ApiError(403, "forbidden", `the origin ${origin} is not one of the site's domains`, "header.origin");
+      }
+      cors(c, origin);
+      const wait = ctx.limits.tracking.take(`${site.id}|${clientIp(c, ctx.trustProxy)}`);
+      if (wait > 0) {
+        throw new ApiError(429, "rate_limited", "too many events from this address; slow down", null, [], {
+          "Retry-After": String(wait),
+        });
+      }
+      const parsed = TrackingRequestSchema.safeParse(raw);
+      if (!parsed.success) throw validationError("body", parsed.error);
+      if (site.respectPrivacySignals && (c.req.header("dnt") === "1" || c.req.header("sec-gpc") === "1")) {
+        return c.json({ accepted: 0, ignored: "privacy-signal" }, 202);
+      }
+      if (ctx.writer.overloaded) {
+        throw new ApiError(503, "unavailable", "the server is behind on writing events; retry shortly", null, [], {
+          "Retry-After": "5",
+        });
+      }
+      await ctx.log.append({
+        w: site.workspace,
+        s: site.id,
+        at: new Date().toISOString(),
+        e: parsed.data.events.map(logged),
+      });
+      return c.json({ accepted: parsed.data.events.length }, 202);
+    },
+  );
+
+  // Preflight for senders that use fetch with JSON; the site's origin is checked on the POST.
+  ctx.logger.debug("tracking routes ready");
+}
+
+export function trackingPreflight(c: Context): Response {
+  const origin = c.req.header("origin");
+  cors(c, origin);
+  c.header("Access-Control-Allow-Methods", "POST");
+  c.header("Access-Control-Allow-Headers", "Content-Type");
+  c.header("Access-Control-Max-Age", "86400");
+  return c.body(null, 204);
+}

@@ -1,0 +1,138 @@
+/**
+ * `verity serve`: the app, the durable ingest log and its writer, and the socket. Shutting
+ * down stops taking requests, lets the ones in flight finish, applies every acknowledged
+ * event to the engine and closes the log, in that order.
+ */
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
+import type { Hono } from "hono";
+import type { Store } from "../store/store.js";
+import type { Api } from "./api.js";
+import { buildApp } from "./app.js";
+import type { ServerContext } from "./context.js";
+import { IngestLog } from "./ingest/log.js";
+import { Writer } from "./ingest/writer.js";
+import { createLogger, type Logger, type LogLevel } from "./logger.js";
+import { RateLimiter } from "./rate-limit.js";
+
+export const VERSION = "0.1.0";
+
+export type ServerOptions = {
+  store: Store;
+  /** Where the ingest log lives (a directory of its own). */
+  dataDir: string;
+  host?: string;
+  port?: number;
+  /** true (default): keys or sessions on every non-public route. false: --no-auth, loopback only. */
+  auth?: boolean;
+  /** The workspace an open (--no-auth) server serves. */
+  workspace?: string;
+  logger?: Logger;
+  logLevel?: LogLevel;
+  trustProxy?: boolean;
+  /** Seconds between rebuilds of the visit rollups while tracking goes on (they are also rebuilt before each metric read). */
+  rollupSeconds?: number;
+  /** Tracking requests per second per site and IP, with bursts to 4x (default 20). */
+  trackingRate?: number;
+  /** API requests per second per key, with bursts to 4x (default 50). */
+  apiRate?: number;
+};
+
+export type VerityServer = {
+  app: Hono;
+  api: Api;
+  ctx: ServerContext;
+  /** Resolves when every acknowledged event is in the engine and the rollups are current. */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/** The server without a socket (tests call `app.request()`). */
+export async function createServer(options: ServerOptions): Promise<VerityServer> {
+  const logger = options.logger ?? createLogger(options.logLevel ?? "info");
+  const { log, records } = await IngestLog.open(options.dataDir);
+  let writer: Writer;
+  try {
+    writer = await Writer.start(options.store, log, records, logger, options.rollupSeconds);
+  } catch (error) {
+    await log.close();
+    throw error;
+  }
+  const trackingRate = options.trackingRate ?? 20;
+  const apiRate = options.apiRate ?? 50;
+  const ctx: ServerContext = {
+    store: options.store,
+    writer,
+    log,
+    logger,
+    auth: options.auth === false ? "open" : "on",
+    openWorkspace: options.workspace ?? "default",
+    trustProxy: options.trustProxy ?? false,
+    limits: {
+      tracking: new RateLimiter(trackingRate, trackingRate * 4),
+      api: new RateLimiter(apiRate, apiRate * 4),
+      // Ten sign-in attempts a minute per address.
+      login: new RateLimiter(10 / 60, 10),
+    },
+    version: VERSION,
+  };
+  const { app, api } = buildApp(ctx);
+  let closed = false;
+  return {
+    app,
+    api,
+    ctx,
+    drain: () => writer.drain(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await writer.stop();
+      await log.close();
+    },
+  };
+}
+
+/** Listens on `host:port` (port 0: any free port). */
+export async function startServer(options: ServerOptions): Promise<VerityServer & { url: string; port: number }> {
+  const host = options.host ?? "127.0.0.1";
+  if (options.auth === false && !LOOPBACK.has(host)) {
+    throw new Error(`--no-auth serves everyone as an admin: it is allowed on a loopback address only, not ${host}`);
+  }
+  const server = await createServer(options);
+  const http = createAdaptorServer({ fetch: server.app.fetch });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      http.listen(options.port ?? 8787, host, () => {
+        http.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  const port = (http.address() as AddressInfo).port;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  const url = `http://${shownHost}:${port}`;
+  server.ctx.logger.info({ url, engine: options.store.engine, auth: server.ctx.auth }, "listening");
+  return {
+    ...server,
+    url,
+    port,
+    async close() {
+      // No new connections; idle keep-alive ones closed now, busy ones when their request is done.
+      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+      if ("closeIdleConnections" in http) http.closeIdleConnections();
+      const force = setTimeout(() => {
+        if ("closeAllConnections" in http) http.closeAllConnections();
+      }, 10_000);
+      await stopped;
+      clearTimeout(force);
+      await server.close();
+      server.ctx.logger.info("stopped");
+    },
+  };
+}
