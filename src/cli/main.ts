@@ -9,6 +9,7 @@ import { registerDemo } from "./commands/demo-command.js";
 import { registerImport } from "./commands/import-command.js";
 import { registerInsightCommands } from "./commands/insight-commands.js";
 import { registerReport } from "./commands/report-command.js";
+import { registerServerCommands } from "./commands/server-commands.js";
 import { registerSimulate } from "./commands/simulate-command.js";
 import { registerStatus } from "./commands/status-command.js";
 import { DEFAULT_WORKSPACE } from "./context.js";
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerInsightCommands(program);
   registerSimulate(program);
   registerStatus(program);
+  registerServerCommands(program);
   return program;
 }
 

@@ -60,7 +60,12 @@ export class Api {
           bodyLimit({
             maxSize: spec.bodyLimit,
             onError: () => {
-              throw new ApiError(413, "payload_too_large", `the body is over the limit of ${spec.bodyLimit} bytes`, "body");
+              throw new ApiError(
+                413,
+                "payload_too_large",
+                `the body is over the limit of ${spec.bodyLimit} bytes`,
+                "body",
+              );
             },
           }),
         ]
@@ -78,12 +83,18 @@ export class Api {
           );
         }
         if (spec.access !== "session" && !found.scopes.has(spec.access)) {
-          throw new ApiError(403, "forbidden", `this needs the ${spec.access} scope, which your key or role does not have`);
+          throw new ApiError(
+            403,
+            "forbidden",
+            `this needs the ${spec.access} scope, which your key or role does not have`,
+          );
         }
         principal = found;
       }
       const query = spec.query ? parse(spec.query, c.req.query(), "query") : {};
-      const params = spec.params ? parse(spec.params, c.req.param(), "path") : (c.req.param() as Record<string, string>);
+      const params = spec.params
+        ? parse(spec.params, c.req.param(), "path")
+        : (c.req.param() as Record<string, string>);
       let body: unknown;
       if (spec.body && (spec.bodyKind ?? "json") === "json") body = parse(spec.body, await readJson(c), "body");
       const result = await handler({
@@ -103,10 +114,7 @@ export class Api {
   openapi(info: { title: string; version: string; description: string }): object {
     const paths: Record<string, Record<string, unknown>> = {};
     for (const spec of this.routes) {
-      const parameters = [
-        ...parametersOf(spec.params, "path"),
-        ...parametersOf(spec.query, "query"),
-      ];
+      const parameters = [...parametersOf(spec.params, "path"), ...parametersOf(spec.query, "query")];
       const operation: Record<string, unknown> = {
         tags: [spec.tag],
         summary: spec.summary,
@@ -130,7 +138,11 @@ export class Api {
           required: true,
           content:
             spec.bodyKind === "binary"
-              ? { "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } } }
+              ? {
+                  "application/octet-stream": {
+                    schema: { type: "string", contentMediaType: "application/octet-stream" },
+                  },
+                }
               : { "application/json": { schema: jsonSchema(spec.body as z.ZodType, "input") } },
         };
       }
@@ -186,7 +198,10 @@ function jsonSchema(schema: z.ZodType, io: "input" | "output"): object {
 
 function parametersOf(schema: z.ZodType | undefined, where: "query" | "path"): object[] {
   if (!schema) return [];
-  const json = jsonSchema(schema, "input") as { properties?: Record<string, object & { description?: string }>; required?: string[] };
+  const json = jsonSchema(schema, "input") as {
+    properties?: Record<string, object & { description?: string }>;
+    required?: string[];
+  };
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
     name,
     in: where,
@@ -208,13 +223,15 @@ function errorResponses(spec: RouteSpec): [string, object][] {
     content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
   });
   const out: [string, object][] = [];
-  if (spec.query || spec.body || spec.params) out.push(["400", error("A parameter or body field is not valid (`field` names it).")]);
+  if (spec.query || spec.body || spec.params)
+    out.push(["400", error("A parameter or body field is not valid (`field` names it).")]);
   if (spec.access !== "public" && spec.access !== "site") {
     out.push(["401", error("No valid API key or session.")], ["403", error("The key or role lacks the scope.")]);
   }
   if (spec.access === "site") out.push(["403", error("Unknown site key, or an origin not among the site's domains.")]);
   if (spec.bodyLimit) out.push(["413", error(`The body is over ${spec.bodyLimit} bytes.`)]);
-  if (spec.access === "site" || spec.path === "/api/login") out.push(["429", error("Too many requests; see Retry-After.")]);
+  if (spec.access === "site" || spec.path === "/api/login")
+    out.push(["429", error("Too many requests; see Retry-After.")]);
   return out;
 }
 

@@ -5,19 +5,19 @@
 import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { z } from "zod";
+import { ImportError } from "../ingest/import-error.js";
+import { MetricInputError } from "../metrics/context.js";
+import { PeriodError } from "../model/period.js";
+import { Api, type Authenticator } from "./api.js";
+import { type Principal, SCOPES } from "./auth/access.js";
 import { authenticateKey } from "./auth/keys.js";
 import { SESSION_COOKIE, sessionPrincipal } from "./auth/sessions.js";
-import { SCOPES, type Principal } from "./auth/access.js";
-import { Api, type Authenticator } from "./api.js";
 import { clientIp, type ServerContext } from "./context.js";
 import { ApiError } from "./errors.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerDataRoutes } from "./routes/data.js";
 import { registerMetricRoutes } from "./routes/metrics.js";
 import { registerTrackingRoutes, SiteCache, trackingPreflight } from "./routes/tracking.js";
-import { MetricInputError } from "../metrics/context.js";
-import { PeriodError } from "../model/period.js";
-import { ImportError } from "../ingest/import-error.js";
 
 export function buildApp(ctx: ServerContext): { app: Hono; api: Api } {
   const app = new Hono();
@@ -47,7 +47,9 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api } {
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
     return c.json(apiError.toJSON(), apiError.status);
   });
-  app.notFound((c) => c.json(new ApiError(404, "not_found", `there is no route ${c.req.method} ${c.req.path}`).toJSON(), 404));
+  app.notFound((c) =>
+    c.json(new ApiError(404, "not_found", `there is no route ${c.req.method} ${c.req.path}`).toJSON(), 404),
+  );
 
   const authenticate: Authenticator = async (c) => {
     let principal: Principal | null = null;
@@ -56,7 +58,13 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api } {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       principal = match?.[1] ? await authenticateKey(ctx.store, match[1]) : null;
       // A wrong key is an error even where the server is open: the caller meant to use it.
-      if (!principal) throw new ApiError(401, "unauthenticated", "the API key is not valid (unknown, revoked or mistyped)", "header.authorization");
+      if (!principal)
+        throw new ApiError(
+          401,
+          "unauthenticated",
+          "the API key is not valid (unknown, revoked or mistyped)",
+          "header.authorization",
+        );
       const wait = ctx.limits.api.take(`key|${principal.id}`);
       if (wait > 0) {
         throw new ApiError(429, "rate_limited", "too many requests with this key; slow down", null, [], {
@@ -99,7 +107,12 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api } {
             status: z.enum(["ok", "degraded"]),
             version: z.string(),
             engine: z.enum(["duckdb", "postgres"]),
-            ingest: z.object({ pendingEvents: z.number(), appliedSeq: z.number(), durableSeq: z.number(), lastError: z.string().nullable() }),
+            ingest: z.object({
+              pendingEvents: z.number(),
+              appliedSeq: z.number(),
+              durableSeq: z.number(),
+              lastError: z.string().nullable(),
+            }),
           }),
         },
       },

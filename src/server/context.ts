@@ -1,9 +1,9 @@
 /** What every route of one server shares. */
 import type { Context } from "hono";
 import type { Store } from "../store/store.js";
-import type { Logger } from "./logger.js";
 import type { IngestLog } from "./ingest/log.js";
 import type { Writer } from "./ingest/writer.js";
+import type { Logger } from "./logger.js";
 import type { RateLimiter } from "./rate-limit.js";
 
 export type ServerContext = {

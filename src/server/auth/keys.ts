@@ -35,7 +35,14 @@ export async function createKey(
   return { key, secret: `vk_${id}_${secret}` };
 }
 
-type KeyRow = { id: string; workspace_id: string; name: string; scopes: string; created_at: string; secret_hash: string };
+type KeyRow = {
+  id: string;
+  workspace_id: string;
+  name: string;
+  scopes: string;
+  created_at: string;
+  secret_hash: string;
+};
 
 const toKey = (r: KeyRow): ApiKey => ({
   id: r.id,

@@ -6,7 +6,7 @@ import { sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import { type Principal, ROLE_SCOPES } from "./access.js";
 import { randomToken, sha256Hex } from "./secrets.js";
-import { userById, type User } from "./users.js";
+import { type User, userById } from "./users.js";
 
 export const SESSION_COOKIE = "verity_session";
 /** Sessions last a working fortnight. */
@@ -24,7 +24,10 @@ export async function createSession(store: Store, user: User): Promise<{ token: 
   return { token, expiresAt };
 }
 
-export async function sessionPrincipal(store: Store, token: string): Promise<{ principal: Principal; user: User } | null> {
+export async function sessionPrincipal(
+  store: Store,
+  token: string,
+): Promise<{ principal: Principal; user: User } | null> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const [row] = await store.query<{ user_id: string; workspace_id: string }>(
     sql`SELECT user_id, workspace_id FROM sessions
@@ -35,7 +38,13 @@ export async function sessionPrincipal(store: Store, token: string): Promise<{ p
   if (!user || user.workspace !== row.workspace_id) return null;
   return {
     user,
-    principal: { workspace: user.workspace, scopes: new Set(ROLE_SCOPES[user.role]), via: "session", id: user.id, role: user.role },
+    principal: {
+      workspace: user.workspace,
+      scopes: new Set(ROLE_SCOPES[user.role]),
+      via: "session",
+      id: user.id,
+      role: user.role,
+    },
   };
 }
 

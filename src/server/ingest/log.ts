@@ -85,7 +85,9 @@ export class IngestLog {
       const size = (await stat(file)).size;
       if (good < size) {
         if (i !== names.length - 1) {
-          throw new Error(`the ingest log ${file} is damaged before its end (byte ${good}); it was not written by Verity's log`);
+          throw new Error(
+            `the ingest log ${file} is damaged before its end (byte ${good}); it was not written by Verity's log`,
+          );
         }
         await truncate(file, good);
       }

@@ -9,9 +9,10 @@
  * rollups of the months a batch touched are rebuilt lazily: before a metric of the workspace
  * is read (settle) and at most every `rollupSeconds` otherwise, instead of once per batch.
  */
+
+import { refreshVisitRollupMonths } from "../../ingest/visit-rollup.js";
 import { sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
-import { refreshVisitRollupMonths } from "../../ingest/visit-rollup.js";
 import type { Logger } from "../logger.js";
 import type { IngestLog, LogRecord } from "./log.js";
 import { applyTrackingRecords } from "./tracking.js";

@@ -6,12 +6,12 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
+import type { Api } from "../api.js";
 import { ROLE_SCOPES, ROLES, SCOPES, type Scope } from "../auth/access.js";
 import { createKey, listKeys, revokeKey } from "../auth/keys.js";
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_SECONDS } from "../auth/sessions.js";
 import { createSite, listSites } from "../auth/sites.js";
 import { addUser, authenticateUser, listUsers, MIN_PASSWORD_LENGTH } from "../auth/users.js";
-import type { Api } from "../api.js";
 import { clientIp, type ServerContext } from "../context.js";
 import { ApiError, notFound } from "../errors.js";
 import type { SiteCache } from "./tracking.js";
@@ -179,7 +179,10 @@ export function registerAdminRoutes(api: Api, ctx: ServerContext, sites: SiteCac
       summary: "Revoke an API key",
       access: "admin",
       params: z.object({ id: z.string().max(100) }),
-      responses: { 200: { description: "Revoked", schema: z.object({ revoked: z.string() }) }, 404: { description: "No such key" } },
+      responses: {
+        200: { description: "Revoked", schema: z.object({ revoked: z.string() }) },
+        404: { description: "No such key" },
+      },
     },
     async ({ params, principal }) => {
       const id = params.id ?? "";

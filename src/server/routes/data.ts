@@ -5,8 +5,9 @@
  * (src/ingest/importer.ts): the same checks, one transaction, nothing half-written; a bad
  * row is a 400 naming its field (`body.leads[3].created_at`).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+
 import { createWriteStream } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { Readable } from "node:stream";
@@ -17,18 +18,18 @@ import { detectFormat, UnknownFormat } from "../../ingest/crm/detect.js";
 import { ImportError } from "../../ingest/import-error.js";
 import {
   type FormatOptions,
-  type ImportSummary,
   type Importer,
+  type ImportSummary,
   loadPrepared,
   type PreparedImport,
   type TableFile,
 } from "../../ingest/importer.js";
 import { IMPORTERS, importerFor } from "../../ingest/importers.js";
-import { linkIdentifiedVisits } from "../ingest/tracking.js";
 import { type Column, TABLE_ORDER, TABLES, type TableName } from "../../model/canonical.js";
 import type { Api } from "../api.js";
 import type { ServerContext } from "../context.js";
 import { ApiError } from "../errors.js";
+import { linkIdentifiedVisits } from "../ingest/tracking.js";
 
 /** Rows per table in one push; larger loads are imports (`verity import` or POST /api/import). */
 export const MAX_PUSH_ROWS = 10_000;
@@ -78,9 +79,20 @@ export const PushSchema = z
     message: `give rows of at least one table: ${TABLE_ORDER.join(", ")}`,
   });
 
-const Counts = z.object({ rows: z.number(), created: z.number(), updated: z.number(), unchanged: z.number(), removed: z.number() });
+const Counts = z.object({
+  rows: z.number(),
+  created: z.number(),
+  updated: z.number(),
+  unchanged: z.number(),
+  removed: z.number(),
+});
 const SummarySchema = z
-  .object({ format: z.string(), tables: z.record(z.string(), Counts), skipped: z.array(z.unknown()), notes: z.array(z.string()) })
+  .object({
+    format: z.string(),
+    tables: z.record(z.string(), Counts),
+    skipped: z.array(z.unknown()),
+    notes: z.array(z.string()),
+  })
   .loose();
 
 const API_IMPORTER: Importer = {
@@ -185,7 +197,10 @@ const UploadQuery = z
       .regex(/^[A-Za-z0-9 ._()-]{1,200}$/, "a plain file name (letters, digits, spaces, . _ - ( ))")
       .optional()
       .describe("the file's name, e.g. deals.csv or export.zip (detection reads its extension)"),
-    dateFormat: z.enum(["iso", "dmy", "mdy"]).optional().describe("how slashed dates are ordered when the file cannot tell"),
+    dateFormat: z
+      .enum(["iso", "dmy", "mdy"])
+      .optional()
+      .describe("how slashed dates are ordered when the file cannot tell"),
     currency: z
       .string()
       .regex(/^[A-Za-z]{3}$/, "an ISO 4217 code such as EUR")
@@ -260,12 +275,18 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
           try {
             format = (await detectFormat([path])).format;
           } catch (error) {
-            if (error instanceof UnknownFormat) throw new ApiError(400, "invalid_request", error.message, "query.format");
+            if (error instanceof UnknownFormat)
+              throw new ApiError(400, "invalid_request", error.message, "query.format");
             throw error;
           }
         }
         if (format === "csv") {
-          throw new ApiError(400, "invalid_request", "the csv format needs a mapping file: use `verity import`", "query.format");
+          throw new ApiError(
+            400,
+            "invalid_request",
+            "the csv format needs a mapping file: use `verity import`",
+            "query.format",
+          );
         }
         const options: FormatOptions = {};
         if (query.dateFormat) options.dateFormat = query.dateFormat as FormatOptions["dateFormat"];

@@ -14,8 +14,8 @@ import { runMetric } from "../../metrics/run-metric.js";
 import { stalledLeads } from "../../metrics/stalled-leads.js";
 import { parsePeriod } from "../../model/period.js";
 import type { Api } from "../api.js";
-import { ApiError, notFound } from "../errors.js";
 import type { ServerContext } from "../context.js";
+import { ApiError, notFound } from "../errors.js";
 
 const text = (max: number, description: string) => z.string().min(1).max(max).optional().describe(description);
 
@@ -30,15 +30,35 @@ export const FilterQuery = z
     team: text(200, "only leads owned by this team's reps"),
     rep: text(200, "only leads owned by this rep (id or name)"),
     source: text(200, "only leads from this source channel (website, social, social:linkedin, paid, ..., unknown)"),
-    grain: z.enum(GRAINS as [string, ...string[]]).optional().describe("trend buckets (default: by period length)"),
+    grain: z
+      .enum(GRAINS as [string, ...string[]])
+      .optional()
+      .describe("trend buckets (default: by period length)"),
   })
   .strict();
 
 const TuningQuery = z.object({
-  compare: z.enum(["previous", "year"]).optional().describe("also compute the previous period or the same one a year earlier"),
-  k: z.coerce.number().positive().max(100).optional().describe("stalled: flag open leads past k x the won-lead median (default 2)"),
-  windowDays: z.coerce.number().int().positive().max(3650).optional().describe("newsletter: attribution window in days (default 30)"),
-  from: z.enum(["qualification", "creation"]).optional().describe("velocity: count days from qualification (default) or creation"),
+  compare: z
+    .enum(["previous", "year"])
+    .optional()
+    .describe("also compute the previous period or the same one a year earlier"),
+  k: z.coerce
+    .number()
+    .positive()
+    .max(100)
+    .optional()
+    .describe("stalled: flag open leads past k x the won-lead median (default 2)"),
+  windowDays: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(3650)
+    .optional()
+    .describe("newsletter: attribution window in days (default 30)"),
+  from: z
+    .enum(["qualification", "creation"])
+    .optional()
+    .describe("velocity: count days from qualification (default) or creation"),
   topShare: z.coerce
     .number()
     .positive()
@@ -60,7 +80,11 @@ const ReportQuery = MetricQuery.extend({
 const PlanQuery = FilterQuery.extend({
   period: z.string().min(1).max(40).describe("the period to plan for, e.g. 2027-Q1"),
   targetWon: z.coerce.number().positive().optional().describe("won leads wanted in the period"),
-  targetRevenue: z.coerce.number().positive().optional().describe("won value wanted in the period (reporting currency)"),
+  targetRevenue: z.coerce
+    .number()
+    .positive()
+    .optional()
+    .describe("won value wanted in the period (reporting currency)"),
   history: text(40, "measure conversion on leads created in this period (default: the 12 months before)"),
 })
   .strict()
@@ -151,7 +175,10 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       access: "metrics:read",
       params: MetricId,
       query: MetricQuery,
-      responses: { 200: { description: "The metric", schema: MetricReportSchema }, 404: { description: "No such metric" } },
+      responses: {
+        200: { description: "The metric", schema: MetricReportSchema },
+        404: { description: "No such metric" },
+      },
     },
     async ({ params, query, principal }) => {
       const definition = metricById(params.id ?? "");
@@ -225,7 +252,9 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       summary: "Open leads stuck past k x the time won leads spend in their stage",
       access: "metrics:read",
       query: MetricQuery,
-      responses: { 200: { description: "The stalled leads", schema: z.object({ leads: z.array(z.unknown()) }).loose() } },
+      responses: {
+        200: { description: "The stalled leads", schema: z.object({ leads: z.array(z.unknown()) }).loose() },
+      },
     },
     async ({ query, principal }) => {
       await settle(principal.workspace);

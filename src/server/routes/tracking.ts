@@ -6,17 +6,17 @@
  */
 import { readFileSync } from "node:fs";
 import type { Context } from "hono";
-import { sha256Hex } from "../auth/secrets.js";
-import { originAllowed, type Site, siteByPublicKey } from "../auth/sites.js";
 import type { Api } from "../api.js";
 import { readJson } from "../api.js";
+import { sha256Hex } from "../auth/secrets.js";
+import { originAllowed, type Site, siteByPublicKey } from "../auth/sites.js";
 import { clientIp, type ServerContext } from "../context.js";
 import { ApiError, validationError } from "../errors.js";
 import {
   type LoggedEvent,
+  type TrackingEvent,
   TrackingRequestSchema,
   TrackingResponseSchema,
-  type TrackingEvent,
 } from "../ingest/tracking-schema.js";
 
 export const EVENT_BODY_LIMIT = 32 * 1024;

@@ -112,7 +112,7 @@
         );
       }
     }
-    save("verity_visit", `${visit.id}.${now}`, VISIT_GAP / 1000);
+    if (!(id && now - Number(last) <= VISIT_GAP)) save("verity_visit", `${visit.id}.${now}`, VISIT_GAP / 1000);
     return visit;
   };
 
