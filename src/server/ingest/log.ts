@@ -92,10 +92,20 @@ export class IngestLog {
         await truncate(file, good);
       }
     }
-    const last = records.at(-1)?.q ?? 0;
+    // A segment is named by the number of its first record; one can be empty (a crash right
+    // after it was created), so the numbers go on from the newest name as well.
+    const last = Math.max(records.at(-1)?.q ?? 0, (segments.at(-1)?.first ?? 1) - 1);
     const log = new IngestLog(dir, id, last);
     log.segments = segments;
     return { log, records };
+  }
+
+  /**
+   * Numbers the next record after `seq` at least: the engine may have applied records whose
+   * segments are gone, and a number must never be given twice.
+   */
+  advanceTo(seq: number): void {
+    if (seq > this.seq) this.seq = seq;
   }
 
   /** The sequence number of the last record written. */

@@ -70,6 +70,7 @@ export class Writer {
       sql`SELECT applied_seq FROM ingest_state WHERE log_id = ${log.id}`,
     );
     const applied = Number(state?.applied_seq ?? 0);
+    log.advanceTo(applied);
     const writer = new Writer(store, log, applied, logger, rollupSeconds);
     const replay = records.filter((r) => r.q > applied) as TrackingRecord[];
     if (replay.length > 0) logger.info({ records: replay.length, from: applied + 1 }, "replaying the ingest log");
