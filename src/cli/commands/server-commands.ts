@@ -49,6 +49,12 @@ export function registerServerCommands(program: Command): void {
       "where the durable ingest log lives (default: next to the DuckDB file, or ./verity-ingest)",
     )
     .option("--no-auth", "no keys or sign-in: everyone is an admin of the workspace (loopback addresses only)")
+    .option(
+      "--tracking-rate <n>",
+      "tracking requests a second allowed per site and visitor address (bursts to 4x)",
+      parseInteger("--tracking-rate"),
+      20,
+    )
     .option("--trust-proxy", "read the client address and https from X-Forwarded-* (behind your reverse proxy)")
     .addOption(
       new Option("--log-level <level>", "structured log level")
@@ -85,6 +91,7 @@ export function registerServerCommands(program: Command): void {
             auth: flags.auth,
             workspace: workspaceOf(globals),
             trustProxy: flags.trustProxy ?? false,
+            trackingRate: flags.trackingRate,
             logLevel: flags.logLevel,
           });
         } catch (error) {
