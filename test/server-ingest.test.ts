@@ -162,7 +162,7 @@ describe.each(engines())("tracking ingest on %s", (engine) => {
 
     // Eve's lead arrives later from the CRM: the data routes link it then.
     await store.execute(lead("L2", "eve@example.com"));
-    const { linkIdentifiedVisits } = await import("../src/server/ingest/tracking.js");
+    const { linkIdentifiedVisits } = await import("../src/ingest/visit-leads.js");
     const months = await store.transaction(() => linkIdentifiedVisits(store, "a"));
     expect([...months]).toEqual([Date.parse("2026-04-01T00:00:00Z")]);
     visits = await visitsOf(store, "a");

@@ -16,7 +16,7 @@
  */
 import { raw, type Sql, sql, timestamp } from "../store/sql.js";
 import type { Store } from "../store/store.js";
-import { rollupSpans } from "./visit-rollup.js";
+import { rollupSpans, type Span } from "./visit-rollup.js";
 
 /**
  * A note is "real" when it is at least this many characters long once leading and trailing
@@ -37,8 +37,11 @@ export function realNoteLength(note: Sql): Sql {
 }
 
 /** The rollups' rows from the activities: for one workspace, or for every workspace (the migration's backfill). */
-export function activityRollupInserts(workspace: string | null): Sql[] {
-  const of = workspace === null ? sql`TRUE` : sql`workspace_id = ${workspace}`;
+export function activityRollupInserts(workspace: string | null, months?: Span): Sql[] {
+  const inWorkspace = workspace === null ? sql`TRUE` : sql`workspace_id = ${workspace}`;
+  const of = months
+    ? sql`${inWorkspace} AND occurred_at >= ${timestamp(months.from)} AND occurred_at < ${timestamp(months.to)}`
+    : inWorkspace;
   const length = realNoteLength(sql`note`);
   return [
     sql`INSERT INTO activity_months (workspace_id, month, rep_id, type, activities, real_notes)
@@ -55,11 +58,17 @@ export function activityRollupInserts(workspace: string | null): Sql[] {
   ];
 }
 
-/** Rebuilds the workspace's rollup rows (inside the caller's transaction). */
-export async function refreshActivityRollup(store: Store, workspace: string): Promise<void> {
-  await store.execute(sql`DELETE FROM activity_months WHERE workspace_id = ${workspace}`);
-  await store.execute(sql`DELETE FROM activity_note_months WHERE workspace_id = ${workspace}`);
-  for (const insert of activityRollupInserts(workspace)) await store.execute(insert);
+/**
+ * Rebuilds the workspace's rollup rows, or only those of whole months `[from, to)`, inside
+ * the caller's transaction.
+ */
+export async function refreshActivityRollup(store: Store, workspace: string, months?: Span): Promise<void> {
+  const of = months
+    ? sql`workspace_id = ${workspace} AND month >= ${timestamp(months.from)} AND month < ${timestamp(months.to)}`
+    : sql`workspace_id = ${workspace}`;
+  await store.execute(sql`DELETE FROM activity_months WHERE ${of}`);
+  await store.execute(sql`DELETE FROM activity_note_months WHERE ${of}`);
+  for (const insert of activityRollupInserts(workspace, months)) await store.execute(insert);
 }
 
 /**

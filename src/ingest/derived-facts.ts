@@ -6,30 +6,61 @@
  * while visits load: src/ingest/visit-attributes.ts.)
  */
 import type { TableName } from "../model/canonical.js";
+import type { Sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { refreshActivityRollup } from "./activity-rollup.js";
 import { refreshLeadActivity } from "./lead-activity.js";
 import { refreshLeadContact, refreshSubscriberHashes } from "./lead-contact.js";
 import { refreshLeadProgress } from "./lead-progress.js";
-import { refreshVisitRollup } from "./visit-rollup.js";
+import { refreshVisitLeads } from "./visit-leads.js";
+import { refreshVisitRollup, type Span } from "./visit-rollup.js";
 import { refreshWonStageDays } from "./won-stage-days.js";
+
+/**
+ * What a small write changed, so derivations redo only that: the leads it touched (a
+ * subquery of their ids) and the whole months of activities it touched (null: none). Data
+ * pushed through the API one lead at a time must not rebuild a million leads' columns.
+ */
+export type DerivedScope = { leads: Sql; activityMonths: Span | null };
 
 type Derivation = {
   inputs: readonly TableName[];
   /** The tables it writes. */
   outputs: readonly string[];
+  /** With a scope: only what the scope names (derivations without `scoped` redo everything). */
   refresh(store: Store, workspace: string): Promise<void>;
+  scoped?(store: Store, workspace: string, scope: DerivedScope): Promise<void>;
 };
 
 const DERIVATIONS: readonly Derivation[] = [
   // Stage progress on each lead (furthest stage, when it reached the qualifying stage).
-  { inputs: ["leads", "stages", "stage_events"], outputs: ["leads"], refresh: refreshLeadProgress },
+  {
+    inputs: ["leads", "stages", "stage_events"],
+    outputs: ["leads"],
+    refresh: refreshLeadProgress,
+    scoped: (store, workspace, scope) => refreshLeadProgress(store, workspace, scope.leads),
+  },
   // Days in each stage of every won lead.
-  { inputs: ["leads", "stages", "stage_events"], outputs: ["won_stage_days"], refresh: refreshWonStageDays },
+  {
+    inputs: ["leads", "stages", "stage_events"],
+    outputs: ["won_stage_days"],
+    refresh: refreshWonStageDays,
+    scoped: (store, workspace, scope) => refreshWonStageDays(store, workspace, scope.leads),
+  },
   // First activity and activity counts by type on each lead.
-  { inputs: ["leads", "activities"], outputs: ["leads"], refresh: refreshLeadActivity },
+  {
+    inputs: ["leads", "activities"],
+    outputs: ["leads"],
+    refresh: refreshLeadActivity,
+    scoped: (store, workspace, scope) => refreshLeadActivity(store, workspace, scope.leads),
+  },
   // The hash of each lead's contact (newsletter subscribers are stored hashed).
-  { inputs: ["leads"], outputs: ["leads"], refresh: refreshLeadContact },
+  {
+    inputs: ["leads"],
+    outputs: ["leads"],
+    refresh: refreshLeadContact,
+    scoped: (store, workspace, scope) => refreshLeadContact(store, workspace, scope.leads),
+  },
   // Subscribers' hashes in lower case, as the leads' are.
   { inputs: ["newsletter_subscribers"], outputs: ["newsletter_subscribers"], refresh: refreshSubscriberHashes },
   // Monthly activity counts and real-note lengths per rep.
@@ -37,6 +68,9 @@ const DERIVATIONS: readonly Derivation[] = [
     inputs: ["activities"],
     outputs: ["activity_months", "activity_note_months"],
     refresh: refreshActivityRollup,
+    scoped: async (store, workspace, scope) => {
+      if (scope.activityMonths) await refreshActivityRollup(store, workspace, scope.activityMonths);
+    },
   },
   // Monthly visit rollups (visit numbers must be current first: they are, loaded with the visits).
   {
@@ -44,21 +78,30 @@ const DERIVATIONS: readonly Derivation[] = [
     outputs: ["visitor_months", "visit_months", "visit_source_months"],
     refresh: refreshVisitRollup,
   },
+  // Visits in which a visitor gave an email (website tracking), linked to the lead with that
+  // contact; the rollups of their months rebuilt. After the lead hashes and the visit rollups.
+  {
+    inputs: ["leads"],
+    outputs: ["visits", "visitor_months", "visit_months", "visit_source_months"],
+    refresh: refreshVisitLeads,
+  },
 ];
 
 /**
- * Refreshes every derivation computed from one of `loaded` (the tables an import wrote);
- * returns the tables it wrote.
+ * Refreshes every derivation computed from one of `loaded` (the tables an import wrote),
+ * only for `scope` when given; returns the tables it wrote.
  */
 export async function refreshDerivedFacts(
   store: Store,
   workspace: string,
   loaded: readonly TableName[],
+  scope?: DerivedScope,
 ): Promise<string[]> {
   const written = new Set<string>();
   for (const derivation of DERIVATIONS) {
     if (!derivation.inputs.some((table) => loaded.includes(table))) continue;
-    await derivation.refresh(store, workspace);
+    if (scope && derivation.scoped) await derivation.scoped(store, workspace, scope);
+    else await derivation.refresh(store, workspace);
     for (const table of derivation.outputs) written.add(table);
   }
   return [...written];

@@ -9,7 +9,7 @@ import { stat } from "node:fs/promises";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import { raw, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
-import { refreshDerivedFacts } from "./derived-facts.js";
+import { type DerivedScope, refreshDerivedFacts } from "./derived-facts.js";
 import { ImportError } from "./import-error.js";
 import { FastLoadFailed, type LoadMode, loadTableFile, type TableCounts } from "./table-loader.js";
 
@@ -122,6 +122,8 @@ export type ImportOptions = {
   before?: () => Promise<void>;
   /** Add stage events to the leads' stored histories instead of replacing them (API pushes). */
   appendChildren?: boolean;
+  /** Redo the derived facts only for what this names (small pushes); default: the workspace. */
+  derivedScope?: DerivedScope;
 };
 
 export async function runImport(
@@ -211,6 +213,7 @@ async function load(
       store,
       options.workspace,
       files.map((f) => f.table),
+      options.derivedScope,
     );
     const done: ImportSummary = {
       workspace: options.workspace,

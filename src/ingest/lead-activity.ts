@@ -21,8 +21,9 @@ export function activityCountColumn(type: (typeof ACTIVITY_TYPES)[number]): stri
 const COUNT_COLUMNS = ACTIVITY_TYPES.map(activityCountColumn);
 
 /** The rollup's rows: for one workspace, or for every workspace (the migration's backfill). */
-export function leadActivitySelect(workspace: string | null): Sql {
-  const activitiesOf = workspace === null ? sql`TRUE` : sql`a.workspace_id = ${workspace}`;
+export function leadActivitySelect(workspace: string | null, leads?: Sql): Sql {
+  const inWorkspace = workspace === null ? sql`TRUE` : sql`a.workspace_id = ${workspace}`;
+  const activitiesOf = leads ? sql`${inWorkspace} AND a.lead_id IN (${leads})` : inWorkspace;
   const counts = join(
     ACTIVITY_TYPES.map(
       (type) => sql`count(CASE WHEN a.type = ${raw(`'${type}'`)} THEN 1 END) AS ${raw(activityCountColumn(type))}`,
@@ -36,8 +37,9 @@ export function leadActivitySelect(workspace: string | null): Sql {
 }
 
 /** The UPDATE that brings the leads' columns up to date (all workspaces for `null`). */
-export function leadActivityUpdate(workspace: string | null): Sql {
-  const leadsOf = workspace === null ? sql`TRUE` : sql`l.workspace_id = ${workspace}`;
+export function leadActivityUpdate(workspace: string | null, leads?: Sql): Sql {
+  const inWorkspace = workspace === null ? sql`TRUE` : sql`l.workspace_id = ${workspace}`;
+  const leadsOf = leads ? sql`${inWorkspace} AND l.id IN (${leads})` : inWorkspace;
   const sets = join([sql`first_activity_at = p.first_activity_at`, ...COUNT_COLUMNS.map((c) => raw(`${c} = p.${c}`))]);
   const changed = join(
     [
@@ -48,12 +50,12 @@ export function leadActivityUpdate(workspace: string | null): Sql {
   );
   return sql`
     UPDATE leads AS l SET ${sets}
-    FROM (${leadActivitySelect(workspace)}) AS p
+    FROM (${leadActivitySelect(workspace, leads)}) AS p
     WHERE ${leadsOf} AND l.workspace_id = p.workspace_id AND l.id = p.lead_id AND (${changed})`;
 }
 
-/** Updates the workspace's leads (inside the caller's transaction). */
-export async function refreshLeadActivity(store: Store, workspace: string): Promise<void> {
+/** Updates the workspace's leads, or only `leads` (a subquery of ids), inside the caller's transaction. */
+export async function refreshLeadActivity(store: Store, workspace: string, leads?: Sql): Promise<void> {
   // Leads that lost all their activities (a later export without them) lose their values.
   const stale = join(
     [sql`first_activity_at IS NOT NULL`, ...COUNT_COLUMNS.map((c) => raw(`${c} IS DISTINCT FROM 0`))],
@@ -61,7 +63,7 @@ export async function refreshLeadActivity(store: Store, workspace: string): Prom
   );
   await store.execute(sql`
     UPDATE leads SET first_activity_at = NULL, ${join(COUNT_COLUMNS.map((c) => raw(`${c} = 0`)))}
-    WHERE workspace_id = ${workspace} AND (${stale})
+    WHERE workspace_id = ${workspace}${leads ? sql` AND id IN (${leads})` : sql``} AND (${stale})
       AND NOT EXISTS (SELECT 1 FROM activities a WHERE a.workspace_id = ${workspace} AND a.lead_id = leads.id)`);
-  await store.execute(leadActivityUpdate(workspace));
+  await store.execute(leadActivityUpdate(workspace, leads));
 }

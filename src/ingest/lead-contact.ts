@@ -33,9 +33,10 @@ export function subscriberHashUpdate(workspace: string | null): Sql {
     WHERE ${of} AND email_hash <> lower(trim(email_hash))`;
 }
 
-/** Updates the workspace's leads (inside the caller's transaction). */
-export async function refreshLeadContact(store: Store, workspace: string): Promise<void> {
-  await store.execute(leadContactUpdate(store.dialect, workspace));
+/** Updates the workspace's leads, or only `leads` (a subquery of ids), inside the caller's transaction. */
+export async function refreshLeadContact(store: Store, workspace: string, leads?: Sql): Promise<void> {
+  const update = leadContactUpdate(store.dialect, workspace);
+  await store.execute(leads ? sql`${update} AND id IN (${leads})` : update);
 }
 
 /** Normalises the workspace's subscriber hashes (inside the caller's transaction). */

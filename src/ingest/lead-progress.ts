@@ -18,9 +18,10 @@ import { type Sql, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 
 /** The rollup's rows: for one workspace, or for every workspace (the migration's backfill). */
-export function leadProgressSelect(workspace: string | null): Sql {
+export function leadProgressSelect(workspace: string | null, leads?: Sql): Sql {
   const stagesOf = workspace === null ? sql`TRUE` : sql`workspace_id = ${workspace}`;
-  const eventsOf = workspace === null ? sql`TRUE` : sql`e.workspace_id = ${workspace}`;
+  const inWorkspace = workspace === null ? sql`TRUE` : sql`e.workspace_id = ${workspace}`;
+  const eventsOf = leads ? sql`${inWorkspace} AND e.lead_id IN (${leads})` : inWorkspace;
   return sql`
     WITH qualifying_stage AS (
       SELECT workspace_id, pipeline_id, min(position) AS position FROM stages
@@ -47,12 +48,13 @@ export function leadProgressSelect(workspace: string | null): Sql {
 }
 
 /** The UPDATE that brings the leads' columns up to date (all workspaces for `null`). */
-export function leadProgressUpdate(workspace: string | null): Sql {
-  const leadsOf = workspace === null ? sql`TRUE` : sql`l.workspace_id = ${workspace}`;
+export function leadProgressUpdate(workspace: string | null, leads?: Sql): Sql {
+  const inWorkspace = workspace === null ? sql`TRUE` : sql`l.workspace_id = ${workspace}`;
+  const leadsOf = leads ? sql`${inWorkspace} AND l.id IN (${leads})` : inWorkspace;
   return sql`
     UPDATE leads AS l SET reached_qualifying_at = p.reached_qualifying_at, furthest_position = p.furthest_position,
       last_event_at = p.last_event_at, last_event_stage_id = p.last_event_stage_id
-    FROM (${leadProgressSelect(workspace)}) AS p
+    FROM (${leadProgressSelect(workspace, leads)}) AS p
     WHERE ${leadsOf} AND l.workspace_id = p.workspace_id AND l.id = p.lead_id
       AND (l.reached_qualifying_at IS DISTINCT FROM p.reached_qualifying_at
         OR l.furthest_position IS DISTINCT FROM p.furthest_position
@@ -60,14 +62,14 @@ export function leadProgressUpdate(workspace: string | null): Sql {
         OR l.last_event_stage_id IS DISTINCT FROM p.last_event_stage_id)`;
 }
 
-/** Updates the workspace's leads (inside the caller's transaction). */
-export async function refreshLeadProgress(store: Store, workspace: string): Promise<void> {
+/** Updates the workspace's leads, or only `leads` (a subquery of ids), inside the caller's transaction. */
+export async function refreshLeadProgress(store: Store, workspace: string, leads?: Sql): Promise<void> {
   // Leads whose stage history is gone (a later export without it) lose their values.
   await store.execute(sql`
     UPDATE leads SET reached_qualifying_at = NULL, furthest_position = NULL, last_event_at = NULL,
       last_event_stage_id = NULL
-    WHERE workspace_id = ${workspace}
+    WHERE workspace_id = ${workspace}${leads ? sql` AND id IN (${leads})` : sql``}
       AND (reached_qualifying_at IS NOT NULL OR furthest_position IS NOT NULL OR last_event_at IS NOT NULL)
       AND id NOT IN (SELECT lead_id FROM stage_events WHERE workspace_id = ${workspace})`);
-  await store.execute(leadProgressUpdate(workspace));
+  await store.execute(leadProgressUpdate(workspace, leads));
 }

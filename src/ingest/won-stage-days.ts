@@ -16,8 +16,9 @@ import { type Sql, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 
 /** The rows: for one workspace, or for every workspace (the migration's backfill). */
-export function wonStageDaysInsert(d: Dialect, workspace: string | null): Sql {
-  const of = workspace === null ? sql`TRUE` : sql`l.workspace_id = ${workspace}`;
+export function wonStageDaysInsert(d: Dialect, workspace: string | null, leads?: Sql): Sql {
+  const inWorkspace = workspace === null ? sql`TRUE` : sql`l.workspace_id = ${workspace}`;
+  const of = leads ? sql`${inWorkspace} AND l.id IN (${leads})` : inWorkspace;
   const days = sql`(${d.epoch(sql`COALESCE(next_at, closed_at)`)} - ${d.epoch(sql`entered_at`)}) / 86400.0`;
   return sql`
     INSERT INTO won_stage_days (workspace_id, lead_id, stage_id, closed_at, days)
@@ -36,8 +37,10 @@ export function wonStageDaysInsert(d: Dialect, workspace: string | null): Sql {
     ORDER BY 1, 4`;
 }
 
-/** Rebuilds the workspace's rows (inside the caller's transaction). */
-export async function refreshWonStageDays(store: Store, workspace: string): Promise<void> {
-  await store.execute(sql`DELETE FROM won_stage_days WHERE workspace_id = ${workspace}`);
-  await store.execute(wonStageDaysInsert(store.dialect, workspace));
+/** Rebuilds the workspace's rows, or only those of `leads` (a subquery of ids), inside the caller's transaction. */
+export async function refreshWonStageDays(store: Store, workspace: string, leads?: Sql): Promise<void> {
+  await store.execute(
+    sql`DELETE FROM won_stage_days WHERE workspace_id = ${workspace}${leads ? sql` AND lead_id IN (${leads})` : sql``}`,
+  );
+  await store.execute(wonStageDaysInsert(store.dialect, workspace, leads));
 }

@@ -69,6 +69,7 @@ export function registerServerCommands(program: Command): void {
           dataDir?: string;
           auth: boolean;
           trustProxy?: boolean;
+          trackingRate: number;
           logLevel: LogLevel;
         },
         cmd: Command,

@@ -16,7 +16,8 @@
  * Returns the months whose visit rollups the batch changed; the writer rebuilds them before
  * the next metric read (src/server/ingest/writer.ts).
  */
-import { raw, type Sql, sql } from "../../store/sql.js";
+import { linkIdentifiedVisits } from "../../ingest/visit-leads.js";
+import { raw, sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import type { TrackingRecord } from "./tracking-schema.js";
 
@@ -229,32 +230,4 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
   const touched = new Set(months.map((m) => Date.parse(m.month)));
   for (const month of linked) touched.add(month);
   return touched;
-}
-
-/**
- * Links the visits in which visitors identified themselves to the lead with the same contact
- * email hash (the earliest created, when several), where not linked yet; `which` narrows the
- * identities looked at (aliased i). Returns the months (UTC month starts, ms) of the visits
- * it linked, whose rollups count conversions.
- */
-export async function linkIdentifiedVisits(store: Store, w: string, which: Sql = sql`TRUE`): Promise<Set<number>> {
-  const matches = sql`(
-      SELECT visit_id, lead_id FROM (
-        SELECT i.visit_id, l.id AS lead_id,
-          row_number() OVER (PARTITION BY i.visit_id ORDER BY l.created_at, l.id) AS rn
-        FROM visitor_identities i
-        JOIN leads l ON l.workspace_id = i.workspace_id AND l.contact_hash = i.email_hash
-        WHERE i.workspace_id = ${w} AND ${which}
-      ) r WHERE rn = 1)`;
-  const months = await store.query<{ month: string }>(
-    sql`SELECT DISTINCT CAST(date_trunc('month', v.started_at) AS TIMESTAMP) AS month
-        FROM visits v JOIN ${matches} AS m ON v.visit_id = m.visit_id
-        WHERE v.workspace_id = ${w} AND v.converted_lead_id IS NULL`,
-  );
-  if (months.length === 0) return new Set();
-  await store.execute(
-    sql`UPDATE visits AS v SET converted_lead_id = m.lead_id FROM ${matches} AS m
-        WHERE v.workspace_id = ${w} AND v.visit_id = m.visit_id AND v.converted_lead_id IS NULL`,
-  );
-  return new Set(months.map((m) => Date.parse(m.month)));
 }

@@ -15,6 +15,7 @@ import { pipeline } from "node:stream/promises";
 import Papa from "papaparse";
 import { z } from "zod";
 import { detectFormat, UnknownFormat } from "../../ingest/crm/detect.js";
+import type { DerivedScope } from "../../ingest/derived-facts.js";
 import { ImportError } from "../../ingest/import-error.js";
 import {
   type FormatOptions,
@@ -26,10 +27,11 @@ import {
 } from "../../ingest/importer.js";
 import { IMPORTERS, importerFor } from "../../ingest/importers.js";
 import { type Column, TABLE_ORDER, TABLES, type TableName } from "../../model/canonical.js";
+import { join as joinSql, raw, sql } from "../../store/sql.js";
+import type { Store } from "../../store/store.js";
 import type { Api } from "../api.js";
 import type { ServerContext } from "../context.js";
 import { ApiError } from "../errors.js";
-import { linkIdentifiedVisits } from "../ingest/tracking.js";
 
 /** Rows per table in one push; larger loads are imports (`verity import` or POST /api/import). */
 export const MAX_PUSH_ROWS = 10_000;
@@ -179,11 +181,78 @@ function summaryOf(summary: ImportSummary) {
   };
 }
 
-/** After leads arrive: link the visits in which visitors gave those leads' emails. */
-async function linkVisits(ctx: ServerContext, workspace: string, tables: readonly TableName[]): Promise<void> {
-  if (!tables.includes("leads")) return;
-  const months = await ctx.store.transaction(() => linkIdentifiedVisits(ctx.store, workspace));
-  ctx.writer.markDirty(workspace, months);
+/**
+ * The tables a push may carry and still have its derived facts redone for what it touched
+ * only (its leads, its activities' months). A push of stages, pipelines or visits changes
+ * facts of leads and visitors it does not name: those redo the workspace.
+ */
+const SCOPED_TABLES: ReadonlySet<TableName> = new Set([
+  "reps",
+  "leads",
+  "stage_events",
+  "activities",
+  "social_posts",
+  "social_post_snapshots",
+  "social_follower_snapshots",
+  "newsletter_subscribers",
+  "newsletter_issues",
+  "email_events",
+]);
+
+/** Fills a one-column temporary table (inside the transaction) with ids. */
+async function tempIds(store: Store, table: string, ids: readonly string[]): Promise<void> {
+  await store.execute(raw(`DROP TABLE IF EXISTS ${table}`));
+  await store.execute(raw(`CREATE TEMP TABLE ${table} (id TEXT)`));
+  for (let i = 0; i < ids.length; i += 1000) {
+    const chunk = ids.slice(i, i + 1000).map((id) => sql`(${id})`);
+    await store.execute(sql`INSERT INTO ${raw(table)} VALUES ${joinSql(chunk)}`);
+  }
+}
+
+/**
+ * The scope of a push's derived facts, and the hook that prepares it inside the load's
+ * transaction (before the rows are written: an activity moved to another month changes the
+ * month it leaves too). Null when the push must redo the workspace.
+ */
+function pushScope(
+  store: Store,
+  workspace: string,
+  body: Record<string, Record<string, unknown>[] | undefined>,
+): { scope: DerivedScope; before: () => Promise<void> } | null {
+  const tables = TABLE_ORDER.filter((t) => (body[t]?.length ?? 0) > 0);
+  if (!tables.every((t) => SCOPED_TABLES.has(t))) return null;
+  const leadIds = new Set<string>();
+  for (const row of body.leads ?? []) leadIds.add(String(row.id));
+  for (const row of body.stage_events ?? []) leadIds.add(String(row.lead_id));
+  for (const row of body.activities ?? []) if (row.lead_id) leadIds.add(String(row.lead_id));
+  const activities = body.activities ?? [];
+  const scope: DerivedScope = { leads: sql`SELECT id FROM verity_scope_leads`, activityMonths: null };
+  return {
+    scope,
+    async before() {
+      await tempIds(store, "verity_scope_leads", [...leadIds]);
+      if (activities.length === 0) return;
+      await tempIds(
+        store,
+        "verity_scope_activities",
+        activities.map((a) => String(a.id)),
+      );
+      const times = activities.map((a) => Date.parse(String(a.occurred_at).replace(" ", "T")));
+      const [stored] = await store.query<{ first: string | null; last: string | null }>(
+        sql`SELECT min(occurred_at) AS first, max(occurred_at) AS last FROM activities
+            WHERE workspace_id = ${workspace} AND id IN (SELECT id FROM verity_scope_activities)`,
+      );
+      for (const t of [stored?.first, stored?.last]) if (t) times.push(Date.parse(t));
+      const valid = times.filter((t) => Number.isFinite(t));
+      if (valid.length === 0) return;
+      const first = new Date(Math.min(...valid));
+      const last = new Date(Math.max(...valid));
+      scope.activityMonths = {
+        from: new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), 1)),
+        to: new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth() + 1, 1)),
+      };
+    },
+  };
 }
 
 const UploadQuery = z
@@ -227,17 +296,17 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
       responses: { 200: { description: "What was created, updated or unchanged per table", schema: SummarySchema } },
     },
     async ({ body, principal }) => {
-      const { prepared, rowOfLine } = await writePush(body as Record<string, unknown[] | undefined>);
-      const tables = prepared.files.map((f) => f.table);
+      const rows = body as Record<string, Record<string, unknown>[] | undefined>;
+      const { prepared, rowOfLine } = await writePush(rows);
+      const scoped = pushScope(ctx.store, principal.workspace, rows);
       try {
-        const summary = await ctx.writer.exclusive(async () => {
-          const done = await loadPrepared(ctx.store, API_IMPORTER, prepared, ["api"], {
+        const summary = await ctx.writer.exclusive(() =>
+          loadPrepared(ctx.store, API_IMPORTER, prepared, ["api"], {
             workspace: principal.workspace,
             appendChildren: true,
-          });
-          await linkVisits(ctx, principal.workspace, tables);
-          return done;
-        });
+            ...(scoped ? { derivedScope: scoped.scope, before: scoped.before } : {}),
+          }),
+        );
         return summaryOf(summary);
       } catch (error) {
         if (error instanceof ImportError) throw pushError(error, rowOfLine);
@@ -302,16 +371,13 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
           if (error instanceof ImportError) throw uploadError(error, name, path);
           throw error;
         }
-        const tables = prepared.files.map((f) => f.table);
         const summary = await ctx.writer
-          .exclusive(async () => {
-            const done = await loadPrepared(ctx.store, importer, prepared, [name], {
+          .exclusive(() =>
+            loadPrepared(ctx.store, importer, prepared, [name], {
               workspace: principal.workspace,
               format: options,
-            });
-            await linkVisits(ctx, principal.workspace, tables);
-            return done;
-          })
+            }),
+          )
           .catch((error) => {
             if (error instanceof ImportError) throw uploadError(error, name, path);
             throw error;
