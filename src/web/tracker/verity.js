@@ -1,123 +1,104 @@
-/*
- * Verity website tracker, served at /js/verity.js. Plain ES2017, no build step. See docs/tracking.md.
- *   <script async src="https://VERITY-HOST/js/verity.js" data-site="KEY" data-respect-dnt></script>
- * Calls made before it loads wait in an array: (window.verity = window.verity || []).push(["identify", email]).
- */
+/* Verity website tracker (/js/verity.js). Plain ES2017, no build step, under 3 KB gzipped: docs/tracking.md */
 (() => {
-  "use strict";
   const w = window;
   const d = document;
   const nav = navigator;
   const queued = w.verity;
   // Loaded twice on one page: the first copy does the work.
-  if (queued && queued.identify) return;
-
-  const FILE = "/js/verity.js";
-  const script =
-    d.currentScript ||
-    [].slice.call(d.querySelectorAll("script[src]")).find((s) => s.src.split(/[?#]/)[0].endsWith(FILE));
-  const site = script && script.getAttribute("data-site");
-  const privacySignal =
-    nav.doNotTrack === "1" || w.doNotTrack === "1" || nav.globalPrivacyControl === true;
+  if (queued && !Array.isArray(queued)) return;
   const api = { identify() {}, pageview() {}, push() {} };
   w.verity = api;
-  // No site key, or the visitor asked not to be tracked: send nothing and store nothing.
+
+  const script =
+    d.currentScript ||
+    [].slice.call(d.querySelectorAll("script[src]")).find((s) => s.src.split(/[?#]/)[0].endsWith("/js/verity.js"));
+  const site = script ? script.getAttribute("data-site") : null;
+  const privacySignal = nav.doNotTrack === "1" || w.doNotTrack === "1" || nav.globalPrivacyControl === true;
+  // No site key, or the visitor asked not to be tracked: send and store nothing.
   if (!site || (script.hasAttribute("data-respect-dnt") && privacySignal)) return;
 
   const endpoint = `${new URL(script.src).origin}/api/event`;
-  const MINUTE = 60 * 1000;
-  const VISIT_GAP = 30 * MINUTE; // a visit ends after 30 minutes without an event
+  const VISIT_GAP = 30 * 60 * 1000; // a visit ends after 30 minutes without an event
   const THIRTEEN_MONTHS = 396 * 24 * 60 * 60; // seconds
-  const UTM = ["source", "medium", "campaign", "content", "term"];
   const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  // The server's limits (it refuses an event with a longer value)
+  const MAX_URL = 2000;
+  const MAX_TEXT = 200;
 
   /** 22 random characters of [A-Za-z0-9_-] (132 bits). */
   const newId = () => [].map.call(crypto.getRandomValues(new Uint8Array(22)), (b) => ALPHABET[b & 63]).join("");
+  const isId = (id) => /^[\w-]{16,40}$/.test(id);
 
-  // --- Storage: a first-party cookie, or localStorage when cookies cannot be set ---------------
-  const local = (key, value) => {
+  /** fn(), or undefined if it throws (storage disabled, no referrer, bad JSON). */
+  const attempt = (fn) => {
     try {
-      if (value === undefined) return localStorage.getItem(key);
-      localStorage.setItem(key, value);
-    } catch (e) {
-      // storage disabled: do without
-    }
-    return null;
+      return fn();
+      // biome-ignore lint/correctness/noUnusedVariables: ES2017 has no catch without a binding
+    } catch (e) {}
   };
+
+  // Storage: a first-party cookie, or localStorage when cookies cannot be set.
+  const getLocal = (key) => attempt(() => localStorage.getItem(key));
+  const setLocal = (key, value) => attempt(() => localStorage.setItem(key, value));
   const readCookie = (name) => {
     const m = d.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`));
-    return m ? decodeURIComponent(m[1]) : null;
+    return m ? m[1] : null;
   };
-  const load = (name) => readCookie(name) || local(name);
+  const load = (name) => readCookie(name) || getLocal(name);
+  // Values are ids, digits and dots: nothing to encode.
   const save = (name, value, maxAge) => {
     const secure = location.protocol === "https:" ? "; Secure" : "";
-    d.cookie = `${name}=${encodeURIComponent(value)}; max-age=${maxAge}; path=/; SameSite=Lax${secure}`;
-    if (readCookie(name) !== value) local(name, value);
+    // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is missing from too many browsers
+    d.cookie = `${name}=${value}; max-age=${maxAge}; path=/; SameSite=Lax${secure}`;
+    if (readCookie(name) !== value) setLocal(name, value);
   };
-  const json = (text) => {
-    try {
-      return JSON.parse(text);
-    } catch (e) {
-      return null;
-    }
-  };
+  const json = (text) => attempt(() => JSON.parse(text));
 
-  // --- Visitor: one id per browser, kept 13 months after the last page load ------------------------
-  const visitor = load("verity_vid") || newId();
+  // Visitor: one id per browser, kept 13 months after the last page load.
+  let visitor = load("verity_vid");
+  if (!isId(visitor)) visitor = newId();
   save("verity_vid", visitor, THIRTEEN_MONTHS);
 
-  /** How this visit started: utm_* of the landing URL and the referrer when it is another host. */
+  /** How a visit started: utm_* of the URL, and the referrer if it is another host. */
   const entry = () => {
     const query = new URLSearchParams(location.search);
     const utm = {};
-    for (const key of UTM) {
+    for (const key of ["source", "medium", "campaign", "content", "term"]) {
       const value = query.get(`utm_${key}`);
-      if (value) utm[key] = value.slice(0, 200);
+      if (value) utm[key] = value.slice(0, MAX_TEXT);
     }
-    let referrer = "";
-    try {
-      if (new URL(d.referrer).host !== location.host) referrer = d.referrer.slice(0, 2000);
-    } catch (e) {
-      // no referrer
-    }
-    return { utm, referrer };
+    // A referrer on this host is navigation inside the site.
+    const external = attempt(() => new URL(d.referrer).host !== location.host);
+    return { utm, referrer: external ? d.referrer.slice(0, MAX_URL) : "" };
   };
 
   /**
-   * The current visit ({id, utm, referrer}), starting a new one when there is none or the last
-   * event was more than 30 minutes ago. Marks now as the visit's last activity.
-   * verity_visit holds "visitId.lastActivityMs"; the visit's entry is in localStorage verity_entry.
+   * The current visit {id, utm, referrer}: a new one if none or the last event was over 30
+   * minutes ago. Now becomes its last activity: verity_visit = "visitId.lastActivityMs".
    */
   const currentVisit = () => {
     const now = Date.now();
     const [id, last] = (load("verity_visit") || "").split(".");
     let visit;
-    if (id && now - Number(last) <= VISIT_GAP) {
-      visit = json(local("verity_entry"));
-      // Without localStorage the entry of an ongoing visit is not known on its later pages.
+    if (isId(id) && now - Number(last) <= VISIT_GAP) {
+      visit = json(getLocal("verity_entry"));
+      // Entry lost (no localStorage): unknown.
       if (!visit || visit.id !== id) visit = { id, utm: {}, referrer: "" };
     } else {
       visit = Object.assign({ id: newId() }, entry());
-      local("verity_entry", JSON.stringify(visit));
+      setLocal("verity_entry", JSON.stringify(visit));
       // The first visit ever is the visitor's first touch, kept for good.
-      if (!local("verity_first")) {
-        local(
-          "verity_first",
-          JSON.stringify({
-            utm: visit.utm,
-            referrer: visit.referrer,
-            landing: location.href.slice(0, 2000),
-            at: new Date(now).toISOString(),
-          }),
-        );
+      if (!getLocal("verity_first")) {
+        const landing = location.href.slice(0, MAX_URL);
+        const at = new Date(now).toISOString();
+        setLocal("verity_first", JSON.stringify({ utm: visit.utm, referrer: visit.referrer, landing, at }));
       }
     }
-    if (!(id && now - Number(last) <= VISIT_GAP)) save("verity_visit", `${visit.id}.${now}`, VISIT_GAP / 1000);
+    save("verity_visit", `${visit.id}.${now}`, VISIT_GAP / 1000);
     return visit;
   };
 
-  // --- Sending ------------------------------------------------------------------------------------
-  /** One event in its own request. A string body goes as text/plain: no CORS preflight. */
+  /** One event per request; identify and form events (`extra`) carry the first touch. */
   const send = (type, extra) => {
     const visit = currentVisit();
     const event = {
@@ -125,18 +106,19 @@
       type,
       visitor,
       visit: visit.id,
-      url: location.href.slice(0, 2000),
+      url: location.href.slice(0, MAX_URL),
       referrer: visit.referrer,
       utm: visit.utm,
     };
     if (extra) {
       Object.assign(event, extra);
-      const first = json(local("verity_first"));
+      const first = json(getLocal("verity_first"));
       if (first) event.firstTouch = first;
     }
     const body = JSON.stringify({ site, events: [event] });
-    // sendBeacon survives the page unloading (a form submission navigating away); fetch is the fallback.
-    if (!(nav.sendBeacon && nav.sendBeacon(endpoint, body))) {
+    // A string body is text/plain: no CORS preflight. A beacon survives the page unloading.
+    const beaconed = nav.sendBeacon ? nav.sendBeacon(endpoint, body) : false;
+    if (!beaconed) {
       fetch(endpoint, {
         method: "POST",
         body,
@@ -148,34 +130,31 @@
     }
   };
 
-  // --- Public API -------------------------------------------------------------------------------
   api.pageview = () => send("pageview");
   api.identify = (email) => {
     email = String(email || "").trim();
     if (email) send("identify", { email });
   };
-  /** ["identify", "ada@example.com"] or ["pageview"]: the queue's format, also after loading. */
+  /** ["identify", email] or ["pageview"], as queued before loading. */
   api.push = (call) => {
-    const fn = call && api[call[0]];
-    if (fn && call[0] !== "push") fn.apply(api, call.slice(1));
+    if (Array.isArray(call) && (call[0] === "identify" || call[0] === "pageview")) api[call[0]](call[1]);
   };
 
-  // Forms: read the email as the form is submitted, before the page navigates away.
+  // Forms: the email, as the form is submitted (capture: before the page's handlers).
   d.addEventListener(
     "submit",
     (e) => {
       const form = e.target;
-      if (!form.hasAttribute || !form.hasAttribute("data-verity-form")) return;
+      if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-verity-form")) return;
       const input = form.querySelector("input[type=email]") || form.querySelector("input[name*=email i]");
-      const email = input && input.value.trim();
-      if (email) {
-        const name = form.getAttribute("data-verity-form") || form.getAttribute("id") || form.getAttribute("name");
-        send("form", { email, form: (name || "").slice(0, 200) });
-      }
+      const email = input ? input.value.trim() : "";
+      if (!email) return;
+      const name = form.getAttribute("data-verity-form") || form.getAttribute("id") || form.getAttribute("name");
+      send("form", { email, form: (name || "").slice(0, MAX_TEXT) });
     },
     true,
   );
 
   api.pageview();
-  if (Array.isArray(queued)) queued.forEach(api.push);
+  if (queued) queued.forEach(api.push);
 })();
