@@ -12,9 +12,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureWorkspace } from "../src/ingest/importer.js";
 import { createSite } from "../src/server/auth/sites.js";
-import { openDuckDbStore } from "../src/store/duckdb-store.js";
-import { migrate } from "../src/store/migrate.js";
+import { openStore } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
+import { createTestDatabase, engines, type TestDatabase } from "./support/databases.js";
 
 const BIN = join(import.meta.dirname, "..", "bin", "verity.js");
 
@@ -29,10 +29,13 @@ function freePort(): Promise<number> {
   });
 }
 
-function startServe(db: string, port: number): ChildProcess {
+function startServe(db: string, dataDir: string, port: number): ChildProcess {
   return spawn(
     process.execPath,
-    [BIN, "--db", db, "serve", "--port", String(port), "--tracking-rate", "100000", "--log-level", "warn"],
+    [
+      ...[BIN, "--db", db, "serve", "--port", String(port), "--data-dir", dataDir],
+      ...["--tracking-rate", "100000", "--log-level", "warn"],
+    ],
     {
       stdio: ["ignore", "ignore", "pipe"],
     },
@@ -58,20 +61,25 @@ async function waitHealthy(url: string, child: ChildProcess): Promise<{ ingest: 
 
 const id = (n: number) => `evt${String(n).padStart(13, "0")}`;
 
-describe("kill -9 during tracking", () => {
+describe.each(engines())("kill -9 during tracking on %s", (engine) => {
   let dir: string;
   let db: string;
+  let pg: TestDatabase | null = null;
   let siteKey: string;
+  const open = () => openStore(engine === "duckdb" ? { engine, path: db } : { engine, url: db });
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "verity-durability-"));
-    db = join(dir, "verity.duckdb");
-    const store = await openDuckDbStore(db);
-    await migrate(store);
+    if (engine === "postgres") {
+      pg = await createTestDatabase();
+      db = pg.url;
+    } else db = join(dir, "verity.duckdb");
+    const store = await open();
     await ensureWorkspace(store, "default");
     siteKey = (await createSite(store, "default", { name: "web", domains: ["shop.example"] })).publicKey;
     await store.close();
   });
   afterAll(async () => {
+    await pg?.drop();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -96,7 +104,8 @@ describe("kill -9 during tracking", () => {
         }),
       });
 
-    let child = startServe(db, port);
+    const logDir = join(dir, "ingest");
+    let child = startServe(db, logDir, port);
     await waitHealthy(url, child);
     const acknowledged = new Set<number>();
     const sent = new Set<number>();
@@ -129,7 +138,7 @@ describe("kill -9 during tracking", () => {
 
     // Restart: the log is replayed. Then every browser resends what it sent before the crash
     // (those that never got an answer, and some that did), as a retry would.
-    child = startServe(db, port);
+    child = startServe(db, logDir, port);
     await waitHealthy(url, child);
     for (const n of sent) {
       if (!acknowledged.has(n) || n % 5 === 0) {
@@ -147,7 +156,7 @@ describe("kill -9 during tracking", () => {
     await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve)));
     expect(child.exitCode).toBe(0);
 
-    const store = await openDuckDbStore(db);
+    const store = await open();
     try {
       const rows = await store.query<{ event_id: string }>(
         sql`SELECT event_id FROM tracked_events WHERE workspace_id = 'default'`,
