@@ -134,17 +134,21 @@ export class Api {
         ]),
       };
       if (spec.body || spec.bodyKind === "binary") {
-        operation.requestBody = {
-          required: true,
-          content:
+        let content: object;
+        if (!spec.body) {
+          content = {
+            "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } },
+          };
+        } else {
+          const schema = jsonSchema(spec.body, "input");
+          // A raw body with a schema is JSON the handler reads itself (tracking beacons send it
+          // as text/plain to skip the CORS preflight): document the JSON, not "bytes".
+          content =
             spec.bodyKind === "binary"
-              ? {
-                  "application/octet-stream": {
-                    schema: { type: "string", contentMediaType: "application/octet-stream" },
-                  },
-                }
-              : { "application/json": { schema: jsonSchema(spec.body as z.ZodType, "input") } },
-        };
+              ? { "application/json": { schema }, "text/plain": { schema } }
+              : { "application/json": { schema } };
+        }
+        operation.requestBody = { required: true, content };
       }
       paths[spec.path] ??= {};
       (paths[spec.path] as Record<string, unknown>)[spec.method] = operation;

@@ -78,7 +78,7 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api } {
         // A cookie rides along on requests from other sites' forms: refuse writes whose
         // Origin is not this server (SameSite=Lax already keeps it off cross-site POSTs).
         const origin = c.req.header("origin");
-        if (principal && c.req.method !== "GET" && origin && new URL(origin).host !== new URL(c.req.url).host) {
+        if (principal && c.req.method !== "GET" && origin && !sameHost(origin, c.req.url)) {
           throw new ApiError(403, "forbidden", "a signed-in request from another site is refused", "header.origin");
         }
       }
@@ -166,6 +166,15 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api } {
     },
   );
   return { app, api };
+}
+
+/** Whether an Origin header names this server's host. "null" (sandboxed frames, file: pages) and junk do not. */
+function sameHost(origin: string, url: string): boolean {
+  try {
+    return new URL(origin).host === new URL(url).host;
+  } catch {
+    return false;
+  }
 }
 
 function toApiError(error: unknown): ApiError {

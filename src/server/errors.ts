@@ -62,7 +62,16 @@ export function fieldPath(where: string, path: readonly PropertyKey[]): string {
 
 /** A zod failure as a 400 naming the first field and listing every issue. */
 export function validationError(where: string, error: z.ZodError): ApiError {
-  const issues = error.issues.map((issue) => ({ field: fieldPath(where, issue.path), message: issue.message }));
+  const issues = error.issues.flatMap((issue) =>
+    // zod reports unknown keys at the object that has them; the caller needs the key itself
+    // (`query.perod`, `body.leads[0].colour`) to see the typo.
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({
+          field: fieldPath(where, [...issue.path, key]),
+          message: where === "query" ? "not a known query parameter" : "not a known field",
+        }))
+      : [{ field: fieldPath(where, issue.path), message: issue.message }],
+  );
   const first = issues[0];
   const message = first ? `${first.field}: ${first.message}` : `${where} is not valid`;
   return new ApiError(400, "invalid_request", message, first?.field ?? where, issues);

@@ -12,7 +12,7 @@ import { GRAINS } from "../../metrics/metric.js";
 import { METRICS, metricById } from "../../metrics/registry.js";
 import { runMetric } from "../../metrics/run-metric.js";
 import { stalledLeads } from "../../metrics/stalled-leads.js";
-import { parsePeriod } from "../../model/period.js";
+import { PeriodError, parsePeriod } from "../../model/period.js";
 import type { Api } from "../api.js";
 import type { ServerContext } from "../context.js";
 import { ApiError, notFound } from "../errors.js";
@@ -205,7 +205,14 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       },
     },
     async ({ query, principal }) => {
-      const ids = typeof query.metrics === "string" ? query.metrics.split(",").map((s) => s.trim()) : [];
+      // "funnel," and "funnel, losses" are what people type: blanks between commas are not metrics.
+      const ids =
+        typeof query.metrics === "string"
+          ? query.metrics
+              .split(",")
+              .map((s) => s.trim())
+              .filter((s) => s.length > 0)
+          : [];
       const definitions = ids.length === 0 ? METRICS : ids.map((id) => metricById(id) ?? unknownMetric(id));
       await settle(principal.workspace);
       const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
@@ -276,7 +283,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
     async ({ query, principal }) => {
       await settle(principal.workspace);
       const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
-      const history = typeof query.history === "string" ? parsePeriod(query.history) : undefined;
+      const history = typeof query.history === "string" ? historyPeriod(query.history) : undefined;
       const target = {
         wonLeads: query.targetWon as number | undefined,
         revenue: query.targetRevenue as number | undefined,
@@ -308,6 +315,16 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       }
     },
   );
+}
+
+/** The plan's history period; a bad one is named as `history` (a PeriodError alone would blame `period`). */
+function historyPeriod(text: string) {
+  try {
+    return parsePeriod(text);
+  } catch (error) {
+    if (error instanceof PeriodError) throw new ApiError(400, "invalid_request", error.message, "query.history");
+    throw error;
+  }
 }
 
 function unknownMetric(id: string): never {
