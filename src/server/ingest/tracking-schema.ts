@@ -35,7 +35,13 @@ export const TrackingEventSchema = z
     url: TEXT(2000),
     referrer: TEXT(2000).default(""),
     utm: UtmSchema.default({}),
-    email: z.email().max(320).optional().describe("identify and form events: the email the visitor gave"),
+    email: z
+      .string()
+      .max(320)
+      .optional()
+      .describe(
+        "identify and form events: the email the visitor gave (a form's value that is not an email address is ignored)",
+      ),
     form: TEXT(200).optional(),
     firstTouch: FirstTouchSchema.optional(),
   })
@@ -43,7 +49,19 @@ export const TrackingEventSchema = z
   .refine((e) => e.type === "pageview" || e.email !== undefined, {
     message: "identify and form events carry an email",
     path: ["email"],
+  })
+  // identify is the site's own code: a wrong address there is a bug to hear about. A form's
+  // field is whatever a visitor typed: the event is kept, without the email.
+  .refine((e) => e.type !== "identify" || isEmail(e.email ?? ""), {
+    message: "identify takes an email address",
+    path: ["email"],
   });
+
+const EMAIL = z.email();
+
+export function isEmail(text: string): boolean {
+  return EMAIL.safeParse(text.trim()).success;
+}
 
 export const TrackingRequestSchema = z
   .object({

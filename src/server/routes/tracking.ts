@@ -13,6 +13,7 @@ import { originAllowed, type Site, siteByPublicKey } from "../auth/sites.js";
 import { clientIp, type ServerContext } from "../context.js";
 import { ApiError, validationError } from "../errors.js";
 import {
+  isEmail,
   type LoggedEvent,
   type TrackingEvent,
   TrackingRequestSchema,
@@ -62,7 +63,7 @@ function logged(e: TrackingEvent): LoggedEvent {
     url: e.url,
     referrer: e.referrer,
     utm: e.utm,
-    ...(e.email ? { emailHash: sha256Hex(e.email.trim().toLowerCase()) } : {}),
+    ...(e.email && isEmail(e.email) ? { emailHash: sha256Hex(e.email.trim().toLowerCase()) } : {}),
     ...(e.form ? { form: e.form } : {}),
     ...(e.firstTouch ? { firstTouch: e.firstTouch } : {}),
   };
@@ -112,13 +113,14 @@ export function registerTrackingRoutes(api: Api, ctx: ServerContext, sites: Site
     },
     async ({ c }) => {
       const origin = c.req.header("origin");
+      // Errors too carry CORS headers, so a page's fetch can read why it was refused.
+      cors(c, origin);
       const raw = (await readJson(c)) as { site?: unknown };
       const site = typeof raw?.site === "string" ? await sites.get(raw.site) : null;
       if (!site) throw new ApiError(403, "forbidden", "unknown or revoked site key", "body.site");
       if (origin !== undefined && !originAllowed(site, origin)) {
         throw new ApiError(403, "forbidden", `the origin ${origin} is not one of the site's domains`, "header.origin");
       }
-      cors(c, origin);
       const wait = ctx.limits.tracking.take(`${site.id}|${clientIp(c, ctx.trustProxy)}`);
       if (wait > 0) {
         throw new ApiError(429, "rate_limited", "too many events from this address; slow down", null, [], {
