@@ -263,7 +263,8 @@ const UploadQuery = z
       .describe("the export's format (detected from the file when left out)"),
     filename: z
       .string()
-      .regex(/^[A-Za-z0-9 ._()-]{1,200}$/, "a plain file name (letters, digits, spaces, . _ - ( ))")
+      // Not "." or "..": joined to the upload's directory they name a directory, not a file.
+      .regex(/^(?!\.+$)[A-Za-z0-9 ._()-]{1,200}$/, "a plain file name (letters, digits, spaces, . _ - ( ))")
       .optional()
       .describe("the file's name, e.g. deals.csv or export.zip (detection reads its extension)"),
     dateFormat: z
