@@ -213,8 +213,12 @@ export async function countRows(store: Store, table: string, workspace: string):
 }
 
 /** Row counts of several tables of `workspace`. */
-export async function countsOf(store: Store, workspace: string, tables: readonly string[]) {
-  const out: Record<string, number> = {};
+export async function countsOf<T extends string>(
+  store: Store,
+  workspace: string,
+  tables: readonly T[],
+): Promise<Record<T, number>> {
+  const out = {} as Record<T, number>;
   for (const table of tables) out[table] = await countRows(store, table, workspace);
   return out;
 }
