@@ -6,17 +6,17 @@
  * webhook) or later (the next import): tracking links what it can when the event arrives,
  * and every load of leads links the rest.
  */
-import { type Sql, sql } from "../store/sql.js";
+import { raw, type Sql, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
-import { refreshVisitRollupMonths } from "./visit-rollup.js";
+import { addConversionsToRollups } from "./visit-rollup-delta.js";
 
 /**
  * Links the visits in which visitors identified themselves to the lead with the same contact
  * email hash (the earliest created, when several), where not linked yet; `which` narrows the
- * identities looked at (aliased i). Returns the months (UTC month starts, ms) of the visits
- * it linked, whose rollups count conversions.
+ * identities looked at (aliased i). The visit rollups count the new conversions (inside the
+ * caller's transaction). Returns how many visits it linked.
  */
-export async function linkIdentifiedVisits(store: Store, w: string, which: Sql = sql`TRUE`): Promise<Set<number>> {
+export async function linkIdentifiedVisits(store: Store, w: string, which: Sql = sql`TRUE`): Promise<number> {
   const matches = sql`(
       SELECT visit_id, lead_id FROM (
         SELECT i.visit_id, l.id AS lead_id,
@@ -25,28 +25,27 @@ export async function linkIdentifiedVisits(store: Store, w: string, which: Sql =
         JOIN leads l ON l.workspace_id = i.workspace_id AND l.contact_hash = i.email_hash
         WHERE i.workspace_id = ${w} AND ${which}
       ) r WHERE rn = 1)`;
-  const months = await store.query<{ month: string }>(
-    sql`SELECT DISTINCT CAST(date_trunc('month', v.started_at) AS TIMESTAMP) AS month
-        FROM visits v JOIN ${matches} AS m ON v.visit_id = m.visit_id
-        WHERE v.workspace_id = ${w} AND v.converted_lead_id IS NULL`,
-  );
-  if (months.length === 0) return new Set();
+  await store.execute(raw("DROP TABLE IF EXISTS verity_links"));
   await store.execute(
-    sql`UPDATE visits AS v SET converted_lead_id = m.lead_id FROM ${matches} AS m
-        WHERE v.workspace_id = ${w} AND v.visit_id = m.visit_id AND v.converted_lead_id IS NULL`,
+    sql`CREATE TEMP TABLE verity_links AS
+        SELECT m.visit_id, m.lead_id, v.visitor_id, v.started_at, v.utm_source, v.utm_medium, v.referrer
+        FROM ${matches} AS m JOIN visits v ON v.workspace_id = ${w} AND v.visit_id = m.visit_id
+        WHERE v.converted_lead_id IS NULL`,
   );
-  return new Set(months.map((m) => Date.parse(m.month)));
+  const [count] = await store.query<{ n: number }>(sql`SELECT count(*) AS n FROM verity_links`);
+  const linked = Number(count?.n ?? 0);
+  if (linked > 0) {
+    await addConversionsToRollups(store, w, raw("SELECT * FROM verity_links"));
+    await store.execute(
+      sql`UPDATE visits AS v SET converted_lead_id = l.lead_id FROM verity_links l
+          WHERE v.workspace_id = ${w} AND v.visit_id = l.visit_id`,
+    );
+  }
+  await store.execute(raw("DROP TABLE verity_links"));
+  return linked;
 }
 
-/** Links what can be linked in the workspace and rebuilds the rollups of those months (inside the caller's transaction). */
+/** Links what can be linked in the workspace (inside the caller's transaction). */
 export async function refreshVisitLeads(store: Store, workspace: string): Promise<void> {
-  const months = [...(await linkIdentifiedVisits(store, workspace))].sort((a, b) => a - b);
-  const first = months[0];
-  const last = months.at(-1);
-  if (first === undefined || last === undefined) return;
-  const end = new Date(last);
-  await refreshVisitRollupMonths(store, workspace, {
-    from: new Date(first),
-    to: new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() + 1, 1)),
-  });
+  await linkIdentifiedVisits(store, workspace);
 }

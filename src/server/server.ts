@@ -30,8 +30,6 @@ export type ServerOptions = {
   logger?: Logger;
   logLevel?: LogLevel;
   trustProxy?: boolean;
-  /** Seconds between rebuilds of the visit rollups while tracking goes on (they are also rebuilt before each metric read). */
-  rollupSeconds?: number;
   /** Tracking requests per second per site and IP, with bursts to 4x (default 20). */
   trackingRate?: number;
   /** API requests per second per key, with bursts to 4x (default 50). */
@@ -42,7 +40,7 @@ export type VerityServer = {
   app: Hono;
   api: Api;
   ctx: ServerContext;
-  /** Resolves when every acknowledged event is in the engine and the rollups are current. */
+  /** Resolves when every acknowledged event is in the engine (and the rollups it changes). */
   drain(): Promise<void>;
   close(): Promise<void>;
 };
@@ -55,7 +53,7 @@ export async function createServer(options: ServerOptions): Promise<VerityServer
   const { log, records } = await IngestLog.open(options.dataDir);
   let writer: Writer;
   try {
-    writer = await Writer.start(options.store, log, records, logger, options.rollupSeconds);
+    writer = await Writer.start(options.store, log, records, logger);
   } catch (error) {
     await log.close();
     throw error;

@@ -13,10 +13,11 @@
  *   and the visit it happened in. That visit is linked to the lead whose contact has the same
  *   email hash, now or when the CRM sends the lead later (linkIdentifiedVisits).
  *
- * Returns the months whose visit rollups the batch changed; the writer rebuilds them before
- * the next metric read (src/server/ingest/writer.ts).
+ * The visit rollups the metrics read are brought up to date in the same transaction, by
+ * adding what the batch changed (src/ingest/visit-rollup-delta.ts).
  */
 import { linkIdentifiedVisits } from "../../ingest/visit-leads.js";
+import { addPageviewsToRollups, addVisitsToRollups } from "../../ingest/visit-rollup-delta.js";
 import { raw, sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import type { TrackingRecord } from "./tracking-schema.js";
@@ -50,11 +51,8 @@ type BatchRow = (string | number | null)[];
 
 const empty = (text: string | undefined) => (text === undefined || text === "" ? null : text);
 
-/** Applies the records (all of one workspace or several); returns the months touched per workspace. */
-export async function applyTrackingRecords(
-  store: Store,
-  records: readonly TrackingRecord[],
-): Promise<Map<string, Set<number>>> {
+/** Applies the records (all of one workspace or several), inside the caller's transaction. */
+export async function applyTrackingRecords(store: Store, records: readonly TrackingRecord[]): Promise<void> {
   const byWorkspace = new Map<string, BatchRow[]>();
   for (const record of records) {
     let rows = byWorkspace.get(record.w);
@@ -85,14 +83,10 @@ export async function applyTrackingRecords(
       ]);
     });
   }
-  const touched = new Map<string, Set<number>>();
-  for (const [workspace, rows] of byWorkspace) {
-    touched.set(workspace, await applyWorkspaceBatch(store, workspace, rows));
-  }
-  return touched;
+  for (const [workspace, rows] of byWorkspace) await applyWorkspaceBatch(store, workspace, rows);
 }
 
-async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): Promise<Set<number>> {
+async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): Promise<void> {
   const d = store.dialect;
   await store.execute(
     raw(`CREATE TEMP TABLE verity_batch (event_id TEXT, site_id TEXT, type TEXT, visitor_id TEXT, visit_id TEXT,
@@ -138,7 +132,7 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
     sql`CREATE TEMP TABLE verity_visit_batch AS
         SELECT f.visitor_id, f.visit_id, f.occurred_at AS first_at, f.url, f.referrer, f.utm_source, f.utm_medium,
           f.utm_campaign, f.utm_content, f.utm_term, c.pageviews,
-          tv.visits AS prior_visits, tv.last_started_at,
+          tv.visits AS prior_visits, tv.last_started_at, tv.last_seconds_since_previous AS last_seconds,
           CASE WHEN tv.last_visit_id = f.visit_id THEN 'last' WHEN tv.visitor_id IS NULL THEN 'new' ELSE 'check' END AS kind
         FROM (
           SELECT n.*, row_number() OVER (PARTITION BY n.visit_id ORDER BY n.occurred_at, n.ord) AS rn FROM verity_new n
@@ -152,7 +146,8 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
   const [checks] = await store.query<{ n: number }>(
     sql`SELECT count(*) AS n FROM verity_visit_batch WHERE kind = 'check'`,
   );
-  if (Number(checks?.n ?? 0) > 0) {
+  const someChecked = Number(checks?.n ?? 0) > 0;
+  if (someChecked) {
     await store.execute(
       sql`UPDATE verity_visit_batch SET kind = 'old'
           WHERE kind = 'check' AND visit_id IN (
@@ -162,7 +157,19 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
     );
   }
 
-  // Visits already stored: count the new pageviews.
+  // Visits already stored: count the new pageviews, in the visits and in the rollups.
+  const lastIncrements = sql`SELECT last_started_at AS started_at, prior_visits AS visit_number,
+      last_seconds AS seconds_since_previous, pageviews
+    FROM verity_visit_batch WHERE kind = 'last' AND pageviews > 0`;
+  // An earlier visit of the visitor (rare: a tab left open across visits) is looked up.
+  const oldIncrements = sql`SELECT v.started_at, v.visit_number, v.seconds_since_previous, b.pageviews
+    FROM verity_visit_batch b JOIN visits v ON v.workspace_id = ${w} AND v.visit_id = b.visit_id
+    WHERE b.kind = 'old' AND b.pageviews > 0`;
+  await addPageviewsToRollups(
+    store,
+    w,
+    someChecked ? sql`${lastIncrements} UNION ALL ${oldIncrements}` : lastIncrements,
+  );
   await store.execute(
     sql`UPDATE visits AS v SET pageviews = v.pageviews + b.pageviews
         FROM verity_visit_batch b
@@ -189,19 +196,27 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
           utm_content, utm_term, pageviews, NULL, visit_number, seconds_since_previous
         FROM verity_new_visits ORDER BY first_at`,
   );
+  await addVisitsToRollups(
+    store,
+    w,
+    sql`SELECT visitor_id, first_at AS started_at, visit_number, seconds_since_previous, pageviews, utm_source,
+          utm_medium, referrer FROM verity_new_visits`,
+  );
 
   // Each visitor's count and last visit.
-  const latest = sql`(SELECT visitor_id, visit_id, first_at, visit_number FROM (
+  const latest = sql`(SELECT visitor_id, visit_id, first_at, visit_number, seconds_since_previous FROM (
       SELECT nv.*, row_number() OVER (PARTITION BY visitor_id ORDER BY visit_number DESC) AS rn FROM verity_new_visits nv
     ) r WHERE rn = 1)`;
   await store.execute(
-    sql`UPDATE tracked_visitors AS tv SET visits = l.visit_number, last_visit_id = l.visit_id, last_started_at = l.first_at
+    sql`UPDATE tracked_visitors AS tv SET visits = l.visit_number, last_visit_id = l.visit_id, last_started_at = l.first_at,
+          last_seconds_since_previous = l.seconds_since_previous
         FROM ${latest} AS l
         WHERE tv.workspace_id = ${w} AND tv.visitor_id = l.visitor_id`,
   );
   await store.execute(
-    sql`INSERT INTO tracked_visitors (workspace_id, visitor_id, visits, last_visit_id, last_started_at)
-        SELECT ${w}, l.visitor_id, l.visit_number, l.visit_id, l.first_at FROM ${latest} AS l
+    sql`INSERT INTO tracked_visitors (workspace_id, visitor_id, visits, last_visit_id, last_started_at,
+          last_seconds_since_previous)
+        SELECT ${w}, l.visitor_id, l.visit_number, l.visit_id, l.first_at, l.seconds_since_previous FROM ${latest} AS l
         WHERE NOT EXISTS (SELECT 1 FROM tracked_visitors tv WHERE tv.workspace_id = ${w} AND tv.visitor_id = l.visitor_id)`,
   );
 
@@ -217,17 +232,8 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
           WHERE i.workspace_id = ${w} AND i.visitor_id = x.visitor_id AND i.email_hash = x.email_hash
         )`,
   );
-  const months = await store.query<{ month: string }>(
-    sql`SELECT DISTINCT CAST(date_trunc('month', t) AS TIMESTAMP) AS month FROM (
-          SELECT first_at AS t FROM verity_visit_batch
-          UNION ALL SELECT last_started_at AS t FROM verity_visit_batch WHERE kind = 'last'
-        ) m WHERE t IS NOT NULL`,
-  );
-  const linked = await linkIdentifiedVisits(store, w, sql`i.visit_id IN (SELECT visit_id FROM verity_new)`);
+  await linkIdentifiedVisits(store, w, sql`i.visit_id IN (SELECT visit_id FROM verity_new)`);
   for (const table of ["verity_new_visits", "verity_visit_batch", "verity_new", "verity_batch"]) {
     await store.execute(raw(`DROP TABLE ${table}`));
   }
-  const touched = new Set(months.map((m) => Date.parse(m.month)));
-  for (const month of linked) touched.add(month);
-  return touched;
 }

@@ -4,13 +4,11 @@
  * uploaded files, admin changes. (DuckDB lets only one of two transactions that touch the
  * same rows commit; one writer also keeps PostgreSQL's rollup rebuilds from racing.)
  *
- * Tracking batches: each transaction applies the records and stores the last sequence number
- * it applied (ingest_state), so a restart applies exactly the records after it. The visit
- * rollups of the months a batch touched are rebuilt lazily: before a metric of the workspace
- * is read (settle) and at most every `rollupSeconds` otherwise, instead of once per batch.
+ * Tracking batches: each transaction applies the records, the visit rollups they change and
+ * the last sequence number it applied (ingest_state), so a restart applies exactly the
+ * records after it.
  */
 
-import { refreshVisitRollupMonths } from "../../ingest/visit-rollup.js";
 import { sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import type { Logger } from "../logger.js";
@@ -39,39 +37,30 @@ export class Writer {
   private jobs: Job[] = [];
   private durableSeq: number;
   private appliedSeq: number;
-  private dirty = new Map<string, Set<number>>();
   private wake: (() => void) | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
   private waiters: { seq: number; resolve: () => void }[] = [];
   private lastError: string | null = null;
-  private lastRollup = Date.now();
 
   constructor(
     private readonly store: Store,
     private readonly log: IngestLog,
     appliedSeq: number,
     private readonly logger: Logger,
-    private readonly rollupSeconds = 60,
   ) {
     this.appliedSeq = appliedSeq;
     this.durableSeq = appliedSeq;
   }
 
   /** Opens the writer for `log`: reads how far it was applied and queues the records after that. */
-  static async start(
-    store: Store,
-    log: IngestLog,
-    records: readonly LogRecord[],
-    logger: Logger,
-    rollupSeconds?: number,
-  ): Promise<Writer> {
+  static async start(store: Store, log: IngestLog, records: readonly LogRecord[], logger: Logger): Promise<Writer> {
     const [state] = await store.query<{ applied_seq: number }>(
       sql`SELECT applied_seq FROM ingest_state WHERE log_id = ${log.id}`,
     );
     const applied = Number(state?.applied_seq ?? 0);
     log.advanceTo(applied);
-    const writer = new Writer(store, log, applied, logger, rollupSeconds);
+    const writer = new Writer(store, log, applied, logger);
     const replay = records.filter((r) => r.q > applied) as TrackingRecord[];
     if (replay.length > 0) logger.info({ records: replay.length, from: applied + 1 }, "replaying the ingest log");
     writer.accept(replay);
@@ -126,18 +115,16 @@ export class Writer {
   }
 
   /**
-   * Before a metric of `workspace` is read: every acknowledged event applied and the
-   * workspace's rollups rebuilt for what changed.
+   * Before a metric is read: every event acknowledged so far is in the engine, so a page
+   * view the browser was told about is in the numbers.
    */
-  async settle(workspace: string): Promise<void> {
+  async settle(_workspace: string): Promise<void> {
     await this.caughtUp();
-    if (this.dirty.has(workspace)) await this.exclusive(() => this.refreshRollups(workspace));
   }
 
-  /** Everything acknowledged applied and every rollup current (tests, shutdown). */
+  /** Everything acknowledged applied (tests, shutdown). */
   async drain(): Promise<void> {
     await this.caughtUp();
-    for (const workspace of [...this.dirty.keys()]) await this.exclusive(() => this.refreshRollups(workspace));
   }
 
   /** Applies what is left, rebuilds the rollups and stops. */
@@ -163,10 +150,6 @@ export class Writer {
         await this.applyBatch();
         continue;
       }
-      if (this.dirty.size > 0 && Date.now() - this.lastRollup > this.rollupSeconds * 1000) {
-        for (const workspace of [...this.dirty.keys()]) await this.refreshRollups(workspace).catch(() => {});
-        continue;
-      }
       if (!this.running) break;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
@@ -187,16 +170,10 @@ export class Writer {
     const last = batch.at(-1)?.q ?? this.appliedSeq;
     const started = performance.now();
     try {
-      const touched = await this.store.transaction(async () => {
-        const months = await applyTrackingRecords(this.store, batch);
+      await this.store.transaction(async () => {
+        await applyTrackingRecords(this.store, batch);
         await this.recordApplied(last);
-        return months;
       });
-      for (const [workspace, months] of touched) {
-        const set = this.dirty.get(workspace) ?? new Set<number>();
-        for (const month of months) set.add(month);
-        this.dirty.set(workspace, set);
-      }
     } catch (error) {
       // Nothing of the batch was written; it stays queued and is tried again.
       this.lastError = error instanceof Error ? error.message : String(error);
@@ -229,32 +206,5 @@ export class Writer {
         sql`INSERT INTO ingest_state (log_id, applied_seq, updated_at) VALUES (${this.log.id}, ${seq}, ${at})`,
       );
     }
-  }
-
-  /** Rebuilds the visit rollups of the months tracking changed in `workspace`. */
-  private async refreshRollups(workspace: string): Promise<void> {
-    const months = this.dirty.get(workspace);
-    if (!months || months.size === 0) return;
-    this.dirty.delete(workspace);
-    const sorted = [...months].sort((a, b) => a - b);
-    const from = new Date(sorted[0] ?? 0);
-    const lastMonth = new Date(sorted.at(-1) ?? 0);
-    const to = new Date(Date.UTC(lastMonth.getUTCFullYear(), lastMonth.getUTCMonth() + 1, 1));
-    try {
-      await this.store.transaction(() => refreshVisitRollupMonths(this.store, workspace, { from, to }));
-      this.lastRollup = Date.now();
-    } catch (error) {
-      const set = this.dirty.get(workspace) ?? new Set<number>();
-      for (const month of months) set.add(month);
-      this.dirty.set(workspace, set);
-      throw error;
-    }
-  }
-
-  /** Months whose rollups data pushed through the API changed (visits linked to leads). */
-  markDirty(workspace: string, months: Iterable<number>): void {
-    const set = this.dirty.get(workspace) ?? new Set<number>();
-    for (const month of months) set.add(month);
-    if (set.size > 0) this.dirty.set(workspace, set);
   }
 }

@@ -32,7 +32,7 @@ export function serverSchema(d: Dialect): string[] {
       email_hash TEXT, form TEXT${pk(["workspace_id", "event_id"])})`,
     `CREATE TABLE tracked_visitors (
       workspace_id TEXT NOT NULL, visitor_id TEXT NOT NULL, visits BIGINT NOT NULL, last_visit_id TEXT NOT NULL,
-      last_started_at TIMESTAMP NOT NULL${pk(["workspace_id", "visitor_id"])})`,
+      last_started_at TIMESTAMP NOT NULL, last_seconds_since_previous BIGINT${pk(["workspace_id", "visitor_id"])})`,
     `CREATE TABLE visitor_identities (
       workspace_id TEXT NOT NULL, visitor_id TEXT NOT NULL, email_hash TEXT NOT NULL, visit_id TEXT NOT NULL,
       identified_at TIMESTAMP NOT NULL, first_touch TEXT${pk(["workspace_id", "visitor_id", "email_hash"])})`,
