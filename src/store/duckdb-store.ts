@@ -23,7 +23,8 @@ export class DatabaseLockedError extends Error {
   ) {
     super(
       `The database ${path} is in use by another process${holder ? ` (${holder})` : ""}: ` +
-        "stop that process and try again, or use another file with --db PATH.",
+        "stop that process and try again, or use another file with --db PATH. " +
+        "If it is `verity serve`, ask it instead: its API answers the same reports (GET /api/report, /api/check, ...).",
     );
     this.name = "DatabaseLockedError";
   }
