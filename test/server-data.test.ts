@@ -298,6 +298,18 @@ describe.each(ENGINES)("writing data through the API on %s", (engine) => {
         "body.leads[2].closed_at",
         "closed before created",
       );
+      // A carriage return alone, and CRLF, inside values.
+      await refused(
+        {
+          leads: [
+            goodLead("api-18", { name: "carriage\rreturn" }),
+            goodLead("api-19", { name: "windows\r\nline" }),
+            goodLead("api-20", { qualified_at: "2025-10-01T09:00:00Z" }),
+          ],
+        },
+        "body.leads[2].qualified_at",
+        "qualified before created after CR",
+      );
       await refused(
         { leads: [goodLead("api-13", { status: "won" })] },
         "body.leads[0].closed_at",
@@ -308,6 +320,38 @@ describe.each(ENGINES)("writing data through the API on %s", (engine) => {
         "body.leads[1].currency",
         "value without currency",
       );
+    });
+
+    test("a date that does not exist or text the engine cannot store is a 400 naming it, not a 500", async () => {
+      await refused(
+        { leads: [goodLead("api-21", { created_at: "2025-02-30" })] },
+        "body.leads[0].created_at",
+        "feb 30",
+      );
+      await refused(
+        { leads: [goodLead("api-22"), goodLead("api-23", { created_at: "2025-02-30T10:00:00Z" })] },
+        "body.leads[1].created_at",
+        "feb 30 time",
+      );
+      await refused({ reps: [{ id: "nul", name: "a\u0000b" }] }, "body.reps[0].name", "nul");
+    });
+
+    test("values round-trip exactly: quotes, commas, line breaks, spaces, unicode", async () => {
+      const names = [
+        'He said "no", twice',
+        "line\nbreak",
+        "carriage\rreturn",
+        "  padded  ",
+        "Åsa Öberg – 東京 🚀",
+        "=1+1",
+      ];
+      const reps = names.map((name, i) => ({ id: `exact-${i}`, name }));
+      const res = await push({ reps });
+      expect(res.status, res.text).toBe(200);
+      const stored = await t.store.query<{ id: string; name: string }>(
+        sql`SELECT id, name FROM reps WHERE workspace_id = 'a' AND id LIKE 'exact-%' ORDER BY id`,
+      );
+      expect(stored.map((r) => r.name)).toEqual(names);
     });
 
     test("the same key twice in one push is refused", async () => {
@@ -476,6 +520,15 @@ describe.each(ENGINES)("writing data through the API on %s", (engine) => {
       // A file no importer recognizes, without a format.
       const notes = new TextEncoder().encode("just some notes\nnothing like an export\n");
       expectError(await upload(notes, { filename: "notes.txt" }), 400, "invalid_request", "query.format");
+      // An empty file, and a zip that is not one.
+      expectError(
+        await upload(new Uint8Array(0), { format: "hubspot", filename: "empty.csv" }),
+        400,
+        "invalid_request",
+      );
+      const broken = await upload(new TextEncoder().encode("PK not really a zip"), { filename: "WE_1.zip" });
+      expectError(broken, 400, "invalid_request", "body");
+      expect(broken.body.error.message).toContain("WE_1.zip");
       const none = await t.request("/api/import", {
         key: C.keys.data.secret,
         method: "POST",

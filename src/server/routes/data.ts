@@ -43,7 +43,13 @@ function fieldSchema(column: Column): z.ZodType {
   let schema: z.ZodType;
   switch (column.type) {
     case "text":
-      schema = column.oneOf ? z.enum(column.oneOf as [string, ...string[]]) : z.string().max(100_000);
+      // PostgreSQL cannot store NUL in text and DuckDB can: refused here, the same on both engines.
+      schema = column.oneOf
+        ? z.enum(column.oneOf as [string, ...string[]])
+        : z
+            .string()
+            .max(100_000)
+            .refine((text) => !text.includes("\u0000"), "contains a NUL character, which text cannot hold");
       break;
     case "timestamp":
       schema = z.union([z.iso.datetime({ offset: true, local: true }), z.iso.date()]);
