@@ -187,6 +187,17 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
     await t?.close();
   });
 
+  /**
+   * One session per user for the whole file: sign-in attempts are limited to ten a minute
+   * per address, and every request here comes from the same one ("unknown", no socket).
+   */
+  const sessions = new Map<string, string>();
+  const signIn = async (email: string) => {
+    const cookie = sessions.get(email) ?? (await t.login(email, PASSWORD));
+    sessions.set(email, cookie);
+    return cookie;
+  };
+
   describe("the OpenAPI document", () => {
     test("is OpenAPI 3.1 with responses, schemas and unique operation ids for every route", async () => {
       const res = await t.request("/api/openapi.json");
@@ -323,8 +334,10 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
       for (const path of ["/api/metrics", "/api/metrics/funnel", "/api/keys", "/api/me"]) {
         const res = await t.request(path);
         expectError(res, 401, "unauthenticated", "header.authorization");
+        expect(res.headers.get("www-authenticate")).toBe("Bearer");
         keep(engine, `401 ${path}`, res.body);
       }
+      expect((await t.request("/api/metrics", { key: "nope" })).headers.get("www-authenticate")).toBe("Bearer");
       expectError(await t.request("/api/data", { body: { reps: [] } }), 401, "unauthenticated", "header.authorization");
     });
 
@@ -346,7 +359,7 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
       const basic = await t.request("/api/metrics", { headers: { authorization: `Basic ${btoa("a:b")}` } });
       expectError(basic, 401, "unauthenticated", "header.authorization");
       // A wrong key is refused even with a valid session alongside it.
-      const cookie = await t.login(A.users.rep.email, PASSWORD);
+      const cookie = await signIn(A.users.rep.email);
       expectError(await t.request("/api/metrics", { key: "nope", cookie }), 401, "unauthenticated");
 
       const made = await t.request("/api/keys", {
@@ -398,8 +411,8 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
     let rep: string;
     let manager: string;
     beforeAll(async () => {
-      rep = await t.login(A.users.rep.email, PASSWORD);
-      manager = await t.login(A.users.manager.email, PASSWORD);
+      rep = await signIn(A.users.rep.email);
+      manager = await signIn(A.users.manager.email);
     });
 
     test("a rep reads metrics but cannot push data or manage keys", async () => {
@@ -440,7 +453,7 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
     });
 
     test("an admin manages keys", async () => {
-      const admin = await t.login(A.users.admin.email, PASSWORD);
+      const admin = await signIn(A.users.admin.email);
       const made = await t.request("/api/keys", {
         cookie: admin,
         body: { name: "from the dashboard", scopes: ["metrics:read"] },
@@ -512,7 +525,7 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
     });
 
     test("a signed-in write from another site is refused; from this site it is not", async () => {
-      const manager = await t.login(A.users.manager.email, PASSWORD);
+      const manager = await signIn(A.users.manager.email);
       const body = { reps: [{ id: "rep-origin", name: "Origin Rep" }] };
       const before = await countRows(t.store, "reps", "a");
       for (const origin of ["https://evil.example", "http://localhost.evil.example", "null"]) {
@@ -535,6 +548,39 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
         (await t.request("/api/me", { cookie: manager, headers: { origin: "https://evil.example" } })).status,
       ).toBe(200);
     });
+
+    test("behind a trusted proxy, the host the browser used (X-Forwarded-Host) is this site", async () => {
+      const manager = await signIn(A.users.manager.email);
+      const body = { reps: [{ id: "rep-proxied", name: "Proxied Rep" }] };
+      const proxied = { origin: "https://verity.a.example", "x-forwarded-host": "verity.a.example" };
+      const behind = await t.sibling({ trustProxy: true });
+      const res = await behind.request("/api/data", { cookie: manager, body, headers: proxied });
+      expect(res.status, res.text).toBe(200);
+      // Another site is still another site, and an untrusted X-Forwarded-Host is ignored.
+      const evil = { ...proxied, origin: "https://evil.example" };
+      expectError(await behind.request("/api/data", { cookie: manager, body, headers: evil }), 403, "forbidden");
+      expectError(await t.request("/api/data", { cookie: manager, body, headers: proxied }), 403, "forbidden");
+    });
+  });
+
+  describe("an open server (--no-auth)", () => {
+    test("serves its workspace to everyone as an admin; a key still acts as itself", async () => {
+      const open = await t.sibling({ auth: false, workspace: "a" });
+      const me = await open.request("/api/me");
+      expect(me.status, me.text).toBe(200);
+      expect(me.body).toEqual({
+        workspace: "a",
+        via: "open",
+        role: "admin",
+        scopes: ["metrics:read", "data:write", "admin"],
+        user: null,
+      });
+      const q = { period: "2025-Q3" };
+      const funnel = await open.request("/api/metrics/funnel", { query: q });
+      expect(funnel.body).toEqual(await libraryMetric(t.store, "a", "funnel", q));
+      expect((await open.request("/api/me", { key: B.keys.metrics.secret })).body.workspace).toBe("b");
+      expectError(await open.request("/api/me", { key: "nope" }), 401, "unauthenticated", "header.authorization");
+    });
   });
 
   describe("workspaces are isolated", () => {
@@ -555,7 +601,7 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
       expect(cohort(a)).toBe(6);
       keep(engine, "b funnel", b.body);
       // The same for sessions: b's admin sees b's numbers.
-      const cookie = await t.login(B.users.admin.email, PASSWORD);
+      const cookie = await signIn(B.users.admin.email);
       const viaSession = await t.request("/api/metrics/funnel", { cookie, query: Q3 });
       expect(viaSession.body).toEqual(libB);
       // A workspace parameter is not a thing: it is refused, not obeyed.

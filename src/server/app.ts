@@ -2,7 +2,7 @@
  * The HTTP application: routes, authentication, the one error shape, request logs. Built
  * without a socket, so tests call `app.request()` directly; src/server/server.ts listens.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { z } from "zod";
 import { ImportError } from "../ingest/import-error.js";
@@ -45,6 +45,8 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api } {
     const apiError = toApiError(error);
     if (apiError.status >= 500) ctx.logger.error({ err: error, path: c.req.path }, "request failed");
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
+    // HTTP requires a 401 to name the scheme that would work (RFC 9110 11.6.1).
+    if (apiError.status === 401 && apiError.field === "header.authorization") c.header("WWW-Authenticate", "Bearer");
     return c.json(apiError.toJSON(), apiError.status);
   });
   app.notFound((c) =>
@@ -78,7 +80,7 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api } {
         // A cookie rides along on requests from other sites' forms: refuse writes whose
         // Origin is not this server (SameSite=Lax already keeps it off cross-site POSTs).
         const origin = c.req.header("origin");
-        if (principal && c.req.method !== "GET" && origin && !sameHost(origin, c.req.url)) {
+        if (principal && c.req.method !== "GET" && origin && !sameHost(origin, requestHosts(c, ctx.trustProxy))) {
           throw new ApiError(403, "forbidden", "a signed-in request from another site is refused", "header.origin");
         }
       }
@@ -168,10 +170,22 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api } {
   return { app, api };
 }
 
-/** Whether an Origin header names this server's host. "null" (sandboxed frames, file: pages) and junk do not. */
-function sameHost(origin: string, url: string): boolean {
+/**
+ * The hosts a request was addressed to: the one it names, and behind a proxy we trust the one
+ * the browser used (X-Forwarded-Host; a proxy may pass its upstream's name as Host, as
+ * nginx does unless told otherwise).
+ */
+function requestHosts(c: Context, trustProxy: boolean): string[] {
+  const hosts = [new URL(c.req.url).host];
+  const forwarded = trustProxy ? c.req.header("x-forwarded-host")?.split(",")[0]?.trim().toLowerCase() : undefined;
+  if (forwarded) hosts.push(forwarded);
+  return hosts;
+}
+
+/** Whether an Origin header names one of `hosts`. "null" (sandboxed frames, file: pages) and junk do not. */
+function sameHost(origin: string, hosts: readonly string[]): boolean {
   try {
-    return new URL(origin).host === new URL(url).host;
+    return hosts.includes(new URL(origin).host);
   } catch {
     return false;
   }
