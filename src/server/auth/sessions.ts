@@ -15,6 +15,8 @@ export const SESSION_SECONDS = 14 * 24 * 3600;
 export async function createSession(store: Store, user: User): Promise<{ token: string; expiresAt: Date }> {
   const token = randomToken(32);
   const now = new Date();
+  // Expired sessions go when someone signs in, so the table holds live ones only.
+  await store.execute(sql`DELETE FROM sessions WHERE expires_at <= CAST(${now.toISOString()} AS TIMESTAMP)`);
   const expiresAt = new Date(now.getTime() + SESSION_SECONDS * 1000);
   await store.execute(
     sql`INSERT INTO sessions (token_hash, user_id, workspace_id, created_at, expires_at)
