@@ -16,16 +16,19 @@
  * The visit rollups the metrics read are brought up to date in the same transaction, by
  * adding what the batch changed (src/ingest/visit-rollup-delta.ts).
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Papa from "papaparse";
 import { linkIdentifiedVisits } from "../../ingest/visit-leads.js";
 import { addPageviewsToRollups, addVisitsToRollups } from "../../ingest/visit-rollup-delta.js";
+import type { Column } from "../../model/canonical.js";
 import { raw, sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import type { TrackingRecord } from "./tracking-schema.js";
 
 /** A resent event is recognised for this long after the first (browsers retry within seconds). */
 const RESEND_WINDOW_MS = 24 * 3600 * 1000;
-/** Rows per INSERT ... VALUES statement (PostgreSQL takes at most 65,535 parameters). */
-const ROWS_PER_INSERT = 400;
 
 const BATCH_COLUMNS = [
   "event_id",
@@ -46,6 +49,13 @@ const BATCH_COLUMNS = [
   "form",
   "first_touch",
 ] as const;
+
+/** How the batch file's columns are staged: text, but for the order (times are cast after). */
+const STAGED_COLUMNS: Column[] = BATCH_COLUMNS.map((name) => ({
+  name,
+  type: name === "ord" ? "integer" : "text",
+  doc: "",
+}));
 
 type BatchRow = (string | number | null)[];
 
@@ -88,20 +98,15 @@ export async function applyTrackingRecords(store: Store, records: readonly Track
 
 async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): Promise<void> {
   const d = store.dialect;
-  await store.execute(
-    raw(`CREATE TEMP TABLE verity_batch (event_id TEXT, site_id TEXT, type TEXT, visitor_id TEXT, visit_id TEXT,
-      occurred_at TIMESTAMP, ord BIGINT, url TEXT, referrer TEXT, utm_source TEXT, utm_medium TEXT, utm_campaign TEXT,
-      utm_content TEXT, utm_term TEXT, email_hash TEXT, form TEXT, first_touch TEXT)`),
-  );
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-    const values = chunk.map((row) => {
-      const cells = row.map((value, c) =>
-        BATCH_COLUMNS[c] === "occurred_at" ? sql`CAST(${value} AS TIMESTAMP)` : sql`${value}`,
-      );
-      return sql`(${cells.reduce((a, b) => sql`${a}, ${b}`)})`;
-    });
-    await store.execute(sql`INSERT INTO verity_batch VALUES ${values.reduce((a, b) => sql`${a}, ${b}`)}`);
+  // The batch reaches the engine through its bulk loader (COPY, read_csv): binding 10,000
+  // rows of parameters cost DuckDB 2.2 s a batch, the file 0.1 s.
+  const dir = await mkdtemp(join(tmpdir(), "verity-batch-"));
+  try {
+    const file = join(dir, "events.csv");
+    await writeFile(file, `${Papa.unparse({ fields: [...BATCH_COLUMNS], data: rows }, { newline: "\n" })}\n`, "utf8");
+    await store.stageCsv("verity_batch", file, STAGED_COLUMNS, BATCH_COLUMNS);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
   const times = rows.map((r) => Date.parse(`${String(r[5]).replace(" ", "T")}Z`));
   const since = new Date(Math.min(...times) - RESEND_WINDOW_MS).toISOString().replace("T", " ").replace("Z", "");
@@ -109,7 +114,7 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
   // The batch's events not stored before (and each once within the batch).
   await store.execute(
     sql`CREATE TEMP TABLE verity_new AS
-        SELECT ${raw(BATCH_COLUMNS.join(", "))} FROM (
+        SELECT ${raw(BATCH_COLUMNS.map((c) => (c === "occurred_at" ? "CAST(occurred_at AS TIMESTAMP) AS occurred_at" : c)).join(", "))} FROM (
           SELECT b.*, row_number() OVER (PARTITION BY b.event_id ORDER BY b.ord) AS rn FROM verity_batch b
         ) x
         WHERE rn = 1 AND NOT EXISTS (
@@ -233,7 +238,8 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
         )`,
   );
   await linkIdentifiedVisits(store, w, sql`i.visit_id IN (SELECT visit_id FROM verity_new)`);
-  for (const table of ["verity_new_visits", "verity_visit_batch", "verity_new", "verity_batch"]) {
+  for (const table of ["verity_new_visits", "verity_visit_batch", "verity_new"]) {
     await store.execute(raw(`DROP TABLE ${table}`));
   }
+  await store.execute(raw("DROP TABLE IF EXISTS verity_batch"));
 }
