@@ -322,7 +322,7 @@ describe.each(ENGINES)("writing data through the API on %s", (engine) => {
       );
     });
 
-    test("a date that does not exist or text the engine cannot store is a 400 naming it, not a 500", async () => {
+    test("a date that does not exist, or text or a number the engine cannot store, is a 400 naming it, not a 500", async () => {
       await refused(
         { leads: [goodLead("api-21", { created_at: "2025-02-30" })] },
         "body.leads[0].created_at",
@@ -334,6 +334,27 @@ describe.each(ENGINES)("writing data through the API on %s", (engine) => {
         "feb 30 time",
       );
       await refused({ reps: [{ id: "nul", name: "a\u0000b" }] }, "body.reps[0].name", "nul");
+      // Numbers past what the columns hold.
+      await refused(
+        { leads: [goodLead("api-24", { value: 1e16, currency: "EUR" })] },
+        "body.leads[0].value",
+        "huge value",
+      );
+      await refused(
+        { stages: [{ id: "api-far", pipeline_id: "api", name: "Far", position: 2 ** 31 }] },
+        "body.stages[0].position",
+        "huge position",
+      );
+      await refused(
+        { activities: [{ id: "act-long", type: "call", occurred_at: "2025-10-01", duration_seconds: 2 ** 53 }] },
+        "body.activities[0].duration_seconds",
+        "huge duration",
+      );
+      const largest = await push({
+        leads: [goodLead("api-25", { value: 9_999_999_999_999.99, currency: "EUR" })],
+        stages: [{ id: "api-last", pipeline_id: "api", name: "Last", position: 2 ** 31 - 1 }],
+      });
+      expect(largest.status, largest.text).toBe(200);
     });
 
     test("values round-trip exactly: quotes, commas, line breaks, spaces, unicode", async () => {

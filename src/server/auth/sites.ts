@@ -19,7 +19,8 @@ export type Site = {
   createdAt: string;
 };
 
-const DOMAIN = /^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/;
+// Dot-separated labels ("." or "a..b" would be accepted and never match an origin).
+const DOMAIN = /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/;
 
 export function normalizeDomain(text: string): string {
   const trimmed = text.trim().toLowerCase();
@@ -37,7 +38,7 @@ export async function createSite(
   if (!(await workspaceExists(store, workspace))) {
     throw new Error(`there is no workspace "${workspace}": add it with \`verity workspace add\``);
   }
-  const domains = input.domains.map(normalizeDomain);
+  const domains = [...new Set(input.domains.map(normalizeDomain))];
   if (domains.length === 0) throw new Error("give at least one domain the site is served from");
   const id = randomId(20);
   const site: Site = {

@@ -55,11 +55,17 @@ function fieldSchema(column: Column): z.ZodType {
       schema = z.union([z.iso.datetime({ offset: true, local: true }), z.iso.date()]);
       break;
     case "integer":
-      schema = z.number().int();
+      // What the column holds: a stage's position is a 32-bit INTEGER, the counts BIGINT (of
+      // which a JSON number is exact up to 2^53). Past that the engines fail without a field.
+      schema = z
+        .number()
+        .int()
+        .max(column.name === "position" ? 2_147_483_647 : Number.MAX_SAFE_INTEGER);
       if (column.min !== undefined) schema = (schema as z.ZodNumber).min(column.min);
       break;
     case "decimal":
-      schema = z.number();
+      // NUMERIC(18,2): DuckDB calls a larger amount "not a number", PostgreSQL an overflow.
+      schema = z.number().lt(1e16);
       if (column.min !== undefined) schema = (schema as z.ZodNumber).min(column.min);
       break;
     case "boolean":
