@@ -31,8 +31,8 @@ const ORIGIN = "https://www.a.example";
 const answers = new EngineAnswers();
 const keep = (engine: Engine, name: string, value: unknown) => answers.keep(engine, name, value);
 
-/** An id the wire format accepts (16-40 letters, digits, - or _). */
-const id = (text: string) => text.padEnd(16, "0");
+/** An id the wire format accepts (16-40 letters, digits, - or _), distinct for distinct texts. */
+const id = (text: string) => text.padEnd(16, "_");
 
 const pageview = (event: string, visitor: string, visit: string, extra: Record<string, unknown> = {}) => ({
   id: id(event),
@@ -455,6 +455,39 @@ describe.each(ENGINES)("tracking through the API on %s", (engine) => {
       const direct = await t.sibling({});
       await until429((i) => wrong(direct, { "x-forwarded-for": `198.51.100.${i}` }), 16, 10, 10 / 60);
     });
+  });
+
+  test("concurrent events, pushes, reads and admin writes all succeed, and every event is stored", async () => {
+    const before = await countRows(t.store, "tracked_events", "a");
+    const key = A.keys.all.secret;
+    const jobs: Promise<Answer>[] = [];
+    for (let i = 0; i < 40; i++) {
+      jobs.push(send(A.site.publicKey, [pageview(`busy-event-${i}`, `busy-visitor-${i % 7}`, `busy-visit-${i % 13}`)]));
+      if (i % 5 === 0) {
+        jobs.push(
+          t.request("/api/data", {
+            key,
+            body: {
+              leads: [{ id: "busy-lead", pipeline_id: "p", status: "open", created_at: "2025-08-01T00:00:00Z" }],
+              stage_events: [
+                { lead_id: "busy-lead", to_stage_id: "new", changed_at: `2025-08-0${1 + (i % 9)}T00:00:00Z` },
+              ],
+            },
+          }),
+        );
+      }
+      if (i % 8 === 0) jobs.push(t.request("/api/metrics/funnel", { key, query: { period: "2025-Q3" } }));
+      if (i % 10 === 0)
+        jobs.push(t.request("/api/keys", { key, body: { name: `busy-${i}`, scopes: ["metrics:read"] } }));
+    }
+    const results = await Promise.all(jobs);
+    expect(results.filter((r) => r.status >= 300).map((r) => r.text)).toEqual([]);
+    await t.server.drain();
+    expect(await countRows(t.store, "tracked_events", "a")).toBe(before + 40);
+    const [events] = await t.store.query<{ n: number }>(
+      sql`SELECT count(*) AS n FROM stage_events WHERE workspace_id = 'a' AND lead_id = 'busy-lead'`,
+    );
+    expect(Number(events?.n)).toBe(8);
   });
 
   test("GET /api/health: everything acknowledged is applied", async () => {
