@@ -817,10 +817,16 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
       });
       expect(event.status, event.text).toBe(202);
 
+      const sitesBefore = (await listSites(t.store, "a")).length;
       for (const domain of ["not a domain!", ".", "a..example", "*", "https://"]) {
-        const bad = await t.request("/api/sites", { key: A.keys.admin.secret, body: { name: "x", domains: [domain] } });
-        expectError(bad, 400, "invalid_request", "body.domains");
+        const bad = await t.request("/api/sites", {
+          key: A.keys.admin.secret,
+          body: { name: "x", domains: ["fine.example", domain] },
+        });
+        expectError(bad, 400, "invalid_request", "body.domains[1]");
+        expect(bad.body.error.message).toContain(JSON.stringify(domain));
       }
+      expect((await listSites(t.store, "a")).length).toBe(sitesBefore);
       expectError(
         await t.request("/api/sites", { key: A.keys.admin.secret, body: { name: "x", domains: [] } }),
         400,

@@ -10,7 +10,7 @@ import type { Api } from "../api.js";
 import { ROLE_SCOPES, ROLES, SCOPES, type Scope } from "../auth/access.js";
 import { createKey, listKeys, revokeKey } from "../auth/keys.js";
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_SECONDS } from "../auth/sessions.js";
-import { createSite, listSites } from "../auth/sites.js";
+import { createSite, listSites, normalizeDomain } from "../auth/sites.js";
 import { addUser, authenticateUser, listUsers, MIN_PASSWORD_LENGTH } from "../auth/users.js";
 import { clientIp, type ServerContext } from "../context.js";
 import { ApiError, notFound } from "../errors.js";
@@ -225,12 +225,16 @@ export function registerAdminRoutes(api: Api, ctx: ServerContext, sites: SiteCac
     },
     async ({ body, principal }) => {
       const input = body as { name: string; domains: string[]; respectPrivacySignals: boolean };
-      let site: Awaited<ReturnType<typeof createSite>>;
-      try {
-        site = await ctx.writer.exclusive(() => createSite(ctx.store, principal.workspace, input));
-      } catch (error) {
-        throw new ApiError(400, "invalid_request", (error as Error).message, "body.domains");
-      }
+      // Each domain checked here, to name the one that is wrong; anything createSite throws
+      // after that is the server's failure, not a 400 showing the user a database message.
+      input.domains.forEach((domain, i) => {
+        try {
+          normalizeDomain(domain);
+        } catch (error) {
+          throw new ApiError(400, "invalid_request", (error as Error).message, `body.domains[${i}]`);
+        }
+      });
+      const site = await ctx.writer.exclusive(() => createSite(ctx.store, principal.workspace, input));
       sites.forget();
       const { workspace: _, ...shown } = site;
       return shown;
@@ -276,9 +280,11 @@ export function registerAdminRoutes(api: Api, ctx: ServerContext, sites: SiteCac
         const { workspace: _, ...shown } = user;
         return shown;
       } catch (error) {
+        // The body's schema has checked the email, role and password; what addUser can still
+        // refuse is a taken email. Anything else is the server's failure (a 500, logged).
         const message = (error as Error).message;
         if (/exists already/.test(message)) throw new ApiError(409, "conflict", message, "body.email");
-        throw new ApiError(400, "invalid_request", message, "body");
+        throw error;
       }
     },
   );
