@@ -6,8 +6,10 @@
  * webhook) or later (the next import): tracking links what it can when the event arrives,
  * and every load of leads links the rest.
  */
+
 import { raw, type Sql, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
+import { analyzeTemp } from "../store/temp-tables.js";
 import { addConversionsToRollups } from "./visit-rollup-delta.js";
 
 /**
@@ -18,8 +20,8 @@ import { addConversionsToRollups } from "./visit-rollup-delta.js";
  */
 export async function linkIdentifiedVisits(store: Store, w: string, which: Sql = sql`TRUE`): Promise<number> {
   const matches = sql`(
-      SELECT visit_id, lead_id FROM (
-        SELECT i.visit_id, l.id AS lead_id,
+      SELECT workspace_id, visit_id, lead_id FROM (
+        SELECT i.workspace_id, i.visit_id, l.id AS lead_id,
           row_number() OVER (PARTITION BY i.visit_id ORDER BY l.created_at, l.id) AS rn
         FROM visitor_identities i
         JOIN leads l ON l.workspace_id = i.workspace_id AND l.contact_hash = i.email_hash
@@ -28,17 +30,18 @@ export async function linkIdentifiedVisits(store: Store, w: string, which: Sql =
   await store.execute(raw("DROP TABLE IF EXISTS verity_links"));
   await store.execute(
     sql`CREATE TEMP TABLE verity_links AS
-        SELECT m.visit_id, m.lead_id, v.visitor_id, v.started_at, v.utm_source, v.utm_medium, v.referrer
-        FROM ${matches} AS m JOIN visits v ON v.workspace_id = ${w} AND v.visit_id = m.visit_id
+        SELECT m.workspace_id, m.visit_id, m.lead_id, v.visitor_id, v.started_at, v.utm_source, v.utm_medium, v.referrer
+        FROM ${matches} AS m JOIN visits v ON v.workspace_id = m.workspace_id AND v.visit_id = m.visit_id
         WHERE v.converted_lead_id IS NULL`,
   );
+  await analyzeTemp(store, "verity_links");
   const [count] = await store.query<{ n: number }>(sql`SELECT count(*) AS n FROM verity_links`);
   const linked = Number(count?.n ?? 0);
   if (linked > 0) {
     await addConversionsToRollups(store, w, raw("SELECT * FROM verity_links"));
     await store.execute(
       sql`UPDATE visits AS v SET converted_lead_id = l.lead_id FROM verity_links l
-          WHERE v.workspace_id = ${w} AND v.visit_id = l.visit_id`,
+          WHERE v.workspace_id = l.workspace_id AND v.visit_id = l.visit_id`,
     );
   }
   await store.execute(raw("DROP TABLE verity_links"));

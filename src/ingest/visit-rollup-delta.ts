@@ -10,8 +10,10 @@
  * it names, and runs inside the caller's transaction. Tests compare the result with a full
  * rebuild (test/server-ingest.test.ts).
  */
+
 import { raw, type Sql, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
+import { analyzeTemp } from "../store/temp-tables.js";
 import { DAYS_SINCE_PREVIOUS, referrerHost } from "./visit-rollup.js";
 
 const MONTH = raw("CAST(date_trunc('month', v.started_at) AS TIMESTAMP)");
@@ -20,9 +22,14 @@ const DAYS = raw(
 );
 
 /** Builds `verity_delta` from `select`, applies `update` and `insert` (which read it as d), drops it. */
-async function applyDelta(store: Store, select: Sql, update: Sql, insert: Sql): Promise<void> {
+async function applyDelta(store: Store, w: string, select: Sql, update: Sql, insert: Sql): Promise<void> {
   await store.execute(raw("DROP TABLE IF EXISTS verity_delta"));
-  await store.execute(sql`CREATE TEMP TABLE verity_delta AS ${select}`);
+  // The workspace as a column of the delta: joins on it are planned from the delta's size,
+  // not from (possibly stale) statistics of the workspace's share of the rollup table.
+  await store.execute(
+    sql`CREATE TEMP TABLE verity_delta AS SELECT CAST(${w} AS TEXT) AS workspace_id, x.* FROM (${select}) x`,
+  );
+  await analyzeTemp(store, "verity_delta");
   await store.execute(update);
   await store.execute(insert);
   await store.execute(raw("DROP TABLE verity_delta"));
@@ -35,51 +42,54 @@ async function applyDelta(store: Store, select: Sql, update: Sql, insert: Sql): 
 export async function addVisitsToRollups(store: Store, w: string, visits: Sql): Promise<void> {
   await applyDelta(
     store,
+    w,
     sql`SELECT ${MONTH} AS month, v.visitor_id, count(*) AS visits, max(v.started_at) AS last_start,
           max(v.visit_number) AS last_number
         FROM (${visits}) v GROUP BY 1, 2`,
     sql`UPDATE visitor_months AS m SET visits = m.visits + d.visits,
           last_start = GREATEST(m.last_start, d.last_start), last_number = GREATEST(m.last_number, d.last_number)
         FROM verity_delta d
-        WHERE m.workspace_id = ${w} AND m.month = d.month AND m.visitor_id = d.visitor_id`,
+        WHERE m.workspace_id = d.workspace_id AND m.month = d.month AND m.visitor_id = d.visitor_id`,
     sql`INSERT INTO visitor_months (workspace_id, month, visitor_id, visits, last_start, last_number, converted)
-        SELECT ${w}, d.month, d.visitor_id, d.visits, d.last_start, d.last_number, 0 FROM verity_delta d
+        SELECT d.workspace_id, d.month, d.visitor_id, d.visits, d.last_start, d.last_number, 0 FROM verity_delta d
         WHERE NOT EXISTS (
-          SELECT 1 FROM visitor_months m WHERE m.workspace_id = ${w} AND m.month = d.month AND m.visitor_id = d.visitor_id
+          SELECT 1 FROM visitor_months m WHERE m.workspace_id = d.workspace_id AND m.month = d.month AND m.visitor_id = d.visitor_id
         )`,
   );
   await applyDelta(
     store,
+    w,
     sql`SELECT ${MONTH} AS month, v.visit_number, ${DAYS} AS days, count(*) AS visits, sum(v.pageviews) AS pageviews
         FROM (${visits}) v GROUP BY 1, 2, 3`,
     sql`UPDATE visit_months AS m SET visits = m.visits + d.visits,
           pageviews = CASE WHEN d.pageviews IS NULL THEN m.pageviews ELSE COALESCE(m.pageviews, 0) + d.pageviews END
         FROM verity_delta d
-        WHERE m.workspace_id = ${w} AND m.month = d.month AND m.visit_number = d.visit_number
+        WHERE m.workspace_id = d.workspace_id AND m.month = d.month AND m.visit_number = d.visit_number
           AND m.days_since_previous IS NOT DISTINCT FROM d.days`,
     sql`INSERT INTO visit_months (workspace_id, month, visit_number, days_since_previous, visits, pageviews)
-        SELECT ${w}, d.month, d.visit_number, d.days, d.visits, d.pageviews FROM verity_delta d
+        SELECT d.workspace_id, d.month, d.visit_number, d.days, d.visits, d.pageviews FROM verity_delta d
         WHERE NOT EXISTS (
-          SELECT 1 FROM visit_months m WHERE m.workspace_id = ${w} AND m.month = d.month
+          SELECT 1 FROM visit_months m WHERE m.workspace_id = d.workspace_id AND m.month = d.month
             AND m.visit_number = d.visit_number AND m.days_since_previous IS NOT DISTINCT FROM d.days
         )`,
   );
   await applyDelta(
     store,
+    w,
     sql`SELECT ${MONTH} AS month, lower(v.utm_source) AS utm_source, lower(v.utm_medium) AS utm_medium,
           ${referrerHost(sql`v.referrer`)} AS host, count(*) AS visits
         FROM (${visits}) v GROUP BY 1, 2, 3, 4`,
     sql`UPDATE visit_source_months AS m SET visits = m.visits + d.visits
         FROM verity_delta d
-        WHERE ${sourceMatch(w)}`,
+        WHERE ${sourceMatch()}`,
     sql`INSERT INTO visit_source_months (workspace_id, month, utm_source, utm_medium, referrer_host, visits, converted_visits)
-        SELECT ${w}, d.month, d.utm_source, d.utm_medium, d.host, d.visits, 0 FROM verity_delta d
-        WHERE NOT EXISTS (SELECT 1 FROM visit_source_months m WHERE ${sourceMatch(w)})`,
+        SELECT d.workspace_id, d.month, d.utm_source, d.utm_medium, d.host, d.visits, 0 FROM verity_delta d
+        WHERE NOT EXISTS (SELECT 1 FROM visit_source_months m WHERE ${sourceMatch()})`,
   );
 }
 
-function sourceMatch(w: string): Sql {
-  return sql`m.workspace_id = ${w} AND m.month = d.month AND m.utm_source IS NOT DISTINCT FROM d.utm_source
+function sourceMatch(): Sql {
+  return sql`m.workspace_id = d.workspace_id AND m.month = d.month AND m.utm_source IS NOT DISTINCT FROM d.utm_source
     AND m.utm_medium IS NOT DISTINCT FROM d.utm_medium AND m.referrer_host IS NOT DISTINCT FROM d.host`;
 }
 
@@ -90,11 +100,12 @@ function sourceMatch(w: string): Sql {
 export async function addPageviewsToRollups(store: Store, w: string, increments: Sql): Promise<void> {
   await applyDelta(
     store,
+    w,
     sql`SELECT ${MONTH} AS month, v.visit_number, ${DAYS} AS days, sum(v.pageviews) AS pageviews
         FROM (${increments}) v GROUP BY 1, 2, 3`,
     sql`UPDATE visit_months AS m SET pageviews = COALESCE(m.pageviews, 0) + d.pageviews
         FROM verity_delta d
-        WHERE m.workspace_id = ${w} AND m.month = d.month AND m.visit_number = d.visit_number
+        WHERE m.workspace_id = d.workspace_id AND m.month = d.month AND m.visit_number = d.visit_number
           AND m.days_since_previous IS NOT DISTINCT FROM d.days`,
     // A visit counted by a rebuild is always in a row; nothing to insert.
     sql`SELECT 1 WHERE FALSE`,
@@ -108,20 +119,22 @@ export async function addPageviewsToRollups(store: Store, w: string, increments:
 export async function addConversionsToRollups(store: Store, w: string, converted: Sql): Promise<void> {
   await applyDelta(
     store,
+    w,
     sql`SELECT DISTINCT ${MONTH} AS month, v.visitor_id FROM (${converted}) v`,
     sql`UPDATE visitor_months AS m SET converted = 1
         FROM verity_delta d
-        WHERE m.workspace_id = ${w} AND m.month = d.month AND m.visitor_id = d.visitor_id AND m.converted = 0`,
+        WHERE m.workspace_id = d.workspace_id AND m.month = d.month AND m.visitor_id = d.visitor_id AND m.converted = 0`,
     sql`SELECT 1 WHERE FALSE`,
   );
   await applyDelta(
     store,
+    w,
     sql`SELECT ${MONTH} AS month, lower(v.utm_source) AS utm_source, lower(v.utm_medium) AS utm_medium,
           ${referrerHost(sql`v.referrer`)} AS host, count(*) AS converted
         FROM (${converted}) v GROUP BY 1, 2, 3, 4`,
     sql`UPDATE visit_source_months AS m SET converted_visits = m.converted_visits + d.converted
         FROM verity_delta d
-        WHERE ${sourceMatch(w)}`,
+        WHERE ${sourceMatch()}`,
     sql`SELECT 1 WHERE FALSE`,
   );
 }

@@ -4,6 +4,11 @@
  *
  * - tracked_events: every event once (a resent event id within a day is recognised and
  *   left out, so a browser retry does not count twice);
+ * Joins with the large tables match on the batch's own workspace_id column, not a constant:
+ * PostgreSQL plans a constant by the workspace's statistics, which are stale while a new
+ * workspace's tracking fills them (a batch joined to 20 million visits took 33 s that way,
+ * 0.2 s this way).
+ *
  * - visits: one row per visit (`<visitor>.<visit>`, source_system 'tracker'): started at its
  *   first event (the server's clock), landing page, referrer and utm of its first event,
  *   pageviews counted; its visit number and the seconds since the visitor's previous visit
@@ -16,6 +21,7 @@
  * The visit rollups the metrics read are brought up to date in the same transaction, by
  * adding what the batch changed (src/ingest/visit-rollup-delta.ts).
  */
+
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,12 +31,14 @@ import { addPageviewsToRollups, addVisitsToRollups } from "../../ingest/visit-ro
 import type { Column } from "../../model/canonical.js";
 import { raw, sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
+import { analyzeTemp } from "../../store/temp-tables.js";
 import type { TrackingRecord } from "./tracking-schema.js";
 
 /** A resent event is recognised for this long after the first (browsers retry within seconds). */
 const RESEND_WINDOW_MS = 24 * 3600 * 1000;
 
 const BATCH_COLUMNS = [
+  "workspace_id",
   "event_id",
   "site_id",
   "type",
@@ -72,6 +80,7 @@ export async function applyTrackingRecords(store: Store, records: readonly Track
     }
     record.e.forEach((e, i) => {
       rows.push([
+        record.w,
         e.id,
         record.s,
         e.type,
@@ -105,10 +114,11 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
     const file = join(dir, "events.csv");
     await writeFile(file, `${Papa.unparse({ fields: [...BATCH_COLUMNS], data: rows }, { newline: "\n" })}\n`, "utf8");
     await store.stageCsv("verity_batch", file, STAGED_COLUMNS, BATCH_COLUMNS);
+    await analyzeTemp(store, "verity_batch");
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const times = rows.map((r) => Date.parse(`${String(r[5]).replace(" ", "T")}Z`));
+  const times = rows.map((r) => Date.parse(`${String(r[BATCH_COLUMNS.indexOf("occurred_at")]).replace(" ", "T")}Z`));
   const since = new Date(Math.min(...times) - RESEND_WINDOW_MS).toISOString().replace("T", " ").replace("Z", "");
 
   // The batch's events not stored before (and each once within the batch).
@@ -119,9 +129,10 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
         ) x
         WHERE rn = 1 AND NOT EXISTS (
           SELECT 1 FROM tracked_events t
-          WHERE t.workspace_id = ${w} AND t.event_id = x.event_id AND t.occurred_at >= CAST(${since} AS TIMESTAMP)
+          WHERE t.workspace_id = x.workspace_id AND t.event_id = x.event_id AND t.occurred_at >= CAST(${since} AS TIMESTAMP)
         )`,
   );
+  await analyzeTemp(store, "verity_new");
   await store.execute(
     sql`INSERT INTO tracked_events (workspace_id, event_id, site_id, type, visitor_id, visit_id, occurred_at, url,
           referrer, utm_source, utm_medium, utm_campaign, utm_content, utm_term, email_hash, form)
@@ -135,7 +146,7 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
   // or another visit of a known visitor ('check': an earlier visit, or a new one).
   await store.execute(
     sql`CREATE TEMP TABLE verity_visit_batch AS
-        SELECT f.visitor_id, f.visit_id, f.occurred_at AS first_at, f.url, f.referrer, f.utm_source, f.utm_medium,
+        SELECT f.workspace_id, f.visitor_id, f.visit_id, f.occurred_at AS first_at, f.url, f.referrer, f.utm_source, f.utm_medium,
           f.utm_campaign, f.utm_content, f.utm_term, c.pageviews,
           tv.visits AS prior_visits, tv.last_started_at, tv.last_seconds_since_previous AS last_seconds,
           CASE WHEN tv.last_visit_id = f.visit_id THEN 'last' WHEN tv.visitor_id IS NULL THEN 'new' ELSE 'check' END AS kind
@@ -145,20 +156,19 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
         JOIN (
           SELECT visit_id, count(*) FILTER (WHERE type = 'pageview') AS pageviews FROM verity_new GROUP BY visit_id
         ) c ON c.visit_id = f.visit_id
-        LEFT JOIN tracked_visitors tv ON tv.workspace_id = ${w} AND tv.visitor_id = f.visitor_id
+        LEFT JOIN tracked_visitors tv ON tv.workspace_id = f.workspace_id AND tv.visitor_id = f.visitor_id
         WHERE f.rn = 1`,
   );
+  await analyzeTemp(store, "verity_visit_batch");
   const [checks] = await store.query<{ n: number }>(
     sql`SELECT count(*) AS n FROM verity_visit_batch WHERE kind = 'check'`,
   );
   const someChecked = Number(checks?.n ?? 0) > 0;
   if (someChecked) {
     await store.execute(
-      sql`UPDATE verity_visit_batch SET kind = 'old'
-          WHERE kind = 'check' AND visit_id IN (
-            SELECT v.visit_id FROM visits v
-            WHERE v.workspace_id = ${w} AND v.visitor_id IN (SELECT visitor_id FROM verity_visit_batch WHERE kind = 'check')
-          )`,
+      sql`UPDATE verity_visit_batch AS b SET kind = 'old'
+          WHERE kind = 'check'
+            AND EXISTS (SELECT 1 FROM visits v WHERE v.workspace_id = b.workspace_id AND v.visit_id = b.visit_id)`,
     );
   }
 
@@ -168,7 +178,7 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
     FROM verity_visit_batch WHERE kind = 'last' AND pageviews > 0`;
   // An earlier visit of the visitor (rare: a tab left open across visits) is looked up.
   const oldIncrements = sql`SELECT v.started_at, v.visit_number, v.seconds_since_previous, b.pageviews
-    FROM verity_visit_batch b JOIN visits v ON v.workspace_id = ${w} AND v.visit_id = b.visit_id
+    FROM verity_visit_batch b JOIN visits v ON v.workspace_id = b.workspace_id AND v.visit_id = b.visit_id
     WHERE b.kind = 'old' AND b.pageviews > 0`;
   await addPageviewsToRollups(
     store,
@@ -178,7 +188,7 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
   await store.execute(
     sql`UPDATE visits AS v SET pageviews = v.pageviews + b.pageviews
         FROM verity_visit_batch b
-        WHERE v.workspace_id = ${w} AND v.visit_id = b.visit_id AND b.kind IN ('last', 'old') AND b.pageviews > 0`,
+        WHERE v.workspace_id = b.workspace_id AND v.visit_id = b.visit_id AND b.kind IN ('last', 'old') AND b.pageviews > 0`,
   );
 
   // New visits, numbered after the visitor's earlier ones.
@@ -186,13 +196,14 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
   const previous = `COALESCE(lag(first_at) ${order}, last_started_at)`;
   await store.execute(
     sql`CREATE TEMP TABLE verity_new_visits AS
-        SELECT visitor_id, visit_id, first_at, url, referrer, utm_source, utm_medium, utm_campaign, utm_content,
+        SELECT workspace_id, visitor_id, visit_id, first_at, url, referrer, utm_source, utm_medium, utm_campaign, utm_content,
           utm_term, pageviews,
           COALESCE(prior_visits, 0) + row_number() ${raw(order)} AS visit_number,
           CASE WHEN ${raw(previous)} IS NOT NULL
             THEN GREATEST(0, ${raw(d.secondsBetween(previous, "first_at"))}) END AS seconds_since_previous
         FROM verity_visit_batch WHERE kind IN ('new', 'check')`,
   );
+  await analyzeTemp(store, "verity_new_visits");
   await store.execute(
     sql`INSERT INTO visits (workspace_id, visit_id, source_system, visitor_id, started_at, landing_url, referrer,
           utm_source, utm_medium, utm_campaign, utm_content, utm_term, pageviews, converted_lead_id,
@@ -209,20 +220,22 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
   );
 
   // Each visitor's count and last visit.
-  const latest = sql`(SELECT visitor_id, visit_id, first_at, visit_number, seconds_since_previous FROM (
+  const latest = sql`(SELECT workspace_id, visitor_id, visit_id, first_at, visit_number, seconds_since_previous FROM (
       SELECT nv.*, row_number() OVER (PARTITION BY visitor_id ORDER BY visit_number DESC) AS rn FROM verity_new_visits nv
     ) r WHERE rn = 1)`;
   await store.execute(
     sql`UPDATE tracked_visitors AS tv SET visits = l.visit_number, last_visit_id = l.visit_id, last_started_at = l.first_at,
           last_seconds_since_previous = l.seconds_since_previous
         FROM ${latest} AS l
-        WHERE tv.workspace_id = ${w} AND tv.visitor_id = l.visitor_id`,
+        WHERE tv.workspace_id = l.workspace_id AND tv.visitor_id = l.visitor_id`,
   );
   await store.execute(
     sql`INSERT INTO tracked_visitors (workspace_id, visitor_id, visits, last_visit_id, last_started_at,
           last_seconds_since_previous)
         SELECT ${w}, l.visitor_id, l.visit_number, l.visit_id, l.first_at, l.seconds_since_previous FROM ${latest} AS l
-        WHERE NOT EXISTS (SELECT 1 FROM tracked_visitors tv WHERE tv.workspace_id = ${w} AND tv.visitor_id = l.visitor_id)`,
+        WHERE NOT EXISTS (
+          SELECT 1 FROM tracked_visitors tv WHERE tv.workspace_id = l.workspace_id AND tv.visitor_id = l.visitor_id
+        )`,
   );
 
   // Identities: the first time each visitor gave each email.
@@ -234,7 +247,7 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
         ) x
         WHERE rn = 1 AND NOT EXISTS (
           SELECT 1 FROM visitor_identities i
-          WHERE i.workspace_id = ${w} AND i.visitor_id = x.visitor_id AND i.email_hash = x.email_hash
+          WHERE i.workspace_id = x.workspace_id AND i.visitor_id = x.visitor_id AND i.email_hash = x.email_hash
         )`,
   );
   await linkIdentifiedVisits(store, w, sql`i.visit_id IN (SELECT visit_id FROM verity_new)`);
