@@ -76,9 +76,7 @@ export async function addVisitsToRollups(store: Store, w: string, visits: Sql): 
   await applyDelta(
     store,
     w,
-    sql`SELECT ${MONTH} AS month, lower(v.utm_source) AS utm_source, lower(v.utm_medium) AS utm_medium,
-          ${referrerHost(sql`v.referrer`)} AS host, count(*) AS visits
-        FROM (${visits}) v GROUP BY 1, 2, 3, 4`,
+    sourceGroups(visits, "visits"),
     sql`UPDATE visit_source_months AS m SET visits = m.visits + d.visits
         FROM verity_delta d
         WHERE ${sourceMatch()}`,
@@ -88,6 +86,14 @@ export async function addVisitsToRollups(store: Store, w: string, visits: Sql): 
   );
 }
 
+/** Visits counted by visit_source_months' key (as visit-rollup.ts groups them), as `count`. */
+function sourceGroups(visits: Sql, count: "visits" | "converted"): Sql {
+  return sql`SELECT ${MONTH} AS month, lower(v.utm_source) AS utm_source, lower(v.utm_medium) AS utm_medium,
+      ${referrerHost(sql`v.referrer`)} AS host, count(*) AS ${raw(count)}
+    FROM (${visits}) v GROUP BY 1, 2, 3, 4`;
+}
+
+/** A visit_source_months row (m) and a delta row (d) of the same key; NULL matches NULL. */
 function sourceMatch(): Sql {
   return sql`m.workspace_id = d.workspace_id AND m.month = d.month AND m.utm_source IS NOT DISTINCT FROM d.utm_source
     AND m.utm_medium IS NOT DISTINCT FROM d.utm_medium AND m.referrer_host IS NOT DISTINCT FROM d.host`;
@@ -129,9 +135,7 @@ export async function addConversionsToRollups(store: Store, w: string, converted
   await applyDelta(
     store,
     w,
-    sql`SELECT ${MONTH} AS month, lower(v.utm_source) AS utm_source, lower(v.utm_medium) AS utm_medium,
-          ${referrerHost(sql`v.referrer`)} AS host, count(*) AS converted
-        FROM (${converted}) v GROUP BY 1, 2, 3, 4`,
+    sourceGroups(converted, "converted"),
     sql`UPDATE visit_source_months AS m SET converted_visits = m.converted_visits + d.converted
         FROM verity_delta d
         WHERE ${sourceMatch()}`,
