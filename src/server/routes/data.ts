@@ -10,7 +10,7 @@ import { createWriteStream } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import Papa from "papaparse";
 import { z } from "zod";
@@ -351,7 +351,28 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
       const name = basename(String(query.filename ?? "upload.csv"));
       const path = join(dir, name);
       try {
-        await pipeline(Readable.fromWeb(stream as import("node:stream/web").ReadableStream), createWriteStream(path));
+        // Counted as it streams to disk: a chunked upload states no length to check first.
+        let bytes = 0;
+        const counter = new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            bytes += chunk.length;
+            if (bytes > UPLOAD_BODY_LIMIT) {
+              done(
+                new ApiError(
+                  413,
+                  "payload_too_large",
+                  `the body is over the limit of ${UPLOAD_BODY_LIMIT} bytes`,
+                  "body",
+                ),
+              );
+            } else done(null, chunk);
+          },
+        });
+        await pipeline(
+          Readable.fromWeb(stream as import("node:stream/web").ReadableStream),
+          counter,
+          createWriteStream(path),
+        );
         let format = query.format as string | undefined;
         if (!format) {
           try {
