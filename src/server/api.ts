@@ -29,6 +29,11 @@ export type RouteSpec = {
   bodyKind?: BodyKind;
   /** Largest body accepted, in bytes. */
   bodyLimit?: number;
+  /**
+   * The route streams its body and counts it itself (uploads): a chunked body is not held in
+   * memory to be counted first.
+   */
+  streamsBody?: boolean;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 };
 
@@ -55,7 +60,7 @@ export class Api {
   add(spec: RouteSpec, handler: (input: RouteInput) => Promise<unknown>): void {
     this.routes.push(spec);
     const honoPath = spec.path.replace(/\{(\w+)\}/g, ":$1");
-    const limit: MiddlewareHandler[] = spec.bodyLimit ? [sizeLimit(spec.bodyLimit)] : [];
+    const limit: MiddlewareHandler[] = spec.bodyLimit ? [sizeLimit(spec.bodyLimit, spec.streamsBody ?? false)] : [];
     this.app.on([spec.method.toUpperCase()], [honoPath], ...limit, async (c: Context) => {
       let principal = ANONYMOUS;
       if (spec.access !== "public" && spec.access !== "site") {
@@ -171,7 +176,7 @@ export const ErrorSchema = z.object({
  * every request, which more than doubled the CPU time of a tracking request (bench/ingest.ts).
  * A chunked body goes through hono's bodyLimit, which counts the bytes as they arrive.
  */
-function sizeLimit(maxSize: number): MiddlewareHandler {
+function sizeLimit(maxSize: number, streams: boolean): MiddlewareHandler {
   const tooLarge = (): never => {
     throw new ApiError(413, "payload_too_large", `the body is over the limit of ${maxSize} bytes`, "body");
   };
@@ -182,7 +187,9 @@ function sizeLimit(maxSize: number): MiddlewareHandler {
       if (Number.parseInt(length, 10) > maxSize) tooLarge();
       return next();
     }
-    return streamed(c, next);
+    // hono's bodyLimit holds a chunked body in memory to count it: fine for small bodies, not
+    // for a 1 GB upload, which counts its own bytes as it writes them to disk.
+    return streams ? next() : streamed(c, next);
   };
 }
 

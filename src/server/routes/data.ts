@@ -342,6 +342,7 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
       query: UploadQuery,
       bodyKind: "binary",
       bodyLimit: UPLOAD_BODY_LIMIT,
+      streamsBody: true,
       responses: { 200: { description: "The import's summary", schema: SummarySchema } },
     },
     async ({ c, query, principal }) => {
@@ -426,6 +427,17 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
 
 /** An import error about an uploaded file: the user's file name, never the server's temporary path. */
 function uploadError(error: ImportError, name: string, path: string): ApiError {
-  const message = error.message.replaceAll(path, name).replaceAll(join(path, ".."), "");
+  const message = asQueryParameters(error.message.replaceAll(path, name).replaceAll(join(path, ".."), ""));
   return new ApiError(400, "invalid_request", message, "body", [{ field: "body", message }]);
+}
+
+/**
+ * The importers give advice in command-line flags ("--currency EUR"); over HTTP the same
+ * options are query parameters ("currency=EUR").
+ */
+export function asQueryParameters(message: string): string {
+  return message.replace(/--([a-z]+(?:-[a-z]+)*)(?: ([A-Z]{3}\b|[a-z]+\b))?/g, (_, flag: string, value?: string) => {
+    const name = flag.replace(/-([a-z])/g, (_m: string, c: string) => c.toUpperCase());
+    return value ? `${name}=${value}` : `the ${name} parameter`;
+  });
 }
