@@ -116,16 +116,19 @@ export function registerTrackingRoutes(api: Api, ctx: ServerContext, sites: Site
       // Errors too carry CORS headers, so a page's fetch can read why it was refused.
       cors(c, origin);
       const raw = (await readJson(c)) as { site?: unknown };
-      const site = typeof raw?.site === "string" ? await sites.get(raw.site) : null;
-      if (!site) throw new ApiError(403, "forbidden", "unknown or revoked site key", "body.site");
-      if (origin !== undefined && !originAllowed(site, origin)) {
-        throw new ApiError(403, "forbidden", `the origin ${origin} is not one of the site's domains`, "header.origin");
-      }
-      const wait = ctx.limits.tracking.take(`${site.id}|${clientIp(c, ctx.trustProxy)}`);
+      // Limited before the site is looked up, by the key as presented: made-up keys cost a
+      // lookup each, and are held to the same rate.
+      const presented = typeof raw?.site === "string" ? raw.site.slice(0, 100) : "";
+      const wait = ctx.limits.tracking.take(`${presented}|${clientIp(c, ctx.trustProxy)}`);
       if (wait > 0) {
         throw new ApiError(429, "rate_limited", "too many events from this address; slow down", null, [], {
           "Retry-After": String(wait),
         });
+      }
+      const site = presented ? await sites.get(presented) : null;
+      if (!site) throw new ApiError(403, "forbidden", "unknown or revoked site key", "body.site");
+      if (origin !== undefined && !originAllowed(site, origin)) {
+        throw new ApiError(403, "forbidden", `the origin ${origin} is not one of the site's domains`, "header.origin");
       }
       const parsed = TrackingRequestSchema.safeParse(raw);
       if (!parsed.success) throw validationError("body", parsed.error);
