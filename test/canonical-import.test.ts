@@ -174,6 +174,14 @@ for (const engine of engines()) {
       ],
       ["stages.csv", "s3,p1,Proposal,2", "s3,p1,Proposal,two", 4, "position", '"two" is not a whole number'],
       [
+        "stages.csv",
+        "s3,p1,Proposal,2",
+        "s3,p1,Proposal,3000000000",
+        4,
+        "position",
+        "3000000000 is above the maximum of 2147483647",
+      ],
+      [
         "leads.csv",
         "L3,Gamma,Gamma GmbH,,r1,p1,s1,open,2025-02-01T00:00:00Z",
         "L3,Gamma,Gamma GmbH,,r1,p1,s1,open,infinity",

@@ -206,6 +206,13 @@ async function validate(
         reason: (value) => `${value} is below the minimum of ${column.min}`,
       });
     }
+    if (column.max !== undefined) {
+      rules.push({
+        column: column.name,
+        failsWhen: sql`${c} > ${column.max}`,
+        reason: (value) => `${value} is above the maximum of ${column.max}`,
+      });
+    }
     if (column.references) {
       const target = tableOf(column.references);
       const key = target.key[0] ?? "id";

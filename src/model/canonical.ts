@@ -22,6 +22,8 @@ export type Column = {
   oneOf?: readonly string[];
   /** Smallest allowed value (integer and decimal columns). */
   min?: number;
+  /** Largest allowed value (integer and decimal columns), where the stored type is narrower than the file's. */
+  max?: number;
   /** Stored when the cell is empty: a constant, or `{ column }` to copy another column of the row. */
   default?: string | boolean | { column: string };
   /** The value must be the key of a row of this table (in the same import or already stored). */
@@ -129,7 +131,15 @@ export const TABLES = {
       { name: "id", type: "text", required: true, doc: "stage id, unique in the workspace" },
       { name: "pipeline_id", type: "text", required: true, references: "pipelines", doc: "pipeline" },
       { name: "name", type: "text", required: true, doc: "display name" },
-      { name: "position", type: "integer", required: true, min: 0, doc: "order in the pipeline, ascending" },
+      {
+        name: "position",
+        type: "integer",
+        required: true,
+        min: 0,
+        // Stored as a 32-bit INTEGER.
+        max: 2_147_483_647,
+        doc: "order in the pipeline, ascending",
+      },
       {
         name: "is_qualifying",
         type: "boolean",

@@ -60,7 +60,7 @@ function fieldSchema(column: Column): z.ZodType {
       schema = z
         .number()
         .int()
-        .max(column.name === "position" ? 2_147_483_647 : Number.MAX_SAFE_INTEGER);
+        .max(column.max ?? Number.MAX_SAFE_INTEGER);
       if (column.min !== undefined) schema = (schema as z.ZodNumber).min(column.min);
       break;
     case "decimal":
