@@ -106,7 +106,9 @@ describe.each(engines())("pushes through the API on %s", (engine) => {
     });
     // L1 is won in March; its history must stay whole (pushes add to it).
     await push({
-      leads: [lead("L1", { stage_id: "won", status: "won", closed_at: "2026-03-10T12:00:00Z", value: 1200, currency: "EUR" })],
+      leads: [
+        lead("L1", { stage_id: "won", status: "won", closed_at: "2026-03-10T12:00:00Z", value: 1200, currency: "EUR" }),
+      ],
       stage_events: [{ lead_id: "L1", from_stage_id: "s2", to_stage_id: "won", changed_at: "2026-03-10T12:00:00Z" }],
     });
     // An activity corrected into another month: both months' rollups change.

@@ -34,8 +34,11 @@ import type { Store } from "../../store/store.js";
 import { analyzeTemp } from "../../store/temp-tables.js";
 import type { TrackingRecord } from "./tracking-schema.js";
 
-/** A resent event is recognised for this long after the first (browsers retry within seconds). */
-const RESEND_WINDOW_MS = 24 * 3600 * 1000;
+/**
+ * A resent event is recognised for this long after the first (browsers resend within seconds;
+ * a crash is covered by the log, not by this). Each batch reads the events of this window.
+ */
+const RESEND_WINDOW_MS = 3600 * 1000;
 
 const BATCH_COLUMNS = [
   "workspace_id",
@@ -238,7 +241,19 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
         )`,
   );
 
-  // Identities: the first time each visitor gave each email.
+  // Identities: the first time each visitor gave each email (most batches carry none).
+  const emailColumn = BATCH_COLUMNS.indexOf("email_hash");
+  if (rows.some((row) => row[emailColumn] !== null)) {
+    await identify(store, w);
+  }
+  for (const table of ["verity_new_visits", "verity_visit_batch", "verity_new"]) {
+    await store.execute(raw(`DROP TABLE ${table}`));
+  }
+  await store.execute(raw("DROP TABLE IF EXISTS verity_batch"));
+}
+
+/** Records the batch's new identities and links their visits to leads. */
+async function identify(store: Store, w: string): Promise<void> {
   await store.execute(
     sql`INSERT INTO visitor_identities (workspace_id, visitor_id, email_hash, visit_id, identified_at, first_touch)
         SELECT ${w}, visitor_id, email_hash, visit_id, occurred_at, first_touch FROM (
@@ -251,8 +266,4 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
         )`,
   );
   await linkIdentifiedVisits(store, w, sql`i.visit_id IN (SELECT visit_id FROM verity_new)`);
-  for (const table of ["verity_new_visits", "verity_visit_batch", "verity_new"]) {
-    await store.execute(raw(`DROP TABLE ${table}`));
-  }
-  await store.execute(raw("DROP TABLE IF EXISTS verity_batch"));
 }
