@@ -28,7 +28,7 @@ const MAX_BATCH_EVENTS = 30_000;
  * shutdown is waiting for the events.
  */
 const BATCH_MIN_EVENTS = 5_000;
-const BATCH_WAIT_MS = 250;
+const BATCH_WAIT_MS = 1000;
 /** Past this many events waiting to be applied, tracking answers 503 (the engine cannot keep up). */
 export const MAX_PENDING_EVENTS = 1_000_000;
 
