@@ -7,22 +7,13 @@
  * events interleave, as many browsers' would. Seeded, so a run can be repeated.
  */
 import { createHash } from "node:crypto";
+import type { LoggedEvent as ServerLoggedEvent, TrackingEvent } from "../src/server/ingest/tracking-schema.js";
 
-export type WireEvent = {
-  id: string;
-  type: "pageview" | "identify" | "form";
-  visitor: string;
-  visit: string;
-  url: string;
-  referrer: string;
-  utm: Record<string, string>;
-  email?: string;
-  form?: string;
-  firstTouch?: { utm: Record<string, string>; referrer: string; landing: string; at: string };
-};
+/** An event as the tracker sends it (the server's schema). */
+export type WireEvent = TrackingEvent;
 
 /** What the server writes to its log for a wire event (src/server/routes/tracking.ts). */
-export type LoggedEvent = Omit<WireEvent, "email"> & { emailHash?: string };
+export type LoggedEvent = ServerLoggedEvent;
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 export const BENCH_HOST = "www.bench-example.com";

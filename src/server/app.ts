@@ -25,7 +25,7 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api } {
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
-    const path = new URL(c.req.url).pathname;
+    const path = c.req.path;
     // Tracking requests are too many to log one by one; errors among them still are.
     if (path === "/api/event" && c.res.status < 400) return;
     ctx.logger.info(

@@ -81,18 +81,7 @@ export type TrackingEvent = z.infer<typeof TrackingEventSchema>;
  * An event as it is written to the ingest log: the server's clock, the email only as its
  * hash (the log and the database never hold a visitor's address).
  */
-export type LoggedEvent = {
-  id: string;
-  type: "pageview" | "identify" | "form";
-  visitor: string;
-  visit: string;
-  url: string;
-  referrer: string;
-  utm: z.infer<typeof UtmSchema>;
-  emailHash?: string;
-  form?: string;
-  firstTouch?: z.infer<typeof FirstTouchSchema>;
-};
+export type LoggedEvent = Omit<TrackingEvent, "email"> & { emailHash?: string };
 
 /** One log record: a request's events. */
 export type TrackingRecord = { q: number; w: string; s: string; at: string; e: LoggedEvent[] };

@@ -9,7 +9,7 @@
  * records after it.
  */
 
-import { sql } from "../../store/sql.js";
+import { sql, timestamp } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import type { Logger } from "../logger.js";
 import type { IngestLog, LogRecord } from "./log.js";
@@ -72,6 +72,12 @@ export class Writer {
       sql`SELECT applied_seq FROM ingest_state WHERE log_id = ${log.id}`,
     );
     const applied = Number(state?.applied_seq ?? 0);
+    // The log's row exists from the start, so each batch only updates it.
+    if (!state) {
+      await store.execute(
+        sql`INSERT INTO ingest_state (log_id, applied_seq, updated_at) VALUES (${log.id}, 0, ${now()})`,
+      );
+    }
     log.advanceTo(applied);
     const writer = new Writer(store, log, applied, logger);
     const replay = records.filter((r) => r.q > applied) as TrackingRecord[];
@@ -118,7 +124,10 @@ export class Writer {
     });
   }
 
-  /** Resolves once every record on disk now is in the engine. */
+  /**
+   * Resolves once every record on disk now is in the engine: a metric read waits for it, so
+   * a page view the browser was told about is in the numbers.
+   */
   async caughtUp(): Promise<void> {
     const seq = this.durableSeq;
     if (this.appliedSeq >= seq) return;
@@ -126,14 +135,6 @@ export class Writer {
       this.waiters.push({ seq, resolve });
       this.wake?.();
     });
-  }
-
-  /**
-   * Before a metric is read: every event acknowledged so far is in the engine, so a page
-   * view the browser was told about is in the numbers.
-   */
-  async settle(_workspace: string): Promise<void> {
-    await this.caughtUp();
   }
 
   /** Everything acknowledged applied (tests, shutdown). */
@@ -218,16 +219,10 @@ export class Writer {
   }
 
   private async recordApplied(seq: number): Promise<void> {
-    const at = sql`CAST(${new Date().toISOString().replace("T", " ").replace("Z", "")} AS TIMESTAMP)`;
-    const [row] = await this.store.query(sql`SELECT log_id FROM ingest_state WHERE log_id = ${this.log.id}`);
-    if (row) {
-      await this.store.execute(
-        sql`UPDATE ingest_state SET applied_seq = ${seq}, updated_at = ${at} WHERE log_id = ${this.log.id}`,
-      );
-    } else {
-      await this.store.execute(
-        sql`INSERT INTO ingest_state (log_id, applied_seq, updated_at) VALUES (${this.log.id}, ${seq}, ${at})`,
-      );
-    }
+    await this.store.execute(
+      sql`UPDATE ingest_state SET applied_seq = ${seq}, updated_at = ${now()} WHERE log_id = ${this.log.id}`,
+    );
   }
 }
+
+const now = () => timestamp(new Date());

@@ -142,7 +142,8 @@ const MetricReportSchema = z
   .loose();
 
 export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
-  const settle = (workspace: string) => ctx.writer.settle(workspace);
+  // Every event acknowledged before the read is in the numbers.
+  const settle = () => ctx.writer.caughtUp();
 
   api.add(
     {
@@ -183,7 +184,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
     async ({ params, query, principal }) => {
       const definition = metricById(params.id ?? "");
       if (!definition) throw notFound(`metric "${params.id}"`);
-      await settle(principal.workspace);
+      await settle();
       const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
       return runMetric(definition, request);
     },
@@ -214,7 +215,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
               .filter((s) => s.length > 0)
           : [];
       const definitions = ids.length === 0 ? METRICS : ids.map((id) => metricById(id) ?? unknownMetric(id));
-      await settle(principal.workspace);
+      await settle();
       const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
       const metrics = [];
       for (const definition of definitions) metrics.push(await runMetric(definition, request));
@@ -242,7 +243,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       responses: { 200: { description: "The check", schema: z.object({ findings: z.array(z.unknown()) }).loose() } },
     },
     async ({ query, principal }) => {
-      await settle(principal.workspace);
+      await settle();
       const request = await resolveRequest(ctx.store, {
         ...requestOf(principal.workspace, query),
         compare: (query.compare as "previous" | "year" | undefined) ?? "previous",
@@ -264,7 +265,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       },
     },
     async ({ query, principal }) => {
-      await settle(principal.workspace);
+      await settle();
       const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
       return stalledLeads(request.current);
     },
@@ -281,7 +282,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       responses: { 200: { description: "The plan", schema: z.object({ stages: z.array(z.unknown()) }).loose() } },
     },
     async ({ query, principal }) => {
-      await settle(principal.workspace);
+      await settle();
       const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
       const history = typeof query.history === "string" ? historyPeriod(query.history) : undefined;
       const target = {
@@ -306,7 +307,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       },
     },
     async ({ params, principal }) => {
-      await settle(principal.workspace);
+      await settle();
       try {
         return await leadTimeline(ctx.store, principal.workspace, params.id ?? "");
       } catch (error) {
