@@ -201,7 +201,11 @@ function parse(schema: z.ZodType, value: unknown, where: string): unknown {
 
 /** The body as JSON (any content type: beacons send text/plain). */
 export async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  return parseJsonBody(await c.req.text());
+}
+
+/** A request body's JSON, or a 400 saying why it is not. */
+export function parseJsonBody(text: string): unknown {
   if (text.trim() === "") throw new ApiError(400, "invalid_request", "the request has no body; send JSON", "body");
   try {
     return JSON.parse(text);

@@ -17,9 +17,16 @@ import { ApiError } from "./errors.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerDataRoutes } from "./routes/data.js";
 import { registerMetricRoutes } from "./routes/metrics.js";
-import { registerTrackingRoutes, SiteCache, trackingPreflight } from "./routes/tracking.js";
+import {
+  registerTrackingRoutes,
+  SiteCache,
+  type TrackingIntake,
+  trackingCors,
+  trackingIntake,
+  trackingPreflight,
+} from "./routes/tracking.js";
 
-export function buildApp(ctx: ServerContext): { app: Hono; api: Api } {
+export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: TrackingIntake } {
   const app = new Hono();
 
   app.use(async (c, next) => {
@@ -94,6 +101,7 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api } {
 
   const api = new Api(app, authenticate);
   const sites = new SiteCache(ctx);
+  const intake = trackingIntake(ctx, sites);
 
   api.add(
     {
@@ -141,7 +149,8 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api } {
 
   registerMetricRoutes(api, ctx);
   registerDataRoutes(api, ctx);
-  registerTrackingRoutes(api, ctx, sites);
+  app.use("/api/event", trackingCors);
+  registerTrackingRoutes(api, ctx, intake);
   registerAdminRoutes(api, ctx, sites);
   app.options("/api/event", (c) => trackingPreflight(c));
 
@@ -167,7 +176,7 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api } {
       return cached;
     },
   );
-  return { app, api };
+  return { app, api, intake };
 }
 
 /**
@@ -191,7 +200,7 @@ function sameHost(origin: string, hosts: readonly string[]): boolean {
   }
 }
 
-function toApiError(error: unknown): ApiError {
+export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof PeriodError) return new ApiError(400, "invalid_request", error.message, "query.period");
   if (error instanceof MetricInputError) return new ApiError(400, "invalid_request", error.message);

@@ -25,10 +25,15 @@ export type ServerContext = {
 
 /** The client's IP: the socket's, or the proxy's X-Forwarded-For when trusted. */
 export function clientIp(c: Context, trustProxy: boolean): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return ipOf(c.req.header("x-forwarded-for"), incoming?.socket?.remoteAddress, trustProxy);
+}
+
+/** The same from the header and the socket's address. */
+export function ipOf(forwardedFor: string | undefined, remoteAddress: string | undefined, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+    const forwarded = forwardedFor?.split(",")[0]?.trim();
     if (forwarded) return forwarded;
   }
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? "unknown";
+  return remoteAddress ?? "unknown";
 }

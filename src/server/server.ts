@@ -3,17 +3,20 @@
  * down stops taking requests, lets the ones in flight finish, applies every acknowledged
  * event to the engine and closes the log, in that order.
  */
+import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createAdaptorServer } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Store } from "../store/store.js";
 import type { Api } from "./api.js";
 import { buildApp } from "./app.js";
 import type { ServerContext } from "./context.js";
+import { withEventListener } from "./event-listener.js";
 import { IngestLog } from "./ingest/log.js";
 import { Writer } from "./ingest/writer.js";
 import { createLogger, type Logger, type LogLevel } from "./logger.js";
 import { RateLimiter } from "./rate-limit.js";
+import type { TrackingIntake } from "./routes/tracking.js";
 
 export const VERSION = "0.1.0";
 
@@ -40,6 +43,8 @@ export type VerityServer = {
   app: Hono;
   api: Api;
   ctx: ServerContext;
+  /** POST /api/event's work, which the socket's listener calls without the app (event-listener.ts). */
+  intake: TrackingIntake;
   /** Resolves when every acknowledged event is in the engine (and the rollups it changes). */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -76,12 +81,13 @@ export async function createServer(options: ServerOptions): Promise<VerityServer
     },
     version: VERSION,
   };
-  const { app, api } = buildApp(ctx);
+  const { app, api, intake } = buildApp(ctx);
   let closed = false;
   return {
     app,
     api,
     ctx,
+    intake,
     drain: () => writer.drain(),
     async close() {
       if (closed) return;
@@ -99,7 +105,7 @@ export async function startServer(options: ServerOptions): Promise<VerityServer 
     throw new Error(`--no-auth serves everyone as an admin: it is allowed on a loopback address only, not ${host}`);
   }
   const server = await createServer(options);
-  const http = createAdaptorServer({ fetch: server.app.fetch });
+  const http = createHttpServer(withEventListener(server.ctx, server.intake, getRequestListener(server.app.fetch)));
   try {
     await new Promise<void>((resolve, reject) => {
       http.once("error", reject);

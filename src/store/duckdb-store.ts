@@ -13,7 +13,16 @@ import type { Column } from "../model/canonical.js";
 import { DIALECTS } from "./dialect.js";
 import { normalizeRow } from "./normalize.js";
 import { raw, type Sql, sql } from "./sql.js";
-import { describeType, type Row, StagingError, type Store, sqlType } from "./store.js";
+import {
+  describeType,
+  type Row,
+  STAGE_SLICE,
+  type StagedColumn,
+  type StagedRow,
+  StagingError,
+  type Store,
+  sqlType,
+} from "./store.js";
 
 /** The DuckDB file is held by another process (a running `verity serve`, say). */
 export class DatabaseLockedError extends Error {
@@ -129,6 +138,36 @@ class DuckDbStore implements Store {
     return sql`(SELECT ${raw(select.join(", "))} FROM read_csv(${file},
       header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true,
       columns = {${raw(readTypes)}}))`;
+  }
+
+  async stageRows(staging: string, columns: readonly StagedColumn[], rows: readonly StagedRow[]): Promise<void> {
+    const connection = this.current.getStore();
+    if (!connection) throw new Error("stageRows runs inside a transaction (temporary tables live on one connection)");
+    const definitions = columns.map((c) => `${quoteIdent(c.name)} ${c.type === "integer" ? "BIGINT" : "TEXT"}`);
+    await connection.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(staging)} (${definitions.join(", ")})`);
+    // The appender writes into the transaction's own connection, so the rows are seen by the
+    // statements that follow and gone if the transaction rolls back.
+    const appender = await connection.createAppender(staging, "main", "temp");
+    try {
+      const integer = columns.map((c) => c.type === "integer");
+      for (let start = 0; start < rows.length; start += STAGE_SLICE) {
+        if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        const end = Math.min(rows.length, start + STAGE_SLICE);
+        for (let r = start; r < end; r++) {
+          const row = rows[r] as StagedRow;
+          for (let i = 0; i < integer.length; i++) {
+            const value = row[i];
+            if (value === null || value === undefined) appender.appendNull();
+            else if (integer[i]) appender.appendBigInt(BigInt(value));
+            else appender.appendVarchar(String(value));
+          }
+          appender.endRow();
+        }
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
   }
 
   async stageCsv(

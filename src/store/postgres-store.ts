@@ -5,14 +5,25 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import Papa from "papaparse";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Column } from "../model/canonical.js";
 import { DIALECTS } from "./dialect.js";
 import { normalizeRow } from "./normalize.js";
 import type { Sql } from "./sql.js";
-import { describeType, type Row, StagingError, type Store, sqlType } from "./store.js";
+import {
+  describeType,
+  type Row,
+  STAGE_SLICE,
+  type StagedColumn,
+  type StagedRow,
+  StagingError,
+  type Store,
+  sqlType,
+} from "./store.js";
 
 // Both engines hand back plain numbers and ISO timestamps (see normalize.ts).
 const types = {
@@ -111,6 +122,26 @@ class PostgresStore implements Store {
       );
       throw error;
     }
+  }
+
+  async stageRows(staging: string, columns: readonly StagedColumn[], rows: readonly StagedRow[]): Promise<void> {
+    const client = this.current.getStore();
+    if (!client) throw new Error("stageRows runs inside a transaction (temporary tables live on one connection)");
+    const definitions = columns.map((c) => `${quoteIdent(c.name)} ${c.type === "integer" ? "BIGINT" : "TEXT"}`);
+    await client.query(`DROP TABLE IF EXISTS ${quoteIdent(staging)}`);
+    await client.query(`CREATE TEMP TABLE ${quoteIdent(staging)} (${definitions.join(", ")}) ON COMMIT DROP`);
+    const list = columns.map((c) => quoteIdent(c.name)).join(", ");
+    // CSV, a slice at a time: an unquoted empty cell is NULL, a quoted one an empty string.
+    async function* csv() {
+      for (let start = 0; start < rows.length; start += STAGE_SLICE) {
+        if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        yield `${Papa.unparse(rows.slice(start, start + STAGE_SLICE) as StagedRow[] as unknown[][], { newline: "\n", quotes: (value: unknown) => value !== null && value !== undefined })}\n`;
+      }
+    }
+    await pipeline(
+      Readable.from(csv()),
+      client.query(copyFrom(`COPY ${quoteIdent(staging)} (${list}) FROM STDIN WITH (FORMAT csv)`)),
+    );
   }
 
   async stageCsv(

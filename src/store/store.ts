@@ -29,6 +29,14 @@ export type Store = {
    */
   stageCsv(staging: string, file: string, columns: readonly Column[], fileColumns: readonly string[]): Promise<number>;
   /**
+   * Creates the temporary table `staging` with `columns` (text and integer only) and fills it
+   * with `rows` (values in column order, null for NULL) through the engine's bulk path: DuckDB's
+   * appender, PostgreSQL's COPY. For rows made by the program itself (the tracking writer's
+   * batches), not read from a user's file: nothing is checked beyond the engine's types. Runs
+   * inside a transaction; yields to the event loop between slices of rows.
+   */
+  stageRows(staging: string, columns: readonly StagedColumn[], rows: readonly StagedRow[]): Promise<void>;
+  /**
    * Engines that read CSV files in SQL (DuckDB): the file as a relation with the table's
    * canonical columns, typed, for a single INSERT straight from the file. Strict: a value that
    * does not convert fails the statement (the caller then stages the file to say where).
@@ -47,6 +55,12 @@ export type Store = {
   statementProgress(): number | null;
   close(): Promise<void>;
 };
+
+export type StagedColumn = { name: string; type: "text" | "integer" };
+export type StagedRow = readonly (string | number | null)[];
+
+/** Rows staged between turns of the event loop (requests wait while a slice is appended). */
+export const STAGE_SLICE = 2_000;
 
 /**
  * A bulk loader refused a value: where (a record number, 1-based with the header excluded,

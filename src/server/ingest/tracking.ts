@@ -22,15 +22,10 @@
  * adding what the batch changed (src/ingest/visit-rollup-delta.ts).
  */
 
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import Papa from "papaparse";
 import { linkIdentifiedVisits } from "../../ingest/visit-leads.js";
 import { addPageviewsToRollups, addVisitsToRollups } from "../../ingest/visit-rollup-delta.js";
-import type { Column } from "../../model/canonical.js";
 import { raw, sql } from "../../store/sql.js";
-import type { Store } from "../../store/store.js";
+import type { StagedColumn, Store } from "../../store/store.js";
 import { analyzeTemp } from "../../store/temp-tables.js";
 import type { TrackingRecord } from "./tracking-schema.js";
 
@@ -61,11 +56,10 @@ const BATCH_COLUMNS = [
   "first_touch",
 ] as const;
 
-/** How the batch file's columns are staged: text, but for the order (times are cast after). */
-const STAGED_COLUMNS: Column[] = BATCH_COLUMNS.map((name) => ({
+/** How the batch's columns are staged: text, but for the order (times are cast after). */
+const STAGED_COLUMNS: StagedColumn[] = BATCH_COLUMNS.map((name) => ({
   name,
   type: name === "ord" ? "integer" : "text",
-  doc: "",
 }));
 
 type BatchRow = (string | number | null)[];
@@ -92,7 +86,7 @@ export async function applyTrackingRecords(store: Store, records: readonly Track
         // As the engines read a UTC timestamp without a zone.
         record.at.replace("T", " ").replace("Z", ""),
         record.q * 100 + i,
-        e.url,
+        empty(e.url),
         empty(e.referrer),
         empty(e.utm.source),
         empty(e.utm.medium),
@@ -100,7 +94,7 @@ export async function applyTrackingRecords(store: Store, records: readonly Track
         empty(e.utm.content),
         empty(e.utm.term),
         e.emailHash ?? null,
-        e.form ?? null,
+        empty(e.form),
         e.firstTouch ? JSON.stringify(e.firstTouch) : null,
       ]);
     });
@@ -108,35 +102,13 @@ export async function applyTrackingRecords(store: Store, records: readonly Track
   for (const [workspace, rows] of byWorkspace) await applyWorkspaceBatch(store, workspace, rows);
 }
 
-/** Rows serialised between which the event loop gets a turn (tracking requests wait on it). */
-const CSV_SLICE = 2_000;
-
-/**
- * The batch as CSV, a slice at a time: serialising 30,000 rows at once held the event loop
- * for a few hundred milliseconds, which every tracking request then waited for.
- */
-async function batchCsv(rows: readonly BatchRow[]): Promise<string> {
-  const parts = [Papa.unparse([BATCH_COLUMNS as readonly string[]], { newline: "\n" })];
-  for (let i = 0; i < rows.length; i += CSV_SLICE) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    parts.push(Papa.unparse(rows.slice(i, i + CSV_SLICE) as BatchRow[], { newline: "\n" }));
-  }
-  return `${parts.join("\n")}\n`;
-}
-
 async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): Promise<void> {
   const d = store.dialect;
-  // The batch reaches the engine through its bulk loader (COPY, read_csv): binding 10,000
-  // rows of parameters cost DuckDB 2.2 s a batch, the file 0.1 s.
-  const dir = await mkdtemp(join(tmpdir(), "verity-batch-"));
-  try {
-    const file = join(dir, "events.csv");
-    await writeFile(file, await batchCsv(rows), "utf8");
-    await store.stageCsv("verity_batch", file, STAGED_COLUMNS, BATCH_COLUMNS);
-    await analyzeTemp(store, "verity_batch");
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  // The batch reaches the engine through its bulk path (DuckDB's appender, COPY): binding
+  // 10,000 rows of parameters cost DuckDB 2.2 s a batch; a CSV file through read_csv 0.1 s
+  // plus as much again to write it; the appender 0.03 s.
+  await store.stageRows("verity_batch", STAGED_COLUMNS, rows);
+  await analyzeTemp(store, "verity_batch");
   const times = rows.map((r) => Date.parse(`${String(r[BATCH_COLUMNS.indexOf("occurred_at")]).replace(" ", "T")}Z`));
   const since = new Date(Math.min(...times) - RESEND_WINDOW_MS).toISOString().replace("T", " ").replace("Z", "");
 

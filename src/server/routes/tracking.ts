@@ -5,9 +5,10 @@
  * only once the events are in the durable log (src/server/ingest/log.ts).
  */
 import { readFileSync } from "node:fs";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import type { z } from "zod";
 import type { Api } from "../api.js";
-import { readJson } from "../api.js";
+import { parseJsonBody } from "../api.js";
 import { sha256Hex } from "../auth/secrets.js";
 import { originAllowed, type Site, siteByPublicKey } from "../auth/sites.js";
 import { clientIp, type ServerContext } from "../context.js";
@@ -69,6 +70,58 @@ function logged(e: TrackingEvent): LoggedEvent {
   };
 }
 
+/** A tracking request as it arrived, whichever way it came in (hono, or serve's fast path). */
+export type TrackingRequest = {
+  text: string;
+  origin: string | undefined;
+  /** The browser sent Do Not Track or Global Privacy Control. */
+  privacySignal: boolean;
+  ip: string;
+};
+export type TrackingAnswer = z.infer<typeof TrackingResponseSchema>;
+/** Takes a tracking request; resolves once its events are durable, or throws an ApiError. */
+export type TrackingIntake = (request: TrackingRequest) => Promise<TrackingAnswer>;
+
+/**
+ * POST /api/event without the HTTP framework around it: the route below calls it, and so does
+ * `verity serve`'s listener directly (src/server/event-listener.ts), where the framework's
+ * per-request cost halved the events a second a core could take.
+ */
+export function trackingIntake(ctx: ServerContext, sites: SiteCache): TrackingIntake {
+  return async ({ text, origin, privacySignal, ip }) => {
+    const raw = parseJsonBody(text) as { site?: unknown };
+    // Limited before the site is looked up, by the key as presented: made-up keys cost a
+    // lookup each, and are held to the same rate.
+    const presented = typeof raw?.site === "string" ? raw.site.slice(0, 100) : "";
+    const wait = ctx.limits.tracking.take(`${presented}|${ip}`);
+    if (wait > 0) {
+      throw new ApiError(429, "rate_limited", "too many events from this address; slow down", null, [], {
+        "Retry-After": String(wait),
+      });
+    }
+    const site = presented ? await sites.get(presented) : null;
+    if (!site) throw new ApiError(403, "forbidden", "unknown or revoked site key", "body.site");
+    if (origin !== undefined && !originAllowed(site, origin)) {
+      throw new ApiError(403, "forbidden", `the origin ${origin} is not one of the site's domains`, "header.origin");
+    }
+    const parsed = TrackingRequestSchema.safeParse(raw);
+    if (!parsed.success) throw validationError("body", parsed.error);
+    if (site.respectPrivacySignals && privacySignal) return { accepted: 0, ignored: "privacy-signal" };
+    if (ctx.writer.overloaded) {
+      throw new ApiError(503, "unavailable", "the server is behind on writing events; retry shortly", null, [], {
+        "Retry-After": "5",
+      });
+    }
+    await ctx.log.append({
+      w: site.workspace,
+      s: site.id,
+      at: new Date().toISOString(),
+      e: parsed.data.events.map(logged),
+    });
+    return { accepted: parsed.data.events.length };
+  };
+}
+
 function cors(c: Context, origin: string | undefined): void {
   if (origin) {
     c.header("Access-Control-Allow-Origin", origin);
@@ -76,7 +129,7 @@ function cors(c: Context, origin: string | undefined): void {
   }
 }
 
-export function registerTrackingRoutes(api: Api, ctx: ServerContext, sites: SiteCache): void {
+export function registerTrackingRoutes(api: Api, ctx: ServerContext, intake: TrackingIntake): void {
   const script = loadScript();
 
   api.add(
@@ -112,47 +165,28 @@ export function registerTrackingRoutes(api: Api, ctx: ServerContext, sites: Site
       responses: { 202: { description: "Stored durably", schema: TrackingResponseSchema } },
     },
     async ({ c }) => {
-      const origin = c.req.header("origin");
-      // Errors too carry CORS headers, so a page's fetch can read why it was refused.
-      cors(c, origin);
-      const raw = (await readJson(c)) as { site?: unknown };
-      // Limited before the site is looked up, by the key as presented: made-up keys cost a
-      // lookup each, and are held to the same rate.
-      const presented = typeof raw?.site === "string" ? raw.site.slice(0, 100) : "";
-      const wait = ctx.limits.tracking.take(`${presented}|${clientIp(c, ctx.trustProxy)}`);
-      if (wait > 0) {
-        throw new ApiError(429, "rate_limited", "too many events from this address; slow down", null, [], {
-          "Retry-After": String(wait),
-        });
-      }
-      const site = presented ? await sites.get(presented) : null;
-      if (!site) throw new ApiError(403, "forbidden", "unknown or revoked site key", "body.site");
-      if (origin !== undefined && !originAllowed(site, origin)) {
-        throw new ApiError(403, "forbidden", `the origin ${origin} is not one of the site's domains`, "header.origin");
-      }
-      const parsed = TrackingRequestSchema.safeParse(raw);
-      if (!parsed.success) throw validationError("body", parsed.error);
-      if (site.respectPrivacySignals && (c.req.header("dnt") === "1" || c.req.header("sec-gpc") === "1")) {
-        return c.json({ accepted: 0, ignored: "privacy-signal" }, 202);
-      }
-      if (ctx.writer.overloaded) {
-        throw new ApiError(503, "unavailable", "the server is behind on writing events; retry shortly", null, [], {
-          "Retry-After": "5",
-        });
-      }
-      await ctx.log.append({
-        w: site.workspace,
-        s: site.id,
-        at: new Date().toISOString(),
-        e: parsed.data.events.map(logged),
+      const answer = await intake({
+        text: await c.req.text(),
+        origin: c.req.header("origin"),
+        privacySignal: c.req.header("dnt") === "1" || c.req.header("sec-gpc") === "1",
+        ip: clientIp(c, ctx.trustProxy),
       });
-      return c.json({ accepted: parsed.data.events.length }, 202);
+      return c.json(answer, 202);
     },
   );
 
   // Preflight for senders that use fetch with JSON; the site's origin is checked on the POST.
   ctx.logger.debug("tracking routes ready");
 }
+
+/**
+ * CORS on every answer of POST /api/event, errors too (the body limit's among them), so a
+ * page's fetch can read why it was refused. Runs before the route's own middleware.
+ */
+export const trackingCors: MiddlewareHandler = async (c, next) => {
+  if (c.req.method === "POST") cors(c, c.req.header("origin"));
+  await next();
+};
 
 export function trackingPreflight(c: Context): Response {
   const origin = c.req.header("origin");
