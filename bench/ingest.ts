@@ -22,6 +22,9 @@
  * BENCH_PHASES (all: verity-1,baseline-1,verity-N,baseline-N,apply) to run some only;
  * BENCH_RATE offers that many events a second on a fixed schedule instead of as many as the server
  * answers (does the writer keep up with that rate: see the events waiting at the end);
+ * BENCH_GENERATOR (wrk when installed, else node) picks the load generator: wrk (Debian's
+ * package, bench/ingest-wrk.lua) costs the shared cores about 20 µs a request, the Node
+ * generator (bench/ingest-load.ts) about 110 µs; the Node generator's check is by event id;
  * BENCH_PROFILE=1 writes a CPU profile of each Verity server process (node --cpu-prof) into
  * the run's folder; BENCH_KEEP=1 keeps the run's databases and logs (bench/out/ingest-*).
  *
@@ -43,6 +46,7 @@ import { sql } from "../src/store/sql.js";
 import { BENCH_HOST, EventStream, toLogged } from "./ingest-events.js";
 import type { LoadConfig, LoadResult } from "./ingest-load.js";
 import type { Batch } from "./ingest-server.js";
+import { wrkAvailable, wrkLoad } from "./ingest-wrk.js";
 
 const env = process.env;
 const pgUrl = env.BENCH_DATABASE_URL;
@@ -62,6 +66,15 @@ const phases = new Set(
   (env.BENCH_PHASES ?? `verity-1,baseline-1,verity-${batchSize},baseline-${batchSize},apply`).split(","),
 );
 const engine = pgUrl ? "postgres" : "duckdb";
+/**
+ * wrk (bench/ingest-wrk.ts) when it is installed: it leaves the server the CPU the Node
+ * generator would take. The Node generator checks acknowledgements by event id, wrk by counts;
+ * a fixed rate (BENCH_RATE) needs the Node generator.
+ */
+const generator = env.BENCH_GENERATOR ?? (rate === 0 && wrkAvailable() ? "wrk" : "node");
+if (generator !== "wrk" && generator !== "node") throw new Error("BENCH_GENERATOR is wrk or node");
+if (generator === "wrk" && rate > 0)
+  throw new Error("BENCH_RATE needs BENCH_GENERATOR=node (wrk sends as fast as answered)");
 const WORKSPACE = "bench";
 const root = join(import.meta.dirname, "..");
 const out = join(import.meta.dirname, "out", `ingest-${new Date().toISOString().replaceAll(":", "-")}`);
@@ -158,6 +171,44 @@ async function check(target: StoreTarget, ackedIds: Set<string>, expectedPagevie
         result.distinct === result.stored &&
         result.missing === 0 &&
         result.pageviews === expectedPageviews,
+      ...result,
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * After a wrk load, which does not say which events were acknowledged, only how many: none
+ * stored twice, at least the acknowledged stored, at most the requests in flight at the end
+ * more (`slack` events), and every stored pageview counted in its visit.
+ */
+async function countCheck(target: StoreTarget, acked: number, sent: number, slack: number): Promise<Check> {
+  const store = await openStore(target);
+  try {
+    const [counts] = await store.query<{ stored: number; distinct: number; pageviews: number; logged: number }>(
+      sql`SELECT (SELECT count(*) FROM tracked_events WHERE workspace_id = ${WORKSPACE}) AS stored,
+            (SELECT count(DISTINCT event_id) FROM tracked_events WHERE workspace_id = ${WORKSPACE}) AS distinct,
+            (SELECT count(*) FROM tracked_events WHERE workspace_id = ${WORKSPACE} AND type = 'pageview') AS logged,
+            (SELECT COALESCE(sum(pageviews), 0) FROM visits
+              WHERE workspace_id = ${WORKSPACE} AND source_system = 'tracker') AS pageviews`,
+    );
+    const stored = Number(counts?.stored ?? 0);
+    const result = {
+      stored,
+      distinct: Number(counts?.distinct ?? 0),
+      expected: acked,
+      missing: Math.max(0, acked - stored),
+      unacknowledged: Math.max(0, stored - acked),
+      pageviews: Number(counts?.pageviews ?? 0),
+      expectedPageviews: Number(counts?.logged ?? 0),
+    };
+    return {
+      ok:
+        result.distinct === stored &&
+        stored >= acked &&
+        stored <= Math.min(sent, acked + slack) &&
+        result.pageviews === result.expectedPageviews,
       ...result,
     };
   } finally {
@@ -264,7 +315,31 @@ async function drained(url: string): Promise<number> {
   }
 }
 
-function load(config: LoadConfig): Promise<LoadResult> {
+type Loaded = LoadResult & {
+  generator: "wrk" | "node";
+  sentEvents: number;
+  /** Events that may be stored without an acknowledgement: in flight when the generator stopped. */
+  inFlightAtEnd: number;
+};
+
+/** One load with the chosen generator. */
+async function load(config: LoadConfig): Promise<Loaded> {
+  if (generator === "node") {
+    const result = await nodeLoad(config);
+    // The Node generator waits for every answer before it ends.
+    return { ...result, generator: "node", sentEvents: result.ackedEvents, inFlightAtEnd: 0 };
+  }
+  const result = await wrkLoad(config);
+  return {
+    ...result,
+    inFlightAtEnd: result.wrkRuns * config.connections * config.eventsPerRequest,
+    ackedUniqueIds: Number.NaN,
+    ackedPageviews: Number.NaN,
+    generatorMaxRssMb: Number.NaN,
+  };
+}
+
+function nodeLoad(config: LoadConfig): Promise<LoadResult> {
   const child = fork(join(import.meta.dirname, "ingest-load.ts"), [], {
     cwd: root,
     execArgv: ["--import", "tsx"],
@@ -285,7 +360,7 @@ async function readAcked(file: string): Promise<Set<string>> {
 
 // --- Measurements ---------------------------------------------------------------------------
 
-type VerityLoad = LoadResult & {
+type VerityLoad = Loaded & {
   drainMs: number;
   pendingAtEnd: number;
   peakRssMb: number;
@@ -346,8 +421,10 @@ async function verityLoad(run: number, eventsPerRequest: number): Promise<Verity
     (sum, b) => sum + Math.max(0, Math.min(b.at, loadEnded) - Math.max(b.at - b.ms, windowFrom)),
     0,
   );
-  const acked = await readAcked(ackFile);
-  const verdict = await check(target, acked, result.ackedPageviews);
+  const verdict =
+    result.generator === "node"
+      ? await check(target, await readAcked(ackFile), result.ackedPageviews)
+      : await countCheck(target, result.ackedEvents, result.sentEvents, result.inFlightAtEnd);
   if (verdict.ok && !keep) await cleanup(target, dataDir, ackFile);
   return {
     ...result,
@@ -368,7 +445,7 @@ async function verityLoad(run: number, eventsPerRequest: number): Promise<Verity
   };
 }
 
-type BaselineLoad = LoadResult & { peakRssMb: number; cpu: Cpu; fileEvents: number; ok: boolean };
+type BaselineLoad = Loaded & { peakRssMb: number; cpu: Cpu; fileEvents: number; ok: boolean };
 
 async function baselineLoad(run: number, eventsPerRequest: number): Promise<BaselineLoad> {
   const label = `r${run}-baseline-${eventsPerRequest}`;
@@ -397,7 +474,9 @@ async function baselineLoad(run: number, eventsPerRequest: number): Promise<Base
     if (line !== "") fileEvents += (JSON.parse(line) as { events: unknown[] }).events.length;
   }
   if (!keep) await Promise.all([rm(file, { force: true }), rm(ackFile, { force: true })]);
-  return { ...result, peakRssMb: peak, cpu, fileEvents, ok: fileEvents === result.ackedEvents };
+  // wrk stops with requests in flight, whose lines may be in the file unacknowledged.
+  const ok = fileEvents >= result.ackedEvents && fileEvents <= result.ackedEvents + result.inFlightAtEnd;
+  return { ...result, peakRssMb: peak, cpu, fileEvents, ok };
 }
 
 type Apply = {
@@ -535,7 +614,7 @@ async function cleanup(target: StoreTarget, dataDir: string, ackFile: string | n
 await mkdir(out, { recursive: true });
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`;
 log(
-  `ingest bench on ${engine}: ${runs} runs, ${connections} connections${rate > 0 ? `, ${rate} events/s offered` : ""}, ${seconds} s after ${warmupSeconds} s warm-up; ${machine}`,
+  `ingest bench on ${engine}: load generator ${generator}, ${runs} runs, ${connections} connections${rate > 0 ? `, ${rate} events/s offered` : ""}, ${seconds} s after ${warmupSeconds} s warm-up; ${machine}`,
 );
 const results: {
   run: number;
@@ -725,7 +804,7 @@ const table = [["", "Verity", "baseline", "ratio"], ...rows]
   )
   .join("\n");
 process.stdout.write(
-  `\nTracking ingest on ${engine}, ${connections} keep-alive connections${rate > 0 ? `, ${rate} events/s offered` : ""}, ${seconds} s measured after ${warmupSeconds} s, ` +
+  `\nTracking ingest on ${engine}, load generator ${generator}, ${connections} keep-alive connections${rate > 0 ? `, ${rate} events/s offered` : ""}, ${seconds} s measured after ${warmupSeconds} s, ` +
     `median of ${runs} run${runs === 1 ? "" : "s"}; ${machine}\n` +
     "baseline: loads = minimal node:http server (JSON.parse + group-committed fdatasync append, 202); " +
     "apply = the same events written by hand-written code on the same engine and tables (bench/ingest-apply-baseline.ts)\n\n" +

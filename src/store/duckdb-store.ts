@@ -140,6 +140,12 @@ class DuckDbStore implements Store {
       columns = {${raw(readTypes)}}))`;
   }
 
+  async setThreads(threads: number): Promise<void> {
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new Error(`threads must be a whole number from 1, not ${threads}`);
+    await this.main.run(`SET threads = ${threads}`);
+  }
+
   async stageRows(staging: string, columns: readonly StagedColumn[], rows: readonly StagedRow[]): Promise<void> {
     const connection = this.current.getStore();
     if (!connection) throw new Error("stageRows runs inside a transaction (temporary tables live on one connection)");

@@ -48,6 +48,8 @@ export type Store = {
    * which is several times faster than maintaining them row by row.
    */
   bulkInsert(table: string, rows: number, insert: () => Promise<void>): Promise<void>;
+  /** Engines with a thread pool of their own (DuckDB): how many threads its queries use. */
+  setThreads?(threads: number): Promise<void>;
   /**
    * How far the statement running now has got, from 0 to 1, or null when the engine cannot
    * tell. Polled by progress bars while a large file loads.

@@ -56,6 +56,11 @@ export function registerServerCommands(program: Command): void {
       20,
     )
     .option("--trust-proxy", "read the client address and https from X-Forwarded-* (behind your reverse proxy)")
+    .option(
+      "--engine-threads <n>",
+      "DuckDB: threads for queries (default: the machine's cores less one, at least 1, leaving a core for HTTP)",
+      parseInteger("--engine-threads"),
+    )
     .addOption(
       new Option("--log-level <level>", "structured log level")
         .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
@@ -70,6 +75,7 @@ export function registerServerCommands(program: Command): void {
           auth: boolean;
           trustProxy?: boolean;
           trackingRate: number;
+          engineThreads?: number;
           logLevel: LogLevel;
         },
         cmd: Command,
@@ -79,6 +85,9 @@ export function registerServerCommands(program: Command): void {
           throw new UserError(`--no-auth is allowed on a loopback address only (127.0.0.1, ::1), not ${flags.host}`);
         }
         if (flags.port < 0 || flags.port > 65535) throw new InvalidArgumentError("--port takes 0-65535");
+        if (flags.engineThreads !== undefined && flags.engineThreads < 1) {
+          throw new InvalidArgumentError("--engine-threads takes 1 or more");
+        }
         const target = targetOf(globals);
         const dataDir = flags.dataDir ?? (target.engine === "duckdb" ? `${target.path}.ingest` : "verity-ingest");
         const store = await openStore(target);
@@ -93,6 +102,7 @@ export function registerServerCommands(program: Command): void {
             workspace: workspaceOf(globals),
             trustProxy: flags.trustProxy ?? false,
             trackingRate: flags.trackingRate,
+            engineThreads: flags.engineThreads,
             logLevel: flags.logLevel,
           });
         } catch (error) {

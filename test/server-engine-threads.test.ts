@@ -1,0 +1,36 @@
+/**
+ * `verity serve` on DuckDB leaves a core to HTTP: the engine's threads are the cores less one
+ * (at least 1) unless --engine-threads says otherwise (src/server/server.ts).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createServer, type VerityServer } from "../src/server/server.js";
+import { sql } from "../src/store/sql.js";
+import { openTestStore, type TestStore } from "./support/stores.js";
+
+describe("DuckDB threads under verity serve", () => {
+  const opened: { db: TestStore; dir: string; server: VerityServer }[] = [];
+  afterEach(async () => {
+    for (const { db, dir, server } of opened.splice(0)) {
+      await server.close();
+      await db.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  async function threadsWith(engineThreads?: number): Promise<number> {
+    const db = await openTestStore("duckdb");
+    const dir = await mkdtemp(join(tmpdir(), "verity-threads-"));
+    const server = await createServer({ store: db.store, dataDir: dir, logLevel: "silent", engineThreads });
+    opened.push({ db, dir, server });
+    const [row] = await db.store.query<{ threads: number }>(sql`SELECT current_setting('threads') AS threads`);
+    return Number(row?.threads);
+  }
+
+  it("uses the cores less one by default, and what it is told", async () => {
+    expect(await threadsWith()).toBe(Math.max(1, availableParallelism() - 1));
+    expect(await threadsWith(3)).toBe(3);
+  });
+});
