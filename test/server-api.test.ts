@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { planLeads } from "../src/insights/lead-plan.js";
-import { vanityCheck } from "../src/insights/vanity-check.js";
+import { vanityCheck, vanityTrend } from "../src/insights/vanity-check.js";
 import { resolveRequest } from "../src/metrics/context.js";
 import { leadTimeline } from "../src/metrics/lead-timeline.js";
 import { METRICS } from "../src/metrics/registry.js";
@@ -305,6 +305,13 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
       expect(check.status, check.text).toBe(200);
       const compared = await resolveRequest(t.store, libraryRequest("a", { ...Q3, compare: "previous" }));
       expect(check.body).toEqual(wire(await vanityCheck(compared)));
+
+      const trend = await t.request("/api/check/trend", { key, query: { ...Q3, periods: "3" } });
+      expect(trend.status, trend.text).toBe(200);
+      const resolve = (period: string | undefined) =>
+        resolveRequest(t.store, libraryRequest("a", { ...Q3, period: period ?? "2025-Q3" }));
+      expect(trend.body).toEqual(wire(await vanityTrend(resolve, 3)));
+      expect(trend.body.periods).toHaveLength(3);
 
       const { current } = await resolveRequest(t.store, libraryRequest("a", Q3));
       const stalled = await t.request("/api/stalled", { key, query: { ...Q3, k: "1.1" } });
@@ -905,7 +912,7 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
     test("an unknown route or method is a 404 in the error shape", async () => {
       for (const [method, path] of [
         ["GET", "/api/nothing"],
-        ["GET", "/"],
+        ["GET", "/nothing"],
         ["PUT", "/api/keys"],
         ["POST", "/api/metrics"],
       ] as const) {

@@ -160,6 +160,34 @@ describe.each(ENGINES)("the reading routes on %s", (engine) => {
     keep(engine, "check", res.body);
   });
 
+  test("GET /api/check/trend: its last two periods are the check's two, pair by pair", async () => {
+    const res = await get("/api/check/trend", { period: "2026-Q2", periods: "4" });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.periods.map((p: { label: string }) => p.label)).toEqual([
+      "2025-Q3",
+      "2025-Q4",
+      "2026-Q1",
+      "2026-Q2",
+    ]);
+    const check = await vanityCheck(
+      await resolveRequest(t.store, libraryRequest("a", { period: "2026-Q2", compare: "previous" })),
+    );
+    expect(res.body.pairs).toHaveLength(check.findings.length);
+    for (const finding of check.findings) {
+      const pair = res.body.pairs.find((p: { vanity: string }) => p.vanity === finding.vanity);
+      expect(pair.vanityValues.slice(-2), finding.vanity).toEqual([
+        finding.vanityFigure.previous,
+        finding.vanityFigure.value,
+      ]);
+      expect(pair.realValues.slice(-2), finding.vanity).toEqual([
+        finding.realFigure.previous,
+        finding.realFigure.value,
+      ]);
+    }
+    keep(engine, "check trend", res.body);
+    expectError(await get("/api/check/trend", { periods: "40" }), 400, "invalid_request", "query.periods");
+  });
+
   test("GET /api/stalled equals the library, with k", async () => {
     for (const q of [{ period: "2026-Q3" }, { period: "2026-Q3", k: "1.5", pipeline: "new-business" }] as Query[]) {
       const res = await get("/api/stalled", q);

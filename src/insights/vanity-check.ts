@@ -10,6 +10,7 @@ import { metricById } from "../metrics/registry.js";
 import { relativeChange, runMetric, unsupportedOf } from "../metrics/run-metric.js";
 import { tidy } from "../metrics/sql-parts.js";
 import { computeVanity, vanityDefinition } from "../metrics/vanity.js";
+import { comparisonPeriod, type Period } from "../model/period.js";
 
 /** Below this relative change (5%) a number is "flat". */
 export const FLAT = 0.05;
@@ -125,12 +126,31 @@ export type VanityFinding = {
   verdict: "diverging" | "improving" | "aligned" | "unknown";
   /** How far apart the two changes are (vanity − real, real in its "better" direction); null when unknown. */
   divergence: number | null;
+  /**
+   * Which sentence `finding` is, for a reader that words it in another language: the pair's
+   * meaning when the vanity number rose and the real one fell ("falls") or stayed ("flat"),
+   * "improving" (vanity down, real up), "real-fell", "real-improved", "steady", "no-change"
+   * (an earlier value is missing) or "unsupported" (the data cannot tell).
+   */
+  kind: FindingKind;
   finding: string;
 };
+
+export type FindingKind =
+  | "falls"
+  | "flat"
+  | "improving"
+  | "real-fell"
+  | "real-improved"
+  | "steady"
+  | "no-change"
+  | "unsupported";
 
 export type VanityCheck = {
   period: { label: string; start: string; end: string };
   comparison: { label: string; start: string; end: string };
+  /** The currency of money figures (total sales), null when amounts carry none. */
+  currency: string | null;
   findings: VanityFinding[];
 };
 
@@ -154,13 +174,14 @@ export function findingFor(
   vanityLabel: string,
   vanityChange: number | null,
   realChange: number | null,
-): Pick<VanityFinding, "verdict" | "divergence" | "finding"> {
+): Pick<VanityFinding, "verdict" | "divergence" | "kind" | "finding"> {
   const real = pair.realWords;
   if (vanityChange === null || realChange === null) {
     const missing = vanityChange === null ? vanityLabel.toLowerCase() : real;
     return {
       verdict: "unknown",
       divergence: null,
+      kind: "no-change",
       finding: `No change to compare for ${missing}: the earlier period has none.`,
     };
   }
@@ -168,19 +189,20 @@ export function findingFor(
   const divergence = vanityChange - good;
   const both = `${vanityLabel} ${describeChange(vanityChange)}, ${real} ${describeChange(realChange)}`;
   if (vanityChange >= FLAT && good <= -FLAT)
-    return { verdict: "diverging", divergence, finding: `${both}: ${pair.meaning.falls}.` };
+    return { verdict: "diverging", divergence, kind: "falls", finding: `${both}: ${pair.meaning.falls}.` };
   if (vanityChange >= FLAT && good < FLAT) {
     const verdict = pair.steadyIsFine ? "aligned" : "diverging";
-    return { verdict, divergence, finding: `${both}: ${pair.meaning.flat}.` };
+    return { verdict, divergence, kind: "flat", finding: `${both}: ${pair.meaning.flat}.` };
   }
   if (vanityChange <= -FLAT && good >= FLAT) {
-    return { verdict: "improving", divergence, finding: `${both}: less noise, better results.` };
+    return { verdict: "improving", divergence, kind: "improving", finding: `${both}: less noise, better results.` };
   }
   if (good <= -FLAT) {
-    return { verdict: "diverging", divergence, finding: `${both}: ${real} fell; watch this one.` };
+    return { verdict: "diverging", divergence, kind: "real-fell", finding: `${both}: ${real} fell; watch this one.` };
   }
-  if (good >= FLAT) return { verdict: "aligned", divergence, finding: `${both}: ${real} improved.` };
-  return { verdict: "aligned", divergence, finding: `${both}: ${real} held steady.` };
+  if (good >= FLAT)
+    return { verdict: "aligned", divergence, kind: "real-improved", finding: `${both}: ${real} improved.` };
+  return { verdict: "aligned", divergence, kind: "steady", finding: `${both}: ${real} held steady.` };
 }
 
 /** Runs the check; `request` must have a comparison period. */
@@ -226,7 +248,12 @@ export async function vanityCheck(request: ResolvedRequest): Promise<VanityCheck
       change: relativeChange(before, now),
     });
     const judged = unsupported
-      ? { verdict: "unknown" as const, divergence: null, finding: `Cannot check: ${unsupported}.` }
+      ? {
+          verdict: "unknown" as const,
+          divergence: null,
+          kind: "unsupported" as const,
+          finding: `Cannot check: ${unsupported}.`,
+        }
       : findingFor(pair, vanity.label, vanityFigure.change, realFigure.change);
     findings.push(
       tidy({ vanity: pair.vanity, number: vanity.number, metric: pair.metric, vanityFigure, realFigure, ...judged }),
@@ -241,5 +268,55 @@ export async function vanityCheck(request: ResolvedRequest): Promise<VanityCheck
     start: p.start.toISOString(),
     end: p.end.toISOString(),
   });
-  return { period: period(current.period), comparison: period(previous.period), findings };
+  return {
+    period: period(current.period),
+    comparison: period(previous.period),
+    currency: current.currency,
+    findings,
+  };
+}
+
+export type VanityTrend = {
+  periods: { label: string; start: string; end: string }[];
+  /** One per pair, in METRICS.md's order: the two values in each period, oldest first. */
+  pairs: { vanity: VanityId; metric: string; vanityValues: (number | null)[]; realValues: (number | null)[] }[];
+};
+
+/**
+ * Each pair's vanity and real value over `count` periods of the request's length, ending
+ * with its period (the dashboard's small trend charts). Each metric runs once a period.
+ */
+export async function vanityTrend(
+  resolve: (period: string | undefined) => Promise<ResolvedRequest>,
+  count: number,
+): Promise<VanityTrend> {
+  const latest = (await resolve(undefined)).current.period;
+  const periods = [latest];
+  while (periods.length < count) periods.unshift(comparisonPeriod(periods[0] as Period, "previous"));
+  const pairs: VanityTrend["pairs"] = PAIRS.map((pair) => ({
+    vanity: pair.vanity,
+    metric: pair.metric,
+    vanityValues: [],
+    realValues: [],
+  }));
+  for (const period of periods) {
+    const request = await resolve(period.label);
+    const reports = new Map<string, MetricReport | null>();
+    for (const [i, pair] of PAIRS.entries()) {
+      const entry = pairs[i] as VanityTrend["pairs"][number];
+      if (!reports.has(pair.metric)) {
+        const definition = metricById(pair.metric);
+        const supported = definition && unsupportedOf(definition, request.current).length === 0;
+        reports.set(pair.metric, definition && supported ? await runMetric(definition, request) : null);
+      }
+      const report = reports.get(pair.metric) ?? null;
+      entry.realValues.push(report?.headlines.find((h) => h.key === pair.headline)?.value ?? null);
+      const carried = report?.vanity.find((v) => v.id === pair.vanity);
+      entry.vanityValues.push(carried ? carried.value : (await computeVanity(request.current, pair.vanity)).value);
+    }
+  }
+  return {
+    periods: periods.map((p) => ({ label: p.label, start: p.start.toISOString(), end: p.end.toISOString() })),
+    pairs,
+  };
 }

@@ -15,6 +15,7 @@ import { SESSION_COOKIE, sessionPrincipal } from "./auth/sessions.js";
 import { clientIp, type ServerContext } from "./context.js";
 import { ApiError } from "./errors.js";
 import { registerAdminRoutes } from "./routes/admin.js";
+import { registerDashboard } from "./routes/dashboard.js";
 import { registerDataRoutes } from "./routes/data.js";
 import { registerMetricRoutes } from "./routes/metrics.js";
 import {
@@ -149,6 +150,7 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: Tra
 
   registerMetricRoutes(api, ctx);
   registerDataRoutes(api, ctx);
+  registerDashboard(app);
   app.use("/api/event", trackingCors);
   registerTrackingRoutes(api, ctx, intake);
   registerAdminRoutes(api, ctx, sites);

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { planLeads } from "../../insights/lead-plan.js";
-import { vanityCheck } from "../../insights/vanity-check.js";
+import { vanityCheck, vanityTrend } from "../../insights/vanity-check.js";
 import { type MetricRequest, resolveRequest } from "../../metrics/context.js";
 import { LeadNotFoundError, leadTimeline } from "../../metrics/lead-timeline.js";
 import { GRAINS } from "../../metrics/metric.js";
@@ -249,6 +249,35 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
         compare: (query.compare as "previous" | "year" | undefined) ?? "previous",
       });
       return vanityCheck(request);
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/check/trend",
+      tag: "metrics",
+      summary: "Each vanity metric and its real counterpart over the last periods (the dashboard's trend charts)",
+      description:
+        "`periods` periods of the length of `period` (default 6, at most 12), ending with `period`, oldest first.",
+      access: "metrics:read",
+      query: MetricQuery.omit({ compare: true }).extend({
+        periods: z.coerce.number().int().min(2).max(12).optional().describe("how many periods (default 6)"),
+      }),
+      responses: {
+        200: {
+          description: "The values per period",
+          schema: z.object({ periods: z.array(z.unknown()), pairs: z.array(z.unknown()) }).loose(),
+        },
+      },
+    },
+    async ({ query, principal }) => {
+      await settle();
+      const base = requestOf(principal.workspace, query);
+      return vanityTrend(
+        (period) => resolveRequest(ctx.store, { ...base, period: period ?? base.period, compare: null }),
+        Number(query.periods ?? 6),
+      );
     },
   );
 

@@ -1,0 +1,84 @@
+/**
+ * The dashboard's files as `verity serve` answers them (src/server/routes/dashboard.ts): the
+ * page at / and /login with its content security policy, the compiled modules, ECharts and
+ * Papa Parse from the installed packages (gzipped when the browser takes it), and nothing
+ * outside those folders. What the page does in a browser: test/browser/dashboard.test.ts.
+ */
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer, type VerityServer } from "../src/server/server.js";
+import { openTestStore, type TestStore } from "./support/stores.js";
+
+describe("the dashboard's files", () => {
+  let db: TestStore;
+  let dir: string;
+  let server: VerityServer;
+  beforeAll(async () => {
+    db = await openTestStore("duckdb");
+    dir = await mkdtemp(join(tmpdir(), "verity-dashboard-"));
+    server = await createServer({ store: db.store, dataDir: dir, logLevel: "silent" });
+  });
+  afterAll(async () => {
+    await server.close();
+    await db.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("serves the page at / and /login, with a policy that allows only its own scripts", async () => {
+    for (const path of ["/", "/login"]) {
+      const res = await server.app.request(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      const csp = res.headers.get("content-security-policy") ?? "";
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      const html = await res.text();
+      expect(html).toContain('src="/app/main.js"');
+      expect(html).toContain('src="/assets/echarts.min.js"');
+    }
+  });
+
+  it("serves the compiled modules and the stylesheet", async () => {
+    const main = await server.app.request("/app/main.js");
+    expect(main.status).toBe(200);
+    expect(main.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(await main.text()).toContain("/api/me");
+    const home = await server.app.request("/app/pages/home.js");
+    expect(home.status).toBe(200);
+    const css = await server.app.request("/app/style.css");
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+  });
+
+  it("serves ECharts and Papa Parse from the installed packages, gzipped when asked", async () => {
+    const require = createRequire(import.meta.url);
+    const echarts = readFileSync(require.resolve("echarts/dist/echarts.min.js"));
+    const plain = await server.app.request("/assets/echarts.min.js");
+    expect(Buffer.from(await plain.arrayBuffer()).equals(echarts)).toBe(true);
+    const zipped = await server.app.request("/assets/echarts.min.js", { headers: { "accept-encoding": "gzip, br" } });
+    expect(zipped.headers.get("content-encoding")).toBe("gzip");
+    const body = Buffer.from(await zipped.arrayBuffer());
+    expect(body.length).toBeLessThan(echarts.length / 2);
+    expect(gunzipSync(body).equals(echarts)).toBe(true);
+    expect((await server.app.request("/assets/papaparse.min.js")).status).toBe(200);
+  });
+
+  it("serves nothing else: other files, other folders, other assets", async () => {
+    for (const path of [
+      "/app/../../package.json",
+      "/app/%2e%2e/%2e%2e/package.json",
+      "/app/main.ts",
+      "/app/nothing.js",
+      "/assets/echarts.js",
+      "/assets/..%2fpackage.json",
+    ]) {
+      const res = await server.app.request(path);
+      expect(res.status, path).toBe(404);
+      expect((await res.json()).error.code, path).toBe("not_found");
+    }
+  });
+});
