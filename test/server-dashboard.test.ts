@@ -78,7 +78,7 @@ describe("the dashboard's files", () => {
     ]) {
       const res = await server.app.request(path);
       expect(res.status, path).toBe(404);
-      expect((await res.json()).error.code, path).toBe("not_found");
+      expect(((await res.json()) as { error: { code: string } }).error.code, path).toBe("not_found");
     }
   });
 });

@@ -83,7 +83,7 @@ export function registerDemo(program: Command): void {
             "  npx verity report                 the nine real metrics (--help for periods, filters, --format json)",
             "  npx verity status                 what is loaded",
             "  npx verity import FILES...        load your own CRM export (Salesforce, HubSpot, Pipedrive, Nutshell, any CSV)",
-            "  npx verity serve --no-auth        the same over HTTP on this machine (http://127.0.0.1:8787/api/check)",
+            "  npx verity serve --no-auth        the dashboard and the API on this machine: http://127.0.0.1:8787/",
             "",
           ].join("\n"),
         );

@@ -41,7 +41,7 @@ async function readFirstLine(): Promise<string> {
 export function registerServerCommands(program: Command): void {
   program
     .command("serve")
-    .description("run the HTTP API, the website tracking endpoint and (later) the dashboard")
+    .description("run the dashboard, the HTTP API and the website tracking endpoint")
     .option("--port <port>", "port to listen on", parseInteger("--port"), 8787)
     .option("--host <host>", "address to listen on (0.0.0.0 for every interface)", "127.0.0.1")
     .option(

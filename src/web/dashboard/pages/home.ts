@@ -24,7 +24,6 @@ type Trend = {
   periods: Span[];
   pairs: { vanity: string; metric: string; vanityValues: (number | null)[]; realValues: (number | null)[] }[];
 };
-type Me = { currency?: string | null };
 
 /** The finding in the reader's language, from what the API measured. */
 export function findingText(f: Finding): string {
@@ -181,8 +180,8 @@ function trendChart(f: Finding, trend: Trend, pair: Trend["pairs"][number], curr
 
 export async function homePage(main: HTMLElement, filters: Filters): Promise<void> {
   const query = { ...filters };
-  const [check, me] = await Promise.all([get<Check>("/api/check", query), get<Me>("/api/me").catch(() => ({}) as Me)]);
-  const currency = check.currency ?? me.currency ?? null;
+  const check = await get<Check>("/api/check", query);
+  const currency = check.currency ?? null;
   const heading = document.createElement("h1");
   heading.textContent = t("home.heading", { period: check.period.label, comparison: check.comparison.label });
   const range = document.createElement("p");

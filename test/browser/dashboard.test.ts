@@ -1,0 +1,240 @@
+/**
+ * The dashboard (src/web/dashboard) in real Chromium against `verity serve` on DuckDB with the
+ * simulated company: pages load without console errors, the numbers are the API's, a filter
+ * changes the numbers and the URL, a downloaded CSV holds the API's numbers, Swedish formats
+ * numbers and dates the Swedish way, and with authentication the page asks for a sign-in.
+ * A screenshot of every page goes to test-artifacts/dashboard/.
+ *
+ * Needs /usr/bin/chromium (Debian's chromium package; .ci/run installs it). Without it the
+ * tests fail rather than skip.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Papa from "papaparse";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addUser } from "../../src/server/auth/users.js";
+import { startServer } from "../../src/server/server.js";
+import type { Store } from "../../src/store/store.js";
+import { engines } from "../support/databases.js";
+import {
+  loadSimulated,
+  SIMULATED_WORKSPACE,
+  type SimulatedCompany,
+  simulatedCompany,
+} from "../support/simulated-company.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = join(import.meta.dirname, "..", "..", "test-artifacts", "dashboard");
+const PERIOD = "2026-Q2";
+
+type Running = Awaited<ReturnType<typeof startServer>>;
+
+let company: SimulatedCompany;
+let store: Store;
+let disposeStore: () => Promise<void>;
+let dirs: string[] = [];
+let open: Running;
+let guarded: Running;
+let browser: Browser | undefined;
+
+/** A page in a fresh context that records console errors and failed requests. */
+async function newPage(options: { locale?: string; width?: number } = {}) {
+  if (!browser) throw new Error(`${CHROMIUM} is missing: the browser tests need Chromium (apt-get install chromium)`);
+  const context: BrowserContext = await browser.newContext({
+    locale: options.locale ?? "en-GB",
+    viewport: { width: options.width ?? 1280, height: 900 },
+    acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(String(error)));
+  page.on("requestfailed", (request) => {
+    // A request cut short because the page moved on (to the sign-in page) is not a failure.
+    if (request.failure()?.errorText !== "net::ERR_ABORTED")
+      errors.push(`${request.url()}: ${request.failure()?.errorText}`);
+  });
+  return { context, page, errors };
+}
+
+/** Waits until the page has drawn everything (or failed, which the test then sees). */
+async function ready(page: Page): Promise<string> {
+  await page.waitForSelector('main[data-ready="all"], main[data-ready="error"]', { timeout: 60_000 });
+  return (await page.getAttribute("main", "data-ready")) ?? "";
+}
+
+const api = async <T>(path: string): Promise<T> => (await (await fetch(`${open.url}${path}`)).json()) as T;
+
+type Check = { period: { label: string }; findings: { vanity: string; realFigure: { value: number | null } }[] };
+type Trend = {
+  periods: { label: string }[];
+  pairs: { vanity: string; vanityValues: (number | null)[]; realValues: (number | null)[] }[];
+};
+
+// On DuckDB, as `verity demo` and `verity serve` run by default (the engines' numbers are compared in
+// the API tests); not in the PostgreSQL-only pass of CI.
+describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => {
+  beforeAll(async () => {
+    company = await simulatedCompany(3);
+    const loaded = await loadSimulated("duckdb", company);
+    store = loaded.store;
+    disposeStore = loaded.dispose;
+    await addUser(store, {
+      workspace: SIMULATED_WORKSPACE,
+      email: "manager@example.com",
+      role: "manager",
+      password: "correct horse battery staple",
+    });
+    const dataDir = async () => {
+      const dir = await mkdtemp(join(tmpdir(), "verity-dashboard-"));
+      dirs.push(dir);
+      return dir;
+    };
+    // As `verity serve --no-auth` serves the demo, and as a server with sign-in does.
+    open = await startServer({
+      store,
+      port: 0,
+      dataDir: await dataDir(),
+      auth: false,
+      workspace: SIMULATED_WORKSPACE,
+      logLevel: "warn",
+    });
+    guarded = await startServer({ store, port: 0, dataDir: await dataDir(), logLevel: "warn" });
+    await mkdir(ARTIFACTS, { recursive: true });
+    if (existsSync(CHROMIUM)) {
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
+      });
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await open?.close();
+    await guarded?.close();
+    await disposeStore?.();
+    await company?.cleanup();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    dirs = [];
+  });
+
+  it("home shows the eight pairs in the API's order, with a chart each, without console errors", async () => {
+    const { context, page, errors } = await newPage();
+    await page.goto(`${open.url}/?period=${PERIOD}`);
+    expect(await ready(page)).toBe("all");
+    const check = await api<Check>(`/api/check?period=${PERIOD}`);
+    const order = await page.$$eval("article.pair", (cards) => cards.map((c) => c.getAttribute("data-vanity")));
+    expect(order).toEqual(check.findings.map((f) => f.vanity));
+    expect(order).toHaveLength(8);
+    expect(await page.textContent("h1")).toContain(PERIOD);
+    // Every pair's trend chart was drawn (ECharts' SVG renderer).
+    expect(await page.$$eval("article.pair .chart-canvas svg", (svgs) => svgs.length)).toBe(8);
+    await page.screenshot({ path: join(ARTIFACTS, "home-en-laptop.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("a filter changes the numbers and the URL, and the back button restores both", async () => {
+    const { context, page, errors } = await newPage();
+    await page.goto(`${open.url}/?period=${PERIOD}`);
+    await ready(page);
+    const figures = () => page.$$eval(".figure-value", (values) => values.map((v) => v.textContent).join("|"));
+    const before = await figures();
+    await page.fill('input[name="period"]', "2025-Q4");
+    await page.click('form.filters button[type="submit"]');
+    await page.waitForURL(/period=2025-Q4/);
+    await ready(page);
+    expect(await page.textContent("h1")).toContain("2025-Q4");
+    expect(await figures()).not.toEqual(before);
+    expect(await page.inputValue('input[name="period"]')).toBe("2025-Q4");
+    await page.goBack();
+    await page.waitForURL(new RegExp(`period=${PERIOD}`));
+    await ready(page);
+    expect(await figures()).toEqual(before);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("shows a chart's numbers as a table, and its CSV holds the API's numbers", async () => {
+    const { context, page, errors } = await newPage();
+    await page.goto(`${open.url}/?period=${PERIOD}`);
+    await ready(page);
+    const first = page.locator("article.pair").first();
+    const vanity = await first.getAttribute("data-vanity");
+    await first.getByRole("button", { name: "Show the numbers" }).click();
+    expect(await first.locator(".chart-table tbody tr").count()).toBe(6);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      first.getByRole("button", { name: "Download CSV" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`vanity-check-${vanity}.csv`);
+    const csv = await readFile((await download.path()) as string, "utf8");
+    const rows = Papa.parse<string[]>(csv.trim()).data;
+    const trend = await api<Trend>(`/api/check/trend?period=${PERIOD}`);
+    const pair = trend.pairs.find((p) => p.vanity === vanity);
+    expect(pair).toBeDefined();
+    expect(rows.slice(1)).toEqual(
+      trend.periods.map((p, i) => [p.label, String(pair?.vanityValues[i] ?? ""), String(pair?.realValues[i] ?? "")]),
+    );
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("in Swedish, on a phone: Swedish words, numbers and dates", async () => {
+    const { context, page, errors } = await newPage({ locale: "sv-SE", width: 390 });
+    await page.goto(`${open.url}/?period=${PERIOD}`);
+    expect(await ready(page)).toBe("all");
+    expect(await page.textContent("h1")).toMatch(/^Fåfängekollen: 2026-Q2 mot 2026-Q1$/);
+    // The words and numbers of the cards (not the charts' SVG, whose ids are digits too).
+    const text = (await page.$$eval(".figures, .finding", (parts) => parts.map((p) => p.textContent).join("\n"))) ?? "";
+    // Thousands grouped with a (narrow) no-break space, decimals after a comma, a space before %.
+    expect(text).toMatch(/\d[\u00a0\u202f]\d{3}/);
+    expect(text).toMatch(/\d,\d[\u00a0\u202f]%/);
+    expect(text).not.toMatch(/\d,\d{3}\b/);
+    // The period as Swedish dates: "1 apr. 2026 – 30 juni 2026".
+    expect(await page.textContent("main p.muted")).toMatch(/^1 apr\.? 2026 – 30 juni 2026\./);
+    expect(await page.locator("select[aria-label='Språk']").inputValue()).toBe("sv");
+    await page.screenshot({ path: join(ARTIFACTS, "home-sv-phone.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("with authentication on, asks for a sign-in, refuses a wrong password and signs in", async () => {
+    const { context, page, errors } = await newPage();
+    await page.goto(`${guarded.url}/?period=${PERIOD}`);
+    await page.waitForURL(/\/login\?next=/);
+    await ready(page);
+    await page.screenshot({ path: join(ARTIFACTS, "login.png"), fullPage: true });
+    await page.fill('input[name="email"]', "manager@example.com");
+    await page.fill('input[name="password"]', "wrong");
+    await page.click('form.login button[type="submit"]');
+    await expect.poll(() => page.textContent("form.login [role=alert]")).toBe("Wrong email or password.");
+    await page.fill('input[name="password"]', "correct horse battery staple");
+    await page.click('form.login button[type="submit"]');
+    await page.waitForURL(new RegExp(`/\\?period=${PERIOD}$`));
+    expect(await ready(page)).toBe("all");
+    expect(await page.locator("article.pair").count()).toBe(8);
+    expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(1);
+    // The failed sign-in's 401 is the only error the console saw.
+    expect(
+      errors.filter((e) => !/401/.test(e)),
+      JSON.stringify(errors),
+    ).toEqual([]);
+    await context.close();
+  });
+});
