@@ -214,6 +214,66 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     await context.close();
   });
 
+  it("every area page loads on the simulated company without console errors", async () => {
+    for (const path of ["/funnel", "/velocity", "/losses", "/timeline"]) {
+      const { context, page, errors } = await newPage();
+      await page.goto(`${open.url}${path}?period=${PERIOD}`);
+      expect(await ready(page), path).toBe("all");
+      expect(await page.locator("h1").count(), path).toBe(1);
+      if (path !== "/timeline") {
+        // Charts drawn, and the metric's headline numbers shown.
+        expect(await page.locator(".chart-canvas svg").count(), path).toBeGreaterThan(0);
+        expect(await page.locator(".stat.real").count(), path).toBeGreaterThan(0);
+      }
+      await page.screenshot({ path: join(ARTIFACTS, `${path.slice(1)}-en-laptop.png`), fullPage: true });
+      expect(errors, path).toEqual([]);
+      await context.close();
+    }
+  });
+
+  it("the stalled leads are the API's, sort by a column, download as CSV, and link to each lead's timeline", async () => {
+    type Stalled = { leads: { id: string; name: string; daysOver: number }[] };
+    const stalled = await api<Stalled>(`/api/stalled?period=${PERIOD}`);
+    expect(stalled.leads.length).toBeGreaterThan(1);
+    const { context, page, errors } = await newPage();
+    await page.goto(`${open.url}/velocity?period=${PERIOD}`);
+    await ready(page);
+    const table = page.locator(".sortable table");
+    const names = () => table.locator("tbody tr td:first-child").allTextContents();
+    expect(await names()).toEqual(stalled.leads.map((l) => l.name));
+    // A number column sorts largest first; a second click turns it round.
+    await table.getByRole("button", { name: "Days over" }).click();
+    await table.getByRole("button", { name: "Days over" }).click();
+    expect(await table.locator("th[aria-sort=ascending]").count()).toBe(1);
+    // The table shows days to a tenth and sorts what it shows; ties keep the API's order.
+    const shown = (l: { daysOver: number }) => Math.round(l.daysOver * 10) / 10;
+    const fewestFirst = [...stalled.leads].sort((a, b) => shown(a) - shown(b)).map((l) => l.name);
+    expect(await names()).toEqual(fewestFirst);
+    await table.getByRole("button", { name: "Days over" }).click();
+    expect(await table.locator("th[aria-sort=descending]").count()).toBe(1);
+    const byDaysOver = [...stalled.leads].sort((a, b) => shown(b) - shown(a)).map((l) => l.name);
+    expect(await names()).toEqual(byDaysOver);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.locator(".sortable").getByRole("button", { name: "Download CSV" }).click(),
+    ]);
+    const rows = Papa.parse<string[]>((await readFile((await download.path()) as string, "utf8")).trim()).data;
+    expect(rows[0]?.[0]).toBe("Lead");
+    expect(rows.slice(1).map((r) => r[0])).toEqual(byDaysOver);
+    // The first lead's timeline: its page, with the filters kept.
+    const first = stalled.leads.find((l) => l.name === byDaysOver[0]);
+    await table.locator("tbody tr").first().getByRole("link").click();
+    await page.waitForURL(new RegExp(`/timeline\\?period=${PERIOD}&lead=${first?.id}$`));
+    await ready(page);
+    expect(await page.textContent("main h2")).toContain(first?.name);
+    type Timeline = { events: unknown[] };
+    const timeline = await api<Timeline>(`/api/leads/${first?.id}/timeline`);
+    expect(await page.locator(".sortable tbody tr").count()).toBe(timeline.events.length);
+    await page.screenshot({ path: join(ARTIFACTS, "timeline-en-laptop.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("with authentication on, asks for a sign-in, refuses a wrong password and signs in", async () => {
     const { context, page, errors } = await newPage();
     await page.goto(`${guarded.url}/?period=${PERIOD}`);

@@ -7,12 +7,22 @@ import { ApiFailure, post, SignInNeeded } from "./api.js";
 import { disposeCharts } from "./chart.js";
 import { type Filters, filterBar, hrefWith, readFilters } from "./filters.js";
 import { currentLocale, LOCALES, type Locale, type MessageKey, setLocale, t } from "./i18n.js";
+import { funnelPage } from "./pages/funnel.js";
 import { homePage } from "./pages/home.js";
 import { loginPage } from "./pages/login.js";
+import { lossesPage } from "./pages/losses.js";
+import { timelinePage } from "./pages/timeline.js";
+import { velocityPage } from "./pages/velocity.js";
 
 type Page = { path: string; nav: MessageKey; render: (main: HTMLElement, filters: Filters) => Promise<void> };
 
-const PAGES: Page[] = [{ path: "/", nav: "nav.home", render: homePage }];
+const PAGES: Page[] = [
+  { path: "/", nav: "nav.home", render: homePage },
+  { path: "/funnel", nav: "nav.funnel", render: funnelPage },
+  { path: "/velocity", nav: "nav.velocity", render: velocityPage },
+  { path: "/losses", nav: "nav.losses", render: lossesPage },
+  { path: "/timeline", nav: "nav.timeline", render: timelinePage },
+];
 
 function header(signedIn: boolean): HTMLElement {
   const bar = document.createElement("header");

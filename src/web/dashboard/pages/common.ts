@@ -1,0 +1,287 @@
+/**
+ * What the area pages share: a metric's heading (title, why, its headline numbers with their
+ * change, and the vanity metrics it replaces beside them), bar and line charts drawn from a
+ * dataset, and a sortable table with its CSV download.
+ */
+import { get } from "../api.js";
+import { chartBlock, csvOf, type Dataset, LINE_STYLES, PALETTE, SYMBOLS, tableOf } from "../chart.js";
+import type { Filters } from "../filters.js";
+import { type Format, formatChange, formatValue, type MessageKey, t, tKey } from "../i18n.js";
+
+export type Headline = {
+  key: string;
+  label: string;
+  value: number | null;
+  format: Format;
+  previous: number | null;
+  change: number | null;
+};
+export type Report<R> = {
+  metric: string;
+  period: { label: string; start: string; end: string };
+  comparison: { label: string } | null;
+  currency: string | null;
+  unsupported: { capability: string; message: string }[];
+  ignoredFilters: string[];
+  headlines: Headline[];
+  vanity: {
+    id: string;
+    label: string;
+    value: number | null;
+    format: Format;
+    previous: number | null;
+    change: number | null;
+  }[];
+  result: R;
+};
+
+/** A metric for the page's filters, compared with the previous period unless the filters say a year. */
+export function loadMetric<R>(id: string, filters: Filters, extra: Record<string, string> = {}): Promise<Report<R>> {
+  return get<Report<R>>(`/api/metrics/${id}`, { ...filters, compare: filters.compare ?? "previous", ...extra });
+}
+
+export function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className = "",
+  text = "",
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text) node.textContent = text;
+  return node;
+}
+
+export function section(title: string, ...children: HTMLElement[]): HTMLElement {
+  const part = element("section", "area");
+  part.append(element("h2", "", title), ...children);
+  return part;
+}
+
+function stat(label: string, value: string, note: string, kind: "real" | "vanity"): HTMLElement {
+  const box = element("div", `stat ${kind}`);
+  box.append(
+    element("div", "stat-label", label),
+    element("div", "stat-value", value),
+    element("div", "stat-note", note),
+  );
+  return box;
+}
+
+/** Title, why, headline numbers and the vanity metrics they replace. */
+export function metricHeading<R>(report: Report<R>): HTMLElement[] {
+  const title = element("h1", "", `${tKey(`metric.${report.metric}.title`)}: ${report.period.label}`);
+  const why = element("p", "muted", tKey(`metric.${report.metric}.why`));
+  const stats = element("div", "stats");
+  for (const h of report.headlines) {
+    const label = `headline.${h.key}`;
+    stats.append(
+      stat(
+        tKey(label),
+        formatValue(h.value, h.format, report.currency),
+        report.comparison
+          ? `${formatChange(h.change)} · ${t("home.was", { value: formatValue(h.previous, h.format, report.currency) })}`
+          : "",
+        "real",
+      ),
+    );
+  }
+  for (const v of report.vanity) {
+    stats.append(
+      stat(
+        `${t("metric.replaces")}: ${tKey(`vanity.${v.id}`)}`,
+        formatValue(v.value, v.format, report.currency),
+        report.comparison ? formatChange(v.change) : "",
+        "vanity",
+      ),
+    );
+  }
+  const parts: HTMLElement[] = [title, why, stats];
+  for (const u of report.unsupported)
+    parts.push(element("p", "notice", t("metric.unsupported", { message: u.message })));
+  if (report.ignoredFilters.length > 0) {
+    parts.push(element("p", "notice", t("metric.ignored", { filters: report.ignoredFilters.join(", ") })));
+  }
+  return parts;
+}
+
+type Series = { key: string; label: string; stack?: string };
+
+/** Bars per category (horizontal when the labels are long), one bar a series. */
+export function bars(options: {
+  title: string;
+  name: string;
+  dataset: Dataset;
+  category: string;
+  series: Series[];
+  horizontal?: boolean;
+}): HTMLElement {
+  const { dataset, category, series } = options;
+  const format = (key: string) => dataset.columns.find((c) => c.key === key)?.format ?? "number";
+  const valueAxis = {
+    type: "value",
+    axisLabel: { formatter: (v: number) => formatValue(v, format(series[0]?.key ?? ""), dataset.currency ?? null) },
+  };
+  const categoryAxis = {
+    type: "category",
+    data: dataset.rows.map((r) => String(r[category] ?? "")),
+    axisLabel: { interval: 0 },
+  };
+  const height = options.horizontal
+    ? Math.max(180, 60 + dataset.rows.length * 26 * Math.max(1, series.length * 0.7))
+    : 280;
+  return chartBlock({
+    title: options.title,
+    name: options.name,
+    dataset,
+    height,
+    option: () => ({
+      grid: {
+        left: options.horizontal ? 150 : 56,
+        right: 24,
+        top: series.length > 1 ? 34 : 12,
+        bottom: options.horizontal ? 24 : 56,
+      },
+      legend: series.length > 1 ? { top: 0 } : undefined,
+      tooltip: {
+        trigger: "axis",
+        axisPointer: { type: "shadow" },
+        valueFormatter: undefined,
+        formatter: (items: { seriesIndex: number; axisValueLabel: string; value: number | null; marker: string }[]) =>
+          [
+            items[0]?.axisValueLabel ?? "",
+            ...items.map(
+              (i) =>
+                `${i.marker} ${series[i.seriesIndex]?.label}: ${formatValue(i.value, format(series[i.seriesIndex]?.key ?? ""), dataset.currency ?? null)}`,
+            ),
+          ].join("<br>"),
+      },
+      xAxis: options.horizontal
+        ? valueAxis
+        : { ...categoryAxis, axisLabel: { interval: 0, rotate: dataset.rows.length > 6 ? 30 : 0 } },
+      yAxis: options.horizontal ? { ...categoryAxis, inverse: true } : valueAxis,
+      series: series.map((s, i) => ({
+        name: s.label,
+        type: "bar",
+        stack: s.stack,
+        data: dataset.rows.map((r) => r[s.key]),
+        color: PALETTE[i % PALETTE.length],
+        // A pattern-free way to tell bars apart without colour: each series keeps its order and legend.
+        itemStyle: { borderColor: "#1d232a", borderWidth: i === 0 ? 0 : 1 },
+      })),
+    }),
+  });
+}
+
+/** Lines over time, one a series, each with its own dash and symbol. */
+export function lines(options: {
+  title: string;
+  name: string;
+  dataset: Dataset;
+  x: string;
+  series: Series[];
+  xFormat?: (v: string) => string;
+}): HTMLElement {
+  const { dataset, series } = options;
+  const format = (key: string) => dataset.columns.find((c) => c.key === key)?.format ?? "number";
+  return chartBlock({
+    title: options.title,
+    name: options.name,
+    dataset,
+    option: () => ({
+      grid: { left: 64, right: 24, top: 34, bottom: 32 },
+      legend: { top: 0 },
+      tooltip: { trigger: "axis" },
+      xAxis: {
+        type: "category",
+        data: dataset.rows.map((r) => (options.xFormat ? options.xFormat(String(r[options.x])) : String(r[options.x]))),
+      },
+      yAxis: {
+        type: "value",
+        axisLabel: { formatter: (v: number) => formatValue(v, format(series[0]?.key ?? ""), dataset.currency ?? null) },
+      },
+      series: series.map((s, i) => ({
+        name: s.label,
+        type: "line",
+        data: dataset.rows.map((r) => r[s.key]),
+        color: PALETTE[i % PALETTE.length],
+        lineStyle: { type: LINE_STYLES[i % LINE_STYLES.length], width: 2 },
+        symbol: SYMBOLS[i % SYMBOLS.length],
+      })),
+    }),
+  });
+}
+
+/**
+ * A table that sorts by the column clicked (again: the other way), with a CSV download of
+ * its rows as shown. `link(row, column)` may turn a cell into a link.
+ */
+export function sortableTable(options: {
+  name: string;
+  dataset: Dataset;
+  link?: (row: Record<string, string | number | null>, column: string) => string | null;
+}): HTMLElement {
+  const holder = element("div", "sortable");
+  let rows = [...options.dataset.rows];
+  let sortedBy: string | null = null;
+  let descending = false;
+  const draw = () => {
+    const table = tableOf({ ...options.dataset, rows });
+    const heads = table.tHead?.rows[0]?.cells ?? [];
+    options.dataset.columns.forEach((column, i) => {
+      const th = heads[i];
+      if (!th) return;
+      const button = element("button", "link sort", th.textContent ?? "");
+      button.type = "button";
+      th.replaceChildren(button);
+      th.setAttribute("aria-sort", sortedBy === column.key ? (descending ? "descending" : "ascending") : "none");
+      button.addEventListener("click", () => {
+        descending = sortedBy === column.key ? !descending : column.format !== "text";
+        sortedBy = column.key;
+        rows = [...options.dataset.rows].sort((a, b) => {
+          const x = a[column.key] ?? null;
+          const y = b[column.key] ?? null;
+          if (x === y) return 0;
+          if (x === null) return 1;
+          if (y === null) return -1;
+          const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+          return descending ? -order : order;
+        });
+        draw();
+      });
+    });
+    if (options.link) {
+      const body = table.tBodies[0];
+      rows.forEach((row, r) => {
+        options.dataset.columns.forEach((column, c) => {
+          const href = options.link?.(row, column.key);
+          const cell = body?.rows[r]?.cells[c];
+          if (!href || !cell) return;
+          const a = element("a", "", cell.textContent ?? "");
+          a.href = href;
+          cell.replaceChildren(a);
+        });
+      });
+    }
+    const download = element("button", "link", t("chart.downloadCsv"));
+    download.type = "button";
+    download.addEventListener("click", () => {
+      const blob = new Blob([csvOf({ ...options.dataset, rows })], { type: "text/csv;charset=utf-8" });
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = `${options.name}.csv`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    });
+    const wrapper = element("div", "chart-table");
+    wrapper.append(table);
+    const tools = element("div", "chart-tools");
+    tools.append(download);
+    holder.replaceChildren(wrapper, tools);
+  };
+  draw();
+  return holder;
+}
+
+export const label = (key: MessageKey) => t(key);

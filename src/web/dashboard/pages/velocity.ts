@@ -1,0 +1,145 @@
+/**
+ * Velocity: days to win and to lose (median and upper percentiles, overall and by rep), days
+ * in each stage, and the stalled leads (sortable, CSV), each linked to its timeline.
+ */
+import { get } from "../api.js";
+import type { Dataset } from "../chart.js";
+import { type Filters, hrefWith } from "../filters.js";
+import { t } from "../i18n.js";
+import { bars, element, loadMetric, metricHeading, section, sortableTable } from "./common.js";
+
+type Spread = { leads: number; median: number | null; p75: number | null; p90: number | null };
+type Velocity = {
+  won: Spread;
+  lost: Spread;
+  byRep: { repName: string; won: Spread; lost: Spread }[];
+  daysInStage: { pipelineName: string; stageName: string; medianDays: number | null }[];
+};
+type Stalled = {
+  factor: number;
+  currency?: string | null;
+  leads: {
+    id: string;
+    name: string;
+    owner: { id: string; name: string } | null;
+    stage: { id: string; name: string };
+    value: number | null;
+    days: number;
+    daysOver: number;
+    lastActivity: { date: string; type: string } | null;
+  }[];
+};
+
+/** The lead's timeline, keeping the filters for the way back. */
+export function timelineHref(filters: Filters, lead: string): string {
+  const url = new URL(hrefWith("/timeline", filters), location.origin);
+  url.searchParams.set("lead", lead);
+  return `${url.pathname}${url.search}`;
+}
+
+export async function velocityPage(main: HTMLElement, filters: Filters): Promise<void> {
+  const [report, stalled] = await Promise.all([
+    loadMetric<Velocity>("velocity", filters),
+    get<Stalled>("/api/stalled", { ...filters, compare: undefined }),
+  ]);
+  const r = report.result;
+  const spread: Dataset = {
+    columns: [
+      { key: "outcome", label: t("velocity.outcome"), format: "text" },
+      { key: "leads", label: t("velocity.leads"), format: "count" },
+      { key: "median", label: t("velocity.median"), format: "days" },
+      { key: "p75", label: t("velocity.p75"), format: "days" },
+      { key: "p90", label: t("velocity.p90"), format: "days" },
+    ],
+    rows: [
+      { outcome: t("velocity.wonRow"), ...r.won },
+      { outcome: t("velocity.lostRow"), ...r.lost },
+    ],
+  };
+  const byRep: Dataset = {
+    columns: [
+      { key: "rep", label: t("funnel.rep"), format: "text" },
+      { key: "toWin", label: t("velocity.toWin"), format: "days" },
+      { key: "toLose", label: t("velocity.toLose"), format: "days" },
+    ],
+    rows: r.byRep.map((x) => ({ rep: x.repName, toWin: x.won.median, toLose: x.lost.median })),
+  };
+  const stages: Dataset = {
+    columns: [
+      { key: "stage", label: t("funnel.stage"), format: "text" },
+      { key: "days", label: t("velocity.median"), format: "days" },
+    ],
+    rows: r.daysInStage.map((s) => ({ stage: `${s.pipelineName}: ${s.stageName}`, days: s.medianDays })),
+  };
+  const stalledRows: Dataset = {
+    columns: [
+      { key: "lead", label: t("stalled.lead"), format: "text" },
+      { key: "owner", label: t("stalled.owner"), format: "text" },
+      { key: "stage", label: t("stalled.stage"), format: "text" },
+      { key: "value", label: t("stalled.value"), format: "money" },
+      { key: "days", label: t("stalled.days"), format: "number" },
+      { key: "daysOver", label: t("stalled.daysOver"), format: "number" },
+      { key: "lastActivity", label: t("stalled.lastActivity"), format: "date" },
+    ],
+    rows: stalled.leads.map((l) => ({
+      id: l.id,
+      lead: l.name,
+      owner: l.owner?.name ?? null,
+      stage: l.stage.name,
+      value: l.value,
+      days: Math.round(l.days * 10) / 10,
+      daysOver: Math.round(l.daysOver * 10) / 10,
+      lastActivity: l.lastActivity?.date ?? null,
+    })),
+    currency: report.currency,
+  };
+  const grid = element("div", "charts");
+  grid.append(
+    bars({
+      title: t("velocity.quantiles"),
+      name: "velocity-days",
+      dataset: spread,
+      category: "outcome",
+      series: [
+        { key: "median", label: t("velocity.median") },
+        { key: "p75", label: t("velocity.p75") },
+        { key: "p90", label: t("velocity.p90") },
+      ],
+    }),
+    bars({
+      title: t("velocity.byRep"),
+      name: "velocity-by-rep",
+      dataset: byRep,
+      category: "rep",
+      horizontal: true,
+      series: [
+        { key: "toWin", label: t("velocity.toWin") },
+        { key: "toLose", label: t("velocity.toLose") },
+      ],
+    }),
+    bars({
+      title: t("velocity.daysInStage"),
+      name: "velocity-days-in-stage",
+      dataset: stages,
+      category: "stage",
+      horizontal: true,
+      series: [{ key: "days", label: t("velocity.median") }],
+    }),
+  );
+  main.replaceChildren(
+    ...metricHeading(report),
+    grid,
+    section(
+      t("stalled.heading"),
+      element("p", "muted", t("stalled.intro", { k: stalled.factor })),
+      stalledRows.rows.length > 0
+        ? sortableTable({
+            name: "stalled-leads",
+            dataset: stalledRows,
+            link: (row, column) => (column === "lead" ? timelineHref(filters, String(row.id)) : null),
+          })
+        : element("p", "muted", t("stalled.none")),
+    ),
+  );
+  main.dataset.ready = "all";
+}
