@@ -30,7 +30,7 @@ describe("the dashboard's files", () => {
   });
 
   it("serves the page at / and at each page's path, with a policy that allows only its own scripts", async () => {
-    for (const path of ["/", "/login", "/funnel", "/velocity", "/losses", "/timeline"]) {
+    for (const path of ["/", "/login", "/funnel", "/velocity", "/losses", "/engagement", "/qualified", "/timeline"]) {
       const res = await server.app.request(path);
       expect(res.status, path).toBe(200);
       expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");

@@ -215,7 +215,7 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
   });
 
   it("every area page loads on the simulated company without console errors", async () => {
-    for (const path of ["/funnel", "/velocity", "/losses", "/timeline"]) {
+    for (const path of ["/funnel", "/velocity", "/losses", "/engagement", "/qualified", "/timeline"]) {
       const { context, page, errors } = await newPage();
       await page.goto(`${open.url}${path}?period=${PERIOD}`);
       expect(await ready(page), path).toBe("all");

@@ -14,7 +14,16 @@ import type { Context, Hono } from "hono";
 import { ApiError } from "../errors.js";
 
 /** Paths that answer with the page; the page draws the one asked for. */
-export const DASHBOARD_PAGES = ["/", "/login", "/funnel", "/velocity", "/losses", "/timeline"] as const;
+export const DASHBOARD_PAGES = [
+  "/",
+  "/login",
+  "/funnel",
+  "/velocity",
+  "/losses",
+  "/engagement",
+  "/qualified",
+  "/timeline",
+] as const;
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

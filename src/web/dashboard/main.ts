@@ -7,10 +7,12 @@ import { ApiFailure, post, SignInNeeded } from "./api.js";
 import { disposeCharts } from "./chart.js";
 import { type Filters, filterBar, hrefWith, readFilters } from "./filters.js";
 import { currentLocale, LOCALES, type Locale, type MessageKey, setLocale, t } from "./i18n.js";
+import { engagementPage } from "./pages/engagement.js";
 import { funnelPage } from "./pages/funnel.js";
 import { homePage } from "./pages/home.js";
 import { loginPage } from "./pages/login.js";
 import { lossesPage } from "./pages/losses.js";
+import { qualifiedPage } from "./pages/qualified.js";
 import { timelinePage } from "./pages/timeline.js";
 import { velocityPage } from "./pages/velocity.js";
 
@@ -21,6 +23,8 @@ const PAGES: Page[] = [
   { path: "/funnel", nav: "nav.funnel", render: funnelPage },
   { path: "/velocity", nav: "nav.velocity", render: velocityPage },
   { path: "/losses", nav: "nav.losses", render: lossesPage },
+  { path: "/engagement", nav: "nav.engagement", render: engagementPage },
+  { path: "/qualified", nav: "nav.qualified", render: qualifiedPage },
   { path: "/timeline", nav: "nav.timeline", render: timelinePage },
 ];
 
