@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DASHBOARD_PAGES } from "../src/server/routes/dashboard.js";
 import { createServer, type VerityServer } from "../src/server/server.js";
 import { openTestStore, type TestStore } from "./support/stores.js";
 
@@ -30,7 +31,7 @@ describe("the dashboard's files", () => {
   });
 
   it("serves the page at / and at each page's path, with a policy that allows only its own scripts", async () => {
-    for (const path of ["/", "/login", "/funnel", "/velocity", "/losses", "/engagement", "/qualified", "/timeline"]) {
+    for (const path of DASHBOARD_PAGES) {
       const res = await server.app.request(path);
       expect(res.status, path).toBe(200);
       expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");

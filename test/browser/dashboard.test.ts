@@ -215,7 +215,17 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
   });
 
   it("every area page loads on the simulated company without console errors", async () => {
-    for (const path of ["/funnel", "/velocity", "/losses", "/engagement", "/qualified", "/timeline"]) {
+    for (const path of [
+      "/activity",
+      "/funnel",
+      "/velocity",
+      "/losses",
+      "/engagement",
+      "/qualified",
+      "/social",
+      "/newsletter",
+      "/timeline",
+    ]) {
       const { context, page, errors } = await newPage();
       await page.goto(`${open.url}${path}?period=${PERIOD}`);
       expect(await ready(page), path).toBe("all");

@@ -17,11 +17,14 @@ import { ApiError } from "../errors.js";
 export const DASHBOARD_PAGES = [
   "/",
   "/login",
+  "/activity",
   "/funnel",
   "/velocity",
   "/losses",
   "/engagement",
   "/qualified",
+  "/social",
+  "/newsletter",
   "/timeline",
 ] as const;
 

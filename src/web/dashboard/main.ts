@@ -7,12 +7,15 @@ import { ApiFailure, post, SignInNeeded } from "./api.js";
 import { disposeCharts } from "./chart.js";
 import { type Filters, filterBar, hrefWith, readFilters } from "./filters.js";
 import { currentLocale, LOCALES, type Locale, type MessageKey, setLocale, t } from "./i18n.js";
+import { activityPage } from "./pages/activity.js";
 import { engagementPage } from "./pages/engagement.js";
 import { funnelPage } from "./pages/funnel.js";
 import { homePage } from "./pages/home.js";
 import { loginPage } from "./pages/login.js";
 import { lossesPage } from "./pages/losses.js";
+import { newsletterPage } from "./pages/newsletter.js";
 import { qualifiedPage } from "./pages/qualified.js";
+import { socialPage } from "./pages/social.js";
 import { timelinePage } from "./pages/timeline.js";
 import { velocityPage } from "./pages/velocity.js";
 
@@ -20,11 +23,14 @@ type Page = { path: string; nav: MessageKey; render: (main: HTMLElement, filters
 
 const PAGES: Page[] = [
   { path: "/", nav: "nav.home", render: homePage },
+  { path: "/activity", nav: "nav.activity", render: activityPage },
   { path: "/funnel", nav: "nav.funnel", render: funnelPage },
   { path: "/velocity", nav: "nav.velocity", render: velocityPage },
   { path: "/losses", nav: "nav.losses", render: lossesPage },
   { path: "/engagement", nav: "nav.engagement", render: engagementPage },
   { path: "/qualified", nav: "nav.qualified", render: qualifiedPage },
+  { path: "/social", nav: "nav.social", render: socialPage },
+  { path: "/newsletter", nav: "nav.newsletter", render: newsletterPage },
   { path: "/timeline", nav: "nav.timeline", render: timelinePage },
 ];
 
