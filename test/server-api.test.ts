@@ -306,6 +306,24 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
       const compared = await resolveRequest(t.store, libraryRequest("a", { ...Q3, compare: "previous" }));
       expect(check.body).toEqual(wire(await vanityCheck(compared)));
 
+      const choices = await t.request("/api/filters", { key });
+      expect(choices.status, choices.text).toBe(200);
+      const reps = await t.store.query<{ id: string }>(sql`SELECT id FROM reps WHERE workspace_id = 'a' ORDER BY id`);
+      expect(choices.body.reps.map((r: { id: string }) => r.id).sort()).toEqual(reps.map((r) => r.id));
+      expect(choices.body.sources).toContain("unknown");
+      // Another workspace's key gets that workspace's values only (a rep only b has).
+      await t.store.execute(
+        sql`INSERT INTO reps (workspace_id, id, source_system, external_id, name, team, active)
+            VALUES ('b', 'only-b', 'test', 'only-b', 'Only In B', 'B team', true)`,
+      );
+      const theirs = await t.request("/api/filters", { key: B.keys.metrics.secret });
+      const ours = await t.request("/api/filters", { key });
+      expect(theirs.body.reps.map((r: { id: string }) => r.id)).toContain("only-b");
+      expect(theirs.body.teams).toContain("B team");
+      expect(JSON.stringify(ours.body)).not.toContain("only-b");
+      expect(ours.body.teams).not.toContain("B team");
+      await t.store.execute(sql`DELETE FROM reps WHERE workspace_id = 'b' AND id = 'only-b'`);
+
       const trend = await t.request("/api/check/trend", { key, query: { ...Q3, periods: "3" } });
       expect(trend.status, trend.text).toBe(200);
       const resolve = (period: string | undefined) =>

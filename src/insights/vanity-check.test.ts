@@ -18,11 +18,13 @@ describe("findingFor", () => {
     expect(f).toEqual({
       verdict: "diverging",
       divergence: 0.29,
+      kind: "flat",
       finding: "New leads +25%, qualified leads flat (−4.0%): the extra leads are not the kind that qualify.",
     });
-    expect(findingFor(pair("new-leads"), "New leads", 0.25, -0.2).finding).toBe(
-      "New leads +25%, qualified leads −20%: lead quality is falling.",
-    );
+    expect(findingFor(pair("new-leads"), "New leads", 0.25, -0.2)).toMatchObject({
+      kind: "falls",
+      finding: "New leads +25%, qualified leads −20%: lead quality is falling.",
+    });
   });
 
   test("visits up, returning visitors flat: the traffic came once", () => {
@@ -55,12 +57,14 @@ describe("findingFor", () => {
   test("vanity down, real up: improving", () => {
     const f = findingFor(pair("activities"), "Activities logged", -0.2, 0.15);
     expect(f.verdict).toBe("improving");
+    expect(f.kind).toBe("improving");
     expect(f.finding).toBe("Activities logged −20%, won leads +15%: less noise, better results.");
   });
 
   test("both flat: aligned, held steady", () => {
     const f = findingFor(pair("subscribers"), "Newsletter subscribers", 0.02, -0.01);
     expect(f.verdict).toBe("aligned");
+    expect(f.kind).toBe("steady");
     expect(f.finding).toBe(
       "Newsletter subscribers flat (+2.0%), leads from the newsletter flat (−1.0%): leads from the newsletter held steady.",
     );
@@ -69,6 +73,7 @@ describe("findingFor", () => {
   test("real number falling on its own is still flagged", () => {
     const f = findingFor(pair("followers"), "Followers", 0, -0.3);
     expect(f.verdict).toBe("diverging");
+    expect(f.kind).toBe("real-fell");
     expect(f.finding).toBe("Followers flat (±0.0%), shares per post −30%: shares per post fell; watch this one.");
   });
 
@@ -76,6 +81,7 @@ describe("findingFor", () => {
     expect(findingFor(pair("impressions"), "Social impressions", null, 0.1)).toEqual({
       verdict: "unknown",
       divergence: null,
+      kind: "no-change",
       finding: "No change to compare for social impressions: the earlier period has none.",
     });
   });

@@ -166,6 +166,13 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     await page.waitForURL(new RegExp(`period=${PERIOD}`));
     await ready(page);
     expect(await figures()).toEqual(before);
+    // The rep list holds the workspace's reps (GET /api/filters); choosing one narrows the numbers.
+    const rep = await page.locator('select[name="rep"] option').nth(1).getAttribute("value");
+    await page.selectOption('select[name="rep"]', rep ?? "");
+    await page.click('form.filters button[type="submit"]');
+    await page.waitForURL(new RegExp(`rep=${rep}`));
+    await ready(page);
+    expect(await figures()).not.toEqual(before);
     expect(errors).toEqual([]);
     await context.close();
   });

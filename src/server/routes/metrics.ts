@@ -13,6 +13,7 @@ import { METRICS, metricById } from "../../metrics/registry.js";
 import { runMetric } from "../../metrics/run-metric.js";
 import { stalledLeads } from "../../metrics/stalled-leads.js";
 import { PeriodError, parsePeriod } from "../../model/period.js";
+import { sql } from "../../store/sql.js";
 import type { Api } from "../api.js";
 import type { ServerContext } from "../context.js";
 import { ApiError, notFound } from "../errors.js";
@@ -249,6 +250,55 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
         compare: (query.compare as "previous" | "year" | undefined) ?? "previous",
       });
       return vanityCheck(request);
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/filters",
+      tag: "metrics",
+      summary: "The values the filters take in this workspace: pipelines, teams, reps and lead sources",
+      access: "metrics:read",
+      responses: {
+        200: {
+          description: "The choices",
+          schema: z.object({
+            pipelines: z.array(z.object({ id: z.string(), name: z.string() })),
+            teams: z.array(z.string()),
+            reps: z.array(z.object({ id: z.string(), name: z.string(), team: z.string().nullable() })),
+            sources: z.array(z.string()),
+          }),
+        },
+      },
+    },
+    async ({ principal }) => {
+      const w = principal.workspace;
+      const pipelines = await ctx.store.query<{ id: string; name: string }>(
+        sql`SELECT id, name FROM pipelines WHERE workspace_id = ${w} ORDER BY name, id`,
+      );
+      const teams = await ctx.store.query<{ team: string }>(
+        sql`SELECT DISTINCT team FROM reps WHERE workspace_id = ${w} AND team IS NOT NULL ORDER BY team`,
+      );
+      const reps = await ctx.store.query<{ id: string; name: string; team: string | null }>(
+        sql`SELECT id, name, team FROM reps WHERE workspace_id = ${w} ORDER BY name, id`,
+      );
+      const sources = await ctx.store.query<{ source: string }>(
+        sql`SELECT DISTINCT source_channel AS source FROM leads
+            WHERE workspace_id = ${w} AND source_channel IS NOT NULL ORDER BY source`,
+      );
+      // "social" takes in every social network; "unknown" the leads without a source.
+      const channels = sources.map((s) => s.source);
+      const extra = [
+        ...(channels.some((c) => c.startsWith("social:")) && !channels.includes("social") ? ["social"] : []),
+        "unknown",
+      ];
+      return {
+        pipelines,
+        teams: teams.map((t) => t.team),
+        reps,
+        sources: [...channels, ...extra].sort(),
+      };
     },
   );
 

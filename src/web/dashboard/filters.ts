@@ -29,8 +29,32 @@ export function hrefWith(path: string, filters: Filters): string {
   return `${path}${text ? `?${text}` : ""}`;
 }
 
-/** The filter bar; `onChange` gets the new filters when the reader applies them. */
-export function filterBar(filters: Filters, onChange: (next: Filters) => void): HTMLElement {
+/** The values the filters take in this workspace (GET /api/filters). */
+export type Choices = {
+  pipelines: { id: string; name: string }[];
+  teams: string[];
+  reps: { id: string; name: string; team: string | null }[];
+  sources: string[];
+};
+
+/** A list of choices, "All" first; a value in the URL that is not among them stays, as written. */
+function choose(options: { value: string; label: string }[], current: string | undefined): HTMLSelectElement {
+  const select = document.createElement("select");
+  select.append(new Option(t("filters.all"), ""));
+  for (const o of options) select.append(new Option(o.label, o.value));
+  if (current && !options.some((o) => o.value === current)) select.append(new Option(current, current));
+  return select;
+}
+
+/**
+ * The filter bar; `onChange` gets the new filters when the reader applies them. With the
+ * workspace's choices the filters are lists; without (the call failed) free text.
+ */
+export function filterBar(
+  filters: Filters,
+  onChange: (next: Filters) => void,
+  choices: Choices | null = null,
+): HTMLElement {
   const form = document.createElement("form");
   form.className = "filters";
   form.setAttribute("aria-label", t("filters.period"));
@@ -60,10 +84,45 @@ export function filterBar(filters: Filters, onChange: (next: Filters) => void): 
     compare.append(new Option(t(key), value));
   }
   field("compare", t("filters.compare"), compare);
-  field("pipeline", t("filters.pipeline"), text(t("filters.all")));
-  field("team", t("filters.team"), text(t("filters.all")));
-  field("rep", t("filters.rep"), text(t("filters.all")));
-  field("source", t("filters.source"), text(t("filters.all")));
+  if (choices) {
+    field(
+      "pipeline",
+      t("filters.pipeline"),
+      choose(
+        choices.pipelines.map((p) => ({ value: p.id, label: p.name })),
+        filters.pipeline,
+      ),
+    );
+    field(
+      "team",
+      t("filters.team"),
+      choose(
+        choices.teams.map((team) => ({ value: team, label: team })),
+        filters.team,
+      ),
+    );
+    field(
+      "rep",
+      t("filters.rep"),
+      choose(
+        choices.reps.map((r) => ({ value: r.id, label: r.name })),
+        filters.rep,
+      ),
+    );
+    field(
+      "source",
+      t("filters.source"),
+      choose(
+        choices.sources.map((s) => ({ value: s, label: s })),
+        filters.source,
+      ),
+    );
+  } else {
+    field("pipeline", t("filters.pipeline"), text(t("filters.all")));
+    field("team", t("filters.team"), text(t("filters.all")));
+    field("rep", t("filters.rep"), text(t("filters.all")));
+    field("source", t("filters.source"), text(t("filters.all")));
+  }
   const apply = document.createElement("button");
   apply.type = "submit";
   apply.textContent = t("filters.apply");

@@ -3,9 +3,9 @@
  * filter bar, and the page for the current path. Pages read the filters from the URL and
  * call the API; a 401 from it sends the reader to the sign-in page and back.
  */
-import { ApiFailure, post, SignInNeeded } from "./api.js";
+import { ApiFailure, get, post, SignInNeeded } from "./api.js";
 import { disposeCharts } from "./chart.js";
-import { type Filters, filterBar, hrefWith, readFilters } from "./filters.js";
+import { type Choices, type Filters, filterBar, hrefWith, readFilters } from "./filters.js";
 import { currentLocale, LOCALES, type Locale, type MessageKey, setLocale, t } from "./i18n.js";
 import { activityPage } from "./pages/activity.js";
 import { engagementPage } from "./pages/engagement.js";
@@ -85,6 +85,8 @@ function problem(main: HTMLElement, error: unknown): void {
 }
 
 let signedInWithSession = false;
+/** The workspace's filter values, asked once a page load. */
+let choices: Promise<Choices | null> | null = null;
 
 async function render(): Promise<void> {
   disposeCharts();
@@ -98,10 +100,15 @@ async function render(): Promise<void> {
   }
   const page = PAGES.find((p) => p.path === location.pathname) ?? (PAGES[0] as Page);
   const filters = readFilters();
-  const bar = filterBar(filters, (next) => {
-    history.pushState(null, "", hrefWith(location.pathname, next));
-    void render();
-  });
+  choices ??= get<Choices>("/api/filters").catch(() => null);
+  const bar = filterBar(
+    filters,
+    (next) => {
+      history.pushState(null, "", hrefWith(location.pathname, next));
+      void render();
+    },
+    await choices,
+  );
   root.replaceChildren(header(signedInWithSession), bar, main);
   main.textContent = t("state.loading");
   main.dataset.ready = "loading";
