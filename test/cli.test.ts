@@ -1,7 +1,7 @@
 /**
  * The `verity` command as a user meets it: the built bin, real processes, real files.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -116,6 +116,42 @@ describe("verity CLI", () => {
     const leads = Number(/([\d,]+) leads/.exec(again.stdout)?.[1]?.replaceAll(",", ""));
     expect(JSON.parse((await verity(["--db", db, "status", "--json"])).stdout).counts.leads).toBe(leads);
     expect(leads).not.toBe(status.counts.leads);
+  });
+
+  test("demo --open serves the dashboard and opens it with the browser $BROWSER names", async () => {
+    const db = join(dir, "open.duckdb");
+    const opened = join(dir, "opened.txt");
+    // A stand-in browser: writes the address it was asked to open.
+    const browser = join(dir, "browser.sh");
+    await writeFile(browser, `#!/bin/sh\necho "$1" > "${opened}"\n`, { mode: 0o755 });
+    const child = spawn(process.execPath, [bin, "--db", db, "demo", "--open", "--port", "0"], {
+      cwd: root,
+      env: { ...process.env, VERITY_DATABASE_URL: "", VERITY_DB: "", BROWSER: browser },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let seen = "";
+        child.stderr.on("data", (chunk: Buffer) => {
+          seen += chunk.toString("utf8");
+          const match = /serving the dashboard at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(seen);
+          if (match?.[1]) resolve(match[1]);
+        });
+        child.once("exit", (code) => reject(new Error(`demo --open exited with ${code}: ${seen}`)));
+      });
+      await expect
+        .poll(async () => (existsSync(opened) ? (await readFile(opened, "utf8")).trim() : ""), { timeout: 10_000 })
+        .toBe(url);
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("/app/main.js");
+      // No sign-in: the demo's numbers are there.
+      const check = await fetch(`${url}api/check`);
+      expect(check.status).toBe(200);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
   });
 
   test("demo refuses a workspace that holds imported data", async () => {

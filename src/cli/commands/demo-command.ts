@@ -6,6 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
+import open from "open";
 import { runImport } from "../../ingest/importer.js";
 import { verityImporter } from "../../ingest/verity-importer.js";
 import { TABLE_ORDER } from "../../model/canonical.js";
@@ -15,6 +16,7 @@ import type { Store } from "../../store/store.js";
 import { describeTarget, type GlobalOptions, targetOf, withStore, workspaceOf } from "../context.js";
 import { formatCount, importProgressBar, UserError } from "../output.js";
 import { parseInteger } from "./parse.js";
+import { serve } from "./server-commands.js";
 
 /** The demo's rows carry their own source system, so a second demo replaces the first. */
 export const DEMO_SOURCE = "verity-demo";
@@ -44,7 +46,9 @@ export function registerDemo(program: Command): void {
     .command("demo")
     .description("load a simulated B2B company (about 2,000 leads over three years) into the database")
     .option("--seed <n>", "random seed of the simulated company", parseInteger("--seed"), 1)
-    .action(async (options: { seed: number }, command: Command) => {
+    .option("--open", "then serve the dashboard on this machine (no sign-in) and open it in the browser")
+    .option("--port <port>", "with --open: the port to serve on", parseInteger("--port"), 8787)
+    .action(async (options: { seed: number; open?: boolean; port: number }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const started = Date.now();
       const dir = await mkdtemp(join(tmpdir(), "verity-demo-"));
@@ -90,5 +94,30 @@ export function registerDemo(program: Command): void {
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
+      if (options.open) {
+        await serve(
+          globals,
+          { port: options.port, host: "127.0.0.1", auth: false, trackingRate: 20, logLevel: "warn" },
+          (url) => openInBrowser(`${url}/`),
+        );
+      }
     });
+}
+
+/**
+ * Opens the dashboard with the browser $BROWSER names, or the system's default (the `open`
+ * package: xdg-open, open, start). Where none can start, says where to go instead.
+ */
+async function openInBrowser(url: string): Promise<void> {
+  const browser = process.env.BROWSER?.trim();
+  const say = () => process.stderr.write(`verity: no browser could be started here; open ${url} yourself\n`);
+  try {
+    const child = await open(url, browser ? { app: { name: browser } } : {});
+    child.once("error", say);
+    child.once("exit", (code) => {
+      if (code !== 0 && code !== null) say();
+    });
+  } catch {
+    say();
+  }
 }

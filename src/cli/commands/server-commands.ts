@@ -88,58 +88,7 @@ export function registerServerCommands(program: Command): void {
         if (flags.engineThreads !== undefined && flags.engineThreads < 1) {
           throw new InvalidArgumentError("--engine-threads takes 1 or more");
         }
-        const target = targetOf(globals);
-        const dataDir = flags.dataDir ?? (target.engine === "duckdb" ? `${target.path}.ingest` : "verity-ingest");
-        const store = await openStore(target);
-        let server: Awaited<ReturnType<typeof startServer>>;
-        try {
-          server = await startServer({
-            store,
-            dataDir,
-            host: flags.host,
-            port: flags.port,
-            auth: flags.auth,
-            workspace: workspaceOf(globals),
-            trustProxy: flags.trustProxy ?? false,
-            trackingRate: flags.trackingRate,
-            engineThreads: flags.engineThreads,
-            logLevel: flags.logLevel,
-          });
-        } catch (error) {
-          await store.close();
-          const code = (error as { code?: string }).code;
-          if (code === "EADDRINUSE")
-            throw new UserError(`port ${flags.port} on ${flags.host} is in use: choose another with --port`);
-          throw error;
-        }
-        if (flags.auth) {
-          const [keys] = await store.query<{ n: number }>(
-            sql`SELECT (SELECT count(*) FROM api_keys WHERE revoked_at IS NULL) + (SELECT count(*) FROM users WHERE disabled_at IS NULL) AS n`,
-          );
-          if (Number(keys?.n ?? 0) === 0) {
-            process.stderr.write(
-              "verity: no API keys or users yet, so nothing but tracking and health can be used: stop the server, then\n" +
-                "  `verity key add NAME --scopes metrics:read` or `verity user add EMAIL --role admin`\n" +
-                "  (or run `verity serve --no-auth` to try it on this machine)\n",
-            );
-          }
-        }
-        process.stderr.write(`verity: serving ${server.url} (API: ${server.url}/api/openapi.json); Ctrl-C stops\n`);
-        await new Promise<void>((resolve) => {
-          const stop = () => {
-            process.off("SIGINT", stop);
-            process.off("SIGTERM", stop);
-            resolve();
-          };
-          process.on("SIGINT", stop);
-          process.on("SIGTERM", stop);
-        });
-        process.stderr.write("verity: stopping (finishing requests, writing every acknowledged event)\n");
-        try {
-          await server.close();
-        } finally {
-          await store.close();
-        }
+        await serve(globals, flags);
       },
     );
 
@@ -258,4 +207,81 @@ export function registerServerCommands(program: Command): void {
       const sites = await admin(globals, (store) => listSites(store, workspaceOf(globals)));
       for (const s of sites) process.stdout.write(`${s.publicKey}\t${s.name}\t${s.domains.join(",")}\n`);
     });
+}
+
+export type ServeFlags = {
+  port: number;
+  host: string;
+  dataDir?: string;
+  auth: boolean;
+  trustProxy?: boolean;
+  trackingRate: number;
+  engineThreads?: number;
+  logLevel: LogLevel;
+};
+
+/**
+ * Runs the server until Ctrl-C or SIGTERM (`verity serve`, and `verity demo --open`);
+ * `onListening` gets its address once it listens.
+ */
+export async function serve(
+  globals: GlobalOptions,
+  flags: ServeFlags,
+  onListening?: (url: string) => void | Promise<void>,
+): Promise<void> {
+  const target = targetOf(globals);
+  const dataDir = flags.dataDir ?? (target.engine === "duckdb" ? `${target.path}.ingest` : "verity-ingest");
+  const store = await openStore(target);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      store,
+      dataDir,
+      host: flags.host,
+      port: flags.port,
+      auth: flags.auth,
+      workspace: workspaceOf(globals),
+      trustProxy: flags.trustProxy ?? false,
+      trackingRate: flags.trackingRate,
+      engineThreads: flags.engineThreads,
+      logLevel: flags.logLevel,
+    });
+  } catch (error) {
+    await store.close();
+    const code = (error as { code?: string }).code;
+    if (code === "EADDRINUSE")
+      throw new UserError(`port ${flags.port} on ${flags.host} is in use: choose another with --port`);
+    throw error;
+  }
+  if (flags.auth) {
+    const [keys] = await store.query<{ n: number }>(
+      sql`SELECT (SELECT count(*) FROM api_keys WHERE revoked_at IS NULL) + (SELECT count(*) FROM users WHERE disabled_at IS NULL) AS n`,
+    );
+    if (Number(keys?.n ?? 0) === 0) {
+      process.stderr.write(
+        "verity: no API keys or users yet, so nothing but tracking and health can be used: stop the server, then\n" +
+          "  `verity key add NAME --scopes metrics:read` or `verity user add EMAIL --role admin`\n" +
+          "  (or run `verity serve --no-auth` to try it on this machine)\n",
+      );
+    }
+  }
+  process.stderr.write(
+    `verity: serving the dashboard at ${server.url}/ (API: ${server.url}/api/openapi.json); Ctrl-C stops\n`,
+  );
+  await onListening?.(server.url);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  process.stderr.write("verity: stopping (finishing requests, writing every acknowledged event)\n");
+  try {
+    await server.close();
+  } finally {
+    await store.close();
+  }
 }
