@@ -221,7 +221,7 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     await context.close();
   });
 
-  it("every area page loads on the simulated company without console errors", async () => {
+  it("every area page loads without console errors, in English on a laptop and in Swedish on a phone", async () => {
     for (const path of [
       "/activity",
       "/funnel",
@@ -245,8 +245,20 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
       await page.screenshot({ path: join(ARTIFACTS, `${path.slice(1)}-en-laptop.png`), fullPage: true });
       expect(errors, path).toEqual([]);
       await context.close();
+      // The same page in Swedish on a phone: no English headings left, nothing wider than the screen.
+      const phone = await newPage({ locale: "sv-SE", width: 390 });
+      await phone.page.goto(`${open.url}${path}?period=${PERIOD}`);
+      expect(await ready(phone.page), path).toBe("all");
+      expect(await phone.page.locator("html").getAttribute("lang"), path).toBe("sv");
+      const overflow = Number(
+        await phone.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"),
+      );
+      expect(overflow, `${path} is ${overflow}px wider than the phone`).toBeLessThanOrEqual(1);
+      await phone.page.screenshot({ path: join(ARTIFACTS, `${path.slice(1)}-sv-phone.png`), fullPage: true });
+      expect(phone.errors, path).toEqual([]);
+      await phone.context.close();
     }
-  });
+  }, 240_000);
 
   it("the stalled leads are the API's, sort by a column, download as CSV, and link to each lead's timeline", async () => {
     type Stalled = { leads: { id: string; name: string; daysOver: number }[] };

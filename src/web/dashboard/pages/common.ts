@@ -119,7 +119,11 @@ export function bars(options: {
   const format = (key: string) => dataset.columns.find((c) => c.key === key)?.format ?? "number";
   const valueAxis = {
     type: "value",
-    axisLabel: { formatter: (v: number) => formatValue(v, format(series[0]?.key ?? ""), dataset.currency ?? null) },
+    axisLabel: {
+      formatter: (v: number) => formatValue(v, format(series[0]?.key ?? ""), dataset.currency ?? null),
+      hideOverlap: true,
+    },
+    splitNumber: 4,
   };
   const categoryAxis = {
     type: "category",
@@ -157,7 +161,7 @@ export function bars(options: {
       },
       xAxis: options.horizontal
         ? valueAxis
-        : { ...categoryAxis, axisLabel: { interval: 0, rotate: dataset.rows.length > 6 ? 30 : 0 } },
+        : { ...categoryAxis, axisLabel: { interval: 0, rotate: dataset.rows.length > 3 ? 30 : 0, hideOverlap: true } },
       yAxis: options.horizontal ? { ...categoryAxis, inverse: true } : valueAxis,
       series: series.map((s, i) => ({
         name: s.label,
