@@ -19,12 +19,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { runImport } from "../src/ingest/importer.js";
 import { verityImporter } from "../src/ingest/verity-importer.js";
 import { simulate } from "../src/simulate/simulate.js";
 import { openStore } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
+import { launchChromium, MISSING_CHROMIUM } from "../test/support/chromium.js";
 
 const size = (process.env.BENCH_SIZE ?? "m") as "s" | "m" | "l";
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -33,7 +33,6 @@ const WORKSPACE = "bench";
 const root = join(import.meta.dirname, "..");
 const out = join(import.meta.dirname, "out");
 const database = join(out, `dashboard-${size}.duckdb`);
-const CHROMIUM = "/usr/bin/chromium";
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
 const median = (values: number[]) => {
@@ -113,19 +112,8 @@ await ensureData();
 const { child, url } = await startServe();
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`;
 log(`dashboard bench, size ${size}, period ${period}, ${runs} runs after a warm-up; ${machine}; ${url}`);
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launchChromium();
+if (!browser) throw new Error(MISSING_CHROMIUM);
 const figures: Record<string, number[]> = {
   "home: first meaningful render (the eight pairs) ms": [],
   "home: whole page (trend charts drawn) ms": [],

@@ -8,16 +8,17 @@
  * Needs /usr/bin/chromium (Debian's chromium package; .ci/run installs it). Without it the
  * tests fail rather than skip.
  */
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Papa from "papaparse";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addUser } from "../../src/server/auth/users.js";
+import { DASHBOARD_PAGES } from "../../src/server/routes/dashboard.js";
 import { startServer } from "../../src/server/server.js";
 import type { Store } from "../../src/store/store.js";
+import { launchChromium, MISSING_CHROMIUM } from "../support/chromium.js";
 import { engines } from "../support/databases.js";
 import {
   loadSimulated,
@@ -26,7 +27,6 @@ import {
   simulatedCompany,
 } from "../support/simulated-company.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = join(import.meta.dirname, "..", "..", "test-artifacts", "dashboard");
 const PERIOD = "2026-Q2";
 
@@ -42,7 +42,7 @@ let browser: Browser | undefined;
 
 /** A page in a fresh context that records console errors and failed requests. */
 async function newPage(options: { locale?: string; width?: number } = {}) {
-  if (!browser) throw new Error(`${CHROMIUM} is missing: the browser tests need Chromium (apt-get install chromium)`);
+  if (!browser) throw new Error(MISSING_CHROMIUM);
   const context: BrowserContext = await browser.newContext({
     locale: options.locale ?? "en-GB",
     viewport: { width: options.width ?? 1280, height: 900 },
@@ -106,21 +106,7 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     });
     guarded = await startServer({ store, port: 0, dataDir: await dataDir(), logLevel: "warn" });
     await mkdir(ARTIFACTS, { recursive: true });
-    if (existsSync(CHROMIUM)) {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
-    }
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -222,17 +208,8 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
   });
 
   it("every area page loads without console errors, in English on a laptop and in Swedish on a phone", async () => {
-    for (const path of [
-      "/activity",
-      "/funnel",
-      "/velocity",
-      "/losses",
-      "/engagement",
-      "/qualified",
-      "/social",
-      "/newsletter",
-      "/timeline",
-    ]) {
+    // Every page the server serves but home (above) and the sign-in page (below).
+    for (const path of DASHBOARD_PAGES.filter((p) => p !== "/" && p !== "/login")) {
       const { context, page, errors } = await newPage();
       await page.goto(`${open.url}${path}?period=${PERIOD}`);
       expect(await ready(page), path).toBe("all");
@@ -312,7 +289,10 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     await page.fill('input[name="email"]', "manager@example.com");
     await page.fill('input[name="password"]', "wrong");
     await page.click('form.login button[type="submit"]');
-    await expect.poll(() => page.textContent("form.login [role=alert]")).toBe("Wrong email or password.");
+    // Checking a password takes a deliberate while (scrypt): wait for the answer.
+    await expect
+      .poll(() => page.textContent("form.login [role=alert]"), { timeout: 15_000 })
+      .toBe("Wrong email or password.");
     await page.fill('input[name="password"]', "correct horse battery staple");
     await page.click('form.login button[type="submit"]');
     await page.waitForURL(new RegExp(`/\\?period=${PERIOD}$`));

@@ -13,13 +13,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page, type Request } from "playwright-core";
+import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureWorkspace } from "../../src/ingest/importer.js";
 import { createSite } from "../../src/server/auth/sites.js";
 import { startServer } from "../../src/server/server.js";
 import { sql } from "../../src/store/sql.js";
 import type { Store } from "../../src/store/store.js";
+import { CHROMIUM, launchChromium, MISSING_CHROMIUM } from "../support/chromium.js";
 import { engines } from "../support/databases.js";
 import { openTestStore } from "../support/stores.js";
 
@@ -32,7 +33,6 @@ declare const window: {
 declare const Navigator: { prototype: object };
 declare const localStorage: object;
 
-const CHROMIUM = "/usr/bin/chromium";
 const WORKSPACE = "tracking";
 const FIXTURES = new URL("../fixtures/tracking/", import.meta.url);
 
@@ -68,8 +68,6 @@ function startPages(verityUrl: () => string, siteKey: () => string): Promise<Ser
   });
   return new Promise((resolve) => http.listen(0, "127.0.0.1", () => resolve(http)));
 }
-
-const MISSING_CHROMIUM = `${CHROMIUM} is missing: the browser tests need Chromium (apt-get install -y --no-install-recommends chromium; .ci/run installs it when test/browser exists)`;
 
 /** A fresh browser context (no cookies, no storage) that records every request to /api/event. */
 async function open(init?: () => void): Promise<{ context: BrowserContext; page: Page; sent: Request[] }> {
@@ -164,19 +162,7 @@ describe.runIf(engines().includes("duckdb"))("website tracker in Chromium", () =
     });
     siteKey = site.publicKey;
     server = await startServer({ store, host: "127.0.0.1", port: 0, dataDir, auth: true, logLevel: "warn" });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -66,31 +66,17 @@ export function registerServerCommands(program: Command): void {
         .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
         .default("info"),
     )
-    .action(
-      async (
-        flags: {
-          port: number;
-          host: string;
-          dataDir?: string;
-          auth: boolean;
-          trustProxy?: boolean;
-          trackingRate: number;
-          engineThreads?: number;
-          logLevel: LogLevel;
-        },
-        cmd: Command,
-      ) => {
-        const globals = cmd.optsWithGlobals<GlobalOptions>();
-        if (!flags.auth && !LOOPBACK.has(flags.host)) {
-          throw new UserError(`--no-auth is allowed on a loopback address only (127.0.0.1, ::1), not ${flags.host}`);
-        }
-        if (flags.port < 0 || flags.port > 65535) throw new InvalidArgumentError("--port takes 0-65535");
-        if (flags.engineThreads !== undefined && flags.engineThreads < 1) {
-          throw new InvalidArgumentError("--engine-threads takes 1 or more");
-        }
-        await serve(globals, flags);
-      },
-    );
+    .action(async (flags: ServeFlags, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      if (!flags.auth && !LOOPBACK.has(flags.host)) {
+        throw new UserError(`--no-auth is allowed on a loopback address only (127.0.0.1, ::1), not ${flags.host}`);
+      }
+      if (flags.port < 0 || flags.port > 65535) throw new InvalidArgumentError("--port takes 0-65535");
+      if (flags.engineThreads !== undefined && flags.engineThreads < 1) {
+        throw new InvalidArgumentError("--engine-threads takes 1 or more");
+      }
+      await serve(globals, flags);
+    });
 
   const workspace = program.command("workspace").description("companies served by one installation");
   workspace

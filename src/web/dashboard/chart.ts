@@ -46,6 +46,18 @@ export function csvOf(dataset: Dataset): string {
   });
 }
 
+/** Saves the dataset as `<name>.csv` through the browser's download. */
+export function downloadCsv(name: string, dataset: Dataset): void {
+  const blob = new Blob([csvOf(dataset)], { type: "text/csv;charset=utf-8" });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = `${name}.csv`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
 export function tableOf(dataset: Dataset): HTMLTableElement {
   const table = document.createElement("table");
   const head = table.createTHead().insertRow();
@@ -111,16 +123,7 @@ export function chartBlock(options: {
   download.type = "button";
   download.className = "link";
   download.textContent = t("chart.downloadCsv");
-  download.addEventListener("click", () => {
-    const blob = new Blob([csvOf(options.dataset)], { type: "text/csv;charset=utf-8" });
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = `${options.name}.csv`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-  });
+  download.addEventListener("click", () => downloadCsv(options.name, options.dataset));
   tools.append(toggle, download);
   figure.append(caption, canvas, tableHolder, tools);
   // Drawn once the figure is in the page (ECharts measures its box).

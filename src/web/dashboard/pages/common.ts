@@ -4,7 +4,7 @@
  * dataset, and a sortable table with its CSV download.
  */
 import { get } from "../api.js";
-import { chartBlock, csvOf, type Dataset, LINE_STYLES, PALETTE, SYMBOLS, tableOf } from "../chart.js";
+import { chartBlock, type Dataset, downloadCsv, LINE_STYLES, PALETTE, SYMBOLS, tableOf } from "../chart.js";
 import type { Filters } from "../filters.js";
 import { type Format, formatChange, formatValue, type MessageKey, t, tKey } from "../i18n.js";
 
@@ -268,16 +268,7 @@ export function sortableTable(options: {
     }
     const download = element("button", "link", t("chart.downloadCsv"));
     download.type = "button";
-    download.addEventListener("click", () => {
-      const blob = new Blob([csvOf({ ...options.dataset, rows })], { type: "text/csv;charset=utf-8" });
-      const a = document.createElement("a");
-      a.href = URL.createObjectURL(blob);
-      a.download = `${options.name}.csv`;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-    });
+    download.addEventListener("click", () => downloadCsv(options.name, { ...options.dataset, rows }));
     const wrapper = element("div", "chart-table");
     wrapper.append(table);
     const tools = element("div", "chart-tools");
