@@ -324,6 +324,17 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
       expect(ours.body.teams).not.toContain("B team");
       await t.store.execute(sql`DELETE FROM reps WHERE workspace_id = 'b' AND id = 'only-b'`);
 
+      const found = await t.request("/api/leads", { key, query: { search: "A-WON" } });
+      expect(found.status, found.text).toBe(200);
+      expect(found.body.leads.map((l: { id: string }) => l.id).sort()).toEqual(["a-won", "a-won-2"]);
+      // Another workspace's leads are not found; LIKE's wildcards are matched as text.
+      expect(
+        (await t.request("/api/leads", { key: B.keys.metrics.secret, query: { search: "a-won" } })).body.leads,
+      ).toEqual([]);
+      expect((await t.request("/api/leads", { key, query: { search: "%" } })).body.leads).toEqual([]);
+      expect((await t.request("/api/leads", { key, query: { search: "a_won" } })).body.leads).toEqual([]);
+      expectError(await t.request("/api/leads", { key }), 400, "invalid_request", "query.search");
+
       const trend = await t.request("/api/check/trend", { key, query: { ...Q3, periods: "3" } });
       expect(trend.status, trend.text).toBe(200);
       const resolve = (period: string | undefined) =>

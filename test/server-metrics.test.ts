@@ -188,6 +188,33 @@ describe.each(ENGINES)("the reading routes on %s", (engine) => {
     expectError(await get("/api/check/trend", { periods: "40" }), 400, "invalid_request", "query.periods");
   });
 
+  test("GET /api/leads finds what a plain filter over the company's leads finds, newest first", async () => {
+    for (const search of ["ab", "Automation", "L11", "example"]) {
+      const res = await get("/api/leads", { search, limit: "15" });
+      expect(res.status, res.text).toBe(200);
+      const needle = search.toLowerCase();
+      const expected = company.tables.leads
+        .filter((l) =>
+          [l.id, l.external_id ?? l.id, l.name, l.account, l.contact].some((v) =>
+            (v ?? "").toLowerCase().includes(needle),
+          ),
+        )
+        .sort(
+          (a, b) =>
+            Date.parse(String(b.created_at)) - Date.parse(String(a.created_at)) ||
+            String(a.id).localeCompare(String(b.id)),
+        )
+        .slice(0, 15)
+        .map((l) => l.id);
+      expect(expected.length, search).toBeGreaterThan(0);
+      expect(
+        res.body.leads.map((l: { id: string }) => l.id),
+        search,
+      ).toEqual(expected);
+      keep(engine, `leads ${search}`, res.body);
+    }
+  });
+
   test("GET /api/stalled equals the library, with k", async () => {
     for (const q of [{ period: "2026-Q3" }, { period: "2026-Q3", k: "1.5", pipeline: "new-business" }] as Query[]) {
       const res = await get("/api/stalled", q);

@@ -280,6 +280,27 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     await context.close();
   });
 
+  it("finds a lead by part of its name and shows its timeline", async () => {
+    type Found = { leads: { id: string; name: string }[] };
+    const found = await api<Found>("/api/leads?search=automation");
+    expect(found.leads.length).toBeGreaterThan(0);
+    const { context, page, errors } = await newPage();
+    await page.goto(`${open.url}/timeline`);
+    await ready(page);
+    await page.fill('input[name="search"]', "automation");
+    await page.click('form.search button[type="submit"]');
+    await page.waitForURL(/\/timeline\?search=automation$/);
+    await ready(page);
+    const names = await page.locator(".sortable tbody tr td:first-child").allTextContents();
+    expect(names).toEqual(found.leads.map((l) => l.name));
+    await page.locator(".sortable tbody tr").first().getByRole("link").click();
+    await page.waitForURL(new RegExp(`lead=${found.leads[0]?.id}$`));
+    await ready(page);
+    expect(await page.textContent("main h2")).toContain(found.leads[0]?.name);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("with authentication on, asks for a sign-in, refuses a wrong password and signs in", async () => {
     const { context, page, errors } = await newPage();
     await page.goto(`${guarded.url}/?period=${PERIOD}`);

@@ -375,6 +375,69 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
   api.add(
     {
       method: "get",
+      path: "/api/leads",
+      tag: "metrics",
+      summary: "Find leads by id, name, account or contact (the dashboard's lead search)",
+      access: "metrics:read",
+      query: z
+        .object({
+          search: z.string().min(1).max(200).describe("part of the lead's id, id in the CRM, name, account or contact"),
+          limit: z.coerce.number().int().min(1).max(100).optional().describe("at most this many (default 20)"),
+        })
+        .strict(),
+      responses: {
+        200: {
+          description: "The leads found, most recently created first",
+          schema: z.object({
+            leads: z.array(
+              z.object({
+                id: z.string(),
+                name: z.string().nullable(),
+                account: z.string().nullable(),
+                status: z.string(),
+                createdAt: z.string(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async ({ query, principal }) => {
+      await settle();
+      // A bound pattern: the text is matched as text (LIKE's own % and _ escaped).
+      const pattern = `%${String(query.search)
+        .toLowerCase()
+        .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const rows = await ctx.store.query<{
+        id: string;
+        name: string | null;
+        account: string | null;
+        status: string;
+        created_at: string;
+      }>(
+        sql`SELECT id, name, account, status, created_at FROM leads
+            WHERE workspace_id = ${principal.workspace}
+              AND (lower(id) LIKE ${pattern} ESCAPE '\\' OR lower(external_id) LIKE ${pattern} ESCAPE '\\'
+                OR lower(COALESCE(name, '')) LIKE ${pattern} ESCAPE '\\' OR lower(COALESCE(account, '')) LIKE ${pattern} ESCAPE '\\'
+                OR lower(COALESCE(contact, '')) LIKE ${pattern} ESCAPE '\\')
+            ORDER BY created_at DESC, id
+            LIMIT ${Number(query.limit ?? 20)}`,
+      );
+      return {
+        leads: rows.map((r) => ({
+          id: r.id,
+          name: r.name,
+          account: r.account,
+          status: r.status,
+          createdAt: r.created_at,
+        })),
+      };
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
       path: "/api/leads/{id}/timeline",
       tag: "metrics",
       summary: "Everything that happened to one lead, in order",

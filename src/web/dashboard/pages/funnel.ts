@@ -19,7 +19,17 @@ type Stage = {
   conversion: number | null;
   interval: Interval;
 };
+type RepStage = {
+  pipelineId: string;
+  stageName: string;
+  reached: number;
+  conversion: number | null;
+  interval: Interval;
+  team: { conversion: number | null; interval: Interval };
+  flag: "above" | "below" | null;
+};
 type Funnel = {
+  reps: { repName: string; stages: RepStage[] }[];
   pipelines: { pipelineId: string; pipelineName: string; stages: Stage[] }[];
   flags: {
     repName: string;
@@ -199,6 +209,35 @@ export async function funnelPage(main: HTMLElement, filters: Filters): Promise<v
       flag: t(f.flag === "above" ? "funnel.flag.above" : "funnel.flag.below"),
     })),
   };
+  const pipelineNames = new Map(report.result.pipelines.map((p) => [p.pipelineId, p.pipelineName]));
+  const everyRep: Dataset = {
+    columns: [
+      { key: "rep", label: t("funnel.rep"), format: "text" },
+      { key: "stage", label: t("funnel.stage"), format: "text" },
+      { key: "reached", label: t("funnel.reached"), format: "count" },
+      { key: "conversion", label: t("funnel.conversion"), format: "percent" },
+      { key: "low", label: t("funnel.low"), format: "percent" },
+      { key: "high", label: t("funnel.high"), format: "percent" },
+      { key: "team", label: t("funnel.team"), format: "percent" },
+      { key: "teamLow", label: `${t("funnel.team")}: ${t("funnel.low")}`, format: "percent" },
+      { key: "teamHigh", label: `${t("funnel.team")}: ${t("funnel.high")}`, format: "percent" },
+      { key: "flag", label: t("funnel.flag"), format: "text" },
+    ],
+    rows: report.result.reps.flatMap((rep) =>
+      rep.stages.map((st) => ({
+        rep: rep.repName,
+        stage: `${pipelineNames.get(st.pipelineId) ?? st.pipelineId}: ${st.stageName}`,
+        reached: st.reached,
+        conversion: st.conversion,
+        low: st.interval?.low ?? null,
+        high: st.interval?.high ?? null,
+        team: st.team.conversion,
+        teamLow: st.team.interval?.low ?? null,
+        teamHigh: st.team.interval?.high ?? null,
+        flag: st.flag ? t(st.flag === "above" ? "funnel.flag.above" : "funnel.flag.below") : "",
+      })),
+    ),
+  };
   parts.push(
     section(
       t("funnel.reps"),
@@ -206,6 +245,7 @@ export async function funnelPage(main: HTMLElement, filters: Filters): Promise<v
         ? sortableTable({ name: "funnel-reps-against-team", dataset: flags })
         : element("p", "muted", t("funnel.noFlags")),
     ),
+    section(t("funnel.allReps"), sortableTable({ name: "funnel-every-rep", dataset: everyRep })),
     planner(filters),
   );
   main.replaceChildren(...parts);

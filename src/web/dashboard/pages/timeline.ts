@@ -1,4 +1,7 @@
-/** A lead's timeline: find a lead by its id, see everything that happened to it, in order. */
+/**
+ * A lead's timeline: find a lead by id, name, account or contact (GET /api/leads), then see
+ * everything that happened to it, in order (GET /api/leads/{id}/timeline).
+ */
 import { ApiFailure, get } from "../api.js";
 import type { Dataset } from "../chart.js";
 import { type Filters, hrefWith } from "../filters.js";
@@ -38,13 +41,54 @@ function details(event: Event): string {
     .join(" · ");
 }
 
+type Found = {
+  leads: { id: string; name: string | null; account: string | null; status: string; createdAt: string }[];
+};
+
+/** This page with `name=value` added to the filters. */
+function selfHref(filters: Filters, name: "lead" | "search", value: string): string {
+  const url = new URL(hrefWith("/timeline", filters), location.origin);
+  url.searchParams.set(name, value);
+  return `${url.pathname}${url.search}`;
+}
+
+async function results(filters: Filters, search: string): Promise<HTMLElement[]> {
+  const found = await get<Found>("/api/leads", { search });
+  if (found.leads.length === 0) return [element("p", "muted", t("timeline.noMatch", { search }))];
+  const dataset: Dataset = {
+    columns: [
+      { key: "name", label: t("stalled.lead"), format: "text" },
+      { key: "account", label: t("timeline.account"), format: "text" },
+      { key: "status", label: t("timeline.statusColumn"), format: "text" },
+      { key: "created", label: t("timeline.created"), format: "date" },
+    ],
+    rows: found.leads.map((l) => ({
+      id: l.id,
+      name: l.name ?? l.id,
+      account: l.account,
+      status: l.status,
+      created: l.createdAt,
+    })),
+  };
+  return [
+    element("h2", "", t("timeline.results", { search })),
+    sortableTable({
+      name: "leads-found",
+      dataset,
+      link: (row, column) => (column === "name" ? selfHref(filters, "lead", String(row.id)) : null),
+    }),
+  ];
+}
+
 export async function timelinePage(main: HTMLElement, filters: Filters): Promise<void> {
-  const lead = new URLSearchParams(location.search).get("lead") ?? "";
-  const form = element("form", "filters");
+  const params = new URLSearchParams(location.search);
+  const lead = params.get("lead") ?? "";
+  const search = params.get("search")?.trim() ?? "";
+  const form = element("form", "filters search");
   const wrapper = element("label", "filter");
   const input = element("input");
-  input.name = "lead";
-  input.value = lead;
+  input.name = "search";
+  input.value = search || lead;
   input.required = true;
   wrapper.append(element("span", "", t("timeline.find")), input);
   const show = element("button", "", t("timeline.show"));
@@ -52,12 +96,11 @@ export async function timelinePage(main: HTMLElement, filters: Filters): Promise
   form.append(wrapper, show);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const url = new URL(hrefWith("/timeline", filters), location.origin);
-    url.searchParams.set("lead", input.value.trim());
-    history.pushState(null, "", `${url.pathname}${url.search}`);
+    history.pushState(null, "", selfHref(filters, "search", input.value.trim()));
     dispatchEvent(new PopStateEvent("popstate"));
   });
   const parts: HTMLElement[] = [element("h1", "", t("timeline.heading")), form];
+  if (search && !lead) parts.push(...(await results(filters, search)));
   if (lead) {
     try {
       const timeline = await get<Timeline>(`/api/leads/${encodeURIComponent(lead)}/timeline`);
