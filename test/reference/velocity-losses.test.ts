@@ -7,7 +7,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type MetricRequest, resolveRequest } from "../../src/metrics/context.js";
 import { type LossesResult, losses } from "../../src/metrics/definitions/losses.js";
-import { type DurationStats, type VelocityResult, velocity } from "../../src/metrics/definitions/velocity.js";
+import {
+  DAY_RANGES,
+  type DurationStats,
+  type VelocityResult,
+  velocity,
+} from "../../src/metrics/definitions/velocity.js";
 import type { MetricContext } from "../../src/metrics/metric.js";
 import { stalledLeads } from "../../src/metrics/stalled-leads.js";
 import { engines } from "../support/databases.js";
@@ -200,6 +205,12 @@ class Reference {
       return groups;
     };
     const overall = groupOf(closed);
+    const rangeOf = (d: number) => DAY_RANGES.filter((r) => d >= r.from).length - 1;
+    const distribution = DAY_RANGES.map((range, i) => ({
+      range: range.label,
+      won: closed.filter((l) => l.status === "won" && rangeOf(days(l)) === i).length,
+      lost: closed.filter((l) => l.status === "lost" && rangeOf(days(l)) === i).length,
+    }));
     const byRep = [...by((l) => l.owner)]
       .map(([rep, ls]) => ({
         repId: rep,
@@ -243,6 +254,7 @@ class Reference {
       from: "qualification",
       unqualifiedLost,
       ...overall,
+      distribution,
       byRep,
       bySource,
       daysInStage,

@@ -39,6 +39,24 @@ export type StageDays = {
   medianDays: number | null;
 };
 
+/**
+ * The distribution of days to close: closed qualified leads per range of days, won and lost
+ * apart. The ranges are fixed (a week, two, a month, two, three, six, a year, more) so that
+ * periods and filters compare.
+ */
+export const DAY_RANGES: readonly { label: string; from: number }[] = [
+  { label: "0-6", from: 0 },
+  { label: "7-13", from: 7 },
+  { label: "14-29", from: 14 },
+  { label: "30-59", from: 30 },
+  { label: "60-89", from: 60 },
+  { label: "90-179", from: 90 },
+  { label: "180-364", from: 180 },
+  { label: "365+", from: 365 },
+];
+
+export type DaysDistribution = { range: string; won: number; lost: number }[];
+
 export type VelocityFigure = {
   /** Leads created and qualified before the end of the period and not closed before it. */
   openQualifiedLeads: number;
@@ -60,6 +78,8 @@ export type VelocityResult = VelocityGroup & {
    * deals are held). Counted here so nothing disappears silently.
    */
   unqualifiedLost: number;
+  /** Closed qualified leads per range of days to close (DAY_RANGES), won and lost apart. */
+  distribution: DaysDistribution;
   byRep: VelocityRep[];
   bySource: VelocitySource[];
   /** Null when the data has no stage history (see `unsupported`). */
@@ -192,7 +212,21 @@ async function durations(ctx: MetricContext): Promise<(GroupRow & FigureRow)[]> 
     FROM closed c LEFT JOIN reps r ON r.workspace_id = ${ctx.workspace} AND r.id = c.owner_id
     GROUP BY c.owner_id, r.name
     UNION ALL
-    SELECT 'source', source, source, ${stats}, ${none} FROM closed GROUP BY source`);
+    SELECT 'source', source, source, ${stats}, ${none} FROM closed GROUP BY source
+    UNION ALL
+    SELECT 'days', CAST(range AS TEXT), CAST(NULL AS TEXT),
+      count(CASE WHEN status = 'won' THEN 1 END), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8),
+      count(CASE WHEN status = 'lost' THEN 1 END), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8),
+      ${none}
+    FROM (SELECT status, ${rangeOf("days")} AS range FROM closed) d GROUP BY range`);
+}
+
+/** The index in DAY_RANGES of the days in `column`, as SQL (the bounds are constants). */
+function rangeOf(column: string): Sql {
+  const cases = DAY_RANGES.slice(1)
+    .map((r, i) => `WHEN ${column} < ${r.from} THEN ${i}`)
+    .join(" ");
+  return raw(`CASE ${cases} ELSE ${DAY_RANGES.length - 1} END`);
 }
 
 function velocityFigure(row: (StatsRow & FigureRow) | undefined, medianDaysToWin: number | null): VelocityFigure {
@@ -251,6 +285,12 @@ async function compute(ctx: MetricContext): Promise<VelocityResult> {
     .filter((r) => r.grouping === "rep")
     .map((r) => ({ repId: r.key, repName: r.label ?? (r.key === null ? "(no owner)" : r.key), ...group(r) }))
     .sort((a, b) => a.repName.localeCompare(b.repName) || String(a.repId).localeCompare(String(b.repId)));
+  const counts = new Map(rows.filter((r) => r.grouping === "days").map((r) => [Number(r.key), r]));
+  const distribution = DAY_RANGES.map((range, i) => ({
+    range: range.label,
+    won: counts.get(i)?.won ?? 0,
+    lost: counts.get(i)?.lost ?? 0,
+  }));
   const bySource = rows
     .filter((r) => r.grouping === "source")
     .map((r) => ({ source: r.key ?? "unknown", ...group(r) }))
@@ -261,6 +301,7 @@ async function compute(ctx: MetricContext): Promise<VelocityResult> {
     from: ctx.options.velocityFrom,
     unqualifiedLost: all?.unqualified_lost ?? 0,
     ...overall,
+    distribution,
     byRep,
     bySource,
     daysInStage: unsupported.length > 0 ? null : await daysInStage(ctx),

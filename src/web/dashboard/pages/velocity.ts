@@ -10,6 +10,7 @@ import { bars, element, loadMetric, metricHeading, section, sortableTable } from
 
 type Spread = { leads: number; median: number | null; p75: number | null; p90: number | null };
 type Velocity = {
+  distribution: { range: string; won: number; lost: number }[];
   won: Spread;
   lost: Spread;
   byRep: { repName: string; won: Spread; lost: Spread }[];
@@ -93,8 +94,26 @@ export async function velocityPage(main: HTMLElement, filters: Filters): Promise
     })),
     currency: report.currency,
   };
+  const distribution: Dataset = {
+    columns: [
+      { key: "range", label: t("velocity.range"), format: "text" },
+      { key: "won", label: t("velocity.wonRow"), format: "count" },
+      { key: "lost", label: t("velocity.lostRow"), format: "count" },
+    ],
+    rows: r.distribution.map((d) => ({ ...d })),
+  };
   const grid = element("div", "charts");
   grid.append(
+    bars({
+      title: t("velocity.distribution"),
+      name: "velocity-distribution",
+      dataset: distribution,
+      category: "range",
+      series: [
+        { key: "won", label: t("velocity.wonRow") },
+        { key: "lost", label: t("velocity.lostRow") },
+      ],
+    }),
     bars({
       title: t("velocity.quantiles"),
       name: "velocity-days",
