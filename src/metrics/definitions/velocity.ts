@@ -325,8 +325,8 @@ export const velocity: MetricDefinition<VelocityResult> = {
     "lead's qualified_at, else when it first reached the qualifying stage or a later one) to the close; a lead " +
     "without a qualification time before its close (a won lead with no sign of qualification) counts from its " +
     "creation. With the option velocityFrom = creation every lead counts from creation (the leads counted stay " +
-    "the same). Medians and percentiles are continuous " +
-    "(interpolated). The lose/win ratio is median days to lose / median days to win. Days in stage: for won " +
+    "the same). Medians and percentiles are continuous (interpolated); the distribution counts the same leads " +
+    "per range of days (0-6, 7-13, 14-29, 30-59, 60-89, 90-179, 180-364, 365+). The lose/win ratio is median days to lose / median days to win. Days in stage: for won " +
     "leads closed in the period, a stay in a stage runs from entering it to the next stage event (or the close " +
     "for the last), stays in the same stage are summed, and a stage a lead skipped adds nothing to that stage's " +
     "median; it needs stage history. A reopened lead is measured from its qualification to its last close; the " +
