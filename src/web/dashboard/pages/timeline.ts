@@ -5,7 +5,7 @@
 import { ApiFailure, get } from "../api.js";
 import type { Dataset } from "../chart.js";
 import { type Filters, hrefWith } from "../filters.js";
-import { formatValue, type MessageKey, t } from "../i18n.js";
+import { formatValue, hasMessage, type MessageKey, t, tKey } from "../i18n.js";
 import { element, sortableTable } from "./common.js";
 
 type Event = { kind: string; time: string } & Record<string, unknown>;
@@ -45,6 +45,8 @@ type Found = {
   leads: { id: string; name: string | null; account: string | null; status: string; createdAt: string }[];
 };
 
+const statusText = (status: string) => (hasMessage(`status.${status}`) ? tKey(`status.${status}`) : status);
+
 /** This page with `name=value` added to the filters. */
 function selfHref(filters: Filters, name: "lead" | "search", value: string): string {
   const url = new URL(hrefWith("/timeline", filters), location.origin);
@@ -66,7 +68,7 @@ async function results(filters: Filters, search: string): Promise<HTMLElement[]>
       id: l.id,
       name: l.name ?? l.id,
       account: l.account,
-      status: l.status,
+      status: statusText(l.status),
       created: l.createdAt,
     })),
   };
@@ -110,7 +112,7 @@ export async function timelinePage(main: HTMLElement, filters: Filters): Promise
         element(
           "p",
           "muted",
-          `${t("timeline.status", { status: l.status, stage: l.stage ?? "–", owner: l.owner?.name ?? "–" })} · ${formatValue(l.value, "money", l.currency)}`,
+          `${t("timeline.status", { status: statusText(l.status), stage: l.stage ?? "–", owner: l.owner?.name ?? "–" })} · ${formatValue(l.value, "money", l.currency)}`,
         ),
       );
       const dataset: Dataset = {
