@@ -280,6 +280,18 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     await context.close();
   });
 
+  it("says what is wrong with a filter the API refuses, and keeps the filters to mend it", async () => {
+    const { context, page } = await newPage();
+    await page.goto(`${open.url}/funnel?period=nonsense`);
+    expect(await ready(page)).toBe("error");
+    expect(await page.textContent("main [role=alert]")).toContain('"nonsense" is not a period');
+    await page.fill('input[name="period"]', PERIOD);
+    await page.click('form.filters button[type="submit"]');
+    await page.waitForURL(new RegExp(`/funnel\\?period=${PERIOD}$`));
+    expect(await ready(page)).toBe("all");
+    await context.close();
+  });
+
   it("finds a lead by part of its name and shows its timeline", async () => {
     type Found = { leads: { id: string; name: string }[] };
     const found = await api<Found>("/api/leads?search=automation");
