@@ -13,17 +13,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { LoadConfig } from "./ingest-load.js";
 
-export type WrkConfig = {
-  url: string;
-  site: string;
-  connections: number;
-  warmupSeconds: number;
-  seconds: number;
-  eventsPerRequest: number;
-  seed: number;
-  visitors: number;
-};
+/** The Node generator's settings but its ack file and fixed rate (wrk sends as fast as answered). */
+export type WrkConfig = Omit<LoadConfig, "ackFile" | "rate">;
 
 export type WrkRun = {
   sent: number;

@@ -57,7 +57,7 @@ export function filterBar(
 ): HTMLElement {
   const form = document.createElement("form");
   form.className = "filters";
-  form.setAttribute("aria-label", t("filters.period"));
+  form.setAttribute("aria-label", t("filters.label"));
   const field = (name: FilterName, label: string, control: HTMLInputElement | HTMLSelectElement) => {
     const wrapper = document.createElement("label");
     wrapper.className = "filter";

@@ -6,7 +6,7 @@
 import { get } from "../api.js";
 import { chartBlock, type Dataset, downloadCsv, LINE_STYLES, PALETTE, SYMBOLS, tableOf } from "../chart.js";
 import type { Filters } from "../filters.js";
-import { type Format, formatChange, formatValue, type MessageKey, t, tKey } from "../i18n.js";
+import { type Format, formatChange, formatValue, t, tKey } from "../i18n.js";
 
 export type Headline = {
   key: string;
@@ -278,5 +278,3 @@ export function sortableTable(options: {
   draw();
   return holder;
 }
-
-export const label = (key: MessageKey) => t(key);
