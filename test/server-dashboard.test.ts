@@ -10,8 +10,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DASHBOARD_PAGES } from "../src/server/routes/dashboard.js";
+import { DASHBOARD_PAGES, registerDashboard } from "../src/server/routes/dashboard.js";
 import { createServer, type VerityServer } from "../src/server/server.js";
 import { openTestStore, type TestStore } from "./support/stores.js";
 
@@ -76,10 +77,36 @@ describe("the dashboard's files", () => {
       "/app/nothing.js",
       "/assets/echarts.js",
       "/assets/..%2fpackage.json",
+      "/app/pages/..%2f..%2f..%2fpackage.json",
+      "/app/%2e%2e%2f%2e%2e%2fsrc%2fserver%2fserver.js",
+      "/app//etc/passwd",
+      "/app/main.js%00.js",
     ]) {
       const res = await server.app.request(path);
       expect(res.status, path).toBe(404);
       expect(((await res.json()) as { error: { code: string } }).error.code, path).toBe("not_found");
     }
+  });
+
+  // Issue 13, defect 5: every unknown path was cached forever (24,000 requests, +415 MB).
+  it("keeps no trace of requests for missing files: the cache holds only files that exist", async () => {
+    const app = new Hono();
+    const files = registerDashboard(app);
+    expect(files.knownFiles()).toBeGreaterThan(10);
+    expect((await app.request("/app/main.js")).status).toBe(200);
+    expect((await app.request("/")).status).toBe(200);
+    const before = files.cachedFiles();
+    expect(before).toBe(2);
+    for (let i = 0; i < 3000; i++) {
+      const path =
+        i % 3 === 0 ? `/app/missing-${i}.js` : i % 3 === 1 ? `/assets/missing-${i}.js` : `/app/a/../x${i}.css`;
+      const res = await app.request(path);
+      expect(res.status, path).toBe(404);
+    }
+    expect(files.cachedFiles()).toBe(before);
+    // Existing files are still served, and the cache never outgrows the listing.
+    expect((await app.request("/app/pages/home.js")).status).toBe(200);
+    expect(files.cachedFiles()).toBe(before + 1);
+    expect(files.cachedFiles()).toBeLessThanOrEqual(files.knownFiles());
   });
 });

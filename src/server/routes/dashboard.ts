@@ -2,12 +2,15 @@
  * The dashboard's files: the page (src/web/dashboard/index.html) at / and at every page's
  * path, its compiled modules and stylesheet under /app/, and ECharts and Papa Parse under
  * /assets/ from the installed packages (nothing is fetched from outside). Public: the numbers
- * come from the API, which asks for a session (or, with --no-auth, nothing). Files are read
- * once and kept, gzipped once for browsers that take it.
+ * come from the API, which asks for a session (or, with --no-auth, nothing). The folder is
+ * listed once at start and only the files it holds are served; each is read on first use and
+ * kept, gzipped once for browsers that take it. A path that is not in the listing is a 404
+ * without touching the disk or the cache, so requests for unknown paths cost no memory
+ * (issue 13, defect 5: every unknown path used to be cached, 24,000 of them took 415 MB).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { extname, join, normalize, sep } from "node:path";
+import { extname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import type { Context, Hono } from "hono";
@@ -57,26 +60,50 @@ function dashboardDir(): string | null {
   return null;
 }
 
-export function registerDashboard(app: Hono): void {
+/**
+ * The files the dashboard may serve, by the path they are asked for under (`main.js`,
+ * `pages/home.js`, `echarts.min.js`): the dashboard folder's files of the kinds in TYPES,
+ * listed once (recursively), relative paths in URL form.
+ */
+function listDashboard(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !TYPES[extname(entry.name)]) continue;
+    const file = join(entry.parentPath, entry.name);
+    files.set(relative(dir, file).split(sep).join("/"), file);
+  }
+  return files;
+}
+
+/** What registerDashboard leaves behind for tests: how many files it holds in memory. */
+export type DashboardFiles = { cachedFiles(): number; knownFiles(): number };
+
+export function registerDashboard(app: Hono): DashboardFiles {
   const dir = dashboardDir();
   const require = createRequire(import.meta.url);
-  const vendor: Record<string, string> = {
-    "echarts.min.js": require.resolve("echarts/dist/echarts.min.js"),
-    "papaparse.min.js": require.resolve("papaparse/papaparse.min.js"),
-  };
-  const cache = new Map<string, Asset | null>();
+  const vendor = new Map<string, string>([
+    ["echarts.min.js", require.resolve("echarts/dist/echarts.min.js")],
+    ["papaparse.min.js", require.resolve("papaparse/papaparse.min.js")],
+  ]);
+  const files = dir ? listDashboard(dir) : new Map<string, string>();
+  // Keyed by files of the two listings only, so it never grows past them.
+  const cache = new Map<string, Asset>();
 
+  /** A listed file, read once; null when it went away after the listing (a rebuild). */
   const load = (file: string): Asset | null => {
-    if (cache.has(file)) return cache.get(file) ?? null;
-    let asset: Asset | null = null;
+    const cached = cache.get(file);
+    if (cached) return cached;
+    let body: Buffer;
     try {
-      const body = readFileSync(file);
-      asset = {
-        body,
-        gzipped: body.length > 1024 ? gzipSync(body) : null,
-        type: TYPES[extname(file)] ?? "application/octet-stream",
-      };
-    } catch {}
+      body = readFileSync(file);
+    } catch {
+      return null;
+    }
+    const asset = {
+      body,
+      gzipped: body.length > 1024 ? gzipSync(body) : null,
+      type: TYPES[extname(file)] ?? "application/octet-stream",
+    };
     cache.set(file, asset);
     return asset;
   };
@@ -99,30 +126,29 @@ export function registerDashboard(app: Hono): void {
 
   for (const path of DASHBOARD_PAGES) {
     app.get(path, (c) => {
-      const page = dir ? load(join(dir, "index.html")) : null;
+      const index = files.get("index.html");
+      const page = index ? load(index) : null;
       if (!page) return notBuilt(c);
       return send(c, page, { ...PAGE_HEADERS, "Cache-Control": "no-cache" });
     });
   }
 
+  // Only the listed files: a path with `..`, `%2e%2e` or anything else not in the listing
+  // is never looked up on disk.
   app.get("/app/*", (c) => {
     if (!dir) return notBuilt(c);
-    const relative = normalize(c.req.path.slice("/app/".length));
-    // Only files inside the dashboard's folder, of the kinds it has.
-    if (relative.startsWith("..") || relative.includes(`${sep}..`) || !TYPES[extname(relative)]) {
-      return missing(c);
-    }
-    const asset = load(join(dir, relative));
-    if (!asset)
-      return c.json({ error: { status: 404, code: "not_found", message: `there is no file ${c.req.path}` } }, 404);
+    const file = files.get(c.req.path.slice("/app/".length));
+    const asset = file ? load(file) : null;
+    if (!asset) return missing(c);
     return send(c, asset, { "Cache-Control": "no-cache" });
   });
 
   app.get("/assets/:file", (c) => {
-    const file = vendor[c.req.param("file")];
+    const file = vendor.get(c.req.param("file"));
     const asset = file ? load(file) : null;
-    if (!asset)
-      return c.json({ error: { status: 404, code: "not_found", message: `there is no file ${c.req.path}` } }, 404);
+    if (!asset) return missing(c);
     return send(c, asset, { "Cache-Control": "public, max-age=86400" });
   });
+
+  return { cachedFiles: () => cache.size, knownFiles: () => files.size + vendor.size };
 }
