@@ -31,7 +31,7 @@
  * With BENCH_DATABASE_URL the server runs on PostgreSQL: that database is dropped and
  * created again before each measurement, so its name must contain "bench" or "ingest".
  */
-import { type ChildProcess, fork, spawn } from "node:child_process";
+import { fork, spawn } from "node:child_process";
 import { createReadStream, createWriteStream, readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -43,6 +43,7 @@ import { createSite } from "../src/server/auth/sites.js";
 import { IngestLog } from "../src/server/ingest/log.js";
 import { openStore, type StoreTarget } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
+import { recreatePostgresDatabase, startProcess, stopProcess } from "./bench-support.js";
 import { BENCH_HOST, EventStream, toLogged } from "./ingest-events.js";
 import type { LoadConfig, LoadResult } from "./ingest-load.js";
 import type { Batch } from "./ingest-server.js";
@@ -94,24 +95,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function freshTarget(label: string): Promise<{ target: StoreTarget; dataDir: string }> {
   const dataDir = join(out, `${label}.ingest`);
   if (!pgUrl) return { target: { engine: "duckdb", path: join(out, `${label}.duckdb`) }, dataDir };
-  const url = new URL(pgUrl);
-  const name = decodeURIComponent(url.pathname.slice(1));
-  if (!/bench|ingest/i.test(name)) {
-    throw new Error(
-      `BENCH_DATABASE_URL names the database "${name}": the bench drops it, so its name must contain "bench" or "ingest"`,
-    );
-  }
-  const admin = new URL(pgUrl);
-  admin.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    const quoted = `"${name.replaceAll('"', '""')}"`;
-    await client.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${quoted}`);
-  } finally {
-    await client.end();
-  }
+  await recreatePostgresDatabase(pgUrl);
   return { target: { engine: "postgres", url: pgUrl }, dataDir };
 }
 
@@ -217,34 +201,6 @@ async function countCheck(target: StoreTarget, acked: number, sent: number, slac
 }
 
 // --- Processes ------------------------------------------------------------------------------
-
-type Running = { child: ChildProcess; url: string; lines: string[]; exited: Promise<number | null> };
-
-/** Starts a server script; resolves once it printed its URL. */
-async function startProcess(script: string, args: string[], nodeArgs: string[] = []): Promise<Running> {
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", join(import.meta.dirname, script), ...args], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const lines: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const first = new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      lines.push(line);
-      if (lines.length === 1) resolve(line);
-    });
-    exited.then((code) => reject(new Error(`${script} exited (${code}) before listening`)));
-  });
-  const { url } = JSON.parse(await first) as { url: string };
-  return { child, url, lines, exited };
-}
-
-async function stopProcess(running: Running): Promise<string | undefined> {
-  running.child.kill("SIGTERM");
-  const code = await running.exited;
-  if (code !== 0) throw new Error(`the server exited with ${code}`);
-  return running.lines.at(-1);
-}
 
 /** Peak resident memory of a process so far (VmHWM), in MB. */
 function peakRssMb(pid: number): number {
