@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines } from "../../../test/support/databases.js";
 import { report, WORKSPACE } from "../../../test/support/metric-fixtures.js";
 import { openTestStore, type TestStore } from "../../../test/support/stores.js";
+import { writeZip, zeros } from "../../../test/support/zip-writer.js";
 import { activityQuality } from "../../metrics/definitions/activity-quality.js";
 import { engagement } from "../../metrics/definitions/engagement.js";
 import { funnel } from "../../metrics/definitions/funnel.js";
@@ -335,6 +336,43 @@ describe("salesforce conversion", () => {
     const broken = join(dir, "broken.zip");
     await writeFile(broken, "PK not really");
     expect((await rejection(salesforceImporter.prepare([broken], {}))).reason).toMatch(/not a readable zip file/);
+  });
+
+  // Issue 13, defect 6: the zip was inflated whole in memory (a 4 MB zip took 1.37 GB).
+  it("refuses a zip bomb without unpacking it, and leaves no unpacked file behind", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "verity-salesforce-test-"));
+    temporary.push(dir);
+    const zip = join(dir, "WE_00D8d000001qcrvEAA_1.zip");
+    // 200 MiB of zeros as Opportunity.csv packs to ~200 KiB.
+    await writeZip(zip, [
+      { name: "User.csv", chunks: [await readFile(join(FIXTURE, "User.csv"))] },
+      { name: "Opportunity.csv", chunks: zeros(200) },
+    ]);
+    // The importer's scratch folder goes under TMPDIR: a private one shows what is left.
+    const scratch = await mkdtemp(join(tmpdir(), "verity-salesforce-scratch-"));
+    temporary.push(scratch);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = scratch;
+    try {
+      const error = await rejection(salesforceImporter.prepare([zip], {}));
+      expect(error.file).toBe(zip);
+      expect(error.reason).toMatch(/^Opportunity\.csv would unpack 200 MiB from .*a zip bomb/);
+      expect(await readdir(scratch)).toEqual([]);
+      // A good zip's unpacked CSVs are gone too once it is prepared.
+      const good = join(dir, "good.zip");
+      const csvs = (await readdir(FIXTURE)).filter((f) => f.endsWith(".csv") && f !== "rates.csv");
+      await writeZip(
+        good,
+        await Promise.all(csvs.map(async (name) => ({ name, chunks: [await readFile(join(FIXTURE, name))] }))),
+      );
+      const prepared = await salesforceImporter.prepare([good], { rates: RATES });
+      expect(prepared.files.length).toBeGreaterThan(0);
+      await prepared.cleanup();
+      expect(await readdir(scratch)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
   });
 
   it("collects every row's problem in a dry run", async () => {

@@ -9,8 +9,9 @@
  *   is required. Other files of a directory (the export has dozens) are ignored; a file named
  *   on the command line that is none of these is an error, and so is the same object twice.
  *   The export .zip as downloaded is read too (several zips of one large export together):
- *   its known CSVs, in any folder of the zip, are inflated in memory with fflate (the zips
- *   are at most ~512 MB), and messages name them as `<zip path>/Opportunity.csv`.
+ *   its known CSVs, in any folder of the zip, are unpacked one by one to a temporary folder
+ *   (removed when the import is prepared) within the limits of export-zip.ts (entries, sizes,
+ *   compression ratio), and messages name them as `<zip path>/Opportunity.csv`.
  * - Ids `salesforce:<Id>` (leads, reps, activities), one pipeline `salesforce:pipeline`,
  *   stages `salesforce:stage:<StageName>`. The empty lookup `000000000000000AAA` is null.
  * - Stages: position = StageSortOrder (the most common value when opportunities disagree,
@@ -60,12 +61,13 @@
  * - Errors name the user's file, physical line and column; with `collectProblems` every row's
  *   problem is collected (the row is left out) and the converted files are only a preview.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { unzipSync } from "fflate";
 import { ImportError } from "../import-error.js";
 import type { DataCapability, FormatOptions, Importer, PreparedImport } from "../importer.js";
 import { CanonicalTables } from "./canonical-tables.js";
+import { unpackZip } from "./export-zip.js";
 import { Problems } from "./problems.js";
 import { money, type Rates, readRates } from "./rates.js";
 import { decode, parseSourceText, readSourceFile, type SourceFile, type SourceRow } from "./source-file.js";
@@ -76,8 +78,6 @@ const PIPELINE_ID = "salesforce:pipeline";
 const PIPELINE_NAME = "Opportunities";
 /** Salesforce writes this id for an empty lookup field. */
 const NULL_ID = "000000000000000AAA";
-/** The largest CSV inflated from a zip in memory (Salesforce splits exports into 512 MB zips). */
-const MAX_UNZIPPED_BYTES = 2 * 1024 ** 3;
 
 /** The default picklist's qualifying stage (docs/import-formats.md). */
 const QUALIFYING_STAGE = "Qualification";
@@ -176,8 +176,14 @@ export const salesforceImporter: Importer = {
     const problems = new Problems(options.collectProblems === true);
     const tables = new CanonicalTables();
     let lacks: DataCapability[] = [...ALWAYS_LACKS];
+    // Where a zip's CSVs are unpacked: made when a zip is met, gone once they are converted.
+    let unpacked: string | null = null;
+    const scratch = async () => {
+      unpacked ??= await mkdtemp(join(tmpdir(), "verity-salesforce-zip-"));
+      return unpacked;
+    };
     try {
-      const files = await locate(paths);
+      const files = await locate(paths, scratch);
       lacks = await convert(files, options, tables, problems);
     } catch (error) {
       // In a dry run a whole-file problem (a missing Opportunity.csv) is one more problem.
@@ -186,6 +192,8 @@ export const salesforceImporter: Importer = {
         throw error;
       }
       problems.add(error);
+    } finally {
+      if (unpacked) await rm(unpacked, { recursive: true, force: true });
     }
     const prepared = await tables.prepare(SALESFORCE_SOURCE, lacks);
     problems.attach(prepared);
@@ -196,8 +204,11 @@ export const salesforceImporter: Importer = {
 // ---------------------------------------------------------------------------------------
 // Finding the files
 
-/** A file of the export: on disk, or inflated from the zip (`name` is what messages show). */
-type ExportFile = { name: string; bytes?: Uint8Array };
+/**
+ * A file of the export: `name` is what messages show (the path given, or `<zip>/<entry>`);
+ * `unpacked` where a zip's entry was unpacked to.
+ */
+type ExportFile = { name: string; unpacked?: string };
 type Located = Partial<Record<ObjectName, ExportFile>>;
 
 const objectOf = (file: string): ObjectName | null => {
@@ -208,7 +219,7 @@ const objectOf = (file: string): ObjectName | null => {
   return null;
 };
 
-async function locate(paths: readonly string[]): Promise<Located> {
+async function locate(paths: readonly string[], scratch: () => Promise<string>): Promise<Located> {
   if (paths.length === 0) {
     throw new ImportError("(no path)", null, null, "name the Data Export's directory, its .zip or its CSV files");
   }
@@ -235,32 +246,10 @@ async function locate(paths: readonly string[]): Promise<Located> {
         if (object) add(object, { name: join(path, name) });
       }
     } else if (/\.zip$/i.test(path)) {
-      let entries: Record<string, Uint8Array>;
-      try {
-        // Only the CSVs this importer reads are inflated (the export holds dozens more).
-        // Only the CSVs this importer reads are inflated (the export holds dozens more), and
-        // none whose stated size is over the limit (a zip bomb would exhaust memory).
-        entries = unzipSync(await readFile(path), {
-          filter: (entry) => {
-            if (objectOf(entry.name) === null) return false;
-            if (entry.originalSize > MAX_UNZIPPED_BYTES) {
-              throw new Error(
-                `${entry.name} unpacks to ${entry.originalSize} bytes, over the ${MAX_UNZIPPED_BYTES} read from a zip; unzip it and import the folder`,
-              );
-            }
-            return true;
-          },
-        });
-      } catch (error) {
-        throw new ImportError(
-          path,
-          null,
-          null,
-          `not a readable zip file (${String(error)}); download the export again`,
-        );
-      }
-      for (const [entry, bytes] of Object.entries(entries).sort(([a], [b]) => a.localeCompare(b))) {
-        add(objectOf(entry) as ObjectName, { name: join(path, entry), bytes });
+      // Only the CSVs this importer reads are unpacked (the export holds dozens more).
+      const into = await mkdtemp(join(await scratch(), "zip-"));
+      for (const { entry, file } of await unpackZip(path, (entry) => objectOf(entry) !== null, into)) {
+        add(objectOf(entry) as ObjectName, { name: join(path, entry), unpacked: file });
       }
     } else {
       const object = objectOf(path);
@@ -300,11 +289,8 @@ async function open(
   options: FormatOptions,
 ): Promise<Source> {
   let source: SourceFile;
-  if (file.bytes) {
-    const { text, encoding } = decode(
-      file.name,
-      Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.length),
-    );
+  if (file.unpacked) {
+    const { text, encoding } = decode(file.name, await readFile(file.unpacked));
     source = parseSourceText(file.name, text, encoding, required);
   } else {
     source = await readSourceFile(file.name, required);
