@@ -83,30 +83,40 @@ function roundUp(n: number): number {
 function checkTarget(target: LeadPlanTarget): { wonLeads: number | null; revenue: number | null } {
   const { wonLeads, revenue } = target;
   if (wonLeads === undefined && revenue === undefined) {
-    throw new MetricInputError("give a target: the number of won leads or the revenue for the period");
+    throw new MetricInputError("give a target: the number of won leads or the revenue for the period", "targetWon");
   }
   if (wonLeads !== undefined && revenue !== undefined) {
-    throw new MetricInputError("give one target, won leads or revenue, not both");
+    throw new MetricInputError("give one target, won leads or revenue, not both", "targetRevenue");
   }
   if (wonLeads !== undefined && !(Number.isInteger(wonLeads) && wonLeads > 0)) {
-    throw new MetricInputError("the won leads target must be a whole number above 0");
+    throw new MetricInputError("the won leads target must be a whole number above 0", "targetWon");
   }
   if (revenue !== undefined && !(Number.isFinite(revenue) && revenue > 0)) {
-    throw new MetricInputError("the revenue target must be an amount above 0");
+    throw new MetricInputError("the revenue target must be an amount above 0", "targetRevenue");
   }
   return { wonLeads: wonLeads ?? null, revenue: revenue ?? null };
 }
 
 /** The one pipeline the plan is for: the filter's, or the only one with leads in the window. */
-function pickPipeline(ctx: MetricContext, pipelines: FunnelPipeline[], history: Period): FunnelPipeline {
+function pickPipeline(
+  ctx: MetricContext,
+  pipelines: FunnelPipeline[],
+  history: Period,
+  /** The parameter that chose the window: history when given, else the plan's period. */
+  windowParameter: "history" | "period",
+): FunnelPipeline {
   const used = ctx.filters.pipeline ? pipelines : pipelines.filter((p) => p.cohort > 0);
   if (used.length === 0 || (used[0]?.cohort ?? 0) === 0) {
-    throw new MetricInputError(`no leads were created in ${history.label}; there is nothing to measure conversion on`);
+    throw new MetricInputError(
+      `no leads were created in ${history.label}; there is nothing to measure conversion on`,
+      windowParameter,
+    );
   }
   if (used.length > 1) {
     throw new MetricInputError(
       `leads of several pipelines were created in ${history.label} (${used.map((p) => p.pipelineName).join(", ")}); ` +
         "give --pipeline to plan one",
+      "pipeline",
     );
   }
   return used[0] as FunnelPipeline;
@@ -172,7 +182,7 @@ export async function planLeads(ctx: MetricContext, target: LeadPlanTarget, hist
   const window = history ?? defaultHistory(ctx.period);
   const historyCtx: MetricContext = { ...ctx, period: window };
   const funnel = await computeFunnel(historyCtx);
-  const pipeline = pickPipeline(ctx, funnel.pipelines, window);
+  const pipeline = pickPipeline(ctx, funnel.pipelines, window, history ? "history" : "period");
   const scoped: MetricContext = {
     ...historyCtx,
     filters: { ...ctx.filters, pipeline: { id: pipeline.pipelineId, name: pipeline.pipelineName } },

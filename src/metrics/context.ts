@@ -16,9 +16,19 @@ import {
   type ResolvedFilters,
 } from "./metric.js";
 
-/** A request a user can get wrong (an unknown rep, a period with no data): one clear sentence. */
+/**
+ * A request a user can get wrong (an unknown rep, a period with no data): one clear sentence,
+ * and the parameter at fault when there is one (the API names it as `query.<parameter>`).
+ */
 export class MetricInputError extends Error {
   override name = "MetricInputError";
+
+  constructor(
+    message: string,
+    readonly parameter: string | null = null,
+  ) {
+    super(message);
+  }
 }
 
 export type MetricRequest = {
@@ -60,7 +70,7 @@ export async function resolveRequest(store: Store, request: MetricRequest): Prom
   const options = { ...DEFAULT_OPTIONS, ...request.options };
   validateOptions(options);
   if (request.grain && !GRAINS.includes(request.grain)) {
-    throw new MetricInputError(`grain must be one of ${GRAINS.join(", ")}`);
+    throw new MetricInputError(`grain must be one of ${GRAINS.join(", ")}`, "grain");
   }
   const grain = request.grain ?? defaultGrain(period);
   const { currency, otherCurrencies } = await reportingCurrency(store, workspace);
@@ -84,12 +94,12 @@ export async function resolveRequest(store: Store, request: MetricRequest): Prom
 }
 
 function validateOptions(options: MetricOptions): void {
-  if (!(options.stalledFactor > 0)) throw new MetricInputError("the stalled factor k must be a number above 0");
+  if (!(options.stalledFactor > 0)) throw new MetricInputError("the stalled factor k must be a number above 0", "k");
   if (!(Number.isInteger(options.attributionDays) && options.attributionDays >= 0)) {
-    throw new MetricInputError("the attribution window must be a whole number of days, 0 or more");
+    throw new MetricInputError("the attribution window must be a whole number of days, 0 or more", "windowDays");
   }
   if (!(options.performerShare > 0 && options.performerShare <= 0.5)) {
-    throw new MetricInputError("the top/bottom performer share must be above 0 and at most 0.5");
+    throw new MetricInputError("the top/bottom performer share must be above 0 and at most 0.5", "topShare");
   }
 }
 
@@ -120,7 +130,7 @@ async function latestData(store: Store, workspace: string): Promise<Date | null>
 }
 
 async function resolveFilters(store: Store, workspace: string, request: MetricRequest): Promise<ResolvedFilters> {
-  if (request.team && request.rep) throw new MetricInputError("give --team or --rep, not both");
+  if (request.team && request.rep) throw new MetricInputError("give --team or --rep, not both", "team");
   let pipeline: ResolvedFilters["pipeline"] = null;
   if (request.pipeline) {
     const rows = await store.query<{ id: string; name: string }>(sql`
@@ -148,6 +158,7 @@ async function resolveFilters(store: Store, workspace: string, request: MetricRe
       );
       throw new MetricInputError(
         `no team "${request.team}" in workspace "${workspace}"; teams: ${teams.map((t) => t.team).join(", ") || "none"}`,
+        "team",
       );
     }
     team = rows[0]?.team ?? null;
@@ -157,9 +168,10 @@ async function resolveFilters(store: Store, workspace: string, request: MetricRe
 
 function pickOne<T extends { id: string; name: string }>(rows: T[], what: string, asked: string): T {
   if (rows.length === 1) return rows[0] as T;
-  if (rows.length === 0) throw new MetricInputError(`no ${what} "${asked}" (by id or name) in this workspace`);
+  if (rows.length === 0) throw new MetricInputError(`no ${what} "${asked}" (by id or name) in this workspace`, what);
   throw new MetricInputError(
     `${rows.length} ${what}s are called "${asked}" (${rows.map((r) => r.id).join(", ")}); give the id instead`,
+    what,
   );
 }
 

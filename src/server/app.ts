@@ -205,7 +205,10 @@ function sameHost(origin: string, hosts: readonly string[]): boolean {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof PeriodError) return new ApiError(400, "invalid_request", error.message, "query.period");
-  if (error instanceof MetricInputError) return new ApiError(400, "invalid_request", error.message);
+  if (error instanceof MetricInputError) {
+    const field = error.parameter ? `query.${error.parameter}` : null;
+    return new ApiError(400, "invalid_request", error.message, field);
+  }
   if (error instanceof ImportError) return new ApiError(400, "invalid_request", error.message, "body");
   // hono's own HTTPException (body limit, malformed cookie): keep its status.
   const status = (error as { status?: number } | null)?.status;
