@@ -1,13 +1,13 @@
 /**
  * Writes a zip for tests without holding its unpacked contents: each entry's bytes come in
  * chunks (a 200 MiB entry of zeros is one 1 MiB buffer given 200 times), deflated by Node's
- * zlib as they come, so only the compressed data is held. `statedSize` makes an entry lie
+ * zlib (level 9 unless given) as they come, so only the compressed data is held. `statedSize` makes an entry lie
  * about its unpacked size, as a crafted zip can.
  */
 import { writeFile } from "node:fs/promises";
 import { crc32, createDeflateRaw } from "node:zlib";
 
-export type ZipEntrySpec = { name: string; chunks: Iterable<Uint8Array>; statedSize?: number };
+export type ZipEntrySpec = { name: string; chunks: Iterable<Uint8Array>; statedSize?: number; level?: number };
 
 /** `count` chunks of `bytes` zeros, one buffer reused. */
 export function* zeros(count: number, bytes = 1024 * 1024): Iterable<Uint8Array> {
@@ -15,8 +15,8 @@ export function* zeros(count: number, bytes = 1024 * 1024): Iterable<Uint8Array>
   for (let i = 0; i < count; i++) yield chunk;
 }
 
-async function deflate(chunks: Iterable<Uint8Array>): Promise<{ data: Buffer; crc: number; size: number }> {
-  const deflater = createDeflateRaw({ level: 9 });
+async function deflate(chunks: Iterable<Uint8Array>, level = 9): Promise<{ data: Buffer; crc: number; size: number }> {
+  const deflater = createDeflateRaw({ level });
   const out: Buffer[] = [];
   deflater.on("data", (chunk: Buffer) => out.push(chunk));
   const ended = new Promise<void>((resolve, reject) => {
@@ -40,7 +40,7 @@ export async function writeZip(path: string, entries: readonly ZipEntrySpec[]): 
   const central: Buffer[] = [];
   let offset = 0;
   for (const entry of entries) {
-    const { data, crc, size } = await deflate(entry.chunks);
+    const { data, crc, size } = await deflate(entry.chunks, entry.level);
     const name = Buffer.from(entry.name, "utf8");
     const stated = entry.statedSize ?? size;
     const local = Buffer.alloc(30);

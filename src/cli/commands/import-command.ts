@@ -9,6 +9,7 @@ import { type Command, Option } from "commander";
 import { detectFormat, UnknownFormat } from "../../ingest/crm/detect.js";
 import { previewRows } from "../../ingest/crm/preview.js";
 import { ImportError } from "../../ingest/import-error.js";
+import { formatOptionsOf } from "../../ingest/import-options.js";
 import { type FormatOptions, type ImportSummary, loadPrepared } from "../../ingest/importer.js";
 import { IMPORTERS, importerFor } from "../../ingest/importers.js";
 import { TABLE_ORDER } from "../../model/canonical.js";
@@ -78,15 +79,8 @@ export function registerImport(program: Command): void {
         throw new UserError("--format csv needs --mapping FILE (see docs/csv-mapping.md)");
       }
       const importer = importerFor(format);
-      const options: FormatOptions = {
-        ...(flags.rates ? { rates: flags.rates } : {}),
-        ...(flags.dateFormat ? { dateFormat: flags.dateFormat } : {}),
-        ...(flags.currency ? { currency: flags.currency.toUpperCase() } : {}),
-        ...(flags.mapping ? { mapping: flags.mapping } : {}),
-        ...(flags.lossReasonField ? { lossReasonField: flags.lossReasonField } : {}),
-        ...(flags.stages ? { stages: flags.stages } : {}),
-        ...(flags.qualifyingStage ? { qualifyingStage: flags.qualifyingStage } : {}),
-      };
+      // One table of options for the CLI and the API (import-options.ts).
+      const options = formatOptionsOf(flags);
       if (flags.dryRun) {
         const code = await dryRun(paths, format, options, flags.json === true);
         process.exitCode = code;

@@ -7,18 +7,19 @@
  */
 
 import { createWriteStream } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, join, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import Papa from "papaparse";
 import { z } from "zod";
 import { detectFormat, UnknownFormat } from "../../ingest/crm/detect.js";
+import { ZIP_LIMITS, ZipTooLarge } from "../../ingest/crm/export-zip.js";
 import type { DerivedScope } from "../../ingest/derived-facts.js";
 import { ImportError } from "../../ingest/import-error.js";
+import { escapeRegExp, formatOptionsOf, inApiTerms, optionOfFlag } from "../../ingest/import-options.js";
 import {
-  type FormatOptions,
   type Importer,
   type ImportSummary,
   loadPrepared,
@@ -351,6 +352,8 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
       const dir = await mkdtemp(join(tmpdir(), "verity-upload-"));
       const name = basename(String(query.filename ?? "upload.csv"));
       const path = join(dir, name);
+      // What messages call the file: the user's name for it, never the server's path.
+      const upload: Upload = { dir, path, shown: query.filename ? name : "the upload" };
       try {
         // Counted as it streams to disk: a chunked upload states no length to check first.
         let bytes = 0;
@@ -374,13 +377,22 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
           counter,
           createWriteStream(path),
         );
+        // A CSV is read whole into one string; a zip's files are held to the same limit as they unpack.
+        if (!/\.zip$/i.test(name) && (await stat(path)).size > ZIP_LIMITS.maxEntryBytes) {
+          throw new ApiError(
+            413,
+            "payload_too_large",
+            `${upload.shown}: over the ${ZIP_LIMITS.maxEntryBytes} bytes one file of an import may hold`,
+            "body",
+          );
+        }
         let format = query.format as string | undefined;
         if (!format) {
           try {
             format = (await detectFormat([path])).format;
           } catch (error) {
             if (error instanceof UnknownFormat)
-              throw new ApiError(400, "invalid_request", error.message, "query.format");
+              throw new ApiError(400, "invalid_request", forUser(error.message, upload), "query.format");
             throw error;
           }
         }
@@ -392,18 +404,13 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
             "query.format",
           );
         }
-        const options: FormatOptions = {};
-        if (query.dateFormat) options.dateFormat = query.dateFormat as FormatOptions["dateFormat"];
-        if (query.currency) options.currency = String(query.currency).toUpperCase();
-        if (query.lossReasonField) options.lossReasonField = String(query.lossReasonField);
-        if (query.stages) options.stages = String(query.stages);
-        if (query.qualifyingStage) options.qualifyingStage = String(query.qualifyingStage);
+        const options = formatOptionsOf(query);
         const importer = importerFor(format);
         let prepared: PreparedImport;
         try {
           prepared = await importer.prepare([path], options);
         } catch (error) {
-          if (error instanceof ImportError) throw uploadError(error, name, path);
+          if (error instanceof ImportError) throw uploadError(error, upload);
           throw error;
         }
         const summary = await ctx.writer
@@ -414,10 +421,11 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
             }),
           )
           .catch((error) => {
-            if (error instanceof ImportError) throw uploadError(error, name, path);
+            if (error instanceof ImportError) throw uploadError(error, upload);
             throw error;
           });
-        return summaryOf(summary);
+        const answer = summaryOf(summary);
+        return { ...answer, notes: answer.notes.map((note) => forUser(note, upload)) };
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
@@ -425,19 +433,36 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
   );
 }
 
-/** An import error about an uploaded file: the user's file name, never the server's temporary path. */
-function uploadError(error: ImportError, name: string, path: string): ApiError {
-  const message = asQueryParameters(error.message.replaceAll(path, name).replaceAll(join(path, ".."), ""));
-  return new ApiError(400, "invalid_request", message, "body", [{ field: "body", message }]);
+/** Where an upload was written, and what messages call it. */
+type Upload = { dir: string; path: string; shown: string };
+
+/**
+ * An importer's message for the user who uploaded the file: the file named as they named it
+ * (the whole upload folder's path goes, and any other temporary path is cut to its file
+ * name), and the importers' command-line advice in query parameters (import-options.ts).
+ */
+function forUser(message: string, upload: Upload): string {
+  const scratch = new RegExp(`${escapeRegExp(tmpdir())}[^\\s,;:()"']*`, "g");
+  const named = message
+    .replaceAll(upload.path, upload.shown)
+    .replaceAll(`${upload.dir}${sep}`, "")
+    .replace(scratch, (path) => basename(path));
+  return inApiTerms(named);
 }
 
 /**
- * The importers give advice in command-line flags ("--currency EUR"); over HTTP the same
- * options are query parameters ("currency=EUR").
+ * An import error about an uploaded file as the API's error: 413 for a zip over the size
+ * limits, else 400 naming the query parameter the error is about (`--stages` is
+ * query.stages) or the body.
  */
-export function asQueryParameters(message: string): string {
-  return message.replace(/--([a-z]+(?:-[a-z]+)*)(?: ([A-Z]{3}\b|[a-z]+\b))?/g, (_, flag: string, value?: string) => {
-    const name = flag.replace(/-([a-z])/g, (_m: string, c: string) => c.toUpperCase());
-    return value ? `${name}=${value}` : `the ${name} parameter`;
-  });
+function uploadError(error: ImportError, upload: Upload): ApiError {
+  const option = optionOfFlag(error.file);
+  if (option?.parameter) {
+    const field = `query.${option.parameter}`;
+    const message = `${field}: ${forUser(error.reason, upload)}`;
+    return new ApiError(400, "invalid_request", message, field, [{ field, message }]);
+  }
+  const message = forUser(error.message, upload);
+  if (error instanceof ZipTooLarge) return new ApiError(413, "payload_too_large", message, "body");
+  return new ApiError(400, "invalid_request", message, "body", [{ field: "body", message }]);
 }
