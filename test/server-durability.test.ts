@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureWorkspace } from "../src/ingest/importer.js";
+import { createKey } from "../src/server/auth/keys.js";
 import { createSite } from "../src/server/auth/sites.js";
 import { openStore } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
@@ -42,7 +43,11 @@ function startServe(db: string, dataDir: string, port: number): ChildProcess {
   );
 }
 
-async function waitHealthy(url: string, child: ChildProcess): Promise<{ ingest: { pendingEvents: number } }> {
+async function waitHealthy(
+  url: string,
+  child: ChildProcess,
+  adminKey: string,
+): Promise<{ ingest: { pendingEvents: number } }> {
   const deadline = Date.now() + 30_000;
   let stderr = "";
   child.stderr?.on("data", (chunk) => {
@@ -51,7 +56,8 @@ async function waitHealthy(url: string, child: ChildProcess): Promise<{ ingest: 
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`verity serve exited ${child.exitCode}: ${stderr}`);
     try {
-      const response = await fetch(`${url}/api/health`);
+      // The ingest's state is shown to admins only.
+      const response = await fetch(`${url}/api/health`, { headers: { authorization: `Bearer ${adminKey}` } });
       if (response.ok) return (await response.json()) as { ingest: { pendingEvents: number } };
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -66,6 +72,7 @@ describe.each(engines())("kill -9 during tracking on %s", (engine) => {
   let db: string;
   let pg: TestDatabase | null = null;
   let siteKey: string;
+  let adminKey: string;
   const open = () => openStore(engine === "duckdb" ? { engine, path: db } : { engine, url: db });
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "verity-durability-"));
@@ -76,6 +83,7 @@ describe.each(engines())("kill -9 during tracking on %s", (engine) => {
     const store = await open();
     await ensureWorkspace(store, "default");
     siteKey = (await createSite(store, "default", { name: "web", domains: ["shop.example"] })).publicKey;
+    adminKey = (await createKey(store, { workspace: "default", name: "ops", scopes: ["admin"] })).secret;
     await store.close();
   });
   afterAll(async () => {
@@ -106,7 +114,7 @@ describe.each(engines())("kill -9 during tracking on %s", (engine) => {
 
     const logDir = join(dir, "ingest");
     let child = startServe(db, logDir, port);
-    await waitHealthy(url, child);
+    await waitHealthy(url, child, adminKey);
     const acknowledged = new Set<number>();
     const sent = new Set<number>();
     let next = 0;
@@ -139,7 +147,7 @@ describe.each(engines())("kill -9 during tracking on %s", (engine) => {
     // Restart: the log is replayed. Then every browser resends what it sent before the crash
     // (those that never got an answer, and some that did), as a retry would.
     child = startServe(db, logDir, port);
-    await waitHealthy(url, child);
+    await waitHealthy(url, child, adminKey);
     for (const n of sent) {
       if (!acknowledged.has(n) || n % 5 === 0) {
         const response = await send(n);
@@ -148,7 +156,7 @@ describe.each(engines())("kill -9 during tracking on %s", (engine) => {
     }
     // Drained: every acknowledged event applied.
     for (let i = 0; i < 300; i++) {
-      const health = await waitHealthy(url, child);
+      const health = await waitHealthy(url, child, adminKey);
       if (health.ingest.pendingEvents === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

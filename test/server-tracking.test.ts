@@ -492,7 +492,7 @@ describe.each(ENGINES)("tracking through the API on %s", (engine) => {
 
   test("GET /api/health: everything acknowledged is applied", async () => {
     await t.server.drain();
-    const res = await t.request("/api/health");
+    const res = await t.request("/api/health", { key: A.keys.admin.secret });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: "ok", engine, ingest: { pendingEvents: 0, lastError: null } });
     expect(res.body.ingest.appliedSeq).toBe(res.body.ingest.durableSeq);

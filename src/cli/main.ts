@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { DEFAULT_DB_FILE } from "../store/open-store.js";
 import { registerCheck } from "./commands/check-command.js";
+import { registerDeadLetter } from "./commands/deadletter-command.js";
 import { registerDemo } from "./commands/demo-command.js";
 import { registerImport } from "./commands/import-command.js";
 import { registerInsightCommands } from "./commands/insight-commands.js";
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerStatus(program);
   registerServerCommands(program);
+  registerDeadLetter(program);
   return program;
 }
 

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { ImportError } from "../ingest/import-error.js";
 import { MetricInputError } from "../metrics/context.js";
 import { PeriodError } from "../model/period.js";
-import { Api, type Authenticator } from "./api.js";
+import { Api, type Authenticator, type RouteSpec } from "./api.js";
 import { type Principal, SCOPES } from "./auth/access.js";
 import { authenticateKey } from "./auth/keys.js";
 import { SESSION_COOKIE, sessionPrincipal } from "./auth/sessions.js";
@@ -104,35 +104,44 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: Tra
   const sites = new SiteCache(ctx);
   const intake = trackingIntake(ctx, sites);
 
-  api.add(
-    {
-      method: "get",
-      path: "/api/health",
-      tag: "server",
-      summary: "Whether the server is up and its ingest keeping up",
-      access: "public",
-      responses: {
-        200: {
-          description: "Healthy",
-          schema: z.object({
-            status: z.enum(["ok", "degraded"]),
-            version: z.string(),
-            engine: z.enum(["duckdb", "postgres"]),
-            ingest: z.object({
+  const health: RouteSpec = {
+    method: "get",
+    path: "/api/health",
+    tag: "server",
+    summary: "Whether the server is up and its ingest keeping up",
+    description:
+      "Anyone learns the status and version. An admin (a key with the admin scope, an admin's session, or an open server) also sees the engine, the ingest's state, the workspace's dead-lettered tracking records and the engine's last error.",
+    access: "public",
+    responses: {
+      200: {
+        description: "Healthy",
+        schema: z.object({
+          status: z.enum(["ok", "degraded"]),
+          version: z.string(),
+          engine: z.enum(["duckdb", "postgres"]).optional(),
+          ingest: z
+            .object({
               pendingEvents: z.number(),
               appliedSeq: z.number(),
               durableSeq: z.number(),
+              deadLetters: z
+                .number()
+                .describe("tracking records of the workspace the engine refused (verity deadletter)"),
               lastError: z.string().nullable(),
-            }),
-          }),
-        },
+            })
+            .optional(),
+        }),
       },
     },
-    async ({ c }) => {
-      const status = ctx.writer.status();
-      const degraded = status.lastError !== null || ctx.writer.overloaded;
-      return c.json(
-        {
+  };
+  api.add(health, async ({ c }) => {
+    const status = ctx.writer.status();
+    const degraded = status.lastError !== null || ctx.writer.overloaded;
+    // The engine's errors and the ingest's counts are an admin's business (issue 13 found raw
+    // database errors shown to anyone); a wrong or missing key just gets the short answer.
+    const principal = await authenticate(c, health).catch(() => null);
+    const body = principal?.scopes.has("admin")
+      ? {
           status: degraded ? "degraded" : "ok",
           version: ctx.version,
           engine: ctx.store.engine,
@@ -140,13 +149,13 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: Tra
             pendingEvents: status.pendingEvents,
             appliedSeq: status.appliedSeq,
             durableSeq: status.durableSeq,
+            deadLetters: ctx.writer.deadLetterCount(principal.workspace),
             lastError: status.lastError,
           },
-        },
-        degraded ? 503 : 200,
-      );
-    },
-  );
+        }
+      : { status: degraded ? "degraded" : "ok", version: ctx.version };
+    return c.json(body, degraded ? 503 : 200);
+  });
 
   registerMetricRoutes(api, ctx);
   registerDataRoutes(api, ctx);

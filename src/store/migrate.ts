@@ -17,6 +17,7 @@ import { leadContactHashSchema } from "./migrations/010-lead-contact-hash.js";
 import { wonStageDaysSchema } from "./migrations/011-won-stage-days.js";
 import { leadLastEventSchema } from "./migrations/012-lead-last-event.js";
 import { serverSchema } from "./migrations/013-server.js";
+import { deadLettersSchema } from "./migrations/014-dead-letters.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: "won-stage-days", statements: wonStageDaysSchema },
   { version: 12, name: "lead-last-event", statements: leadLastEventSchema },
   { version: 13, name: "server", statements: serverSchema },
+  { version: 14, name: "dead-letters", statements: deadLettersSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

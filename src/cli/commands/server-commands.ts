@@ -264,10 +264,21 @@ export async function serve(
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
-  process.stderr.write("verity: stopping (finishing requests, writing every acknowledged event)\n");
+  process.stderr.write(
+    "verity: stopping (finishing requests, writing acknowledged events; what is not written in 10 s stays in the ingest log for the next start)\n",
+  );
+  // The writer stops within STOP_WAIT_MS and requests within 10 s; should closing the engine
+  // still hang (a statement PostgreSQL never answers), the process ends anyway: nothing
+  // acknowledged is lost, it is in the durable log (issue 13).
+  const backstop = setTimeout(() => {
+    process.stderr.write("verity: stopping took over 30 s; exiting (unapplied events stay in the ingest log)\n");
+    process.exit(1);
+  }, 30_000);
+  backstop.unref();
   try {
     await server.close();
   } finally {
     await store.close();
+    clearTimeout(backstop);
   }
 }

@@ -15,7 +15,18 @@
  * acknowledged): opening the log cuts it off.
  */
 import { closeSync, fsyncSync, openSync } from "node:fs";
-import { type FileHandle, mkdir, open, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  truncate,
+  writeFile,
+} from "node:fs/promises";
 import { join } from "node:path";
 import { randomId } from "../auth/secrets.js";
 
@@ -23,6 +34,14 @@ export type LogRecord = { q: number } & Record<string, unknown>;
 
 /** A new segment is started past this size; applied segments are then deleted whole. */
 const SEGMENT_BYTES = 64 * 1024 * 1024;
+/**
+ * The log holds visitors' pages and hashed emails: only the server's user reads it (issue 13
+ * found it readable by every local user). Logs made before this are tightened on open.
+ */
+const DIR_MODE = 0o700;
+/** read() reads a segment this much at a time. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+const FILE_MODE = 0o600;
 
 type Waiting = { q: number; record: LogRecord; line: string; resolve: () => void; reject: (error: unknown) => void };
 
@@ -34,6 +53,8 @@ export class IngestLog {
   private flushing: Promise<void> | null = null;
   private closed = false;
   private failed: unknown = null;
+  /** Where read() stopped: the byte after the record `seq` in `file`. */
+  private readCursor: { file: string; offset: number; seq: number } | null = null;
   /** Called with each batch of records once it is on disk, in sequence order. */
   onDurable: ((records: LogRecord[]) => void) | null = null;
 
@@ -49,22 +70,25 @@ export class IngestLog {
    * order, for the caller to apply those past its applied sequence number.
    */
   static async open(dir: string): Promise<{ log: IngestLog; records: LogRecord[] }> {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    await chmod(dir, DIR_MODE);
     const idFile = join(dir, "log-id");
     let id: string;
     try {
       id = (await readFile(idFile, "utf8")).trim();
     } catch {
       id = `log_${randomId(16)}`;
-      await writeFile(idFile, `${id}\n`, { flush: true });
+      await writeFile(idFile, `${id}\n`, { flush: true, mode: FILE_MODE });
       syncDirectory(dir);
     }
+    await chmod(idFile, FILE_MODE);
     const names = (await readdir(dir)).filter((n) => /^\d{20}\.log$/.test(n)).sort();
     const records: LogRecord[] = [];
     const segments: { first: number; file: string }[] = [];
     for (const [i, name] of names.entries()) {
       const file = join(dir, name);
       segments.push({ first: Number(name.slice(0, 20)), file });
+      await chmod(file, FILE_MODE);
       const text = await readFile(file, "utf8");
       let good = 0;
       let start = 0;
@@ -169,17 +193,71 @@ export class IngestLog {
     const last = this.segments.at(-1);
     if (!this.handle && last && (await stat(last.file)).size < SEGMENT_BYTES) {
       // Reopen the newest segment after a restart.
-      this.handle = await open(last.file, "a");
+      this.handle = await open(last.file, "a", FILE_MODE);
       this.segmentSize = (await stat(last.file)).size;
       return this.handle;
     }
     const file = join(this.dir, `${String(firstSeq).padStart(20, "0")}.log`);
-    this.handle = await open(file, "a");
+    this.handle = await open(file, "a", FILE_MODE);
     this.segmentSize = 0;
     this.segments.push({ first: firstSeq, file });
     // The new file's directory entry must be durable too.
     syncDirectory(this.dir);
     return this.handle;
+  }
+
+  /**
+   * The records after `after` up to `through` (all of which are on disk), in order, until
+   * they hold `maxEvents` events (one record at least): the writer reads back what did not fit
+   * its memory window. Reads on from where the last call stopped when it can.
+   */
+  async read(after: number, through: number, maxEvents: number): Promise<LogRecord[]> {
+    const records: LogRecord[] = [];
+    let events = 0;
+    let index = this.segments.findLastIndex((s) => s.first <= after + 1);
+    if (index < 0) index = 0;
+    for (; index < this.segments.length; index++) {
+      const segment = this.segments[index];
+      if (!segment) break;
+      const cursor = this.readCursor;
+      let offset = cursor && cursor.file === segment.file && cursor.seq <= after ? cursor.offset : 0;
+      const handle = await open(segment.file, "r");
+      try {
+        let rest = Buffer.alloc(0);
+        for (;;) {
+          const chunk = Buffer.alloc(READ_CHUNK_BYTES);
+          const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset + rest.length);
+          if (bytesRead === 0) break;
+          let text = Buffer.concat([rest, chunk.subarray(0, bytesRead)]);
+          let start = 0;
+          for (let end = text.indexOf(10); end >= 0; end = text.indexOf(10, start)) {
+            const line = text.subarray(start, end);
+            const lineStart = offset + start;
+            start = end + 1;
+            // The sequence number leads every line (`{"q":123,`): most lines skipped are not parsed.
+            const q = Number(/^\{"q":(\d+)/.exec(line.subarray(0, 32).toString("latin1"))?.[1] ?? Number.NaN);
+            if (!(q > after)) continue;
+            if (q > through) {
+              this.readCursor = { file: segment.file, offset: lineStart, seq: q - 1 };
+              return records;
+            }
+            const record = JSON.parse(line.toString("utf8")) as LogRecord;
+            records.push(record);
+            events += Array.isArray(record.e) ? record.e.length : 0;
+            if (events >= maxEvents || q === through) {
+              this.readCursor = { file: segment.file, offset: offset + start, seq: q };
+              return records;
+            }
+          }
+          offset += start;
+          text = text.subarray(start);
+          rest = Buffer.from(text);
+        }
+      } finally {
+        await handle.close();
+      }
+    }
+    return records;
   }
 
   /** Deletes the segments whose every record is applied (at or below `appliedSeq`). */

@@ -3,9 +3,11 @@
  * One schema validates requests and documents them in the OpenAPI description.
  */
 import { z } from "zod";
+import { storableText } from "./storable-text.js";
 
 const ID = z.string().regex(/^[A-Za-z0-9_-]{16,40}$/, "must be 16-40 letters, digits, '-' or '_'");
-const TEXT = (max: number) => z.string().max(max);
+/** Every text field: limited in length, and storable by both engines (no NUL, no lone surrogate). */
+const TEXT = (max: number) => storableText(max);
 
 export const UtmSchema = z
   .object({
@@ -35,9 +37,7 @@ export const TrackingEventSchema = z
     url: TEXT(2000),
     referrer: TEXT(2000).default(""),
     utm: UtmSchema.default({}),
-    email: z
-      .string()
-      .max(320)
+    email: TEXT(320)
       .optional()
       .describe(
         "identify and form events: the email the visitor gave (a form's value that is not an email address is ignored)",
@@ -65,7 +65,7 @@ export function isEmail(text: string): boolean {
 
 export const TrackingRequestSchema = z
   .object({
-    site: z.string().max(100).describe("the site's public key (vs_...)"),
+    site: TEXT(100).describe("the site's public key (vs_...)"),
     events: z.array(TrackingEventSchema).min(1).max(50),
   })
   .strict();

@@ -7,11 +7,18 @@
  * Tracking batches: each transaction applies the records, the visit rollups they change and
  * the last sequence number it applied (ingest_state), so a restart applies exactly the
  * records after it.
+ *
+ * No one request may stop it (issue 13): a batch the engine refuses is bisected down to the
+ * records it refuses, which go to the dead-letter store (dead-letters.ts) while the rest is
+ * applied; an engine that is unavailable (a connection lost, PostgreSQL restarting) is waited
+ * for with backoff instead. Only a bounded window of the records waiting is held in memory;
+ * the rest is read back from the log when the window drains.
  */
 
 import { sql, timestamp } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import type { Logger } from "../logger.js";
+import { countDeadLetters, deadLetter } from "./dead-letters.js";
 import type { IngestLog, LogRecord } from "./log.js";
 import { applyTrackingRecords } from "./tracking.js";
 import type { TrackingRecord } from "./tracking-schema.js";
@@ -37,6 +44,26 @@ const BATCH_MIN_EVENTS = 20_000;
 const BATCH_WAIT_MS = 2000;
 /** Past this many events waiting to be applied, tracking answers 503 (the engine cannot keep up). */
 export const MAX_PENDING_EVENTS = 1_000_000;
+/**
+ * Events held in memory waiting for the engine, at most; records past it stay in the log only
+ * and are read back as the window drains. (Without a bound a backlog at ten events a request
+ * held 772 MB, issue 13.) Two full batches, so the writer never waits for the disk between them.
+ */
+export const MEMORY_WINDOW_EVENTS = 2 * MAX_BATCH_EVENTS;
+/**
+ * How long a metric read waits for its workspace's logged events to be applied before it
+ * answers from what is committed (and says how current that is). Long enough for a batch of
+ * a few thousand events; short enough that an engine in trouble never makes a read hang.
+ */
+export const READ_WAIT_MS = 2000;
+/**
+ * How long a shutdown goes on applying what is logged. Past it the rest stays in the durable
+ * log for the next start (nothing is lost), so SIGTERM always ends the process in time.
+ */
+export const STOP_WAIT_MS = 10_000;
+/** Backoff while the engine is unavailable: doubling from the first to the last. */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 30_000;
 
 type Job = { run: () => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
@@ -45,35 +72,73 @@ export type WriterStatus = {
   appliedSeq: number;
   durableSeq: number;
   pendingEvents: number;
+  /** Why the engine was unavailable at the last attempt (null once a batch commits again). */
   lastError: string | null;
 };
 
+/** How current a read's numbers are (see caughtUp). */
+export type Currency = {
+  /** Every event acknowledged before this time is in the numbers. */
+  currentTo: string;
+  /** Events of the workspace acknowledged but not yet applied. */
+  pendingEvents: number;
+};
+
+/** What a stop left in the log for the next start. */
+export type LeftInLog = { records: number; events: number };
+
+const eventsOf = (record: LogRecord): number => (Array.isArray(record.e) ? record.e.length : 0);
+const workspaceOf = (record: LogRecord): string => (typeof record.w === "string" ? record.w : "");
+
 export class Writer {
+  /** Records in memory, in sequence order: those after appliedSeq up to queuedSeq. */
   private queue: TrackingRecord[] = [];
-  private pendingEvents = 0;
+  private queuedEvents = 0;
+  private queuedSeq: number;
+  /** Records after queuedSeq up to durableSeq are in the log only (past the memory window). */
+  private spilledEvents = 0;
+  /** Per workspace: events waiting, and the sequence number of its last record logged. */
+  private readonly byWorkspace = new Map<string, { events: number; lastSeq: number }>();
   private jobs: Job[] = [];
   private durableSeq: number;
   private appliedSeq: number;
   private wake: (() => void) | null = null;
   private running = false;
+  /** Set by stop() once its time is up: no further batch is started. */
+  private halted = false;
+  private stopping = false;
   private loop: Promise<void> | null = null;
   private waiters: { seq: number; resolve: () => void }[] = [];
   private lastError: string | null = null;
+  private failures = 0;
   /** When the oldest queued record arrived (for BATCH_WAIT_MS). */
   private oldestAt: number | null = null;
+  /** When the last record applied was logged (how current reads are when the queue is empty). */
+  private appliedAt: string | null = null;
+  /** Dead letters per workspace (read at start, counted on since). */
+  private readonly deadLetters = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
     private readonly log: IngestLog,
     appliedSeq: number,
     private readonly logger: Logger,
+    /** MEMORY_WINDOW_EVENTS but in tests, which use a small window to leave records in the log. */
+    private readonly windowEvents: number,
   ) {
     this.appliedSeq = appliedSeq;
     this.durableSeq = appliedSeq;
+    this.queuedSeq = appliedSeq;
   }
 
   /** Opens the writer for `log`: reads how far it was applied and queues the records after that. */
-  static async start(store: Store, log: IngestLog, records: readonly LogRecord[], logger: Logger): Promise<Writer> {
+  static async start(
+    store: Store,
+    log: IngestLog,
+    records: readonly LogRecord[],
+    logger: Logger,
+    options: { windowEvents?: number } = {},
+  ): Promise<Writer> {
     const [state] = await store.query<{ applied_seq: number }>(
       sql`SELECT applied_seq FROM ingest_state WHERE log_id = ${log.id}`,
     );
@@ -85,7 +150,15 @@ export class Writer {
       );
     }
     log.advanceTo(applied);
-    const writer = new Writer(store, log, applied, logger);
+    const writer = new Writer(store, log, applied, logger, options.windowEvents ?? MEMORY_WINDOW_EVENTS);
+    for (const [workspace, n] of await countDeadLetters(store)) writer.deadLetters.set(workspace, n);
+    const total = writer.deadLetterCount();
+    if (total > 0) {
+      logger.warn(
+        { deadLetters: total },
+        "tracking records the engine refused are in the dead-letter store (verity deadletter list)",
+      );
+    }
     const replay = records.filter((r) => r.q > applied) as TrackingRecord[];
     if (replay.length > 0) logger.info({ records: replay.length, from: applied + 1 }, "replaying the ingest log");
     writer.accept(replay);
@@ -95,15 +168,35 @@ export class Writer {
     return writer;
   }
 
-  /** Records now on disk, in sequence order. */
+  /** Records now on disk, in sequence order: queued while the window has room, else left in the log. */
   private accept(records: readonly TrackingRecord[]): void {
-    if (this.queue.length === 0 && records.length > 0) this.oldestAt = Date.now();
     for (const record of records) {
-      this.queue.push(record);
-      this.pendingEvents += record.e.length;
+      const events = eventsOf(record);
+      const workspace = workspaceOf(record);
+      const entry = this.byWorkspace.get(workspace) ?? { events: 0, lastSeq: 0 };
+      entry.events += events;
+      entry.lastSeq = record.q;
+      this.byWorkspace.set(workspace, entry);
+      // Once one record is left in the log, every later one is too, so the queue stays in order.
+      const inWindow =
+        this.queuedSeq === this.durableSeq &&
+        (this.queuedEvents === 0 || this.queuedEvents + events <= this.windowEvents);
       this.durableSeq = record.q;
+      if (inWindow) {
+        if (this.queue.length === 0) this.oldestAt = Date.now();
+        this.queue.push(record);
+        this.queuedEvents += events;
+        this.queuedSeq = record.q;
+      } else {
+        this.spilledEvents += events;
+      }
     }
     this.wake?.();
+  }
+
+  /** Events logged and not yet applied (in memory or in the log only). */
+  private get pendingEvents(): number {
+    return this.queuedEvents + this.spilledEvents;
   }
 
   /** Whether tracking should refuse new events for now. */
@@ -121,6 +214,19 @@ export class Writer {
     };
   }
 
+  /** Events held in memory now (tests check the window holds). */
+  get eventsInMemory(): number {
+    return this.queuedEvents;
+  }
+
+  /** Dead-lettered records of `workspace`, or of every workspace. */
+  deadLetterCount(workspace?: string): number {
+    if (workspace !== undefined) return this.deadLetters.get(workspace) ?? 0;
+    let total = 0;
+    for (const n of this.deadLetters.values()) total += n;
+    return total;
+  }
+
   /** Runs `work` (which writes) when nothing else writes. */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     if (!this.running) return Promise.reject(new Error("the server is shutting down"));
@@ -131,33 +237,84 @@ export class Writer {
   }
 
   /**
-   * Resolves once every record on disk now is in the engine: a metric read waits for it, so
-   * a page view the browser was told about is in the numbers.
+   * Waits, for `waitMs` at most, until every record of `workspace` on disk now is in the
+   * engine (a page view the browser was told about is then in the numbers), and says how
+   * current the numbers are. A workspace with nothing logged does not wait at all, whatever
+   * another workspace has pending or the writer is busy with; past the bound the read goes on
+   * with what is committed.
    */
-  async caughtUp(): Promise<void> {
-    const seq = this.durableSeq;
-    if (this.appliedSeq >= seq) return;
-    await new Promise<void>((resolve) => {
-      this.waiters.push({ seq, resolve });
+  async caughtUp(workspace: string, waitMs = READ_WAIT_MS): Promise<Currency> {
+    const seq = this.byWorkspace.get(workspace)?.lastSeq ?? 0;
+    if (this.appliedSeq < seq && this.running) await this.waitFor(seq, waitMs);
+    return this.currency(workspace);
+  }
+
+  private currency(workspace: string): Currency {
+    const pendingEvents = this.byWorkspace.get(workspace)?.events ?? 0;
+    if (pendingEvents === 0) return { currentTo: new Date().toISOString(), pendingEvents };
+    // Records are logged in time order: what was logged before the oldest waiting one is applied.
+    const oldest = this.queue[0]?.at ?? this.appliedAt;
+    return { currentTo: typeof oldest === "string" ? oldest : new Date(0).toISOString(), pendingEvents };
+  }
+
+  /** Resolves once `seq` is applied, or after `waitMs` (never: Infinity), whichever is first. */
+  private waitFor(seq: number, waitMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const waiter = {
+        seq,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      if (Number.isFinite(waitMs)) {
+        timer = setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve();
+        }, waitMs);
+      }
+      this.waiters.push(waiter);
       this.wake?.();
     });
   }
 
-  /** Everything acknowledged applied (tests, shutdown). */
+  /** Everything acknowledged applied (tests, shutdown); resolves too if the writer stops first. */
   async drain(): Promise<void> {
-    await this.caughtUp();
+    if (this.appliedSeq >= this.durableSeq || !this.running) return;
+    await this.waitFor(this.durableSeq, Number.POSITIVE_INFINITY);
   }
 
-  /** Applies what is left, rebuilds the rollups and stops. */
-  async stop(): Promise<void> {
-    await this.drain();
+  /**
+   * Applies what is logged for `waitMs` at most, then stops; says what it left in the log for
+   * the next start (a batch still running past the bound is rolled back by closing the store).
+   */
+  async stop(waitMs = STOP_WAIT_MS): Promise<LeftInLog> {
+    if (!this.loop) return { records: 0, events: 0 };
+    this.stopping = true;
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref());
+    await Promise.race([this.drain(), deadline]);
+    this.halted = true;
     this.running = false;
     this.wake?.();
-    await this.loop;
+    await Promise.race([this.loop, deadline]);
+    for (const waiter of this.waiters.splice(0)) waiter.resolve();
+    for (const job of this.jobs.splice(0)) job.reject(new Error("the server is shutting down"));
+    const left = { records: this.durableSeq - this.appliedSeq, events: this.pendingEvents };
+    if (left.records > 0) {
+      this.logger.warn(
+        { ...left, fromSeq: this.appliedSeq + 1 },
+        "stopped with tracking events not yet applied; they stay in the ingest log and are applied at the next start",
+      );
+    }
+    return left;
   }
 
   private async run(): Promise<void> {
-    while (this.running || this.queue.length > 0 || this.jobs.length > 0) {
+    while (
+      !this.halted &&
+      (this.running || this.queue.length > 0 || this.queuedSeq < this.durableSeq || this.jobs.length > 0)
+    ) {
       const job = this.jobs.shift();
       if (job) {
         try {
@@ -167,12 +324,24 @@ export class Writer {
         }
         continue;
       }
+      if (this.queuedSeq < this.durableSeq && this.queuedEvents <= this.windowEvents / 2) {
+        try {
+          await this.refill();
+        } catch (error) {
+          // The disk: the records stay in the log, and are read again after a pause.
+          this.lastError = error instanceof Error ? error.message : String(error);
+          this.logger.error({ err: this.lastError }, "reading the ingest log back failed; retrying");
+          await this.sleep(RETRY_MAX_MS);
+        }
+        continue;
+      }
       if (this.queue.length > 0) {
         const oldest = this.oldestAt ?? Date.now();
         const due =
           this.pendingEvents >= BATCH_MIN_EVENTS ||
           Date.now() - oldest >= BATCH_WAIT_MS ||
           this.waiters.length > 0 ||
+          this.stopping ||
           !this.running;
         if (due) {
           await this.applyBatch();
@@ -180,43 +349,135 @@ export class Writer {
         }
       }
       if (!this.running) break;
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        setTimeout(resolve, this.queue.length > 0 ? BATCH_WAIT_MS : 1000).unref();
-      });
-      this.wake = null;
+      await this.sleep(this.queue.length > 0 ? BATCH_WAIT_MS : 1000);
+    }
+  }
+
+  /** Sleeps for `ms`, or until something is queued or asked for. */
+  private async sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      setTimeout(resolve, ms).unref();
+    });
+    this.wake = null;
+  }
+
+  /** Reads records left in the log back into the window. */
+  private async refill(): Promise<void> {
+    const room = this.windowEvents - this.queuedEvents;
+    const records = (await this.log.read(this.queuedSeq, this.durableSeq, room)) as TrackingRecord[];
+    if (records.length === 0) throw new Error(`the ingest log has no records after ${this.queuedSeq}`);
+    for (const record of records) {
+      const events = eventsOf(record);
+      if (this.queue.length === 0) this.oldestAt = Date.now();
+      this.queue.push(record);
+      this.queuedEvents += events;
+      this.spilledEvents -= events;
+      this.queuedSeq = record.q;
     }
   }
 
   private async applyBatch(): Promise<void> {
     let events = 0;
     let take = 0;
-    while (take < this.queue.length && (take === 0 || events + (this.queue[take]?.e.length ?? 0) <= MAX_BATCH_EVENTS)) {
-      events += this.queue[take]?.e.length ?? 0;
+    while (
+      take < this.queue.length &&
+      (take === 0 || events + eventsOf(this.queue[take] as LogRecord) <= MAX_BATCH_EVENTS)
+    ) {
+      events += eventsOf(this.queue[take] as LogRecord);
       take += 1;
     }
     const batch = this.queue.slice(0, take);
-    const last = batch.at(-1)?.q ?? this.appliedSeq;
     const started = performance.now();
     try {
-      await this.store.transaction(async () => {
-        await applyTrackingRecords(this.store, batch);
-        await this.recordApplied(last);
-      });
+      await this.applyIsolating(batch);
     } catch (error) {
-      // Nothing of the batch was written; it stays queued and is tried again.
+      // The engine is unavailable: what was not committed stays queued and is tried again
+      // once it is back. Nothing is dead-lettered for it.
+      this.failures += 1;
       this.lastError = error instanceof Error ? error.message : String(error);
-      this.logger.error({ err: this.lastError, records: batch.length }, "applying tracking events failed; retrying");
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const wait = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (this.failures - 1));
+      this.logger.error(
+        { err: this.lastError, records: batch.length, retryInMs: wait },
+        "the engine is unavailable for tracking events; retrying",
+      );
+      if (!this.stopping) await this.sleep(wait);
       return;
     }
+    this.failures = 0;
     this.lastError = null;
-    this.queue.splice(0, take);
-    this.oldestAt = this.queue.length > 0 ? Date.now() : null;
-    this.pendingEvents -= events;
-    this.appliedSeq = last;
     this.logger.debug({ events, records: take, ms: Math.round(performance.now() - started) }, "applied tracking batch");
-    await this.log.release(last).catch((error) => this.logger.warn({ err: String(error) }, "log cleanup failed"));
+  }
+
+  /**
+   * Applies `records` in one transaction; if the engine refuses them (the data, not the
+   * connection), applies each half on its own, down to the single records it refuses, which
+   * are dead-lettered. Throws only when the engine is unavailable. Halves are committed left
+   * to right, so the applied sequence number only ever moves forward.
+   */
+  private async applyIsolating(records: readonly TrackingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    try {
+      await this.store.transaction(async () => {
+        await applyTrackingRecords(this.store, records);
+        await this.recordApplied(records.at(-1)?.q ?? this.appliedSeq);
+      });
+      this.applied(records);
+      return;
+    } catch (error) {
+      if (isUnavailable(error)) throw error;
+      if (records.length === 1) {
+        await this.deadLetter(records[0] as TrackingRecord, error);
+        return;
+      }
+      this.logger.warn(
+        { err: errorText(error), records: records.length, from: records[0]?.q },
+        "the engine refused a batch of tracking events; looking for the records it refuses",
+      );
+    }
+    const half = Math.ceil(records.length / 2);
+    await this.applyIsolating(records.slice(0, half));
+    await this.applyIsolating(records.slice(half));
+  }
+
+  /** Moves a record the engine refuses to the dead-letter store, past it in the same transaction. */
+  private async deadLetter(record: TrackingRecord, error: unknown): Promise<void> {
+    const reason = errorText(error);
+    const workspace = workspaceOf(record);
+    await this.store.transaction(async () => {
+      await deadLetter(this.store, { logId: this.log.id, record, error: reason });
+      await this.recordApplied(record.q);
+    });
+    this.deadLetters.set(workspace, (this.deadLetters.get(workspace) ?? 0) + 1);
+    this.applied([record]);
+    this.logger.error(
+      { seq: record.q, workspace, events: eventsOf(record), err: reason, deadLetters: this.deadLetterCount() },
+      "the engine refused a tracking record; it is in the dead-letter store (verity deadletter list)",
+    );
+  }
+
+  /** The first `records` of the queue are committed (applied or dead-lettered). */
+  private applied(records: readonly TrackingRecord[]): void {
+    let events = 0;
+    for (const record of records) {
+      const n = eventsOf(record);
+      events += n;
+      const entry = this.byWorkspace.get(workspaceOf(record));
+      if (entry) {
+        entry.events -= n;
+        // The workspace's last record logged: nothing of it waits any more.
+        if (entry.lastSeq <= record.q) this.byWorkspace.delete(workspaceOf(record));
+      }
+    }
+    this.queue.splice(0, records.length);
+    this.queuedEvents -= events;
+    this.oldestAt = this.queue.length > 0 ? Date.now() : null;
+    this.appliedSeq = records.at(-1)?.q ?? this.appliedSeq;
+    const at = records.at(-1)?.at;
+    if (typeof at === "string") this.appliedAt = at;
+    void this.log
+      .release(this.appliedSeq)
+      .catch((error) => this.logger.warn({ err: String(error) }, "log cleanup failed"));
     this.waiters = this.waiters.filter((w) => {
       if (w.seq > this.appliedSeq) return true;
       w.resolve();
@@ -229,6 +490,34 @@ export class Writer {
       sql`UPDATE ingest_state SET applied_seq = ${seq}, updated_at = ${now()} WHERE log_id = ${this.log.id}`,
     );
   }
+}
+
+/**
+ * Whether a failure is the engine's rather than the batch's: a lost or refused connection
+ * (the store's DatabaseConnectionError, or the driver's own error: SQLSTATE class 08,
+ * 57P01-57P05 a server shutting down or starting, 53xxx out of resources, 40001/40P01 a
+ * conflict worth retrying; a socket error), or DuckDB out of memory or unable to write its
+ * file. Those are waited out; anything else is taken as the data's fault and bisected.
+ */
+export function isUnavailable(error: unknown, depth = 0): boolean {
+  if (depth > 5 || typeof error !== "object" || error === null) return false;
+  if ((error as { name?: unknown }).name === "DatabaseConnectionError") return true;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && UNAVAILABLE_CODE.test(code)) return true;
+  const message = error instanceof Error ? error.message : "";
+  if (UNAVAILABLE_MESSAGE.test(message)) return true;
+  return isUnavailable((error as { cause?: unknown }).cause, depth + 1);
+}
+
+const UNAVAILABLE_CODE =
+  /^(08[0-9A-Z]{3}|57P0[1-5]|53[0-9A-Z]{3}|25P03|40001|40P01|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)$/;
+const UNAVAILABLE_MESSAGE =
+  /^(IO Error|Out of Memory Error|Connection Error|INTERRUPT Error|FATAL Error)\b|Connection terminated|not queryable|timeout exceeded when trying to connect|terminating connection due to/i;
+
+/** An error as one line of text a database can store (no NUL), of bounded length. */
+function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replaceAll("\u0000", "\\u0000").slice(0, 2000);
 }
 
 const now = () => timestamp(new Date());

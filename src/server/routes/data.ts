@@ -33,6 +33,7 @@ import type { Store } from "../../store/store.js";
 import type { Api } from "../api.js";
 import type { ServerContext } from "../context.js";
 import { ApiError } from "../errors.js";
+import { storableText } from "../ingest/storable-text.js";
 
 /** Rows per table in one push; larger loads are imports (`verity import` or POST /api/import). */
 export const MAX_PUSH_ROWS = 10_000;
@@ -44,13 +45,9 @@ function fieldSchema(column: Column): z.ZodType {
   let schema: z.ZodType;
   switch (column.type) {
     case "text":
-      // PostgreSQL cannot store NUL in text and DuckDB can: refused here, the same on both engines.
-      schema = column.oneOf
-        ? z.enum(column.oneOf as [string, ...string[]])
-        : z
-            .string()
-            .max(100_000)
-            .refine((text) => !text.includes("\u0000"), "contains a NUL character, which text cannot hold");
+      // PostgreSQL cannot store NUL in text, nor either engine a lone surrogate unchanged:
+      // refused here, the same on both engines.
+      schema = column.oneOf ? z.enum(column.oneOf as [string, ...string[]]) : storableText(100_000);
       break;
     case "timestamp":
       schema = z.union([z.iso.datetime({ offset: true, local: true }), z.iso.date()]);

@@ -3,6 +3,7 @@
  * stalled leads, the lead requirement plan and a lead's timeline. The workspace is always the
  * caller's (their key's or session's); nothing here takes one as a parameter.
  */
+import type { Context } from "hono";
 import { z } from "zod";
 import { planLeads } from "../../insights/lead-plan.js";
 import { vanityCheck, vanityTrend } from "../../insights/vanity-check.js";
@@ -17,6 +18,11 @@ import { sql } from "../../store/sql.js";
 import type { Api } from "../api.js";
 import type { ServerContext } from "../context.js";
 import { ApiError, notFound } from "../errors.js";
+
+/** Every event acknowledged before this time is in the numbers (ISO 8601). */
+export const CURRENT_TO_HEADER = "Verity-Data-Current-To";
+/** Events of the workspace acknowledged and not yet in the numbers. */
+export const PENDING_HEADER = "Verity-Pending-Events";
 
 const text = (max: number, description: string) => z.string().min(1).max(max).optional().describe(description);
 
@@ -143,8 +149,15 @@ const MetricReportSchema = z
   .loose();
 
 export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
-  // Every event acknowledged before the read is in the numbers.
-  const settle = () => ctx.writer.caughtUp();
+  // Every event of the workspace acknowledged before the read is in the numbers, unless the
+  // writer is behind by more than READ_WAIT_MS: then the read answers from what is committed,
+  // and the headers say how current that is (README, "Server"). Another workspace's backlog
+  // or import never holds it up.
+  const settle = async (c: Context, workspace: string) => {
+    const currency = await ctx.writer.caughtUp(workspace);
+    c.header(CURRENT_TO_HEADER, currency.currentTo);
+    c.header(PENDING_HEADER, String(currency.pendingEvents));
+  };
 
   api.add(
     {
@@ -182,10 +195,10 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
         404: { description: "No such metric" },
       },
     },
-    async ({ params, query, principal }) => {
+    async ({ c, params, query, principal }) => {
       const definition = metricById(params.id ?? "");
       if (!definition) throw notFound(`metric "${params.id}"`);
-      await settle();
+      await settle(c, principal.workspace);
       const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
       return runMetric(definition, request);
     },
@@ -206,7 +219,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
         },
       },
     },
-    async ({ query, principal }) => {
+    async ({ c, query, principal }) => {
       // "funnel," and "funnel, losses" are what people type: blanks between commas are not metrics.
       const ids =
         typeof query.metrics === "string"
@@ -216,7 +229,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
               .filter((s) => s.length > 0)
           : [];
       const definitions = ids.length === 0 ? METRICS : ids.map((id) => metricById(id) ?? unknownMetric(id));
-      await settle();
+      await settle(c, principal.workspace);
       const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
       const metrics = [];
       for (const definition of definitions) metrics.push(await runMetric(definition, request));
@@ -243,8 +256,8 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       query: MetricQuery,
       responses: { 200: { description: "The check", schema: z.object({ findings: z.array(z.unknown()) }).loose() } },
     },
-    async ({ query, principal }) => {
-      await settle();
+    async ({ c, query, principal }) => {
+      await settle(c, principal.workspace);
       const request = await resolveRequest(ctx.store, {
         ...requestOf(principal.workspace, query),
         compare: (query.compare as "previous" | "year" | undefined) ?? "previous",
@@ -321,8 +334,8 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
         },
       },
     },
-    async ({ query, principal }) => {
-      await settle();
+    async ({ c, query, principal }) => {
+      await settle(c, principal.workspace);
       const base = requestOf(principal.workspace, query);
       return vanityTrend(
         (period) => resolveRequest(ctx.store, { ...base, period: period ?? base.period, compare: null }),
@@ -343,8 +356,8 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
         200: { description: "The stalled leads", schema: z.object({ leads: z.array(z.unknown()) }).loose() },
       },
     },
-    async ({ query, principal }) => {
-      await settle();
+    async ({ c, query, principal }) => {
+      await settle(c, principal.workspace);
       const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
       return stalledLeads(request.current);
     },
@@ -360,8 +373,8 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       query: PlanQuery,
       responses: { 200: { description: "The plan", schema: z.object({ stages: z.array(z.unknown()) }).loose() } },
     },
-    async ({ query, principal }) => {
-      await settle();
+    async ({ c, query, principal }) => {
+      await settle(c, principal.workspace);
       const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
       const history = typeof query.history === "string" ? historyPeriod(query.history) : undefined;
       const target = {
@@ -402,8 +415,8 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
         },
       },
     },
-    async ({ query, principal }) => {
-      await settle();
+    async ({ c, query, principal }) => {
+      await settle(c, principal.workspace);
       // A bound pattern: the text is matched as text (LIKE's own % and _ escaped).
       const pattern = `%${String(query.search)
         .toLowerCase()
@@ -448,8 +461,8 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
         404: { description: "No such lead in your workspace" },
       },
     },
-    async ({ params, principal }) => {
-      await settle();
+    async ({ c, params, principal }) => {
+      await settle(c, principal.workspace);
       try {
         return await leadTimeline(ctx.store, principal.workspace, params.id ?? "");
       } catch (error) {

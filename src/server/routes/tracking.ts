@@ -13,6 +13,7 @@ import { sha256Hex } from "../auth/secrets.js";
 import { originAllowed, type Site, siteByPublicKey } from "../auth/sites.js";
 import { clientIp, type ServerContext } from "../context.js";
 import { ApiError, validationError } from "../errors.js";
+import { unstorable } from "../ingest/storable-text.js";
 import {
   isEmail,
   type LoggedEvent,
@@ -99,6 +100,10 @@ export function trackingIntake(ctx: ServerContext, sites: SiteCache): TrackingIn
         "Retry-After": String(wait),
       });
     }
+    // Looked up before the body is validated, so checked here: a NUL in a bound parameter
+    // fails PostgreSQL's statement (a 500), where it is the caller's mistake.
+    const badKey = unstorable(presented);
+    if (badKey) throw new ApiError(400, "invalid_request", `body.site: ${badKey}`, "body.site");
     const site = presented ? await sites.get(presented) : null;
     if (!site) throw new ApiError(403, "forbidden", "unknown or revoked site key", "body.site");
     if (origin !== undefined && !originAllowed(site, origin)) {
