@@ -8,6 +8,7 @@ import { z } from "zod";
 import { ImportError } from "../ingest/import-error.js";
 import { MetricInputError } from "../metrics/context.js";
 import { PeriodError } from "../model/period.js";
+import { isConnectionError } from "../store/errors.js";
 import { Api, type Authenticator, type RouteSpec } from "./api.js";
 import { type Principal, SCOPES } from "./auth/access.js";
 import { authenticateKey } from "./auth/keys.js";
@@ -223,6 +224,19 @@ export function toApiError(error: unknown): ApiError {
   const status = (error as { status?: number } | null)?.status;
   if (typeof status === "number" && status >= 400 && status < 500) {
     return new ApiError(status as 400, "invalid_request", (error as Error).message);
+  }
+  // The database restarting or failing over: the request may be repeated once it is back.
+  if (isConnectionError(error)) {
+    return new ApiError(
+      503,
+      "unavailable",
+      "the database is not reachable right now (restarting?); retry shortly",
+      null,
+      [],
+      {
+        "Retry-After": "5",
+      },
+    );
   }
   return new ApiError(500, "internal", "something went wrong on the server; it is logged");
 }

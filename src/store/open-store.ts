@@ -4,7 +4,7 @@
  */
 import { openDuckDbStore } from "./duckdb-store.js";
 import { migrate } from "./migrate.js";
-import { openPostgresStore } from "./postgres-store.js";
+import { openPostgresStore, type PostgresStoreOptions } from "./postgres-store.js";
 import type { Store } from "./store.js";
 
 export const DEFAULT_DB_FILE = "verity.duckdb";
@@ -27,9 +27,13 @@ export function resolveStoreTarget(config: StoreConfig, env: NodeJS.ProcessEnv =
   return { engine: "duckdb", path: env.VERITY_DB || DEFAULT_DB_FILE };
 }
 
-/** Opens the configured store and brings its schema up to date. */
-export async function openStore(target: StoreTarget): Promise<Store> {
-  const store = target.engine === "duckdb" ? await openDuckDbStore(target.path) : await openPostgresStore(target.url);
+/**
+ * Opens the configured store and brings its schema up to date. `options.warn` hears of
+ * connection trouble no caller is waiting for (PostgreSQL; default: a line on stderr).
+ */
+export async function openStore(target: StoreTarget, options: Pick<PostgresStoreOptions, "warn"> = {}): Promise<Store> {
+  const store =
+    target.engine === "duckdb" ? await openDuckDbStore(target.path) : await openPostgresStore(target.url, options);
   try {
     await migrate(store);
   } catch (error) {

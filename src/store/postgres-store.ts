@@ -12,6 +12,7 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Column } from "../model/canonical.js";
 import { DIALECTS } from "./dialect.js";
+import { DatabaseConnectionError, isConnectionError } from "./errors.js";
 import { normalizeRow } from "./normalize.js";
 import type { Sql } from "./sql.js";
 import {
@@ -61,7 +62,39 @@ export function redactUrl(url: string): string {
   }
 }
 
-export async function openPostgresStore(url: string): Promise<Store> {
+/**
+ * How long a read outside a transaction, or an attempt to connect, is retried after the
+ * connection failed: long enough for a restart or a failover, short enough that a caller
+ * hears "unavailable" rather than waiting on a server that is gone.
+ */
+const RETRY_FOR_MS = 10_000;
+/** Opening one connection (a server that neither answers nor refuses: a dead host). */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+export type PostgresStoreOptions = {
+  /**
+   * Told about connection trouble nobody is waiting for: the server closed a connection that
+   * sat idle in the pool. Default: one line on stderr. (`verity serve` logs it.)
+   */
+  warn?: (message: string, error: Error) => void;
+  /** How long reads and connection attempts are retried after a connection failure (ms). */
+  retryForMs?: number;
+};
+
+const warnOnStderr = (message: string, error: Error) =>
+  process.stderr.write(`verity: warning: ${message} (${error.message})\n`);
+
+/**
+ * pg.Pool has one connectionTimeoutMillis for opening a connection and for waiting for a free
+ * one. Only opening is bounded here: a read may rightly queue behind long ones.
+ */
+class TimedClient extends pg.Client {
+  constructor(config: pg.ClientConfig) {
+    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  }
+}
+
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 8,
@@ -69,56 +102,194 @@ export async function openPostgresStore(url: string): Promise<Store> {
     // Timestamps are UTC everywhere (see canonical.ts); TIMESTAMPTZ -> TIMESTAMP casts use it.
     // DateStyle: an ambiguous 03/01/2025 is an error, not a guess by the server's locale.
     options: "-c TimeZone=UTC -c DateStyle=ISO,YMD",
+    Client: TimedClient as unknown as new () => pg.ClientBase,
+    idleTimeoutMillis: 30_000,
+    // A connection whose server vanished without closing it (a failover, a dropped route)
+    // is noticed by TCP keepalive rather than at the next query's timeout.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
-  // Fail here, with the server's own words, rather than at the first query.
-  const client = await pool.connect();
-  client.release();
-  return new PostgresStore(pool, redactUrl(url));
+  const store = new PostgresStore(pool, redactUrl(url), options);
+  // Fail here, with the server's own words, rather than at the first query (a server that is
+  // starting up or restarting gets the retry window first).
+  try {
+    const lease = await store.connect(Date.now() + store.retryForMs, false);
+    lease.release();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
 }
 
-type Queryable = pg.Pool | pg.PoolClient;
+/**
+ * A pooled client checked out for one statement or one transaction. A checked-out client has
+ * no 'error' listener of pg-pool's: without this one, a connection the server closes between
+ * two statements of a transaction would crash the process with an unhandled 'error'.
+ */
+class Lease {
+  /** Why the connection broke while checked out (the statement running, if any, fails too). */
+  lost: Error | null = null;
+  private readonly onError = (error: Error) => {
+    this.lost ??= error;
+  };
+
+  constructor(readonly client: pg.PoolClient) {
+    client.on("error", this.onError);
+  }
+
+  /** Back to the pool; a broken client (`error`, or one lost while out) is discarded instead. */
+  release(error?: Error): void {
+    this.client.off("error", this.onError);
+    this.client.release(error ?? this.lost ?? undefined);
+  }
+}
+
+const LOST_STATEMENT =
+  "the PostgreSQL server closed the connection (restart or failover); the statement was not completed";
+const LOST_TRANSACTION =
+  "the PostgreSQL server closed the connection (restart or failover); the transaction was not committed";
+const LOST_COMMIT =
+  "the PostgreSQL server closed the connection during COMMIT (restart or failover); the transaction may or may not have been committed";
 
 class PostgresStore implements Store {
   readonly engine = "postgres" as const;
   readonly dialect = DIALECTS.postgres;
+  readonly retryForMs: number;
   private readonly current = new AsyncLocalStorage<pg.PoolClient>();
   /** Share of the file a running COPY has read (the only statement whose progress we know). */
   private copied: number | null = null;
+  private readonly warn: (message: string, error: Error) => void;
+  private closing = false;
+  /** Open connections, so close() can wait until the server has let go of them. */
+  private readonly connections = new Set<pg.PoolClient>();
 
   constructor(
     private readonly pool: pg.Pool,
     readonly location: string,
-  ) {}
+    options: PostgresStoreOptions,
+  ) {
+    this.retryForMs = options.retryForMs ?? RETRY_FOR_MS;
+    this.warn = options.warn ?? warnOnStderr;
+    // pg-pool has already dropped the client (a new one is opened when next needed); without
+    // a listener, its 'error' event would be unhandled and end the process.
+    pool.on("error", (error) => {
+      if (this.closing) return; // a database dropped after close() ended our connections
+      this.warn(
+        "the PostgreSQL server closed an idle connection (restart, failover or termination); it is replaced when next needed",
+        error,
+      );
+    });
+    pool.on("connect", (client) => {
+      this.connections.add(client);
+      client.once("end", () => this.connections.delete(client));
+    });
+  }
 
-  private get db(): Queryable {
-    return this.current.getStore() ?? this.pool;
+  /** Checks out a client, retrying connection failures until `deadline`. */
+  async connect(deadline: number, begin: boolean): Promise<Lease> {
+    for (let attempt = 0; ; attempt++) {
+      let lease: Lease;
+      try {
+        lease = new Lease(await this.pool.connect());
+      } catch (error) {
+        if (!isConnectionError(error) || this.closing) throw error;
+        if (!(await pause(attempt, deadline))) throw error;
+        continue;
+      }
+      if (!begin) return lease;
+      // BEGIN on a connection that turns out dead has done nothing: another one may try.
+      try {
+        await lease.client.query("BEGIN");
+        return lease;
+      } catch (error) {
+        lease.release(error as Error);
+        if (!isConnectionError(error) || this.closing) throw error;
+        if (!(await pause(attempt, deadline))) throw new DatabaseConnectionError(LOST_TRANSACTION, error);
+      }
+    }
+  }
+
+  /**
+   * One statement outside a transaction. Connecting is retried; a statement the connection
+   * died under is retried only if it is a read, which may run twice without harm.
+   */
+  private async run(text: string, values: unknown[]): Promise<pg.QueryResult> {
+    const inside = this.current.getStore();
+    if (inside) return inside.query(text, values);
+    const retryable = isRead(text);
+    let deadline = Date.now() + this.retryForMs;
+    let failed = false;
+    for (let attempt = 0; ; attempt++) {
+      let lease: Lease;
+      try {
+        lease = await this.connect(deadline, false);
+      } catch (error) {
+        throw isConnectionError(error) ? unreachable(this.location, error) : error;
+      }
+      try {
+        const result = await lease.client.query(text, values);
+        lease.release();
+        return result;
+      } catch (error) {
+        const lost = isConnectionError(error) || lease.lost !== null;
+        lease.release(lost ? (error as Error) : undefined);
+        if (!lost) throw error;
+        // The window counts from the first failure, not from when a long read started.
+        if (!failed) deadline = Date.now() + this.retryForMs;
+        failed = true;
+        if (!retryable || this.closing || !(await pause(attempt, deadline))) {
+          throw new DatabaseConnectionError(LOST_STATEMENT, error);
+        }
+      }
+    }
   }
 
   async query<T extends Row = Row>(statement: Sql): Promise<T[]> {
     const { text, values } = statement.compile();
-    const result = await this.db.query(text, values as unknown[]);
+    const result = await this.run(text, values as unknown[]);
     return result.rows.map((row: Record<string, unknown>) => normalizeRow(row) as T);
   }
 
   async execute(statement: Sql): Promise<void> {
     const { text, values } = statement.compile();
-    await this.db.query(text, values as unknown[]);
+    await this.run(text, values as unknown[]);
   }
 
+  /**
+   * Not retried here when the connection is lost: the work may have done more than SQL. The
+   * caller gets a DatabaseConnectionError (isConnectionError) and decides.
+   */
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.current.getStore()) throw new Error("transactions do not nest");
-    const client = await this.pool.connect();
+    let lease: Lease;
     try {
-      await client.query("BEGIN");
+      lease = await this.connect(Date.now() + this.retryForMs, true);
+    } catch (error) {
+      throw isConnectionError(error) && !(error instanceof DatabaseConnectionError)
+        ? unreachable(this.location, error)
+        : error;
+    }
+    const client = lease.client;
+    let committing = false;
+    try {
       const result = await this.current.run(client, work);
+      // The connection died while the work was between statements: nothing was committed.
+      if (lease.lost) throw lease.lost;
+      committing = true;
       await client.query("COMMIT");
-      client.release();
+      lease.release();
       return result;
     } catch (error) {
+      if (isConnectionError(error) || lease.lost) {
+        lease.release(lease.lost ?? (error as Error));
+        if (!isConnectionError(error)) throw error;
+        throw new DatabaseConnectionError(committing ? LOST_COMMIT : LOST_TRANSACTION, error);
+      }
       // A client whose ROLLBACK failed is broken: release(error) discards it from the pool.
       await client.query("ROLLBACK").then(
-        () => client.release(),
-        (rollbackError: Error) => client.release(rollbackError),
+        () => lease.release(),
+        (rollbackError: Error) => lease.release(rollbackError),
       );
       throw error;
     }
@@ -234,9 +405,55 @@ class PostgresStore implements Store {
     return this.copied;
   }
 
+  /**
+   * Ends the pool and waits (up to 5 s) until every connection is closed: pool.end() resolves
+   * as soon as it has asked, and a database dropped right after would still have our backends.
+   */
   async close(): Promise<void> {
+    this.closing = true;
+    const open = [...this.connections].map((c) => new Promise<void>((resolve) => c.once("end", () => resolve())));
     await this.pool.end();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(open),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 5_000);
+      }),
+    ]);
+    clearTimeout(timer);
   }
+}
+
+/**
+ * A read runs again without harm: SELECT or WITH ... SELECT, with nothing in it that writes
+ * or has side effects (a false "no" only costs the retry).
+ */
+export function isRead(text: string): boolean {
+  return (
+    /^\s*\(?\s*(SELECT|WITH)\b/i.test(text) &&
+    !/\b(INSERT|UPDATE|DELETE|MERGE|INTO|nextval|setval|pg_advisory_\w+|pg_terminate_backend|pg_cancel_backend|set_config|pg_notify)\b/i.test(
+      text,
+    )
+  );
+}
+
+/**
+ * Waits before attempt `attempt + 1` (0.1 s, doubling to 1 s, with jitter so that many
+ * waiting callers do not reconnect at the same instant). False when `deadline` would pass.
+ */
+async function pause(attempt: number, deadline: number): Promise<boolean> {
+  const delay = Math.min(1000, 100 * 2 ** attempt) * (0.75 + Math.random() / 2);
+  if (Date.now() + delay > deadline) return false;
+  await new Promise((resolve) => setTimeout(resolve, delay));
+  return true;
+}
+
+function unreachable(location: string, error: unknown): DatabaseConnectionError {
+  const reason = error instanceof Error && error.message ? error.message : String(error);
+  return new DatabaseConnectionError(
+    `the PostgreSQL server at ${location} is not reachable (restarting, failing over or down): ${reason}`,
+    error,
+  );
 }
 
 function toStagingError(error: unknown, columns: readonly Column[]): unknown {

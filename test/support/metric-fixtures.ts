@@ -47,6 +47,9 @@ export async function loadFixture(engine: Engine, fixture: Fixture): Promise<Loa
   const test = await openTestStore(engine);
   try {
     await runImport(test.store, verityImporter, dir, { workspace: WORKSPACE });
+  } catch (error) {
+    await test.dispose();
+    throw error;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

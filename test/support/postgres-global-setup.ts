@@ -70,6 +70,12 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
 export interface RunningServer {
   url: string;
   stop(): Promise<void>;
+  /**
+   * Shuts the server down as an administrator's restart does (fast shutdown: every session
+   * is terminated) and keeps its data, so that `resume()` starts it again on the same port.
+   */
+  halt(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 /** The part of the EmbeddedPostgres instance we touch outside its public API. */
@@ -189,8 +195,26 @@ export async function startEmbeddedPostgres(): Promise<RunningServer> {
     }
 
     const running = instance;
+    const internals = running as unknown as EmbeddedInternals;
     return {
       url: buildUrl({ user, password, port, database: "verity" }),
+      async halt() {
+        const child = internals.process;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return;
+        // Not running.stop(): with persistent: false it deletes the data directory.
+        await withTimeout(
+          new Promise<void>((resolve) => {
+            child.once("exit", () => resolve());
+            child.kill("SIGINT");
+          }),
+          STOP_TIMEOUT_MS,
+          "postgres fast shutdown",
+        );
+        internals.process = undefined;
+      },
+      async resume() {
+        await withTimeout(running.start(), STARTUP_TIMEOUT_MS, "postgres restart");
+      },
       async stop() {
         try {
           await withTimeout(running.stop(), STOP_TIMEOUT_MS, "postgres shutdown");

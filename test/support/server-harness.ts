@@ -121,8 +121,11 @@ function wrap(engine: Engine, store: Store, server: VerityServer, onClose: () =>
       return sibling;
     },
     async close() {
-      for (const sibling of siblings.splice(0)) await sibling.close();
-      await onClose();
+      try {
+        for (const sibling of siblings.splice(0)) await sibling.close();
+      } finally {
+        await onClose();
+      }
     },
   };
   return self;
@@ -146,9 +149,13 @@ export async function startTestServer(
     throw error;
   }
   return wrap(engine, test.store, server, async () => {
-    await server.close();
-    await test.dispose();
-    await rm(dataDir, { recursive: true, force: true });
+    // The server before its store, and the store (with its database) even if the server failed to close.
+    try {
+      await server.close();
+    } finally {
+      await test.dispose();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 }
 

@@ -39,7 +39,12 @@ export async function simulatedCompany(seed = 3): Promise<SimulatedCompany> {
 /** The company imported into a fresh store of `engine`, workspace `sim`. */
 export async function loadSimulated(engine: Engine, company: SimulatedCompany): Promise<TestStore> {
   const test = await openTestStore(engine);
-  await runImport(test.store, verityImporter, company.dir, { workspace: SIMULATED_WORKSPACE });
+  try {
+    await runImport(test.store, verityImporter, company.dir, { workspace: SIMULATED_WORKSPACE });
+  } catch (error) {
+    await test.dispose();
+    throw error;
+  }
   return test;
 }
 

@@ -27,13 +27,24 @@ export async function openTestStore(engine: Engine): Promise<TestStore> {
     };
   }
   const database = await createTestDatabase();
-  const store = await openPostgresStore(database.url);
-  await migrate(store);
+  let store: Store;
+  try {
+    store = await openPostgresStore(database.url);
+    await migrate(store);
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
   return {
     store,
+    // The store first: close() returns once its connections are gone, so the drop finds
+    // none to terminate (and a terminated one would only be a warning, not a crash).
     async dispose() {
-      await store.close();
-      await database.drop();
+      try {
+        await store.close();
+      } finally {
+        await database.drop();
+      }
     },
   };
 }

@@ -11,7 +11,7 @@ import { randomToken } from "../../server/auth/secrets.js";
 import { createSite, listSites } from "../../server/auth/sites.js";
 import { addUser } from "../../server/auth/users.js";
 import { addWorkspace, listWorkspaces } from "../../server/auth/workspaces.js";
-import type { LogLevel } from "../../server/logger.js";
+import { createLogger, type LogLevel } from "../../server/logger.js";
 import { LOOPBACK, startServer } from "../../server/server.js";
 import { openStore } from "../../store/open-store.js";
 import { sql } from "../../store/sql.js";
@@ -217,7 +217,9 @@ export async function serve(
 ): Promise<void> {
   const target = targetOf(globals);
   const dataDir = flags.dataDir ?? (target.engine === "duckdb" ? `${target.path}.ingest` : "verity-ingest");
-  const store = await openStore(target);
+  // One logger for the server and the store (which reports connections PostgreSQL closed).
+  const logger = createLogger(flags.logLevel);
+  const store = await openStore(target, { warn: (message, error) => logger.warn({ err: error.message }, message) });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({
@@ -230,7 +232,7 @@ export async function serve(
       trustProxy: flags.trustProxy ?? false,
       trackingRate: flags.trackingRate,
       engineThreads: flags.engineThreads,
-      logLevel: flags.logLevel,
+      logger,
     });
   } catch (error) {
     await store.close();

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import type { Context, MiddlewareHandler } from "hono";
 import type { z } from "zod";
+import { isConnectionError } from "../../store/errors.js";
 import type { Api } from "../api.js";
 import { parseJsonBody } from "../api.js";
 import { sha256Hex } from "../auth/secrets.js";
@@ -35,7 +36,15 @@ export class SiteCache {
   async get(publicKey: string): Promise<Site | null> {
     const cached = this.entries.get(publicKey);
     if (cached && Date.now() - cached.at < SITE_CACHE_MS) return cached.site;
-    const site = await siteByPublicKey(this.ctx.store, publicKey);
+    let site: Site | null;
+    try {
+      site = await siteByPublicKey(this.ctx.store, publicKey);
+    } catch (error) {
+      // The database is restarting: a site known before keeps its events coming (they only
+      // need the durable log), rather than losing them to an error.
+      if (cached && isConnectionError(error)) return cached.site;
+      throw error;
+    }
     if (this.entries.size > 10_000) this.entries.clear();
     this.entries.set(publicKey, { site, at: Date.now() });
     return site;
