@@ -17,8 +17,9 @@ import { METRICS } from "../src/metrics/registry.js";
 import { stalledLeads } from "../src/metrics/stalled-leads.js";
 import { parsePeriod } from "../src/model/period.js";
 import { listKeys } from "../src/server/auth/keys.js";
+import { createSession } from "../src/server/auth/sessions.js";
 import { listSites } from "../src/server/auth/sites.js";
-import { listUsers } from "../src/server/auth/users.js";
+import { listUsers, userById } from "../src/server/auth/users.js";
 import { sql } from "../src/store/sql.js";
 import { type Engine, engines } from "./support/databases.js";
 import { BASE, type Fixture, lead } from "./support/metric-fixtures.js";
@@ -399,7 +400,7 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
       expectError(await t.request("/api/metrics", { key: "nope", cookie }), 401, "unauthenticated");
 
       const made = await t.request("/api/keys", {
-        key: A.keys.admin.secret,
+        key: A.keys.all.secret,
         body: { name: "short-lived", scopes: ["metrics:read"] },
       });
       expect(made.status).toBe(201);
@@ -776,7 +777,7 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
   describe("admin routes", () => {
     test("POST /api/keys makes a key whose secret is shown once and works with its scopes", async () => {
       const res = await t.request("/api/keys", {
-        key: A.keys.admin.secret,
+        key: A.keys.all.secret,
         body: { name: "ci", scopes: ["metrics:read", "metrics:read"] },
       });
       expect(res.status, res.text).toBe(201);
@@ -873,7 +874,7 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
 
     test("POST /api/users adds a user who can sign in; a taken email is a 409", async () => {
       const res = await t.request("/api/users", {
-        key: A.keys.admin.secret,
+        key: A.keys.all.secret,
         body: { email: "New.Rep@A.example", name: "New Rep", role: "rep", password: "a long enough one" },
       });
       expect(res.status, res.text).toBe(201);
@@ -881,17 +882,17 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
       expect(res.text).not.toMatch(/password|scrypt/i);
       const cookie = await t.login("new.rep@a.example", "a long enough one");
       expect((await t.request("/api/me", { cookie })).body).toMatchObject({ workspace: "a", role: "rep" });
-      const listed = await t.request("/api/users", { key: A.keys.admin.secret });
+      const listed = await t.request("/api/users", { key: A.keys.all.secret });
       expect(listed.body.users.map((u: { email: string }) => u.email)).toContain("new.rep@a.example");
 
       const taken = await t.request("/api/users", {
-        key: A.keys.admin.secret,
+        key: A.keys.all.secret,
         body: { email: A.users.rep.email, role: "rep", password: "a long enough one" },
       });
       expectError(taken, 409, "conflict", "body.email");
       expectError(
         await t.request("/api/users", {
-          key: A.keys.admin.secret,
+          key: A.keys.all.secret,
           body: { email: "x@a.example", role: "rep", password: "short" },
         }),
         400,
@@ -900,7 +901,7 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
       );
       expectError(
         await t.request("/api/users", {
-          key: A.keys.admin.secret,
+          key: A.keys.all.secret,
           body: { email: "x@a.example", role: "owner", password: "a long enough one" },
         }),
         400,
@@ -909,13 +910,51 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
       );
       expectError(
         await t.request("/api/users", {
-          key: A.keys.admin.secret,
+          key: A.keys.all.secret,
           body: { email: "not an email", role: "rep", password: "a long enough one" },
         }),
         400,
         "invalid_request",
         "body.email",
       );
+    });
+    test("keys rotate, keys and sites are revoked, users disabled and enabled, passwords changed (in depth: server-auth-hardening.test.ts)", async () => {
+      const key = A.keys.all.secret;
+      const made = await t.request("/api/keys", { key, body: { name: "to rotate", scopes: ["metrics:read"] } });
+      const rotated = await t.request(`/api/keys/${made.body.id}/rotate`, { method: "POST", key });
+      expect(rotated.status, rotated.text).toBe(200);
+      expect(rotated.body).toMatchObject({ id: made.body.id, name: "to rotate", scopes: ["metrics:read"] });
+      expectError(await t.request("/api/metrics", { key: made.body.secret }), 401, "unauthenticated");
+      expect((await t.request("/api/metrics", { key: rotated.body.secret })).status).toBe(200);
+      expect((await t.request(`/api/keys/${made.body.id}`, { method: "DELETE", key })).status).toBe(200);
+
+      const site = await t.request("/api/sites", { key, body: { name: "short-lived", domains: ["short.a.example"] } });
+      const revoked = await t.request(`/api/sites/${site.body.id}`, { method: "DELETE", key });
+      expect(revoked.body).toEqual({ revoked: site.body.id });
+
+      const password = "a long enough one";
+      const user = await t.request("/api/users", { key, body: { email: "rotating@a.example", role: "rep", password } });
+      const id: string = user.body.id;
+      // A session made directly: this file's sign-ins share one address and its limit.
+      const session = async () => {
+        const found = await userById(t.store, id);
+        return `verity_session=${(await createSession(t.store, found as NonNullable<typeof found>)).token}`;
+      };
+      const cookie = await session();
+      const changed = await t.request("/api/me/password", {
+        cookie,
+        body: { currentPassword: password, newPassword: "another long one" },
+      });
+      expect(changed.status, changed.text).toBe(200);
+      const disabled = await t.request(`/api/users/${id}/disable`, { method: "POST", key });
+      expect(disabled.body).toMatchObject({ id, disabled: true });
+      expectError(await t.request("/api/me", { cookie }), 401, "unauthenticated");
+      const enabled = await t.request(`/api/users/${id}/enable`, { method: "POST", key });
+      expect(enabled.body).toMatchObject({ id, disabled: false });
+      const again = await session();
+      const set = await t.request(`/api/users/${id}/password`, { key, body: { password: "set by the admin" } });
+      expect(set.status, set.text).toBe(200);
+      expectError(await t.request("/api/me", { cookie: again }), 401, "unauthenticated");
     });
   });
 

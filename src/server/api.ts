@@ -7,11 +7,15 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import type { Principal, Scope } from "./auth/access.js";
+import { type Principal, SCOPES, type Scope } from "./auth/access.js";
 import { ApiError, validationError } from "./errors.js";
 
-/** Who may call a route: anyone, a site's public key (checked by the route), or a principal with this scope. */
-export type Access = "public" | "site" | "session" | Scope;
+/**
+ * Who may call a route: anyone, a site's public key (checked by the route), any caller who
+ * proved who they are ("principal": a key, a session, or anyone on an open server), a signed-in
+ * user's session only ("session"), or a principal with this scope.
+ */
+export type Access = "public" | "site" | "principal" | "session" | Scope;
 
 export type BodyKind = "json" | "binary";
 
@@ -23,6 +27,18 @@ export type RouteSpec = {
   summary: string;
   description?: string;
   access: Access;
+  /**
+   * The route changes who has access to the workspace (users, keys, sites): an open server
+   * (--no-auth) refuses it to its anonymous admin and names this CLI command instead, so a
+   * page that slips past the open server's guards still cannot leave access behind.
+   */
+  grants?: string;
+  /**
+   * Only a caller with every scope (the admin role, or a key with all of them) may call it:
+   * the route can hand out any scope (adding a user, setting their password, a key's new
+   * secret), so a partial admin would get more than it has.
+   */
+  everyScope?: true;
   query?: z.ZodType;
   params?: z.ZodType;
   body?: z.ZodType;
@@ -73,11 +89,28 @@ export class Api {
             "header.authorization",
           );
         }
-        if (spec.access !== "session" && !found.scopes.has(spec.access)) {
+        if (spec.access === "session" && found.via !== "session") {
+          throw new ApiError(403, "forbidden", "this needs a signed-in user (a session), not an API key");
+        }
+        if (spec.access !== "session" && spec.access !== "principal" && !found.scopes.has(spec.access)) {
           throw new ApiError(
             403,
             "forbidden",
             `this needs the ${spec.access} scope, which your key or role does not have`,
+          );
+        }
+        if (spec.everyScope && SCOPES.some((scope) => !found.scopes.has(scope))) {
+          throw new ApiError(
+            403,
+            "forbidden",
+            `this needs every scope (${SCOPES.join(", ")}): it can hand out any of them, and your key or role does not have them all`,
+          );
+        }
+        if (spec.grants && found.via === "open") {
+          throw new ApiError(
+            403,
+            "forbidden",
+            `a server without sign-in (--no-auth) grants no access through its API: run \`${spec.grants}\` on this machine, or serve with authentication and sign in`,
           );
         }
         principal = found;
@@ -87,7 +120,12 @@ export class Api {
         ? parse(spec.params, c.req.param(), "path")
         : (c.req.param() as Record<string, string>);
       let body: unknown;
-      if (spec.body && (spec.bodyKind ?? "json") === "json") body = parse(spec.body, await readJson(c), "body");
+      if (spec.body && (spec.bodyKind ?? "json") === "json") {
+        const text = await c.req.text();
+        // No body at all is said as such; a body must then be JSON by its type too.
+        if (text.trim() !== "") requireJson(c);
+        body = parse(spec.body, parseJsonBody(text), "body");
+      }
       const result = await handler({
         c,
         query: query as Record<string, unknown>,
@@ -109,7 +147,7 @@ export class Api {
       const operation: Record<string, unknown> = {
         tags: [spec.tag],
         summary: spec.summary,
-        ...(spec.description ? { description: spec.description } : {}),
+        ...(describe(spec) ? { description: describe(spec) } : {}),
         operationId: operationId(spec),
         ...(parameters.length > 0 ? { parameters } : {}),
         security: securityOf(spec.access),
@@ -199,7 +237,23 @@ function parse(schema: z.ZodType, value: unknown, where: string): unknown {
   return result.data;
 }
 
-/** The body as JSON (any content type: beacons send text/plain). */
+/**
+ * A JSON route takes `Content-Type: application/json` only. A page on another site can post
+ * text/plain or a form without the browser asking first (no CORS preflight), but not JSON:
+ * refusing the others is what keeps such simple cross-site posts from driving the API.
+ */
+function requireJson(c: Context): void {
+  const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
+  if (type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type)) return;
+  throw new ApiError(
+    415,
+    "invalid_request",
+    `send the body as JSON with Content-Type: application/json${type ? ` (not ${type})` : ""}`,
+    "header.content-type",
+  );
+}
+
+/** The body as JSON, whatever its content type (POST /api/event's beacons send text/plain). */
 export async function readJson(c: Context): Promise<unknown> {
   return parseJsonBody(await c.req.text());
 }
@@ -234,9 +288,22 @@ function parametersOf(schema: z.ZodType | undefined, where: "query" | "path"): o
   }));
 }
 
+/** The route's description, with what its access declaration means beyond the security schemes. */
+function describe(spec: RouteSpec): string | undefined {
+  const notes = [
+    spec.description,
+    spec.everyScope
+      ? `Needs every scope (${SCOPES.join(", ")}): the admin role, or a key with all of them.`
+      : undefined,
+    spec.grants ? `A server without sign-in (--no-auth) refuses it: use \`${spec.grants}\`.` : undefined,
+  ].filter((note) => note !== undefined);
+  return notes.length > 0 ? notes.join(" ") : undefined;
+}
+
 function securityOf(access: Access): object[] {
   if (access === "public" || access === "site") return [];
   if (access === "session") return [{ session: [] }];
+  // "principal" and the scopes: a key or a session (a scope's key, or a role that has it).
   return [{ apiKey: [] }, { session: [] }];
 }
 
@@ -246,15 +313,26 @@ function errorResponses(spec: RouteSpec): [string, object][] {
     content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
   });
   const out: [string, object][] = [];
-  if (spec.query || spec.body || spec.params)
-    out.push(["400", error("A parameter or body field is not valid (`field` names it).")]);
+  const json = spec.body !== undefined && (spec.bodyKind ?? "json") === "json";
+  const known = new Set(Object.keys(spec.responses));
+  const add = (status: string, description: string) => {
+    if (!known.has(status) && !out.some(([s]) => s === status)) out.push([status, error(description)]);
+  };
+  if (spec.query || spec.body || spec.params) add("400", "A parameter or body field is not valid (`field` names it).");
   if (spec.access !== "public" && spec.access !== "site") {
-    out.push(["401", error("No valid API key or session.")], ["403", error("The key or role lacks the scope.")]);
+    add("401", "No valid API key or session.");
+    add(
+      "403",
+      spec.access === "session"
+        ? "Not a signed-in user's session (an API key, or an open server)."
+        : "The key or role lacks the scope, or (open server) a request from another site or Host.",
+    );
+    add("429", "Too many requests with this key or session; see Retry-After.");
   }
-  if (spec.access === "site") out.push(["403", error("Unknown site key, or an origin not among the site's domains.")]);
-  if (spec.bodyLimit) out.push(["413", error(`The body is over ${spec.bodyLimit} bytes.`)]);
-  if (spec.access === "site" || spec.path === "/api/login")
-    out.push(["429", error("Too many requests; see Retry-After.")]);
+  if (spec.access === "site") add("403", "Unknown site key, or an origin not among the site's domains.");
+  if (spec.bodyLimit) add("413", `The body is over ${spec.bodyLimit} bytes.`);
+  if (json) add("415", "The body is not sent as application/json.");
+  if (spec.access === "site" || spec.path === "/api/login") add("429", "Too many requests; see Retry-After.");
   return out;
 }
 

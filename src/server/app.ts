@@ -2,7 +2,8 @@
  * The HTTP application: routes, authentication, the one error shape, request logs. Built
  * without a socket, so tests call `app.request()` directly; src/server/server.ts listens.
  */
-import { type Context, Hono } from "hono";
+import { isIP } from "node:net";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { z } from "zod";
 import { ImportError } from "../ingest/import-error.js";
@@ -12,8 +13,9 @@ import { isConnectionError } from "../store/errors.js";
 import { Api, type Authenticator, type RouteSpec } from "./api.js";
 import { type Principal, SCOPES } from "./auth/access.js";
 import { authenticateKey } from "./auth/keys.js";
-import { SESSION_COOKIE, sessionPrincipal } from "./auth/sessions.js";
-import { clientIp, type ServerContext } from "./context.js";
+import { PasswordHashingBusy } from "./auth/secrets.js";
+import { renewSession, SESSION_COOKIE, sessionPrincipal } from "./auth/sessions.js";
+import { clientIp, forwardedValue, type ProxyTrust, type ServerContext } from "./context.js";
 import { ApiError } from "./errors.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerDashboard } from "./routes/dashboard.js";
@@ -50,6 +52,9 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: Tra
     );
   });
 
+  // Before any route: an open server answers this machine's own pages only.
+  if (ctx.auth === "open") app.use(openGuard(ctx));
+
   app.onError((error, c) => {
     const apiError = toApiError(error);
     if (apiError.status >= 500) ctx.logger.error({ err: error, path: c.req.path }, "request failed");
@@ -76,21 +81,23 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: Tra
           "the API key is not valid (unknown, revoked or mistyped)",
           "header.authorization",
         );
-      const wait = ctx.limits.api.take(`key|${principal.id}`);
-      if (wait > 0) {
-        throw new ApiError(429, "rate_limited", "too many requests with this key; slow down", null, [], {
-          "Retry-After": String(wait),
-        });
-      }
+      limitApi(`key|${principal.id}`, "with this key");
     } else {
       const token = getCookie(c, SESSION_COOKIE);
       if (token) {
-        principal = (await sessionPrincipal(ctx.store, token))?.principal ?? null;
+        const found = await sessionPrincipal(ctx.store, token);
+        principal = found?.principal ?? null;
         // A cookie rides along on requests from other sites' forms: refuse writes whose
         // Origin is not this server (SameSite=Lax already keeps it off cross-site POSTs).
         const origin = c.req.header("origin");
         if (principal && c.req.method !== "GET" && origin && !sameHost(origin, requestHosts(c, ctx.trustProxy))) {
           throw new ApiError(403, "forbidden", "a signed-in request from another site is refused", "header.origin");
+        }
+        if (found) {
+          // A dashboard's requests count against its user's budget, as a key's do.
+          limitApi(`user|${found.user.id}`, "from this user");
+          c.set("session" as never, found as never);
+          if (found.renewTo) renew(found.tokenHash, found.renewTo);
         }
       }
     }
@@ -99,6 +106,27 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: Tra
     }
     if (principal) c.set("principal" as never, principal as never);
     return principal;
+  };
+
+  const limitApi = (bucket: string, who: string) => {
+    const wait = ctx.limits.api.take(bucket);
+    if (wait > 0) {
+      throw new ApiError(429, "rate_limited", `too many requests ${who}; slow down`, null, [], {
+        "Retry-After": String(wait),
+      });
+    }
+  };
+
+  // The idle deadline moves forward in the background: the request does not wait for the
+  // writer (it may be applying a batch), and one renewal per session is in flight at most.
+  const renewing = new Set<string>();
+  const renew = (tokenHash: string, to: Date) => {
+    if (renewing.has(tokenHash)) return;
+    renewing.add(tokenHash);
+    ctx.writer
+      .exclusive(() => renewSession(ctx.store, tokenHash, to))
+      .catch((error: unknown) => ctx.logger.warn({ err: error }, "a session's idle deadline was not moved"))
+      .finally(() => renewing.delete(tokenHash));
   };
 
   const api = new Api(app, authenticate);
@@ -196,11 +224,62 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: Tra
  * the browser used (X-Forwarded-Host; a proxy may pass its upstream's name as Host, as
  * nginx does unless told otherwise).
  */
-function requestHosts(c: Context, trustProxy: boolean): string[] {
+function requestHosts(c: Context, trust: ProxyTrust | null): string[] {
   const hosts = [new URL(c.req.url).host];
-  const forwarded = trustProxy ? c.req.header("x-forwarded-host")?.split(",")[0]?.trim().toLowerCase() : undefined;
+  const forwarded = forwardedValue(c, trust, "x-forwarded-host");
   if (forwarded) hosts.push(forwarded);
   return hosts;
+}
+
+/**
+ * An open server (--no-auth) makes everyone an admin, so "everyone" must be this machine's
+ * user at this server's own pages (issue 13, defect 3):
+ * - the Host must name a loopback address (and the server's port once it listens): a
+ *   rebound DNS name (evil.example resolving to 127.0.0.1) arrives with its own name as Host;
+ * - a browser request from another site is refused: an Origin other than this server's, or
+ *   Sec-Fetch-Site cross-site or same-site (another port of localhost is same-site yet another
+ *   origin). Browsers already keep other sites from reading the answers; this also stops the
+ *   requests that act without reading them. It covers every API route and every write; pages
+ *   and the tracking script may still be linked or embedded from elsewhere.
+ * POST /api/event (and its preflight) is cross-origin by design and checks the Origin
+ * against the site's own domains instead.
+ */
+function openGuard(ctx: ServerContext): MiddlewareHandler {
+  return async (c, next) => {
+    const path = c.req.path;
+    if (path === "/api/event") return next();
+    const host = c.req.header("host") ?? new URL(c.req.url).host;
+    if (!isLoopbackHost(host, ctx.port)) {
+      throw new ApiError(
+        403,
+        "forbidden",
+        "a server without sign-in (--no-auth) answers requests addressed to this machine only: use http://127.0.0.1 or http://localhost with its port",
+        "header.host",
+      );
+    }
+    if (!path.startsWith("/api/") && (c.req.method === "GET" || c.req.method === "HEAD")) return next();
+    const site = c.req.header("sec-fetch-site")?.toLowerCase();
+    const origin = c.req.header("origin");
+    if (site === "cross-site" || site === "same-site" || (origin !== undefined && !sameHost(origin, [host]))) {
+      throw new ApiError(
+        403,
+        "forbidden",
+        "a server without sign-in (--no-auth) refuses requests from other sites' pages",
+        origin !== undefined ? "header.origin" : "header.sec-fetch-site",
+      );
+    }
+    return next();
+  };
+}
+
+/** Whether a Host header names this machine's loopback (127.0.0.0/8, [::1], localhost), on `port` when known. */
+export function isLoopbackHost(host: string, port: number | undefined): boolean {
+  const match = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(host.trim().toLowerCase());
+  if (!match) return false;
+  const [, name = "", portText] = match;
+  const loopback = name === "localhost" || name === "[::1]" || (isIP(name) === 4 && name.startsWith("127."));
+  if (!loopback) return false;
+  return port === undefined || (portText === undefined ? 80 : Number(portText)) === port;
 }
 
 /** Whether an Origin header names one of `hosts`. "null" (sandboxed frames, file: pages) and junk do not. */
@@ -220,6 +299,10 @@ export function toApiError(error: unknown): ApiError {
     return new ApiError(400, "invalid_request", error.message, field);
   }
   if (error instanceof ImportError) return new ApiError(400, "invalid_request", error.message, "body");
+  // Password hashing is bounded so sign-ins never starve ingest (secrets.ts): say "retry".
+  if (error instanceof PasswordHashingBusy) {
+    return new ApiError(503, "unavailable", error.message, null, [], { "Retry-After": "1" });
+  }
   // hono's own HTTPException (body limit, malformed cookie): keep its status.
   const status = (error as { status?: number } | null)?.status;
   if (typeof status === "number" && status >= 400 && status < 500) {

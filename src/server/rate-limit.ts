@@ -1,5 +1,6 @@
 /**
- * Token buckets in memory, one per key (a site and an IP, an API key, a login IP): `rate`
+ * Token buckets in memory, one per key (a site and an IP, an API key or user, a login IP, an
+ * account's failed sign-ins): `rate`
  * requests a second on average, bursts up to `burst`. One process serves a workspace, so
  * memory is where the counts belong; idle buckets are swept so the map stays small.
  */
@@ -24,6 +25,20 @@ export class RateLimiter {
       return 0;
     }
     return Math.ceil((1 - bucket.tokens) / this.rate);
+  }
+
+  /** Gives back a token `take` took (an attempt that turned out not to count, as a right password). */
+  give(key: string): void {
+    const bucket = this.buckets.get(key);
+    if (bucket) bucket.tokens = Math.min(this.burst, bucket.tokens + 1);
+  }
+
+  /** The seconds to wait before `take` would allow `key` (0: now), without taking a token. */
+  wait(key: string, now = Date.now()): number {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return 0;
+    const tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.rate);
+    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.rate);
   }
 
   private sweep(now: number): void {

@@ -11,7 +11,7 @@ import type { Hono } from "hono";
 import type { Store } from "../store/store.js";
 import type { Api } from "./api.js";
 import { buildApp } from "./app.js";
-import type { ServerContext } from "./context.js";
+import { parseTrustProxy, type ServerContext } from "./context.js";
 import { withEventListener } from "./event-listener.js";
 import { IngestLog } from "./ingest/log.js";
 import { Writer } from "./ingest/writer.js";
@@ -33,7 +33,12 @@ export type ServerOptions = {
   workspace?: string;
   logger?: Logger;
   logLevel?: LogLevel;
-  trustProxy?: boolean;
+  /**
+   * Which proxies to believe about the client (X-Forwarded-For, -Proto, -Host): a number of
+   * hops, a comma-separated list of addresses, CIDR ranges or loopback/linklocal/uniquelocal,
+   * or true for one hop (context.ts parseTrustProxy). Default: none.
+   */
+  trustProxy?: boolean | number | string;
   /** Tracking requests per second per site and IP, with bursts to 4x (default 20). */
   trackingRate?: number;
   /** API requests per second per key, with bursts to 4x (default 50). */
@@ -64,6 +69,7 @@ export type VerityServer = {
   close(): Promise<void>;
 };
 
+/** The addresses an open (--no-auth) server may listen on. */
 export const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /** The server without a socket (tests call `app.request()`). */
@@ -87,12 +93,15 @@ export async function createServer(options: ServerOptions): Promise<VerityServer
     logger,
     auth: options.auth === false ? "open" : "on",
     openWorkspace: options.workspace ?? "default",
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: parseTrustProxy(options.trustProxy),
     limits: {
       tracking: new RateLimiter(trackingRate, trackingRate * 4),
       api: new RateLimiter(apiRate, apiRate * 4),
       // Ten sign-in attempts a minute per address.
       login: new RateLimiter(10 / 60, 10),
+      // Twenty failed sign-ins per account, then one more every 45 s (20 in 15 minutes),
+      // whatever the addresses: more than a person mistypes, far too few to guess a password.
+      loginAccount: new RateLimiter(20 / 900, 20),
     },
     version: VERSION,
   };
@@ -119,6 +128,10 @@ export async function startServer(options: ServerOptions): Promise<VerityServer 
   if (options.auth === false && !LOOPBACK.has(host)) {
     throw new Error(`--no-auth serves everyone as an admin: it is allowed on a loopback address only, not ${host}`);
   }
+  // A proxy in front would bring other machines' requests to it as if from this one.
+  if (options.auth === false && parseTrustProxy(options.trustProxy) !== null) {
+    throw new Error("--no-auth serves this machine only: it cannot be combined with --trust-proxy");
+  }
   const server = await createServer(options);
   const http = createHttpServer(withEventListener(server.ctx, server.intake, getRequestListener(server.app.fetch)));
   try {
@@ -134,6 +147,8 @@ export async function startServer(options: ServerOptions): Promise<VerityServer 
     throw error;
   }
   const port = (http.address() as AddressInfo).port;
+  // An open server checks each request's Host against it (app.ts openGuard).
+  server.ctx.port = port;
   const shownHost = host.includes(":") ? `[${host}]` : host;
   const url = `http://${shownHost}:${port}`;
   server.ctx.logger.info({ url, engine: options.store.engine, auth: server.ctx.auth }, "listening");

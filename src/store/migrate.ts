@@ -18,6 +18,7 @@ import { wonStageDaysSchema } from "./migrations/011-won-stage-days.js";
 import { leadLastEventSchema } from "./migrations/012-lead-last-event.js";
 import { serverSchema } from "./migrations/013-server.js";
 import { deadLettersSchema } from "./migrations/014-dead-letters.js";
+import { usersEmailPerWorkspaceSchema } from "./migrations/015-users-email-per-workspace.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: "lead-last-event", statements: leadLastEventSchema },
   { version: 13, name: "server", statements: serverSchema },
   { version: 14, name: "dead-letters", statements: deadLettersSchema },
+  { version: 15, name: "users-email-per-workspace", statements: usersEmailPerWorkspaceSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

@@ -73,6 +73,34 @@ export async function revokeKey(store: Store, workspace: string, id: string): Pr
   return true;
 }
 
+/** A live key of `workspace` by id, or null (another workspace's key included). */
+export async function keyById(store: Store, workspace: string, id: string): Promise<ApiKey | null> {
+  const [row] = await store.query<KeyRow>(
+    sql`SELECT id, workspace_id, name, scopes, created_at, secret_hash FROM api_keys
+        WHERE id = ${id} AND workspace_id = ${workspace} AND revoked_at IS NULL`,
+  );
+  return row ? toKey(row) : null;
+}
+
+/**
+ * A new secret for a live key of `workspace`: same id, name and scopes, and the old secret
+ * stops working at once. Null when the workspace has no such key.
+ */
+export async function rotateKey(
+  store: Store,
+  workspace: string,
+  id: string,
+): Promise<{ key: ApiKey; secret: string } | null> {
+  const key = await keyById(store, workspace, id);
+  if (!key) return null;
+  const secret = randomToken(32);
+  await store.execute(
+    sql`UPDATE api_keys SET secret_hash = ${sha256Hex(secret)}
+        WHERE id = ${id} AND workspace_id = ${workspace} AND revoked_at IS NULL`,
+  );
+  return { key, secret: `vk_${id}_${secret}` };
+}
+
 /** The principal a presented key stands for, or null for an unknown, malformed or revoked key. */
 export async function authenticateKey(store: Store, presented: string): Promise<Principal | null> {
   const match = KEY.exec(presented);

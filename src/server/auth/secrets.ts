@@ -19,9 +19,55 @@ const scrypt = promisify(scryptCallback) as (
 const COST = { N: 2 ** 15, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 
+/**
+ * scrypt runs on libuv's thread pool (four threads unless UV_THREADPOOL_SIZE says otherwise),
+ * which the ingest log's fsync shares: a flood of sign-ins with a hash each filled the pool
+ * and tracking fell from 4,123 to 46 requests a second (issue 13). So at most
+ * HASH_CONCURRENCY hashes run at once, HASH_QUEUE more wait their turn, and any beyond that
+ * are refused at once (PasswordHashingBusy, answered 503), leaving the other threads to disk.
+ */
+export const HASH_CONCURRENCY = 2;
+const HASH_QUEUE = 16;
+
+/** Thrown when the hashing queue is full: the caller answers "busy, retry" without hashing. */
+export class PasswordHashingBusy extends Error {
+  constructor() {
+    super("too many sign-ins are being checked at once; retry in a moment");
+  }
+}
+
+const hashing = { running: 0, peak: 0, refused: 0, waiting: [] as (() => void)[] };
+
+/** How many hashes run now, the most that ever ran at once, and how many were refused (tests, logs). */
+export function hashingStats(): { running: number; peak: number; queued: number; refused: number } {
+  return { running: hashing.running, peak: hashing.peak, queued: hashing.waiting.length, refused: hashing.refused };
+}
+
+/** Runs one scrypt under the bound above. */
+async function boundedHash<T>(work: () => Promise<T>): Promise<T> {
+  if (hashing.running < HASH_CONCURRENCY) hashing.running += 1;
+  else if (hashing.waiting.length >= HASH_QUEUE) {
+    hashing.refused += 1;
+    throw new PasswordHashingBusy();
+  } else {
+    // A finishing hash hands its slot over without giving it back, so no newcomer slips in between.
+    await new Promise<void>((resolve) => hashing.waiting.push(resolve));
+  }
+  hashing.peak = Math.max(hashing.peak, hashing.running);
+  try {
+    return await work();
+  } finally {
+    const next = hashing.waiting.shift();
+    if (next) next();
+    else hashing.running -= 1;
+  }
+}
+
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(password.normalize("NFKC"), salt, KEY_LENGTH, { ...COST, maxmem: 64 * 1024 * 1024 });
+  const key = await boundedHash(() =>
+    scrypt(password.normalize("NFKC"), salt, KEY_LENGTH, { ...COST, maxmem: 64 * 1024 * 1024 }),
+  );
   return ["scrypt", COST.N, COST.r, COST.p, salt.toString("base64url"), key.toString("base64url")].join("$");
 }
 
@@ -29,12 +75,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, n, r, p, salt, key] = stored.split("$");
   if (scheme !== "scrypt" || !salt || !key) return false;
   const expected = Buffer.from(key, "base64url");
-  const actual = await scrypt(password.normalize("NFKC"), Buffer.from(salt, "base64url"), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: 256 * 1024 * 1024,
-  });
+  const actual = await boundedHash(() =>
+    scrypt(password.normalize("NFKC"), Buffer.from(salt, "base64url"), expected.length, {
+      N: Number(n),
+      r: Number(r),
+      p: Number(p),
+      maxmem: 256 * 1024 * 1024,
+    }),
+  );
   return timingSafeEqual(actual, expected);
 }
 

@@ -95,6 +95,23 @@ export async function siteByPublicKey(store: Store, publicKey: string): Promise<
   return row ? toSite(row) : null;
 }
 
+/**
+ * Revokes a site of `workspace` by id or public key: tracking with its key is refused from
+ * then on (a running server's SiteCache must forget it). False when it has no such site.
+ */
+export async function revokeSite(store: Store, workspace: string, idOrPublicKey: string): Promise<boolean> {
+  const id = idOrPublicKey.replace(/^vs_/, "");
+  const rows = await store.query(
+    sql`SELECT id FROM sites WHERE id = ${id} AND workspace_id = ${workspace} AND revoked_at IS NULL`,
+  );
+  if (rows.length === 0) return false;
+  await store.execute(
+    sql`UPDATE sites SET revoked_at = CAST(${new Date().toISOString()} AS TIMESTAMP)
+        WHERE id = ${id} AND workspace_id = ${workspace}`,
+  );
+  return true;
+}
+
 /** Whether a request's Origin header is one of the site's domains (a `*.` domain covers its subdomains). */
 export function originAllowed(site: Site, origin: string): boolean {
   let host: string;
