@@ -442,6 +442,8 @@ if (engines().includes("postgres")) {
         }
         expect(refused).toEqual([]);
         expect(alive()).toBe(true);
+        // The connections the server closed while idle were logged (pino, JSON on stdout).
+        expect(output).toMatch(/"level":40,.*"msg":"the PostgreSQL server closed an idle connection/);
 
         // It catches up by itself: healthy again with nothing pending.
         await waitUntil(

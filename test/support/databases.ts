@@ -8,6 +8,10 @@
  *   beforeAll(async () => { db = await createTestDatabase(); });
  *   afterAll(async () => { await db?.drop(); });
  *
+ * Close every store on the database before drop() (stores.ts does): a store's close() returns
+ * once the server has let go of its connections, so the drop terminates none. (One it does
+ * terminate is only a warning: the store's pool listens for errors.)
+ *
  * The server comes from test/support/postgres-global-setup.ts (vitest
  * globalSetup) via `inject('postgresUrl')`, falling back to
  * VERITY_TEST_DATABASE_URL.
