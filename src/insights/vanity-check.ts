@@ -10,7 +10,7 @@ import { metricById } from "../metrics/registry.js";
 import { relativeChange, runMetric, unsupportedOf } from "../metrics/run-metric.js";
 import { tidy } from "../metrics/sql-parts.js";
 import { computeVanity, vanityDefinition } from "../metrics/vanity.js";
-import { comparisonPeriod, type Period } from "../model/period.js";
+import { trailingPeriods } from "../model/period.js";
 
 /** Below this relative change (5%) a number is "flat". */
 export const FLAT = 0.05;
@@ -291,8 +291,8 @@ export async function vanityTrend(
   count: number,
 ): Promise<VanityTrend> {
   const latest = (await resolve(undefined)).current.period;
-  const periods = [latest];
-  while (periods.length < count) periods.unshift(comparisonPeriod(periods[0] as Period, "previous"));
+  // Fewer than `count` when earlier periods would fall before the years Verity reads.
+  const periods = trailingPeriods(latest, count);
   const pairs: VanityTrend["pairs"] = PAIRS.map((pair) => ({
     vanity: pair.vanity,
     metric: pair.metric,

@@ -2,6 +2,10 @@
  * Reporting periods as people write them: `2025-Q3`, `2025-07`, `2025`, `2025-H1`, a day
  * `2025-07-14`, or a range `2025-07-01..2025-09-30` (both days included). Every period is a
  * half-open UTC interval [start, end) so that SQL filters read `at >= start AND at < end`.
+ *
+ * Years run from FIRST_YEAR to LAST_YEAR (README, FILTERS). Issue 13, item 7: year 9999
+ * answered 500 (its end, 10000-01-01, is no ISO date either engine reads) and `0001-Q1` was
+ * read as 1901 (Date.UTC takes years 0 to 99 as 1900 to 1999) and echoed as "1-Q1".
  */
 
 export type Period = {
@@ -20,7 +24,31 @@ export class PeriodError extends Error {
   override name = "PeriodError";
 }
 
-const utc = (year: number, month: number, day: number) => new Date(Date.UTC(year, month, day));
+/**
+ * The years a period may name: any CRM's history and any plan fit, and a period, the one
+ * before it, the same one a year earlier and a trend of them all stay four-digit years,
+ * which both engines and ISO 8601 read without signs or extra digits.
+ */
+export const FIRST_YEAR = 1900;
+export const LAST_YEAR = 2999;
+
+/**
+ * Midnight UTC of a day; months and days past their end roll over. Not Date.UTC, which reads
+ * years 0 to 99 as 1900 to 1999.
+ */
+function utc(year: number, month: number, day: number): Date {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, day);
+  return date;
+}
+
+/** A year as labels write it: four digits (`0999`, never `999`). */
+const yearLabel = (year: number) => String(year).padStart(4, "0");
+
+/** Whether a period lies within the years Verity reads. */
+export function withinYears(period: Pick<Period, "start" | "end">): boolean {
+  return period.start.getUTCFullYear() >= FIRST_YEAR && period.end.getTime() <= utc(LAST_YEAR + 1, 0, 1).getTime();
+}
 
 function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
@@ -35,14 +63,24 @@ function parseDay(text: string): Date | null {
   return isoDay(date) === text ? date : null;
 }
 
-/** Parses a period; throws PeriodError with the forms it accepts. */
+/** Parses a period; throws PeriodError with the forms it accepts, or the years it reads. */
 export function parsePeriod(input: string): Period {
+  const period = parseForm(input);
+  if (!withinYears(period)) {
+    throw new PeriodError(
+      `${JSON.stringify(input)} is outside the years Verity reads; periods run from ${FIRST_YEAR} to ${LAST_YEAR}`,
+    );
+  }
+  return period;
+}
+
+function parseForm(input: string): Period {
   const text = input.trim();
   let match = /^(\d{4})-Q([1-4])$/i.exec(text);
   if (match) {
     const [year, quarter] = [Number(match[1]), Number(match[2])];
     return {
-      label: `${year}-Q${quarter}`,
+      label: `${yearLabel(year)}-Q${quarter}`,
       start: utc(year, (quarter - 1) * 3, 1),
       end: utc(year, quarter * 3, 1),
       grain: "quarter",
@@ -52,7 +90,7 @@ export function parsePeriod(input: string): Period {
   if (match) {
     const [year, half] = [Number(match[1]), Number(match[2])];
     return {
-      label: `${year}-H${half}`,
+      label: `${yearLabel(year)}-H${half}`,
       start: utc(year, (half - 1) * 6, 1),
       end: utc(year, half * 6, 1),
       grain: "half",
@@ -89,6 +127,20 @@ export function parsePeriod(input: string): Period {
 }
 
 /**
+ * Up to `count` periods of `period`'s kind ending with it, oldest first (a trend); fewer
+ * when earlier ones would begin before FIRST_YEAR.
+ */
+export function trailingPeriods(period: Period, count: number): Period[] {
+  const periods = [period];
+  while (periods.length < count) {
+    const earlier = comparisonPeriod(periods[0] as Period, "previous");
+    if (!withinYears(earlier)) break;
+    periods.unshift(earlier);
+  }
+  return periods;
+}
+
+/**
  * The period to compare with: the one just before of the same length (`previous`; for a
  * month, quarter, half or year the previous calendar one) or the same period a year earlier.
  */
@@ -118,11 +170,11 @@ function labelOf(start: Date, end: Date, grain: Period["grain"]): string {
   const month = start.getUTCMonth();
   switch (grain) {
     case "year":
-      return String(year);
+      return yearLabel(year);
     case "half":
-      return `${year}-H${month < 6 ? 1 : 2}`;
+      return `${yearLabel(year)}-H${month < 6 ? 1 : 2}`;
     case "quarter":
-      return `${year}-Q${Math.floor(month / 3) + 1}`;
+      return `${yearLabel(year)}-Q${Math.floor(month / 3) + 1}`;
     case "month":
       return isoDay(start).slice(0, 7);
     case "day":
