@@ -24,7 +24,18 @@ export const CURRENT_TO_HEADER = "Verity-Data-Current-To";
 /** Events of the workspace acknowledged and not yet in the numbers. */
 export const PENDING_HEADER = "Verity-Pending-Events";
 
-const text = (max: number, description: string) => z.string().min(1).max(max).optional().describe(description);
+/**
+ * Text a reading route is asked for: PostgreSQL cannot take NUL in a bound text value (the
+ * read failed with a 500), so it is refused here, by name, on both engines.
+ */
+const searchable = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !value.includes("\u0000"), "contains a NUL character");
+
+const text = (max: number, description: string) => searchable(max).optional().describe(description);
 
 /** The filters every reading route shares (the CLI's flags, by the same names). */
 export const FilterQuery = z
@@ -85,7 +96,7 @@ const ReportQuery = MetricQuery.extend({
 }).strict();
 
 const PlanQuery = FilterQuery.extend({
-  period: z.string().min(1).max(40).describe("the period to plan for, e.g. 2027-Q1"),
+  period: searchable(40).describe("the period to plan for, e.g. 2027-Q1"),
   targetWon: z.coerce.number().positive().optional().describe("won leads wanted in the period"),
   targetRevenue: z.coerce
     .number()
@@ -394,7 +405,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       access: "metrics:read",
       query: z
         .object({
-          search: z.string().min(1).max(200).describe("part of the lead's id, id in the CRM, name, account or contact"),
+          search: searchable(200).describe("part of the lead's id, id in the CRM, name, account or contact"),
           limit: z.coerce.number().int().min(1).max(100).optional().describe("at most this many (default 20)"),
         })
         .strict(),
@@ -455,7 +466,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       tag: "metrics",
       summary: "Everything that happened to one lead, in order",
       access: "metrics:read",
-      params: z.object({ id: z.string().min(1).max(200).describe("the lead's id or its id in the source CRM") }),
+      params: z.object({ id: searchable(200).describe("the lead's id or its id in the source CRM") }),
       responses: {
         200: { description: "The timeline", schema: z.object({ lead: z.unknown(), events: z.array(z.unknown()) }) },
         404: { description: "No such lead in your workspace" },
