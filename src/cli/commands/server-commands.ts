@@ -4,13 +4,14 @@
  * the admin API while it runs.)
  */
 import { createInterface } from "node:readline";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { parseScopes, ROLES } from "../../server/auth/access.js";
-import { createKey, listKeys, revokeKey } from "../../server/auth/keys.js";
+import { createKey, listKeys, revokeKey, rotateKey } from "../../server/auth/keys.js";
 import { randomToken } from "../../server/auth/secrets.js";
-import { createSite, listSites } from "../../server/auth/sites.js";
-import { addUser } from "../../server/auth/users.js";
+import { createSite, listSites, revokeSite } from "../../server/auth/sites.js";
+import { addUser, findUser, listUsers, setPassword, setUserDisabled } from "../../server/auth/users.js";
 import { addWorkspace, listWorkspaces } from "../../server/auth/workspaces.js";
+import { parseTrustProxy } from "../../server/context.js";
 import { createLogger, type LogLevel } from "../../server/logger.js";
 import { LOOPBACK, startServer } from "../../server/server.js";
 import { openStore } from "../../store/open-store.js";
@@ -55,7 +56,10 @@ export function registerServerCommands(program: Command): void {
       parseInteger("--tracking-rate"),
       20,
     )
-    .option("--trust-proxy", "read the client address and https from X-Forwarded-* (behind your reverse proxy)")
+    .option(
+      "--trust-proxy [hops|addresses]",
+      "behind your reverse proxy: believe X-Forwarded-* from this many proxy hops, or from these addresses/CIDR ranges (comma-separated; loopback, uniquelocal); alone: one hop",
+    )
     .option(
       "--engine-threads <n>",
       "DuckDB: threads for queries (default: the machine's cores less one, at least 1, leaving a core for HTTP)",
@@ -71,9 +75,17 @@ export function registerServerCommands(program: Command): void {
       if (!flags.auth && !LOOPBACK.has(flags.host)) {
         throw new UserError(`--no-auth is allowed on a loopback address only (127.0.0.1, ::1), not ${flags.host}`);
       }
-      if (flags.port < 0 || flags.port > 65535) throw new InvalidArgumentError("--port takes 0-65535");
+      if (flags.port < 0 || flags.port > 65535) throw new UserError("--port takes 0-65535");
+      try {
+        parseTrustProxy(flags.trustProxy);
+      } catch (error) {
+        throw new UserError((error as Error).message);
+      }
+      if (!flags.auth && flags.trustProxy !== undefined && flags.trustProxy !== false) {
+        throw new UserError("--no-auth serves this machine only: it cannot be combined with --trust-proxy");
+      }
       if (flags.engineThreads !== undefined && flags.engineThreads < 1) {
-        throw new InvalidArgumentError("--engine-threads takes 1 or more");
+        throw new UserError("--engine-threads takes 1 or more");
       }
       await serve(globals, flags);
     });
@@ -96,9 +108,8 @@ export function registerServerCommands(program: Command): void {
       for (const w of all) process.stdout.write(`${w.id}\t${w.name}\t${w.createdAt}\n`);
     });
 
-  program
-    .command("user")
-    .description("dashboard users")
+  const user = program.command("user").description("dashboard users");
+  user
     .command("add")
     .description("add a user to the workspace (-w); prints a generated password unless --password-stdin")
     .argument("<email>")
@@ -119,6 +130,59 @@ export function registerServerCommands(program: Command): void {
       );
       process.stdout.write(`user ${user.email} (${user.role}) added to workspace ${user.workspace}\n`);
       if (!flags.passwordStdin) process.stdout.write(`password: ${password}\n(shown once; they sign in with it)\n`);
+    });
+
+  user
+    .command("list")
+    .description("list the workspace's users (disabled ones marked)")
+    .action(async (_flags: unknown, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const users = await admin(globals, (store) => listUsers(store, workspaceOf(globals)));
+      for (const u of users) {
+        process.stdout.write(
+          `${u.id}\t${u.email}\t${u.role}\t${u.disabled ? "disabled" : "enabled"}\t${u.createdAt}\n`,
+        );
+      }
+    });
+  for (const [action, disabled] of [
+    ["disable", true],
+    ["enable", false],
+  ] as const) {
+    user
+      .command(action)
+      .description(
+        disabled
+          ? "disable a user of the workspace (-w): they cannot sign in, and their sessions end"
+          : "enable a disabled user again",
+      )
+      .argument("<email>", "the user's email (or id)")
+      .action(async (email: string, _flags: unknown, cmd: Command) => {
+        const globals = cmd.optsWithGlobals<GlobalOptions>();
+        const found = await admin(globals, async (store) => {
+          const target = await findUser(store, workspaceOf(globals), email);
+          if (target) await setUserDisabled(store, target.id, disabled);
+          return target;
+        });
+        if (!found) throw new UserError(`workspace ${workspaceOf(globals)} has no user ${email}`);
+        process.stdout.write(`user ${found.email} ${action}d\n`);
+      });
+  }
+  user
+    .command("password")
+    .description("set a user's password (-w); prints a generated one unless --password-stdin; their sessions end")
+    .argument("<email>", "the user's email (or id)")
+    .option("--password-stdin", "read the password from the first line of standard input")
+    .action(async (email: string, flags: { passwordStdin?: boolean }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const password = flags.passwordStdin ? await readFirstLine() : randomToken(12);
+      const found = await admin(globals, async (store) => {
+        const target = await findUser(store, workspaceOf(globals), email);
+        if (target) await setPassword(store, target.id, password);
+        return target;
+      });
+      if (!found) throw new UserError(`workspace ${workspaceOf(globals)} has no user ${email}`);
+      process.stdout.write(`password of ${found.email} set; their sessions ended\n`);
+      if (!flags.passwordStdin) process.stdout.write(`password: ${password}\n(shown once)\n`);
     });
 
   const key = program.command("key").description("API keys for scripts and tools");
@@ -161,6 +225,19 @@ export function registerServerCommands(program: Command): void {
       process.stdout.write(`key ${id} revoked\n`);
     });
 
+  key
+    .command("rotate")
+    .description("give an API key a new secret (shown once); the old one stops working, id and scopes stay")
+    .argument("<id>")
+    .action(async (id: string, _flags: unknown, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const rotated = await admin(globals, (store) => rotateKey(store, workspaceOf(globals), id));
+      if (!rotated) throw new UserError(`workspace ${workspaceOf(globals)} has no API key ${id}`);
+      process.stdout.write(
+        `key ${id} (${rotated.key.scopes.join(", ")}) has a new secret:\n${rotated.secret}\n(shown once; the old one no longer works)\n`,
+      );
+    });
+
   const site = program.command("site").description("websites that send tracking events");
   site
     .command("add")
@@ -193,6 +270,16 @@ export function registerServerCommands(program: Command): void {
       const sites = await admin(globals, (store) => listSites(store, workspaceOf(globals)));
       for (const s of sites) process.stdout.write(`${s.publicKey}\t${s.name}\t${s.domains.join(",")}\n`);
     });
+  site
+    .command("revoke")
+    .description("revoke a website: tracking with its key is refused (by a running server within a minute)")
+    .argument("<key>", "the site's public key (vs_...) or id")
+    .action(async (publicKey: string, _flags: unknown, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const done = await admin(globals, (store) => revokeSite(store, workspaceOf(globals), publicKey));
+      if (!done) throw new UserError(`workspace ${workspaceOf(globals)} has no site ${publicKey}`);
+      process.stdout.write(`site ${publicKey} revoked\n`);
+    });
 }
 
 export type ServeFlags = {
@@ -200,7 +287,8 @@ export type ServeFlags = {
   host: string;
   dataDir?: string;
   auth: boolean;
-  trustProxy?: boolean;
+  /** true (the flag alone: one hop), a number of hops, or addresses and ranges (context.ts parseTrustProxy). */
+  trustProxy?: boolean | string;
   trackingRate: number;
   engineThreads?: number;
   logLevel: LogLevel;
