@@ -6,7 +6,7 @@
  * the server therefore writes through one writer.)
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import type { Column } from "../model/canonical.js";
@@ -41,10 +41,15 @@ export class DatabaseLockedError extends Error {
 
 export async function openDuckDbStore(path: string): Promise<Store> {
   const location = path === ":memory:" ? path : resolve(path);
-  if (location !== ":memory:") await mkdir(dirname(location), { recursive: true });
+  if (location !== ":memory:") {
+    await mkdir(dirname(location), { recursive: true });
+    narrowUmask();
+    await ownerOnly(location);
+  }
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(location);
+    if (location !== ":memory:") await ownerOnly(location);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const lock = /Could not set lock on file .*Conflicting lock is held in (.*?)(?:\. See also|$)/s.exec(message);
@@ -57,6 +62,31 @@ export async function openDuckDbStore(path: string): Promise<Store> {
   await connection.run(`SET memory_limit = ${quoteLiteral(memoryLimit())}`);
   await configure(connection);
   return new DuckDbStore(connection, instance, location);
+}
+
+/**
+ * The database holds a company's sales data, so only its owner may read it (issue 13, item
+ * 7: it was 0644). DuckDB creates the file, its WAL (again after every checkpoint) and its
+ * spill folder itself, at any time while the process runs, with the process's umask; so the
+ * umask loses its group and other bits for the rest of the process, a CLI command or
+ * `verity serve` alike (the other files Verity writes, the ingest log and its temporary
+ * folders, are private data too). Worker threads cannot set the umask: there the
+ * ownerOnly() pass still covers the file.
+ */
+function narrowUmask(): void {
+  try {
+    const previous = process.umask(0o077);
+    process.umask(previous | 0o077);
+  } catch {}
+}
+
+/** The database file and its WAL, when they exist with group or other bits, made owner-only (a file made before this fix). */
+async function ownerOnly(location: string): Promise<void> {
+  for (const file of [location, `${location}.wal`]) {
+    const info = await stat(file).catch(() => null);
+    // Someone else's file (EPERM) is left as it is: DuckDB's own error, if any, says more.
+    if (info && (info.mode & 0o077) !== 0) await chmod(file, info.mode & 0o700).catch(() => {});
+  }
 }
 
 /** The per-connection settings. */
