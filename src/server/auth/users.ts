@@ -44,6 +44,8 @@ export function checkPassword(password: string): void {
 export async function addUser(
   store: Store,
   input: { workspace: string; email: string; name?: string | null; role: string; password: string },
+  /** The password's hash made beforehand (the server hashes outside the writer's turn). */
+  passwordHash?: string,
 ): Promise<User> {
   const email = normalizeEmail(input.email);
   if (!EMAIL.test(email)) throw new Error(`"${input.email}" is not an email address`);
@@ -68,7 +70,7 @@ export async function addUser(
     createdAt: new Date().toISOString(),
     disabled: false,
   };
-  const hash = await hashPassword(input.password);
+  const hash = passwordHash ?? (await hashPassword(input.password));
   await store.execute(
     sql`INSERT INTO users (id, workspace_id, email, name, role, password_hash, created_at)
         VALUES (${user.id}, ${user.workspace}, ${user.email}, ${user.name}, ${user.role}, ${hash}, CAST(${user.createdAt} AS TIMESTAMP))`,

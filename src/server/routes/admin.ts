@@ -431,7 +431,11 @@ export function registerAdminRoutes(api: Api, ctx: ServerContext, sites: SiteCac
     async ({ body, principal }) => {
       const input = body as { email: string; name?: string; role: Role; password: string };
       try {
-        const user = await ctx.writer.exclusive(() => addUser(ctx.store, { ...input, workspace: principal.workspace }));
+        // Hashed first: a hash may wait its turn behind sign-ins, and the writer must not wait with it.
+        const hash = await hashPassword(input.password);
+        const user = await ctx.writer.exclusive(() =>
+          addUser(ctx.store, { ...input, workspace: principal.workspace }, hash),
+        );
         return shownUser(user);
       } catch (error) {
         // The body's schema has checked the email, role and password; what addUser can still
