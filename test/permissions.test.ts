@@ -73,6 +73,11 @@ type Line = {
   headers?: Record<string, string>;
   /** The route gives access to the workspace (users, keys, sites): an open server needs credentials for it. */
   grants?: true;
+  /**
+   * The route can hand out any scope (a user, a password, a key's new secret): only a caller
+   * with every scope may call it (src/server/api.ts `everyScope`), refused before validation.
+   */
+  everyScope?: true;
   /** The route ends the session it is called with: every call signs in afresh. */
   endsSession?: true;
   /**
@@ -100,8 +105,15 @@ const ROUTES: Line[] = [
     ok: 200,
     body: (_, w) => ({ json: { email: w.a.users.rep.email, password: PASSWORD } }),
   },
-  { route: "POST /api/logout", access: "session", ok: 200, endsSession: true, keysAccepted: true },
-  { route: "GET /api/me", access: "session", ok: 200, keysAccepted: true },
+  { route: "POST /api/logout", access: "session", ok: 200, endsSession: true },
+  { route: "GET /api/me", access: "principal", ok: 200 },
+  {
+    route: "POST /api/me/password",
+    access: "session",
+    ok: 200,
+    // The same password again: the suite signs in with PASSWORD throughout.
+    body: () => ({ json: { currentPassword: PASSWORD, newPassword: PASSWORD } }),
+  },
 
   { route: "GET /api/metrics", access: "metrics:read", ok: 200 },
   { route: "GET /api/metrics/{id}", access: "metrics:read", ok: 200, params: { id: "metric" }, query: Q3 },
@@ -150,7 +162,15 @@ const ROUTES: Line[] = [
     body: () => ({ json: { name: "permission suite", scopes: ["admin"] } }),
     grants: true,
   },
-  { route: "DELETE /api/keys/{id}", access: "admin", ok: 200, params: { id: "key" } },
+  { route: "DELETE /api/keys/{id}", access: "admin", ok: 200, params: { id: "key" }, grants: true },
+  {
+    route: "POST /api/keys/{id}/rotate",
+    access: "admin",
+    ok: 200,
+    params: { id: "key" },
+    grants: true,
+    everyScope: true,
+  },
   { route: "GET /api/sites", access: "admin", ok: 200 },
   {
     route: "POST /api/sites",
@@ -159,6 +179,7 @@ const ROUTES: Line[] = [
     body: (n) => ({ json: { name: `permission site ${n}`, domains: [`site-${n}.permission.example`] } }),
     grants: true,
   },
+  { route: "DELETE /api/sites/{id}", access: "admin", ok: 200, params: { id: "site" }, grants: true },
   { route: "GET /api/users", access: "admin", ok: 200 },
   {
     route: "POST /api/users",
@@ -166,6 +187,25 @@ const ROUTES: Line[] = [
     ok: 201,
     body: (n) => ({ json: { email: `user-${n}@permission.example`, role: "rep", password: PASSWORD } }),
     grants: true,
+    everyScope: true,
+  },
+  { route: "POST /api/users/{id}/disable", access: "admin", ok: 200, params: { id: "user" }, grants: true },
+  {
+    route: "POST /api/users/{id}/enable",
+    access: "admin",
+    ok: 200,
+    params: { id: "user" },
+    grants: true,
+    everyScope: true,
+  },
+  {
+    route: "POST /api/users/{id}/password",
+    access: "admin",
+    ok: 200,
+    params: { id: "user" },
+    body: () => ({ json: { password: PASSWORD } }),
+    grants: true,
+    everyScope: true,
   },
 ];
 
@@ -255,7 +295,8 @@ function verdict(line: Line, caller: Caller, mode: Mode): "allowed" | 401 | 403 
   if (line.access === "principal") return "allowed";
   // Session only: an API key, or an open server's anonymous admin, is not a signed-in user.
   if (line.access === "session") return (caller.key || caller.scopes === null) && !line.keysAccepted ? 403 : "allowed";
-  return caller.scopes.includes(line.access) ? "allowed" : 403;
+  if (!caller.scopes.includes(line.access)) return 403;
+  return line.everyScope && SCOPES.some((scope) => !caller.scopes?.includes(scope)) ? 403 : "allowed";
 }
 
 // ---------------------------------------------------------------------------------------------

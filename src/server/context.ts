@@ -151,7 +151,7 @@ export function ipOf(
  * it is never read. Undefined when the peer is not trusted or sent none.
  */
 export function forwardedValue(c: Context, trust: ProxyTrust | null, header: string): string | undefined {
-  if (!trust || !trust(socketAddress(c) ?? "unknown", 0)) return undefined;
+  if (!trust?.(socketAddress(c) ?? "unknown", 0)) return undefined;
   const value = c.req.header(header)?.split(",").pop()?.trim().toLowerCase();
   return value ? value : undefined;
 }
