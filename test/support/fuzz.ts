@@ -217,7 +217,9 @@ export function hostileText(options: { huge?: number } = {}): fc.Arbitrary<strin
 
 /** `text` without what no engine stores as text: NUL and UTF-16 surrogates without their pair. */
 export function storable(text: string): string {
-  return text.replaceAll("\u0000", "").replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "");
+  return text
+    .replaceAll("\u0000", "")
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "");
 }
 
 /**
