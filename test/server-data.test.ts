@@ -438,7 +438,11 @@ describe.each(ENGINES)("writing data through the API on %s", (engine) => {
       const names = Array.from({ length: 100 }, (_, i) => ({ id: `big-${i}`, name: "x".repeat(95_000) }));
       const fits = JSON.stringify({ reps: names });
       expect(fits.length).toBeGreaterThan(9 * 1024 * 1024);
-      const taken = await t.request("/api/data", { key: A.keys.data.secret, body: fits });
+      const taken = await t.request("/api/data", {
+        key: A.keys.data.secret,
+        body: fits,
+        headers: { "content-type": "application/json" },
+      });
       expect(taken.status, taken.text.slice(0, 300)).toBe(200);
       expect(taken.body.tables.reps.created).toBe(100);
     });
