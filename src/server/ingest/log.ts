@@ -214,10 +214,14 @@ export class IngestLog {
   async read(after: number, through: number, maxEvents: number): Promise<LogRecord[]> {
     const records: LogRecord[] = [];
     let events = 0;
-    let index = this.segments.findLastIndex((s) => s.first <= after + 1);
+    // A copy: release() shifts applied segments out of the list while this awaits, and going
+    // on by index into the shifted list skipped a segment (its records were lost). The
+    // segments read hold records after `after` only, which release() never deletes.
+    const segments = [...this.segments];
+    let index = segments.findLastIndex((s) => s.first <= after + 1);
     if (index < 0) index = 0;
-    for (; index < this.segments.length; index++) {
-      const segment = this.segments[index];
+    for (; index < segments.length; index++) {
+      const segment = segments[index];
       if (!segment) break;
       const cursor = this.readCursor;
       let offset = cursor && cursor.file === segment.file && cursor.seq <= after ? cursor.offset : 0;
