@@ -29,15 +29,18 @@ import {
 } from "../auth/users.js";
 import { clientIp, forwardedValue, type ServerContext } from "../context.js";
 import { ApiError, notFound } from "../errors.js";
+import { storableText } from "../ingest/storable-text.js";
 import type { SiteCache } from "./tracking.js";
 
+/**
+ * Text these routes look up or store: PostgreSQL refuses a NUL in a bound value, so one in a
+ * sign-in's email (anyone may send it) or a key's name answered 500. Refused here, by name.
+ */
 const Login = z
   .object({
-    email: z.string().min(3).max(320),
+    email: storableText(320).min(3),
     password: z.string().min(1).max(1000),
-    workspace: z
-      .string()
-      .max(63)
+    workspace: storableText(63)
       .optional()
       .describe("Needed only when the email is a user's in more workspaces than a sign-in tries (4)"),
   })
@@ -71,7 +74,7 @@ const UserOut = z.object({
   disabled: z.boolean(),
 });
 
-const IdParam = z.object({ id: z.string().max(100) });
+const IdParam = z.object({ id: storableText(100) });
 
 /** Secure cookies when the request came over HTTPS (directly or through a proxy you trust). */
 function isHttps(c: Context, ctx: ServerContext): boolean {
@@ -251,7 +254,7 @@ export function registerAdminRoutes(api: Api, ctx: ServerContext, sites: SiteCac
       grants: "verity key add",
       body: z
         .object({
-          name: z.string().min(1).max(200),
+          name: storableText(200).min(1),
           scopes: z.array(z.enum(SCOPES)).min(1),
         })
         .strict(),
@@ -344,7 +347,7 @@ export function registerAdminRoutes(api: Api, ctx: ServerContext, sites: SiteCac
       grants: "verity site add",
       body: z
         .object({
-          name: z.string().min(1).max(200),
+          name: storableText(200).min(1),
           domains: z.array(z.string().min(1).max(300)).min(1).max(50),
           respectPrivacySignals: z.boolean().default(false),
         })
@@ -417,7 +420,7 @@ export function registerAdminRoutes(api: Api, ctx: ServerContext, sites: SiteCac
       body: z
         .object({
           email: z.email().max(320),
-          name: z.string().max(200).optional(),
+          name: storableText(200).optional(),
           role: z.enum(ROLES),
           password: NewPassword,
         })
