@@ -47,6 +47,35 @@ function connectionError(error: unknown, depth: number): boolean {
 }
 
 /**
+ * SQLSTATEs of an engine in trouble rather than of a bad statement, beyond a lost connection:
+ * 57P04 database_dropped, class 53 insufficient resources (disk full, out of memory, too many
+ * connections), 40001 serialization_failure and 40P01 deadlock_detected (worth trying again).
+ */
+const TROUBLE_SQLSTATE = /^(57P04|53[0-9A-Z]{3}|40001|40P01)$/;
+
+/** DuckDB's error classes of an engine that cannot go on for now (its file, its memory). */
+const DUCKDB_TROUBLE = /^(IO Error|Out of Memory Error|Connection Error|INTERRUPT Error|FATAL Error)\b/;
+
+/**
+ * Whether a failure is the engine's rather than the data's: a lost or refused connection
+ * (isConnectionError), or an engine out of resources, unable to write its file, or asking for
+ * the work again. The tracking writer waits these out; anything else it takes as the batch's
+ * fault and bisects (one list with isConnectionError, so the two can never disagree).
+ */
+export function isEngineUnavailable(error: unknown): boolean {
+  return isConnectionError(error) || engineTrouble(error, 0);
+}
+
+function engineTrouble(error: unknown, depth: number): boolean {
+  if (depth > 5 || typeof error !== "object" || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && TROUBLE_SQLSTATE.test(code)) return true;
+  if (error instanceof Error && DUCKDB_TROUBLE.test(error.message)) return true;
+  if (error instanceof AggregateError && error.errors.some((e) => engineTrouble(e, depth + 1))) return true;
+  return engineTrouble((error as { cause?: unknown }).cause, depth + 1);
+}
+
+/**
  * A statement or transaction that did not complete because the connection was lost, or a
  * connection that could not be made in the time allowed. `cause` is the driver's error;
  * `code` is its SQLSTATE or socket error code, when it had one.

@@ -15,6 +15,7 @@
  * the rest is read back from the log when the window drains.
  */
 
+import { isEngineUnavailable } from "../../store/errors.js";
 import { sql, timestamp } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import type { Logger } from "../logger.js";
@@ -425,7 +426,7 @@ export class Writer {
       this.applied(records);
       return;
     } catch (error) {
-      if (isUnavailable(error)) throw error;
+      if (isEngineUnavailable(error)) throw error;
       if (records.length === 1) {
         await this.deadLetter(records[0] as TrackingRecord, error);
         return;
@@ -491,28 +492,6 @@ export class Writer {
     );
   }
 }
-
-/**
- * Whether a failure is the engine's rather than the batch's: a lost or refused connection
- * (the store's DatabaseConnectionError, or the driver's own error: SQLSTATE class 08,
- * 57P01-57P05 a server shutting down or starting, 53xxx out of resources, 40001/40P01 a
- * conflict worth retrying; a socket error), or DuckDB out of memory or unable to write its
- * file. Those are waited out; anything else is taken as the data's fault and bisected.
- */
-export function isUnavailable(error: unknown, depth = 0): boolean {
-  if (depth > 5 || typeof error !== "object" || error === null) return false;
-  if ((error as { name?: unknown }).name === "DatabaseConnectionError") return true;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && UNAVAILABLE_CODE.test(code)) return true;
-  const message = error instanceof Error ? error.message : "";
-  if (UNAVAILABLE_MESSAGE.test(message)) return true;
-  return isUnavailable((error as { cause?: unknown }).cause, depth + 1);
-}
-
-const UNAVAILABLE_CODE =
-  /^(08[0-9A-Z]{3}|57P0[1-5]|53[0-9A-Z]{3}|25P03|40001|40P01|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)$/;
-const UNAVAILABLE_MESSAGE =
-  /^(IO Error|Out of Memory Error|Connection Error|INTERRUPT Error|FATAL Error)\b|Connection terminated|not queryable|timeout exceeded when trying to connect|terminating connection due to/i;
 
 /** An error as one line of text a database can store (no NUL), of bounded length. */
 function errorText(error: unknown): string {
