@@ -89,7 +89,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** A hash with the same cost as a real one, compared against when the user does not exist (no timing oracle). */
 let decoy: Promise<string> | null = null;
 export function decoyHash(): Promise<string> {
-  decoy ??= hashPassword(randomToken(16));
+  // Made under the hashing bound, so it may be refused as busy: that is forgotten, not kept
+  // (kept, every later unknown email answered 503 where a known one answered 401).
+  decoy ??= hashPassword(randomToken(16)).catch((error: unknown) => {
+    decoy = null;
+    throw error;
+  });
   return decoy;
 }
 
