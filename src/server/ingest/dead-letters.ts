@@ -99,14 +99,18 @@ export async function replayDeadLetter(store: Store, letter: DeadLetter): Promis
     });
     return { id: letter.id, replayed: true };
   } catch (failure) {
-    const error = (failure instanceof Error ? failure.message : String(failure))
-      .replaceAll("\u0000", "\\u0000")
-      .slice(0, 2000);
+    const error = errorText(failure);
     await store.execute(
       sql`UPDATE dead_letters SET error = ${error}, failed_at = ${timestamp(new Date())} WHERE id = ${letter.id}`,
     );
     return { id: letter.id, replayed: false, error };
   }
+}
+
+/** An engine's error as a dead letter's reason: one text a database can store (no NUL), of bounded length. */
+export function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replaceAll("\u0000", "\\u0000").slice(0, 2000);
 }
 
 /** Removes a dead letter for good; false when the workspace has none by that id. */

@@ -19,7 +19,7 @@ import { isEngineUnavailable } from "../../store/errors.js";
 import { sql, timestamp } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import type { Logger } from "../logger.js";
-import { countDeadLetters, deadLetter } from "./dead-letters.js";
+import { countDeadLetters, deadLetter, errorText } from "./dead-letters.js";
 import type { IngestLog, LogRecord } from "./log.js";
 import { applyTrackingRecords } from "./tracking.js";
 import type { TrackingRecord } from "./tracking-schema.js";
@@ -491,12 +491,6 @@ export class Writer {
       sql`UPDATE ingest_state SET applied_seq = ${seq}, updated_at = ${now()} WHERE log_id = ${this.log.id}`,
     );
   }
-}
-
-/** An error as one line of text a database can store (no NUL), of bounded length. */
-function errorText(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replaceAll("\u0000", "\\u0000").slice(0, 2000);
 }
 
 const now = () => timestamp(new Date());
