@@ -40,14 +40,38 @@ let open: Running;
 let guarded: Running;
 let browser: Browser | undefined;
 
-/** A page in a fresh context that records console errors and failed requests. */
-async function newPage(options: { locale?: string; width?: number } = {}) {
+type Viewer = { locale?: string; width?: number };
+
+/**
+ * One browser context per locale and screen, shared by the tests that need no fresh one:
+ * a context costs a start of its own, and a shared one keeps ECharts (served with max-age)
+ * in its cache, so a page load downloads and compiles it once rather than every time.
+ * Nothing here signs in or picks a language (the sign-in test makes its own context).
+ */
+const shared = new Map<string, Promise<BrowserContext>>();
+
+function newContext(options: Viewer): Promise<BrowserContext> {
   if (!browser) throw new Error(MISSING_CHROMIUM);
-  const context: BrowserContext = await browser.newContext({
+  return browser.newContext({
     locale: options.locale ?? "en-GB",
     viewport: { width: options.width ?? 1280, height: 900 },
     acceptDownloads: true,
   });
+}
+
+/** A page that records console errors and failed requests; `fresh` gives it a context of its own. */
+async function newPage(options: Viewer & { fresh?: boolean } = {}) {
+  let context: BrowserContext;
+  if (options.fresh) context = await newContext(options);
+  else {
+    const key = `${options.locale ?? "en-GB"}/${options.width ?? 1280}`;
+    let made = shared.get(key);
+    if (!made) {
+      made = newContext(options);
+      shared.set(key, made);
+    }
+    context = await made;
+  }
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("console", (message) => {
@@ -59,7 +83,9 @@ async function newPage(options: { locale?: string; width?: number } = {}) {
     if (request.failure()?.errorText !== "net::ERR_ABORTED")
       errors.push(`${request.url()}: ${request.failure()?.errorText}`);
   });
-  return { context, page, errors };
+  // Closes the page, and its context when it has one of its own.
+  const close = () => (options.fresh ? context.close() : page.close());
+  return { page, errors, close };
 }
 
 /** Waits until the page has drawn everything (or failed, which the test then sees). */
@@ -80,6 +106,8 @@ type Trend = {
 // the API tests); not in the PostgreSQL-only pass of CI.
 describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => {
   beforeAll(async () => {
+    // Chromium starts while the company is made and imported.
+    const launching = launchChromium();
     company = await simulatedCompany(3);
     const loaded = await loadSimulated("duckdb", company);
     store = loaded.store;
@@ -106,7 +134,7 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     });
     guarded = await startServer({ store, port: 0, dataDir: await dataDir(), logLevel: "warn" });
     await mkdir(ARTIFACTS, { recursive: true });
-    browser = await launchChromium();
+    browser = await launching;
   }, 120_000);
 
   afterAll(async () => {
@@ -120,7 +148,7 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
   });
 
   it("home shows the eight pairs in the API's order, with a chart each, without console errors", async () => {
-    const { context, page, errors } = await newPage();
+    const { page, errors, close } = await newPage();
     await page.goto(`${open.url}/?period=${PERIOD}`);
     expect(await ready(page)).toBe("all");
     const check = await api<Check>(`/api/check?period=${PERIOD}`);
@@ -132,11 +160,11 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     expect(await page.$$eval("article.pair .chart-canvas svg", (svgs) => svgs.length)).toBe(8);
     await page.screenshot({ path: join(ARTIFACTS, "home-en-laptop.png"), fullPage: true });
     expect(errors).toEqual([]);
-    await context.close();
+    await close();
   });
 
   it("a filter changes the numbers and the URL, and the back button restores both", async () => {
-    const { context, page, errors } = await newPage();
+    const { page, errors, close } = await newPage();
     await page.goto(`${open.url}/?period=${PERIOD}`);
     await ready(page);
     const figures = () => page.$$eval(".figure-value", (values) => values.map((v) => v.textContent).join("|"));
@@ -160,11 +188,11 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     await ready(page);
     expect(await figures()).not.toEqual(before);
     expect(errors).toEqual([]);
-    await context.close();
+    await close();
   });
 
   it("shows a chart's numbers as a table, and its CSV holds the API's numbers", async () => {
-    const { context, page, errors } = await newPage();
+    const { page, errors, close } = await newPage();
     await page.goto(`${open.url}/?period=${PERIOD}`);
     await ready(page);
     const first = page.locator("article.pair").first();
@@ -185,11 +213,11 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
       trend.periods.map((p, i) => [p.label, String(pair?.vanityValues[i] ?? ""), String(pair?.realValues[i] ?? "")]),
     );
     expect(errors).toEqual([]);
-    await context.close();
+    await close();
   });
 
   it("in Swedish, on a phone: Swedish words, numbers and dates", async () => {
-    const { context, page, errors } = await newPage({ locale: "sv-SE", width: 390 });
+    const { page, errors, close } = await newPage({ locale: "sv-SE", width: 390 });
     await page.goto(`${open.url}/?period=${PERIOD}`);
     expect(await ready(page)).toBe("all");
     expect(await page.textContent("h1")).toMatch(/^Fåfängekollen: 2026-Q2 mot 2026-Q1$/);
@@ -204,44 +232,56 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     expect(await page.locator("select[aria-label='Språk']").inputValue()).toBe("sv");
     await page.screenshot({ path: join(ARTIFACTS, "home-sv-phone.png"), fullPage: true });
     expect(errors).toEqual([]);
-    await context.close();
+    await close();
   });
 
   it("every area page loads without console errors, in English on a laptop and in Swedish on a phone", async () => {
     // Every page the server serves but home (above) and the sign-in page (below).
-    for (const path of DASHBOARD_PAGES.filter((p) => p !== "/" && p !== "/login")) {
-      const { context, page, errors } = await newPage();
-      await page.goto(`${open.url}${path}?period=${PERIOD}`);
-      expect(await ready(page), path).toBe("all");
-      expect(await page.locator("h1").count(), path).toBe(1);
-      if (path !== "/timeline") {
-        // Charts drawn, and the metric's headline numbers shown.
-        expect(await page.locator(".chart-canvas svg").count(), path).toBeGreaterThan(0);
-        expect(await page.locator(".stat.real").count(), path).toBeGreaterThan(0);
+    const paths = DASHBOARD_PAGES.filter((p) => p !== "/" && p !== "/login");
+    // One tab per viewer goes from page to page (a full load each time, as a link does): a new
+    // tab costs a renderer start of its own. The two viewers walk the pages side by side.
+    const laptop = async () => {
+      const { page, errors, close } = await newPage();
+      for (const path of paths) {
+        errors.length = 0;
+        await page.goto(`${open.url}${path}?period=${PERIOD}`);
+        expect(await ready(page), path).toBe("all");
+        expect(await page.locator("h1").count(), path).toBe(1);
+        if (path !== "/timeline") {
+          // Charts drawn, and the metric's headline numbers shown.
+          expect(await page.locator(".chart-canvas svg").count(), path).toBeGreaterThan(0);
+          expect(await page.locator(".stat.real").count(), path).toBeGreaterThan(0);
+        }
+        await page.screenshot({ path: join(ARTIFACTS, `${path.slice(1)}-en-laptop.png`), fullPage: true });
+        expect(errors, path).toEqual([]);
       }
-      await page.screenshot({ path: join(ARTIFACTS, `${path.slice(1)}-en-laptop.png`), fullPage: true });
-      expect(errors, path).toEqual([]);
-      await context.close();
-      // The same page in Swedish on a phone: no English headings left, nothing wider than the screen.
-      const phone = await newPage({ locale: "sv-SE", width: 390 });
-      await phone.page.goto(`${open.url}${path}?period=${PERIOD}`);
-      expect(await ready(phone.page), path).toBe("all");
-      expect(await phone.page.locator("html").getAttribute("lang"), path).toBe("sv");
-      const overflow = Number(
-        await phone.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"),
-      );
-      expect(overflow, `${path} is ${overflow}px wider than the phone`).toBeLessThanOrEqual(1);
-      await phone.page.screenshot({ path: join(ARTIFACTS, `${path.slice(1)}-sv-phone.png`), fullPage: true });
-      expect(phone.errors, path).toEqual([]);
-      await phone.context.close();
-    }
+      await close();
+    };
+    // The same pages in Swedish on a phone: no English headings left, nothing wider than the screen.
+    const phone = async () => {
+      const { page, errors, close } = await newPage({ locale: "sv-SE", width: 390 });
+      for (const path of paths) {
+        errors.length = 0;
+        await page.goto(`${open.url}${path}?period=${PERIOD}`);
+        expect(await ready(page), path).toBe("all");
+        expect(await page.locator("html").getAttribute("lang"), path).toBe("sv");
+        const overflow = Number(
+          await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"),
+        );
+        expect(overflow, `${path} is ${overflow}px wider than the phone`).toBeLessThanOrEqual(1);
+        await page.screenshot({ path: join(ARTIFACTS, `${path.slice(1)}-sv-phone.png`), fullPage: true });
+        expect(errors, path).toEqual([]);
+      }
+      await close();
+    };
+    await Promise.all([laptop(), phone()]);
   }, 240_000);
 
   it("the stalled leads are the API's, sort by a column, download as CSV, and link to each lead's timeline", async () => {
     type Stalled = { leads: { id: string; name: string; daysOver: number }[] };
     const stalled = await api<Stalled>(`/api/stalled?period=${PERIOD}`);
     expect(stalled.leads.length).toBeGreaterThan(1);
-    const { context, page, errors } = await newPage();
+    const { page, errors, close } = await newPage();
     await page.goto(`${open.url}/velocity?period=${PERIOD}`);
     await ready(page);
     const table = page.locator(".sortable table");
@@ -277,11 +317,11 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     expect(await page.locator(".sortable tbody tr").count()).toBe(timeline.events.length);
     await page.screenshot({ path: join(ARTIFACTS, "timeline-en-laptop.png"), fullPage: true });
     expect(errors).toEqual([]);
-    await context.close();
+    await close();
   });
 
   it("says what is wrong with a filter the API refuses, and keeps the filters to mend it", async () => {
-    const { context, page } = await newPage();
+    const { page, close } = await newPage();
     await page.goto(`${open.url}/funnel?period=nonsense`);
     expect(await ready(page)).toBe("error");
     expect(await page.textContent("main [role=alert]")).toContain('"nonsense" is not a period');
@@ -289,14 +329,14 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     await page.click('form.filters button[type="submit"]');
     await page.waitForURL(new RegExp(`/funnel\\?period=${PERIOD}$`));
     expect(await ready(page)).toBe("all");
-    await context.close();
+    await close();
   });
 
   it("finds a lead by part of its name and shows its timeline", async () => {
     type Found = { leads: { id: string; name: string }[] };
     const found = await api<Found>("/api/leads?search=automation");
     expect(found.leads.length).toBeGreaterThan(0);
-    const { context, page, errors } = await newPage();
+    const { page, errors, close } = await newPage();
     await page.goto(`${open.url}/timeline`);
     await ready(page);
     await page.fill('input[name="search"]', "automation");
@@ -310,11 +350,11 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     await ready(page);
     expect(await page.textContent("main h2")).toContain(found.leads[0]?.name);
     expect(errors).toEqual([]);
-    await context.close();
+    await close();
   });
 
   it("with authentication on, asks for a sign-in, refuses a wrong password and signs in", async () => {
-    const { context, page, errors } = await newPage();
+    const { page, errors, close } = await newPage({ fresh: true });
     await page.goto(`${guarded.url}/?period=${PERIOD}`);
     await page.waitForURL(/\/login\?next=/);
     await ready(page);
@@ -337,6 +377,6 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
       errors.filter((e) => !/401/.test(e)),
       JSON.stringify(errors),
     ).toEqual([]);
-    await context.close();
+    await close();
   });
 });
