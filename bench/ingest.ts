@@ -39,6 +39,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import pg from "pg";
 import { ensureWorkspace } from "../src/ingest/importer.js";
+import { createKey } from "../src/server/auth/keys.js";
 import { createSite } from "../src/server/auth/sites.js";
 import { IngestLog } from "../src/server/ingest/log.js";
 import { openStore, type StoreTarget } from "../src/store/open-store.js";
@@ -100,12 +101,14 @@ async function freshTarget(label: string): Promise<{ target: StoreTarget; dataDi
 }
 
 /** The workspace and the site, made with the library before the server starts. */
-async function prepare(target: StoreTarget): Promise<{ siteId: string; publicKey: string }> {
+async function prepare(target: StoreTarget): Promise<{ siteId: string; publicKey: string; adminKey: string }> {
   const store = await openStore(target);
   try {
     await ensureWorkspace(store, WORKSPACE);
     const site = await createSite(store, WORKSPACE, { name: "bench", domains: [BENCH_HOST] });
-    return { siteId: site.id, publicKey: site.publicKey };
+    // /api/health shows the ingest's state to admins only.
+    const { secret } = await createKey(store, { workspace: WORKSPACE, name: "bench health", scopes: ["admin"] });
+    return { siteId: site.id, publicKey: site.publicKey, adminKey: secret };
   } finally {
     await store.close();
   }
@@ -255,16 +258,18 @@ const cpuSince = (pid: number, from: Cpu): Cpu => {
 
 type Health = { ingest: { pendingEvents: number; appliedSeq: number; durableSeq: number; lastError: string | null } };
 
-async function health(url: string): Promise<Health> {
-  const res = await fetch(`${url}/api/health`);
-  return (await res.json()) as Health;
+async function health(url: string, adminKey: string): Promise<Health> {
+  const res = await fetch(`${url}/api/health`, { headers: { authorization: `Bearer ${adminKey}` } });
+  const body = (await res.json()) as Partial<Health>;
+  if (!body.ingest) throw new Error(`/api/health did not show the ingest (${res.status}): is the key an admin's?`);
+  return body as Health;
 }
 
 /** Waits until the writer has applied everything on disk; returns the ms it took. */
-async function drained(url: string): Promise<number> {
+async function drained(url: string, adminKey: string): Promise<number> {
   const started = performance.now();
   for (;;) {
-    const { ingest } = await health(url);
+    const { ingest } = await health(url, adminKey);
     if (ingest.pendingEvents === 0 && ingest.appliedSeq === ingest.durableSeq) return performance.now() - started;
     if (performance.now() - started > 30 * 60_000) throw new Error("the writer did not drain in 30 minutes");
     await sleep(20);
@@ -362,8 +367,8 @@ async function verityLoad(run: number, eventsPerRequest: number): Promise<Verity
     rate,
   });
   const loadEnded = Date.now();
-  const pendingAtEnd = (await health(server.url)).ingest.pendingEvents;
-  const drainMs = await drained(server.url);
+  const pendingAtEnd = (await health(server.url, site.adminKey)).ingest.pendingEvents;
+  const drainMs = await drained(server.url, site.adminKey);
   const cpu = cpuSince(pid, cpu0);
   cpu.engine = backendCpuSince(await backendCpu(), backends0);
   const peak = peakRssMb(pid);
@@ -485,7 +490,7 @@ async function apply(run: number): Promise<Apply> {
   );
   const cpu0 = cpuSeconds(server.child.pid as number);
   const backends0 = await backendCpu();
-  const drainWallMs = await drained(server.url);
+  const drainWallMs = await drained(server.url, site.adminKey);
   const cpu = cpuSince(server.child.pid as number, cpu0);
   cpu.engine = backendCpuSince(await backendCpu(), backends0);
   const peak = peakRssMb(server.child.pid as number);
