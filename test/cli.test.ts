@@ -1,5 +1,9 @@
 /**
- * The `verity` command as a user meets it: the built bin, real processes, real files.
+ * The `verity` command as a user meets it: real files, and for each command family (help,
+ * import, status, demo) at least one test through the built bin in a real process; the rest
+ * run the same command in-process (test/support/cli-in-process.ts), sparing a Node start each.
+ *
+ * DuckDB files only: not in the PostgreSQL-only pass of CI, which would run the same again.
  */
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -8,12 +12,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { verityInProcess } from "./support/cli-in-process.js";
+import { engines } from "./support/databases.js";
 
 const exec = promisify(execFile);
 const root = join(import.meta.dirname, "..");
 const bin = join(root, "bin", "verity.js");
 
-async function verity(
+/** `verity ...args` through the built bin, in a child process. */
+async function verityProcess(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -29,7 +36,11 @@ async function verity(
   }
 }
 
-describe("verity CLI", () => {
+/** The same command in this process, with the same environment. */
+const verity = (args: string[], env: Record<string, string> = {}) =>
+  verityInProcess(args, { VERITY_DATABASE_URL: "", VERITY_DB: "", ...env });
+
+describe.runIf(engines().includes("duckdb"))("verity CLI", () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "verity-cli-"));
@@ -39,7 +50,7 @@ describe("verity CLI", () => {
   });
 
   test("--help lists the commands", async () => {
-    const { code, stdout } = await verity(["--help"]);
+    const { code, stdout } = await verityProcess(["--help"]);
     expect(code).toBe(0);
     for (const command of ["demo", "import", "simulate", "status"])
       expect(stdout).toMatch(new RegExp(`\\n\\s+${command}\\b`));
@@ -54,14 +65,14 @@ describe("verity CLI", () => {
       (await readFile(leads, "utf8")).replace("2025-02-01T00:00:00Z,,,800", "2025-02-30T00:00:00Z,,,800"),
     );
     const db = join(dir, "broken.duckdb");
-    const { code, stderr } = await verity(["--db", db, "import", data]);
+    const { code, stderr } = await verityProcess(["--db", db, "import", data]);
     expect(code).toBe(1);
     // The detected format is said first, then the one-sentence error.
     expect(stderr).toBe(
       `format: verity (${data} holds Verity's canonical files (reps.csv, ...); --format to choose another)\n` +
         `verity: ${leads}, line 4, column created_at: "2025-02-30T00:00:00Z" is not a date or time (ISO 8601, UTC)\n`,
     );
-    const status = await verity(["--db", db, "status", "--json"]);
+    const status = await verityProcess(["--db", db, "status", "--json"]);
     expect(Object.values(JSON.parse(status.stdout).counts).every((n) => n === 0)).toBe(true);
   });
 
