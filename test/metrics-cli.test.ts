@@ -2,6 +2,11 @@
  * The metric commands as a user meets them: `verity demo`, then report, check, stalled,
  * plan and timeline through the built bin, in every output format, and the mistakes people
  * make (an unknown metric, a misspelt period, a rep that does not exist, no database yet).
+ *
+ * Each command (report, check, stalled, timeline, plan) runs at least once in a real process
+ * (the built bin); the other calls run the same command in-process
+ * (test/support/cli-in-process.ts), sparing a Node start each. DuckDB files only: not in the
+ * PostgreSQL-only pass of CI, which would run the same again.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -11,6 +16,8 @@ import { promisify } from "node:util";
 import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { METRICS } from "../src/metrics/registry.js";
+import { verityInProcess } from "./support/cli-in-process.js";
+import { engines } from "./support/databases.js";
 
 const exec = promisify(execFile);
 const root = join(import.meta.dirname, "..");
@@ -19,7 +26,8 @@ const bin = join(root, "bin", "verity.js");
 let dir: string;
 let db: string;
 
-async function verity(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** `verity --db DB ...args` through the built bin, in a child process. */
+async function verityProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await exec(process.execPath, [bin, "--db", db, ...args], {
       cwd: root,
@@ -33,7 +41,11 @@ async function verity(args: string[]): Promise<{ code: number; stdout: string; s
   }
 }
 
-describe("metric commands", () => {
+/** The same command in this process, with the same environment. */
+const verity = (args: string[]) =>
+  verityInProcess(["--db", db, ...args], { VERITY_DATABASE_URL: "", VERITY_DB: "", VERITY_WORKSPACE: "" });
+
+describe.runIf(engines().includes("duckdb"))("metric commands", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "verity-metrics-cli-"));
     db = join(dir, "demo.duckdb");
@@ -45,7 +57,7 @@ describe("metric commands", () => {
   });
 
   test("report prints every metric with its vanity counterpart, in 100 columns", async () => {
-    const { code, stdout } = await verity(["report", "--period", "2026-Q2"]);
+    const { code, stdout } = await verityProcess(["report", "--period", "2026-Q2"]);
     expect(code).toBe(0);
     for (const metric of METRICS) expect(stdout).toContain(`━━ ${metric.title} · 2026-Q2`);
     expect(stdout).toContain("beside it, vanity: New leads");
@@ -108,7 +120,7 @@ describe("metric commands", () => {
   });
 
   test("check says lead quality is falling in 2026-Q2", async () => {
-    const { code, stdout } = await verity(["check", "-p", "2026-Q2"]);
+    const { code, stdout } = await verityProcess(["check", "-p", "2026-Q2"]);
     expect(code).toBe(0);
     expect(stdout.split("\n")[0]).toBe("Vanity check · 2026-Q2 against 2026-Q1");
     expect(stdout).toMatch(/✗ New leads \+\d+%, qualified leads −\d+%: lead quality is falling\./);
@@ -119,17 +131,17 @@ describe("metric commands", () => {
   test("stalled lists leads over k x the median, and a lead links to its timeline", async () => {
     const json = JSON.parse((await verity(["stalled", "--format", "json"])).stdout);
     expect(json.leads.length).toBeGreaterThan(0);
-    const stricter = JSON.parse((await verity(["stalled", "-k", "4", "--format", "json"])).stdout);
+    const stricter = JSON.parse((await verityProcess(["stalled", "-k", "4", "--format", "json"])).stdout);
     expect(stricter.leads.length).toBeLessThan(json.leads.length);
     const first = json.leads[0];
-    const timeline = await verity(["timeline", first.id]);
+    const timeline = await verityProcess(["timeline", first.id]);
     expect(timeline.code).toBe(0);
     expect(timeline.stdout).toContain(first.id);
     expect(timeline.stdout).toMatch(/created/);
   });
 
   test("plan gives the leads needed per stage for a revenue target", async () => {
-    const { code, stdout } = await verity([
+    const { code, stdout } = await verityProcess([
       "plan",
       "-p",
       "2026-Q4",
