@@ -281,16 +281,24 @@ class PostgresStore implements Store {
       lease.release();
       return result;
     } catch (error) {
-      if (isConnectionError(error) || lease.lost) {
-        lease.release(lease.lost ?? (error as Error));
-        if (!isConnectionError(error)) throw error;
+      // A connection lost is reported as such whatever the work raised: a COPY whose backend
+      // was terminated can fail with a stream error first, and the writer took that for the
+      // batch's fault (it bisected and could dead-letter good records).
+      const lost = lease.lost ?? (isConnectionError(error) ? (error as Error) : null);
+      if (lost) {
+        lease.release(lost);
         throw new DatabaseConnectionError(committing ? LOST_COMMIT : LOST_TRANSACTION, error);
       }
-      // A client whose ROLLBACK failed is broken: release(error) discards it from the pool.
-      await client.query("ROLLBACK").then(
-        () => lease.release(),
-        (rollbackError: Error) => lease.release(rollbackError),
+      const rollbackError = await client.query("ROLLBACK").then(
+        () => null,
+        (e: Error) => e,
       );
+      // A client whose ROLLBACK failed is broken: release(error) discards it from the pool.
+      lease.release(rollbackError ?? lease.lost ?? undefined);
+      // A ROLLBACK that fails for the connection means the work's error came from a dead connection.
+      if (lease.lost || (rollbackError && isConnectionError(rollbackError))) {
+        throw new DatabaseConnectionError(LOST_TRANSACTION, error);
+      }
       throw error;
     }
   }
