@@ -19,6 +19,7 @@ import { join } from "node:path";
 import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TABLE_ORDER, TABLES } from "../src/model/canonical.js";
+import { Random } from "../src/simulate/random.js";
 import { openStore } from "../src/store/open-store.js";
 import { ident, sql } from "../src/store/sql.js";
 import { createTestDatabase, engines, type TestDatabase } from "./support/databases.js";
@@ -30,18 +31,6 @@ const SIZE = process.env.VERITY_CRASH_SIZE ?? "s";
 const KILLS = 4;
 /** Tables that are not the import's data: the schema's own record and the workspace row. */
 const NOT_IMPORTED = new Set(["schema_migrations", "workspaces"]);
-
-/** Seeded (mulberry32), so a failing sequence of kill points can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Run = { code: number | null; signal: NodeJS.Signals | null; ms: number; stderr: string };
 
@@ -148,7 +137,8 @@ describe.each(engines())("SIGKILL during `verity import` on %s", (engine) => {
     const sameAs = (counts: Record<string, number>, expected: Record<string, number>) =>
       Object.keys(expected).every((table) => table === "imports" || counts[table] === expected[table]);
 
-    const rand = random(SEED);
+    const random = new Random(SEED, "import-crash");
+    const rand = () => random.next();
     const outcomes: string[] = [];
     // Each kill hits a first import: after one that committed, the next starts on a new
     // database (a re-import of the same files changes nothing, so it could not show a part).

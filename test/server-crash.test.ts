@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureWorkspace } from "../src/ingest/importer.js";
 import { createKey } from "../src/server/auth/keys.js";
 import { createSite } from "../src/server/auth/sites.js";
+import { Random } from "../src/simulate/random.js";
 import { openStore } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
 import { createTestDatabase, engines, type TestDatabase } from "./support/databases.js";
@@ -25,18 +26,6 @@ import { createTestDatabase, engines, type TestDatabase } from "./support/databa
 const BIN = join(import.meta.dirname, "..", "bin", "verity.js");
 const SEED = Number(process.env.VERITY_CRASH_SEED ?? 20261206);
 const KILLS = 4;
-
-/** Seeded (mulberry32), so a failing sequence of kill points can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -79,13 +68,22 @@ describe.each(engines())("SIGKILL at random points under tracking load on %s", (
       await store.close();
     }
   });
+  /** Every server started, so one an assertion left running is killed before its database goes. */
+  const children: ChildProcess[] = [];
   afterAll(async () => {
+    for (const child of children) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await exited(child);
+      }
+    }
     await pg?.drop();
     await rm(dir, { recursive: true, force: true });
   });
 
   it(`stores every acknowledged event exactly once after ${KILLS} kills (seed ${SEED})`, async () => {
-    const rand = random(SEED + (engine === "postgres" ? 1 : 0));
+    const random = new Random(SEED + (engine === "postgres" ? 1 : 0), "server-crash");
+    const rand = () => random.next();
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const logDir = join(dir, "ingest");
@@ -102,6 +100,7 @@ describe.each(engines())("SIGKILL at random points under tracking load on %s", (
         ]),
         { stdio: ["ignore", "ignore", "pipe"] },
       );
+      children.push(child);
       child.stderr?.on("data", (chunk) => {
         stderr += String(chunk);
       });
