@@ -966,8 +966,9 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: "ok", version: expect.any(String), engine });
       expect(res.body.ingest.pendingEvents).toBe(0);
-      expect(res.body.ingest.appliedSeq).toBe(res.body.ingest.durableSeq);
-      expect(res.body.ingest.appliedSeq).toBeGreaterThan(0);
+      expect(res.body.ingest.deadLetters).toBe(0);
+      // The log's sequence numbers move with every workspace's traffic: an open server's only.
+      expect(res.body.ingest).not.toHaveProperty("appliedSeq");
       expect(res.body.ingest.lastError).toBeNull();
     });
 

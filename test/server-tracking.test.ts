@@ -495,8 +495,8 @@ describe.each(ENGINES)("tracking through the API on %s", (engine) => {
     const res = await t.request("/api/health", { key: A.keys.admin.secret });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: "ok", engine, ingest: { pendingEvents: 0, lastError: null } });
-    expect(res.body.ingest.appliedSeq).toBe(res.body.ingest.durableSeq);
-    expect(res.body.ingest.appliedSeq).toBeGreaterThan(10);
+    // The log's sequence numbers move with every workspace's traffic: an open server's only.
+    expect(res.body.ingest).not.toHaveProperty("appliedSeq");
   });
 });
 

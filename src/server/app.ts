@@ -139,7 +139,7 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: Tra
     tag: "server",
     summary: "Whether the server is up and its ingest keeping up",
     description:
-      "Anyone learns the status and version. An admin (a key with the admin scope, an admin's session, or an open server) also sees the engine, the ingest's state, the workspace's dead-lettered tracking records and the engine's last error.",
+      "Anyone learns the status and version. An admin (a key with the admin scope or an admin's session) also sees the engine, the workspace's own events waiting for the writer and dead-lettered tracking records, and whether applying events fails, as a category and since when (the error itself is in the server's log: it may name another workspace or the database's host). An open server (--no-auth, this machine only) also shows the raw error and the ingest log's sequence numbers.",
     access: "public",
     responses: {
       200: {
@@ -150,13 +150,17 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: Tra
           engine: z.enum(["duckdb", "postgres"]).optional(),
           ingest: z
             .object({
-              pendingEvents: z.number(),
-              appliedSeq: z.number(),
-              durableSeq: z.number(),
+              pendingEvents: z.number().describe("the workspace's tracking events not yet applied"),
+              appliedSeq: z.number().optional().describe("open server only: the ingest log's last applied record"),
+              durableSeq: z.number().optional().describe("open server only: the ingest log's last record on disk"),
               deadLetters: z
                 .number()
                 .describe("tracking records of the workspace the engine refused (verity deadletter)"),
-              lastError: z.string().nullable(),
+              lastError: z
+                .string()
+                .nullable()
+                .describe("null, or that applying events fails and since when; the raw error on an open server only"),
+              lastErrorSince: z.string().nullable(),
             })
             .optional(),
         }),
@@ -164,8 +168,7 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: Tra
     },
   };
   api.add(health, async ({ c }) => {
-    const status = ctx.writer.status();
-    const degraded = status.lastError !== null || ctx.writer.overloaded;
+    const degraded = ctx.writer.status().lastError !== null || ctx.writer.overloaded;
     // The engine's errors and the ingest's counts are an admin's business (issue 13 found raw
     // database errors shown to anyone); a wrong or missing key just gets the short answer.
     const principal = await authenticate(c, health).catch(() => null);
@@ -174,13 +177,7 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: Tra
           status: degraded ? "degraded" : "ok",
           version: ctx.version,
           engine: ctx.store.engine,
-          ingest: {
-            pendingEvents: status.pendingEvents,
-            appliedSeq: status.appliedSeq,
-            durableSeq: status.durableSeq,
-            deadLetters: ctx.writer.deadLetterCount(principal.workspace),
-            lastError: status.lastError,
-          },
+          ingest: ingestHealth(ctx, principal.workspace),
         }
       : { status: degraded ? "degraded" : "ok", version: ctx.version };
     return c.json(body, degraded ? 503 : 200);
@@ -217,6 +214,29 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: Tra
     },
   );
   return { app, api, intake };
+}
+
+/**
+ * What an admin of `workspace` learns of the ingest. The writer is shared by every workspace,
+ * and its raw error may name another one (a key violation's "Key (workspace_id, ...)=(acme,
+ * ...)"), the PostgreSQL host and user, or the ingest log's path; the log's sequence numbers
+ * move with every workspace's traffic. One workspace must never learn another exists, so an
+ * admin gets the workspace's own counts and the failure as a category; the raw text is in the
+ * server's log. An open server is one user on one machine, the operator: it gets it all.
+ */
+function ingestHealth(ctx: ServerContext, workspace: string) {
+  const status = ctx.writer.status(workspace);
+  const deadLetters = ctx.writer.deadLetterCount(workspace);
+  if (ctx.auth === "open") return { ...status, logId: undefined, deadLetters };
+  return {
+    pendingEvents: status.pendingEvents,
+    deadLetters,
+    lastError:
+      status.lastErrorSince === null
+        ? null
+        : `applying tracking events has failed since ${status.lastErrorSince} (the database or the ingest log is unavailable); the server's log has the error`,
+    lastErrorSince: status.lastErrorSince,
+  };
 }
 
 /**

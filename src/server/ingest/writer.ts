@@ -73,8 +73,14 @@ export type WriterStatus = {
   appliedSeq: number;
   durableSeq: number;
   pendingEvents: number;
-  /** Why the engine was unavailable at the last attempt (null once a batch commits again). */
+  /**
+   * Why the engine (or the ingest log) was unavailable at the last attempt, the raw text (null
+   * once a batch commits again). It may name any workspace, the database's host or the log's
+   * path: the operator's to read (the server's log, an open server), never a workspace admin's.
+   */
   lastError: string | null;
+  /** Since when applying has been failing (null when it is not). */
+  lastErrorSince: string | null;
 };
 
 /** How current a read's numbers are (see caughtUp). */
@@ -110,7 +116,8 @@ export class Writer {
   private stopping = false;
   private loop: Promise<void> | null = null;
   private waiters: { seq: number; resolve: () => void }[] = [];
-  private lastError: string | null = null;
+  private rawLastError: string | null = null;
+  private lastErrorSince: string | null = null;
   private failures = 0;
   /** When the oldest queued record arrived (for BATCH_WAIT_MS). */
   private oldestAt: number | null = null;
@@ -205,13 +212,25 @@ export class Writer {
     return this.pendingEvents >= MAX_PENDING_EVENTS;
   }
 
-  status(): WriterStatus {
+  /** The last failure's text; setting it after a success also notes since when it fails. */
+  private get lastError(): string | null {
+    return this.rawLastError;
+  }
+  private set lastError(error: string | null) {
+    if (error === null) this.lastErrorSince = null;
+    else if (this.rawLastError === null) this.lastErrorSince = new Date().toISOString();
+    this.rawLastError = error;
+  }
+
+  /** The ingest's state; pendingEvents of `workspace` only when one is named, else of all. */
+  status(workspace?: string): WriterStatus {
     return {
       logId: this.log.id,
       appliedSeq: this.appliedSeq,
       durableSeq: this.durableSeq,
-      pendingEvents: this.pendingEvents,
+      pendingEvents: workspace === undefined ? this.pendingEvents : (this.byWorkspace.get(workspace)?.events ?? 0),
       lastError: this.lastError,
+      lastErrorSince: this.lastErrorSince,
     };
   }
 
