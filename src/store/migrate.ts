@@ -19,6 +19,7 @@ import { leadLastEventSchema } from "./migrations/012-lead-last-event.js";
 import { serverSchema } from "./migrations/013-server.js";
 import { deadLettersSchema } from "./migrations/014-dead-letters.js";
 import { usersEmailPerWorkspaceSchema } from "./migrations/015-users-email-per-workspace.js";
+import { sessionsIdleSchema } from "./migrations/016-sessions-idle.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -40,6 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 13, name: "server", statements: serverSchema },
   { version: 14, name: "dead-letters", statements: deadLettersSchema },
   { version: 15, name: "users-email-per-workspace", statements: usersEmailPerWorkspaceSchema },
+  { version: 16, name: "sessions-idle", statements: sessionsIdleSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */
