@@ -106,6 +106,26 @@ function plainIp(address: string): string {
   return mapped?.[1] ?? address;
 }
 
+/**
+ * The address a rate limit counts by: an IPv4 address as it is (an IPv4-mapped IPv6 one as
+ * IPv4), an IPv6 address by its /64. One subscriber, host or VM is given a /64 and can pick
+ * any of its 2^64 addresses, so counting by address would let it try passwords or flood
+ * tracking without limit; a /64 is the smallest block one party is commonly given.
+ */
+export function rateLimitAddress(ip: string): string {
+  const plain = plainIp(ip);
+  if (isIP(plain) !== 6) return plain;
+  // Drop a zone (fe80::1%eth0), then write the :: out so the first four groups are known.
+  const address = plain.replace(/%.*$/, "").toLowerCase();
+  const [head = "", tail] = address.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups =
+    tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
+  const prefix = groups.slice(0, 4).map((g) => Number.parseInt(g, 16).toString(16));
+  return `${prefix.join(":")}::/64`;
+}
+
 /** The address of the socket's peer (none under `app.request()`, as in tests). */
 export function socketAddress(c: Context): string | undefined {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;

@@ -27,7 +27,7 @@ import {
   setUserDisabled,
   type User,
 } from "../auth/users.js";
-import { clientIp, forwardedValue, type ServerContext } from "../context.js";
+import { clientIp, forwardedValue, rateLimitAddress, type ServerContext } from "../context.js";
 import { ApiError, notFound } from "../errors.js";
 import { storableText } from "../ingest/storable-text.js";
 import type { SiteCache } from "./tracking.js";
@@ -113,7 +113,7 @@ export function registerAdminRoutes(api: Api, ctx: ServerContext, sites: SiteCac
       },
     },
     async ({ c, body }) => {
-      const wait = ctx.limits.login.take(clientIp(c, ctx.trustProxy));
+      const wait = ctx.limits.login.take(rateLimitAddress(clientIp(c, ctx.trustProxy)));
       if (wait > 0) throw limited("too many sign-in attempts; wait and try again", wait);
       const { email, password, workspace } = body as z.infer<typeof Login>;
       // Per account as well: addresses are cheap to come by. Any email typed has a bucket,

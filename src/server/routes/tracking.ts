@@ -12,7 +12,7 @@ import type { Api } from "../api.js";
 import { parseJsonBody } from "../api.js";
 import { sha256Hex } from "../auth/secrets.js";
 import { originAllowed, type Site, siteByPublicKey } from "../auth/sites.js";
-import { clientIp, type ServerContext } from "../context.js";
+import { clientIp, rateLimitAddress, type ServerContext } from "../context.js";
 import { ApiError, validationError } from "../errors.js";
 import { unstorable } from "../ingest/storable-text.js";
 import {
@@ -103,7 +103,7 @@ export function trackingIntake(ctx: ServerContext, sites: SiteCache): TrackingIn
     // Limited before the site is looked up, by the key as presented: made-up keys cost a
     // lookup each, and are held to the same rate.
     const presented = typeof raw?.site === "string" ? raw.site.slice(0, 100) : "";
-    const wait = ctx.limits.tracking.take(`${presented}|${ip}`);
+    const wait = ctx.limits.tracking.take(`${presented}|${rateLimitAddress(ip)}`);
     if (wait > 0) {
       throw new ApiError(429, "rate_limited", "too many events from this address; slow down", null, [], {
         "Retry-After": String(wait),
