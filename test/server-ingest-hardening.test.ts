@@ -321,8 +321,8 @@ describe.each(engines())("the writer's bounds on %s", (engine) => {
   });
 
   it("a backlog beyond the memory window is applied completely and in order", async () => {
-    const { log, records } = await IngestLog.open(join(dir, "window"));
-    const writer = await Writer.start(db.store, log, records, quiet, { windowEvents: 10 });
+    const { log } = await IngestLog.open(join(dir, "window"));
+    const writer = await Writer.start(db.store, log, quiet, { windowEvents: 10 });
     let release = () => {};
     const held = writer.exclusive(() => new Promise<void>((resolve) => (release = resolve)));
     // 60 records of 1-3 events; each record is a new visit of one visitor, an hour after the

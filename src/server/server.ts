@@ -76,10 +76,12 @@ export const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 export async function createServer(options: ServerOptions): Promise<VerityServer> {
   const logger = options.logger ?? createLogger(options.logLevel ?? "info");
   await options.store.setThreads?.(options.engineThreads ?? defaultEngineThreads());
-  const { log, records } = await IngestLog.open(options.dataDir);
+  // The log's records are not read here: the writer reads back those it has not applied, a
+  // window at a time, so a restart with a large backlog holds no more than a running server.
+  const { log } = await IngestLog.open(options.dataDir);
   let writer: Writer;
   try {
-    writer = await Writer.start(options.store, log, records, logger);
+    writer = await Writer.start(options.store, log, logger);
   } catch (error) {
     await log.close();
     throw error;

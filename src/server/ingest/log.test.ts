@@ -2,7 +2,14 @@ import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { IngestLog } from "./log.js";
+import { IngestLog, type LogRecord } from "./log.js";
+
+/** Every record in the log after `after`, read back as the writer reads them at start. */
+async function recordsOf(log: IngestLog, after = 0): Promise<LogRecord[]> {
+  const records: LogRecord[] = [];
+  await log.each(after, ({ record }) => records.push(record));
+  return records;
+}
 
 let dir: string;
 beforeEach(async () => {
@@ -14,14 +21,16 @@ afterEach(async () => {
 
 describe("the durable ingest log", () => {
   it("numbers records in order, keeps them across a reopen, and keeps its id", async () => {
-    const { log, records } = await IngestLog.open(dir);
-    expect(records).toEqual([]);
+    const { log } = await IngestLog.open(dir);
+    expect(await recordsOf(log)).toEqual([]);
     const seqs = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append({ n: i })));
     expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     await log.close();
     const again = await IngestLog.open(dir);
     expect(again.log.id).toBe(log.id);
-    expect(again.records.map((r) => [r.q, r.n])).toEqual(Array.from({ length: 50 }, (_, i) => [i + 1, i]));
+    expect((await recordsOf(again.log)).map((r) => [r.q, r.n])).toEqual(
+      Array.from({ length: 50 }, (_, i) => [i + 1, i]),
+    );
     expect(await again.log.append({ n: 50 })).toBe(51);
     await again.log.close();
   });
@@ -30,7 +39,7 @@ describe("the durable ingest log", () => {
     const { log } = await IngestLog.open(dir);
     const seen: number[] = [];
     log.onDurable = (records) => {
-      for (const r of records) seen.push(r.q);
+      for (const { record } of records) seen.push(record.q);
     };
     const acknowledged: number[] = [];
     await Promise.all(
@@ -60,19 +69,21 @@ describe("the durable ingest log", () => {
     const whole = (await stat(file)).size;
     await appendFile(file, '{"q":3,"n":');
     const reopened = await IngestLog.open(dir);
-    expect(reopened.records.map((r) => r.q)).toEqual([1, 2]);
+    expect((await recordsOf(reopened.log)).map((r) => r.q)).toEqual([1, 2]);
     expect((await stat(file)).size).toBe(whole);
     expect(await reopened.log.append({ n: 3 })).toBe(3);
     await reopened.log.close();
-    expect((await IngestLog.open(dir)).records.map((r) => r.n)).toEqual([1, 2, 3]);
+    const last = await IngestLog.open(dir);
+    expect((await recordsOf(last.log)).map((r) => r.n)).toEqual([1, 2, 3]);
+    await last.log.close();
   });
 
   it("never gives a number twice, even when the only segment left is empty", async () => {
     // A crash right after a new segment was created, its predecessor already applied and deleted.
     await writeFile(join(dir, "log-id"), "log_test\n");
     await writeFile(join(dir, `${String(501).padStart(20, "0")}.log`), "");
-    const { log, records } = await IngestLog.open(dir);
-    expect(records).toEqual([]);
+    const { log } = await IngestLog.open(dir);
+    expect(await recordsOf(log)).toEqual([]);
     expect(await log.append({ n: 1 })).toBe(501);
     log.advanceTo(900);
     expect(await log.append({ n: 2 })).toBe(901);
@@ -93,7 +104,7 @@ describe("the durable ingest log", () => {
     // Force a second segment by naming one as a rotation would.
     await writeFile(join(dir, `${String(2).padStart(20, "0")}.log`), '{"q":2}\n{"q":3}\n');
     const reopened = await IngestLog.open(dir);
-    expect(reopened.records.map((r) => r.q)).toEqual([1, 2, 3]);
+    expect((await recordsOf(reopened.log)).map((r) => r.q)).toEqual([1, 2, 3]);
     await reopened.log.release(0);
     expect((await readdir(dir)).filter((n) => n.endsWith(".log")).length).toBe(2);
     await reopened.log.release(1);
@@ -110,10 +121,30 @@ describe("the durable ingest log", () => {
       await writeFile(join(dir, `${String(first).padStart(20, "0")}.log`), `{"q":${first}}\n{"q":${first + 1}}\n`);
     }
     const { log } = await IngestLog.open(dir);
-    const reading = log.read(4, 10, 1000);
+    const reading = log.read(4, 10, { events: 1000, bytes: 1 << 20 });
     const releasing = log.release(2);
-    expect((await reading).map((r) => r.q)).toEqual([5, 6, 7, 8, 9, 10]);
+    expect((await reading).map((r) => r.record.q)).toEqual([5, 6, 7, 8, 9, 10]);
     await releasing;
+    await log.close();
+  });
+});
+
+describe("reading the log back", () => {
+  it("gives as many records as fit the limit in events and bytes, one at least, and goes on from there", async () => {
+    const { log } = await IngestLog.open(dir);
+    // Records of 1, 2, 3, 1, 2, 3 events.
+    for (let i = 0; i < 6; i++) await log.append({ e: Array.from({ length: 1 + (i % 3) }, () => "x".repeat(100)) });
+    const read = (after: number, events: number, bytes: number) =>
+      log.read(after, 6, { events, bytes }).then((rs) => rs.map((r) => r.record.q));
+    // Stops before a record that would pass the events: 1 + 2 fit 4, 3 more would not.
+    expect(await read(0, 4, 1 << 20)).toEqual([1, 2]);
+    expect(await read(2, 4, 1 << 20)).toEqual([3, 4]);
+    // A record larger than the whole limit still comes, alone.
+    expect(await read(2, 1, 1 << 20)).toEqual([3]);
+    // Bytes: each line is over 100 bytes an event, so 350 bytes hold records 1 and 2 only.
+    const logged = await log.read(0, 6, { events: 100, bytes: 350 });
+    expect(logged.map((r) => r.record.q)).toEqual([1, 2]);
+    for (const r of logged) expect(r.bytes).toBe(Buffer.byteLength(`${JSON.stringify(r.record)}\n`));
     await log.close();
   });
 });

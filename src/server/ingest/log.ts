@@ -31,6 +31,8 @@ import { join } from "node:path";
 import { randomId } from "../auth/secrets.js";
 
 export type LogRecord = { q: number } & Record<string, unknown>;
+/** A record with the bytes its line takes in the log (the writer bounds its memory by them). */
+export type LoggedRecord = { record: LogRecord; bytes: number };
 
 /** A new segment is started past this size; applied segments are then deleted whole. */
 const SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -56,7 +58,7 @@ export class IngestLog {
   /** Where read() stopped: the byte after the record `seq` in `file`. */
   private readCursor: { file: string; offset: number; seq: number } | null = null;
   /** Called with each batch of records once it is on disk, in sequence order. */
-  onDurable: ((records: LogRecord[]) => void) | null = null;
+  onDurable: ((records: LoggedRecord[]) => void) | null = null;
 
   private constructor(
     readonly dir: string,
@@ -66,10 +68,12 @@ export class IngestLog {
   ) {}
 
   /**
-   * Opens (or creates) the log in `dir`; returns it with every complete record found, in
-   * order, for the caller to apply those past its applied sequence number.
+   * Opens (or creates) the log in `dir`. Only the segments are found, the last sequence number
+   * and a torn last line cut off; no record is kept (a backlog of a million events held at once
+   * at a restart took GBs, and could crash the restart again and again). The writer reads the
+   * records it has not applied back from the segments, a window at a time (read(), each()).
    */
-  static async open(dir: string): Promise<{ log: IngestLog; records: LogRecord[] }> {
+  static async open(dir: string): Promise<{ log: IngestLog }> {
     await mkdir(dir, { recursive: true, mode: DIR_MODE });
     await chmod(dir, DIR_MODE);
     const idFile = join(dir, "log-id");
@@ -83,28 +87,23 @@ export class IngestLog {
     }
     await chmod(idFile, FILE_MODE);
     const names = (await readdir(dir)).filter((n) => /^\d{20}\.log$/.test(n)).sort();
-    const records: LogRecord[] = [];
     const segments: { first: number; file: string }[] = [];
+    let lastRecord = 0;
     for (const [i, name] of names.entries()) {
       const file = join(dir, name);
       segments.push({ first: Number(name.slice(0, 20)), file });
       await chmod(file, FILE_MODE);
-      const text = await readFile(file, "utf8");
+      // Line by line: the end of the last whole record, past which a crash left a torn line.
       let good = 0;
-      let start = 0;
-      while (start < text.length) {
-        const end = text.indexOf("\n", start);
-        if (end < 0) break; // a torn last line: never acknowledged
-        const line = text.slice(start, end);
+      for await (const { line, end } of lines(file, 0)) {
         let record: LogRecord;
         try {
-          record = JSON.parse(line) as LogRecord;
+          record = JSON.parse(line.toString("utf8")) as LogRecord;
         } catch {
           break;
         }
-        records.push(record);
-        start = end + 1;
-        good += Buffer.byteLength(line, "utf8") + 1;
+        lastRecord = record.q;
+        good = end;
       }
       const size = (await stat(file)).size;
       if (good < size) {
@@ -118,10 +117,10 @@ export class IngestLog {
     }
     // A segment is named by the number of its first record; one can be empty (a crash right
     // after it was created), so the numbers go on from the newest name as well.
-    const last = Math.max(records.at(-1)?.q ?? 0, (segments.at(-1)?.first ?? 1) - 1);
+    const last = Math.max(lastRecord, (segments.at(-1)?.first ?? 1) - 1);
     const log = new IngestLog(dir, id, last);
     log.segments = segments;
-    return { log, records };
+    return { log };
   }
 
   /**
@@ -172,7 +171,7 @@ export class IngestLog {
           this.segmentSize += bytes.length;
           // Handed on in sequence order before anyone is told, so the writer never sees a
           // record before one written earlier.
-          this.onDurable?.(batch.map((w) => w.record));
+          this.onDurable?.(batch.map((w) => ({ record: w.record, bytes: Buffer.byteLength(w.line, "utf8") })));
           for (const w of batch) w.resolve();
         } catch (error) {
           // The disk refused: nothing more is acknowledged (the server reports itself unhealthy).
@@ -207,13 +206,15 @@ export class IngestLog {
   }
 
   /**
-   * The records after `after` up to `through` (all of which are on disk), in order, until
-   * they hold `maxEvents` events (one record at least): the writer reads back what did not fit
-   * its memory window. Reads on from where the last call stopped when it can.
+   * The records after `after` up to `through` (all of which are on disk), in order, with the
+   * bytes each takes in the log, as many as fit `limit` (one record at least, however large):
+   * the writer reads back what did not fit its memory window. Reads on from where the last
+   * call stopped when it can.
    */
-  async read(after: number, through: number, maxEvents: number): Promise<LogRecord[]> {
-    const records: LogRecord[] = [];
+  async read(after: number, through: number, limit: { events: number; bytes: number }): Promise<LoggedRecord[]> {
+    const records: LoggedRecord[] = [];
     let events = 0;
+    let bytes = 0;
     // A copy: release() shifts applied segments out of the list while this awaits, and going
     // on by index into the shifted list skipped a segment (its records were lost). The
     // segments read hold records after `after` only, which release() never deletes.
@@ -224,44 +225,48 @@ export class IngestLog {
       const segment = segments[index];
       if (!segment) break;
       const cursor = this.readCursor;
-      let offset = cursor && cursor.file === segment.file && cursor.seq <= after ? cursor.offset : 0;
-      const handle = await open(segment.file, "r");
-      try {
-        let rest = Buffer.alloc(0);
-        for (;;) {
-          const chunk = Buffer.alloc(READ_CHUNK_BYTES);
-          const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset + rest.length);
-          if (bytesRead === 0) break;
-          let text = Buffer.concat([rest, chunk.subarray(0, bytesRead)]);
-          let start = 0;
-          for (let end = text.indexOf(10); end >= 0; end = text.indexOf(10, start)) {
-            const line = text.subarray(start, end);
-            const lineStart = offset + start;
-            start = end + 1;
-            // The sequence number leads every line (`{"q":123,`): most lines skipped are not parsed.
-            const q = Number(/^\{"q":(\d+)/.exec(line.subarray(0, 32).toString("latin1"))?.[1] ?? Number.NaN);
-            if (!(q > after)) continue;
-            if (q > through) {
-              this.readCursor = { file: segment.file, offset: lineStart, seq: q - 1 };
-              return records;
-            }
-            const record = JSON.parse(line.toString("utf8")) as LogRecord;
-            records.push(record);
-            events += Array.isArray(record.e) ? record.e.length : 0;
-            if (events >= maxEvents || q === through) {
-              this.readCursor = { file: segment.file, offset: offset + start, seq: q };
-              return records;
-            }
-          }
-          offset += start;
-          text = text.subarray(start);
-          rest = Buffer.from(text);
+      const from = cursor && cursor.file === segment.file && cursor.seq <= after ? cursor.offset : 0;
+      for await (const { line, start, end } of lines(segment.file, from)) {
+        const q = leadingSeq(line);
+        if (!(q > after)) continue;
+        const size = end - start;
+        if (q > through) {
+          this.readCursor = { file: segment.file, offset: start, seq: q - 1 };
+          return records;
         }
-      } finally {
-        await handle.close();
+        const record = JSON.parse(line.toString("utf8")) as LogRecord;
+        const n = eventsIn(record);
+        if (records.length > 0 && (events + n > limit.events || bytes + size > limit.bytes)) {
+          // Does not fit: the next read starts with it.
+          this.readCursor = { file: segment.file, offset: start, seq: q - 1 };
+          return records;
+        }
+        records.push({ record, bytes: size });
+        events += n;
+        bytes += size;
+        if (events >= limit.events || bytes >= limit.bytes || q === through) {
+          this.readCursor = { file: segment.file, offset: end, seq: q };
+          return records;
+        }
       }
     }
     return records;
+  }
+
+  /**
+   * Calls `visit` with each record after `after`, in order, one at a time and none kept: the
+   * writer counts at start what waits to be applied without holding it.
+   */
+  async each(after: number, visit: (logged: LoggedRecord) => void): Promise<void> {
+    const segments = [...this.segments];
+    let index = segments.findLastIndex((s) => s.first <= after + 1);
+    if (index < 0) index = 0;
+    for (const segment of segments.slice(index)) {
+      for await (const { line, start, end } of lines(segment.file, 0)) {
+        if (!(leadingSeq(line) > after)) continue;
+        visit({ record: JSON.parse(line.toString("utf8")) as LogRecord, bytes: end - start });
+      }
+    }
   }
 
   /** Deletes the segments whose every record is applied (at or below `appliedSeq`). */
@@ -280,6 +285,42 @@ export class IngestLog {
     while (this.flushing) await this.flushing;
     await this.handle?.close();
     this.handle = null;
+  }
+}
+
+/** The events a record holds (its `e`). */
+const eventsIn = (record: LogRecord): number => (Array.isArray(record.e) ? record.e.length : 0);
+
+/** The sequence number leading a line (`{"q":123,`): most lines skipped are not parsed. */
+const leadingSeq = (line: Buffer): number =>
+  Number(/^\{"q":(\d+)/.exec(line.subarray(0, 32).toString("latin1"))?.[1] ?? Number.NaN);
+
+/**
+ * The whole lines of `file` from byte `from` (without their newline), with where each starts
+ * and where the next begins; a last line with no newline (torn) is not given. A chunk at a
+ * time, so a segment is never held whole.
+ */
+async function* lines(file: string, from: number): AsyncGenerator<{ line: Buffer; start: number; end: number }> {
+  const handle = await open(file, "r");
+  try {
+    let offset = from;
+    let rest = Buffer.alloc(0);
+    for (;;) {
+      const chunk = Buffer.alloc(READ_CHUNK_BYTES);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset + rest.length);
+      if (bytesRead === 0) return;
+      const text = rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      let start = 0;
+      for (let end = text.indexOf(10); end >= 0; end = text.indexOf(10, start)) {
+        yield { line: text.subarray(start, end), start: offset + start, end: offset + end + 1 };
+        start = end + 1;
+      }
+      offset += start;
+      // Copied: the rest of a line must not keep the whole chunk alive.
+      rest = Buffer.from(text.subarray(start));
+    }
+  } finally {
+    await handle.close();
   }
 }
 

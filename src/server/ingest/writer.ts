@@ -20,7 +20,7 @@ import { sql, timestamp } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import type { Logger } from "../logger.js";
 import { countDeadLetters, deadLetter, errorText } from "./dead-letters.js";
-import type { IngestLog, LogRecord } from "./log.js";
+import type { IngestLog, LoggedRecord, LogRecord } from "./log.js";
 import { applyTrackingRecords } from "./tracking.js";
 import type { TrackingRecord } from "./tracking-schema.js";
 
@@ -66,6 +66,15 @@ export const STOP_WAIT_MS = 10_000;
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 30_000;
 
+/** A record in the memory window, with the bytes its line takes in the log. */
+type Queued = { record: TrackingRecord; bytes: number };
+
+/** The writer's bounds (tests lower them to leave records in the log). */
+export type WriterLimits = {
+  /** Events held in memory at most (MEMORY_WINDOW_EVENTS). */
+  windowEvents?: number;
+};
+
 type Job = { run: () => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
 export type WriterStatus = {
@@ -99,7 +108,7 @@ const workspaceOf = (record: LogRecord): string => (typeof record.w === "string"
 
 export class Writer {
   /** Records in memory, in sequence order: those after appliedSeq up to queuedSeq. */
-  private queue: TrackingRecord[] = [];
+  private queue: Queued[] = [];
   private queuedEvents = 0;
   private queuedSeq: number;
   /** Records after queuedSeq up to durableSeq are in the log only (past the memory window). */
@@ -125,6 +134,8 @@ export class Writer {
   private appliedAt: string | null = null;
   /** Dead letters per workspace (read at start, counted on since). */
   private readonly deadLetters = new Map<string, number>();
+  /** The most records and events the window has held at once (tests check the bound holds). */
+  private peak = { records: 0, events: 0 };
 
   constructor(
     private readonly store: Store,
@@ -139,14 +150,12 @@ export class Writer {
     this.queuedSeq = appliedSeq;
   }
 
-  /** Opens the writer for `log`: reads how far it was applied and queues the records after that. */
-  static async start(
-    store: Store,
-    log: IngestLog,
-    records: readonly LogRecord[],
-    logger: Logger,
-    options: { windowEvents?: number } = {},
-  ): Promise<Writer> {
+  /**
+   * Opens the writer for `log`: reads how far it was applied and counts the records after that
+   * (one at a time, none kept); the run loop then reads them back a window at a time, as it
+   * does at run time for records past the window.
+   */
+  static async start(store: Store, log: IngestLog, logger: Logger, options: WriterLimits = {}): Promise<Writer> {
     const [state] = await store.query<{ applied_seq: number }>(
       sql`SELECT applied_seq FROM ingest_state WHERE log_id = ${log.id}`,
     );
@@ -167,39 +176,56 @@ export class Writer {
         "tracking records the engine refused are in the dead-letter store (verity deadletter list)",
       );
     }
-    const replay = records.filter((r) => r.q > applied) as TrackingRecord[];
-    if (replay.length > 0) logger.info({ records: replay.length, from: applied + 1 }, "replaying the ingest log");
-    writer.accept(replay);
-    log.onDurable = (batch) => writer.accept(batch as TrackingRecord[]);
+    let replay = 0;
+    await log.each(applied, (logged) => {
+      writer.count(logged.record);
+      writer.spilledEvents += eventsOf(logged.record);
+      writer.durableSeq = logged.record.q;
+      replay += 1;
+    });
+    if (replay > 0) logger.info({ records: replay, from: applied + 1 }, "replaying the ingest log");
+    log.onDurable = (batch) => writer.accept(batch);
     writer.running = true;
     writer.loop = writer.run();
     return writer;
   }
 
+  /** A record logged and not applied: its workspace waits for it. */
+  private count(record: LogRecord): void {
+    const workspace = workspaceOf(record);
+    const entry = this.byWorkspace.get(workspace) ?? { events: 0, lastSeq: 0 };
+    entry.events += eventsOf(record);
+    entry.lastSeq = record.q;
+    this.byWorkspace.set(workspace, entry);
+  }
+
   /** Records now on disk, in sequence order: queued while the window has room, else left in the log. */
-  private accept(records: readonly TrackingRecord[]): void {
-    for (const record of records) {
+  private accept(records: readonly LoggedRecord[]): void {
+    for (const { record, bytes } of records) {
       const events = eventsOf(record);
-      const workspace = workspaceOf(record);
-      const entry = this.byWorkspace.get(workspace) ?? { events: 0, lastSeq: 0 };
-      entry.events += events;
-      entry.lastSeq = record.q;
-      this.byWorkspace.set(workspace, entry);
+      this.count(record);
       // Once one record is left in the log, every later one is too, so the queue stays in order.
       const inWindow =
         this.queuedSeq === this.durableSeq &&
         (this.queuedEvents === 0 || this.queuedEvents + events <= this.windowEvents);
       this.durableSeq = record.q;
       if (inWindow) {
-        if (this.queue.length === 0) this.oldestAt = Date.now();
-        this.queue.push(record);
-        this.queuedEvents += events;
-        this.queuedSeq = record.q;
+        this.enqueue({ record: record as TrackingRecord, bytes });
       } else {
         this.spilledEvents += events;
       }
     }
     this.wake?.();
+  }
+
+  /** Into the window (in sequence order). */
+  private enqueue(queued: Queued): void {
+    if (this.queue.length === 0) this.oldestAt = Date.now();
+    this.queue.push(queued);
+    this.queuedEvents += eventsOf(queued.record);
+    this.queuedSeq = queued.record.q;
+    this.peak.records = Math.max(this.peak.records, this.queue.length);
+    this.peak.events = Math.max(this.peak.events, this.queuedEvents);
   }
 
   /** Events logged and not yet applied (in memory or in the log only). */
@@ -239,6 +265,11 @@ export class Writer {
     return this.queuedEvents;
   }
 
+  /** The most records and events held in memory at once since the start (tests check the window holds). */
+  get memoryPeak(): { records: number; events: number } {
+    return { ...this.peak };
+  }
+
   /** Dead-lettered records of `workspace`, or of every workspace. */
   deadLetterCount(workspace?: string): number {
     if (workspace !== undefined) return this.deadLetters.get(workspace) ?? 0;
@@ -273,7 +304,7 @@ export class Writer {
     const pendingEvents = this.byWorkspace.get(workspace)?.events ?? 0;
     if (pendingEvents === 0) return { currentTo: new Date().toISOString(), pendingEvents };
     // Records are logged in time order: what was logged before the oldest waiting one is applied.
-    const oldest = this.queue[0]?.at ?? this.appliedAt;
+    const oldest = this.queue[0]?.record.at ?? this.appliedAt;
     return { currentTo: typeof oldest === "string" ? oldest : new Date(0).toISOString(), pendingEvents };
   }
 
@@ -384,16 +415,12 @@ export class Writer {
 
   /** Reads records left in the log back into the window. */
   private async refill(): Promise<void> {
-    const room = this.windowEvents - this.queuedEvents;
-    const records = (await this.log.read(this.queuedSeq, this.durableSeq, room)) as TrackingRecord[];
+    const room = { events: Math.max(1, this.windowEvents - this.queuedEvents), bytes: Number.POSITIVE_INFINITY };
+    const records = await this.log.read(this.queuedSeq, this.durableSeq, room);
     if (records.length === 0) throw new Error(`the ingest log has no records after ${this.queuedSeq}`);
-    for (const record of records) {
-      const events = eventsOf(record);
-      if (this.queue.length === 0) this.oldestAt = Date.now();
-      this.queue.push(record);
-      this.queuedEvents += events;
-      this.spilledEvents -= events;
-      this.queuedSeq = record.q;
+    for (const logged of records) {
+      this.spilledEvents -= eventsOf(logged.record);
+      this.enqueue(logged as Queued);
     }
   }
 
@@ -402,12 +429,12 @@ export class Writer {
     let take = 0;
     while (
       take < this.queue.length &&
-      (take === 0 || events + eventsOf(this.queue[take] as LogRecord) <= MAX_BATCH_EVENTS)
+      (take === 0 || events + eventsOf((this.queue[take] as Queued).record) <= MAX_BATCH_EVENTS)
     ) {
-      events += eventsOf(this.queue[take] as LogRecord);
+      events += eventsOf((this.queue[take] as Queued).record);
       take += 1;
     }
-    const batch = this.queue.slice(0, take);
+    const batch = this.queue.slice(0, take).map((q) => q.record);
     const started = performance.now();
     try {
       await this.applyIsolating(batch);

@@ -1,0 +1,132 @@
+/**
+ * The tracking writer's memory bound holds at a restart too (issue 13 review): the log's
+ * records were all read into memory when the server started, so a backlog of up to a million
+ * events could take GBs and crash the restart again and again. Now the log finds its segments
+ * only and the writer reads back what it has not applied, a window at a time.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureWorkspace } from "../src/ingest/importer.js";
+import { IngestLog } from "../src/server/ingest/log.js";
+import type { LoggedEvent } from "../src/server/ingest/tracking-schema.js";
+import { Writer } from "../src/server/ingest/writer.js";
+import { createLogger } from "../src/server/logger.js";
+import { sql } from "../src/store/sql.js";
+import type { Store } from "../src/store/store.js";
+import { engines } from "./support/databases.js";
+import { openTestStore, type TestStore } from "./support/stores.js";
+
+const quiet = createLogger("silent");
+const pad = (s: string) => s.padEnd(16, "x");
+
+function event(id: string, visitor: string, visit: string): LoggedEvent {
+  return {
+    id: pad(id),
+    type: "pageview",
+    visitor: pad(visitor),
+    visit: pad(visit),
+    url: `https://a.example/${id}`,
+    referrer: "",
+    utm: {},
+  };
+}
+
+/**
+ * Record i of workspace `w`: 1-3 events (1 + i % 3), a new visit of one visitor an hour after
+ * the last, so the visit numbers show the order the records were applied in.
+ */
+function record(w: string, i: number) {
+  const at = new Date(Date.UTC(2026, 4, 1, i)).toISOString();
+  return { w, s: "site", at, e: Array.from({ length: 1 + (i % 3) }, (_, k) => event(`${w}${i}e${k}`, "eve", `v${i}`)) };
+}
+
+/** Writes records `from` to `to` (exclusive) of `w` straight into the log, no writer running. */
+async function logRecords(dir: string, w: string, from: number, to: number): Promise<void> {
+  const opened = await IngestLog.open(dir);
+  // The log keeps no records when it opens: the writer reads them back.
+  expect(Object.keys(opened)).toEqual(["log"]);
+  for (let i = from; i < to; i++) await opened.log.append(record(w, i));
+  await opened.log.close();
+}
+
+async function visitsOf(store: Store, w: string) {
+  return store.query<{ visit_id: string; visit_number: number; pageviews: number }>(
+    sql`SELECT visit_id, visit_number, pageviews FROM visits WHERE workspace_id = ${w} ORDER BY visit_number`,
+  );
+}
+
+async function storedEvents(store: Store, w: string): Promise<number> {
+  const [row] = await store.query<{ n: number }>(
+    sql`SELECT count(*) AS n FROM tracked_events WHERE workspace_id = ${w}`,
+  );
+  return Number(row?.n);
+}
+
+const eventsIn = (n: number) => Array.from({ length: n }, (_, i) => 1 + (i % 3)).reduce((a, b) => a + b, 0);
+
+describe.each(engines())("the writer's memory window at a restart on %s", (engine) => {
+  let db: TestStore;
+  let dir: string;
+  beforeAll(async () => {
+    db = await openTestStore(engine);
+    dir = await mkdtemp(join(tmpdir(), "verity-window-"));
+  });
+  afterAll(async () => {
+    await db.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a backlog larger than the window is applied completely, in order, exactly once, never more than the window in memory", async () => {
+    await ensureWorkspace(db.store, "r");
+    const logDir = join(dir, "restart");
+    // 30 records applied by a first run, then 90 more logged while no writer ran (the server
+    // was down): the restart must apply exactly the 90 after applied_seq.
+    await logRecords(logDir, "r", 0, 30);
+    {
+      const { log } = await IngestLog.open(logDir);
+      const writer = await Writer.start(db.store, log, quiet, { windowEvents: 10 });
+      await writer.drain();
+      expect(writer.status()).toMatchObject({ appliedSeq: 30, pendingEvents: 0 });
+      await writer.stop();
+      await log.close();
+    }
+    await logRecords(logDir, "r", 30, 120);
+    {
+      const { log } = await IngestLog.open(logDir);
+      const writer = await Writer.start(db.store, log, quiet, { windowEvents: 10 });
+      // Counted at start without being held: the reads know what the workspace waits for.
+      expect(writer.status()).toMatchObject({
+        appliedSeq: 30,
+        durableSeq: 120,
+        pendingEvents: eventsIn(120) - eventsIn(30),
+      });
+      await writer.drain();
+      expect(writer.status()).toMatchObject({ appliedSeq: 120, durableSeq: 120, pendingEvents: 0 });
+      // Records of 1-3 events: no more than 10 events, so no more than 10 records, at once.
+      expect(writer.memoryPeak.events).toBeLessThanOrEqual(10);
+      expect(writer.memoryPeak.records).toBeLessThanOrEqual(10);
+      expect(writer.memoryPeak.records).toBeGreaterThan(0);
+      // The next record gets the next number.
+      expect(await log.append(record("r", 120))).toBe(121);
+      await writer.drain();
+      await writer.stop();
+      await log.close();
+    }
+    // A third start finds nothing to apply again.
+    {
+      const { log } = await IngestLog.open(logDir);
+      const writer = await Writer.start(db.store, log, quiet, { windowEvents: 10 });
+      expect(writer.status()).toMatchObject({ appliedSeq: 121, pendingEvents: 0 });
+      await writer.stop();
+      await log.close();
+    }
+    expect(await storedEvents(db.store, "r")).toBe(eventsIn(121));
+    const visits = await visitsOf(db.store, "r");
+    expect(visits.map((v) => v.visit_id)).toEqual(
+      Array.from({ length: 121 }, (_, i) => `${pad("eve")}.${pad(`v${i}`)}`),
+    );
+    expect(visits.map((v) => v.pageviews)).toEqual(Array.from({ length: 121 }, (_, i) => 1 + (i % 3)));
+  });
+});
