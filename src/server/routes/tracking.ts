@@ -27,15 +27,49 @@ export const EVENT_BODY_LIMIT = 32 * 1024;
 
 /** Sites are looked up once a minute, not once a request (tracking is the hot path). */
 const SITE_CACHE_MS = 60_000;
+/** Sites found, kept (least recently used first out) to serve while the database is down. */
+const FOUND_MAX = 10_000;
+/** Keys no site has, remembered for SITE_CACHE_MS so a repeated made-up key costs no lookup. */
+const MISSES_MAX = 1_000;
 
+/**
+ * The sites tracking requests name. Found sites and misses are kept apart, each bounded: a
+ * flood of made-up keys (anyone can send one) fills only the small miss cache, oldest out,
+ * and never evicts a real site, which keeps its events coming while the database restarts.
+ */
 export class SiteCache {
-  private readonly entries = new Map<string, { site: Site | null; at: number }>();
+  /** In use order: the first is the least recently used. */
+  private readonly found = new Map<string, { site: Site; at: number }>();
+  /** In insertion order, which is age order. */
+  private readonly misses = new Map<string, number>();
 
-  constructor(private readonly ctx: Pick<ServerContext, "store">) {}
+  constructor(
+    private readonly ctx: Pick<ServerContext, "store">,
+    private readonly limits = { found: FOUND_MAX, misses: MISSES_MAX },
+  ) {}
+
+  /** Whether `publicKey` names a site found before (its requests get a rate bucket of their own). */
+  known(publicKey: string): boolean {
+    return this.found.has(publicKey);
+  }
+
+  /** How many sites and misses are held (tests check the bounds). */
+  get size(): { found: number; misses: number } {
+    return { found: this.found.size, misses: this.misses.size };
+  }
 
   async get(publicKey: string): Promise<Site | null> {
-    const cached = this.entries.get(publicKey);
-    if (cached && Date.now() - cached.at < SITE_CACHE_MS) return cached.site;
+    const now = Date.now();
+    const cached = this.found.get(publicKey);
+    if (cached) {
+      // Used: to the end of the line.
+      this.found.delete(publicKey);
+      this.found.set(publicKey, cached);
+      if (now - cached.at < SITE_CACHE_MS) return cached.site;
+    } else {
+      const missedAt = this.misses.get(publicKey);
+      if (missedAt !== undefined && now - missedAt < SITE_CACHE_MS) return null;
+    }
     let site: Site | null;
     try {
       site = await siteByPublicKey(this.ctx.store, publicKey);
@@ -45,13 +79,30 @@ export class SiteCache {
       if (cached && isConnectionError(error)) return cached.site;
       throw error;
     }
-    if (this.entries.size > 10_000) this.entries.clear();
-    this.entries.set(publicKey, { site, at: Date.now() });
+    this.misses.delete(publicKey);
+    if (site) {
+      this.found.delete(publicKey);
+      this.found.set(publicKey, { site, at: now });
+      trim(this.found, this.limits.found);
+    } else {
+      this.found.delete(publicKey);
+      this.misses.set(publicKey, now);
+      trim(this.misses, this.limits.misses);
+    }
     return site;
   }
 
   forget(): void {
-    this.entries.clear();
+    this.found.clear();
+    this.misses.clear();
+  }
+}
+
+/** Deletes a map's first (oldest) entries down to `max`. */
+function trim(map: Map<string, unknown>, max: number): void {
+  for (const key of map.keys()) {
+    if (map.size <= max) return;
+    map.delete(key);
   }
 }
 
@@ -92,6 +143,16 @@ export type TrackingAnswer = z.infer<typeof TrackingResponseSchema>;
 /** Takes a tracking request; resolves once its events are durable, or throws an ApiError. */
 export type TrackingIntake = (request: TrackingRequest) => Promise<TrackingAnswer>;
 
+/** Takes a tracking token from `bucket`, or refuses the request with 429 and Retry-After. */
+function limit(ctx: ServerContext, bucket: string): void {
+  const wait = ctx.limits.tracking.take(bucket);
+  if (wait > 0) {
+    throw new ApiError(429, "rate_limited", "too many events from this address; slow down", null, [], {
+      "Retry-After": String(wait),
+    });
+  }
+}
+
 /**
  * POST /api/event without the HTTP framework around it: the route below calls it, and so does
  * `verity serve`'s listener directly (src/server/event-listener.ts), where the framework's
@@ -100,21 +161,25 @@ export type TrackingIntake = (request: TrackingRequest) => Promise<TrackingAnswe
 export function trackingIntake(ctx: ServerContext, sites: SiteCache): TrackingIntake {
   return async ({ text, origin, privacySignal, ip }) => {
     const raw = parseJsonBody(text) as { site?: unknown };
-    // Limited before the site is looked up, by the key as presented: made-up keys cost a
-    // lookup each, and are held to the same rate.
+    // Limited before the site is looked up: a known site's key by key and address; any other
+    // key (made up, or a real site's first request) by address alone, so a flood of made-up
+    // keys is one bucket an address, and its lookups are held to that one rate.
     const presented = typeof raw?.site === "string" ? raw.site.slice(0, 100) : "";
-    const wait = ctx.limits.tracking.take(`${presented}|${rateLimitAddress(ip)}`);
-    if (wait > 0) {
-      throw new ApiError(429, "rate_limited", "too many events from this address; slow down", null, [], {
-        "Retry-After": String(wait),
-      });
-    }
+    const address = rateLimitAddress(ip);
+    const known = sites.known(presented);
+    limit(ctx, `${known ? presented : "?"}|${address}`);
     // Looked up before the body is validated, so checked here: a NUL in a bound parameter
     // fails PostgreSQL's statement (a 500), where it is the caller's mistake.
     const badKey = unstorable(presented);
     if (badKey) throw new ApiError(400, "invalid_request", `body.site: ${badKey}`, "body.site");
     const site = presented ? await sites.get(presented) : null;
     if (!site) throw new ApiError(403, "forbidden", "unknown or revoked site key", "body.site");
+    if (!known) {
+      // A real site's first request: the address's token for unknown keys back, and the
+      // site's own bucket charged, as for every later request.
+      ctx.limits.tracking.give(`?|${address}`);
+      limit(ctx, `${presented}|${address}`);
+    }
     if (origin !== undefined && !originAllowed(site, origin)) {
       throw new ApiError(403, "forbidden", `the origin ${origin} is not one of the site's domains`, "header.origin");
     }
