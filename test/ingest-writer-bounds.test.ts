@@ -21,13 +21,13 @@ import { openTestStore, type TestStore } from "./support/stores.js";
 const quiet = createLogger("silent");
 const pad = (s: string) => s.padEnd(16, "x");
 
-function event(id: string, visitor: string, visit: string): LoggedEvent {
+function event(id: string, visitor: string, visit: string, path = id): LoggedEvent {
   return {
     id: pad(id),
     type: "pageview",
     visitor: pad(visitor),
     visit: pad(visit),
-    url: `https://a.example/${id}`,
+    url: `https://a.example/${path}`,
     referrer: "",
     utm: {},
   };
@@ -128,5 +128,76 @@ describe.each(engines())("the writer's memory window at a restart on %s", (engin
       Array.from({ length: 121 }, (_, i) => `${pad("eve")}.${pad(`v${i}`)}`),
     );
     expect(visits.map((v) => v.pageviews)).toEqual(Array.from({ length: 121 }, (_, i) => 1 + (i % 3)));
+  });
+});
+
+/** A record of one event of ~2 KB (a long url): 32 KB requests make events of up to ~10 KB. */
+function largeRecord(w: string, i: number) {
+  const at = new Date(Date.UTC(2026, 5, 1, i)).toISOString();
+  return { w, s: "site", at, e: [event(`${w}${i}`, "lee", `v${i}`, `${i}/${"p".repeat(2000)}`)] };
+}
+
+describe.each(engines())("the writer's bounds in bytes on %s", (engine) => {
+  let db: TestStore;
+  let dir: string;
+  beforeAll(async () => {
+    db = await openTestStore(engine);
+    dir = await mkdtemp(join(tmpdir(), "verity-window-bytes-"));
+  });
+  afterAll(async () => {
+    await db.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("holds no more than the window's bytes of large events, running and at a restart, and applies them all in order", async () => {
+    await ensureWorkspace(db.store, "b");
+    const logDir = join(dir, "bytes");
+    // 20 records before the start (a restart's backlog), 20 more while the writer is held.
+    {
+      const { log } = await IngestLog.open(logDir);
+      for (let i = 0; i < 20; i++) await log.append(largeRecord("b", i));
+      await log.close();
+    }
+    const { log } = await IngestLog.open(logDir);
+    // Plenty of events, 10 KB: about four records of ~2.1 KB.
+    const writer = await Writer.start(db.store, log, quiet, { windowEvents: 1000, windowBytes: 10_000 });
+    let release = () => {};
+    const held = writer.exclusive(() => new Promise<void>((resolve) => (release = resolve)));
+    for (let i = 20; i < 40; i++) await log.append(largeRecord("b", i));
+    expect(writer.pendingBytes).toBeGreaterThan(40 * 2000);
+    release();
+    await held;
+    await writer.drain();
+    expect(writer.status()).toMatchObject({ appliedSeq: 40, pendingEvents: 0 });
+    expect(writer.pendingBytes).toBe(0);
+    expect(writer.memoryPeak.bytes).toBeLessThanOrEqual(10_000);
+    expect(writer.memoryPeak.records).toBeLessThanOrEqual(4);
+    expect(writer.memoryPeak.records).toBeGreaterThan(0);
+    await writer.stop();
+    await log.close();
+    const visits = await visitsOf(db.store, "b");
+    expect(visits.map((v) => v.visit_id)).toEqual(
+      Array.from({ length: 40 }, (_, i) => `${pad("lee")}.${pad(`v${i}`)}`),
+    );
+  });
+
+  it("refuses tracking (overloaded, a 503) when the log not applied passes its bytes, however few the events", async () => {
+    await ensureWorkspace(db.store, "o");
+    const { log } = await IngestLog.open(join(dir, "overload"));
+    const writer = await Writer.start(db.store, log, quiet, { maxPendingBytes: 20_000 });
+    let release = () => {};
+    const held = writer.exclusive(() => new Promise<void>((resolve) => (release = resolve)));
+    // Nine records of ~2.1 KB: under 20,000 bytes; the tenth passes it, with ten events only.
+    for (let i = 0; i < 9; i++) await log.append(largeRecord("o", i));
+    expect(writer.overloaded).toBe(false);
+    await log.append(largeRecord("o", 9));
+    expect(writer.status().pendingEvents).toBe(10);
+    expect(writer.overloaded).toBe(true);
+    release();
+    await held;
+    await writer.drain();
+    expect(writer.overloaded).toBe(false);
+    await writer.stop();
+    await log.close();
   });
 });

@@ -207,11 +207,16 @@ export class IngestLog {
 
   /**
    * The records after `after` up to `through` (all of which are on disk), in order, with the
-   * bytes each takes in the log, as many as fit `limit` (one record at least, however large):
+   * bytes each takes in the log, as many as fit `limit` (one record at least, however large,
+   * unless `limit.mayBeEmpty`):
    * the writer reads back what did not fit its memory window. Reads on from where the last
    * call stopped when it can.
    */
-  async read(after: number, through: number, limit: { events: number; bytes: number }): Promise<LoggedRecord[]> {
+  async read(
+    after: number,
+    through: number,
+    limit: { events: number; bytes: number; mayBeEmpty?: boolean },
+  ): Promise<LoggedRecord[]> {
     const records: LoggedRecord[] = [];
     let events = 0;
     let bytes = 0;
@@ -236,7 +241,7 @@ export class IngestLog {
         }
         const record = JSON.parse(line.toString("utf8")) as LogRecord;
         const n = eventsIn(record);
-        if (records.length > 0 && (events + n > limit.events || bytes + size > limit.bytes)) {
+        if ((records.length > 0 || limit.mayBeEmpty) && (events + n > limit.events || bytes + size > limit.bytes)) {
           // Does not fit: the next read starts with it.
           this.readCursor = { file: segment.file, offset: start, seq: q - 1 };
           return records;

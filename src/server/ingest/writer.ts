@@ -43,14 +43,25 @@ const BATCH_MIN_EVENTS = 20_000;
  * the writer apply at once whatever is logged.
  */
 const BATCH_WAIT_MS = 2000;
-/** Past this many events waiting to be applied, tracking answers 503 (the engine cannot keep up). */
+/**
+ * Past this many events, or this many bytes of log, waiting to be applied, tracking answers
+ * 503 (the engine cannot keep up). Bytes too: a 32 KB request makes events of up to ~10 KB,
+ * so a million of them would be GBs of log to read back before the newest is in the numbers.
+ */
 export const MAX_PENDING_EVENTS = 1_000_000;
+export const MAX_PENDING_BYTES = 1024 * 1024 * 1024;
 /**
  * Events held in memory waiting for the engine, at most; records past it stay in the log only
  * and are read back as the window drains. (Without a bound a backlog at ten events a request
  * held 772 MB, issue 13.) Two full batches, so the writer never waits for the disk between them.
  */
 export const MEMORY_WINDOW_EVENTS = 2 * MAX_BATCH_EVENTS;
+/**
+ * And this many bytes (as the records take in the log) at most: 100,000 events of ~10 KB
+ * (32 KB requests allow that) would be a GB held. The size in the log is what the parsed
+ * record costs, give or take a small factor.
+ */
+export const MEMORY_WINDOW_BYTES = 64 * 1024 * 1024;
 /**
  * How long a metric read waits for its workspace's logged events to be applied before it
  * answers from what is committed (and says how current that is). Long enough for a batch of
@@ -73,6 +84,12 @@ type Queued = { record: TrackingRecord; bytes: number };
 export type WriterLimits = {
   /** Events held in memory at most (MEMORY_WINDOW_EVENTS). */
   windowEvents?: number;
+  /** Bytes of log held in memory at most (MEMORY_WINDOW_BYTES). */
+  windowBytes?: number;
+  /** Events waiting past which tracking answers 503 (MAX_PENDING_EVENTS). */
+  maxPendingEvents?: number;
+  /** Bytes of log waiting past which tracking answers 503 (MAX_PENDING_BYTES). */
+  maxPendingBytes?: number;
 };
 
 type Job = { run: () => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
@@ -110,9 +127,11 @@ export class Writer {
   /** Records in memory, in sequence order: those after appliedSeq up to queuedSeq. */
   private queue: Queued[] = [];
   private queuedEvents = 0;
+  private queuedBytes = 0;
   private queuedSeq: number;
   /** Records after queuedSeq up to durableSeq are in the log only (past the memory window). */
   private spilledEvents = 0;
+  private spilledBytes = 0;
   /** Per workspace: events waiting, and the sequence number of its last record logged. */
   private readonly byWorkspace = new Map<string, { events: number; lastSeq: number }>();
   private jobs: Job[] = [];
@@ -135,16 +154,26 @@ export class Writer {
   /** Dead letters per workspace (read at start, counted on since). */
   private readonly deadLetters = new Map<string, number>();
   /** The most records and events the window has held at once (tests check the bound holds). */
-  private peak = { records: 0, events: 0 };
+  private peak = { records: 0, events: 0, bytes: 0 };
+  /** The next record in the log does not fit the window beside what it holds: apply first. */
+  private windowFull = false;
+  private readonly windowEvents: number;
+  private readonly windowBytes: number;
+  private readonly maxPendingEvents: number;
+  private readonly maxPendingBytes: number;
 
   constructor(
     private readonly store: Store,
     private readonly log: IngestLog,
     appliedSeq: number,
     private readonly logger: Logger,
-    /** MEMORY_WINDOW_EVENTS but in tests, which use a small window to leave records in the log. */
-    private readonly windowEvents: number,
+    /** The defaults but in tests, which use a small window to leave records in the log. */
+    limits: WriterLimits,
   ) {
+    this.windowEvents = limits.windowEvents ?? MEMORY_WINDOW_EVENTS;
+    this.windowBytes = limits.windowBytes ?? MEMORY_WINDOW_BYTES;
+    this.maxPendingEvents = limits.maxPendingEvents ?? MAX_PENDING_EVENTS;
+    this.maxPendingBytes = limits.maxPendingBytes ?? MAX_PENDING_BYTES;
     this.appliedSeq = appliedSeq;
     this.durableSeq = appliedSeq;
     this.queuedSeq = appliedSeq;
@@ -167,7 +196,7 @@ export class Writer {
       );
     }
     log.advanceTo(applied);
-    const writer = new Writer(store, log, applied, logger, options.windowEvents ?? MEMORY_WINDOW_EVENTS);
+    const writer = new Writer(store, log, applied, logger, options);
     for (const [workspace, n] of await countDeadLetters(store)) writer.deadLetters.set(workspace, n);
     const total = writer.deadLetterCount();
     if (total > 0) {
@@ -180,6 +209,7 @@ export class Writer {
     await log.each(applied, (logged) => {
       writer.count(logged.record);
       writer.spilledEvents += eventsOf(logged.record);
+      writer.spilledBytes += logged.bytes;
       writer.durableSeq = logged.record.q;
       replay += 1;
     });
@@ -207,12 +237,14 @@ export class Writer {
       // Once one record is left in the log, every later one is too, so the queue stays in order.
       const inWindow =
         this.queuedSeq === this.durableSeq &&
-        (this.queuedEvents === 0 || this.queuedEvents + events <= this.windowEvents);
+        (this.queue.length === 0 ||
+          (this.queuedEvents + events <= this.windowEvents && this.queuedBytes + bytes <= this.windowBytes));
       this.durableSeq = record.q;
       if (inWindow) {
         this.enqueue({ record: record as TrackingRecord, bytes });
       } else {
         this.spilledEvents += events;
+        this.spilledBytes += bytes;
       }
     }
     this.wake?.();
@@ -223,9 +255,11 @@ export class Writer {
     if (this.queue.length === 0) this.oldestAt = Date.now();
     this.queue.push(queued);
     this.queuedEvents += eventsOf(queued.record);
+    this.queuedBytes += queued.bytes;
     this.queuedSeq = queued.record.q;
     this.peak.records = Math.max(this.peak.records, this.queue.length);
     this.peak.events = Math.max(this.peak.events, this.queuedEvents);
+    this.peak.bytes = Math.max(this.peak.bytes, this.queuedBytes);
   }
 
   /** Events logged and not yet applied (in memory or in the log only). */
@@ -233,9 +267,14 @@ export class Writer {
     return this.queuedEvents + this.spilledEvents;
   }
 
+  /** Bytes of log not yet applied (in memory or in the log only). */
+  get pendingBytes(): number {
+    return this.queuedBytes + this.spilledBytes;
+  }
+
   /** Whether tracking should refuse new events for now. */
   get overloaded(): boolean {
-    return this.pendingEvents >= MAX_PENDING_EVENTS;
+    return this.pendingEvents >= this.maxPendingEvents || this.pendingBytes >= this.maxPendingBytes;
   }
 
   /** The last failure's text; setting it after a success also notes since when it fails. */
@@ -265,8 +304,8 @@ export class Writer {
     return this.queuedEvents;
   }
 
-  /** The most records and events held in memory at once since the start (tests check the window holds). */
-  get memoryPeak(): { records: number; events: number } {
+  /** The most records, events and bytes held in memory at once since the start (tests check the window holds). */
+  get memoryPeak(): { records: number; events: number; bytes: number } {
     return { ...this.peak };
   }
 
@@ -375,7 +414,12 @@ export class Writer {
         }
         continue;
       }
-      if (this.queuedSeq < this.durableSeq && this.queuedEvents <= this.windowEvents / 2) {
+      if (
+        this.queuedSeq < this.durableSeq &&
+        !this.windowFull &&
+        this.queuedEvents <= this.windowEvents / 2 &&
+        this.queuedBytes <= this.windowBytes / 2
+      ) {
         try {
           await this.refill();
         } catch (error) {
@@ -415,11 +459,21 @@ export class Writer {
 
   /** Reads records left in the log back into the window. */
   private async refill(): Promise<void> {
-    const room = { events: Math.max(1, this.windowEvents - this.queuedEvents), bytes: Number.POSITIVE_INFINITY };
+    const room = {
+      events: Math.max(1, this.windowEvents - this.queuedEvents),
+      bytes: Math.max(1, this.windowBytes - this.queuedBytes),
+      // Beside records held, the next one must fit; alone, it comes however large it is.
+      mayBeEmpty: this.queue.length > 0,
+    };
     const records = await this.log.read(this.queuedSeq, this.durableSeq, room);
+    if (records.length === 0 && this.queue.length > 0) {
+      this.windowFull = true;
+      return;
+    }
     if (records.length === 0) throw new Error(`the ingest log has no records after ${this.queuedSeq}`);
     for (const logged of records) {
       this.spilledEvents -= eventsOf(logged.record);
+      this.spilledBytes -= logged.bytes;
       this.enqueue(logged as Queued);
     }
   }
@@ -516,7 +570,8 @@ export class Writer {
         if (entry.lastSeq <= record.q) this.byWorkspace.delete(workspaceOf(record));
       }
     }
-    this.queue.splice(0, records.length);
+    for (const queued of this.queue.splice(0, records.length)) this.queuedBytes -= queued.bytes;
+    this.windowFull = false;
     this.queuedEvents -= events;
     this.oldestAt = this.queue.length > 0 ? Date.now() : null;
     this.appliedSeq = records.at(-1)?.q ?? this.appliedSeq;
