@@ -45,13 +45,31 @@ describe("the DuckDB database file's mode", () => {
       await store.execute(raw("INSERT INTO t VALUES (3)"));
       expect(existsSync(`${path}.wal`)).toBe(true);
       expect((await modeOf(`${path}.wal`)).toString(8)).toBe("600");
+      // While it is open, what the process writes is private too (the umask is narrowed).
+      const during = join(dir, "during.txt");
+      await writeFile(during, "x");
+      expect((await modeOf(during)).toString(8)).toBe("600");
     } finally {
       await store.close();
     }
-    // Files made afterwards by the same process are private too (the umask stays narrowed).
+    // Closed, the process has its own umask back: a bench output or an export written after
+    // is as the user's umask makes it (it stayed 0600 for the rest of the process).
     const later = join(dir, "later.txt");
     await writeFile(later, "x");
-    expect((await modeOf(later)).toString(8)).toBe("600");
+    expect((await modeOf(later)).toString(8)).toBe("644");
+  });
+
+  it("gives the umask back only when the last open DuckDB file closes", async () => {
+    const one = await openDuckDbStore(join(dir, "one.duckdb"));
+    const two = await openDuckDbStore(join(dir, "two.duckdb"));
+    await one.close();
+    const between = join(dir, "between.txt");
+    await writeFile(between, "x");
+    expect((await modeOf(between)).toString(8)).toBe("600");
+    await two.close();
+    const after = join(dir, "after.txt");
+    await writeFile(after, "x");
+    expect((await modeOf(after)).toString(8)).toBe("644");
   });
 
   it("narrows a database and WAL made before the fix with 0644", async () => {

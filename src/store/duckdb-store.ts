@@ -51,6 +51,7 @@ export async function openDuckDbStore(path: string): Promise<Store> {
     instance = await DuckDBInstance.create(location);
     if (location !== ":memory:") await ownerOnly(location);
   } catch (error) {
+    if (location !== ":memory:") restoreUmask();
     const message = error instanceof Error ? error.message : String(error);
     const lock = /Could not set lock on file .*Conflicting lock is held in (.*?)(?:\. See also|$)/s.exec(message);
     if (lock) throw new DatabaseLockedError(location, lock[1]?.trim() ?? null);
@@ -67,17 +68,37 @@ export async function openDuckDbStore(path: string): Promise<Store> {
 /**
  * The database holds a company's sales data, so only its owner may read it (issue 13, item
  * 7: it was 0644). DuckDB creates the file, its WAL (again after every checkpoint) and its
- * spill folder itself, at any time while the process runs, with the process's umask; so the
- * umask loses its group and other bits for the rest of the process, a CLI command or
- * `verity serve` alike (the other files Verity writes, the ingest log and its temporary
- * folders, are private data too). Worker threads cannot set the umask: there the
- * ownerOnly() pass still covers the file.
+ * spill folder itself, at any time while it is open, with the process's umask. Changing the
+ * mode after DuckDB made a file leaves a moment in which another local user may open it and
+ * keep reading through that descriptor whatever the mode becomes; so while a DuckDB file is
+ * open the umask loses its group and other bits, and when the last one closes the umask is
+ * the process's own again. Whatever the process writes meanwhile is owner-only too (an
+ * export of a CLI command that has the database open; `verity serve`'s ingest log, which is
+ * private data); files written after the close get the usual umask. Worker threads cannot
+ * set the umask: there the ownerOnly() pass still covers the file.
  */
+let filesOpen = 0;
+let ownUmask: number | null = null;
+
 function narrowUmask(): void {
+  filesOpen += 1;
+  if (filesOpen > 1) return;
   try {
-    const previous = process.umask(0o077);
-    process.umask(previous | 0o077);
+    ownUmask = process.umask(0o077);
+    process.umask(ownUmask | 0o077);
+  } catch {
+    ownUmask = null;
+  }
+}
+
+/** A DuckDB file closed (or failed to open): the last one gives the process its umask back. */
+function restoreUmask(): void {
+  filesOpen = Math.max(0, filesOpen - 1);
+  if (filesOpen > 0 || ownUmask === null) return;
+  try {
+    process.umask(ownUmask);
   } catch {}
+  ownUmask = null;
 }
 
 /** The database file and its WAL, when they exist with group or other bits, made owner-only (a file made before this fix). */
@@ -106,6 +127,7 @@ class DuckDbStore implements Store {
   private readonly current = new AsyncLocalStorage<DuckDBConnection>();
   /** A transaction connection kept for the next transaction. */
   private idle: DuckDBConnection | null = null;
+  private closed = false;
 
   constructor(
     private readonly main: DuckDBConnection,
@@ -291,6 +313,8 @@ class DuckDbStore implements Store {
     this.idle?.closeSync();
     this.main.closeSync();
     this.instance.closeSync();
+    if (this.location !== ":memory:" && !this.closed) restoreUmask();
+    this.closed = true;
   }
 }
 
