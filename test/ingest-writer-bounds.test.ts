@@ -13,9 +13,12 @@ import { IngestLog } from "../src/server/ingest/log.js";
 import type { LoggedEvent } from "../src/server/ingest/tracking-schema.js";
 import { Writer } from "../src/server/ingest/writer.js";
 import { createLogger } from "../src/server/logger.js";
+import { openDuckDbStore } from "../src/store/duckdb-store.js";
+import { migrate } from "../src/store/migrate.js";
+import { openPostgresStore } from "../src/store/postgres-store.js";
 import { sql } from "../src/store/sql.js";
 import type { Store } from "../src/store/store.js";
-import { engines } from "./support/databases.js";
+import { createTestDatabase, type Engine, engines } from "./support/databases.js";
 import { openTestStore, type TestStore } from "./support/stores.js";
 
 const quiet = createLogger("silent");
@@ -200,4 +203,102 @@ describe.each(engines())("the writer's bounds in bytes on %s", (engine) => {
     await writer.stop();
     await log.close();
   });
+});
+
+/** A store that can be closed and opened again on the same data (a server's restart). */
+async function reopenableStore(engine: Engine, dir: string) {
+  if (engine === "duckdb") {
+    const file = join(dir, "stop.duckdb");
+    return { open: () => openDuckDbStore(file), drop: async () => {} };
+  }
+  const database = await createTestDatabase();
+  return { open: () => openPostgresStore(database.url), drop: () => database.drop() };
+}
+
+/** Events stored per record, and applied_seq, as the engine has them. */
+async function committed(store: Store, logId: string) {
+  const [state] = await store.query<{ applied_seq: number }>(
+    sql`SELECT applied_seq FROM ingest_state WHERE log_id = ${logId}`,
+  );
+  return { appliedSeq: Number(state?.applied_seq ?? 0), events: await storedEvents(store, "s") };
+}
+
+describe.each(engines())("stopping the writer in the middle of a long batch on %s", (engine) => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "verity-stop-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // 120 records of 500 events: a first batch of 50,000 events (MAX_BATCH_EVENTS), long enough
+  // to stop the writer in the middle of it, then one of 10,000.
+  const RECORDS = 120;
+  const PER_RECORD = 500;
+  const big = (i: number) => ({
+    w: "s",
+    s: "site",
+    at: new Date(Date.UTC(2026, 6, 1, 0, i)).toISOString(),
+    e: Array.from({ length: PER_RECORD }, (_, k) => event(`s${i}e${k}`, `v${i}`, `v${i}`)),
+  });
+
+  it.each([
+    ["the stop waits for the batch in flight", 60_000],
+    ["the stop gives up on the batch in flight; the store's close waits for it", 1],
+  ])(
+    "%s: the database stays consistent and the next start applies the rest exactly once",
+    async (_, batchWaitMs) => {
+      const where = join(dir, String(batchWaitMs));
+      const { mkdir } = await import("node:fs/promises");
+      await mkdir(where, { recursive: true });
+      const stores = await reopenableStore(engine, where);
+      const logDir = join(where, "log");
+      let store = await stores.open();
+      try {
+        await migrate(store);
+        await ensureWorkspace(store, "s");
+        const { log } = await IngestLog.open(logDir);
+        for (let i = 0; i < RECORDS; i++) await log.append(big(i));
+        await log.close();
+
+        const { log: running } = await IngestLog.open(logDir);
+        const writer = await Writer.start(store, running, quiet, { windowEvents: 200_000 });
+        // SIGTERM as the batch runs: `verity serve` stops the writer, then closes the store.
+        for (let i = 0; i < 2000 && !writer.busy; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(writer.busy).toBe(true);
+        // No time to drain: what matters is the batch in flight.
+        const left = await writer.stop(1, batchWaitMs);
+        await running.close();
+        if (batchWaitMs > 1) expect(writer.busy).toBe(false);
+        await store.close();
+
+        // applied_seq and what is stored agree: whole records up to it, nothing past it.
+        store = await stores.open();
+        const after = await committed(store, running.id);
+        expect(after.events).toBe(after.appliedSeq * PER_RECORD);
+        // The batch in flight committed (the first 100 records), and nothing was started after it.
+        expect(after.appliedSeq).toBe(100);
+        // What the stop says it left: exact when it waited, all past the last commit it saw if not.
+        if (batchWaitMs > 1) expect(left).toEqual({ records: 20, events: 20 * PER_RECORD });
+        else expect(left.records).toBeGreaterThanOrEqual(20);
+
+        // The next start applies the rest, exactly once.
+        const { log: next } = await IngestLog.open(logDir);
+        const restarted = await Writer.start(store, next, quiet);
+        await restarted.drain();
+        expect(restarted.status()).toMatchObject({ appliedSeq: RECORDS, pendingEvents: 0 });
+        await restarted.stop();
+        await next.close();
+        expect(await committed(store, running.id)).toEqual({ appliedSeq: RECORDS, events: RECORDS * PER_RECORD });
+        const visits = await visitsOf(store, "s");
+        expect(visits.length).toBe(RECORDS);
+        for (const v of visits) expect(v.pageviews).toBe(PER_RECORD);
+      } finally {
+        await store.close();
+        await stores.drop();
+      }
+    },
+    120_000,
+  );
 });

@@ -128,6 +128,8 @@ class DuckDbStore implements Store {
   /** A transaction connection kept for the next transaction. */
   private idle: DuckDBConnection | null = null;
   private closed = false;
+  /** Transactions running: close() waits for them (closing under one cut it off mid-batch). */
+  private readonly transactions = new Set<Promise<unknown>>();
 
   constructor(
     private readonly main: DuckDBConnection,
@@ -160,8 +162,9 @@ class DuckDbStore implements Store {
       await configure(connection);
     }
     const own = connection;
+    let running: Promise<T> | undefined;
     try {
-      return await this.current.run(own, async () => {
+      running = this.current.run(own, async () => {
         await own.run("BEGIN TRANSACTION");
         try {
           const result = await work();
@@ -172,7 +175,10 @@ class DuckDbStore implements Store {
           throw error;
         }
       });
+      this.transactions.add(running);
+      return await running;
     } finally {
+      if (running) this.transactions.delete(running);
       if (this.idle === null) this.idle = own;
       else own.closeSync();
     }
@@ -310,6 +316,7 @@ class DuckDbStore implements Store {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled([...this.transactions]);
     this.idle?.closeSync();
     this.main.closeSync();
     this.instance.closeSync();
