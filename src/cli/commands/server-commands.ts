@@ -12,6 +12,7 @@ import { createSite, listSites, revokeSite } from "../../server/auth/sites.js";
 import { addUser, findUser, listUsers, setPassword, setUserDisabled } from "../../server/auth/users.js";
 import { addWorkspace, listWorkspaces } from "../../server/auth/workspaces.js";
 import { parseTrustProxy } from "../../server/context.js";
+import { STOP_WAIT_MS } from "../../server/ingest/writer.js";
 import { createLogger, type LogLevel } from "../../server/logger.js";
 import { LOOPBACK, startServer } from "../../server/server.js";
 import { openStore } from "../../store/open-store.js";
@@ -355,9 +356,10 @@ export async function serve(
     process.on("SIGTERM", stop);
   });
   process.stderr.write(
-    "verity: stopping (finishing requests, writing acknowledged events; what is not written in 10 s stays in the ingest log for the next start)\n",
+    `verity: stopping (finishing requests, writing acknowledged events; what is not written in ${Math.round((STOP_WAIT_MS * 1.5) / 1000)} s stays in the ingest log for the next start)\n`,
   );
-  // The writer stops within STOP_WAIT_MS and requests within 10 s; should closing the engine
+  // Requests get 10 s; the writer starts no batch after STOP_WAIT_MS and gives the one in
+  // flight half as long again. Should closing the engine
   // still hang (a statement PostgreSQL never answers), the process ends anyway: nothing
   // acknowledged is lost, it is in the durable log (issue 13).
   const backstop = setTimeout(() => {
