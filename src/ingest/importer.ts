@@ -209,6 +209,16 @@ async function load(
       bytesDone += size;
       options.onProgress?.({ table: file.table, bytesDone, bytesTotal });
     }
+    // Statistics for what was loaded before the derived facts are computed from it: the
+    // planner otherwise plans them by the tables' statistics from before the import, which for
+    // a workspace that is new (or grew) say it holds nothing, and picks nested loops over
+    // everything it loaded (bench:soak: a 20,000-deal HubSpot upload into a second workspace on
+    // PostgreSQL ran its lead-progress UPDATE for minutes, and the tracking writer, which runs
+    // imports in turn, waited behind it). ANALYZE counts the transaction's own rows.
+    for (const table of new Set(files.map((f) => f.table))) {
+      const statement = store.dialect.afterBulkWrite(table);
+      if (statement) await store.execute(raw(statement));
+    }
     derived = await refreshDerivedFacts(
       store,
       options.workspace,
@@ -233,8 +243,10 @@ async function load(
     );
     return done;
   });
-  // After the commit: the import has landed, so a failure here only costs planning quality.
-  for (const table of new Set([...files.map((f) => f.table), ...derived])) {
+  // The derived tables after the commit: the import has landed, so a failure here only costs
+  // planning quality.
+  const analyzed = new Set<string>(files.map((f) => f.table));
+  for (const table of new Set(derived.filter((t) => !analyzed.has(t)))) {
     const statement = store.dialect.afterBulkWrite(table);
     if (!statement) continue;
     try {
