@@ -127,6 +127,29 @@ describe.runIf(engines().includes("duckdb"))("verity CLI", () => {
     const leads = Number(/([\d,]+) leads/.exec(again.stdout)?.[1]?.replaceAll(",", ""));
     expect(JSON.parse((await verity(["--db", db, "status", "--json"])).stdout).counts.leads).toBe(leads);
     expect(leads).not.toBe(status.counts.leads);
+
+    // A reader that stops early (`verity report --format json | head -c 10`) closes the pipe:
+    // the process exits 0 quietly, not with an unhandled EPIPE (a shell pipe, as users have it).
+    const piped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const shell = spawn(
+        "bash",
+        [
+          "-c",
+          'set -o pipefail; "$0" "$1" --db "$2" report --format json | head -c 10 > /dev/null',
+          process.execPath,
+          bin,
+          db,
+        ],
+        { stdio: ["ignore", "ignore", "pipe"] },
+      );
+      let stderr = "";
+      shell.stderr.on("data", (chunk) => {
+        stderr += String(chunk);
+      });
+      shell.once("exit", (code) => resolve({ code, stderr }));
+    });
+    expect(piped.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(piped.code).toBe(0);
   });
 
   test("demo --open serves the dashboard and opens it with the browser $BROWSER names", async () => {
