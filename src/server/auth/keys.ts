@@ -6,7 +6,7 @@ import { sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import type { Principal, Scope } from "./access.js";
 import { randomId, randomToken, sameDigest, sha256Hex } from "./secrets.js";
-import { workspaceExists } from "./workspaces.js";
+import { revokeOwned, workspaceExists } from "./workspaces.js";
 
 export type ApiKey = { id: string; workspace: string; name: string; scopes: Scope[]; createdAt: string };
 
@@ -62,15 +62,7 @@ export async function listKeys(store: Store, workspace: string): Promise<ApiKey[
 
 /** Revokes a key of `workspace`; false when it has no such key (another workspace's key included). */
 export async function revokeKey(store: Store, workspace: string, id: string): Promise<boolean> {
-  const rows = await store.query(
-    sql`SELECT id FROM api_keys WHERE id = ${id} AND workspace_id = ${workspace} AND revoked_at IS NULL`,
-  );
-  if (rows.length === 0) return false;
-  await store.execute(
-    sql`UPDATE api_keys SET revoked_at = CAST(${new Date().toISOString()} AS TIMESTAMP)
-        WHERE id = ${id} AND workspace_id = ${workspace}`,
-  );
-  return true;
+  return revokeOwned(store, "api_keys", workspace, id);
 }
 
 /** A live key of `workspace` by id, or null (another workspace's key included). */

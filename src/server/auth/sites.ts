@@ -6,7 +6,7 @@
 import { sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import { randomId } from "./secrets.js";
-import { workspaceExists } from "./workspaces.js";
+import { revokeOwned, workspaceExists } from "./workspaces.js";
 
 export type Site = {
   id: string;
@@ -101,15 +101,7 @@ export async function siteByPublicKey(store: Store, publicKey: string): Promise<
  */
 export async function revokeSite(store: Store, workspace: string, idOrPublicKey: string): Promise<boolean> {
   const id = idOrPublicKey.replace(/^vs_/, "");
-  const rows = await store.query(
-    sql`SELECT id FROM sites WHERE id = ${id} AND workspace_id = ${workspace} AND revoked_at IS NULL`,
-  );
-  if (rows.length === 0) return false;
-  await store.execute(
-    sql`UPDATE sites SET revoked_at = CAST(${new Date().toISOString()} AS TIMESTAMP)
-        WHERE id = ${id} AND workspace_id = ${workspace}`,
-  );
-  return true;
+  return revokeOwned(store, "sites", workspace, id);
 }
 
 /** Whether a request's Origin header is one of the site's domains (a `*.` domain covers its subdomains). */

@@ -1,5 +1,5 @@
 /** Workspaces (companies) as the admin commands create them. */
-import { sql } from "../../store/sql.js";
+import { ident, sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 
 export type Workspace = { id: string; name: string; createdAt: string };
@@ -30,4 +30,24 @@ export async function listWorkspaces(store: Store): Promise<Workspace[]> {
 
 export async function workspaceExists(store: Store, id: string): Promise<boolean> {
   return (await store.query(sql`SELECT id FROM workspaces WHERE id = ${id}`)).length > 0;
+}
+
+/**
+ * Marks a live row of `workspace` in `table` (API keys, sites) revoked; false when the
+ * workspace has no such live row, so another workspace's id is answered as a missing one.
+ */
+export async function revokeOwned(
+  store: Store,
+  table: "api_keys" | "sites",
+  workspace: string,
+  id: string,
+): Promise<boolean> {
+  const live = sql`${ident(table)} WHERE id = ${id} AND workspace_id = ${workspace} AND revoked_at IS NULL`;
+  const rows = await store.query(sql`SELECT id FROM ${live}`);
+  if (rows.length === 0) return false;
+  await store.execute(
+    sql`UPDATE ${ident(table)} SET revoked_at = CAST(${new Date().toISOString()} AS TIMESTAMP)
+        WHERE id = ${id} AND workspace_id = ${workspace}`,
+  );
+  return true;
 }
