@@ -75,6 +75,7 @@ export async function resolveRequest(store: Store, request: MetricRequest): Prom
   const grain = request.grain ?? defaultGrain(period);
   const { currency, otherCurrencies } = await reportingCurrency(store, workspace);
   const capabilities = await capabilitiesOf(store, workspace);
+  const dataRange = await dataRangeOf(store, workspace);
   const contextFor = (p: Period): MetricContext => ({
     store,
     workspace,
@@ -86,6 +87,7 @@ export async function resolveRequest(store: Store, request: MetricRequest): Prom
     otherCurrencies,
     asOf: new Date(Math.min(dataEnd.getTime(), p.end.getTime())),
     capabilities,
+    dataRange,
   });
   return {
     current: contextFor(period),
@@ -127,6 +129,36 @@ async function latestData(store: Store, workspace: string): Promise<Date | null>
       UNION ALL SELECT max(occurred_at) FROM activities WHERE workspace_id = ${workspace}
     ) t`);
   return row?.latest ? new Date(row.latest) : null;
+}
+
+/** First and last moment of each kind of data the workspace holds. */
+export async function dataRangeOf(store: Store, workspace: string): Promise<MetricContext["dataRange"]> {
+  const [row] = await store.query<Record<string, string | null>>(sql`
+    SELECT
+      (SELECT min(created_at) FROM leads WHERE workspace_id = ${workspace}) AS sales_start,
+      (SELECT max(latest) FROM (
+        SELECT max(created_at) AS latest FROM leads WHERE workspace_id = ${workspace}
+        UNION ALL SELECT max(closed_at) FROM leads WHERE workspace_id = ${workspace}
+        UNION ALL SELECT max(changed_at) FROM stage_events WHERE workspace_id = ${workspace}
+        UNION ALL SELECT max(occurred_at) FROM activities WHERE workspace_id = ${workspace}
+      ) t) AS sales_end,
+      (SELECT min(started_at) FROM visits WHERE workspace_id = ${workspace}) AS web_start,
+      (SELECT max(started_at) FROM visits WHERE workspace_id = ${workspace}) AS web_end,
+      (SELECT min(published_at) FROM social_posts WHERE workspace_id = ${workspace}) AS social_start,
+      (SELECT max(captured_at) FROM social_post_snapshots WHERE workspace_id = ${workspace}) AS social_end,
+      (SELECT min(subscribed_at) FROM newsletter_subscribers WHERE workspace_id = ${workspace}) AS newsletter_start,
+      (SELECT max(latest) FROM (
+        SELECT max(subscribed_at) AS latest FROM newsletter_subscribers WHERE workspace_id = ${workspace}
+        UNION ALL SELECT max(occurred_at) FROM email_events WHERE workspace_id = ${workspace}
+      ) t) AS newsletter_end`);
+  const range = (start: string | null | undefined, end: string | null | undefined) =>
+    start && end ? { start: new Date(start), end: new Date(end) } : null;
+  return {
+    sales: range(row?.sales_start, row?.sales_end),
+    web: range(row?.web_start, row?.web_end),
+    social: range(row?.social_start, row?.social_end),
+    newsletter: range(row?.newsletter_start, row?.newsletter_end),
+  };
 }
 
 async function resolveFilters(store: Store, workspace: string, request: MetricRequest): Promise<ResolvedFilters> {

@@ -74,6 +74,11 @@ export type MetricContext = {
   asOf: Date;
   /** What the workspace's data can support (an import of Maven data has no stage history). */
   capabilities: ReadonlySet<DataCapability>;
+  /**
+   * First and last moment of each kind of data (null: none loaded). Earlier periods before
+   * a figure's data began are no baseline for its normal variation.
+   */
+  dataRange: Readonly<Record<DataArea, { start: Date; end: Date } | null>>;
 };
 
 /** How a value reads in a table and in CSV. */
@@ -88,8 +93,50 @@ export type View = {
   rows: readonly Record<string, string | number | null>[];
 };
 
+/**
+ * What a figure's sampling noise is judged from (METRICS.md, "Signal or noise"), and the n
+ * every figure carries. src/insights/signal.ts turns two of these (and the figure's history)
+ * into a verdict; the CLI, the API and the dashboard print the n from them.
+ */
+export type Evidence =
+  /** A count of independent events (new leads, visits, won leads): Poisson; n is the count. */
+  | { kind: "count"; n: number }
+  /** `successes` of `trials` (win rate, qualification rate): Wilson per period, Newcombe for a difference. */
+  | { kind: "rate"; successes: number; trials: number }
+  /** Events per unit of exposure (shares per post, meetings per call): two Poisson rates. */
+  | { kind: "per"; events: number; exposure: number }
+  /**
+   * A median over n values with its distribution-free 95% interval from order statistics
+   * (ranks floor(n/2 - 1.96 sqrt(n)/2) and ceil(1 + n/2 + 1.96 sqrt(n)/2), clipped to 1..n);
+   * low and high are null when n < 6 (too few values for an interval).
+   */
+  | { kind: "median"; n: number; low: number | null; high: number | null }
+  /** A sum of n amounts (won value): compound Poisson, its variance is the sum of squares. */
+  | { kind: "sum"; n: number; sumOfSquares: number }
+  /** A level at the end of the period (followers, subscribers): judged by its change per period. */
+  | { kind: "level"; n: number };
+
+/**
+ * A figure the data cannot support: why, and what would fix it (an import option, a kind
+ * of data). Shown instead of a number, never beside a wrong one.
+ */
+export type FigureUnsupported = { reason: string; fix: string | null };
+
 /** A number a metric leads with (what the vanity check and `--compare` put side by side). */
-export type Headline = { key: string; label: string; value: number | null; format: Format };
+export type Headline = {
+  key: string;
+  label: string;
+  value: number | null;
+  format: Format;
+  /** The n behind the value and what its noise is judged from; null when the value is null. */
+  evidence?: Evidence | null;
+  /** Set (and value null) when the data cannot support this figure. */
+  unsupported?: FigureUnsupported;
+};
+
+/** The kinds of data a workspace holds, each with its own first and last moment. */
+export type DataArea = "sales" | "web" | "social" | "newsletter";
+export const DATA_AREAS: readonly DataArea[] = ["sales", "web", "social", "newsletter"];
 
 /** A part of a metric that the loaded data cannot support, and why. */
 export type Unsupported = { capability: DataCapability; message: string };
@@ -105,6 +152,8 @@ export type MetricDefinition<R = unknown> = {
   replaces: readonly VanityId[];
   /** Data it needs; a missing capability is reported instead of a wrong number. */
   needs: readonly DataCapability[];
+  /** Which data it reads: its default period and "as of" come from that data's range. */
+  area: DataArea;
   /** Whether team/rep/pipeline filters apply (marketing metrics are not owned by reps). */
   leadFilters: boolean;
   compute(ctx: MetricContext): Promise<R>;

@@ -6,7 +6,7 @@
  */
 import { rollupFilters } from "../ingest/visit-rollup.js";
 import { type Sql, sql } from "../store/sql.js";
-import type { Format, MetricContext, VanityId } from "./metric.js";
+import type { DataArea, Format, MetricContext, VanityId } from "./metric.js";
 import { periodActivityCounts } from "./period-activities.js";
 import { inPeriod, leadFilter, money, ts } from "./sql-parts.js";
 
@@ -18,6 +18,8 @@ export type VanityDefinition = {
   format: Format;
   /** Whether lead filters (pipeline, team, rep, source) apply. */
   leadFilters: boolean;
+  /** Which data it reads (its history starts where that data starts). */
+  area: DataArea;
   query(ctx: MetricContext): Sql;
 };
 
@@ -30,6 +32,7 @@ export const VANITY: readonly VanityDefinition[] = [
     label: "Activities logged",
     format: "count",
     leadFilters: true,
+    area: "sales",
     query: (ctx) => sql`SELECT CAST(COALESCE(sum(c.n), 0) AS BIGINT) AS value FROM (${periodActivityCounts(ctx)}) c`,
   },
   {
@@ -38,6 +41,7 @@ export const VANITY: readonly VanityDefinition[] = [
     label: "Calls to meetings",
     format: "percent",
     leadFilters: true,
+    area: "sales",
     query: (ctx) => sql`
       SELECT CAST(COALESCE(sum(CASE WHEN c.type = 'meeting' THEN c.n END), 0) AS FLOAT8)
         / NULLIF(CAST(sum(CASE WHEN c.type = 'call' THEN c.n END) AS FLOAT8), 0) AS value
@@ -49,6 +53,7 @@ export const VANITY: readonly VanityDefinition[] = [
     label: "Total sales",
     format: "money",
     leadFilters: true,
+    area: "sales",
     query: (ctx) => sql`
       SELECT COALESCE(sum(${money(ctx, "l")}), 0) AS value FROM leads l
       WHERE ${leadFilter(ctx, "l")} AND l.status = 'won' AND ${inPeriod(ctx, sql`l.closed_at`)}`,
@@ -59,6 +64,7 @@ export const VANITY: readonly VanityDefinition[] = [
     label: "Website visits",
     format: "count",
     leadFilters: false,
+    area: "web",
     // The period's whole months from the monthly rollup, its partial months from the visits
     // (a count over 20M visits took 0.5 s on PostgreSQL).
     query: (ctx) => {
@@ -73,6 +79,7 @@ export const VANITY: readonly VanityDefinition[] = [
     label: "New leads",
     format: "count",
     leadFilters: true,
+    area: "sales",
     query: (ctx) =>
       sql`SELECT count(*) AS value FROM leads l WHERE ${leadFilter(ctx, "l")} AND ${inPeriod(ctx, sql`l.created_at`)}`,
   },
@@ -82,6 +89,7 @@ export const VANITY: readonly VanityDefinition[] = [
     label: "Followers",
     format: "count",
     leadFilters: false,
+    area: "social",
     // Per network, the last count read before the end of the period; summed over networks.
     query: (ctx) => sql`
       SELECT COALESCE(sum(f.followers), 0) AS value FROM social_follower_snapshots f
@@ -97,6 +105,7 @@ export const VANITY: readonly VanityDefinition[] = [
     label: "Social impressions",
     format: "count",
     leadFilters: false,
+    area: "social",
     // Snapshots are cumulative: the period's impressions are each post's count at the end of
     // the period less its count at the start.
     query: (ctx) => sql`
@@ -114,6 +123,7 @@ export const VANITY: readonly VanityDefinition[] = [
     label: "Newsletter subscribers",
     format: "count",
     leadFilters: false,
+    area: "newsletter",
     query: (ctx) => sql`
       SELECT count(*) AS value FROM newsletter_subscribers
       WHERE workspace_id = ${ctx.workspace} AND subscribed_at < ${ts(ctx.period.end)}

@@ -580,6 +580,7 @@ export const activityQuality: MetricDefinition<ActivityQualityResult> = {
     "per lead.",
   replaces: ["activities"],
   needs: ["activities"],
+  area: "sales",
   leadFilters: true,
   compute,
   headlines: (r) => [

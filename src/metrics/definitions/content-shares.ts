@@ -226,6 +226,7 @@ export const contentShares: MetricDefinition<ContentSharesResult> = {
     "Top posts are the 10 with the most shares (ties: earlier first). Lead filters do not apply.",
   replaces: ["followers", "impressions"],
   needs: ["social"],
+  area: "social",
   leadFilters: false,
   compute,
   headlines: (r) => [

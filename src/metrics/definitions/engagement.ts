@@ -312,6 +312,7 @@ export const engagement: MetricDefinition<EngagementResult> = {
     "visits by whole days since the visitor's previous visit. Visits have no owner, so lead filters do not apply.",
   replaces: ["visits"],
   needs: ["web_visits"],
+  area: "web",
   leadFilters: false,
   compute,
   headlines: (r) => [

@@ -417,6 +417,7 @@ export const funnel: MetricDefinition<FunnelResult> = {
     "the two intervals do not overlap. Leads of a pipeline without open stages are not counted.",
   replaces: ["activity-conversion"],
   needs: [],
+  area: "sales",
   leadFilters: true,
   compute: computeFunnel,
   headlines: (r) => [

@@ -160,6 +160,7 @@ export const losses: MetricDefinition<LossesResult> = {
     "reasons in the data; everything else does not.",
   replaces: ["total-sales"],
   needs: ["loss_reasons"],
+  area: "sales",
   leadFilters: true,
   compute,
   headlines: (r) => [

@@ -172,6 +172,7 @@ export const newsletterLeads: MetricDefinition<NewsletterLeadsResult> = {
     "reporting currency only. The trend groups the newsletter leads by the grain bucket they were created in.",
   replaces: ["subscribers"],
   needs: ["newsletter"],
+  area: "newsletter",
   leadFilters: true,
   compute,
   headlines: (r) => [

@@ -108,6 +108,7 @@ export const qualifiedLeads: MetricDefinition<QualifiedLeadsResult> = {
     "share of leads created in the period that have qualified so far (young cohorts are still maturing).",
   replaces: ["new-leads"],
   needs: [],
+  area: "sales",
   leadFilters: true,
   compute,
   headlines: (r) => [

@@ -233,6 +233,7 @@ export const socialConversions: MetricDefinition<SocialConversionsResult> = {
     "lead filters apply to the leads and not to the visit figures.",
   replaces: ["impressions"],
   needs: ["lead_sources"],
+  area: "social",
   leadFilters: true,
   compute,
   headlines: (r) => [

@@ -337,6 +337,7 @@ export const velocity: MetricDefinition<VelocityResult> = {
     "part is.",
   replaces: ["total-sales"],
   needs: [],
+  area: "sales",
   leadFilters: true,
   compute,
   headlines: (r) => [
