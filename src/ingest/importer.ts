@@ -95,7 +95,13 @@ export type DataCapability =
   | "social"
   | "newsletter"
   | "loss_reasons"
-  | "lead_sources";
+  | "lead_sources"
+  /** Some lead has a qualification time, or some stage is the qualifying one. */
+  | "qualification"
+  /** Some lead is lost: without losses a win rate is not a rate (it would read 100%). */
+  | "losses"
+  /** Some lead carries an amount: without amounts money figures are unknown, not 0. */
+  | "amounts";
 
 export type ImportProgress = { table: TableName; bytesDone: number; bytesTotal: number };
 

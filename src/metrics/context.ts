@@ -54,6 +54,9 @@ const ALL_CAPABILITIES: readonly DataCapability[] = [
   "newsletter",
   "loss_reasons",
   "lead_sources",
+  "qualification",
+  "losses",
+  "amounts",
 ];
 
 /** Resolves a request; throws MetricInputError for anything the user has to fix. */
@@ -242,7 +245,15 @@ export async function capabilitiesOf(store: Store, workspace: string): Promise<S
       (SELECT count(*) FROM (SELECT 1 FROM leads WHERE workspace_id = ${workspace} AND loss_reason IS NOT NULL LIMIT 1) t)
         AS loss_reasons,
       (SELECT count(*) FROM (SELECT 1 FROM leads WHERE workspace_id = ${workspace} AND source_channel IS NOT NULL LIMIT 1) t)
-        AS lead_sources`);
+        AS lead_sources,
+      (SELECT count(*) FROM (
+        SELECT 1 FROM leads WHERE workspace_id = ${workspace} AND qualified_at IS NOT NULL
+        UNION ALL SELECT 1 FROM stages WHERE workspace_id = ${workspace} AND is_qualifying
+        LIMIT 1) t) AS qualification,
+      (SELECT count(*) FROM (SELECT 1 FROM leads WHERE workspace_id = ${workspace} AND status = 'lost' LIMIT 1) t)
+        AS losses,
+      (SELECT count(*) FROM (SELECT 1 FROM leads WHERE workspace_id = ${workspace} AND value IS NOT NULL LIMIT 1) t)
+        AS amounts`);
   const present = new Set(ALL_CAPABILITIES.filter((c) => Number(counts?.[c] ?? 0) > 0));
   const imports = await store.query<{ source_system: string; summary: string }>(sql`
     SELECT i.source_system, i.summary FROM imports i

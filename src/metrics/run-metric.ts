@@ -16,6 +16,10 @@ const CAPABILITY_WORDS: Record<DataCapability, string> = {
   newsletter: "no newsletter subscribers are loaded",
   loss_reasons: "the loaded leads carry no loss reasons",
   lead_sources: "the loaded leads do not say where they came from (source channel)",
+  qualification:
+    "no lead has a qualification time and no stage is the qualifying one (name it with `verity import --qualifying-stage`)",
+  losses: "no lost leads are loaded, so a win rate cannot be told from a share of open leads",
+  amounts: "the loaded leads carry no amounts (deal values)",
 };
 
 export function unsupportedOf(definition: MetricDefinition, ctx: MetricContext): Unsupported[] {
