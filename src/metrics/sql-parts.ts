@@ -5,6 +5,7 @@
  */
 import { raw, type Sql, sql, timestamp } from "../store/sql.js";
 import type { Grain, MetricContext } from "./metric.js";
+import { Z95 } from "./statistics.js";
 
 /** A moment as a TIMESTAMP parameter (store/sql.ts `timestamp`), under the short name metrics use. */
 export const ts = timestamp;
@@ -120,6 +121,44 @@ export function histogramMedian(histogram: string, name: string): Sql {
     SELECT jk, (CAST(min(CASE WHEN cum > floor((total - 1) / 2.0) THEN value END) AS FLOAT8)
       + CAST(min(CASE WHEN cum > ceil((total - 1) / 2.0) THEN value END) AS FLOAT8)) / 2.0 AS median
     FROM ${cum} GROUP BY jk
+  )`;
+}
+
+/**
+ * Medians with their distribution-free 95% interval (METRICS.md, "Signal or noise"): the
+ * values at the order-statistic ranks floor(n/2 - z sqrt(n)/2) and ceil(1 + n/2 + z sqrt(n)/2)
+ * (z = 1.96), clipped to 1..n; low and high are NULL for n < 6, too few values for an
+ * interval (src/metrics/metric.ts `Evidence`, statistics.ts `medianIntervalRanks`). The
+ * median is the continuous one (the mean of the two middle values for an even n), as
+ * percentile_cont(0.5) gives it.
+ *
+ * `${name}` AS (keys..., n, median, low, high) from `source` (keys..., value): one row per
+ * group of `keys` (column names of the source; NULL keys form a group of their own, as in
+ * GROUP BY); NULL values are left out. Returns the CTE list without WITH (two CTEs:
+ * ${name}_ranked and ${name}). The ranks are computed in FLOAT8 on both engines, as
+ * TypeScript computes them.
+ */
+export function medianInterval(source: string, name: string, keys: readonly string[]): Sql {
+  const ranked = raw(`${name}_ranked`);
+  const list = keys.join(", ");
+  const partition = raw(keys.length > 0 ? `PARTITION BY ${list} ` : "");
+  const selectKeys = raw(keys.length > 0 ? `${list}, ` : "");
+  const groupBy = raw(keys.length > 0 ? `GROUP BY ${list}` : "");
+  const z = raw(`CAST(${Z95} AS FLOAT8)`);
+  const at = (rank: Sql) => sql`CAST(min(CASE WHEN rn = ${rank} THEN value END) AS FLOAT8)`;
+  return sql`
+  ${ranked} AS (
+    SELECT ${selectKeys}value,
+      row_number() OVER (${partition}ORDER BY value) AS rn,
+      CAST(count(*) OVER (${partition}) AS FLOAT8) AS n
+    FROM ${raw(source)} WHERE value IS NOT NULL
+  ),
+  ${raw(name)} AS (
+    SELECT ${selectKeys}CAST(max(n) AS BIGINT) AS n,
+      (${at(sql`floor((n - 1) / 2) + 1`)} + ${at(sql`ceil((n - 1) / 2) + 1`)}) / 2 AS median,
+      CASE WHEN max(n) >= 6 THEN ${at(sql`GREATEST(1, floor(n / 2 - ${z} * sqrt(n) / 2))`)} END AS low,
+      CASE WHEN max(n) >= 6 THEN ${at(sql`LEAST(n, ceil(1 + n / 2 + ${z} * sqrt(n) / 2))`)} END AS high
+    FROM ${ranked} ${groupBy}
   )`;
 }
 
