@@ -186,6 +186,11 @@ export type MetricReport<R = unknown> = {
     format: Format;
     previous: number | null;
     change: number | null;
+    /** The n behind `value` and behind `previous` (null when that value is null). */
+    evidence: Evidence | null;
+    previousEvidence: Evidence | null;
+    /** Set (value and previous null) when the data cannot support the figure (total sales without amounts). */
+    unsupported?: FigureUnsupported;
   }[];
   result: R;
   previous: R | null;

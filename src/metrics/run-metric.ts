@@ -47,8 +47,10 @@ export async function runMetric<R>(
   const vanity = [];
   for (const id of definition.replaces) {
     const now = await computeVanity(ctx, id);
-    const earlier = request.previous ? (await computeVanity(request.previous, id)).value : null;
-    vanity.push(tidy({ ...now, previous: earlier, change: relativeChange(earlier, now.value) }));
+    const before = request.previous ? await computeVanity(request.previous, id) : null;
+    const earlier = before?.value ?? null;
+    const previousEvidence = before?.evidence ?? null;
+    vanity.push(tidy({ ...now, previous: earlier, previousEvidence, change: relativeChange(earlier, now.value) }));
   }
   const ignoredFilters: string[] = [];
   if (!definition.leadFilters) {

@@ -6,7 +6,7 @@
  */
 import { rollupFilters } from "../ingest/visit-rollup.js";
 import { type Sql, sql } from "../store/sql.js";
-import type { DataArea, Format, MetricContext, VanityId } from "./metric.js";
+import type { DataArea, Evidence, FigureUnsupported, Format, MetricContext, VanityId } from "./metric.js";
 import { periodActivityCounts } from "./period-activities.js";
 import { inPeriod, leadFilter, money, ts } from "./sql-parts.js";
 
@@ -20,10 +20,43 @@ export type VanityDefinition = {
   leadFilters: boolean;
   /** Which data it reads (its history starts where that data starts). */
   area: DataArea;
+  /** One row: `value`, and the columns `evidence` reads. */
   query(ctx: MetricContext): Sql;
+  /** The n behind the value and what its noise is judged from (METRICS.md, "Signal or noise"). */
+  evidence(row: VanityRow): Evidence;
+  /** Set for a money figure: without amounts in the data it is unsupported, not 0. */
+  money?: true;
 };
 
-export type VanityValue = { id: VanityId; label: string; value: number | null; format: Format };
+/** The row a vanity query returns; the evidence columns only where the definition selects them. */
+export type VanityRow = {
+  value: number | null;
+  meetings?: number | null;
+  calls?: number | null;
+  amounts?: number | null;
+  sum_of_squares?: number | null;
+};
+
+export type VanityValue = {
+  id: VanityId;
+  label: string;
+  /** Null when the data cannot support the figure (`unsupported` says why) or there is nothing to divide by. */
+  value: number | null;
+  format: Format;
+  /** The n behind `value`; null when `value` is null. */
+  evidence: Evidence | null;
+  /** Set (and value null) when the data cannot support this figure (total sales without amounts). */
+  unsupported?: FigureUnsupported;
+};
+
+/** What a money figure says when the loaded leads carry no amounts (headlines use it too). */
+export const NO_AMOUNTS: FigureUnsupported = {
+  reason: "the loaded leads carry no amounts (deal values)",
+  fix: "import a file with an Amount column, or map one with --mapping",
+};
+
+/** A count's evidence: the count itself is its n. */
+const countOf = (row: VanityRow): Evidence => ({ kind: "count", n: row.value ?? 0 });
 
 export const VANITY: readonly VanityDefinition[] = [
   {
@@ -34,6 +67,7 @@ export const VANITY: readonly VanityDefinition[] = [
     leadFilters: true,
     area: "sales",
     query: (ctx) => sql`SELECT CAST(COALESCE(sum(c.n), 0) AS BIGINT) AS value FROM (${periodActivityCounts(ctx)}) c`,
+    evidence: countOf,
   },
   {
     id: "activity-conversion",
@@ -43,9 +77,15 @@ export const VANITY: readonly VanityDefinition[] = [
     leadFilters: true,
     area: "sales",
     query: (ctx) => sql`
-      SELECT CAST(COALESCE(sum(CASE WHEN c.type = 'meeting' THEN c.n END), 0) AS FLOAT8)
-        / NULLIF(CAST(sum(CASE WHEN c.type = 'call' THEN c.n END) AS FLOAT8), 0) AS value
-      FROM (${periodActivityCounts(ctx)}) c`,
+      SELECT CAST(meetings AS FLOAT8) / NULLIF(CAST(calls AS FLOAT8), 0) AS value, meetings, calls
+      FROM (
+        SELECT CAST(COALESCE(sum(CASE WHEN c.type = 'meeting' THEN c.n END), 0) AS BIGINT) AS meetings,
+          CAST(COALESCE(sum(CASE WHEN c.type = 'call' THEN c.n END), 0) AS BIGINT) AS calls
+        FROM (${periodActivityCounts(ctx)}) c
+      ) t`,
+    // Meetings per call: two Poisson counts, not successes of trials (a call can lead to two
+    // meetings, and meetings are booked without a call).
+    evidence: (row) => ({ kind: "per", events: row.meetings ?? 0, exposure: row.calls ?? 0 }),
   },
   {
     id: "total-sales",
@@ -54,9 +94,17 @@ export const VANITY: readonly VanityDefinition[] = [
     format: "money",
     leadFilters: true,
     area: "sales",
+    money: true,
+    // The sum's noise is compound Poisson: its variance is the sum of the squared amounts. n
+    // counts the amounts summed (won leads with a value in the reporting currency).
     query: (ctx) => sql`
-      SELECT COALESCE(sum(${money(ctx, "l")}), 0) AS value FROM leads l
-      WHERE ${leadFilter(ctx, "l")} AND l.status = 'won' AND ${inPeriod(ctx, sql`l.closed_at`)}`,
+      SELECT COALESCE(sum(w.amount), 0) AS value, count(w.amount) AS amounts,
+        COALESCE(sum(CAST(w.amount AS FLOAT8) * CAST(w.amount AS FLOAT8)), 0) AS sum_of_squares
+      FROM (
+        SELECT ${money(ctx, "l")} AS amount FROM leads l
+        WHERE ${leadFilter(ctx, "l")} AND l.status = 'won' AND ${inPeriod(ctx, sql`l.closed_at`)}
+      ) w`,
+    evidence: (row) => ({ kind: "sum", n: row.amounts ?? 0, sumOfSquares: row.sum_of_squares ?? 0 }),
   },
   {
     id: "visits",
@@ -72,6 +120,7 @@ export const VANITY: readonly VanityDefinition[] = [
       const edges = visits ? sql`(SELECT count(*) FROM visits v WHERE ${visits})` : sql`0`;
       return sql`SELECT CAST(COALESCE((SELECT sum(visits) FROM visit_months WHERE ${months}), 0) + ${edges} AS BIGINT) AS value`;
     },
+    evidence: countOf,
   },
   {
     id: "new-leads",
@@ -82,6 +131,7 @@ export const VANITY: readonly VanityDefinition[] = [
     area: "sales",
     query: (ctx) =>
       sql`SELECT count(*) AS value FROM leads l WHERE ${leadFilter(ctx, "l")} AND ${inPeriod(ctx, sql`l.created_at`)}`,
+    evidence: countOf,
   },
   {
     id: "followers",
@@ -98,6 +148,8 @@ export const VANITY: readonly VanityDefinition[] = [
         WHERE workspace_id = ${ctx.workspace} AND captured_at < ${ts(ctx.period.end)} GROUP BY network
       ) last ON last.network = f.network AND last.captured_at = f.captured_at
       WHERE f.workspace_id = ${ctx.workspace}`,
+    // A level, not events of the period: its noise is judged from its change per period.
+    evidence: (row) => ({ kind: "level", n: row.value ?? 0 }),
   },
   {
     id: "impressions",
@@ -116,6 +168,10 @@ export const VANITY: readonly VanityDefinition[] = [
         FROM social_post_snapshots WHERE workspace_id = ${ctx.workspace} GROUP BY post_id
       )
       SELECT COALESCE(sum(COALESCE(at_end, 0) - COALESCE(at_start, 0)), 0) AS value FROM per_post`,
+    // An approximation: impressions are a difference of cumulative snapshots, not events
+    // counted one by one, and one reader can make many; read as a Poisson count they are the
+    // best noise model the data allows (it understates the noise rather than overstates it).
+    evidence: countOf,
   },
   {
     id: "subscribers",
@@ -128,6 +184,7 @@ export const VANITY: readonly VanityDefinition[] = [
       SELECT count(*) AS value FROM newsletter_subscribers
       WHERE workspace_id = ${ctx.workspace} AND subscribed_at < ${ts(ctx.period.end)}
         AND (unsubscribed_at IS NULL OR unsubscribed_at >= ${ts(ctx.period.end)})`,
+    evidence: (row) => ({ kind: "level", n: row.value ?? 0 }),
   },
 ];
 
@@ -163,6 +220,12 @@ export function computeVanity(ctx: MetricContext, id: VanityId): Promise<VanityV
 
 async function queryVanity(ctx: MetricContext, id: VanityId): Promise<VanityValue> {
   const definition = vanityDefinition(id);
-  const [row] = await ctx.store.query<{ value: number | null }>(definition.query(ctx));
-  return { id, label: definition.label, value: row?.value ?? null, format: definition.format };
+  const { label, format } = definition;
+  // Without amounts a sum of them is no 0 ("Total sales 0 <- 0" on an export without values).
+  if (definition.money && !ctx.capabilities.has("amounts")) {
+    return { id, label, value: null, format, evidence: null, unsupported: NO_AMOUNTS };
+  }
+  const [row] = await ctx.store.query<VanityRow>(definition.query(ctx));
+  const value = row?.value ?? null;
+  return { id, label, value, format, evidence: row && value !== null ? definition.evidence(row) : null };
 }

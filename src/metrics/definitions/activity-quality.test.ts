@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engines } from "../../../test/support/databases.js";
 import { BASE, type LoadedFixture, lead, loadFixture, report } from "../../../test/support/metric-fixtures.js";
+import { renderTable } from "../../cli/render.js";
+import { NO_AMOUNTS } from "../vanity.js";
 import { activityQuality, performerDifferences, performerGroups } from "./activity-quality.js";
 
 // Period 2025-Q3. Four reps: ann, bob (north), cid, dee (south). Reporting currency EUR (4 of 5 valued leads).
@@ -142,6 +144,7 @@ describe.each(engines())("activity quality on %s", (engine) => {
         opportunitiesCreated: 1,
         activitiesPerOpportunity: 2,
         activitiesPerWonLead: 1,
+        realNotes: 1,
         realNoteShare: 0.5,
         medianNoteLength: 40,
         medianHoursToFirstActivity: 1,
@@ -162,6 +165,7 @@ describe.each(engines())("activity quality on %s", (engine) => {
         opportunitiesCreated: 3,
         activitiesPerOpportunity: 1.666667,
         activitiesPerWonLead: 5,
+        realNotes: 2,
         realNoteShare: 0.4,
         medianNoteLength: 25,
         medianHoursToFirstActivity: 4,
@@ -182,6 +186,7 @@ describe.each(engines())("activity quality on %s", (engine) => {
         opportunitiesCreated: 2,
         activitiesPerOpportunity: 2.5,
         activitiesPerWonLead: null,
+        realNotes: 0,
         realNoteShare: 0,
         medianNoteLength: null,
         medianHoursToFirstActivity: 12,
@@ -202,6 +207,7 @@ describe.each(engines())("activity quality on %s", (engine) => {
         opportunitiesCreated: 1,
         activitiesPerOpportunity: 3,
         activitiesPerWonLead: 3,
+        realNotes: 1,
         realNoteShare: 0.333333,
         medianNoteLength: 29,
         medianHoursToFirstActivity: 12,
@@ -220,6 +226,7 @@ describe.each(engines())("activity quality on %s", (engine) => {
       opportunitiesCreated: 7,
       activitiesPerOpportunity: 2.285714,
       activitiesPerWonLead: 4,
+      realNotes: 4,
       realNoteShare: 0.25,
       medianNoteLength: 29.5,
       medianHoursToFirstActivity: 4,
@@ -239,9 +246,39 @@ describe.each(engines())("activity quality on %s", (engine) => {
     ]);
     // The vanity count beside it is the same 16 activities.
     expect(r.vanity).toEqual([
-      { id: "activities", label: "Activities logged", value: 16, format: "count", previous: null, change: null },
+      {
+        id: "activities",
+        label: "Activities logged",
+        value: 16,
+        format: "count",
+        evidence: { kind: "count", n: 16 },
+        previous: null,
+        previousEvidence: null,
+        change: null,
+      },
     ]);
     expect(r.unsupported).toEqual([]);
+  });
+
+  test("every headline carries its evidence", async () => {
+    const r = await report(f.store, activityQuality, { period: "2025-Q3" });
+    // 16 activities over 4 won leads; won value 1000 + 3000 + 2000 EUR (d1's USD left out):
+    // 3 amounts, squares 1,000,000 + 9,000,000 + 4,000,000.
+    expect(r.headlines.map((h) => [h.key, h.evidence])).toEqual([
+      ["activities", { kind: "count", n: 16 }],
+      ["activitiesPerWonLead", { kind: "per", events: 16, exposure: 4 }],
+      ["wonLeads", { kind: "count", n: 4 }],
+      ["wonValue", { kind: "sum", n: 3, sumOfSquares: 14_000_000 }],
+    ]);
+    expect(r.headlines.every((h) => h.unsupported === undefined)).toBe(true);
+    // An empty period: the counts are 0 (n 0), activities per won lead has nothing to divide by.
+    const empty = await report(f.store, activityQuality, { period: "2024-01" });
+    expect(empty.headlines.map((h) => [h.key, h.evidence])).toEqual([
+      ["activities", { kind: "count", n: 0 }],
+      ["activitiesPerWonLead", null],
+      ["wonLeads", { kind: "count", n: 0 }],
+      ["wonValue", { kind: "sum", n: 0, sumOfSquares: 0 }],
+    ]);
   });
 
   test("top vs bottom performers: 4 reps, share 0.25 -> bob vs dee, differences ranked", async () => {
@@ -351,6 +388,7 @@ describe.each(engines())("activity quality on %s", (engine) => {
         opportunitiesCreated: 0,
         activitiesPerOpportunity: null,
         activitiesPerWonLead: null,
+        realNotes: 0,
         realNoteShare: null,
         medianNoteLength: null,
         medianHoursToFirstActivity: null,
@@ -364,6 +402,8 @@ describe.each(engines())("activity quality on %s", (engine) => {
       },
       reps: [],
       performers: null,
+      wonAmounts: { n: 0, sumOfSquares: 0 },
+      unsupported: [],
       mixWonLost: {
         won: {
           leads: 0,
@@ -387,24 +427,48 @@ describe.each(engines())("activity quality on %s", (engine) => {
   test("views: leaderboards, differences and the mix", async () => {
     const r = await report(f.store, activityQuality, { period: "2025-Q3" });
     const [activity, sales, differences, mix] = activityQuality.views(r.result);
+    // Bob's real notes: 1 of 2 activities, Wilson 95% 0.094531..0.905469; hours to first over b1 alone.
     expect(activity?.rows[0]).toEqual({
       rep: "Bob",
       activities: 2,
       perOpportunity: 2,
       perWon: 1,
       noteShare: 0.5,
+      noteShareN: 2,
+      noteShareLow: 0.094531,
+      noteShareHigh: 0.905469,
       hoursToFirst: 1,
+      hoursToFirstN: 1,
       untouched: 0,
     });
+    // The team: 4 real notes of 16 (0.101821..0.494983); hours over the 6 of 7 leads with an activity.
+    expect(activity?.rows.at(-1)).toMatchObject({
+      noteShareN: 16,
+      noteShareLow: 0.101821,
+      noteShareHigh: 0.494983,
+      hoursToFirstN: 6,
+    });
     expect(activity?.rows.at(-1)).toMatchObject({ rep: "all", activities: 16 });
+    // Dee won 1 of 1 closed: Wilson 0.206549..1; days to win over that one lead.
     expect(sales?.rows[3]).toEqual({
       rep: "Dee",
       wonValue: 0,
       wonLeads: 1,
       winRate: 1,
+      winRateN: 1,
+      winRateLow: 0.206549,
+      winRateHigh: 1,
       averageWonValue: null,
       medianDaysToWin: 62,
+      medianDaysToWinN: 1,
       group: "bottom",
+    });
+    // The team: 4 won of 6 closed (0.299993..0.903229), days to win over the 4 won leads.
+    expect(sales?.rows.at(-1)).toMatchObject({
+      winRateN: 6,
+      winRateLow: 0.299993,
+      winRateHigh: 0.903229,
+      medianDaysToWinN: 4,
     });
     // A bottom value of 0 has no meaningful relative size: shown as "–".
     expect(differences?.rows[0]).toEqual({
@@ -412,7 +476,11 @@ describe.each(engines())("activity quality on %s", (engine) => {
       relative: null,
     });
     expect(mix?.rows.at(-1)).toEqual({ type: "all", won: 2.5, lost: 2 });
-    for (const view of [activity, sales, differences, mix]) expect(view?.columns.length).toBeLessThanOrEqual(7);
+    // With their n and intervals the tables still fit the terminal.
+    for (const view of [activity, sales, differences, mix]) {
+      const lines = renderTable(view ?? { title: "", columns: [], rows: [] }, r.currency).split("\n");
+      for (const line of lines.slice(1)) expect(line.length, `${view?.title}: ${line}`).toBeLessThanOrEqual(100);
+    }
   });
 });
 
@@ -437,6 +505,7 @@ describe.each(engines())("activity quality without activities on %s", (engine) =
       opportunitiesCreated: 3,
       activitiesPerOpportunity: null,
       activitiesPerWonLead: null,
+      realNotes: null,
       realNoteShare: null,
       medianNoteLength: null,
       medianHoursToFirstActivity: null,
@@ -457,6 +526,47 @@ describe.each(engines())("activity quality without activities on %s", (engine) =
   });
 });
 
+describe.each(engines())("activity quality without amounts on %s", (engine) => {
+  let f: LoadedFixture;
+  beforeAll(async () => {
+    const leads = FIXTURE.leads.map((row) => ({ ...row, value: null, currency: null }));
+    f = await loadFixture(engine, { ...FIXTURE, leads });
+  });
+  afterAll(async () => f?.dispose());
+
+  test("won value is unsupported, never 0; no performer groups by a won value nobody has", async () => {
+    const r = await report(f.store, activityQuality, { period: "2025-Q3" });
+    expect(r.headlines.find((h) => h.key === "wonValue")).toEqual({
+      key: "wonValue",
+      label: "Won value",
+      value: null,
+      format: "money",
+      evidence: null,
+      unsupported: NO_AMOUNTS,
+      previous: null,
+      change: null,
+    });
+    expect(r.result.team).toMatchObject({ wonValue: null, averageWonValue: null, wonLeads: 4, activities: 16 });
+    expect(r.result.reps.map((x) => [x.repId, x.wonValue, x.group])).toEqual([
+      ["ann", null, null],
+      ["bob", null, null],
+      ["cid", null, null],
+      ["dee", null, null],
+    ]);
+    expect(r.result.performers).toBeNull();
+    expect(r.result.wonAmounts).toBeNull();
+    expect(r.unsupported).toEqual([
+      {
+        capability: "amounts",
+        message:
+          "Activity quality: top and bottom performers are ranked by won value, and the loaded leads carry no amounts (deal values)",
+      },
+    ]);
+    // The counts keep their evidence.
+    expect(r.headlines.find((h) => h.key === "wonLeads")?.evidence).toEqual({ kind: "count", n: 4 });
+  });
+});
+
 // The engine ranks the reps in SQL; rep ids it orders differently from performerGroups (UTF-8
 // bytes: U+FF5A before U+1F600; UTF-16 code units: the surrogate 0xD83D first) form the groups again.
 describe.each(engines())("activity quality with rep ids the engine orders differently on %s", (engine) => {
@@ -471,8 +581,9 @@ describe.each(engines())("activity quality with rep ids the engine orders differ
         { id: WIDE, name: "Wide", team: "north" },
       ],
       leads: [
-        lead({ id: "e1", owner_id: EMOJI, created_at: "2025-07-01" }),
-        lead({ id: "w1", owner_id: WIDE, created_at: "2025-07-02" }),
+        // Open leads with amounts: both reps at 0 won value, a tie (groups are formed only with amounts).
+        lead({ id: "e1", owner_id: EMOJI, created_at: "2025-07-01", value: 100, currency: "EUR" }),
+        lead({ id: "w1", owner_id: WIDE, created_at: "2025-07-02", value: 100, currency: "EUR" }),
       ],
       activities: [
         ACTIVITY("e-a", EMOJI, "e1", "call", "2025-07-01 01:00:00"),
@@ -512,6 +623,7 @@ describe("performer groups and differences (pure)", () => {
       opportunitiesCreated: 1,
       activitiesPerOpportunity: 2,
       activitiesPerWonLead: null,
+      realNotes: 0,
       realNoteShare: 0,
       medianNoteLength: null,
       medianHoursToFirstActivity: 3,

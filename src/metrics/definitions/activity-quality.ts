@@ -8,9 +8,11 @@ import { REAL_NOTE_MIN_LENGTH } from "../../ingest/activity-rollup.js";
 import { activityCountColumn } from "../../ingest/lead-activity.js";
 import { ACTIVITY_TYPES } from "../../model/canonical.js";
 import { join, raw, type Sql, sql } from "../../store/sql.js";
-import type { MetricContext, MetricDefinition, View } from "../metric.js";
+import type { Headline, MetricContext, MetricDefinition, Unsupported, View } from "../metric.js";
 import { periodActivityCounts, periodNoteLengths } from "../period-activities.js";
 import { histogramMedian, inPeriod, leadFilter, money } from "../sql-parts.js";
+import { NO_AMOUNTS } from "../vanity.js";
+import { countEvidence, medianColumn, perEvidence, rateCells, rateColumns } from "../view-evidence.js";
 
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 export type ActivityTypeCounts = Record<ActivityType, number>;
@@ -26,6 +28,8 @@ export type ActivityFigures = {
   activitiesPerOpportunity: number | null;
   /** activities / wonLeads; null without won leads. */
   activitiesPerWonLead: number | null;
+  /** Of the period's activities, those carrying a real note (realNoteShare's numerator). */
+  realNotes: number | null;
   /** Share of the period's activities carrying a real note; null without activities. */
   realNoteShare: number | null;
   /** Median length (characters, trimmed) of the real notes; null without any. */
@@ -38,8 +42,11 @@ export type ActivityFigures = {
 
 /** The sales side of a rep (or the team). */
 export type SalesFigures = {
-  /** Won leads closed in the period, in the reporting currency (other currencies left out). */
-  wonValue: number;
+  /**
+   * Value of the won leads closed in the period, in the reporting currency (other currencies
+   * left out); null when the loaded leads carry no amounts (unsupported, not 0).
+   */
+  wonValue: number | null;
   wonLeads: number;
   lostLeads: number;
   /** won / (won + lost), closed in the period; null when none closed. */
@@ -99,10 +106,17 @@ export type ActivityQualityResult = {
   team: ActivityFigures & SalesFigures;
   /** Reps who own a lead created or closed in the period, or logged an activity in it; by won value. */
   reps: RepActivityQuality[];
-  /** Null with fewer than 2 reps, or without activity data. */
+  /** Null with fewer than 2 reps, without activity data, or without amounts (groups are by won value). */
   performers: PerformerComparison | null;
   /** Null without activity data. */
   mixWonLost: { won: ActivityMix; lost: ActivityMix } | null;
+  /**
+   * The team's won value as a sum of amounts: how many were summed and the sum of their
+   * squares (its compound Poisson variance); null without amounts.
+   */
+  wonAmounts: { n: number; sumOfSquares: number } | null;
+  /** Parts the data cannot support (performer groups without amounts). */
+  unsupported: Unsupported[];
 };
 
 /**
@@ -131,6 +145,8 @@ type FigureRow = {
   won: number | null;
   lost: number | null;
   won_value: number | null;
+  won_amounts: number | null;
+  won_value_squares: number | null;
   average_won_value: number | null;
   median_days_to_win: number | null;
 } & Record<`n_${ActivityType}`, number | null> &
@@ -245,6 +261,8 @@ async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]
         count(CASE WHEN ${wonNow} THEN 1 END) AS won,
         count(CASE WHEN r.is_closed AND r.status = 'lost' THEN 1 END) AS lost,
         COALESCE(sum(CASE WHEN ${wonNow} THEN r.amount END), 0) AS won_value,
+        count(CASE WHEN ${wonNow} THEN r.amount END) AS won_amounts,
+        sum(CASE WHEN ${wonNow} THEN CAST(r.amount AS FLOAT8) * CAST(r.amount AS FLOAT8) END) AS won_value_squares,
         avg(CASE WHEN ${wonNow} THEN CAST(r.amount AS FLOAT8) END) AS average_won_value,
         ${d.quantile(
           sql`CASE WHEN ${wonNow} THEN (${d.epoch(sql`r.closed_at`)} - ${d.epoch(sql`r.created_at`)}) / 86400.0 END`,
@@ -258,7 +276,8 @@ async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]
     )
     SELECT COALESCE(act.jk, lds.jk) AS jk, gg.g AS grp,
       act.activities, ${typeColumns}, act.real_notes, notes.median AS median_note_length,
-      lds.opportunities, lds.untouched, lds.median_hours, lds.won, lds.lost, lds.won_value, lds.average_won_value,
+      lds.opportunities, lds.untouched, lds.median_hours, lds.won, lds.lost, lds.won_value, lds.won_amounts,
+      lds.won_value_squares, lds.average_won_value,
       lds.median_days_to_win, ${mixColumns}
     FROM act FULL OUTER JOIN lds ON lds.jk = act.jk
     LEFT JOIN notes ON notes.jk = act.jk
@@ -267,7 +286,11 @@ async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]
     WHERE COALESCE(act.jk, lds.jk) IS NOT NULL`);
 }
 
-function shapeFigures(row: FigureRow | undefined, hasActivities: boolean): ActivityFigures & SalesFigures {
+function shapeFigures(
+  row: FigureRow | undefined,
+  hasActivities: boolean,
+  hasAmounts: boolean,
+): ActivityFigures & SalesFigures {
   const activities = row?.activities ?? 0;
   const opportunities = row?.opportunities ?? 0;
   const won = row?.won ?? 0;
@@ -279,11 +302,12 @@ function shapeFigures(row: FigureRow | undefined, hasActivities: boolean): Activ
     opportunitiesCreated: opportunities,
     activitiesPerOpportunity: hasActivities && opportunities > 0 ? activities / opportunities : null,
     activitiesPerWonLead: hasActivities && won > 0 ? activities / won : null,
+    realNotes: hasActivities ? (row?.real_notes ?? 0) : null,
     realNoteShare: hasActivities && activities > 0 ? (row?.real_notes ?? 0) / activities : null,
     medianNoteLength: hasActivities ? (row?.median_note_length ?? null) : null,
     medianHoursToFirstActivity: hasActivities ? (row?.median_hours ?? null) : null,
     leadsWithoutActivity: hasActivities ? (row?.untouched ?? 0) : null,
-    wonValue: row?.won_value ?? 0,
+    wonValue: hasAmounts ? (row?.won_value ?? 0) : null,
     wonLeads: won,
     lostLeads: lost,
     winRate: won + lost > 0 ? won / (won + lost) : null,
@@ -299,6 +323,7 @@ function activityOnly(f: ActivityFigures & SalesFigures): ActivityFigures {
     opportunitiesCreated,
     activitiesPerOpportunity,
     activitiesPerWonLead,
+    realNotes,
     realNoteShare,
     medianNoteLength,
     medianHoursToFirstActivity,
@@ -310,6 +335,7 @@ function activityOnly(f: ActivityFigures & SalesFigures): ActivityFigures {
     opportunitiesCreated,
     activitiesPerOpportunity,
     activitiesPerWonLead,
+    realNotes,
     realNoteShare,
     medianNoteLength,
     medianHoursToFirstActivity,
@@ -429,10 +455,14 @@ function inList(column: Sql, ids: readonly string[]): Sql {
 
 async function compute(ctx: MetricContext): Promise<ActivityQualityResult> {
   const hasActivities = ctx.capabilities.has("activities");
+  const hasAmounts = ctx.capabilities.has("amounts");
+  // Performers are ranked by won value: without amounts every rep is at 0 and the groups
+  // would be by rep id, so none are formed.
+  const grouped = hasActivities && hasAmounts;
   const share = ctx.options.performerShare;
-  let rows = await figures(ctx, hasActivities ? { kind: "ranked", share } : { kind: "none" });
+  let rows = await figures(ctx, grouped ? { kind: "ranked", share } : { kind: "none" });
   const total = rows.find((r) => r.jk === "*");
-  const team = shapeFigures(total, hasActivities);
+  const team = shapeFigures(total, hasActivities, hasAmounts);
   const names = new Map(
     (
       await ctx.store.query<{ id: string; name: string }>(
@@ -443,12 +473,17 @@ async function compute(ctx: MetricContext): Promise<ActivityQualityResult> {
   const repRows = rows.filter((r) => r.jk.startsWith("r:"));
   const reps = repRows.map((r): RepActivityQuality => {
     const repId = r.jk.slice(2);
-    return { repId, repName: names.get(repId) ?? repId, ...shapeFigures(r, hasActivities), group: null };
+    return { repId, repName: names.get(repId) ?? repId, ...shapeFigures(r, hasActivities, hasAmounts), group: null };
   });
-  reps.sort((a, b) => b.wonValue - a.wonValue || compareText(a.repId, b.repId));
+  reps.sort((a, b) => (b.wonValue ?? 0) - (a.wonValue ?? 0) || compareText(a.repId, b.repId));
 
   let performers: PerformerComparison | null = null;
-  const groups = hasActivities ? performerGroups(reps, share) : null;
+  const groups = grouped
+    ? performerGroups(
+        reps.map((rep) => ({ repId: rep.repId, wonValue: rep.wonValue ?? 0 })),
+        share,
+      )
+    : null;
   if (groups) {
     const { top, bottom } = groups;
     for (const rep of reps) rep.group = top.includes(rep.repId) ? "top" : bottom.includes(rep.repId) ? "bottom" : null;
@@ -461,20 +496,38 @@ async function compute(ctx: MetricContext): Promise<ActivityQualityResult> {
     const topFigures = shapeFigures(
       rows.find((r) => r.jk === "g:top"),
       hasActivities,
+      hasAmounts,
     );
     const bottomFigures = shapeFigures(
       rows.find((r) => r.jk === "g:bottom"),
       hasActivities,
+      hasAmounts,
     );
     performers = {
       share,
       groupSize: groups.size,
-      top: { repIds: top, wonValue: topFigures.wonValue, ...activityOnly(topFigures) },
-      bottom: { repIds: bottom, wonValue: bottomFigures.wonValue, ...activityOnly(bottomFigures) },
+      top: { repIds: top, wonValue: topFigures.wonValue ?? 0, ...activityOnly(topFigures) },
+      bottom: { repIds: bottom, wonValue: bottomFigures.wonValue ?? 0, ...activityOnly(bottomFigures) },
       differences: performerDifferences(topFigures, bottomFigures),
     };
   }
-  return { team, reps, performers, mixWonLost: hasActivities ? mixOf(total) : null };
+  const unsupported: Unsupported[] =
+    hasActivities && !hasAmounts
+      ? [
+          {
+            capability: "amounts",
+            message: `Activity quality: top and bottom performers are ranked by won value, and ${NO_AMOUNTS.reason}`,
+          },
+        ]
+      : [];
+  return {
+    team,
+    reps,
+    performers,
+    mixWonLost: hasActivities ? mixOf(total) : null,
+    wonAmounts: hasAmounts ? { n: total?.won_amounts ?? 0, sumOfSquares: total?.won_value_squares ?? 0 } : null,
+    unsupported,
+  };
 }
 
 function views(r: ActivityQualityResult): View[] {
@@ -488,7 +541,9 @@ function views(r: ActivityQualityResult): View[] {
         { key: "perOpportunity", label: "Per opp.", format: "number" },
         { key: "perWon", label: "Per won", format: "number" },
         { key: "noteShare", label: "Real notes", format: "percent" },
+        ...rateColumns("noteShare"),
         { key: "hoursToFirst", label: "Hours to 1st", format: "number" },
+        medianColumn("hoursToFirst"),
         { key: "untouched", label: "Untouched", format: "count" },
       ],
       rows: [...r.reps, { repName: teamName, ...r.team }].map((x) => ({
@@ -497,7 +552,10 @@ function views(r: ActivityQualityResult): View[] {
         perOpportunity: x.activitiesPerOpportunity,
         perWon: x.activitiesPerWonLead,
         noteShare: x.realNoteShare,
+        ...rateCells("noteShare", x.realNotes, x.activities),
         hoursToFirst: x.medianHoursToFirstActivity,
+        // The median is over the leads created in the period that have an activity.
+        hoursToFirstN: x.leadsWithoutActivity === null ? null : x.opportunitiesCreated - x.leadsWithoutActivity,
         untouched: x.leadsWithoutActivity,
       })),
     },
@@ -508,8 +566,10 @@ function views(r: ActivityQualityResult): View[] {
         { key: "wonValue", label: "Won value", format: "money" },
         { key: "wonLeads", label: "Won", format: "count" },
         { key: "winRate", label: "Win rate", format: "percent" },
+        ...rateColumns("winRate"),
         { key: "averageWonValue", label: "Avg won", format: "money" },
         { key: "medianDaysToWin", label: "Days to win", format: "days" },
+        medianColumn("medianDaysToWin"),
         { key: "group", label: "Group", format: "text" },
       ],
       rows: [...r.reps, { repName: teamName, group: null, ...r.team }].map((x) => ({
@@ -517,8 +577,10 @@ function views(r: ActivityQualityResult): View[] {
         wonValue: x.wonValue,
         wonLeads: x.wonLeads,
         winRate: x.winRate,
+        ...rateCells("winRate", x.wonLeads, x.wonLeads + x.lostLeads),
         averageWonValue: x.averageWonValue,
         medianDaysToWin: x.medianDaysToWin,
+        medianDaysToWinN: x.wonLeads,
         group: x.group,
       })),
     },
@@ -555,6 +617,19 @@ function views(r: ActivityQualityResult): View[] {
   return out;
 }
 
+/** Won value: a sum of amounts, or unsupported when the loaded leads carry none. */
+function wonValueHeadline(r: ActivityQualityResult): Headline {
+  const headline = { key: "wonValue", label: "Won value", format: "money" } as const;
+  if (r.wonAmounts === null || r.team.wonValue === null) {
+    return { ...headline, value: null, evidence: null, unsupported: NO_AMOUNTS };
+  }
+  return {
+    ...headline,
+    value: r.team.wonValue,
+    evidence: { kind: "sum", n: r.wonAmounts.n, sumOfSquares: r.wonAmounts.sumOfSquares },
+  };
+}
+
 export const activityQuality: MetricDefinition<ActivityQualityResult> = {
   id: "activity-quality",
   title: "Activity quality",
@@ -584,15 +659,28 @@ export const activityQuality: MetricDefinition<ActivityQualityResult> = {
   leadFilters: true,
   compute,
   headlines: (r) => [
-    { key: "activities", label: "Activities", value: r.team.activities, format: "count" },
+    {
+      key: "activities",
+      label: "Activities",
+      value: r.team.activities,
+      format: "count",
+      evidence: countEvidence(r.team.activities),
+    },
     {
       key: "activitiesPerWonLead",
       label: "Activities per won lead",
       value: r.team.activitiesPerWonLead,
       format: "number",
+      evidence: r.team.activitiesPerWonLead === null ? null : perEvidence(r.team.activities, r.team.wonLeads),
     },
-    { key: "wonLeads", label: "Leads won", value: r.team.wonLeads, format: "count" },
-    { key: "wonValue", label: "Won value", value: r.team.wonValue, format: "money" },
+    {
+      key: "wonLeads",
+      label: "Leads won",
+      value: r.team.wonLeads,
+      format: "count",
+      evidence: countEvidence(r.team.wonLeads),
+    },
+    wonValueHeadline(r),
   ],
   views,
 };
