@@ -78,7 +78,16 @@ describe.each(engines())("qualified leads on %s", (engine) => {
     ]);
     // Vanity 5 beside it: new leads.
     expect(r.vanity).toEqual([
-      { id: "new-leads", label: "New leads", value: 5, format: "count", previous: null, change: null },
+      {
+        id: "new-leads",
+        label: "New leads",
+        value: 5,
+        format: "count",
+        evidence: { kind: "count", n: 5 },
+        previous: null,
+        previousEvidence: null,
+        change: null,
+      },
     ]);
   });
 

@@ -212,7 +212,17 @@ describe.each(engines())("velocity on %s", (engine) => {
     ]);
     // Vanity 3 beside it: total sales, won value closed in Q3 = 1000 + 2000 + 3000 + 4000.
     expect(r.vanity).toEqual([
-      { id: "total-sales", label: "Total sales", value: 10000, format: "money", previous: null, change: null },
+      // Its evidence: 4 amounts, squares 1,000,000 + 4,000,000 + 9,000,000 + 16,000,000.
+      {
+        id: "total-sales",
+        label: "Total sales",
+        value: 10000,
+        format: "money",
+        evidence: { kind: "sum", n: 4, sumOfSquares: 30_000_000 },
+        previous: null,
+        previousEvidence: null,
+        change: null,
+      },
     ]);
     expect(r.unsupported).toEqual([]);
   });
