@@ -288,7 +288,9 @@ describe.each(engines())("funnel on %s", (engine) => {
         label: "Calls to meetings",
         value: 0.5,
         format: "percent",
+        evidence: { kind: "per", events: 1, exposure: 2 },
         previous: null,
+        previousEvidence: null,
         change: null,
       },
     ]);
