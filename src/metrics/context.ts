@@ -8,6 +8,9 @@ import { type Comparison, comparisonPeriod, type Period, parsePeriod } from "../
 import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import {
+  type AsOfSource,
+  DATA_AREAS,
+  type DataArea,
   DEFAULT_OPTIONS,
   GRAINS,
   type Grain,
@@ -62,10 +65,13 @@ const ALL_CAPABILITIES: readonly DataCapability[] = [
 /** Resolves a request; throws MetricInputError for anything the user has to fix. */
 export async function resolveRequest(store: Store, request: MetricRequest): Promise<ResolvedRequest> {
   const { workspace } = request;
-  const dataEnd = await latestData(store, workspace);
+  // Every kind of data counts: a workspace of website visits alone, or one whose leads stop
+  // a year before its visits, reports the marketing metrics for the period its data reaches.
+  const dataRange = await dataRangeOf(store, workspace);
+  const dataEnd = latestOf(dataRange);
   if (!dataEnd) {
     throw new MetricInputError(
-      `workspace "${workspace}" has no leads yet; load some with \`verity import\` or try \`verity demo\``,
+      `workspace "${workspace}" has no data yet; load leads, website visits, social or newsletter data with \`verity import\` (or add the tracking script), or try \`verity demo\``,
     );
   }
   const period = request.period ? parsePeriod(request.period) : quarterOf(dataEnd);
@@ -78,7 +84,6 @@ export async function resolveRequest(store: Store, request: MetricRequest): Prom
   const grain = request.grain ?? defaultGrain(period);
   const { currency, otherCurrencies } = await reportingCurrency(store, workspace);
   const capabilities = await capabilitiesOf(store, workspace);
-  const dataRange = await dataRangeOf(store, workspace);
   const contextFor = (p: Period): MetricContext => ({
     store,
     workspace,
@@ -88,7 +93,7 @@ export async function resolveRequest(store: Store, request: MetricRequest): Prom
     options,
     currency,
     otherCurrencies,
-    asOf: new Date(Math.min(dataEnd.getTime(), p.end.getTime())),
+    asOf: asOfFor({ period: p, dataRange }, "sales").asOf,
     capabilities,
     dataRange,
   });
@@ -96,6 +101,33 @@ export async function resolveRequest(store: Store, request: MetricRequest): Prom
     current: contextFor(period),
     previous: request.compare ? contextFor(comparisonPeriod(period, request.compare)) : null,
   };
+}
+
+/**
+ * "Now" for a metric of `area`: the last moment of that area's data, or the end of the period
+ * when that is earlier (an earlier period is read as it stood then). The source says which,
+ * and the report says it beside the date: sales data can stop at an export date months before
+ * the tracking script's latest visit. An area without data takes the latest of any data
+ * (source "none"): its metric has nothing to count, and the date stays a real one.
+ */
+export function asOfFor(
+  ctx: Pick<MetricContext, "period" | "dataRange">,
+  area: DataArea,
+): { asOf: Date; source: AsOfSource } {
+  const range = ctx.dataRange[area];
+  const end = range?.end ?? latestOf(ctx.dataRange) ?? ctx.period.end;
+  if (end.getTime() > ctx.period.end.getTime()) return { asOf: ctx.period.end, source: "period" };
+  return { asOf: end, source: range ? area : "none" };
+}
+
+/** The last moment of any data the workspace holds; null when it holds none. */
+export function latestOf(dataRange: MetricContext["dataRange"]): Date | null {
+  let latest: Date | null = null;
+  for (const area of DATA_AREAS) {
+    const end = dataRange[area]?.end;
+    if (end && (!latest || end.getTime() > latest.getTime())) latest = end;
+  }
+  return latest;
 }
 
 function validateOptions(options: MetricOptions): void {
@@ -117,21 +149,10 @@ function defaultGrain(period: Period): Grain {
   return "quarter";
 }
 
-function quarterOf(date: Date): Period {
+/** The calendar quarter `date` falls in: the default period. */
+export function quarterOf(date: Date): Period {
   const quarter = Math.floor(date.getUTCMonth() / 3) + 1;
   return parsePeriod(`${date.getUTCFullYear()}-Q${quarter}`);
-}
-
-/** The latest moment the workspace's sales data describes (its export or simulation date). */
-async function latestData(store: Store, workspace: string): Promise<Date | null> {
-  const [row] = await store.query<{ latest: string | null }>(sql`
-    SELECT max(latest) AS latest FROM (
-      SELECT max(created_at) AS latest FROM leads WHERE workspace_id = ${workspace}
-      UNION ALL SELECT max(closed_at) FROM leads WHERE workspace_id = ${workspace}
-      UNION ALL SELECT max(changed_at) FROM stage_events WHERE workspace_id = ${workspace}
-      UNION ALL SELECT max(occurred_at) FROM activities WHERE workspace_id = ${workspace}
-    ) t`);
-  return row?.latest ? new Date(row.latest) : null;
 }
 
 /** First and last moment of each kind of data the workspace holds. */

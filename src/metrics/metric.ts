@@ -138,6 +138,15 @@ export type Headline = {
 export type DataArea = "sales" | "web" | "social" | "newsletter";
 export const DATA_AREAS: readonly DataArea[] = ["sales", "web", "social", "newsletter"];
 
+/**
+ * Where a report's "as of" came from (asOfFor in context.ts): "period" when the period ends
+ * before the data does (its end), an area when it is the last moment of that area's data
+ * (sales: the latest lead, close, stage change or activity; web: visit; social: post
+ * snapshot; newsletter: subscription or email event), "none" when the metric's area holds no
+ * data (the latest of any data).
+ */
+export type AsOfSource = "period" | DataArea | "none";
+
 /** A part of a metric that the loaded data cannot support, and why. */
 export type Unsupported = { capability: DataCapability; message: string };
 
@@ -175,7 +184,10 @@ export type MetricReport<R = unknown> = {
   ignoredFilters: string[];
   currency: string | null;
   otherCurrencies: Record<string, number>;
+  /** "Now" for this metric: the last moment of its area's data, or the period's end when earlier. */
   asOf: string;
+  /** Which data `asOf` came from. */
+  asOfSource: AsOfSource;
   unsupported: Unsupported[];
   headlines: (Headline & { previous: number | null; change: number | null })[];
   /** The vanity metrics this one replaces, for the same period and filters: shown beside it. */

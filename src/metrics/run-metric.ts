@@ -3,12 +3,12 @@
  * the envelope every consumer (CLI, API, dashboard) reads.
  */
 import type { DataCapability } from "../ingest/importer.js";
-import type { ResolvedRequest } from "./context.js";
+import { asOfFor, type ResolvedRequest } from "./context.js";
 import type { MetricContext, MetricDefinition, MetricReport, Unsupported } from "./metric.js";
 import { tidy } from "./sql-parts.js";
 import { computeVanity } from "./vanity.js";
 
-const CAPABILITY_WORDS: Record<DataCapability, string> = {
+export const CAPABILITY_WORDS: Record<DataCapability, string> = {
   stage_history: "the loaded data has no stage history (when each lead entered each stage)",
   activities: "the loaded data has no activities (calls, emails, meetings)",
   web_visits: "no website visits are loaded (add the tracking script or import visits)",
@@ -52,6 +52,8 @@ export async function runMetric<R>(
     const previousEvidence = before?.evidence ?? null;
     vanity.push(tidy({ ...now, previous: earlier, previousEvidence, change: relativeChange(earlier, now.value) }));
   }
+  // Each metric is "as of" its own data: engagement by the latest visit, velocity by the latest sale.
+  const asOf = asOfFor(ctx, definition.area);
   const ignoredFilters: string[] = [];
   if (!definition.leadFilters) {
     const { pipeline, team, rep } = ctx.filters;
@@ -71,7 +73,8 @@ export async function runMetric<R>(
     ignoredFilters,
     currency: ctx.currency,
     otherCurrencies: ctx.otherCurrencies,
-    asOf: ctx.asOf.toISOString(),
+    asOf: asOf.asOf.toISOString(),
+    asOfSource: asOf.source,
     unsupported: [...unsupportedOf(definition as MetricDefinition, ctx), ...partsUnsupported(result)],
     headlines,
     vanity,
