@@ -338,8 +338,12 @@ class Reference {
       return new Date(day.getTime() - fromMonday * DAY).toISOString();
     };
     const dayStart = (t: number) => new Date(Math.floor(t / DAY) * DAY).toISOString();
+    // The total value's evidence: the amounts summed and the sum of their squares.
+    const amounts = lost.map((l) => l.amount).filter((a): a is number => a !== null);
     return {
       ...total,
+      valuedLeads: amounts.length,
+      valueSumOfSquares: amounts.reduce((s, a) => s + a * a, 0),
       byReason: byCount(
         [...tally((l) => l.lossReason ?? "unknown")].map(([reason, t]) => ({
           reason,

@@ -11,6 +11,7 @@ import {
   loadFixture,
   report,
 } from "../../../test/support/metric-fixtures.js";
+import { NO_AMOUNTS } from "../vanity.js";
 import { losses } from "./losses.js";
 
 // Stages new(0) qual(1) demo(2) prop(3) in pipeline "Sales"; period 2025-Q3. Reporting
@@ -103,6 +104,12 @@ const FIXTURE: Fixture = {
   ],
 };
 
+/** No lead carries an amount (a CRM export without deal values): money is unknown, not 0. */
+const WITHOUT_AMOUNTS: Fixture = {
+  ...FIXTURE,
+  leads: (FIXTURE.leads ?? []).map((row) => ({ ...row, value: null, currency: null })),
+};
+
 /** No lead carries a loss reason: the by-reason table cannot be made. */
 const WITHOUT_REASONS: Fixture = {
   ...FIXTURE,
@@ -120,12 +127,18 @@ const sales = (stage: string, leads: number, value: number) => ({
 describe.each(engines())("losses on %s", (engine) => {
   let f: LoadedFixture;
   let bare: LoadedFixture;
+  let valueless: LoadedFixture;
   beforeAll(async () => {
-    [f, bare] = await Promise.all([loadFixture(engine, FIXTURE), loadFixture(engine, WITHOUT_REASONS)]);
+    [f, bare, valueless] = await Promise.all([
+      loadFixture(engine, FIXTURE),
+      loadFixture(engine, WITHOUT_REASONS),
+      loadFixture(engine, WITHOUT_AMOUNTS),
+    ]);
   });
   afterAll(async () => {
     await f?.dispose();
     await bare?.dispose();
+    await valueless?.dispose();
   });
 
   test("lost leads and value by reason, stage, competitor, rep and month", async () => {
@@ -134,6 +147,9 @@ describe.each(engines())("losses on %s", (engine) => {
     expect(r.result).toEqual({
       leads: 5,
       value: 1200,
+      // 100, 200, 400 and 500 EUR summed (x3's USD left out): 10,000 + 40,000 + 160,000 + 250,000.
+      valuedLeads: 4,
+      valueSumOfSquares: 460_000,
       byReason: [
         { reason: "price", leads: 3, value: 600, share: 0.6 },
         { reason: "timing", leads: 1, value: 400, share: 0.2 },
@@ -172,6 +188,76 @@ describe.each(engines())("losses on %s", (engine) => {
     expect(r.vanity[0]).toMatchObject({ id: "total-sales", value: 1000 });
   });
 
+  test("headlines and the vanity total sales carry their evidence, now and in the period before", async () => {
+    const r = await report(f.store, losses, { period: "2025-Q3", compare: "previous" });
+    expect(r.headlines.map((h) => [h.key, h.evidence])).toEqual([
+      ["lostLeads", { kind: "count", n: 5 }],
+      ["lostValue", { kind: "sum", n: 4, sumOfSquares: 460_000 }],
+    ]);
+    // Total sales: x7 won 1000 EUR in Q3; Q2 won nothing (x6 was lost): a sum of no amounts is 0, n 0.
+    expect(r.vanity).toEqual([
+      {
+        id: "total-sales",
+        label: "Total sales",
+        value: 1000,
+        format: "money",
+        evidence: { kind: "sum", n: 1, sumOfSquares: 1_000_000 },
+        previous: 0,
+        previousEvidence: { kind: "sum", n: 0, sumOfSquares: 0 },
+        change: null,
+      },
+    ]);
+  });
+
+  test("without amounts: the money figures are unsupported, never 0; the counts stand", async () => {
+    const r = await report(valueless.store, losses, { period: "2025-Q3", compare: "previous" });
+    expect(r.currency).toBeNull();
+    expect(r.headlines).toEqual([
+      {
+        key: "lostLeads",
+        label: "Lost leads",
+        value: 5,
+        format: "count",
+        evidence: { kind: "count", n: 5 },
+        previous: 1,
+        change: 4,
+      },
+      {
+        key: "lostValue",
+        label: "Value left on the table",
+        value: null,
+        format: "money",
+        evidence: null,
+        unsupported: NO_AMOUNTS,
+        previous: null,
+        change: null,
+      },
+    ]);
+    // "Total sales 0 <- 0: the earlier period has none" was the check's line on such an export.
+    expect(r.vanity).toEqual([
+      {
+        id: "total-sales",
+        label: "Total sales",
+        value: null,
+        format: "money",
+        evidence: null,
+        unsupported: NO_AMOUNTS,
+        previous: null,
+        previousEvidence: null,
+        change: null,
+      },
+    ]);
+    expect(r.result).toMatchObject({ leads: 5, value: null, valuedLeads: null, valueSumOfSquares: null });
+    expect(r.result.byReason?.map((x) => [x.reason, x.leads, x.value])).toEqual([
+      ["price", 3, null],
+      ["timing", 1, null],
+      ["unknown", 1, null],
+    ]);
+    expect(new Set(r.result.trend.map((t) => t.value))).toEqual(new Set([null]));
+    const [reasons] = losses.views(r.result);
+    expect(reasons?.rows.map((row) => row.value)).toEqual([null, null, null, null]);
+  });
+
   test("views: reasons with their share and a total row, stages in pipeline order", async () => {
     const r = await report(f.store, losses, { period: "2025-Q3" });
     const [reasons, stages] = losses.views(r.result);
@@ -180,6 +266,13 @@ describe.each(engines())("losses on %s", (engine) => {
       ["timing", 1, 0.2],
       ["unknown", 1, 0.2],
       ["all", 5, 1],
+    ]);
+    // Each share is of the 5 lost leads: Wilson 95% of 3/5 and 1/5; the whole has its n, no interval.
+    expect(reasons?.rows.map((row) => [row.shareN, row.shareLow, row.shareHigh])).toEqual([
+      [5, 0.230724, 0.882379],
+      [5, 0.036224, 0.624465],
+      [5, 0.036224, 0.624465],
+      [5, null, null],
     ]);
     expect(stages?.rows.map((row) => row.stage)).toEqual(["New", "Qualified", "Demo", "Proposal", "unknown"]);
   });
@@ -198,6 +291,8 @@ describe.each(engines())("losses on %s", (engine) => {
     expect(empty.result).toEqual({
       leads: 0,
       value: 0,
+      valuedLeads: 0,
+      valueSumOfSquares: 0,
       byReason: [],
       byStage: [],
       byCompetitor: [],

@@ -5,13 +5,24 @@
  */
 import { sql } from "../../store/sql.js";
 import { bucketsOf } from "../buckets.js";
-import type { MetricContext, MetricDefinition, View } from "../metric.js";
+import type { Headline, MetricContext, MetricDefinition, View } from "../metric.js";
 import { bucket, inPeriod, leadFacts } from "../sql-parts.js";
+import { NO_AMOUNTS } from "../vanity.js";
+import { countEvidence, rateCells, rateColumns } from "../view-evidence.js";
 
-/** Lost leads and their value (reporting currency; 0 when none carry one). */
-export type LossCount = { leads: number; value: number };
+/**
+ * Lost leads and their value (reporting currency; 0 when none of them carries one; null when
+ * the loaded leads carry no amounts at all: unknown, not 0).
+ */
+export type LossCount = { leads: number; value: number | null };
 
 export type LossesResult = LossCount & {
+  /**
+   * The total value as a sum of amounts: how many lost leads carry one in the reporting
+   * currency, and the sum of their squares (its compound Poisson variance); null without amounts.
+   */
+  valuedLeads: number | null;
+  valueSumOfSquares: number | null;
   /** By loss reason ("unknown" when empty), with each reason's share of lost leads; null without loss reasons. */
   byReason: (LossCount & { reason: string; share: number })[] | null;
   /** By the furthest open stage reached before the loss ("unknown" when none), in pipeline order. */
@@ -30,6 +41,8 @@ type Row = {
   sort: number | null;
   leads: number;
   value: number | null;
+  valued: number;
+  value_squares: number | null;
 };
 
 type GroupedRow = {
@@ -49,11 +62,13 @@ type GroupedRow = {
   bucket: string | null;
   leads: number;
   value: number | null;
+  valued: number;
+  value_squares: number | null;
 };
 
 /** Which grouping a GROUPING SETS row belongs to (GROUPING() is 0 for the grouped columns). */
 function rowOf(g: GroupedRow): Row {
-  const counts = { leads: g.leads, value: g.value };
+  const counts = { leads: g.leads, value: g.value, valued: g.valued, value_squares: g.value_squares };
   if (g.g_reason === 0) return { dim: "reason", key: g.reason, label: null, sort: null, ...counts };
   if (g.g_stage === 0) return { dim: "stage", key: g.pipeline_id, label: g.stage, sort: g.position, ...counts };
   if (g.g_competitor === 0) return { dim: "competitor", key: g.competitor, label: null, sort: null, ...counts };
@@ -78,7 +93,8 @@ async function compute(ctx: MetricContext): Promise<LossesResult> {
       SELECT GROUPING(reason) AS g_reason, GROUPING(pipeline_id) AS g_stage, GROUPING(competitor) AS g_competitor,
         GROUPING(owner_id) AS g_rep, GROUPING(bucket) AS g_bucket,
         reason, pipeline_id, position, competitor, owner_id, bucket,
-        count(*) AS leads, CAST(sum(amount) AS FLOAT8) AS value
+        count(*) AS leads, CAST(sum(amount) AS FLOAT8) AS value, count(amount) AS valued,
+        sum(CAST(amount AS FLOAT8) * CAST(amount AS FLOAT8)) AS value_squares
       FROM lost
       GROUP BY GROUPING SETS ((), (reason), (pipeline_id, position), (competitor), (owner_id), (bucket))
     ),
@@ -93,8 +109,14 @@ async function compute(ctx: MetricContext): Promise<LossesResult> {
     LEFT JOIN reps r ON r.workspace_id = ${w} AND r.id = g.owner_id`);
   const rows = grouped.map(rowOf);
   const of = (dim: string) => rows.filter((r) => r.dim === dim);
-  const count = (r: Row | undefined): LossCount => ({ leads: r?.leads ?? 0, value: r?.value ?? 0 });
-  const total = count(of("all")[0]);
+  // Without amounts a value of 0 would claim nothing of worth was lost: unknown instead.
+  const hasAmounts = ctx.capabilities.has("amounts");
+  const count = (r: Row | undefined): LossCount => ({
+    leads: r?.leads ?? 0,
+    value: hasAmounts ? (r?.value ?? 0) : null,
+  });
+  const all = of("all")[0];
+  const total = count(all);
   const pipelineName = new Map(
     grouped.filter((g) => g.g_stage === 0).map((g) => [g.pipeline_id, g.pipeline_name ?? g.pipeline_id]),
   );
@@ -102,6 +124,8 @@ async function compute(ctx: MetricContext): Promise<LossesResult> {
   const byBucket = new Map(of("bucket").map((r) => [bucketInstant(r.key), r]));
   return {
     ...total,
+    valuedLeads: hasAmounts ? (all?.valued ?? 0) : null,
+    valueSumOfSquares: hasAmounts ? (all?.value_squares ?? 0) : null,
     byReason: ctx.capabilities.has("loss_reasons")
       ? of("reason")
           .map((r) => ({ reason: r.key ?? "unknown", ...count(r), share: r.leads / total.leads }))
@@ -144,6 +168,19 @@ function countRows<T extends LossCount>(rows: readonly T[], key: (row: T) => str
   return rows.map((r) => ({ key: key(r), leads: r.leads, value: r.value }));
 }
 
+/** The value left on the table: a sum of amounts, or unsupported when the loaded leads carry none. */
+function lostValueHeadline(r: LossesResult): Headline {
+  const headline = { key: "lostValue", label: "Value left on the table", format: "money" } as const;
+  if (r.value === null || r.valuedLeads === null) {
+    return { ...headline, value: null, evidence: null, unsupported: NO_AMOUNTS };
+  }
+  return {
+    ...headline,
+    value: r.value,
+    evidence: { kind: "sum", n: r.valuedLeads, sumOfSquares: r.valueSumOfSquares ?? 0 },
+  };
+}
+
 export const losses: MetricDefinition<LossesResult> = {
   id: "losses",
   title: "Results of lost leads",
@@ -164,11 +201,15 @@ export const losses: MetricDefinition<LossesResult> = {
   leadFilters: true,
   compute,
   headlines: (r) => [
-    { key: "lostLeads", label: "Lost leads", value: r.leads, format: "count" },
-    { key: "lostValue", label: "Value left on the table", value: r.value, format: "money" },
+    { key: "lostLeads", label: "Lost leads", value: r.leads, format: "count", evidence: countEvidence(r.leads) },
+    lostValueHeadline(r),
   ],
   views: (r) => {
-    const counted = (title: string, label: string, rows: { key: string; leads: number; value: number }[]): View => ({
+    const counted = (
+      title: string,
+      label: string,
+      rows: { key: string; leads: number; value: number | null }[],
+    ): View => ({
       title,
       columns: [
         { key: "key", label, format: "text" },
@@ -184,11 +225,16 @@ export const losses: MetricDefinition<LossesResult> = {
           { key: "reason", label: "Reason", format: "text" },
           { key: "leads", label: "Lost leads", format: "count" },
           { key: "share", label: "Share", format: "percent" },
+          ...rateColumns("share"),
           { key: "value", label: "Lost value", format: "money" },
         ],
         rows: [
-          ...(r.byReason ?? []),
-          ...(r.byReason ? [{ reason: "all", leads: r.leads, share: 1, value: r.value }] : []),
+          // A reason's share is its lost leads of all lost leads: n is every lost lead.
+          ...(r.byReason ?? []).map((x) => ({ ...x, ...rateCells("share", x.leads, r.leads) })),
+          // The whole is 1 by definition, no estimate: its n, no interval.
+          ...(r.byReason
+            ? [{ reason: "all", leads: r.leads, share: 1, ...rateCells("share", null, r.leads), value: r.value }]
+            : []),
         ],
       },
       {
