@@ -62,11 +62,19 @@ function quantile(values: readonly number[], fraction: number): number | null {
 }
 
 function stats(days: readonly number[]): DurationStats {
+  // The median's distribution-free 95% interval: the values at ranks floor(n/2 - z sqrt(n)/2)
+  // and ceil(1 + n/2 + z sqrt(n)/2), clipped to 1..n; none below 6 values.
+  const n = days.length;
+  const sorted = [...days].sort((a, b) => a - b);
+  const at = (rank: number) => sorted[Math.min(n, Math.max(1, rank)) - 1] as number;
+  const z = 1.959963984540054;
   return {
-    leads: days.length,
+    leads: n,
     median: quantile(days, 0.5),
     p75: quantile(days, 0.75),
     p90: quantile(days, 0.9),
+    low: n < 6 ? null : at(Math.floor(n / 2 - (z * Math.sqrt(n)) / 2)),
+    high: n < 6 ? null : at(Math.ceil(1 + n / 2 + (z * Math.sqrt(n)) / 2)),
   };
 }
 
@@ -197,7 +205,8 @@ class Reference {
     const groupOf = (ls: readonly Lead[]) => {
       const won = stats(ls.filter((l) => l.status === "won").map(days));
       const lost = stats(ls.filter((l) => l.status === "lost").map(days));
-      return { won, lost, loseToWinRatio: ratioOf(lost, won) };
+      const heldLonger = won.high === null || lost.low === null ? null : lost.low > won.high;
+      return { won, lost, loseToWinRatio: ratioOf(lost, won), heldLonger };
     };
     const by = (key: (l: Lead) => string | null) => {
       const groups = new Map<string | null, Lead[]>();
@@ -252,6 +261,8 @@ class Reference {
         : null;
     return {
       from: "qualification",
+      everyLeadCounts: false,
+      unsupportedFigures: { qualification: null, losses: null, amounts: null },
       unqualifiedLost,
       ...overall,
       distribution,

@@ -21,8 +21,9 @@
  *   default names (Prospecting 1 ... Closed Won 9, Closed Lost 10), otherwise after the known
  *   stages in the order first met, with a note; its kind is won/lost for the default closed
  *   names, open otherwise. The qualifying stage is the one named `Qualification` (the default
- *   picklist); FormatOptions has no option naming another one yet, so an org without it gets
- *   a note and qualified_at only from converted Leads.
+ *   picklist) or the one `--qualifying-stage` names; an org without it gets a note and
+ *   qualified_at only from converted Leads, and when no opportunity was converted from a Lead
+ *   either, the import `lacks` qualification (nothing tells a qualified lead from the rest).
  * - closed_at: the time the stage history entered the (closed) current stage; else
  *   LastStageChangeDate; else CloseDate, which is an error when before CreatedDate (it is a
  *   user-entered date; the error asks for OpportunityHistory.csv).
@@ -407,12 +408,19 @@ async function convert(
   const events = completeHistory(opportunities.rows, history, files.history !== undefined, tables);
 
   // Stages.
-  writeStages(opportunities.rows, events, opportunities.sortOrders, tables, options.qualifyingStage ?? null);
+  const hasQualifying = writeStages(
+    opportunities.rows,
+    events,
+    opportunities.sortOrders,
+    tables,
+    options.qualifyingStage ?? null,
+  );
 
   // Leads.
   const referenced = new Set<string>();
   const unknownSources = new Map<string, number>();
   let withChannel = 0;
+  let qualified = 0;
   let missingCampaigns = 0;
   let missingAccounts = 0;
   for (const o of opportunities.rows) {
@@ -440,6 +448,7 @@ async function convert(
       const leadEvents = events.get(o.id) ?? [];
       const closedAt = o.status === "open" ? "" : closedAtOf(o, leadEvents, opportunities.source);
       if (o.ownerId) referenced.add(o.ownerId);
+      if (lead) qualified += 1;
       tables.add("leads", OBJECTS.opportunity, {
         id: `${SALESFORCE_SOURCE}:${o.id}`,
         external_id: o.id,
@@ -467,6 +476,9 @@ async function convert(
     });
   }
   if (withChannel === 0) lacks.push("lead_sources");
+  // Nothing marks qualification: the metrics would call every loss "never qualified" (a win
+  // rate of 100% among qualified leads); they report those figures unsupported instead.
+  if (!hasQualifying && qualified === 0) lacks.push("qualification");
   if (unknownSources.size > 0) {
     const list = [...unknownSources].map(([value, n]) => `${JSON.stringify(value)} (${n})`).join(", ");
     tables.note(`lead sources Verity does not know were imported as source channel "other": ${list}`);
@@ -842,7 +854,7 @@ function writeStages(
   sortOrders: ReadonlyMap<string, Map<number, number>>,
   tables: CanonicalTables,
   namedQualifying: string | null,
-): void {
+): boolean {
   const qualifying = namedQualifying ?? QUALIFYING_STAGE;
   const kinds = new Map<string, Map<StageKind, number>>();
   for (const o of opportunities) {
@@ -930,7 +942,9 @@ function writeStages(
     tables.note(
       `no stage is named "${QUALIFYING_STAGE}", so no stage is the qualifying one (name one with --qualifying-stage); qualified_at comes from converted Leads only`,
     );
+    return false;
   }
+  return true;
 }
 
 // --- Lead.csv, Campaign.csv, Account.csv

@@ -1,6 +1,7 @@
 /**
  * How fast qualified leads close (METRICS.md 3) on a hand-made company, on every engine.
  */
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engines } from "../../../test/support/databases.js";
 import {
@@ -10,7 +11,13 @@ import {
   lead,
   loadFixture,
   report,
+  WORKSPACE,
 } from "../../../test/support/metric-fixtures.js";
+import { openTestStore, type TestStore } from "../../../test/support/stores.js";
+import { salesforceImporter } from "../../ingest/crm/salesforce-importer.js";
+import { runImport } from "../../ingest/importer.js";
+import { NO_AMOUNTS as NO_AMOUNTS_REASON, NO_LOSSES } from "../figure-support.js";
+import { funnel } from "./funnel.js";
 import { velocity } from "./velocity.js";
 
 // Stages: new(0) qual(1, qualifying) demo(2) prop(3) neg(4), and "lostst", a closing stage of
@@ -163,11 +170,14 @@ const FIXTURE: Fixture = {
 /** The same company without stage history: the import has no stage events at all. */
 const WITHOUT_HISTORY: Fixture = { ...FIXTURE, stage_events: [] };
 
+// Below 6 leads a median has no interval (low and high null).
 const stats = (leads: number, median: number | null, p75: number | null, p90: number | null) => ({
   leads,
   median,
   p75,
   p90,
+  low: null,
+  high: null,
 });
 const none = stats(0, null, null, null);
 
@@ -194,22 +204,40 @@ describe.each(engines())("velocity on %s", (engine) => {
     // ann: won [25, 30, 112] -> median 30, p75 at 1.5: 71, p90 at 1.8: 95.6; lost [60]; ratio 2.
     // bob: won [20], no qualified loss: no ratio. cid: nothing won, so no win median and no ratio.
     expect(r.result.byRep).toEqual([
-      { repId: "ann", repName: "Ann", won: stats(3, 30, 71, 95.6), lost: stats(1, 60, 60, 60), loseToWinRatio: 2 },
-      { repId: "bob", repName: "Bob", won: stats(1, 20, 20, 20), lost: none, loseToWinRatio: null },
-      { repId: "cid", repName: "Cid", won: none, lost: stats(1, 60, 60, 60), loseToWinRatio: null },
+      {
+        repId: "ann",
+        repName: "Ann",
+        won: stats(3, 30, 71, 95.6),
+        lost: stats(1, 60, 60, 60),
+        loseToWinRatio: 2,
+        heldLonger: null,
+      },
+      { repId: "bob", repName: "Bob", won: stats(1, 20, 20, 20), lost: none, loseToWinRatio: null, heldLonger: null },
+      { repId: "cid", repName: "Cid", won: none, lost: stats(1, 60, 60, 60), loseToWinRatio: null, heldLonger: null },
     ]);
     // paid: w2 25 (l2 not counted); referral: l3 60; website: won [20, 30, 112], lost [60].
     expect(r.result.bySource).toEqual([
-      { source: "paid", won: stats(1, 25, 25, 25), lost: none, loseToWinRatio: null },
-      { source: "referral", won: none, lost: stats(1, 60, 60, 60), loseToWinRatio: null },
-      { source: "website", won: stats(3, 30, 71, 95.6), lost: stats(1, 60, 60, 60), loseToWinRatio: 2 },
+      { source: "paid", won: stats(1, 25, 25, 25), lost: none, loseToWinRatio: null, heldLonger: null },
+      { source: "referral", won: none, lost: stats(1, 60, 60, 60), loseToWinRatio: null, heldLonger: null },
+      {
+        source: "website",
+        won: stats(3, 30, 71, 95.6),
+        lost: stats(1, 60, 60, 60),
+        loseToWinRatio: 2,
+        heldLonger: null,
+      },
     ]);
-    expect(r.headlines.map((h) => [h.key, h.value])).toEqual([
-      ["medianDaysToWin", 27.5],
-      ["medianDaysToLose", 60],
-      ["loseToWinRatio", 2.181818],
-      ["velocityPerDay", 242.424242],
+    expect(r.headlines.map((h) => [h.key, h.value, h.evidence])).toEqual([
+      ["medianDaysToWin", 27.5, { kind: "median", n: 4, low: null, high: null }],
+      ["medianDaysToLose", 60, { kind: "median", n: 2, low: null, high: null }],
+      ["loseToWinRatio", 2.181818, null],
+      ["velocityPerDay", 242.424242, null],
+      ["qualifiedWinRate", 0.666667, { kind: "rate", successes: 4, trials: 6 }],
+      ["openQualifiedLeads", 4, { kind: "count", n: 4 }],
     ]);
+    expect(r.headlines.every((h) => h.unsupported === undefined)).toBe(true);
+    expect(r.result.unsupportedFigures).toEqual({ qualification: null, losses: null, amounts: null });
+    expect(r.result.heldLonger).toBeNull();
     // Vanity 3 beside it: total sales, won value closed in Q3 = 1000 + 2000 + 3000 + 4000.
     expect(r.vanity).toEqual([
       // Its evidence: 4 amounts, squares 1,000,000 + 4,000,000 + 9,000,000 + 16,000,000.
@@ -265,8 +293,18 @@ describe.each(engines())("velocity on %s", (engine) => {
       outcome: "lost, never qualified (not counted)",
       leads: 1,
       median: null,
+      low: null,
+      high: null,
       p75: null,
       p90: null,
+    });
+    // The win rate's n and Wilson interval beside it: 4 of 6.
+    expect(velocity.views(r.result)[1]?.rows[0]).toMatchObject({
+      won: 4,
+      closed: 6,
+      winRate: 0.666667,
+      winRateLow: expect.closeTo(0.3, 3),
+      winRateHigh: expect.closeTo(0.9032, 3),
     });
   });
 
@@ -313,7 +351,15 @@ describe.each(engines())("velocity on %s", (engine) => {
       ["prop", 0, null],
       ["neg", 0, null],
     ]);
-    expect(r.headlines.map((h) => h.value)).toEqual([null, null, null, null]);
+    // Nothing closed: no medians, no win rate, no velocity; no open qualified lead either (0).
+    expect(r.headlines.map((h) => [h.value, h.evidence])).toEqual([
+      [null, null],
+      [null, null],
+      [null, null],
+      [null, null],
+      [null, null],
+      [0, { kind: "count", n: 0 }],
+    ]);
   });
 
   test("without stage history: no days in stage, said so, the rest still measured", async () => {
@@ -332,5 +378,257 @@ describe.each(engines())("velocity on %s", (engine) => {
     expect(r.result.velocity.openQualifiedLeads).toBe(2);
     expect(r.result.velocity.perDay).toBeCloseTo((2 * (4 / 6) * 2500) / 30, 5);
     expect(velocity.views(r.result).at(-1)?.title).toBe("Days in stage by won leads: not available (no stage history)");
+  });
+});
+
+// Held longer, hand-worked. Every lead is created and qualified on 07-01 and closes d days later.
+// ann: won 10..15, lost 40..45 (6 each: ranks 1 and 6, intervals [10, 15] and [40, 45]: apart).
+// bob: won 10..15, lost 12..17 (intervals [10, 15] and [12, 17] overlap: not credible).
+// cid: 2 won (20, 30), 2 lost (50, 60): too few for an interval.
+// All: won 10,10,11,11,12,12,13,13,14,14,15,15,20,30 (n 14: ranks floor(7 - 3.67) = 3 and
+// ceil(8 + 3.67) = 12 -> [11, 15], median 13); lost 12..17, 40..45, 50, 60 -> [14, 45], median 40.5.
+const HELD: Fixture = {
+  ...BASE,
+  leads: (
+    [
+      ["ann", "won", [10, 11, 12, 13, 14, 15]],
+      ["ann", "lost", [40, 41, 42, 43, 44, 45]],
+      ["bob", "won", [10, 11, 12, 13, 14, 15]],
+      ["bob", "lost", [12, 13, 14, 15, 16, 17]],
+      ["cid", "won", [20, 30]],
+      ["cid", "lost", [50, 60]],
+    ] as const
+  ).flatMap(([owner, status, days]) =>
+    days.map((d) =>
+      lead({
+        id: `${owner}-${status}-${d}`,
+        owner_id: owner,
+        created_at: "2025-07-01",
+        qualified_at: "2025-07-01",
+        status,
+        closed_at: new Date(Date.UTC(2025, 6, 1 + d)).toISOString().slice(0, 10),
+        value: status === "won" ? 100 : null,
+        currency: status === "won" ? "EUR" : null,
+      }),
+    ),
+  ),
+};
+
+// Won and open only (no lost lead recorded): the win rate would read 100%.
+// Q3: w1 won in 10 days, w2 in 20 (both 1000 EUR), o1..o3 open (qualified), o4 open (not).
+const WON_AND_OPEN: Fixture = {
+  ...BASE,
+  leads: [
+    lead({
+      id: "w1",
+      created_at: "2025-07-01",
+      qualified_at: "2025-07-01",
+      status: "won",
+      closed_at: "2025-07-11",
+      value: 1000,
+      currency: "EUR",
+    }),
+    lead({
+      id: "w2",
+      created_at: "2025-07-01",
+      qualified_at: "2025-07-01",
+      status: "won",
+      closed_at: "2025-07-21",
+      value: 1000,
+      currency: "EUR",
+    }),
+    lead({ id: "o1", created_at: "2025-07-01", qualified_at: "2025-07-02", stage_id: "qual" }),
+    lead({ id: "o2", created_at: "2025-08-01", qualified_at: "2025-08-02", stage_id: "qual" }),
+    lead({ id: "o3", created_at: "2025-08-01", qualified_at: "2025-08-03", stage_id: "demo" }),
+    lead({ id: "o4", created_at: "2025-09-01", stage_id: "new" }),
+  ],
+};
+
+/** The main company without any amount: money figures unknown, not 0. */
+const NO_AMOUNTS: Fixture = {
+  ...FIXTURE,
+  leads: (FIXTURE.leads ?? []).map((l) => ({ ...l, value: null, currency: null })),
+};
+
+describe.each(engines())("velocity's evidence and unsupported figures on %s", (engine) => {
+  let held: LoadedFixture;
+  let wonOpen: LoadedFixture;
+  let noAmounts: LoadedFixture;
+  beforeAll(async () => {
+    [held, wonOpen, noAmounts] = await Promise.all([
+      loadFixture(engine, HELD),
+      loadFixture(engine, WON_AND_OPEN),
+      loadFixture(engine, NO_AMOUNTS),
+    ]);
+  });
+  afterAll(async () => {
+    await held?.dispose();
+    await wonOpen?.dispose();
+    await noAmounts?.dispose();
+  });
+
+  test("medians carry their 95% interval; lost deals held credibly longer only where the intervals are apart", async () => {
+    const r = await report(held.store, velocity, { period: "2025-Q3" });
+    const by = new Map(r.result.byRep.map((g) => [g.repId, g]));
+    expect(by.get("ann")).toMatchObject({
+      won: { leads: 6, median: 12.5, low: 10, high: 15 },
+      lost: { leads: 6, median: 42.5, low: 40, high: 45 },
+      heldLonger: true,
+    });
+    expect(by.get("bob")).toMatchObject({
+      won: { leads: 6, low: 10, high: 15 },
+      lost: { leads: 6, median: 14.5, low: 12, high: 17 },
+      heldLonger: false,
+    });
+    expect(by.get("cid")).toMatchObject({ won: { leads: 2, low: null, high: null }, heldLonger: null });
+    expect(r.result.won).toMatchObject({ leads: 14, median: 13, low: 11, high: 15 });
+    expect(r.result.lost).toMatchObject({ leads: 14, median: 40.5, low: 14, high: 45 });
+    expect(r.result.heldLonger).toBe(false);
+    expect(r.headlines.slice(0, 2).map((h) => h.evidence)).toEqual([
+      { kind: "median", n: 14, low: 11, high: 15 },
+      { kind: "median", n: 14, low: 14, high: 45 },
+    ]);
+    // The rep table shows both n, both intervals and the call; the last row is everyone.
+    const table = velocity.views(r.result)[2];
+    expect(
+      table?.rows.map((row) => [
+        row.rep,
+        row.won,
+        row.lowWin,
+        row.highWin,
+        row.lost,
+        row.lowLose,
+        row.highLose,
+        row.heldLonger,
+      ]),
+    ).toEqual([
+      ["Ann", 6, 10, 15, 6, 40, 45, "yes"],
+      ["Bob", 6, 10, 15, 6, 12, 17, "no"],
+      ["Cid", 2, null, null, 2, null, null, "too few to tell"],
+      ["(all reps)", 14, 11, 15, 14, 14, 45, "no"],
+    ]);
+  });
+
+  test("won and open only: the win rate and days to lose are unsupported, not 100% and nothing", async () => {
+    const r = await report(wonOpen.store, velocity, { period: "2025-Q3" });
+    expect(r.result.unsupportedFigures).toMatchObject({ qualification: null, losses: NO_LOSSES, amounts: null });
+    const h = new Map(r.headlines.map((x) => [x.key, x]));
+    for (const key of ["qualifiedWinRate", "medianDaysToLose", "loseToWinRatio", "velocityPerDay"]) {
+      expect(h.get(key), key).toMatchObject({ value: null, evidence: null, unsupported: NO_LOSSES });
+    }
+    // Days to win (10, 20) and the open qualified leads (o1, o2, o3) stand.
+    expect(h.get("medianDaysToWin")).toMatchObject({
+      value: 15,
+      evidence: { kind: "median", n: 2, low: null, high: null },
+    });
+    expect(h.get("medianDaysToWin")?.unsupported).toBeUndefined();
+    expect(h.get("openQualifiedLeads")).toMatchObject({ value: 3, evidence: { kind: "count", n: 3 } });
+    expect(r.result.velocity).toMatchObject({ winRate: null, perDay: null, averageWonValue: 1000 });
+    // (The fixture has no stage history either: said apart.)
+    expect(r.unsupported.map((u) => u.capability)).toEqual(["stage_history", "losses"]);
+    expect(velocity.views(r.result)[1]?.title).toMatch(/^Sales velocity: not available \(no lost leads are recorded/);
+  });
+
+  test("no amounts: the velocity is unsupported, not 0; the rest stands", async () => {
+    const r = await report(noAmounts.store, velocity, { period: "2025-Q3" });
+    expect(r.currency).toBeNull();
+    expect(r.result.unsupportedFigures).toEqual({ qualification: null, losses: null, amounts: NO_AMOUNTS_REASON });
+    const h = new Map(r.headlines.map((x) => [x.key, x]));
+    expect(h.get("velocityPerDay")).toMatchObject({ value: null, unsupported: NO_AMOUNTS_REASON });
+    expect(h.get("qualifiedWinRate")).toMatchObject({
+      value: 0.666667,
+      evidence: { kind: "rate", successes: 4, trials: 6 },
+    });
+    expect(r.result.velocity).toMatchObject({ averageWonValue: null, perDay: null, winRate: 0.666667 });
+  });
+});
+
+// The Salesforce org whose stages are in Spanish (test/fixtures/crm/salesforce-spanish, its
+// README has the hand-worked figures).
+const SPANISH = resolve(import.meta.dirname, "../../../test/fixtures/crm/salesforce-spanish");
+const SPANISH_STAGES = "Prospección, Análisis de necesidades, Propuesta, Negociación";
+
+describe.each(engines())("a Salesforce export with Spanish stages on %s", (engine) => {
+  let plain: TestStore;
+  let named: TestStore;
+  beforeAll(async () => {
+    [plain, named] = await Promise.all([openTestStore(engine), openTestStore(engine)]);
+    const summary = await runImport(plain.store, salesforceImporter, SPANISH, { workspace: WORKSPACE, format: {} });
+    expect(summary.lacks).toContain("qualification");
+    const fixed = await runImport(named.store, salesforceImporter, SPANISH, {
+      workspace: WORKSPACE,
+      format: { qualifyingStage: "Análisis de necesidades" },
+    });
+    expect(fixed.lacks).not.toContain("qualification");
+  });
+  afterAll(async () => {
+    await plain?.dispose();
+    await named?.dispose();
+  });
+
+  test("as imported: no 100% win rate and no 0 velocity; the stages and the options are named", async () => {
+    const f = await report(plain.store, funnel, { period: "2025-Q1" });
+    expect([f.result.cohort, f.result.won, f.result.lost, f.result.open]).toEqual([13, 4, 5, 4]);
+    expect(f.result.winRate).toBeCloseTo(4 / 9, 6);
+
+    const r = await report(plain.store, velocity, { period: "2025-Q1" });
+    const cannot = r.result.unsupportedFigures.qualification;
+    expect(cannot?.reason).toMatch(/no stage of the pipeline marks qualification/);
+    expect(cannot?.fix).toContain(
+      `verity import --qualifying-stage "<name>" (stages of Opportunities: ${SPANISH_STAGES})`,
+    );
+    expect(cannot?.fix).toContain("--from creation");
+    for (const key of [
+      "qualifiedWinRate",
+      "velocityPerDay",
+      "openQualifiedLeads",
+      "medianDaysToWin",
+      "medianDaysToLose",
+    ]) {
+      const h = r.headlines.find((x) => x.key === key);
+      expect(h, key).toMatchObject({ value: null, evidence: null, unsupported: cannot });
+    }
+    expect(r.result.velocity).toMatchObject({ winRate: null, perDay: null, openQualifiedLeads: null });
+    expect(r.unsupported.map((u) => u.capability)).toContain("qualification");
+    const views = velocity.views(r.result);
+    expect(views[0]?.rows).toEqual([]);
+    expect(views[0]?.title).toContain(SPANISH_STAGES);
+  });
+
+  test("--from creation counts every closed lead from its creation", async () => {
+    const r = await report(plain.store, velocity, { period: "2025-Q1", options: { velocityFrom: "creation" } });
+    expect(r.result.everyLeadCounts).toBe(true);
+    expect(r.result.unsupportedFigures.qualification).toBeNull();
+    expect(r.result.won).toMatchObject({ leads: 4, median: 40 });
+    expect(r.result.lost).toMatchObject({ leads: 5, median: 30 });
+    expect(r.result.unqualifiedLost).toBe(0);
+    // 4 open x 4/9 x 12,500 / 40.
+    expect(r.result.velocity).toEqual({
+      openQualifiedLeads: 4,
+      winRate: 0.444444,
+      averageWonValue: 12500,
+      medianDaysToWin: 40,
+      perDay: 555.555556,
+    });
+    expect(r.headlines.find((h) => h.key === "qualifiedWinRate")?.evidence).toEqual({
+      kind: "rate",
+      successes: 4,
+      trials: 9,
+    });
+  });
+
+  test("imported with --qualifying-stage: qualified leads are measured", async () => {
+    const r = await report(named.store, velocity, { period: "2025-Q1" });
+    expect(r.result.unsupportedFigures).toEqual({ qualification: null, losses: null, amounts: null });
+    expect(r.result.won).toMatchObject({ leads: 4, median: 24 });
+    expect(r.result.lost).toMatchObject({ leads: 4, median: 24 });
+    expect(r.result.unqualifiedLost).toBe(1);
+    expect(r.result.velocity).toEqual({
+      openQualifiedLeads: 3,
+      winRate: 0.5,
+      averageWonValue: 12500,
+      medianDaysToWin: 24,
+      perDay: 781.25,
+    });
   });
 });

@@ -5,9 +5,19 @@
  * live in ../stalled-leads.ts and share the stage durations defined here.
  */
 import { raw, type Sql, sql } from "../../store/sql.js";
-import type { MetricContext, MetricDefinition, Unsupported } from "../metric.js";
+import { type FigureSupport, figureSupport, headlineOf, rateEvidence } from "../figure-support.js";
+import type {
+  Evidence,
+  FigureUnsupported,
+  Headline,
+  MetricContext,
+  MetricDefinition,
+  Unsupported,
+  View,
+} from "../metric.js";
 import { unsupportedOf } from "../run-metric.js";
-import { daysBetween, inPeriod, leadFacts, leadFilter, ts } from "../sql-parts.js";
+import { daysBetween, inPeriod, leadFacts, leadFilter, medianInterval, ts } from "../sql-parts.js";
+import { wilsonInterval } from "../statistics.js";
 
 /** Days from the start (qualification or creation) to the close, over a set of closed leads. */
 export type DurationStats = {
@@ -15,6 +25,12 @@ export type DurationStats = {
   median: number | null;
   p75: number | null;
   p90: number | null;
+  /**
+   * The median's distribution-free 95% interval (sql-parts.ts `medianInterval`): the days at
+   * its order-statistic ranks; null below 6 leads.
+   */
+  low: number | null;
+  high: number | null;
 };
 
 export type VelocityGroup = {
@@ -22,6 +38,13 @@ export type VelocityGroup = {
   lost: DurationStats;
   /** Median days to lose / median days to win; null when either is missing or the win median is 0. */
   loseToWinRatio: number | null;
+  /**
+   * Lost deals are credibly held longer than won ones (METRICS.md 3): the interval of the
+   * median days to lose lies wholly above that of the median days to win. False when both
+   * intervals exist and overlap (or lie the other way); null when either has fewer than 6
+   * leads, too few to tell.
+   */
+  heldLonger: boolean | null;
 };
 
 export type VelocityRep = VelocityGroup & { repId: string | null; repName: string };
@@ -58,8 +81,11 @@ export const DAY_RANGES: readonly { label: string; from: number }[] = [
 export type DaysDistribution = { range: string; won: number; lost: number }[];
 
 export type VelocityFigure = {
-  /** Leads created and qualified before the end of the period and not closed before it. */
-  openQualifiedLeads: number;
+  /**
+   * Leads created and qualified before the end of the period and not closed before it; null
+   * when qualification cannot be told (VelocityResult.unsupportedFigures).
+   */
+  openQualifiedLeads: number | null;
   /** won / (won + lost) among qualified leads closed in the period; null when none closed. */
   winRate: number | null;
   /** Average value of leads won in the period (reporting currency); null when none. */
@@ -69,9 +95,25 @@ export type VelocityFigure = {
   perDay: number | null;
 };
 
+/** The figures of this metric the data cannot support, by what they miss (figure-support.ts). */
+export type VelocityUnsupported = {
+  /** Win rate, velocity, open qualified leads and the days from qualification. */
+  qualification: FigureUnsupported | null;
+  /** Win rate, velocity, days to lose and the lose/win ratio. */
+  losses: FigureUnsupported | null;
+  /** Average won value and velocity. */
+  amounts: FigureUnsupported | null;
+};
+
 export type VelocityResult = VelocityGroup & {
   /** What days are counted from (ctx.options.velocityFrom). */
   from: "qualification" | "creation";
+  /**
+   * Every closed lead counts as qualified at its creation: days counted from creation on data
+   * without qualification marks (figure-support.ts), where "qualified" cannot be told.
+   */
+  everyLeadCounts: boolean;
+  unsupportedFigures: VelocityUnsupported;
   /**
    * Leads lost in the period that never qualified: not qualified leads, so left out of the
    * days to lose and the win rate (they measure how fast junk is weeded out, not how long
@@ -115,7 +157,8 @@ export function wonStageDaysCte(ctx: MetricContext, closed: Sql): Sql {
  * *qualified* leads close); mixing them in would hide the deals reps hold on to behind the
  * junk they drop in days.
  */
-function closedQualified(ctx: MetricContext): Sql {
+function closedQualified(ctx: MetricContext, everyLead: boolean): Sql {
+  if (everyLead) return sql`status IN ('won', 'lost') AND ${inPeriod(ctx, sql`closed_at`)}`;
   return sql`(status = 'won' OR (status = 'lost' AND qualified_at IS NOT NULL AND qualified_at <= closed_at))
     AND ${inPeriod(ctx, sql`closed_at`)}`;
 }
@@ -139,7 +182,14 @@ type StatsRow = {
   lost_median: number | null;
   lost_p75: number | null;
   lost_p90: number | null;
+  won_low: number | null;
+  won_high: number | null;
+  lost_low: number | null;
+  lost_high: number | null;
 };
+
+/** The columns statsSql gives, in its order (selected by name from a grouped subquery). */
+const STATS_COLUMNS = "won, won_median, won_p75, won_p90, lost, lost_median, lost_p75, lost_p90";
 
 type GroupRow = StatsRow & { grouping: string; key: string | null; label: string | null };
 
@@ -159,16 +209,26 @@ function group(row: StatsRow | undefined): VelocityGroup {
     median: row?.won_median ?? null,
     p75: row?.won_p75 ?? null,
     p90: row?.won_p90 ?? null,
+    low: row?.won_low ?? null,
+    high: row?.won_high ?? null,
   };
   const lost = {
     leads: row?.lost ?? 0,
     median: row?.lost_median ?? null,
     p75: row?.lost_p75 ?? null,
     p90: row?.lost_p90 ?? null,
+    low: row?.lost_low ?? null,
+    high: row?.lost_high ?? null,
   };
   const loseToWinRatio =
     won.median !== null && lost.median !== null && won.median > 0 ? lost.median / won.median : null;
-  return { won, lost, loseToWinRatio };
+  return { won, lost, loseToWinRatio, heldLonger: heldLonger(won, lost) };
+}
+
+/** Whether the median days to lose is credibly above the median days to win (intervals apart). */
+export function heldLonger(won: DurationStats, lost: DurationStats): boolean | null {
+  if (won.high === null || lost.low === null) return null;
+  return lost.low > won.high;
 }
 
 type FigureRow = {
@@ -182,7 +242,7 @@ type FigureRow = {
  * pass over the leads that closed in the period or were still open at its end (closed_at at
  * or after its start, or none): the only leads any of them counts.
  */
-async function durations(ctx: MetricContext): Promise<(GroupRow & FigureRow)[]> {
+async function durations(ctx: MetricContext, everyLead: boolean): Promise<(GroupRow & FigureRow)[]> {
   const stats = statsSql(ctx);
   const start = ts(ctx.period.start);
   const end = ts(ctx.period.end);
@@ -193,30 +253,50 @@ async function durations(ctx: MetricContext): Promise<(GroupRow & FigureRow)[]> 
     WITH ${leadFacts(ctx)},
     relevant AS (
       SELECT owner_id, source, status, created_at, qualified_at, closed_at, amount,
-        CASE WHEN ${closedQualified(ctx)} THEN ${daysBetween(ctx, startOf(ctx), sql`closed_at`)} END AS days
+        CASE WHEN ${closedQualified(ctx, everyLead)} THEN ${daysBetween(ctx, startOf(ctx), sql`closed_at`)} END AS days
       FROM lead_facts WHERE closed_at >= ${start} OR closed_at IS NULL
     ),
     closed AS (SELECT owner_id, source, status, days FROM relevant WHERE days IS NOT NULL),
     figure AS (
       SELECT
-        count(CASE WHEN created_at < ${end} AND qualified_at < ${end} AND (closed_at IS NULL OR closed_at >= ${end})
-          THEN 1 END) AS open_qualified,
+        count(CASE WHEN created_at < ${end} AND ${everyLead ? sql`TRUE` : sql`qualified_at < ${end}`}
+          AND (closed_at IS NULL OR closed_at >= ${end}) THEN 1 END) AS open_qualified,
         count(CASE WHEN status = 'lost' AND ${closedIn} AND days IS NULL THEN 1 END) AS unqualified_lost,
         CAST(avg(CASE WHEN status = 'won' AND ${closedIn} THEN amount END) AS FLOAT8) AS average_won
       FROM relevant
+    ),
+    -- The medians' intervals per grouping and outcome, joined to the rows below.
+    vals AS (
+      SELECT 'all' AS grp, CAST(NULL AS TEXT) AS gkey, status, days AS value FROM closed
+      UNION ALL SELECT 'rep', owner_id, status, days FROM closed
+      UNION ALL SELECT 'source', source, status, days FROM closed
+    ),
+    ${medianInterval("vals", "mi", ["grp", "gkey", "status"])},
+    iv AS (
+      SELECT grp, gkey,
+        max(CASE WHEN status = 'won' THEN low END) AS won_low, max(CASE WHEN status = 'won' THEN high END) AS won_high,
+        max(CASE WHEN status = 'lost' THEN low END) AS lost_low, max(CASE WHEN status = 'lost' THEN high END) AS lost_high
+      FROM mi GROUP BY grp, gkey
     )
-    SELECT 'all' AS grouping, CAST(NULL AS TEXT) AS key, CAST(NULL AS TEXT) AS label, a.*, f.*
-    FROM (SELECT ${stats} FROM closed) a CROSS JOIN figure f
+    SELECT 'all' AS grouping, CAST(NULL AS TEXT) AS key, CAST(NULL AS TEXT) AS label, a.*,
+      i.won_low, i.won_high, i.lost_low, i.lost_high, f.*
+    FROM (SELECT ${stats} FROM closed) a CROSS JOIN figure f LEFT JOIN iv i ON i.grp = 'all'
     UNION ALL
-    SELECT 'rep', c.owner_id, r.name, ${stats}, ${none}
-    FROM closed c LEFT JOIN reps r ON r.workspace_id = ${ctx.workspace} AND r.id = c.owner_id
-    GROUP BY c.owner_id, r.name
+    SELECT 'rep', g.owner_id, r.name, ${raw(STATS_COLUMNS.replace(/(\w+)/g, "g.$1"))},
+      i.won_low, i.won_high, i.lost_low, i.lost_high, ${none}
+    FROM (SELECT owner_id, ${stats} FROM closed GROUP BY owner_id) g
+    LEFT JOIN reps r ON r.workspace_id = ${ctx.workspace} AND r.id = g.owner_id
+    LEFT JOIN iv i ON i.grp = 'rep' AND i.gkey IS NOT DISTINCT FROM g.owner_id
     UNION ALL
-    SELECT 'source', source, source, ${stats}, ${none} FROM closed GROUP BY source
+    SELECT 'source', g.source, g.source, ${raw(STATS_COLUMNS.replace(/(\w+)/g, "g.$1"))},
+      i.won_low, i.won_high, i.lost_low, i.lost_high, ${none}
+    FROM (SELECT source, ${stats} FROM closed GROUP BY source) g
+    LEFT JOIN iv i ON i.grp = 'source' AND i.gkey = g.source
     UNION ALL
     SELECT 'days', CAST(range AS TEXT), CAST(NULL AS TEXT),
       count(CASE WHEN status = 'won' THEN 1 END), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8),
       count(CASE WHEN status = 'lost' THEN 1 END), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8),
+      CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8),
       ${none}
     FROM (SELECT status, ${rangeOf("days")} AS range FROM closed) d GROUP BY range`);
 }
@@ -229,14 +309,26 @@ function rangeOf(column: string): Sql {
   return raw(`CASE ${cases} ELSE ${DAY_RANGES.length - 1} END`);
 }
 
-function velocityFigure(row: (StatsRow & FigureRow) | undefined, medianDaysToWin: number | null): VelocityFigure {
-  const openQualifiedLeads = row?.open_qualified ?? 0;
+/**
+ * The velocity figure's parts; a part the data cannot support is null (never a number made of
+ * missing data: a 100% win rate without recorded losses, a 0 velocity without amounts).
+ */
+function velocityFigure(
+  row: (StatsRow & FigureRow) | undefined,
+  medianDaysToWin: number | null,
+  cannot: VelocityUnsupported,
+): VelocityFigure {
+  const openQualifiedLeads = cannot.qualification ? null : (row?.open_qualified ?? 0);
   const won = row?.won ?? 0;
   const closed = won + (row?.lost ?? 0);
-  const winRate = closed > 0 ? won / closed : null;
-  const averageWonValue = row?.average_won ?? null;
+  const winRate = closed > 0 && !cannot.qualification && !cannot.losses ? won / closed : null;
+  const averageWonValue = cannot.amounts ? null : (row?.average_won ?? null);
   const perDay =
-    winRate !== null && averageWonValue !== null && medianDaysToWin !== null && medianDaysToWin > 0
+    openQualifiedLeads !== null &&
+    winRate !== null &&
+    averageWonValue !== null &&
+    medianDaysToWin !== null &&
+    medianDaysToWin > 0
       ? (openQualifiedLeads * winRate * averageWonValue) / medianDaysToWin
       : null;
   return { openQualifiedLeads, winRate, averageWonValue, medianDaysToWin, perDay };
@@ -277,8 +369,42 @@ async function daysInStage(ctx: MetricContext): Promise<StageDays[]> {
   }));
 }
 
+/**
+ * What this metric's figures cannot rest on. Days counted from creation need no
+ * qualification marks: then every closed lead counts (everyLeadCounts), and the fix for data
+ * without marks is either naming the qualifying stage or `--from creation`.
+ */
+async function supportOf(ctx: MetricContext): Promise<{ cannot: VelocityUnsupported; everyLead: boolean }> {
+  const support: FigureSupport = await figureSupport(ctx);
+  const everyLead = support.qualification !== null && ctx.options.velocityFrom === "creation";
+  const qualification =
+    support.qualification === null || everyLead
+      ? null
+      : {
+          reason: support.qualification.reason,
+          fix: `${support.qualification.fix}; or count every closed lead from its creation: --from creation`,
+        };
+  return { cannot: { qualification, losses: support.losses, amounts: support.amounts }, everyLead };
+}
+
+/** Report-level notes for the figures left out (MetricReport.unsupported), one per cause. */
+function notesOf(cannot: VelocityUnsupported): Unsupported[] {
+  const notes: Unsupported[] = [];
+  for (const capability of ["qualification", "losses", "amounts"] as const) {
+    const figure = cannot[capability];
+    if (figure) {
+      notes.push({
+        capability,
+        message: `${velocity.title}: ${figure.reason}${figure.fix ? ` (fix: ${figure.fix})` : ""}`,
+      });
+    }
+  }
+  return notes;
+}
+
 async function compute(ctx: MetricContext): Promise<VelocityResult> {
-  const rows = await durations(ctx);
+  const { cannot, everyLead } = await supportOf(ctx);
+  const rows = await durations(ctx, everyLead);
   const all = rows.find((r) => r.grouping === "all");
   const overall = group(all);
   const byRep = rows
@@ -299,15 +425,213 @@ async function compute(ctx: MetricContext): Promise<VelocityResult> {
   const unsupported = unsupportedOf({ ...velocity, needs: ["stage_history"] } as MetricDefinition, ctx);
   return {
     from: ctx.options.velocityFrom,
+    everyLeadCounts: everyLead,
+    unsupportedFigures: cannot,
     unqualifiedLost: all?.unqualified_lost ?? 0,
     ...overall,
     distribution,
     byRep,
     bySource,
     daysInStage: unsupported.length > 0 ? null : await daysInStage(ctx),
-    velocity: velocityFigure(all, overall.won.median),
-    unsupported,
+    velocity: velocityFigure(all, overall.won.median, cannot),
+    unsupported: [...unsupported, ...notesOf(cannot)],
   };
+}
+
+function medianEvidence(d: DurationStats): Evidence | null {
+  return d.median === null ? null : { kind: "median", n: d.leads, low: d.low, high: d.high };
+}
+
+function headlines(r: VelocityResult): Headline[] {
+  const { qualification, losses, amounts } = r.unsupportedFigures;
+  const v = r.velocity;
+  return [
+    headlineOf(
+      {
+        key: "medianDaysToWin",
+        label: "Median days to win",
+        value: r.won.median,
+        format: "days",
+        evidence: medianEvidence(r.won),
+      },
+      qualification,
+    ),
+    headlineOf(
+      {
+        key: "medianDaysToLose",
+        label: "Median days to lose",
+        value: r.lost.median,
+        format: "days",
+        evidence: medianEvidence(r.lost),
+      },
+      qualification ?? losses,
+    ),
+    // No evidence: a ratio of two medians has no n of its own; its noise is that of the two
+    // medians, whose intervals the two headlines above carry.
+    headlineOf(
+      {
+        key: "loseToWinRatio",
+        label: "Days to lose / days to win",
+        value: r.loseToWinRatio,
+        format: "number",
+        evidence: null,
+      },
+      qualification ?? losses,
+    ),
+    // No evidence: velocity is the product of four estimates (open qualified leads, win rate,
+    // average won value, median days to win), each with its own noise; no one model judges
+    // the product, and its parts carry their evidence (the win rate and open leads below).
+    headlineOf(
+      { key: "velocityPerDay", label: "Sales velocity per day", value: v.perDay, format: "money", evidence: null },
+      qualification ?? losses ?? amounts,
+    ),
+    headlineOf(
+      {
+        key: "qualifiedWinRate",
+        label: "Win rate of qualified leads closed",
+        value: v.winRate,
+        format: "percent",
+        evidence: v.winRate === null ? null : rateEvidence(r.won.leads, r.won.leads + r.lost.leads),
+      },
+      qualification ?? losses,
+    ),
+    headlineOf(
+      {
+        key: "openQualifiedLeads",
+        label: "Open qualified leads at the end",
+        value: v.openQualifiedLeads,
+        format: "count",
+        evidence: v.openQualifiedLeads === null ? null : { kind: "count", n: v.openQualifiedLeads },
+      },
+      qualification,
+    ),
+  ];
+}
+
+/** " (not available: why; fix)" for a table whose figures the data cannot support. */
+function notAvailable(cannot: FigureUnsupported | null): string {
+  return cannot ? `: not available (${cannot.reason}; fix: ${cannot.fix})` : "";
+}
+
+function views(r: VelocityResult): View[] {
+  const { qualification, losses, amounts } = r.unsupportedFigures;
+  const groupColumns = [
+    { key: "won", label: "Won", format: "count" },
+    { key: "medianWin", label: "Med. days win", format: "days" },
+    { key: "lowWin", label: "Win 95% low", format: "days" },
+    { key: "highWin", label: "Win 95% high", format: "days" },
+    { key: "lost", label: "Lost", format: "count" },
+    { key: "medianLose", label: "Med. days lose", format: "days" },
+    { key: "lowLose", label: "Lose 95% low", format: "days" },
+    { key: "highLose", label: "Lose 95% high", format: "days" },
+    { key: "ratio", label: "Lose/win", format: "number" },
+    { key: "heldLonger", label: "Lost held longer", format: "text" },
+  ] as const;
+  const groupRow = (g: VelocityGroup) => ({
+    won: g.won.leads,
+    medianWin: g.won.median,
+    lowWin: g.won.low,
+    highWin: g.won.high,
+    lost: g.lost.leads,
+    medianLose: g.lost.median,
+    lowLose: g.lost.low,
+    highLose: g.lost.high,
+    ratio: g.loseToWinRatio,
+    // "yes" only when the medians' intervals are apart; fewer than 6 won or lost: cannot tell.
+    heldLonger: g.heldLonger === null ? "too few to tell" : g.heldLonger ? "yes" : "no",
+  });
+  const from = r.from === "creation" ? "creation" : "qualification";
+  const every = r.everyLeadCounts ? " (every closed lead: the data marks no qualification)" : "";
+  // Days from qualification mean nothing without qualification marks: the tables say why instead.
+  const days = qualification;
+  const rates = qualification ?? losses;
+  const money = qualification ?? losses ?? amounts;
+  const rate = r.velocity.winRate;
+  const closed = r.won.leads + r.lost.leads;
+  const interval = rate === null ? null : wilsonInterval(r.won.leads, closed);
+  return [
+    {
+      title: `Days from ${from} to close${every}${notAvailable(days)}`,
+      columns: [
+        { key: "outcome", label: "Outcome", format: "text" },
+        { key: "leads", label: "Leads", format: "count" },
+        { key: "median", label: "Median days", format: "days" },
+        { key: "low", label: "Median 95% low", format: "days" },
+        { key: "high", label: "Median 95% high", format: "days" },
+        { key: "p75", label: "P75 days", format: "days" },
+        { key: "p90", label: "P90 days", format: "days" },
+      ],
+      rows: days
+        ? []
+        : [
+            { outcome: "won", ...r.won },
+            { outcome: "lost", ...r.lost },
+            {
+              outcome: "lost, never qualified (not counted)",
+              leads: r.unqualifiedLost,
+              median: null,
+              low: null,
+              high: null,
+              p75: null,
+              p90: null,
+            },
+          ],
+    },
+    {
+      title: `Sales velocity${notAvailable(money)}`,
+      columns: [
+        { key: "openQualifiedLeads", label: "Open qualified", format: "count" },
+        { key: "won", label: "Won", format: "count" },
+        { key: "closed", label: "Closed", format: "count" },
+        { key: "winRate", label: "Win rate", format: "percent" },
+        { key: "winRateLow", label: "Win rate 95% low", format: "percent" },
+        { key: "winRateHigh", label: "Win rate 95% high", format: "percent" },
+        { key: "averageWonValue", label: "Avg won value", format: "money" },
+        { key: "medianDaysToWin", label: "Med. days win", format: "days" },
+        { key: "perDay", label: "Per day", format: "money" },
+      ],
+      rows: [
+        {
+          ...r.velocity,
+          won: rates ? null : r.won.leads,
+          closed: rates ? null : closed,
+          winRateLow: interval?.low ?? null,
+          winRateHigh: interval?.high ?? null,
+          medianDaysToWin: days ? null : r.velocity.medianDaysToWin,
+        },
+      ],
+    },
+    {
+      title: `Days to close by rep; lost held longer: the median days to lose credibly above the median days to win (95% intervals apart)${notAvailable(days)}`,
+      columns: [{ key: "rep", label: "Rep", format: "text" }, ...groupColumns],
+      rows: days
+        ? []
+        : [...r.byRep.map((g) => ({ rep: g.repName, ...groupRow(g) })), { rep: "(all reps)", ...groupRow(r) }],
+    },
+    {
+      title: `Days to close by source${notAvailable(days)}`,
+      columns: [{ key: "source", label: "Source", format: "text" }, ...groupColumns],
+      rows: days ? [] : r.bySource.map((g) => ({ source: g.source, ...groupRow(g) })),
+    },
+    {
+      title:
+        r.daysInStage === null
+          ? "Days in stage by won leads: not available (no stage history)"
+          : "Days in stage by won leads",
+      columns: [
+        { key: "pipeline", label: "Pipeline", format: "text" },
+        { key: "stage", label: "Stage", format: "text" },
+        { key: "leads", label: "Won leads", format: "count" },
+        { key: "medianDays", label: "Median days", format: "days" },
+      ],
+      rows: (r.daysInStage ?? []).map((s) => ({
+        pipeline: s.pipelineName,
+        stage: s.stageName,
+        leads: s.leads,
+        medianDays: s.medianDays,
+      })),
+    },
+  ];
 }
 
 export const velocity: MetricDefinition<VelocityResult> = {
@@ -340,91 +664,6 @@ export const velocity: MetricDefinition<VelocityResult> = {
   area: "sales",
   leadFilters: true,
   compute,
-  headlines: (r) => [
-    { key: "medianDaysToWin", label: "Median days to win", value: r.won.median, format: "days" },
-    { key: "medianDaysToLose", label: "Median days to lose", value: r.lost.median, format: "days" },
-    { key: "loseToWinRatio", label: "Days to lose / days to win", value: r.loseToWinRatio, format: "number" },
-    { key: "velocityPerDay", label: "Sales velocity per day", value: r.velocity.perDay, format: "money" },
-  ],
-  views: (r) => {
-    const groupColumns = [
-      { key: "won", label: "Won", format: "count" },
-      { key: "medianWin", label: "Med. days win", format: "days" },
-      { key: "p90Win", label: "P90 days win", format: "days" },
-      { key: "lost", label: "Lost", format: "count" },
-      { key: "medianLose", label: "Med. days lose", format: "days" },
-      { key: "ratio", label: "Lose/win", format: "number" },
-    ] as const;
-    const groupRow = (g: VelocityGroup) => ({
-      won: g.won.leads,
-      medianWin: g.won.median,
-      p90Win: g.won.p90,
-      lost: g.lost.leads,
-      medianLose: g.lost.median,
-      ratio: g.loseToWinRatio,
-    });
-    const from = r.from === "creation" ? "creation" : "qualification";
-    return [
-      {
-        title: `Days from ${from} to close`,
-        columns: [
-          { key: "outcome", label: "Outcome", format: "text" },
-          { key: "leads", label: "Leads", format: "count" },
-          { key: "median", label: "Median days", format: "days" },
-          { key: "p75", label: "P75 days", format: "days" },
-          { key: "p90", label: "P90 days", format: "days" },
-        ],
-        rows: [
-          { outcome: "won", ...r.won },
-          { outcome: "lost", ...r.lost },
-          {
-            outcome: "lost, never qualified (not counted)",
-            leads: r.unqualifiedLost,
-            median: null,
-            p75: null,
-            p90: null,
-          },
-        ],
-      },
-      {
-        title: "Sales velocity",
-        columns: [
-          { key: "openQualifiedLeads", label: "Open qualified", format: "count" },
-          { key: "winRate", label: "Win rate", format: "percent" },
-          { key: "averageWonValue", label: "Avg won value", format: "money" },
-          { key: "medianDaysToWin", label: "Med. days win", format: "days" },
-          { key: "perDay", label: "Per day", format: "money" },
-        ],
-        rows: [r.velocity],
-      },
-      {
-        title: "Days to close by rep",
-        columns: [{ key: "rep", label: "Rep", format: "text" }, ...groupColumns],
-        rows: r.byRep.map((g) => ({ rep: g.repName, ...groupRow(g) })),
-      },
-      {
-        title: "Days to close by source",
-        columns: [{ key: "source", label: "Source", format: "text" }, ...groupColumns],
-        rows: r.bySource.map((g) => ({ source: g.source, ...groupRow(g) })),
-      },
-      {
-        title:
-          r.daysInStage === null
-            ? "Days in stage by won leads: not available (no stage history)"
-            : "Days in stage by won leads",
-        columns: [
-          { key: "pipeline", label: "Pipeline", format: "text" },
-          { key: "stage", label: "Stage", format: "text" },
-          { key: "leads", label: "Won leads", format: "count" },
-          { key: "medianDays", label: "Median days", format: "days" },
-        ],
-        rows: (r.daysInStage ?? []).map((s) => ({
-          pipeline: s.pipelineName,
-          stage: s.stageName,
-          leads: s.leads,
-          medianDays: s.medianDays,
-        })),
-      },
-    ];
-  },
+  headlines,
+  views,
 };
