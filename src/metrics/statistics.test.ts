@@ -1,5 +1,23 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { credibleDifference, median, quantile, wilsonInterval } from "./statistics.js";
+import { fuzzParameters } from "../../test/support/fuzz.js";
+import {
+  binomialLogProbability,
+  binomialTwoSidedP,
+  compoundPoissonTest,
+  credibleDifference,
+  logFactorial,
+  median,
+  medianIntervalRanks,
+  newcombeDifference,
+  normalUpperTail,
+  poissonAcceptance,
+  poissonExactTest,
+  quantile,
+  rateAcceptance,
+  wilsonInterval,
+  xmrLimits,
+} from "./statistics.js";
 
 describe("wilsonInterval", () => {
   test("matches the textbook interval for 8 of 10", () => {
@@ -8,6 +26,21 @@ describe("wilsonInterval", () => {
     const interval = wilsonInterval(8, 10);
     expect(interval?.low).toBeCloseTo(0.4902, 4);
     expect(interval?.high).toBeCloseTo(0.9433, 4);
+  });
+
+  test("matches Newcombe 1998 (single proportion, table I, method 3)", () => {
+    // Newcombe, "Two-sided confidence intervals for the single proportion", Statistics in
+    // Medicine 17 (1998), table I, Wilson score method without continuity correction.
+    const cases: [number, number, number, number][] = [
+      [81, 263, 0.2553, 0.3662],
+      [15, 148, 0.0624, 0.1605],
+      [0, 20, 0, 0.1611],
+      [1, 29, 0.0061, 0.1718],
+    ];
+    for (const [s, n, low, high] of cases) {
+      expect(wilsonInterval(s, n)?.low).toBeCloseTo(low, 4);
+      expect(wilsonInterval(s, n)?.high).toBeCloseTo(high, 4);
+    }
   });
 
   test("stays inside 0..1 at the edges and says nothing without trials", () => {
@@ -40,5 +73,321 @@ describe("quantile", () => {
   test("has no answer for no values and refuses fractions outside 0..1", () => {
     expect(median([])).toBeNull();
     expect(() => quantile([1], 1.5)).toThrow(RangeError);
+  });
+});
+
+describe("binomial probabilities", () => {
+  test("log factorial matches the sum of logs and Stirling's series joins it smoothly", () => {
+    let sum = 0;
+    for (let n = 2; n <= 3000; n++) {
+      sum += Math.log(n);
+      expect(Math.abs(logFactorial(n) - sum) / sum).toBeLessThan(1e-13);
+    }
+    expect(logFactorial(0)).toBe(0);
+    expect(logFactorial(1)).toBe(0);
+    expect(() => logFactorial(2.5)).toThrow(RangeError);
+  });
+
+  test("the probabilities of a binomial add up to 1, for small and large n", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5000 }), fc.double({ min: 0, max: 1, noNaN: true }), (n, p) => {
+        let total = 0;
+        for (let x = 0; x <= n; x++) total += Math.exp(binomialLogProbability(x, n, p));
+        expect(total).toBeCloseTo(1, 10);
+      }),
+      fuzzParameters(60),
+    );
+  });
+
+  test("a probability far in the centre of a large binomial keeps its precision", () => {
+    // P(X = m) for Binomial(2m, 1/2) = C(2m, m) / 4^m ~ (1 - 1/(8m)) / sqrt(pi m) (Stirling);
+    // m = 5 * 10^5: 7.978845608e-4 * (1 - 2.5e-7) = 7.978843613e-4.
+    expect(Math.exp(binomialLogProbability(500_000, 1_000_000, 0.5))).toBeCloseTo(7.978843613e-4, 13);
+  });
+});
+
+describe("binomialTwoSidedP", () => {
+  test("matches binom.test worked by hand", () => {
+    // binom.test(7, 10): P(X >= 7) = (C(10,7) + C(10,8) + C(10,9) + 1) / 2^10
+    //   = (120 + 45 + 10 + 1) / 1024 = 0.171875, doubled by symmetry: 0.34375.
+    expect(binomialTwoSidedP(7, 10, 0.5)).toBeCloseTo(0.34375, 12);
+    // binom.test(6, 17): P(X <= 6) = (1 + 17 + 136 + 680 + 2380 + 6188 + 12376) / 2^17
+    //   = 21778 / 131072, doubled: 0.332305908203125.
+    expect(binomialTwoSidedP(6, 17, 0.5)).toBeCloseTo(0.332305908203125, 12);
+    // binom.test(0, 5, 0.2), not symmetric: P(0) = 0.8^5 = 0.32768; the other side's
+    // outcomes no more likely: P(2) = 0.2048, P(3) = 0.0512, P(4) = 0.0064, P(5) = 0.00032
+    // (P(1) = 0.4096 is more likely). 0.32768 + 0.26272 = 0.5904.
+    expect(binomialTwoSidedP(0, 5, 0.2)).toBeCloseTo(0.5904, 12);
+    // binom.test(1, 3, 0.2): P(0) = 0.512 is more likely than P(1) = 0.384, so only the
+    // upper side counts: 1 - 0.512 = 0.488.
+    expect(binomialTwoSidedP(1, 3, 0.2)).toBeCloseTo(0.488, 12);
+    // All heads in 5: 2 / 32. The mean itself: 1.
+    expect(binomialTwoSidedP(5, 5, 0.5)).toBeCloseTo(0.0625, 12);
+    expect(binomialTwoSidedP(5, 10, 0.5)).toBe(1);
+    expect(binomialTwoSidedP(0, 0, 0.3)).toBe(1);
+    // A certain outcome: anything else is impossible.
+    expect(binomialTwoSidedP(1, 4, 0)).toBe(0);
+  });
+
+  test("refuses what is not a binomial outcome", () => {
+    expect(() => binomialTwoSidedP(11, 10, 0.5)).toThrow(RangeError);
+    expect(() => binomialTwoSidedP(1.5, 10, 0.5)).toThrow(RangeError);
+    expect(() => binomialTwoSidedP(1, 10, 1.5)).toThrow(RangeError);
+  });
+
+  test("for a million trials it agrees with the normal approximation", () => {
+    // n = 10^6, p = 1/2: sd = 500. k = 500980 is 1.96 sd above the mean; with the continuity
+    // correction z = 979.5 / 500 = 1.959, p ~ 2 Q(1.959) = 0.0501.
+    const p = binomialTwoSidedP(500_980, 1_000_000, 0.5);
+    expect(p).toBeGreaterThan(0.0495);
+    expect(p).toBeLessThan(0.0507);
+    expect(binomialTwoSidedP(499_020, 1_000_000, 0.5)).toBeCloseTo(p, 12);
+  });
+
+  test("is symmetric at p = 1/2, within 0..1, and falls as k moves away from the mean", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200_000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+        (n, position, p) => {
+          const k = Math.round(position * n);
+          const value = binomialTwoSidedP(k, n, p);
+          expect(value).toBeGreaterThanOrEqual(0);
+          expect(value).toBeLessThanOrEqual(1);
+          expect(binomialTwoSidedP(n - k, n, 0.5)).toBeCloseTo(binomialTwoSidedP(k, n, 0.5), 9);
+          const away = k < n * p ? k - 1 : k + 1;
+          if (away >= 0 && away <= n) expect(binomialTwoSidedP(away, n, p)).toBeLessThanOrEqual(value * (1 + 1e-9));
+        },
+      ),
+      fuzzParameters(150),
+    );
+  });
+});
+
+describe("poissonExactTest and poissonAcceptance", () => {
+  test("two counts are a binomial given their total, as R's poisson.test", () => {
+    // poisson.test(c(7, 3)) = binom.test(7, 10, 1/2): 0.34375.
+    expect(poissonExactTest(7, 3).pValue).toBeCloseTo(0.34375, 12);
+    expect(poissonExactTest(3, 7).pValue).toBeCloseTo(0.34375, 12);
+    expect(poissonExactTest(0, 0).pValue).toBe(1);
+    // 3 events now over 1 unit against none over 3 units: Binomial(3, 1/4) at 3, P = 1/64;
+    // P(0) = P(1) = 27/64 and P(2) = 9/64 are all more likely, so p = 1/64.
+    expect(poissonExactTest(3, 0, 1, 3).pValue).toBeCloseTo(1 / 64, 12);
+    // Only the ratio of the exposures matters.
+    expect(poissonExactTest(30, 12, 2, 5).pValue).toBeCloseTo(poissonExactTest(30, 12, 4, 10).pValue, 12);
+    expect(() => poissonExactTest(1, 2, 0, 1)).toThrow(RangeError);
+    expect(() => poissonExactTest(-1, 2)).toThrow(RangeError);
+  });
+
+  test("the acceptance range of 3 earlier events is 0 to 11", () => {
+    // 11 against 3: binom.test(11, 14): (C(14,11) + C(14,12) + C(14,13) + 1) / 2^14
+    //   = (364 + 91 + 14 + 1) / 16384 = 0.02869, doubled 0.0574 >= 0.05: noise.
+    // 12 against 3: (455 + 105 + 15 + 1) / 2^15 = 0.01758, doubled 0.0352: a signal.
+    // 0 against 3: 2 / 2^3 = 0.25: noise.
+    expect(poissonAcceptance(3)).toEqual({ low: 0, high: 11 });
+    expect(poissonExactTest(11, 3).pValue).toBeCloseTo((2 * 470) / 16384, 12);
+    expect(poissonExactTest(12, 3).pValue).toBeCloseTo((2 * 576) / 32768, 12);
+  });
+
+  test("every count outside the acceptance range is significant", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 300 }),
+        fc.double({ min: 0.01, max: 100, noNaN: true }),
+        (before, ratio) => {
+          const range = poissonAcceptance(before, ratio, 1);
+          // Past high + 3 * ratio the p-value only falls (the other side is then empty or fixed).
+          for (let now = 0; now <= range.high + 3 * ratio + 5; now++) {
+            const noise = poissonExactTest(now, before, ratio, 1).pValue >= 0.05;
+            if (noise) expect(now >= range.low && now <= range.high, `now ${now}`).toBe(true);
+          }
+          expect(poissonExactTest(range.low, before, ratio, 1).pValue).toBeGreaterThanOrEqual(0.05);
+          expect(poissonExactTest(range.high, before, ratio, 1).pValue).toBeGreaterThanOrEqual(0.05);
+        },
+      ),
+      fuzzParameters(40),
+    );
+  });
+
+  test("with equal exposures the acceptance range is exactly the counts that are noise", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 3000 }),
+        fc.double({ min: 0.1, max: 1000, noNaN: true }),
+        (before, exposure) => {
+          const range = poissonAcceptance(before, exposure, exposure);
+          for (let now = Math.max(0, range.low - 3); now <= range.high + 3; now++) {
+            const noise = poissonExactTest(now, before).pValue >= 0.05;
+            expect(noise, `now ${now}`).toBe(now >= range.low && now <= range.high);
+          }
+        },
+      ),
+      fuzzParameters(40),
+    );
+  });
+
+  test("with unequal exposures the p-value wiggles: 5 events before over 0.2 units", () => {
+    // Now over 25 units (25 times the exposure): the expected count now is 125. The exact
+    // test's p-value dips below 0.05 at 288 to 295 and comes back above it at 296 to 299
+    // (the other side of the binomial moves in steps of about 25 counts), so the range runs
+    // to 299: every count outside it is significant, a few inside it are too.
+    const range = poissonAcceptance(5, 5, 0.2);
+    expect(poissonExactTest(range.high, 5, 5, 0.2).pValue).toBeGreaterThanOrEqual(0.05);
+    expect(poissonExactTest(range.high + 1, 5, 5, 0.2).pValue).toBeLessThan(0.05);
+    const inside = Array.from({ length: range.high - range.low + 1 }, (_, i) => range.low + i);
+    expect(inside.some((now) => poissonExactTest(now, 5, 5, 0.2).pValue < 0.05)).toBe(true);
+  });
+
+  test("works for counts in the millions", () => {
+    // sd of the difference ~ sqrt(2 * 10^6) = 1414, so the range is about 10^6 +/- 2772.
+    const range = poissonAcceptance(1_000_000);
+    expect(range.high - 1_000_000).toBeGreaterThan(2700);
+    expect(range.high - 1_000_000).toBeLessThan(2850);
+    expect(poissonExactTest(range.high, 1_000_000).pValue).toBeGreaterThanOrEqual(0.05);
+    expect(poissonExactTest(range.high + 1, 1_000_000).pValue).toBeLessThan(0.05);
+    expect(poissonExactTest(range.low - 1, 1_000_000).pValue).toBeLessThan(0.05);
+  });
+});
+
+describe("newcombeDifference and rateAcceptance", () => {
+  test("matches Newcombe 1998 (difference of proportions, table II, method 10)", () => {
+    // Newcombe, "Interval estimation for the difference between independent proportions",
+    // Statistics in Medicine 17 (1998), table II, hybrid score method without continuity correction.
+    const cases: [number, number, number, number, number, number][] = [
+      [56, 70, 48, 80, 0.0524, 0.3339],
+      [9, 10, 3, 10, 0.1705, 0.809],
+      [5, 56, 0, 29, -0.0381, 0.1926],
+      [0, 10, 0, 20, -0.1611, 0.2775],
+      [0, 10, 0, 10, -0.2775, 0.2775],
+      [10, 10, 0, 20, 0.6791, 1],
+      [10, 10, 0, 10, 0.6075, 1],
+    ];
+    for (const [s1, n1, s0, n0, low, high] of cases) {
+      const interval = newcombeDifference(s1, n1, s0, n0);
+      expect(interval?.low, `${s1}/${n1} - ${s0}/${n0}`).toBeCloseTo(low, 4);
+      expect(interval?.high, `${s1}/${n1} - ${s0}/${n0}`).toBeCloseTo(high, 4);
+    }
+    expect(newcombeDifference(1, 0, 1, 2)).toBeNull();
+    expect(newcombeDifference(1, 2, 0, 0)).toBeNull();
+  });
+
+  test("swapping the two rates mirrors the interval", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 400 }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.nat(),
+        fc.nat(),
+        (n1, n0, a, b) => {
+          const s1 = a % (n1 + 1);
+          const s0 = b % (n0 + 1);
+          const forward = newcombeDifference(s1, n1, s0, n0);
+          const backward = newcombeDifference(s0, n0, s1, n1);
+          expect(forward?.low).toBeCloseTo(-(backward?.high as number), 12);
+          expect(forward?.high).toBeCloseTo(-(backward?.low as number), 12);
+          expect(forward?.low).toBeLessThanOrEqual(s1 / n1 - s0 / n0);
+          expect(forward?.high).toBeGreaterThanOrEqual(s1 / n1 - s0 / n0);
+        },
+      ),
+      fuzzParameters(200),
+    );
+  });
+
+  test("the acceptance range is exactly the rates whose interval of the difference includes 0", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 }), fc.nat(), (n0, n1, a) => {
+        const s0 = a % (n0 + 1);
+        const range = rateAcceptance(s0, n0, n1);
+        for (let s1 = 0; s1 <= n1; s1++) {
+          const interval = newcombeDifference(s1, n1, s0, n0);
+          const noise = (interval?.low as number) <= 0 && (interval?.high as number) >= 0;
+          const inside = s1 / n1 >= (range?.low as number) && s1 / n1 <= (range?.high as number);
+          expect(noise, `${s1}/${n1} against ${s0}/${n0}`).toBe(inside);
+        }
+      }),
+      fuzzParameters(60),
+    );
+    expect(rateAcceptance(1, 0, 5)).toBeNull();
+  });
+});
+
+describe("medianIntervalRanks", () => {
+  test("gives the order statistics of the 95% interval", () => {
+    // n = 100: 50 - 1.96 * 10 / 2 = 40.2 -> 40; 1 + 50 + 9.8 = 60.8 -> 61.
+    expect(medianIntervalRanks(100)).toEqual({ lower: 40, upper: 61 });
+    // n = 6: 3 - 1.96 * 2.449 / 2 = 0.6 -> 0, clipped to 1; 1 + 3 + 2.4 = 6.4 -> 7, clipped to 6.
+    expect(medianIntervalRanks(6)).toEqual({ lower: 1, upper: 6 });
+    // n = 25: 12.5 - 4.9 = 7.6 -> 7; 1 + 12.5 + 4.9 = 18.4 -> 19.
+    expect(medianIntervalRanks(25)).toEqual({ lower: 7, upper: 19 });
+    expect(medianIntervalRanks(5)).toBeNull();
+  });
+
+  test("ranks stay within 1..n and around the median", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 6, max: 1_000_000 }), (n) => {
+        const ranks = medianIntervalRanks(n);
+        expect(ranks?.lower).toBeGreaterThanOrEqual(1);
+        expect(ranks?.upper).toBeLessThanOrEqual(n);
+        expect(ranks?.lower).toBeLessThanOrEqual(Math.floor(n / 2));
+        expect(ranks?.upper).toBeGreaterThanOrEqual(Math.ceil(n / 2) + 1);
+      }),
+      fuzzParameters(200),
+    );
+  });
+});
+
+describe("xmrLimits", () => {
+  test("natural process limits worked by hand", () => {
+    // 10, 12, 9, 11, 13, 10: mean 65 / 6 = 10.8333; moving ranges 2, 3, 2, 2, 3, mean 2.4;
+    // limits 10.8333 -/+ 2.66 * 2.4 = 6.384: 4.4493 and 17.2173.
+    const limits = xmrLimits([10, 12, 9, 11, 13, 10]);
+    expect(limits?.periods).toBe(6);
+    expect(limits?.centre).toBeCloseTo(10.8333, 4);
+    expect(limits?.movingRange).toBeCloseTo(2.4, 12);
+    expect(limits?.low).toBeCloseTo(4.4493, 4);
+    expect(limits?.high).toBeCloseTo(17.2173, 4);
+    // A flat series has no spread: the limits close on the value.
+    expect(xmrLimits([5, 5, 5])).toMatchObject({ low: 5, high: 5 });
+    expect(xmrLimits([5])).toBeNull();
+  });
+});
+
+describe("normalUpperTail and compoundPoissonTest", () => {
+  test("normal tail at known points", () => {
+    expect(normalUpperTail(1.959963984540054)).toBeCloseTo(0.025, 7);
+    expect(normalUpperTail(0)).toBeCloseTo(0.5, 7);
+    expect(normalUpperTail(-1)).toBeCloseTo(0.841344746, 7);
+    // Q(5) = 2.8665157e-7 (Abramowitz and Stegun 26.2); the approximation is relative 1.2e-7.
+    expect(Math.abs(normalUpperTail(5) / 2.8665157e-7 - 1)).toBeLessThan(2e-7);
+  });
+
+  test("two sums of amounts, worked by hand", () => {
+    // Now 5 deals of 1000 (sum 5000, squares 5e6), before 1 of 1000 (1000, 1e6):
+    // sd = sqrt(6e6) = 2449.49, z = 4000 / 2449.49 = 1.633, p = 2 Q(1.633) = 0.1025.
+    // Acceptance 1000 -/+ 1.96 * 2449.49 = 1000 -/+ 4800.9: 0 (not below) to 5800.9.
+    const test = compoundPoissonTest(5000, 5e6, 1000, 1e6);
+    expect(test.z).toBeCloseTo(1.63299, 5);
+    expect(test.pValue).toBeCloseTo(0.1025, 4);
+    expect(test.acceptance.low).toBe(0);
+    expect(test.acceptance.high).toBeCloseTo(5800.91, 2);
+    expect(compoundPoissonTest(0, 0, 0, 0).pValue).toBe(1);
+  });
+
+  test("a sum is significant exactly when it is outside the acceptance range", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 100_000 }), { maxLength: 30 }),
+        fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 30 }),
+        (now, before) => {
+          const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+          const squares = (xs: number[]) => xs.reduce((a, b) => a + b * b, 0);
+          const test = compoundPoissonTest(sum(now), squares(now), sum(before), squares(before));
+          const inside = sum(now) >= test.acceptance.low && sum(now) <= test.acceptance.high;
+          expect(test.pValue >= 0.05).toBe(inside);
+        },
+      ),
+      fuzzParameters(300),
+    );
   });
 });

@@ -1,0 +1,346 @@
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { fuzzParameters } from "../../test/support/fuzz.js";
+import type { Evidence } from "../metrics/metric.js";
+import { poissonExactTest } from "../metrics/statistics.js";
+import { type Figure, judgeChange } from "./signal.js";
+
+const count = (n: number): Figure => ({ value: n, evidence: { kind: "count", n } });
+const rate = (successes: number, trials: number): Figure => ({
+  value: successes / trials,
+  evidence: { kind: "rate", successes, trials },
+});
+
+describe("count changes (Poisson)", () => {
+  test("3 becoming 7 is not a signal", () => {
+    // poisson.test(c(7, 3)) = binom.test(7, 10, 1/2): p = 2 * 176 / 1024 = 0.34375.
+    // Noise against 3: 0 to 11 (11 has p = 0.0574, 12 has p = 0.0352; statistics.test.ts).
+    const judgement = judgeChange({ now: count(7), before: count(3), history: [] });
+    expect(judgement).toEqual({
+      movement: "within",
+      signal: false,
+      sampling: { method: "poisson", passed: false, pValue: expect.closeTo(0.34375, 10), interval: null },
+      variation: null,
+      normalRange: { low: 0, high: 11 },
+      reason: "not beyond sampling noise (p = 0.34)",
+    });
+  });
+
+  test("11 becoming 6 is not a signal; 100 becoming 160 is", () => {
+    // binom.test(6, 17): 2 * 21778 / 2^17 = 0.3323.
+    const fell = judgeChange({ now: count(6), before: count(11), history: [] });
+    expect(fell.movement).toBe("within");
+    expect(fell.sampling.pValue).toBeCloseTo(0.3323, 4);
+    expect(fell.reason).toBe("not beyond sampling noise (p = 0.33)");
+    // binom.test(160, 260): z = (160 - 130) / sqrt(65) = 3.72, exact p = 0.000239.
+    const rose = judgeChange({ now: count(160), before: count(100), history: [] });
+    expect(rose.movement).toBe("up");
+    expect(rose.signal).toBe(true);
+    expect(rose.sampling.pValue).toBeCloseTo(0.000239, 6);
+    expect(rose.reason).toBeNull();
+    // The range that would not have counted against 100 is 74 to 130 (binom.test(131, 231)
+    // has p = 0.048, binom.test(130, 230) p = 0.055).
+    expect(rose.normalRange).toEqual({ low: 74, high: 130 });
+    expect(poissonExactTest(130, 100).pValue).toBeGreaterThanOrEqual(0.05);
+    expect(poissonExactTest(131, 100).pValue).toBeLessThan(0.05);
+  });
+
+  test("swapping now and before flips up and down", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 5000 }), (a, b) => {
+        const forward = judgeChange({ now: count(a), before: count(b), history: [] });
+        const backward = judgeChange({ now: count(b), before: count(a), history: [] });
+        expect(backward.signal).toBe(forward.signal);
+        const flipped = { up: "down", down: "up", within: "within" } as const;
+        expect(backward.movement).toBe(flipped[forward.movement as "up" | "down" | "within"]);
+      }),
+      fuzzParameters(200),
+    );
+  });
+
+  test("a count inside the normal range is never a signal, one outside it always is", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 0, max: 20_000 }), (a, b) => {
+        const judgement = judgeChange({ now: count(a), before: count(b), history: [] });
+        const range = judgement.normalRange as { low: number; high: number };
+        const inside = a >= range.low && a <= range.high;
+        expect(judgement.signal).toBe(!inside);
+        // Just outside on either side (same before): a signal in that direction.
+        const above = judgeChange({ now: count(range.high + 1), before: count(b), history: [] });
+        expect(above.movement).toBe("up");
+        if (range.low > 0) {
+          expect(judgeChange({ now: count(range.low - 1), before: count(b), history: [] }).movement).toBe("down");
+        }
+      }),
+      fuzzParameters(150),
+    );
+  });
+
+  test("scaling the counts up never widens the relative band and in the end makes the same change a signal", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 60 }), (a, b) => {
+        fc.pre(a !== b);
+        let width = Number.POSITIVE_INFINITY;
+        let signal = false;
+        for (let scale = 1; scale <= 1_000_000 && !signal; scale *= 2) {
+          const judgement = judgeChange({ now: count(a * scale), before: count(b * scale), history: [] });
+          const range = judgement.normalRange as { low: number; high: number };
+          const relative = (range.high - range.low) / (b * scale);
+          expect(relative).toBeLessThanOrEqual(width);
+          width = relative;
+          signal = judgement.signal;
+          if (signal) expect(judgement.movement).toBe(a > b ? "up" : "down");
+        }
+        expect(signal).toBe(true);
+      }),
+      fuzzParameters(100),
+    );
+  });
+
+  test("events per unit of exposure: the counts over their exposures", () => {
+    // 30 shares over 10 posts against 12 over 10 posts: binom.test(30, 42, 1/2), p = 0.0079
+    // (P(X >= 30) = 0.00396 for Binomial(42, 1/2)). Against 40 over 2 posts the rate before
+    // was 20 per post and now 3: the exposures make it a fall (binom.test(30, 70, 10/12)).
+    const per = (events: number, exposure: number): Figure => ({
+      value: events / exposure,
+      evidence: { kind: "per", events, exposure },
+    });
+    const rose = judgeChange({ now: per(30, 10), before: per(12, 10), history: [] });
+    expect(rose.movement).toBe("up");
+    expect(rose.sampling.pValue).toBeCloseTo(0.008, 3);
+    const fell = judgeChange({ now: per(30, 10), before: per(40, 2), history: [] });
+    expect(fell.movement).toBe("down");
+    // The normal range is in shares per post: 1.2 per post before, times 10 posts now.
+    expect(rose.normalRange?.low).toBeLessThan(1.2);
+    expect(rose.normalRange?.high).toBeGreaterThan(1.2);
+    expect(rose.normalRange?.high).toBeLessThan(3);
+  });
+});
+
+describe("normal variation (XmR)", () => {
+  // 12 earlier periods: mean 20, moving ranges all 2 -> limits 20 -/+ 5.32 = 14.68 to 25.32.
+  const history = [19, 21, 19, 21, 19, 21, 19, 21, 19, 21, 19, 21];
+
+  test("a count that clears sampling noise but stays within the natural process limits is no signal", () => {
+    // 25 against 12: binom.test(25, 37) p = 0.047 (a sampling signal), but 25 < 25.32.
+    const judgement = judgeChange({ now: count(25), before: count(12), history });
+    expect(judgement.sampling.passed).toBe(true);
+    expect(judgement.variation).toEqual({
+      periods: 12,
+      centre: 20,
+      low: expect.closeTo(14.68, 10),
+      high: expect.closeTo(25.32, 10),
+      passed: false,
+    });
+    expect(judgement.movement).toBe("within");
+    expect(judgement.reason).toBe("within the natural process limits");
+    // The normal range is the union: XmR's 14.68 to 25.32 and Poisson's around 12.
+    expect(judgement.normalRange?.high).toBeCloseTo(25.32, 10);
+  });
+
+  test("a count beyond both is a signal", () => {
+    // 40 against 21: binom.test(40, 61) p = 0.02; 40 > 25.32.
+    const judgement = judgeChange({ now: count(40), before: count(21), history });
+    expect(judgement.movement).toBe("up");
+    expect(judgement.variation?.passed).toBe(true);
+  });
+
+  test("limits passed on the other side from the change do not count", () => {
+    // Far below the history (an earlier collapse) but up from the period before.
+    const judgement = judgeChange({ now: count(10), before: count(2), history });
+    expect(judgement.sampling.passed).toBe(true); // binom.test(10, 12): p = 0.039
+    expect(judgement.variation?.passed).toBe(false);
+    expect(judgement.movement).toBe("within");
+    expect(judgement.reason).toBe("beyond the natural process limits on the other side");
+  });
+
+  test("fewer than 6 earlier periods with data: no XmR, sampling alone", () => {
+    const judgement = judgeChange({
+      now: count(160),
+      before: count(100),
+      history: [null, 90, null, 100, 110, null, 95, 100],
+    });
+    expect(judgement.variation).toBeNull();
+    expect(judgement.movement).toBe("up");
+  });
+
+  test("only the last 12 periods count", () => {
+    // A wild 13th period back would widen the limits if it were used.
+    const judgement = judgeChange({ now: count(40), before: count(21), history: [500, ...history] });
+    expect(judgement.variation?.periods).toBe(12);
+    expect(judgement.variation?.high).toBeCloseTo(25.32, 10);
+  });
+
+  test("without evidence, history alone decides; without either nothing can be told", () => {
+    const plain = (value: number): Figure => ({ value, evidence: null });
+    expect(judgeChange({ now: plain(30), before: plain(20), history }).movement).toBe("up");
+    expect(judgeChange({ now: plain(24), before: plain(20), history }).movement).toBe("within");
+    expect(judgeChange({ now: plain(30), before: plain(20), history: [1, 2, 3] })).toEqual({
+      movement: null,
+      signal: false,
+      sampling: { method: "none", passed: null, pValue: null, interval: null },
+      variation: null,
+      normalRange: null,
+      reason: "too few earlier periods (3) for normal variation and no sampling model",
+    });
+  });
+});
+
+describe("rates, medians, sums and levels", () => {
+  test("a rate is a signal when Newcombe's interval of the difference excludes 0", () => {
+    // 56/70 against 48/80: the difference 0.2 has the interval 0.0524 to 0.3339 (Newcombe 1998).
+    const rose = judgeChange({ now: rate(56, 70), before: rate(48, 80), history: [] });
+    expect(rose.movement).toBe("up");
+    expect(rose.sampling.interval?.low).toBeCloseTo(0.0524, 4);
+    expect(rose.sampling.interval?.high).toBeCloseTo(0.3339, 4);
+    // And the other way round: the interval is -0.3339 to -0.0524.
+    expect(judgeChange({ now: rate(48, 80), before: rate(56, 70), history: [] }).movement).toBe("down");
+    // 4 of 5 against 3 of 5: the interval is wide.
+    const small = judgeChange({ now: rate(4, 5), before: rate(3, 5), history: [] });
+    expect(small.movement).toBe("within");
+    expect(small.reason).toBe("not beyond sampling noise (the 95% interval of the difference includes 0)");
+    // The range is in the rate's own units, as a fraction, over the rates 5 trials can give:
+    // only 0 of 5 would count. Wilson 0/5 = [0, 0.4345], 3/5 = [0.2307, 0.8824]; the high end
+    // of the difference is -0.6 + sqrt(0.4345^2 + (0.6 - 0.2307)^2) = -0.6 + 0.5702 = -0.0298.
+    expect(small.normalRange).toEqual({ low: 0.2, high: 1 });
+    const none = judgeChange({ now: rate(0, 5), before: rate(3, 5), history: [] });
+    expect(none.movement).toBe("down");
+    expect(none.sampling.interval?.high).toBeCloseTo(-0.0298, 4);
+  });
+
+  test("a rate outside its normal range (no history) is a signal, inside it is not", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.nat(),
+        fc.nat(),
+        (n1, n0, a, b) => {
+          const s1 = a % (n1 + 1);
+          const s0 = b % (n0 + 1);
+          const judgement = judgeChange({ now: rate(s1, n1), before: rate(s0, n0), history: [] });
+          const range = judgement.normalRange as { low: number; high: number };
+          expect(judgement.signal).toBe(s1 / n1 < range.low || s1 / n1 > range.high);
+        },
+      ),
+      fuzzParameters(200),
+    );
+  });
+
+  test("medians: the two 95% intervals must not overlap", () => {
+    const medianOf = (value: number, low: number | null, high: number | null, n = 40): Figure => ({
+      value,
+      evidence: { kind: "median", n, low, high },
+    });
+    const apart = judgeChange({ now: medianOf(30, 25, 36), before: medianOf(15, 11, 20), history: [] });
+    expect(apart.movement).toBe("up");
+    expect(apart.sampling).toEqual({
+      method: "median-intervals",
+      passed: true,
+      pValue: null,
+      interval: { low: 25, high: 36 },
+    });
+    // The medians now that keep the intervals overlapping, the interval now (30 - 5 to 30 + 6)
+    // moved with its median: from 11 - 6 = 5 to 20 + 5 = 25.
+    expect(apart.normalRange).toEqual({ low: 5, high: 25 });
+    const overlapping = judgeChange({ now: medianOf(22, 18, 30), before: medianOf(15, 11, 20), history: [] });
+    expect(overlapping.movement).toBe("within");
+    expect(overlapping.reason).toBe("not beyond sampling noise (the medians' 95% intervals overlap)");
+    // Too few values for an interval: the test cannot pass, and nothing bounds what is normal.
+    const few = judgeChange({ now: medianOf(30, null, null, 4), before: medianOf(15, 11, 20), history: [] });
+    expect(few.movement).toBe("within");
+    expect(few.sampling.passed).toBe(false);
+    expect(few.reason).toBe("too few values for a median interval");
+    expect(few.normalRange).toBeNull();
+  });
+
+  test("sums of amounts: compound Poisson", () => {
+    const sum = (value: number, amounts: number[]): Figure => ({
+      value,
+      evidence: { kind: "sum", n: amounts.length, sumOfSquares: amounts.reduce((a, b) => a + b * b, 0) },
+    });
+    // 5000 (5 x 1000) against 1000 (1 x 1000): z = 4000 / sqrt(6e6) = 1.633, p = 0.1025.
+    const few = judgeChange({ now: sum(5000, [1000, 1000, 1000, 1000, 1000]), before: sum(1000, [1000]), history: [] });
+    expect(few.movement).toBe("within");
+    expect(few.sampling.pValue).toBeCloseTo(0.1025, 4);
+    expect(few.normalRange?.low).toBe(0);
+    expect(few.normalRange?.high).toBeCloseTo(5800.91, 2);
+    // 30 x 1000 against 10 x 1000: z = 20000 / sqrt(4e7) = 3.16, p = 0.0016.
+    const many = judgeChange({
+      now: sum(30_000, Array(30).fill(1000)),
+      before: sum(10_000, Array(10).fill(1000)),
+      history: [],
+    });
+    expect(many.movement).toBe("up");
+    expect(many.sampling.pValue).toBeCloseTo(0.00157, 4);
+  });
+
+  test("levels are judged by their gains", () => {
+    const level = (n: number): Figure => ({ value: n, evidence: { kind: "level", n } });
+    // Followers 1000, 1010, ..., 1070: gains of 10 a period. A gain of 40 now against 10
+    // before: binom.test(40, 50) p = 0.00002; the gains' XmR limits are 10 -/+ 0 (flat),
+    // so 40 is beyond both.
+    const steady = [1000, 1010, 1020, 1030, 1040, 1050, 1060, 1070];
+    const jump = judgeChange({ now: level(1110), before: level(1070), history: steady });
+    expect(jump.sampling.method).toBe("gain-poisson");
+    expect(jump.movement).toBe("up");
+    expect(jump.variation).toMatchObject({ periods: 7, centre: 1080, low: 1080, high: 1080 });
+    // A gain of 14 against 10: binom.test(14, 24) p = 0.54, noise by sampling; the range is
+    // in followers: the last level plus the gains that would be noise.
+    const usual = judgeChange({ now: level(1084), before: level(1070), history: steady });
+    expect(usual.movement).toBe("within");
+    expect(usual.normalRange?.low).toBeLessThanOrEqual(1080);
+    expect(usual.normalRange?.high).toBeGreaterThanOrEqual(1084);
+    // A level that fell has no gain to count and too few gains in its history.
+    const fell = judgeChange({ now: level(900), before: level(1000), history: [990, 1000] });
+    expect(fell.movement).toBeNull();
+    expect(fell.reason).toBe("too few earlier gains (1) for normal variation and no sampling model");
+  });
+});
+
+describe("edges", () => {
+  test("missing and equal values", () => {
+    expect(judgeChange({ now: { value: null }, before: { value: null }, history: [] }).movement).toBe("within");
+    const noBefore = judgeChange({ now: count(5), before: { value: null }, history: [] });
+    expect(noBefore.movement).toBeNull();
+    expect(noBefore.reason).toBe("no earlier value to compare");
+    const same = judgeChange({ now: count(40), before: count(40), history: [] });
+    expect(same.movement).toBe("within");
+    expect(same.reason).toBe("no change");
+    expect(same.normalRange).toEqual({ low: expect.any(Number), high: expect.any(Number) });
+  });
+
+  test("a judgement is plain data: it survives JSON unchanged", () => {
+    const evidence = fc.oneof(
+      fc.integer({ min: 0, max: 500 }).map((n): Evidence => ({ kind: "count", n })),
+      fc.tuple(fc.integer({ min: 1, max: 100 }), fc.nat()).map(
+        ([trials, s]): Evidence => ({
+          kind: "rate",
+          successes: s % (trials + 1),
+          trials,
+        }),
+      ),
+    );
+    fc.assert(
+      fc.property(
+        evidence,
+        evidence,
+        fc.array(fc.option(fc.integer({ min: 0, max: 500 })), { maxLength: 14 }),
+        (a, b, history) => {
+          const valueOfEvidence = (e: Evidence) =>
+            e.kind === "count" ? e.n : e.kind === "rate" ? e.successes / e.trials : 0;
+          const judgement = judgeChange({
+            now: { value: valueOfEvidence(a), evidence: a },
+            before: { value: valueOfEvidence(b), evidence: b },
+            history,
+          });
+          expect(JSON.parse(JSON.stringify(judgement))).toEqual(judgement);
+          expect(judgement.signal).toBe(judgement.movement === "up" || judgement.movement === "down");
+          if (judgement.signal) expect(judgement.reason).toBeNull();
+          else expect(judgement.reason).toEqual(expect.any(String));
+        },
+      ),
+      fuzzParameters(200),
+    );
+  });
+});
