@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { planLeads } from "../src/insights/lead-plan.js";
-import { vanityCheck, vanityTrend } from "../src/insights/vanity-check.js";
+import { checkFor, vanityTrend } from "../src/insights/vanity-check.js";
 import { resolveRequest } from "../src/metrics/context.js";
 import { leadTimeline } from "../src/metrics/lead-timeline.js";
 import { METRICS } from "../src/metrics/registry.js";
@@ -304,8 +304,7 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
 
       const check = await t.request("/api/check", { key, query: Q3 });
       expect(check.status, check.text).toBe(200);
-      const compared = await resolveRequest(t.store, libraryRequest("a", { ...Q3, compare: "previous" }));
-      expect(check.body).toEqual(wire(await vanityCheck(compared)));
+      expect(check.body).toEqual(wire(await checkFor(t.store, libraryRequest("a", { ...Q3, compare: "previous" }))));
 
       const choices = await t.request("/api/filters", { key });
       expect(choices.status, choices.text).toBe(200);
@@ -338,9 +337,8 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
 
       const trend = await t.request("/api/check/trend", { key, query: { ...Q3, periods: "3" } });
       expect(trend.status, trend.text).toBe(200);
-      const resolve = (period: string | undefined) =>
-        resolveRequest(t.store, libraryRequest("a", { ...Q3, period: period ?? "2025-Q3" }));
-      expect(trend.body).toEqual(wire(await vanityTrend(resolve, 3)));
+      const request = await resolveRequest(t.store, { ...libraryRequest("a", Q3), compare: null });
+      expect(trend.body).toEqual(wire(await vanityTrend(request, 3)));
       expect(trend.body.periods).toHaveLength(3);
 
       const { current } = await resolveRequest(t.store, libraryRequest("a", Q3));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runImport } from "../src/ingest/importer.js";
 import { verityImporter } from "../src/ingest/verity-importer.js";
 import { planLeads } from "../src/insights/lead-plan.js";
-import { vanityCheck } from "../src/insights/vanity-check.js";
+import { checkFor } from "../src/insights/vanity-check.js";
 import { resolveRequest } from "../src/metrics/context.js";
 import { leadTimeline } from "../src/metrics/lead-timeline.js";
 import { METRICS, metricById } from "../src/metrics/registry.js";
@@ -154,7 +154,7 @@ describe.each(ENGINES)("the reading routes on %s", (engine) => {
     const res = await get("/api/check", { period: "2026-Q2" });
     expect(res.status, res.text).toBe(200);
     const request = libraryRequest("a", { period: "2026-Q2", compare: "previous" });
-    expect(res.body).toEqual(wire(await vanityCheck(await resolveRequest(t.store, request))));
+    expect(res.body).toEqual(wire(await checkFor(t.store, request)));
     expect(res.body.findings.length).toBeGreaterThan(0);
     expect(JSON.stringify(res.body)).toContain("2026-Q1");
     keep(engine, "check", res.body);
@@ -169,9 +169,7 @@ describe.each(ENGINES)("the reading routes on %s", (engine) => {
       "2026-Q1",
       "2026-Q2",
     ]);
-    const check = await vanityCheck(
-      await resolveRequest(t.store, libraryRequest("a", { period: "2026-Q2", compare: "previous" })),
-    );
+    const check = await checkFor(t.store, libraryRequest("a", { period: "2026-Q2", compare: "previous" }));
     expect(res.body.pairs).toHaveLength(check.findings.length);
     for (const finding of check.findings) {
       const pair = res.body.pairs.find((p: { vanity: string }) => p.vanity === finding.vanity);

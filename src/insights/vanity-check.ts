@@ -1,111 +1,46 @@
 /**
- * The vanity check (METRICS.md, "The vanity check"): for each of the eight vanity metrics,
- * its value and its real counterpart's for the period and the comparison period, and a
- * plain sentence computed from the four numbers when they tell different stories
- * ("New leads +25%, qualified leads −4%: lead quality is falling"). Largest divergence first.
+ * The vanity check (METRICS.md, "The vanity check" and "Signal or noise"): for each of the
+ * eight vanity metrics, its value and its real counterpart's for the period and the
+ * comparison period, whether each change is beyond normal variation (signal.ts: sampling
+ * noise from the figure's n, and the natural process limits of up to 12 earlier periods),
+ * and what the pair means in plain words (pairs.ts, finding-words.ts). Figures the data
+ * cannot support are "cannot tell" with the reason and the fix, never a number.
  */
-import type { ResolvedRequest } from "../metrics/context.js";
-import type { Format, MetricReport, VanityId } from "../metrics/metric.js";
+import { contextForPeriod, type MetricRequest, type ResolvedRequest, resolveRequest } from "../metrics/context.js";
+import type {
+  DataArea,
+  Evidence,
+  FigureUnsupported,
+  Format,
+  MetricContext,
+  MetricReport,
+  VanityId,
+} from "../metrics/metric.js";
 import { metricById } from "../metrics/registry.js";
 import { relativeChange, runMetric, unsupportedOf } from "../metrics/run-metric.js";
 import { tidy } from "../metrics/sql-parts.js";
 import { computeVanity, vanityDefinition } from "../metrics/vanity.js";
-import { trailingPeriods } from "../model/period.js";
+import { type Period, trailingPeriods } from "../model/period.js";
+import type { Store } from "../store/store.js";
+import { findingWords } from "./finding-words.js";
+import { PAIRS, type Pair, type Words } from "./pairs.js";
+import { type Judgement, judgeChange } from "./signal.js";
+import { type FindingKind, type Movement, realMovement, VERDICT_ORDER, type Verdict, verdictOf } from "./verdict.js";
 
-/** Below this relative change (5%) a number is "flat". */
-export const FLAT = 0.05;
+export { PAIRS } from "./pairs.js";
 
-type Pair = {
-  vanity: VanityId;
-  metric: string;
-  headline: string;
-  /** +1 when a higher real number is better, −1 when lower is better (days to win). */
-  better: 1 | -1;
-  /** Lower-case name of the real number in a sentence. */
-  realWords: string;
-  /** What it means when the vanity number rises and the real one falls or stays flat. */
-  meaning: { falls: string; flat: string };
-  /**
-   * A real number that holds steady while the vanity one rises is no warning here: total
-   * sales may grow while deals close as fast as before.
-   */
-  steadyIsFine?: boolean;
+/** Periods of the same length before the current one that normal variation is read from. */
+export const HISTORY_PERIODS = 12;
+
+/** One figure's value in one period, with its n and whether the data supports it. */
+export type Measured = {
+  value: number | null;
+  evidence: Evidence | null;
+  unsupported: FigureUnsupported | null;
+  /** The headline's own label and format, when its metric ran. */
+  label?: string;
+  format?: Format;
 };
-
-/** The eight pairs of METRICS.md, in its order. */
-export const PAIRS: readonly Pair[] = [
-  {
-    vanity: "activities",
-    metric: "activity-quality",
-    headline: "wonLeads",
-    better: 1,
-    realWords: "won leads",
-    meaning: { falls: "more busyness, fewer customers", flat: "more busyness, not more customers" },
-  },
-  {
-    vanity: "activity-conversion",
-    metric: "funnel",
-    headline: "winRate",
-    better: 1,
-    realWords: "win rate of new leads",
-    meaning: {
-      falls: "more meetings booked, fewer deals won from them",
-      flat: "more meetings booked, no better at winning",
-    },
-  },
-  {
-    vanity: "total-sales",
-    metric: "velocity",
-    headline: "medianDaysToWin",
-    better: -1,
-    realWords: "median days to win",
-    meaning: {
-      falls: "sales grew but deals take longer to close; the pipeline is slowing",
-      flat: "sales grew and deals close as fast as before",
-    },
-    steadyIsFine: true,
-  },
-  {
-    vanity: "visits",
-    metric: "engagement",
-    headline: "returningVisitors",
-    better: 1,
-    realWords: "returning visitors",
-    meaning: { falls: "the extra traffic came once and left", flat: "the extra traffic came once and left" },
-  },
-  {
-    vanity: "new-leads",
-    metric: "qualified-leads",
-    headline: "qualifiedLeads",
-    better: 1,
-    realWords: "qualified leads",
-    meaning: { falls: "lead quality is falling", flat: "the extra leads are not the kind that qualify" },
-  },
-  {
-    vanity: "followers",
-    metric: "content-shares",
-    headline: "sharesPerPost",
-    better: 1,
-    realWords: "shares per post",
-    meaning: { falls: "the new audience does not engage", flat: "a bigger audience, no more engagement" },
-  },
-  {
-    vanity: "impressions",
-    metric: "social-conversions",
-    headline: "socialLeads",
-    better: 1,
-    realWords: "leads from social media",
-    meaning: { falls: "more people see the posts, fewer become leads", flat: "more reach, no more leads" },
-  },
-  {
-    vanity: "subscribers",
-    metric: "newsletter-leads",
-    headline: "newsletterLeads",
-    better: 1,
-    realWords: "leads from the newsletter",
-    meaning: { falls: "a bigger list that sells less", flat: "a bigger list, no more leads" },
-  },
-];
 
 export type Figure = {
   label: string;
@@ -113,6 +48,15 @@ export type Figure = {
   value: number | null;
   previous: number | null;
   change: number | null;
+  /** The n behind the value and the earlier value (counts, numerator and denominator, leads behind a median). */
+  evidence: Evidence | null;
+  previousEvidence: Evidence | null;
+  /** Set when the data cannot support the figure: why, and what fixes it. */
+  unsupported: FigureUnsupported | null;
+  /** Whether the change is beyond normal variation, by which tests, and the range that would have counted. */
+  judgement: Judgement | null;
+  /** The figure in each of `history.periods` (null: no data there), the last being the current period. */
+  history: (number | null)[];
 };
 
 export type VanityFinding = {
@@ -122,87 +66,109 @@ export type VanityFinding = {
   metric: string;
   vanityFigure: Figure;
   realFigure: Figure;
-  /** "diverging" (vanity up, real not), "improving" (vanity down, real up), "aligned", or "unknown". */
-  verdict: "diverging" | "improving" | "aligned" | "unknown";
-  /** How far apart the two changes are (vanity − real, real in its "better" direction); null when unknown. */
-  divergence: number | null;
-  /**
-   * Which sentence `finding` is, for a reader that words it in another language: the pair's
-   * meaning when the vanity number rose and the real one fell ("falls") or stayed ("flat"),
-   * "improving" (vanity down, real up), "real-fell", "real-improved", "steady", "no-change"
-   * (an earlier value is missing) or "unsupported" (the data cannot tell).
-   */
+  verdict: Verdict;
   kind: FindingKind;
+  /** How each figure moved: beyond normal variation up or down, within it, or null (cannot tell). */
+  vanityMovement: Movement;
+  realMovement: Movement;
+  /** The real figure's movement in its better direction (days to win falling is "better"). */
+  realDirection: "better" | "worse" | "within";
+  /** Whether either figure moved beyond normal variation. */
+  signal: boolean;
+  /** How far apart the two changes are (vanity − real, real in its better direction); null when unknown. */
+  divergence: number | null;
+  /** The finding in English (the CLI's sentence); `words` has it in every language. */
   finding: string;
+  words: Words;
 };
 
-export type FindingKind =
-  | "falls"
-  | "flat"
-  | "improving"
-  | "real-fell"
-  | "real-improved"
-  | "steady"
-  | "no-change"
-  | "unsupported";
+export type Span = { label: string; start: string; end: string };
 
 export type VanityCheck = {
-  period: { label: string; start: string; end: string };
-  comparison: { label: string; start: string; end: string };
+  period: Span;
+  comparison: Span;
   /** The currency of money figures (total sales), null when amounts carry none. */
   currency: string | null;
+  /** The periods each figure's `history` covers, oldest first, ending with `period`. */
+  history: { periods: Span[] };
   findings: VanityFinding[];
 };
 
-function percent(change: number): string {
-  const value = Math.abs(change * 100);
-  const digits = value < 10 ? 1 : 0;
-  const sign = change > 0 ? "+" : change < 0 ? "−" : "±";
-  return `${sign}${value.toFixed(digits)}%`;
-}
+const span = (p: Period): Span => ({ label: p.label, start: p.start.toISOString(), end: p.end.toISOString() });
 
-function describeChange(change: number): string {
-  return Math.abs(change) < FLAT ? `flat (${percent(change)})` : percent(change);
+/**
+ * The two figures of every pair in one period. Each real metric runs once (two pairs may
+ * share one); a metric the data cannot support gives its reason instead of numbers.
+ */
+export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
+  const reports = new Map<string, MetricReport | null>();
+  const unsupportedMetric = new Map<string, FigureUnsupported | null>();
+  const out: PairMeasures = [];
+  for (const pair of PAIRS) {
+    const definition = metricById(pair.metric);
+    if (!definition) throw new Error(`no metric ${pair.metric}`);
+    if (!reports.has(pair.metric)) {
+      const problems = unsupportedOf(definition, ctx);
+      if (problems.length > 0) {
+        reports.set(pair.metric, null);
+        unsupportedMetric.set(pair.metric, { reason: problems.map((p) => p.message).join("; "), fix: null });
+      } else {
+        reports.set(pair.metric, await runMetric(definition, { current: ctx, previous: null }));
+      }
+    }
+    const report = reports.get(pair.metric) ?? null;
+    let real: Measured;
+    if (!report) {
+      real = { value: null, evidence: null, unsupported: unsupportedMetric.get(pair.metric) ?? null };
+    } else {
+      const headline = report.headlines.find((h) => h.key === pair.headline);
+      if (!headline) throw new Error(`metric ${pair.metric} has no headline ${pair.headline}`);
+      real = {
+        value: headline.value,
+        evidence: headline.evidence ?? null,
+        unsupported: headline.unsupported ?? null,
+        label: headline.label,
+        format: headline.format,
+      };
+    }
+    // The report carries the vanity numbers beside its metric; otherwise they are computed alone.
+    const carried = report?.vanity.find((v) => v.id === pair.vanity) as
+      | { value: number | null; evidence?: Evidence | null; unsupported?: FigureUnsupported | null }
+      | undefined;
+    const vanity = (carried ?? (await computeVanity(ctx, pair.vanity))) as {
+      value: number | null;
+      evidence?: Evidence | null;
+      unsupported?: FigureUnsupported | null;
+    };
+    out.push({
+      vanity: { value: vanity.value, evidence: vanity.evidence ?? null, unsupported: vanity.unsupported ?? null },
+      real,
+    });
+  }
+  return out;
 }
 
 /**
- * The sentence for one pair, from the two relative changes. `vanityChange` and `realChange`
- * are as measured; the real one is turned by `better` so that up means better.
+ * The figures over the earlier periods. A period that starts before a figure's data began
+ * (its area's first record) is no baseline: its zeros would be missing data, not variation.
  */
-export function findingFor(
-  pair: Pair,
-  vanityLabel: string,
-  vanityChange: number | null,
-  realChange: number | null,
-): Pick<VanityFinding, "verdict" | "divergence" | "kind" | "finding"> {
-  const real = pair.realWords;
-  if (vanityChange === null || realChange === null) {
-    const missing = vanityChange === null ? vanityLabel.toLowerCase() : real;
-    return {
-      verdict: "unknown",
-      divergence: null,
-      kind: "no-change",
-      finding: `No change to compare for ${missing}: the earlier period has none.`,
-    };
-  }
-  const good = realChange * pair.better;
-  const divergence = vanityChange - good;
-  const both = `${vanityLabel} ${describeChange(vanityChange)}, ${real} ${describeChange(realChange)}`;
-  if (vanityChange >= FLAT && good <= -FLAT)
-    return { verdict: "diverging", divergence, kind: "falls", finding: `${both}: ${pair.meaning.falls}.` };
-  if (vanityChange >= FLAT && good < FLAT) {
-    const verdict = pair.steadyIsFine ? "aligned" : "diverging";
-    return { verdict, divergence, kind: "flat", finding: `${both}: ${pair.meaning.flat}.` };
-  }
-  if (vanityChange <= -FLAT && good >= FLAT) {
-    return { verdict: "improving", divergence, kind: "improving", finding: `${both}: less noise, better results.` };
-  }
-  if (good <= -FLAT) {
-    return { verdict: "diverging", divergence, kind: "real-fell", finding: `${both}: ${real} fell; watch this one.` };
-  }
-  if (good >= FLAT)
-    return { verdict: "aligned", divergence, kind: "real-improved", finding: `${both}: ${real} improved.` };
-  return { verdict: "aligned", divergence, kind: "steady", finding: `${both}: ${real} held steady.` };
+async function measureHistory(ctx: MetricContext, periods: readonly Period[]): Promise<PairMeasures[]> {
+  const out: PairMeasures[] = [];
+  for (const period of periods) out.push(await measurePairs(contextForPeriod(ctx, period)));
+  return out;
+}
+
+function covered(dataRange: MetricContext["dataRange"], area: DataArea, period: Period): boolean {
+  const range = dataRange[area];
+  return range !== null && period.start.getTime() >= range.start.getTime() && period.start <= range.end;
+}
+
+/**
+ * The check for a request as the CLI and the API take it: against the previous period
+ * unless the request says otherwise, earlier periods resolved with the same filters.
+ */
+export async function checkFor(store: Store, request: MetricRequest): Promise<VanityCheck> {
+  return vanityCheck(await resolveRequest(store, { ...request, compare: request.compare ?? "previous" }));
 }
 
 /** Runs the check; `request` must have a comparison period. */
@@ -210,74 +176,178 @@ export async function vanityCheck(request: ResolvedRequest): Promise<VanityCheck
   const current = request.current;
   const previous = request.previous;
   if (!previous) throw new Error("the vanity check needs a comparison period");
-  const reports = new Map<string, MetricReport>();
-  const findings: VanityFinding[] = [];
-  for (const pair of PAIRS) {
-    const vanity = vanityDefinition(pair.vanity);
-    const definition = metricById(pair.metric);
-    let realFigure: Figure = { label: pair.realWords, format: "number", value: null, previous: null, change: null };
-    let unsupported: string | null = definition ? null : `${pair.realWords} is not available`;
-    let report: MetricReport | undefined;
-    if (definition) {
-      const problems = unsupportedOf(definition, current);
-      if (problems.length > 0) unsupported = problems.map((p) => p.message).join("; ");
-      report = reports.get(pair.metric);
-      if (!report) {
-        report = await runMetric(definition, request);
-        reports.set(pair.metric, report);
-      }
-      const headline = report.headlines.find((h) => h.key === pair.headline);
-      if (!headline) throw new Error(`metric ${pair.metric} has no headline ${pair.headline}`);
-      realFigure = {
-        label: headline.label,
-        format: headline.format,
-        value: headline.value,
-        previous: headline.previous,
-        change: relativeChange(headline.previous, headline.value),
-      };
-    }
-    // The report already carries the vanity numbers beside its metric, for both periods.
-    const carried = report?.vanity.find((v) => v.id === pair.vanity);
-    const now = carried?.value ?? (carried ? null : (await computeVanity(current, pair.vanity)).value);
-    const before = carried ? carried.previous : (await computeVanity(previous, pair.vanity)).value;
-    const vanityFigure: Figure = tidy({
-      label: vanity.label,
-      format: vanity.format,
-      value: now,
-      previous: before,
-      change: relativeChange(before, now),
-    });
-    const judged = unsupported
-      ? {
-          verdict: "unknown" as const,
-          divergence: null,
-          kind: "unsupported" as const,
-          finding: `Cannot check: ${unsupported}.`,
-        }
-      : findingFor(pair, vanity.label, vanityFigure.change, realFigure.change);
-    findings.push(
-      tidy({ vanity: pair.vanity, number: vanity.number, metric: pair.metric, vanityFigure, realFigure, ...judged }),
-    );
-  }
-  findings.sort(
-    (a, b) =>
-      (b.divergence ?? Number.NEGATIVE_INFINITY) - (a.divergence ?? Number.NEGATIVE_INFINITY) || a.number - b.number,
-  );
-  const period = (p: typeof current.period) => ({
-    label: p.label,
-    start: p.start.toISOString(),
-    end: p.end.toISOString(),
-  });
+  const periods = trailingPeriods(current.period, HISTORY_PERIODS + 1);
+  const earlier = periods.slice(0, -1);
+  const history = await measureHistory(current, earlier);
+  const now = await measurePairs(current);
+  // Compared with the period just before (the usual case), that period is already measured.
+  const last = earlier.length - 1;
+  const before =
+    last >= 0 && earlier[last]?.label === previous.period.label && history[last]
+      ? history[last]
+      : await measurePairs(previous);
   return {
-    period: period(current.period),
-    comparison: period(previous.period),
+    period: span(current.period),
+    comparison: span(previous.period),
     currency: current.currency,
-    findings,
+    history: { periods: periods.map(span) },
+    findings: judgePairs({
+      now,
+      before,
+      earlier: earlier.map((period, i) => ({ period, measures: history[i] ?? null })),
+      dataRange: current.dataRange,
+      currency: current.currency,
+    }),
   };
 }
 
+/** Every pair's two figures in one period (what `measurePairs` returns). */
+export type PairMeasures = { vanity: Measured; real: Measured }[];
+
+/**
+ * The findings from measured figures: the current and comparison periods and up to 12
+ * earlier periods. Separate from measuring so a caller holding a whole series (the null
+ * simulation in test/signal-null-simulation.test.ts) judges every period from one pass.
+ */
+export function judgePairs(input: {
+  now: PairMeasures;
+  before: PairMeasures;
+  /** The periods before the current one, oldest first, with their measures (null: not measured). */
+  earlier: { period: Period; measures: PairMeasures | null }[];
+  dataRange: MetricContext["dataRange"];
+  currency: string | null;
+}): VanityFinding[] {
+  const { now, before, earlier, dataRange, currency } = input;
+  const findings: VanityFinding[] = [];
+  for (const [i, pair] of PAIRS.entries()) {
+    const vanityDef = vanityDefinition(pair.vanity);
+    const realDef = metricById(pair.metric);
+    const seriesOf = (side: "vanity" | "real", area: DataArea) =>
+      earlier
+        .slice(-HISTORY_PERIODS)
+        .map(({ period, measures }) =>
+          covered(dataRange, area, period) ? (measures?.[i]?.[side].value ?? null) : null,
+        );
+    const vanityNow = now[i]?.vanity as Measured;
+    const realNow = now[i]?.real as Measured;
+    const vanityFigure = figure(
+      vanityDef.label,
+      vanityDef.format,
+      vanityNow,
+      before[i]?.vanity as Measured,
+      seriesOf("vanity", vanityDef.area),
+    );
+    const realFigure = figure(
+      realNow.label ?? capitalised(pair.realWords.en),
+      realNow.format ?? REAL_FORMATS[pair.headline] ?? "number",
+      realNow,
+      before[i]?.real as Measured,
+      seriesOf("real", realDef?.area ?? "sales"),
+    );
+    findings.push(finding(pair, vanityDef.number, vanityFigure, realFigure, currency));
+  }
+  return findings.sort(
+    (a, b) =>
+      VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict) ||
+      Math.abs(b.divergence ?? 0) - Math.abs(a.divergence ?? 0) ||
+      a.number - b.number,
+  );
+}
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** The real figures' formats, for a pair whose metric could not run (its headline is not there to say). */
+const REAL_FORMATS: Record<string, Format> = {
+  wonLeads: "count",
+  winRate: "percent",
+  medianDaysToWin: "days",
+  returningVisitors: "count",
+  qualifiedLeads: "count",
+  sharesPerPost: "number",
+  socialLeads: "count",
+  newsletterLeads: "count",
+};
+
+function figure(label: string, format: Format, now: Measured, before: Measured, earlier: (number | null)[]): Figure {
+  const unsupported = now.unsupported ?? before.unsupported ?? null;
+  const value = unsupported ? null : now.value;
+  const previous = unsupported ? null : before.value;
+  const judgement =
+    unsupported || value === null || previous === null
+      ? null
+      : judgeChange({
+          now: { value, evidence: now.evidence },
+          before: { value: previous, evidence: before.evidence },
+          history: earlier,
+        });
+  return tidy({
+    label,
+    format,
+    value,
+    previous,
+    change: relativeChange(previous, value),
+    evidence: unsupported ? null : now.evidence,
+    previousEvidence: unsupported ? null : before.evidence,
+    unsupported,
+    judgement,
+    history: [...earlier, value],
+  });
+}
+
+function finding(
+  pair: Pair,
+  number: number,
+  vanityFigure: Figure,
+  realFigure: Figure,
+  currency: string | null,
+): VanityFinding {
+  const base = { vanity: pair.vanity, number, metric: pair.metric, vanityFigure, realFigure };
+  const unsupported = vanityFigure.unsupported ?? realFigure.unsupported;
+  let verdict: Verdict;
+  let kind: FindingKind;
+  const vanityMovement = vanityFigure.judgement?.movement ?? null;
+  const realMove = realFigure.judgement?.movement ?? null;
+  if (unsupported) {
+    verdict = "unknown";
+    kind = "unsupported";
+  } else if (vanityFigure.judgement === null || realFigure.judgement === null) {
+    verdict = "unknown";
+    kind = "no-change";
+  } else {
+    ({ verdict, kind } = verdictOf(pair, vanityMovement, realMove));
+  }
+  const signal = [vanityMovement, realMove].some((m) => m === "up" || m === "down");
+  const divergence =
+    vanityFigure.change === null || realFigure.change === null
+      ? null
+      : vanityFigure.change - realFigure.change * pair.better;
+  const reason = unsupported ? unsupportedWords(unsupported) : null;
+  const words = findingWords(pair, { kind, vanityFigure, realFigure, unsupported: reason }, currency);
+  return tidy({
+    ...base,
+    verdict,
+    kind,
+    vanityMovement,
+    realMovement: realMove,
+    realDirection: realMovement(pair, realMove),
+    signal,
+    divergence,
+    finding: words.en,
+    words,
+  });
+}
+
+/**
+ * The reason a pair cannot be told, in each language. The reasons come from the metrics in
+ * English; the Swedish sentence says so in Swedish and keeps the reason as written.
+ */
+function unsupportedWords(unsupported: FigureUnsupported): Words {
+  const fix = unsupported.fix ? ` (${unsupported.fix})` : "";
+  return { en: `${unsupported.reason}${fix}`, sv: `${unsupported.reason}${fix}` };
+}
+
 export type VanityTrend = {
-  periods: { label: string; start: string; end: string }[];
+  periods: Span[];
   /** One per pair, in METRICS.md's order: the two values in each period, oldest first. */
   pairs: { vanity: VanityId; metric: string; vanityValues: (number | null)[]; realValues: (number | null)[] }[];
 };
@@ -286,37 +356,17 @@ export type VanityTrend = {
  * Each pair's vanity and real value over `count` periods of the request's length, ending
  * with its period (the dashboard's small trend charts). Each metric runs once a period.
  */
-export async function vanityTrend(
-  resolve: (period: string | undefined) => Promise<ResolvedRequest>,
-  count: number,
-): Promise<VanityTrend> {
-  const latest = (await resolve(undefined)).current.period;
+export async function vanityTrend(request: ResolvedRequest, count: number): Promise<VanityTrend> {
   // Fewer than `count` when earlier periods would fall before the years Verity reads.
-  const periods = trailingPeriods(latest, count);
-  const pairs: VanityTrend["pairs"] = PAIRS.map((pair) => ({
-    vanity: pair.vanity,
-    metric: pair.metric,
-    vanityValues: [],
-    realValues: [],
-  }));
-  for (const period of periods) {
-    const request = await resolve(period.label);
-    const reports = new Map<string, MetricReport | null>();
-    for (const [i, pair] of PAIRS.entries()) {
-      const entry = pairs[i] as VanityTrend["pairs"][number];
-      if (!reports.has(pair.metric)) {
-        const definition = metricById(pair.metric);
-        const supported = definition && unsupportedOf(definition, request.current).length === 0;
-        reports.set(pair.metric, definition && supported ? await runMetric(definition, request) : null);
-      }
-      const report = reports.get(pair.metric) ?? null;
-      entry.realValues.push(report?.headlines.find((h) => h.key === pair.headline)?.value ?? null);
-      const carried = report?.vanity.find((v) => v.id === pair.vanity);
-      entry.vanityValues.push(carried ? carried.value : (await computeVanity(request.current, pair.vanity)).value);
-    }
-  }
+  const periods = trailingPeriods(request.current.period, count);
+  const measured = await measureHistory(request.current, periods);
   return {
-    periods: periods.map((p) => ({ label: p.label, start: p.start.toISOString(), end: p.end.toISOString() })),
-    pairs,
+    periods: periods.map(span),
+    pairs: PAIRS.map((pair, i) => ({
+      vanity: pair.vanity,
+      metric: pair.metric,
+      vanityValues: measured.map((m) => m[i]?.vanity.value ?? null),
+      realValues: measured.map((m) => m[i]?.real.value ?? null),
+    })),
   };
 }

@@ -84,23 +84,32 @@ export async function resolveRequest(store: Store, request: MetricRequest): Prom
   const grain = request.grain ?? defaultGrain(period);
   const { currency, otherCurrencies } = await reportingCurrency(store, workspace);
   const capabilities = await capabilitiesOf(store, workspace);
-  const contextFor = (p: Period): MetricContext => ({
+  const current: MetricContext = {
     store,
     workspace,
-    period: p,
+    period,
     grain,
     filters,
     options,
     currency,
     otherCurrencies,
-    asOf: asOfFor({ period: p, dataRange }, "sales").asOf,
+    asOf: asOfFor({ period, dataRange }, "sales").asOf,
     capabilities,
     dataRange,
-  });
-  return {
-    current: contextFor(period),
-    previous: request.compare ? contextFor(comparisonPeriod(period, request.compare)) : null,
   };
+  return {
+    current,
+    previous: request.compare ? contextForPeriod(current, comparisonPeriod(period, request.compare)) : null,
+  };
+}
+
+/**
+ * The same request for another period (the comparison, the vanity check's earlier periods):
+ * filters, currency, capabilities and data ranges are the workspace's, not the period's, so
+ * only the period and its as-of change and nothing is asked of the store again.
+ */
+export function contextForPeriod(ctx: MetricContext, period: Period): MetricContext {
+  return { ...ctx, period, asOf: asOfFor({ period, dataRange: ctx.dataRange }, "sales").asOf };
 }
 
 /**

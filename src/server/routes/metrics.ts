@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { planLeads } from "../../insights/lead-plan.js";
-import { vanityCheck, vanityTrend } from "../../insights/vanity-check.js";
+import { checkFor, vanityTrend } from "../../insights/vanity-check.js";
 import { type MetricRequest, resolveRequest } from "../../metrics/context.js";
 import { LeadNotFoundError, leadTimeline } from "../../metrics/lead-timeline.js";
 import { GRAINS } from "../../metrics/metric.js";
@@ -261,19 +261,19 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       method: "get",
       path: "/api/check",
       tag: "metrics",
-      summary: "The vanity check: each vanity metric beside its real counterpart, largest divergence first",
-      description: "Compares with the previous period unless `compare=year`.",
+      summary: "The vanity check: each vanity metric beside its real counterpart, what needs attention first",
+      description:
+        "Compares with the previous period unless `compare=year`. Each figure carries its n (`evidence`), whether its change is beyond normal variation (`judgement`: sampling noise and the natural process limits of up to 12 earlier periods, with the range that would have counted) and its values over those periods (`history`, aligned with `history.periods`). Each finding has a structured `kind`, the figures' movements, and its sentence in English and Swedish (`words`).",
       access: "metrics:read",
       query: MetricQuery,
       responses: { 200: { description: "The check", schema: z.object({ findings: z.array(z.unknown()) }).loose() } },
     },
     async ({ c, query, principal }) => {
       await settle(c, principal.workspace);
-      const request = await resolveRequest(ctx.store, {
+      return checkFor(ctx.store, {
         ...requestOf(principal.workspace, query),
         compare: (query.compare as "previous" | "year" | undefined) ?? "previous",
       });
-      return vanityCheck(request);
     },
   );
 
@@ -347,11 +347,8 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
     },
     async ({ c, query, principal }) => {
       await settle(c, principal.workspace);
-      const base = requestOf(principal.workspace, query);
-      return vanityTrend(
-        (period) => resolveRequest(ctx.store, { ...base, period: period ?? base.period, compare: null }),
-        Number(query.periods ?? 6),
-      );
+      const request = await resolveRequest(ctx.store, { ...requestOf(principal.workspace, query), compare: null });
+      return vanityTrend(request, Number(query.periods ?? 6));
     },
   );
 
