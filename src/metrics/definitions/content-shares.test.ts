@@ -146,6 +146,15 @@ describe.each(engines())("content shares on %s", (engine) => {
       ["shares", 17],
       ["posts", 4],
     ]);
+    // Shares per post is 17 shares over 4 posts (events per exposure); the two counts are their own n.
+    expect(r.headlines.map((h) => [h.key, h.evidence])).toEqual([
+      ["sharesPerPost", { kind: "per", events: 17, exposure: 4 }],
+      ["shares", { kind: "count", n: 17 }],
+      ["posts", { kind: "count", n: 4 }],
+    ]);
+    // The trend's view shows the shares beside the posts.
+    const trend = contentShares.views(r.result)[2];
+    expect(trend?.rows[1]).toEqual({ bucket: "2026-01-05T00:00:00.000Z", posts: 2, shares: 16, sharesPerPost: 8 });
   });
 
   test("compares with the previous month, vanity numbers beside it", async () => {
@@ -161,10 +170,17 @@ describe.each(engines())("content shares on %s", (engine) => {
       ["followers", 1830, 1200],
       ["impressions", 920, 1000],
     ]);
+    // Followers are a level at the end of each month; impressions gained a count (approximately).
+    expect(r.vanity.map((v) => [v.id, v.evidence, v.previousEvidence])).toEqual([
+      ["followers", { kind: "level", n: 1830 }, { kind: "level", n: 1200 }],
+      ["impressions", { kind: "count", n: 920 }, { kind: "count", n: 1000 }],
+    ]);
   });
 
   test("an empty period has no posts and no rates", async () => {
     const r = await report(f.store, contentShares, { period: "2024-01", grain: "month" });
+    // No posts: nothing to divide by (no evidence); the counts are 0 with n 0.
+    expect(r.headlines.map((h) => h.evidence)).toEqual([null, { kind: "count", n: 0 }, { kind: "count", n: 0 }]);
     expect(r.result).toEqual({
       posts: 0,
       shares: 0,
@@ -183,5 +199,6 @@ describe.each(engines())("content shares on %s", (engine) => {
     const r = await report(bare.store, contentShares, { period: "2026-01" });
     expect(r.result).toMatchObject({ posts: null, shares: null, sharesPerPost: null, byNetwork: [] });
     expect(r.unsupported.map((u) => u.capability)).toEqual(["social"]);
+    expect(r.headlines.map((h) => h.evidence)).toEqual([null, null, null]);
   });
 });

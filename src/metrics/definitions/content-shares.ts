@@ -11,6 +11,7 @@ import { sql } from "../../store/sql.js";
 import { bucketsOf } from "../buckets.js";
 import type { MetricContext, MetricDefinition } from "../metric.js";
 import { bucket, inPeriod, ts } from "../sql-parts.js";
+import { countEvidence, perEvidence } from "../view-evidence.js";
 
 export type ContentSharesRow = {
   /** Posts published in the period. */
@@ -230,9 +231,16 @@ export const contentShares: MetricDefinition<ContentSharesResult> = {
   leadFilters: false,
   compute,
   headlines: (r) => [
-    { key: "sharesPerPost", label: "Shares per post", value: r.sharesPerPost, format: "number" },
-    { key: "shares", label: "Shares", value: r.shares, format: "count" },
-    { key: "posts", label: "Posts", value: r.posts, format: "count" },
+    {
+      key: "sharesPerPost",
+      label: "Shares per post",
+      value: r.sharesPerPost,
+      format: "number",
+      // Shares per post published: events over exposure (a post can be shared many times).
+      evidence: perEvidence(r.shares, r.posts),
+    },
+    { key: "shares", label: "Shares", value: r.shares, format: "count", evidence: countEvidence(r.shares) },
+    { key: "posts", label: "Posts", value: r.posts, format: "count", evidence: countEvidence(r.posts) },
   ],
   views: (r) => [
     {
@@ -278,9 +286,11 @@ export const contentShares: MetricDefinition<ContentSharesResult> = {
       columns: [
         { key: "bucket", label: "From", format: "date" },
         { key: "posts", label: "Posts", format: "count" },
+        { key: "shares", label: "Shares", format: "count" },
         { key: "sharesPerPost", label: "Shares/post", format: "number" },
       ],
-      rows: r.trend.map(({ bucket, posts, sharesPerPost }) => ({ bucket, posts, sharesPerPost })),
+      // The shares beside the posts: the two counts shares per post is formed from.
+      rows: r.trend.map(({ bucket, posts, shares, sharesPerPost }) => ({ bucket, posts, shares, sharesPerPost })),
     },
   ],
 };

@@ -180,10 +180,56 @@ describe.each(engines())("visit frequency and recency on %s", (engine) => {
       ["returningVisitors", 7],
       ["returningShare", 0.777778],
     ]);
+    // Visitors and returning visitors are counts; the share is 7 of 9 visitors.
+    expect(r.headlines.map((h) => [h.key, h.evidence])).toEqual([
+      ["visitors", { kind: "count", n: 9 }],
+      ["returningVisitors", { kind: "count", n: 7 }],
+      ["returningShare", { kind: "rate", successes: 7, trials: 9 }],
+    ]);
     expect(r.vanity).toEqual([
-      { id: "visits", label: "Website visits", value: 450, format: "count", previous: null, change: null },
+      {
+        id: "visits",
+        label: "Website visits",
+        value: 450,
+        format: "count",
+        evidence: { kind: "count", n: 450 },
+        previous: null,
+        previousEvidence: null,
+        change: null,
+      },
     ]);
     expect(r.unsupported).toEqual([]);
+  });
+
+  test("views: each conversion rate with its n and 95% Wilson interval", async () => {
+    const r = await report(f.store, engagement, { period: "2025-11" });
+    const [, byFrequency, byRecency] = engagement.views(r.result);
+    expect(byFrequency?.columns.map((c) => c.key)).toEqual([
+      "bucket",
+      "visitors",
+      "convertedVisitors",
+      "conversionRate",
+      "conversionRateN",
+      "conversionRateLow",
+      "conversionRateHigh",
+    ]);
+    // "1": a of a, b, c converted: 1 of 3; an empty bucket has n 0 and no interval.
+    expect(byFrequency?.rows.find((row) => row.bucket === "1")).toMatchObject({
+      conversionRateN: 3,
+      conversionRateLow: 0.061492,
+      conversionRateHigh: 0.79234,
+    });
+    expect(byFrequency?.rows.find((row) => row.bucket === "2")).toMatchObject({
+      conversionRateN: 0,
+      conversionRateLow: null,
+      conversionRateHigh: null,
+    });
+    // "15-30": g of d, e, f, g: 1 of 4.
+    expect(byRecency?.rows.find((row) => row.bucket === "15-30")).toMatchObject({
+      conversionRateN: 4,
+      conversionRateLow: 0.045587,
+      conversionRateHigh: 0.699358,
+    });
   });
 
   test("recency 364 days is in 121-364 and 365 days in 365+", async () => {

@@ -12,8 +12,9 @@
 
 import { DAYS_SINCE_PREVIOUS, rollupFilters } from "../../ingest/visit-rollup.js";
 import { raw, type Sql, sql } from "../../store/sql.js";
-import type { MetricContext, MetricDefinition, View } from "../metric.js";
+import type { MetricContext, MetricDefinition, View, ViewColumn } from "../metric.js";
 import { ts } from "../sql-parts.js";
+import { countEvidence, rateCells, rateColumns, rateEvidence } from "../view-evidence.js";
 
 /** A fixed bucket: the values up to `max` (inclusive) that no earlier bucket took. */
 export type Bucket = { label: string; max: number };
@@ -242,11 +243,15 @@ async function compute(ctx: MetricContext): Promise<EngagementResult> {
 }
 
 function views(r: EngagementResult): View[] {
-  const conversionColumns = [
+  const conversionColumns: ViewColumn[] = [
     { key: "visitors", label: "Visitors", format: "count" },
     { key: "convertedVisitors", label: "Became leads", format: "count" },
     { key: "conversionRate", label: "Conversion", format: "percent" },
-  ] as const;
+    ...rateColumns("conversionRate"),
+  ];
+  // A bucket's conversion is its converted visitors of its visitors.
+  const withInterval = (rows: EngagementBucketRow[]) =>
+    rows.map((b) => ({ ...b, ...rateCells("conversionRate", b.convertedVisitors, b.visitors) }));
   // The 14 x 14 grid is too wide for a terminal: its non-empty cells are listed instead.
   const cells = r.grid.flatMap((row) =>
     row.visitors.flatMap((visitors, i) =>
@@ -266,12 +271,12 @@ function views(r: EngagementResult): View[] {
     {
       title: "Visitors and leads by visits in the period",
       columns: [{ key: "bucket", label: "Visits", format: "text" }, ...conversionColumns],
-      rows: r.byFrequency,
+      rows: withInterval(r.byFrequency),
     },
     {
       title: "Visitors and leads by days since their last visit",
       columns: [{ key: "bucket", label: "Days", format: "text" }, ...conversionColumns],
-      rows: r.byRecency,
+      rows: withInterval(r.byRecency),
     },
     {
       title: "Visits by the visitor's visit number",
@@ -316,9 +321,21 @@ export const engagement: MetricDefinition<EngagementResult> = {
   leadFilters: false,
   compute,
   headlines: (r) => [
-    { key: "visitors", label: "Visitors", value: r.visitors, format: "count" },
-    { key: "returningVisitors", label: "Returning visitors", value: r.returningVisitors, format: "count" },
-    { key: "returningShare", label: "Returning share", value: r.returningShare, format: "percent" },
+    { key: "visitors", label: "Visitors", value: r.visitors, format: "count", evidence: countEvidence(r.visitors) },
+    {
+      key: "returningVisitors",
+      label: "Returning visitors",
+      value: r.returningVisitors,
+      format: "count",
+      evidence: countEvidence(r.returningVisitors),
+    },
+    {
+      key: "returningShare",
+      label: "Returning share",
+      value: r.returningShare,
+      format: "percent",
+      evidence: rateEvidence(r.returningVisitors, r.visitors),
+    },
   ],
   views,
 };
