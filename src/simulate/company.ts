@@ -188,7 +188,8 @@ function buildPipelines(): Pipeline[] {
   }));
 }
 
-export function buildCompany(preset: SizePreset, seed: number): Company {
+/** `planted` false: "holder" reps keep lost deals open as long as a steady rep does. */
+export function buildCompany(preset: SizePreset, seed: number, planted = true): Company {
   const rng = new Random(seed, "company");
   const teams = TEAMS.slice(0, Math.max(2, Math.min(TEAMS.length, preset.teams)));
   const usedNames = new Set<string>();
@@ -208,7 +209,7 @@ export function buildCompany(preset: SizePreset, seed: number): Company {
       last = rng.pick(LAST_NAMES);
     } while (usedNames.has(`${first} ${last}`) && usedNames.size < FIRST_NAMES.length * LAST_NAMES.length);
     usedNames.add(`${first} ${last}`);
-    const base = TRAITS[profile];
+    const base = planted || profile !== "holder" ? TRAITS[profile] : { ...TRAITS.holder, lossHold: 1 };
     // Two reps of one style are still two people.
     const jitter = (x: number) => x * rng.logNormal(1, 0.08);
     const team = teams[i % teams.length] ?? TEAMS[0];

@@ -135,6 +135,8 @@ export type ArrivalsContext = {
   seed: number;
   social: SocialPlan;
   newsletter: NewsletterPlan;
+  /** False: no gated-report campaign and no paid push (planted-patterns.ts). */
+  planted: boolean;
 };
 
 export type ArrivalsPlan = { arrivals: LeadArrivals; conversions: ConversionLog; forced: ForcedClicks };
@@ -145,8 +147,8 @@ export function planLeadArrivals(ctx: ArrivalsContext): ArrivalsPlan {
   const arrivals = new LeadArrivals();
   const conversions = new ConversionLog();
   const forced = new ForcedClicks(ctx.newsletter.subscribedAt.length);
-  const [reportStart, reportEnd] = periodSeconds("lead-quality-drop");
-  const [spikeStart, spikeEnd] = periodSeconds("paid-traffic-spike");
+  const [reportStart, reportEnd] = periodSeconds("lead-quality-drop", ctx.planted);
+  const [spikeStart, spikeEnd] = periodSeconds("paid-traffic-spike", ctx.planted);
   const drop = PLANTED_STRENGTH.leadQualityDrop;
 
   const dayWeight = (d: number) => growthOf(d) * seasonOf(d) * (isWeekend(d) ? 0.15 : 1);

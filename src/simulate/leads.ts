@@ -122,6 +122,8 @@ export type LeadsContext = {
   arrivals: LeadArrivals;
   out: { leads: CsvTableWriter; stageEvents: CsvTableWriter; activities: CsvTableWriter };
   onProgress: (table: "leads" | "stage_events" | "activities", rows: number) => void;
+  /** False: reps are not swamped in the gated-report quarter (planted-patterns.ts). */
+  planted: boolean;
 };
 
 /** Share of accounts that were customers before the range: expansion leads come from them too. */
@@ -140,7 +142,7 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
   const reps = company.reps;
   const [pipelineNew, pipelineExpansion] = company.pipelines;
   if (!pipelineNew || !pipelineExpansion) throw new Error("the company needs two pipelines");
-  const [reportStart, reportEnd] = periodSeconds("lead-quality-drop");
+  const [reportStart, reportEnd] = periodSeconds("lead-quality-drop", ctx.planted);
   const drop = PLANTED_STRENGTH.leadQualityDrop;
   // Qualifying takes about two weeks, so leads created that much before the swamped quarter
   // are the ones whose qualification would have landed in it.

@@ -38,6 +38,8 @@ export type MarketingInput = {
   outDir: string;
   conversions: ConversionColumns;
   forced: ForcedClickColumns;
+  /** False: none of the planted stories (planted-patterns.ts). */
+  planted: boolean;
 };
 
 export async function writeMarketing(
@@ -49,7 +51,7 @@ export async function writeMarketing(
   // sending them across threads, and gives the same plans the lead arrivals used.
   const accounts = new AccountBook(preset.accounts, input.seed);
   const people = new PeopleBook(accounts, input.seed);
-  const social = planSocial(preset, input.seed);
+  const social = planSocial(preset, input.seed, input.planted);
   const newsletter = planNewsletter(preset, input.seed);
   const utm = new UtmCatalog({
     postCampaigns: social.campaign,
@@ -100,6 +102,7 @@ export async function writeMarketing(
       utm,
       conversions,
       clicks,
+      planted: input.planted,
       out: w("visits"),
       onProgress: (rows) => onProgress("visits", rows),
     });

@@ -14,6 +14,9 @@
  *   while shares per post fall (vanity 6 vs real 7), and impressions follow followers up.
  * - Always: reps of the "holder" profile keep lost deals open about twice as long as the
  *   deals they win (METRICS.md 3: "lost deals are held twice as long as won ones").
+ *
+ * `simulate({ planted: false })` leaves all four out (periodSeconds is empty, holders hold
+ * lost deals as long as anyone): a company with no story to find, for null simulations.
  */
 
 import { secondsFromIso } from "./time.js";
@@ -79,10 +82,15 @@ export const PLANTED_PATTERNS: readonly PlantedPattern[] = [
   },
 ];
 
-/** A pattern's period as [first, last] second since the range start. */
-export function periodSeconds(id: PlantedPattern["id"]): [number, number] {
+/**
+ * A pattern's period as [first, last] second since the range start. Unplanted (a company with
+ * no planted story, `simulate({ planted: false })`) it is empty: no time lies inside it, so
+ * every generator's "in the period" test is false and the story is never told.
+ */
+export function periodSeconds(id: PlantedPattern["id"], planted = true): [number, number] {
   const pattern = PLANTED_PATTERNS.find((p) => p.id === id);
   if (!pattern) throw new Error(`no planted pattern ${id}`);
+  if (!planted) return [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
   return [secondsFromIso(pattern.period.start), secondsFromIso(pattern.period.end)];
 }
 

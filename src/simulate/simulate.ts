@@ -59,6 +59,13 @@ export type SimulationOptions = {
    * under vitest or tsx). The files are the same either way.
    */
   parallel?: boolean;
+  /**
+   * Plant the four stories of planted-patterns.ts (default true). False gives the same
+   * company with none of them: nothing changes but the company's steady growth, its
+   * seasons and its trade fairs, for null simulations (is a change with no cause called
+   * a signal?).
+   */
+  planted?: boolean;
 };
 
 export type SimulationSummary = {
@@ -76,6 +83,7 @@ const WORKER_URL = new URL("./marketing-worker.js", import.meta.url);
 /** Writes a simulated company into `outDir` and says how much of it there is. */
 export async function simulate(options: SimulationOptions): Promise<SimulationSummary> {
   const { size, seed, outDir } = options;
+  const planted = options.planted ?? true;
   const preset = SIZE_PRESETS[size];
   if (!preset) throw new Error(`unknown size "${size}"; use s, m or l`);
   if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
@@ -85,23 +93,24 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
     options.parallel ?? (size !== "s" && import.meta.url.endsWith(".js") && existsSync(fileURLToPath(WORKER_URL)));
   await mkdir(outDir, { recursive: true });
 
-  const company = buildCompany(preset, seed);
+  const company = buildCompany(preset, seed, planted);
   const accounts = new AccountBook(preset.accounts, seed);
   const people = new PeopleBook(accounts, seed);
-  const social = planSocial(preset, seed);
+  const social = planSocial(preset, seed, planted);
   const newsletter = planNewsletter(preset, seed);
   const utm = new UtmCatalog({
     postCampaigns: social.campaign,
     postNetworks: Array.from(social.network),
     issueCampaigns: newsletter.issues.map((issue) => issue.campaign),
   });
-  const { arrivals, conversions, forced } = planLeadArrivals({ preset, seed, social, newsletter });
+  const { arrivals, conversions, forced } = planLeadArrivals({ preset, seed, social, newsletter, planted });
   const marketingInput: MarketingInput = {
     size,
     seed,
     outDir,
     conversions: conversions.columns(),
     forced: forced.columns(),
+    planted,
   };
   const marketing = parallel ? runInWorker(marketingInput, progress) : undefined;
 
@@ -138,6 +147,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
       arrivals,
       out: { leads: w("leads"), stageEvents: w("stage_events"), activities: w("activities") },
       onProgress: progress,
+      planted,
     });
     await finish("leads", "stage_events", "activities");
   } catch (error) {

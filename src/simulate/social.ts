@@ -85,7 +85,6 @@ const NETWORK_PROFILES: Record<(typeof SOCIAL_NETWORKS)[number], NetworkProfile>
 };
 
 const profiles = SOCIAL_NETWORKS.map((n) => NETWORK_PROFILES[n]);
-const [GIVEAWAY_START, GIVEAWAY_END] = periodSeconds("follower-giveaway");
 /** Read a post's counters this many days after publishing. */
 const SNAPSHOT_DAYS = [1, 7, 14, 21, 28] as const;
 /** First follower reading: the first Monday of the range, 06:00 UTC; then weekly. */
@@ -105,29 +104,33 @@ export type SocialPlan = {
   postsByNetwork: number[][];
   /** followers[network][week]: followers at FIRST_WEEKLY_READ + week * 7 days. */
   followers: number[][];
+  /** The follower giveaway's [first, last] second (empty when not planted). */
+  giveaway: [number, number];
 };
 
-function weeklyGrowth(t: number, rng: Random): number {
-  const inGiveaway = t >= GIVEAWAY_START && t <= GIVEAWAY_END;
+function weeklyGrowth(t: number, giveaway: [number, number], rng: Random): number {
+  const inGiveaway = t >= giveaway[0] && t <= giveaway[1];
   const growth = inGiveaway ? PLANTED_STRENGTH.followerGiveaway.weeklyGrowth : 0.0025;
   return 1 + growth + rng.normal() * 0.0008;
 }
 
-function engagementAt(t: number): number {
+function engagementAt(t: number, giveaway: [number, number]): number {
   const years = t / (365 * DAY_SECONDS);
   const base = 1 + 0.08 * years;
-  return t >= GIVEAWAY_START && t <= GIVEAWAY_END ? base * PLANTED_STRENGTH.followerGiveaway.engagement : base;
+  return t >= giveaway[0] && t <= giveaway[1] ? base * PLANTED_STRENGTH.followerGiveaway.engagement : base;
 }
 
-export function planSocial(preset: SizePreset, seed: number): SocialPlan {
+/** `planted` false: no follower giveaway (planted-patterns.ts). */
+export function planSocial(preset: SizePreset, seed: number, planted = true): SocialPlan {
   const rng = new Random(seed, "social");
+  const giveaway = periodSeconds("follower-giveaway", planted);
   const weeks = Math.floor((RANGE_END - FIRST_WEEKLY_READ) / (7 * DAY_SECONDS)) + 1;
   const followers = profiles.map((profile) => {
     const series: number[] = [];
     let f = profile.followers * preset.audienceScale * rng.logNormal(1, 0.1);
     for (let w = 0; w < weeks; w++) {
       series.push(Math.round(f));
-      f *= weeklyGrowth(FIRST_WEEKLY_READ + w * 7 * DAY_SECONDS, rng);
+      f *= weeklyGrowth(FIRST_WEEKLY_READ + w * 7 * DAY_SECONDS, giveaway, rng);
     }
     return series;
   });
@@ -173,6 +176,7 @@ export function planSocial(preset: SizePreset, seed: number): SocialPlan {
     campaign: order.map((i) => campaign[i] ?? ""),
     postsByNetwork: SOCIAL_NETWORKS.map(() => []),
     followers,
+    giveaway,
   };
   plan.network.forEach((n, i) => {
     plan.postsByNetwork[n]?.push(i);
@@ -232,7 +236,7 @@ export async function writeSocial(
     const audience = followersAt(plan, n, at);
     const quality = rng.logNormal(1, 0.4);
     const growth = Math.sqrt(audience / (profile.followers * preset.audienceScale));
-    const finalShares = profile.shares * scale * growth * engagementAt(at) * quality;
+    const finalShares = profile.shares * scale * growth * engagementAt(at, plan.giveaway) * quality;
     const finalImpressions = audience * profile.reach * Math.sqrt(quality) * rng.logNormal(1, 0.25);
     for (const days of SNAPSHOT_DAYS) {
       const when = at + days * DAY_SECONDS;

@@ -239,6 +239,8 @@ export type WebContext = {
   utm: UtmCatalog;
   conversions: ConversionLog;
   clicks: ClickLog;
+  /** False: no paid push and no gated-report ads (planted-patterns.ts). */
+  planted: boolean;
   out: CsvTableWriter;
   onProgress: (rows: number) => void;
 };
@@ -259,8 +261,8 @@ export async function writeVisits(ctx: WebContext): Promise<void> {
   const buckets: number[][] = Array.from({ length: RANGE_DAYS }, () => []);
   const visitsPerDay = new Int32Array(RANGE_DAYS);
 
-  const [spikeStart, spikeEnd] = periodSeconds("paid-traffic-spike");
-  const [reportStart, reportEnd] = periodSeconds("lead-quality-drop");
+  const [spikeStart, spikeEnd] = periodSeconds("paid-traffic-spike", ctx.planted);
+  const [reportStart, reportEnd] = periodSeconds("lead-quality-drop", ctx.planted);
   const [spikeFirstDay, spikeLastDay] = [dayOf(spikeStart), dayOf(spikeEnd)];
   const [reportFirstDay, reportLastDay] = [dayOf(reportStart), dayOf(reportEnd)];
   let spikeBaseline = 0;

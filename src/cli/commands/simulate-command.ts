@@ -1,5 +1,6 @@
 /**
- * `verity simulate --size s|m|l --seed N --out DIR`: write a simulated company as canonical files.
+ * `verity simulate --size s|m|l --seed N --out DIR [--no-planted]`: write a simulated company
+ * as canonical files, with its planted stories (the default) or without them.
  */
 import { type Command, Option } from "commander";
 import { simulate } from "../../simulate/simulate.js";
@@ -17,14 +18,23 @@ export function registerSimulate(program: Command): void {
     )
     .option("--seed <n>", "random seed (same seed, same data)", parseInteger("--seed"), 1)
     .requiredOption("-o, --out <dir>", "directory to write the CSV files to")
-    .action(async (options: { size: "s" | "m" | "l"; seed: number; out: string }) => {
+    .option(
+      "--no-planted",
+      "leave out the four planted stories the vanity check should find (a company with no change)",
+    )
+    .action(async (options: { size: "s" | "m" | "l"; seed: number; out: string; planted: boolean }) => {
       const started = Date.now();
-      const summary = await simulate({ size: options.size, seed: options.seed, outDir: options.out });
+      const summary = await simulate({
+        size: options.size,
+        seed: options.seed,
+        outDir: options.out,
+        planted: options.planted,
+      });
       const rows = Object.entries(summary.rows)
         .map(([table, n]) => `  ${table.padEnd(28)}${formatCount(n).padStart(12)}`)
         .join("\n");
       process.stdout.write(
-        `Wrote size ${options.size} (seed ${options.seed}) to ${options.out} in ${((Date.now() - started) / 1000).toFixed(1)} s\n${rows}\n` +
+        `Wrote size ${options.size} (seed ${options.seed}${options.planted ? "" : ", no planted stories"}) to ${options.out} in ${((Date.now() - started) / 1000).toFixed(1)} s\n${rows}\n` +
           `Load it with: verity import ${options.out}\n`,
       );
     });
