@@ -3,9 +3,10 @@
  * its real counterpart for the period and the one before, with what the pair means.
  */
 import type { Command } from "commander";
+import type { Judgement } from "../../insights/signal.js";
 import { checkFor, type Figure, type VanityCheck } from "../../insights/vanity-check.js";
 import type { Verdict } from "../../insights/verdict.js";
-import type { Evidence, View } from "../../metrics/metric.js";
+import type { Evidence, Format, View } from "../../metrics/metric.js";
 import { type GlobalOptions, withStore } from "../context.js";
 import { formatChange, formatValue, renderCsv, TERMINAL_WIDTH, wrap } from "../render.js";
 import {
@@ -107,7 +108,15 @@ function movementWords(figure: Figure): string {
 const MARK: Record<Verdict, string> = { diverging: "✗", improving: "✓", aligned: "·", noise: "~", unknown: "?" };
 
 function formatCheck(check: VanityCheck, currency: string | null): string {
-  const lines = [`Vanity check · ${check.period.label} against ${check.comparison.label}`, ""];
+  const lines = [
+    `Vanity check · ${check.period.label} against ${check.comparison.label}`,
+    wrap(
+      "A change counts only when it is beyond sampling noise (from its n) and outside the natural process limits of up to 12 earlier periods of the same length.",
+      "",
+      TERMINAL_WIDTH,
+    ),
+    "",
+  ];
   for (const f of check.findings) {
     lines.push(wrap(`${MARK[f.verdict]} ${f.finding}`, "  ", TERMINAL_WIDTH).replace(/^ {2}/, ""));
     for (const figure of [f.vanityFigure, f.realFigure]) lines.push(...figureLines(figure, currency));
@@ -129,16 +138,42 @@ function figureLines(figure: Figure, currency: string | null): string[] {
     `    ${figure.label.padEnd(32)} ${now.padStart(14)}  ← ${before.padStart(14)}  ${formatChange(figure.change).padStart(7)}${n ? `  n ${n}` : ""}`.trimEnd();
   const judgement = figure.judgement;
   if (!judgement) return [first];
-  const range = judgement.normalRange
-    ? `normal range ${formatValue(Math.max(0, judgement.normalRange.low), figure.format, currency)}–${formatValue(judgement.normalRange.high, figure.format, currency)}`
-    : null;
-  const verdict =
-    judgement.movement === "up" || judgement.movement === "down"
-      ? "beyond normal variation"
-      : judgement.movement === null
-        ? `cannot tell: ${judgement.reason ?? "no test applies"}`
-        : `within normal variation${judgement.reason ? `: ${judgement.reason}` : ""}`;
-  return [first, wrap(`      ${[verdict, range].filter(Boolean).join("; ")}`, "      ", TERMINAL_WIDTH)];
+  return [first, wrap(judgementWords(judgement, figure.format, currency), "      ", TERMINAL_WIDTH)];
+}
+
+/**
+ * Whether a change is beyond normal variation, by which tests, and (when it is not) the
+ * values that would have counted: "within normal variation (p = 0.48; inside the limits
+ * 44–115 of 12 earlier periods); a signal would be below 30 or above 104".
+ */
+export function judgementWords(judgement: Judgement, format: Format, currency: string | null): string {
+  // Counts, amounts and rates cannot go below 0, whatever the limits' arithmetic gives.
+  const value = (v: number) =>
+    formatValue(format === "count" ? Math.round(Math.max(0, v)) : Math.max(0, v), format, currency);
+  if (judgement.movement === null) return `cannot tell: ${judgement.reason ?? "no test applies"}`;
+  const tests: string[] = [];
+  const { sampling, variation } = judgement;
+  if (sampling.pValue !== null) tests.push(pValueWords(sampling.pValue));
+  else if (sampling.method === "newcombe" && sampling.interval) {
+    const points = (v: number) => `${v > 0 ? "+" : v < 0 ? "−" : ""}${Math.abs(v * 100).toFixed(1)}`;
+    tests.push(`difference ${points(sampling.interval.low)} to ${points(sampling.interval.high)} points (95%)`);
+  } else if (sampling.method === "median-intervals") {
+    tests.push(sampling.passed ? "the medians' 95% intervals do not overlap" : "the medians' 95% intervals overlap");
+  }
+  if (variation) {
+    const side = variation.passed ? "outside" : "inside";
+    tests.push(
+      `${side} the limits ${value(variation.low)}–${value(variation.high)} of ${variation.periods} earlier periods`,
+    );
+  } else tests.push("too few earlier periods for limits: sampling noise alone");
+  if (judgement.signal) return `beyond normal variation (${tests.join("; ")})`;
+  const range = judgement.normalRange;
+  const would = range ? `; a signal would be below ${value(Math.max(0, range.low))} or above ${value(range.high)}` : "";
+  return `within normal variation (${tests.join("; ")})${would}`;
+}
+
+function pValueWords(p: number): string {
+  return p < 0.001 ? "p < 0.001" : `p = ${p.toFixed(p < 0.01 ? 3 : 2)}`;
 }
 
 const LEGEND = [
