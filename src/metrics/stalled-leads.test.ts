@@ -178,10 +178,11 @@ describe.each(engines())("stalled leads on %s", (engine) => {
       },
     ]);
     const [list, summary] = stalledViews(r);
-    expect(list?.rows.map((row) => [row.lead, row.owner, row.daysOver, row.lastActivity])).toEqual([
-      ["Old deal", "Cid", 68, "2025-09-20 email"],
-      ["o2", "Bob", 10, "none"],
-      ["Big deal", "Ann", 2, "2025-09-25 call"],
+    // The id has a column of its own (shown whole); the name beside it, else the account.
+    expect(list?.rows.map((row) => [row.id, row.name, row.owner, row.daysOver, row.lastActivity])).toEqual([
+      ["o5", "Old deal", "Cid", 68, "2025-09-20 email"],
+      ["o2", null, "Bob", 10, "none"],
+      ["o1", "Big deal", "Ann", 2, "2025-09-25 call"],
     ]);
     expect(summary?.rows).toEqual([{ openLeads: 5, stalled: 3, withoutBenchmark: 1 }]);
   });
@@ -222,7 +223,7 @@ describe.each(engines())("stalled leads on %s", (engine) => {
     ]);
     const k3 = await stalled(bare, { period: "2025-Q3", options: { stalledFactor: 3 } });
     expect(k3.leads.map((l) => [l.id, l.daysOver])).toEqual([["o1", 17]]);
-    expect(stalledViews(r)[0]?.columns.find((c) => c.key === "days")?.label).toBe("Age days");
+    expect(stalledViews(r)[0]?.columns.find((c) => c.key === "days")?.label).toBe("Age");
   });
 
   test("a period before any lead: nothing open, nothing stalled", async () => {

@@ -195,23 +195,29 @@ export async function stalledLeads(ctx: MetricContext): Promise<StalledLeadsResu
   });
 }
 
-/** Tables for the terminal and CSV. */
+/**
+ * Tables for the terminal and CSV. The lead's id has a column of its own, shown whole: it
+ * is what `verity timeline` and the CRM find the lead by, and a shortened one finds nothing
+ * (`salesforce:0…`). The name beside it may be shortened to fit.
+ */
 export function stalledViews(result: StalledLeadsResult): View[] {
-  const basis = result.basis === "stage" ? "time in stage" : "age (no stage history)";
+  const basis = result.basis === "stage" ? "days in stage" : "age in days (no stage history)";
   return [
     {
       title: `Stalled leads as of ${result.asOf.slice(0, 10)}: ${basis} over ${result.factor} x the won median`,
       columns: [
-        { key: "lead", label: "Lead", format: "text" },
+        { key: "id", label: "Lead", format: "text" },
+        { key: "name", label: "Name", format: "text" },
         { key: "owner", label: "Owner", format: "text" },
         { key: "stage", label: "Stage", format: "text" },
         { key: "value", label: "Value", format: "money" },
-        { key: "days", label: result.basis === "stage" ? "Days in stage" : "Age days", format: "days" },
-        { key: "daysOver", label: "Days over", format: "days" },
+        { key: "days", label: result.basis === "stage" ? "In stage" : "Age", format: "days" },
+        { key: "daysOver", label: "Over", format: "days" },
         { key: "lastActivity", label: "Last activity", format: "text" },
       ],
       rows: result.leads.map((l) => ({
-        lead: l.name ?? l.id,
+        id: l.id,
+        name: l.name ?? l.account,
         owner: l.owner?.name ?? null,
         stage: l.stage?.name ?? null,
         value: l.value,
