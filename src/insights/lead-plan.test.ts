@@ -14,7 +14,7 @@ import {
 import { MetricInputError, resolveRequest } from "../metrics/context.js";
 import type { MetricContext } from "../metrics/metric.js";
 import { parsePeriod } from "../model/period.js";
-import { planLeads, views } from "./lead-plan.js";
+import { planLeads, planPipelines, views } from "./lead-plan.js";
 
 // History: the leads created in 2025 in pipeline Sales (new, qual, demo, prop); the plan is
 // for 2026-Q1, so the default history window is 2025-01-01..2025-12-31.
@@ -201,5 +201,26 @@ describe.each(engines())("lead requirement plan on %s", (engine) => {
       planLeads(anyPipeline, { wonLeads: 5 }),
       /several pipelines were created in 2025-01-01..2025-12-31 \(Sales, Upsell\)/,
     );
+  });
+
+  test("without a pipeline, each pipeline is planned; one whose data cannot carry a plan says why", async () => {
+    const anyPipeline = (await resolveRequest(f.store, { workspace: WORKSPACE, period: "2026-Q1" })).current;
+    const result = await planPipelines(anyPipeline, { wonLeads: 10 });
+    // Sales is the plan of the first test; Upsell's one lead is open at Identified (never closed).
+    expect(result.plans).toEqual([await planLeads(ctx, { wonLeads: 10 })]);
+    expect(result.unplanned).toEqual([
+      {
+        pipeline: { id: "x", name: "Upsell" },
+        reason:
+          'no lead created 2025-01-01..2025-12-31 was won or lost after reaching "Identified"; its conversion is unknown',
+      },
+    ]);
+    expect(result.notes[0]).toMatch(/^each of the 2 pipelines .* is planned for the whole target on its own/);
+    // With the filter, that pipeline alone and no note on splitting; no pipeline plannable is the error.
+    expect(await planPipelines(ctx, { wonLeads: 10 })).toMatchObject({ unplanned: [], notes: [] });
+    await expect(planPipelines(anyPipeline, { wonLeads: 5 }, parsePeriod("2024"))).rejects.toThrow(
+      /got past "New" \(0 of 2\)/,
+    );
+    await expect(planPipelines(anyPipeline, {})).rejects.toThrow(/give a target/);
   });
 });

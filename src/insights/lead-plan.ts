@@ -97,14 +97,17 @@ function checkTarget(target: LeadPlanTarget): { wonLeads: number | null; revenue
   return { wonLeads: wonLeads ?? null, revenue: revenue ?? null };
 }
 
-/** The one pipeline the plan is for: the filter's, or the only one with leads in the window. */
-function pickPipeline(
+/**
+ * The pipelines a plan can be measured on: the filter's, or every pipeline with leads created
+ * in the window. None is an error: there is nothing to measure conversion on.
+ */
+function measuredPipelines(
   ctx: MetricContext,
   pipelines: FunnelPipeline[],
   history: Period,
   /** The parameter that chose the window: history when given, else the plan's period. */
   windowParameter: "history" | "period",
-): FunnelPipeline {
+): FunnelPipeline[] {
   const used = ctx.filters.pipeline ? pipelines : pipelines.filter((p) => p.cohort > 0);
   if (used.length === 0 || (used[0]?.cohort ?? 0) === 0) {
     throw new MetricInputError(
@@ -112,6 +115,17 @@ function pickPipeline(
       windowParameter,
     );
   }
+  return used;
+}
+
+/** The one pipeline a single plan is for: the filter's, or the only one with leads in the window. */
+function pickPipeline(
+  ctx: MetricContext,
+  pipelines: FunnelPipeline[],
+  history: Period,
+  windowParameter: "history" | "period",
+): FunnelPipeline {
+  const used = measuredPipelines(ctx, pipelines, history, windowParameter);
   if (used.length > 1) {
     throw new MetricInputError(
       `leads of several pipelines were created in ${history.label} (${used.map((p) => p.pipelineName).join(", ")}); ` +
@@ -175,7 +189,9 @@ async function daysToWon(ctx: MetricContext, pipelineId: string): Promise<Durati
 
 /**
  * The plan for ctx.period (the plan period), measured from `history` (default: the 12
- * months before the plan period starts) with the request's filters.
+ * months before the plan period starts) with the request's filters. One pipeline: the
+ * filter's, or the only one with leads in the window (several are an error; planPipelines
+ * plans each).
  */
 export async function planLeads(ctx: MetricContext, target: LeadPlanTarget, history?: Period): Promise<LeadPlan> {
   const goal = checkTarget(target);
@@ -183,9 +199,72 @@ export async function planLeads(ctx: MetricContext, target: LeadPlanTarget, hist
   const historyCtx: MetricContext = { ...ctx, period: window };
   const funnel = await computeFunnel(historyCtx);
   const pipeline = pickPipeline(ctx, funnel.pipelines, window, history ? "history" : "period");
+  return planPipeline(historyCtx, ctx.period, goal, pipeline);
+}
+
+/** A pipeline that has leads in the history window but cannot be planned, and why. */
+export type UnplannedPipeline = { pipeline: { id: string; name: string }; reason: string };
+
+/** Plans for each pipeline of a workspace (`verity plan` without --pipeline). */
+export type LeadPlans = {
+  plans: LeadPlan[];
+  /** Pipelines with leads in the window whose data cannot carry a plan (a stage that converts nothing). */
+  unplanned: UnplannedPipeline[];
+  /** What the plans together assume, in plain words (each plan has its own notes too). */
+  notes: string[];
+};
+
+/**
+ * One plan per pipeline with leads created in the history window, each for the whole
+ * target: how the target splits between pipelines is the company's choice, not the data's.
+ * With a pipeline filter, that pipeline's plan alone. A pipeline whose data cannot carry a
+ * plan is listed with the reason instead of stopping the others; when none can be planned,
+ * the first pipeline's reason is the error.
+ */
+export async function planPipelines(ctx: MetricContext, target: LeadPlanTarget, history?: Period): Promise<LeadPlans> {
+  const goal = checkTarget(target);
+  const window = history ?? defaultHistory(ctx.period);
+  const historyCtx: MetricContext = { ...ctx, period: window };
+  const funnel = await computeFunnel(historyCtx);
+  const pipelines = measuredPipelines(ctx, funnel.pipelines, window, history ? "history" : "period");
+  const plans: LeadPlan[] = [];
+  const unplanned: UnplannedPipeline[] = [];
+  let firstError: unknown = null;
+  for (const pipeline of pipelines) {
+    try {
+      plans.push(await planPipeline(historyCtx, ctx.period, goal, pipeline));
+    } catch (error) {
+      if (!(error instanceof MetricInputError)) throw error;
+      firstError ??= error;
+      unplanned.push({ pipeline: { id: pipeline.pipelineId, name: pipeline.pipelineName }, reason: error.message });
+    }
+  }
+  if (plans.length === 0) throw firstError;
+  const notes =
+    pipelines.length > 1
+      ? [
+          `each of the ${pipelines.length} pipelines with leads created ${window.label} is planned for the whole ` +
+            "target on its own; to split the target between them, plan each share with --pipeline",
+        ]
+      : [];
+  return { plans, unplanned, notes };
+}
+
+/**
+ * The plan for one pipeline: `ctx` is scoped to the history window, `period` is the plan
+ * period.
+ */
+async function planPipeline(
+  historyCtx: MetricContext,
+  period: Period,
+  goal: { wonLeads: number | null; revenue: number | null },
+  pipeline: FunnelPipeline,
+): Promise<LeadPlan> {
+  const window = historyCtx.period;
+  const ctx: MetricContext = { ...historyCtx, period };
   const scoped: MetricContext = {
     ...historyCtx,
-    filters: { ...ctx.filters, pipeline: { id: pipeline.pipelineId, name: pipeline.pipelineName } },
+    filters: { ...historyCtx.filters, pipeline: { id: pipeline.pipelineId, name: pipeline.pipelineName } },
   };
 
   const won = await wonInWindow(scoped);

@@ -3,7 +3,7 @@
  * next to the metrics they come from.
  */
 import { type Command, Option } from "commander";
-import { planLeads, views as planViews } from "../../insights/lead-plan.js";
+import { type LeadPlans, planPipelines, views as planViews } from "../../insights/lead-plan.js";
 import { MetricInputError, resolveRequest } from "../../metrics/context.js";
 import { leadTimeline, timelineView } from "../../metrics/lead-timeline.js";
 import type { View } from "../../metrics/metric.js";
@@ -19,13 +19,7 @@ import {
   requireDatabase,
 } from "./metric-options.js";
 
-function print(
-  format: OutputFormat,
-  json: unknown,
-  views: View[],
-  currency: string | null,
-  notes: string[] = [],
-): void {
+function print(format: OutputFormat, json: unknown, views: View[], currency: string | null): void {
   if (format === "json") {
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     return;
@@ -34,9 +28,33 @@ function print(
     process.stdout.write(`${views.map((v) => renderCsv(v)).join("\n\n")}\n`);
     return;
   }
-  const parts = views.map((v) => renderTable(v, currency));
-  if (notes.length > 0) parts.push(notes.map((n) => wrap(`· ${n}`, "  ")).join("\n"));
-  process.stdout.write(`${parts.join("\n\n")}\n`);
+  process.stdout.write(`${views.map((v) => renderTable(v, currency)).join("\n\n")}\n`);
+}
+
+/**
+ * `verity plan`'s output: one plan per pipeline, each under its pipeline's name. JSON is
+ * always `{ plans, unplanned, notes }`, one plan or several, so a script reads one shape;
+ * CSV has one section per plan, headed by its title.
+ */
+export function formatPlans(result: LeadPlans, format: OutputFormat, currency: string | null): string {
+  if (format === "json") return `${JSON.stringify(result, null, 2)}\n`;
+  if (format === "csv") {
+    const sections = result.plans.flatMap((plan) => planViews(plan).map((v) => `# ${v.title}\n${renderCsv(v)}`));
+    return `${sections.join("\n\n")}\n`;
+  }
+  const several = result.plans.length + result.unplanned.length > 1;
+  const heading = (name: string) => `━━ Pipeline ${name} ${"━".repeat(Math.max(2, 60 - name.length))}`;
+  const parts: string[] = [];
+  for (const plan of result.plans) {
+    const tables = planViews(plan).map((v) => renderTable(v, currency));
+    const notes = plan.notes.map((n) => wrap(`· ${n}`, "  ")).join("\n");
+    parts.push([...(several ? [heading(plan.pipeline.name)] : []), ...tables, "", notes].join("\n"));
+  }
+  for (const { pipeline, reason } of result.unplanned) {
+    parts.push(`${heading(pipeline.name)}\n${wrap(`no plan: ${reason}`, "  ")}`);
+  }
+  if (result.notes.length > 0) parts.push(result.notes.map((n) => wrap(`· ${n}`, "  ")).join("\n"));
+  return `${parts.join("\n\n")}\n`;
 }
 
 function parseAmount(flag: string) {
@@ -81,9 +99,9 @@ export function registerInsightCommands(program: Command): void {
         const request = await resolveRequest(store, requestFrom(flags, globals));
         const history = flags.history ? parsePeriod(flags.history) : undefined;
         const target = { wonLeads: flags.targetWon, revenue: flags.targetRevenue };
-        return { result: await planLeads(request.current, target, history), currency: request.current.currency };
+        return { result: await planPipelines(request.current, target, history), currency: request.current.currency };
       });
-      print(flags.format, result, planViews(result), currency, result.notes);
+      process.stdout.write(formatPlans(result, flags.format, currency));
     },
   );
 
