@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { planLeads } from "../../src/insights/lead-plan.js";
 import { resolveRequest } from "../../src/metrics/context.js";
-import { type FunnelResult, funnel } from "../../src/metrics/definitions/funnel.js";
+import { type FunnelResult, funnel, MIN_FLAG_TRIALS } from "../../src/metrics/definitions/funnel.js";
 import type { MetricReport } from "../../src/metrics/metric.js";
 import { credibleDifference, median, wilsonInterval } from "../../src/metrics/statistics.js";
 import { parsePeriod } from "../../src/model/period.js";
@@ -265,7 +265,9 @@ describe.each(engines())("funnel against the reference on %s", (engine) => {
           ]);
           const ia = wilsonInterval(a.advanced, a.advanced + a.lostAt);
           const ib = wilsonInterval(b.advanced, b.advanced + b.lostAt);
-          if (credibleDifference(ia, ib)) {
+          // Never on a handful: both rates rest on at least MIN_FLAG_TRIALS decided leads.
+          const enough = a.advanced + a.lostAt >= MIN_FLAG_TRIALS && b.advanced + b.lostAt >= MIN_FLAG_TRIALS;
+          if (enough && credibleDifference(ia, ib)) {
             expectedFlags.push(`${owner} ${stage.id} ${(rateOf(a) ?? 0) > (rateOf(b) ?? 0) ? "above" : "below"}`);
           }
         }

@@ -11,6 +11,7 @@ import {
   loadFixture,
   report,
 } from "../../../test/support/metric-fixtures.js";
+import { NO_LOSSES } from "../figure-support.js";
 import { tidy } from "../sql-parts.js";
 import { wilsonInterval } from "../statistics.js";
 import { funnel } from "./funnel.js";
@@ -276,10 +277,14 @@ describe.each(engines())("funnel on %s", (engine) => {
       winRate: tidy(2 / 7),
       flags: [],
     });
-    expect(r.headlines.map((h) => [h.key, h.value])).toEqual([
-      ["winRate", tidy(2 / 7)],
-      ["cohort", 12],
-      ["won", 2],
+    // Won of all 12 created, open ones included: 2 / 12.
+    expect(r.result.conversionIncludingOpen).toBe(tidy(2 / 12));
+    expect(r.result.winRateUnsupported).toBeNull();
+    expect(r.headlines.map((h) => [h.key, h.value, h.evidence])).toEqual([
+      ["winRate", tidy(2 / 7), { kind: "rate", successes: 2, trials: 7 }],
+      ["cohort", 12, { kind: "count", n: 12 }],
+      ["won", 2, { kind: "count", n: 2 }],
+      ["conversionIncludingOpen", tidy(2 / 12), { kind: "rate", successes: 2, trials: 12 }],
     ]);
     // Vanity 2 beside it: ann's 1 meeting per 2 calls.
     expect(r.vanity).toEqual([
@@ -342,8 +347,12 @@ describe.each(engines())("funnel on %s", (engine) => {
         pipelineName: "Sales",
         stageId: "new",
         stageName: "New",
+        advanced: 10,
+        decided: 40,
         conversion: 0.25,
         interval: tidy(ann),
+        teamAdvanced: 38,
+        teamDecided: 44,
         teamConversion: tidy(38 / 44),
         teamInterval: tidy(restOfAnn),
         flag: "below",
@@ -355,8 +364,12 @@ describe.each(engines())("funnel on %s", (engine) => {
         pipelineName: "Sales",
         stageId: "new",
         stageName: "New",
+        advanced: 36,
+        decided: 40,
         conversion: 0.9,
         interval: tidy(cid),
+        teamAdvanced: 12,
+        teamDecided: 44,
         teamConversion: tidy(12 / 44),
         teamInterval: tidy(restOfCid),
         flag: "above",
@@ -369,15 +382,22 @@ describe.each(engines())("funnel on %s", (engine) => {
     const cidQual = r.result.reps.find((rep) => rep.repId === "cid")?.stages[1];
     expect(cidQual).toMatchObject({ advanced: 18, lostAt: 18, conversion: 0.5, team: { advanced: 5, lostAt: 7 } });
 
-    const [, , flagView] = funnel.views(r.result);
+    // The flag table shows the counts each flag rests on, the rep's and the team's.
+    const flagView = funnel.views(r.result).at(-1);
     expect(flagView?.rows).toEqual([
       {
         rep: "Ann",
         stage: "Sales: New",
+        advanced: 10,
+        decided: 40,
         conversion: 0.25,
-        interval: `${Math.round((ann?.low ?? 0) * 100)}–${Math.round((ann?.high ?? 0) * 100)}%`,
+        low: tidy(ann)?.low,
+        high: tidy(ann)?.high,
+        teamAdvanced: 38,
+        teamDecided: 44,
         teamConversion: tidy(38 / 44),
-        teamInterval: `${Math.round((restOfAnn?.low ?? 0) * 100)}–${Math.round((restOfAnn?.high ?? 0) * 100)}%`,
+        teamLow: tidy(restOfAnn)?.low,
+        teamHigh: tidy(restOfAnn)?.high,
         flag: "below",
       },
       expect.objectContaining({ rep: "Cid", stage: "Sales: New", flag: "above" }),
@@ -404,7 +424,24 @@ describe.each(engines())("funnel on %s", (engine) => {
 
   test("the stage table view", async () => {
     const r = await report(f.store, funnel, { period: "2025-Q3" });
-    const [sales] = funnel.views(r.result);
+    const [totals, sales] = funnel.views(r.result);
+    // The cohort's outcomes: each rate with its n and its Wilson interval.
+    const win = wilsonInterval(2, 7);
+    const withOpen = wilsonInterval(2, 12);
+    expect(totals?.rows).toEqual([
+      {
+        cohort: 12,
+        won: 2,
+        lost: 5,
+        open: 4,
+        winRate: tidy(2 / 7),
+        winLow: win?.low,
+        winHigh: win?.high,
+        withOpen: tidy(2 / 12),
+        withOpenLow: withOpen?.low,
+        withOpenHigh: withOpen?.high,
+      },
+    ]);
     expect(sales?.title).toBe("Conversion per stage: Sales (11 leads, 2 won, 4 open)");
     const demo = wilsonInterval(2, 5);
     expect(sales?.rows[2]).toEqual({
@@ -413,8 +450,10 @@ describe.each(engines())("funnel on %s", (engine) => {
       advanced: 2,
       lostAt: 3,
       openAt: 1,
+      decided: 5,
       conversion: 0.4,
-      interval: `${Math.round((demo?.low ?? 0) * 100)}–${Math.round((demo?.high ?? 0) * 100)}%`,
+      low: tidy(demo)?.low,
+      high: tidy(demo)?.high,
     });
   });
 
@@ -433,5 +472,83 @@ describe.each(engines())("funnel on %s", (engine) => {
         [0, null, null],
       ],
     ]);
+  });
+});
+
+// A handful is never a flag: ann won 30 leads (30 of 30 went past New), bob lost his one lead at
+// New. Their Wilson intervals (0-79% and 89-100%) are apart, but bob's rate rests on 1 lead and
+// so does the team ann is compared with.
+const HANDFUL = {
+  ...BASE,
+  leads: [
+    ...Array.from({ length: 30 }, (_, i) =>
+      lead({ id: `a${i}`, created_at: "2025-07-01", status: "won", closed_at: "2025-08-01", stage_id: "prop" }),
+    ),
+    lead({
+      id: "b1",
+      owner_id: "bob",
+      created_at: "2025-07-01",
+      status: "lost",
+      closed_at: "2025-07-10",
+      stage_id: "new",
+    }),
+  ],
+};
+
+// Won and open only (no lost lead recorded anywhere): 3 won, 5 open created in Q3.
+const WON_AND_OPEN = {
+  ...BASE,
+  leads: [
+    ...["w1", "w2", "w3"].map((id) =>
+      lead({ id, created_at: "2025-07-01", status: "won", closed_at: "2025-08-01", stage_id: "prop" }),
+    ),
+    ...["o1", "o2", "o3", "o4", "o5"].map((id) => lead({ id, created_at: "2025-08-01", stage_id: "demo" })),
+  ],
+};
+
+describe.each(engines())("funnel's small samples and missing losses on %s", (engine) => {
+  let handful: LoadedFixture;
+  let wonOpen: LoadedFixture;
+  beforeAll(async () => {
+    [handful, wonOpen] = await Promise.all([loadFixture(engine, HANDFUL), loadFixture(engine, WON_AND_OPEN)]);
+  });
+  afterAll(async () => {
+    await handful?.dispose();
+    await wonOpen?.dispose();
+  });
+
+  test("never flags a rep on a handful of leads, even with the intervals apart", async () => {
+    const r = await report(handful.store, funnel, { period: "2025-Q3" });
+    const bob = r.result.reps.find((rep) => rep.repId === "bob")?.stages[0];
+    expect(bob).toMatchObject({ advanced: 0, lostAt: 1, conversion: 0, team: { advanced: 30, lostAt: 0 }, flag: null });
+    // The intervals are apart: only the count keeps the flag off.
+    expect((bob?.interval?.high ?? 1) < (bob?.team.interval?.low ?? 0)).toBe(true);
+    expect(r.result.flags).toEqual([]);
+  });
+
+  test("won and open only: the win rate is unsupported, won of all leads stands beside it", async () => {
+    const r = await report(wonOpen.store, funnel, { period: "2025-Q3" });
+    expect(r.result).toMatchObject({
+      cohort: 8,
+      won: 3,
+      lost: 0,
+      open: 5,
+      winRate: null,
+      winRateUnsupported: NO_LOSSES,
+    });
+    expect(r.result.pipelines[0]?.winRate).toBeNull();
+    expect(r.result.reps[0]?.winRate).toBeNull();
+    const h = new Map(r.headlines.map((x) => [x.key, x]));
+    expect(h.get("winRate")).toMatchObject({ value: null, evidence: null, unsupported: NO_LOSSES });
+    expect(NO_LOSSES.reason).toBe("no lost leads are recorded, so a win rate would read 100%");
+    // 3 won of 8 created.
+    expect(h.get("conversionIncludingOpen")).toMatchObject({
+      value: 0.375,
+      evidence: { kind: "rate", successes: 3, trials: 8 },
+    });
+    expect(h.get("conversionIncludingOpen")?.unsupported).toBeUndefined();
+    const [totals] = funnel.views(r.result);
+    expect(totals?.title).toMatch(/win rate not available \(no lost leads are recorded/);
+    expect(totals?.rows[0]).toMatchObject({ winRate: null, winLow: null, winHigh: null, withOpen: 0.375 });
   });
 });

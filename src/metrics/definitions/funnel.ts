@@ -5,9 +5,18 @@
  * The lead requirement plan (src/insights/lead-plan.ts) reuses `computeFunnel`.
  */
 import { sql } from "../../store/sql.js";
-import type { MetricContext, MetricDefinition, View } from "../metric.js";
+import { figureSupport, headlineOf, rateEvidence } from "../figure-support.js";
+import type { FigureUnsupported, MetricContext, MetricDefinition, View } from "../metric.js";
 import { inPeriod, leadFacts } from "../sql-parts.js";
 import { credibleDifference, type Interval, wilsonInterval } from "../statistics.js";
+
+/**
+ * A rep is flagged only when both the rep's and the rest of the team's rate at the stage rest
+ * on at least this many decided leads (advanced or lost there). Wilson intervals are
+ * approximate for a handful: one lost lead gives 0% with an interval of 0-79%, apart from a
+ * team at 90%, though one loss in a 90% team happens one time in ten.
+ */
+export const MIN_FLAG_TRIALS = 10;
 
 /** What leads did at one stage. `reached` = advanced + lostAt + openAt + cancelledAt. */
 export type StageCounts = {
@@ -66,7 +75,7 @@ export type FunnelRepStage = StageCounts & {
 
 export type FunnelRep = StatusTotals & { repId: string; repName: string; stages: FunnelRepStage[] };
 
-/** One credible difference between a rep and the rest of the team. */
+/** One credible difference between a rep and the rest of the team, with the counts it rests on. */
 export type FunnelFlag = {
   repId: string;
   repName: string;
@@ -74,14 +83,26 @@ export type FunnelFlag = {
   pipelineName: string;
   stageId: string;
   stageName: string;
+  /** The rep's leads that went past the stage, of those decided there (advanced or lost at it). */
+  advanced: number;
+  decided: number;
   conversion: number | null;
   interval: Interval | null;
+  teamAdvanced: number;
+  teamDecided: number;
   teamConversion: number | null;
   teamInterval: Interval | null;
   flag: Flag;
 };
 
 export type FunnelResult = StatusTotals & {
+  /**
+   * Won of every lead created in the period, open ones included (won / cohort): beside the win
+   * rate, and in its place when no losses are recorded (the win rate would read 100%).
+   */
+  conversionIncludingOpen: number | null;
+  /** Set (and every winRate null) when no lost leads are recorded (figure-support.ts). */
+  winRateUnsupported: FigureUnsupported | null;
   pipelines: FunnelPipeline[];
   reps: FunnelRep[];
   flags: FunnelFlag[];
@@ -302,13 +323,16 @@ export async function computeFunnel(ctx: MetricContext): Promise<FunnelResult> {
         const rest = { advanced: everyone.advanced - counts.advanced, lostAt: everyone.lostAt - counts.lostAt };
         const rate = conversionOf(counts.advanced, counts.lostAt);
         const restRate = conversionOf(rest.advanced, rest.lostAt);
-        // Flagged only when the intervals do not overlap: a small sample's high or low rate is
-        // more often luck than skill (METRICS.md 2).
-        const flag: Flag | null = credibleDifference(rate.interval, restRate.interval)
-          ? (rate.conversion ?? 0) > (restRate.conversion ?? 0)
-            ? "above"
-            : "below"
-          : null;
+        // Flagged only when the intervals do not overlap, and neither rests on a handful of
+        // leads: a small sample's high or low rate is more often luck than skill (METRICS.md 2).
+        const enough =
+          counts.advanced + counts.lostAt >= MIN_FLAG_TRIALS && rest.advanced + rest.lostAt >= MIN_FLAG_TRIALS;
+        const flag: Flag | null =
+          enough && credibleDifference(rate.interval, restRate.interval)
+            ? (rate.conversion ?? 0) > (restRate.conversion ?? 0)
+              ? "above"
+              : "below"
+            : null;
         stages.push({
           pipelineId: pipeline.pipelineId,
           stageId: stage.stageId,
@@ -326,8 +350,12 @@ export async function computeFunnel(ctx: MetricContext): Promise<FunnelResult> {
             pipelineName: pipeline.pipelineName,
             stageId: stage.stageId,
             stageName: stage.stageName,
+            advanced: counts.advanced,
+            decided: counts.advanced + counts.lostAt,
             conversion: rate.conversion,
             interval: rate.interval,
+            teamAdvanced: rest.advanced,
+            teamDecided: rest.advanced + rest.lostAt,
             teamConversion: restRate.conversion,
             teamInterval: restRate.interval,
             flag,
@@ -338,7 +366,20 @@ export async function computeFunnel(ctx: MetricContext): Promise<FunnelResult> {
     reps.push({ repId, repName: rep.name, ...sumTotals(perPipeline), stages });
   }
 
-  return { ...sumTotals(pipelines), pipelines, reps, flags };
+  const totals = sumTotals(pipelines);
+  const winRateUnsupported = (await figureSupport(ctx)).losses;
+  if (winRateUnsupported) {
+    // No losses recorded: every win rate would read 100% (won of won); none is shown.
+    for (const part of [totals, ...pipelines, ...reps]) part.winRate = null;
+  }
+  return {
+    ...totals,
+    conversionIncludingOpen: totals.cohort > 0 ? totals.won / totals.cohort : null,
+    winRateUnsupported,
+    pipelines,
+    reps,
+    flags,
+  };
 }
 
 /** An interval as people read it: "41–58%". */
@@ -349,6 +390,41 @@ export function intervalText(interval: Interval | null): string | null {
 
 function views(r: FunnelResult): View[] {
   const several = r.pipelines.length > 1;
+  const decided = r.won + r.lost;
+  const winInterval = r.winRate === null ? null : wilsonInterval(r.won, decided);
+  const openInterval = r.conversionIncludingOpen === null ? null : wilsonInterval(r.won, r.cohort);
+  const unsupported = r.winRateUnsupported;
+  const totals: View = {
+    title: `Outcomes of the leads created in the period${
+      unsupported ? `; win rate not available (${unsupported.reason}; fix: ${unsupported.fix})` : ""
+    }`,
+    columns: [
+      { key: "cohort", label: "Leads", format: "count" },
+      { key: "won", label: "Won", format: "count" },
+      { key: "lost", label: "Lost", format: "count" },
+      { key: "open", label: "Open", format: "count" },
+      { key: "winRate", label: "Win rate (won of won+lost)", format: "percent" },
+      { key: "winLow", label: "Win rate 95% low", format: "percent" },
+      { key: "winHigh", label: "Win rate 95% high", format: "percent" },
+      { key: "withOpen", label: "Won of all leads", format: "percent" },
+      { key: "withOpenLow", label: "Won of all 95% low", format: "percent" },
+      { key: "withOpenHigh", label: "Won of all 95% high", format: "percent" },
+    ],
+    rows: [
+      {
+        cohort: r.cohort,
+        won: r.won,
+        lost: r.lost,
+        open: r.open,
+        winRate: r.winRate,
+        winLow: winInterval?.low ?? null,
+        winHigh: winInterval?.high ?? null,
+        withOpen: r.conversionIncludingOpen,
+        withOpenLow: openInterval?.low ?? null,
+        withOpenHigh: openInterval?.high ?? null,
+      },
+    ],
+  };
   const stageTables: View[] = r.pipelines.map((p) => ({
     title: `Conversion per stage: ${p.pipelineName} (${p.cohort} leads, ${p.won} won, ${p.open} open)`,
     columns: [
@@ -357,8 +433,10 @@ function views(r: FunnelResult): View[] {
       { key: "advanced", label: "Advanced", format: "count" },
       { key: "lostAt", label: "Lost at", format: "count" },
       { key: "openAt", label: "Open at", format: "count" },
+      { key: "decided", label: "Decided", format: "count" },
       { key: "conversion", label: "Conversion", format: "percent" },
-      { key: "interval", label: "95% interval", format: "text" },
+      { key: "low", label: "95% low", format: "percent" },
+      { key: "high", label: "95% high", format: "percent" },
     ],
     rows: p.stages.map((s) => ({
       stage: s.stageName,
@@ -366,32 +444,47 @@ function views(r: FunnelResult): View[] {
       advanced: s.advanced,
       lostAt: s.lostAt,
       openAt: s.openAt,
+      // The rate's n: advanced of advanced + lost at.
+      decided: s.advanced + s.lostAt,
       conversion: s.conversion,
-      interval: intervalText(s.interval),
+      low: s.interval?.low ?? null,
+      high: s.interval?.high ?? null,
     })),
   }));
   const flagView: View = {
-    title: "Reps whose stage conversion differs credibly from the rest of the team (Wilson 95% intervals apart)",
+    title: `Reps whose stage conversion differs credibly from the rest of the team (Wilson 95% intervals apart, at least ${MIN_FLAG_TRIALS} decided leads each)`,
     columns: [
       { key: "rep", label: "Rep", format: "text" },
       { key: "stage", label: "Stage", format: "text" },
+      { key: "advanced", label: "Rep advanced", format: "count" },
+      { key: "decided", label: "Rep decided", format: "count" },
       { key: "conversion", label: "Rep rate", format: "percent" },
-      { key: "interval", label: "Rep 95%", format: "text" },
+      { key: "low", label: "Rep 95% low", format: "percent" },
+      { key: "high", label: "Rep 95% high", format: "percent" },
+      { key: "teamAdvanced", label: "Team advanced", format: "count" },
+      { key: "teamDecided", label: "Team decided", format: "count" },
       { key: "teamConversion", label: "Team rate", format: "percent" },
-      { key: "teamInterval", label: "Team 95%", format: "text" },
+      { key: "teamLow", label: "Team 95% low", format: "percent" },
+      { key: "teamHigh", label: "Team 95% high", format: "percent" },
       { key: "flag", label: "Rep is", format: "text" },
     ],
     rows: r.flags.map((f) => ({
       rep: f.repName,
       stage: several ? `${f.pipelineName}: ${f.stageName}` : f.stageName,
+      advanced: f.advanced,
+      decided: f.decided,
       conversion: f.conversion,
-      interval: intervalText(f.interval),
+      low: f.interval?.low ?? null,
+      high: f.interval?.high ?? null,
+      teamAdvanced: f.teamAdvanced,
+      teamDecided: f.teamDecided,
       teamConversion: f.teamConversion,
-      teamInterval: intervalText(f.teamInterval),
+      teamLow: f.teamInterval?.low ?? null,
+      teamHigh: f.teamInterval?.high ?? null,
       flag: f.flag,
     })),
   };
-  return [...stageTables, flagView];
+  return [totals, ...stageTables, flagView];
 }
 
 export const funnel: MetricDefinition<FunnelResult> = {
@@ -414,16 +507,41 @@ export const funnel: MetricDefinition<FunnelResult> = {
     "Intervals are Wilson 95%. Per rep (lead owner), each stage's rate is compared with the team excluding " +
     "the rep: every other rep's leads in the same cohort and filters (unowned leads are in the totals, not in " +
     "any team); with a rep filter there is no one to compare with. A rep is flagged above or below only when " +
-    "the two intervals do not overlap. Leads of a pipeline without open stages are not counted.",
+    "the two intervals do not overlap and both rates rest on at least 10 decided leads (advanced or lost at the " +
+    "stage). Leads of a pipeline without open stages are not counted. Won of all leads = won / leads created, " +
+    "open ones included (a young cohort reads low). When no lost leads are recorded (or the pipeline asked for has " +
+    "none), the win rate is unsupported rather than 100%, and won of all leads stands beside it.",
   replaces: ["activity-conversion"],
   needs: [],
   area: "sales",
   leadFilters: true,
   compute: computeFunnel,
   headlines: (r) => [
-    { key: "winRate", label: "Win rate of the cohort", value: r.winRate, format: "percent" },
-    { key: "cohort", label: "Leads created", value: r.cohort, format: "count" },
-    { key: "won", label: "Of them won", value: r.won, format: "count" },
+    headlineOf(
+      {
+        key: "winRate",
+        label: "Win rate of the cohort",
+        value: r.winRate,
+        format: "percent",
+        evidence: r.winRate === null ? null : rateEvidence(r.won, r.won + r.lost),
+      },
+      r.winRateUnsupported,
+    ),
+    {
+      key: "cohort",
+      label: "Leads created",
+      value: r.cohort,
+      format: "count",
+      evidence: { kind: "count", n: r.cohort },
+    },
+    { key: "won", label: "Of them won", value: r.won, format: "count", evidence: { kind: "count", n: r.won } },
+    {
+      key: "conversionIncludingOpen",
+      label: "Won of all leads created (open ones included)",
+      value: r.conversionIncludingOpen,
+      format: "percent",
+      evidence: rateEvidence(r.won, r.cohort),
+    },
   ],
   views,
 };

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engines } from "../../../test/support/databases.js";
 import { BASE, type LoadedFixture, lead, loadFixture, report } from "../../../test/support/metric-fixtures.js";
+import { wilsonInterval } from "../statistics.js";
 import { qualifiedLeads } from "./qualified-leads.js";
 
 // Period 2025-Q3 (July..September). Leads:
@@ -76,6 +77,24 @@ describe.each(engines())("qualified leads on %s", (engine) => {
       { bucket: "2025-08-01T00:00:00.000Z", newLeads: 1, qualifiedLeads: 1 },
       { bucket: "2025-09-01T00:00:00.000Z", newLeads: 1, qualifiedLeads: 0 },
     ]);
+    // Each headline with its evidence: a count, and 3 qualified of 5 new.
+    expect(r.headlines.map((h) => [h.key, h.value, h.evidence, h.unsupported])).toEqual([
+      ["qualifiedLeads", 4, { kind: "count", n: 4 }, undefined],
+      ["qualificationRate", 0.6, { kind: "rate", successes: 3, trials: 5 }, undefined],
+    ]);
+    expect(r.result.qualificationUnsupported).toBeNull();
+    // The source table: each rate beside its n (new leads) and its Wilson interval.
+    const all = qualifiedLeads.views(r.result)[0]?.rows.at(-1);
+    const interval = wilsonInterval(3, 5);
+    expect(all).toEqual({
+      source: "all",
+      newLeads: 5,
+      qualifiedLeads: 4,
+      newLeadsQualified: 3,
+      qualificationRate: 0.6,
+      low: interval?.low,
+      high: interval?.high,
+    });
     // Vanity 5 beside it: new leads.
     expect(r.vanity).toEqual([
       {
@@ -106,5 +125,47 @@ describe.each(engines())("qualified leads on %s", (engine) => {
     const r = await report(f.store, qualifiedLeads, { period: "2024-01" });
     expect(r.result).toMatchObject({ newLeads: 0, qualifiedLeads: 0, qualificationRate: null, bySource: [] });
     expect(r.result.trend).toHaveLength(31);
+  });
+});
+
+// Nothing marks qualification: no stage is the qualifying one and no lead carries a
+// qualified_at. The only "qualified" leads would be the won ones (n1): unsupported instead.
+const UNMARKED = {
+  ...BASE,
+  stages: (BASE.stages ?? []).map((stage) => ({ ...stage, is_qualifying: false })),
+  leads: [
+    lead({ id: "n1", created_at: "2025-07-01", status: "won", closed_at: "2025-08-01", stage_id: "prop" }),
+    lead({ id: "n2", created_at: "2025-07-02", status: "lost", closed_at: "2025-08-02", stage_id: "demo" }),
+    lead({ id: "n3", created_at: "2025-07-03", stage_id: "prop" }),
+  ],
+};
+
+describe.each(engines())("qualified leads without qualification marks on %s", (engine) => {
+  let f: LoadedFixture;
+  beforeAll(async () => {
+    f = await loadFixture(engine, UNMARKED);
+  });
+  afterAll(async () => f?.dispose());
+
+  test("the figures are unsupported, with the stages and the import option that fixes it", async () => {
+    const r = await report(f.store, qualifiedLeads, { period: "2025-Q3" });
+    const cannot = r.result.qualificationUnsupported;
+    expect(cannot?.fix).toBe(
+      'name the stage that qualifies a lead and import again: verity import --qualifying-stage "<name>" (stages of Sales: New, Qualified, Demo, Proposal)',
+    );
+    expect(r.headlines.map((h) => [h.key, h.value, h.evidence, h.unsupported])).toEqual([
+      ["qualifiedLeads", null, null, cannot],
+      ["qualificationRate", null, null, cannot],
+    ]);
+    expect(r.unsupported.map((u) => u.capability)).toContain("qualification");
+    // New leads are still counted; the qualified columns say nothing.
+    const [bySource] = qualifiedLeads.views(r.result);
+    expect(bySource?.title).toMatch(/^Qualified leads by source: qualified leads not available/);
+    expect(bySource?.rows.at(-1)).toMatchObject({
+      source: "all",
+      newLeads: 3,
+      qualifiedLeads: null,
+      qualificationRate: null,
+    });
   });
 });

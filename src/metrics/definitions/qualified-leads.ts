@@ -3,8 +3,10 @@
  */
 import { sql } from "../../store/sql.js";
 import { bucketsOf } from "../buckets.js";
-import type { MetricContext, MetricDefinition } from "../metric.js";
+import { figureSupport, headlineOf, rateEvidence } from "../figure-support.js";
+import type { FigureUnsupported, MetricContext, MetricDefinition, Unsupported } from "../metric.js";
 import { bucket, inPeriod, leadFacts } from "../sql-parts.js";
+import { wilsonInterval } from "../statistics.js";
 
 export type QualifiedLeadsRow = {
   newLeads: number;
@@ -17,6 +19,13 @@ export type QualifiedLeadsRow = {
 };
 
 export type QualifiedLeadsResult = QualifiedLeadsRow & {
+  /**
+   * Set when nothing in the data marks qualification (figure-support.ts): every count of
+   * qualified leads would be the won leads only. The headlines are unsupported then.
+   */
+  qualificationUnsupported: FigureUnsupported | null;
+  /** The same, as the report-level note (MetricReport.unsupported). */
+  unsupported: Unsupported[];
   bySource: (QualifiedLeadsRow & { source: string })[];
   /** Per grain bucket of the period (every bucket, empty ones with zeros). */
   trend: { bucket: string; newLeads: number; qualifiedLeads: number }[];
@@ -79,8 +88,13 @@ async function compute(ctx: MetricContext): Promise<QualifiedLeadsResult> {
     if (g.created_bucket !== null) trendOf(g.created_bucket).new_leads += g.leads;
     if (g.qualified_bucket !== null) trendOf(g.qualified_bucket).qualified_leads += g.leads;
   }
+  const cannot = (await figureSupport(ctx)).qualification;
   return {
     ...row(total),
+    qualificationUnsupported: cannot,
+    unsupported: cannot
+      ? [{ capability: "qualification", message: `Qualified leads: ${cannot.reason} (fix: ${cannot.fix})` }]
+      : [],
     // In byte order (what ORDER BY gives under the C collation, on both engines): sorting here
     // lets PostgreSQL hash the groups instead of sorting every lead.
     bySource: [...sources]
@@ -112,42 +126,68 @@ export const qualifiedLeads: MetricDefinition<QualifiedLeadsResult> = {
   leadFilters: true,
   compute,
   headlines: (r) => [
-    { key: "qualifiedLeads", label: "Qualified leads", value: r.qualifiedLeads, format: "count" },
-    {
-      key: "qualificationRate",
-      label: "Qualification rate of new leads",
-      value: r.qualificationRate,
-      format: "percent",
-    },
+    headlineOf(
+      {
+        key: "qualifiedLeads",
+        label: "Qualified leads",
+        value: r.qualifiedLeads,
+        format: "count",
+        evidence: { kind: "count", n: r.qualifiedLeads },
+      },
+      r.qualificationUnsupported,
+    ),
+    headlineOf(
+      {
+        key: "qualificationRate",
+        label: "Qualification rate of new leads",
+        value: r.qualificationRate,
+        format: "percent",
+        evidence: rateEvidence(r.newLeadsQualified, r.newLeads),
+      },
+      r.qualificationUnsupported,
+    ),
   ],
-  views: (r) => [
-    {
-      title: "Qualified leads by source",
-      columns: [
-        { key: "source", label: "Source", format: "text" },
-        { key: "newLeads", label: "New", format: "count" },
-        { key: "qualifiedLeads", label: "Qualified", format: "count" },
-        { key: "newLeadsQualified", label: "New, qualified", format: "count" },
-        { key: "qualificationRate", label: "Qual. rate", format: "percent" },
-      ],
-      rows: [...r.bySource, { source: "all", ...r }].map(
-        ({ source, newLeads, qualifiedLeads, newLeadsQualified, qualificationRate }) => ({
-          source,
-          newLeads,
-          qualifiedLeads,
-          newLeadsQualified,
-          qualificationRate,
-        }),
-      ),
-    },
-    {
-      title: "New against qualified leads",
-      columns: [
-        { key: "bucket", label: "From", format: "date" },
-        { key: "newLeads", label: "New", format: "count" },
-        { key: "qualifiedLeads", label: "Qualified", format: "count" },
-      ],
-      rows: r.trend,
-    },
-  ],
+  views: (r) => {
+    const cannot = r.qualificationUnsupported;
+    // Without qualification marks only the new leads are counts of something; the rest say why.
+    const note = cannot ? `: qualified leads not available (${cannot.reason}; fix: ${cannot.fix})` : "";
+    return [
+      {
+        title: `Qualified leads by source${note}`,
+        columns: [
+          { key: "source", label: "Source", format: "text" },
+          { key: "newLeads", label: "New", format: "count" },
+          { key: "qualifiedLeads", label: "Qualified", format: "count" },
+          { key: "newLeadsQualified", label: "New, qualified", format: "count" },
+          { key: "qualificationRate", label: "Qual. rate", format: "percent" },
+          { key: "low", label: "Qual. rate 95% low", format: "percent" },
+          { key: "high", label: "Qual. rate 95% high", format: "percent" },
+        ],
+        rows: [...r.bySource, { source: "all", ...r }].map(
+          ({ source, newLeads, qualifiedLeads, newLeadsQualified, qualificationRate }) => {
+            // The rate's n is the new leads; its Wilson interval beside it.
+            const interval = wilsonInterval(newLeadsQualified, newLeads);
+            return {
+              source,
+              newLeads,
+              qualifiedLeads: cannot ? null : qualifiedLeads,
+              newLeadsQualified: cannot ? null : newLeadsQualified,
+              qualificationRate: cannot ? null : qualificationRate,
+              low: cannot ? null : (interval?.low ?? null),
+              high: cannot ? null : (interval?.high ?? null),
+            };
+          },
+        ),
+      },
+      {
+        title: `New against qualified leads${note}`,
+        columns: [
+          { key: "bucket", label: "From", format: "date" },
+          { key: "newLeads", label: "New", format: "count" },
+          { key: "qualifiedLeads", label: "Qualified", format: "count" },
+        ],
+        rows: r.trend.map((t) => (cannot ? { ...t, qualifiedLeads: null } : t)),
+      },
+    ];
+  },
 };
