@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { fuzzParameters } from "../../test/support/fuzz.js";
+import { fuzzParameters, fuzzSeed } from "../../test/support/fuzz.js";
 import type { Evidence } from "../metrics/metric.js";
 import { poissonExactTest } from "../metrics/statistics.js";
 import { type Figure, judgeChange } from "./signal.js";
@@ -10,6 +10,25 @@ const rate = (successes: number, trials: number): Figure => ({
   value: successes / trials,
   evidence: { kind: "rate", successes, trials },
 });
+
+/** A small seeded generator (mulberry32) for the null simulation: one seed, one run. */
+function seeded(seed: number): () => number {
+  let state = seed | 0;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Knuth's product of uniforms: fine for means up to a few hundred. */
+function poissonDraw(random: () => number, mean: number): number {
+  const limit = Math.exp(-mean);
+  let k = 0;
+  for (let product = random(); product > limit; product *= random()) k++;
+  return k;
+}
 
 describe("count changes (Poisson)", () => {
   test("3 becoming 7 is not a signal", () => {
@@ -73,6 +92,24 @@ describe("count changes (Poisson)", () => {
         }
       }),
       fuzzParameters(150),
+    );
+  });
+
+  test("with history too, a count is a signal exactly when it is outside the normal range", () => {
+    // The range is the hull of the Poisson range (around before) and the XmR limits: a value
+    // in a gap between them is above one and below the other, so one test points the other way.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 400 }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.array(fc.option(fc.integer({ min: 0, max: 400 }), { freq: 5 }), { minLength: 6, maxLength: 12 }),
+        (a, b, history) => {
+          const judgement = judgeChange({ now: count(a), before: count(b), history });
+          const range = judgement.normalRange as { low: number; high: number };
+          expect(judgement.signal).toBe(a !== b && (a < range.low || a > range.high));
+        },
+      ),
+      fuzzParameters(200),
     );
   });
 
@@ -169,6 +206,31 @@ describe("normal variation (XmR)", () => {
     const judgement = judgeChange({ now: count(40), before: count(21), history: [500, ...history] });
     expect(judgement.variation?.periods).toBe(12);
     expect(judgement.variation?.high).toBeCloseTo(25.32, 10);
+  });
+
+  test("a steady process is rarely called a signal, and a doubling is found", () => {
+    // 2,000 simulated figures of Poisson counts with no change (12 earlier periods, the
+    // figure now, the one before it the last of them): METRICS.md allows at most 5% signals.
+    // The same with the figure now drawn at twice the mean: most are found.
+    const random = seeded(fuzzSeed());
+    for (const mean of [3, 20, 100]) {
+      let steady = 0;
+      let doubled = 0;
+      const figures = 2000;
+      for (let i = 0; i < figures; i++) {
+        const earlier = Array.from({ length: 12 }, () => poissonDraw(random, mean));
+        const before = count(earlier[11] as number);
+        if (judgeChange({ now: count(poissonDraw(random, mean)), before, history: earlier }).signal) steady++;
+        if (judgeChange({ now: count(poissonDraw(random, 2 * mean)), before, history: earlier }).movement === "up") {
+          doubled++;
+        }
+      }
+      expect(steady / figures, `mean ${mean}`).toBeLessThanOrEqual(0.05);
+      // How often a doubling clears both tests (the power): about 2 in 3 from 20 events (the
+      // XmR limits are about 20 +/- 13 and the count now is 40 +/- 6), always from 100.
+      if (mean === 20) expect(doubled / figures).toBeGreaterThan(0.55);
+      if (mean === 100) expect(doubled / figures).toBeGreaterThan(0.99);
+    }
   });
 
   test("without evidence, history alone decides; without either nothing can be told", () => {
@@ -308,6 +370,10 @@ describe("edges", () => {
     expect(same.movement).toBe("within");
     expect(same.reason).toBe("no change");
     expect(same.normalRange).toEqual({ low: expect.any(Number), high: expect.any(Number) });
+    // Equal without any test: still no change, not "cannot tell".
+    const plainSame = judgeChange({ now: { value: 3 }, before: { value: 3 }, history: [] });
+    expect(plainSame.movement).toBe("within");
+    expect(plainSame.reason).toBe("no change");
   });
 
   test("a judgement is plain data: it survives JSON unchanged", () => {

@@ -55,7 +55,11 @@ export type Judgement = {
     /** Newcombe's interval of the difference of rates, or (medians) the interval now. */
     interval: Interval | null;
   };
-  /** The XmR test; null with fewer than 6 earlier periods. */
+  /**
+   * The XmR test over the earlier periods (for a level, over its gains, with centre and
+   * limits given back in the level's units: the last level plus the gain); null with fewer
+   * than 6 earlier values.
+   */
   variation: { periods: number; centre: number; low: number; high: number; passed: boolean } | null;
   /**
    * The values now that would NOT have counted as a signal, in the figure's own units (a rate
@@ -105,6 +109,7 @@ export function judgeChange(input: ChangeInput): Judgement {
   const direction = Math.sign(now.value - before.value) as -1 | 0 | 1;
 
   if (sampling.method === "none" && variation === null) {
+    if (direction === 0) return unjudged("within", "no change");
     const earlier = variationSeries(history, level).length;
     const what = level ? "earlier gains" : "earlier periods";
     return unjudged(null, `too few ${what} (${earlier}) for normal variation and no sampling model`);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { fuzzParameters } from "../../test/support/fuzz.js";
+import { fuzzParameters, fuzzSeed } from "../../test/support/fuzz.js";
 import {
   binomialLogProbability,
   binomialTwoSidedP,
@@ -389,5 +389,82 @@ describe("normalUpperTail and compoundPoissonTest", () => {
       ),
       fuzzParameters(300),
     );
+  });
+});
+
+/** A small seeded generator (mulberry32) for the null simulations: one seed, one run. */
+function seeded(seed: number): () => number {
+  let state = seed | 0;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function poissonDraw(random: () => number, mean: number): number {
+  // Knuth's product of uniforms: fine for the means here (up to 100).
+  const limit = Math.exp(-mean);
+  let k = 0;
+  for (let product = random(); product > limit; product *= random()) k++;
+  return k;
+}
+
+describe("null simulations: with no change, at most about 5% is called significant", () => {
+  // 4,000 pairs per setting: the standard error of a 5% rate is 0.34 points, so each bound
+  // below is 3 or more standard errors above what the test is known to reach.
+  const pairs = 4000;
+
+  test("the exact Poisson test is conservative", () => {
+    const random = seeded(fuzzSeed());
+    for (const mean of [2, 20, 100]) {
+      let significant = 0;
+      for (let i = 0; i < pairs; i++) {
+        if (poissonExactTest(poissonDraw(random, mean), poissonDraw(random, mean)).pValue < 0.05) significant++;
+      }
+      expect(significant / pairs, `mean ${mean}`).toBeLessThanOrEqual(0.055);
+    }
+  });
+
+  test("Newcombe's interval excludes 0 about 5% of the time", () => {
+    const random = seeded(fuzzSeed() + 1);
+    const draw = (n: number, p: number) => Array.from({ length: n }, () => random() < p).filter(Boolean).length;
+    for (const [n, p] of [
+      [10, 0.3],
+      [50, 0.5],
+      [200, 0.05],
+    ] as const) {
+      let significant = 0;
+      for (let i = 0; i < pairs; i++) {
+        const interval = newcombeDifference(draw(n, p), n, draw(n, p), n) as { low: number; high: number };
+        if (interval.low > 0 || interval.high < 0) significant++;
+      }
+      expect(significant / pairs, `${n} at ${p}`).toBeLessThanOrEqual(0.07);
+    }
+  });
+
+  test("the compound Poisson test of sums of lognormal amounts", () => {
+    const random = seeded(fuzzSeed() + 2);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const period = (mean: number) => {
+      let sum = 0;
+      let squares = 0;
+      for (let n = poissonDraw(random, mean); n > 0; n--) {
+        const amount = 1000 * Math.exp(normal());
+        sum += amount;
+        squares += amount * amount;
+      }
+      return [sum, squares] as const;
+    };
+    for (const mean of [2, 10, 50]) {
+      let significant = 0;
+      for (let i = 0; i < pairs; i++) {
+        const [now, nowSquares] = period(mean);
+        const [before, beforeSquares] = period(mean);
+        if (compoundPoissonTest(now, nowSquares, before, beforeSquares).pValue < 0.05) significant++;
+      }
+      expect(significant / pairs, `mean ${mean}`).toBeLessThanOrEqual(0.065);
+    }
   });
 });
