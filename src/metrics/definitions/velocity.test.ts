@@ -13,9 +13,17 @@ import {
   report,
   WORKSPACE,
 } from "../../../test/support/metric-fixtures.js";
+import {
+  loadSimulated,
+  SIMULATED_WORKSPACE,
+  type SimulatedCompany,
+  simulatedCompany,
+} from "../../../test/support/simulated-company.js";
 import { openTestStore, type TestStore } from "../../../test/support/stores.js";
 import { salesforceImporter } from "../../ingest/crm/salesforce-importer.js";
 import { runImport } from "../../ingest/importer.js";
+import { buildCompany } from "../../simulate/company.js";
+import { SIZE_PRESETS } from "../../simulate/sizes.js";
 import { NO_AMOUNTS as NO_AMOUNTS_REASON, NO_LOSSES } from "../figure-support.js";
 import { funnel } from "./funnel.js";
 import { velocity } from "./velocity.js";
@@ -630,5 +638,41 @@ describe.each(engines())("a Salesforce export with Spanish stages on %s", (engin
       medianDaysToWin: 24,
       perDay: 781.25,
     });
+  });
+});
+
+// The simulated company plants "holder" reps who keep lost deals open far longer than the deals
+// they win (src/simulate/planted-patterns.ts). Over its whole range each holder is called a
+// signal (the median days to lose credibly above the median days to win), and few others are.
+describe.each(engines())("lost deals held longer on the simulated company (%s)", (engine) => {
+  const seeds = [3, 11];
+  const companies: { seed: number; company: SimulatedCompany; store: TestStore }[] = [];
+  beforeAll(async () => {
+    for (const seed of seeds) {
+      const company = await simulatedCompany(seed);
+      companies.push({ seed, company, store: await loadSimulated(engine, company) });
+    }
+  }, 240_000);
+  afterAll(async () => {
+    for (const c of companies) {
+      await c.store.dispose();
+      await c.company.cleanup();
+    }
+  });
+
+  test("every holder rep is flagged, and at most one other rep per company", async () => {
+    for (const { seed, store } of companies) {
+      const holders = buildCompany(SIZE_PRESETS.s, seed)
+        .reps.filter((rep) => rep.profile === "holder")
+        .map((rep) => rep.id);
+      expect(holders.length).toBeGreaterThan(0);
+      const r = await report(store.store, velocity, {
+        workspace: SIMULATED_WORKSPACE,
+        period: "2024-01-01..2026-09-30",
+      });
+      const flagged = r.result.byRep.filter((rep) => rep.heldLonger === true).map((rep) => rep.repId);
+      for (const holder of holders) expect(flagged, `seed ${seed}: ${holder}`).toContain(holder);
+      expect(flagged.filter((id) => !holders.includes(id as string)).length, `seed ${seed}`).toBeLessThanOrEqual(1);
+    }
   });
 });

@@ -658,7 +658,13 @@ export const velocity: MetricDefinition<VelocityResult> = {
     "closes as stages (won/lost stages are not listed). Velocity = open qualified leads at the end of the period (created and " +
     "qualified before it, not closed before it) x win rate (won / (won + lost) of the leads above) x average " +
     "won value (reporting currency) / median days to win: the expected won value per day, missing when any " +
-    "part is.",
+    "part is. Each median carries its distribution-free 95% interval (order statistics, from 6 leads); lost deals " +
+    "are held credibly longer (per rep and overall) when the interval of the median days to lose lies wholly above " +
+    "that of the median days to win. Unsupported rather than wrong: without qualification marks (no qualifying " +
+    "stage in the leads' pipelines and no lead that was not won carrying a qualification time) the win rate, the " +
+    "velocity, the open qualified leads and the days from qualification are not shown (name the stage with verity " +
+    "import --qualifying-stage, or count from creation, which then counts every closed lead); without recorded " +
+    "losses the win rate, the days to lose and the velocity; without amounts the average won value and the velocity.",
   replaces: ["total-sales"],
   needs: [],
   area: "sales",
