@@ -122,6 +122,7 @@ const ROUTES: Line[] = [
   { route: "GET /api/check", access: "metrics:read", ok: 200, query: Q3 },
   { route: "GET /api/check/trend", access: "metrics:read", ok: 200, query: { ...Q3, periods: "2" } },
   { route: "GET /api/filters", access: "metrics:read", ok: 200 },
+  { route: "GET /api/doctor", access: "metrics:read", ok: 200 },
   { route: "GET /api/leads", access: "metrics:read", ok: 200, query: { search: "lead" } },
   { route: "GET /api/stalled", access: "metrics:read", ok: 200, query: Q3 },
   {

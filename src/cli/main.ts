@@ -7,6 +7,7 @@ import { DEFAULT_DB_FILE } from "../store/open-store.js";
 import { registerCheck } from "./commands/check-command.js";
 import { registerDeadLetter } from "./commands/deadletter-command.js";
 import { registerDemo } from "./commands/demo-command.js";
+import { registerDoctor } from "./commands/doctor-command.js";
 import { registerImport } from "./commands/import-command.js";
 import { registerInsightCommands } from "./commands/insight-commands.js";
 import { registerReport } from "./commands/report-command.js";
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerInsightCommands(program);
   registerSimulate(program);
   registerStatus(program);
+  registerDoctor(program);
   registerServerCommands(program);
   registerDeadLetter(program);
   return program;

@@ -20,6 +20,7 @@ import { ApiError } from "./errors.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerDashboard } from "./routes/dashboard.js";
 import { registerDataRoutes } from "./routes/data.js";
+import { registerDoctorRoutes } from "./routes/doctor.js";
 import { registerMetricRoutes } from "./routes/metrics.js";
 import {
   registerTrackingRoutes,
@@ -185,6 +186,7 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: Tra
 
   registerMetricRoutes(api, ctx);
   registerDataRoutes(api, ctx);
+  registerDoctorRoutes(api, ctx);
   registerDashboard(app);
   app.use("/api/event", trackingCors);
   registerTrackingRoutes(api, ctx, intake);
