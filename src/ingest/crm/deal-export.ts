@@ -50,6 +50,7 @@ const CAPABILITY_ORDER: readonly DataCapability[] = [
   "newsletter",
   "loss_reasons",
   "lead_sources",
+  "qualification",
 ];
 
 const stageKey = (name: string) => name.trim().toLowerCase();
@@ -63,6 +64,8 @@ export class DealExport {
   private readonly leadLines = new Map<string, Origin>();
   private rates: Rates | null = null;
   private reportedCurrency = false;
+  /** Stages written as the qualifying one (none: the import lacks qualification). */
+  private qualifyingStages = 0;
 
   constructor(
     readonly source: string,
@@ -292,12 +295,14 @@ export class DealExport {
       }
       // HubSpot without a list: header order is the order (an assumption the docs state).
       for (const [position, stage] of stages.entries()) {
+        const qualifying = named === null ? stage.qualifying : stageKey(stage.name) === stageKey(named);
+        if (qualifying) this.qualifyingStages += 1;
         this.tables.add("stages", stage.origin.file, {
           id: this.stageId(pipeline.name, stage.name),
           pipeline_id: pipelineId,
           name: stage.name,
           position,
-          is_qualifying: named === null ? stage.qualifying : stageKey(stage.name) === stageKey(named),
+          is_qualifying: qualifying,
           kind: stage.kind,
         });
       }
@@ -327,9 +332,15 @@ export class DealExport {
     this.tables.add("leads", file, row);
   }
 
-  /** Writes the canonical files. `lacks` is completed with what no deal export has. */
+  /**
+   * Writes the canonical files. `lacks` is completed with what no deal export has, and with
+   * qualification when no stage is the qualifying one: deal exports carry no qualification
+   * time, so nothing would tell a qualified lead from the rest (the metrics would call every
+   * loss "never qualified"); they report those figures unsupported instead.
+   */
   async prepare(lacks: readonly DataCapability[]): Promise<PreparedImport> {
     const all = new Set([...lacks, ...NOT_IN_CRM_EXPORTS]);
+    if (this.qualifyingStages === 0) all.add("qualification");
     const prepared = await this.tables.prepare(
       this.source,
       CAPABILITY_ORDER.filter((c) => all.has(c)),
