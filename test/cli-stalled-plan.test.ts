@@ -222,4 +222,21 @@ describe.each(engines())("stalled, plan and report on %s", (engine) => {
     expect(partners.stdout).toBe("");
     expect(partners.stderr).toMatch(/^verity: no lead created .* "Introduced"; its conversion is unknown\n$/);
   });
+
+  test("report prints every figure with its n, and 'cannot tell' where the data has no amounts", async () => {
+    const { code, stdout } = await verity(["report", "-p", "2025"]);
+    expect(code).toBe(0);
+    const lines = stdout.split("\n");
+    // Leads closed in 2025: Sales 4 won, 4 lost; Upsell 2 won, 2 lost (the Salesforce and the
+    // Partners lead are open): 6 of 12. Wilson 95%: 0.254..0.746.
+    expect(lines).toContain("  Win rate of the cohort                              50.0% (6 of 12, 95% 25.4–74.6%)");
+    // Days to win: Sales 30 each from qualification; Upsell (no qualifying stage) 31 each from
+    // creation. Median of [30, 30, 30, 30, 31, 31] = 30; n = 6, ranks 1 and 6: 30..31.
+    expect(lines).toContain(
+      "  Median days to win                                 30.0 d (median of 6 leads, 95% 30.0–31.0)",
+    );
+    // No lead has an amount: money figures say so instead of 0.
+    expect(stdout).toMatch(/\n {2}Won value {32}cannot tell: the loaded leads carry no amounts/);
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(100);
+  });
 });

@@ -58,20 +58,47 @@ function isIdentifier(key: string): boolean {
 /** The narrowest a text column is shortened to: below that, names stop being recognisable. */
 const MIN_TEXT_WIDTH = 8;
 
+/** A column label in lines of at most `width` (a word longer than that keeps its own line). */
+function labelLines(label: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of label.split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && `${lines[last]} ${word}`.length <= width) lines[last] = `${lines[last]} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+const longestWord = (label: string) => Math.max(...label.split(" ").map((w) => w.length));
+
 /**
  * A view as an aligned text table no wider than `width`: numbers right-aligned, text left.
- * When too wide, the widest text column is shortened with an ellipsis (identifiers never
- * are); when every text column is at its narrowest and the table still does not fit, the
- * columns close up to one space apart. Past that the table is wider than `width` rather
- * than cut an identifier.
+ * When too wide, in this order, each step only as far as needed: column labels wider than
+ * their values wrap onto more header lines (nothing is lost); the widest text column is
+ * shortened with an ellipsis, down to 8 characters (identifiers never are); the columns close
+ * up to one space apart. Past that the table is wider than `width` rather than cut an
+ * identifier.
  */
 export function renderTable(view: View, currency: string | null, width = TERMINAL_WIDTH): string {
   const cells = view.rows.map((row) => view.columns.map((c) => formatValue(row[c.key], c.format, currency)));
-  const widths = view.columns.map((c, i) => Math.max(c.label.length, ...cells.map((r) => (r[i] ?? "").length)));
+  const valueWidths = view.columns.map((_, i) => Math.max(0, ...cells.map((r) => (r[i] ?? "").length)));
+  const widths = view.columns.map((c, i) => Math.max(c.label.length, valueWidths[i] ?? 0));
   let gap = 2;
   const total = () => widths.reduce((a, b) => a + b, 0) + gap * (widths.length - 1);
-  // Too wide: take a character at a time from the widest text column, so long names share
-  // the cut instead of one column losing everything.
+  // First wrap labels: a character at a time from the column whose label has the most room
+  // to give above its values and its longest word.
+  while (total() > width) {
+    let roomiest = -1;
+    let room = 0;
+    view.columns.forEach((c, i) => {
+      const give = (widths[i] ?? 0) - Math.max(valueWidths[i] ?? 0, longestWord(c.label));
+      if (give > room) [roomiest, room] = [i, give];
+    });
+    if (roomiest < 0) break;
+    widths[roomiest] = (widths[roomiest] ?? 0) - 1;
+  }
+  // Then take a character at a time from the widest text column, so long names share the cut
+  // instead of one column losing everything.
   while (total() > width) {
     let widest = -1;
     view.columns.forEach((c, i) => {
@@ -98,7 +125,11 @@ export function renderTable(view: View, currency: string | null, width = TERMINA
       })
       .join(" ".repeat(gap))
       .trimEnd();
-  const out = [view.title, line(view.columns.map((c) => c.label)), line(widths.map((w) => "─".repeat(w)))];
+  // Wrapped labels sit on the rule: their last line is the one next to the values.
+  const labels = view.columns.map((c, i) => labelLines(c.label, widths[i] ?? 0));
+  const depth = Math.max(1, ...labels.map((l) => l.length));
+  const header = Array.from({ length: depth }, (_, row) => line(labels.map((l) => l[row - (depth - l.length)] ?? "")));
+  const out = [wrap(view.title, "", width), ...header, line(widths.map((w) => "─".repeat(w)))];
   if (cells.length === 0) out.push("(nothing in this period)");
   for (const row of cells) out.push(line(row));
   return out.join("\n");

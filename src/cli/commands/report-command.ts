@@ -4,12 +4,22 @@
  */
 import type { Command } from "commander";
 import { resolveRequest } from "../../metrics/context.js";
-import type { MetricReport } from "../../metrics/metric.js";
+import type { Evidence, Format, MetricReport } from "../../metrics/metric.js";
 import { METRICS, metricById } from "../../metrics/registry.js";
 import { runMetric } from "../../metrics/run-metric.js";
 import { type GlobalOptions, withStore } from "../context.js";
 import { UserError } from "../output.js";
-import { formatChange, formatValue, renderCsv, renderTable, wrap } from "../render.js";
+import {
+  type FigureToFormat,
+  figureParts,
+  formatChange,
+  formatUnsupported,
+  formatValue,
+  renderCsv,
+  renderTable,
+  TERMINAL_WIDTH,
+  wrap,
+} from "../render.js";
 import {
   addMetricOptions,
   addTuningOptions,
@@ -77,6 +87,37 @@ export function formatReports(reports: MetricReport[], format: MetricFlags["form
   return `${reports.map((r) => formatReportTable(r, why)).join("\n\n")}\n`;
 }
 
+/** Where a figure's value ends: two spaces, a 40-column label, a space, a 16-column value. */
+const VALUE_END = 59;
+
+/**
+ * A headline as the report prints it: label, value (aligned with the others), its n in
+ * parentheses, then the comparison; what does not fit in 100 columns continues on the next
+ * line after the value column. A figure the data cannot support reads "cannot tell: <reason>
+ * (<fix>)" where the value would be, wrapped under itself, and has nothing to compare.
+ */
+function figureLines(label: string, figure: FigureToFormat, currency: string | null, comparison: string): string[] {
+  const head = `  ${label.padEnd(40)} `;
+  if (figure.unsupported) {
+    const text = wrap(formatUnsupported(figure.unsupported), "", TERMINAL_WIDTH - head.length).split("\n");
+    return text.map((line, i) => `${i === 0 ? head : " ".repeat(head.length)}${line}`);
+  }
+  const { value, n } = figureParts(figure, currency);
+  const lines = [`${head}${value.padStart(VALUE_END - head.length)}`];
+  const pieces = [
+    { text: n ? `(${n})` : "", gap: " " },
+    { text: comparison, gap: "   " },
+  ];
+  for (const { text, gap } of pieces) {
+    if (!text) continue;
+    const last = lines.length - 1;
+    const joined = `${lines[last]}${gap}${text}`;
+    if ([...joined].length <= TERMINAL_WIDTH) lines[last] = joined;
+    else lines.push(`${" ".repeat(VALUE_END + 1)}${text}`);
+  }
+  return lines;
+}
+
 function formatReportTable(report: MetricReport, why: boolean): string {
   const definition = metricById(report.metric);
   const currency = report.currency;
@@ -97,30 +138,30 @@ function formatReportTable(report: MetricReport, why: boolean): string {
   if (why) {
     lines.push(wrap(report.why, "  "), wrap(`Definition: ${report.definition}`, "  "), "");
   }
-  for (const problem of report.unsupported) lines.push(`  ⚠ ${problem.message}`);
+  for (const problem of report.unsupported) lines.push(wrap(`⚠ ${problem.message}`, "  "));
   if (report.ignoredFilters.length > 0) {
-    lines.push(`  (this metric is not owned by reps or pipelines: ${report.ignoredFilters.join(", ")} filter ignored)`);
+    lines.push(
+      wrap(`(this metric is not owned by reps or pipelines: ${report.ignoredFilters.join(", ")} filter ignored)`, "  "),
+    );
   }
-  const figure = (
-    label: string,
-    value: number | null,
-    format: Parameters<typeof formatValue>[1],
-    previous: number | null,
-    change: number | null,
-  ) => {
-    let text = `  ${label.padEnd(40)} ${formatValue(value, format, currency).padStart(16)}`;
-    if (report.comparison)
-      text += `   ${report.comparison.label}: ${formatValue(previous, format, currency)} ${formatChange(change)}`;
-    return text.trimEnd();
-  };
-  for (const h of report.headlines) lines.push(figure(h.label, h.value, h.format, h.previous, h.change));
-  for (const v of report.vanity)
-    lines.push(figure(`beside it, vanity: ${v.label}`, v.value, v.format, v.previous, v.change));
+  const comparison = report.comparison;
+  const was = (previous: number | null, format: Format, change: number | null) =>
+    comparison
+      ? `${comparison.label}: ${formatValue(previous, format, currency)} ${formatChange(change)}`.trimEnd()
+      : "";
+  for (const h of report.headlines) {
+    lines.push(...figureLines(h.label, h, currency, was(h.previous, h.format, h.change)));
+  }
+  for (const v of report.vanity) {
+    // Vanity figures carry their evidence too where the vanity module gives it.
+    const evidence = (v as { evidence?: Evidence | null }).evidence ?? null;
+    const figure = { ...v, label: v.label, evidence };
+    lines.push(...figureLines(`beside it, vanity: ${v.label}`, figure, currency, was(v.previous, v.format, v.change)));
+  }
   const others = Object.entries(report.otherCurrencies);
   if (others.length > 0) {
-    lines.push(
-      `  (money in ${currency} only; left out: ${others.map(([c, n]) => `${formatValue(n, "count")} leads in ${c}`).join(", ")})`,
-    );
+    const left = others.map(([c, n]) => `${formatValue(n, "count")} leads in ${c}`).join(", ");
+    lines.push(wrap(`(money in ${currency} only; left out: ${left})`, "  "));
   }
   for (const view of definition?.views(report.result) ?? []) lines.push("", renderTable(view, currency));
   return lines.join("\n");
