@@ -7,7 +7,7 @@ import { engines } from "../../test/support/databases.js";
 import { openTestStore, type TestStore } from "../../test/support/stores.js";
 import { join, sql } from "../store/sql.js";
 import { medianInterval } from "./sql-parts.js";
-import { median, Z95 } from "./statistics.js";
+import { median, medianIntervalRanks, Z95 } from "./statistics.js";
 
 /** The 1-based ranks of the interval, as METRICS.md states them; null below 6 values. */
 function ranks(n: number): { low: number; high: number } | null {
@@ -57,6 +57,11 @@ describe.each(engines())("medianInterval on %s", (engine) => {
         high: want ? want.high * 10 : null,
       });
       expect(row.median).toBeCloseTo(median(Array.from({ length: n }, (_, i) => (i + 1) * 10)) as number, 9);
+    }
+    // statistics.ts gives the same ranks (what the verdicts judge a median's noise by).
+    for (const n of SIZES) {
+      const shared = medianIntervalRanks(n);
+      expect(shared && { low: shared.lower, high: shared.upper }, `n = ${n}`).toEqual(ranks(n));
     }
     // Hand-worked: n = 10 -> floor(5 - 3.099) = 1, ceil(6 + 3.099) = 10; n = 100 -> 40 and 61.
     expect(ranks(10)).toEqual({ low: 1, high: 10 });
