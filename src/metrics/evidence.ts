@@ -4,9 +4,56 @@
  * (its trials), `keyLow` and `keyHigh` (its 95% Wilson interval); a median column `key` gets
  * `keyN` (how many values it is the median of). The rate and median columns keep their keys.
  */
-import type { Evidence, ViewColumn } from "./metric.js";
+import { type Sql, sql } from "../store/sql.js";
+import type { Evidence, FigureUnsupported, ViewColumn } from "./metric.js";
 import { tidy } from "./sql-parts.js";
 import { wilsonInterval } from "./statistics.js";
+
+/** What a money figure says when the loaded leads carry no amounts: unsupported, never 0. */
+export const NO_AMOUNTS: FigureUnsupported = {
+  reason: "the loaded leads carry no amounts (deal values)",
+  fix: "import a file with an Amount column, or map one with --mapping",
+};
+
+/**
+ * The sum of the squares of a money expression (NUMERIC(18,2)), exactly, as text: a sum's
+ * noise is compound Poisson, its variance the sum of the squared amounts. NUMERIC arithmetic
+ * is exact on both engines where FLOAT8 sums of large squares differ in their last digits
+ * with the order of addition; read it with squaresValue.
+ */
+export function sumOfSquares(amount: Sql): Sql {
+  return sql`CAST(sum((${amount}) * (${amount})) AS TEXT)`;
+}
+
+/** A sumOfSquares column as a number (the exact decimal, correctly rounded); 0 for no amounts. */
+export function squaresValue(text: string | number | null | undefined): number {
+  return text === null || text === undefined ? 0 : Number(text);
+}
+
+/**
+ * The total of several sumOfSquares columns (one per group), added exactly and then rounded
+ * once: adding the rounded numbers in the order the rows came would differ between engines
+ * in the last digits, since rows of a GROUP BY come in no set order.
+ */
+export function squaresTotal(texts: readonly (string | number | null | undefined)[]): number {
+  const parts = texts
+    .filter((t): t is string | number => t !== null && t !== undefined)
+    .map((t) => {
+      const [whole = "0", fraction = ""] = String(t).split(".");
+      return { whole, fraction };
+    });
+  const scale = Math.max(0, ...parts.map((p) => p.fraction.length));
+  let total = 0n;
+  for (const { whole, fraction } of parts) {
+    const negative = whole.startsWith("-");
+    const digits = BigInt(`${whole.replace("-", "")}${fraction.padEnd(scale, "0")}`);
+    total += negative ? -digits : digits;
+  }
+  const sign = total < 0n ? "-" : "";
+  const magnitude = (total < 0n ? -total : total).toString().padStart(scale + 1, "0");
+  const text = scale === 0 ? magnitude : `${magnitude.slice(0, -scale)}.${magnitude.slice(-scale)}`;
+  return Number(`${sign}${text}`);
+}
 
 /** Count evidence; null when the count is (unknown, not zero). */
 export function countEvidence(n: number | null | undefined): Evidence | null {

@@ -6,6 +6,7 @@
  */
 import { rollupFilters } from "../ingest/visit-rollup.js";
 import { type Sql, sql } from "../store/sql.js";
+import { NO_AMOUNTS, squaresValue, sumOfSquares } from "./evidence.js";
 import type { DataArea, Evidence, FigureUnsupported, Format, MetricContext, VanityId } from "./metric.js";
 import { periodActivityCounts } from "./period-activities.js";
 import { inPeriod, leadFilter, money, ts } from "./sql-parts.js";
@@ -34,7 +35,8 @@ export type VanityRow = {
   meetings?: number | null;
   calls?: number | null;
   amounts?: number | null;
-  sum_of_squares?: number | null;
+  /** Exact decimal text (evidence.ts sumOfSquares). */
+  sum_of_squares?: string | number | null;
 };
 
 export type VanityValue = {
@@ -49,11 +51,8 @@ export type VanityValue = {
   unsupported?: FigureUnsupported;
 };
 
-/** What a money figure says when the loaded leads carry no amounts (headlines use it too). */
-export const NO_AMOUNTS: FigureUnsupported = {
-  reason: "the loaded leads carry no amounts (deal values)",
-  fix: "import a file with an Amount column, or map one with --mapping",
-};
+/** Re-exported for the metrics' money headlines and their tests. */
+export { NO_AMOUNTS };
 
 /** A count's evidence: the count itself is its n. */
 const countOf = (row: VanityRow): Evidence => ({ kind: "count", n: row.value ?? 0 });
@@ -99,12 +98,12 @@ export const VANITY: readonly VanityDefinition[] = [
     // counts the amounts summed (won leads with a value in the reporting currency).
     query: (ctx) => sql`
       SELECT COALESCE(sum(w.amount), 0) AS value, count(w.amount) AS amounts,
-        COALESCE(sum(CAST(w.amount AS FLOAT8) * CAST(w.amount AS FLOAT8)), 0) AS sum_of_squares
+        ${sumOfSquares(sql`w.amount`)} AS sum_of_squares
       FROM (
         SELECT ${money(ctx, "l")} AS amount FROM leads l
         WHERE ${leadFilter(ctx, "l")} AND l.status = 'won' AND ${inPeriod(ctx, sql`l.closed_at`)}
       ) w`,
-    evidence: (row) => ({ kind: "sum", n: row.amounts ?? 0, sumOfSquares: row.sum_of_squares ?? 0 }),
+    evidence: (row) => ({ kind: "sum", n: row.amounts ?? 0, sumOfSquares: squaresValue(row.sum_of_squares) }),
   },
   {
     id: "visits",

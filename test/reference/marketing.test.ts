@@ -392,6 +392,20 @@ function wonCounts(list: Lead[], currency: string | null) {
   };
 }
 
+/**
+ * The won leads' amounts as a sum's evidence: how many, and the sum of their squares, added
+ * exactly in cents (as the engines add NUMERIC) and rounded once.
+ */
+function wonAmounts(list: Lead[], currency: string | null) {
+  const cents = list.filter((l) => l.status === "won" && l.cents !== null).map((l) => BigInt(l.cents as number));
+  const squares = cents.reduce((a, c) => a + c * c, 0n);
+  const exact = `${squares / 10000n}.${(squares % 10000n).toString().padStart(4, "0")}`;
+  return {
+    wonValuedLeads: currency ? cents.length : null,
+    wonValueSumOfSquares: currency ? Number(exact) : null,
+  };
+}
+
 function refSocial(t: Tables, r: Range, rep: string | null) {
   const { leads, currency } = leadsOf(t);
   const social = leads
@@ -450,6 +464,10 @@ function refSocial(t: Tables, r: Range, rep: string | null) {
   const converted = visits.filter((v) => v.converted).length;
   return round6({
     ...all,
+    ...wonAmounts(
+      social.map((s) => s.lead),
+      currency,
+    ),
     bySourceChannel: bySource,
     byFirstTouchOnly: social.length - bySource,
     visits: visits.length,
@@ -521,6 +539,10 @@ function refNewsletter(t: Tables, r: Range, grain: Grain, days: number, rep: str
     qualifiedLeads: won.qualifiedLeads,
     wonLeads: won.wonLeads,
     wonValue: won.wonValue,
+    ...wonAmounts(
+      classified.map((c) => c.lead),
+      currency,
+    ),
     trend: bucketStarts(r, grain).map((b) => ({
       bucket: new Date(b).toISOString(),
       ...counts(classified.filter((c) => truncate(c.lead.created, grain) === b)),

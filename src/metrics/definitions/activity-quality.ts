@@ -8,11 +8,19 @@ import { REAL_NOTE_MIN_LENGTH } from "../../ingest/activity-rollup.js";
 import { activityCountColumn } from "../../ingest/lead-activity.js";
 import { ACTIVITY_TYPES } from "../../model/canonical.js";
 import { join, raw, type Sql, sql } from "../../store/sql.js";
+import {
+  countEvidence,
+  medianColumn,
+  NO_AMOUNTS,
+  perEvidence,
+  rateCells,
+  rateColumns,
+  squaresValue,
+  sumOfSquares,
+} from "../evidence.js";
 import type { Headline, MetricContext, MetricDefinition, Unsupported, View } from "../metric.js";
 import { periodActivityCounts, periodNoteLengths } from "../period-activities.js";
 import { histogramMedian, inPeriod, leadFilter, money } from "../sql-parts.js";
-import { NO_AMOUNTS } from "../vanity.js";
-import { countEvidence, medianColumn, perEvidence, rateCells, rateColumns } from "../view-evidence.js";
 
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 export type ActivityTypeCounts = Record<ActivityType, number>;
@@ -146,7 +154,8 @@ type FigureRow = {
   lost: number | null;
   won_value: number | null;
   won_amounts: number | null;
-  won_value_squares: number | null;
+  /** Exact decimal text (evidence.ts sumOfSquares). */
+  won_value_squares: string | number | null;
   average_won_value: number | null;
   median_days_to_win: number | null;
 } & Record<`n_${ActivityType}`, number | null> &
@@ -262,7 +271,7 @@ async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]
         count(CASE WHEN r.is_closed AND r.status = 'lost' THEN 1 END) AS lost,
         COALESCE(sum(CASE WHEN ${wonNow} THEN r.amount END), 0) AS won_value,
         count(CASE WHEN ${wonNow} THEN r.amount END) AS won_amounts,
-        sum(CASE WHEN ${wonNow} THEN CAST(r.amount AS FLOAT8) * CAST(r.amount AS FLOAT8) END) AS won_value_squares,
+        ${sumOfSquares(sql`CASE WHEN ${wonNow} THEN r.amount END`)} AS won_value_squares,
         avg(CASE WHEN ${wonNow} THEN CAST(r.amount AS FLOAT8) END) AS average_won_value,
         ${d.quantile(
           sql`CASE WHEN ${wonNow} THEN (${d.epoch(sql`r.closed_at`)} - ${d.epoch(sql`r.created_at`)}) / 86400.0 END`,
@@ -525,7 +534,9 @@ async function compute(ctx: MetricContext): Promise<ActivityQualityResult> {
     reps,
     performers,
     mixWonLost: hasActivities ? mixOf(total) : null,
-    wonAmounts: hasAmounts ? { n: total?.won_amounts ?? 0, sumOfSquares: total?.won_value_squares ?? 0 } : null,
+    wonAmounts: hasAmounts
+      ? { n: total?.won_amounts ?? 0, sumOfSquares: squaresValue(total?.won_value_squares) }
+      : null,
     unsupported,
   };
 }

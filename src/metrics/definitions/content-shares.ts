@@ -9,9 +9,9 @@
  */
 import { sql } from "../../store/sql.js";
 import { bucketsOf } from "../buckets.js";
+import { countEvidence, perEvidence } from "../evidence.js";
 import type { MetricContext, MetricDefinition } from "../metric.js";
 import { bucket, inPeriod, ts } from "../sql-parts.js";
-import { countEvidence, perEvidence } from "../view-evidence.js";
 
 export type ContentSharesRow = {
   /** Posts published in the period. */

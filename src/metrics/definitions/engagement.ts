@@ -12,9 +12,9 @@
 
 import { DAYS_SINCE_PREVIOUS, rollupFilters } from "../../ingest/visit-rollup.js";
 import { raw, type Sql, sql } from "../../store/sql.js";
+import { countEvidence, rateCells, rateColumns, rateEvidence } from "../evidence.js";
 import type { MetricContext, MetricDefinition, View, ViewColumn } from "../metric.js";
 import { ts } from "../sql-parts.js";
-import { countEvidence, rateCells, rateColumns, rateEvidence } from "../view-evidence.js";
 
 /** A fixed bucket: the values up to `max` (inclusive) that no earlier bucket took. */
 export type Bucket = { label: string; max: number };

@@ -5,10 +5,9 @@
  */
 import { sql } from "../../store/sql.js";
 import { bucketsOf } from "../buckets.js";
+import { countEvidence, NO_AMOUNTS, rateCells, rateColumns, squaresValue, sumOfSquares } from "../evidence.js";
 import type { Headline, MetricContext, MetricDefinition, View } from "../metric.js";
 import { bucket, inPeriod, leadFacts } from "../sql-parts.js";
-import { NO_AMOUNTS } from "../vanity.js";
-import { countEvidence, rateCells, rateColumns } from "../view-evidence.js";
 
 /**
  * Lost leads and their value (reporting currency; 0 when none of them carries one; null when
@@ -42,7 +41,8 @@ type Row = {
   leads: number;
   value: number | null;
   valued: number;
-  value_squares: number | null;
+  /** Exact decimal text (evidence.ts sumOfSquares). */
+  value_squares: string | number | null;
 };
 
 type GroupedRow = {
@@ -63,7 +63,7 @@ type GroupedRow = {
   leads: number;
   value: number | null;
   valued: number;
-  value_squares: number | null;
+  value_squares: string | number | null;
 };
 
 /** Which grouping a GROUPING SETS row belongs to (GROUPING() is 0 for the grouped columns). */
@@ -94,7 +94,7 @@ async function compute(ctx: MetricContext): Promise<LossesResult> {
         GROUPING(owner_id) AS g_rep, GROUPING(bucket) AS g_bucket,
         reason, pipeline_id, position, competitor, owner_id, bucket,
         count(*) AS leads, CAST(sum(amount) AS FLOAT8) AS value, count(amount) AS valued,
-        sum(CAST(amount AS FLOAT8) * CAST(amount AS FLOAT8)) AS value_squares
+        ${sumOfSquares(sql`amount`)} AS value_squares
       FROM lost
       GROUP BY GROUPING SETS ((), (reason), (pipeline_id, position), (competitor), (owner_id), (bucket))
     ),
@@ -125,7 +125,7 @@ async function compute(ctx: MetricContext): Promise<LossesResult> {
   return {
     ...total,
     valuedLeads: hasAmounts ? (all?.valued ?? 0) : null,
-    valueSumOfSquares: hasAmounts ? (all?.value_squares ?? 0) : null,
+    valueSumOfSquares: hasAmounts ? squaresValue(all?.value_squares) : null,
     byReason: ctx.capabilities.has("loss_reasons")
       ? of("reason")
           .map((r) => ({ reason: r.key ?? "unknown", ...count(r), share: r.leads / total.leads }))

@@ -5,7 +5,8 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engines } from "../../../test/support/databases.js";
 import { BASE, type LoadedFixture, lead, loadFixture, report } from "../../../test/support/metric-fixtures.js";
-import { newsletterLeads } from "./newsletter-leads.js";
+import { NO_AMOUNTS } from "../vanity.js";
+import { type NewsletterLeadsResult, newsletterLeads } from "./newsletter-leads.js";
 
 const hash = (email: string) => createHash("sha256").update(email).digest("hex");
 
@@ -15,7 +16,7 @@ const hash = (email: string) => createHash("sha256").update(email).digest("hex")
 // sub3 cy@gamma.example since 2025; clicked i1 on 01-05
 // sub4 late@x.example since 04-01 (after the period); sub5 2025 .. 04-05; sub6 since 2025 (hash stored upper-case)
 // Leads:
-// n1 "  Ann.Buyer@ACME.example " 01-31 00:00, won 200 EUR: sub1's click 29 days before   -> click (subscriber)
+// n1 "  Ann.Buyer@ACME.example " 01-31 00:00, won 200.35 EUR: sub1's click 29 days before -> click (subscriber)
 // n2 "ann.buyer@acme.example" 02-01 00:00, qualified: the click exactly 30 days before    -> click (inclusive)
 // n3 "ANN.BUYER@acme.example" 02-02 00:00: the click 31 days before                       -> not a newsletter lead
 // n4 source newsletter, nobody@z.example, 03-05                                           -> source
@@ -26,7 +27,8 @@ const hash = (email: string) => createHash("sha256").update(email).digest("hex")
 // n9 source newsletter 2025-12-15: outside; n10 source newsletter, Bob's, 01-10, won 300 EUR -> source
 // Newsletter leads: n1, n2, n4, n5, n6, n8, n10 = 7; by source 3 (n4, n8, n10), first touch 2 (n5, n6), click 3
 // (n1, n2, n6). Subscriber leads n1, n2, n6 = 3. Active at 04-01: sub1, sub3, sub5, sub6 = 4 -> rate 0.75.
-// Qualified n1 (won), n2, n10 (won) = 3; won n1, n10 = 2, 500 EUR.
+// Qualified n1 (won), n2, n10 (won) = 3; won n1, n10 = 2, 500.35 EUR; its evidence: 2 amounts, squares
+// 200.35^2 + 300^2 = 40,140.1225 + 90,000 = 130,140.1225 (exact: NUMERIC on both engines).
 // By month: Jan n1, n10 (2: source 1, click 1); Feb n2, n6 (2: first touch 1, click 2); Mar n4, n5, n8 (3: source 2,
 // first touch 1).
 const FIXTURE = {
@@ -38,7 +40,7 @@ const FIXTURE = {
       contact: "  Ann.Buyer@ACME.example ",
       status: "won",
       closed_at: "2026-03-01",
-      value: 200,
+      value: 200.35,
       currency: "EUR",
     }),
     lead({
@@ -104,16 +106,22 @@ const month = (bucket: string, newsletterLeads: number, bySource: number, byFirs
 describe.each(engines())("newsletter leads on %s", (engine) => {
   let f: LoadedFixture;
   let bare: LoadedFixture;
+  let valueless: LoadedFixture;
   beforeAll(async () => {
     f = await loadFixture(engine, FIXTURE);
     bare = await loadFixture(engine, {
       ...BASE,
       leads: [lead({ id: "x", created_at: "2026-01-02", source_channel: "newsletter" })],
     });
+    valueless = await loadFixture(engine, {
+      ...FIXTURE,
+      leads: FIXTURE.leads.map((row) => ({ ...row, value: null, currency: null })),
+    });
   });
   afterAll(async () => {
     await f?.dispose();
     await bare?.dispose();
+    await valueless?.dispose();
   });
 
   test("attributes leads by source, first touch and clicks within 30 days, next to subscribers", async () => {
@@ -129,7 +137,9 @@ describe.each(engines())("newsletter leads on %s", (engine) => {
       subscriberToLeadRate: 0.75,
       qualifiedLeads: 3,
       wonLeads: 2,
-      wonValue: 500,
+      wonValue: 500.35,
+      wonValuedLeads: 2,
+      wonValueSumOfSquares: 130_140.1225,
       trend: [
         month("2026-01-01T00:00:00.000Z", 2, 1, 0, 1),
         month("2026-02-01T00:00:00.000Z", 2, 0, 1, 2),
@@ -139,9 +149,68 @@ describe.each(engines())("newsletter leads on %s", (engine) => {
     expect(r.headlines.map((h) => [h.key, h.value])).toEqual([
       ["newsletterLeads", 7],
       ["subscriberToLeadRate", 0.75],
-      ["newsletterWonValue", 500],
+      ["newsletterWonValue", 500.35],
     ]);
     expect(r.vanity.map((v) => [v.id, v.value])).toEqual([["subscribers", 4]]);
+  });
+
+  test("headlines and the subscriber count carry their evidence; the rate its n and interval in the table", async () => {
+    const r = await report(f.store, newsletterLeads, { period: "2026-Q1", grain: "month", compare: "previous" });
+    // 7 leads; 3 subscriber leads of 4 active subscribers; 2 won amounts.
+    expect(r.headlines.map((h) => [h.key, h.evidence])).toEqual([
+      ["newsletterLeads", { kind: "count", n: 7 }],
+      ["subscriberToLeadRate", { kind: "rate", successes: 3, trials: 4 }],
+      ["newsletterWonValue", { kind: "sum", n: 2, sumOfSquares: 130_140.1225 }],
+    ]);
+    // Subscribers are a level: 4 active at 04-01, and at 01-01 sub1, sub3, sub5, sub6 (sub2 came later): 4.
+    expect(r.vanity.map((v) => [v.id, v.evidence, v.previousEvidence])).toEqual([
+      ["subscribers", { kind: "level", n: 4 }, { kind: "level", n: 4 }],
+    ]);
+    const [, beside] = newsletterLeads.views(r.result);
+    // 3 of 4: Wilson 95% 0.300642..0.954413.
+    expect(beside?.rows[0]).toMatchObject({
+      subscriberToLeadRate: 0.75,
+      subscriberToLeadRateN: 4,
+      subscriberToLeadRateLow: 0.300642,
+      subscriberToLeadRateHigh: 0.954413,
+    });
+  });
+
+  test("more subscriber leads than active subscribers: events per exposure, not a share", () => {
+    // Two leads of one contact, who has since unsubscribed: 2 subscriber leads, 1 active subscriber.
+    const result: NewsletterLeadsResult = {
+      attributionDays: 30,
+      newsletterLeads: 2,
+      bySource: 0,
+      byFirstTouch: 0,
+      byClick: 2,
+      subscriberLeads: 2,
+      subscribers: 1,
+      subscriberToLeadRate: 2,
+      qualifiedLeads: 0,
+      wonLeads: 0,
+      wonValue: 0,
+      wonValuedLeads: 0,
+      wonValueSumOfSquares: 0,
+      trend: [],
+    };
+    expect(newsletterLeads.headlines(result)[1]?.evidence).toEqual({ kind: "per", events: 2, exposure: 1 });
+    const [, beside] = newsletterLeads.views(result);
+    expect(beside?.rows[0]).toMatchObject({
+      subscriberToLeadRateN: 1,
+      subscriberToLeadRateLow: null,
+      subscriberToLeadRateHigh: null,
+    });
+  });
+
+  test("without amounts: won value is unsupported, never 0; the counts and the rate stand", async () => {
+    const r = await report(valueless.store, newsletterLeads, { period: "2026-Q1" });
+    expect(r.result).toMatchObject({ newsletterLeads: 7, wonLeads: 2, wonValue: null, wonValuedLeads: null });
+    expect(r.headlines.map((h) => [h.key, h.value, h.evidence, h.unsupported])).toEqual([
+      ["newsletterLeads", 7, { kind: "count", n: 7 }, undefined],
+      ["subscriberToLeadRate", 0.75, { kind: "rate", successes: 3, trials: 4 }, undefined],
+      ["newsletterWonValue", null, null, NO_AMOUNTS],
+    ]);
   });
 
   test("the attribution window: 29 days in, 30 in (inclusive), 31 out; a shorter window drops more", async () => {
@@ -176,6 +245,8 @@ describe.each(engines())("newsletter leads on %s", (engine) => {
       qualifiedLeads: 0,
       wonLeads: 0,
       wonValue: 0,
+      wonValuedLeads: 0,
+      wonValueSumOfSquares: 0,
       trend: [month("2024-01-01T00:00:00.000Z", 0, 0, 0, 0)],
     });
   });
@@ -192,5 +263,11 @@ describe.each(engines())("newsletter leads on %s", (engine) => {
       wonValue: null,
     });
     expect(r.unsupported.map((u) => u.capability)).toEqual(["newsletter"]);
+    // No subscribers to divide by: no evidence for the rate; no lead carries an amount: won value unsupported.
+    expect(r.headlines.map((h) => [h.evidence, h.unsupported])).toEqual([
+      [{ kind: "count", n: 1 }, undefined],
+      [null, undefined],
+      [null, NO_AMOUNTS],
+    ]);
   });
 });

@@ -9,7 +9,16 @@
  */
 import { sql } from "../../store/sql.js";
 import { bucketsOf } from "../buckets.js";
-import type { MetricContext, MetricDefinition } from "../metric.js";
+import {
+  countEvidence,
+  NO_AMOUNTS,
+  rateCells,
+  rateColumns,
+  rateEvidence,
+  squaresTotal,
+  sumOfSquares,
+} from "../evidence.js";
+import type { Evidence, Headline, MetricContext, MetricDefinition } from "../metric.js";
 import { bucket, inPeriod, leadFacts, ts } from "../sql-parts.js";
 
 export type NewsletterLeadCounts = {
@@ -34,8 +43,14 @@ export type NewsletterLeadsResult = NewsletterLeadCounts & {
   subscriberToLeadRate: number | null;
   qualifiedLeads: number;
   wonLeads: number;
-  /** Won value (won by now) in the reporting currency; null without one. */
+  /** Won value (won by now) in the reporting currency; null without one, or without amounts (unknown, not 0). */
   wonValue: number | null;
+  /**
+   * The won value as a sum of amounts: the won newsletter leads with an amount in the reporting
+   * currency, and the sum of their squares (its compound Poisson variance); null with wonValue.
+   */
+  wonValuedLeads: number | null;
+  wonValueSumOfSquares: number | null;
   /** Per grain bucket of creation (every bucket, empty ones with zeros). */
   trend: ({ bucket: string } & NewsletterLeadCounts)[];
 };
@@ -50,6 +65,9 @@ type BucketRow = {
   qualified_leads: number;
   won_leads: number;
   won_value: number | null;
+  won_amounts: number;
+  /** Exact decimal text (evidence.ts sumOfSquares). */
+  won_value_squares: string | number | null;
 };
 
 async function compute(ctx: MetricContext): Promise<NewsletterLeadsResult> {
@@ -110,7 +128,9 @@ async function compute(ctx: MetricContext): Promise<NewsletterLeadsResult> {
       sum(is_subscriber) AS subscriber_leads,
       count(CASE WHEN qualified_at IS NOT NULL THEN 1 END) AS qualified_leads,
       count(CASE WHEN status = 'won' THEN 1 END) AS won_leads,
-      sum(CASE WHEN status = 'won' THEN amount END) AS won_value
+      sum(CASE WHEN status = 'won' THEN amount END) AS won_value,
+      count(CASE WHEN status = 'won' THEN amount END) AS won_amounts,
+      ${sumOfSquares(sql`CASE WHEN status = 'won' THEN amount END`)} AS won_value_squares
     FROM classified WHERE by_source = 1 OR by_first_touch = 1 OR by_click = 1
     GROUP BY 1`);
   const [active] = await ctx.store.query<{ subscribers: number }>(sql`
@@ -124,6 +144,8 @@ async function compute(ctx: MetricContext): Promise<NewsletterLeadsResult> {
   const subscribers = known(active?.subscribers ?? 0);
   const subscriberLeads = known(total((r) => r.subscriber_leads));
   const byBucket = new Map(rows.map((r) => [r.bucket, r]));
+  // Money only in the reporting currency, and only when the leads carry amounts at all.
+  const hasMoney = ctx.currency !== null && ctx.capabilities.has("amounts");
   return {
     attributionDays: ctx.options.attributionDays,
     newsletterLeads: total((r) => r.leads),
@@ -136,7 +158,9 @@ async function compute(ctx: MetricContext): Promise<NewsletterLeadsResult> {
       subscriberLeads !== null && subscribers !== null && subscribers > 0 ? subscriberLeads / subscribers : null,
     qualifiedLeads: total((r) => r.qualified_leads),
     wonLeads: total((r) => r.won_leads),
-    wonValue: ctx.currency ? total((r) => r.won_value) : null,
+    wonValue: hasMoney ? total((r) => r.won_value) : null,
+    wonValuedLeads: hasMoney ? total((r) => r.won_amounts) : null,
+    wonValueSumOfSquares: hasMoney ? squaresTotal(rows.map((r) => r.won_value_squares)) : null,
     trend: bucketsOf(ctx).map((start) => {
       const r = byBucket.get(start);
       return {
@@ -147,6 +171,30 @@ async function compute(ctx: MetricContext): Promise<NewsletterLeadsResult> {
         byClick: known(r?.by_click ?? 0),
       };
     }),
+  };
+}
+
+/**
+ * Subscriber leads of active subscribers, as a rate. The numerator counts leads, not
+ * subscribers, and a contact who has since unsubscribed is in it but not in the denominator,
+ * so it can exceed the subscribers: then it is no share of trials but events per exposure.
+ */
+function subscriberRateEvidence(r: NewsletterLeadsResult): Evidence | null {
+  if (r.subscriberToLeadRate === null || r.subscriberLeads === null || r.subscribers === null) return null;
+  if (r.subscriberLeads > r.subscribers) return { kind: "per", events: r.subscriberLeads, exposure: r.subscribers };
+  return rateEvidence(r.subscriberLeads, r.subscribers);
+}
+
+/** Won value from newsletter leads: a sum of amounts, or unsupported when the loaded leads carry none. */
+function wonValueHeadline(r: NewsletterLeadsResult): Headline {
+  const headline = { key: "newsletterWonValue", label: "Won value from newsletter leads", format: "money" } as const;
+  if (r.wonValue === null || r.wonValuedLeads === null) {
+    return { ...headline, value: null, evidence: null, unsupported: NO_AMOUNTS };
+  }
+  return {
+    ...headline,
+    value: r.wonValue,
+    evidence: { kind: "sum", n: r.wonValuedLeads, sumOfSquares: r.wonValueSumOfSquares ?? 0 },
   };
 }
 
@@ -176,14 +224,21 @@ export const newsletterLeads: MetricDefinition<NewsletterLeadsResult> = {
   leadFilters: true,
   compute,
   headlines: (r) => [
-    { key: "newsletterLeads", label: "Leads from the newsletter", value: r.newsletterLeads, format: "count" },
+    {
+      key: "newsletterLeads",
+      label: "Leads from the newsletter",
+      value: r.newsletterLeads,
+      format: "count",
+      evidence: countEvidence(r.newsletterLeads),
+    },
     {
       key: "subscriberToLeadRate",
       label: "Subscribers who became leads",
       value: r.subscriberToLeadRate,
       format: "percent",
+      evidence: subscriberRateEvidence(r),
     },
-    { key: "newsletterWonValue", label: "Won value from newsletter leads", value: r.wonValue, format: "money" },
+    wonValueHeadline(r),
   ],
   views: (r) => [
     {
@@ -204,6 +259,7 @@ export const newsletterLeads: MetricDefinition<NewsletterLeadsResult> = {
         { key: "subscriberLeads", label: "From subscribers", format: "count" },
         { key: "subscribers", label: "Subscribers", format: "count" },
         { key: "subscriberToLeadRate", label: "Sub. to lead", format: "percent" },
+        ...rateColumns("subscriberToLeadRate"),
         { key: "qualifiedLeads", label: "Qualified", format: "count" },
         { key: "wonLeads", label: "Won", format: "count" },
         { key: "wonValue", label: "Won value", format: "money" },
@@ -214,6 +270,8 @@ export const newsletterLeads: MetricDefinition<NewsletterLeadsResult> = {
           subscriberLeads: r.subscriberLeads,
           subscribers: r.subscribers,
           subscriberToLeadRate: r.subscriberToLeadRate,
+          // n is the subscribers; no interval when the leads outnumber them (no share then).
+          ...rateCells("subscriberToLeadRate", r.subscriberLeads, r.subscribers),
           qualifiedLeads: r.qualifiedLeads,
           wonLeads: r.wonLeads,
           wonValue: r.wonValue,

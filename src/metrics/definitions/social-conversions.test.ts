@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engines } from "../../../test/support/databases.js";
 import { BASE, type LoadedFixture, lead, loadFixture, report } from "../../../test/support/metric-fixtures.js";
+import { NO_AMOUNTS } from "../vanity.js";
 import { socialConversions } from "./social-conversions.js";
 
 // Period 2026-02. Leads (reporting currency EUR: 3 leads carry EUR, 1 USD):
@@ -143,13 +144,20 @@ const visitsOnly = { leads: 0, qualifiedLeads: 0, wonLeads: 0, wonValue: 0 };
 describe.each(engines())("conversions from social media on %s", (engine) => {
   let f: LoadedFixture;
   let bare: LoadedFixture;
+  let valueless: LoadedFixture;
   beforeAll(async () => {
     f = await loadFixture(engine, FIXTURE);
     bare = await loadFixture(engine, { ...BASE, leads: [lead({ id: "x", created_at: "2026-02-02" })] });
+    // The same company from a CRM export without deal values.
+    valueless = await loadFixture(engine, {
+      ...FIXTURE,
+      leads: FIXTURE.leads.map((row) => ({ ...row, value: null, currency: null })),
+    });
   });
   afterAll(async () => {
     await f?.dispose();
     await bare?.dispose();
+    await valueless?.dispose();
   });
 
   test("social leads by source channel or first touch, per network and campaign, and social visits", async () => {
@@ -225,6 +233,64 @@ describe.each(engines())("conversions from social media on %s", (engine) => {
     expect(r.vanity.map((v) => v.id)).toEqual(["impressions"]);
   });
 
+  test("headlines carry their evidence; the visit-to-lead rate its n and interval in the table", async () => {
+    const r = await report(f.store, socialConversions, { period: "2026-02" });
+    // Won value: s1 1000 and s7 300 EUR summed (s4's USD left out), squares 1,000,000 + 90,000.
+    expect(r.headlines.map((h) => [h.key, h.evidence])).toEqual([
+      ["socialLeads", { kind: "count", n: 5 }],
+      ["socialWonValue", { kind: "sum", n: 2, sumOfSquares: 1_090_000 }],
+      ["socialVisitToLeadRate", { kind: "rate", successes: 3, trials: 9 }],
+    ]);
+    expect(r.result).toMatchObject({ wonValuedLeads: 2, wonValueSumOfSquares: 1_090_000 });
+    // No post snapshots loaded: no impressions gained, a count of 0.
+    expect(r.vanity.map((v) => [v.id, v.value, v.evidence])).toEqual([["impressions", 0, { kind: "count", n: 0 }]]);
+    const [byNetwork] = socialConversions.views(r.result);
+    const cells = (network: string) => {
+      const row = byNetwork?.rows.find((x) => x.network === network);
+      return [row?.visitToLeadRateN, row?.visitToLeadRateLow, row?.visitToLeadRateHigh];
+    };
+    // linkedin 1 of 3 social visits became a lead; all of them 3 of 9.
+    expect(cells("linkedin")).toEqual([3, 0.061492, 0.79234]);
+    expect(cells("all")).toEqual([9, 0.120584, 0.645798]);
+  });
+
+  test("without amounts: won value is unsupported, never 0; the counts and the rate stand", async () => {
+    const r = await report(valueless.store, socialConversions, { period: "2026-02" });
+    expect(r.headlines).toEqual([
+      {
+        key: "socialLeads",
+        label: "Leads from social media",
+        value: 5,
+        format: "count",
+        evidence: { kind: "count", n: 5 },
+        previous: null,
+        change: null,
+      },
+      {
+        key: "socialWonValue",
+        label: "Won value from social leads",
+        value: null,
+        format: "money",
+        evidence: null,
+        unsupported: NO_AMOUNTS,
+        previous: null,
+        change: null,
+      },
+      {
+        key: "socialVisitToLeadRate",
+        label: "Social visits that became leads",
+        value: 0.333333,
+        format: "percent",
+        evidence: { kind: "rate", successes: 3, trials: 9 },
+        previous: null,
+        change: null,
+      },
+    ]);
+    expect(r.result).toMatchObject({ wonLeads: 3, wonValue: null, wonValuedLeads: null, wonValueSumOfSquares: null });
+    expect(r.result.byNetwork.map((n) => n.wonValue)).toEqual([null, null, null, null, null, null]);
+    expect(r.result.byCampaign.map((c) => c.wonValue)).toEqual([null, null, null, null, null]);
+  });
+
   test("lead filters apply to the leads, not to the visits", async () => {
     const bob = await report(f.store, socialConversions, { period: "2026-02", rep: "bob" });
     // Only s7 is Bob's.
@@ -241,6 +307,8 @@ describe.each(engines())("conversions from social media on %s", (engine) => {
       qualifiedLeads: 0,
       wonLeads: 0,
       wonValue: 0,
+      wonValuedLeads: 0,
+      wonValueSumOfSquares: 0,
       bySourceChannel: 0,
       byFirstTouchOnly: 0,
       visits: 0,
@@ -255,5 +323,12 @@ describe.each(engines())("conversions from social media on %s", (engine) => {
     const r = await report(bare.store, socialConversions, { period: "2026-02" });
     expect(r.result).toMatchObject({ leads: null, wonValue: null, visits: null, visitToLeadRate: null });
     expect(r.unsupported.map((u) => u.capability)).toEqual(["lead_sources"]);
+    // Nothing to count: no evidence, and the won value is not called unsupported for want of amounts
+    // (the metric as a whole says why it has no numbers).
+    expect(r.headlines.map((h) => [h.evidence, h.unsupported])).toEqual([
+      [null, undefined],
+      [null, undefined],
+      [null, undefined],
+    ]);
   });
 });

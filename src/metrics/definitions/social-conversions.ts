@@ -9,7 +9,16 @@
  */
 import { referrerHost, rollupFilters } from "../../ingest/visit-rollup.js";
 import { raw, type Sql, sql } from "../../store/sql.js";
-import type { MetricContext, MetricDefinition } from "../metric.js";
+import {
+  countEvidence,
+  NO_AMOUNTS,
+  rateCells,
+  rateColumns,
+  rateEvidence,
+  squaresTotal,
+  sumOfSquares,
+} from "../evidence.js";
+import type { Headline, MetricContext, MetricDefinition } from "../metric.js";
 import { inPeriod, leadFacts, ts } from "../sql-parts.js";
 
 /** utm_source values that name a network (lower-cased before comparing). */
@@ -77,7 +86,14 @@ export type SocialConversionsResult = {
   leads: number | null;
   qualifiedLeads: number | null;
   wonLeads: number | null;
+  /** Null without lead sources, or without amounts (unknown, not 0). */
   wonValue: number | null;
+  /**
+   * The won value as a sum of amounts: the won social leads with an amount in the reporting
+   * currency, and the sum of their squares (its compound Poisson variance); null with wonValue.
+   */
+  wonValuedLeads: number | null;
+  wonValueSumOfSquares: number | null;
   /** Social leads the CRM filed as social:NETWORK, and those only the first touch's utm_* reveal. */
   bySourceChannel: number | null;
   byFirstTouchOnly: number | null;
@@ -97,6 +113,9 @@ type LeadRow = {
   qualified_leads: number;
   won_leads: number;
   won_value: number | null;
+  won_amounts: number;
+  /** Exact decimal text (evidence.ts sumOfSquares). */
+  won_value_squares: string | number | null;
   by_source: number;
   posts: number;
 };
@@ -129,6 +148,8 @@ async function compute(ctx: MetricContext): Promise<SocialConversionsResult> {
         count(CASE WHEN s.qualified_at IS NOT NULL THEN 1 END) AS qualified_leads,
         count(CASE WHEN s.status = 'won' THEN 1 END) AS won_leads,
         sum(CASE WHEN s.status = 'won' THEN s.amount END) AS won_value,
+        count(CASE WHEN s.status = 'won' THEN s.amount END) AS won_amounts,
+        ${sumOfSquares(sql`CASE WHEN s.status = 'won' THEN s.amount END`)} AS won_value_squares,
         count(CASE WHEN s.source LIKE 'social:%' THEN 1 END) AS by_source,
         COALESCE(max(p.posts), 0) AS posts
       FROM social_leads s
@@ -163,8 +184,10 @@ async function compute(ctx: MetricContext): Promise<SocialConversionsResult> {
   // such a filter down and evaluate the referrer host once per comparison (ten times slower).
   const visitRows = allVisitRows.filter((r): r is VisitRow & { network: string } => r.network !== null);
 
-  // Money is only added up in the reporting currency; without one there is no won value.
-  const money = (value: number) => (ctx.currency ? value : null);
+  // Money is only added up in the reporting currency; without one, or without amounts at all,
+  // there is no won value (unknown, not 0).
+  const hasMoney = ctx.currency !== null && ctx.capabilities.has("amounts");
+  const money = (value: number) => (hasMoney ? value : null);
   const networks = [...new Set([...leadRows.map((r) => r.network), ...visitRows.map((r) => r.network)])].sort();
   const byNetwork = networks.map((network) => {
     const rows = leadRows.filter((r) => r.network === network);
@@ -202,6 +225,8 @@ async function compute(ctx: MetricContext): Promise<SocialConversionsResult> {
     qualifiedLeads: hasLeads ? leadRows.reduce((a, r) => a + r.qualified_leads, 0) : null,
     wonLeads: hasLeads ? leadRows.reduce((a, r) => a + r.won_leads, 0) : null,
     wonValue: hasLeads ? money(leadRows.reduce((a, r) => a + (r.won_value ?? 0), 0)) : null,
+    wonValuedLeads: hasLeads ? money(leadRows.reduce((a, r) => a + r.won_amounts, 0)) : null,
+    wonValueSumOfSquares: hasLeads ? money(squaresTotal(leadRows.map((r) => r.won_value_squares))) : null,
     bySourceChannel: hasLeads ? bySource : null,
     byFirstTouchOnly: hasLeads ? leads - bySource : null,
     visits: hasVisits ? visits : null,
@@ -209,6 +234,22 @@ async function compute(ctx: MetricContext): Promise<SocialConversionsResult> {
     visitToLeadRate: hasVisits ? rate(converted, visits) : null,
     byNetwork,
     byCampaign,
+  };
+}
+
+/**
+ * Won value from social leads: a sum of amounts; unsupported when the loaded leads carry no
+ * amounts (null without lead sources: the metric as a whole says why then).
+ */
+function wonValueHeadline(r: SocialConversionsResult): Headline {
+  const headline = { key: "socialWonValue", label: "Won value from social leads", format: "money" } as const;
+  if (r.wonValue === null || r.wonValuedLeads === null) {
+    return { ...headline, value: null, evidence: null, ...(r.leads !== null ? { unsupported: NO_AMOUNTS } : {}) };
+  }
+  return {
+    ...headline,
+    value: r.wonValue,
+    evidence: { kind: "sum", n: r.wonValuedLeads, sumOfSquares: r.wonValueSumOfSquares ?? 0 },
   };
 }
 
@@ -237,13 +278,20 @@ export const socialConversions: MetricDefinition<SocialConversionsResult> = {
   leadFilters: true,
   compute,
   headlines: (r) => [
-    { key: "socialLeads", label: "Leads from social media", value: r.leads, format: "count" },
-    { key: "socialWonValue", label: "Won value from social leads", value: r.wonValue, format: "money" },
+    {
+      key: "socialLeads",
+      label: "Leads from social media",
+      value: r.leads,
+      format: "count",
+      evidence: countEvidence(r.leads),
+    },
+    wonValueHeadline(r),
     {
       key: "socialVisitToLeadRate",
       label: "Social visits that became leads",
       value: r.visitToLeadRate,
       format: "percent",
+      evidence: rateEvidence(r.convertedVisits, r.visits),
     },
   ],
   views: (r) => [
@@ -257,6 +305,7 @@ export const socialConversions: MetricDefinition<SocialConversionsResult> = {
         { key: "wonValue", label: "Won value", format: "money" },
         { key: "visits", label: "Visits", format: "count" },
         { key: "visitToLeadRate", label: "Visit to lead", format: "percent" },
+        ...rateColumns("visitToLeadRate"),
       ],
       rows: [
         ...r.byNetwork,
@@ -267,9 +316,10 @@ export const socialConversions: MetricDefinition<SocialConversionsResult> = {
           wonLeads: r.wonLeads,
           wonValue: r.wonValue,
           visits: r.visits,
+          convertedVisits: r.convertedVisits,
           visitToLeadRate: r.visitToLeadRate,
         },
-      ].map(({ network, leads, qualifiedLeads, wonLeads, wonValue, visits, visitToLeadRate }) => ({
+      ].map(({ network, leads, qualifiedLeads, wonLeads, wonValue, visits, convertedVisits, visitToLeadRate }) => ({
         network,
         leads,
         qualifiedLeads,
@@ -277,6 +327,8 @@ export const socialConversions: MetricDefinition<SocialConversionsResult> = {
         wonValue,
         visits,
         visitToLeadRate,
+        // The visits that became leads, of the social visits.
+        ...rateCells("visitToLeadRate", convertedVisits, visits),
       })),
     },
     {
