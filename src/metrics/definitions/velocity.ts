@@ -538,7 +538,7 @@ function views(r: VelocityResult): View[] {
     highLose: g.lost.high,
     ratio: g.loseToWinRatio,
     // "yes" only when the medians' intervals are apart; fewer than 6 won or lost: cannot tell.
-    heldLonger: g.heldLonger === null ? "too few to tell" : g.heldLonger ? "yes" : "no",
+    heldLonger: g.heldLonger === null ? "too few" : g.heldLonger ? "yes" : "no",
   });
   const from = r.from === "creation" ? "creation" : "qualification";
   const every = r.everyLeadCounts ? " (every closed lead: the data marks no qualification)" : "";
