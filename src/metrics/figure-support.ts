@@ -49,8 +49,8 @@ export const NO_AMOUNTS: FigureUnsupported = {
 };
 
 const NO_MARKS =
-  "no stage of the pipeline marks qualification and no lead that was not won carries a qualification time, " +
-  "so qualified leads cannot be told from the rest (every lost lead would count as never qualified)";
+  "nothing marks qualification (no qualifying stage, and no lead that was not won has a qualification time), " +
+  "so every lost lead would count as never qualified";
 
 export async function figureSupport(ctx: MetricContext): Promise<FigureSupport> {
   const w = ctx.workspace;
@@ -74,7 +74,7 @@ export async function figureSupport(ctx: MetricContext): Promise<FigureSupport> 
     !ctx.capabilities.has("qualification") || markless
       ? {
           reason: NO_MARKS,
-          fix: `name the stage that qualifies a lead and import again: verity import --qualifying-stage "<name>" (${await stageList(ctx)})`,
+          fix: `import again naming the stage that qualifies a lead: verity import --qualifying-stage "<name>" (${await stageList(ctx)})`,
         }
       : null;
   const losses = !ctx.capabilities.has("losses") || Number(row?.lost ?? 0) === 0 ? NO_LOSSES : null;

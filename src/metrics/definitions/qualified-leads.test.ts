@@ -151,7 +151,7 @@ describe.each(engines())("qualified leads without qualification marks on %s", (e
     const r = await report(f.store, qualifiedLeads, { period: "2025-Q3" });
     const cannot = r.result.qualificationUnsupported;
     expect(cannot?.fix).toBe(
-      'name the stage that qualifies a lead and import again: verity import --qualifying-stage "<name>" (stages of Sales: New, Qualified, Demo, Proposal)',
+      'import again naming the stage that qualifies a lead: verity import --qualifying-stage "<name>" (stages of Sales: New, Qualified, Demo, Proposal)',
     );
     expect(r.headlines.map((h) => [h.key, h.value, h.evidence, h.unsupported])).toEqual([
       ["qualifiedLeads", null, null, cannot],
