@@ -119,11 +119,16 @@ describe.runIf(engines().includes("duckdb"))("metric commands", () => {
     expect(table.stdout.split("\n")[1]).toBe("  only: rep Mateo Esposito, source paid");
   });
 
-  test("check says lead quality is falling in 2026-Q2", async () => {
+  test("check warns about new leads rising without qualified leads in 2026-Q2, with n and normal variation", async () => {
     const { code, stdout } = await verityProcess(["check", "-p", "2026-Q2"]);
     expect(code).toBe(0);
     expect(stdout.split("\n")[0]).toBe("Vanity check · 2026-Q2 against 2026-Q1");
-    expect(stdout).toMatch(/✗ New leads \+\d+%, qualified leads −\d+%: lead quality is falling\./);
+    // New leads rose beyond normal variation while qualified leads fell: a warning, whose
+    // words depend on whether the fall is beyond normal variation too.
+    expect(stdout).toMatch(
+      /✗ New leads \+\d+%, qualified leads −\d+%.*: (lead quality is falling|the extra leads are not the\s+kind that qualify)\./s,
+    );
+    expect(stdout).toMatch(/New leads .* n \d+\n\s+beyond normal variation \(p /);
     const json = JSON.parse((await verity(["check", "-p", "2026-Q2", "--format", "json"])).stdout);
     expect(json.findings).toHaveLength(8);
   });

@@ -160,7 +160,13 @@ async function measureHistory(ctx: MetricContext, periods: readonly Period[]): P
 
 function covered(dataRange: MetricContext["dataRange"], area: DataArea, period: Period): boolean {
   const range = dataRange[area];
-  return range !== null && period.start.getTime() >= range.start.getTime() && period.start <= range.end;
+  // Data that begins on the period's first day covers it (a first record at 08:12 on the
+  // 1st of October still makes October a whole month).
+  return (
+    range !== null &&
+    range.start.getTime() < period.start.getTime() + 86_400_000 &&
+    period.start.getTime() <= range.end.getTime()
+  );
 }
 
 /**
