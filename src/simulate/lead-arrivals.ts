@@ -151,12 +151,18 @@ export function planLeadArrivals(ctx: ArrivalsContext): ArrivalsPlan {
   const [spikeStart, spikeEnd] = periodSeconds("paid-traffic-spike", ctx.planted);
   const drop = PLANTED_STRENGTH.leadQualityDrop;
 
-  const dayWeight = (d: number) => growthOf(d) * seasonOf(d) * (isWeekend(d) ? 0.15 : 1);
+  const steady = preset.steady ?? false;
+  const growth = (d: number) => growthOf(d, steady);
+  const season = (d: number) => seasonOf(d, steady);
+  // A steady company goes to no trade fairs.
+  const fairs = steady ? new Map<number, string>() : EVENT_IMPORT_DAYS;
+  const eventShare = steady ? 0 : EVENT_SHARE;
+  const dayWeight = (d: number) => growth(d) * season(d) * (isWeekend(d) ? 0.15 : 1);
   let totalWeight = 0;
   for (let d = 0; d < RANGE_DAYS; d++) totalWeight += dayWeight(d);
-  const perWeight = ((1 - EVENT_SHARE) * preset.leads) / totalWeight;
+  const perWeight = ((1 - eventShare) * preset.leads) / totalWeight;
   let eventGrowth = 0;
-  for (const day of EVENT_IMPORT_DAYS.keys()) eventGrowth += growthOf(day);
+  for (const day of fairs.keys()) eventGrowth += growth(day);
 
   for (let day = 0; day < RANGE_DAYS; day++) {
     const dayStart = day * DAY_SECONDS;
@@ -175,13 +181,13 @@ export function planLeadArrivals(ctx: ArrivalsContext): ArrivalsPlan {
     };
     add(rng.roundStochastic(perWeight * dayWeight(day) * (inReport ? drop.ordinaryLeads : 1)), KIND_ORDINARY);
     if (inReport) {
-      const trend = perWeight * growthOf(day) * seasonOf(day);
+      const trend = perWeight * growth(day) * season(day);
       add(rng.roundStochastic(trend * drop.campaignLeads * (isWeekend(day) ? 0.5 : 1)), KIND_REPORT);
     }
     if (inSpike) add(rng.roundStochastic(perWeight * dayWeight(day) * 0.08), KIND_SPIKE);
-    if (EVENT_IMPORT_DAYS.has(day)) {
+    if (fairs.has(day)) {
       // A list import: one lead every few seconds from 08:00.
-      const count = Math.round((EVENT_SHARE * preset.leads * growthOf(day)) / eventGrowth);
+      const count = Math.round((eventShare * preset.leads * growth(day)) / eventGrowth);
       let second = 8 * HOUR_SECONDS;
       for (let i = 0; i < count; i++) {
         second += rng.intBetween(2, 20);

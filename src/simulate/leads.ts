@@ -151,7 +151,10 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
   const activityScale = preset.activitiesPerLead / 10;
   const legacyCustomers = Math.max(1, Math.floor(accounts.count * LEGACY_CUSTOMERS));
   let leadlessScale = 0;
-  for (let d = 0; d < RANGE_DAYS; d++) leadlessScale += growthOf(d) * seasonOf(d) * (isWeekend(d) ? 0.15 : 1);
+  const steady = preset.steady ?? false;
+  for (let d = 0; d < RANGE_DAYS; d++) {
+    leadlessScale += growthOf(d, steady) * seasonOf(d, steady) * (isWeekend(d) ? 0.15 : 1);
+  }
   leadlessScale = preset.leads / leadlessScale;
 
   const wonAccounts: number[] = [];
@@ -302,7 +305,7 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
     }
 
     // Prospecting calls and internal tasks, logged without a lead.
-    const trend = leadlessScale * growthOf(day) * seasonOf(day);
+    const trend = leadlessScale * growthOf(day, steady) * seasonOf(day, steady);
     const leadless = rng.poisson(0.065 * preset.activitiesPerLead * trend * (isWeekend(day) ? 0.03 : 1));
     for (let i = 0; i < leadless; i++) {
       const rep = active[rng.int(active.length)] as Rep;

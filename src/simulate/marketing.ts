@@ -16,7 +16,7 @@ import {
   type ForcedClickColumns,
   ForcedClicks,
 } from "./phase-handoffs.js";
-import { SIZE_PRESETS, type SimulationSize } from "./sizes.js";
+import type { SizePreset } from "./sizes.js";
 import { FOLLOWER_FIELDS, POST_FIELDS, POST_SNAPSHOT_FIELDS, planSocial, writeSocial } from "./social.js";
 import { VISIT_FIELDS, writeVisits } from "./web.js";
 
@@ -33,7 +33,8 @@ export type MarketingTable = (typeof MARKETING_TABLES)[number];
 
 /** Everything the marketing side needs; plain data, so it can be posted to a worker. */
 export type MarketingInput = {
-  size: SimulationSize;
+  /** The size's preset as simulate() shaped it (scale, steady). */
+  preset: SizePreset;
   seed: number;
   outDir: string;
   conversions: ConversionColumns;
@@ -46,7 +47,7 @@ export async function writeMarketing(
   input: MarketingInput,
   onProgress: (table: MarketingTable, rows: number) => void,
 ): Promise<Record<MarketingTable, number>> {
-  const preset = SIZE_PRESETS[input.size];
+  const preset = input.preset;
   // The plans are pure functions of size and seed: rebuilding them here is cheaper than
   // sending them across threads, and gives the same plans the lead arrivals used.
   const accounts = new AccountBook(preset.accounts, input.seed);

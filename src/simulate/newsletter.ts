@@ -78,7 +78,10 @@ export function planNewsletter(preset: SizePreset, seed: number): NewsletterPlan
   const issues = planIssues();
   // The list grows faster than the business: sign-up forms on every page, webinars.
   const weights: number[] = [];
-  for (let d = 0; d < RANGE_DAYS; d++) weights.push(growthOf(d) ** 2 * seasonOf(d) * (isWeekend(d) ? 0.4 : 1));
+  const steady = preset.steady ?? false;
+  for (let d = 0; d < RANGE_DAYS; d++) {
+    weights.push(growthOf(d, steady) ** 2 * seasonOf(d, steady) * (isWeekend(d) ? 0.4 : 1));
+  }
   const total = weights.reduce((a, b) => a + b, 0);
   const times: number[] = [];
   for (let d = 0; d < RANGE_DAYS; d++) {

@@ -25,7 +25,7 @@ import { LEAD_FIELDS, STAGE_EVENT_FIELDS, writeLeads } from "./leads.js";
 import { type MarketingInput, type MarketingTable, writeMarketing } from "./marketing.js";
 import type { MarketingMessage } from "./marketing-worker.js";
 import { planNewsletter } from "./newsletter.js";
-import { SIZE_PRESETS, type SimulationSize } from "./sizes.js";
+import { SIZE_PRESETS, type SimulationSize, type SizePreset } from "./sizes.js";
 import { planSocial } from "./social.js";
 import { RANGE_END_ISO, RANGE_START_ISO } from "./time.js";
 
@@ -66,6 +66,19 @@ export type SimulationOptions = {
    * a signal?).
    */
   planted?: boolean;
+  /**
+   * Multiplies the size's leads, accounts, website visitors and newsletter subscribers
+   * (default 1; reps, social posts and the social audience stay). A null simulation of many
+   * seeds runs on a company a tenth of size s: the tests of signal or noise are calibrated
+   * for any n, so a small company is as fair a test as a big one, and far cheaper.
+   */
+  scale?: number;
+  /**
+   * A flat company (default false): no growth, no quiet Christmas or summer, no trade fairs.
+   * With `planted: false`, nothing changes over time but chance (website visitors still
+   * accumulate from the range's start: regular visitors come back for months).
+   */
+  steady?: boolean;
 };
 
 export type SimulationSummary = {
@@ -84,8 +97,9 @@ const WORKER_URL = new URL("./marketing-worker.js", import.meta.url);
 export async function simulate(options: SimulationOptions): Promise<SimulationSummary> {
   const { size, seed, outDir } = options;
   const planted = options.planted ?? true;
-  const preset = SIZE_PRESETS[size];
-  if (!preset) throw new Error(`unknown size "${size}"; use s, m or l`);
+  const sized = SIZE_PRESETS[size];
+  if (!sized) throw new Error(`unknown size "${size}"; use s, m or l`);
+  const preset = shapedPreset(sized, options.scale ?? 1, options.steady ?? false);
   if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   const progress = options.onProgress ?? (() => {});
   // Size s is done in about a second; a worker's start-up would eat most of its gain.
@@ -105,7 +119,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
   });
   const { arrivals, conversions, forced } = planLeadArrivals({ preset, seed, social, newsletter, planted });
   const marketingInput: MarketingInput = {
-    size,
+    preset,
     seed,
     outDir,
     conversions: conversions.columns(),
@@ -161,6 +175,21 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
     TABLE_ORDER.map((t) => [t, writers.get(t as SalesTable)?.rows ?? marketingRows[t as MarketingTable] ?? 0]),
   ) as Record<TableName, number>;
   return { size, seed, outDir, rows, range: { start: RANGE_START_ISO, end: RANGE_END_ISO } };
+}
+
+/** The size's preset scaled and, for a steady company, flat (the default preset is returned as is). */
+function shapedPreset(preset: SizePreset, scale: number, steady: boolean): SizePreset {
+  if (!(scale > 0 && scale <= 1)) throw new Error(`scale must be above 0 and at most 1, got ${scale}`);
+  if (scale === 1 && !steady) return preset;
+  const scaled = (n: number) => Math.max(1, Math.round(n * scale));
+  return {
+    ...preset,
+    leads: scaled(preset.leads),
+    accounts: scaled(preset.accounts),
+    visitors: scaled(preset.visitors),
+    subscribers: scaled(preset.subscribers),
+    ...(steady ? { steady } : {}),
+  };
 }
 
 function runInWorker(

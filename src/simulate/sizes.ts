@@ -19,6 +19,11 @@ export type SizePreset = {
   socialPosts: number;
   /** Multiplies the company's social audience (followers, and with them impressions and shares). */
   audienceScale: number;
+  /**
+   * A flat company: no growth, no quiet seasons, no trade fairs (simulate's `steady`). Only
+   * for null simulations, where any change over time would be a real one.
+   */
+  steady?: boolean;
 };
 
 export const SIZE_PRESETS: Readonly<Record<SimulationSize, SizePreset>> = {

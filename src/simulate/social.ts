@@ -137,7 +137,7 @@ export function planSocial(preset: SizePreset, seed: number, planted = true): So
 
   // Posts go out on working days, a little more often as the company grows.
   const dayWeights: number[] = [];
-  for (let d = 0; d < RANGE_DAYS; d++) dayWeights.push(isWeekend(d) ? 0.05 : growthOf(d));
+  for (let d = 0; d < RANGE_DAYS; d++) dayWeights.push(isWeekend(d) ? 0.05 : growthOf(d, preset.steady));
   const totalWeight = dayWeights.reduce((a, b) => a + b, 0);
   const networkChoice = new Weighted(profiles.map((p) => p.posts));
   const network: number[] = [];

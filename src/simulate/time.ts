@@ -93,9 +93,10 @@ export function isWeekend(day: number): boolean {
 /**
  * How busy B2B buyers are on a day, relative to an ordinary weekday: quiet between Christmas
  * and New Year and in the European summer holidays. The summer dip is centred on 1 August
- * so July and August are hit alike.
+ * so July and August are hit alike. A steady company has no seasons.
  */
-export function seasonOf(day: number): number {
+export function seasonOf(day: number, steady = false): number {
+  if (steady) return 1;
   const c = getCalendar();
   const m = c.monthOfYear[day] ?? 1;
   const dom = c.dayOfMonth[day] ?? 1;
@@ -104,7 +105,8 @@ export function seasonOf(day: number): number {
   return 1;
 }
 
-/** Slow exponential growth of the business: +20% a year. */
-export function growthOf(day: number): number {
+/** Slow exponential growth of the business: +20% a year (none for a steady company). */
+export function growthOf(day: number, steady = false): number {
+  if (steady) return 1;
   return Math.exp((Math.log(1.2) * day) / 365);
 }

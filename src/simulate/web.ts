@@ -267,7 +267,7 @@ export async function writeVisits(ctx: WebContext): Promise<void> {
   const [reportFirstDay, reportLastDay] = [dayOf(reportStart), dayOf(reportEnd)];
   let spikeBaseline = 0;
 
-  const dayWeight = (d: number) => growthOf(d) * seasonOf(d) * (isWeekend(d) ? 0.45 : 1);
+  const dayWeight = (d: number) => growthOf(d, preset.steady) * seasonOf(d, preset.steady) * (isWeekend(d) ? 0.45 : 1);
   let totalWeight = 0;
   for (let d = 0; d < RANGE_DAYS; d++) totalWeight += dayWeight(d);
 
