@@ -9,6 +9,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { doctor } from "../src/insights/doctor.js";
 import { planLeads } from "../src/insights/lead-plan.js";
 import { checkFor, vanityTrend } from "../src/insights/vanity-check.js";
 import { resolveRequest } from "../src/metrics/context.js";
@@ -340,6 +341,12 @@ describe.each(ENGINES)("the HTTP API on %s", (engine) => {
       const request = await resolveRequest(t.store, { ...libraryRequest("a", Q3), compare: null });
       expect(trend.body).toEqual(wire(await vanityTrend(request, 3)));
       expect(trend.body.periods).toHaveLength(3);
+
+      // Data health: the caller's workspace's, as the library reports it.
+      const health = await t.request("/api/doctor", { key });
+      expect(health.status, health.text).toBe(200);
+      expect(health.body).toEqual(wire(await doctor(t.store, "a")));
+      expect(health.body.workspace).toBe("a");
 
       const { current } = await resolveRequest(t.store, libraryRequest("a", Q3));
       const stalled = await t.request("/api/stalled", { key, query: { ...Q3, k: "1.1" } });
