@@ -14,12 +14,15 @@ import { join } from "node:path";
 import Papa from "papaparse";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runImport } from "../../src/ingest/importer.js";
+import { verityImporter } from "../../src/ingest/verity-importer.js";
 import { addUser } from "../../src/server/auth/users.js";
 import { DASHBOARD_PAGES } from "../../src/server/routes/dashboard.js";
 import { startServer } from "../../src/server/server.js";
 import type { Store } from "../../src/store/store.js";
 import { launchChromium, MISSING_CHROMIUM } from "../support/chromium.js";
 import { engines } from "../support/databases.js";
+import { BASE, type Fixture, lead, writeFixture } from "../support/metric-fixtures.js";
 import {
   loadSimulated,
   SIMULATED_WORKSPACE,
@@ -30,6 +33,34 @@ import {
 const ARTIFACTS = join(import.meta.dirname, "..", "..", "test-artifacts", "dashboard");
 const PERIOD = "2026-Q2";
 
+/**
+ * A CRM export of won and open deals only (as test/doctor.test.ts): no lost deal, no amount,
+ * no qualifying stage. Its win rate and total sales cannot be told, and the doctor says why.
+ */
+const SPARSE_WORKSPACE = "sparse";
+const SPARSE: Fixture = {
+  ...BASE,
+  stages: (BASE.stages ?? []).map((s) => ({ ...s, is_qualifying: false })),
+  leads: [
+    lead({
+      id: "L1",
+      created_at: "2024-01-01T09:00:00Z",
+      status: "won",
+      closed_at: "2024-02-10T00:00:00Z",
+      stage_id: "prop",
+    }),
+    lead({
+      id: "L2",
+      created_at: "2024-05-01T00:00:00Z",
+      status: "won",
+      closed_at: "2024-07-01T00:00:00Z",
+      stage_id: "prop",
+    }),
+    lead({ id: "L3", created_at: "2025-03-01T00:00:00Z", stage_id: "demo" }),
+    lead({ id: "L4", created_at: "2025-08-20T00:00:00Z", stage_id: "new" }),
+  ],
+};
+
 type Running = Awaited<ReturnType<typeof startServer>>;
 
 let company: SimulatedCompany;
@@ -38,6 +69,7 @@ let disposeStore: () => Promise<void>;
 let dirs: string[] = [];
 let open: Running;
 let guarded: Running;
+let sparse: Running;
 let browser: Browser | undefined;
 
 type Viewer = { locale?: string; width?: number };
@@ -96,11 +128,46 @@ async function ready(page: Page): Promise<string> {
 
 const api = async <T>(path: string): Promise<T> => (await (await fetch(`${open.url}${path}`)).json()) as T;
 
-type Check = { period: { label: string }; findings: { vanity: string; realFigure: { value: number | null } }[] };
-type Trend = {
-  periods: { label: string }[];
-  pairs: { vanity: string; vanityValues: (number | null)[]; realValues: (number | null)[] }[];
+type Evidence =
+  | { kind: "count" | "level" | "sum"; n: number }
+  | { kind: "rate"; successes: number; trials: number }
+  | { kind: "per"; events: number; exposure: number }
+  | { kind: "median"; n: number };
+type CheckFigure = {
+  value: number | null;
+  evidence: Evidence | null;
+  judgement: { movement: "up" | "down" | "within" | null } | null;
+  history: (number | null)[];
 };
+type Check = {
+  period: { label: string };
+  history: { periods: { label: string }[] };
+  findings: {
+    vanity: string;
+    verdict: "diverging" | "improving" | "aligned" | "noise" | "unknown";
+    words: { en: string; sv: string };
+    vanityFigure: CheckFigure;
+    realFigure: CheckFigure;
+  }[];
+};
+
+/** The n as the English dashboard writes it (src/web/dashboard/figures.ts), numbers in en-GB. */
+function evidenceWords(e: Evidence): string {
+  const n = (x: number) => x.toLocaleString("en-GB");
+  switch (e.kind) {
+    case "count":
+    case "level":
+      return `n = ${n(e.n)}`;
+    case "sum":
+      return `sum of ${n(e.n)}`;
+    case "rate":
+      return `${n(e.successes)} of ${n(e.trials)}`;
+    case "per":
+      return `${n(e.events)} / ${n(e.exposure)}`;
+    case "median":
+      return `median of ${n(e.n)}`;
+  }
+}
 
 // On DuckDB, as `verity demo` and `verity serve` run by default (the engines' numbers are compared in
 // the API tests); not in the PostgreSQL-only pass of CI.
@@ -133,6 +200,17 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
       logLevel: "warn",
     });
     guarded = await startServer({ store, port: 0, dataDir: await dataDir(), logLevel: "warn" });
+    const sparseFiles = await writeFixture(SPARSE);
+    dirs.push(sparseFiles);
+    await runImport(store, verityImporter, sparseFiles, { workspace: SPARSE_WORKSPACE });
+    sparse = await startServer({
+      store,
+      port: 0,
+      dataDir: await dataDir(),
+      auth: false,
+      workspace: SPARSE_WORKSPACE,
+      logLevel: "warn",
+    });
     await mkdir(ARTIFACTS, { recursive: true });
     browser = await launching;
   }, 120_000);
@@ -141,14 +219,17 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     await browser?.close();
     await open?.close();
     await guarded?.close();
+    await sparse?.close();
     await disposeStore?.();
     await company?.cleanup();
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
     dirs = [];
   });
 
-  it("home shows the eight pairs in the API's order, with a chart each, without console errors", async () => {
+  it("home shows the eight pairs in the API's order, its words, each figure's n and judgement, from one request", async () => {
     const { page, errors, close } = await newPage();
+    const asked: string[] = [];
+    page.on("request", (request) => asked.push(new URL(request.url()).pathname));
     await page.goto(`${open.url}/?period=${PERIOD}`);
     expect(await ready(page)).toBe("all");
     const check = await api<Check>(`/api/check?period=${PERIOD}`);
@@ -156,9 +237,87 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     expect(order).toEqual(check.findings.map((f) => f.vanity));
     expect(order).toHaveLength(8);
     expect(await page.textContent("h1")).toContain(PERIOD);
-    // Every pair's trend chart was drawn (ECharts' SVG renderer).
+    // The findings are the server's sentences, not composed in the page.
+    expect(await page.locator("article.pair .finding").allTextContents()).toEqual(
+      check.findings.map((f) => f.words.en),
+    );
+    // Each figure's n beside it, as the API counted it.
+    let withN = 0;
+    for (const f of check.findings) {
+      for (const [side, figure] of [
+        ["vanity", f.vanityFigure],
+        ["real", f.realFigure],
+      ] as const) {
+        const shown = page.locator(`article.pair[data-vanity="${f.vanity}"] .figure.${side} .figure-n`);
+        if (!figure.evidence) {
+          expect(await shown.count(), `${f.vanity} ${side}`).toBe(0);
+          continue;
+        }
+        expect(await shown.textContent(), `${f.vanity} ${side}`).toContain(evidenceWords(figure.evidence));
+        withN++;
+      }
+    }
+    expect(withN).toBeGreaterThanOrEqual(8);
+    // A pair whose two changes are both within normal variation is marked so, with each range.
+    const noise = check.findings.find((f) => f.verdict === "noise");
+    expect(noise, "a noise pair in the simulated company's 2026-Q2").toBeDefined();
+    const noiseCard = page.locator(`article.pair[data-vanity="${noise?.vanity}"]`);
+    expect(await noiseCard.getAttribute("data-verdict")).toBe("noise");
+    expect(await noiseCard.locator(".badge").textContent()).toBe("~ Normal variation");
+    for (const judged of await noiseCard.locator(".figure-judgement").allTextContents()) {
+      expect(judged).toMatch(/^within normal variation \(normal range .+–.+\)$/);
+    }
+    // A change beyond normal variation says so.
+    const moved = check.findings.find((f) => ["up", "down"].includes(f.realFigure.judgement?.movement ?? ""));
+    expect(moved).toBeDefined();
+    expect(
+      await page.locator(`article.pair[data-vanity="${moved?.vanity}"] .figure.real .figure-judgement`).textContent(),
+    ).toBe("beyond normal variation");
+    // The simulated company's data supports every metric: no data-health banner.
+    type Health = { summary: { partly: number; unsupported: number } };
+    const health = await api<Health>("/api/doctor");
+    expect(health.summary).toMatchObject({ partly: 0, unsupported: 0 });
+    expect(await page.locator("aside.health").count()).toBe(0);
+    // The legend names the five marks.
+    expect(await page.locator("details.legend li .mark").allTextContents()).toEqual(["✗", "✓", "·", "~", "?"]);
+    // Every pair's trend chart was drawn (ECharts' SVG renderer) from the check's own history.
     expect(await page.$$eval("article.pair .chart-canvas svg", (svgs) => svgs.length)).toBe(8);
+    expect(asked.filter((path) => path === "/api/check")).toHaveLength(1);
+    expect(asked.filter((path) => path.startsWith("/api/check/"))).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, "home-en-laptop.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("on data without losses, amounts or a qualifying stage: a data-health banner with the fixes, and cannot tell", async () => {
+    type Doctor = { summary: { unsupported: number }; metrics: { missing: { need: string; fix: string }[] }[] };
+    const doctor = (await (await fetch(`${sparse.url}/api/doctor`)).json()) as Doctor;
+    expect(doctor.summary.unsupported).toBeGreaterThan(0);
+    const fixes = new Map(doctor.metrics.flatMap((m) => m.missing.map((x) => [x.need, x.fix] as const)));
+    const { page, errors, close } = await newPage();
+    await page.goto(`${sparse.url}/`);
+    expect(await ready(page)).toBe("all");
+    const banner = (await page.locator("aside.health").textContent()) ?? "";
+    expect(banner).toMatch(/^Data health: the data loaded cannot support \d+ of the 17 metrics/);
+    for (const need of ["losses", "amounts", "qualification"]) {
+      expect(fixes.get(need), need).toBeDefined();
+      expect(banner).toContain((fixes.get(need) ?? "").replace(/\.$/, ""));
+    }
+    // Total sales without amounts: "cannot tell" and the reason, never a number.
+    type Figure = { unsupported: { reason: string } | null };
+    type Sparse = { findings: { vanity: string; verdict: string; vanityFigure: Figure; words: { en: string } }[] };
+    const check = (await (await fetch(`${sparse.url}/api/check`)).json()) as Sparse;
+    const sales = check.findings.find((f) => f.vanity === "total-sales");
+    expect(sales?.vanityFigure.unsupported).not.toBeNull();
+    const card = page.locator('article.pair[data-vanity="total-sales"]');
+    expect(await card.getAttribute("data-verdict")).toBe("unknown");
+    expect(await card.locator(".badge").textContent()).toBe("? Cannot tell");
+    expect(await card.locator(".figure.vanity .figure-value").textContent()).toBe("Cannot tell");
+    expect(await card.locator(".figure.vanity .figure-unsupported").textContent()).toContain(
+      `cannot tell: ${sales?.vanityFigure.unsupported?.reason.replace(/\.$/, "")}`,
+    );
+    expect(await card.locator(".finding").textContent()).toBe(sales?.words.en);
+    await page.screenshot({ path: join(ARTIFACTS, "home-sparse-en-laptop.png"), fullPage: true });
     expect(errors).toEqual([]);
     await close();
   });
@@ -198,7 +357,18 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     const first = page.locator("article.pair").first();
     const vanity = await first.getAttribute("data-vanity");
     await first.getByRole("button", { name: "Show the numbers" }).click();
-    expect(await first.locator(".chart-table tbody tr").count()).toBe(6);
+    // The check's periods, from the first where either figure has a value.
+    const check = await api<Check>(`/api/check?period=${PERIOD}`);
+    const finding = check.findings.find((f) => f.vanity === vanity);
+    expect(finding).toBeDefined();
+    const vanityValues = finding?.vanityFigure.history ?? [];
+    const realValues = finding?.realFigure.history ?? [];
+    const from = check.history.periods.findIndex((_, i) => vanityValues[i] != null || realValues[i] != null);
+    const expected = check.history.periods
+      .map((p, i) => [p.label, String(vanityValues[i] ?? ""), String(realValues[i] ?? "")])
+      .slice(from);
+    expect(expected.length).toBeGreaterThan(6);
+    expect(await first.locator(".chart-table tbody tr").count()).toBe(expected.length);
     const [download] = await Promise.all([
       page.waitForEvent("download"),
       first.getByRole("button", { name: "Download CSV" }).click(),
@@ -206,12 +376,7 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     expect(download.suggestedFilename()).toBe(`vanity-check-${vanity}.csv`);
     const csv = await readFile((await download.path()) as string, "utf8");
     const rows = Papa.parse<string[]>(csv.trim()).data;
-    const trend = await api<Trend>(`/api/check/trend?period=${PERIOD}`);
-    const pair = trend.pairs.find((p) => p.vanity === vanity);
-    expect(pair).toBeDefined();
-    expect(rows.slice(1)).toEqual(
-      trend.periods.map((p, i) => [p.label, String(pair?.vanityValues[i] ?? ""), String(pair?.realValues[i] ?? "")]),
-    );
+    expect(rows.slice(1)).toEqual(expected);
     expect(errors).toEqual([]);
     await close();
   });
@@ -221,6 +386,15 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     await page.goto(`${open.url}/?period=${PERIOD}`);
     expect(await ready(page)).toBe("all");
     expect(await page.textContent("h1")).toMatch(/^Fåfängekollen: 2026-Q2 mot 2026-Q1$/);
+    // The server's Swedish sentences.
+    const check = await api<Check>(`/api/check?period=${PERIOD}`);
+    expect(await page.locator("article.pair .finding").allTextContents()).toEqual(
+      check.findings.map((f) => f.words.sv),
+    );
+    expect(await page.locator("article.pair[data-verdict=noise] .badge").first().textContent()).toBe(
+      "~ Normal variation",
+    );
+    expect(await page.locator("details.legend summary").textContent()).toBe("Vad markeringarna betyder");
     // The words and numbers of the cards (not the charts' SVG, whose ids are digits too).
     const text = (await page.$$eval(".figures, .finding", (parts) => parts.map((p) => p.textContent).join("\n"))) ?? "";
     // Thousands grouped with a (narrow) no-break space, decimals after a comma, a space before %.
@@ -230,6 +404,10 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     // The period as Swedish dates: "1 apr. 2026 – 30 juni 2026".
     expect(await page.textContent("main p.muted")).toMatch(/^1 apr\.? 2026 – 30 juni 2026\./);
     expect(await page.locator("select[aria-label='Språk']").inputValue()).toBe("sv");
+    const overflow = Number(
+      await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"),
+    );
+    expect(overflow, `home is ${overflow}px wider than the phone`).toBeLessThanOrEqual(1);
     await page.screenshot({ path: join(ARTIFACTS, "home-sv-phone.png"), fullPage: true });
     expect(errors).toEqual([]);
     await close();
@@ -284,6 +462,15 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     const { page, errors, close } = await newPage();
     await page.goto(`${open.url}/velocity?period=${PERIOD}`);
     await ready(page);
+    // The page's headlines carry their n (a median with the leads it is over).
+    type Report = { headlines: { key: string; evidence?: Evidence | null }[] };
+    const velocity = await api<Report>(`/api/metrics/velocity?period=${PERIOD}&compare=previous`);
+    const at = velocity.headlines.findIndex((h) => h.key === "medianDaysToWin");
+    const median = velocity.headlines[at]?.evidence;
+    expect(median?.kind).toBe("median");
+    expect(await page.locator(".stat.real").nth(at).locator(".stat-n").textContent()).toContain(
+      evidenceWords(median as Evidence),
+    );
     const table = page.locator(".sortable table");
     const names = () => table.locator("tbody tr td:first-child").allTextContents();
     expect(await names()).toEqual(stalled.leads.map((l) => l.name));

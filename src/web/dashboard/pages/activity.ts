@@ -17,7 +17,16 @@ type Group = {
   medianHoursToFirstActivity: number | null;
   wonValue: number | null;
 };
-type Rep = Group & { repName: string; wonLeads: number; winRate: number | null; group: string | null };
+type Rep = Group & {
+  repName: string;
+  wonLeads: number;
+  /** With wonLeads, the win rate's n (won of won and lost). */
+  lostLeads?: number;
+  winRate: number | null;
+  /** The real notes' count behind their share of the rep's activities. */
+  realNotes?: number;
+  group: string | null;
+};
 type ActivityQuality = {
   reps: Rep[];
   performers: { top: Group | null; bottom: Group | null };
@@ -36,7 +45,9 @@ export async function activityPage(main: HTMLElement, filters: Filters): Promise
       { key: "wonLeads", label: t("headline.wonLeads"), format: "count" },
       { key: "wonValue", label: t("headline.wonValue"), format: "money" },
       { key: "perWon", label: t("headline.activitiesPerWonLead"), format: "number" },
+      { key: "lostLeads", label: t("activity.lostLeads"), format: "count" },
       { key: "winRate", label: t("activity.winRate"), format: "percent" },
+      { key: "realNoteCount", label: t("activity.realNoteCount"), format: "count" },
       { key: "realNotes", label: t("activity.realNotes"), format: "percent" },
       { key: "firstResponse", label: t("activity.firstResponse"), format: "number" },
     ],
@@ -47,7 +58,9 @@ export async function activityPage(main: HTMLElement, filters: Filters): Promise
       wonLeads: x.wonLeads,
       wonValue: x.wonValue,
       perWon: x.activitiesPerWonLead,
+      lostLeads: x.lostLeads ?? null,
       winRate: x.winRate,
+      realNoteCount: x.realNotes ?? null,
       realNotes: x.realNoteShare,
       firstResponse: x.medianHoursToFirstActivity,
     })),

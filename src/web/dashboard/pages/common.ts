@@ -5,8 +5,9 @@
  */
 import { get } from "../api.js";
 import { chartBlock, type Dataset, downloadCsv, LINE_STYLES, PALETTE, SYMBOLS, tableOf } from "../chart.js";
+import { type Evidence, evidenceText, type FigureUnsupported, unsupportedText } from "../figures.js";
 import type { Filters } from "../filters.js";
-import { type Format, formatChange, formatValue, t, tKey } from "../i18n.js";
+import { type Format, formatChange, formatValue, hasMessage, t, tKey } from "../i18n.js";
 
 export type Headline = {
   key: string;
@@ -15,6 +16,10 @@ export type Headline = {
   format: Format;
   previous: number | null;
   change: number | null;
+  /** The n behind the value (null when there is none, or the metric gives none yet). */
+  evidence?: Evidence | null;
+  /** Set (value null) when the data cannot support the figure: shown instead of a number. */
+  unsupported?: FigureUnsupported;
 };
 export type Report<R> = {
   metric: string;
@@ -31,6 +36,9 @@ export type Report<R> = {
     format: Format;
     previous: number | null;
     change: number | null;
+    evidence?: Evidence | null;
+    previousEvidence?: Evidence | null;
+    unsupported?: FigureUnsupported;
   }[];
   result: R;
 };
@@ -57,14 +65,37 @@ export function section(title: string, ...children: HTMLElement[]): HTMLElement 
   return part;
 }
 
-function stat(label: string, value: string, note: string, kind: "real" | "vanity"): HTMLElement {
+function stat(label: string, value: string, notes: string[], kind: "real" | "vanity", n = ""): HTMLElement {
   const box = element("div", `stat ${kind}`);
-  box.append(
-    element("div", "stat-label", label),
-    element("div", "stat-value", value),
-    element("div", "stat-note", note),
-  );
+  const shown = element("div", "stat-value", value);
+  // The n beside the number, smaller: "17.2% · 5 of 29".
+  if (n) shown.append(element("span", "stat-n", ` · ${n}`));
+  box.append(element("div", "stat-label", label), shown);
+  for (const note of notes) if (note) box.append(element("div", "stat-note", note));
   return box;
+}
+
+/**
+ * A headline's or vanity entry's box: its value and n ("17.2% · 5 of 29"), its change and
+ * earlier value; or "cannot tell" with the reason and the fix instead of a number.
+ */
+function figureStat(
+  label: string,
+  figure: Pick<Headline, "value" | "format" | "previous" | "change" | "evidence" | "unsupported">,
+  report: { currency: string | null; comparison: unknown },
+  kind: "real" | "vanity",
+): HTMLElement {
+  if (figure.unsupported) {
+    const box = stat(label, t("figure.cannotTell"), [unsupportedText(figure.unsupported)], kind);
+    box.classList.add("unsupported");
+    return box;
+  }
+  const value = formatValue(figure.value, figure.format, report.currency);
+  const n = figure.evidence ? evidenceText(figure.evidence, figure.format, report.currency) : "";
+  const change = report.comparison
+    ? `${formatChange(figure.change)} · ${t("home.was", { value: formatValue(figure.previous, figure.format, report.currency) })}`
+    : "";
+  return stat(label, value, [change], kind, n);
 }
 
 /** Title, why, headline numbers and the vanity metrics they replace. */
@@ -73,27 +104,12 @@ export function metricHeading<R>(report: Report<R>): HTMLElement[] {
   const why = element("p", "muted", tKey(`metric.${report.metric}.why`));
   const stats = element("div", "stats");
   for (const h of report.headlines) {
-    const label = `headline.${h.key}`;
-    stats.append(
-      stat(
-        tKey(label),
-        formatValue(h.value, h.format, report.currency),
-        report.comparison
-          ? `${formatChange(h.change)} · ${t("home.was", { value: formatValue(h.previous, h.format, report.currency) })}`
-          : "",
-        "real",
-      ),
-    );
+    // A headline the dashboard has no words for yet is shown under the API's own (English) label.
+    const key = `headline.${h.key}`;
+    stats.append(figureStat(hasMessage(key) ? tKey(key) : h.label, h, report, "real"));
   }
   for (const v of report.vanity) {
-    stats.append(
-      stat(
-        `${t("metric.replaces")}: ${tKey(`vanity.${v.id}`)}`,
-        formatValue(v.value, v.format, report.currency),
-        report.comparison ? formatChange(v.change) : "",
-        "vanity",
-      ),
-    );
+    stats.append(figureStat(`${t("metric.replaces")}: ${tKey(`vanity.${v.id}`)}`, v, report, "vanity"));
   }
   const parts: HTMLElement[] = [title, why, stats];
   for (const u of report.unsupported)

@@ -23,9 +23,13 @@ type RepStage = {
   pipelineId: string;
   stageName: string;
   reached: number;
+  /** The rep's leads that went past the stage and that were lost at it: the conversion's n. */
+  advanced: number;
+  lostAt: number;
   conversion: number | null;
   interval: Interval;
-  team: { conversion: number | null; interval: Interval };
+  /** The rest of the team at the stage. */
+  team: { advanced?: number; lostAt?: number; conversion: number | null; interval: Interval };
   flag: "above" | "below" | null;
 };
 type Funnel = {
@@ -35,8 +39,13 @@ type Funnel = {
     repName: string;
     pipelineName: string;
     stageName: string;
+    /** What a flag rests on: leads that went on, of those decided at the stage (advanced or lost). */
+    advanced?: number;
+    decided?: number;
     conversion: number | null;
     interval: Interval;
+    teamAdvanced?: number;
+    teamDecided?: number;
     teamConversion: number | null;
     flag: "above" | "below";
   }[];
@@ -192,9 +201,13 @@ export async function funnelPage(main: HTMLElement, filters: Filters): Promise<v
       { key: "rep", label: t("funnel.rep"), format: "text" },
       { key: "pipeline", label: t("filters.pipeline"), format: "text" },
       { key: "stage", label: t("funnel.stage"), format: "text" },
+      { key: "advanced", label: t("funnel.advanced"), format: "count" },
+      { key: "decided", label: t("funnel.decided"), format: "count" },
       { key: "conversion", label: t("funnel.conversion"), format: "percent" },
       { key: "low", label: t("funnel.low"), format: "percent" },
       { key: "high", label: t("funnel.high"), format: "percent" },
+      { key: "teamAdvanced", label: `${t("funnel.team")}: ${t("funnel.advanced")}`, format: "count" },
+      { key: "teamDecided", label: `${t("funnel.team")}: ${t("funnel.decided")}`, format: "count" },
       { key: "team", label: t("funnel.team"), format: "percent" },
       { key: "flag", label: t("funnel.flag"), format: "text" },
     ],
@@ -202,6 +215,10 @@ export async function funnelPage(main: HTMLElement, filters: Filters): Promise<v
       rep: f.repName,
       pipeline: f.pipelineName,
       stage: f.stageName,
+      advanced: f.advanced ?? null,
+      decided: f.decided ?? null,
+      teamAdvanced: f.teamAdvanced ?? null,
+      teamDecided: f.teamDecided ?? null,
       conversion: f.conversion,
       low: f.interval?.low ?? null,
       high: f.interval?.high ?? null,
@@ -215,9 +232,12 @@ export async function funnelPage(main: HTMLElement, filters: Filters): Promise<v
       { key: "rep", label: t("funnel.rep"), format: "text" },
       { key: "stage", label: t("funnel.stage"), format: "text" },
       { key: "reached", label: t("funnel.reached"), format: "count" },
+      { key: "advanced", label: t("funnel.advanced"), format: "count" },
+      { key: "decided", label: t("funnel.decided"), format: "count" },
       { key: "conversion", label: t("funnel.conversion"), format: "percent" },
       { key: "low", label: t("funnel.low"), format: "percent" },
       { key: "high", label: t("funnel.high"), format: "percent" },
+      { key: "teamDecided", label: `${t("funnel.team")}: ${t("funnel.decided")}`, format: "count" },
       { key: "team", label: t("funnel.team"), format: "percent" },
       { key: "teamLow", label: `${t("funnel.team")}: ${t("funnel.low")}`, format: "percent" },
       { key: "teamHigh", label: `${t("funnel.team")}: ${t("funnel.high")}`, format: "percent" },
@@ -228,6 +248,10 @@ export async function funnelPage(main: HTMLElement, filters: Filters): Promise<v
         rep: rep.repName,
         stage: `${pipelineNames.get(st.pipelineId) ?? st.pipelineId}: ${st.stageName}`,
         reached: st.reached,
+        advanced: st.advanced,
+        decided: st.advanced + st.lostAt,
+        teamDecided:
+          st.team.advanced === undefined || st.team.lostAt === undefined ? null : st.team.advanced + st.team.lostAt,
         conversion: st.conversion,
         low: st.interval?.low ?? null,
         high: st.interval?.high ?? null,

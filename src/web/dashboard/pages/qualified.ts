@@ -4,7 +4,13 @@ import { formatDate, t } from "../i18n.js";
 import { bars, element, lines, loadMetric, metricHeading } from "./common.js";
 
 type Qualified = {
-  bySource: { source: string; newLeads: number; qualifiedLeads: number; qualificationRate: number | null }[];
+  bySource: {
+    source: string;
+    newLeads: number;
+    qualifiedLeads: number;
+    newLeadsQualified?: number;
+    qualificationRate: number | null;
+  }[];
   trend: { bucket: string; newLeads: number; qualifiedLeads: number }[];
 };
 
@@ -40,12 +46,15 @@ export async function qualifiedPage(main: HTMLElement, filters: Filters): Promis
           { key: "source", label: t("qualified.source"), format: "text" },
           { key: "newLeads", label: t("qualified.new"), format: "count" },
           { key: "qualifiedLeads", label: t("qualified.qualified"), format: "count" },
+          { key: "newQualified", label: t("qualified.newQualified"), format: "count" },
           { key: "rate", label: t("qualified.rate"), format: "percent" },
         ],
         rows: r.bySource.map((x) => ({
           source: x.source,
           newLeads: x.newLeads,
           qualifiedLeads: x.qualifiedLeads,
+          // The rate's numerator: new leads of the period that qualified (of newLeads).
+          newQualified: x.newLeadsQualified ?? null,
           rate: x.qualificationRate,
         })),
       },

@@ -24,6 +24,8 @@ type Conversions = {
     wonLeads: number;
     wonValue: number | null;
     visits: number;
+    /** The rate's numerator: visits from the network that led to a lead. */
+    convertedVisits?: number;
     visitToLeadRate: number | null;
   }[];
 };
@@ -50,6 +52,7 @@ export async function socialPage(main: HTMLElement, filters: Filters): Promise<v
       { key: "leads", label: t("social.leads"), format: "count" as const },
       { key: "wonValue", label: t("social.wonValue"), format: "money" as const },
       { key: "visits", label: t("social.visits"), format: "count" as const },
+      { key: "convertedVisits", label: t("social.convertedVisits"), format: "count" as const },
       { key: "visitToLeadRate", label: t("social.visitToLead"), format: "percent" as const },
     ],
     rows: conversions.result.byNetwork.map((n) => ({ ...n })),

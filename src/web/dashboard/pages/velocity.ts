@@ -8,13 +8,21 @@ import { type Filters, hrefWith } from "../filters.js";
 import { t } from "../i18n.js";
 import { bars, element, loadMetric, metricHeading, section, sortableTable } from "./common.js";
 
-type Spread = { leads: number; median: number | null; p75: number | null; p90: number | null };
+/** Days to win or to lose: the median is over `leads`, with its 95% interval when there are 6 or more. */
+type Spread = {
+  leads: number;
+  median: number | null;
+  p75: number | null;
+  p90: number | null;
+  low?: number | null;
+  high?: number | null;
+};
 type Velocity = {
   distribution: { range: string; won: number; lost: number }[];
   won: Spread;
   lost: Spread;
   byRep: { repName: string; won: Spread; lost: Spread }[];
-  daysInStage: { pipelineName: string; stageName: string; medianDays: number | null }[];
+  daysInStage: { pipelineName: string; stageName: string; leads?: number; medianDays: number | null }[];
 };
 type Stalled = {
   factor: number;
@@ -49,28 +57,44 @@ export async function velocityPage(main: HTMLElement, filters: Filters): Promise
       { key: "outcome", label: t("velocity.outcome"), format: "text" },
       { key: "leads", label: t("velocity.leads"), format: "count" },
       { key: "median", label: t("velocity.median"), format: "days" },
+      { key: "low", label: t("velocity.medianLow"), format: "days" },
+      { key: "high", label: t("velocity.medianHigh"), format: "days" },
       { key: "p75", label: t("velocity.p75"), format: "days" },
       { key: "p90", label: t("velocity.p90"), format: "days" },
     ],
     rows: [
-      { outcome: t("velocity.wonRow"), ...r.won },
-      { outcome: t("velocity.lostRow"), ...r.lost },
+      { outcome: t("velocity.wonRow"), low: null, high: null, ...r.won },
+      { outcome: t("velocity.lostRow"), low: null, high: null, ...r.lost },
     ],
   };
   const byRep: Dataset = {
     columns: [
       { key: "rep", label: t("funnel.rep"), format: "text" },
       { key: "toWin", label: t("velocity.toWin"), format: "days" },
+      { key: "wonLeads", label: t("velocity.wonLeads"), format: "count" },
       { key: "toLose", label: t("velocity.toLose"), format: "days" },
+      { key: "lostLeads", label: t("velocity.lostLeads"), format: "count" },
     ],
-    rows: r.byRep.map((x) => ({ rep: x.repName, toWin: x.won.median, toLose: x.lost.median })),
+    // Each median with the leads it is over (in the table and the CSV; the bars are the medians).
+    rows: r.byRep.map((x) => ({
+      rep: x.repName,
+      toWin: x.won.median,
+      wonLeads: x.won.leads,
+      toLose: x.lost.median,
+      lostLeads: x.lost.leads,
+    })),
   };
   const stages: Dataset = {
     columns: [
       { key: "stage", label: t("funnel.stage"), format: "text" },
       { key: "days", label: t("velocity.median"), format: "days" },
+      { key: "leads", label: t("velocity.leads"), format: "count" },
     ],
-    rows: r.daysInStage.map((s) => ({ stage: `${s.pipelineName}: ${s.stageName}`, days: s.medianDays })),
+    rows: r.daysInStage.map((s) => ({
+      stage: `${s.pipelineName}: ${s.stageName}`,
+      days: s.medianDays,
+      leads: s.leads ?? null,
+    })),
   };
   const stalledRows: Dataset = {
     columns: [

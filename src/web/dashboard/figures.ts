@@ -1,0 +1,90 @@
+/**
+ * How the dashboard shows what stands behind a figure (METRICS.md, "Signal or noise"): its n
+ * (the API's `Evidence`), whether its change is beyond normal variation (the check's
+ * `judgement`), and "cannot tell" with the reason when the data cannot support it. The types
+ * mirror src/metrics/metric.ts and src/insights/signal.ts; the words are the reader's language.
+ */
+import { type Format, formatValue, t } from "./i18n.js";
+
+/** The n behind a figure (src/metrics/metric.ts Evidence). */
+export type Evidence =
+  | { kind: "count"; n: number }
+  | { kind: "rate"; successes: number; trials: number }
+  | { kind: "per"; events: number; exposure: number }
+  | { kind: "median"; n: number; low: number | null; high: number | null }
+  | { kind: "sum"; n: number; sumOfSquares?: number }
+  | { kind: "level"; n: number };
+
+/** A figure the data cannot support: why, and what would fix it (reason and fix come in English). */
+export type FigureUnsupported = { reason: string; fix: string | null };
+
+export type Interval = { low: number; high: number };
+
+/** Whether a change is beyond normal variation (src/insights/signal.ts Judgement), as far as the page reads it. */
+export type Judgement = {
+  movement: "up" | "down" | "within" | null;
+  signal: boolean;
+  variation: { periods: number; centre: number; low: number; high: number; passed: boolean } | null;
+  normalRange: Interval | null;
+  reason: string | null;
+};
+
+const count = (n: number) => formatValue(n, "count");
+
+/** "12–63", "8.2%–26.5%", "9.7–65 days": a unit that follows the number is written once. */
+export function rangeText(low: number, high: number, format: Format, currency: string | null = null): string {
+  // Days to a tenth, as formatValue writes them, without the unit.
+  const from =
+    format === "days" ? formatValue(Math.round(low * 10) / 10, "number") : formatValue(low, format, currency);
+  return `${from}–${formatValue(high, format, currency)}`;
+}
+
+/**
+ * The n as a reader sees it: "n = 268", "5 of 29", "139 / 919", "median of 41 (95% interval
+ * 32.1–66.3 days)", "sum of 33". `format` and `currency` are the figure's (a median's interval
+ * is in its units).
+ */
+export function evidenceText(evidence: Evidence, format: Format, currency: string | null = null): string {
+  switch (evidence.kind) {
+    case "count":
+      return t("evidence.count", { n: count(evidence.n) });
+    case "level":
+      return t("evidence.level", { n: count(evidence.n) });
+    case "rate":
+      return t("evidence.rate", { successes: count(evidence.successes), trials: count(evidence.trials) });
+    case "per":
+      return t("evidence.per", { events: count(evidence.events), exposure: count(evidence.exposure) });
+    case "sum":
+      return t("evidence.sum", { n: count(evidence.n) });
+    case "median":
+      return evidence.low === null || evidence.high === null
+        ? t("evidence.median", { n: count(evidence.n) })
+        : t("evidence.medianInterval", {
+            n: count(evidence.n),
+            range: rangeText(evidence.low, evidence.high, format, currency),
+          });
+  }
+}
+
+/** "cannot tell: no stage called Qualification (import with --qualifying-stage)". */
+export function unsupportedText(unsupported: FigureUnsupported): string {
+  const reason = unsupported.reason.replace(/\.$/, "");
+  return unsupported.fix
+    ? t("figure.unsupportedFix", { reason, fix: unsupported.fix.replace(/\.$/, "") })
+    : t("figure.unsupported", { reason });
+}
+
+/**
+ * "beyond normal variation", or "within normal variation (normal range 12–63)": the values
+ * that would not have counted as a signal. Every figure is a count, rate, median or amount,
+ * none below zero, so the range is cut at zero. Null when there is no judgement (nothing to
+ * compare, or the figure is unsupported).
+ */
+export function judgementText(judgement: Judgement | null, format: Format, currency: string | null): string | null {
+  if (!judgement) return null;
+  if (judgement.movement === "up" || judgement.movement === "down") return t("judgement.beyond");
+  if (judgement.movement === null) return t("judgement.notJudged");
+  const range = judgement.normalRange;
+  if (!range) return t("judgement.within");
+  return t("judgement.withinRange", { range: rangeText(Math.max(0, range.low), range.high, format, currency) });
+}
