@@ -7,7 +7,7 @@
  * The rules, and why they catch the broken exports and not normal data:
  *
  * - Qualification: unsupported when the workspace lacks the capability (no qualification
- *   time and no qualifying stage anywhere, or the latest import said so), or when the leads
+ *   time and no qualifying stage anywhere, or the latest import import said so), or when the leads
  *   the request covers (its filters, any time) carry no mark of their own: at least one of
  *   them is not won, none of those that are not won carries a qualified_at, and no stage of
  *   their pipelines is the qualifying one. Without marks, lead_facts can only call a lead
@@ -26,9 +26,14 @@
  * - Amounts: unsupported when the workspace lacks the capability (no lead has a value) or has
  *   no reporting currency: money figures are unknown then, not 0.
  */
+
 import { sql } from "../store/sql.js";
-import type { Evidence, FigureUnsupported, Headline, MetricContext } from "./metric.js";
+import { NO_AMOUNTS } from "./evidence.js";
+import type { FigureUnsupported, Headline, MetricContext } from "./metric.js";
 import { leadFilter } from "./sql-parts.js";
+
+/** One wording of "no amounts" and one rate evidence for every metric (evidence.ts). */
+export { NO_AMOUNTS, rateEvidence } from "./evidence.js";
 
 export type FigureSupport = {
   qualification: FigureUnsupported | null;
@@ -41,11 +46,6 @@ export const NO_LOSSES: FigureUnsupported = {
   fix:
     "import the lost deals too (an export of every deal, won, lost and open: many CRM exports leave closed-lost " +
     "deals out unless asked); meanwhile the conversion including open leads (won of all leads created) stands beside it",
-};
-
-export const NO_AMOUNTS: FigureUnsupported = {
-  reason: "the loaded leads carry no amounts (deal values), so money figures are unknown, not 0",
-  fix: "import the deals with their amounts (the export's Amount or deal value column)",
 };
 
 const NO_MARKS =
@@ -103,9 +103,4 @@ async function stageList(ctx: MetricContext): Promise<string> {
 export function headlineOf(headline: Headline, cannot: FigureUnsupported | null): Headline {
   if (!cannot) return headline;
   return { ...headline, value: null, evidence: null, unsupported: cannot };
-}
-
-/** Rate evidence, null when there are no trials (the rate is null then). */
-export function rateEvidence(successes: number, trials: number): Evidence | null {
-  return trials > 0 ? { kind: "rate", successes, trials } : null;
 }
