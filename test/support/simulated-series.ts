@@ -121,7 +121,7 @@ export type NullTally = {
   signals: number;
   /** Of them, a diverging or improving verdict. */
   verdicts: number;
-  /** The same for periods with at least 6 earlier ones (where normal variation is judged too). */
+  /** The same for periods with 6 or more earlier months of data (where normal variation is judged too). */
   withHistory: { pairs: number; signals: number };
   /** Every pair called a signal: seed, period, pair, and each figure's values and n. */
   called: string[];
@@ -143,8 +143,9 @@ export async function nullSimulation(seeds: readonly number[], scale: number): P
           if (f.vanityMovement === null && f.realMovement === null) continue;
           tally.pairs++;
           if (f.verdict === "diverging" || f.verdict === "improving") tally.verdicts++;
-          // judged[i] has i + 1 earlier months.
-          const history = i + 1 >= 6;
+          // judged[i] has i + 1 earlier months; the first (data from its first morning, not its
+          // first instant) is no baseline, so normal variation is judged from judged[6] (2024-05).
+          const history = i >= 6;
           if (history) tally.withHistory.pairs++;
           if (!f.signal) continue;
           tally.signals++;
