@@ -16,6 +16,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runImport } from "../../src/ingest/importer.js";
 import { verityImporter } from "../../src/ingest/verity-importer.js";
+import { wilsonInterval } from "../../src/metrics/statistics.js";
 import { addUser } from "../../src/server/auth/users.js";
 import { DASHBOARD_PAGES } from "../../src/server/routes/dashboard.js";
 import { startServer } from "../../src/server/server.js";
@@ -159,13 +160,13 @@ function evidenceWords(e: Evidence): string {
     case "level":
       return `n = ${n(e.n)}`;
     case "sum":
-      return `sum of ${n(e.n)}`;
+      return `${n(e.n)} leads`;
     case "rate":
       return `${n(e.successes)} of ${n(e.trials)}`;
     case "per":
       return `${n(e.events)} / ${n(e.exposure)}`;
     case "median":
-      return `median of ${n(e.n)}`;
+      return `median of ${n(e.n)} leads`;
   }
 }
 
@@ -258,6 +259,17 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
       }
     }
     expect(withN).toBeGreaterThanOrEqual(8);
+    // A rate with its 95% interval, the one `verity report` prints (statistics.ts).
+    const rated = check.findings.find((f) => f.realFigure.evidence?.kind === "rate");
+    const rate = rated?.realFigure.evidence as Extract<Evidence, { kind: "rate" }>;
+    expect(rate, "a rate among the real figures").toBeDefined();
+    const interval = wilsonInterval(rate.successes, rate.trials);
+    const percent = (x: number) => `${(Math.round(x * 1000) / 10).toLocaleString("en-GB")}%`;
+    expect(
+      await page.locator(`article.pair[data-vanity="${rated?.vanity}"] .figure.real .figure-n`).textContent(),
+    ).toBe(
+      `${rate.successes.toLocaleString("en-GB")} of ${rate.trials.toLocaleString("en-GB")} (95% interval ${percent(interval?.low ?? 0)}–${percent(interval?.high ?? 0)})`,
+    );
     // A pair whose two changes are both within normal variation is marked so, with each range.
     const noise = check.findings.find((f) => f.verdict === "noise");
     expect(noise, "a noise pair in the simulated company's 2026-Q2").toBeDefined();

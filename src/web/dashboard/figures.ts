@@ -31,6 +31,21 @@ export type Judgement = {
 
 const count = (n: number) => formatValue(n, "count");
 
+/**
+ * The 95% Wilson interval of successes of trials, as src/metrics/statistics.ts wilsonInterval
+ * computes it for `verity report` (the dashboard's modules are compiled apart from the
+ * server's, so the few lines are repeated here). Null without trials.
+ */
+export function wilsonInterval(successes: number, trials: number): Interval | null {
+  if (trials <= 0) return null;
+  const z = 1.959964;
+  const p = successes / trials;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * trials)) / (1 + z2 / trials);
+  const half = (z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials))) / (1 + z2 / trials);
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}
+
 /** "12–63", "8.2%–26.5%", "9.7–65 days": a unit that follows the number is written once. */
 export function rangeText(low: number, high: number, format: Format, currency: string | null = null): string {
   // Days to a tenth, as formatValue writes them, without the unit.
@@ -40,9 +55,10 @@ export function rangeText(low: number, high: number, format: Format, currency: s
 }
 
 /**
- * The n as a reader sees it: "n = 268", "5 of 29", "139 / 919", "median of 41 (95% interval
- * 32.1–66.3 days)", "sum of 33". `format` and `currency` are the figure's (a median's interval
- * is in its units).
+ * The n as a reader sees it, as `verity report` prints it: "n = 268", "5 of 29 (95% interval
+ * 7.6%–34.5%)", "139 / 919", "median of 41 leads (95% interval 32.1–66.3 days)", "33 leads"
+ * (the leads whose amounts a sum adds up). `format` and `currency` are the figure's (a
+ * median's interval is in its units).
  */
 export function evidenceText(evidence: Evidence, format: Format, currency: string | null = null): string {
   switch (evidence.kind) {
@@ -50,8 +66,13 @@ export function evidenceText(evidence: Evidence, format: Format, currency: strin
       return t("evidence.count", { n: count(evidence.n) });
     case "level":
       return t("evidence.level", { n: count(evidence.n) });
-    case "rate":
-      return t("evidence.rate", { successes: count(evidence.successes), trials: count(evidence.trials) });
+    case "rate": {
+      const counts = t("evidence.rate", { successes: count(evidence.successes), trials: count(evidence.trials) });
+      const interval = wilsonInterval(evidence.successes, evidence.trials);
+      return interval
+        ? t("evidence.rateInterval", { counts, range: rangeText(interval.low, interval.high, "percent") })
+        : counts;
+    }
     case "per":
       return t("evidence.per", { events: count(evidence.events), exposure: count(evidence.exposure) });
     case "sum":

@@ -165,7 +165,7 @@ function legend(): HTMLElement {
 /**
  * Both figures over the check's periods (leading periods where neither has data left out),
  * the real figure's normal range (its natural process limits) shaded. Null when neither
- * figure has a value anywhere.
+ * figure has a value before the current period.
  */
 function trendChart(f: Finding, periods: Span[], currency: string | null): HTMLElement | null {
   const vanity = tKey(`vanity.${f.vanity}`);
@@ -174,7 +174,8 @@ function trendChart(f: Finding, periods: Span[], currency: string | null): HTMLE
   const first = periods.findIndex(
     (_, i) => at(f.vanityFigure.history, i) !== null || at(f.realFigure.history, i) !== null,
   );
-  if (first < 0) return null;
+  // One period is a point, not a trend.
+  if (first < 0 || first > periods.length - 2) return null;
   const shown = periods.slice(first);
   const dataset: Dataset = {
     columns: [
