@@ -7,6 +7,7 @@ import {
   compoundPoissonTest,
   credibleDifference,
   logFactorial,
+  mannWhitney,
   median,
   medianIntervalRanks,
   newcombeDifference,
@@ -14,6 +15,7 @@ import {
   poissonAcceptance,
   poissonExactTest,
   quantile,
+  rankSumTest,
   rateAcceptance,
   wilsonInterval,
   xmrLimits,
@@ -466,5 +468,102 @@ describe("null simulations: with no change, at most about 5% is called significa
       }
       expect(significant / pairs, `mean ${mean}`).toBeLessThanOrEqual(0.065);
     }
+  });
+});
+
+describe("mannWhitney (one-sided: the first sample tends higher)", () => {
+  test("a small example with a tie, by hand", () => {
+    // a = 3 5 5 8 9, b = 1 2 4 5. Union ranked: 1 2 3 4 | 5 5 5 share ranks 5..7 -> 6 | 8 9.
+    // Rank sum of a = 3 + 6 + 6 + 8 + 9 = 32; U = 32 - 5 * 6 / 2 = 17 (pairs a > b: 2 + 3.5 +
+    // 3.5 + 4 + 4). Ties: one group of 3 -> 27 - 3 = 24. sigma^2 = 20 / 12 (10 - 24 / 72) =
+    // 16.1111; z = (17 - 10 - 0.5) / 4.01386 = 1.61939; p = P(Z > z) = 0.052682 (SciPy's
+    // mannwhitneyu(a, b, alternative="greater", method="asymptotic") gives 0.0526820).
+    const test = mannWhitney([3, 5, 5, 8, 9], [1, 2, 4, 5]);
+    expect(test?.u).toBe(17);
+    expect(test?.z).toBeCloseTo(1.61939, 5);
+    expect(test?.pValue).toBeCloseTo(0.052682, 6);
+    // From the sums SQL gives, the same.
+    expect(rankSumTest(32, 5, 4, 24)).toEqual(test);
+    // The other way round: U = 20 - 17 = 3, and the p-value is large.
+    expect(mannWhitney([1, 2, 4, 5], [3, 5, 5, 8, 9])).toMatchObject({ u: 3 });
+    expect(mannWhitney([1, 2, 4, 5], [3, 5, 5, 8, 9])?.pValue).toBeGreaterThan(0.9);
+  });
+
+  test("six against six, apart and overlapping (velocity.test.ts's reps ann and bob)", () => {
+    // Apart: a holds ranks 7..12, sum 57, U = 36 = 6 x 6 (every pair); sigma^2 = 36 x 13 / 12
+    // = 39; z = (36 - 18 - 0.5) / 6.245 = 2.8022; p = 0.0025374 (SciPy 0.0025374).
+    const apart = mannWhitney([40, 41, 42, 43, 44, 45], [10, 11, 12, 13, 14, 15]);
+    expect(apart?.u).toBe(36);
+    expect(apart?.pValue).toBeCloseTo(0.0025374, 7);
+    // Overlapping: 12..15 tied across the samples (4 groups of 2, ties 24), a's ranks 3.5 5.5
+    // 7.5 9.5 11 12 sum 49, U = 28; sigma^2 = 3 (13 - 24 / 132) = 38.4545; z = 9.5 / 6.2012 =
+    // 1.53197; p = 0.062765 (SciPy 0.0627651): not at 5%.
+    const overlapping = mannWhitney([12, 13, 14, 15, 16, 17], [10, 11, 12, 13, 14, 15]);
+    expect(overlapping?.u).toBe(28);
+    expect(overlapping?.z).toBeCloseTo(1.53197, 5);
+    expect(overlapping?.pValue).toBeCloseTo(0.0627651, 7);
+  });
+
+  test("every value tied: nothing to tell apart; an empty sample: no test", () => {
+    expect(mannWhitney([1, 1, 1], [1, 1])).toEqual({ u: 3, z: null, pValue: 1 });
+    expect(mannWhitney([], [1, 2])).toBeNull();
+    expect(mannWhitney([1, 2], [])).toBeNull();
+  });
+
+  test("U counts the pairs where a is higher (ties a half), and U(a, b) + U(b, a) = nA nB", () => {
+    const sample = fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 25 });
+    fc.assert(
+      fc.property(sample, sample, (a, b) => {
+        let pairs = 0;
+        for (const x of a) for (const y of b) pairs += x > y ? 1 : x === y ? 0.5 : 0;
+        const ab = mannWhitney(a, b);
+        const ba = mannWhitney(b, a);
+        expect(ab?.u).toBe(pairs);
+        expect((ab?.u ?? 0) + (ba?.u ?? 0)).toBe(a.length * b.length);
+        expect(ab?.pValue).toBeGreaterThan(0);
+        expect(ab?.pValue).toBeLessThanOrEqual(1);
+      }),
+      fuzzParameters(),
+    );
+  });
+
+  test("no difference: at most about 5% of pairs of samples of 6 to 60 called at 5%", () => {
+    const random = seeded(fuzzSeed() + 3);
+    // Whole days, so ties are common, as in days to close.
+    const draw = (n: number) => Array.from({ length: n }, () => Math.floor(-30 * Math.log(1 - random())));
+    for (const [nA, nB] of [
+      [6, 6],
+      [6, 40],
+      [35, 52],
+      [60, 60],
+    ] as const) {
+      let significant = 0;
+      for (let i = 0; i < 2000; i++) if ((mannWhitney(draw(nA), draw(nB))?.pValue ?? 1) < 0.05) significant++;
+      expect(significant / 2000, `${nA} vs ${nB}`).toBeLessThanOrEqual(0.065);
+    }
+  });
+
+  test("a shift like the planted holder reps' is found far more often than by median intervals apart", () => {
+    // Days to lose exponential with mean 80 (52 leads) against days to win with mean 50 (35):
+    // the test finds about 57% at 5% (SciPy, 2,000 draws); the 95% intervals of the two
+    // medians lie apart in about 3.5%.
+    const random = seeded(fuzzSeed() + 4);
+    const draw = (n: number, mean: number) => Array.from({ length: n }, () => -mean * Math.log(1 - random()));
+    const interval = (values: number[]) => {
+      const sorted = [...values].sort((x, y) => x - y);
+      const ranks = medianIntervalRanks(sorted.length);
+      if (!ranks) throw new Error("too few values");
+      return { low: sorted[ranks.lower - 1] as number, high: sorted[ranks.upper - 1] as number };
+    };
+    let found = 0;
+    let apart = 0;
+    for (let i = 0; i < 500; i++) {
+      const lost = draw(52, 80);
+      const won = draw(35, 50);
+      if ((mannWhitney(lost, won)?.pValue ?? 1) < 0.05) found++;
+      if (interval(lost).low > interval(won).high) apart++;
+    }
+    expect(found / 500).toBeGreaterThan(0.4);
+    expect(apart / 500).toBeLessThan(0.15);
   });
 });
