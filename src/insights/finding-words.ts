@@ -41,11 +41,6 @@ const PHRASES = {
     sv: "försäljningen föll, men {real}",
   },
   realWorse: { en: "{real}; watch this one", sv: "{real}; håll ögonen på den" },
-  moneyFell: { en: "sales fell; watch this one", sv: "försäljningen föll; håll ögonen på den" },
-  vanityFell: {
-    en: "{vanity} fell while {realName} held; results did not depend on it",
-    sv: "{vanity} minskade medan {realName} höll sig; resultatet hängde inte på det",
-  },
   noise: { en: "Within normal variation", sv: "Inom normal variation" },
   noChange: {
     en: "No change to compare for {missing}: the earlier period has none.",
@@ -141,7 +136,7 @@ export function findingSentence(pair: Pair, finding: WordedFinding, lang: Lang, 
       : PHRASES.improving[lang],
     "real-worse": fill(PHRASES.realWorse[lang], { real: worse }),
     "real-better": better,
-    "vanity-fell": pair.vanityFallIsBad ? PHRASES.moneyFell[lang] : fill(PHRASES.vanityFell[lang], { vanity, realName }),
+    "vanity-fell": pair.vanityFell[lang],
   };
   return `${both}: ${meaning[kind]}.`;
 }

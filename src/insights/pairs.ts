@@ -32,6 +32,8 @@ export type Pair = {
   /** What it means when the vanity figure rises and the real one gets worse ("falls") or holds ("flat"). */
   falls: Words;
   flat: Words;
+  /** What it means when the vanity figure falls beyond normal variation and the real one holds. */
+  vanityFell: Words;
 };
 
 /** The eight pairs, in METRICS.md's order. */
@@ -49,6 +51,10 @@ export const PAIRS: readonly Pair[] = [
     realWorse: { en: "fewer leads are won", sv: "färre leads vinns" },
     falls: { en: "more busyness, fewer customers", sv: "mer aktivitet, färre kunder" },
     flat: { en: "more busyness, not more customers", sv: "mer aktivitet, inte fler kunder" },
+    vanityFell: {
+      en: "fewer activities, as many customers: the busyness was not what won them",
+      sv: "färre aktiviteter, lika många kunder: det var inte aktiviteten som vann dem",
+    },
   },
   {
     vanity: "activity-conversion",
@@ -66,6 +72,10 @@ export const PAIRS: readonly Pair[] = [
       sv: "fler bokade möten, färre affärer vunna från dem",
     },
     flat: { en: "more meetings booked, no better at winning", sv: "fler bokade möten, inte bättre på att vinna" },
+    vanityFell: {
+      en: "fewer meetings per call, and new leads are won as often as before",
+      sv: "färre möten per samtal, och nya leads vinns lika ofta som förut",
+    },
   },
   {
     vanity: "total-sales",
@@ -86,6 +96,7 @@ export const PAIRS: readonly Pair[] = [
       en: "sales grew and deals close as fast as before",
       sv: "försäljningen växte och affärerna stängs lika snabbt som förut",
     },
+    vanityFell: { en: "sales fell; watch this one", sv: "försäljningen föll; håll ögonen på den" },
   },
   {
     vanity: "visits",
@@ -100,6 +111,10 @@ export const PAIRS: readonly Pair[] = [
     realWorse: { en: "fewer visitors come back", sv: "färre besökare kommer tillbaka" },
     falls: { en: "the extra traffic came once and left", sv: "den extra trafiken kom en gång och försvann" },
     flat: { en: "the extra traffic came once and left", sv: "den extra trafiken kom en gång och försvann" },
+    vanityFell: {
+      en: "less traffic, as many visitors come back: the traffic that went was one-off",
+      sv: "mindre trafik, lika många besökare kommer tillbaka: det var engångstrafik som försvann",
+    },
   },
   {
     vanity: "new-leads",
@@ -117,6 +132,10 @@ export const PAIRS: readonly Pair[] = [
       en: "the extra leads are not the kind that qualify",
       sv: "de extra leadsen är inte sådana som kvalificerar sig",
     },
+    vanityFell: {
+      en: "fewer new leads, as many qualify: the ones that went were not the kind that qualify",
+      sv: "färre nya leads, lika många kvalificerar sig: de som försvann var inte sådana som kvalificerar sig",
+    },
   },
   {
     vanity: "followers",
@@ -131,6 +150,10 @@ export const PAIRS: readonly Pair[] = [
     realWorse: { en: "posts are shared less", sv: "inläggen delas mindre" },
     falls: { en: "the new audience does not engage", sv: "den nya publiken engagerar sig inte" },
     flat: { en: "a bigger audience, no more engagement", sv: "en större publik, inte mer engagemang" },
+    vanityFell: {
+      en: "fewer followers, posts shared as much: the audience that left did not share",
+      sv: "färre följare, inläggen delas lika mycket: publiken som försvann delade inte",
+    },
   },
   {
     vanity: "impressions",
@@ -145,6 +168,10 @@ export const PAIRS: readonly Pair[] = [
     realWorse: { en: "social media brings fewer leads", sv: "sociala medier ger färre leads" },
     falls: { en: "more people see the posts, fewer become leads", sv: "fler ser inläggen, färre blir leads" },
     flat: { en: "more reach, no more leads", sv: "större räckvidd, inte fler leads" },
+    vanityFell: {
+      en: "less reach, as many leads from social media",
+      sv: "mindre räckvidd, lika många leads från sociala medier",
+    },
   },
   {
     vanity: "subscribers",
@@ -159,6 +186,10 @@ export const PAIRS: readonly Pair[] = [
     realWorse: { en: "the newsletter brings fewer leads", sv: "nyhetsbrevet ger färre leads" },
     falls: { en: "a bigger list that sells less", sv: "en större lista som säljer mindre" },
     flat: { en: "a bigger list, no more leads", sv: "en större lista, inte fler leads" },
+    vanityFell: {
+      en: "a smaller list, as many leads from it: the subscribers who left did not buy",
+      sv: "en mindre lista, lika många leads från den: prenumeranterna som försvann köpte inte",
+    },
   },
 ];
 

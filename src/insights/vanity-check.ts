@@ -313,12 +313,26 @@ function finding(
   let kind: FindingKind;
   const vanityMovement = vanityFigure.judgement?.movement ?? null;
   const realMove = realFigure.judgement?.movement ?? null;
+  // A figure whose change no test can judge (a level without enough history) leaves the
+  // pair unjudged: a verdict needs evidence, and "not judged" is not "held steady".
+  const unjudged = [
+    { figure: vanityFigure, words: pair.vanityWords },
+    { figure: realFigure, words: pair.realWords },
+  ].find(({ figure }) => figure.judgement !== null && figure.judgement.movement === null);
+  let reason: Words | null = unsupported ? unsupportedWords(unsupported) : null;
   if (unsupported) {
     verdict = "unknown";
     kind = "unsupported";
   } else if (vanityFigure.judgement === null || realFigure.judgement === null) {
     verdict = "unknown";
     kind = "no-change";
+  } else if (unjudged) {
+    verdict = "unknown";
+    kind = "unsupported";
+    reason = {
+      en: `${unjudged.words.en}: ${unjudged.figure.judgement?.reason ?? "no test applies"}`,
+      sv: `${unjudged.words.sv}: för kort historik för normal variation och ingen modell för urvalsbrus`,
+    };
   } else {
     ({ verdict, kind } = verdictOf(pair, vanityMovement, realMove));
   }
@@ -327,7 +341,6 @@ function finding(
     vanityFigure.change === null || realFigure.change === null
       ? null
       : vanityFigure.change - realFigure.change * pair.better;
-  const reason = unsupported ? unsupportedWords(unsupported) : null;
   const words = findingWords(pair, { kind, vanityFigure, realFigure, unsupported: reason }, currency);
   return tidy({
     ...base,

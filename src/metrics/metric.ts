@@ -5,7 +5,9 @@
  * runs it through the store, and shapes a typed result; the aggregation happens in the
  * engine, never by pulling raw rows into JavaScript.
  */
+
 import type { DataCapability } from "../ingest/importer.js";
+import type { Judgement } from "../insights/signal.js";
 import type { Period } from "../model/period.js";
 import type { Store } from "../store/store.js";
 
@@ -99,12 +101,20 @@ export type View = {
  * into a verdict; the CLI, the API and the dashboard print the n from them.
  */
 export type Evidence =
-  /** A count of independent events (new leads, visits, won leads): Poisson; n is the count. */
-  | { kind: "count"; n: number }
+  /**
+   * A count of events (new leads, won leads): Poisson; n is the count. Events that come in
+   * clusters (impressions by post, activities by lead, visits by visitor) carry `clusters`
+   * and `sumOfSquares`, the sum of each cluster's squared size: the count's variance, judged
+   * quasi-Poisson. Without them the events are independent (leads, returning visitors).
+   */
+  | ({ kind: "count"; n: number } & Clusters)
   /** `successes` of `trials` (win rate, qualification rate): Wilson per period, Newcombe for a difference. */
   | { kind: "rate"; successes: number; trials: number }
-  /** Events per unit of exposure (shares per post, meetings per call): two Poisson rates. */
-  | { kind: "per"; events: number; exposure: number }
+  /**
+   * Events per unit of exposure (shares per post, meetings per call): two Poisson rates, or
+   * quasi-Poisson with `clusters` and `sumOfSquares` of the events (shares by post).
+   */
+  | ({ kind: "per"; events: number; exposure: number } & Clusters)
   /**
    * A median over n values with its distribution-free 95% interval from order statistics
    * (ranks floor(n/2 - 1.96 sqrt(n)/2) and ceil(1 + n/2 + 1.96 sqrt(n)/2), clipped to 1..n);
@@ -115,6 +125,12 @@ export type Evidence =
   | { kind: "sum"; n: number; sumOfSquares: number }
   /** A level at the end of the period (followers, subscribers): judged by its change per period. */
   | { kind: "level"; n: number };
+
+/**
+ * How a count's events cluster: how many clusters they came in and the sum of the clusters'
+ * squared sizes (10 posts of 1,000 impressions: 10 and 10,000,000). Both or neither.
+ */
+export type Clusters = { clusters?: number; sumOfSquares?: number };
 
 /**
  * A figure the data cannot support: why, and what would fix it (an import option, a kind
@@ -189,7 +205,17 @@ export type MetricReport<R = unknown> = {
   /** Which data `asOf` came from. */
   asOfSource: AsOfSource;
   unsupported: Unsupported[];
-  headlines: (Headline & { previous: number | null; change: number | null })[];
+  /**
+   * With a comparison period: the earlier value, its n, and whether the change is beyond
+   * sampling noise (`judgement`; normal variation over earlier periods is the check's, so
+   * its `variation` is null here). Without one, previous and change are null.
+   */
+  headlines: (Headline & {
+    previous: number | null;
+    previousEvidence: Evidence | null;
+    change: number | null;
+    judgement: Judgement | null;
+  })[];
   /** The vanity metrics this one replaces, for the same period and filters: shown beside it. */
   vanity: {
     id: VanityId;
@@ -201,6 +227,8 @@ export type MetricReport<R = unknown> = {
     /** The n behind `value` and behind `previous` (null when that value is null). */
     evidence: Evidence | null;
     previousEvidence: Evidence | null;
+    /** Whether the change is beyond sampling noise, as for the headlines. */
+    judgement: Judgement | null;
     /** Set (value and previous null) when the data cannot support the figure (total sales without amounts). */
     unsupported?: FigureUnsupported;
   }[];

@@ -3,8 +3,9 @@
  * the envelope every consumer (CLI, API, dashboard) reads.
  */
 import type { DataCapability } from "../ingest/importer.js";
+import { type Judgement, judgeChange } from "../insights/signal.js";
 import { asOfFor, type ResolvedRequest } from "./context.js";
-import type { MetricContext, MetricDefinition, MetricReport, Unsupported } from "./metric.js";
+import type { Evidence, MetricContext, MetricDefinition, MetricReport, Unsupported } from "./metric.js";
 import { tidy } from "./sql-parts.js";
 import { computeVanity } from "./vanity.js";
 
@@ -41,8 +42,16 @@ export async function runMetric<R>(
   const previous = request.previous ? tidy(await definition.compute(request.previous)) : null;
   const before = previous === null ? null : definition.headlines(previous);
   const headlines = definition.headlines(result).map((headline) => {
-    const earlier = before?.find((b) => b.key === headline.key)?.value ?? null;
-    return { ...headline, previous: earlier, change: tidy(relativeChange(earlier, headline.value)) };
+    const was = before?.find((b) => b.key === headline.key);
+    const earlier = was?.value ?? null;
+    const previousEvidence = was?.evidence ?? null;
+    return tidy({
+      ...headline,
+      previous: earlier,
+      previousEvidence,
+      change: relativeChange(earlier, headline.value),
+      judgement: request.previous ? samplingJudgement(headline, earlier, previousEvidence) : null,
+    });
   });
   const vanity = [];
   for (const id of definition.replaces) {
@@ -50,7 +59,10 @@ export async function runMetric<R>(
     const before = request.previous ? await computeVanity(request.previous, id) : null;
     const earlier = before?.value ?? null;
     const previousEvidence = before?.evidence ?? null;
-    vanity.push(tidy({ ...now, previous: earlier, previousEvidence, change: relativeChange(earlier, now.value) }));
+    const judgement = request.previous ? samplingJudgement(now, earlier, previousEvidence) : null;
+    vanity.push(
+      tidy({ ...now, previous: earlier, previousEvidence, change: relativeChange(earlier, now.value), judgement }),
+    );
   }
   // Each metric is "as of" its own data: engagement by the latest visit, velocity by the latest sale.
   const asOf = asOfFor(ctx, definition.area);
@@ -87,6 +99,25 @@ export async function runMetric<R>(
 function partsUnsupported(result: unknown): Unsupported[] {
   const parts = (result as { unsupported?: unknown } | null)?.unsupported;
   return Array.isArray(parts) ? (parts as Unsupported[]) : [];
+}
+
+/**
+ * Whether a report comparison is beyond sampling noise (METRICS.md, "Signal or noise"). A
+ * report compares two periods only, so normal variation over earlier periods is not judged
+ * here (its `variation` is null and the words say "sampling noise"); `verity check` and
+ * GET /api/check judge both for the eight headline pairs.
+ */
+function samplingJudgement(
+  now: { value: number | null; evidence?: Evidence | null; unsupported?: unknown },
+  previous: number | null,
+  previousEvidence: Evidence | null,
+): Judgement | null {
+  if (now.unsupported) return null;
+  return judgeChange({
+    now: { value: now.value, evidence: now.evidence ?? null },
+    before: { value: previous, evidence: previousEvidence },
+    history: [],
+  });
 }
 
 /** (now - before) / |before|; null when there is nothing to compare with. */

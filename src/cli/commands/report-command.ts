@@ -3,6 +3,7 @@
  * replaces beside it, as tables, JSON or CSV.
  */
 import type { Command } from "commander";
+import type { Judgement } from "../../insights/signal.js";
 import { resolveRequest } from "../../metrics/context.js";
 import type { Evidence, Format, MetricReport } from "../../metrics/metric.js";
 import { METRICS, metricById } from "../../metrics/registry.js";
@@ -118,6 +119,14 @@ function figureLines(label: string, figure: FigureToFormat, currency: string | n
   return lines;
 }
 
+/** " (noise)" for a change within sampling noise, nothing for one beyond it or without a test. */
+function noiseMark(judgement: Judgement | null | undefined): string {
+  if (!judgement) return "";
+  if (judgement.movement === "within" && judgement.sampling.passed === false) return " (noise)";
+  if (judgement.movement === "up" || judgement.movement === "down") return " (beyond noise)";
+  return "";
+}
+
 function formatReportTable(report: MetricReport, why: boolean): string {
   const definition = metricById(report.metric);
   const currency = report.currency;
@@ -145,18 +154,27 @@ function formatReportTable(report: MetricReport, why: boolean): string {
     );
   }
   const comparison = report.comparison;
-  const was = (previous: number | null, format: Format, change: number | null) =>
+  // A comparison says whether its change is beyond sampling noise ("noise" when not): a
+  // report compares two periods, so normal variation over earlier ones is verity check's.
+  const was = (previous: number | null, format: Format, change: number | null, judgement?: Judgement | null) =>
     comparison
-      ? `${comparison.label}: ${formatValue(previous, format, currency)} ${formatChange(change)}`.trimEnd()
+      ? `${comparison.label}: ${formatValue(previous, format, currency)} ${formatChange(change)}${noiseMark(judgement)}`.trimEnd()
       : "";
   for (const h of report.headlines) {
-    lines.push(...figureLines(h.label, h, currency, was(h.previous, h.format, h.change)));
+    lines.push(...figureLines(h.label, h, currency, was(h.previous, h.format, h.change, h.judgement)));
   }
   for (const v of report.vanity) {
     // Vanity figures carry their evidence too where the vanity module gives it.
     const evidence = (v as { evidence?: Evidence | null }).evidence ?? null;
     const figure = { ...v, label: v.label, evidence };
-    lines.push(...figureLines(`beside it, vanity: ${v.label}`, figure, currency, was(v.previous, v.format, v.change)));
+    lines.push(
+      ...figureLines(
+        `beside it, vanity: ${v.label}`,
+        figure,
+        currency,
+        was(v.previous, v.format, v.change, v.judgement),
+      ),
+    );
   }
   const others = Object.entries(report.otherCurrencies);
   if (others.length > 0) {
