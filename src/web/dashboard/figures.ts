@@ -58,9 +58,15 @@ export function rangeText(low: number, high: number, format: Format, currency: s
  * The n as a reader sees it, as `verity report` prints it: "n = 268", "5 of 29 (95% interval
  * 7.6%–34.5%)", "139 / 919", "median of 41 leads (95% interval 32.1–66.3 days)", "33 leads"
  * (the leads whose amounts a sum adds up). `format` and `currency` are the figure's (a
- * median's interval is in its units).
+ * median's interval is in its units). `brief` leaves the intervals out (an earlier value's n in
+ * brackets after it).
  */
-export function evidenceText(evidence: Evidence, format: Format, currency: string | null = null): string {
+export function evidenceText(
+  evidence: Evidence,
+  format: Format,
+  currency: string | null = null,
+  brief = false,
+): string {
   switch (evidence.kind) {
     case "count":
       return t("evidence.count", { n: count(evidence.n) });
@@ -68,7 +74,7 @@ export function evidenceText(evidence: Evidence, format: Format, currency: strin
       return t("evidence.level", { n: count(evidence.n) });
     case "rate": {
       const counts = t("evidence.rate", { successes: count(evidence.successes), trials: count(evidence.trials) });
-      const interval = wilsonInterval(evidence.successes, evidence.trials);
+      const interval = brief ? null : wilsonInterval(evidence.successes, evidence.trials);
       return interval
         ? t("evidence.rateInterval", { counts, range: rangeText(interval.low, interval.high, "percent") })
         : counts;
@@ -78,7 +84,7 @@ export function evidenceText(evidence: Evidence, format: Format, currency: strin
     case "sum":
       return t("evidence.sum", { n: count(evidence.n) });
     case "median":
-      return evidence.low === null || evidence.high === null
+      return brief || evidence.low === null || evidence.high === null
         ? t("evidence.median", { n: count(evidence.n) })
         : t("evidence.medianInterval", {
             n: count(evidence.n),

@@ -754,11 +754,13 @@ export function formatValue(value: number | string | null, format: Format, curre
  */
 export function formatChange(change: number | null): string {
   if (change === null) return "–";
-  return new Intl.NumberFormat(intl(), {
+  const text = new Intl.NumberFormat(intl(), {
     style: "percent",
     maximumFractionDigits: Math.abs(change) < 0.1 ? 1 : 0,
     signDisplay: "exceptZero",
   }).format(change);
+  // A typographic minus in every language, as the API's sentences have it (Intl gives one in Swedish only).
+  return text.replace("-", "−");
 }
 
 /** An ISO date or timestamp as a date in the current locale. */

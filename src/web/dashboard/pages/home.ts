@@ -100,7 +100,7 @@ function figureBlock(kind: "vanity" | "real", label: string, figure: Figure, cur
   const earlier = figure.previousEvidence;
   const before =
     earlier && earlier.kind !== "count" && earlier.kind !== "level"
-      ? `${was} (${evidenceText(earlier, figure.format, currency)})`
+      ? `${was} (${evidenceText(earlier, figure.format, currency, true)})`
       : was;
   block.append(line("figure-change", `${formatChange(figure.change)} · ${before}`));
   const judged = judgementText(figure.judgement, figure.format, currency);
