@@ -475,13 +475,21 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     await page.goto(`${open.url}/velocity?period=${PERIOD}`);
     await ready(page);
     // The page's headlines carry their n (a median with the leads it is over).
-    type Report = { headlines: { key: string; evidence?: Evidence | null }[] };
+    type Report = {
+      headlines: { key: string; evidence?: Evidence | null; judgement?: { movement: string | null } | null }[];
+    };
     const velocity = await api<Report>(`/api/metrics/velocity?period=${PERIOD}&compare=previous`);
     const at = velocity.headlines.findIndex((h) => h.key === "medianDaysToWin");
     const median = velocity.headlines[at]?.evidence;
     expect(median?.kind).toBe("median");
     expect(await page.locator(".stat.real").nth(at).locator(".stat-n").textContent()).toContain(
       evidenceWords(median as Evidence),
+    );
+    // And whether its change from the previous period is beyond sampling noise, as the API judged it.
+    const movement = velocity.headlines[at]?.judgement?.movement;
+    expect(["up", "down", "within"]).toContain(movement);
+    expect(await page.locator(".stat.real").nth(at).locator(".stat-note").textContent()).toContain(
+      movement === "within" ? "within sampling noise" : "beyond sampling noise",
     );
     const table = page.locator(".sortable table");
     const names = () => table.locator("tbody tr td:first-child").allTextContents();

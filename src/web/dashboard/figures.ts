@@ -102,6 +102,16 @@ export function unsupportedText(unsupported: FigureUnsupported): string {
 }
 
 /**
+ * A report comparison's judgement: "beyond sampling noise" or "within sampling noise". A
+ * report judges sampling noise only (normal variation over earlier periods is the check's),
+ * so it says no more than that. Null when the change could not be judged.
+ */
+export function samplingText(judgement: Judgement | null): string | null {
+  if (!judgement || judgement.movement === null) return null;
+  return judgement.movement === "within" ? t("judgement.withinNoise") : t("judgement.beyondNoise");
+}
+
+/**
  * "beyond normal variation", or "within normal variation (normal range 12–63)": the values
  * that would not have counted as a signal. Every figure is a count, rate, median or amount,
  * none below zero, so the range is cut at zero. Null when there is no judgement (nothing to

@@ -5,7 +5,14 @@
  */
 import { get } from "../api.js";
 import { chartBlock, type Dataset, downloadCsv, LINE_STYLES, PALETTE, SYMBOLS, tableOf } from "../chart.js";
-import { type Evidence, evidenceText, type FigureUnsupported, unsupportedText } from "../figures.js";
+import {
+  type Evidence,
+  evidenceText,
+  type FigureUnsupported,
+  type Judgement,
+  samplingText,
+  unsupportedText,
+} from "../figures.js";
 import type { Filters } from "../filters.js";
 import { type Format, formatChange, formatValue, hasMessage, t, tKey } from "../i18n.js";
 
@@ -20,6 +27,8 @@ export type Headline = {
   evidence?: Evidence | null;
   /** Set (value null) when the data cannot support the figure: shown instead of a number. */
   unsupported?: FigureUnsupported;
+  /** With a comparison: whether the change is beyond sampling noise (the report has no normal variation). */
+  judgement?: Judgement | null;
 };
 export type Report<R> = {
   metric: string;
@@ -39,6 +48,7 @@ export type Report<R> = {
     evidence?: Evidence | null;
     previousEvidence?: Evidence | null;
     unsupported?: FigureUnsupported;
+    judgement?: Judgement | null;
   }[];
   result: R;
 };
@@ -81,7 +91,7 @@ function stat(label: string, value: string, notes: string[], kind: "real" | "van
  */
 function figureStat(
   label: string,
-  figure: Pick<Headline, "value" | "format" | "previous" | "change" | "evidence" | "unsupported">,
+  figure: Pick<Headline, "value" | "format" | "previous" | "change" | "evidence" | "unsupported" | "judgement">,
   report: { currency: string | null; comparison: unknown },
   kind: "real" | "vanity",
 ): HTMLElement {
@@ -92,8 +102,13 @@ function figureStat(
   }
   const value = formatValue(figure.value, figure.format, report.currency);
   const n = figure.evidence ? evidenceText(figure.evidence, figure.format, report.currency) : "";
+  const noise = report.comparison ? samplingText(figure.judgement ?? null) : null;
   const change = report.comparison
-    ? `${formatChange(figure.change)} · ${t("home.was", { value: formatValue(figure.previous, figure.format, report.currency) })}`
+    ? [
+        formatChange(figure.change),
+        t("home.was", { value: formatValue(figure.previous, figure.format, report.currency) }),
+        ...(noise ? [noise] : []),
+      ].join(" · ")
     : "";
   return stat(label, value, [change], kind, n);
 }
