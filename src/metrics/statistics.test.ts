@@ -523,7 +523,7 @@ describe("mannWhitney (one-sided: the first sample tends higher)", () => {
         expect(ab?.pValue).toBeGreaterThan(0);
         expect(ab?.pValue).toBeLessThanOrEqual(1);
       }),
-      fuzzParameters(),
+      fuzzParameters(200),
     );
   });
 

@@ -15,6 +15,7 @@ import {
 } from "../../src/metrics/definitions/velocity.js";
 import type { MetricContext } from "../../src/metrics/metric.js";
 import { stalledLeads } from "../../src/metrics/stalled-leads.js";
+import { mannWhitney } from "../../src/metrics/statistics.js";
 import { engines } from "../support/databases.js";
 import { report } from "../support/metric-fixtures.js";
 import {
@@ -205,8 +206,13 @@ class Reference {
     const groupOf = (ls: readonly Lead[]) => {
       const won = stats(ls.filter((l) => l.status === "won").map(days));
       const lost = stats(ls.filter((l) => l.status === "lost").map(days));
-      const heldLonger = won.high === null || lost.low === null ? null : lost.low > won.high;
-      return { won, lost, loseToWinRatio: ratioOf(lost, won), heldLonger };
+      // Held longer: the one-sided Mann-Whitney test, ranked here rather than in SQL; from 6
+      // leads on each side.
+      const lostDays = ls.filter((l) => l.status === "lost").map(days);
+      const wonDays = ls.filter((l) => l.status === "won").map(days);
+      const test = lostDays.length < 6 || wonDays.length < 6 ? null : mannWhitney(lostDays, wonDays);
+      const heldLonger = test === null ? null : test.pValue < 0.05;
+      return { won, lost, loseToWinRatio: ratioOf(lost, won), heldLonger, heldLongerTest: test };
     };
     const by = (key: (l: Lead) => string | null) => {
       const groups = new Map<string | null, Lead[]>();
@@ -494,5 +500,10 @@ describe.each(engines())("velocity, stalled leads and losses on the simulated co
     expectNear(r.result, reference.velocity(await contextOf(request)));
     const ratios = r.result.byRep.map((rep) => rep.loseToWinRatio ?? 0);
     expect(Math.max(...ratios)).toBeGreaterThanOrEqual(1.6);
+    // The rank test, per rep, agrees with the reference above (U, z and p); some reps are
+    // called and some are not, so the comparison covers both answers.
+    const calls = r.result.byRep.map((rep) => rep.heldLonger);
+    expect(calls).toContain(true);
+    expect(calls).toContain(false);
   });
 });

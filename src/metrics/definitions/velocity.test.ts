@@ -219,20 +219,52 @@ describe.each(engines())("velocity on %s", (engine) => {
         lost: stats(1, 60, 60, 60),
         loseToWinRatio: 2,
         heldLonger: null,
+        heldLongerTest: null,
       },
-      { repId: "bob", repName: "Bob", won: stats(1, 20, 20, 20), lost: none, loseToWinRatio: null, heldLonger: null },
-      { repId: "cid", repName: "Cid", won: none, lost: stats(1, 60, 60, 60), loseToWinRatio: null, heldLonger: null },
+      {
+        repId: "bob",
+        repName: "Bob",
+        won: stats(1, 20, 20, 20),
+        lost: none,
+        loseToWinRatio: null,
+        heldLonger: null,
+        heldLongerTest: null,
+      },
+      {
+        repId: "cid",
+        repName: "Cid",
+        won: none,
+        lost: stats(1, 60, 60, 60),
+        loseToWinRatio: null,
+        heldLonger: null,
+        heldLongerTest: null,
+      },
     ]);
     // paid: w2 25 (l2 not counted); referral: l3 60; website: won [20, 30, 112], lost [60].
     expect(r.result.bySource).toEqual([
-      { source: "paid", won: stats(1, 25, 25, 25), lost: none, loseToWinRatio: null, heldLonger: null },
-      { source: "referral", won: none, lost: stats(1, 60, 60, 60), loseToWinRatio: null, heldLonger: null },
+      {
+        source: "paid",
+        won: stats(1, 25, 25, 25),
+        lost: none,
+        loseToWinRatio: null,
+        heldLonger: null,
+        heldLongerTest: null,
+      },
+      {
+        source: "referral",
+        won: none,
+        lost: stats(1, 60, 60, 60),
+        loseToWinRatio: null,
+        heldLonger: null,
+        heldLongerTest: null,
+      },
       {
         source: "website",
         won: stats(3, 30, 71, 95.6),
         lost: stats(1, 60, 60, 60),
         loseToWinRatio: 2,
         heldLonger: null,
+        heldLongerTest: null,
       },
     ]);
     expect(r.headlines.map((h) => [h.key, h.value, h.evidence])).toEqual([
@@ -258,6 +290,8 @@ describe.each(engines())("velocity on %s", (engine) => {
         previous: null,
         previousEvidence: null,
         change: null,
+        // No earlier period asked for: nothing to judge.
+        judgement: null,
       },
     ]);
     expect(r.unsupported).toEqual([]);
@@ -390,11 +424,23 @@ describe.each(engines())("velocity on %s", (engine) => {
 });
 
 // Held longer, hand-worked. Every lead is created and qualified on 07-01 and closes d days later.
-// ann: won 10..15, lost 40..45 (6 each: ranks 1 and 6, intervals [10, 15] and [40, 45]: apart).
-// bob: won 10..15, lost 12..17 (intervals [10, 15] and [12, 17] overlap: not credible).
-// cid: 2 won (20, 30), 2 lost (50, 60): too few for an interval.
+// The medians' intervals are the order statistics at ranks 1 and 6 of 6; held longer is the
+// one-sided Mann-Whitney test of days to lose against days to win (statistics.ts rankSumTest:
+// U = lost rank sum - nL(nL + 1)/2, sigma^2 = nL nW / 12 (N + 1 - sum(t^3 - t) / (N(N - 1))),
+// z = (U - nL nW / 2 - 1/2) / sigma, p = P(Z > z); SciPy's asymptotic mannwhitneyu agrees).
+// ann: won 10..15, lost 40..45: intervals [10, 15] and [40, 45]. Lost ranks 7..12, sum 57,
+//   U = 36 (every pair), sigma^2 = 36 x 13 / 12 = 39, z = 17.5 / 6.245 = 2.802, p = 0.0025: yes.
+// bob: won 10..15, lost 12..17: intervals [10, 15] and [12, 17]. 12..15 tied in pairs (ranks
+//   3.5, 5.5, 7.5, 9.5), 16 and 17 ranks 11 and 12: lost sum 49, U = 28; ties 4 x 6 = 24,
+//   sigma^2 = 3 x (13 - 24 / 132) = 38.45, z = 9.5 / 6.201 = 1.532, p = 0.0628: no.
+// cid: 2 won (20, 30), 2 lost (50, 60): too few for an interval or the test.
 // All: won 10,10,11,11,12,12,13,13,14,14,15,15,20,30 (n 14: ranks floor(7 - 3.67) = 3 and
-// ceil(8 + 3.67) = 12 -> [11, 15], median 13); lost 12..17, 40..45, 50, 60 -> [14, 45], median 40.5.
+// ceil(8 + 3.67) = 12 -> [11, 15], median 13); lost 12..17, 40..45, 50, 60 -> [14, 45], median
+// 40.5: the intervals overlap. Ranked together: 10 10 -> 1.5, 11 11 -> 3.5, then 12, 13, 14 and
+// 15 three times each (won twice, lost once) -> 6, 9, 12, 15; 16 17 -> 17, 18; 20 30 -> 19, 20
+// (won); 40..45 -> 21..26, 50 60 -> 27, 28. Lost sum 6 + 9 + 12 + 15 + 17 + 18 + 141 + 55 =
+// 273, U = 273 - 105 = 168 of 196; ties 2 x 6 + 4 x 24 = 108, sigma^2 = 196 / 12 x (29 - 108 /
+// 756) = 471.33, z = (168 - 98 - 0.5) / 21.710 = 3.201, p = 0.00068: yes.
 const HELD: Fixture = {
   ...BASE,
   leads: (
@@ -475,23 +521,39 @@ describe.each(engines())("velocity's evidence and unsupported figures on %s", (e
     await noAmounts?.dispose();
   });
 
-  test("medians carry their 95% interval; lost deals held credibly longer only where the intervals are apart", async () => {
+  test("medians carry their 95% interval; lost deals held credibly longer where the rank test says so", async () => {
     const r = await report(held.store, velocity, { period: "2025-Q3" });
     const by = new Map(r.result.byRep.map((g) => [g.repId, g]));
     expect(by.get("ann")).toMatchObject({
       won: { leads: 6, median: 12.5, low: 10, high: 15 },
       lost: { leads: 6, median: 42.5, low: 40, high: 45 },
       heldLonger: true,
+      heldLongerTest: { u: 36 },
     });
+    // (Results are rounded to 6 decimals, run-metric.ts.)
+    expect(by.get("ann")?.heldLongerTest?.z).toBeCloseTo(2.80224, 5);
+    expect(by.get("ann")?.heldLongerTest?.pValue).toBeCloseTo(0.0025374, 5);
     expect(by.get("bob")).toMatchObject({
       won: { leads: 6, low: 10, high: 15 },
       lost: { leads: 6, median: 14.5, low: 12, high: 17 },
       heldLonger: false,
+      heldLongerTest: { u: 28 },
     });
-    expect(by.get("cid")).toMatchObject({ won: { leads: 2, low: null, high: null }, heldLonger: null });
+    expect(by.get("bob")?.heldLongerTest?.z).toBeCloseTo(1.53197, 5);
+    expect(by.get("bob")?.heldLongerTest?.pValue).toBeCloseTo(0.0627651, 5);
+    expect(by.get("cid")).toMatchObject({
+      won: { leads: 2, low: null, high: null },
+      heldLonger: null,
+      heldLongerTest: null,
+    });
     expect(r.result.won).toMatchObject({ leads: 14, median: 13, low: 11, high: 15 });
     expect(r.result.lost).toMatchObject({ leads: 14, median: 40.5, low: 14, high: 45 });
-    expect(r.result.heldLonger).toBe(false);
+    // Overall the intervals overlap, yet the test (every lead's rank, not two order statistics)
+    // calls it: the case the intervals' rule missed.
+    expect(r.result.heldLonger).toBe(true);
+    expect(r.result.heldLongerTest?.u).toBe(168);
+    expect(r.result.heldLongerTest?.z).toBeCloseTo(3.20126, 5);
+    expect(r.result.heldLongerTest?.pValue).toBeCloseTo(0.00068414, 5);
     expect(r.headlines.slice(0, 2).map((h) => h.evidence)).toEqual([
       { kind: "median", n: 14, low: 11, high: 15 },
       { kind: "median", n: 14, low: 14, high: 45 },
@@ -510,10 +572,10 @@ describe.each(engines())("velocity's evidence and unsupported figures on %s", (e
         row.heldLonger,
       ]),
     ).toEqual([
-      ["Ann", 6, 10, 15, 6, 40, 45, "yes"],
+      ["Ann", 6, 10, 15, 6, 40, 45, "yes (p = 0.0025)"],
       ["Bob", 6, 10, 15, 6, 12, 17, "no"],
       ["Cid", 2, null, null, 2, null, null, "too few"],
-      ["(all reps)", 14, 11, 15, 14, 14, 45, "no"],
+      ["(all reps)", 14, 11, 15, 14, 14, 45, "yes (p < 0.001)"],
     ]);
   });
 

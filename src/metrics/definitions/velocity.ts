@@ -17,7 +17,7 @@ import type {
 } from "../metric.js";
 import { unsupportedOf } from "../run-metric.js";
 import { daysBetween, inPeriod, leadFacts, leadFilter, medianInterval, ts } from "../sql-parts.js";
-import { wilsonInterval } from "../statistics.js";
+import { ALPHA, type RankSumTest, rankSumTest, wilsonInterval } from "../statistics.js";
 
 /** Days from the start (qualification or creation) to the close, over a set of closed leads. */
 export type DurationStats = {
@@ -39,12 +39,17 @@ export type VelocityGroup = {
   /** Median days to lose / median days to win; null when either is missing or the win median is 0. */
   loseToWinRatio: number | null;
   /**
-   * Lost deals are credibly held longer than won ones (METRICS.md 3): the interval of the
-   * median days to lose lies wholly above that of the median days to win. False when both
-   * intervals exist and overlap (or lie the other way); null when either has fewer than 6
-   * leads, too few to tell.
+   * Lost deals are credibly held longer than won ones (METRICS.md 3): the one-sided
+   * Mann-Whitney test of the days to lose against the days to win (heldLongerTest) has
+   * p < 5%. False otherwise; null when either side has fewer than 6 leads, too few to tell.
    */
   heldLonger: boolean | null;
+  /**
+   * The test behind heldLonger: U of the days to lose (the pairs of a lost and a won lead
+   * where the lost one took longer, ties a half, out of lost x won), its z and one-sided
+   * p-value (statistics.ts rankSumTest). Null when heldLonger is.
+   */
+  heldLongerTest: RankSumTest | null;
 };
 
 export type VelocityRep = VelocityGroup & { repId: string | null; repName: string };
@@ -186,6 +191,10 @@ type StatsRow = {
   won_high: number | null;
   lost_low: number | null;
   lost_high: number | null;
+  /** The lost leads' rank sum among the group's closed leads (ties at their average rank). */
+  lost_rank_sum: number | null;
+  /** Sum over groups of equal days of t^3 - t, for the test's tie correction. */
+  tie_sum: number | null;
 };
 
 /** The columns statsSql gives, in its order (selected by name from a grouped subquery). */
@@ -222,13 +231,21 @@ function group(row: StatsRow | undefined): VelocityGroup {
   };
   const loseToWinRatio =
     won.median !== null && lost.median !== null && won.median > 0 ? lost.median / won.median : null;
-  return { won, lost, loseToWinRatio, heldLonger: heldLonger(won, lost) };
+  const test = heldLongerTest(won.leads, lost.leads, row?.lost_rank_sum ?? null, row?.tie_sum ?? null);
+  return { won, lost, loseToWinRatio, heldLonger: test === null ? null : test.pValue < ALPHA, heldLongerTest: test };
 }
 
-/** Whether the median days to lose is credibly above the median days to win (intervals apart). */
-export function heldLonger(won: DurationStats, lost: DurationStats): boolean | null {
-  if (won.high === null || lost.low === null) return null;
-  return lost.low > won.high;
+/** Fewer won or lost leads than this: too few to tell whether lost deals are held longer. */
+export const HELD_LONGER_MIN_LEADS = 6;
+
+/**
+ * The one-sided Mann-Whitney test that days to lose run longer than days to win, from the
+ * ranks durations() sums. A test and not the medians' intervals: two 95% intervals that must
+ * not overlap ask for far more than a 5% test, and missed a planted holder rep on 2 seeds of 6.
+ */
+function heldLongerTest(won: number, lost: number, rankSum: number | null, ties: number | null): RankSumTest | null {
+  if (won < HELD_LONGER_MIN_LEADS || lost < HELD_LONGER_MIN_LEADS || rankSum === null || ties === null) return null;
+  return rankSumTest(rankSum, lost, won, ties);
 }
 
 type FigureRow = {
@@ -277,27 +294,46 @@ async function durations(ctx: MetricContext, everyLead: boolean): Promise<(Group
         max(CASE WHEN status = 'won' THEN low END) AS won_low, max(CASE WHEN status = 'won' THEN high END) AS won_high,
         max(CASE WHEN status = 'lost' THEN low END) AS lost_low, max(CASE WHEN status = 'lost' THEN high END) AS lost_high
       FROM mi GROUP BY grp, gkey
+    ),
+    -- The Mann-Whitney test's sums per grouping (statistics.ts rankSumTest): each lead's rank
+    -- among its group's days, equal days sharing the average of their ranks (rank() is the
+    -- lowest, and t equal days span t ranks); a tie group of t leads adds t^3 - t, that is
+    -- t^2 - 1 for each of its leads.
+    ranks AS (
+      SELECT grp, gkey, status,
+        rank() OVER (PARTITION BY grp, gkey ORDER BY value) AS lowest,
+        count(*) OVER (PARTITION BY grp, gkey, value) AS tied
+      FROM vals
+    ),
+    rs AS (
+      SELECT grp, gkey,
+        CAST(sum(CASE WHEN status = 'lost' THEN lowest + (tied - 1) / 2.0 END) AS FLOAT8) AS lost_rank_sum,
+        CAST(sum(tied * tied - 1) AS FLOAT8) AS tie_sum
+      FROM ranks GROUP BY grp, gkey
     )
     SELECT 'all' AS grouping, CAST(NULL AS TEXT) AS key, CAST(NULL AS TEXT) AS label, a.*,
-      i.won_low, i.won_high, i.lost_low, i.lost_high, f.*
+      i.won_low, i.won_high, i.lost_low, i.lost_high, s.lost_rank_sum, s.tie_sum, f.*
     FROM (SELECT ${stats} FROM closed) a CROSS JOIN figure f LEFT JOIN iv i ON i.grp = 'all'
+    LEFT JOIN rs s ON s.grp = 'all'
     UNION ALL
     SELECT 'rep', g.owner_id, r.name, ${raw(STATS_COLUMNS.replace(/(\w+)/g, "g.$1"))},
-      i.won_low, i.won_high, i.lost_low, i.lost_high, ${none}
+      i.won_low, i.won_high, i.lost_low, i.lost_high, s.lost_rank_sum, s.tie_sum, ${none}
     FROM (SELECT owner_id, ${stats} FROM closed GROUP BY owner_id) g
     LEFT JOIN reps r ON r.workspace_id = ${ctx.workspace} AND r.id = g.owner_id
     LEFT JOIN iv i ON i.grp = 'rep' AND i.gkey IS NOT DISTINCT FROM g.owner_id
+    LEFT JOIN rs s ON s.grp = 'rep' AND s.gkey IS NOT DISTINCT FROM g.owner_id
     UNION ALL
     SELECT 'source', g.source, g.source, ${raw(STATS_COLUMNS.replace(/(\w+)/g, "g.$1"))},
-      i.won_low, i.won_high, i.lost_low, i.lost_high, ${none}
+      i.won_low, i.won_high, i.lost_low, i.lost_high, s.lost_rank_sum, s.tie_sum, ${none}
     FROM (SELECT source, ${stats} FROM closed GROUP BY source) g
     LEFT JOIN iv i ON i.grp = 'source' AND i.gkey = g.source
+    LEFT JOIN rs s ON s.grp = 'source' AND s.gkey = g.source
     UNION ALL
     SELECT 'days', CAST(range AS TEXT), CAST(NULL AS TEXT),
       count(CASE WHEN status = 'won' THEN 1 END), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8),
       count(CASE WHEN status = 'lost' THEN 1 END), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8),
       CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8),
-      ${none}
+      CAST(NULL AS FLOAT8), CAST(NULL AS FLOAT8), ${none}
     FROM (SELECT status, ${rangeOf("days")} AS range FROM closed) d GROUP BY range`);
 }
 
@@ -508,6 +544,17 @@ function headlines(r: VelocityResult): Headline[] {
   ];
 }
 
+/** A p-value as a reader needs it: two significant digits, and no false precision below 0.001. */
+function formatP(p: number): string {
+  return p < 0.001 ? "p < 0.001" : `p = ${Number(p.toPrecision(2))}`;
+}
+
+/** The "Lost held longer" cell: "yes (p = 0.012)", "no" or "too few". */
+function heldLongerText(g: VelocityGroup): string {
+  if (g.heldLonger === null || g.heldLongerTest === null) return "too few";
+  return g.heldLonger ? `yes (${formatP(g.heldLongerTest.pValue)})` : "no";
+}
+
 /** " (not available: why; fix)" for a table whose figures the data cannot support. */
 function notAvailable(cannot: FigureUnsupported | null): string {
   return cannot ? `: not available (${cannot.reason}; fix: ${cannot.fix})` : "";
@@ -537,8 +584,8 @@ function views(r: VelocityResult): View[] {
     lowLose: g.lost.low,
     highLose: g.lost.high,
     ratio: g.loseToWinRatio,
-    // "yes" only when the medians' intervals are apart; fewer than 6 won or lost: cannot tell.
-    heldLonger: g.heldLonger === null ? "too few" : g.heldLonger ? "yes" : "no",
+    // "yes" with the test's p-value; fewer than 6 won or lost: cannot tell.
+    heldLonger: heldLongerText(g),
   });
   const from = r.from === "creation" ? "creation" : "qualification";
   const every = r.everyLeadCounts ? " (every closed lead: the data marks no qualification)" : "";
@@ -602,7 +649,7 @@ function views(r: VelocityResult): View[] {
       ],
     },
     {
-      title: `Days to close by rep; lost held longer: the median days to lose credibly above the median days to win (95% intervals apart)${notAvailable(days)}`,
+      title: `Days to close by rep; lost held longer: days to lose credibly longer than days to win (one-sided Mann-Whitney test, p < 0.05, from ${HELD_LONGER_MIN_LEADS} won and ${HELD_LONGER_MIN_LEADS} lost)${notAvailable(days)}`,
       columns: [{ key: "rep", label: "Rep", format: "text" }, ...groupColumns],
       rows: days
         ? []
@@ -659,8 +706,9 @@ export const velocity: MetricDefinition<VelocityResult> = {
     "qualified before it, not closed before it) x win rate (won / (won + lost) of the leads above) x average " +
     "won value (reporting currency) / median days to win: the expected won value per day, missing when any " +
     "part is. Each median carries its distribution-free 95% interval (order statistics, from 6 leads); lost deals " +
-    "are held credibly longer (per rep and overall) when the interval of the median days to lose lies wholly above " +
-    "that of the median days to win. Unsupported rather than wrong: without qualification marks (no qualifying " +
+    "are held credibly longer (per rep, per source and overall) when the one-sided Mann-Whitney (Wilcoxon " +
+    "rank-sum) test of the days to lose against the days to win gives p < 0.05 (normal approximation with tie " +
+    "and continuity correction; from 6 won and 6 lost leads, else too few to tell). Unsupported rather than wrong: without qualification marks (no qualifying " +
     "stage in the leads' pipelines and no lead that was not won carrying a qualification time) the win rate, the " +
     "velocity, the open qualified leads and the days from qualification are not shown (name the stage with verity " +
     "import --qualifying-stage, or count from creation, which then counts every closed lead); without recorded " +
