@@ -214,7 +214,8 @@ export type MetricReport<R = unknown> = {
     previous: number | null;
     previousEvidence: Evidence | null;
     change: number | null;
-    judgement: Judgement | null;
+    /** Only with a comparison period. */
+    judgement?: Judgement | null;
   })[];
   /** The vanity metrics this one replaces, for the same period and filters: shown beside it. */
   vanity: {
@@ -227,8 +228,8 @@ export type MetricReport<R = unknown> = {
     /** The n behind `value` and behind `previous` (null when that value is null). */
     evidence: Evidence | null;
     previousEvidence: Evidence | null;
-    /** Whether the change is beyond sampling noise, as for the headlines. */
-    judgement: Judgement | null;
+    /** Whether the change is beyond sampling noise, as for the headlines (only with a comparison period). */
+    judgement?: Judgement | null;
     /** Set (value and previous null) when the data cannot support the figure (total sales without amounts). */
     unsupported?: FigureUnsupported;
   }[];

@@ -50,7 +50,7 @@ export async function runMetric<R>(
       previous: earlier,
       previousEvidence,
       change: relativeChange(earlier, headline.value),
-      judgement: request.previous ? samplingJudgement(headline, earlier, previousEvidence) : null,
+      ...(request.previous ? { judgement: samplingJudgement(headline, earlier, previousEvidence) } : {}),
     });
   });
   const vanity = [];
@@ -59,9 +59,9 @@ export async function runMetric<R>(
     const before = request.previous ? await computeVanity(request.previous, id) : null;
     const earlier = before?.value ?? null;
     const previousEvidence = before?.evidence ?? null;
-    const judgement = request.previous ? samplingJudgement(now, earlier, previousEvidence) : null;
+    const judged = request.previous ? { judgement: samplingJudgement(now, earlier, previousEvidence) } : {};
     vanity.push(
-      tidy({ ...now, previous: earlier, previousEvidence, change: relativeChange(earlier, now.value), judgement }),
+      tidy({ ...now, previous: earlier, previousEvidence, change: relativeChange(earlier, now.value), ...judged }),
     );
   }
   // Each metric is "as of" its own data: engagement by the latest visit, velocity by the latest sale.
