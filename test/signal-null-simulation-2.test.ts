@@ -3,9 +3,12 @@
  * the first: the claim, the company and the cost are in signal-null-simulation.test.ts.
  */
 import { describe, expect, test } from "vitest";
+import { engines } from "./support/databases.js";
 import { NULL_SCALE, nullSimulation } from "./support/simulated-series.js";
 
-describe("null simulation, seeds 7 to 12", () => {
+// DuckDB only: the null simulation is about the statistics (test/metrics-engines.test.ts and
+// test/vanity-check-data.test.ts check that both engines give the same verdicts).
+describe.runIf(engines().includes("duckdb"))("null simulation, seeds 7 to 12", () => {
   test("at most 5% of pairs are called a signal, every month", async () => {
     const tally = await nullSimulation([7, 8, 9, 10, 11, 12], NULL_SCALE);
     const rate = tally.signals / tally.pairs;
