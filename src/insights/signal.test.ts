@@ -154,6 +154,99 @@ describe("count changes (Poisson)", () => {
   });
 });
 
+describe("clustered counts (quasi-Poisson)", () => {
+  const posts = (count: number, size: number): Figure => ({
+    value: count * size,
+    evidence: { kind: "count", n: count * size, clusters: count, sumOfSquares: count * size * size },
+  });
+
+  test("10 posts of 1,000 impressions against 10 of 950 is not a signal; as independent impressions it would be", () => {
+    // Dispersion 19,025,000 / 19,500 = 975.64; effective counts 10 and 10: p = 1
+    // (statistics.test.ts). The normal range is 975.64 x 2.5 to 975.64 x 22.5.
+    const judgement = judgeChange({ now: posts(10, 1000), before: posts(10, 950), history: [] });
+    expect(judgement).toMatchObject({
+      movement: "within",
+      signal: false,
+      sampling: { method: "quasi-poisson", passed: false, pValue: 1, interval: null },
+      reason: "not beyond sampling noise (p = 1.00)",
+    });
+    expect(judgement.normalRange?.low).toBeCloseTo(2439.1, 1);
+    expect(judgement.normalRange?.high).toBeCloseTo(21_951.9, 1);
+    // Without the clusters: 10,000 against 9,500 is p = 0.00035.
+    const plain = judgeChange({ now: count(10_000), before: count(9500), history: [] });
+    expect(plain.signal).toBe(true);
+    expect(plain.sampling.method).toBe("poisson");
+  });
+
+  test("10 posts of 1,000 against 30 is a signal (as 10 events against 30), down", () => {
+    const judgement = judgeChange({ now: posts(10, 1000), before: posts(30, 1000), history: [] });
+    expect(judgement.movement).toBe("down");
+    expect(judgement.sampling.pValue).toBeCloseTo(poissonExactTest(10, 30).pValue, 12);
+    // The change clears the range (15,500 to 48,500) on the side it moved to.
+    expect(judgement.normalRange).toEqual({ low: 15_500, high: 48_500 });
+  });
+
+  test("shares per post clustered by post: 30 on 10 posts against 60 on 10 in threes is noise", () => {
+    const shares = (events: number, exposure: number, size: number): Figure => ({
+      value: events / exposure,
+      evidence: { kind: "per", events, exposure, clusters: events / size, sumOfSquares: (events / size) * size * size },
+    });
+    // Effective 10 and 20 shares over 10 posts each: binom.test(10, 30), p = 0.0987.
+    const judgement = judgeChange({ now: shares(30, 10, 3), before: shares(60, 10, 3), history: [] });
+    expect(judgement.sampling.method).toBe("quasi-poisson");
+    expect(judgement.sampling.pValue).toBeCloseTo(0.098737, 6);
+    expect(judgement.signal).toBe(false);
+    // In shares per post: the accepted effective shares (poissonAcceptance(20) over 10 posts) x 3 / 10.
+    const range = judgement.normalRange as { low: number; high: number };
+    expect(range.low).toBeLessThan(3);
+    expect(range.high).toBeGreaterThan(6);
+    // One share per post (clusters of one) is the plain test again: 30 against 60 is a signal.
+    const single = judgeChange({ now: shares(30, 10, 1), before: shares(60, 10, 1), history: [] });
+    expect(single.sampling.pValue).toBeCloseTo(poissonExactTest(30, 60, 10, 10).pValue, 12);
+    expect(single.signal).toBe(true);
+  });
+
+  test("clusters of one event judge as the plain Poisson count, normal range and all", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 0, max: 3000 }), (now, before) => {
+        const single = (n: number): Figure => ({
+          value: n,
+          evidence: { kind: "count", n, clusters: n, sumOfSquares: n },
+        });
+        const clustered = judgeChange({ now: single(now), before: single(before), history: [] });
+        const plain = judgeChange({ now: count(now), before: count(before), history: [] });
+        expect({ ...clustered, sampling: { ...clustered.sampling, method: "poisson" } }).toEqual(plain);
+      }),
+      fuzzParameters(100),
+    );
+  });
+
+  test("a clustered count is a signal exactly when outside its normal range (clusters of one size)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 500 }),
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 0, max: 200 }),
+        (size, before, now) => {
+          const judgement = judgeChange({ now: posts(now, size), before: posts(before, size), history: [] });
+          const range = judgement.normalRange as { low: number; high: number };
+          const outside = now * size < range.low || now * size > range.high;
+          if (now !== before) expect(judgement.signal, `${now} against ${before} posts of ${size}`).toBe(outside);
+        },
+      ),
+      fuzzParameters(200),
+    );
+  });
+
+  test("squares below the count (inconsistent evidence) are read as clusters of one, never thrown", () => {
+    const odd: Figure = { value: 100, evidence: { kind: "count", n: 100, clusters: 1, sumOfSquares: 50 } };
+    expect(judgeChange({ now: odd, before: count(60), history: [] }).sampling).toMatchObject({
+      method: "quasi-poisson",
+      pValue: poissonExactTest(100, 60).pValue,
+    });
+  });
+});
+
 describe("normal variation (XmR)", () => {
   // 12 earlier periods: mean 20, moving ranges all 2 -> limits 20 -/+ 5.32 = 14.68 to 25.32.
   const history = [19, 21, 19, 21, 19, 21, 19, 21, 19, 21, 19, 21];

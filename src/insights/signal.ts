@@ -1,8 +1,9 @@
 /**
  * Signal or noise (METRICS.md "Signal or noise"): the one place a figure's change is called
  * a signal. Two tests, each where it applies:
- * - sampling noise, from the evidence behind the two values (a count is Poisson, a rate has
- *   its numerator and denominator, a median its order-statistic interval, ...);
+ * - sampling noise, from the evidence behind the two values (a count is Poisson, or
+ *   quasi-Poisson when its events come in clusters, a rate has its numerator and denominator,
+ *   a median its order-statistic interval, ...);
  * - normal variation over time, from an XmR chart of the figure's earlier periods (at least
  *   6 of them).
  * A change is a signal only when it clears every test that applies, on the side it moved to.
@@ -11,6 +12,7 @@
 import type { Evidence } from "../metrics/metric.js";
 import {
   ALPHA,
+  clusteredPoissonTest,
   compoundPoissonTest,
   type Interval,
   newcombeDifference,
@@ -40,7 +42,14 @@ export type ChangeInput = {
   history: readonly (number | null)[];
 };
 
-export type SamplingMethod = "poisson" | "newcombe" | "median-intervals" | "compound-poisson" | "gain-poisson" | "none";
+export type SamplingMethod =
+  | "poisson"
+  | "quasi-poisson"
+  | "newcombe"
+  | "median-intervals"
+  | "compound-poisson"
+  | "gain-poisson"
+  | "none";
 
 export type Judgement = {
   /** Beyond noise up or down, within it, or null when neither test applies (reason says why). */
@@ -163,11 +172,24 @@ function samplingTest(now: Figure, before: Figure): Sampling {
   const nowValue = now.value as number;
   const beforeValue = before.value as number;
   if (a.kind === "count" && b.kind === "count") {
+    if (clustered(a) || clustered(b)) {
+      return clusteredSampling(a, b, 1, 1, (count) => count);
+    }
     return poissonSampling("poisson", a.n, b.n, 1, 1, (count) => count);
   }
   if (a.kind === "per" && b.kind === "per") {
     if (!(a.exposure > 0 && b.exposure > 0)) return NO_SAMPLING;
-    return poissonSampling("poisson", a.events, b.events, a.exposure, b.exposure, (events) => events / a.exposure);
+    const toValue = (events: number) => events / a.exposure;
+    if (clustered(a) || clustered(b)) {
+      return clusteredSampling(
+        { n: a.events, sumOfSquares: a.sumOfSquares },
+        { n: b.events, sumOfSquares: b.sumOfSquares },
+        a.exposure,
+        b.exposure,
+        toValue,
+      );
+    }
+    return poissonSampling("poisson", a.events, b.events, a.exposure, b.exposure, toValue);
   }
   if (a.kind === "rate" && b.kind === "rate") {
     const interval = newcombeDifference(a.successes, a.trials, b.successes, b.trials);
@@ -236,6 +258,45 @@ function poissonSampling(
     interval: null,
     side,
     acceptance: { low: toValue(counts.low), high: toValue(counts.high) },
+  };
+}
+
+/** Evidence whose events come in clusters (impressions by post), with the squares to judge them by. */
+function clustered(evidence: { sumOfSquares?: number }): boolean {
+  return evidence.sumOfSquares !== undefined;
+}
+
+/**
+ * Clustered counts (evidence with `sumOfSquares`): the quasi-Poisson test, the counts
+ * overdispersed by their clusters' sizes (statistics.ts clusteredPoissonTest). A figure
+ * without squares on one side is taken as clusters of one event each (its squares are its
+ * count). `toValue` maps a count now to the figure's units.
+ */
+function clusteredSampling(
+  now: { n: number; sumOfSquares?: number },
+  before: { n: number; sumOfSquares?: number },
+  exposureNow: number,
+  exposureBefore: number,
+  toValue: (count: number) => number,
+): Sampling {
+  if (!isCount(now.n) || !isCount(before.n)) return NO_SAMPLING;
+  // Squares below the count cannot come from whole clusters; read them as clusters of one.
+  const test = clusteredPoissonTest(
+    { n: now.n, sumOfSquares: Math.max(now.n, now.sumOfSquares ?? 0) },
+    { n: before.n, sumOfSquares: Math.max(before.n, before.sumOfSquares ?? 0) },
+    exposureNow,
+    exposureBefore,
+  );
+  // The side the test puts the change on: the effective counts' rates (what it compared).
+  const difference = test.effectiveNow / exposureNow - test.effectiveBefore / exposureBefore;
+  const side = test.pValue < ALPHA ? (Math.sign(difference) as -1 | 0 | 1) : 0;
+  return {
+    method: "quasi-poisson",
+    passed: null,
+    pValue: test.pValue,
+    interval: null,
+    side,
+    acceptance: { low: toValue(test.acceptance.low), high: toValue(test.acceptance.high) },
   };
 }
 

@@ -4,6 +4,7 @@ import { fuzzParameters, fuzzSeed } from "../../test/support/fuzz.js";
 import {
   binomialLogProbability,
   binomialTwoSidedP,
+  clusteredPoissonTest,
   compoundPoissonTest,
   credibleDifference,
   logFactorial,
@@ -394,6 +395,103 @@ describe("normalUpperTail and compoundPoissonTest", () => {
   });
 });
 
+describe("clusteredPoissonTest (quasi-Poisson: counts that come in clusters)", () => {
+  test("10 posts of 1,000 impressions against 10 of 950: noise, where the plain Poisson test cries signal", () => {
+    // Squares 10 x 1,000² = 10,000,000 and 10 x 950² = 9,025,000; pooled dispersion
+    // 19,025,000 / 19,500 = 975.64 (the impressions per post, in effect). Effective counts
+    // 10,000 / 975.64 = 10.25 -> 10 and 9,500 / 975.64 = 9.74 -> 10: poisson.test(c(10, 10)), p = 1.
+    const test = clusteredPoissonTest({ n: 10_000, sumOfSquares: 10_000_000 }, { n: 9500, sumOfSquares: 9_025_000 });
+    expect(test.dispersion).toBeCloseTo(975.641, 3);
+    expect([test.effectiveNow, test.effectiveBefore]).toEqual([10, 10]);
+    expect(test.pValue).toBe(1);
+    // As 10,000 independent events against 9,500 the same change is "significant".
+    expect(poissonExactTest(10_000, 9500).pValue).toBeLessThan(0.001);
+    // Accepted: the effective counts 3 to 22 against 10 (poissonAcceptance(10)), each widened
+    // by the half count that rounds into it: 975.64 x 2.5 = 2,439.1 to 975.64 x 22.5 = 21,951.9.
+    expect(poissonAcceptance(10)).toEqual({ low: 3, high: 22 });
+    expect(test.acceptance.low).toBeCloseTo(2439.1, 1);
+    expect(test.acceptance.high).toBeCloseTo(21_951.9, 1);
+  });
+
+  test("10 posts of 1,000 against 30: a signal, as 10 events against 30", () => {
+    // Dispersion 40,000,000 / 40,000 = 1,000; effective 10 and 30: binom.test(10, 40), p = 0.00222.
+    const test = clusteredPoissonTest({ n: 10_000, sumOfSquares: 10_000_000 }, { n: 30_000, sumOfSquares: 30_000_000 });
+    expect(test.dispersion).toBe(1000);
+    expect(test.pValue).toBeCloseTo(poissonExactTest(10, 30).pValue, 12);
+    expect(test.pValue).toBeCloseTo(0.002221, 6);
+    expect(test.acceptance.low).toBeGreaterThan(10_000);
+  });
+
+  test("per exposure: shares per post, 30 shares on 10 posts against 60 on 10, in clusters of 3", () => {
+    // Squares 10 x 9 and 20 x 9; dispersion 270 / 90 = 3; effective 10 and 20 shares over the
+    // 10 posts of each period: poisson.test(c(10, 20), c(10, 10)) = binom.test(10, 30), p = 2 x 0.049369 = 0.098737.
+    const test = clusteredPoissonTest({ n: 30, sumOfSquares: 90 }, { n: 60, sumOfSquares: 180 }, 10, 10);
+    expect(test.dispersion).toBe(3);
+    expect(test.pValue).toBeCloseTo(0.098737, 6);
+    // The same shares as independent events: 30 against 60 is a signal (p = 0.0027).
+    expect(poissonExactTest(30, 60, 10, 10).pValue).toBeLessThan(0.01);
+  });
+
+  test("clusters of one event are the plain exact Poisson test", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 5000 }),
+        fc.integer({ min: 0, max: 5000 }),
+        fc.double({ min: 0.1, max: 100, noNaN: true }),
+        fc.double({ min: 0.1, max: 100, noNaN: true }),
+        (now, before, exposureNow, exposureBefore) => {
+          const test = clusteredPoissonTest(
+            { n: now, sumOfSquares: now },
+            { n: before, sumOfSquares: before },
+            exposureNow,
+            exposureBefore,
+          );
+          expect(test.dispersion).toBe(1);
+          expect(test.pValue).toBe(poissonExactTest(now, before, exposureNow, exposureBefore).pValue);
+          expect(test.acceptance).toEqual(poissonAcceptance(before, exposureNow, exposureBefore));
+        },
+      ),
+      fuzzParameters(100),
+    );
+  });
+
+  test("nearly all clusters of one: within a few hundredths of the plain test", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 50, max: 5000 }), fc.integer({ min: 50, max: 5000 }), (now, before) => {
+        // One cluster of 2 in each period: dispersion just above 1.
+        const test = clusteredPoissonTest({ n: now, sumOfSquares: now + 2 }, { n: before, sumOfSquares: before + 2 });
+        expect(Math.abs(test.pValue - poissonExactTest(now, before).pValue)).toBeLessThan(0.03);
+      }),
+      fuzzParameters(100),
+    );
+  });
+
+  test("clusters of one size s: a count is significant exactly when outside the acceptance range", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2000 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer({ min: 0, max: 400 }),
+        (size, before, now) => {
+          // The pooled dispersion is s whatever the counts: the range's premise holds exactly.
+          const test = clusteredPoissonTest(
+            { n: now * size, sumOfSquares: now * size * size },
+            { n: before * size, sumOfSquares: before * size * size },
+          );
+          const inside = now * size >= test.acceptance.low && now * size <= test.acceptance.high;
+          expect(test.pValue >= 0.05, `${now} against ${before} of ${size}`).toBe(inside);
+        },
+      ),
+      fuzzParameters(300),
+    );
+  });
+
+  test("squares below the count are no clusters; no events at all is p = 1", () => {
+    expect(() => clusteredPoissonTest({ n: 10, sumOfSquares: 9 }, { n: 1, sumOfSquares: 1 })).toThrow(RangeError);
+    expect(clusteredPoissonTest({ n: 0, sumOfSquares: 0 }, { n: 0, sumOfSquares: 0 }).pValue).toBe(1);
+  });
+});
+
 /** A small seeded generator (mulberry32) for the null simulations: one seed, one run. */
 function seeded(seed: number): () => number {
   let state = seed | 0;
@@ -443,6 +541,46 @@ describe("null simulations: with no change, at most about 5% is called significa
         if (interval.low > 0 || interval.high < 0) significant++;
       }
       expect(significant / pairs, `${n} at ${p}`).toBeLessThanOrEqual(0.07);
+    }
+  });
+
+  test("the quasi-Poisson test of clustered counts: posts of lognormal impressions, leads' runs of activities", () => {
+    const random = seeded(fuzzSeed() + 3);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const sizes = {
+      // Impressions per post: about 100, some posts ten times that.
+      lognormal: () => Math.max(1, Math.round(100 * Math.exp(normal()))),
+      // Activities per lead: 1, 2, 3, ... with mean 3.
+      geometric: () => {
+        let k = 1;
+        while (random() < 2 / 3) k++;
+        return k;
+      },
+    };
+    for (const [name, size] of Object.entries(sizes)) {
+      for (const mean of [3, 20, 100]) {
+        const period = () => {
+          let n = 0;
+          let sumOfSquares = 0;
+          for (let c = poissonDraw(random, mean); c > 0; c--) {
+            const x = size();
+            n += x;
+            sumOfSquares += x * x;
+          }
+          return { n, sumOfSquares };
+        };
+        let significant = 0;
+        let plain = 0;
+        for (let i = 0; i < pairs; i++) {
+          const now = period();
+          const before = period();
+          if (clusteredPoissonTest(now, before).pValue < 0.05) significant++;
+          if (poissonExactTest(now.n, before.n).pValue < 0.05) plain++;
+        }
+        expect(significant / pairs, `${name}, ${mean} clusters`).toBeLessThanOrEqual(0.06);
+        // Read as independent events the same counts are "significant" far more often.
+        if (mean >= 20) expect(plain / pairs, `${name}, ${mean} clusters, plain`).toBeGreaterThan(0.2);
+      }
     }
   });
 
