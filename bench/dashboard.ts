@@ -5,7 +5,8 @@
  * run, against `verity serve --no-auth` (the built bin, a process of its own, DuckDB).
  *
  * Baselines in the same run, on the same server:
- * - the API alone: GET /api/check and GET /api/check/trend from Node (what the page waits for);
+ * - the API alone: GET /api/check from Node (the page's one request: the period, the one
+ *   before and up to 12 earlier periods of the same length for normal variation);
  * - a minimal page on the same origin that fetches /api/check and writes the findings as
  *   text (no dashboard code, no ECharts): what any page showing these numbers would take.
  *
@@ -119,7 +120,6 @@ const figures: Record<string, number[]> = {
   "home: whole page (trend charts drawn) ms": [],
   "baseline page: the findings as text ms": [],
   "API: GET /api/check ms": [],
-  "API: GET /api/check/trend ms": [],
 };
 try {
   for (let run = 0; run <= runs; run++) {
@@ -130,9 +130,6 @@ try {
     if (!check.ok) throw new Error(`/api/check: ${check.status} ${await check.text()}`);
     await check.json();
     const checkMs = performance.now() - started;
-    started = performance.now();
-    await (await fetch(`${url}/api/check/trend?period=${period}`)).json();
-    const trendMs = performance.now() - started;
 
     // The dashboard, cold (a new context has an empty cache).
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB" });
@@ -163,14 +160,13 @@ try {
     await plain.close();
 
     log(
-      `${keep ? `run ${run}` : "warm-up"}: pairs ${pairsMs.toFixed(0)} ms, all ${allMs.toFixed(0)} ms; baseline page ${baselineMs.toFixed(0)} ms; API check ${checkMs.toFixed(0)} ms, trend ${trendMs.toFixed(0)} ms`,
+      `${keep ? `run ${run}` : "warm-up"}: pairs ${pairsMs.toFixed(0)} ms, all ${allMs.toFixed(0)} ms; baseline page ${baselineMs.toFixed(0)} ms; API check ${checkMs.toFixed(0)} ms`,
     );
     if (!keep) continue;
     figures["home: first meaningful render (the eight pairs) ms"]?.push(pairsMs);
     figures["home: whole page (trend charts drawn) ms"]?.push(allMs);
     figures["baseline page: the findings as text ms"]?.push(baselineMs);
     figures["API: GET /api/check ms"]?.push(checkMs);
-    figures["API: GET /api/check/trend ms"]?.push(trendMs);
   }
 } finally {
   await browser.close();

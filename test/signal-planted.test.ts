@@ -11,7 +11,7 @@
  *
  * Each period is judged as the check judges it (the period, the one before and up to 12
  * earlier periods of the same length), from figures measured once per period
- * (test/support/simulated-series.ts). Five seeds of size s on DuckDB and one on PostgreSQL:
+ * (test/support/simulated-series.ts). Three seeds of size s on DuckDB and one on PostgreSQL:
  * about 10 s of measuring per seed on a quiet machine (30 periods and one velocity report).
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -19,7 +19,7 @@ import type { VanityFinding } from "../src/insights/vanity-check.js";
 import { velocity } from "../src/metrics/definitions/velocity.js";
 import { buildCompany } from "../src/simulate/company.js";
 import { SIZE_PRESETS } from "../src/simulate/sizes.js";
-import type { Engine } from "./support/databases.js";
+import { type Engine, engines } from "./support/databases.js";
 import { report } from "./support/metric-fixtures.js";
 import { SIMULATED_WORKSPACE } from "./support/simulated-company.js";
 import { judgeOne, measureSeries, simulatedStore } from "./support/simulated-series.js";
@@ -97,10 +97,12 @@ async function measureSeed(engine: Engine, seed: number): Promise<SeedResult> {
   }
 }
 
+// Three seeds on DuckDB and one on PostgreSQL keep CI within its time (seeds 5 and 6 are the
+// ones where the old held-longer rule missed a holder); each engine where it is tested.
 const RUNS: { engine: Engine; seeds: number[] }[] = [
-  { engine: "duckdb", seeds: [1, 2, 3, 4, 5] },
-  { engine: "postgres", seeds: [6] },
-];
+  { engine: "duckdb" as const, seeds: [1, 3, 5] },
+  { engine: "postgres" as const, seeds: [6] },
+].filter((run) => engines().includes(run.engine));
 
 describe.each(RUNS)("the planted stories are called signals ($engine, seeds $seeds)", ({ engine, seeds }) => {
   const results: SeedResult[] = [];
