@@ -55,9 +55,37 @@ export function squaresTotal(texts: readonly (string | number | null | undefined
   return Number(`${sign}${text}`);
 }
 
-/** Count evidence; null when the count is (unknown, not zero). */
-export function countEvidence(n: number | null | undefined): Evidence | null {
-  return n === null || n === undefined ? null : { kind: "count", n };
+/**
+ * How a count's events cluster (impressions by post, activities by lead, visits by visitor,
+ * shares by post): the clusters with at least one event, and the sum of the clusters' squared
+ * sizes, the count's variance when clusters come as Poisson (signal.ts judges such a count
+ * quasi-Poisson).
+ */
+export type ClusterFigures = { clusters: number; sumOfSquares: number };
+
+/**
+ * The columns `clusters` and `sum_of_squares` (exact text) over rows of one cluster each,
+ * `size` being its events; read them with clusterFigures. A cluster of no events is none.
+ */
+export function clusterColumns(size: Sql): Sql {
+  return sql`count(CASE WHEN ${size} <> 0 THEN 1 END) AS clusters, ${sumOfSquares(sql`CAST(${size} AS BIGINT)`)} AS sum_of_squares`;
+}
+
+/** The clusterColumns of a row; 0 clusters and squares when there were no rows. */
+export function clusterFigures(row: {
+  clusters?: number | string | null;
+  sum_of_squares?: string | number | null;
+}): ClusterFigures {
+  return { clusters: Number(row.clusters ?? 0), sumOfSquares: squaresValue(row.sum_of_squares) };
+}
+
+/**
+ * Count evidence; null when the count is (unknown, not zero). With `clusters`, the count's
+ * events came in them (its noise is then judged from their squares, not from the count).
+ */
+export function countEvidence(n: number | null | undefined, clusters?: ClusterFigures | null): Evidence | null {
+  if (n === null || n === undefined) return null;
+  return clusters ? { kind: "count", n, ...clusters } : { kind: "count", n };
 }
 
 /**
@@ -71,12 +99,19 @@ export function rateEvidence(successes: number | null | undefined, trials: numbe
   return { kind: "rate", successes, trials };
 }
 
-/** Events per unit of exposure; null when either is unknown or there is no exposure. */
-export function perEvidence(events: number | null | undefined, exposure: number | null | undefined): Evidence | null {
+/**
+ * Events per unit of exposure; null when either is unknown or there is no exposure. With
+ * `clusters`, the events came in them (shares by post).
+ */
+export function perEvidence(
+  events: number | null | undefined,
+  exposure: number | null | undefined,
+  clusters?: ClusterFigures | null,
+): Evidence | null {
   if (events === null || events === undefined || exposure === null || exposure === undefined || exposure <= 0) {
     return null;
   }
-  return { kind: "per", events, exposure };
+  return clusters ? { kind: "per", events, exposure, ...clusters } : { kind: "per", events, exposure };
 }
 
 /** The n and 95% interval columns that follow a rate column `key` in a view. */

@@ -14,10 +14,15 @@ import { type Sql, sql } from "../store/sql.js";
 import type { MetricContext } from "./metric.js";
 import { leadFilter, repFilter } from "./sql-parts.js";
 
-function parts(ctx: MetricContext): { months: Sql; activities: Sql | null } {
+function parts(ctx: MetricContext, wholePeriodRaw = false): { months: Sql; activities: Sql | null } {
   const { pipeline, source } = ctx.filters;
   const byLead = Boolean(pipeline || source);
-  const { months, activities } = activityRollupFilters(ctx.workspace, ctx.period.start, ctx.period.end, byLead);
+  const { months, activities } = activityRollupFilters(
+    ctx.workspace,
+    ctx.period.start,
+    ctx.period.end,
+    byLead || wholePeriodRaw,
+  );
   const leadScope = byLead ? sql` AND a.lead_id IN (SELECT l.id FROM leads l WHERE ${leadFilter(ctx, "l")})` : sql``;
   return {
     months: sql`${months} AND ${repFilter(ctx, sql`rep_id`)}`,
@@ -57,4 +62,15 @@ export function periodNoteLengths(ctx: MetricContext): Sql {
     FROM (SELECT a.rep_id AS k, ${realNoteLength(sql`a.note`)} AS note_length FROM activities a WHERE ${activities}) r
     WHERE note_length IS NOT NULL
     GROUP BY k, note_length`;
+}
+
+/**
+ * A subquery of the period's activities per lead (`lead_id`, NULL for those logged without a
+ * lead, all in one row): `n` activities. How the activity count clusters (a lead in play
+ * gets a run of calls and emails); the rollups know no lead, so it reads the activities
+ * (PostgreSQL: an index-only range scan of activities_at, which carries lead_id).
+ */
+export function periodActivitiesByLead(ctx: MetricContext): Sql {
+  const { activities } = parts(ctx, true);
+  return sql`SELECT a.lead_id, count(*) AS n FROM activities a WHERE ${activities ?? sql`FALSE`} GROUP BY a.lead_id`;
 }

@@ -276,6 +276,11 @@ function refContentShares(t: Tables, r: Range, grain: Grain) {
     followers: sumOrNull(byNetwork.map((n) => n.followers)),
     followerChange: sumOrNull(byNetwork.map((n) => n.followerChange)),
     byNetwork,
+    // Shares cluster by post: the posts with a share, and each post's shares squared, added up.
+    shareClusters: {
+      clusters: posts.filter((p) => p.shares !== 0).length,
+      sumOfSquares: posts.reduce((a, p) => a + p.shares * p.shares, 0),
+    },
     topPosts: top,
     trend: bucketStarts(r, grain).map((b) => {
       const list = posts.filter((p) => truncate(p.published, grain) === b);

@@ -37,6 +37,8 @@ import { activityQuality, performerDifferences, performerGroups } from "./activi
 //   other 1; opps 7 -> 16/7; won 4 (a1,b1,b2,d1) -> 4; lost 2 -> rate 4/6; value 6000, avg 6000/3 = 2000;
 //   days 20,20,30,62 -> 25; real notes 4/16 = 0.25, lengths 20,29,30,40 -> 29.5; hours 0,1,2,6,12,24 -> 4; untouched 1.
 // Ranking by won value: bob 5000, ann 1000, cid 0, dee 0 (tie: by id) -> share 0.25: top [bob], bottom [dee].
+// Activities by lead (how the count clusters): a1 3, a2 1, b1 2, c1 3, c2 1, d1 3, and x5, z4, v1 without a
+//   lead, each its own: 9 clusters, squares 9 + 1 + 4 + 9 + 1 + 9 + 1 + 1 + 1 = 36.
 const ACTIVITY = (
   id: string,
   rep_id: string | null,
@@ -244,14 +246,14 @@ describe.each(engines())("activity quality on %s", (engine) => {
       ["wonLeads", 4],
       ["wonValue", 6000],
     ]);
-    // The vanity count beside it is the same 16 activities.
+    // The vanity count beside it is the same 16 activities, in the same clusters.
     expect(r.vanity).toEqual([
       {
         id: "activities",
         label: "Activities logged",
         value: 16,
         format: "count",
-        evidence: { kind: "count", n: 16 },
+        evidence: { kind: "count", n: 16, clusters: 9, sumOfSquares: 36 },
         previous: null,
         previousEvidence: null,
         change: null,
@@ -262,10 +264,11 @@ describe.each(engines())("activity quality on %s", (engine) => {
 
   test("every headline carries its evidence", async () => {
     const r = await report(f.store, activityQuality, { period: "2025-Q3" });
-    // 16 activities over 4 won leads; won value 1000 + 3000 + 2000 EUR (d1's USD left out):
-    // 3 amounts, squares 1,000,000 + 9,000,000 + 4,000,000.
+    // 16 activities by 9 leads (or lead-less) over 4 won leads; won value 1000 + 3000 + 2000 EUR
+    // (d1's USD left out): 3 amounts, squares 1,000,000 + 9,000,000 + 4,000,000.
+    expect(r.result.activityClusters).toEqual({ clusters: 9, sumOfSquares: 36 });
     expect(r.headlines.map((h) => [h.key, h.evidence])).toEqual([
-      ["activities", { kind: "count", n: 16 }],
+      ["activities", { kind: "count", n: 16, clusters: 9, sumOfSquares: 36 }],
       ["activitiesPerWonLead", { kind: "per", events: 16, exposure: 4 }],
       ["wonLeads", { kind: "count", n: 4 }],
       ["wonValue", { kind: "sum", n: 3, sumOfSquares: 14_000_000 }],
@@ -274,7 +277,7 @@ describe.each(engines())("activity quality on %s", (engine) => {
     // An empty period: the counts are 0 (n 0), activities per won lead has nothing to divide by.
     const empty = await report(f.store, activityQuality, { period: "2024-01" });
     expect(empty.headlines.map((h) => [h.key, h.evidence])).toEqual([
-      ["activities", { kind: "count", n: 0 }],
+      ["activities", { kind: "count", n: 0, clusters: 0, sumOfSquares: 0 }],
       ["activitiesPerWonLead", null],
       ["wonLeads", { kind: "count", n: 0 }],
       ["wonValue", { kind: "sum", n: 0, sumOfSquares: 0 }],
@@ -403,6 +406,7 @@ describe.each(engines())("activity quality on %s", (engine) => {
       reps: [],
       performers: null,
       wonAmounts: { n: 0, sumOfSquares: 0 },
+      activityClusters: { clusters: 0, sumOfSquares: 0 },
       unsupported: [],
       mixWonLost: {
         won: {
@@ -544,6 +548,7 @@ describe.each(engines())("activity quality without amounts on %s", (engine) => {
       evidence: null,
       unsupported: NO_AMOUNTS,
       previous: null,
+      previousEvidence: null,
       change: null,
     });
     expect(r.result.team).toMatchObject({ wonValue: null, averageWonValue: null, wonLeads: 4, activities: 16 });

@@ -9,6 +9,7 @@ import { activityCountColumn } from "../../ingest/lead-activity.js";
 import { ACTIVITY_TYPES } from "../../model/canonical.js";
 import { join, raw, type Sql, sql } from "../../store/sql.js";
 import {
+  type ClusterFigures,
   countEvidence,
   medianColumn,
   NO_AMOUNTS,
@@ -21,6 +22,7 @@ import {
 import type { Headline, MetricContext, MetricDefinition, Unsupported, View } from "../metric.js";
 import { periodActivityCounts, periodNoteLengths } from "../period-activities.js";
 import { histogramMedian, inPeriod, leadFilter, money } from "../sql-parts.js";
+import { computeVanity } from "../vanity.js";
 
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 export type ActivityTypeCounts = Record<ActivityType, number>;
@@ -123,6 +125,11 @@ export type ActivityQualityResult = {
    * squares (its compound Poisson variance); null without amounts.
    */
   wonAmounts: { n: number; sumOfSquares: number } | null;
+  /**
+   * How the team's activities cluster by lead (the vanity activity count's clusters, from the
+   * same rows): the activities count is judged quasi-Poisson from them; null without activity data.
+   */
+  activityClusters: ClusterFigures | null;
   /** Parts the data cannot support (performer groups without amounts). */
   unsupported: Unsupported[];
 };
@@ -470,6 +477,9 @@ async function compute(ctx: MetricContext): Promise<ActivityQualityResult> {
   const grouped = hasActivities && hasAmounts;
   const share = ctx.options.performerShare;
   let rows = await figures(ctx, grouped ? { kind: "ranked", share } : { kind: "none" });
+  // The activities per lead are read once per context, for this and for the vanity count beside it.
+  const vanityActivities = hasActivities ? await computeVanity(ctx, "activities") : null;
+  const clusters = vanityActivities?.evidence?.kind === "count" ? vanityActivities.evidence : null;
   const total = rows.find((r) => r.jk === "*");
   const team = shapeFigures(total, hasActivities, hasAmounts);
   const names = new Map(
@@ -537,6 +547,10 @@ async function compute(ctx: MetricContext): Promise<ActivityQualityResult> {
     wonAmounts: hasAmounts
       ? { n: total?.won_amounts ?? 0, sumOfSquares: squaresValue(total?.won_value_squares) }
       : null,
+    activityClusters:
+      clusters?.clusters !== undefined && clusters.sumOfSquares !== undefined
+        ? { clusters: clusters.clusters, sumOfSquares: clusters.sumOfSquares }
+        : null,
     unsupported,
   };
 }
@@ -675,7 +689,8 @@ export const activityQuality: MetricDefinition<ActivityQualityResult> = {
       label: "Activities",
       value: r.team.activities,
       format: "count",
-      evidence: countEvidence(r.team.activities),
+      // Activities come in runs per lead: judged by their leads (vanity.ts says how).
+      evidence: countEvidence(r.team.activities, r.activityClusters),
     },
     {
       key: "activitiesPerWonLead",

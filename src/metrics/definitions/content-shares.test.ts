@@ -17,6 +17,7 @@ import { contentShares } from "./content-shares.js";
 // twitter first read in the period: 01-08 500, 01-29 530 -> 530, +30 (from its first reading).
 // facebook read once, 2025-11-01 200 -> 200, +0, no posts. instagram only read 02-10 -> not listed.
 // All: 4 posts, 17 shares, 4.25 per post, 720 impressions (180), followers 1830, +130.
+// Shares by post: p1 10, p2 1, p3 6 (p4 none: no cluster): 3 clusters, squares 100 + 1 + 36 = 137.
 const FIXTURE = {
   ...BASE,
   leads: [lead({ id: "x", created_at: "2026-01-02" })],
@@ -146,10 +147,12 @@ describe.each(engines())("content shares on %s", (engine) => {
       ["shares", 17],
       ["posts", 4],
     ]);
-    // Shares per post is 17 shares over 4 posts (events per exposure); the two counts are their own n.
+    // Shares per post is 17 shares over 4 posts (events per exposure), the shares in 3 posts'
+    // clusters; the two counts are their own n.
+    expect(r.result.shareClusters).toEqual({ clusters: 3, sumOfSquares: 137 });
     expect(r.headlines.map((h) => [h.key, h.evidence])).toEqual([
-      ["sharesPerPost", { kind: "per", events: 17, exposure: 4 }],
-      ["shares", { kind: "count", n: 17 }],
+      ["sharesPerPost", { kind: "per", events: 17, exposure: 4, clusters: 3, sumOfSquares: 137 }],
+      ["shares", { kind: "count", n: 17, clusters: 3, sumOfSquares: 137 }],
       ["posts", { kind: "count", n: 4 }],
     ]);
     // The trend's view shows the shares beside the posts.
@@ -170,17 +173,34 @@ describe.each(engines())("content shares on %s", (engine) => {
       ["followers", 1830, 1200],
       ["impressions", 920, 1000],
     ]);
-    // Followers are a level at the end of each month; impressions gained a count (approximately).
+    // Followers are a level at the end of each month; impressions gained a count clustered by
+    // post: January 4 posts, 400² + 20² + 300² + 200² = 290,400; December p0 alone, 1000².
     expect(r.vanity.map((v) => [v.id, v.evidence, v.previousEvidence])).toEqual([
       ["followers", { kind: "level", n: 1830 }, { kind: "level", n: 1200 }],
-      ["impressions", { kind: "count", n: 920 }, { kind: "count", n: 1000 }],
+      [
+        "impressions",
+        { kind: "count", n: 920, clusters: 4, sumOfSquares: 290_400 },
+        { kind: "count", n: 1000, clusters: 1, sumOfSquares: 1_000_000 },
+      ],
     ]);
+    // December's shares: p0's 40, one cluster.
+    expect(r.headlines[0]?.previousEvidence).toEqual({
+      kind: "per",
+      events: 40,
+      exposure: 1,
+      clusters: 1,
+      sumOfSquares: 1600,
+    });
   });
 
   test("an empty period has no posts and no rates", async () => {
     const r = await report(f.store, contentShares, { period: "2024-01", grain: "month" });
     // No posts: nothing to divide by (no evidence); the counts are 0 with n 0.
-    expect(r.headlines.map((h) => h.evidence)).toEqual([null, { kind: "count", n: 0 }, { kind: "count", n: 0 }]);
+    expect(r.headlines.map((h) => h.evidence)).toEqual([
+      null,
+      { kind: "count", n: 0, clusters: 0, sumOfSquares: 0 },
+      { kind: "count", n: 0 },
+    ]);
     expect(r.result).toEqual({
       posts: 0,
       shares: 0,
@@ -190,6 +210,7 @@ describe.each(engines())("content shares on %s", (engine) => {
       followers: null,
       followerChange: null,
       byNetwork: [],
+      shareClusters: { clusters: 0, sumOfSquares: 0 },
       topPosts: [],
       trend: [{ bucket: "2024-01-01T00:00:00.000Z", posts: 0, shares: 0, sharesPerPost: null }],
     });

@@ -9,7 +9,7 @@
  */
 import { sql } from "../../store/sql.js";
 import { bucketsOf } from "../buckets.js";
-import { countEvidence, perEvidence } from "../evidence.js";
+import { type ClusterFigures, clusterColumns, countEvidence, perEvidence, squaresTotal } from "../evidence.js";
 import type { MetricContext, MetricDefinition } from "../metric.js";
 import { bucket, inPeriod, ts } from "../sql-parts.js";
 
@@ -34,6 +34,11 @@ export type ContentSharesResult = Omit<ContentSharesRow, "posts" | "shares" | "i
   shares: number | null;
   impressions: number | null;
   byNetwork: (ContentSharesRow & { network: string })[];
+  /**
+   * How the shares cluster by post: the posts with a share and the sum of each post's
+   * squared shares (shares per post is judged quasi-Poisson from them); null without posts loaded.
+   */
+  shareClusters: ClusterFigures | null;
   /** The period's posts with the most shares (10 at most). */
   topPosts: {
     id: string;
@@ -83,6 +88,7 @@ function empty(): ContentSharesResult {
     followers: null,
     followerChange: null,
     byNetwork: [],
+    shareClusters: null,
     topPosts: [],
     trend: [],
   };
@@ -132,6 +138,9 @@ async function compute(ctx: MetricContext): Promise<ContentSharesResult> {
     published_at: string | null;
     url: string | null;
     rank: number | null;
+    clusters: number | null;
+    /** Exact integer text (evidence.ts clusterColumns). */
+    sum_of_squares: string | number | null;
   };
   const postRows = await ctx.store.query<PostRow>(sql`
     WITH ${postTotals(ctx)},
@@ -148,26 +157,26 @@ async function compute(ctx: MetricContext): Promise<ContentSharesResult> {
     SELECT 'network' AS kind, network, CAST(NULL AS TEXT) AS id, CAST(NULL AS TIMESTAMP) AS bucket,
       CAST(NULL AS TIMESTAMP) AS published_at, CAST(NULL AS TEXT) AS url,
       count(*) AS posts, sum(shares) AS shares, sum(impressions) AS impressions, CAST(NULL AS BIGINT) AS rank,
-      CAST(NULL AS BIGINT) AS at_end, CAST(NULL AS BIGINT) AS at_start
+      CAST(NULL AS BIGINT) AS at_end, CAST(NULL AS BIGINT) AS at_start, ${clusterColumns(sql`shares`)}
     FROM post_totals GROUP BY network
     UNION ALL
     SELECT 'trend', NULL, NULL, ${bucket(ctx.grain, sql`published_at`)}, NULL, NULL,
-      count(*), sum(shares), sum(impressions), NULL, NULL, NULL
+      count(*), sum(shares), sum(impressions), NULL, NULL, NULL, NULL, NULL
     FROM post_totals GROUP BY ${bucket(ctx.grain, sql`published_at`)}
     UNION ALL
-    SELECT 'top', network, id, NULL, published_at, url, NULL, shares, impressions, rank, NULL, NULL FROM (
+    SELECT 'top', network, id, NULL, published_at, url, NULL, shares, impressions, rank, NULL, NULL, NULL, NULL FROM (
       SELECT network, id, published_at, url, shares, impressions,
         row_number() OVER (ORDER BY shares DESC, published_at, id) AS rank
       FROM post_totals
     ) ranked WHERE rank <= ${TOP_POSTS}
     UNION ALL
-    SELECT 'followers', m.network, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, e.followers, b.followers
+    SELECT 'followers', m.network, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, e.followers, b.followers, NULL, NULL
     FROM marks m
     LEFT JOIN social_follower_snapshots e ON e.workspace_id = ${w} AND e.network = m.network AND e.captured_at = m.end_mark
     LEFT JOIN social_follower_snapshots b ON b.workspace_id = ${w} AND b.network = m.network AND b.captured_at = m.start_mark
     WHERE m.end_mark IS NOT NULL`);
   const followers = postRows.filter((r) => r.kind === "followers") as (FollowerRow & PostRow)[];
-  const networks = postRows.filter((r) => r.kind === "network") as (PostCounts & { network: string })[];
+  const networks = postRows.filter((r) => r.kind === "network") as (PostRow & { network: string })[];
   const top = postRows.filter((r) => r.kind === "top").sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0)) as (PostRow & {
     id: string;
     network: string;
@@ -192,6 +201,11 @@ async function compute(ctx: MetricContext): Promise<ContentSharesResult> {
     followers: sum(byNetwork.map((n) => n.followers)),
     followerChange: sum(byNetwork.map((n) => n.followerChange)),
     byNetwork,
+    // Added up exactly over the networks (rows come in no set order; evidence.ts squaresTotal).
+    shareClusters: {
+      clusters: networks.reduce((a, n) => a + Number(n.clusters ?? 0), 0),
+      sumOfSquares: squaresTotal(networks.map((n) => n.sum_of_squares)),
+    },
     topPosts: top.map((p) => ({
       id: p.id,
       network: p.network,
@@ -236,10 +250,17 @@ export const contentShares: MetricDefinition<ContentSharesResult> = {
       label: "Shares per post",
       value: r.sharesPerPost,
       format: "number",
-      // Shares per post published: events over exposure (a post can be shared many times).
-      evidence: perEvidence(r.shares, r.posts),
+      // Shares per post published: events over exposure, the shares clustered by post (a post
+      // that catches on is shared many times, one that does not by nobody).
+      evidence: perEvidence(r.shares, r.posts, r.shareClusters),
     },
-    { key: "shares", label: "Shares", value: r.shares, format: "count", evidence: countEvidence(r.shares) },
+    {
+      key: "shares",
+      label: "Shares",
+      value: r.shares,
+      format: "count",
+      evidence: countEvidence(r.shares, r.shareClusters),
+    },
     { key: "posts", label: "Posts", value: r.posts, format: "count", evidence: countEvidence(r.posts) },
   ],
   views: (r) => [

@@ -192,7 +192,8 @@ describe.each(engines())("visit frequency and recency on %s", (engine) => {
         label: "Website visits",
         value: 450,
         format: "count",
-        evidence: { kind: "count", n: 450 },
+        // Visits cluster by visitor: 9 visitors, squares 1 + 1 + 1 + 64 + 81 + 196 + 225 + 40,000 + 40,401.
+        evidence: { kind: "count", n: 450, clusters: 9, sumOfSquares: 80_970 },
         previous: null,
         previousEvidence: null,
         change: null,

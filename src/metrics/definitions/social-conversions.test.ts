@@ -243,7 +243,9 @@ describe.each(engines())("conversions from social media on %s", (engine) => {
     ]);
     expect(r.result).toMatchObject({ wonValuedLeads: 2, wonValueSumOfSquares: 1_090_000 });
     // No post snapshots loaded: no impressions gained, a count of 0.
-    expect(r.vanity.map((v) => [v.id, v.value, v.evidence])).toEqual([["impressions", 0, { kind: "count", n: 0 }]]);
+    expect(r.vanity.map((v) => [v.id, v.value, v.evidence])).toEqual([
+      ["impressions", 0, { kind: "count", n: 0, clusters: 0, sumOfSquares: 0 }],
+    ]);
     const [byNetwork] = socialConversions.views(r.result);
     const cells = (network: string) => {
       const row = byNetwork?.rows.find((x) => x.network === network);
