@@ -134,6 +134,8 @@ describe("conversion", () => {
       "newsletter",
       "loss_reasons",
       "lead_sources",
+      // No qualifying stage and no qualification time: nothing tells a qualified lead apart.
+      "qualification",
     ]);
     expect(rows.leads.map((l) => l.id)).toEqual(
       ["1001", "1002", "1003", "1004", "1005", "1006"].map((i) => `sheet:${i}`),

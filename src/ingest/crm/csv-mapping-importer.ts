@@ -139,6 +139,12 @@ async function prepare(paths: readonly string[], options: FormatOptions): Promis
   lacks.push("web_visits", "social", "newsletter");
   if (!mapped.loss_reason) lacks.push("loss_reasons");
   if (!mapped.source_channel) lacks.push("lead_sources");
+  // Nothing tells a qualified lead from the rest without a qualifying stage or a qualification
+  // time: the metrics report those figures unsupported, as for the deal exports.
+  const qualifying = mapping.pipelines.some((p) => p.qualifying !== null && p.qualifying !== "");
+  if (!mapped.qualified_at && !qualifying) {
+    lacks.push("qualification");
+  }
   return finish(tables, mapping.sourceSystem, lacks, problems);
 }
 

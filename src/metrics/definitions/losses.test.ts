@@ -205,6 +205,11 @@ describe.each(engines())("losses on %s", (engine) => {
         previous: 0,
         previousEvidence: { kind: "sum", n: 0, sumOfSquares: 0 },
         change: null,
+        // 1,000 against nothing: one amount is within sampling noise (compound Poisson).
+        judgement: expect.objectContaining({
+          movement: "within",
+          sampling: expect.objectContaining({ method: "compound-poisson" }),
+        }),
       },
     ]);
   });
@@ -220,7 +225,13 @@ describe.each(engines())("losses on %s", (engine) => {
         format: "count",
         evidence: { kind: "count", n: 5 },
         previous: 1,
+        previousEvidence: { kind: "count", n: 1 },
         change: 4,
+        // 5 against 1: the exact test of two counts, 5 of 6 at 1/2, p = 0.22.
+        judgement: expect.objectContaining({
+          movement: "within",
+          sampling: expect.objectContaining({ pValue: 0.21875 }),
+        }),
       },
       {
         key: "lostValue",
@@ -230,7 +241,9 @@ describe.each(engines())("losses on %s", (engine) => {
         evidence: null,
         unsupported: NO_AMOUNTS,
         previous: null,
+        previousEvidence: null,
         change: null,
+        judgement: null,
       },
     ]);
     // "Total sales 0 <- 0: the earlier period has none" was the check's line on such an export.
@@ -245,6 +258,7 @@ describe.each(engines())("losses on %s", (engine) => {
         previous: null,
         previousEvidence: null,
         change: null,
+        judgement: null,
       },
     ]);
     expect(r.result).toMatchObject({ leads: 5, value: null, valuedLeads: null, valueSumOfSquares: null });

@@ -266,6 +266,7 @@ describe.each(engines())("conversions from social media on %s", (engine) => {
         format: "count",
         evidence: { kind: "count", n: 5 },
         previous: null,
+        previousEvidence: null,
         change: null,
       },
       {
@@ -276,6 +277,7 @@ describe.each(engines())("conversions from social media on %s", (engine) => {
         evidence: null,
         unsupported: NO_AMOUNTS,
         previous: null,
+        previousEvidence: null,
         change: null,
       },
       {
@@ -285,6 +287,7 @@ describe.each(engines())("conversions from social media on %s", (engine) => {
         format: "percent",
         evidence: { kind: "rate", successes: 3, trials: 9 },
         previous: null,
+        previousEvidence: null,
         change: null,
       },
     ]);

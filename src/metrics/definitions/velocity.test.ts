@@ -290,8 +290,6 @@ describe.each(engines())("velocity on %s", (engine) => {
         previous: null,
         previousEvidence: null,
         change: null,
-        // No earlier period asked for: nothing to judge.
-        judgement: null,
       },
     ]);
     expect(r.unsupported).toEqual([]);
