@@ -128,7 +128,9 @@ describe.runIf(engines().includes("duckdb"))("metric commands", () => {
     expect(stdout).toMatch(
       /✗ New leads \+\d+%, qualified leads −\d+%.*: (lead quality is falling|the extra leads are not the\s+kind that qualify)\./s,
     );
-    expect(stdout).toMatch(/New leads .* n \d+\n\s+beyond normal variation \(p /);
+    expect(stdout).toMatch(/New leads .*\n\s+n \d+; beyond normal variation \(p /);
+    // Every line fits 100 columns.
+    for (const line of stdout.split("\n")) expect([...line].length, line).toBeLessThanOrEqual(100);
     const json = JSON.parse((await verity(["check", "-p", "2026-Q2", "--format", "json"])).stdout);
     expect(json.findings).toHaveLength(8);
   });

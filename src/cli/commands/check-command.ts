@@ -8,7 +8,7 @@ import { checkFor, type Figure, type VanityCheck } from "../../insights/vanity-c
 import type { Verdict } from "../../insights/verdict.js";
 import type { Evidence, Format, View } from "../../metrics/metric.js";
 import { type GlobalOptions, withStore } from "../context.js";
-import { formatChange, formatValue, renderCsv, TERMINAL_WIDTH, wrap } from "../render.js";
+import { formatChange, formatEvidence, formatValue, renderCsv, TERMINAL_WIDTH, wrap } from "../render.js";
 import {
   addMetricOptions,
   addTuningOptions,
@@ -133,12 +133,16 @@ function figureLines(figure: Figure, currency: string | null): string[] {
   }
   const now = formatValue(figure.value, figure.format, currency);
   const before = formatValue(figure.previous, figure.format, currency);
-  const n = nOf(figure.evidence);
+  // A rate with its counts and interval, a median with its n and interval (render.ts); a count is its own n.
+  const n = figure.evidence ? formatEvidence(figure.evidence, figure.format, currency) || nOf(figure.evidence) : null;
   const first =
-    `    ${figure.label.padEnd(32)} ${now.padStart(14)}  ← ${before.padStart(14)}  ${formatChange(figure.change).padStart(7)}${n ? `  n ${n}` : ""}`.trimEnd();
+    `    ${figure.label.padEnd(32)} ${now.padStart(14)}  ← ${before.padStart(14)}  ${formatChange(figure.change).padStart(7)}`.trimEnd();
+  // The n, then whether the change is beyond normal variation, under the numbers.
   const judgement = figure.judgement;
-  if (!judgement) return [first];
-  return [first, wrap(judgementWords(judgement, figure.format, currency), "      ", TERMINAL_WIDTH)];
+  const second = [n ? `n ${n}` : null, judgement ? judgementWords(judgement, figure.format, currency) : null]
+    .filter(Boolean)
+    .join("; ");
+  return second ? [first, wrap(second, "      ", TERMINAL_WIDTH)] : [first];
 }
 
 /**
