@@ -88,7 +88,12 @@ const judged = (movement: Movement, normalRange: Judgement["normalRange"] = null
     reason: null,
   }) as Judgement;
 
-const figure = (value: number, previous: number, m: Movement, range: Judgement["normalRange"] = null): WordedFigure => ({
+const figure = (
+  value: number,
+  previous: number,
+  m: Movement,
+  range: Judgement["normalRange"] = null,
+): WordedFigure => ({
   format: "count",
   value,
   previous,
