@@ -22,6 +22,8 @@ export type WordedFigure = {
 
 export type WordedFinding = {
   kind: FindingKind;
+  /** For "no-change": which figure has nothing to compare, and why. */
+  noComparison?: { figure: "vanity" | "real"; why: "now" | "before" | "before-data" } | null;
   vanityFigure: WordedFigure;
   realFigure: WordedFigure;
   /** Why the pair cannot be told ("unsupported"), in each language. */
@@ -45,6 +47,14 @@ const PHRASES = {
   noChange: {
     en: "No change to compare for {missing}: the earlier period has none.",
     sv: "Ingen förändring att jämföra för {missing}: den tidigare perioden saknar värde.",
+  },
+  noChangeNow: {
+    en: "No change to compare for {missing}: this period has none.",
+    sv: "Ingen förändring att jämföra för {missing}: den här perioden saknar värde.",
+  },
+  noChangeBeforeData: {
+    en: "No change to compare for {missing}: the earlier period is before its data began.",
+    sv: "Ingen förändring att jämföra för {missing}: den tidigare perioden ligger före datans början.",
   },
   cannotTell: { en: "Cannot tell", sv: "Går inte att avgöra" },
 } satisfies Record<string, Words>;
@@ -91,17 +101,25 @@ export function valueWords(value: number, format: Format, lang: Lang, currency: 
 }
 
 /** "+74%", with "(within normal variation)" when the change is not a signal. */
-function figureChange(figure: WordedFigure, lang: Lang): string {
-  const change = figure.change === null ? "" : changeWords(figure.change, lang);
+function figureChange(figure: WordedFigure, lang: Lang, currency: string | null = null): string {
+  const change = movedWords(figure, lang, currency);
   const movement = figure.judgement?.movement;
   if (movement === "up" || movement === "down") return change;
   const note = movement === null ? PHRASES.notJudged[lang] : PHRASES.withinVariation[lang];
   return `${change} (${note})`.trim();
 }
 
+/** "+74%", or "0 → 12" when the earlier value is 0 (no relative change exists). */
+function movedWords(figure: WordedFigure, lang: Lang, currency: string | null): string {
+  if (figure.change !== null) return changeWords(figure.change, lang);
+  if (figure.value === null || figure.previous === null) return "";
+  const from = valueWords(figure.previous, figure.format, lang, currency);
+  return `${from} → ${valueWords(figure.value, figure.format, lang, currency)}`;
+}
+
 function rangeWords(figure: WordedFigure, lang: Lang, currency: string | null): string {
   const range = figure.judgement?.normalRange;
-  const change = figure.change === null ? "" : changeWords(figure.change, lang);
+  const change = movedWords(figure, lang, currency);
   if (!range) return change;
   const low = valueWords(Math.max(0, range.low), figure.format, lang, currency);
   const high = valueWords(range.high, figure.format, lang, currency);
@@ -118,13 +136,20 @@ export function findingSentence(pair: Pair, finding: WordedFinding, lang: Lang, 
     return `${PHRASES.cannotTell[lang]}: ${reason.replace(/\.$/, "")}.`;
   }
   if (kind === "no-change") {
-    const missing = vanityFigure.change === null ? vanity : realName;
-    return fill(PHRASES.noChange[lang], { missing });
+    const lacking = finding.noComparison ?? { figure: vanityFigure.judgement ? "real" : "vanity", why: "before" };
+    const missing = lacking.figure === "vanity" ? vanity : realName;
+    const phrase =
+      lacking.why === "now"
+        ? PHRASES.noChangeNow
+        : lacking.why === "before-data"
+          ? PHRASES.noChangeBeforeData
+          : PHRASES.noChange;
+    return fill(phrase[lang], { missing });
   }
   if (kind === "noise") {
     return `${PHRASES.noise[lang]}: ${vanity} ${rangeWords(vanityFigure, lang, currency)}, ${realName} ${rangeWords(realFigure, lang, currency)}.`;
   }
-  const both = `${capitalise(vanity, lang)} ${figureChange(vanityFigure, lang)}, ${realName} ${figureChange(realFigure, lang)}`;
+  const both = `${capitalise(vanity, lang)} ${figureChange(vanityFigure, lang, currency)}, ${realName} ${figureChange(realFigure, lang, currency)}`;
   const better = pair.realBetter[lang];
   const worse = pair.realWorse[lang];
   const meaning: Record<Exclude<FindingKind, "unsupported" | "no-change" | "noise">, string> = {

@@ -181,4 +181,60 @@ describe("judgePairs", () => {
     expect(f.vanityFigure.judgement?.variation).toBeNull();
     expect(f.vanityMovement).toBe("up");
   });
+
+  test("a comparison period before the data began has nothing to compare, and says so", () => {
+    // Sales data from 2025-11-01: October's zeros are missing data, not a month without leads.
+    const sales = { start: new Date("2025-11-01T09:00:00Z"), end: new Date("2025-11-30T18:00:00Z") };
+    const findings = judgePairs({
+      now: measures({ "new-leads": { vanity: count(40), real: count(15) } }),
+      before: measures({ "new-leads": { vanity: count(0), real: count(0) } }),
+      earlier: [],
+      dataRange: { ...dataRange, sales },
+      currency: null,
+      periods: { now: parsePeriod("2025-11"), before: parsePeriod("2025-10") },
+    });
+    const f = find(findings, "new-leads");
+    expect(f.verdict).toBe("unknown");
+    expect(f.kind).toBe("no-change");
+    expect(f.vanityFigure.previous).toBeNull();
+    expect(f.finding).toBe("No change to compare for new leads: the earlier period is before its data began.");
+  });
+
+  test("counts of a period the data stops in part-way cannot be set against a whole one; rates can", () => {
+    // The export was taken on 14 May: 2026-Q2 holds 44 days against Q1's 90.
+    const sales = { start: ALL_DATA.start, end: new Date("2026-05-14T12:00:00Z") };
+    const rate = (s: number, n: number) => measured(s / n, { kind: "rate", successes: s, trials: n });
+    const findings = judgePairs({
+      now: measures({ "new-leads": { vanity: count(90) }, "activity-conversion": { real: rate(10, 50) } }),
+      before: measures({ "new-leads": { vanity: count(200) }, "activity-conversion": { real: rate(22, 100) } }),
+      earlier: [],
+      dataRange: { ...dataRange, sales },
+      currency: null,
+      periods: { now: parsePeriod("2026-Q2"), before: parsePeriod("2026-Q1") },
+    });
+    const f = find(findings, "new-leads");
+    expect(f.verdict).toBe("unknown");
+    expect(f.vanityFigure.value).toBeNull();
+    expect(f.vanityFigure.unsupported?.reason).toBe(
+      "the data stops on 2026-05-14, before 2026-Q2 is over, so its counts cannot be set against a whole period",
+    );
+    // The win rate of the cohort is a rate: it is compared (10 of 50 against 22 of 100).
+    expect(find(findings, "activity-conversion").realFigure.value).toBe(0.2);
+    expect(find(findings, "activity-conversion").realFigure.judgement?.movement).toBe("within");
+  });
+
+  test("a figure that rose from 0 reads as from 0 to its value, not as an empty change", () => {
+    const findings = judgePairs({
+      now: measures({ subscribers: { vanity: measured(500, { kind: "level", n: 500 }), real: count(12) } }),
+      before: measures({ subscribers: { vanity: measured(500, { kind: "level", n: 500 }), real: count(0) } }),
+      earlier: [],
+      dataRange,
+      currency: null,
+    });
+    const f = find(findings, "subscribers");
+    // 12 against 0: 12 of 12 at 1/2, p = 0.0005.
+    expect(f.realMovement).toBe("up");
+    expect(f.finding).toMatch(/leads from the newsletter 0 → 12: the newsletter brings more leads\.$/);
+    expect(f.words.sv).toMatch(/leads från nyhetsbrevet 0 → 12: nyhetsbrevet ger fler leads\.$/);
+  });
 });

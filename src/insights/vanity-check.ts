@@ -36,6 +36,8 @@ export const HISTORY_PERIODS = 12;
 
 /** One figure's value in one period, with its n and whether the data supports it. */
 export type Measured = {
+  /** Why there is no value to compare (the period is before the data began), when that is so. */
+  missing?: string;
   value: number | null;
   evidence: Evidence | null;
   unsupported: FigureUnsupported | null;
@@ -59,6 +61,8 @@ export type Figure = {
   judgement: Judgement | null;
   /** The figure in each of `history.periods` (null: no data there), the last being the current period. */
   history: (number | null)[];
+  /** Why the earlier value is missing when its period is before the figure's data began. */
+  missing?: string;
 };
 
 export type VanityFinding = {
@@ -214,6 +218,7 @@ export async function vanityCheck(request: ResolvedRequest): Promise<VanityCheck
       earlier: earlier.map((period, i) => ({ period, measures: history[i] ?? null })),
       dataRange: current.dataRange,
       currency: current.currency,
+      periods: { now: current.period, before: previous.period },
     }),
   };
 }
@@ -247,9 +252,42 @@ export function judgePairs(input: {
   earlier: { period: Period; measures: PairMeasures | null }[];
   dataRange: MetricContext["dataRange"];
   currency: string | null;
+  /**
+   * The current and comparison periods. With them, a comparison period before a figure's
+   * data began has no value to compare (its 0 would be missing data), and a current period
+   * the data does not reach the end of cannot be set against a whole one for counts and sums.
+   */
+  periods?: { now: Period; before: Period };
 }): VanityFinding[] {
-  const { now, before, earlier, dataRange, currency } = input;
+  const { now, before, earlier, dataRange, currency, periods } = input;
   const findings: VanityFinding[] = [];
+  /** A measure as it can be compared: unsupported where its period's data is missing or incomplete. */
+  const bounded = (measure: Measured, format: Format, area: DataArea, which: "now" | "before"): Measured => {
+    if (!periods || measure.unsupported) return measure;
+    const range = dataRange[area];
+    if (!range) return measure;
+    const period = periods[which];
+    if (which === "before" && !covered(dataRange, area, period)) {
+      return { ...measure, value: null, evidence: null, unsupported: null, missing: "before the data began" };
+    }
+    // Counts and sums of a period the data stops in part-way are not comparable with a whole
+    // one (an export taken on 14 May makes a "fall" of every count in the quarter). The last
+    // tenth of the period is allowed: quiet last days are not a missing end.
+    const flow = format === "count" || format === "money";
+    const slack = Math.max(86_400_000, (period.end.getTime() - period.start.getTime()) / 10);
+    if (which === "now" && flow && range.end.getTime() < period.end.getTime() - slack) {
+      return {
+        ...measure,
+        value: null,
+        evidence: null,
+        unsupported: {
+          reason: `the data stops on ${range.end.toISOString().slice(0, 10)}, before ${period.label} is over, so its counts cannot be set against a whole period`,
+          fix: "choose a period the data covers to its end with -p (or wait until the period is over)",
+        },
+      };
+    }
+    return measure;
+  };
   for (const [i, pair] of PAIRS.entries()) {
     const vanityDef = vanityDefinition(pair.vanity);
     const realDef = metricById(pair.metric);
@@ -261,18 +299,21 @@ export function judgePairs(input: {
         );
     const vanityNow = now[i]?.vanity as Measured;
     const realNow = now[i]?.real as Measured;
+    const vanityFormat = vanityDef.format;
+    const realFormat = realNow.format ?? REAL_FORMATS[pair.headline] ?? "number";
     const vanityFigure = figure(
       vanityDef.label,
-      vanityDef.format,
-      vanityNow,
-      before[i]?.vanity as Measured,
+      vanityFormat,
+      bounded(vanityNow, vanityFormat, vanityDef.area, "now"),
+      bounded(before[i]?.vanity as Measured, vanityFormat, vanityDef.area, "before"),
       seriesOf("vanity", vanityDef.area),
     );
+    const realArea = realDef?.area ?? "sales";
     const realFigure = figure(
       realNow.label ?? capitalised(pair.realWords.en),
-      realNow.format ?? REAL_FORMATS[pair.headline] ?? "number",
-      realNow,
-      before[i]?.real as Measured,
+      realFormat,
+      bounded(realNow, realFormat, realArea, "now"),
+      bounded(before[i]?.real as Measured, realFormat, realArea, "before"),
       seriesOf("real", realDef?.area ?? "sales"),
     );
     findings.push(finding(pair, vanityDef.number, vanityFigure, realFigure, currency));
@@ -322,6 +363,7 @@ function figure(label: string, format: Format, now: Measured, before: Measured, 
     unsupported,
     judgement,
     history: [...earlier, value],
+    ...(before.missing ? { missing: `the earlier period is ${before.missing}` } : {}),
   });
 }
 
@@ -366,7 +408,23 @@ function finding(
     vanityFigure.change === null || realFigure.change === null
       ? null
       : vanityFigure.change - realFigure.change * pair.better;
-  const words = findingWords(pair, { kind, vanityFigure, realFigure, unsupported: reason }, currency);
+  const lacking = [
+    { side: "vanity" as const, figure: vanityFigure },
+    { side: "real" as const, figure: realFigure },
+  ].find(({ figure }) => figure.judgement === null);
+  const noComparison =
+    kind === "no-change" && lacking
+      ? {
+          figure: lacking.side,
+          why:
+            lacking.figure.value === null
+              ? ("now" as const)
+              : lacking.figure.missing
+                ? ("before-data" as const)
+                : ("before" as const),
+        }
+      : null;
+  const words = findingWords(pair, { kind, vanityFigure, realFigure, unsupported: reason, noComparison }, currency);
   return tidy({
     ...base,
     verdict,

@@ -181,7 +181,8 @@ function pValueWords(p: number): string {
 }
 
 const LEGEND = [
-  "✗ worse: the real figure fell, or the vanity figure rose without it (beyond normal variation)",
+  "✗ worse, beyond normal variation: the real figure got worse (days to win rose), the vanity figure",
+  "  rose without the real one, or total sales fell without deals closing faster",
   "✓ better: the real figure improved beyond normal variation   · the vanity figure moved, no warning",
   "~ both within normal variation   ? cannot tell (the data cannot support it, or nothing to compare)",
 ];

@@ -289,7 +289,7 @@ const en = {
   "verdict.unknown": "Cannot tell",
   "legend.heading": "What the marks mean",
   "legend.diverging":
-    "worse: the real figure got worse, or the vanity figure rose without it (or total sales fell), beyond normal variation",
+    "worse: the real figure got worse, or the vanity figure rose without it (or total sales fell without deals closing faster), beyond normal variation",
   "legend.improving": "better: the real figure improved beyond normal variation",
   "legend.aligned": "the vanity figure moved, and that is no warning",
   "legend.noise": "both figures within normal variation",
@@ -628,7 +628,7 @@ const sv: Record<MessageKey, string> = {
   "verdict.unknown": "Går inte att avgöra",
   "legend.heading": "Vad markeringarna betyder",
   "legend.diverging":
-    "sämre: det riktiga måttet blev sämre, eller fåfängemåttet steg utan det (eller den totala försäljningen föll), utanför normal variation",
+    "sämre: det riktiga måttet blev sämre, eller fåfängemåttet steg utan det (eller den totala försäljningen föll utan att affärerna stängs snabbare), utanför normal variation",
   "legend.improving": "bättre: det riktiga måttet förbättrades utanför normal variation",
   "legend.aligned": "fåfängemåttet rörde sig, och det är ingen varning",
   "legend.noise": "båda måtten inom normal variation",
