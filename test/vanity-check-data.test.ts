@@ -14,6 +14,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { salesforceImporter } from "../src/ingest/crm/salesforce-importer.js";
 import { runImport } from "../src/ingest/importer.js";
 import { checkFor, type VanityCheck, type VanityFinding } from "../src/insights/vanity-check.js";
+import { resolveRequest } from "../src/metrics/context.js";
+import { socialConversions } from "../src/metrics/definitions/social-conversions.js";
+import { runMetric } from "../src/metrics/run-metric.js";
 import { engines } from "./support/databases.js";
 import {
   WORKSPACE as FIXTURE_WORKSPACE,
@@ -84,6 +87,14 @@ describe.each(engines())("the vanity check on data that cannot support every pai
     }
     // What needs attention first; the unknown pairs last.
     expect(check.findings.at(-1)?.verdict).toBe("unknown");
+  });
+
+  test("a report's vanity figures without data of their kind are 'cannot tell' too, not 0", async () => {
+    const resolved = await resolveRequest(spanish.store, { workspace: WORKSPACE, period: "2025-Q1" });
+    const report = await runMetric(socialConversions, resolved);
+    const impressions = report.vanity.find((v) => v.id === "impressions");
+    expect(impressions).toMatchObject({ value: null, evidence: null });
+    expect(impressions?.unsupported?.reason).toBe("no social media posts are loaded");
   });
 
   test("visits only: the visits pair is judged, the lead pairs cannot be told", () => {

@@ -7,7 +7,6 @@
  * cannot support are "cannot tell" with the reason and the fix, never a number.
  */
 
-import type { DataCapability } from "../ingest/importer.js";
 import { contextForPeriod, type MetricRequest, type ResolvedRequest, resolveRequest } from "../metrics/context.js";
 import type {
   DataArea,
@@ -19,7 +18,7 @@ import type {
   VanityId,
 } from "../metrics/metric.js";
 import { metricById } from "../metrics/registry.js";
-import { CAPABILITY_WORDS, relativeChange, runMetric, unsupportedOf } from "../metrics/run-metric.js";
+import { relativeChange, runMetric, unsupportedOf } from "../metrics/run-metric.js";
 import { tidy } from "../metrics/sql-parts.js";
 import { computeVanity, vanityDefinition } from "../metrics/vanity.js";
 import { type Period, trailingPeriods } from "../model/period.js";
@@ -141,15 +140,6 @@ export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
     const carried = report?.vanity.find((v) => v.id === pair.vanity) as
       | { value: number | null; evidence?: Evidence | null; unsupported?: FigureUnsupported | null }
       | undefined;
-    const missing = VANITY_NEEDS[pair.vanity];
-    if (missing && !ctx.capabilities.has(missing)) {
-      // No data of its kind: its 0 would be a missing number, not a fact.
-      out.push({
-        vanity: { value: null, evidence: null, unsupported: { reason: CAPABILITY_WORDS[missing], fix: null } },
-        real,
-      });
-      continue;
-    }
     const vanity = (carried ?? (await computeVanity(ctx, pair.vanity))) as {
       value: number | null;
       evidence?: Evidence | null;
@@ -222,20 +212,6 @@ export async function vanityCheck(request: ResolvedRequest): Promise<VanityCheck
     }),
   };
 }
-
-/**
- * The data each vanity figure counts. Without it the figure is unknown, not 0: a workspace
- * with CRM data only has no visits to count, which is not the same as a month without
- * visits. (Total sales without amounts is refused by the vanity module itself.)
- */
-const VANITY_NEEDS: Partial<Record<VanityId, DataCapability>> = {
-  activities: "activities",
-  "activity-conversion": "activities",
-  visits: "web_visits",
-  followers: "social",
-  impressions: "social",
-  subscribers: "newsletter",
-};
 
 /** Every pair's two figures in one period (what `measurePairs` returns). */
 export type PairMeasures = { vanity: Measured; real: Measured }[];

@@ -2,26 +2,14 @@
  * Runs a metric for a resolved request: the period, the comparison period when asked, and
  * the envelope every consumer (CLI, API, dashboard) reads.
  */
-import type { DataCapability } from "../ingest/importer.js";
 import { type Judgement, judgeChange } from "../insights/signal.js";
+import { CAPABILITY_WORDS } from "./capability-words.js";
 import { asOfFor, type ResolvedRequest } from "./context.js";
 import type { Evidence, MetricContext, MetricDefinition, MetricReport, Unsupported } from "./metric.js";
 import { tidy } from "./sql-parts.js";
 import { computeVanity } from "./vanity.js";
 
-export const CAPABILITY_WORDS: Record<DataCapability, string> = {
-  stage_history: "the loaded data has no stage history (when each lead entered each stage)",
-  activities: "the loaded data has no activities (calls, emails, meetings)",
-  web_visits: "no website visits are loaded (add the tracking script or import visits)",
-  social: "no social media posts are loaded",
-  newsletter: "no newsletter subscribers are loaded",
-  loss_reasons: "the loaded leads carry no loss reasons",
-  lead_sources: "the loaded leads do not say where they came from (source channel)",
-  qualification:
-    "no lead has a qualification time and no stage is the qualifying one (name it with `verity import --qualifying-stage`)",
-  losses: "no lost leads are loaded, so a win rate cannot be told from a share of open leads",
-  amounts: "the loaded leads carry no amounts (deal values)",
-};
+export { CAPABILITY_WORDS } from "./capability-words.js";
 
 export function unsupportedOf(definition: MetricDefinition, ctx: MetricContext): Unsupported[] {
   return definition.needs

@@ -4,8 +4,10 @@
  * them (each metric's report carries the ones it replaces; the vanity check pairs them).
  * Each is computed for the same period and filters as the metric beside it.
  */
+import type { DataCapability } from "../ingest/importer.js";
 import { rollupFilters } from "../ingest/visit-rollup.js";
 import { type Sql, sql } from "../store/sql.js";
+import { CAPABILITY_WORDS } from "./capability-words.js";
 import { clusterColumns, clusterFigures, countEvidence, NO_AMOUNTS, squaresValue, sumOfSquares } from "./evidence.js";
 import type { DataArea, Evidence, FigureUnsupported, Format, MetricContext, VanityId } from "./metric.js";
 import { periodActivitiesByLead, periodActivityCounts } from "./period-activities.js";
@@ -242,12 +244,34 @@ export function computeVanity(ctx: MetricContext, id: VanityId): Promise<VanityV
   return value;
 }
 
+/** The data each vanity figure counts (total sales needs amounts, said above). */
+export const VANITY_NEEDS: Partial<Record<VanityId, DataCapability>> = {
+  activities: "activities",
+  "activity-conversion": "activities",
+  visits: "web_visits",
+  followers: "social",
+  impressions: "social",
+  subscribers: "newsletter",
+};
+
 async function queryVanity(ctx: MetricContext, id: VanityId): Promise<VanityValue> {
   const definition = vanityDefinition(id);
   const { label, format } = definition;
   // Without amounts a sum of them is no 0 ("Total sales 0 <- 0" on an export without values).
   if (definition.money && !ctx.capabilities.has("amounts")) {
     return { id, label, value: null, format, evidence: null, unsupported: NO_AMOUNTS };
+  }
+  // Without data of its kind a count is no 0 either: a CRM export has no visits to count.
+  const needs = VANITY_NEEDS[id];
+  if (needs && !ctx.capabilities.has(needs)) {
+    return {
+      id,
+      label,
+      value: null,
+      format,
+      evidence: null,
+      unsupported: { reason: CAPABILITY_WORDS[needs], fix: null },
+    };
   }
   const [row] = await ctx.store.query<VanityRow>(definition.query(ctx));
   const value = row?.value ?? null;

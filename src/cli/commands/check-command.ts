@@ -162,7 +162,11 @@ export function judgementWords(judgement: Judgement, format: Format, currency: s
     const points = (v: number) => `${v > 0 ? "+" : v < 0 ? "−" : ""}${Math.abs(v * 100).toFixed(1)}`;
     tests.push(`difference ${points(sampling.interval.low)} to ${points(sampling.interval.high)} points (95%)`);
   } else if (sampling.method === "median-intervals") {
-    tests.push(sampling.passed ? "the medians' 95% intervals do not overlap" : "the medians' 95% intervals overlap");
+    // Without an interval (fewer than 6 values) the reason says so; "overlap" would be untrue.
+    const overlap = sampling.passed
+      ? "the medians' 95% intervals do not overlap"
+      : "the medians' 95% intervals overlap";
+    tests.push(sampling.interval || sampling.passed ? overlap : "too few values for a median interval");
   }
   if (variation) {
     const side = variation.passed ? "outside" : "inside";
