@@ -158,10 +158,22 @@ export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
  * (its area's first record) is no baseline: its zeros would be missing data, not variation.
  */
 async function measureHistory(ctx: MetricContext, periods: readonly Period[]): Promise<PairMeasures[]> {
-  const out: PairMeasures[] = [];
-  for (const period of periods) out.push(await measurePairs(contextForPeriod(ctx, period)));
+  // PostgreSQL answers from a pool: a few periods at a time use its connections. DuckDB reads
+  // on one connection, where running them together would only interleave.
+  const width = ctx.store.engine === "postgres" ? HISTORY_CONCURRENCY : 1;
+  const out: PairMeasures[] = new Array(periods.length);
+  for (let start = 0; start < periods.length; start += width) {
+    const batch = periods.slice(start, start + width);
+    const measured = await Promise.all(batch.map((period) => measurePairs(contextForPeriod(ctx, period))));
+    measured.forEach((m, i) => {
+      out[start + i] = m;
+    });
+  }
   return out;
 }
+
+/** Periods measured at once on PostgreSQL (its pool holds 8 connections; leave some for others). */
+const HISTORY_CONCURRENCY = 4;
 
 function covered(dataRange: MetricContext["dataRange"], area: DataArea, period: Period): boolean {
   const range = dataRange[area];

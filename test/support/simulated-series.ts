@@ -5,6 +5,7 @@
  * (vanity-check.ts measurePairs and judgePairs). Used by the null and planted simulations
  * (test/signal-*.test.ts) and bench/null-simulation.ts.
  */
+
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,6 +48,9 @@ export async function simulatedStore(
     await simulate({ size: "s", ...options, outDir: dir });
     const test = await openTestStore(engine);
     try {
+      // Hundreds of small queries a seed: one DuckDB thread spends less CPU on them than two,
+      // and vitest already runs a test file per core.
+      if (test.store.engine === "duckdb") await test.store.setThreads?.(1);
       await runImport(test.store, verityImporter, dir, { workspace: SIMULATED_WORKSPACE });
     } catch (error) {
       await test.dispose();
