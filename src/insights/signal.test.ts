@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import { fuzzParameters, fuzzSeed } from "../../test/support/fuzz.js";
 import type { Evidence } from "../metrics/metric.js";
 import { poissonExactTest } from "../metrics/statistics.js";
+import { Random } from "../simulate/random.js";
 import { type Figure, judgeChange } from "./signal.js";
 
 const count = (n: number): Figure => ({ value: n, evidence: { kind: "count", n } });
@@ -11,15 +12,10 @@ const rate = (successes: number, trials: number): Figure => ({
   evidence: { kind: "rate", successes, trials },
 });
 
-/** A small seeded generator (mulberry32) for the null simulation: one seed, one run. */
+/** The simulator's seeded generator (src/simulate/random.ts): one seed, one run. */
 function seeded(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Random(seed, "null-simulation");
+  return () => rng.next();
 }
 
 /** Knuth's product of uniforms: fine for means up to a few hundred. */

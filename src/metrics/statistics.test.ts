@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { fuzzParameters, fuzzSeed } from "../../test/support/fuzz.js";
+import { Random } from "../simulate/random.js";
 import {
   binomialLogProbability,
   binomialTwoSidedP,
@@ -492,15 +493,10 @@ describe("clusteredPoissonTest (quasi-Poisson: counts that come in clusters)", (
   });
 });
 
-/** A small seeded generator (mulberry32) for the null simulations: one seed, one run. */
+/** The simulator's seeded generator (src/simulate/random.ts): one seed, one run. */
 function seeded(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Random(seed, "null-simulation");
+  return () => rng.next();
 }
 
 function poissonDraw(random: () => number, mean: number): number {
