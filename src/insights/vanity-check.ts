@@ -157,23 +157,38 @@ export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
  * The figures over the earlier periods. A period that starts before a figure's data began
  * (its area's first record) is no baseline: its zeros would be missing data, not variation.
  */
-async function measureHistory(ctx: MetricContext, periods: readonly Period[]): Promise<PairMeasures[]> {
+async function measureHistory(
+  ctx: MetricContext,
+  periods: readonly Period[],
+  wanted: (period: Period) => boolean = () => true,
+): Promise<(PairMeasures | null)[]> {
   // PostgreSQL answers from a pool: a few periods at a time use its connections. DuckDB reads
   // on one connection, where running them together would only interleave.
   const width = ctx.store.engine === "postgres" ? HISTORY_CONCURRENCY : 1;
-  const out: PairMeasures[] = new Array(periods.length);
-  for (let start = 0; start < periods.length; start += width) {
-    const batch = periods.slice(start, start + width);
-    const measured = await Promise.all(batch.map((period) => measurePairs(contextForPeriod(ctx, period))));
+  const out: (PairMeasures | null)[] = periods.map(() => null);
+  const todo = periods.flatMap((period, index) => (wanted(period) ? [{ period, index }] : []));
+  for (let start = 0; start < todo.length; start += width) {
+    const batch = todo.slice(start, start + width);
+    const measured = await Promise.all(batch.map(({ period }) => measurePairs(contextForPeriod(ctx, period))));
     measured.forEach((m, i) => {
-      out[start + i] = m;
+      out[(batch[i] as { index: number }).index] = m;
     });
   }
   return out;
 }
 
+/** Every kind of data some pair reads: its vanity figure's and its real metric's. */
+const PAIR_AREAS: readonly DataArea[] = [
+  ...new Set(PAIRS.flatMap((pair) => [vanityDefinition(pair.vanity).area, metricById(pair.metric)?.area ?? "sales"])),
+];
+
 /** Periods measured at once on PostgreSQL (its pool holds 8 connections; leave some for others). */
 const HISTORY_CONCURRENCY = 4;
+
+/** Whether some pair's data covers `period`: the check measures no earlier period that none does. */
+export function anyPairCovers(dataRange: MetricContext["dataRange"], period: Period): boolean {
+  return PAIR_AREAS.some((area) => covered(dataRange, area, period));
+}
 
 function covered(dataRange: MetricContext["dataRange"], area: DataArea, period: Period): boolean {
   const range = dataRange[area];
@@ -201,7 +216,9 @@ export async function vanityCheck(request: ResolvedRequest): Promise<VanityCheck
   if (!previous) throw new Error("the vanity check needs a comparison period");
   const periods = trailingPeriods(current.period, HISTORY_PERIODS + 1);
   const earlier = periods.slice(0, -1);
-  const history = await measureHistory(current, earlier);
+  // A period no pair's data covers would only be read as null (judgePairs): not measured. A
+  // workspace with a year of data is measured over four quarters, not twelve.
+  const history = await measureHistory(current, earlier, (period) => anyPairCovers(current.dataRange, period));
   const now = await measurePairs(current);
   // Compared with the period just before (the usual case), that period is already measured.
   const last = earlier.length - 1;
@@ -455,8 +472,8 @@ export async function vanityTrend(request: ResolvedRequest, count: number): Prom
     pairs: PAIRS.map((pair, i) => ({
       vanity: pair.vanity,
       metric: pair.metric,
-      vanityValues: measured.map((m) => m[i]?.vanity.value ?? null),
-      realValues: measured.map((m) => m[i]?.real.value ?? null),
+      vanityValues: measured.map((m) => m?.[i]?.vanity.value ?? null),
+      realValues: measured.map((m) => m?.[i]?.real.value ?? null),
     })),
   };
 }

@@ -52,7 +52,33 @@ const NO_MARKS =
   "nothing marks qualification (no qualifying stage, and no lead that was not won has a qualification time), " +
   "so every lost lead would count as never qualified";
 
-export async function figureSupport(ctx: MetricContext): Promise<FigureSupport> {
+/**
+ * Asked once per resolved request: the answer is over all time, so the funnel, velocity and
+ * qualified leads of every period the vanity check measures (up to 14 of each) read the same
+ * one. Keyed by the request's filters object, which resolveRequest makes anew for each request
+ * and contextForPeriod passes on unchanged (the same soundness as computeVanity's cache).
+ */
+const supportOf = new WeakMap<MetricContext["filters"], { of: SupportInputs; support: Promise<FigureSupport> }>();
+
+/** What else the answer depends on; a context that differs in any of them asks again. */
+type SupportInputs = Pick<MetricContext, "store" | "workspace" | "capabilities" | "currency">;
+const sameInputs = (a: SupportInputs, b: SupportInputs) =>
+  a.store === b.store && a.workspace === b.workspace && a.capabilities === b.capabilities && a.currency === b.currency;
+
+export function figureSupport(ctx: MetricContext): Promise<FigureSupport> {
+  const known = supportOf.get(ctx.filters);
+  if (known && sameInputs(known.of, ctx)) return known.support;
+  const support = askSupport(ctx);
+  const entry = { of: ctx, support };
+  supportOf.set(ctx.filters, entry);
+  // A failed query is not remembered: the next caller asks again.
+  support.catch(() => {
+    if (supportOf.get(ctx.filters) === entry) supportOf.delete(ctx.filters);
+  });
+  return support;
+}
+
+async function askSupport(ctx: MetricContext): Promise<FigureSupport> {
   const w = ctx.workspace;
   const scope = leadFilter(ctx, "l");
   const pipeline = ctx.filters.pipeline;

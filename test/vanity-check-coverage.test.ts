@@ -1,0 +1,118 @@
+/**
+ * What the vanity check leaves unmeasured, and what it reads once per request, changes none of
+ * its answers (vanity-check.ts vanityCheck, figure-support.ts figureSupport). On both engines.
+ *
+ * - Earlier periods that no pair's data covers are not measured: the simulated company's data
+ *   begins in 2023-10, so of the twelve months before 2024-06 the four up to 2023-09 are left
+ *   out (anyPairCovers), and the findings equal those judged from all twelve measured (the
+ *   eight covered months are enough for normal variation to be judged).
+ * - Whether the data can support qualification, losses and amounts is asked once per request
+ *   and never outlives it: after the import that names the qualifying stage, the next request
+ *   sees it.
+ */
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { salesforceImporter } from "../src/ingest/crm/salesforce-importer.js";
+import { runImport } from "../src/ingest/importer.js";
+import {
+  anyPairCovers,
+  checkFor,
+  HISTORY_PERIODS,
+  judgePairs,
+  measurePairs,
+  type PairMeasures,
+  type VanityCheck,
+} from "../src/insights/vanity-check.js";
+import { contextForPeriod, resolveRequest } from "../src/metrics/context.js";
+import { figureSupport } from "../src/metrics/figure-support.js";
+import { trailingPeriods } from "../src/model/period.js";
+import { engines } from "./support/databases.js";
+import { SIMULATED_WORKSPACE } from "./support/simulated-company.js";
+import { simulatedStore } from "./support/simulated-series.js";
+import { openTestStore, type TestStore } from "./support/stores.js";
+
+const PERIOD = "2024-06";
+const SPANISH = resolve(import.meta.dirname, "fixtures/crm/salesforce-spanish");
+/** The months before the simulated data begins (2023-10) among the twelve before 2024-06. */
+const UNCOVERED = ["2023-06", "2023-07", "2023-08", "2023-09"];
+
+describe.each(engines())("the check measures only the periods its data covers, on %s", (engine) => {
+  let sim: TestStore;
+  let check: VanityCheck;
+  beforeAll(async () => {
+    sim = await simulatedStore(engine, { seed: 2, scale: 0.2 });
+    check = await checkFor(sim.store, { workspace: SIMULATED_WORKSPACE, period: PERIOD });
+  }, 120_000);
+  afterAll(async () => {
+    await sim?.dispose();
+  });
+
+  test("the months before the data began are not measured, the others are", async () => {
+    const { current } = await resolveRequest(sim.store, { workspace: SIMULATED_WORKSPACE, period: PERIOD });
+    const earlier = trailingPeriods(current.period, HISTORY_PERIODS + 1).slice(0, -1);
+    const measured = earlier.filter((period) => anyPairCovers(current.dataRange, period)).map((p) => p.label);
+    expect(earlier.map((p) => p.label).filter((label) => !measured.includes(label))).toEqual(UNCOVERED);
+    expect(measured).toHaveLength(HISTORY_PERIODS - UNCOVERED.length);
+  });
+
+  test("the findings equal those judged from all twelve earlier months measured", async () => {
+    const { current, previous } = await resolveRequest(sim.store, {
+      workspace: SIMULATED_WORKSPACE,
+      period: PERIOD,
+      compare: "previous",
+    });
+    if (!previous) throw new Error("no comparison period");
+    const earlier = trailingPeriods(current.period, HISTORY_PERIODS + 1).slice(0, -1);
+    expect(earlier.map((p) => p.label).slice(0, UNCOVERED.length)).toEqual(UNCOVERED);
+    const measured: PairMeasures[] = [];
+    for (const period of earlier) measured.push(await measurePairs(contextForPeriod(current, period)));
+    const findings = judgePairs({
+      now: await measurePairs(current),
+      before: await measurePairs(previous),
+      earlier: earlier.map((period, i) => ({ period, measures: measured[i] ?? null })),
+      dataRange: current.dataRange,
+      currency: current.currency,
+      periods: { now: current.period, before: previous.period },
+    });
+    expect(check.findings).toEqual(findings);
+    // Not a vacuous equality: some figure has a history long enough to be judged by it.
+    expect(check.findings.some((f) => f.realFigure.judgement?.variation != null)).toBe(true);
+  });
+});
+
+describe.each(engines())("data support is read once per request, never across requests, on %s", (engine) => {
+  let spanish: TestStore;
+  beforeAll(async () => {
+    spanish = await openTestStore(engine);
+    await runImport(
+      spanish.store,
+      salesforceImporter,
+      resolve(import.meta.dirname, "fixtures/crm/salesforce-spanish"),
+      {
+        workspace: "es",
+        format: {},
+      },
+    );
+  });
+  afterAll(async () => {
+    await spanish?.dispose();
+  });
+
+  test("an import naming the qualifying stage after one request is seen by the next", async () => {
+    const first = await resolveRequest(spanish.store, { workspace: "es", period: "2025-Q1", compare: "previous" });
+    const before = await figureSupport(first.current);
+    expect(before.qualification?.reason).toMatch(/nothing marks qualification/);
+    // The same request's other periods share the answer.
+    if (!first.previous) throw new Error("no comparison period");
+    expect(figureSupport(first.previous)).toBe(figureSupport(first.current));
+    // The fix the reason names: import again naming the stage that qualifies a lead.
+    await runImport(spanish.store, salesforceImporter, SPANISH, {
+      workspace: "es",
+      format: { qualifyingStage: "Análisis de necesidades" },
+    });
+    const second = await resolveRequest(spanish.store, { workspace: "es", period: "2025-Q1", compare: "previous" });
+    expect((await figureSupport(second.current)).qualification).toBeNull();
+    // The first request still holds what it read (a request is one snapshot).
+    expect((await figureSupport(first.current)).qualification).not.toBeNull();
+  });
+});
