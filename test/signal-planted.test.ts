@@ -11,7 +11,7 @@
  *
  * Each period is judged as the check judges it (the period, the one before and up to 12
  * earlier periods of the same length), from figures measured once per period
- * (test/support/simulated-series.ts). Three seeds of size s on DuckDB and one on PostgreSQL:
+ * (test/support/simulated-series.ts). Three seeds of size s on PostgreSQL and one on DuckDB:
  * about 10 s of measuring per seed on a quiet machine (30 periods and one velocity report).
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -97,12 +97,18 @@ async function measureSeed(engine: Engine, seed: number): Promise<SeedResult> {
   }
 }
 
-// Three seeds on DuckDB and one on PostgreSQL keep CI within its time (seeds 5 and 6 are the
-// ones where the old held-longer rule missed a holder); each engine where it is tested.
-const RUNS: { engine: Engine; seeds: number[] }[] = [
-  { engine: "duckdb" as const, seeds: [1, 3, 5] },
-  { engine: "postgres" as const, seeds: [6] },
-].filter((run) => engines().includes(run.engine));
+// Three seeds on PostgreSQL and one on DuckDB keep CI within its time (seeds 5 and 6 are the
+// ones where the old held-longer rule missed a holder; PostgreSQL measures these hundreds of
+// small queries several times faster: simulated-series.ts simulationEngine); each engine where
+// it is tested, and all four seeds on the one engine of a run that has only one.
+const RUNS: { engine: Engine; seeds: number[] }[] = (() => {
+  const [only, ...more] = engines();
+  if (more.length === 0 && only) return [{ engine: only, seeds: [1, 3, 5, 6] }];
+  return [
+    { engine: "postgres" as const, seeds: [1, 3, 5] },
+    { engine: "duckdb" as const, seeds: [6] },
+  ];
+})();
 
 describe.each(RUNS)("the planted stories are called signals ($engine, seeds $seeds)", ({ engine, seeds }) => {
   const results: SeedResult[] = [];
