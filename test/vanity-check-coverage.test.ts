@@ -5,7 +5,8 @@
  * - Earlier periods that no pair's data covers are not measured: the simulated company's data
  *   begins in 2023-10, so of the twelve months before 2024-06 the four up to 2023-09 are left
  *   out (anyPairCovers), and the findings equal those judged from all twelve measured (the
- *   eight covered months are enough for normal variation to be judged).
+ *   eight covered months are enough for normal variation to be judged). The trend the
+ *   dashboard draws is the check's history: null where a figure's data had not begun.
  * - Whether the data can support qualification, losses and amounts is asked once per request
  *   and never outlives it: after the import that names the qualifying stage, the next request
  *   sees it.
@@ -22,6 +23,7 @@ import {
   measurePairs,
   type PairMeasures,
   type VanityCheck,
+  vanityTrend,
 } from "../src/insights/vanity-check.js";
 import { contextForPeriod, resolveRequest } from "../src/metrics/context.js";
 import { figureSupport } from "../src/metrics/figure-support.js";
@@ -53,6 +55,20 @@ describe.each(engines())("the check measures only the periods its data covers, o
     const measured = earlier.filter((period) => anyPairCovers(current.dataRange, period)).map((p) => p.label);
     expect(earlier.map((p) => p.label).filter((label) => !measured.includes(label))).toEqual(UNCOVERED);
     expect(measured).toHaveLength(HISTORY_PERIODS - UNCOVERED.length);
+  });
+
+  test("the trend over the same thirteen months is the check's history, null before the data began", async () => {
+    const request = await resolveRequest(sim.store, { workspace: SIMULATED_WORKSPACE, period: PERIOD });
+    const trend = await vanityTrend(request, HISTORY_PERIODS + 1);
+    expect(trend.periods).toEqual(check.history.periods);
+    for (const pair of trend.pairs) {
+      const finding = check.findings.find((f) => f.vanity === pair.vanity);
+      expect(pair.vanityValues, pair.vanity).toEqual(finding?.vanityFigure.history);
+      expect(pair.realValues, pair.metric).toEqual(finding?.realFigure.history);
+      expect(pair.vanityValues.slice(0, UNCOVERED.length), pair.vanity).toEqual(UNCOVERED.map(() => null));
+    }
+    // Not all null: the covered months have their values.
+    expect(trend.pairs.every((pair) => pair.vanityValues.slice(UNCOVERED.length).some((v) => v !== null))).toBe(true);
   });
 
   test("the findings equal those judged from all twelve earlier months measured", async () => {

@@ -455,7 +455,11 @@ function unsupportedWords(unsupported: FigureUnsupported): Words {
 
 export type VanityTrend = {
   periods: Span[];
-  /** One per pair, in METRICS.md's order: the two values in each period, oldest first. */
+  /**
+   * One per pair, in METRICS.md's order: the two values in each period, oldest first; null in
+   * a period before the figure's kind of data began (as the check's history reads it: a 0 there
+   * would be missing data, not a value).
+   */
   pairs: { vanity: VanityId; metric: string; vanityValues: (number | null)[]; realValues: (number | null)[] }[];
 };
 
@@ -466,14 +470,17 @@ export type VanityTrend = {
 export async function vanityTrend(request: ResolvedRequest, count: number): Promise<VanityTrend> {
   // Fewer than `count` when earlier periods would fall before the years Verity reads.
   const periods = trailingPeriods(request.current.period, count);
-  const measured = await measureHistory(request.current, periods);
+  const { dataRange } = request.current;
+  const measured = await measureHistory(request.current, periods, (period) => anyPairCovers(dataRange, period));
+  const values = (area: DataArea, side: "vanity" | "real", i: number) =>
+    measured.map((m, p) => (covered(dataRange, area, periods[p] as Period) ? (m?.[i]?.[side].value ?? null) : null));
   return {
     periods: periods.map(span),
     pairs: PAIRS.map((pair, i) => ({
       vanity: pair.vanity,
       metric: pair.metric,
-      vanityValues: measured.map((m) => m?.[i]?.vanity.value ?? null),
-      realValues: measured.map((m) => m?.[i]?.real.value ?? null),
+      vanityValues: values(vanityDefinition(pair.vanity).area, "vanity", i),
+      realValues: values(metricById(pair.metric)?.area ?? "sales", "real", i),
     })),
   };
 }
