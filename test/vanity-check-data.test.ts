@@ -80,6 +80,9 @@ describe.each(engines())("the vanity check on data that cannot support every pai
       expect(f.vanityFigure.unsupported?.reason, vanity).toMatch(
         /no (website visits|social media posts|newsletter subscribers) are loaded/,
       );
+      // And what supplies it: the tracking script or the file to import.
+      expect(f.vanityFigure.unsupported?.fix, vanity).toMatch(/tracking script|import social_|import newsletter_/);
+      expect(f.finding, vanity).toContain(f.vanityFigure.unsupported?.fix ?? "(no fix)");
     }
     // Nothing in the check reads 100% or a 0 that stands for missing data.
     for (const f of check.findings) {
@@ -108,6 +111,10 @@ describe.each(engines())("the vanity check on data that cannot support every pai
     for (const vanity of ["activities", "new-leads", "total-sales", "activity-conversion"]) {
       expect(find(check, vanity).verdict, vanity).toBe("unknown");
     }
+    // A real metric that cannot run says which data it lacks and what supplies it.
+    const shares = find(check, "followers").realFigure.unsupported;
+    expect(shares?.reason).toMatch(/^Content shares[^:]*: no social media posts are loaded$/);
+    expect(shares?.fix).toMatch(/^import social_posts\.csv/);
   });
 });
 

@@ -6,10 +6,10 @@
  * so it answers in the time of a few counts even on a large workspace.
  */
 import type { DataCapability } from "../ingest/importer.js";
+import { CAPABILITY_FIXES, CAPABILITY_WORDS } from "../metrics/capability-words.js";
 import { asOfFor, capabilitiesOf, dataRangeOf, latestOf, quarterOf } from "../metrics/context.js";
 import { DATA_AREAS, type DataArea, type MetricContext } from "../metrics/metric.js";
 import { METRICS } from "../metrics/registry.js";
-import { CAPABILITY_WORDS } from "../metrics/run-metric.js";
 import { VANITY } from "../metrics/vanity.js";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import type { Period } from "../model/period.js";
@@ -365,48 +365,19 @@ function fixOf(need: DoctorNeed, stages: string[]): Pick<DoctorMissing, "fix" | 
       return plain("import social_follower_snapshots.csv (each network's follower count over time)");
     case "history":
       return plain("import older data");
-    case "stage_history":
-      return plain(
-        "import a format with stage history: Salesforce's OpportunityHistory.csv beside Opportunity.csv, " +
-          "HubSpot's \"Date entered <stage>\" columns, or stage_events.csv in Verity's format",
-      );
-    case "activities":
-      return plain(
-        "import calls, emails and meetings: Salesforce's Task.csv and Event.csv, or activities.csv in Verity's format",
-      );
-    case "web_visits":
-      return plain(
-        "add the tracking script to the website (`verity site add NAME --domain D` prints it) or import visits.csv",
-      );
-    case "social":
-      return plain("import social_posts.csv and social_post_snapshots.csv (each post's counts over time)");
-    case "newsletter":
-      return plain("import newsletter_subscribers.csv (and newsletter_issues.csv and email_events.csv for clicks)");
     case "loss_reasons":
-      return {
-        fix: "import lost deals with their loss reason (leads.csv loss_reason; from Salesforce name the field: `verity import PATH --loss-reason-field FIELD`)",
-        option: "lossReasonField",
-        choices: [],
-      };
-    case "lead_sources":
-      return plain("import where leads came from (leads.csv source_channel, or the CRM's lead source field)");
+      return { fix: CAPABILITY_FIXES.loss_reasons, option: "lossReasonField", choices: [] };
     case "qualification":
       return {
         fix:
           stages.length > 0
-            ? `name the stage that makes a lead qualified: \`verity import PATH --qualifying-stage "STAGE"\`, STAGE one of ${stages.map((s) => `"${s}"`).join(", ")}`
-            : 'name the stage that makes a lead qualified: `verity import PATH --qualifying-stage "STAGE"`',
+            ? `${CAPABILITY_FIXES.qualification}, STAGE one of ${stages.map((s) => `"${s}"`).join(", ")}`
+            : CAPABILITY_FIXES.qualification,
         option: "qualifyingStage",
         choices: stages,
       };
-    case "losses":
-      return plain(
-        "import the lost deals as well: the export holds won and open ones only (include closed-lost records in the CRM's export)",
-      );
-    case "amounts":
-      return plain(
-        "import deal amounts (leads.csv value and currency, or the CRM's amount field; several currencies: `verity import PATH --rates FILE`)",
-      );
+    default:
+      return plain(CAPABILITY_FIXES[need]);
   }
 }
 

@@ -7,6 +7,7 @@
  * cannot support are "cannot tell" with the reason and the fix, never a number.
  */
 
+import { CAPABILITY_FIXES, CAPABILITY_WORDS } from "../metrics/capability-words.js";
 import { contextForPeriod, type MetricRequest, type ResolvedRequest, resolveRequest } from "../metrics/context.js";
 import type {
   DataArea,
@@ -116,7 +117,10 @@ export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
       const problems = unsupportedOf(definition, ctx);
       if (problems.length > 0) {
         reports.set(pair.metric, null);
-        unsupportedMetric.set(pair.metric, { reason: problems.map((p) => p.message).join("; "), fix: null });
+        unsupportedMetric.set(pair.metric, {
+          reason: problems.map((p) => `${definition.title}: ${CAPABILITY_WORDS[p.capability]}`).join("; "),
+          fix: problems.map((p) => CAPABILITY_FIXES[p.capability]).join("; "),
+        });
       } else {
         reports.set(pair.metric, await runMetric(definition, { current: ctx, previous: null }));
       }

@@ -1,19 +1,43 @@
 /**
- * What each missing kind of data takes away, in one sentence: the metrics' warnings, the
- * vanity figures' "cannot tell", verity doctor and the check all say it the same way.
+ * What each missing kind of data takes away, in one sentence, and what supplies it: the
+ * metrics' warnings, the vanity figures' "cannot tell", verity doctor and the check all say
+ * it the same way.
  */
 import type { DataCapability } from "../ingest/importer.js";
 
 export const CAPABILITY_WORDS: Record<DataCapability, string> = {
   stage_history: "the loaded data has no stage history (when each lead entered each stage)",
   activities: "the loaded data has no activities (calls, emails, meetings)",
-  web_visits: "no website visits are loaded (add the tracking script or import visits)",
+  web_visits: "no website visits are loaded",
   social: "no social media posts are loaded",
   newsletter: "no newsletter subscribers are loaded",
   loss_reasons: "the loaded leads carry no loss reasons",
   lead_sources: "the loaded leads do not say where they came from (source channel)",
-  qualification:
-    "no lead has a qualification time and no stage is the qualifying one (name it with `verity import --qualifying-stage`)",
+  qualification: "no lead has a qualification time and no stage is the qualifying one",
   losses: "no lost leads are loaded, so a win rate cannot be told from a share of open leads",
   amounts: "the loaded leads carry no amounts (deal values)",
+};
+
+/**
+ * The data or import option that supplies each kind of data, in a command-line user's terms
+ * (verity doctor names the qualifying stage's choices from the workspace's own stages).
+ */
+export const CAPABILITY_FIXES: Record<DataCapability, string> = {
+  stage_history:
+    "import a format with stage history: Salesforce's OpportunityHistory.csv beside Opportunity.csv, " +
+    "HubSpot's \"Date entered <stage>\" columns, or stage_events.csv in Verity's format",
+  activities:
+    "import calls, emails and meetings: Salesforce's Task.csv and Event.csv, or activities.csv in Verity's format",
+  web_visits:
+    "add the tracking script to the website (`verity site add NAME --domain D` prints it) or import visits.csv",
+  social: "import social_posts.csv and social_post_snapshots.csv (each post's counts over time)",
+  newsletter: "import newsletter_subscribers.csv (and newsletter_issues.csv and email_events.csv for clicks)",
+  loss_reasons:
+    "import lost deals with their loss reason (leads.csv loss_reason; from Salesforce name the field: `verity import PATH --loss-reason-field FIELD`)",
+  lead_sources: "import where leads came from (leads.csv source_channel, or the CRM's lead source field)",
+  qualification: 'name the stage that makes a lead qualified: `verity import PATH --qualifying-stage "STAGE"`',
+  losses:
+    "import the lost deals as well: the export holds won and open ones only (include closed-lost records in the CRM's export)",
+  amounts:
+    "import deal amounts (leads.csv value and currency, or the CRM's amount field; several currencies: `verity import PATH --rates FILE`)",
 };

@@ -3,7 +3,7 @@
  * the envelope every consumer (CLI, API, dashboard) reads.
  */
 import { type Judgement, judgeChange } from "../insights/signal.js";
-import { CAPABILITY_WORDS } from "./capability-words.js";
+import { CAPABILITY_FIXES, CAPABILITY_WORDS } from "./capability-words.js";
 import { asOfFor, type ResolvedRequest } from "./context.js";
 import type { Evidence, MetricContext, MetricDefinition, MetricReport, Unsupported } from "./metric.js";
 import { tidy } from "./sql-parts.js";
@@ -14,7 +14,10 @@ export { CAPABILITY_WORDS } from "./capability-words.js";
 export function unsupportedOf(definition: MetricDefinition, ctx: MetricContext): Unsupported[] {
   return definition.needs
     .filter((capability) => !ctx.capabilities.has(capability))
-    .map((capability) => ({ capability, message: `${definition.title}: ${CAPABILITY_WORDS[capability]}` }));
+    .map((capability) => ({
+      capability,
+      message: `${definition.title}: ${CAPABILITY_WORDS[capability]} (fix: ${CAPABILITY_FIXES[capability]})`,
+    }));
 }
 
 function period(ctx: MetricContext) {

@@ -7,7 +7,7 @@
 import type { DataCapability } from "../ingest/importer.js";
 import { rollupFilters } from "../ingest/visit-rollup.js";
 import { type Sql, sql } from "../store/sql.js";
-import { CAPABILITY_WORDS } from "./capability-words.js";
+import { CAPABILITY_FIXES, CAPABILITY_WORDS } from "./capability-words.js";
 import { clusterColumns, clusterFigures, countEvidence, NO_AMOUNTS, squaresValue, sumOfSquares } from "./evidence.js";
 import type { DataArea, Evidence, FigureUnsupported, Format, MetricContext, VanityId } from "./metric.js";
 import { periodActivitiesByLead, periodActivityCounts } from "./period-activities.js";
@@ -270,7 +270,7 @@ async function queryVanity(ctx: MetricContext, id: VanityId): Promise<VanityValu
       value: null,
       format,
       evidence: null,
-      unsupported: { reason: CAPABILITY_WORDS[needs], fix: null },
+      unsupported: { reason: CAPABILITY_WORDS[needs], fix: CAPABILITY_FIXES[needs] },
     };
   }
   const [row] = await ctx.store.query<VanityRow>(definition.query(ctx));

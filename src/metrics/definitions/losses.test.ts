@@ -330,7 +330,12 @@ describe.each(engines())("losses on %s", (engine) => {
     const r = await report(bare.store, losses, { period: "2025-Q3" });
     expect(r.result.byReason).toBeNull();
     expect(r.unsupported).toEqual([
-      { capability: "loss_reasons", message: "Results of lost leads: the loaded leads carry no loss reasons" },
+      {
+        capability: "loss_reasons",
+        message:
+          "Results of lost leads: the loaded leads carry no loss reasons (fix: import lost deals with their loss reason " +
+          "(leads.csv loss_reason; from Salesforce name the field: `verity import PATH --loss-reason-field FIELD`))",
+      },
     ]);
     expect(r.result).toMatchObject({ leads: 5, value: 1200 });
     expect(r.result.byRep).toHaveLength(3);

@@ -409,7 +409,9 @@ describe.each(engines())("velocity on %s", (engine) => {
       {
         capability: "stage_history",
         message:
-          "How fast qualified leads close: the loaded data has no stage history (when each lead entered each stage)",
+          "How fast qualified leads close: the loaded data has no stage history (when each lead entered each stage) " +
+          "(fix: import a format with stage history: Salesforce's OpportunityHistory.csv beside Opportunity.csv, " +
+          "HubSpot's \"Date entered <stage>\" columns, or stage_events.csv in Verity's format)",
       },
     ]);
     // w2 lost its qualification (it came from the history): from creation, 30. Won [20, 30, 30, 112] -> 30.
