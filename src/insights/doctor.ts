@@ -6,7 +6,7 @@
  * so it answers in the time of a few counts even on a large workspace.
  */
 import type { DataCapability } from "../ingest/importer.js";
-import { CAPABILITY_FIXES, CAPABILITY_WORDS } from "../metrics/capability-words.js";
+import { CAPABILITY_FIXES, CAPABILITY_WORDS, NO_FOLLOWER_COUNTS } from "../metrics/capability-words.js";
 import { asOfFor, capabilitiesOf, dataRangeOf, latestOf, quarterOf } from "../metrics/context.js";
 import { DATA_AREAS, type DataArea, type MetricContext } from "../metrics/metric.js";
 import { METRICS } from "../metrics/registry.js";
@@ -350,7 +350,7 @@ function has(loaded: Loaded, need: DoctorNeed): boolean {
 
 function wordsOf(need: DoctorNeed): string {
   if (need === "leads") return "no leads are loaded";
-  if (need === "followers") return "no follower counts are loaded";
+  if (need === "followers") return NO_FOLLOWER_COUNTS.reason;
   if (need === "history") return "too few earlier periods";
   return CAPABILITY_WORDS[need];
 }
@@ -362,7 +362,7 @@ function fixOf(need: DoctorNeed, stages: string[]): Pick<DoctorMissing, "fix" | 
     case "leads":
       return plain("import a CRM export (`verity import PATH`) or leads.csv in Verity's format");
     case "followers":
-      return plain("import social_follower_snapshots.csv (each network's follower count over time)");
+      return plain(NO_FOLLOWER_COUNTS.fix);
     case "history":
       return plain("import older data");
     case "loss_reasons":

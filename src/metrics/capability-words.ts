@@ -41,3 +41,12 @@ export const CAPABILITY_FIXES: Record<DataCapability, string> = {
   amounts:
     "import deal amounts (leads.csv value and currency, or the CRM's amount field; several currencies: `verity import PATH --rates FILE`)",
 };
+
+/**
+ * Follower counts are a file of their own beside the posts (no capability of their own): a
+ * workspace with posts and without them has no followers to count.
+ */
+export const NO_FOLLOWER_COUNTS = {
+  reason: "no follower counts are loaded",
+  fix: "import social_follower_snapshots.csv (each network's follower count over time)",
+} as const;

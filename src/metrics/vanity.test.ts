@@ -12,6 +12,7 @@ import {
   loadFixture,
   WORKSPACE,
 } from "../../test/support/metric-fixtures.js";
+import { NO_FOLLOWER_COUNTS } from "./capability-words.js";
 import { resolveRequest } from "./context.js";
 import { squaresTotal } from "./evidence.js";
 import type { VanityId } from "./metric.js";
@@ -97,15 +98,32 @@ async function values(f: LoadedFixture, period: string) {
   return out;
 }
 
+/** Posts without the networks' follower counts: followers cannot be told, not 0. */
+const WITHOUT_FOLLOWER_COUNTS: Fixture = { ...FIXTURE, social_follower_snapshots: [] };
+
 describe.each(engines())("vanity values and their evidence on %s", (engine) => {
   let f: LoadedFixture;
   let valueless: LoadedFixture;
+  let countless: LoadedFixture;
   beforeAll(async () => {
-    [f, valueless] = await Promise.all([loadFixture(engine, FIXTURE), loadFixture(engine, WITHOUT_AMOUNTS)]);
+    [f, valueless, countless] = await Promise.all([
+      loadFixture(engine, FIXTURE),
+      loadFixture(engine, WITHOUT_AMOUNTS),
+      loadFixture(engine, WITHOUT_FOLLOWER_COUNTS),
+    ]);
   });
   afterAll(async () => {
     await f?.dispose();
     await valueless?.dispose();
+    await countless?.dispose();
+  });
+
+  test("posts without follower counts: followers cannot be told (not 0); impressions stand", async () => {
+    const got = await values(countless, "2025-Q3");
+    expect(got.followers).toEqual({ value: null, evidence: null, unsupported: NO_FOLLOWER_COUNTS });
+    expect((got.impressions as { value: number }).value).toBe(110);
+    // With the counts loaded, a period before the first count reads 0: that is the data's own.
+    expect((await values(f, "2025-Q1")).followers).toEqual({ value: 0, evidence: { kind: "level", n: 0 } });
   });
 
   test("each value with the n behind it", async () => {

@@ -7,7 +7,7 @@
 import type { DataCapability } from "../ingest/importer.js";
 import { rollupFilters } from "../ingest/visit-rollup.js";
 import { type Sql, sql } from "../store/sql.js";
-import { CAPABILITY_FIXES, CAPABILITY_WORDS } from "./capability-words.js";
+import { CAPABILITY_FIXES, CAPABILITY_WORDS, NO_FOLLOWER_COUNTS } from "./capability-words.js";
 import { clusterColumns, clusterFigures, countEvidence, NO_AMOUNTS, squaresValue, sumOfSquares } from "./evidence.js";
 import type { DataArea, Evidence, FigureUnsupported, Format, MetricContext, VanityId } from "./metric.js";
 import { periodActivitiesByLead, periodActivityCounts } from "./period-activities.js";
@@ -29,6 +29,12 @@ export type VanityDefinition = {
   evidence(row: VanityRow): Evidence;
   /** Set for a money figure: without amounts in the data it is unsupported, not 0. */
   money?: true;
+  /**
+   * Why the figure cannot be told when its row says nothing of its kind is loaded (`loaded`
+   * false), for data the capabilities do not tell apart: follower counts are a file of their
+   * own beside the posts, and a workspace of posts without them has no followers to count.
+   */
+  whenNotLoaded?: FigureUnsupported;
 };
 
 /** The row a vanity query returns; the evidence columns only where the definition selects them. */
@@ -41,6 +47,8 @@ export type VanityRow = {
   sum_of_squares?: string | number | null;
   /** Clusters the counted events came in (evidence.ts clusterColumns). */
   clusters?: number | string | null;
+  /** Whether any data of the figure's kind is loaded (definitions with `whenNotLoaded`). */
+  loaded?: boolean | null;
 };
 
 export type VanityValue = {
@@ -168,12 +176,15 @@ export const VANITY: readonly VanityDefinition[] = [
     area: "social",
     // Per network, the last count read before the end of the period; summed over networks.
     query: (ctx) => sql`
-      SELECT COALESCE(sum(f.followers), 0) AS value FROM social_follower_snapshots f
+      SELECT COALESCE(sum(f.followers), 0) AS value,
+        EXISTS (SELECT 1 FROM social_follower_snapshots WHERE workspace_id = ${ctx.workspace}) AS loaded
+      FROM social_follower_snapshots f
       JOIN (
         SELECT network, max(captured_at) AS captured_at FROM social_follower_snapshots
         WHERE workspace_id = ${ctx.workspace} AND captured_at < ${ts(ctx.period.end)} GROUP BY network
       ) last ON last.network = f.network AND last.captured_at = f.captured_at
       WHERE f.workspace_id = ${ctx.workspace}`,
+    whenNotLoaded: NO_FOLLOWER_COUNTS,
     // A level, not events of the period: its noise is judged from its change per period.
     evidence: (row) => ({ kind: "level", n: row.value ?? 0 }),
   },
@@ -274,6 +285,9 @@ async function queryVanity(ctx: MetricContext, id: VanityId): Promise<VanityValu
     };
   }
   const [row] = await ctx.store.query<VanityRow>(definition.query(ctx));
+  if (definition.whenNotLoaded && !row?.loaded) {
+    return { id, label, value: null, format, evidence: null, unsupported: definition.whenNotLoaded };
+  }
   const value = row?.value ?? null;
   return { id, label, value, format, evidence: row && value !== null ? definition.evidence(row) : null };
 }
