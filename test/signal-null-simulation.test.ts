@@ -20,28 +20,13 @@
  *   about the same at any size (some 20 queries), and the simulation and the import get ten
  *   times cheaper. The tests are calibrated for any n, so a small company is a fair null test.
  *
- * Cost: about 2 s a seed on PostgreSQL (36 months measured on one engine: this test is about
- * the statistics, and test/metrics-engines.test.ts checks the engines agree; on DuckDB, when
- * the run has no PostgreSQL, about 6 s). Twenty seeds, split over this file and
- * signal-null-simulation-2.test.ts, which vitest runs in parallel. bench/null-simulation.ts
- * runs any number of seeds (50 and more) and shows which pairs and periods a rate comes from.
+ * Fifty seeds: 1 to 17 here, 18 to 34 in signal-null-simulation-2.test.ts and 35 to 50 in
+ * -3.test.ts, which vitest runs side by side (test/support/null-simulation-suite.ts). Cost:
+ * about 2 s a seed on PostgreSQL (36 months measured on one engine: this test is about the
+ * statistics, and test/metrics-engines.test.ts checks the engines agree; on DuckDB, when the
+ * run has no PostgreSQL, about 6 s). bench/null-simulation.ts runs any number of seeds, also
+ * by quarter, and shows which pairs and periods a rate comes from.
  */
-import { describe, expect, test } from "vitest";
-import { NULL_SCALE, nullSimulation, simulationEngine } from "./support/simulated-series.js";
+import { nullSimulationSuite } from "./support/null-simulation-suite.js";
 
-const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-const ENGINE = simulationEngine();
-
-describe(`null simulation, seeds 1 to 10 (${ENGINE})`, () => {
-  test("at most 5% of pairs are called a signal, every month", async () => {
-    const tally = await nullSimulation(SEEDS, NULL_SCALE, ENGINE);
-    const rate = tally.signals / tally.pairs;
-    console.log(
-      `null simulation, seeds 1-10 on ${ENGINE}: ${tally.signals} of ${tally.pairs} pairs called a signal (${(100 * rate).toFixed(1)}%); ` +
-        `diverging or improving ${tally.verdicts}; with 6 or more earlier months ${tally.withHistory.signals} of ${tally.withHistory.pairs}\n` +
-        tally.called.join("\n"),
-    );
-    expect(tally.pairs).toBeGreaterThan(SEEDS.length * 35 * 6);
-    expect(rate).toBeLessThanOrEqual(0.05);
-  }, 600_000);
-});
+nullSimulationSuite(1, 17);
