@@ -15,6 +15,7 @@ import { salesforceImporter } from "../src/ingest/crm/salesforce-importer.js";
 import { runImport } from "../src/ingest/importer.js";
 import { checkFor, type VanityCheck, type VanityFinding } from "../src/insights/vanity-check.js";
 import { resolveRequest } from "../src/metrics/context.js";
+import type { FigureUnsupported } from "../src/metrics/metric.js";
 import { socialConversions } from "../src/metrics/definitions/social-conversions.js";
 import { runMetric } from "../src/metrics/run-metric.js";
 import { engines } from "./support/databases.js";
@@ -87,6 +88,20 @@ describe.each(engines())("the vanity check on data that cannot support every pai
     // Nothing in the check reads 100% or a 0 that stands for missing data.
     for (const f of check.findings) {
       expect(f.realFigure.value === 1 && f.realFigure.format === "percent", f.vanity).toBe(false);
+    }
+    // Every "cannot tell" has its reason and fix in Swedish too, and the Swedish sentence uses them.
+    const unsupported = check.findings.filter((f) => f.kind === "unsupported");
+    expect(unsupported.length).toBeGreaterThanOrEqual(5);
+    for (const f of unsupported) {
+      for (const figure of [f.vanityFigure, f.realFigure]) {
+        if (!figure.unsupported) continue;
+        expect(figure.unsupported.sv?.reason, f.vanity).toBeTruthy();
+        expect(figure.unsupported.sv?.reason, f.vanity).not.toBe(figure.unsupported.reason);
+      }
+      const shown = (f.vanityFigure.unsupported ?? f.realFigure.unsupported) as FigureUnsupported;
+      expect(f.words.sv, f.vanity).toContain(shown.sv?.reason ?? "(no Swedish reason)");
+      expect(f.words.sv, f.vanity).not.toContain(shown.reason);
+      expect(f.words.sv, f.vanity).toMatch(/^Går inte att avgöra: /);
     }
     // What needs attention first; the unknown pairs last.
     expect(check.findings.at(-1)?.verdict).toBe("unknown");

@@ -7,7 +7,7 @@
  * cannot support are "cannot tell" with the reason and the fix, never a number.
  */
 
-import { CAPABILITY_FIXES, CAPABILITY_WORDS } from "../metrics/capability-words.js";
+import { capabilityUnsupported } from "../metrics/capability-words.js";
 import { contextForPeriod, type MetricRequest, type ResolvedRequest, resolveRequest } from "../metrics/context.js";
 import type {
   DataArea,
@@ -117,9 +117,14 @@ export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
       const problems = unsupportedOf(definition, ctx);
       if (problems.length > 0) {
         reports.set(pair.metric, null);
+        const words = problems.map((p) => capabilityUnsupported(p.capability));
         unsupportedMetric.set(pair.metric, {
-          reason: problems.map((p) => `${definition.title}: ${CAPABILITY_WORDS[p.capability]}`).join("; "),
-          fix: problems.map((p) => CAPABILITY_FIXES[p.capability]).join("; "),
+          reason: words.map((w) => `${definition.title}: ${w.reason}`).join("; "),
+          fix: words.map((w) => w.fix).join("; "),
+          sv: {
+            reason: words.map((w) => `${capitalised(pair.realWords.sv)}: ${w.sv.reason}`).join("; "),
+            fix: words.map((w) => w.sv.fix).join("; "),
+          },
         });
       } else {
         reports.set(pair.metric, await runMetric(definition, { current: ctx, previous: null }));
@@ -292,6 +297,10 @@ export function judgePairs(input: {
         unsupported: {
           reason: `the data stops on ${range.end.toISOString().slice(0, 10)}, before ${period.label} is over, so its counts cannot be set against a whole period`,
           fix: "choose a period the data covers to its end with -p (or wait until the period is over)",
+          sv: {
+            reason: `datan slutar ${range.end.toISOString().slice(0, 10)}, innan ${period.label} är slut, så periodens antal kan inte ställas mot en hel period`,
+            fix: "välj en period som datan täcker till slutet med -p (eller vänta tills perioden är slut)",
+          },
         },
       };
     }
@@ -449,12 +458,13 @@ function finding(
 }
 
 /**
- * The reason a pair cannot be told, in each language. The reasons come from the metrics in
- * English; the Swedish sentence says so in Swedish and keeps the reason as written.
+ * The reason a pair cannot be told, in each language: the Swedish reason and fix the figure
+ * carries (every one Verity gives has them; test/vanity-check-data.test.ts), else the English.
  */
 function unsupportedWords(unsupported: FigureUnsupported): Words {
-  const fix = unsupported.fix ? ` (${unsupported.fix})` : "";
-  return { en: `${unsupported.reason}${fix}`, sv: `${unsupported.reason}${fix}` };
+  const words = (reason: string, fix: string | null) => `${reason}${fix ? ` (${fix})` : ""}`;
+  const sv = unsupported.sv ?? unsupported;
+  return { en: words(unsupported.reason, unsupported.fix), sv: words(sv.reason, sv.fix) };
 }
 
 export type VanityTrend = {

@@ -18,6 +18,20 @@ export const CAPABILITY_WORDS: Record<DataCapability, string> = {
   amounts: "the loaded leads carry no amounts (deal values)",
 };
 
+/** CAPABILITY_WORDS in Swedish. */
+export const CAPABILITY_WORDS_SV: Record<DataCapability, string> = {
+  stage_history: "inlästa data saknar stadiehistorik (när varje lead gick in i varje steg)",
+  activities: "inlästa data saknar aktiviteter (samtal, mejl, möten)",
+  web_visits: "inga webbplatsbesök är inlästa",
+  social: "inga inlägg i sociala medier är inlästa",
+  newsletter: "inga nyhetsbrevsprenumeranter är inlästa",
+  loss_reasons: "de inlästa leadsen saknar förlustorsaker",
+  lead_sources: "de inlästa leadsen säger inte var de kom ifrån (källkanal)",
+  qualification: "inget lead har en kvalificeringstid och inget steg är det kvalificerande",
+  losses: "inga förlorade leads är inlästa, så en vinstandel går inte att skilja från en andel öppna leads",
+  amounts: "de inlästa leadsen saknar belopp (affärsvärden)",
+};
+
 /**
  * The data or import option that supplies each kind of data, in a command-line user's terms
  * (verity doctor names the qualifying stage's choices from the workspace's own stages).
@@ -42,6 +56,40 @@ export const CAPABILITY_FIXES: Record<DataCapability, string> = {
     "import deal amounts (leads.csv value and currency, or the CRM's amount field; several currencies: `verity import PATH --rates FILE`)",
 };
 
+/** CAPABILITY_FIXES in Swedish (commands, files and columns as they are written). */
+export const CAPABILITY_FIXES_SV: Record<DataCapability, string> = {
+  stage_history:
+    "importera ett format med stadiehistorik: Salesforces OpportunityHistory.csv bredvid Opportunity.csv, " +
+    'HubSpots kolumner "Date entered <stage>", eller stage_events.csv i Veritys format',
+  activities:
+    "importera samtal, mejl och möten: Salesforces Task.csv och Event.csv, eller activities.csv i Veritys format",
+  web_visits:
+    "lägg in spårningsskriptet på webbplatsen (`verity site add NAME --domain D` skriver ut det) eller importera visits.csv",
+  social: "importera social_posts.csv och social_post_snapshots.csv (varje inläggs siffror över tid)",
+  newsletter: "importera newsletter_subscribers.csv (och newsletter_issues.csv och email_events.csv för klick)",
+  loss_reasons:
+    "importera förlorade affärer med förlustorsak (leads.csv loss_reason; från Salesforce, ange fältet: `verity import PATH --loss-reason-field FIELD`)",
+  lead_sources: "importera var leadsen kom ifrån (leads.csv source_channel, eller CRM:ets fält för leadkälla)",
+  qualification: 'ange steget som gör ett lead kvalificerat: `verity import PATH --qualifying-stage "STAGE"`',
+  losses:
+    "importera även de förlorade affärerna: exporten innehåller bara vunna och öppna (ta med closed-lost-poster i CRM-exporten)",
+  amounts:
+    "importera affärsbelopp (leads.csv value och currency, eller CRM:ets beloppsfält; flera valutor: `verity import PATH --rates FILE`)",
+};
+
+/** A missing kind of data as a figure's "cannot tell", in both languages. */
+export function capabilityUnsupported(capability: DataCapability): {
+  reason: string;
+  fix: string;
+  sv: { reason: string; fix: string };
+} {
+  return {
+    reason: CAPABILITY_WORDS[capability],
+    fix: CAPABILITY_FIXES[capability],
+    sv: { reason: CAPABILITY_WORDS_SV[capability], fix: CAPABILITY_FIXES_SV[capability] },
+  };
+}
+
 /**
  * Follower counts are a file of their own beside the posts (no capability of their own): a
  * workspace with posts and without them has no followers to count.
@@ -49,4 +97,8 @@ export const CAPABILITY_FIXES: Record<DataCapability, string> = {
 export const NO_FOLLOWER_COUNTS = {
   reason: "no follower counts are loaded",
   fix: "import social_follower_snapshots.csv (each network's follower count over time)",
+  sv: {
+    reason: "inga följarantal är inlästa",
+    fix: "importera social_follower_snapshots.csv (varje nätverks följarantal över tid)",
+  },
 } as const;

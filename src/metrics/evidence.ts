@@ -13,6 +13,10 @@ import { wilsonInterval } from "./statistics.js";
 export const NO_AMOUNTS: FigureUnsupported = {
   reason: "the loaded leads carry no amounts (deal values)",
   fix: "import a file with an Amount column, or map one with --mapping",
+  sv: {
+    reason: "de inlästa leadsen saknar belopp (affärsvärden)",
+    fix: "importera en fil med en beloppskolumn (Amount), eller mappa en med --mapping",
+  },
 };
 
 /**

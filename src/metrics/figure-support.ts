@@ -46,11 +46,20 @@ export const NO_LOSSES: FigureUnsupported = {
   fix:
     "import the lost deals too (an export of every deal, won, lost and open: many CRM exports leave closed-lost " +
     "deals out unless asked); meanwhile the conversion including open leads (won of all leads created) stands beside it",
+  sv: {
+    reason: "inga förlorade leads är registrerade, så en vinstandel skulle visa 100 %",
+    fix:
+      "importera även de förlorade affärerna (en export av alla affärer, vunna, förlorade och öppna: många CRM-exporter " +
+      "utelämnar closed-lost om man inte ber om dem); under tiden står konverteringen inklusive öppna leads (vunna av alla skapade leads) bredvid",
+  },
 };
 
 const NO_MARKS =
   "nothing marks qualification (no qualifying stage, and no lead that was not won has a qualification time), " +
   "so every lost lead would count as never qualified";
+const NO_MARKS_SV =
+  "inget markerar kvalificering (inget kvalificerande steg, och inget lead som inte vunnits har en kvalificeringstid), " +
+  "så varje förlorat lead skulle räknas som aldrig kvalificerat";
 
 /**
  * Asked once per resolved request: the answer is over all time, so the funnel, velocity and
@@ -96,20 +105,26 @@ async function askSupport(ctx: MetricContext): Promise<FigureSupport> {
           ${pipeline ? sql`AND l.pipeline_id = ${pipeline.id}` : sql``}
         LIMIT 1) t) AS lost`);
   const markless = Number(row?.unwon ?? 0) > 0 && Number(row?.marked ?? 0) === 0 && Number(row?.qualifying ?? 0) === 0;
-  const qualification =
-    !ctx.capabilities.has("qualification") || markless
-      ? {
-          reason: NO_MARKS,
-          fix: `import again naming the stage that qualifies a lead: verity import --qualifying-stage "<name>" (${await stageList(ctx)})`,
-        }
-      : null;
+  const qualification = !ctx.capabilities.has("qualification") || markless ? await noMarks(ctx) : null;
   const losses = !ctx.capabilities.has("losses") || Number(row?.lost ?? 0) === 0 ? NO_LOSSES : null;
   const amounts = !ctx.capabilities.has("amounts") || ctx.currency === null ? NO_AMOUNTS : null;
   return { qualification, losses, amounts };
 }
 
+async function noMarks(ctx: MetricContext): Promise<FigureUnsupported> {
+  const stages = await stageList(ctx);
+  return {
+    reason: NO_MARKS,
+    fix: `import again naming the stage that qualifies a lead: verity import --qualifying-stage "<name>" (${stages.en})`,
+    sv: {
+      reason: NO_MARKS_SV,
+      fix: `importera igen och ange steget som kvalificerar ett lead: verity import --qualifying-stage "<namn>" (${stages.sv})`,
+    },
+  };
+}
+
 /** The open stages of the pipelines the request's leads are in: "stages of Sales: New, Demo, Won". */
-async function stageList(ctx: MetricContext): Promise<string> {
+async function stageList(ctx: MetricContext): Promise<{ en: string; sv: string }> {
   const rows = await ctx.store.query<{ pipeline: string; stage: string }>(sql`
     SELECT p.name AS pipeline, s.name AS stage
     FROM stages s JOIN pipelines p ON p.workspace_id = s.workspace_id AND p.id = s.pipeline_id
@@ -118,8 +133,10 @@ async function stageList(ctx: MetricContext): Promise<string> {
     ORDER BY p.name, p.id, s.position, s.id`);
   const byPipeline = new Map<string, string[]>();
   for (const r of rows) byPipeline.set(r.pipeline, [...(byPipeline.get(r.pipeline) ?? []), r.stage]);
-  if (byPipeline.size === 0) return "the pipeline has no open stages";
-  return [...byPipeline].map(([name, stages]) => `stages of ${name}: ${stages.join(", ")}`).join("; ");
+  if (byPipeline.size === 0) return { en: "the pipeline has no open stages", sv: "pipelinen har inga öppna steg" };
+  const list = (of: string) =>
+    [...byPipeline].map(([name, stages]) => `${of} ${name}: ${stages.join(", ")}`).join("; ");
+  return { en: list("stages of"), sv: list("steg i") };
 }
 
 /**

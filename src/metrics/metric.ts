@@ -136,7 +136,11 @@ export type Clusters = { clusters?: number; sumOfSquares?: number };
  * A figure the data cannot support: why, and what would fix it (an import option, a kind
  * of data). Shown instead of a number, never beside a wrong one.
  */
-export type FigureUnsupported = { reason: string; fix: string | null };
+/**
+ * Why a figure cannot be told and what fixes it, in English; `sv` the same in Swedish, so the
+ * dashboard and the check's Swedish sentences never show an English reason.
+ */
+export type FigureUnsupported = { reason: string; fix: string | null; sv?: { reason: string; fix: string | null } };
 
 /** A number a metric leads with (what the vanity check and `--compare` put side by side). */
 export type Headline = {

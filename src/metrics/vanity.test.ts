@@ -174,6 +174,10 @@ describe.each(engines())("vanity values and their evidence on %s", (engine) => {
     expect(NO_AMOUNTS).toEqual({
       reason: "the loaded leads carry no amounts (deal values)",
       fix: "import a file with an Amount column, or map one with --mapping",
+      sv: {
+        reason: "de inlästa leadsen saknar belopp (affärsvärden)",
+        fix: "importera en fil med en beloppskolumn (Amount), eller mappa en med --mapping",
+      },
     });
     expect(got["new-leads"]).toEqual({ value: 4, evidence: { kind: "count", n: 4 } });
     expect(got.activities).toEqual({ value: 6, evidence: { kind: "count", n: 6, clusters: 4, sumOfSquares: 10 } });

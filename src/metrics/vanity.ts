@@ -7,7 +7,7 @@
 import type { DataCapability } from "../ingest/importer.js";
 import { rollupFilters } from "../ingest/visit-rollup.js";
 import { type Sql, sql } from "../store/sql.js";
-import { CAPABILITY_FIXES, CAPABILITY_WORDS, NO_FOLLOWER_COUNTS } from "./capability-words.js";
+import { capabilityUnsupported, NO_FOLLOWER_COUNTS } from "./capability-words.js";
 import { clusterColumns, clusterFigures, countEvidence, NO_AMOUNTS, squaresValue, sumOfSquares } from "./evidence.js";
 import type { DataArea, Evidence, FigureUnsupported, Format, MetricContext, VanityId } from "./metric.js";
 import { periodActivitiesByLead, periodActivityCounts } from "./period-activities.js";
@@ -281,7 +281,7 @@ async function queryVanity(ctx: MetricContext, id: VanityId): Promise<VanityValu
       value: null,
       format,
       evidence: null,
-      unsupported: { reason: CAPABILITY_WORDS[needs], fix: CAPABILITY_FIXES[needs] },
+      unsupported: capabilityUnsupported(needs),
     };
   }
   const [row] = await ctx.store.query<VanityRow>(definition.query(ctx));

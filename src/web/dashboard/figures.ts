@@ -4,7 +4,7 @@
  * `judgement`), and "cannot tell" with the reason when the data cannot support it. The types
  * mirror src/metrics/metric.ts and src/insights/signal.ts; the words are the reader's language.
  */
-import { type Format, formatValue, t } from "./i18n.js";
+import { currentLocale, type Format, formatValue, t } from "./i18n.js";
 
 /** The n behind a figure (src/metrics/metric.ts Evidence). */
 export type Evidence =
@@ -15,8 +15,8 @@ export type Evidence =
   | { kind: "sum"; n: number; sumOfSquares?: number }
   | { kind: "level"; n: number };
 
-/** A figure the data cannot support: why, and what would fix it (reason and fix come in English). */
-export type FigureUnsupported = { reason: string; fix: string | null };
+/** A figure the data cannot support: why, and what would fix it, in English and (`sv`) Swedish. */
+export type FigureUnsupported = { reason: string; fix: string | null; sv?: { reason: string; fix: string | null } };
 
 export type Interval = { low: number; high: number };
 
@@ -95,9 +95,10 @@ export function evidenceText(
 
 /** "cannot tell: no stage called Qualification (import with --qualifying-stage)". */
 export function unsupportedText(unsupported: FigureUnsupported): string {
-  const reason = unsupported.reason.replace(/\.$/, "");
-  return unsupported.fix
-    ? t("figure.unsupportedFix", { reason, fix: unsupported.fix.replace(/\.$/, "") })
+  const words = currentLocale() === "sv" && unsupported.sv ? unsupported.sv : unsupported;
+  const reason = words.reason.replace(/\.$/, "");
+  return words.fix
+    ? t("figure.unsupportedFix", { reason, fix: words.fix.replace(/\.$/, "") })
     : t("figure.unsupported", { reason });
 }
 
