@@ -28,7 +28,14 @@ import {
 import { contextForPeriod, resolveRequest } from "../src/metrics/context.js";
 import { figureSupport } from "../src/metrics/figure-support.js";
 import { trailingPeriods } from "../src/model/period.js";
+import type { Store } from "../src/store/store.js";
 import { engines } from "./support/databases.js";
+import {
+  WORKSPACE as FIXTURE_WORKSPACE,
+  type FixtureRow,
+  type LoadedFixture,
+  loadFixture,
+} from "./support/metric-fixtures.js";
 import { SIMULATED_WORKSPACE } from "./support/simulated-company.js";
 import { simulatedStore } from "./support/simulated-series.js";
 import { openTestStore, type TestStore } from "./support/stores.js";
@@ -93,6 +100,73 @@ describe.each(engines())("the check measures only the periods its data covers, o
     expect(check.findings).toEqual(findings);
     // Not a vacuous equality: some figure has a history long enough to be judged by it.
     expect(check.findings.some((f) => f.realFigure.judgement?.variation != null)).toBe(true);
+  });
+});
+
+/** The store, counting the queries sent through it. */
+function counting(store: Store): { store: Store; count: () => number } {
+  let n = 0;
+  const proxy = new Proxy(store, {
+    get(target, key) {
+      if (key === "query") {
+        return (statement: Parameters<Store["query"]>[0]) => {
+          n++;
+          return target.query(statement);
+        };
+      }
+      const member = Reflect.get(target, key, target);
+      return typeof member === "function" ? member.bind(target) : member;
+    },
+  });
+  return { store: proxy, count: () => n };
+}
+
+// Website visits from 2025-09-11 (not the month's first day, so 2025-09 is not covered as a
+// whole month of history) into October.
+const LATE_VISITS: FixtureRow[] = [
+  { visit_id: "a-1", visitor_id: "a", started_at: "2025-09-11T10:00:00Z", pageviews: 2 },
+  { visit_id: "b-1", visitor_id: "b", started_at: "2025-09-20T10:00:00Z", pageviews: 1 },
+  { visit_id: "a-2", visitor_id: "a", started_at: "2025-10-02T10:00:00Z", pageviews: 1 },
+  { visit_id: "c-1", visitor_id: "c", started_at: "2025-10-15T10:00:00Z", pageviews: 3 },
+  { visit_id: "d-1", visitor_id: "d", started_at: "2025-10-30T10:00:00Z", pageviews: 1 },
+];
+
+describe.each(engines())("a workspace whose data began part-way through a month, on %s", (engine) => {
+  let web: LoadedFixture;
+  beforeAll(async () => {
+    web = await loadFixture(engine, { visits: LATE_VISITS });
+  });
+  afterAll(async () => {
+    await web?.dispose();
+  });
+
+  test("the trend's current period has its value, as the check's history ends with it", async () => {
+    const request = await resolveRequest(web.store, { workspace: FIXTURE_WORKSPACE, period: "2025-09" });
+    const trend = await vanityTrend(request, 3);
+    const check = await checkFor(web.store, { workspace: FIXTURE_WORKSPACE, period: "2025-09" });
+    const visits = trend.pairs.find((p) => p.vanity === "visits");
+    expect(visits?.vanityValues).toEqual([null, null, 2]);
+    expect(visits?.vanityValues.at(-1)).toBe(check.findings.find((f) => f.vanity === "visits")?.vanityFigure.value);
+  });
+
+  test("the check asks nothing of the twelve earlier months the data does not cover", async () => {
+    // One period measured alone, from a fresh request: an upper bound on a period's queries.
+    const one = counting(web.store);
+    await measurePairs((await resolveRequest(one.store, { workspace: FIXTURE_WORKSPACE, period: "2025-10" })).current);
+    const resolving = counting(web.store);
+    await resolveRequest(resolving.store, { workspace: FIXTURE_WORKSPACE, period: "2025-10", compare: "previous" });
+    const perPeriod = one.count() - resolving.count();
+    expect(perPeriod).toBeGreaterThan(0);
+    const checking = counting(web.store);
+    const check = await checkFor(checking.store, { workspace: FIXTURE_WORKSPACE, period: "2025-10" });
+    // 2025-10 and the comparison 2025-09: two periods, not thirteen.
+    expect(checking.count()).toBeLessThanOrEqual(resolving.count() + 2 * perPeriod);
+    // September began part-way: no whole month to compare October with, and the check says so.
+    expect(check.findings.find((f) => f.vanity === "visits")?.vanityFigure).toMatchObject({
+      value: 3,
+      previous: null,
+      missing: "the earlier period is before the data began",
+    });
   });
 });
 

@@ -90,7 +90,11 @@ describe("formatEvidence and formatFigure", () => {
   });
 
   test("a figure the data cannot support says why, and what fixes it, instead of a number", () => {
-    const unsupported = { reason: "no lost leads are recorded", fix: "import the lost deals too" };
+    const unsupported = {
+      reason: "no lost leads are recorded",
+      fix: "import the lost deals too",
+      sv: { reason: "inga förlorade leads är registrerade", fix: "importera även de förlorade affärerna" },
+    };
     expect(formatFigure({ label: "Win rate", value: null, format: "percent", unsupported })).toBe(
       "cannot tell: no lost leads are recorded (import the lost deals too)",
     );
@@ -104,7 +108,9 @@ describe("formatEvidence and formatFigure", () => {
         unsupported,
       }),
     ).toMatch(/^cannot tell: /);
-    expect(formatUnsupported({ reason: "no amounts", fix: null })).toBe("cannot tell: no amounts");
+    expect(formatUnsupported({ reason: "no amounts", fix: null, sv: { reason: "inga belopp", fix: null } })).toBe(
+      "cannot tell: no amounts",
+    );
   });
 });
 

@@ -147,6 +147,10 @@ describe("judgePairs", () => {
       unsupported: {
         reason: "no lost leads are recorded, so a win rate would read 100%",
         fix: "import the lost deals too",
+        sv: {
+          reason: "inga förlorade leads är registrerade, så en vinstandel skulle visa 100 %",
+          fix: "importera även de förlorade affärerna",
+        },
       },
     };
     const findings = judgePairs({
@@ -162,6 +166,9 @@ describe("judgePairs", () => {
     expect(f.realFigure.value).toBeNull();
     expect(f.finding).toBe(
       "Cannot tell: no lost leads are recorded, so a win rate would read 100% (import the lost deals too).",
+    );
+    expect(f.words.sv).toBe(
+      "Går inte att avgöra: inga förlorade leads är registrerade, så en vinstandel skulle visa 100 % (importera även de förlorade affärerna).",
     );
   });
 

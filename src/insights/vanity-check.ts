@@ -169,13 +169,13 @@ export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
 async function measureHistory(
   ctx: MetricContext,
   periods: readonly Period[],
-  wanted: (period: Period) => boolean = () => true,
+  wanted: (period: Period, index: number) => boolean = () => true,
 ): Promise<(PairMeasures | null)[]> {
   // PostgreSQL answers from a pool: a few periods at a time use its connections. DuckDB reads
   // on one connection, where running them together would only interleave.
   const width = ctx.store.engine === "postgres" ? HISTORY_CONCURRENCY : 1;
   const out: (PairMeasures | null)[] = periods.map(() => null);
-  const todo = periods.flatMap((period, index) => (wanted(period) ? [{ period, index }] : []));
+  const todo = periods.flatMap((period, index) => (wanted(period, index) ? [{ period, index }] : []));
   for (let start = 0; start < todo.length; start += width) {
     const batch = todo.slice(start, start + width);
     const measured = await Promise.all(batch.map(({ period }) => measurePairs(contextForPeriod(ctx, period))));
@@ -298,7 +298,7 @@ export function judgePairs(input: {
           reason: `the data stops on ${range.end.toISOString().slice(0, 10)}, before ${period.label} is over, so its counts cannot be set against a whole period`,
           fix: "choose a period the data covers to its end with -p (or wait until the period is over)",
           sv: {
-            reason: `datan slutar ${range.end.toISOString().slice(0, 10)}, innan ${period.label} är slut, så periodens antal kan inte ställas mot en hel period`,
+            reason: `datan slutar den ${range.end.toISOString().slice(0, 10)}, innan ${period.label} är slut, så periodens antal kan inte ställas mot en hel period`,
             fix: "välj en period som datan täcker till slutet med -p (eller vänta tills perioden är slut)",
           },
         },
@@ -457,13 +457,10 @@ function finding(
   });
 }
 
-/**
- * The reason a pair cannot be told, in each language: the Swedish reason and fix the figure
- * carries (every one Verity gives has them; test/vanity-check-data.test.ts), else the English.
- */
+/** The reason a pair cannot be told, in each language (every FigureUnsupported carries both). */
 function unsupportedWords(unsupported: FigureUnsupported): Words {
   const words = (reason: string, fix: string | null) => `${reason}${fix ? ` (${fix})` : ""}`;
-  const sv = unsupported.sv ?? unsupported;
+  const { sv } = unsupported;
   return { en: words(unsupported.reason, unsupported.fix), sv: words(sv.reason, sv.fix) };
 }
 
@@ -485,9 +482,14 @@ export async function vanityTrend(request: ResolvedRequest, count: number): Prom
   // Fewer than `count` when earlier periods would fall before the years Verity reads.
   const periods = trailingPeriods(request.current.period, count);
   const { dataRange } = request.current;
-  const measured = await measureHistory(request.current, periods, (period) => anyPairCovers(dataRange, period));
+  const last = periods.length - 1;
+  // As the check's history: the earlier periods only where their data covers them; the current
+  // period always (its value is the check's, whenever its data began).
+  const shown = (period: Period, p: number, area?: DataArea) =>
+    p === last || (area ? covered(dataRange, area, period) : anyPairCovers(dataRange, period));
+  const measured = await measureHistory(request.current, periods, (period, p) => shown(period, p));
   const values = (area: DataArea, side: "vanity" | "real", i: number) =>
-    measured.map((m, p) => (covered(dataRange, area, periods[p] as Period) ? (m?.[i]?.[side].value ?? null) : null));
+    measured.map((m, p) => (shown(periods[p] as Period, p, area) ? (m?.[i]?.[side].value ?? null) : null));
   return {
     periods: periods.map(span),
     pairs: PAIRS.map((pair, i) => ({

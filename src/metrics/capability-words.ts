@@ -20,8 +20,8 @@ export const CAPABILITY_WORDS: Record<DataCapability, string> = {
 
 /** CAPABILITY_WORDS in Swedish. */
 export const CAPABILITY_WORDS_SV: Record<DataCapability, string> = {
-  stage_history: "inlästa data saknar stadiehistorik (när varje lead gick in i varje steg)",
-  activities: "inlästa data saknar aktiviteter (samtal, mejl, möten)",
+  stage_history: "den inlästa datan saknar steghistorik (när varje lead gick in i varje steg)",
+  activities: "den inlästa datan saknar aktiviteter (samtal, mejl, möten)",
   web_visits: "inga webbplatsbesök är inlästa",
   social: "inga inlägg i sociala medier är inlästa",
   newsletter: "inga nyhetsbrevsprenumeranter är inlästa",
@@ -59,7 +59,7 @@ export const CAPABILITY_FIXES: Record<DataCapability, string> = {
 /** CAPABILITY_FIXES in Swedish (commands, files and columns as they are written). */
 export const CAPABILITY_FIXES_SV: Record<DataCapability, string> = {
   stage_history:
-    "importera ett format med stadiehistorik: Salesforces OpportunityHistory.csv bredvid Opportunity.csv, " +
+    "importera ett format med steghistorik: Salesforces OpportunityHistory.csv bredvid Opportunity.csv, " +
     'HubSpots kolumner "Date entered <stage>", eller stage_events.csv i Veritys format',
   activities:
     "importera samtal, mejl och möten: Salesforces Task.csv och Event.csv, eller activities.csv i Veritys format",

@@ -140,7 +140,7 @@ export type Clusters = { clusters?: number; sumOfSquares?: number };
  * Why a figure cannot be told and what fixes it, in English; `sv` the same in Swedish, so the
  * dashboard and the check's Swedish sentences never show an English reason.
  */
-export type FigureUnsupported = { reason: string; fix: string | null; sv?: { reason: string; fix: string | null } };
+export type FigureUnsupported = { reason: string; fix: string | null; sv: { reason: string; fix: string | null } };
 
 /** A number a metric leads with (what the vanity check and `--compare` put side by side). */
 export type Headline = {

@@ -419,14 +419,10 @@ async function supportOf(ctx: MetricContext): Promise<{ cannot: VelocityUnsuppor
       : {
           reason: support.qualification.reason,
           fix: `${support.qualification.fix}; or count every closed lead from its creation: --from creation`,
-          ...(support.qualification.sv
-            ? {
-                sv: {
-                  reason: support.qualification.sv.reason,
-                  fix: `${support.qualification.sv.fix}; eller räkna varje avslutat lead från när det skapades: --from creation`,
-                },
-              }
-            : {}),
+          sv: {
+            reason: support.qualification.sv.reason,
+            fix: `${support.qualification.sv.fix}; eller räkna varje avslutat lead från när det skapades: --from creation`,
+          },
         };
   return { cannot: { qualification, losses: support.losses, amounts: support.amounts }, everyLead };
 }
