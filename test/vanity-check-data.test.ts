@@ -15,8 +15,8 @@ import { salesforceImporter } from "../src/ingest/crm/salesforce-importer.js";
 import { runImport } from "../src/ingest/importer.js";
 import { checkFor, type VanityCheck, type VanityFinding } from "../src/insights/vanity-check.js";
 import { resolveRequest } from "../src/metrics/context.js";
-import type { FigureUnsupported } from "../src/metrics/metric.js";
 import { socialConversions } from "../src/metrics/definitions/social-conversions.js";
+import type { FigureUnsupported } from "../src/metrics/metric.js";
 import { runMetric } from "../src/metrics/run-metric.js";
 import { engines } from "./support/databases.js";
 import {
