@@ -4,9 +4,8 @@
  * value, checked against the same figures recomputed here from the raw CSV. The dataset has
  * no stage history, so stage durations must be reported as unsupported, not computed.
  */
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runImport } from "../src/ingest/importer.js";
@@ -18,9 +17,10 @@ import { runMetric } from "../src/metrics/run-metric.js";
 import { stalledLeads } from "../src/metrics/stalled-leads.js";
 import { median } from "../src/metrics/statistics.js";
 import { engines } from "./support/databases.js";
+import { sharedDataset } from "./support/shared-data.js";
 import { openTestStore, type TestStore } from "./support/stores.js";
 
-const DATASET = resolve(import.meta.dirname, "../../shared/data/maven-crm");
+const { path: DATASET, present: HAS_DATASET } = sharedDataset("maven-crm");
 const WORKSPACE = "maven";
 // Every engage and close date of the dataset lies in 2016-10..2017-12.
 const ALL = "2016-01-01..2017-12-31";
@@ -34,7 +34,7 @@ async function deals(): Promise<Deal[]> {
 
 const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
 
-describe.skipIf(!existsSync(DATASET))("metrics on the Maven dataset (needs ../shared/data/maven-crm)", () => {
+describe.skipIf(!HAS_DATASET)("metrics on the Maven dataset (needs ../shared/data/maven-crm)", () => {
   let raw: Deal[];
   beforeAll(async () => {
     raw = await deals();

@@ -3,13 +3,13 @@
  * into the repository). Expected figures are recomputed here from the raw CSV files, so
  * the test checks the conversion rather than numbers copied from a README.
  */
-import { existsSync } from "node:fs";
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type Engine, engines } from "../../test/support/databases.js";
+import { sharedDataset } from "../../test/support/shared-data.js";
 import { openDuckDbStore } from "../store/duckdb-store.js";
 import { migrate } from "../store/migrate.js";
 import { openPostgresStore } from "../store/postgres-store.js";
@@ -20,7 +20,7 @@ import { type ImportSummary, runImport } from "./importer.js";
 import { importerFor } from "./importers.js";
 import { mavenImporter } from "./maven-importer.js";
 
-const DATASET = resolve(import.meta.dirname, "../../../shared/data/maven-crm");
+const { path: DATASET, present: HAS_DATASET } = sharedDataset("maven-crm");
 const PIPELINE = "sales_pipeline.csv";
 const COUNTED_TABLES = ["workspaces", "imports", "reps", "pipelines", "stages", "leads", "stage_events"] as const;
 
@@ -94,7 +94,7 @@ async function importError(promise: Promise<unknown>): Promise<ImportError> {
   return error as ImportError;
 }
 
-describe.skipIf(!existsSync(DATASET))("maven import (needs ../shared/data/maven-crm)", () => {
+describe.skipIf(!HAS_DATASET)("maven import (needs ../shared/data/maven-crm)", () => {
   // What the raw files say, computed independently of the importer.
   let pipeline: Raw[];
   let teams: Raw[];
