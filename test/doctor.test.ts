@@ -175,6 +175,10 @@ describe.each(engines())("data health on %s", (engine) => {
         message: "only 1 whole quarters of web data before 2025-Q4; normal variation needs 6",
         affects: "the normal variation test: a change is judged by its sampling noise alone",
         fix: "import older data",
+        sv: {
+          message: "bara 1 hela kvartal med webbdata före 2025-Q4; normal variation kräver 6",
+          fix: "importera äldre data",
+        },
         option: null,
         choices: [],
       },
@@ -226,7 +230,18 @@ describe.each(engines())("data health on %s", (engine) => {
       option: "qualifyingStage",
       choices: ["New", "Qualified", "Demo", "Proposal"],
       fix: 'name the stage that makes a lead qualified: `verity import PATH --qualifying-stage "STAGE"`, STAGE one of "New", "Qualified", "Demo", "Proposal"',
+      sv: {
+        message: "inget lead har en kvalificeringstid och inget steg är det kvalificerande",
+        fix: 'ange steget som gör ett lead kvalificerat: `verity import PATH --qualifying-stage "STAGE"`, där STAGE är ett av "New", "Qualified", "Demo", "Proposal"',
+      },
     });
+    // Every missing thing says what and how to fix it in Swedish too, never the English again.
+    for (const entry of [...r.metrics, ...r.vanity]) {
+      for (const m of entry.missing) {
+        expect(m.sv.message, `${entry.id} ${m.need}`).not.toBe(m.message);
+        expect(m.sv.fix, `${entry.id} ${m.need}`).not.toBe(m.fix);
+      }
+    }
     expect(find(r, "losses")?.missing[0]?.fix).toMatch(/^import the lost deals as well/);
     expect(find(r, "velocity")?.missing.find((m) => m.need === "stage_history")?.fix).toContain(
       "OpportunityHistory.csv",

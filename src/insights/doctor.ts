@@ -6,7 +6,13 @@
  * so it answers in the time of a few counts even on a large workspace.
  */
 import type { DataCapability } from "../ingest/importer.js";
-import { CAPABILITY_FIXES, CAPABILITY_WORDS, NO_FOLLOWER_COUNTS } from "../metrics/capability-words.js";
+import {
+  CAPABILITY_FIXES,
+  CAPABILITY_FIXES_SV,
+  CAPABILITY_WORDS,
+  CAPABILITY_WORDS_SV,
+  NO_FOLLOWER_COUNTS,
+} from "../metrics/capability-words.js";
 import { asOfFor, capabilitiesOf, dataRangeOf, latestOf, quarterOf } from "../metrics/context.js";
 import { DATA_AREAS, type DataArea, type MetricContext } from "../metrics/metric.js";
 import { METRICS } from "../metrics/registry.js";
@@ -40,6 +46,8 @@ export type DoctorMissing = {
   affects: string;
   /** The data or import option that fixes it, as a command-line user would do it. */
   fix: string;
+  /** `message` and `fix` in Swedish (the dashboard's banner in Swedish). */
+  sv: { message: string; fix: string };
   /** The import option the fix names (a key of IMPORT_OPTIONS: qualifyingStage, lossReasonField), if any. */
   option: string | null;
   /** Values the option can take in this workspace (the stage names for qualifyingStage). */
@@ -302,6 +310,7 @@ function entry(loaded: Loaded, head: Pick<DoctorEntry, "kind" | "id" | "title" |
       message: wordsOf(n.need),
       affects: n.affects,
       ...fixOf(n.need, loaded.stageNames),
+      sv: { message: wordsOfSv(n.need), fix: fixOfSv(n.need, loaded.stageNames) },
     }));
   const history = {
     earlierQuarters: range && loaded.period ? wholePeriods(range, loaded.period.start, 3) : 0,
@@ -319,6 +328,13 @@ function entry(loaded: Loaded, head: Pick<DoctorEntry, "kind" | "id" | "title" |
         history.earlierMonths >= EARLIER_PERIODS_NEEDED
           ? `compare months (-p YYYY-MM: ${history.earlierMonths} earlier months), or import older data`
           : "import older data",
+      sv: {
+        message: `bara ${history.earlierQuarters} hela kvartal med ${AREA_DATA_SV[head.area]} före ${loaded.period.label}; normal variation kräver ${EARLIER_PERIODS_NEEDED}`,
+        fix:
+          history.earlierMonths >= EARLIER_PERIODS_NEEDED
+            ? `jämför månader (-p ÅÅÅÅ-MM: ${history.earlierMonths} tidigare månader), eller importera äldre data`
+            : "importera äldre data",
+      },
       option: null,
       choices: [],
     });
@@ -353,6 +369,38 @@ function wordsOf(need: DoctorNeed): string {
   if (need === "followers") return NO_FOLLOWER_COUNTS.reason;
   if (need === "history") return "too few earlier periods";
   return CAPABILITY_WORDS[need];
+}
+
+/** Each area's data, in a Swedish sentence ("hela kvartal med webbdata"). */
+const AREA_DATA_SV: Record<DataArea, string> = {
+  sales: "försäljningsdata",
+  web: "webbdata",
+  social: "data från sociala medier",
+  newsletter: "nyhetsbrevsdata",
+};
+
+function wordsOfSv(need: DoctorNeed): string {
+  if (need === "leads") return "inga leads är inlästa";
+  if (need === "followers") return NO_FOLLOWER_COUNTS.sv.reason;
+  if (need === "history") return "för få tidigare perioder";
+  return CAPABILITY_WORDS_SV[need];
+}
+
+function fixOfSv(need: DoctorNeed, stages: string[]): string {
+  switch (need) {
+    case "leads":
+      return "importera en CRM-export (`verity import PATH`) eller leads.csv i Veritys format";
+    case "followers":
+      return NO_FOLLOWER_COUNTS.sv.fix;
+    case "history":
+      return "importera äldre data";
+    case "qualification":
+      return stages.length > 0
+        ? `${CAPABILITY_FIXES_SV.qualification}, där STAGE är ett av ${stages.map((s) => `"${s}"`).join(", ")}`
+        : CAPABILITY_FIXES_SV.qualification;
+    default:
+      return CAPABILITY_FIXES_SV[need];
+  }
 }
 
 /** The data or import option that supplies `need`, in a command-line user's terms. */

@@ -32,6 +32,7 @@ const Entry = z.object({
       message: z.string().describe("what is missing"),
       affects: z.string().describe("which figures it takes away"),
       fix: z.string().describe("the data or `verity import` option that fixes it"),
+      sv: z.object({ message: z.string(), fix: z.string() }).describe("message and fix in Swedish"),
       option: z.string().nullable().describe("that option as a POST /api/import parameter (qualifyingStage, ...)"),
       choices: z.array(z.string()).describe("values the option can take here (the stage names)"),
     }),

@@ -56,7 +56,13 @@ type DoctorEntry = {
   id: string;
   title: string;
   status: "supported" | "partly" | "unsupported";
-  missing: { need: string; effect: "partly" | "unsupported"; message: string; fix: string }[];
+  missing: {
+    need: string;
+    effect: "partly" | "unsupported";
+    message: string;
+    fix: string;
+    sv?: { message: string; fix: string };
+  }[];
 };
 type Doctor = { summary: Record<DoctorEntry["status"], number>; metrics: DoctorEntry[]; vanity: DoctorEntry[] };
 
@@ -262,8 +268,8 @@ function trendChart(f: Finding, periods: Span[], currency: string | null): HTMLE
 
 /**
  * Data health: what the loaded data lacks and what fixes it, one line per missing thing with
- * the metrics it takes away from. Null when every metric is supported. The doctor's messages
- * and fixes come in English (as `verity doctor` prints them).
+ * the metrics it takes away from. Null when every metric is supported. The doctor gives each
+ * message and fix in English (as `verity doctor` prints them) and in Swedish.
  */
 function healthBanner(report: Doctor): HTMLElement | null {
   const lacking = new Map<string, { message: string; fix: string; unsupported: boolean; names: string[] }>();
@@ -273,7 +279,8 @@ function healthBanner(report: Doctor): HTMLElement | null {
     for (const missing of entry.missing) {
       // The same need reads the same everywhere, but for history, which names its data's area.
       const id = `${missing.need}: ${missing.message}`;
-      const line = lacking.get(id) ?? { message: missing.message, fix: missing.fix, unsupported: false, names: [] };
+      const words = currentLocale() === "sv" && missing.sv ? missing.sv : missing;
+      const line = lacking.get(id) ?? { message: words.message, fix: words.fix, unsupported: false, names: [] };
       line.unsupported ||= missing.effect === "unsupported";
       if (!line.names.includes(name)) line.names.push(name);
       lacking.set(id, line);
