@@ -30,7 +30,8 @@ export type Dialect = {
   secondsBetween(a: string, b: string): string;
   /**
    * The continuous quantile of `expr` within a group (linear interpolation, as
-   * statistics.ts `quantile`). `fraction` is Verity's own constant, never user input.
+   * statistics.ts `quantile`), in double precision on both engines. `fraction` is Verity's
+   * own constant, never user input.
    */
   quantile(expr: Sql, fraction: number): Sql;
   /** Seconds since 1970 of a timestamp, as a double precision number (fractions kept). */
@@ -63,8 +64,10 @@ const duckdb: Dialect = {
   // date_diff('second', ...) counts boundaries crossed; the difference of the two epochs is
   // the elapsed time. The cast rounds to whole seconds, as PostgreSQL's does.
   secondsBetween: (a, b) => `CAST(epoch(${b}) - epoch(${a}) AS BIGINT)`,
-  // DuckDB names the ordered-set aggregate quantile_cont and takes the column first.
-  quantile: (expr, fraction) => sql`quantile_cont(${expr}, ${raw(fractionText(fraction))})`,
+  // DuckDB names the ordered-set aggregate quantile_cont and takes the column first. Over a
+  // DECIMAL it answers in the DECIMAL's scale (the quartile 1.75 of 1.0..4.0 read 1.7 or 1.8;
+  // src/store/dialect.test.ts), where PostgreSQL's percentile_cont answers in double precision.
+  quantile: (expr, fraction) => sql`quantile_cont(CAST(${expr} AS DOUBLE), ${raw(fractionText(fraction))})`,
   // epoch() of a TIMESTAMP is whole seconds in some versions; epoch_us keeps the fraction.
   epoch: (expr) => sql`(CAST(epoch_us(${expr}) AS DOUBLE) / 1000000.0)`,
   sha256: (expr) => sql`sha256(${expr})`,
