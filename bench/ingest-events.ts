@@ -7,7 +7,7 @@
  * events interleave, as many browsers' would. Seeded, so a run can be repeated.
  */
 import { createHash } from "node:crypto";
-import type { LoggedEvent as ServerLoggedEvent, TrackingEvent } from "../src/server/ingest/tracking-schema.js";
+import type { LoggedEvent as ServerLoggedEvent, TrackingEvent } from "../src/server/collect/tracking-schema.js";
 
 /** An event as the tracker sends it (the server's schema). */
 export type WireEvent = TrackingEvent;

@@ -41,7 +41,7 @@ import pg from "pg";
 import { ensureWorkspace } from "../src/ingest/importer.js";
 import { createKey } from "../src/server/auth/keys.js";
 import { createSite } from "../src/server/auth/sites.js";
-import { IngestLog } from "../src/server/ingest/log.js";
+import { IngestLog } from "../src/server/collect/log.js";
 import { openStore, type StoreTarget } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
 import { recreatePostgresDatabase, startProcess, stopProcess } from "./bench-support.js";

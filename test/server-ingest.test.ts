@@ -7,11 +7,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { refreshVisitRollup } from "../src/derive/visit-rollup.js";
 import { ensureWorkspace } from "../src/ingest/importer.js";
-import { refreshVisitRollup } from "../src/ingest/visit-rollup.js";
-import { IngestLog } from "../src/server/ingest/log.js";
-import type { LoggedEvent } from "../src/server/ingest/tracking-schema.js";
-import { Writer } from "../src/server/ingest/writer.js";
+import { IngestLog } from "../src/server/collect/log.js";
+import type { LoggedEvent } from "../src/server/collect/tracking-schema.js";
+import { Writer } from "../src/server/collect/writer.js";
 import { createLogger } from "../src/server/logger.js";
 import { sql } from "../src/store/sql.js";
 import type { Store } from "../src/store/store.js";
@@ -195,7 +195,7 @@ describe.each(engines())("tracking ingest on %s", (engine) => {
 
     // Eve's lead arrives later from the CRM: the data routes link it then.
     await store.execute(lead("L2", "eve@example.com"));
-    const { linkIdentifiedVisits } = await import("../src/ingest/visit-leads.js");
+    const { linkIdentifiedVisits } = await import("../src/derive/visit-leads.js");
     expect(await store.transaction(() => linkIdentifiedVisits(store, "a"))).toBe(1);
     expect(await store.transaction(() => linkIdentifiedVisits(store, "a"))).toBe(0);
     await expectRollupsAsRebuilt(store, "a");

@@ -2,13 +2,13 @@
  * Data pushed through POST /api/data, one change at a time as a CRM webhook sends it, must
  * leave the derived facts (lead progress, activity counts, days in stage, monthly activity
  * rollups, contact hashes) exactly as a rebuild of the whole workspace would: pushes redo
- * only what they touched (src/ingest/derived-facts.ts DerivedScope). Both engines.
+ * only what they touched (src/derive/derived-facts.ts DerivedScope). Both engines.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { refreshDerivedFacts } from "../src/ingest/derived-facts.js";
+import { refreshDerivedFacts } from "../src/derive/derived-facts.js";
 import { ensureWorkspace } from "../src/ingest/importer.js";
 import { TABLE_ORDER } from "../src/model/canonical.js";
 import { createKey } from "../src/server/auth/keys.js";

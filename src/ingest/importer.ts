@@ -6,10 +6,11 @@
 
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
+import { type DerivedScope, refreshDerivedFacts } from "../derive/derived-facts.js";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
+import type { DataCapability } from "../model/capabilities.js";
 import { raw, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
-import { type DerivedScope, refreshDerivedFacts } from "./derived-facts.js";
 import { ImportError } from "./import-error.js";
 import { FastLoadFailed, type LoadMode, loadTableFile, type TableCounts } from "./table-loader.js";
 
@@ -87,21 +88,6 @@ export function onePath(format: string, paths: readonly string[]): string {
   }
   return path;
 }
-
-export type DataCapability =
-  | "stage_history"
-  | "activities"
-  | "web_visits"
-  | "social"
-  | "newsletter"
-  | "loss_reasons"
-  | "lead_sources"
-  /** Some lead has a qualification time, or some stage is the qualifying one. */
-  | "qualification"
-  /** Some lead is lost: without losses a win rate is not a rate (it would read 100%). */
-  | "losses"
-  /** Some lead carries an amount: without amounts money figures are unknown, not 0. */
-  | "amounts";
 
 export type ImportProgress = { table: TableName; bytesDone: number; bytesTotal: number };
 

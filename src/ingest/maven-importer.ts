@@ -47,8 +47,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Papa from "papaparse";
 import { TABLES, type TableName } from "../model/canonical.js";
+import type { DataCapability } from "../model/capabilities.js";
 import { ImportError } from "./import-error.js";
-import { type DataCapability, type Importer, onePath, type PreparedImport, type TableFile } from "./importer.js";
+import { type Importer, onePath, type PreparedImport, type TableFile } from "./importer.js";
 
 export const MAVEN_SOURCE = "maven";
 

@@ -12,12 +12,13 @@
  * caller runs the import again `exact`, which stages every file, checks everything and words
  * the exact error.
  */
+
+import { deriveVisitAttributes } from "../derive/visit-attributes.js";
 import { type Column, type Table, type TableName, table as tableOf } from "../model/canonical.js";
 import { ident, join, raw, type Sql, sql } from "../store/sql.js";
 import { StagingError, type Store } from "../store/store.js";
 import { lineOfRecord } from "./csv-lines.js";
 import { ImportError } from "./import-error.js";
-import { deriveVisitAttributes } from "./visit-attributes.js";
 
 export type TableCounts = { rows: number; created: number; updated: number; unchanged: number; removed: number };
 

@@ -5,7 +5,6 @@
  * reads only what is loaded (row counts, data ranges, capabilities), never computes a metric,
  * so it answers in the time of a few counts even on a large workspace.
  */
-import type { DataCapability } from "../ingest/importer.js";
 import {
   CAPABILITY_FIXES,
   CAPABILITY_FIXES_SV,
@@ -18,6 +17,7 @@ import { DATA_AREAS, type DataArea, type MetricContext } from "../metrics/metric
 import { METRICS } from "../metrics/registry.js";
 import { VANITY } from "../metrics/vanity.js";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
+import type { DataCapability } from "../model/capabilities.js";
 import type { Period } from "../model/period.js";
 import { ident, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";

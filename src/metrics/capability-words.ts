@@ -3,7 +3,7 @@
  * metrics' warnings, the vanity figures' "cannot tell", verity doctor and the check all say
  * it the same way.
  */
-import type { DataCapability } from "../ingest/importer.js";
+import type { DataCapability } from "../model/capabilities.js";
 
 export const CAPABILITY_WORDS: Record<DataCapability, string> = {
   stage_history: "the loaded data has no stage history (when each lead entered each stage)",

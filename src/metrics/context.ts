@@ -3,7 +3,8 @@
  * `MetricContext` every metric computes from: filters resolved against the workspace's reps
  * and pipelines, the reporting currency, the as-of moment and what the data can support.
  */
-import type { DataCapability } from "../ingest/importer.js";
+
+import { DATA_CAPABILITIES, type DataCapability } from "../model/capabilities.js";
 import { type Comparison, comparisonPeriod, type Period, parsePeriod } from "../model/period.js";
 import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
@@ -48,19 +49,6 @@ export type MetricRequest = {
 };
 
 export type ResolvedRequest = { current: MetricContext; previous: MetricContext | null };
-
-const ALL_CAPABILITIES: readonly DataCapability[] = [
-  "stage_history",
-  "activities",
-  "web_visits",
-  "social",
-  "newsletter",
-  "loss_reasons",
-  "lead_sources",
-  "qualification",
-  "losses",
-  "amounts",
-];
 
 /** Resolves a request; throws MetricInputError for anything the user has to fix. */
 export async function resolveRequest(store: Store, request: MetricRequest): Promise<ResolvedRequest> {
@@ -284,7 +272,7 @@ export async function capabilitiesOf(store: Store, workspace: string): Promise<S
         AS losses,
       (SELECT count(*) FROM (SELECT 1 FROM leads WHERE workspace_id = ${workspace} AND value IS NOT NULL LIMIT 1) t)
         AS amounts`);
-  const present = new Set(ALL_CAPABILITIES.filter((c) => Number(counts?.[c] ?? 0) > 0));
+  const present = new Set(DATA_CAPABILITIES.filter((c) => Number(counts?.[c] ?? 0) > 0));
   const imports = await store.query<{ source_system: string; summary: string }>(sql`
     SELECT i.source_system, i.summary FROM imports i
     WHERE i.workspace_id = ${workspace}

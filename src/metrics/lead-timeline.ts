@@ -132,7 +132,7 @@ export async function leadTimeline(store: Store, workspace: string, leadIdOrExte
     SELECT l.id, l.external_id, l.name, l.account, l.contact, l.owner_id, r.name AS owner_name, p.name AS pipeline_name,
       s.name AS stage_name, l.status, l.value, l.currency, l.created_at, l.qualified_at, l.closed_at, l.loss_reason,
       l.competitor, l.source_channel, l.utm_source, l.utm_medium, l.utm_campaign, l.utm_content, l.utm_term,
-      -- Stored at ingest, as the metrics read it (src/ingest/lead-progress.ts).
+      -- Stored at ingest, as the metrics read it (src/derive/lead-progress.ts).
       l.reached_qualifying_at
     FROM leads l
     LEFT JOIN reps r ON r.workspace_id = l.workspace_id AND r.id = l.owner_id

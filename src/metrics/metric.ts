@@ -6,8 +6,8 @@
  * engine, never by pulling raw rows into JavaScript.
  */
 
-import type { DataCapability } from "../ingest/importer.js";
 import type { Judgement } from "../insights/signal.js";
+import type { DataCapability } from "../model/capabilities.js";
 import type { Period } from "../model/period.js";
 import type { Store } from "../store/store.js";
 

@@ -4,12 +4,12 @@
  * and, when a pipeline or source filter is set, on a lead of that pipeline/source (so
  * activities without a lead drop out then).
  *
- * The counts come from the monthly rollups kept at ingest (src/ingest/activity-rollup.ts)
+ * The counts come from the monthly rollups kept at ingest (src/derive/activity-rollup.ts)
  * for the period's whole months and from the activities themselves for the rest; a pipeline
  * or source filter needs each activity's lead, so it reads the activities for the whole
  * period. Both paths give the same rows.
  */
-import { activityRollupFilters, realNoteLength } from "../ingest/activity-rollup.js";
+import { activityRollupFilters, realNoteLength } from "../derive/activity-rollup.js";
 import { type Sql, sql } from "../store/sql.js";
 import type { MetricContext } from "./metric.js";
 import { leadFilter, repFilter } from "./sql-parts.js";

@@ -73,7 +73,7 @@ export function money(ctx: MetricContext, alias: string): Sql {
 /**
  * `lead_facts`: one row per lead that passes the request's filters, with what several
  * metrics derive from its stage history (stored on the lead at ingest,
- * src/ingest/lead-progress.ts):
+ * src/derive/lead-progress.ts):
  * - `qualified_at`: the lead's qualified_at; else when it first reached the qualifying
  *   stage or any open stage after it, or a won stage (a skipped stage counts as passed,
  *   METRICS.md 2); else, for a won lead, its close (winning passes every stage).

@@ -4,8 +4,8 @@
  * them (each metric's report carries the ones it replaces; the vanity check pairs them).
  * Each is computed for the same period and filters as the metric beside it.
  */
-import type { DataCapability } from "../ingest/importer.js";
-import { rollupFilters } from "../ingest/visit-rollup.js";
+import { rollupFilters } from "../derive/visit-rollup.js";
+import type { DataCapability } from "../model/capabilities.js";
 import { type Sql, sql } from "../store/sql.js";
 import { capabilityUnsupported, NO_FOLLOWER_COUNTS } from "./capability-words.js";
 import { clusterColumns, clusterFigures, countEvidence, NO_AMOUNTS, squaresValue, sumOfSquares } from "./evidence.js";

@@ -2,8 +2,8 @@
 import { BlockList, isIP } from "node:net";
 import type { Context } from "hono";
 import type { Store } from "../store/store.js";
-import type { IngestLog } from "./ingest/log.js";
-import type { Writer } from "./ingest/writer.js";
+import type { IngestLog } from "./collect/log.js";
+import type { Writer } from "./collect/writer.js";
 import type { Logger } from "./logger.js";
 import type { RateLimiter } from "./rate-limit.js";
 

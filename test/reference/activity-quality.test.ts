@@ -4,7 +4,7 @@
  * and a team and a source filter.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { REAL_NOTE_MIN_LENGTH } from "../../src/ingest/activity-rollup.js";
+import { REAL_NOTE_MIN_LENGTH } from "../../src/derive/activity-rollup.js";
 import { type ActivityQualityResult, activityQuality } from "../../src/metrics/definitions/activity-quality.js";
 import type { MetricReport } from "../../src/metrics/metric.js";
 import { ACTIVITY_TYPES } from "../../src/model/canonical.js";

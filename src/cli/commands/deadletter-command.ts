@@ -1,6 +1,6 @@
 /**
  * `verity deadletter`: the tracking records the server's writer could not store (the engine
- * refused them; src/server/ingest/dead-letters.ts). List them with the engine's reason,
+ * refused them; src/server/collect/dead-letters.ts). List them with the engine's reason,
  * replay them once the cause is mended (through the writer's own code, in one transaction
  * each), or drop them. Run it while `verity serve` is stopped: the writer is the only one
  * that writes tracking data while it runs.
@@ -12,7 +12,7 @@ import {
   listDeadLetters,
   type ReplayOutcome,
   replayDeadLetter,
-} from "../../server/ingest/dead-letters.js";
+} from "../../server/collect/dead-letters.js";
 import type { Store } from "../../store/store.js";
 import { type GlobalOptions, withStore, workspaceOf } from "../context.js";
 import { UserError } from "../output.js";

@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Papa from "papaparse";
 import { TABLE_ORDER, TABLES, type TableName } from "../../model/canonical.js";
-import type { DataCapability, PreparedImport, TableFile } from "../importer.js";
+import type { DataCapability } from "../../model/capabilities.js";
+import type { PreparedImport, TableFile } from "../importer.js";
 
 export type CanonicalRow = Record<string, string | number | boolean | null | undefined>;
 

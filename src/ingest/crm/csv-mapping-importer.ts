@@ -42,8 +42,9 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { ACTIVITY_TYPES, LEAD_STATUSES, SOURCE_CHANNELS } from "../../model/canonical.js";
+import type { DataCapability } from "../../model/capabilities.js";
 import { ImportError } from "../import-error.js";
-import type { DataCapability, FormatOptions, Importer, PreparedImport } from "../importer.js";
+import type { FormatOptions, Importer, PreparedImport } from "../importer.js";
 import { type CanonicalRow, CanonicalTables } from "./canonical-tables.js";
 import {
   type ActivityField,

@@ -23,8 +23,9 @@
  */
 
 import type { SourceChannel } from "../../model/canonical.js";
+import { DATA_CAPABILITIES, type DataCapability, NOT_IN_CRM_EXPORTS } from "../../model/capabilities.js";
 import { ImportError } from "../import-error.js";
-import type { DataCapability, FormatOptions, PreparedImport } from "../importer.js";
+import type { FormatOptions, PreparedImport } from "../importer.js";
 import { type CanonicalRow, CanonicalTables } from "./canonical-tables.js";
 import { Problems } from "./problems.js";
 import { money, type Rates, readRates } from "./rates.js";
@@ -38,20 +39,6 @@ export type Origin = { file: string; line: number; column: string };
 
 type StageEntry = { name: string; kind: StageKind; qualifying: boolean; origin: Origin };
 type PipelineEntry = { name: string; stages: Map<string, StageEntry>; origin: Origin };
-
-/** What every deal export lacks: none of them holds web visits, social or newsletter data. */
-export const NOT_IN_CRM_EXPORTS: readonly DataCapability[] = ["web_visits", "social", "newsletter"];
-
-const CAPABILITY_ORDER: readonly DataCapability[] = [
-  "stage_history",
-  "activities",
-  "web_visits",
-  "social",
-  "newsletter",
-  "loss_reasons",
-  "lead_sources",
-  "qualification",
-];
 
 const stageKey = (name: string) => name.trim().toLowerCase();
 
@@ -343,7 +330,7 @@ export class DealExport {
     if (this.qualifyingStages === 0) all.add("qualification");
     const prepared = await this.tables.prepare(
       this.source,
-      CAPABILITY_ORDER.filter((c) => all.has(c)),
+      DATA_CAPABILITIES.filter((c) => all.has(c)),
     );
     this.problems.attach(prepared);
     return prepared;

@@ -33,8 +33,9 @@
  */
 
 import type { SourceChannel } from "../../model/canonical.js";
+import type { DataCapability } from "../../model/capabilities.js";
 import { ImportError } from "../import-error.js";
-import type { DataCapability, Importer, PreparedImport } from "../importer.js";
+import type { Importer, PreparedImport } from "../importer.js";
 import { DealExport, firstColumn, isYes, type Origin, type StageKind, UnmappedLabels } from "./deal-export.js";
 import { readSourceFile, type SourceFile, type SourceRow } from "./source-file.js";
 import { dateOrderOf, parseTimestamp } from "./values.js";

@@ -29,8 +29,9 @@
  *   and the first is the one listed first). Unmatched labels -> other, with a note.
  */
 import type { LeadStatus } from "../../model/canonical.js";
+import type { DataCapability } from "../../model/capabilities.js";
 import { ImportError } from "../import-error.js";
-import type { DataCapability, Importer, PreparedImport } from "../importer.js";
+import type { Importer, PreparedImport } from "../importer.js";
 import {
   channelByKeyword,
   DealExport,

@@ -30,8 +30,9 @@
  * - Times without an offset are read as UTC (the API writes UTC; assumption for the export).
  */
 import type { LeadStatus, SourceChannel } from "../../model/canonical.js";
+import type { DataCapability } from "../../model/capabilities.js";
 import { ImportError } from "../import-error.js";
-import type { DataCapability, Importer, PreparedImport } from "../importer.js";
+import type { Importer, PreparedImport } from "../importer.js";
 import {
   channelByKeyword,
   DealExport,

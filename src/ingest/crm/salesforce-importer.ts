@@ -65,8 +65,9 @@
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { type DataCapability, NOT_IN_CRM_EXPORTS } from "../../model/capabilities.js";
 import { ImportError } from "../import-error.js";
-import type { DataCapability, FormatOptions, Importer, PreparedImport } from "../importer.js";
+import type { FormatOptions, Importer, PreparedImport } from "../importer.js";
 import { CanonicalTables } from "./canonical-tables.js";
 import { unpackZip } from "./export-zip.js";
 import { Problems } from "./problems.js";
@@ -167,8 +168,6 @@ const SUBJECT_TYPES: readonly [RegExp, ActivityType][] = [
   [/^demo\b/i, "demo"],
 ];
 
-const ALWAYS_LACKS: readonly DataCapability[] = ["web_visits", "social", "newsletter"];
-
 export const salesforceImporter: Importer = {
   format: "salesforce",
   description:
@@ -176,7 +175,7 @@ export const salesforceImporter: Importer = {
   async prepare(paths: readonly string[], options: FormatOptions): Promise<PreparedImport> {
     const problems = new Problems(options.collectProblems === true);
     const tables = new CanonicalTables();
-    let lacks: DataCapability[] = [...ALWAYS_LACKS];
+    let lacks: DataCapability[] = [...NOT_IN_CRM_EXPORTS];
     // Where a zip's CSVs are unpacked: made when a zip is met, gone once they are converted.
     let unpacked: string | null = null;
     const scratch = async () => {
@@ -384,7 +383,7 @@ async function convert(
   tables: CanonicalTables,
   problems: Problems,
 ): Promise<DataCapability[]> {
-  const lacks: DataCapability[] = [...ALWAYS_LACKS];
+  const lacks: DataCapability[] = [...NOT_IN_CRM_EXPORTS];
   const rates = options.rates ? await readRates(options.rates) : null;
   if (options.stages) {
     tables.note("--stages is ignored for Salesforce: Opportunity.StageSortOrder gives the stage order");

@@ -4,8 +4,8 @@
  * leads, and where the top performers (by won value) work differently from the bottom ones.
  * The lead timeline of the same section lives in ../lead-timeline.ts.
  */
-import { REAL_NOTE_MIN_LENGTH } from "../../ingest/activity-rollup.js";
-import { activityCountColumn } from "../../ingest/lead-activity.js";
+import { REAL_NOTE_MIN_LENGTH } from "../../derive/activity-rollup.js";
+import { activityCountColumn } from "../../derive/lead-activity.js";
 import { ACTIVITY_TYPES } from "../../model/canonical.js";
 import { join, raw, type Sql, sql } from "../../store/sql.js";
 import {
@@ -176,7 +176,7 @@ const TINY = 1e-9;
  * - the period's activities, read once: counted per rep (NULL: without a rep), the counts
  *   then rolled up; the real notes' median length over the real notes only;
  * - the period's leads (created or closed in it), with their first activity and their
- *   activities by type, both stored on each lead at ingest (src/ingest/lead-activity.ts);
+ *   activities by type, both stored on each lead at ingest (src/derive/lead-activity.ts);
  * - the won/lost mix: the stored counts of the leads won or lost in the period, one row.
  * Ratios are formed in TypeScript from the counts; medians are pooled within the group in
  * the engine.
@@ -190,7 +190,7 @@ async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]
   const closed = inPeriod(ctx, sql`l.closed_at`);
   const wonNow = sql`r.is_closed AND r.status = 'won'`;
   const typeColumns = join(ACTIVITY_TYPES.map((type) => raw(`act.n_${type}`)));
-  // The leads' activities by type, stored on each lead at ingest (src/ingest/lead-activity.ts).
+  // The leads' activities by type, stored on each lead at ingest (src/derive/lead-activity.ts).
   const leadCounts = ACTIVITY_TYPES.map((type) => raw(`r.${activityCountColumn(type)}`));
   const mixCounts = join(
     (["won", "lost"] as const).flatMap((status) => [

@@ -3,14 +3,14 @@
  * pageviews (vanity 4).
  *
  * The Matomo-style views use the visit number and the seconds since the previous visit that
- * ingest stores on every visit (src/ingest/visit-attributes.ts), so no window over a
+ * ingest stores on every visit (src/derive/visit-attributes.ts), so no window over a
  * visitor's whole history runs at report time. The whole months of a period are read from
- * rollups kept per visitor and month at ingest (src/ingest/visit-rollup.ts): a quarter is a
+ * rollups kept per visitor and month at ingest (src/derive/visit-rollup.ts): a quarter is a
  * few hundred thousand visitor-months instead of millions of visits, which are not stored in
  * time order; only a period's partial months read the visits themselves.
  */
 
-import { DAYS_SINCE_PREVIOUS, rollupFilters } from "../../ingest/visit-rollup.js";
+import { DAYS_SINCE_PREVIOUS, rollupFilters } from "../../derive/visit-rollup.js";
 import { raw, type Sql, sql } from "../../store/sql.js";
 import { countEvidence, rateCells, rateColumns, rateEvidence } from "../evidence.js";
 import type { MetricContext, MetricDefinition, View, ViewColumn } from "../metric.js";

@@ -88,7 +88,7 @@ async function compute(ctx: MetricContext): Promise<NewsletterLeadsResult> {
     ),
     lead_subscribers AS (
       SELECT n.lead_id, n.created_at, s.id AS subscriber_id, s.subscribed_at
-      -- The contact's hash is stored on the lead at ingest (src/ingest/lead-contact.ts).
+      -- The contact's hash is stored on the lead at ingest (src/derive/lead-contact.ts).
       FROM new_leads n
       JOIN newsletter_subscribers s ON s.workspace_id = ${w} AND s.email_hash = n.contact_hash
     ),

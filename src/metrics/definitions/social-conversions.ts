@@ -7,7 +7,7 @@
  * classified the same way, with the referrer as a last resort, since untagged links shared
  * by readers arrive with no utm_* at all.
  */
-import { referrerHost, rollupFilters } from "../../ingest/visit-rollup.js";
+import { referrerHost, rollupFilters } from "../../derive/visit-rollup.js";
 import { raw, type Sql, sql } from "../../store/sql.js";
 import {
   countEvidence,
@@ -157,7 +157,7 @@ async function compute(ctx: MetricContext): Promise<SocialConversionsResult> {
       WHERE s.network IS NOT NULL
       GROUP BY s.network, s.campaign`)
     : [];
-  // Whole months from the rollup kept per source at ingest (src/ingest/visit-rollup.ts), partial
+  // Whole months from the rollup kept per source at ingest (src/derive/visit-rollup.ts), partial
   // months from the visits; the network is decided here, on a few hundred source rows.
   const { months, visits: rest } = rollupFilters(w, ctx.period.start, ctx.period.end);
   const allVisitRows = hasVisits

@@ -139,7 +139,7 @@ export type VelocityResult = VelocityGroup & {
 /**
  * CTE `stage_days` (lead_id, stage_id, days): the days each lead won with `closed` true
  * (a condition over closed_at) and passing the request's lead filters spent in each stage it
- * entered, as stored at ingest (src/ingest/won-stage-days.ts: stays summed per stage, a
+ * entered, as stored at ingest (src/derive/won-stage-days.ts: stays summed per stage, a
  * skipped stage has no row). Returns the CTE without WITH.
  */
 export function wonStageDaysCte(ctx: MetricContext, closed: Sql): Sql {

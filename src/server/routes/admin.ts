@@ -27,9 +27,9 @@ import {
   setUserDisabled,
   type User,
 } from "../auth/users.js";
+import { storableText } from "../collect/storable-text.js";
 import { clientIp, forwardedValue, rateLimitAddress, type ServerContext } from "../context.js";
 import { ApiError, notFound } from "../errors.js";
-import { storableText } from "../ingest/storable-text.js";
 import type { SiteCache } from "./tracking.js";
 
 /**

@@ -14,9 +14,9 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import Papa from "papaparse";
 import { z } from "zod";
+import type { DerivedScope } from "../../derive/derived-facts.js";
 import { detectFormat, UnknownFormat } from "../../ingest/crm/detect.js";
 import { ZIP_LIMITS, ZipTooLarge } from "../../ingest/crm/export-zip.js";
-import type { DerivedScope } from "../../ingest/derived-facts.js";
 import { ImportError } from "../../ingest/import-error.js";
 import { escapeRegExp, formatOptionsOf, inApiTerms, optionOfFlag } from "../../ingest/import-options.js";
 import {
@@ -31,9 +31,9 @@ import { type Column, TABLE_ORDER, TABLES, type TableName } from "../../model/ca
 import { join as joinSql, raw, sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import type { Api } from "../api.js";
+import { storableText } from "../collect/storable-text.js";
 import type { ServerContext } from "../context.js";
 import { ApiError } from "../errors.js";
-import { storableText } from "../ingest/storable-text.js";
 
 /** Rows per table in one push; larger loads are imports (`verity import` or POST /api/import). */
 export const MAX_PUSH_ROWS = 10_000;

@@ -2,7 +2,7 @@
  * Website tracking: the script at /js/verity.js and POST /api/event, which takes a site's
  * public key (it can write tracking events to its workspace and nothing else), checks the
  * page's origin against the site's domains, rate-limits per site and IP, and acknowledges
- * only once the events are in the durable log (src/server/ingest/log.ts).
+ * only once the events are in the durable log (src/server/collect/log.ts).
  */
 import { readFileSync } from "node:fs";
 import type { Context, MiddlewareHandler } from "hono";
@@ -12,16 +12,16 @@ import type { Api } from "../api.js";
 import { parseJsonBody } from "../api.js";
 import { sha256Hex } from "../auth/secrets.js";
 import { originAllowed, type Site, siteByPublicKey } from "../auth/sites.js";
-import { clientIp, rateLimitAddress, type ServerContext } from "../context.js";
-import { ApiError, validationError } from "../errors.js";
-import { unstorable } from "../ingest/storable-text.js";
+import { unstorable } from "../collect/storable-text.js";
 import {
   isEmail,
   type LoggedEvent,
   type TrackingEvent,
   TrackingRequestSchema,
   TrackingResponseSchema,
-} from "../ingest/tracking-schema.js";
+} from "../collect/tracking-schema.js";
+import { clientIp, rateLimitAddress, type ServerContext } from "../context.js";
+import { ApiError, validationError } from "../errors.js";
 
 export const EVENT_BODY_LIMIT = 32 * 1024;
 

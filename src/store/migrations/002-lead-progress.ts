@@ -1,5 +1,5 @@
 /**
- * Stage progress stored on each lead (src/ingest/lead-progress.ts), filled in for data
+ * Stage progress stored on each lead (src/derive/lead-progress.ts), filled in for data
  * imported before the columns existed. Frozen like every migration: the backfill is the
  * statement as it was then (the live one also sets columns later migrations add).
  */

@@ -1,6 +1,6 @@
 /**
  * Visits rolled up per visitor and month, and per visit number and days since the previous
- * visit and month, and per source and month (src/ingest/visit-rollup.ts), filled in for visits imported before the
+ * visit and month, and per source and month (src/derive/visit-rollup.ts), filled in for visits imported before the
  * tables existed. Frozen like every migration: the backfill is the statement as it was written then (the
  * live code it came from may change with later migrations).
  */

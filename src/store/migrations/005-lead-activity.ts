@@ -1,5 +1,5 @@
 /**
- * Activities stored on each lead (src/ingest/lead-activity.ts), filled in for data imported
+ * Activities stored on each lead (src/derive/lead-activity.ts), filled in for data imported
  * before the columns existed. Frozen like every migration.
  */
 import type { Dialect } from "../dialect.js";

@@ -1,6 +1,6 @@
 /**
  * Activities rolled up per rep and month, and real-note lengths per rep and month
- * (src/ingest/activity-rollup.ts), filled in for activities imported before the tables
+ * (src/derive/activity-rollup.ts), filled in for activities imported before the tables
  * existed. Frozen like every migration.
  */
 import type { Dialect } from "../dialect.js";

@@ -1,5 +1,5 @@
 /**
- * The contact hash stored on each lead (src/ingest/lead-contact.ts), filled in for leads
+ * The contact hash stored on each lead (src/derive/lead-contact.ts), filled in for leads
  * imported before the column existed, and subscribers' hashes in lower case; and, on PostgreSQL, the won leads by close time
  * (total sales, days in stage: about 15,000 of a million leads a quarter, which the planner
  * otherwise read with a sequential scan of the whole table). Frozen like every migration.

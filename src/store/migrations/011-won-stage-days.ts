@@ -1,5 +1,5 @@
 /**
- * The days each won lead spent in each stage (src/ingest/won-stage-days.ts), filled in for
+ * The days each won lead spent in each stage (src/derive/won-stage-days.ts), filled in for
  * data imported before the table existed. Frozen like every migration.
  */
 import type { Dialect, EngineName } from "../dialect.js";

@@ -1,5 +1,5 @@
 /**
- * Each lead's latest stage event stored on it (src/ingest/lead-progress.ts), filled in for
+ * Each lead's latest stage event stored on it (src/derive/lead-progress.ts), filled in for
  * data imported before the columns existed. Frozen like every migration.
  */
 import type { Dialect } from "../dialect.js";

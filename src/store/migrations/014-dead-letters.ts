@@ -5,7 +5,7 @@
  * (`verity deadletter`). Frozen like every migration.
  *
  * tracked_events gets no unique key on DuckDB here: the writer recognises resends at any age
- * by their id itself (src/server/ingest/tracking.ts), and a unique ART index took 66 s to
+ * by their id itself (src/server/collect/tracking.ts), and a unique ART index took 66 s to
  * build on 5 million events and made each batch slower, not faster.
  */
 import type { Dialect } from "../dialect.js";

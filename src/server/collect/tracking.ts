@@ -19,11 +19,11 @@
  *   email hash, now or when the CRM sends the lead later (linkIdentifiedVisits).
  *
  * The visit rollups the metrics read are brought up to date in the same transaction, by
- * adding what the batch changed (src/ingest/visit-rollup-delta.ts).
+ * adding what the batch changed (src/derive/visit-rollup-delta.ts).
  */
 
-import { linkIdentifiedVisits } from "../../ingest/visit-leads.js";
-import { addPageviewsToRollups, addVisitsToRollups } from "../../ingest/visit-rollup-delta.js";
+import { linkIdentifiedVisits } from "../../derive/visit-leads.js";
+import { addPageviewsToRollups, addVisitsToRollups } from "../../derive/visit-rollup-delta.js";
 import { raw, sql } from "../../store/sql.js";
 import type { StagedColumn, Store } from "../../store/store.js";
 import { analyzeTemp } from "../../store/temp-tables.js";

@@ -1,5 +1,5 @@
 /**
- * The visit rollups (src/ingest/visit-rollup.ts) maintained by adding to them instead of
+ * The visit rollups (src/derive/visit-rollup.ts) maintained by adding to them instead of
  * rebuilding them, for live website tracking: every rollup column is a count, a sum or a
  * maximum, so a batch of new visits, of pageviews on visits already counted, or of visits
  * newly linked to a lead changes them by amounts computed from the batch alone. Rebuilding

@@ -8,11 +8,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engines } from "../../test/support/databases.js";
 import { openTestStore, type TestStore } from "../../test/support/stores.js";
+import { runImport } from "../ingest/importer.js";
+import { verityImporter } from "../ingest/verity-importer.js";
 import { ACTIVITY_TYPES } from "../model/canonical.js";
 import { raw, sql } from "../store/sql.js";
-import { runImport } from "./importer.js";
 import { activityCountColumn } from "./lead-activity.js";
-import { verityImporter } from "./verity-importer.js";
 
 const FIXTURE = join(import.meta.dirname, "..", "..", "test", "fixtures", "canonical-small");
 const options = { workspace: "acme" };

@@ -3,7 +3,7 @@
  * instead of recomputing it from millions of rows per query. Each derivation names the
  * tables it is computed from; an import that loaded any of them brings the workspace's
  * derived rows up to date inside its own transaction. (Visit numbers are derived row by row
- * while visits load: src/ingest/visit-attributes.ts.)
+ * while visits load: src/derive/visit-attributes.ts.)
  */
 import type { TableName } from "../model/canonical.js";
 import type { Sql } from "../store/sql.js";

@@ -4,7 +4,7 @@
  * visit of the period (20 million visits are not stored in time order: every period would
  * scan them all, and PostgreSQL fetches them row by row). Every import that loads visits
  * rebuilds the workspace's rows in the same transaction, after the visit numbers are
- * brought up to date (src/ingest/visit-attributes.ts).
+ * brought up to date (src/derive/visit-attributes.ts).
  *
  * - visitor_months: one row per visitor and UTC month with a visit: the month's visits, the
  *   start of its last visit, its highest visit number, and whether one of them created a lead.
