@@ -21,11 +21,11 @@
  * not turn the suite's many sign-ins into 429s.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ROLE_SCOPES, ROLES, type Role, SCOPES, type Scope } from "../src/server/auth/access.js";
-import { createKey } from "../src/server/auth/keys.js";
-import { hashPassword } from "../src/server/auth/secrets.js";
-import { createSite } from "../src/server/auth/sites.js";
-import { addUser } from "../src/server/auth/users.js";
+import { ROLE_SCOPES, ROLES, type Role, SCOPES, type Scope } from "../src/accounts/access.js";
+import { createKey } from "../src/accounts/keys.js";
+import { hashPassword } from "../src/accounts/secrets.js";
+import { createSite } from "../src/accounts/sites.js";
+import { addUser } from "../src/accounts/users.js";
 import { raw, sql } from "../src/store/sql.js";
 import type { Row, Store } from "../src/store/store.js";
 import { engines } from "./support/databases.js";

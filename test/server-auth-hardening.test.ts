@@ -19,8 +19,8 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { authenticateKey } from "../src/server/auth/keys.js";
-import { HASH_CONCURRENCY, hashingStats } from "../src/server/auth/secrets.js";
+import { authenticateKey } from "../src/accounts/keys.js";
+import { HASH_CONCURRENCY, hashingStats } from "../src/accounts/secrets.js";
 import { SESSION_IDLE_SECONDS } from "../src/server/auth/sessions.js";
 import { ipOf, parseTrustProxy } from "../src/server/context.js";
 import { startServer } from "../src/server/server.js";
@@ -589,7 +589,7 @@ describe.each(engines())("authentication hardening on %s", (engine) => {
 
   describe("item 7: sessions", () => {
     const expiryOf = async (cookie: string) => {
-      const { sha256Hex } = await import("../src/server/auth/secrets.js");
+      const { sha256Hex } = await import("../src/accounts/secrets.js");
       const token = cookie.replace(/^verity_session=/, "");
       const [row] = await t.store.query<{ expires_at: string }>(
         sql`SELECT expires_at FROM sessions WHERE token_hash = ${sha256Hex(token)}`,
@@ -597,7 +597,7 @@ describe.each(engines())("authentication hardening on %s", (engine) => {
       return row ? Date.parse(row.expires_at) : null;
     };
     const setExpiry = async (cookie: string, at: number) => {
-      const { sha256Hex } = await import("../src/server/auth/secrets.js");
+      const { sha256Hex } = await import("../src/accounts/secrets.js");
       const token = cookie.replace(/^verity_session=/, "");
       await t.store.execute(
         sql`UPDATE sessions SET expires_at = CAST(${new Date(at).toISOString()} AS TIMESTAMP)

@@ -7,8 +7,8 @@
  */
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { sha256Hex } from "../src/server/auth/secrets.js";
-import { createSite, type Site } from "../src/server/auth/sites.js";
+import { sha256Hex } from "../src/accounts/secrets.js";
+import { createSite, type Site } from "../src/accounts/sites.js";
 import { sql } from "../src/store/sql.js";
 import { type Engine, engines } from "./support/databases.js";
 import { BASE, lead } from "./support/metric-fixtures.js";

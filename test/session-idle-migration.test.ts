@@ -4,7 +4,7 @@
  * for up to 14 days. Migration 016 ends them (users sign in again), on both engines.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomToken, sha256Hex } from "../src/server/auth/secrets.js";
+import { randomToken, sha256Hex } from "../src/accounts/secrets.js";
 import { SESSION_SECONDS, sessionPrincipal } from "../src/server/auth/sessions.js";
 import { migrate } from "../src/store/migrate.js";
 import { sql } from "../src/store/sql.js";

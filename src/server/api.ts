@@ -7,7 +7,7 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { type Principal, SCOPES, type Scope } from "./auth/access.js";
+import { type Principal, SCOPES, type Scope } from "../accounts/access.js";
 import { ApiError, validationError } from "./errors.js";
 
 /**

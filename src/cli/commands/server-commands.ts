@@ -5,12 +5,12 @@
  */
 import { createInterface } from "node:readline";
 import { type Command, Option } from "commander";
-import { parseScopes, ROLES } from "../../server/auth/access.js";
-import { createKey, listKeys, revokeKey, rotateKey } from "../../server/auth/keys.js";
-import { randomToken } from "../../server/auth/secrets.js";
-import { createSite, listSites, revokeSite } from "../../server/auth/sites.js";
-import { addUser, findUser, listUsers, setPassword, setUserDisabled } from "../../server/auth/users.js";
-import { addWorkspace, listWorkspaces } from "../../server/auth/workspaces.js";
+import { parseScopes, ROLES } from "../../accounts/access.js";
+import { createKey, listKeys, revokeKey, rotateKey } from "../../accounts/keys.js";
+import { randomToken } from "../../accounts/secrets.js";
+import { createSite, listSites, revokeSite } from "../../accounts/sites.js";
+import { addUser, findUser, listUsers, setPassword, setUserDisabled } from "../../accounts/users.js";
+import { addWorkspace, listWorkspaces } from "../../accounts/workspaces.js";
 import { STOP_WAIT_MS } from "../../server/collect/writer.js";
 import { parseTrustProxy } from "../../server/context.js";
 import { createLogger, type LogLevel } from "../../server/logger.js";

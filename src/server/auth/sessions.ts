@@ -8,11 +8,12 @@
  * the fortnight's end is `created_at` plus SESSION_SECONDS. The slide is written at most once
  * a minute per session (SESSION_RENEW_SECONDS), not on every request.
  */
+
+import { type Principal, ROLE_SCOPES } from "../../accounts/access.js";
+import { randomToken, sha256Hex } from "../../accounts/secrets.js";
+import { type User, userById } from "../../accounts/users.js";
 import { sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
-import { type Principal, ROLE_SCOPES } from "./access.js";
-import { randomToken, sha256Hex } from "./secrets.js";
-import { type User, userById } from "./users.js";
 
 export const SESSION_COOKIE = "verity_session";
 /** Sessions last a working fortnight at most. */

@@ -6,9 +6,9 @@
  * through the writer's own code (applyTrackingRecords) or drops it.
  */
 
+import { randomId } from "../../accounts/secrets.js";
 import { sql, timestamp } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
-import { randomId } from "../auth/secrets.js";
 import type { LogRecord } from "./log.js";
 import { applyTrackingRecords } from "./tracking.js";
 import type { TrackingRecord } from "./tracking-schema.js";

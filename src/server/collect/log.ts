@@ -28,7 +28,7 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { join } from "node:path";
-import { randomId } from "../auth/secrets.js";
+import { randomId } from "../../accounts/secrets.js";
 
 export type LogRecord = { q: number } & Record<string, unknown>;
 /** A record with the bytes its line takes in the log (the writer bounds its memory by them). */

@@ -9,12 +9,10 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import type { Api } from "../api.js";
-import { type Principal, ROLE_SCOPES, ROLES, type Role, SCOPES, type Scope } from "../auth/access.js";
-import { createKey, keyById, listKeys, revokeKey, rotateKey } from "../auth/keys.js";
-import { hashPassword } from "../auth/secrets.js";
-import { createSession, deleteSession, SESSION_COOKIE, SESSION_SECONDS, type SessionFound } from "../auth/sessions.js";
-import { createSite, listSites, normalizeDomain, revokeSite } from "../auth/sites.js";
+import { type Principal, ROLE_SCOPES, ROLES, type Role, SCOPES, type Scope } from "../../accounts/access.js";
+import { createKey, keyById, listKeys, revokeKey, rotateKey } from "../../accounts/keys.js";
+import { hashPassword } from "../../accounts/secrets.js";
+import { createSite, listSites, normalizeDomain, revokeSite } from "../../accounts/sites.js";
 import {
   addUser,
   authenticateUser,
@@ -26,7 +24,9 @@ import {
   setPasswordHash,
   setUserDisabled,
   type User,
-} from "../auth/users.js";
+} from "../../accounts/users.js";
+import type { Api } from "../api.js";
+import { createSession, deleteSession, SESSION_COOKIE, SESSION_SECONDS, type SessionFound } from "../auth/sessions.js";
 import { storableText } from "../collect/storable-text.js";
 import { clientIp, forwardedValue, rateLimitAddress, type ServerContext } from "../context.js";
 import { ApiError, notFound } from "../errors.js";

@@ -7,11 +7,11 @@
 import { readFileSync } from "node:fs";
 import type { Context, MiddlewareHandler } from "hono";
 import type { z } from "zod";
+import { sha256Hex } from "../../accounts/secrets.js";
+import { originAllowed, type Site, siteByPublicKey } from "../../accounts/sites.js";
 import { isConnectionError } from "../../store/errors.js";
 import type { Api } from "../api.js";
 import { parseJsonBody } from "../api.js";
-import { sha256Hex } from "../auth/secrets.js";
-import { originAllowed, type Site, siteByPublicKey } from "../auth/sites.js";
 import { unstorable } from "../collect/storable-text.js";
 import {
   isEmail,

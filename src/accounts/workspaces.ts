@@ -1,6 +1,6 @@
 /** Workspaces (companies) as the admin commands create them. */
-import { ident, sql } from "../../store/sql.js";
-import type { Store } from "../../store/store.js";
+import { ident, sql } from "../store/sql.js";
+import type { Store } from "../store/store.js";
 
 export type Workspace = { id: string; name: string; createdAt: string };
 

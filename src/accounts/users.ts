@@ -3,8 +3,8 @@
  * email is unique within its workspace only (migration 015), so the same person may be a user
  * of two workspaces, and nobody adding a user learns who uses another workspace.
  */
-import { raw, sql } from "../../store/sql.js";
-import type { Store } from "../../store/store.js";
+import { raw, sql } from "../store/sql.js";
+import type { Store } from "../store/store.js";
 import { ROLES, type Role } from "./access.js";
 import { decoyHash, hashPassword, randomId, verifyPassword } from "./secrets.js";
 import { workspaceExists } from "./workspaces.js";

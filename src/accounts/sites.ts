@@ -3,8 +3,8 @@
  * page's script tag, so not a secret) that can write tracking events to its workspace and
  * nothing else, and the domains allowed to send them (checked against the Origin header).
  */
-import { sql } from "../../store/sql.js";
-import type { Store } from "../../store/store.js";
+import { sql } from "../store/sql.js";
+import type { Store } from "../store/store.js";
 import { randomId } from "./secrets.js";
 import { revokeOwned, workspaceExists } from "./workspaces.js";
 

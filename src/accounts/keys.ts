@@ -2,8 +2,8 @@
  * API keys: `vk_<id>_<secret>`. Only the secret's SHA-256 is stored; the whole key is shown
  * once, when it is created. A key belongs to one workspace and carries scopes.
  */
-import { sql } from "../../store/sql.js";
-import type { Store } from "../../store/store.js";
+import { sql } from "../store/sql.js";
+import type { Store } from "../store/store.js";
 import type { Principal, Scope } from "./access.js";
 import { randomId, randomToken, sameDigest, sha256Hex } from "./secrets.js";
 import { revokeOwned, workspaceExists } from "./workspaces.js";
