@@ -2,7 +2,7 @@
  * A user's email is unique within a workspace, no longer across the installation: with one
  * email for all, adding a user answered "exists already" for an email of another workspace,
  * telling an admin of one company who uses another (issue 13). Signing in with an email that
- * several workspaces hold tries the password against each (src/server/auth/users.ts).
+ * several workspaces hold tries the password against each (src/accounts/users.ts).
  *
  * Neither engine can drop the old column constraint the same way (DuckDB has no DROP
  * CONSTRAINT), so the table is rebuilt under the new constraint and renamed; the rebuild
