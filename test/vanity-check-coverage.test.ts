@@ -13,7 +13,7 @@
  */
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { salesforceImporter } from "../src/ingest/crm/salesforce-importer.js";
+import { salesforceImporter } from "../src/ingest/crm/salesforce/index.js";
 import { runImport } from "../src/ingest/importer.js";
 import {
   anyPairCovers,

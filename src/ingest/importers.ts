@@ -5,7 +5,7 @@ import { csvMappingImporter } from "./crm/csv-mapping-importer.js";
 import { hubspotImporter } from "./crm/hubspot-importer.js";
 import { nutshellImporter } from "./crm/nutshell-importer.js";
 import { pipedriveImporter } from "./crm/pipedrive-importer.js";
-import { salesforceImporter } from "./crm/salesforce-importer.js";
+import { salesforceImporter } from "./crm/salesforce/index.js";
 import type { Importer } from "./importer.js";
 import { mavenImporter } from "./maven-importer.js";
 import { verityImporter } from "./verity-importer.js";

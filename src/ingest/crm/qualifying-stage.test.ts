@@ -8,7 +8,7 @@ import type { FormatOptions, Importer } from "../importer.js";
 import { hubspotImporter } from "./hubspot-importer.js";
 import { pipedriveImporter } from "./pipedrive-importer.js";
 import { previewRows } from "./preview.js";
-import { salesforceImporter } from "./salesforce-importer.js";
+import { salesforceImporter } from "./salesforce/index.js";
 
 const crm = join(import.meta.dirname, "../../../test/fixtures/crm");
 

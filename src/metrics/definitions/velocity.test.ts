@@ -20,7 +20,7 @@ import {
   simulatedCompany,
 } from "../../../test/support/simulated-company.js";
 import { openTestStore, type TestStore } from "../../../test/support/stores.js";
-import { salesforceImporter } from "../../ingest/crm/salesforce-importer.js";
+import { salesforceImporter } from "../../ingest/crm/salesforce/index.js";
 import { runImport } from "../../ingest/importer.js";
 import { buildCompany } from "../../simulate/company.js";
 import { SIZE_PRESETS } from "../../simulate/sizes.js";

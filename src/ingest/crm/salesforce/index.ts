@@ -65,15 +65,15 @@
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { type DataCapability, NOT_IN_CRM_EXPORTS } from "../../model/capabilities.js";
-import { ImportError } from "../import-error.js";
-import type { FormatOptions, Importer, PreparedImport } from "../importer.js";
-import { CanonicalTables } from "./canonical-tables.js";
-import { unpackZip } from "./export-zip.js";
-import { Problems } from "./problems.js";
-import { money, type Rates, readRates } from "./rates.js";
-import { decode, parseSourceText, readSourceFile, type SourceFile, type SourceRow } from "./source-file.js";
-import { type DateOrder, dateOrderOf, parseAmount, parseTimestamp } from "./values.js";
+import { type DataCapability, NOT_IN_CRM_EXPORTS } from "../../../model/capabilities.js";
+import { ImportError } from "../../import-error.js";
+import type { FormatOptions, Importer, PreparedImport } from "../../importer.js";
+import { CanonicalTables } from "../canonical-tables.js";
+import { unpackZip } from "../export-zip.js";
+import { Problems } from "../problems.js";
+import { money, type Rates, readRates } from "../rates.js";
+import { decode, parseSourceText, readSourceFile, type SourceFile, type SourceRow } from "../source-file.js";
+import { type DateOrder, dateOrderOf, parseAmount, parseTimestamp } from "../values.js";
 
 export const SALESFORCE_SOURCE = "salesforce";
 const PIPELINE_ID = "salesforce:pipeline";
