@@ -11,10 +11,14 @@ import { randomToken } from "../../accounts/secrets.js";
 import { createSite, listSites, revokeSite } from "../../accounts/sites.js";
 import { addUser, findUser, listUsers, setPassword, setUserDisabled } from "../../accounts/users.js";
 import { addWorkspace, listWorkspaces } from "../../accounts/workspaces.js";
-import { STOP_WAIT_MS } from "../../server/collect/writer.js";
-import { parseTrustProxy } from "../../server/context.js";
-import { createLogger, type LogLevel } from "../../server/logger.js";
-import { LOOPBACK, startServer } from "../../server/server.js";
+import {
+  createLogger,
+  LOOPBACK,
+  type LogLevel,
+  parseTrustProxy,
+  STOP_WAIT_MS,
+  startServer,
+} from "../../server/index.js";
 import { openStore } from "../../store/open-store.js";
 import { sql } from "../../store/sql.js";
 import { type GlobalOptions, targetOf, withStore, workspaceOf } from "../context.js";
