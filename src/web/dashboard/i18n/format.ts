@@ -1,0 +1,55 @@
+/**
+ * Numbers, percentages, money, days and dates as text in the reader's locale (Intl), for
+ * values the API sends with a Format saying how they read.
+ */
+import { intlTag, t } from "./locale.js";
+
+/** How the API says a value reads (src/metrics/metric.ts Format). */
+export type Format = "text" | "count" | "number" | "percent" | "money" | "days" | "date";
+
+/** A value as text in the current locale. */
+export function formatValue(value: number | string | null, format: Format, currency: string | null = null): string {
+  if (value === null || value === undefined) return "–";
+  if (typeof value === "string") return format === "date" ? formatDate(value) : value;
+  switch (format) {
+    case "count":
+      return new Intl.NumberFormat(intlTag(), { maximumFractionDigits: 0 }).format(value);
+    case "percent":
+      return new Intl.NumberFormat(intlTag(), { style: "percent", maximumFractionDigits: 1 }).format(value);
+    case "money":
+      return currency
+        ? new Intl.NumberFormat(intlTag(), { style: "currency", currency, maximumFractionDigits: 0 }).format(value)
+        : new Intl.NumberFormat(intlTag(), { maximumFractionDigits: 0 }).format(value);
+    case "days":
+      return t("unit.days", { value: new Intl.NumberFormat(intlTag(), { maximumFractionDigits: 1 }).format(value) });
+    default:
+      return new Intl.NumberFormat(intlTag(), { maximumFractionDigits: 2 }).format(value);
+  }
+}
+
+/**
+ * A relative change (0.25 is +25 %), signed. Whether it matters is not its size: the API
+ * judges it against normal variation (see figures.ts judgementText).
+ */
+export function formatChange(change: number | null): string {
+  if (change === null) return "–";
+  const text = new Intl.NumberFormat(intlTag(), {
+    style: "percent",
+    maximumFractionDigits: Math.abs(change) < 0.1 ? 1 : 0,
+    signDisplay: "exceptZero",
+  }).format(change);
+  // A typographic minus in every language, as the API's sentences have it (Intl gives one in Swedish only).
+  return text.replace("-", "−");
+}
+
+/** An ISO date or timestamp as a date in the current locale. */
+export function formatDate(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(intlTag(), {
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    timeZone: "UTC",
+  }).format(date);
+}
