@@ -1,15 +1,26 @@
 /**
  * What a metric is. Each of the nine real metrics (METRICS.md) and the vanity metrics is one
  * module exporting a `MetricDefinition`; the registry lists them once and the CLI, the API
- * and the dashboard read the registry. A metric builds SQL (written once for both engines),
- * runs it through the store, and shapes a typed result; the aggregation happens in the
- * engine, never by pulling raw rows into JavaScript.
+ * and the dashboard read the registry. A metric is three steps, and only the middle one
+ * touches a database:
+ *
+ * 1. build: a pure function from the request's context to named SQL statements (written
+ *    once for both engines; their text per engine is pinned in src/metrics/sql/ by
+ *    src/metrics/pinned-sql.test.ts, so a change to a metric's or the dialect's SQL shows
+ *    in review as a diff);
+ * 2. run: computeMetric (run-metric.ts) runs them through the store, in order;
+ * 3. shape: a pure function from their rows to the metric's typed result, tested with rows
+ *    written by hand, no database needed.
+ *
+ * The aggregation happens in the engine, never by pulling raw rows into JavaScript.
  */
 
 import type { Judgement } from "../insights/signal.js";
 import type { DataCapability } from "../model/capabilities.js";
 import type { Period } from "../model/period.js";
+import type { Sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
+import type { FigureSupport } from "./figure-support.js";
 
 export type Grain = "day" | "week" | "month" | "quarter";
 export const GRAINS: readonly Grain[] = ["day", "week", "month", "quarter"];
@@ -170,7 +181,35 @@ export type AsOfSource = "period" | DataArea | "none";
 /** A part of a metric that the loaded data cannot support, and why. */
 export type Unsupported = { capability: DataCapability; message: string };
 
-export type MetricDefinition<R = unknown> = {
+/**
+ * One statement a metric runs, typed by its rows (`Row` is only a type: the store returns
+ * plain objects whose columns the statement's SELECT names).
+ */
+export type Statement<Row> = { readonly sql: Sql; readonly rowType?: Row };
+
+export function statement<Row>(text: Sql): Statement<Row> {
+  return { sql: text };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any statement, whatever its row type
+export type Statements = Readonly<Record<string, Statement<any>>>;
+
+/** The rows each statement of `S` returned, by the statement's name. */
+export type RowsOf<S extends Statements> = { [K in keyof S]: S[K] extends Statement<infer Row> ? Row[] : never };
+
+/**
+ * What build and shape read: the context, and what the data can support (qualification
+ * marks, losses, amounts; null unless the definition sets readsSupport, when it is asked
+ * once per request before build).
+ */
+export type MetricInput = { ctx: MetricContext; support: FigureSupport | null };
+
+export type MetricDefinition<R = unknown, S extends Statements = Statements> =
+  | BuiltMetric<R, S>
+  // Transition (issue 15): definitions not yet split into build and shape; removed when none is left.
+  | (Omit<BuiltMetric<R, S>, "readsSupport" | "build" | "shape"> & { compute(ctx: MetricContext): Promise<R> });
+
+export type BuiltMetric<R = unknown, S extends Statements = Statements> = {
   id: string;
   title: string;
   /** Why it matters, in the product's own words (shown with the metric). */
@@ -185,10 +224,21 @@ export type MetricDefinition<R = unknown> = {
   area: DataArea;
   /** Whether team/rep/pipeline filters apply (marketing metrics are not owned by reps). */
   leadFilters: boolean;
-  compute(ctx: MetricContext): Promise<R>;
+  /** Whether build or shape read `support` (figure-support.ts). */
+  readsSupport: boolean;
+  /** Pure: the statements to run, by name; null when there is nothing to ask (no data of its kind). */
+  build(input: MetricInput): S | null;
+  /** Pure: the result from each statement's rows (null when build returned null). */
+  shape(rows: RowsOf<S> | null, input: MetricInput): R;
   headlines(result: R): Headline[];
   views(result: R): View[];
 };
+
+/** The support a definition that sets readsSupport reads; a definition that does not, fails loudly. */
+export function supportOf(input: MetricInput): FigureSupport {
+  if (input.support === null) throw new Error("this metric reads figure support: set readsSupport in its definition");
+  return input.support;
+}
 
 /** A computed metric as the CLI prints it as JSON and the API returns it. */
 export type MetricReport<R = unknown> = {

@@ -5,7 +5,17 @@
 import { type Judgement, judgeChange } from "../insights/signal.js";
 import { CAPABILITY_FIXES, CAPABILITY_WORDS } from "./capability-words.js";
 import { asOfFor, type ResolvedRequest } from "./context.js";
-import type { Evidence, MetricContext, MetricDefinition, MetricReport, Unsupported } from "./metric.js";
+import { figureSupport } from "./figure-support.js";
+import type {
+  Evidence,
+  MetricContext,
+  MetricDefinition,
+  MetricInput,
+  MetricReport,
+  RowsOf,
+  Statements,
+  Unsupported,
+} from "./metric.js";
 import { tidy } from "./sql-parts.js";
 import { computeVanity } from "./vanity.js";
 
@@ -29,8 +39,8 @@ export async function runMetric<R>(
   request: ResolvedRequest,
 ): Promise<MetricReport<R>> {
   const ctx = request.current;
-  const result = tidy(await definition.compute(ctx));
-  const previous = request.previous ? tidy(await definition.compute(request.previous)) : null;
+  const result = tidy(await computeMetric(definition, ctx));
+  const previous = request.previous ? tidy(await computeMetric(definition, request.previous)) : null;
   const before = previous === null ? null : definition.headlines(previous);
   const headlines = definition.headlines(result).map((headline) => {
     const was = before?.find((b) => b.key === headline.key);
@@ -84,6 +94,27 @@ export async function runMetric<R>(
     result,
     previous,
   };
+}
+
+/**
+ * A metric's result for one context: what the data supports (when the metric reads it, asked
+ * once per request), its statements built, run in order through the store, and shaped.
+ */
+export async function computeMetric<R, S extends Statements>(
+  definition: MetricDefinition<R, S>,
+  ctx: MetricContext,
+): Promise<R> {
+  if ("compute" in definition) return definition.compute(ctx);
+  const input: MetricInput = { ctx, support: definition.readsSupport ? await figureSupport(ctx) : null };
+  const statements = definition.build(input);
+  return definition.shape(statements === null ? null : await runStatements(ctx, statements), input);
+}
+
+/** Runs each statement in turn (one connection answers them; order as built). */
+export async function runStatements<S extends Statements>(ctx: MetricContext, statements: S): Promise<RowsOf<S>> {
+  const rows: Record<string, unknown[]> = {};
+  for (const [name, statement] of Object.entries(statements)) rows[name] = await ctx.store.query(statement.sql);
+  return rows as RowsOf<S>;
 }
 
 /** A metric whose needs are met overall may still report parts it cannot support (velocity's days in stage). */

@@ -3,8 +3,16 @@
  */
 import { sql } from "../../store/sql.js";
 import { bucketsOf } from "../buckets.js";
-import { figureSupport, headlineOf, rateEvidence } from "../figure-support.js";
-import type { FigureUnsupported, MetricContext, MetricDefinition, Unsupported } from "../metric.js";
+import { headlineOf, rateEvidence } from "../figure-support.js";
+import {
+  type FigureUnsupported,
+  type MetricDefinition,
+  type MetricInput,
+  type RowsOf,
+  statement,
+  supportOf,
+  type Unsupported,
+} from "../metric.js";
 import { bucket, inPeriod, leadFacts } from "../sql-parts.js";
 import { wilsonInterval } from "../statistics.js";
 
@@ -44,29 +52,36 @@ function row(counts: Counts | undefined): QualifiedLeadsRow {
   };
 }
 
+type Group = {
+  source: string;
+  created_bucket: string | null;
+  qualified_bucket: string | null;
+  leads: number;
+  leads_qualified: number;
+};
+
 /**
  * One pass over the leads created or qualified in the period, grouped by source and by the
  * buckets they were created and qualified in (each NULL when not in the period): the totals,
- * the sources and the trend are sums of these groups, summed here. The period's filters reach the leads'
- * own columns, so PostgreSQL reads them through its indexes (created, qualified).
+ * the sources and the trend are sums of these groups, summed by shape. The period's filters
+ * reach the leads' own columns, so PostgreSQL reads them through its indexes (created, qualified).
  */
-async function compute(ctx: MetricContext): Promise<QualifiedLeadsResult> {
+function build({ ctx }: MetricInput) {
   const created = inPeriod(ctx, sql`created_at`);
   const qualified = inPeriod(ctx, sql`qualified_at`);
-  const groups = await ctx.store.query<{
-    source: string;
-    created_bucket: string | null;
-    qualified_bucket: string | null;
-    leads: number;
-    leads_qualified: number;
-  }>(sql`
+  return {
+    groups: statement<Group>(sql`
     WITH ${leadFacts(ctx)}
     SELECT source,
       CASE WHEN ${created} THEN ${bucket(ctx.grain, sql`created_at`)} END AS created_bucket,
       CASE WHEN ${qualified} THEN ${bucket(ctx.grain, sql`qualified_at`)} END AS qualified_bucket,
       count(*) AS leads, count(qualified_at) AS leads_qualified
     FROM lead_facts WHERE ${created} OR ${qualified}
-    GROUP BY 1, 2, 3`);
+    GROUP BY 1, 2, 3`),
+  };
+}
+
+function shape(rows: RowsOf<ReturnType<typeof build>> | null, input: MetricInput): QualifiedLeadsResult {
   const total: Counts = { new_leads: 0, qualified_leads: 0, new_leads_qualified: 0 };
   const sources = new Map<string, Counts>();
   const trend = new Map<string, { new_leads: number; qualified_leads: number }>();
@@ -75,7 +90,7 @@ async function compute(ctx: MetricContext): Promise<QualifiedLeadsResult> {
     trend.set(key, t);
     return t;
   };
-  for (const g of groups) {
+  for (const g of rows?.groups ?? []) {
     const counts = sources.get(g.source) ?? { new_leads: 0, qualified_leads: 0, new_leads_qualified: 0 };
     sources.set(g.source, counts);
     for (const c of [total, counts]) {
@@ -88,7 +103,7 @@ async function compute(ctx: MetricContext): Promise<QualifiedLeadsResult> {
     if (g.created_bucket !== null) trendOf(g.created_bucket).new_leads += g.leads;
     if (g.qualified_bucket !== null) trendOf(g.qualified_bucket).qualified_leads += g.leads;
   }
-  const cannot = (await figureSupport(ctx)).qualification;
+  const cannot = supportOf(input).qualification;
   return {
     ...row(total),
     qualificationUnsupported: cannot,
@@ -100,7 +115,7 @@ async function compute(ctx: MetricContext): Promise<QualifiedLeadsResult> {
     bySource: [...sources]
       .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
       .map(([source, counts]) => ({ source, ...row(counts) })),
-    trend: bucketsOf(ctx).map((start) => ({
+    trend: bucketsOf(input.ctx).map((start) => ({
       bucket: start,
       newLeads: trend.get(start)?.new_leads ?? 0,
       qualifiedLeads: trend.get(start)?.qualified_leads ?? 0,
@@ -108,7 +123,7 @@ async function compute(ctx: MetricContext): Promise<QualifiedLeadsResult> {
   };
 }
 
-export const qualifiedLeads: MetricDefinition<QualifiedLeadsResult> = {
+export const qualifiedLeads: MetricDefinition<QualifiedLeadsResult, ReturnType<typeof build>> = {
   id: "qualified-leads",
   title: "Qualified leads",
   why:
@@ -124,7 +139,9 @@ export const qualifiedLeads: MetricDefinition<QualifiedLeadsResult> = {
   needs: [],
   area: "sales",
   leadFilters: true,
-  compute,
+  readsSupport: true,
+  build,
+  shape,
   headlines: (r) => [
     headlineOf(
       {
