@@ -1,7 +1,7 @@
 /**
  * The import formats Verity knows, by name (`verity import --format NAME`).
  */
-import { csvMappingImporter } from "./crm/csv-mapping-importer.js";
+import { csvMappingImporter } from "./crm/csv-mapping/index.js";
 import { hubspotImporter } from "./crm/hubspot-importer.js";
 import { nutshellImporter } from "./crm/nutshell-importer.js";
 import { pipedriveImporter } from "./crm/pipedrive-importer.js";

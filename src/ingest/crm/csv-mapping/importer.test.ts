@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { engines } from "../../../test/support/databases.js";
+import { engines } from "../../../../test/support/databases.js";
 import {
   byKey,
   convertedRows,
@@ -20,18 +20,18 @@ import {
   readExpected,
   rowCounts,
   storedRows,
-} from "../../../test/support/deal-exports.js";
-import { report } from "../../../test/support/metric-fixtures.js";
-import { openTestStore, type TestStore } from "../../../test/support/stores.js";
-import { activityQuality } from "../../metrics/definitions/activity-quality.js";
-import { funnel } from "../../metrics/definitions/funnel.js";
-import { losses } from "../../metrics/definitions/losses.js";
-import { velocity } from "../../metrics/definitions/velocity.js";
-import { type FormatOptions, runImport } from "../importer.js";
-import { readMapping } from "./csv-mapping.js";
-import { csvMappingImporter } from "./csv-mapping-importer.js";
-import { previewRows } from "./preview.js";
-import { PROBLEM_LIMIT } from "./problems.js";
+} from "../../../../test/support/deal-exports.js";
+import { report } from "../../../../test/support/metric-fixtures.js";
+import { openTestStore, type TestStore } from "../../../../test/support/stores.js";
+import { activityQuality } from "../../../metrics/definitions/activity-quality.js";
+import { funnel } from "../../../metrics/definitions/funnel.js";
+import { losses } from "../../../metrics/definitions/losses.js";
+import { velocity } from "../../../metrics/definitions/velocity.js";
+import { type FormatOptions, runImport } from "../../importer.js";
+import { readMapping } from "./mapping-file.js";
+import { csvMappingImporter } from "./index.js";
+import { previewRows } from "../preview.js";
+import { PROBLEM_LIMIT } from "../problems.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../../../test/fixtures/crm");
 const DIR = join(FIXTURES, "csv-mapping");

@@ -12,7 +12,7 @@ import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { ImportError } from "../import-error.js";
+import { ImportError } from "../../import-error.js";
 
 /** A transform, as the mapping writes it, normalised to one shape per kind. */
 export type Transform =

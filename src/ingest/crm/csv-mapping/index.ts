@@ -41,11 +41,11 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { ACTIVITY_TYPES, LEAD_STATUSES, SOURCE_CHANNELS } from "../../model/canonical.js";
-import type { DataCapability } from "../../model/capabilities.js";
-import { ImportError } from "../import-error.js";
-import type { FormatOptions, Importer, PreparedImport } from "../importer.js";
-import { type CanonicalRow, CanonicalTables } from "./canonical-tables.js";
+import { ACTIVITY_TYPES, LEAD_STATUSES, SOURCE_CHANNELS } from "../../../model/canonical.js";
+import type { DataCapability } from "../../../model/capabilities.js";
+import { ImportError } from "../../import-error.js";
+import type { FormatOptions, Importer, PreparedImport } from "../../importer.js";
+import { type CanonicalRow, CanonicalTables } from "../canonical-tables.js";
 import {
   type ActivityField,
   type CsvMapping,
@@ -57,11 +57,11 @@ import {
   type Section,
   type StageEventField,
   type Transform,
-} from "./csv-mapping.js";
-import { Problems } from "./problems.js";
-import { money, type Rates, readRates } from "./rates.js";
-import { readSourceFile, type SourceFile, type SourceRow } from "./source-file.js";
-import { amountDigits, type DateOrder, dateOrderOf, parseAmount, parseTimestamp } from "./values.js";
+} from "./mapping-file.js";
+import { Problems } from "../problems.js";
+import { money, type Rates, readRates } from "../rates.js";
+import { readSourceFile, type SourceFile, type SourceRow } from "../source-file.js";
+import { amountDigits, type DateOrder, dateOrderOf, parseAmount, parseTimestamp } from "../values.js";
 
 export const CSV_FORMAT = "csv";
 
