@@ -10,6 +10,7 @@
  * Pure: numbers in, a plain-data judgement out (it goes into JSON as is).
  */
 import type { Evidence } from "../metrics/metric.js";
+import type { Judgement, SamplingMethod } from "../metrics/results/common.js";
 import {
   ALPHA,
   clusteredPoissonTest,
@@ -22,6 +23,7 @@ import {
   xmrLimits,
 } from "../metrics/statistics.js";
 
+export type { Judgement, SamplingMethod };
 export { ALPHA };
 
 /** Fewer earlier periods than this and normal variation is not judged (METRICS.md). */
@@ -40,44 +42,6 @@ export type ChangeInput = {
    * without data (skipped).
    */
   history: readonly (number | null)[];
-};
-
-export type SamplingMethod =
-  | "poisson"
-  | "quasi-poisson"
-  | "newcombe"
-  | "median-intervals"
-  | "compound-poisson"
-  | "gain-poisson"
-  | "none";
-
-export type Judgement = {
-  /** Beyond noise up or down, within it, or null when neither test applies (reason says why). */
-  movement: "up" | "down" | "within" | null;
-  /** movement is up or down. */
-  signal: boolean;
-  sampling: {
-    method: SamplingMethod;
-    /** Beyond sampling noise on the side of the change; null when no method applies. */
-    passed: boolean | null;
-    pValue: number | null;
-    /** Newcombe's interval of the difference of rates, or (medians) the interval now. */
-    interval: Interval | null;
-  };
-  /**
-   * The XmR test over the earlier periods (for a level, over its gains, with centre and
-   * limits given back in the level's units: the last level plus the gain); null with fewer
-   * than 6 earlier values.
-   */
-  variation: { periods: number; centre: number; low: number; high: number; passed: boolean } | null;
-  /**
-   * The values now that would NOT have counted as a signal, in the figure's own units (a rate
-   * as a fraction): the union of what each applicable test accepts. Null when no test applies
-   * or one can never pass (a median without intervals).
-   */
-  normalRange: Interval | null;
-  /** Why it is not a signal or not judged, in plain English; null for a signal. */
-  reason: string | null;
 };
 
 type Sampling = Judgement["sampling"] & {

@@ -1,11 +1,6 @@
-/**
- * Small statistics the metrics need, in plain TypeScript: the Wilson score interval for a
- * conversion rate (METRICS.md 2: a rep is flagged only when the difference is credible) and
- * continuous quantiles as PostgreSQL's percentile_cont and DuckDB's quantile_cont compute
- * them, for the reference implementations the engine results are checked against.
- */
+import type { Interval } from "./results/common.js";
 
-export type Interval = { low: number; high: number };
+export type { Interval };
 
 /** z for a two-sided 95% interval. */
 export const Z95 = 1.959963984540054;
