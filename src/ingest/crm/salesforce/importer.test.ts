@@ -25,7 +25,7 @@ import { ImportError } from "../../import-error.js";
 import { type FormatOptions, type PreparedImport, runImport } from "../../importer.js";
 import { salesforceImporter } from "./index.js";
 
-const FIXTURES = resolve(import.meta.dirname, "../../../test/fixtures/crm");
+const FIXTURES = resolve(import.meta.dirname, "../../../../test/fixtures/crm");
 const FIXTURE = join(FIXTURES, "salesforce");
 const RATES = join(FIXTURE, "rates.csv");
 const CANONICAL: readonly TableName[] = ["reps", "pipelines", "stages", "leads", "stage_events", "activities"];
