@@ -28,12 +28,12 @@ import { funnel } from "../../../metrics/definitions/funnel.js";
 import { losses } from "../../../metrics/definitions/losses.js";
 import { velocity } from "../../../metrics/definitions/velocity.js";
 import { type FormatOptions, runImport } from "../../importer.js";
-import { readMapping } from "./mapping-file.js";
-import { csvMappingImporter } from "./index.js";
 import { previewRows } from "../preview.js";
 import { PROBLEM_LIMIT } from "../problems.js";
+import { csvMappingImporter } from "./index.js";
+import { readMapping } from "./mapping-file.js";
 
-const FIXTURES = resolve(import.meta.dirname, "../../../test/fixtures/crm");
+const FIXTURES = resolve(import.meta.dirname, "../../../../test/fixtures/crm");
 const DIR = join(FIXTURES, "csv-mapping");
 const BAD = join(FIXTURES, "bad");
 const DEALS = join(DIR, "Deals_2024_04_15.csv");

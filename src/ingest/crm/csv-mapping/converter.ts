@@ -1,0 +1,454 @@
+/**
+ * The rows of a mapped CSV import: leads, their stage events and activities, each field read
+ * through its transforms, every problem recorded once per row.
+ *
+ * - Leads: `<source_system>:<id>` (external_id the bare id), where source_system is the
+ *   mapping's. Reps from names (owner, the mover of a stage, an activity's rep):
+ *   `<source_system>:owner:<name>`, as the Pipedrive/HubSpot importers name reps known only
+ *   by name.
+ * - Stage events: per lead sorted by time (then line), chained (first from null), a row
+ *   repeating the lead's stage is skipped and counted (an amount or date change, as in
+ *   Salesforce's history). A lead without history rows, and every lead when the mapping has
+ *   no `stage_events`, gets one event into its current stage at `stage_entered_at` or else
+ *   `created_at` — the Pipedrive and Nutshell importers' rule, so the derived facts know the
+ *   stage was reached.
+ * - closed_at of an open lead is dropped with a note: generic exports' "closing date" is the
+ *   expected close date for open deals (Zoho's, for one). A won/lost/cancelled lead without
+ *   one is a problem.
+ * - Money: `value` with `currency` (or --currency) goes through money(): converted with
+ *   --rates, a currency without a rate is a problem, never mixed.
+ * - Times without an offset are UTC; timestamp fields without a `date` transform use the
+ *   shared rules (ISO, dd.mm.yyyy, slashed dates whose order the values or --date-format
+ *   prove).
+ */
+import { basename } from "node:path";
+import { ACTIVITY_TYPES, LEAD_STATUSES, SOURCE_CHANNELS } from "../../../model/canonical.js";
+import { ImportError } from "../../import-error.js";
+import type { FormatOptions } from "../../importer.js";
+import type { CanonicalRow, CanonicalTables } from "../canonical-tables.js";
+import type { Problems } from "../problems.js";
+import { money, type Rates } from "../rates.js";
+import type { SourceFile, SourceRow } from "../source-file.js";
+import { type DateOrder, dateOrderOf, parseAmount, parseTimestamp } from "../values.js";
+import type { ActivityField, CsvMapping, FieldSpec, LeadField, Section, StageEventField } from "./mapping-file.js";
+import { findByName, type PipelineInfo, type StageInfo } from "./pipelines.js";
+import { applyTransforms, type Where } from "./transforms.js";
+
+export type LeadInfo = {
+  id: string;
+  line: number;
+  pipeline: PipelineInfo;
+  stage: StageInfo | null;
+  createdAt: string;
+  stageEnteredAt: string;
+};
+
+export class Converter {
+  leadsFailed = false;
+  /** The leads file's name, for messages about rows naming an unknown lead. */
+  leadsFile = "the leads file";
+  private readonly leadById = new Map<string, LeadInfo>();
+  /** Leads whose row had a problem (their stage events and activities are not reported again). */
+  private readonly failedLeads = new Set<string>();
+  private readonly reps = new Set<string>();
+  private readonly system: string;
+
+  constructor(
+    private readonly mapping: CsvMapping,
+    private readonly options: FormatOptions,
+    private readonly rates: Rates | null,
+    private readonly tables: CanonicalTables,
+    private readonly problems: Problems,
+    private readonly pipelines: PipelineInfo[],
+  ) {
+    this.system = mapping.sourceSystem;
+  }
+
+  leadsInOrder(): LeadInfo[] {
+    return [...this.leadById.values()];
+  }
+
+  /** The rep of a name (created on first sight). */
+  private rep(name: string, from: string): string | null {
+    if (name === "") return null;
+    const id = `${this.system}:owner:${name}`;
+    if (!this.reps.has(id)) {
+      this.reps.add(id);
+      this.tables.add("reps", from, { id, external_id: name, name });
+    }
+    return id;
+  }
+
+  /** A row reader: field values after transforms, each problem recorded once per row. */
+  private reader<F extends string>(source: SourceFile, section: Section<F>, row: SourceRow, order: DateOrder | null) {
+    const rowProblems: ImportError[] = [];
+    const attempt = <T>(fn: () => T, fallback: T): T => {
+      try {
+        return fn();
+      } catch (error) {
+        if (!(error instanceof ImportError)) throw error;
+        rowProblems.push(error);
+        return fallback;
+      }
+    };
+    // The header each field's value came from in this row (a field may list several).
+    const readFrom = new Map<F, string>();
+    const columnOf = (field: F) => {
+      const spec = section.columns[field];
+      const read = readFrom.get(field);
+      if (read !== undefined) return read;
+      return spec?.column
+        ? (source.column(spec.column) ?? spec.column)
+        : (spec?.path ?? `${section.path}.columns.${field}`);
+    };
+    const problem = (field: F, reason: string) => new ImportError(source.file, row.line, columnOf(field), reason);
+    const text = (field: F): string => {
+      const spec = section.columns[field];
+      if (!spec) return "";
+      // The first listed column with a value (or the first column, empty), else the constant.
+      const read = spec.columns.find((c) => row.get(c) !== "") ?? spec.column;
+      const raw = read !== null ? row.get(read) : (spec.constant ?? "");
+      const column = read !== null ? (source.column(read) ?? read) : columnOf(field);
+      if (read !== null) readFrom.set(field, column);
+      const where: Where = { source, line: row.line, column, order };
+      return attempt(() => applyTransforms(raw, spec.transforms, where), "");
+    };
+    const required = (field: F, what: string): string => {
+      const value = text(field);
+      if (value === "" && !rowProblems.some((p) => p.column === columnOf(field))) {
+        rowProblems.push(problem(field, `${what} is empty (the mapping's ${section.path}.columns.${field})`));
+      }
+      return value;
+    };
+    const timestamp = (field: F, value: string): string =>
+      value === "" ? "" : attempt(() => parseTimestamp(source, row.line, columnOf(field), value, order), "");
+    const oneOf = (field: F, value: string, allowed: readonly string[], what: string): string => {
+      if (value === "" || allowed.includes(value)) return value;
+      rowProblems.push(
+        problem(
+          field,
+          `${JSON.stringify(value)} is not ${what} (${allowed.join(", ")}); map the export's values with a map transform`,
+        ),
+      );
+      return "";
+    };
+    /** A required id that no earlier row of the file has (`firstLine`: where each id was first met). */
+    const uniqueId = (field: F, firstLine: Map<string, number>): string => {
+      const id = required(field, "the id");
+      const seen = firstLine.get(id);
+      if (id !== "" && seen !== undefined) {
+        rowProblems.push(problem(field, `duplicate id ${id}: first on line ${seen}`));
+      } else if (id !== "") {
+        firstLine.set(id, row.line);
+      }
+      return id;
+    };
+    return { rowProblems, attempt, problem, text, required, uniqueId, timestamp, oneOf, columnOf };
+  }
+
+  /** Records a row's problems; true when there were none. */
+  private settle(rowProblems: ImportError[]): boolean {
+    for (const p of rowProblems) this.problems.add(p);
+    return rowProblems.length === 0;
+  }
+
+  /** The file's slashed-date order over the timestamp fields the mapping leaves to the shared rules. */
+  private orderOf<F extends string>(source: SourceFile, section: Section<F>, fields: readonly F[]): DateOrder | null {
+    const columns = fields
+      .map((f) => section.columns[f])
+      .filter((s): s is FieldSpec => s !== undefined && !s.transforms.some((t) => t.kind === "date"))
+      .flatMap((s) => s.columns);
+    try {
+      return dateOrderOf(source, columns, this.options.dateFormat);
+    } catch (error) {
+      if (!(error instanceof ImportError)) throw error;
+      this.problems.add(error);
+      return null;
+    }
+  }
+
+  leads(source: SourceFile): void {
+    const section = this.mapping.leads;
+    const order = this.orderOf(source, section, ["created_at", "qualified_at", "closed_at", "stage_entered_at"]);
+    const from = basename(source.file);
+    this.leadsFile = from;
+    const firstLine = new Map<string, number>();
+    let openClosedAt = 0;
+    for (const row of source.rows) {
+      const r = this.reader<LeadField>(source, section, row, order);
+      const externalId = r.uniqueId("id", firstLine);
+      const id = `${this.system}:${externalId}`;
+
+      let pipeline: PipelineInfo | undefined;
+      if (section.columns.pipeline_id) {
+        const name = r.required("pipeline_id", "the pipeline");
+        pipeline = name === "" ? undefined : findByName(this.pipelines, name);
+        if (name !== "" && !pipeline) {
+          r.rowProblems.push(
+            r.problem(
+              "pipeline_id",
+              `unknown pipeline ${JSON.stringify(name)}: the mapping lists ${this.pipelines.map((p) => p.name).join(", ")}`,
+            ),
+          );
+        }
+      } else {
+        pipeline = this.pipelines[0];
+      }
+      const stageName = r.text("stage_id");
+      let stage: StageInfo | null = null;
+      if (pipeline && stageName !== "") {
+        stage = findByName(pipeline.stages, stageName) ?? null;
+        if (!stage) {
+          r.rowProblems.push(
+            r.problem(
+              "stage_id",
+              `unknown stage ${JSON.stringify(stageName)} of pipeline ${pipeline.name} (stages: ${pipeline.stages.map((s) => s.name).join(", ") || "none listed"})`,
+            ),
+          );
+        }
+      }
+      const status = r.oneOf("status", r.required("status", "the status"), LEAD_STATUSES, "a lead status");
+      const createdAt = r.timestamp("created_at", r.required("created_at", "the creation time"));
+      const qualifiedAt = r.timestamp("qualified_at", r.text("qualified_at"));
+      let closedAt = r.timestamp("closed_at", r.text("closed_at"));
+      const stageEnteredAt = r.timestamp("stage_entered_at", r.text("stage_entered_at"));
+      if (status === "open" && closedAt !== "") {
+        closedAt = "";
+        openClosedAt += 1;
+      }
+      if (
+        status !== "" &&
+        status !== "open" &&
+        closedAt === "" &&
+        !r.rowProblems.some((p) => p.column === r.columnOf("closed_at"))
+      ) {
+        r.rowProblems.push(
+          r.problem(
+            "closed_at",
+            `a ${status} lead needs the time it closed${section.columns.closed_at ? "" : ": map closed_at"}`,
+          ),
+        );
+      }
+      if (createdAt !== "" && closedAt !== "" && closedAt < createdAt) {
+        r.rowProblems.push(r.problem("closed_at", `closed ${closedAt} before it was created (${createdAt})`));
+      }
+      if (createdAt !== "" && qualifiedAt !== "" && qualifiedAt < createdAt) {
+        r.rowProblems.push(r.problem("qualified_at", `qualified ${qualifiedAt} before it was created (${createdAt})`));
+      }
+      const amountText = r.text("value");
+      const amount =
+        amountText === ""
+          ? null
+          : r.attempt(() => parseAmount(source, row.line, r.columnOf("value"), amountText), null);
+      if (amount !== null && amount < 0) r.rowProblems.push(r.problem("value", `the value ${amountText} is negative`));
+      const currencyText = r.text("currency") || this.options.currency || "";
+      let value = { value: "", currency: "" };
+      if (amount !== null && amount >= 0) {
+        if (currencyText === "") {
+          r.rowProblems.push(
+            r.problem(
+              "value",
+              "the value has no currency: map currency (a column or { value: EUR }) or give --currency",
+            ),
+          );
+        } else {
+          const column = section.columns.currency ? r.columnOf("currency") : r.columnOf("value");
+          value = r.attempt(
+            () => money(amount, currencyText, this.rates, { file: source.file, line: row.line, column }),
+            value,
+          );
+        }
+      }
+      const channel = r.oneOf("source_channel", r.text("source_channel"), SOURCE_CHANNELS, "a source channel");
+      const owner = r.text("owner_id");
+      const fields = {
+        name: r.text("name"),
+        account: r.text("account"),
+        contact: r.text("contact"),
+        loss_reason: r.text("loss_reason"),
+        competitor: r.text("competitor"),
+        utm_source: r.text("utm_source"),
+        utm_medium: r.text("utm_medium"),
+        utm_campaign: r.text("utm_campaign"),
+        utm_content: r.text("utm_content"),
+        utm_term: r.text("utm_term"),
+      };
+      if (!this.settle(r.rowProblems) || !pipeline) {
+        if (externalId !== "") this.failedLeads.add(id);
+        continue;
+      }
+      this.tables.add("leads", from, {
+        id,
+        external_id: externalId,
+        name: fields.name,
+        account: fields.account,
+        contact: fields.contact,
+        owner_id: this.rep(owner, from),
+        pipeline_id: pipeline.id,
+        stage_id: stage?.id ?? null,
+        status,
+        created_at: createdAt,
+        qualified_at: qualifiedAt,
+        closed_at: closedAt,
+        value: value.value,
+        currency: value.currency,
+        loss_reason: fields.loss_reason,
+        competitor: fields.competitor,
+        source_channel: channel,
+        utm_source: fields.utm_source,
+        utm_medium: fields.utm_medium,
+        utm_campaign: fields.utm_campaign,
+        utm_content: fields.utm_content,
+        utm_term: fields.utm_term,
+      });
+      this.leadById.set(externalId, {
+        id,
+        line: row.line,
+        pipeline,
+        stage,
+        createdAt,
+        stageEnteredAt: stageEnteredAt || createdAt,
+      });
+    }
+    if (openClosedAt > 0) {
+      this.tables.note(
+        `${openClosedAt} open lead${openClosedAt === 1 ? " has" : "s have"} a ${section.columns.closed_at?.column ?? "closed_at"} (an expected close date): ignored, an open lead has not closed`,
+      );
+    }
+  }
+
+  /** One event per lead into its current stage (when there is no history to read). */
+  currentStageEvents(leads: readonly LeadInfo[], why: string): void {
+    let count = 0;
+    for (const lead of leads) {
+      if (!lead.stage) continue;
+      this.tables.add("stage_events", this.mapping.file, {
+        lead_id: lead.id,
+        from_stage_id: null,
+        to_stage_id: lead.stage.id,
+        changed_at: lead.stageEnteredAt,
+        rep_id: null,
+      });
+      count += 1;
+    }
+    if (count > 0) {
+      const at = this.mapping.leads.columns.stage_entered_at ? "stage_entered_at (else created_at)" : "created_at";
+      this.tables.note(`${count} leads with ${why}: one stage event each, into the current stage at ${at}`);
+    }
+  }
+
+  /** Looks up a lead a row of another file names; reports it unless it is unknown because its own row failed. */
+  private leadOf(externalId: string, id: string, onUnknown: () => void): LeadInfo | null | "failed" {
+    const lead = this.leadById.get(externalId);
+    if (lead) return lead;
+    if (this.leadsFailed || this.failedLeads.has(id)) return "failed";
+    onUnknown();
+    return null;
+  }
+
+  stageEvents(source: SourceFile, section: Section<StageEventField>): void {
+    const order = this.orderOf(source, section, ["changed_at"]);
+    const from = basename(source.file);
+    const leadsFile = this.leadsFile;
+    type Event = { lead: LeadInfo; stage: StageInfo; at: string; rep: string; line: number };
+    const byLead = new Map<string, Event[]>();
+    for (const row of source.rows) {
+      const r = this.reader<StageEventField>(source, section, row, order);
+      const externalId = r.required("lead_id", "the lead id");
+      const stageName = r.required("to_stage_id", "the stage");
+      const at = r.timestamp("changed_at", r.required("changed_at", "the time of the change"));
+      const rep = r.text("rep_id");
+      let lead: LeadInfo | null | "failed" = null;
+      if (externalId !== "") {
+        lead = this.leadOf(externalId, `${this.system}:${externalId}`, () =>
+          r.rowProblems.push(r.problem("lead_id", `no lead ${JSON.stringify(externalId)} in ${leadsFile}`)),
+        );
+      }
+      let stage: StageInfo | undefined;
+      if (lead && lead !== "failed" && stageName !== "") {
+        stage = findByName(lead.pipeline.stages, stageName);
+        if (!stage) {
+          r.rowProblems.push(
+            r.problem(
+              "to_stage_id",
+              `unknown stage ${JSON.stringify(stageName)} of pipeline ${lead.pipeline.name} (stages: ${lead.pipeline.stages.map((s) => s.name).join(", ")})`,
+            ),
+          );
+        }
+      }
+      if (!this.settle(r.rowProblems) || !lead || lead === "failed" || !stage) continue;
+      const list = byLead.get(lead.id) ?? [];
+      list.push({ lead, stage, at, rep, line: row.line });
+      byLead.set(lead.id, list);
+    }
+    let repeats = 0;
+    for (const events of byLead.values()) {
+      events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.line - b.line));
+      let current: StageInfo | null = null;
+      for (const e of events) {
+        if (current?.id === e.stage.id) {
+          repeats += 1;
+          continue;
+        }
+        this.tables.add("stage_events", from, {
+          lead_id: e.lead.id,
+          from_stage_id: current?.id ?? null,
+          to_stage_id: e.stage.id,
+          changed_at: e.at,
+          rep_id: this.rep(e.rep, from),
+        });
+        current = e.stage;
+      }
+    }
+    if (repeats > 0)
+      this.tables.skip("stage history rows that repeat the lead's stage (a change of amount or date)", repeats);
+    this.currentStageEvents(
+      this.leadsInOrder().filter((l) => !byLead.has(l.id)),
+      `no rows in ${from}`,
+    );
+  }
+
+  activities(source: SourceFile, section: Section<ActivityField>): void {
+    const order = this.orderOf(source, section, ["occurred_at"]);
+    const from = basename(source.file);
+    const leadsFile = this.leadsFile;
+    const firstLine = new Map<string, number>();
+    for (const row of source.rows) {
+      const r = this.reader<ActivityField>(source, section, row, order);
+      const externalId = r.uniqueId("id", firstLine);
+      const leadExternal = r.text("lead_id");
+      let lead: LeadInfo | null | "failed" = null;
+      if (leadExternal !== "") {
+        lead = this.leadOf(leadExternal, `${this.system}:${leadExternal}`, () =>
+          r.rowProblems.push(r.problem("lead_id", `no lead ${JSON.stringify(leadExternal)} in ${leadsFile}`)),
+        );
+      }
+      const type = r.oneOf("type", r.required("type", "the activity type"), ACTIVITY_TYPES, "an activity type");
+      const occurredAt = r.timestamp("occurred_at", r.required("occurred_at", "the time"));
+      const durationText = r.text("duration_seconds");
+      const duration =
+        durationText === ""
+          ? null
+          : r.attempt(() => parseAmount(source, row.line, r.columnOf("duration_seconds"), durationText), null);
+      if (duration !== null && duration < 0) {
+        r.rowProblems.push(r.problem("duration_seconds", `the duration ${durationText} is negative`));
+      }
+      const rep = r.text("rep_id");
+      const fields = { contact: r.text("contact"), outcome: r.text("outcome"), note: r.text("note") };
+      if (!this.settle(r.rowProblems) || lead === "failed") continue;
+      const activity: CanonicalRow = {
+        id: `${this.system}:${externalId}`,
+        external_id: externalId,
+        lead_id: lead?.id ?? null,
+        contact: fields.contact,
+        rep_id: this.rep(rep, from),
+        type,
+        occurred_at: occurredAt,
+        duration_seconds: duration === null ? null : Math.round(duration),
+        outcome: fields.outcome,
+        note: fields.note,
+      };
+      this.tables.add("activities", from, activity);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Any other CSV (`verity import FILES --format csv --mapping FILE`): a mapping file
+ * (mapping-file.ts, user reference docs/csv-mapping.md) says which source column or constant
+ * fills which canonical field and through which transforms. What it builds follows the common
+ * rules of docs/import-formats.md; the choices are written where they are made: files.ts
+ * (which file each section reads), pipelines.ts (pipelines, stages and their kinds),
+ * transforms.ts (the value transforms) and converter.ts (leads, stage events, activities).
+ *
+ * `lacks`: stage_history without a `stage_events` section, activities without an
+ * `activities` section, loss_reasons without `loss_reason`, lead_sources without
+ * `source_channel`, qualification without `qualified_at` or a qualifying stage; always
+ * web_visits, social, newsletter (no CRM export carries them).
+ *
+ * Problems (an unreadable file, a mapped column the header lacks, a required field left
+ * empty, a value a transform rejects, an unknown pipeline, stage, lead or currency, a
+ * duplicate id) are ImportErrors naming the file, physical line and column. Normally the
+ * first one stops the import before anything is written; with `collectProblems` (the
+ * CLI's dry run) every problem is collected — the first 200 listed, the rest counted in a
+ * note — and the rows that did convert are written for the preview (src/ingest/crm/preview.ts).
+ */
+import type { DataCapability } from "../../../model/capabilities.js";
+import { ImportError } from "../../import-error.js";
+import type { FormatOptions, Importer, PreparedImport } from "../../importer.js";
+import { CanonicalTables } from "../canonical-tables.js";
+import { Problems } from "../problems.js";
+import { type Rates, readRates } from "../rates.js";
+import { Converter } from "./converter.js";
+import { chooseFiles, givenFiles, openSection } from "./files.js";
+import { readMapping } from "./mapping-file.js";
+import { buildPipelines } from "./pipelines.js";
+
+export const CSV_FORMAT = "csv";
+
+export const csvMappingImporter: Importer = {
+  format: CSV_FORMAT,
+  description: "any other CSV export, read through a mapping file (--mapping FILE; docs/csv-mapping.md)",
+  prepare,
+};
+
+async function prepare(paths: readonly string[], options: FormatOptions): Promise<PreparedImport> {
+  const problems = new Problems(options.collectProblems === true);
+  const tables = new CanonicalTables();
+  if (!options.mapping) {
+    throw new ImportError(
+      paths.join(", "),
+      null,
+      null,
+      "the csv format needs a mapping file: --mapping FILE (YAML or JSON; see docs/csv-mapping.md)",
+    );
+  }
+  const read = await readMapping(options.mapping);
+  for (const problem of read.problems) problems.add(problem);
+  const mapping = read.mapping;
+  if (!mapping) return finish(tables, CSV_FORMAT, [], problems);
+
+  let rates: Rates | null = null;
+  if (options.rates) {
+    try {
+      rates = await readRates(options.rates);
+    } catch (error) {
+      if (!(error instanceof ImportError)) throw error;
+      problems.add(error);
+    }
+  }
+  const files = await givenFiles(paths, problems);
+  const chosen = chooseFiles(mapping, files, problems);
+  const pipelines = buildPipelines(mapping, options, tables, problems);
+
+  const converter = new Converter(mapping, options, rates, tables, problems, pipelines);
+  const leadsSource = chosen.leads ? await openSection(chosen.leads, mapping.leads, mapping, problems) : null;
+  if (leadsSource) converter.leads(leadsSource);
+  else converter.leadsFailed = true;
+
+  if (mapping.stageEvents) {
+    const source = chosen.stage_events
+      ? await openSection(chosen.stage_events, mapping.stageEvents, mapping, problems)
+      : null;
+    if (source) converter.stageEvents(source, mapping.stageEvents);
+  } else {
+    converter.currentStageEvents(converter.leadsInOrder(), "no stage history");
+  }
+  if (mapping.activities) {
+    const source = chosen.activities
+      ? await openSection(chosen.activities, mapping.activities, mapping, problems)
+      : null;
+    if (source) converter.activities(source, mapping.activities);
+  }
+
+  const mapped = mapping.leads.columns;
+  const lacks: DataCapability[] = [];
+  if (!mapping.stageEvents) lacks.push("stage_history");
+  if (!mapping.activities) lacks.push("activities");
+  lacks.push("web_visits", "social", "newsletter");
+  if (!mapped.loss_reason) lacks.push("loss_reasons");
+  if (!mapped.source_channel) lacks.push("lead_sources");
+  // Nothing tells a qualified lead from the rest without a qualifying stage or a qualification
+  // time: the metrics report those figures unsupported, as for the deal exports.
+  const qualifying = mapping.pipelines.some((p) => p.qualifying !== null && p.qualifying !== "");
+  if (!mapped.qualified_at && !qualifying) {
+    lacks.push("qualification");
+  }
+  return finish(tables, mapping.sourceSystem, lacks, problems);
+}
+
+async function finish(
+  tables: CanonicalTables,
+  sourceSystem: string,
+  lacks: DataCapability[],
+  problems: Problems,
+): Promise<PreparedImport> {
+  const prepared = await tables.prepare(sourceSystem, lacks);
+  problems.attach(prepared);
+  return prepared;
+}
