@@ -7,8 +7,9 @@
  */
 
 import { MetricInputError } from "../metrics/context.js";
-import { computeFunnel, type FunnelPipeline } from "../metrics/definitions/funnel.js";
+import { type FunnelPipeline, funnel as funnelMetric } from "../metrics/definitions/funnel.js";
 import type { MetricContext, View } from "../metrics/metric.js";
+import { computeMetric } from "../metrics/run-metric.js";
 import { daysBetween, inPeriod, leadFilter, money, tidy } from "../metrics/sql-parts.js";
 import type { Interval } from "../metrics/statistics.js";
 import type { Period } from "../model/period.js";
@@ -197,7 +198,7 @@ export async function planLeads(ctx: MetricContext, target: LeadPlanTarget, hist
   const goal = checkTarget(target);
   const window = history ?? defaultHistory(ctx.period);
   const historyCtx: MetricContext = { ...ctx, period: window };
-  const funnel = await computeFunnel(historyCtx);
+  const funnel = await computeMetric(funnelMetric, historyCtx);
   const pipeline = pickPipeline(ctx, funnel.pipelines, window, history ? "history" : "period");
   return planPipeline(historyCtx, ctx.period, goal, pipeline);
 }
@@ -225,7 +226,7 @@ export async function planPipelines(ctx: MetricContext, target: LeadPlanTarget, 
   const goal = checkTarget(target);
   const window = history ?? defaultHistory(ctx.period);
   const historyCtx: MetricContext = { ...ctx, period: window };
-  const funnel = await computeFunnel(historyCtx);
+  const funnel = await computeMetric(funnelMetric, historyCtx);
   const pipelines = measuredPipelines(ctx, funnel.pipelines, window, history ? "history" : "period");
   const plans: LeadPlan[] = [];
   const unplanned: UnplannedPipeline[] = [];

@@ -2,13 +2,44 @@
  * METRICS.md 2: conversion rate per pipeline stage (the funnel), in place of the conversion
  * from one activity type to another (vanity 2, calls to meetings). Per rep, each stage's rate
  * against the rest of the team, flagged only when the Wilson 95% intervals do not overlap.
- * The lead requirement plan (src/insights/lead-plan.ts) reuses `computeFunnel`.
+ * The lead requirement plan (src/insights/lead-plan.ts) runs it through computeMetric.
  */
 import { sql } from "../../store/sql.js";
-import { figureSupport, headlineOf, rateEvidence } from "../figure-support.js";
-import type { FigureUnsupported, MetricContext, MetricDefinition, View } from "../metric.js";
+import { headlineOf, rateEvidence } from "../figure-support.js";
+import {
+  type MetricContext,
+  type MetricDefinition,
+  type MetricInput,
+  type RowsOf,
+  statement,
+  supportOf,
+  type View,
+} from "../metric.js";
+import type {
+  Flag,
+  FunnelFlag,
+  FunnelPipeline,
+  FunnelRep,
+  FunnelRepStage,
+  FunnelResult,
+  StageCounts,
+  StatusTotals,
+} from "../results/funnel.js";
 import { inPeriod, leadFacts } from "../sql-parts.js";
 import { credibleDifference, type Interval, wilsonInterval } from "../statistics.js";
+
+// What the funnel answers is declared in results/funnel.ts (type-only, shared with the dashboard).
+export type {
+  Flag,
+  FunnelFlag,
+  FunnelPipeline,
+  FunnelRep,
+  FunnelRepStage,
+  FunnelResult,
+  FunnelStage,
+  StageCounts,
+  StatusTotals,
+} from "../results/funnel.js";
 
 /**
  * A rep is flagged only when both the rep's and the rest of the team's rate at the stage rest
@@ -17,96 +48,6 @@ import { credibleDifference, type Interval, wilsonInterval } from "../statistics
  * team at 90%, though one loss in a 90% team happens one time in ten.
  */
 export const MIN_FLAG_TRIALS = 10;
-
-/** What leads did at one stage. `reached` = advanced + lostAt + openAt + cancelledAt. */
-export type StageCounts = {
-  /** Leads whose progress reached the stage (or that were won). */
-  reached: number;
-  /** Leads that went past it (a later stage, or won; at the last stage: won). */
-  advanced: number;
-  /** Lost leads that got no further than this stage. */
-  lostAt: number;
-  /** Open leads that got no further than this stage (left out of the rate). */
-  openAt: number;
-  /** Cancelled leads that got no further than this stage (left out of the rate). */
-  cancelledAt: number;
-};
-
-export type FunnelStage = StageCounts & {
-  stageId: string;
-  stageName: string;
-  position: number;
-  /** advanced / (advanced + lostAt); null when both are 0. */
-  conversion: number | null;
-  /** Wilson 95% interval of the conversion; null when it is null. */
-  interval: Interval | null;
-};
-
-export type StatusTotals = {
-  cohort: number;
-  won: number;
-  lost: number;
-  open: number;
-  cancelled: number;
-  /** won / (won + lost); null when neither. */
-  winRate: number | null;
-};
-
-export type FunnelPipeline = StatusTotals & {
-  pipelineId: string;
-  pipelineName: string;
-  /** The pipeline's open stages in position order. */
-  stages: FunnelStage[];
-};
-
-export type Flag = "above" | "below";
-
-export type FunnelRepStage = StageCounts & {
-  pipelineId: string;
-  stageId: string;
-  stageName: string;
-  conversion: number | null;
-  interval: Interval | null;
-  /** The rest of the team: every other rep's leads of the same cohort and filters. */
-  team: { advanced: number; lostAt: number; conversion: number | null; interval: Interval | null };
-  /** Set only when the rep's and the team's intervals do not overlap. */
-  flag: Flag | null;
-};
-
-export type FunnelRep = StatusTotals & { repId: string; repName: string; stages: FunnelRepStage[] };
-
-/** One credible difference between a rep and the rest of the team, with the counts it rests on. */
-export type FunnelFlag = {
-  repId: string;
-  repName: string;
-  pipelineId: string;
-  pipelineName: string;
-  stageId: string;
-  stageName: string;
-  /** The rep's leads that went past the stage, of those decided there (advanced or lost at it). */
-  advanced: number;
-  decided: number;
-  conversion: number | null;
-  interval: Interval | null;
-  teamAdvanced: number;
-  teamDecided: number;
-  teamConversion: number | null;
-  teamInterval: Interval | null;
-  flag: Flag;
-};
-
-export type FunnelResult = StatusTotals & {
-  /**
-   * Won of every lead created in the period, open ones included (won / cohort): beside the win
-   * rate, and in its place when no losses are recorded (the win rate would read 100%).
-   */
-  conversionIncludingOpen: number | null;
-  /** Set (and every winRate null) when no lost leads are recorded (figure-support.ts). */
-  winRateUnsupported: FigureUnsupported | null;
-  pipelines: FunnelPipeline[];
-  reps: FunnelRep[];
-  flags: FunnelFlag[];
-};
 
 type StageRow = { pipeline_id: string; pipeline_name: string; stage_id: string; stage_name: string; position: number };
 
@@ -191,9 +132,9 @@ function sumTotals(parts: readonly StatusTotals[]): StatusTotals {
 }
 
 /** The open stages of the pipelines the request covers, in pipeline name and position order. */
-async function stagesOf(ctx: MetricContext): Promise<StageRow[]> {
+function stagesOf(ctx: MetricContext) {
   const pipeline = ctx.filters.pipeline;
-  return ctx.store.query<StageRow>(sql`
+  return statement<StageRow>(sql`
     SELECT p.id AS pipeline_id, p.name AS pipeline_name, s.id AS stage_id, s.name AS stage_name, s.position
     FROM stages s JOIN pipelines p ON p.workspace_id = s.workspace_id AND p.id = s.pipeline_id
     WHERE s.workspace_id = ${ctx.workspace} AND s.kind = 'open' ${pipeline ? sql`AND p.id = ${pipeline.id}` : sql``}
@@ -203,12 +144,12 @@ async function stagesOf(ctx: MetricContext): Promise<StageRow[]> {
 /**
  * Stage counts per lead owner and stage of the leads created in the period. The leads are
  * first reduced to (owner, pipeline, status, progress) groups, so the join with the stages
- * runs over a few hundred rows whatever the number of leads. Unordered: computeFunnel keys
- * the rows and sorts the reps itself.
+ * runs over a few hundred rows whatever the number of leads. Unordered: shape keys the rows
+ * and sorts the reps itself.
  */
-async function countsByOwner(ctx: MetricContext): Promise<CountRow[]> {
+function countsByOwner(ctx: MetricContext) {
   const w = ctx.workspace;
-  return ctx.store.query<CountRow>(sql`
+  return statement<CountRow>(sql`
     WITH ${leadFacts(ctx)},
     bounds AS (
       SELECT pipeline_id, min(position) AS first_position, max(position) AS last_position
@@ -246,20 +187,28 @@ async function countsByOwner(ctx: MetricContext): Promise<CountRow[]> {
 }
 
 /** The workspace's reps' names by id (joined in TypeScript: cheaper than in the counts' query). */
-async function repNames(ctx: MetricContext): Promise<Map<string, string>> {
-  const reps = await ctx.store.query<{ id: string; name: string | null }>(
-    sql`SELECT id, name FROM reps WHERE workspace_id = ${ctx.workspace}`,
-  );
-  return new Map(reps.filter((r) => r.name !== null).map((r) => [r.id, r.name as string]));
+function repNames(ctx: MetricContext) {
+  return statement<RepRow>(sql`SELECT id, name FROM reps WHERE workspace_id = ${ctx.workspace}`);
 }
+
+type RepRow = { id: string; name: string | null };
 
 const key = (pipelineId: string, stageId: string) => `${pipelineId}\u0000${stageId}`;
 
-/** The funnel of the leads created in ctx.period, with the request's filters. */
-export async function computeFunnel(ctx: MetricContext): Promise<FunnelResult> {
-  const stageRows = await stagesOf(ctx);
-  const rows = await countsByOwner(ctx);
-  const names = await repNames(ctx);
+/**
+ * The funnel of the leads created in ctx.period, with the request's filters: the pipelines'
+ * stages, the stage counts per lead owner, and the reps' names (in that order; none reads
+ * another's rows). It reads whether losses are recorded (figure-support.ts) in shape.
+ */
+function build({ ctx }: MetricInput) {
+  return { stages: stagesOf(ctx), counts: countsByOwner(ctx), reps: repNames(ctx) };
+}
+
+/** Pure: the per-stage, per-pipeline and per-rep figures and the flags from the three statements' rows. */
+function shape(result: RowsOf<ReturnType<typeof build>> | null, input: MetricInput): FunnelResult {
+  const stageRows = result?.stages ?? [];
+  const rows = result?.counts ?? [];
+  const names = new Map((result?.reps ?? []).filter((r) => r.name !== null).map((r) => [r.id, r.name as string]));
 
   // Everyone's counts per stage (leads without an owner too), and per rep.
   const all = new Map<string, StageCounts>();
@@ -367,7 +316,7 @@ export async function computeFunnel(ctx: MetricContext): Promise<FunnelResult> {
   }
 
   const totals = sumTotals(pipelines);
-  const winRateUnsupported = (await figureSupport(ctx)).losses;
+  const winRateUnsupported = supportOf(input).losses;
   if (winRateUnsupported) {
     // No losses recorded: every win rate would read 100% (won of won); none is shown.
     for (const part of [totals, ...pipelines, ...reps]) part.winRate = null;
@@ -487,7 +436,7 @@ function views(r: FunnelResult): View[] {
   return [totals, ...stageTables, flagView];
 }
 
-export const funnel: MetricDefinition<FunnelResult> = {
+export const funnel: MetricDefinition<FunnelResult, ReturnType<typeof build>> = {
   id: "funnel",
   title: "Conversion rate per stage",
   why:
@@ -515,7 +464,9 @@ export const funnel: MetricDefinition<FunnelResult> = {
   needs: [],
   area: "sales",
   leadFilters: true,
-  compute: computeFunnel,
+  readsSupport: true,
+  build,
+  shape,
   headlines: (r) => [
     headlineOf(
       {
