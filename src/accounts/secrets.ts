@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
+import { VerityError } from "../model/errors.js";
 
 const scrypt = promisify(scryptCallback) as (
   password: string,
@@ -30,9 +31,11 @@ export const HASH_CONCURRENCY = 2;
 const HASH_QUEUE = 16;
 
 /** Thrown when the hashing queue is full: the caller answers "busy, retry" without hashing. */
-export class PasswordHashingBusy extends Error {
+export class PasswordHashingBusy extends VerityError {
+  override name = "PasswordHashingBusy";
+
   constructor() {
-    super("too many sign-ins are being checked at once; retry in a moment");
+    super("busy", "too many sign-ins are being checked at once; retry in a moment");
   }
 }
 

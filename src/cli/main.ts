@@ -55,9 +55,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    const { message, showStack } = describeError(error);
+    const { message, showStack, exitCode } = describeError(error);
     process.stderr.write(`verity: ${message}\n`);
     if (showStack && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    return 1;
+    return exitCode;
   }
 }

@@ -3,35 +3,41 @@
  * sentence without a stack trace when they are the user's to fix.
  */
 import cliProgress from "cli-progress";
-import { ImportError } from "../ingest/import-error.js";
 import type { ImportProgress } from "../ingest/importer.js";
-import { MetricInputError } from "../metrics/context.js";
-import { PeriodError } from "../model/period.js";
-import { DatabaseLockedError } from "../store/duckdb-store.js";
+import { ERROR_TABLE, type ErrorCode, VerityError } from "../model/errors.js";
 
-/** Errors whose message is the whole story for the user. */
-export class UserError extends Error {
+/** A command used wrongly (a missing file, a flag out of range): its message is the whole story. */
+export class UserError extends VerityError {
   override name = "UserError";
+
+  constructor(message: string) {
+    super("usage", message);
+  }
 }
 
-export function describeError(error: unknown): { message: string; showStack: boolean } {
-  if (
-    error instanceof ImportError ||
-    error instanceof DatabaseLockedError ||
-    error instanceof UserError ||
-    error instanceof MetricInputError ||
-    error instanceof PeriodError
-  ) {
-    return { message: error.message, showStack: false };
-  }
-  if (error instanceof Error) {
-    const code = (error as { code?: string }).code;
-    if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "28P01" || code === "3D000") {
-      return { message: `cannot reach the PostgreSQL server: ${error.message}`, showStack: false };
-    }
-    return { message: error.message, showStack: process.env.VERITY_DEBUG === "1" };
-  }
-  return { message: String(error), showStack: false };
+/**
+ * How the CLI ends on an error: the line it prints, whether the stack may follow (under
+ * VERITY_DEBUG=1) and the exit code, all from the error's row in the one table
+ * (model/errors.ts).
+ */
+export function describeError(error: unknown): { message: string; showStack: boolean; exitCode: number } {
+  const { cli } = ERROR_TABLE[cliCodeOf(error)];
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    message: cli.message ? cli.message({ message }) : message,
+    showStack: cli.stack && error instanceof Error && process.env.VERITY_DEBUG === "1",
+    exitCode: cli.exit,
+  };
+}
+
+/** The PostgreSQL driver's codes of a server the CLI could not reach or sign in to. */
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "28P01", "3D000"]);
+
+/** A Verity error's own code; a driver's error that could not reach PostgreSQL; else internal. */
+function cliCodeOf(error: unknown): ErrorCode {
+  if (error instanceof VerityError) return error.code;
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "string" && UNREACHABLE.has(code) ? "database_unreachable" : "internal";
 }
 
 export function formatBytes(bytes: number): string {

@@ -3,14 +3,16 @@
  * header is line 1), the column and the reason. Importers throw it; the CLI and the API
  * print it as one sentence.
  */
-export class ImportError extends Error {
+import { VerityError } from "../model/errors.js";
+
+export class ImportError extends VerityError {
   constructor(
     readonly file: string,
     readonly line: number | null,
     readonly column: string | null,
     readonly reason: string,
   ) {
-    super(formatLocation(file, line, column, reason));
+    super("invalid_file", formatLocation(file, line, column, reason));
     this.name = "ImportError";
   }
 }

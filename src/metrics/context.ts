@@ -5,6 +5,7 @@
  */
 
 import { DATA_CAPABILITIES, type DataCapability } from "../model/capabilities.js";
+import { VerityError } from "../model/errors.js";
 import { type Comparison, comparisonPeriod, type Period, parsePeriod } from "../model/period.js";
 import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
@@ -24,14 +25,11 @@ import {
  * A request a user can get wrong (an unknown rep, a period with no data): one clear sentence,
  * and the parameter at fault when there is one (the API names it as `query.<parameter>`).
  */
-export class MetricInputError extends Error {
+export class MetricInputError extends VerityError {
   override name = "MetricInputError";
 
-  constructor(
-    message: string,
-    readonly parameter: string | null = null,
-  ) {
-    super(message);
+  constructor(message: string, parameter: string | null = null) {
+    super("invalid_input", message, parameter);
   }
 }
 

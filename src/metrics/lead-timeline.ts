@@ -119,9 +119,16 @@ type LeadRow = {
  * The timeline of the lead whose id (or, failing that, external id) is `leadIdOrExternalId`.
  * Throws MetricInputError for an unknown lead or an external id several leads share.
  */
-/** No lead has the id asked for (the API answers 404). */
+/** No lead has the id asked for (the API answers 404: its code's row in model/errors.ts). */
 export class LeadNotFoundError extends MetricInputError {
   override name = "LeadNotFoundError";
+  override readonly code = "lead_not_found";
+  override readonly subject: string;
+
+  constructor(lead: string, workspace: string) {
+    super(`no lead "${lead}" (by id or external id) in workspace "${workspace}"`);
+    this.subject = lead;
+  }
 }
 
 export async function leadTimeline(store: Store, workspace: string, leadIdOrExternalId: string): Promise<LeadTimeline> {
@@ -147,7 +154,7 @@ export async function leadTimeline(store: Store, workspace: string, leadIdOrExte
     );
   }
   const row = byId ?? rows[0];
-  if (!row) throw new LeadNotFoundError(`no lead "${asked}" (by id or external id) in workspace "${workspace}"`);
+  if (!row) throw new LeadNotFoundError(asked, workspace);
 
   const qualified = qualification(row);
   const lead: TimelineLead = {

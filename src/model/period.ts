@@ -8,6 +8,8 @@
  * read as 1901 (Date.UTC takes years 0 to 99 as 1900 to 1999) and echoed as "1-Q1".
  */
 
+import { VerityError } from "./errors.js";
+
 export type Period = {
   /** As the user wrote it, normalised (`2025-Q3`). */
   label: string;
@@ -20,8 +22,13 @@ export type Period = {
 
 export type Comparison = "previous" | "year";
 
-export class PeriodError extends Error {
+/** A period that does not parse or lies outside the years Verity reads; the API names it `query.period`. */
+export class PeriodError extends VerityError {
   override name = "PeriodError";
+
+  constructor(message: string) {
+    super("invalid_period", message, "period");
+  }
 }
 
 /**

@@ -8,10 +8,7 @@ import { getCookie } from "hono/cookie";
 import { z } from "zod";
 import { type Principal, SCOPES } from "../accounts/access.js";
 import { authenticateKey } from "../accounts/keys.js";
-import { PasswordHashingBusy } from "../accounts/secrets.js";
-import { ImportError } from "../ingest/import-error.js";
-import { MetricInputError } from "../metrics/context.js";
-import { PeriodError } from "../model/period.js";
+import { ERROR_TABLE, type ErrorCode, VerityError } from "../model/errors.js";
 import { isConnectionError } from "../store/errors.js";
 import { Api, type Authenticator, type RouteSpec } from "./api.js";
 import { renewSession, SESSION_COOKIE, sessionPrincipal } from "./auth/sessions.js";
@@ -313,35 +310,27 @@ function sameHost(origin: string, hosts: readonly string[]): boolean {
   }
 }
 
+/**
+ * Any error as the API's answer: a route's own ApiError as it is; a Verity error by its
+ * code's row in the one table (model/errors.ts); hono's own HTTPException (body limit,
+ * malformed cookie) with its status; a lost database connection as 503; anything else 500.
+ */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof PeriodError) return new ApiError(400, "invalid_request", error.message, "query.period");
-  if (error instanceof MetricInputError) {
-    const field = error.parameter ? `query.${error.parameter}` : null;
-    return new ApiError(400, "invalid_request", error.message, field);
-  }
-  if (error instanceof ImportError) return new ApiError(400, "invalid_request", error.message, "body");
-  // Password hashing is bounded so sign-ins never starve ingest (secrets.ts): say "retry".
-  if (error instanceof PasswordHashingBusy) {
-    return new ApiError(503, "unavailable", error.message, null, [], { "Retry-After": "1" });
-  }
-  // hono's own HTTPException (body limit, malformed cookie): keep its status.
+  if (error instanceof VerityError) return fromTable(error.code, error);
   const status = (error as { status?: number } | null)?.status;
   if (typeof status === "number" && status >= 400 && status < 500) {
     return new ApiError(status as 400, "invalid_request", (error as Error).message);
   }
-  // The database restarting or failing over: the request may be repeated once it is back.
-  if (isConnectionError(error)) {
-    return new ApiError(
-      503,
-      "unavailable",
-      "the database is not reachable right now (restarting?); retry shortly",
-      null,
-      [],
-      {
-        "Retry-After": "5",
-      },
-    );
-  }
-  return new ApiError(500, "internal", "something went wrong on the server; it is logged");
+  return fromTable(isConnectionError(error) ? "database_unreachable" : "internal", null);
+}
+
+/** The answer in `code`'s row, with the error's message, parameter and subject where the row uses them. */
+function fromTable(code: ErrorCode, error: VerityError | null): ApiError {
+  const { http } = ERROR_TABLE[code];
+  const said = { message: error?.message ?? "", subject: error?.subject ?? null };
+  const message = http.message ? http.message(said) : said.message;
+  const field =
+    http.field === "body" ? "body" : http.field === "parameter" && error?.parameter ? `query.${error.parameter}` : null;
+  return new ApiError(http.status, http.code, message, field, [], { ...http.headers });
 }

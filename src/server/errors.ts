@@ -8,17 +8,10 @@
  * `issues` lists every one found. Messages are one plain sentence.
  */
 import type { z } from "zod";
+import type { ApiErrorCode } from "../model/errors.js";
 
-export type ErrorCode =
-  | "invalid_request"
-  | "unauthenticated"
-  | "forbidden"
-  | "not_found"
-  | "payload_too_large"
-  | "rate_limited"
-  | "conflict"
-  | "unavailable"
-  | "internal";
+/** The body's `code`, listed once beside the table that maps Verity's errors to it. */
+export type ErrorCode = ApiErrorCode;
 
 export type Issue = { field: string; message: string };
 

@@ -10,6 +10,7 @@ import { chmod, mkdir, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import type { Column } from "../model/canonical.js";
+import { VerityError } from "../model/errors.js";
 import { DIALECTS } from "./dialect.js";
 import { normalizeRow } from "./normalize.js";
 import { raw, type Sql, sql } from "./sql.js";
@@ -25,12 +26,13 @@ import {
 } from "./store.js";
 
 /** The DuckDB file is held by another process (a running `verity serve`, say). */
-export class DatabaseLockedError extends Error {
+export class DatabaseLockedError extends VerityError {
   constructor(
     readonly path: string,
     readonly holder: string | null,
   ) {
     super(
+      "database_locked",
       `The database ${path} is in use by another process${holder ? ` (${holder})` : ""}: ` +
         "stop that process and try again, or use another file with --db PATH. " +
         "If it is `verity serve`, ask it instead: its API answers the same reports (GET /api/report, /api/check, ...).",

@@ -8,11 +8,19 @@ import { open, readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import Papa from "papaparse";
 import { TABLES } from "../../model/canonical.js";
+import { VerityError } from "../../model/errors.js";
 import { decode, detectDelimiter } from "./source-file.js";
 
 export type Detected = { format: string; reason: string };
 
-export class UnknownFormat extends Error {}
+/** Files whose format cannot be told: the sentence says why, and `--format` (query.format) is the fix. */
+export class UnknownFormat extends VerityError {
+  override name = "UnknownFormat";
+
+  constructor(message: string) {
+    super("unknown_format", message, "format");
+  }
+}
 
 /**
  * The header cells of a file. A file that cannot be decoded (UTF-16 without a BOM, ...)

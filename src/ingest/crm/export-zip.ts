@@ -42,7 +42,9 @@ export const ZIP_LIMITS: ZipLimits = {
 };
 
 /** A zip (or one of its files) over a size limit: the API answers it with 413. */
-export class ZipTooLarge extends ImportError {}
+export class ZipTooLarge extends ImportError {
+  override readonly code = "file_too_large";
+}
 
 /** One unpacked entry: its path inside the zip and the file it was written to. */
 export type UnpackedEntry = { entry: string; file: string };

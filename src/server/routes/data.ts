@@ -16,7 +16,7 @@ import Papa from "papaparse";
 import { z } from "zod";
 import type { DerivedScope } from "../../derive/derived-facts.js";
 import { detectFormat, UnknownFormat } from "../../ingest/crm/detect.js";
-import { ZIP_LIMITS, ZipTooLarge } from "../../ingest/crm/export-zip.js";
+import { ZIP_LIMITS } from "../../ingest/crm/export-zip.js";
 import { ImportError } from "../../ingest/import-error.js";
 import { escapeRegExp, formatOptionsOf, inApiTerms, optionOfFlag } from "../../ingest/import-options.js";
 import {
@@ -28,6 +28,7 @@ import {
 } from "../../ingest/importer.js";
 import { IMPORTERS, importerFor } from "../../ingest/importers.js";
 import { type Column, TABLE_ORDER, TABLES, type TableName } from "../../model/canonical.js";
+import { ERROR_TABLE } from "../../model/errors.js";
 import { join as joinSql, raw, sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import type { Api } from "../api.js";
@@ -460,6 +461,8 @@ function uploadError(error: ImportError, upload: Upload): ApiError {
     return new ApiError(400, "invalid_request", message, field, [{ field, message }]);
   }
   const message = forUser(error.message, upload);
-  if (error instanceof ZipTooLarge) return new ApiError(413, "payload_too_large", message, "body");
-  return new ApiError(400, "invalid_request", message, "body", [{ field: "body", message }]);
+  // The status is the error table's (model/errors.ts): a zip over the size limits is a 413,
+  // any other bad file a 400 that lists its one issue.
+  const { status, code } = ERROR_TABLE[error.code].http;
+  return new ApiError(status, code, message, "body", status === 400 ? [{ field: "body", message }] : []);
 }

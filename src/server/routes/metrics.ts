@@ -8,7 +8,7 @@ import { z } from "zod";
 import { planLeads } from "../../insights/lead-plan.js";
 import { checkFor, vanityTrend } from "../../insights/vanity-check.js";
 import { type MetricRequest, resolveRequest } from "../../metrics/context.js";
-import { LeadNotFoundError, leadTimeline } from "../../metrics/lead-timeline.js";
+import { leadTimeline } from "../../metrics/lead-timeline.js";
 import { GRAINS } from "../../metrics/metric.js";
 import { METRICS, metricById } from "../../metrics/registry.js";
 import { runMetric } from "../../metrics/run-metric.js";
@@ -471,12 +471,8 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
     },
     async ({ c, params, principal }) => {
       await settle(c, principal.workspace);
-      try {
-        return await leadTimeline(ctx.store, principal.workspace, params.id ?? "");
-      } catch (error) {
-        if (error instanceof LeadNotFoundError) throw notFound(`lead "${params.id}"`);
-        throw error;
-      }
+      // An unknown lead is a LeadNotFoundError, which the error table answers with 404.
+      return await leadTimeline(ctx.store, principal.workspace, params.id ?? "");
     },
   );
 }
