@@ -46,7 +46,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Papa from "papaparse";
-import { TABLES, type TableName } from "../model/canonical.js";
+import { columnNames, TABLES, type TableName } from "../model/canonical.js";
 import type { DataCapability } from "../model/capabilities.js";
 import { ImportError } from "./import-error.js";
 import { type Importer, onePath, type PreparedImport, type TableFile } from "./importer.js";
@@ -212,9 +212,27 @@ function lineAt(text: string, offset: number): number {
 // ---------------------------------------------------------------------------------------
 // Converting
 
+/**
+ * The lead columns the dataset fills: the canonical ones but what it has nothing for (no
+ * contacts, loss reasons, competitors, sources or utm fields). A column added to the model
+ * is filled here, or left out here, before this compiles.
+ */
+const LEAD_COLUMNS = columnNames("leads", [
+  "contact",
+  "loss_reason",
+  "competitor",
+  "source_channel",
+  "utm_source",
+  "utm_medium",
+  "utm_campaign",
+  "utm_content",
+  "utm_term",
+]);
+type LeadRow = Record<(typeof LEAD_COLUMNS)[number], string>;
+
 type Converted = {
   reps: string[][];
-  leads: string[][];
+  leads: LeadRow[];
   stageEvents: string[][];
   notes: string[];
 };
@@ -377,7 +395,7 @@ function convert(teams: CsvFile, products: CsvFile, accounts: CsvFile, pipeline:
     );
   }
   const byDeal = (deal: DealStage) => stageOf(deal).id;
-  const leads: string[][] = [];
+  const leads: LeadRow[] = [];
   const stageEvents: string[][] = [];
   for (const d of deals) {
     const leadId = `maven:${d.id}`;
@@ -385,21 +403,21 @@ function convert(teams: CsvFile, products: CsvFile, accounts: CsvFile, pipeline:
     const value = d.stage.kind === "won" ? d.closeValue : d.product.price;
     const name = d.account === "" ? d.product.name : `${d.product.name} for ${d.account}`;
     const status = d.stage.kind === "open" ? "open" : d.stage.kind;
-    leads.push([
-      leadId,
-      d.id,
+    leads.push({
+      id: leadId,
+      external_id: d.id,
       name,
-      d.account,
-      d.ownerId,
-      PIPELINE_ID,
-      d.stage.id,
+      account: d.account,
+      owner_id: d.ownerId,
+      pipeline_id: PIPELINE_ID,
+      stage_id: d.stage.id,
       status,
-      createdAt,
-      d.stage.deal === "Prospecting" ? "" : d.engage,
-      d.close,
+      created_at: createdAt,
+      qualified_at: d.stage.deal === "Prospecting" ? "" : d.engage,
+      closed_at: d.close,
       value,
-      CURRENCY,
-    ]);
+      currency: CURRENCY,
+    });
     if (d.stage.deal === "Prospecting") {
       stageEvents.push([leadId, "", byDeal("Prospecting"), createdAt, d.ownerId]);
     } else {
@@ -513,22 +531,8 @@ async function writeTables(path: string, converted: Converted): Promise<Prepared
     await write(
       "leads",
       pipelineFile,
-      [
-        "id",
-        "external_id",
-        "name",
-        "account",
-        "owner_id",
-        "pipeline_id",
-        "stage_id",
-        "status",
-        "created_at",
-        "qualified_at",
-        "closed_at",
-        "value",
-        "currency",
-      ],
-      converted.leads,
+      LEAD_COLUMNS,
+      converted.leads.map((lead) => LEAD_COLUMNS.map((column) => lead[column])),
     );
     await write(
       "stage_events",

@@ -84,9 +84,10 @@ export const ACTIVITY_TYPES = ["call", "email", "meeting", "demo", "note", "task
 export const STAGE_KINDS = ["open", "won", "lost"] as const;
 export const EMAIL_EVENT_TYPES = ["sent", "open", "click", "unsubscribe", "bounce"] as const;
 
-const utm = (prefix: string): Column[] =>
+// The names typed as the five literals, so that ColumnName lists them.
+const utm = (prefix: string) =>
   (["source", "medium", "campaign", "content", "term"] as const).map((part) => ({
-    name: `utm_${part}`,
+    name: `utm_${part}` as const,
     type: "text" as const,
     doc: `utm_${part} of the ${prefix}`,
   }));
@@ -427,6 +428,24 @@ export const TABLE_ORDER: readonly TableName[] = [
 
 export function table(name: TableName): Table {
   return TABLES[name];
+}
+
+/** The name of a column of a table's files. */
+export type ColumnName<T extends TableName> = (typeof TABLES)[T]["columns"][number]["name"];
+
+/**
+ * A table's file columns in order, less those in `except`: for code that maps or writes
+ * them, so the list is not written again (importers, the mapping file, the simulator).
+ */
+export function columnNames<T extends TableName, E extends ColumnName<T> = never>(
+  name: T,
+  except: readonly E[] = [],
+): Exclude<ColumnName<T>, E>[] {
+  const columns = TABLES[name].columns as readonly Column[];
+  return columns.map((c) => c.name).filter((c) => !(except as readonly string[]).includes(c)) as Exclude<
+    ColumnName<T>,
+    E
+  >[];
 }
 
 /** The source system of Verity's own canonical files (and of the simulator). */

@@ -4,7 +4,7 @@
  * activities logged on it; plus the day's lead-less activities. When and how each lead
  * arrived was decided beforehand (lead-arrivals.ts). Rows stream to disk as they are made.
  */
-import { SOURCE_CHANNELS, type SourceChannel } from "../model/canonical.js";
+import { columnNames, SOURCE_CHANNELS, type SourceChannel } from "../model/canonical.js";
 import { ActivityLog, expectedActivities } from "./activities.js";
 import { UtmCatalog } from "./channels.js";
 import { type Company, isActiveAtEnd, type Rep } from "./company.js";
@@ -35,31 +35,12 @@ import {
   seasonOf,
 } from "./time.js";
 
-/** The simulator's field order of the tables written here (csv-writer maps it to the canonical one). */
-export const LEAD_FIELDS = [
-  "id",
-  "name",
-  "account",
-  "contact",
-  "owner_id",
-  "pipeline_id",
-  "stage_id",
-  "status",
-  "created_at",
-  "qualified_at",
-  "closed_at",
-  "value",
-  "currency",
-  "loss_reason",
-  "competitor",
-  "source_channel",
-  "utm_source",
-  "utm_medium",
-  "utm_campaign",
-  "utm_content",
-  "utm_term",
-] as const;
-export const STAGE_EVENT_FIELDS = ["lead_id", "from_stage_id", "to_stage_id", "changed_at", "rep_id"] as const;
+/**
+ * The simulator's field order of the tables written here (csv-writer maps it to the canonical
+ * one): the canonical columns, less external_id (the simulator's ids are its own).
+ */
+export const LEAD_FIELDS: readonly string[] = columnNames("leads", ["external_id"]);
+export const STAGE_EVENT_FIELDS: readonly string[] = columnNames("stage_events");
 
 function qualifyBase(channel: SourceChannel): number {
   if (channel.startsWith("social:")) return 0.32;

@@ -12,6 +12,7 @@ import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { columnNames } from "../../../model/canonical.js";
 import { ImportError } from "../../import-error.js";
 
 /** A transform, as the mapping writes it, normalised to one shape per kind. */
@@ -39,43 +40,27 @@ export type FieldSpec = {
   path: string;
 };
 
-/** The fields a section may map, and which of them it must. */
+/**
+ * The fields a section may map, and which of them it must: the canonical columns of its table
+ * (src/model/canonical.ts), less external_id (the mapping's id is the source's) and a stage
+ * event's from_stage_id (the history chains each lead's events).
+ */
 export const SECTION_FIELDS = {
   leads: {
     fields: [
-      "id",
-      "name",
-      "account",
-      "contact",
-      "owner_id",
-      "pipeline_id",
-      "stage_id",
-      "status",
-      "created_at",
-      "qualified_at",
-      "closed_at",
-      "value",
-      "currency",
-      "loss_reason",
-      "competitor",
-      "source_channel",
-      "utm_source",
-      "utm_medium",
-      "utm_campaign",
-      "utm_content",
-      "utm_term",
+      ...columnNames("leads", ["external_id"]),
       // Not a canonical column: when the lead entered its current stage, for the one stage
       // event derived per lead when there is no stage history (else created_at).
       "stage_entered_at",
-    ],
+    ] as const,
     required: ["id", "status", "created_at"],
   },
   stage_events: {
-    fields: ["lead_id", "to_stage_id", "changed_at", "rep_id"],
+    fields: columnNames("stage_events", ["from_stage_id"]),
     required: ["lead_id", "to_stage_id", "changed_at"],
   },
   activities: {
-    fields: ["id", "lead_id", "contact", "rep_id", "type", "occurred_at", "duration_seconds", "outcome", "note"],
+    fields: columnNames("activities", ["external_id"]),
     required: ["id", "type", "occurred_at"],
   },
 } as const;
