@@ -6,32 +6,19 @@
 import { sql } from "../../store/sql.js";
 import { bucketsOf } from "../buckets.js";
 import { countEvidence, NO_AMOUNTS, rateCells, rateColumns, squaresValue, sumOfSquares } from "../evidence.js";
-import type { Headline, MetricContext, MetricDefinition, View } from "../metric.js";
+import {
+  type Headline,
+  type MetricDefinition,
+  type MetricInput,
+  type RowsOf,
+  statement,
+  type View,
+} from "../metric.js";
+import type { LossCount, LossesResult } from "../results/losses.js";
 import { bucket, inPeriod, leadFacts } from "../sql-parts.js";
 
-/**
- * Lost leads and their value (reporting currency; 0 when none of them carries one; null when
- * the loaded leads carry no amounts at all: unknown, not 0).
- */
-export type LossCount = { leads: number; value: number | null };
-
-export type LossesResult = LossCount & {
-  /**
-   * The total value as a sum of amounts: how many lost leads carry one in the reporting
-   * currency, and the sum of their squares (its compound Poisson variance); null without amounts.
-   */
-  valuedLeads: number | null;
-  valueSumOfSquares: number | null;
-  /** By loss reason ("unknown" when empty), with each reason's share of lost leads; null without loss reasons. */
-  byReason: (LossCount & { reason: string; share: number })[] | null;
-  /** By the furthest open stage reached before the loss ("unknown" when none), in pipeline order. */
-  byStage: (LossCount & { pipelineId: string; pipelineName: string; stage: string })[];
-  /** By competitor ("none" when empty), most lost leads first. */
-  byCompetitor: (LossCount & { competitor: string })[];
-  byRep: (LossCount & { repId: string | null; repName: string })[];
-  /** Every grain bucket of the period, empty ones with zeros. */
-  trend: (LossCount & { bucket: string })[];
-};
+// What the loss report answers is declared in results/losses.ts (type-only, shared with the dashboard).
+export type { LossCount, LossesResult } from "../results/losses.js";
 
 type Row = {
   dim: string;
@@ -77,11 +64,14 @@ function rowOf(g: GroupedRow): Row {
   return { dim: "all", key: null, label: null, sort: null, ...counts };
 }
 
-async function compute(ctx: MetricContext): Promise<LossesResult> {
+/**
+ * One pass over the lost leads, grouped six ways at once (GROUPING SETS); the names are
+ * joined to the few groups afterwards.
+ */
+function build({ ctx }: MetricInput) {
   const w = ctx.workspace;
-  // One pass over the lost leads, grouped six ways at once (GROUPING SETS); the names are
-  // joined to the few groups afterwards.
-  const grouped = await ctx.store.query<GroupedRow>(sql`
+  return {
+    grouped: statement<GroupedRow>(sql`
     WITH ${leadFacts(ctx)},
     lost AS (
       SELECT COALESCE(NULLIF(loss_reason, ''), 'unknown') AS reason, pipeline_id, furthest_position AS position,
@@ -106,7 +96,13 @@ async function compute(ctx: MetricContext): Promise<LossesResult> {
     FROM grouped g
     LEFT JOIN stage_names sn ON sn.pipeline_id = g.pipeline_id AND sn.position = g.position
     LEFT JOIN pipelines p ON p.workspace_id = ${w} AND p.id = g.pipeline_id
-    LEFT JOIN reps r ON r.workspace_id = ${w} AND r.id = g.owner_id`);
+    LEFT JOIN reps r ON r.workspace_id = ${w} AND r.id = g.owner_id`),
+  };
+}
+
+/** Pure: the totals, the tables (each sorted) and the trend from the grouping sets' rows. */
+function shape(result: RowsOf<ReturnType<typeof build>> | null, { ctx }: MetricInput): LossesResult {
+  const grouped = result?.grouped ?? [];
   const rows = grouped.map(rowOf);
   const of = (dim: string) => rows.filter((r) => r.dim === dim);
   // Without amounts a value of 0 would claim nothing of worth was lost: unknown instead.
@@ -181,7 +177,7 @@ function lostValueHeadline(r: LossesResult): Headline {
   };
 }
 
-export const losses: MetricDefinition<LossesResult> = {
+export const losses: MetricDefinition<LossesResult, ReturnType<typeof build>> = {
   id: "losses",
   title: "Results of lost leads",
   why:
@@ -199,7 +195,9 @@ export const losses: MetricDefinition<LossesResult> = {
   needs: ["loss_reasons"],
   area: "sales",
   leadFilters: true,
-  compute,
+  readsSupport: false,
+  build,
+  shape,
   headlines: (r) => [
     { key: "lostLeads", label: "Lost leads", value: r.leads, format: "count", evidence: countEvidence(r.leads) },
     lostValueHeadline(r),
