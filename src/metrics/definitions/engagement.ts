@@ -13,7 +13,15 @@
 import { DAYS_SINCE_PREVIOUS, rollupFilters } from "../../derive/visit-rollup.js";
 import { raw, type Sql, sql } from "../../store/sql.js";
 import { countEvidence, rateCells, rateColumns, rateEvidence } from "../evidence.js";
-import type { MetricContext, MetricDefinition, View, ViewColumn } from "../metric.js";
+import {
+  type MetricDefinition,
+  type MetricInput,
+  type RowsOf,
+  statement,
+  type View,
+  type ViewColumn,
+} from "../metric.js";
+import type { EngagementBucketRow, EngagementResult } from "../results/engagement.js";
 import { ts } from "../sql-parts.js";
 
 /** A fixed bucket: the values up to `max` (inclusive) that no earlier bucket took. */
@@ -50,43 +58,8 @@ function bucketIndex(buckets: readonly Bucket[], column: string): Sql {
   return raw(`CASE ${whens.join(" ")} ELSE ${buckets.length - 1} END`);
 }
 
-/** Visitors of one bucket of frequency or recency. */
-export type EngagementBucketRow = {
-  bucket: string;
-  visitors: number;
-  /** Visitors of the bucket with a visit in the period that created a lead. */
-  convertedVisitors: number;
-  /** convertedVisitors / visitors; null for an empty bucket. */
-  conversionRate: number | null;
-};
-
-/** Visits of one bucket of the Matomo-style views. */
-export type VisitBucketRow = { bucket: string; visits: number };
-
-export type EngagementResult = {
-  /** Visits and pageviews started in the period (the vanity numbers, for context). */
-  visits: number | null;
-  pageviews: number | null;
-  /** Distinct visitors with a visit started in the period. */
-  visitors: number | null;
-  /** Visitors of the period with a visit that was not their first (visit number above 1). */
-  returningVisitors: number | null;
-  /** returningVisitors / visitors; null without visitors. */
-  returningShare: number | null;
-  convertedVisitors: number | null;
-  conversionRate: number | null;
-  /** Labels of the grid's rows (visits in the period) and columns (days since the last visit). */
-  visitBuckets: string[];
-  dayBuckets: string[];
-  /** Visitors per frequency bucket (row) and recency bucket (column, in dayBuckets order). */
-  grid: { visits: string; visitors: number[] }[];
-  byFrequency: EngagementBucketRow[];
-  byRecency: EngagementBucketRow[];
-  /** Matomo's "visits by visit number": the period's visits by the visitor's visit number. */
-  byVisitNumber: VisitBucketRow[];
-  /** Matomo's "days since last visit": the period's returning visits by whole days since the previous one. */
-  byDaysSincePrevious: VisitBucketRow[];
-};
+// What it answers is declared type-only in results/engagement.ts (shared with the dashboard).
+export type { EngagementBucketRow, EngagementResult, VisitBucketRow } from "../results/engagement.js";
 
 type CellRow = {
   fb: number;
@@ -96,6 +69,9 @@ type CellRow = {
   converted_visitors: number;
   total_visits: number;
 };
+
+/** The period's visits by visit-number bucket and days-since-previous bucket (null: a first visit). */
+type PerVisitRow = { nb: number; db: number | null; visits: number; pageviews: number | null };
 
 function empty(): EngagementResult {
   return {
@@ -120,9 +96,14 @@ function share(part: number, whole: number): number | null {
   return whole > 0 ? part / whole : null;
 }
 
-async function compute(ctx: MetricContext): Promise<EngagementResult> {
+/**
+ * Two statements, neither reading the other's rows: the visitors per frequency and recency
+ * bucket (cells), and the visits per visit-number and days-since-previous bucket (perVisit).
+ * Null without visits loaded.
+ */
+function build({ ctx }: MetricInput) {
   // Without visits loaded there is nothing to count; zeros would claim nobody came.
-  if (!ctx.capabilities.has("web_visits")) return empty();
+  if (!ctx.capabilities.has("web_visits")) return null;
   const w = ctx.workspace;
   const { months: ofMonths, visits: ofRest } = rollupFilters(w, ctx.period.start, ctx.period.end);
   // A visitor's rows: one per whole month of the period, one per visit of its partial months.
@@ -145,7 +126,7 @@ async function compute(ctx: MetricContext): Promise<EngagementResult> {
     sql``,
   )} ELSE ${raw(String(DAY_BUCKETS.length - 1))} END`;
   // Visits are summed as INTEGER: PostgreSQL sums a BIGINT as NUMERIC, several times slower.
-  const cells = await ctx.store.query<CellRow>(sql`
+  const cells = statement<CellRow>(sql`
     WITH per_visitor AS (
       SELECT visitor_id, sum(CAST(visits AS INTEGER)) AS visits, max(last_start) AS last_start,
         max(last_number) AS max_number, max(converted) AS converted
@@ -160,12 +141,7 @@ async function compute(ctx: MetricContext): Promise<EngagementResult> {
     FROM per_visitor GROUP BY 1, 2 ORDER BY 1, 2`);
   // Visits by visit number, and returning visits by days since the previous one, Matomo's
   // way: floor(seconds / 86400). Pageviews are counted here, per visit.
-  const perVisit = await ctx.store.query<{
-    nb: number;
-    db: number | null;
-    visits: number;
-    pageviews: number | null;
-  }>(sql`
+  const perVisit = statement<PerVisitRow>(sql`
     WITH measured AS (
       SELECT visit_number, days_since_previous AS since_days, visits, pageviews FROM visit_months WHERE ${ofMonths}
       ${
@@ -180,7 +156,15 @@ async function compute(ctx: MetricContext): Promise<EngagementResult> {
       CASE WHEN since_days IS NOT NULL THEN ${bucketIndex(DAY_BUCKETS, "since_days")} END AS db,
       sum(visits) AS visits, sum(pageviews) AS pageviews
     FROM measured GROUP BY 1, 2`);
+  return { cells, perVisit };
+}
 
+type EngagementStatements = NonNullable<ReturnType<typeof build>>;
+
+/** Folds the buckets' rows into the grid, the frequency and recency rows, the Matomo views and the totals. */
+function shape(rows: RowsOf<EngagementStatements> | null): EngagementResult {
+  if (rows === null) return empty();
+  const { cells, perVisit } = rows;
   const grid = VISIT_BUCKETS.map((b) => ({ visits: b.label, visitors: DAY_BUCKETS.map(() => 0) }));
   const freq = VISIT_BUCKETS.map(() => ({ visitors: 0, converted: 0 }));
   const rec = DAY_BUCKETS.map(() => ({ visitors: 0, converted: 0 }));
@@ -297,7 +281,7 @@ function views(r: EngagementResult): View[] {
   ];
 }
 
-export const engagement: MetricDefinition<EngagementResult> = {
+export const engagement: MetricDefinition<EngagementResult, EngagementStatements> = {
   id: "engagement",
   title: "Visit frequency and recency",
   why:
@@ -319,7 +303,9 @@ export const engagement: MetricDefinition<EngagementResult> = {
   needs: ["web_visits"],
   area: "web",
   leadFilters: false,
-  compute,
+  readsSupport: false,
+  build,
+  shape,
   headlines: (r) => [
     { key: "visitors", label: "Visitors", value: r.visitors, format: "count", evidence: countEvidence(r.visitors) },
     {
