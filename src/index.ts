@@ -36,6 +36,7 @@ export { METRICS } from "./metrics/registry.js";
 export type { ReportEnvelope } from "./metrics/report-envelope.js";
 export type * from "./metrics/results/common.js";
 export type { DataCapability } from "./model/capabilities.js";
+export { type ErrorCode, VerityError } from "./model/errors.js";
 
 /** Where the data is: a DuckDB file (the default, `verity.duckdb`) or a PostgreSQL URL. */
 export type OpenOptions = {

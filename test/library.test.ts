@@ -29,7 +29,7 @@ afterAll(async () => {
 
 /** What a user's script does: import the files, report, check, and ask for what is not there. */
 const SCRIPT = `
-import { openVerity, METRICS } from "verity";
+import { openVerity, METRICS, VerityError } from "verity";
 
 const verity = await openVerity({ database: process.argv[2], workspace: "acme" });
 try {
@@ -41,7 +41,7 @@ try {
   try {
     await verity.report({ metrics: ["page-views"] });
   } catch (error) {
-    refused = { name: error.constructor.name, code: error.code ?? null, message: error.message };
+    refused = { verityError: error instanceof VerityError, code: error.code ?? null, message: error.message };
   }
   console.log(JSON.stringify({
     metrics: METRICS.length,
@@ -78,6 +78,8 @@ test("a script imports, reports and checks through the package's entry point", a
   expect(out.findings).toBeGreaterThan(0);
   expect(out.doctorMetrics).toBe(9);
   expect(out.refused?.message).toMatch(/page-views/);
+  expect(out.refused?.verityError).toBe(true);
+  expect(typeof out.refused?.code).toBe("string");
 });
 
 test("the types a user's TypeScript sees are the API's result types", async () => {
