@@ -12,7 +12,7 @@ import {
   listDeadLetters,
   type ReplayOutcome,
   replayDeadLetter,
-} from "../../server/collect/dead-letters.js";
+} from "../../server/index.js";
 import type { Store } from "../../store/store.js";
 import { type GlobalOptions, withStore, workspaceOf } from "../context.js";
 import { UserError } from "../output.js";
