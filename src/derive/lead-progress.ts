@@ -16,6 +16,7 @@
  */
 import { type Sql, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
+import { stageEventOrder } from "./stage-event-order.js";
 
 /** The rollup's rows: for one workspace, or for every workspace (the migration's backfill). */
 export function leadProgressSelect(workspace: string | null, leads?: Sql): Sql {
@@ -36,7 +37,7 @@ export function leadProgressSelect(workspace: string | null, leads?: Sql): Sql {
     FROM (
       SELECT e.workspace_id, e.lead_id, e.to_stage_id, e.changed_at,
         ROW_NUMBER() OVER (
-          PARTITION BY e.workspace_id, e.lead_id ORDER BY e.changed_at DESC, s.position DESC, e.to_stage_id DESC
+          PARTITION BY e.workspace_id, e.lead_id ORDER BY ${stageEventOrder("latest")}
         ) AS rn
       FROM stage_events e
       JOIN stages s ON s.workspace_id = e.workspace_id AND s.id = e.to_stage_id

@@ -14,6 +14,7 @@
 import type { Dialect } from "../store/dialect.js";
 import { type Sql, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
+import { stageEventOrder } from "./stage-event-order.js";
 
 /** The rows: for one workspace, or for every workspace (the migration's backfill). */
 export function wonStageDaysInsert(d: Dialect, workspace: string | null, leads?: Sql): Sql {
@@ -26,7 +27,7 @@ export function wonStageDaysInsert(d: Dialect, workspace: string | null, leads?:
     FROM (
       SELECT e.workspace_id, e.lead_id, e.to_stage_id AS stage_id, e.changed_at AS entered_at, l.closed_at,
         LEAD(e.changed_at) OVER (
-          PARTITION BY e.workspace_id, e.lead_id ORDER BY e.changed_at, s.position, e.to_stage_id
+          PARTITION BY e.workspace_id, e.lead_id ORDER BY ${stageEventOrder("first")}
         ) AS next_at
       FROM leads l
       JOIN stage_events e ON e.workspace_id = l.workspace_id AND e.lead_id = l.id

@@ -4,6 +4,7 @@
  * the newsletter emails they received and acted on, when it qualified and how it closed. Not
  * a metric (it has no period); the CLI shows it as one table.
  */
+import { stageEventOrder } from "../derive/stage-event-order.js";
 import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { MetricInputError } from "./context.js";
@@ -213,7 +214,7 @@ export async function leadTimeline(store: Store, workspace: string, leadIdOrExte
     LEFT JOIN stages ts ON ts.workspace_id = e.workspace_id AND ts.id = e.to_stage_id
     LEFT JOIN reps r ON r.workspace_id = e.workspace_id AND r.id = e.rep_id
     WHERE e.workspace_id = ${w} AND e.lead_id = ${id}
-    ORDER BY e.changed_at, ts.position, e.to_stage_id`);
+    ORDER BY ${stageEventOrder("first", "e", "ts")}`);
   for (const s of stages) {
     events.push({
       kind: "stage",

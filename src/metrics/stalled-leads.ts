@@ -4,6 +4,7 @@
  * over and last activity, so they can be worked or dropped early. Not a MetricDefinition:
  * a list for `verity stalled`, with its own result type and views.
  */
+import { stageEventOrder } from "../derive/stage-event-order.js";
 import { type Sql, sql } from "../store/sql.js";
 import { wonStageDaysCte } from "./definitions/velocity.js";
 import type { MetricContext, View } from "./metric.js";
@@ -111,7 +112,7 @@ function judged(ctx: MetricContext, basis: "stage" | "age"): Sql {
       SELECT lead_id, to_stage_id, changed_at FROM (
         SELECT e.lead_id, e.to_stage_id, e.changed_at,
           ROW_NUMBER() OVER (
-            PARTITION BY e.lead_id ORDER BY e.changed_at DESC, s.position DESC, e.to_stage_id DESC
+            PARTITION BY e.lead_id ORDER BY ${stageEventOrder("latest")}
           ) AS rn
         FROM stage_events e
         JOIN open_leads o ON o.lead_id = e.lead_id AND o.last_event_at > ${asOf}
