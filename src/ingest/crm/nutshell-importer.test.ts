@@ -19,7 +19,7 @@ import {
   readExpected,
   rowCounts,
   storedRows,
-} from "../../../test/support/deal-exports.js";
+} from "../../../test/support/importer-tests.js";
 import { report } from "../../../test/support/metric-fixtures.js";
 import { openTestStore, type TestStore } from "../../../test/support/stores.js";
 import { funnel } from "../../metrics/definitions/funnel.js";

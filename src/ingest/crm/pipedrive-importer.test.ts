@@ -21,7 +21,7 @@ import {
   readExpected,
   rowCounts,
   storedRows,
-} from "../../../test/support/deal-exports.js";
+} from "../../../test/support/importer-tests.js";
 import { report } from "../../../test/support/metric-fixtures.js";
 import { openTestStore, type TestStore } from "../../../test/support/stores.js";
 import { activityQuality } from "../../metrics/definitions/activity-quality.js";
