@@ -9,51 +9,31 @@
  */
 import { sql } from "../../store/sql.js";
 import { bucketsOf } from "../buckets.js";
-import { type ClusterFigures, clusterColumns, countEvidence, perEvidence, squaresTotal } from "../evidence.js";
-import type { MetricContext, MetricDefinition } from "../metric.js";
+import { clusterColumns, countEvidence, perEvidence, squaresTotal } from "../evidence.js";
+import { type MetricContext, type MetricDefinition, type MetricInput, type RowsOf, statement } from "../metric.js";
+import type { ContentSharesResult, ContentSharesRow } from "../results/content-shares.js";
 import { bucket, inPeriod, ts } from "../sql-parts.js";
 
-export type ContentSharesRow = {
-  /** Posts published in the period. */
-  posts: number;
-  /** Shares of those posts as of the end of the period. */
-  shares: number;
-  /** shares / posts; null without posts. */
-  sharesPerPost: number | null;
-  impressions: number;
-  impressionsPerPost: number | null;
-  /** Followers at the end of the period (latest snapshot before it); null without any. */
-  followers: number | null;
-  /** Followers at the end less followers at the start of the period; null without a reading. */
-  followerChange: number | null;
-};
-
-/** Overall figures; the counts are null when no social posts are loaded at all. */
-export type ContentSharesResult = Omit<ContentSharesRow, "posts" | "shares" | "impressions"> & {
-  posts: number | null;
-  shares: number | null;
-  impressions: number | null;
-  byNetwork: (ContentSharesRow & { network: string })[];
-  /**
-   * How the shares cluster by post: the posts with a share and the sum of each post's
-   * squared shares (shares per post is judged quasi-Poisson from them); null without posts loaded.
-   */
-  shareClusters: ClusterFigures | null;
-  /** The period's posts with the most shares (10 at most). */
-  topPosts: {
-    id: string;
-    network: string;
-    published: string;
-    url: string | null;
-    shares: number;
-    impressions: number;
-  }[];
-  /** Per grain bucket of publication: posts, and their shares per post as of the end of the period. */
-  trend: { bucket: string; posts: number; shares: number; sharesPerPost: number | null }[];
-};
+// What it answers is declared type-only in results/content-shares.ts (shared with the dashboard).
+export type { ContentSharesResult, ContentSharesRow } from "../results/content-shares.js";
 
 type PostCounts = { posts: number; shares: number | null; impressions: number | null };
 type FollowerRow = { network: string; at_end: number | null; at_start: number | null };
+/** One row of the posts statement: a network's posts, a trend bucket, a top post or a network's followers. */
+type PostRow = PostCounts & {
+  kind: "network" | "top" | "trend" | "followers";
+  at_end: number | null;
+  at_start: number | null;
+  network: string | null;
+  id: string | null;
+  bucket: string | null;
+  published_at: string | null;
+  url: string | null;
+  rank: number | null;
+  clusters: number | null;
+  /** Exact integer text (evidence.ts clusterColumns). */
+  sum_of_squares: string | number | null;
+};
 
 const TOP_POSTS = 10;
 
@@ -120,29 +100,16 @@ function postTotals(ctx: MetricContext) {
   )`;
 }
 
-async function compute(ctx: MetricContext): Promise<ContentSharesResult> {
+/** One statement (posts); null without posts loaded. */
+function build({ ctx }: MetricInput) {
   // Without posts loaded there is nothing to count; zeros would claim nothing was shared.
-  if (!ctx.capabilities.has("social")) return empty();
+  if (!ctx.capabilities.has("social")) return null;
   const w = ctx.workspace;
   // The posts' figures per network, the top posts, the trend and the followers in one
   // statement (four statements recomputed the posts' latest snapshots three times).
   // Followers per network: the latest reading before the end of the period, and the latest
   // before its start; a network first read during the period starts from its first reading.
-  type PostRow = PostCounts & {
-    kind: "network" | "top" | "trend" | "followers";
-    at_end: number | null;
-    at_start: number | null;
-    network: string | null;
-    id: string | null;
-    bucket: string | null;
-    published_at: string | null;
-    url: string | null;
-    rank: number | null;
-    clusters: number | null;
-    /** Exact integer text (evidence.ts clusterColumns). */
-    sum_of_squares: string | number | null;
-  };
-  const postRows = await ctx.store.query<PostRow>(sql`
+  const posts = statement<PostRow>(sql`
     WITH ${postTotals(ctx)},
     marks AS (
       SELECT network,
@@ -175,6 +142,15 @@ async function compute(ctx: MetricContext): Promise<ContentSharesResult> {
     LEFT JOIN social_follower_snapshots e ON e.workspace_id = ${w} AND e.network = m.network AND e.captured_at = m.end_mark
     LEFT JOIN social_follower_snapshots b ON b.workspace_id = ${w} AND b.network = m.network AND b.captured_at = m.start_mark
     WHERE m.end_mark IS NOT NULL`);
+  return { posts };
+}
+
+type ContentSharesStatements = NonNullable<ReturnType<typeof build>>;
+
+/** Sorts the posts statement's rows by kind and folds them into networks, totals, top posts and the trend. */
+function shape(rows: RowsOf<ContentSharesStatements> | null, { ctx }: MetricInput): ContentSharesResult {
+  if (rows === null) return empty();
+  const postRows = rows.posts;
   const followers = postRows.filter((r) => r.kind === "followers") as (FollowerRow & PostRow)[];
   const networks = postRows.filter((r) => r.kind === "network") as (PostRow & { network: string })[];
   const top = postRows.filter((r) => r.kind === "top").sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0)) as (PostRow & {
@@ -223,7 +199,7 @@ async function compute(ctx: MetricContext): Promise<ContentSharesResult> {
   };
 }
 
-export const contentShares: MetricDefinition<ContentSharesResult> = {
+export const contentShares: MetricDefinition<ContentSharesResult, ContentSharesStatements> = {
   id: "content-shares",
   title: "Content shares",
   why:
@@ -243,7 +219,9 @@ export const contentShares: MetricDefinition<ContentSharesResult> = {
   needs: ["social"],
   area: "social",
   leadFilters: false,
-  compute,
+  readsSupport: false,
+  build,
+  shape,
   headlines: (r) => [
     {
       key: "sharesPerPost",
