@@ -19,6 +19,7 @@ import type {
   VanityId,
 } from "../metrics/metric.js";
 import { metricById } from "../metrics/registry.js";
+import { CHECK_COMPARISON } from "../metrics/request.js";
 import { relativeChange, runMetric, unsupportedOf } from "../metrics/run-metric.js";
 import { tidy } from "../metrics/sql-parts.js";
 import { computeVanity, vanityDefinition } from "../metrics/vanity.js";
@@ -215,7 +216,7 @@ function covered(dataRange: MetricContext["dataRange"], area: DataArea, period: 
  * unless the request says otherwise, earlier periods resolved with the same filters.
  */
 export async function checkFor(store: Store, request: MetricRequest): Promise<VanityCheck> {
-  return vanityCheck(await resolveRequest(store, { ...request, compare: request.compare ?? "previous" }));
+  return vanityCheck(await resolveRequest(store, { ...request, compare: request.compare ?? CHECK_COMPARISON }));
 }
 
 /** Runs the check; `request` must have a comparison period. */

@@ -24,9 +24,7 @@ export function registerCheck(program: Command): void {
   addTuningOptions(addMetricOptions(command)).action(async (flags: MetricFlags, cmd: Command) => {
     const globals = cmd.optsWithGlobals<GlobalOptions>();
     requireDatabase(globals);
-    const check = await withStore(globals, (store) =>
-      checkFor(store, { ...requestFrom(flags, globals), compare: flags.compare ?? "previous" }),
-    );
+    const check = await withStore(globals, (store) => checkFor(store, requestFrom(flags, globals)));
     const currency = check.currency;
     if (flags.format === "json") process.stdout.write(`${JSON.stringify(check, null, 2)}\n`);
     else if (flags.format === "csv") process.stdout.write(`${renderCsv(checkView(check))}\n`);

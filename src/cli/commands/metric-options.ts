@@ -1,110 +1,74 @@
 /**
- * The flags every metric command shares (period, comparison, filters, output format and
- * the metric options), declared once, and how they become a MetricRequest.
+ * The flags every metric command shares (period, comparison, filters, the metric options),
+ * derived from the request's fields (`metrics/request.ts`: the same names, help text, choices
+ * and ranges as the API's query), the output format, and how they become a MetricRequest.
  */
 import { existsSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { MetricRequest } from "../../metrics/context.js";
-import { GRAINS, type Grain } from "../../metrics/metric.js";
-import type { Comparison } from "../../model/period.js";
+import {
+  COMPARE_FIELD,
+  FILTER_FIELDS,
+  type MetricQueryValue,
+  type NumberRange,
+  type RequestField,
+  requestOf,
+  TUNING_FIELDS,
+} from "../../metrics/request.js";
 import { type GlobalOptions, targetOf, workspaceOf } from "../context.js";
 import { UserError } from "../output.js";
-import { parseInteger } from "./parse.js";
 
 export type OutputFormat = "table" | "json" | "csv";
 
-export type MetricFlags = {
-  period?: string;
-  compare?: Comparison;
-  pipeline?: string;
-  team?: string;
-  rep?: string;
-  source?: string;
-  grain?: Grain;
-  format: OutputFormat;
-  k?: number;
-  windowDays?: number;
-  from?: "qualification" | "creation";
-  topShare?: number;
-};
+export type MetricFlags = MetricQueryValue & { format: OutputFormat };
 
-function parsePositive(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} takes a number above 0, not ${value}`);
-    return n;
-  };
+/** The CLI's own `--format` (the API always answers JSON). */
+export function formatOption(): Option {
+  return new Option("--format <format>", "output").choices(["table", "json", "csv"]).default("table");
+}
+
+/**
+ * The commander option of a request field. Its attribute name must be the field's name, so the
+ * parsed flags are the query `requestOf` reads.
+ */
+export function optionOf(name: string, field: RequestField): Option {
+  const option = new Option(field.flag, field.description);
+  if (option.attributeName() !== name) throw new Error(`flag ${field.flag} does not read as "${name}"`);
+  if (field.choices) option.choices(field.choices);
+  const range = field.range;
+  if (range) option.argParser((value) => parseNumber(field, range, option.long ?? name, value));
+  return option;
+}
+
+/** A number flag, read by the field's own schema; refused in the words the CLI has always used. */
+function parseNumber(field: RequestField, range: NumberRange, flag: string, value: string): number {
+  const parsed = field.schema.safeParse(value);
+  if (parsed.success && typeof parsed.data === "number") return parsed.data;
+  const issue = parsed.success ? undefined : parsed.error.issues[0];
+  const shown = range.whole ? JSON.stringify(value) : value;
+  const kind = range.whole ? "a whole number" : "a number";
+  if (issue?.code === "too_big")
+    throw new InvalidArgumentError(`${flag} takes ${kind} of at most ${range.max}, not ${shown}`);
+  if (range.whole && issue?.code !== "too_small")
+    throw new InvalidArgumentError(`${flag} takes a whole number, not ${shown}`);
+  throw new InvalidArgumentError(`${flag} takes ${kind} above 0, not ${shown}`);
 }
 
 /** Adds the shared flags; `compare` only where a comparison means something. */
 export function addMetricOptions(command: Command, { compare = true } = {}): Command {
-  command
-    .option(
-      "-p, --period <period>",
-      "2025-Q3, 2025-H1, 2025-07, 2025, 2025-07-14 or 2025-07-01..2025-09-30 (default: the quarter of the latest data)",
-    )
-    .option("--pipeline <pipeline>", "only this pipeline (id or name)")
-    .option("--team <team>", "only leads owned by this team's reps")
-    .option("--rep <rep>", "only leads owned by this rep (id or name)")
-    .option(
-      "--source <source>",
-      "only leads from this source channel (website, social, social:linkedin, paid, ..., unknown)",
-    )
-    .addOption(new Option("--grain <grain>", "trend buckets (default: by period length)").choices(GRAINS))
-    .addOption(new Option("--format <format>", "output").choices(["table", "json", "csv"]).default("table"));
-  if (compare) {
-    command.addOption(
-      new Option(
-        "-c, --compare <comparison>",
-        "also compute the previous period or the same one a year earlier",
-      ).choices(["previous", "year"]),
-    );
-  }
+  for (const [name, field] of Object.entries(FILTER_FIELDS)) command.addOption(optionOf(name, field));
+  command.addOption(formatOption());
+  if (compare) command.addOption(optionOf("compare", COMPARE_FIELD));
   return command;
 }
 
 export function addTuningOptions(command: Command): Command {
-  return command
-    .option(
-      "-k, --k <factor>",
-      "stalled: flag open leads past k x the won-lead median of their stage (default 2)",
-      parsePositive("--k"),
-    )
-    .option(
-      "--window-days <days>",
-      "newsletter: attribution window in days (default 30)",
-      parseInteger("--window-days"),
-    )
-    .addOption(
-      new Option("--from <start>", "velocity: count days from qualification (default) or creation").choices([
-        "qualification",
-        "creation",
-      ]),
-    )
-    .option(
-      "--top-share <share>",
-      "activity quality: share of reps in the top and bottom groups (default 0.25)",
-      parsePositive("--top-share"),
-    );
+  for (const [name, field] of Object.entries(TUNING_FIELDS)) command.addOption(optionOf(name, field));
+  return command;
 }
 
 export function requestFrom(flags: MetricFlags, globals: GlobalOptions): MetricRequest {
-  const options: MetricRequest["options"] = {};
-  if (flags.k !== undefined) options.stalledFactor = flags.k;
-  if (flags.windowDays !== undefined) options.attributionDays = flags.windowDays;
-  if (flags.from !== undefined) options.velocityFrom = flags.from;
-  if (flags.topShare !== undefined) options.performerShare = flags.topShare;
-  return {
-    workspace: workspaceOf(globals),
-    period: flags.period,
-    compare: flags.compare ?? null,
-    pipeline: flags.pipeline,
-    team: flags.team,
-    rep: flags.rep,
-    source: flags.source,
-    grain: flags.grain,
-    options,
-  };
+  return requestOf(workspaceOf(globals), flags);
 }
 
 /** Reading commands never create a database: a missing DuckDB file is named. */

@@ -7,9 +7,10 @@ import type { Judgement } from "../../insights/signal.js";
 import { resolveRequest } from "../../metrics/context.js";
 import type { Evidence, Format, MetricReport } from "../../metrics/metric.js";
 import { METRICS, metricById } from "../../metrics/registry.js";
+import { reportEnvelope } from "../../metrics/report-envelope.js";
+import { metricsOf } from "../../metrics/request.js";
 import { runMetric } from "../../metrics/run-metric.js";
 import { type GlobalOptions, withStore } from "../context.js";
-import { UserError } from "../output.js";
 import {
   type FigureToFormat,
   figureParts,
@@ -38,15 +39,7 @@ export function registerReport(program: Command): void {
   addTuningOptions(addMetricOptions(command)).action(
     async (ids: string[], flags: MetricFlags & { why?: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const definitions =
-        ids.length === 0
-          ? METRICS
-          : ids.map((id) => {
-              const found = metricById(id);
-              if (!found)
-                throw new UserError(`there is no metric "${id}"; metrics: ${METRICS.map((m) => m.id).join(", ")}`);
-              return found;
-            });
+      const definitions = metricsOf(ids);
       requireDatabase(globals);
       const reports = await withStore(globals, async (store) => {
         const request = await resolveRequest(store, requestFrom(flags, globals));
@@ -61,19 +54,7 @@ export function registerReport(program: Command): void {
 
 export function formatReports(reports: MetricReport[], format: MetricFlags["format"], why = false): string {
   if (format === "json") {
-    const first = reports[0];
-    return `${JSON.stringify(
-      {
-        period: first?.period ?? null,
-        comparison: first?.comparison ?? null,
-        filters: first?.filters ?? null,
-        currency: first?.currency ?? null,
-        asOf: first?.asOf ?? null,
-        metrics: reports,
-      },
-      null,
-      2,
-    )}\n`;
+    return `${JSON.stringify(reportEnvelope(reports), null, 2)}\n`;
   }
   if (format === "csv") {
     const sections: string[] = [];

@@ -7,10 +7,19 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { planLeads } from "../../insights/lead-plan.js";
 import { checkFor, vanityTrend } from "../../insights/vanity-check.js";
-import { type MetricRequest, resolveRequest } from "../../metrics/context.js";
+import { resolveRequest } from "../../metrics/context.js";
 import { leadTimeline } from "../../metrics/lead-timeline.js";
-import { GRAINS } from "../../metrics/metric.js";
 import { METRICS, metricById } from "../../metrics/registry.js";
+import { reportEnvelope } from "../../metrics/report-envelope.js";
+import {
+  FilterQuery,
+  MetricQuery,
+  metricsOf,
+  ReportQuery,
+  requestOf,
+  searchableText,
+  splitMetricIds,
+} from "../../metrics/request.js";
 import { runMetric } from "../../metrics/run-metric.js";
 import { stalledLeads } from "../../metrics/stalled-leads.js";
 import { PeriodError, parsePeriod } from "../../model/period.js";
@@ -24,113 +33,23 @@ export const CURRENT_TO_HEADER = "Verity-Data-Current-To";
 /** Events of the workspace acknowledged and not yet in the numbers. */
 export const PENDING_HEADER = "Verity-Pending-Events";
 
-/**
- * Text a reading route is asked for: PostgreSQL cannot take NUL in a bound text value (the
- * read failed with a 500), so it is refused here, by name, on both engines.
- */
-const searchable = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .refine((value) => !value.includes("\u0000"), "contains a NUL character");
-
-const text = (max: number, description: string) => searchable(max).optional().describe(description);
-
-/** The filters every reading route shares (the CLI's flags, by the same names). */
-export const FilterQuery = z
-  .object({
-    period: text(
-      40,
-      "2025-Q3, 2025-H1, 2025-07, 2025, 2025-07-14 or 2025-07-01..2025-09-30 (default: the quarter of the latest data)",
-    ),
-    pipeline: text(200, "only this pipeline (id or name)"),
-    team: text(200, "only leads owned by this team's reps"),
-    rep: text(200, "only leads owned by this rep (id or name)"),
-    source: text(200, "only leads from this source channel (website, social, social:linkedin, paid, ..., unknown)"),
-    grain: z
-      .enum(GRAINS as [string, ...string[]])
-      .optional()
-      .describe("trend buckets (default: by period length)"),
-  })
-  .strict();
-
-const TuningQuery = z.object({
-  compare: z
-    .enum(["previous", "year"])
-    .optional()
-    .describe("also compute the previous period or the same one a year earlier"),
-  k: z.coerce
-    .number()
-    .positive()
-    .max(100)
-    .optional()
-    .describe("stalled: flag open leads past k x the won-lead median (default 2)"),
-  windowDays: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(3650)
-    .optional()
-    .describe("newsletter: attribution window in days (default 30)"),
-  from: z
-    .enum(["qualification", "creation"])
-    .optional()
-    .describe("velocity: count days from qualification (default) or creation"),
-  topShare: z.coerce
-    .number()
-    .positive()
-    .max(0.5)
-    .optional()
-    .describe("activity quality: share of reps in the top and bottom groups (default 0.25)"),
-});
-
-export const MetricQuery = FilterQuery.extend(TuningQuery.shape).strict();
-
-const ReportQuery = MetricQuery.extend({
-  metrics: z
-    .string()
-    .max(400)
-    .optional()
-    .describe(`comma-separated metric ids (default: all): ${METRICS.map((m) => m.id).join(", ")}`),
-}).strict();
-
 const PlanQuery = FilterQuery.extend({
-  period: searchable(40).describe("the period to plan for, e.g. 2027-Q1"),
+  period: searchableText(40).describe("the period to plan for, e.g. 2027-Q1"),
   targetWon: z.coerce.number().positive().optional().describe("won leads wanted in the period"),
   targetRevenue: z.coerce
     .number()
     .positive()
     .optional()
     .describe("won value wanted in the period (reporting currency)"),
-  history: text(40, "measure conversion on leads created in this period (default: the 12 months before)"),
+  history: searchableText(40)
+    .optional()
+    .describe("measure conversion on leads created in this period (default: the 12 months before)"),
 })
   .strict()
   .refine((q) => q.targetWon !== undefined || q.targetRevenue !== undefined, {
     message: "give targetWon or targetRevenue",
     path: ["targetWon"],
   });
-
-type MetricQueryValue = z.infer<typeof MetricQuery>;
-
-export function requestOf(workspace: string, q: Partial<MetricQueryValue>): MetricRequest {
-  const options: MetricRequest["options"] = {};
-  if (q.k !== undefined) options.stalledFactor = q.k;
-  if (q.windowDays !== undefined) options.attributionDays = q.windowDays;
-  if (q.from !== undefined) options.velocityFrom = q.from;
-  if (q.topShare !== undefined) options.performerShare = q.topShare;
-  return {
-    workspace,
-    period: q.period,
-    compare: q.compare ?? null,
-    pipeline: q.pipeline,
-    team: q.team,
-    rep: q.rep,
-    source: q.source,
-    grain: q.grain as MetricRequest["grain"],
-    options,
-  };
-}
 
 const MetricId = z.object({ id: z.string().describe(`one of ${METRICS.map((m) => m.id).join(", ")}`) });
 
@@ -231,28 +150,12 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       },
     },
     async ({ c, query, principal }) => {
-      // "funnel," and "funnel, losses" are what people type: blanks between commas are not metrics.
-      const ids =
-        typeof query.metrics === "string"
-          ? query.metrics
-              .split(",")
-              .map((s) => s.trim())
-              .filter((s) => s.length > 0)
-          : [];
-      const definitions = ids.length === 0 ? METRICS : ids.map((id) => metricById(id) ?? unknownMetric(id));
+      const definitions = metricsOf(splitMetricIds(query.metrics as string | undefined));
       await settle(c, principal.workspace);
       const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
       const metrics = [];
       for (const definition of definitions) metrics.push(await runMetric(definition, request));
-      const first = metrics[0];
-      return {
-        period: first?.period ?? null,
-        comparison: first?.comparison ?? null,
-        filters: first?.filters ?? null,
-        currency: first?.currency ?? null,
-        asOf: first?.asOf ?? null,
-        metrics,
-      };
+      return reportEnvelope(metrics);
     },
   );
 
@@ -270,10 +173,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
     },
     async ({ c, query, principal }) => {
       await settle(c, principal.workspace);
-      return checkFor(ctx.store, {
-        ...requestOf(principal.workspace, query),
-        compare: (query.compare as "previous" | "year" | undefined) ?? "previous",
-      });
+      return checkFor(ctx.store, requestOf(principal.workspace, query));
     },
   );
 
@@ -402,7 +302,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       access: "metrics:read",
       query: z
         .object({
-          search: searchable(200).describe("part of the lead's id, id in the CRM, name, account or contact"),
+          search: searchableText(200).describe("part of the lead's id, id in the CRM, name, account or contact"),
           limit: z.coerce.number().int().min(1).max(100).optional().describe("at most this many (default 20)"),
         })
         .strict(),
@@ -463,7 +363,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       tag: "metrics",
       summary: "Everything that happened to one lead, in order",
       access: "metrics:read",
-      params: z.object({ id: searchable(200).describe("the lead's id or its id in the source CRM") }),
+      params: z.object({ id: searchableText(200).describe("the lead's id or its id in the source CRM") }),
       responses: {
         200: { description: "The timeline", schema: z.object({ lead: z.unknown(), events: z.array(z.unknown()) }) },
         404: { description: "No such lead in your workspace" },
@@ -485,13 +385,4 @@ function historyPeriod(text: string) {
     if (error instanceof PeriodError) throw new ApiError(400, "invalid_request", error.message, "query.history");
     throw error;
   }
-}
-
-function unknownMetric(id: string): never {
-  throw new ApiError(
-    400,
-    "invalid_request",
-    `there is no metric "${id}"; metrics: ${METRICS.map((m) => m.id).join(", ")}`,
-    "query.metrics",
-  );
 }
