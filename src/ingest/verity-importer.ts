@@ -51,7 +51,7 @@ export const verityImporter: Importer = {
 /** The header's names, each a known column of the table and none twice. */
 async function checkHeader(file: string, tableName: TableName): Promise<string[]> {
   const header = await readHeader(file);
-  const known = TABLES[tableName].columns.map((c) => c.name);
+  const known: readonly string[] = TABLES[tableName].columns.map((c) => c.name);
   const seen = new Set<string>();
   if (header.length === 0 || (header.length === 1 && header[0] === "")) {
     throw new ImportError(file, 1, null, "the file is empty; the first line must be the header");

@@ -27,7 +27,7 @@ export const WORKSPACE = "fixture";
 export async function writeFixture(fixture: Fixture): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "verity-fixture-"));
   for (const [name, rows] of Object.entries(fixture) as [TableName, FixtureRow[]][]) {
-    const columns = TABLES[name].columns.map((c) => c.name);
+    const columns: string[] = TABLES[name].columns.map((c) => c.name);
     for (const row of rows) {
       for (const key of Object.keys(row)) {
         if (!columns.includes(key)) throw new Error(`fixture ${name} has no column ${key}`);
