@@ -18,7 +18,15 @@ import {
   squaresTotal,
   sumOfSquares,
 } from "../evidence.js";
-import type { Headline, MetricContext, MetricDefinition } from "../metric.js";
+import {
+  type Headline,
+  type MetricDefinition,
+  type MetricInput,
+  type RowsOf,
+  type Statement,
+  statement,
+} from "../metric.js";
+import type { SocialConversionsResult } from "../results/social-conversions.js";
 import { inPeriod, leadFacts, ts } from "../sql-parts.js";
 
 /** utm_source values that name a network (lower-cased before comparing). */
@@ -64,47 +72,12 @@ function visitNetwork(host: string): Sql {
   END`;
 }
 
-export type SocialLeadCounts = {
-  leads: number;
-  qualifiedLeads: number;
-  wonLeads: number;
-  /** Won value in the reporting currency (won by now); null without a reporting currency. */
-  wonValue: number | null;
-};
-
-export type SocialVisitCounts = {
-  /** Social visits started in the period. */
-  visits: number;
-  /** Of them, visits on which a lead was created. */
-  convertedVisits: number;
-  /** convertedVisits / visits; null without social visits. */
-  visitToLeadRate: number | null;
-};
-
-export type SocialConversionsResult = {
-  /** Null when the data carries no lead sources (nothing to tell social leads by). */
-  leads: number | null;
-  qualifiedLeads: number | null;
-  wonLeads: number | null;
-  /** Null without lead sources, or without amounts (unknown, not 0). */
-  wonValue: number | null;
-  /**
-   * The won value as a sum of amounts: the won social leads with an amount in the reporting
-   * currency, and the sum of their squares (its compound Poisson variance); null with wonValue.
-   */
-  wonValuedLeads: number | null;
-  wonValueSumOfSquares: number | null;
-  /** Social leads the CRM filed as social:NETWORK, and those only the first touch's utm_* reveal. */
-  bySourceChannel: number | null;
-  byFirstTouchOnly: number | null;
-  /** Null when no visits are loaded. */
-  visits: number | null;
-  convertedVisits: number | null;
-  visitToLeadRate: number | null;
-  byNetwork: ({ network: string } & SocialLeadCounts & SocialVisitCounts)[];
-  /** Per network and utm_campaign, with the posts on that network that carry the campaign. */
-  byCampaign: ({ network: string; campaign: string | null; posts: number } & SocialLeadCounts)[];
-};
+// What it answers is declared type-only in results/social-conversions.ts (shared with the dashboard).
+export type {
+  SocialConversionsResult,
+  SocialLeadCounts,
+  SocialVisitCounts,
+} from "../results/social-conversions.js";
 
 type LeadRow = {
   network: string;
@@ -122,16 +95,26 @@ type LeadRow = {
 
 type VisitRow = { network: string | null; visits: number; converted_visits: number };
 
+/**
+ * The leads statement runs when the leads carry sources, the visits statement when visits are
+ * loaded; each on its own, so the statements are either or both (neither: nothing to ask).
+ */
+type SocialStatements =
+  | { leads: Statement<LeadRow>; visits: Statement<VisitRow> }
+  | { leads: Statement<LeadRow> }
+  | { visits: Statement<VisitRow> };
+
 function rate(part: number, whole: number): number | null {
   return whole > 0 ? part / whole : null;
 }
 
-async function compute(ctx: MetricContext): Promise<SocialConversionsResult> {
+/** The social leads by network and campaign, and the visits by network; neither reads the other's rows. */
+function build({ ctx }: MetricInput): SocialStatements | null {
   const w = ctx.workspace;
   const hasLeads = ctx.capabilities.has("lead_sources");
   const hasVisits = ctx.capabilities.has("web_visits");
-  const leadRows = hasLeads
-    ? await ctx.store.query<LeadRow>(sql`
+  const leads = hasLeads
+    ? statement<LeadRow>(sql`
       WITH ${leadFacts(ctx)},
       social_leads AS (
         SELECT ${leadNetwork("lf")} AS network, lf.utm_campaign AS campaign, lf.source, lf.status,
@@ -156,12 +139,12 @@ async function compute(ctx: MetricContext): Promise<SocialConversionsResult> {
       LEFT JOIN campaign_posts p ON p.network = s.network AND p.utm_campaign = s.campaign
       WHERE s.network IS NOT NULL
       GROUP BY s.network, s.campaign`)
-    : [];
+    : null;
   // Whole months from the rollup kept per source at ingest (src/derive/visit-rollup.ts), partial
   // months from the visits; the network is decided here, on a few hundred source rows.
   const { months, visits: rest } = rollupFilters(w, ctx.period.start, ctx.period.end);
-  const allVisitRows = hasVisits
-    ? await ctx.store.query<VisitRow>(sql`
+  const visits = hasVisits
+    ? statement<VisitRow>(sql`
       WITH sources AS (
         SELECT utm_source, utm_medium, referrer_host AS host, visits, converted_visits
         FROM visit_source_months WHERE ${months}
@@ -179,7 +162,19 @@ async function compute(ctx: MetricContext): Promise<SocialConversionsResult> {
       )
       SELECT network, sum(visits) AS visits, sum(converted_visits) AS converted_visits
       FROM social_visits GROUP BY network`)
-    : [];
+    : null;
+  if (leads && visits) return { leads, visits };
+  if (leads) return { leads };
+  if (visits) return { visits };
+  return null;
+}
+
+/** Folds the leads' and the visits' rows into networks, campaigns and totals (unknown where not asked). */
+function shape(rows: RowsOf<SocialStatements> | null, { ctx }: MetricInput): SocialConversionsResult {
+  const hasLeads = ctx.capabilities.has("lead_sources");
+  const hasVisits = ctx.capabilities.has("web_visits");
+  const leadRows = rows && "leads" in rows ? rows.leads : [];
+  const allVisitRows = rows && "visits" in rows ? rows.visits : [];
   // The row of visits that are not social is dropped here, not with a WHERE: DuckDB would push
   // such a filter down and evaluate the referrer host once per comparison (ten times slower).
   const visitRows = allVisitRows.filter((r): r is VisitRow & { network: string } => r.network !== null);
@@ -253,7 +248,7 @@ function wonValueHeadline(r: SocialConversionsResult): Headline {
   };
 }
 
-export const socialConversions: MetricDefinition<SocialConversionsResult> = {
+export const socialConversions: MetricDefinition<SocialConversionsResult, SocialStatements> = {
   id: "social-conversions",
   title: "Conversions from social media",
   why:
@@ -276,7 +271,9 @@ export const socialConversions: MetricDefinition<SocialConversionsResult> = {
   needs: ["lead_sources"],
   area: "social",
   leadFilters: true,
-  compute,
+  readsSupport: false,
+  build,
+  shape,
   headlines: (r) => [
     {
       key: "socialLeads",
