@@ -104,8 +104,13 @@ export function statement<Row>(text: Sql): Statement<Row> {
 // biome-ignore lint/suspicious/noExplicitAny: any statement, whatever its row type
 export type Statements = Readonly<Record<string, Statement<any>>>;
 
-/** The rows each statement of `S` returned, by the statement's name. */
-export type RowsOf<S extends Statements> = { [K in keyof S]: S[K] extends Statement<infer Row> ? Row[] : never };
+/**
+ * The rows each statement of `S` returned, by the statement's name (a statement build may
+ * leave out, an optional key, has its rows optional too).
+ */
+export type RowsOf<S extends Statements> = {
+  [K in keyof S]: NonNullable<S[K]> extends Statement<infer Row> ? Row[] : never;
+};
 
 /**
  * What build and shape read: the context, and what the data can support (qualification

@@ -1,6 +1,6 @@
-import type { Interval } from "./results/common.js";
+import type { Interval, RankSumTest } from "./results/common.js";
 
-export type { Interval };
+export type { Interval, RankSumTest };
 
 /** z for a two-sided 95% interval. */
 export const Z95 = 1.959963984540054;
@@ -421,19 +421,6 @@ export function compoundPoissonTest(
   const z = (sumNow - sumBefore) / sd;
   return { pValue: Math.min(1, 2 * normalUpperTail(Math.abs(z))), z, acceptance };
 }
-
-/** A one-sided two-sample rank test (Mann-Whitney U, Wilcoxon rank-sum). */
-export type RankSumTest = {
-  /**
-   * U of the first sample: the pairs (x from it, y from the second) with x > y, a tie
-   * counting a half. Between 0 and nA nB; nA nB / 2 when neither sample tends higher.
-   */
-  u: number;
-  /** The normal approximation's z; null when every value is tied (no spread to judge). */
-  z: number | null;
-  /** P(U >= u) when both samples come from one distribution (the normal approximation). */
-  pValue: number;
-};
 
 /**
  * The Mann-Whitney test that the first sample's values tend to be greater than the second's,

@@ -5,67 +5,44 @@
  * live in ../stalled-leads.ts and share the stage durations defined here.
  */
 import { raw, type Sql, sql } from "../../store/sql.js";
-import { type FigureSupport, figureSupport, headlineOf, rateEvidence } from "../figure-support.js";
-import type {
-  Evidence,
-  FigureUnsupported,
-  Headline,
-  MetricContext,
-  MetricDefinition,
-  Unsupported,
-  View,
+import { type FigureSupport, headlineOf, rateEvidence } from "../figure-support.js";
+import {
+  type Evidence,
+  type FigureUnsupported,
+  type Headline,
+  type MetricContext,
+  type MetricDefinition,
+  type MetricInput,
+  type RowsOf,
+  statement,
+  supportOf,
+  type Unsupported,
+  type View,
 } from "../metric.js";
+import type {
+  DurationStats,
+  StageDays,
+  VelocityFigure,
+  VelocityGroup,
+  VelocityResult,
+  VelocityUnsupported,
+} from "../results/velocity.js";
 import { unsupportedOf } from "../run-metric.js";
 import { daysBetween, inPeriod, leadFacts, leadFilter, medianInterval, ts } from "../sql-parts.js";
 import { ALPHA, type RankSumTest, rankSumTest, wilsonInterval } from "../statistics.js";
 
-/** Days from the start (qualification or creation) to the close, over a set of closed leads. */
-export type DurationStats = {
-  leads: number;
-  median: number | null;
-  p75: number | null;
-  p90: number | null;
-  /**
-   * The median's distribution-free 95% interval (sql-parts.ts `medianInterval`): the days at
-   * its order-statistic ranks; null below 6 leads.
-   */
-  low: number | null;
-  high: number | null;
-};
-
-export type VelocityGroup = {
-  won: DurationStats;
-  lost: DurationStats;
-  /** Median days to lose / median days to win; null when either is missing or the win median is 0. */
-  loseToWinRatio: number | null;
-  /**
-   * Lost deals are credibly held longer than won ones (METRICS.md 3): the one-sided
-   * Mann-Whitney test of the days to lose against the days to win (heldLongerTest) has
-   * p < 5%. False otherwise; null when either side has fewer than 6 leads, too few to tell.
-   */
-  heldLonger: boolean | null;
-  /**
-   * The test behind heldLonger: U of the days to lose (the pairs of a lost and a won lead
-   * where the lost one took longer, ties a half, out of lost x won), its z and one-sided
-   * p-value (statistics.ts rankSumTest). Null when heldLonger is.
-   */
-  heldLongerTest: RankSumTest | null;
-};
-
-export type VelocityRep = VelocityGroup & { repId: string | null; repName: string };
-export type VelocitySource = VelocityGroup & { source: string };
-
-export type StageDays = {
-  pipelineId: string;
-  pipelineName: string;
-  stageId: string;
-  stageName: string;
-  position: number;
-  /** Won leads (closed in the period) that entered the stage. */
-  leads: number;
-  /** Median of the days those leads spent in it (all visits summed); null without leads. */
-  medianDays: number | null;
-};
+// What velocity answers is declared in results/velocity.ts (type-only, shared with the dashboard).
+export type {
+  DaysDistribution,
+  DurationStats,
+  StageDays,
+  VelocityFigure,
+  VelocityGroup,
+  VelocityRep,
+  VelocityResult,
+  VelocitySource,
+  VelocityUnsupported,
+} from "../results/velocity.js";
 
 /**
  * The distribution of days to close: closed qualified leads per range of days, won and lost
@@ -82,59 +59,6 @@ export const DAY_RANGES: readonly { label: string; from: number }[] = [
   { label: "180-364", from: 180 },
   { label: "365+", from: 365 },
 ];
-
-export type DaysDistribution = { range: string; won: number; lost: number }[];
-
-export type VelocityFigure = {
-  /**
-   * Leads created and qualified before the end of the period and not closed before it; null
-   * when qualification cannot be told (VelocityResult.unsupportedFigures).
-   */
-  openQualifiedLeads: number | null;
-  /** won / (won + lost) among qualified leads closed in the period; null when none closed. */
-  winRate: number | null;
-  /** Average value of leads won in the period (reporting currency); null when none. */
-  averageWonValue: number | null;
-  medianDaysToWin: number | null;
-  /** openQualifiedLeads x winRate x averageWonValue / medianDaysToWin; null when a part is missing. */
-  perDay: number | null;
-};
-
-/** The figures of this metric the data cannot support, by what they miss (figure-support.ts). */
-export type VelocityUnsupported = {
-  /** Win rate, velocity, open qualified leads and the days from qualification. */
-  qualification: FigureUnsupported | null;
-  /** Win rate, velocity, days to lose and the lose/win ratio. */
-  losses: FigureUnsupported | null;
-  /** Average won value and velocity. */
-  amounts: FigureUnsupported | null;
-};
-
-export type VelocityResult = VelocityGroup & {
-  /** What days are counted from (ctx.options.velocityFrom). */
-  from: "qualification" | "creation";
-  /**
-   * Every closed lead counts as qualified at its creation: days counted from creation on data
-   * without qualification marks (figure-support.ts), where "qualified" cannot be told.
-   */
-  everyLeadCounts: boolean;
-  unsupportedFigures: VelocityUnsupported;
-  /**
-   * Leads lost in the period that never qualified: not qualified leads, so left out of the
-   * days to lose and the win rate (they measure how fast junk is weeded out, not how long
-   * deals are held). Counted here so nothing disappears silently.
-   */
-  unqualifiedLost: number;
-  /** Closed qualified leads per range of days to close (DAY_RANGES), won and lost apart. */
-  distribution: DaysDistribution;
-  byRep: VelocityRep[];
-  bySource: VelocitySource[];
-  /** Null when the data has no stage history (see `unsupported`). */
-  daysInStage: StageDays[] | null;
-  velocity: VelocityFigure;
-  /** Parts of this metric the loaded data cannot support (the days in stage need stage history). */
-  unsupported: Unsupported[];
-};
 
 /**
  * CTE `stage_days` (lead_id, stage_id, days): the days each lead won with `closed` true
@@ -259,14 +183,14 @@ type FigureRow = {
  * pass over the leads that closed in the period or were still open at its end (closed_at at
  * or after its start, or none): the only leads any of them counts.
  */
-async function durations(ctx: MetricContext, everyLead: boolean): Promise<(GroupRow & FigureRow)[]> {
+function durations(ctx: MetricContext, everyLead: boolean) {
   const stats = statsSql(ctx);
   const start = ts(ctx.period.start);
   const end = ts(ctx.period.end);
   const closedIn = inPeriod(ctx, sql`closed_at`);
   const none = sql`CAST(NULL AS BIGINT) AS open_qualified, CAST(NULL AS BIGINT) AS unqualified_lost,
     CAST(NULL AS FLOAT8) AS average_won`;
-  return ctx.store.query<GroupRow & FigureRow>(sql`
+  return statement<GroupRow & FigureRow>(sql`
     WITH ${leadFacts(ctx)},
     relevant AS (
       SELECT owner_id, source, status, created_at, qualified_at, closed_at, amount,
@@ -370,18 +294,21 @@ function velocityFigure(
   return { openQualifiedLeads, winRate, averageWonValue, medianDaysToWin, perDay };
 }
 
-async function daysInStage(ctx: MetricContext): Promise<StageDays[]> {
+type StageDaysRow = {
+  pipeline_id: string;
+  pipeline_name: string;
+  stage_id: string;
+  stage_name: string;
+  position: number;
+  leads: number;
+  median_days: number | null;
+};
+
+/** The median days won leads closed in the period spent in each open stage (needs stage history). */
+function daysInStage(ctx: MetricContext) {
   const w = ctx.workspace;
   const pipeline = ctx.filters.pipeline ? sql` AND s.pipeline_id = ${ctx.filters.pipeline.id}` : sql``;
-  const rows = await ctx.store.query<{
-    pipeline_id: string;
-    pipeline_name: string;
-    stage_id: string;
-    stage_name: string;
-    position: number;
-    leads: number;
-    median_days: number | null;
-  }>(sql`
+  return statement<StageDaysRow>(sql`
     WITH ${wonStageDaysCte(ctx, inPeriod(ctx, sql`d.closed_at`))},
     per_stage AS (
       SELECT stage_id, count(*) AS leads, ${ctx.store.dialect.quantile(sql`days`, 0.5)} AS median_days
@@ -394,6 +321,9 @@ async function daysInStage(ctx: MetricContext): Promise<StageDays[]> {
     LEFT JOIN per_stage d ON d.stage_id = s.id
     WHERE s.workspace_id = ${w} AND s.kind = 'open'${pipeline}
     ORDER BY p.name, s.pipeline_id, s.position, s.id`);
+}
+
+function stageDaysOf(rows: readonly StageDaysRow[]): StageDays[] {
   return rows.map((r) => ({
     pipelineId: r.pipeline_id,
     pipelineName: r.pipeline_name,
@@ -410,9 +340,9 @@ async function daysInStage(ctx: MetricContext): Promise<StageDays[]> {
  * qualification marks: then every closed lead counts (everyLeadCounts), and the fix for data
  * without marks is either naming the qualifying stage or `--from creation`.
  */
-async function supportOf(ctx: MetricContext): Promise<{ cannot: VelocityUnsupported; everyLead: boolean }> {
-  const support: FigureSupport = await figureSupport(ctx);
-  const everyLead = support.qualification !== null && ctx.options.velocityFrom === "creation";
+function velocitySupport(input: MetricInput): { cannot: VelocityUnsupported; everyLead: boolean } {
+  const support: FigureSupport = supportOf(input);
+  const everyLead = support.qualification !== null && input.ctx.options.velocityFrom === "creation";
   const qualification =
     support.qualification === null || everyLead
       ? null
@@ -442,9 +372,35 @@ function notesOf(cannot: VelocityUnsupported): Unsupported[] {
   return notes;
 }
 
-async function compute(ctx: MetricContext): Promise<VelocityResult> {
-  const { cannot, everyLead } = await supportOf(ctx);
-  const rows = await durations(ctx, everyLead);
+/** Stage durations need real stage history; derived events (Maven) would give wrong days. */
+function stageDaysUnsupported(ctx: MetricContext): Unsupported[] {
+  return unsupportedOf({ ...velocity, needs: ["stage_history"] } as MetricDefinition, ctx);
+}
+
+/**
+ * The durations and the velocity figure's parts in one statement (counted over every closed
+ * lead when the data marks no qualification and days count from creation: figure-support.ts),
+ * then the days in stage when the data has stage history.
+ */
+function build(input: MetricInput): VelocityStatements {
+  const { ctx } = input;
+  const { everyLead } = velocitySupport(input);
+  const statements: VelocityStatements = { durations: durations(ctx, everyLead) };
+  if (stageDaysUnsupported(ctx).length === 0) statements.daysInStage = daysInStage(ctx);
+  return statements;
+}
+
+/** The days in stage are asked only of data with stage history. */
+type VelocityStatements = {
+  durations: ReturnType<typeof durations>;
+  daysInStage?: ReturnType<typeof daysInStage>;
+};
+
+/** Pure: overall, per rep, per source and per range of days, and the velocity figure, from the rows. */
+function shape(result: RowsOf<VelocityStatements> | null, input: MetricInput): VelocityResult {
+  const { ctx } = input;
+  const { cannot, everyLead } = velocitySupport(input);
+  const rows = result?.durations ?? [];
   const all = rows.find((r) => r.grouping === "all");
   const overall = group(all);
   const byRep = rows
@@ -461,8 +417,7 @@ async function compute(ctx: MetricContext): Promise<VelocityResult> {
     .filter((r) => r.grouping === "source")
     .map((r) => ({ source: r.key ?? "unknown", ...group(r) }))
     .sort((a, b) => a.source.localeCompare(b.source));
-  // Stage durations need real stage history; derived events (Maven) would give wrong days.
-  const unsupported = unsupportedOf({ ...velocity, needs: ["stage_history"] } as MetricDefinition, ctx);
+  const unsupported = stageDaysUnsupported(ctx);
   return {
     from: ctx.options.velocityFrom,
     everyLeadCounts: everyLead,
@@ -472,7 +427,7 @@ async function compute(ctx: MetricContext): Promise<VelocityResult> {
     distribution,
     byRep,
     bySource,
-    daysInStage: unsupported.length > 0 ? null : await daysInStage(ctx),
+    daysInStage: unsupported.length > 0 ? null : stageDaysOf(result?.daysInStage ?? []),
     velocity: velocityFigure(all, overall.won.median, cannot),
     unsupported: [...unsupported, ...notesOf(cannot)],
   };
@@ -685,7 +640,7 @@ function views(r: VelocityResult): View[] {
   ];
 }
 
-export const velocity: MetricDefinition<VelocityResult> = {
+export const velocity: MetricDefinition<VelocityResult, VelocityStatements> = {
   id: "velocity",
   title: "How fast qualified leads close",
   why:
@@ -721,7 +676,9 @@ export const velocity: MetricDefinition<VelocityResult> = {
   needs: [],
   area: "sales",
   leadFilters: true,
-  compute,
+  readsSupport: true,
+  build,
+  shape,
   headlines,
   views,
 };

@@ -213,3 +213,16 @@ export type Judgement = {
  */
 
 export type Interval = { low: number; high: number };
+
+/** A one-sided two-sample rank test (Mann-Whitney U, Wilcoxon rank-sum). */
+export type RankSumTest = {
+  /**
+   * U of the first sample: the pairs (x from it, y from the second) with x > y, a tie
+   * counting a half. Between 0 and nA nB; nA nB / 2 when neither sample tends higher.
+   */
+  u: number;
+  /** The normal approximation's z; null when every value is tied (no spread to judge). */
+  z: number | null;
+  /** P(U >= u) when both samples come from one distribution (the normal approximation). */
+  pValue: number;
+};
