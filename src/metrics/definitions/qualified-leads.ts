@@ -4,40 +4,13 @@
 import { sql } from "../../store/sql.js";
 import { bucketsOf } from "../buckets.js";
 import { headlineOf, rateEvidence } from "../figure-support.js";
-import {
-  type FigureUnsupported,
-  type MetricDefinition,
-  type MetricInput,
-  type RowsOf,
-  statement,
-  supportOf,
-  type Unsupported,
-} from "../metric.js";
+import { type MetricDefinition, type MetricInput, type RowsOf, statement, supportOf } from "../metric.js";
+import type { QualifiedLeadsResult, QualifiedLeadsRow } from "../results/qualified-leads.js";
 import { bucket, inPeriod, leadFacts } from "../sql-parts.js";
 import { wilsonInterval } from "../statistics.js";
 
-export type QualifiedLeadsRow = {
-  newLeads: number;
-  /** Leads qualified in the period, whenever they were created. */
-  qualifiedLeads: number;
-  /** Of the leads created in the period, how many have qualified so far. */
-  newLeadsQualified: number;
-  /** newLeadsQualified / newLeads; null without new leads. */
-  qualificationRate: number | null;
-};
-
-export type QualifiedLeadsResult = QualifiedLeadsRow & {
-  /**
-   * Set when nothing in the data marks qualification (figure-support.ts): every count of
-   * qualified leads would be the won leads only. The headlines are unsupported then.
-   */
-  qualificationUnsupported: FigureUnsupported | null;
-  /** The same, as the report-level note (MetricReport.unsupported). */
-  unsupported: Unsupported[];
-  bySource: (QualifiedLeadsRow & { source: string })[];
-  /** Per grain bucket of the period (every bucket, empty ones with zeros). */
-  trend: { bucket: string; newLeads: number; qualifiedLeads: number }[];
-};
+// What it answers is declared type-only in results/qualified-leads.ts (shared with the dashboard).
+export type { QualifiedLeadsResult, QualifiedLeadsRow } from "../results/qualified-leads.js";
 
 type Counts = { new_leads: number; qualified_leads: number; new_leads_qualified: number };
 

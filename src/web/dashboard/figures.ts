@@ -2,32 +2,13 @@
  * How the dashboard shows what stands behind a figure (METRICS.md, "Signal or noise"): its n
  * (the API's `Evidence`), whether its change is beyond normal variation (the check's
  * `judgement`), and "cannot tell" with the reason when the data cannot support it. The types
- * mirror src/metrics/metric.ts and src/insights/signal.ts; the words are the reader's language.
+ * are the server's (src/metrics/results/common.ts); the words are the reader's language.
  */
+import type { Evidence, FigureUnsupported, Interval, Judgement } from "../../metrics/results/common.js";
 import { currentLocale, type Format, formatValue, t } from "./i18n.js";
 
-/** The n behind a figure (src/metrics/metric.ts Evidence). */
-export type Evidence =
-  | { kind: "count"; n: number }
-  | { kind: "rate"; successes: number; trials: number }
-  | { kind: "per"; events: number; exposure: number }
-  | { kind: "median"; n: number; low: number | null; high: number | null }
-  | { kind: "sum"; n: number; sumOfSquares?: number }
-  | { kind: "level"; n: number };
-
-/** A figure the data cannot support: why, and what would fix it, in English and (`sv`) Swedish. */
-export type FigureUnsupported = { reason: string; fix: string | null; sv?: { reason: string; fix: string | null } };
-
-export type Interval = { low: number; high: number };
-
-/** Whether a change is beyond normal variation (src/insights/signal.ts Judgement), as far as the page reads it. */
-export type Judgement = {
-  movement: "up" | "down" | "within" | null;
-  signal: boolean;
-  variation: { periods: number; centre: number; low: number; high: number; passed: boolean } | null;
-  normalRange: Interval | null;
-  reason: string | null;
-};
+/** The server's own types (src/metrics/results/common.ts): a field renamed there fails this build. */
+export type { Evidence, FigureUnsupported, Interval, Judgement };
 
 const count = (n: number) => formatValue(n, "count");
 

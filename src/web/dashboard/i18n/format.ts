@@ -2,10 +2,11 @@
  * Numbers, percentages, money, days and dates as text in the reader's locale (Intl), for
  * values the API sends with a Format saying how they read.
  */
+import type { Format } from "../../../metrics/results/common.js";
 import { intlTag, t } from "./locale.js";
 
-/** How the API says a value reads (src/metrics/metric.ts Format). */
-export type Format = "text" | "count" | "number" | "percent" | "money" | "days" | "date";
+/** How the API says a value reads: the server's own type, so the two cannot drift. */
+export type { Format };
 
 /** A value as text in the current locale. */
 export function formatValue(value: number | string | null, format: Format, currency: string | null = null): string {

@@ -3,55 +3,17 @@
  * change, and the vanity metrics it replaces beside them), bar and line charts drawn from a
  * dataset, and a sortable table with its CSV download.
  */
+import type { MetricReport } from "../../../metrics/results/common.js";
 import { get } from "../api.js";
 import { chartBlock, type Dataset, downloadCsv, LINE_STYLES, PALETTE, SYMBOLS, tableOf } from "../chart.js";
-import {
-  type Evidence,
-  evidenceText,
-  type FigureUnsupported,
-  type Judgement,
-  samplingText,
-  unsupportedText,
-} from "../figures.js";
+import { evidenceText, samplingText, unsupportedText } from "../figures.js";
 import type { Filters } from "../filters.js";
-import { type Format, formatChange, formatValue, hasMessage, t, tKey } from "../i18n.js";
+import { formatChange, formatValue, hasMessage, t, tKey } from "../i18n.js";
 
-export type Headline = {
-  key: string;
-  label: string;
-  value: number | null;
-  format: Format;
-  previous: number | null;
-  change: number | null;
-  /** The n behind the value (null when there is none, or the metric gives none yet). */
-  evidence?: Evidence | null;
-  /** Set (value null) when the data cannot support the figure: shown instead of a number. */
-  unsupported?: FigureUnsupported;
-  /** With a comparison: whether the change is beyond sampling noise (the report has no normal variation). */
-  judgement?: Judgement | null;
-};
-export type Report<R> = {
-  metric: string;
-  period: { label: string; start: string; end: string };
-  comparison: { label: string } | null;
-  currency: string | null;
-  unsupported: { capability: string; message: string }[];
-  ignoredFilters: string[];
-  headlines: Headline[];
-  vanity: {
-    id: string;
-    label: string;
-    value: number | null;
-    format: Format;
-    previous: number | null;
-    change: number | null;
-    evidence?: Evidence | null;
-    previousEvidence?: Evidence | null;
-    unsupported?: FigureUnsupported;
-    judgement?: Judgement | null;
-  }[];
-  result: R;
-};
+/** A metric as GET /api/metrics/{id} answers it: the server's envelope (MetricReport). */
+export type Report<R> = MetricReport<R>;
+/** A headline with its earlier value, change and judgement, as the report carries it. */
+export type Headline = MetricReport["headlines"][number];
 
 /** A metric for the page's filters, compared with the previous period unless the filters say a year. */
 export function loadMetric<R>(id: string, filters: Filters, extra: Record<string, string> = {}): Promise<Report<R>> {

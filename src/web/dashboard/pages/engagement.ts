@@ -2,21 +2,13 @@
  * Website engagement: visitors by how often (rows) and how recently (columns) they came, as a
  * heat map, the returning share, and the share of each group that became leads.
  */
+import type { EngagementBucketRow, EngagementResult } from "../../../metrics/results/engagement.js";
 import { chartBlock, type Dataset } from "../chart.js";
 import type { Filters } from "../filters.js";
 import { formatValue, t } from "../i18n.js";
 import { bars, element, loadMetric, metricHeading } from "./common.js";
 
-type Bucket = { bucket: string; visitors: number; convertedVisitors: number; conversionRate: number | null };
-type Engagement = {
-  visitBuckets: string[];
-  dayBuckets: string[];
-  grid: { visits: string; visitors: number[] }[];
-  byFrequency: Bucket[];
-  byRecency: Bucket[];
-};
-
-function heatmap(r: Engagement): HTMLElement {
+function heatmap(r: EngagementResult): HTMLElement {
   // The table (and CSV): one row per frequency bucket, one column per recency bucket.
   const dataset: Dataset = {
     columns: [
@@ -82,7 +74,7 @@ function heatmap(r: Engagement): HTMLElement {
   });
 }
 
-function conversion(title: string, name: string, label: string, buckets: Bucket[]): HTMLElement {
+function conversion(title: string, name: string, label: string, buckets: EngagementBucketRow[]): HTMLElement {
   return bars({
     title,
     name,
@@ -106,7 +98,7 @@ function conversion(title: string, name: string, label: string, buckets: Bucket[
 }
 
 export async function engagementPage(main: HTMLElement, filters: Filters): Promise<void> {
-  const report = await loadMetric<Engagement>("engagement", filters);
+  const report = await loadMetric<EngagementResult>("engagement", filters);
   const r = report.result;
   const grid = element("div", "charts");
   grid.append(

@@ -3,65 +3,13 @@
  * conversion with its 95% interval, the reps credibly above or below the team at a stage,
  * and the lead requirement planner (GET /api/plan) with its inputs.
  */
+import type { FunnelResult } from "../../../metrics/results/funnel.js";
+import type { LeadPlan } from "../../../metrics/results/lead-plan.js";
 import { ApiFailure, get } from "../api.js";
 import type { Dataset } from "../chart.js";
 import type { Filters } from "../filters.js";
 import { t } from "../i18n.js";
 import { bars, element, loadMetric, metricHeading, section, sortableTable } from "./common.js";
-
-type Interval = { low: number; high: number } | null;
-type Stage = {
-  stageId: string;
-  stageName: string;
-  reached: number;
-  advanced: number;
-  lostAt: number;
-  conversion: number | null;
-  interval: Interval;
-};
-type RepStage = {
-  pipelineId: string;
-  stageName: string;
-  reached: number;
-  /** The rep's leads that went past the stage and that were lost at it: the conversion's n. */
-  advanced: number;
-  lostAt: number;
-  conversion: number | null;
-  interval: Interval;
-  /** The rest of the team at the stage. */
-  team: { advanced?: number; lostAt?: number; conversion: number | null; interval: Interval };
-  flag: "above" | "below" | null;
-};
-type Funnel = {
-  reps: { repName: string; stages: RepStage[] }[];
-  pipelines: { pipelineId: string; pipelineName: string; stages: Stage[] }[];
-  flags: {
-    repName: string;
-    pipelineName: string;
-    stageName: string;
-    /** What a flag rests on: leads that went on, of those decided at the stage (advanced or lost). */
-    advanced?: number;
-    decided?: number;
-    conversion: number | null;
-    interval: Interval;
-    teamAdvanced?: number;
-    teamDecided?: number;
-    teamConversion: number | null;
-    flag: "above" | "below";
-  }[];
-};
-type Plan = {
-  period: { label: string };
-  currency: string | null;
-  stages: {
-    stageName: string;
-    conversionToWon: number | null;
-    leads: number;
-    low: number | null;
-    high: number | null;
-    enterBy: string | null;
-  }[];
-};
 
 function planner(filters: Filters): HTMLElement {
   const part = section(t("plan.heading"), element("p", "muted", t("plan.intro")));
@@ -90,7 +38,7 @@ function planner(filters: Filters): HTMLElement {
     const value = (name: string) => String(data.get(name) ?? "").trim() || undefined;
     out.replaceChildren(element("p", "muted", t("state.loading")));
     try {
-      const plan = await get<Plan>("/api/plan", {
+      const plan = await get<LeadPlan>("/api/plan", {
         pipeline: filters.pipeline,
         team: filters.team,
         rep: filters.rep,
@@ -144,7 +92,7 @@ function planner(filters: Filters): HTMLElement {
 }
 
 export async function funnelPage(main: HTMLElement, filters: Filters): Promise<void> {
-  const report = await loadMetric<Funnel>("funnel", filters);
+  const report = await loadMetric<FunnelResult>("funnel", filters);
   const parts: HTMLElement[] = [...metricHeading(report)];
   for (const pipeline of report.result.pipelines) {
     const dataset: Dataset = {

@@ -1,20 +1,12 @@
 /** Losses: lost leads and their value by reason, stage reached, competitor and rep, and the value lost over time. */
+import type { LossesResult } from "../../../metrics/results/losses.js";
 import type { Dataset } from "../chart.js";
 import type { Filters } from "../filters.js";
 import { formatDate, t } from "../i18n.js";
 import { bars, element, lines, loadMetric, metricHeading } from "./common.js";
 
-type Row = { leads: number; value: number | null };
-type Losses = {
-  byReason: (Row & { reason: string })[];
-  byStage: (Row & { pipelineName: string; stage: string })[];
-  byCompetitor: (Row & { competitor: string })[];
-  byRep: (Row & { repName: string })[];
-  trend: (Row & { bucket: string })[];
-};
-
 export async function lossesPage(main: HTMLElement, filters: Filters): Promise<void> {
-  const report = await loadMetric<Losses>("losses", filters);
+  const report = await loadMetric<LossesResult>("losses", filters);
   const r = report.result;
   const columns = (key: string, label: string) => [
     { key, label, format: "text" as const },
@@ -35,7 +27,8 @@ export async function lossesPage(main: HTMLElement, filters: Filters): Promise<v
       dataset: data(
         "reason",
         t("losses.reason"),
-        r.byReason.map((x) => ({ reason: x.reason, leads: x.leads, value: x.value })),
+        // Null without loss reasons (the report's `unsupported` says so above): no bars then.
+        (r.byReason ?? []).map((x) => ({ reason: x.reason, leads: x.leads, value: x.value })),
       ),
       category: "reason",
       horizontal: true,

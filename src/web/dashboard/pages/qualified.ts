@@ -1,21 +1,11 @@
 /** Qualified leads: new against qualified over time and by source, with the qualification rate. */
+import type { QualifiedLeadsResult } from "../../../metrics/results/qualified-leads.js";
 import type { Filters } from "../filters.js";
 import { formatDate, t } from "../i18n.js";
 import { bars, element, lines, loadMetric, metricHeading } from "./common.js";
 
-type Qualified = {
-  bySource: {
-    source: string;
-    newLeads: number;
-    qualifiedLeads: number;
-    newLeadsQualified?: number;
-    qualificationRate: number | null;
-  }[];
-  trend: { bucket: string; newLeads: number; qualifiedLeads: number }[];
-};
-
 export async function qualifiedPage(main: HTMLElement, filters: Filters): Promise<void> {
-  const report = await loadMetric<Qualified>("qualified-leads", filters);
+  const report = await loadMetric<QualifiedLeadsResult>("qualified-leads", filters);
   const r = report.result;
   const series = [
     { key: "newLeads", label: t("qualified.new") },

@@ -2,28 +2,13 @@
  * Velocity: days to win and to lose (median and upper percentiles, overall and by rep), days
  * in each stage, and the stalled leads (sortable, CSV), each linked to its timeline.
  */
+import type { VelocityResult } from "../../../metrics/results/velocity.js";
 import { get } from "../api.js";
 import type { Dataset } from "../chart.js";
 import { type Filters, hrefWith } from "../filters.js";
 import { t } from "../i18n.js";
 import { bars, element, loadMetric, metricHeading, section, sortableTable } from "./common.js";
 
-/** Days to win or to lose: the median is over `leads`, with its 95% interval when there are 6 or more. */
-type Spread = {
-  leads: number;
-  median: number | null;
-  p75: number | null;
-  p90: number | null;
-  low?: number | null;
-  high?: number | null;
-};
-type Velocity = {
-  distribution: { range: string; won: number; lost: number }[];
-  won: Spread;
-  lost: Spread;
-  byRep: { repName: string; won: Spread; lost: Spread }[];
-  daysInStage: { pipelineName: string; stageName: string; leads?: number; medianDays: number | null }[];
-};
 type Stalled = {
   factor: number;
   currency?: string | null;
@@ -48,7 +33,7 @@ export function timelineHref(filters: Filters, lead: string): string {
 
 export async function velocityPage(main: HTMLElement, filters: Filters): Promise<void> {
   const [report, stalled] = await Promise.all([
-    loadMetric<Velocity>("velocity", filters),
+    loadMetric<VelocityResult>("velocity", filters),
     get<Stalled>("/api/stalled", { ...filters, compare: undefined }),
   ]);
   const r = report.result;
@@ -63,8 +48,8 @@ export async function velocityPage(main: HTMLElement, filters: Filters): Promise
       { key: "p90", label: t("velocity.p90"), format: "days" },
     ],
     rows: [
-      { outcome: t("velocity.wonRow"), low: null, high: null, ...r.won },
-      { outcome: t("velocity.lostRow"), low: null, high: null, ...r.lost },
+      { outcome: t("velocity.wonRow"), ...r.won },
+      { outcome: t("velocity.lostRow"), ...r.lost },
     ],
   };
   const byRep: Dataset = {
@@ -90,7 +75,8 @@ export async function velocityPage(main: HTMLElement, filters: Filters): Promise
       { key: "days", label: t("velocity.median"), format: "days" },
       { key: "leads", label: t("velocity.leads"), format: "count" },
     ],
-    rows: r.daysInStage.map((s) => ({
+    // Null without stage history (the report's `unsupported` says so above): no bars then.
+    rows: (r.daysInStage ?? []).map((s) => ({
       stage: `${s.pipelineName}: ${s.stageName}`,
       days: s.medianDays,
       leads: s.leads ?? null,
