@@ -18,42 +18,19 @@ import {
   squaresTotal,
   sumOfSquares,
 } from "../evidence.js";
-import type { Evidence, Headline, MetricContext, MetricDefinition } from "../metric.js";
+import {
+  type Evidence,
+  type Headline,
+  type MetricDefinition,
+  type MetricInput,
+  type RowsOf,
+  statement,
+} from "../metric.js";
+import type { NewsletterLeadsResult } from "../results/newsletter-leads.js";
 import { bucket, inPeriod, leadFacts, ts } from "../sql-parts.js";
 
-export type NewsletterLeadCounts = {
-  /** Leads created in the bucket or period that any rule attributes to the newsletter. */
-  newsletterLeads: number;
-  /** By rule (a lead matching several rules counts under each): source channel 'newsletter'. */
-  bySource: number;
-  /** First touch utm_medium 'email' or the utm_campaign of a newsletter issue. */
-  byFirstTouch: number;
-  /** A click on an issue by the lead's contact within the attribution window; null without newsletter data. */
-  byClick: number | null;
-};
-
-export type NewsletterLeadsResult = NewsletterLeadCounts & {
-  /** Days before a lead's creation a click still counts (inclusive). */
-  attributionDays: number;
-  /** Newsletter leads whose contact had subscribed by the time the lead was created. */
-  subscriberLeads: number | null;
-  /** Subscribers active at the end of the period (the vanity number, beside it). */
-  subscribers: number | null;
-  /** subscriberLeads / subscribers; null without subscribers. */
-  subscriberToLeadRate: number | null;
-  qualifiedLeads: number;
-  wonLeads: number;
-  /** Won value (won by now) in the reporting currency; null without one, or without amounts (unknown, not 0). */
-  wonValue: number | null;
-  /**
-   * The won value as a sum of amounts: the won newsletter leads with an amount in the reporting
-   * currency, and the sum of their squares (its compound Poisson variance); null with wonValue.
-   */
-  wonValuedLeads: number | null;
-  wonValueSumOfSquares: number | null;
-  /** Per grain bucket of creation (every bucket, empty ones with zeros). */
-  trend: ({ bucket: string } & NewsletterLeadCounts)[];
-};
+// What it answers is declared type-only in results/newsletter-leads.ts (shared with the dashboard).
+export type { NewsletterLeadCounts, NewsletterLeadsResult } from "../results/newsletter-leads.js";
 
 type BucketRow = {
   bucket: string;
@@ -70,13 +47,17 @@ type BucketRow = {
   won_value_squares: string | number | null;
 };
 
-async function compute(ctx: MetricContext): Promise<NewsletterLeadsResult> {
+/**
+ * The newsletter leads per bucket of creation (buckets), and the subscribers active at the end
+ * of the period (subscribers); neither reads the other's rows. Both are asked without
+ * newsletter data too: the leads' source and utm rules need none.
+ */
+function build({ ctx }: MetricInput) {
   const w = ctx.workspace;
   const d = ctx.store.dialect;
-  const hasNewsletter = ctx.capabilities.has("newsletter");
   const windowSeconds = ctx.options.attributionDays * 86_400;
   const clicksFrom = new Date(ctx.period.start.getTime() - (windowSeconds + 86_400) * 1000);
-  const rows = await ctx.store.query<BucketRow>(sql`
+  const buckets = statement<BucketRow>(sql`
     WITH ${leadFacts(ctx)},
     issue_campaigns AS (
       SELECT DISTINCT utm_campaign FROM newsletter_issues WHERE workspace_id = ${w} AND utm_campaign IS NOT NULL
@@ -133,11 +114,20 @@ async function compute(ctx: MetricContext): Promise<NewsletterLeadsResult> {
       ${sumOfSquares(sql`CASE WHEN status = 'won' THEN amount END`)} AS won_value_squares
     FROM classified WHERE by_source = 1 OR by_first_touch = 1 OR by_click = 1
     GROUP BY 1`);
-  const [active] = await ctx.store.query<{ subscribers: number }>(sql`
+  const subscribers = statement<{ subscribers: number }>(sql`
     SELECT count(*) AS subscribers FROM newsletter_subscribers
     WHERE workspace_id = ${w} AND subscribed_at < ${ts(ctx.period.end)}
       AND (unsubscribed_at IS NULL OR unsubscribed_at >= ${ts(ctx.period.end)})`);
+  return { buckets, subscribers };
+}
 
+type NewsletterStatements = ReturnType<typeof build>;
+
+/** Totals and the trend from the buckets' rows; click and subscriber figures unknown without newsletter data. */
+function shape(statementRows: RowsOf<NewsletterStatements> | null, { ctx }: MetricInput): NewsletterLeadsResult {
+  const rows = statementRows?.buckets ?? [];
+  const [active] = statementRows?.subscribers ?? [];
+  const hasNewsletter = ctx.capabilities.has("newsletter");
   const total = (pick: (r: BucketRow) => number | null) => rows.reduce((a, r) => a + (pick(r) ?? 0), 0);
   // Without newsletter data there are no clicks or subscribers to tell by: unknown, not zero.
   const known = <T>(value: T): T | null => (hasNewsletter ? value : null);
@@ -198,7 +188,7 @@ function wonValueHeadline(r: NewsletterLeadsResult): Headline {
   };
 }
 
-export const newsletterLeads: MetricDefinition<NewsletterLeadsResult> = {
+export const newsletterLeads: MetricDefinition<NewsletterLeadsResult, NewsletterStatements> = {
   id: "newsletter-leads",
   title: "New leads per month from the newsletter",
   why:
@@ -222,7 +212,9 @@ export const newsletterLeads: MetricDefinition<NewsletterLeadsResult> = {
   needs: ["newsletter"],
   area: "newsletter",
   leadFilters: true,
-  compute,
+  readsSupport: false,
+  build,
+  shape,
   headlines: (r) => [
     {
       key: "newsletterLeads",
