@@ -14,6 +14,7 @@ import { DEFAULT_OPTIONS } from "../src/metrics/metric.js";
 import {
   COMPARE_FIELD,
   FILTER_FIELDS,
+  PLAN_FIELDS,
   type RequestField,
   requestOf,
   splitMetricIds,
@@ -75,6 +76,14 @@ describe("one request schema for the CLI and the API", () => {
         expect(options.get(field)?.description, `${name} --${field}`).toBe(declared.description);
       }
       expect(options.has("compare"), `${name} --compare`).toBe(false);
+    }
+    // The plan's own fields: the same names and help text as /api/plan's parameters.
+    const plan = optionsOf("plan");
+    const query = queryOf("/api/plan");
+    for (const [field, declared] of Object.entries(PLAN_FIELDS)) {
+      expect(plan.get(field)?.flags, `plan --${field}`).toBe(declared.flag);
+      expect(plan.get(field)?.description).toBe(declared.description);
+      expect(query.get(field)?.description, `/api/plan ${field}`).toBe(declared.description);
     }
   });
 

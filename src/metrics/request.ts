@@ -65,6 +65,11 @@ function positive(flag: string, range: NumberRange, description: string) {
   return { flag, description, range, schema: number.positive().max(range.max).optional().describe(description) };
 }
 
+/** A target: a number above 0, unbounded (the plan scales with it). */
+function amount(flag: string, description: string) {
+  return { flag, description, schema: z.coerce.number().positive().optional().describe(description) };
+}
+
 /** The filters every reading route and command shares (`plan` replaces the period's). */
 export const FILTER_FIELDS = {
   period: text(
@@ -130,6 +135,20 @@ export const TUNING_FIELDS = {
     ),
   },
 } satisfies Record<string, RequestField & { option: keyof MetricOptions }>;
+
+/**
+ * What the lead plan asks for beside the filters. The CLI reads the targets its own way (a
+ * terminal user types "1,000,000"); the names and help text are these.
+ */
+export const PLAN_FIELDS = {
+  targetWon: amount("--target-won <n>", "won leads wanted in the period"),
+  targetRevenue: amount("--target-revenue <amount>", "won value wanted in the period (reporting currency)"),
+  history: text(
+    "--history <period>",
+    40,
+    "measure conversion on leads created in this period (default: the 12 months before)",
+  ),
+} satisfies Record<string, RequestField>;
 
 const schemas = <F extends Record<string, RequestField>>(fields: F) =>
   Object.fromEntries(Object.entries(fields).map(([name, field]) => [name, field.schema])) as {

@@ -7,6 +7,7 @@ import { type LeadPlans, planPipelines, views as planViews } from "../../insight
 import { MetricInputError, resolveRequest } from "../../metrics/context.js";
 import { leadTimeline, timelineView } from "../../metrics/lead-timeline.js";
 import type { View } from "../../metrics/metric.js";
+import { PLAN_FIELDS } from "../../metrics/request.js";
 import { stalledLeads, stalledViews } from "../../metrics/stalled-leads.js";
 import { parsePeriod } from "../../model/period.js";
 import { type GlobalOptions, withStore, workspaceOf } from "../context.js";
@@ -83,13 +84,9 @@ export function registerInsightCommands(program: Command): void {
   const plan = program
     .command("plan")
     .description("the leads needed at each stage, and by when, to reach a target of won leads or revenue")
-    .option("--target-won <n>", "won leads wanted in the period", parseAmount("--target-won"))
-    .option(
-      "--target-revenue <amount>",
-      "won value wanted in the period (reporting currency)",
-      parseAmount("--target-revenue"),
-    )
-    .option("--history <period>", "measure conversion on leads created in this period (default: the 12 months before)");
+    .option(PLAN_FIELDS.targetWon.flag, PLAN_FIELDS.targetWon.description, parseAmount("--target-won"))
+    .option(PLAN_FIELDS.targetRevenue.flag, PLAN_FIELDS.targetRevenue.description, parseAmount("--target-revenue"))
+    .option(PLAN_FIELDS.history.flag, PLAN_FIELDS.history.description);
   addMetricOptions(plan, { compare: false }).action(
     async (flags: MetricFlags & { targetWon?: number; targetRevenue?: number; history?: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();

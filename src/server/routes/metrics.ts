@@ -15,6 +15,7 @@ import {
   FilterQuery,
   MetricQuery,
   metricsOf,
+  PLAN_FIELDS,
   ReportQuery,
   requestOf,
   searchableText,
@@ -35,15 +36,9 @@ export const PENDING_HEADER = "Verity-Pending-Events";
 
 const PlanQuery = FilterQuery.extend({
   period: searchableText(40).describe("the period to plan for, e.g. 2027-Q1"),
-  targetWon: z.coerce.number().positive().optional().describe("won leads wanted in the period"),
-  targetRevenue: z.coerce
-    .number()
-    .positive()
-    .optional()
-    .describe("won value wanted in the period (reporting currency)"),
-  history: searchableText(40)
-    .optional()
-    .describe("measure conversion on leads created in this period (default: the 12 months before)"),
+  targetWon: PLAN_FIELDS.targetWon.schema,
+  targetRevenue: PLAN_FIELDS.targetRevenue.schema,
+  history: PLAN_FIELDS.history.schema,
 })
   .strict()
   .refine((q) => q.targetWon !== undefined || q.targetRevenue !== undefined, {
