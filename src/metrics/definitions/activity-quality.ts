@@ -19,120 +19,50 @@ import {
   squaresValue,
   sumOfSquares,
 } from "../evidence.js";
-import type { Headline, MetricContext, MetricDefinition, Unsupported, View } from "../metric.js";
+import {
+  type Headline,
+  type MetricContext,
+  type MetricDefinition,
+  type MetricInput,
+  type RowsOf,
+  statement,
+  type Unsupported,
+  type View,
+} from "../metric.js";
 import { periodActivityCounts, periodNoteLengths } from "../period-activities.js";
+import type {
+  ActivityFigures,
+  ActivityMix,
+  ActivityQualityResult,
+  ActivityType,
+  ActivityTypeCounts,
+  PerformerComparison,
+  PerformerDifference,
+  PerformerFeature,
+  RepActivityQuality,
+  SalesFigures,
+} from "../results/activity-quality.js";
 import { histogramMedian, inPeriod, leadFilter, money } from "../sql-parts.js";
 import { computeVanity } from "../vanity.js";
 
-export type ActivityType = (typeof ACTIVITY_TYPES)[number];
-export type ActivityTypeCounts = Record<ActivityType, number>;
+// What activity quality answers is declared in results/activity-quality.ts (type-only, shared
+// with the dashboard), which writes the activity types out: they must be canonical's, no more
+// and no fewer (a type error here otherwise).
+export type {
+  ActivityFigures,
+  ActivityMix,
+  ActivityQualityResult,
+  ActivityType,
+  ActivityTypeCounts,
+  PerformerComparison,
+  PerformerDifference,
+  PerformerFeature,
+  RepActivityQuality,
+  SalesFigures,
+} from "../results/activity-quality.js";
 
-/** The activity side of a rep (or the team, or a performer group); null without activity data. */
-export type ActivityFigures = {
-  /** Activities logged in the period. */
-  activities: number | null;
-  activitiesByType: ActivityTypeCounts | null;
-  /** Leads created in the period (owned by the rep). */
-  opportunitiesCreated: number;
-  /** activities / opportunitiesCreated; null without opportunities. */
-  activitiesPerOpportunity: number | null;
-  /** activities / wonLeads; null without won leads. */
-  activitiesPerWonLead: number | null;
-  /** Of the period's activities, those carrying a real note (realNoteShare's numerator). */
-  realNotes: number | null;
-  /** Share of the period's activities carrying a real note; null without activities. */
-  realNoteShare: number | null;
-  /** Median length (characters, trimmed) of the real notes; null without any. */
-  medianNoteLength: number | null;
-  /** Median hours from creation to the first activity, over leads created in the period that have one. */
-  medianHoursToFirstActivity: number | null;
-  /** Leads created in the period without any activity at all. */
-  leadsWithoutActivity: number | null;
-};
-
-/** The sales side of a rep (or the team). */
-export type SalesFigures = {
-  /**
-   * Value of the won leads closed in the period, in the reporting currency (other currencies
-   * left out); null when the loaded leads carry no amounts (unsupported, not 0).
-   */
-  wonValue: number | null;
-  wonLeads: number;
-  lostLeads: number;
-  /** won / (won + lost), closed in the period; null when none closed. */
-  winRate: number | null;
-  /** Average value of the won leads in the reporting currency; null without any. */
-  averageWonValue: number | null;
-  /** Median days from creation to close of the leads won in the period. */
-  medianDaysToWin: number | null;
-};
-
-export type RepActivityQuality = ActivityFigures &
-  SalesFigures & {
-    repId: string;
-    repName: string;
-    /** The rep's performer group by won value, null when in neither (or no groups). */
-    group: "top" | "bottom" | null;
-  };
-
-export type PerformerFeature =
-  | "activitiesPerOpportunity"
-  | "activitiesPerWonLead"
-  | "realNoteShare"
-  | "medianNoteLength"
-  | "medianHoursToFirstActivity"
-  | `${ActivityType}Share`;
-
-export type PerformerDifference = {
-  feature: PerformerFeature;
-  top: number;
-  bottom: number;
-  /** |top - bottom| / max(|bottom|, 1e-9): what the differences are ranked by. */
-  relativeDifference: number;
-  sentence: string;
-};
-
-export type PerformerComparison = {
-  /** The share of reps in each group (options.performerShare). */
-  share: number;
-  /** Reps per group: min(ceil(n x share), floor(n / 2)). */
-  groupSize: number;
-  top: { repIds: string[]; wonValue: number } & ActivityFigures;
-  bottom: { repIds: string[]; wonValue: number } & ActivityFigures;
-  /** Features the groups differ on (both have a value), the largest relative difference first. */
-  differences: PerformerDifference[];
-};
-
-export type ActivityMix = {
-  /** Leads of this outcome closed in the period. */
-  leads: number;
-  /** Activities on them (over their whole life) per lead, in total and by type; null without leads. */
-  perLead: number | null;
-  perLeadByType: Record<ActivityType, number | null>;
-};
-
-export type ActivityQualityResult = {
-  /** Everyone in scope, leads without an owner and activities without a rep included. */
-  team: ActivityFigures & SalesFigures;
-  /** Reps who own a lead created or closed in the period, or logged an activity in it; by won value. */
-  reps: RepActivityQuality[];
-  /** Null with fewer than 2 reps, without activity data, or without amounts (groups are by won value). */
-  performers: PerformerComparison | null;
-  /** Null without activity data. */
-  mixWonLost: { won: ActivityMix; lost: ActivityMix } | null;
-  /**
-   * The team's won value as a sum of amounts: how many were summed and the sum of their
-   * squares (its compound Poisson variance); null without amounts.
-   */
-  wonAmounts: { n: number; sumOfSquares: number } | null;
-  /**
-   * How the team's activities cluster by lead (the vanity activity count's clusters, from the
-   * same rows): the activities count is judged quasi-Poisson from them; null without activity data.
-   */
-  activityClusters: ClusterFigures | null;
-  /** Parts the data cannot support (performer groups without amounts). */
-  unsupported: Unsupported[];
-};
+ACTIVITY_TYPES satisfies readonly ActivityType[];
+true satisfies [Exclude<ActivityType, (typeof ACTIVITY_TYPES)[number]>] extends [never] ? true : false;
 
 /**
  * How the figures query forms the performer groups: `ranked` ranks the reps in the engine
@@ -181,7 +111,7 @@ const TINY = 1e-9;
  * Ratios are formed in TypeScript from the counts; medians are pooled within the group in
  * the engine.
  */
-async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]> {
+function figures(ctx: MetricContext, mode: GroupMode) {
   const d = ctx.store.dialect;
   const sumTypes = join(
     ACTIVITY_TYPES.map((type) => sql`COALESCE(sum(CASE WHEN type = ${type} THEN n END), 0) AS ${raw(`n_${type}`)}`),
@@ -228,7 +158,7 @@ async function figures(ctx: MetricContext, mode: GroupMode): Promise<FigureRow[]
   // The join key of a row: '*' for everyone, 'r:' || rep, 'g:' || group (NULL for no key: dropped).
   const groupBy = sql`GROUPING SETS ((k), (g), ())`;
   const joinKey = sql`CASE WHEN GROUPING(k) = 0 THEN 'r:' || k WHEN GROUPING(g) = 0 THEN 'g:' || g ELSE '*' END`;
-  return ctx.store.query<FigureRow>(sql`
+  return statement<FigureRow>(sql`
     WITH lead_rows AS MATERIALIZED (
       SELECT l.id, l.owner_id AS k, l.status, l.created_at, l.closed_at, ${money(ctx, "l")} AS amount,
         ${created} AS is_new, COALESCE(${closed}, FALSE) AS is_closed,
@@ -469,56 +399,107 @@ function inList(column: Sql, ids: readonly string[]): Sql {
   return sql`${column} IN (${join(ids.map((id) => sql`${id}`))})`;
 }
 
-async function compute(ctx: MetricContext): Promise<ActivityQualityResult> {
+/** Whether the data has activities and amounts, and the performer share asked for. */
+function scopeOf(ctx: MetricContext) {
   const hasActivities = ctx.capabilities.has("activities");
   const hasAmounts = ctx.capabilities.has("amounts");
   // Performers are ranked by won value: without amounts every rep is at 0 and the groups
   // would be by rep id, so none are formed.
-  const grouped = hasActivities && hasAmounts;
-  const share = ctx.options.performerShare;
-  let rows = await figures(ctx, grouped ? { kind: "ranked", share } : { kind: "none" });
-  // The activities per lead are read once per context, for this and for the vanity count beside it.
-  const vanityActivities = hasActivities ? await computeVanity(ctx, "activities") : null;
-  const clusters = vanityActivities?.evidence?.kind === "count" ? vanityActivities.evidence : null;
-  const total = rows.find((r) => r.jk === "*");
-  const team = shapeFigures(total, hasActivities, hasAmounts);
-  const names = new Map(
-    (
-      await ctx.store.query<{ id: string; name: string }>(
-        sql`SELECT id, name FROM reps WHERE workspace_id = ${ctx.workspace}`,
-      )
-    ).map((r) => [r.id, r.name]),
-  );
-  const repRows = rows.filter((r) => r.jk.startsWith("r:"));
-  const reps = repRows.map((r): RepActivityQuality => {
-    const repId = r.jk.slice(2);
-    return { repId, repName: names.get(repId) ?? repId, ...shapeFigures(r, hasActivities, hasAmounts), group: null };
-  });
-  reps.sort((a, b) => (b.wonValue ?? 0) - (a.wonValue ?? 0) || compareText(a.repId, b.repId));
+  return { hasActivities, hasAmounts, grouped: hasActivities && hasAmounts, share: ctx.options.performerShare };
+}
 
-  let performers: PerformerComparison | null = null;
-  const groups = grouped
+type RepRow = { id: string; name: string };
+
+/**
+ * The first round: every figure, with the performer groups ranked in the engine (or none),
+ * and the workspace's reps' names. (Between the two, compute reads the vanity activity count
+ * for its clusters: computeVanity's cache shares that query with the vanity figure beside
+ * this metric.)
+ */
+export function build({ ctx }: MetricInput) {
+  const { grouped, share } = scopeOf(ctx);
+  return {
+    figures: figures(ctx, grouped ? { kind: "ranked", share } : { kind: "none" }),
+    reps: statement<RepRow>(sql`SELECT id, name FROM reps WHERE workspace_id = ${ctx.workspace}`),
+  };
+}
+
+/**
+ * The rows shape reads: the first round's, and `regrouped`, the figures again with the
+ * performer groups given as lists (regroupStatement), when the engine ranked the reps
+ * differently from performerGroups.
+ */
+export type ActivityQualityRows = RowsOf<ReturnType<typeof build>> & { regrouped?: FigureRow[] };
+
+/** The reps of the first round's rows with their figures, by won value (ties by rep id). */
+function repsOf(rows: ActivityQualityRows, ctx: MetricContext): RepActivityQuality[] {
+  const { hasActivities, hasAmounts } = scopeOf(ctx);
+  const names = new Map(rows.reps.map((r) => [r.id, r.name]));
+  const reps = rows.figures
+    .filter((r) => r.jk.startsWith("r:"))
+    .map((r): RepActivityQuality => {
+      const repId = r.jk.slice(2);
+      return { repId, repName: names.get(repId) ?? repId, ...shapeFigures(r, hasActivities, hasAmounts), group: null };
+    });
+  return reps.sort((a, b) => (b.wonValue ?? 0) - (a.wonValue ?? 0) || compareText(a.repId, b.repId));
+}
+
+/** The performer groups of the first round's reps; null when none are formed. */
+function groupsOf(reps: readonly RepActivityQuality[], ctx: MetricContext) {
+  const { grouped, share } = scopeOf(ctx);
+  return grouped
     ? performerGroups(
         reps.map((rep) => ({ repId: rep.repId, wonValue: rep.wonValue ?? 0 })),
         share,
       )
     : null;
+}
+
+/**
+ * A second round, when the first's rows need one (a true second round: it reads the first's
+ * rows). The engine ranked the reps itself; where its text order of rep ids differs from
+ * performerGroups' (a collation), the groups are formed again from the lists: the statement
+ * to run, or null when the engine's groups stand.
+ */
+export function regroupStatement(rows: RowsOf<ReturnType<typeof build>>, { ctx }: MetricInput) {
+  const groups = groupsOf(repsOf(rows, ctx), ctx);
+  if (!groups) return null;
+  const { top, bottom } = groups;
+  const engineGroup = new Map(rows.figures.filter((r) => r.jk.startsWith("r:")).map((r) => [r.jk.slice(2), r.grp]));
+  const ours = (repId: string) => (top.includes(repId) ? "top" : bottom.includes(repId) ? "bottom" : null);
+  const differs = [...engineGroup].some(([repId, grp]) => (grp ?? null) !== ours(repId));
+  return differs ? figures(ctx, { kind: "lists", top, bottom }) : null;
+}
+
+/**
+ * Pure: the team, the reps, the performer comparison and the won/lost mix from the rows;
+ * `clusters` are the vanity activity count's (null without activity data).
+ */
+export function shape(
+  rows: ActivityQualityRows | null,
+  { ctx }: MetricInput,
+  clusters: ClusterFigures | null,
+): ActivityQualityResult {
+  const { hasActivities, hasAmounts, share } = scopeOf(ctx);
+  const first = rows ?? { figures: [], reps: [] };
+  const total = first.figures.find((r) => r.jk === "*");
+  const team = shapeFigures(total, hasActivities, hasAmounts);
+  const reps = repsOf(first, ctx);
+
+  let performers: PerformerComparison | null = null;
+  const groups = groupsOf(reps, ctx);
   if (groups) {
     const { top, bottom } = groups;
     for (const rep of reps) rep.group = top.includes(rep.repId) ? "top" : bottom.includes(rep.repId) ? "bottom" : null;
-    // The engine ranked the reps itself; where its text order of rep ids differs from ours
-    // (a collation), the groups are formed again from the lists.
-    const groupOf = new Map(repRows.map((r) => [r.jk.slice(2), r.grp]));
-    if (reps.some((rep) => (groupOf.get(rep.repId) ?? null) !== rep.group)) {
-      rows = await figures(ctx, { kind: "lists", top, bottom });
-    }
+    // The groups' own rows: formed again from the lists when the engine ranked differently.
+    const groupRows = first.regrouped ?? first.figures;
     const topFigures = shapeFigures(
-      rows.find((r) => r.jk === "g:top"),
+      groupRows.find((r) => r.jk === "g:top"),
       hasActivities,
       hasAmounts,
     );
     const bottomFigures = shapeFigures(
-      rows.find((r) => r.jk === "g:bottom"),
+      groupRows.find((r) => r.jk === "g:bottom"),
       hasActivities,
       hasAmounts,
     );
@@ -547,12 +528,35 @@ async function compute(ctx: MetricContext): Promise<ActivityQualityResult> {
     wonAmounts: hasAmounts
       ? { n: total?.won_amounts ?? 0, sumOfSquares: squaresValue(total?.won_value_squares) }
       : null,
-    activityClusters:
-      clusters?.clusters !== undefined && clusters.sumOfSquares !== undefined
-        ? { clusters: clusters.clusters, sumOfSquares: clusters.sumOfSquares }
-        : null,
+    activityClusters: clusters,
     unsupported,
   };
+}
+
+/**
+ * Runs the statements in the order they always ran: the figures, the vanity activity count
+ * (its clusters), the reps' names, and the second round when the engine's groups differ.
+ * Transition (issue 15): a `compute`, because computeMetric runs one round of statements and
+ * reads no vanity figure; the lead decides how a second round and the clusters are carried.
+ */
+async function compute(ctx: MetricContext): Promise<ActivityQualityResult> {
+  const input: MetricInput = { ctx, support: null };
+  const statements = build(input);
+  const figureRows = await ctx.store.query<FigureRow>(statements.figures.sql);
+  // The activities per lead are read once per context, for this and for the vanity count beside it.
+  const vanityActivities = scopeOf(ctx).hasActivities ? await computeVanity(ctx, "activities") : null;
+  const clusters = vanityActivities?.evidence?.kind === "count" ? vanityActivities.evidence : null;
+  const first = { figures: figureRows, reps: await ctx.store.query<RepRow>(statements.reps.sql) };
+  const again = regroupStatement(first, input);
+  const rows = again ? { ...first, regrouped: await ctx.store.query<FigureRow>(again.sql) } : first;
+  return shape(rows, input, clustersOf(clusters));
+}
+
+/** The clusters a vanity count's evidence carries; null unless it carries both figures. */
+export function clustersOf(evidence: { clusters?: number; sumOfSquares?: number } | null): ClusterFigures | null {
+  return evidence?.clusters !== undefined && evidence.sumOfSquares !== undefined
+    ? { clusters: evidence.clusters, sumOfSquares: evidence.sumOfSquares }
+    : null;
 }
 
 function views(r: ActivityQualityResult): View[] {
