@@ -15,6 +15,13 @@ import {
 import { asOfFor, capabilitiesOf, dataRangeOf, latestOf, quarterOf } from "../metrics/context.js";
 import { DATA_AREAS, type DataArea, type MetricContext } from "../metrics/metric.js";
 import { METRICS } from "../metrics/registry.js";
+import type {
+  DoctorEntry as DoctorEntryOf,
+  DoctorMissing,
+  DoctorNeed,
+  DoctorReport as DoctorReportOf,
+  DoctorStatus,
+} from "../metrics/results/doctor.js";
 import { VANITY } from "../metrics/vanity.js";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import type { DataCapability } from "../model/capabilities.js";
@@ -28,65 +35,11 @@ import type { Store } from "../store/store.js";
  */
 export const EARLIER_PERIODS_NEEDED = 6;
 
-export type DoctorStatus = "supported" | "partly" | "unsupported";
-
-/**
- * What a metric can lack: a capability of the data, any leads at all, follower counts, or
- * enough earlier periods for normal variation.
- */
-export type DoctorNeed = DataCapability | "leads" | "followers" | "history";
-
-export type DoctorMissing = {
-  need: DoctorNeed;
-  /** "unsupported": the metric cannot be shown; "partly": the figures named in `message` cannot. */
-  effect: Exclude<DoctorStatus, "supported">;
-  /** What is missing. */
-  message: string;
-  /** What of the metric it takes away ("the whole metric" when the effect is unsupported). */
-  affects: string;
-  /** The data or import option that fixes it, as a command-line user would do it. */
-  fix: string;
-  /** `message` and `fix` in Swedish (the dashboard's banner in Swedish). */
-  sv: { message: string; fix: string };
-  /** The import option the fix names (a key of IMPORT_OPTIONS: qualifyingStage, lossReasonField), if any. */
-  option: string | null;
-  /** Values the option can take in this workspace (the stage names for qualifyingStage). */
-  choices: string[];
-};
-
-export type DoctorEntry = {
-  kind: "metric" | "vanity";
-  id: string;
-  title: string;
-  /** The data it reads; its span of time is that area's. */
-  area: DataArea;
-  status: DoctorStatus;
-  /** The tables it reads, with the workspace's rows in each. */
-  tables: { name: TableName; rows: number }[];
-  /** First and last moment of its area's data (ISO); null when the area holds none. */
-  data: { start: string; end: string } | null;
-  /** Its "as of" (the area's last moment, or the default period's end when earlier) and where it came from. */
-  asOf: string | null;
-  /**
-   * Whole calendar quarters (the default period's length) and months of its area's data
-   * before the default period: normal variation needs `needed` of them.
-   */
-  history: { earlierQuarters: number; earlierMonths: number; needed: number };
-  missing: DoctorMissing[];
-};
-
-export type DoctorReport = {
-  workspace: string;
-  /** The default period (the calendar quarter of the latest data); null when nothing is loaded. */
-  period: { label: string; start: string; end: string } | null;
-  /** Each kind of data: its first and last moment, and whole quarters before the default period. */
-  areas: Record<DataArea, { start: string; end: string; earlierQuarters: number } | null>;
-  /** Rows per canonical table in the workspace. */
-  tables: Record<TableName, number>;
-  summary: Record<DoctorStatus, number>;
-  metrics: DoctorEntry[];
-  vanity: DoctorEntry[];
-};
+// What the doctor answers is declared in the Node-free src/metrics/results/doctor.ts (the
+// dashboard's banner reads it), over any table name; here with the canonical tables'.
+export type { DoctorMissing, DoctorNeed, DoctorStatus };
+export type DoctorEntry = DoctorEntryOf<TableName>;
+export type DoctorReport = DoctorReportOf<TableName>;
 
 /** One thing a metric reads: without it, the whole metric (essential) or the figures in `affects` go. */
 type NeedSpec = { need: DoctorNeed; essential?: true; affects: string };

@@ -5,9 +5,10 @@
  * English and Swedish. Nothing here is computed: it is the product's reading of the article.
  */
 import type { VanityId } from "../metrics/metric.js";
+import type { Words } from "../metrics/results/check.js";
 
-/** A phrase in each language the product speaks. */
-export type Words = { en: string; sv: string };
+/** A phrase in each language the product speaks (src/metrics/results/check.ts). */
+export type { Words };
 
 export type Pair = {
   vanity: VanityId;

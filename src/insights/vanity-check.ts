@@ -9,26 +9,28 @@
 
 import { capabilityUnsupported } from "../metrics/capability-words.js";
 import { contextForPeriod, type MetricRequest, type ResolvedRequest, resolveRequest } from "../metrics/context.js";
-import type {
-  DataArea,
-  Evidence,
-  FigureUnsupported,
-  Format,
-  MetricContext,
-  MetricReport,
-  VanityId,
-} from "../metrics/metric.js";
+import type { DataArea, Evidence, FigureUnsupported, Format, MetricContext, MetricReport } from "../metrics/metric.js";
 import { metricById } from "../metrics/registry.js";
 import { CHECK_COMPARISON } from "../metrics/request.js";
+import type {
+  Figure,
+  FindingKind,
+  Span,
+  VanityCheck,
+  VanityFinding,
+  VanityTrend,
+  Verdict,
+  Words,
+} from "../metrics/results/check.js";
 import { relativeChange, runMetric, unsupportedOf } from "../metrics/run-metric.js";
 import { tidy } from "../metrics/sql-parts.js";
 import { computeVanity, vanityDefinition } from "../metrics/vanity.js";
 import { type Period, trailingPeriods } from "../model/period.js";
 import type { Store } from "../store/store.js";
 import { findingWords } from "./finding-words.js";
-import { PAIRS, type Pair, type Words } from "./pairs.js";
-import { type Judgement, judgeChange } from "./signal.js";
-import { type FindingKind, type Movement, realMovement, VERDICT_ORDER, type Verdict, verdictOf } from "./verdict.js";
+import { PAIRS, type Pair } from "./pairs.js";
+import { judgeChange } from "./signal.js";
+import { realMovement, VERDICT_ORDER, verdictOf } from "./verdict.js";
 
 export { PAIRS } from "./pairs.js";
 
@@ -47,59 +49,8 @@ export type Measured = {
   format?: Format;
 };
 
-export type Figure = {
-  label: string;
-  format: Format;
-  value: number | null;
-  previous: number | null;
-  change: number | null;
-  /** The n behind the value and the earlier value (counts, numerator and denominator, leads behind a median). */
-  evidence: Evidence | null;
-  previousEvidence: Evidence | null;
-  /** Set when the data cannot support the figure: why, and what fixes it. */
-  unsupported: FigureUnsupported | null;
-  /** Whether the change is beyond normal variation, by which tests, and the range that would have counted. */
-  judgement: Judgement | null;
-  /** The figure in each of `history.periods` (null: no data there), the last being the current period. */
-  history: (number | null)[];
-  /** Why the earlier value is missing when its period is before the figure's data began. */
-  missing?: string;
-};
-
-export type VanityFinding = {
-  vanity: VanityId;
-  /** METRICS.md's number of the pair. */
-  number: number;
-  metric: string;
-  vanityFigure: Figure;
-  realFigure: Figure;
-  verdict: Verdict;
-  kind: FindingKind;
-  /** How each figure moved: beyond normal variation up or down, within it, or null (cannot tell). */
-  vanityMovement: Movement;
-  realMovement: Movement;
-  /** The real figure's movement in its better direction (days to win falling is "better"). */
-  realDirection: "better" | "worse" | "within";
-  /** Whether either figure moved beyond normal variation. */
-  signal: boolean;
-  /** How far apart the two changes are (vanity − real, real in its better direction); null when unknown. */
-  divergence: number | null;
-  /** The finding in English (the CLI's sentence); `words` has it in every language. */
-  finding: string;
-  words: Words;
-};
-
-export type Span = { label: string; start: string; end: string };
-
-export type VanityCheck = {
-  period: Span;
-  comparison: Span;
-  /** The currency of money figures (total sales), null when amounts carry none. */
-  currency: string | null;
-  /** The periods each figure's `history` covers, oldest first, ending with `period`. */
-  history: { periods: Span[] };
-  findings: VanityFinding[];
-};
+// What the check answers is declared in the Node-free src/metrics/results/check.ts (the dashboard reads it).
+export type { Figure, Span, VanityCheck, VanityFinding, VanityTrend };
 
 const span = (p: Period): Span => ({ label: p.label, start: p.start.toISOString(), end: p.end.toISOString() });
 
@@ -464,16 +415,6 @@ function unsupportedWords(unsupported: FigureUnsupported): Words {
   const { sv } = unsupported;
   return { en: words(unsupported.reason, unsupported.fix), sv: words(sv.reason, sv.fix) };
 }
-
-export type VanityTrend = {
-  periods: Span[];
-  /**
-   * One per pair, in METRICS.md's order: the two values in each period, oldest first; null in
-   * a period before the figure's kind of data began (as the check's history reads it: a 0 there
-   * would be missing data, not a value).
-   */
-  pairs: { vanity: VanityId; metric: string; vanityValues: (number | null)[]; realValues: (number | null)[] }[];
-};
 
 /**
  * Each pair's vanity and real value over `count` periods of the request's length, ending

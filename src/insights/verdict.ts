@@ -5,43 +5,12 @@
  * one figure: two changes that are both within normal variation are noise, whatever their
  * size in percent.
  */
+import type { FindingKind, Movement, Verdict } from "../metrics/results/check.js";
 import type { Pair } from "./pairs.js";
 
-/** How a figure moved: beyond normal variation up or down, within it, or null when that cannot be told. */
-export type Movement = "up" | "down" | "within" | null;
-
-/**
- * What the check says about a pair:
- * - "diverging" (✗): the real figure got worse, or the vanity figure rose while the real one
- *   did not, or (total sales) money fell; each beyond normal variation.
- * - "improving" (✓): the real figure got better beyond normal variation.
- * - "aligned" (·): a vanity figure moved beyond normal variation and what it means is no
- *   warning (less busyness with the same results; sales grew and deals close as fast).
- * - "noise" (~): both figures are within normal variation.
- * - "unknown" (?): the data cannot support the pair, or there is no earlier period to compare.
- */
-export type Verdict = "diverging" | "improving" | "aligned" | "noise" | "unknown";
-
-/**
- * Which sentence the finding is, for any language: the vanity figure's movement against the
- * real one's (in its better or worse direction).
- * - "falls": vanity up, real worse; "flat": vanity up, real within normal variation;
- * - "both-better": vanity up, real better; "improving": vanity down, real better;
- * - "real-worse": real worse, vanity not up; "real-better": real better, vanity within;
- * - "vanity-fell": vanity down, real within; "noise": both within;
- * - "no-change": an earlier value is missing; "unsupported": the data cannot tell.
- */
-export type FindingKind =
-  | "falls"
-  | "flat"
-  | "both-better"
-  | "improving"
-  | "real-worse"
-  | "real-better"
-  | "vanity-fell"
-  | "noise"
-  | "no-change"
-  | "unsupported";
+// Movement, Verdict and FindingKind are declared (with what each value means) in the Node-free
+// src/metrics/results/check.ts, which the dashboard reads too.
+export type { FindingKind, Movement, Verdict };
 
 /** The real figure's movement in its better direction (days to win falling is "better"). */
 export type RealMovement = "better" | "worse" | "within";

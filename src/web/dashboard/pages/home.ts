@@ -5,66 +5,13 @@
  * both over the periods the check judged them against (the check's own `history`: one
  * request draws the whole page).
  */
+import type { Figure, Span, VanityCheck, VanityFinding, Verdict } from "../../../metrics/results/check.js";
+import type { DoctorReport } from "../../../metrics/results/doctor.js";
 import { get } from "../api.js";
 import { chartBlock, type Dataset, LINE_STYLES, PALETTE } from "../chart.js";
-import {
-  type Evidence,
-  evidenceText,
-  type FigureUnsupported,
-  type Judgement,
-  judgementText,
-  unsupportedText,
-} from "../figures.js";
+import { evidenceText, judgementText, unsupportedText } from "../figures.js";
 import type { Filters } from "../filters.js";
 import { currentLocale, type Format, formatChange, formatDate, formatValue, hasMessage, t, tKey } from "../i18n.js";
-
-type Figure = {
-  label: string;
-  format: Format;
-  value: number | null;
-  previous: number | null;
-  change: number | null;
-  evidence: Evidence | null;
-  previousEvidence: Evidence | null;
-  unsupported: FigureUnsupported | null;
-  judgement: Judgement | null;
-  /** The figure in each of the check's `history.periods`, oldest first, the last being now. */
-  history: (number | null)[];
-};
-type Verdict = "diverging" | "improving" | "aligned" | "noise" | "unknown";
-type Finding = {
-  vanity: string;
-  metric: string;
-  vanityFigure: Figure;
-  realFigure: Figure;
-  verdict: Verdict;
-  /** The finding's sentence in each language, worded by the server from the structured finding. */
-  words: { en: string; sv: string };
-};
-type Span = { label: string; start: string; end: string };
-type Check = {
-  period: Span;
-  comparison: Span;
-  findings: Finding[];
-  currency?: string | null;
-  history: { periods: Span[] };
-};
-
-/** What GET /api/doctor says (src/insights/doctor.ts DoctorReport), as far as the banner reads it. */
-type DoctorEntry = {
-  kind: "metric" | "vanity";
-  id: string;
-  title: string;
-  status: "supported" | "partly" | "unsupported";
-  missing: {
-    need: string;
-    effect: "partly" | "unsupported";
-    message: string;
-    fix: string;
-    sv?: { message: string; fix: string };
-  }[];
-};
-type Doctor = { summary: Record<DoctorEntry["status"], number>; metrics: DoctorEntry[]; vanity: DoctorEntry[] };
 
 /** The verdict's mark (the same as `verity check` prints), beside its word: never colour alone. */
 const VERDICT_MARK: Record<Verdict, string> = {
@@ -117,7 +64,7 @@ function figureBlock(kind: "vanity" | "real", label: string, figure: Figure, cur
   return block;
 }
 
-function card(f: Finding, periods: Span[], currency: string | null): HTMLElement {
+function card(f: VanityFinding, periods: Span[], currency: string | null): HTMLElement {
   const article = document.createElement("article");
   article.className = `pair verdict-${f.verdict}`;
   article.dataset.vanity = f.vanity;
@@ -173,7 +120,7 @@ function legend(): HTMLElement {
  * the real figure's normal range (its natural process limits) shaded. Null when neither
  * figure has a value before the current period.
  */
-function trendChart(f: Finding, periods: Span[], currency: string | null): HTMLElement | null {
+function trendChart(f: VanityFinding, periods: Span[], currency: string | null): HTMLElement | null {
   const vanity = tKey(`vanity.${f.vanity}`);
   const real = tKey(`real.${f.vanity}`);
   const at = (values: (number | null)[], i: number) => values[i] ?? null;
@@ -271,7 +218,7 @@ function trendChart(f: Finding, periods: Span[], currency: string | null): HTMLE
  * the metrics it takes away from. Null when every metric is supported. The doctor gives each
  * message and fix in English (as `verity doctor` prints them) and in Swedish.
  */
-function healthBanner(report: Doctor): HTMLElement | null {
+function healthBanner(report: DoctorReport): HTMLElement | null {
   const lacking = new Map<string, { message: string; fix: string; unsupported: boolean; names: string[] }>();
   for (const entry of [...report.metrics, ...report.vanity]) {
     const key = entry.kind === "metric" ? `metric.${entry.id}.title` : `vanity.${entry.id}`;
@@ -325,8 +272,8 @@ function healthBanner(report: Doctor): HTMLElement | null {
 
 export async function homePage(main: HTMLElement, filters: Filters): Promise<void> {
   // Data health beside the check; the page does without it should it fail.
-  const health = get<Doctor>("/api/doctor").catch(() => null);
-  const check = await get<Check>("/api/check", { ...filters });
+  const health = get<DoctorReport>("/api/doctor").catch(() => null);
+  const check = await get<VanityCheck>("/api/check", { ...filters });
   const currency = check.currency ?? null;
   const heading = document.createElement("h1");
   heading.textContent = t("home.heading", { period: check.period.label, comparison: check.comparison.label });

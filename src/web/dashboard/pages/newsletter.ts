@@ -1,21 +1,17 @@
 /** Newsletter: the leads it brought per month, and subscribers against newsletter leads over the last periods. */
+import type { VanityTrend } from "../../../metrics/results/check.js";
+import type { NewsletterLeadsResult } from "../../../metrics/results/newsletter-leads.js";
 import { get } from "../api.js";
 import { chartBlock, type Dataset, LINE_STYLES, PALETTE } from "../chart.js";
 import type { Filters } from "../filters.js";
 import { formatDate, formatValue, t } from "../i18n.js";
 import { element, lines, loadMetric, metricHeading } from "./common.js";
 
-type Newsletter = { trend: { bucket: string; newsletterLeads: number }[] };
-type Trend = {
-  periods: { label: string }[];
-  pairs: { vanity: string; vanityValues: (number | null)[]; realValues: (number | null)[] }[];
-};
-
 export async function newsletterPage(main: HTMLElement, filters: Filters): Promise<void> {
   const { compare: _, ...trendFilters } = filters;
   const [report, trend] = await Promise.all([
-    loadMetric<Newsletter>("newsletter-leads", filters, { grain: "month" }),
-    get<Trend>("/api/check/trend", trendFilters),
+    loadMetric<NewsletterLeadsResult>("newsletter-leads", filters, { grain: "month" }),
+    get<VanityTrend>("/api/check/trend", trendFilters),
   ]);
   const pair = trend.pairs.find((p) => p.vanity === "subscribers");
   const against: Dataset = {

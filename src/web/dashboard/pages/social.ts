@@ -2,38 +2,16 @@
  * Social: shares per post beside followers and impressions (by network and over time), and
  * the leads and won value social media brought.
  */
+import type { ContentSharesResult } from "../../../metrics/results/content-shares.js";
+import type { SocialConversionsResult } from "../../../metrics/results/social-conversions.js";
 import type { Filters } from "../filters.js";
 import { formatDate, t } from "../i18n.js";
 import { bars, element, lines, loadMetric, metricHeading, section, sortableTable } from "./common.js";
 
-type Shares = {
-  byNetwork: {
-    network: string;
-    posts: number;
-    shares: number;
-    sharesPerPost: number | null;
-    impressions: number;
-    followers: number | null;
-  }[];
-  trend: { bucket: string; posts: number; shares: number; sharesPerPost: number | null }[];
-};
-type Conversions = {
-  byNetwork: {
-    network: string;
-    leads: number;
-    wonLeads: number;
-    wonValue: number | null;
-    visits: number;
-    /** The rate's numerator: visits from the network that led to a lead. */
-    convertedVisits?: number;
-    visitToLeadRate: number | null;
-  }[];
-};
-
 export async function socialPage(main: HTMLElement, filters: Filters): Promise<void> {
   const [shares, conversions] = await Promise.all([
-    loadMetric<Shares>("content-shares", filters),
-    loadMetric<Conversions>("social-conversions", filters),
+    loadMetric<ContentSharesResult>("content-shares", filters),
+    loadMetric<SocialConversionsResult>("social-conversions", filters),
   ]);
   const byNetwork = {
     columns: [
