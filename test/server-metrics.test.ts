@@ -3,7 +3,8 @@
  * numbers for the same request, on every engine, and the same numbers on both: every metric
  * with periods, filters and options, the report, the vanity check, stalled leads, the plan
  * and a lead's timeline, on the simulated small company. And the 400s and 404s of asking
- * wrong. (Authentication, workspaces and the rest: server-api.test.ts.)
+ * wrong. (Authentication, workspaces and the rest: src/server/app.test.ts and
+ * src/server/routes/*.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runImport } from "../src/ingest/importer.js";
