@@ -118,3 +118,74 @@ describe("the layers", () => {
     expect(violations(importsOf(join(ROOT, "src/cli/z.ts"), `await import("../server/app.js");`))).toHaveLength(1);
   });
 });
+
+/**
+ * What keeps src/metrics/results/ importable by the dashboard's browser build
+ * (tsconfig.web.json: no Node types, its own output): each module there declares types only
+ * and imports types only, from that folder or src/model/capabilities.ts. A constant or a
+ * runtime import would also make the browser build write JS over the server build's (the
+ * comment in tsconfig.web.json says why they are the same bytes today).
+ */
+function resultsModuleProblems(file: string, text: string): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const where = relative(ROOT, file);
+  const problems: string[] = [];
+  for (const statement of source.statements) {
+    const typeOnly =
+      ts.isTypeAliasDeclaration(statement) ||
+      ts.isInterfaceDeclaration(statement) ||
+      (ts.isImportDeclaration(statement) && statement.importClause?.isTypeOnly === true) ||
+      (ts.isExportDeclaration(statement) && statement.isTypeOnly);
+    if (!typeOnly) {
+      const line = source.getLineAndCharacterOfPosition(statement.getStart(source)).line + 1;
+      problems.push(`${where}:${line}: runtime code (only import type, export type and type declarations)`);
+    }
+  }
+  for (const i of importsOf(file, text)) {
+    if (!inside(i.to, "src/metrics/results") && i.to !== "src/model/capabilities.ts") {
+      problems.push(`${where} -> ${i.to}: imports from outside src/metrics/results and src/model/capabilities.ts`);
+    }
+  }
+  // A bare specifier (a package) is no relative import, so importsOf leaves it out: none is allowed.
+  for (const statement of source.statements) {
+    const specifier =
+      ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement) ? statement.moduleSpecifier : undefined;
+    if (specifier && ts.isStringLiteral(specifier) && !specifier.text.startsWith(".")) {
+      problems.push(`${where} -> ${specifier.text}: imports a package`);
+    }
+  }
+  return problems;
+}
+
+describe("the result types the dashboard shares", () => {
+  const folder = join(SRC, "metrics", "results");
+
+  test("every module in src/metrics/results is types only, importing only its folder and model/capabilities.ts", () => {
+    const files = sourceFiles(folder);
+    // The envelope and one module per metric at least: an empty folder cannot pass for a clean one.
+    expect(files.length).toBeGreaterThan(10);
+    expect(files.flatMap((file) => resultsModuleProblems(file, readFileSync(file, "utf8")))).toEqual([]);
+  });
+
+  test("the check catches runtime code and imports from elsewhere", () => {
+    const file = join(folder, "x.ts");
+    const text = [
+      `import type { Format } from "./common.js";`,
+      `import type { DataCapability } from "../../model/capabilities.js";`,
+      `export type { Funnel } from "./funnel.js";`,
+      `export type A = { format: Format; capability: DataCapability };`,
+      `import type { TableName } from "../../model/canonical.js";`,
+      `import { z } from "zod";`,
+      `export const FORMATS = ["text"];`,
+      `export { PAIRS } from "../../insights/pairs.js";`,
+    ].join("\n");
+    expect(resultsModuleProblems(file, text)).toEqual([
+      "src/metrics/results/x.ts:6: runtime code (only import type, export type and type declarations)",
+      "src/metrics/results/x.ts:7: runtime code (only import type, export type and type declarations)",
+      "src/metrics/results/x.ts:8: runtime code (only import type, export type and type declarations)",
+      "src/metrics/results/x.ts -> src/model/canonical.ts: imports from outside src/metrics/results and src/model/capabilities.ts",
+      "src/metrics/results/x.ts -> src/insights/pairs.ts: imports from outside src/metrics/results and src/model/capabilities.ts",
+      "src/metrics/results/x.ts -> zod: imports a package",
+    ]);
+  });
+});
