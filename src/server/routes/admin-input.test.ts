@@ -6,14 +6,14 @@
  * and nothing is written. (Issue 13: the same text intake refuses in tracking and /api/data.)
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { engines } from "./support/databases.js";
+import { engines } from "../../../test/support/databases.js";
 import {
   addPrincipals,
   countRows,
   type Principals,
   startTestServer,
   type TestServer,
-} from "./support/server-harness.js";
+} from "../../../test/support/server-harness.js";
 
 describe.each(engines())("a NUL in sign-in and admin text on %s", (engine) => {
   let t: TestServer;

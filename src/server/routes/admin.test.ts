@@ -7,7 +7,7 @@
  * The isolation of what a workspace's keys write (routes/data.ts: pushed data, an upload) and
  * what its site sends (routes/tracking.ts: events) is tested here too, on this file's
  * workspaces: a server of their own per engine, for three tests, would cost more CPU than they
- * do (CI's budget is tight). In depth: test/server-data.test.ts, test/server-tracking.test.ts.
+ * do (CI's budget is tight). In depth: data.test.ts, test/server-tracking.test.ts.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";

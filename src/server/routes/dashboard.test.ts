@@ -12,9 +12,9 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DASHBOARD_PAGES, registerDashboard } from "../src/server/routes/dashboard.js";
-import { createServer, type VerityServer } from "../src/server/server.js";
-import { openTestStore, type TestStore } from "./support/stores.js";
+import { openTestStore, type TestStore } from "../../../test/support/stores.js";
+import { createServer, type VerityServer } from "../server.js";
+import { DASHBOARD_PAGES, registerDashboard } from "./dashboard.js";
 
 describe("the dashboard's files", () => {
   let db: TestStore;

@@ -11,10 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { TABLE_ORDER } from "../src/model/canonical.js";
-import { sql } from "../src/store/sql.js";
-import { type Engine, engines } from "./support/databases.js";
-import { BASE, lead } from "./support/metric-fixtures.js";
+import { type Engine, engines } from "../../../test/support/databases.js";
+import { BASE, lead } from "../../../test/support/metric-fixtures.js";
 import {
   type Answer,
   addPrincipals,
@@ -26,10 +24,12 @@ import {
   type Principals,
   startTestServer,
   type TestServer,
-} from "./support/server-harness.js";
+} from "../../../test/support/server-harness.js";
+import { TABLE_ORDER } from "../../model/canonical.js";
+import { sql } from "../../store/sql.js";
 
 const ENGINES = engines();
-const CRM = join(import.meta.dirname, "fixtures", "crm");
+const CRM = join(import.meta.dirname, "..", "..", "..", "test", "fixtures", "crm");
 const TABLES = [...TABLE_ORDER];
 
 const answers = new EngineAnswers();
