@@ -9,7 +9,9 @@ import { describe, expect, test } from "vitest";
 import { FIXTURE_VARIANTS, fixtureInput } from "../../test/support/pure-metric-inputs.js";
 import type { EngineName } from "../store/dialect.js";
 import type { SqlValue } from "../store/sql.js";
+import type { VanityId } from "./metric.js";
 import { METRICS } from "./registry.js";
+import { VANITY, vanityDefinition } from "./vanity.js";
 
 const ENGINES: readonly EngineName[] = ["duckdb", "postgres"];
 
@@ -49,5 +51,28 @@ describe.each(ENGINES)("the SQL each metric sends to %s", (engine) => {
     const text = pinned(id, engine);
     if (text === null) return; // Transition (issue 15): not yet split into build and shape.
     await expect(text).toMatchFileSnapshot(`./sql/${id}.${engine}.sql`);
+  });
+});
+
+// The vanity figures (src/metrics/vanity.ts), pinned the same way, one file per figure and
+// engine: src/metrics/sql/vanity-<id>.<engine>.sql.
+function pinnedVanity(id: VanityId, engine: EngineName): string {
+  const parts = [`-- vanity ${id} on ${engine}: its statement as sent, with its bound values, per fixture variant`];
+  for (const variant of FIXTURE_VARIANTS) {
+    const statements = vanityDefinition(id).build({ ...fixtureInput(engine, variant), support: null });
+    parts.push(`\n-- variant: ${variant}`);
+    if (statements === null) {
+      parts.push("-- (nothing to ask: the data cannot support the figure)");
+      continue;
+    }
+    const { text, values } = statements.figure.sql.compile();
+    parts.push("-- statement: figure", tidy(text), `-- values: ${JSON.stringify(values.map(printable))}`);
+  }
+  return `${parts.join("\n")}\n`;
+}
+
+describe.each(ENGINES)("the SQL each vanity figure sends to %s", (engine) => {
+  test.each(VANITY.map((v) => v.id))("%s", async (id) => {
+    await expect(pinnedVanity(id, engine)).toMatchFileSnapshot(`./sql/vanity-${id}.${engine}.sql`);
   });
 });

@@ -3,17 +3,35 @@
  * retention or revenue, so Verity only ever shows them beside the real metric that replaces
  * them (each metric's report carries the ones it replaces; the vanity check pairs them).
  * Each is computed for the same period and filters as the metric beside it.
+ *
+ * Each figure is built, run and shaped as a metric is (metric.ts): a pure build gives its one
+ * statement (null when the data cannot support the figure: nothing to ask), computeVanity runs
+ * it, a pure shape turns its row into the value with its evidence. Their SQL per engine is
+ * pinned in src/metrics/sql/vanity-<id>.<engine>.sql (src/metrics/pinned-sql.test.ts).
  */
 import { rollupFilters } from "../derive/visit-rollup.js";
 import type { DataCapability } from "../model/capabilities.js";
 import { type Sql, sql } from "../store/sql.js";
 import { capabilityUnsupported, NO_FOLLOWER_COUNTS } from "./capability-words.js";
 import { clusterColumns, clusterFigures, countEvidence, NO_AMOUNTS, squaresValue, sumOfSquares } from "./evidence.js";
-import type { DataArea, Evidence, FigureUnsupported, Format, MetricContext, VanityId } from "./metric.js";
+import {
+  type DataArea,
+  type Evidence,
+  type FigureUnsupported,
+  type Format,
+  type MetricContext,
+  type MetricInput,
+  type RowsOf,
+  type Statement,
+  statement,
+  type VanityId,
+} from "./metric.js";
 import { periodActivitiesByLead, periodActivityCounts } from "./period-activities.js";
+import type { VanityValue } from "./results/vanity.js";
 import { inPeriod, leadFilter, money, ts } from "./sql-parts.js";
 
-export type VanityDefinition = {
+/** What a vanity figure declares: its words, which data it reads, its query and its evidence. */
+type VanityFigure = {
   id: VanityId;
   /** METRICS.md's number of the pair. */
   number: number;
@@ -37,6 +55,17 @@ export type VanityDefinition = {
   whenNotLoaded?: FigureUnsupported;
 };
 
+/** A vanity figure's one statement, by name (as a metric's statements are). */
+export type VanityStatements = { figure: Statement<VanityRow> };
+
+/** A vanity figure as it is run: its words, with a pure build and a pure shape (metric.ts). */
+export type VanityDefinition = Omit<VanityFigure, "query" | "evidence" | "whenNotLoaded"> & {
+  /** Pure: the figure's statement; null when the data cannot support it (nothing to ask). */
+  build(input: MetricInput): VanityStatements | null;
+  /** Pure: the value, with its evidence or why the data cannot support it (rows null when build was). */
+  shape(rows: RowsOf<VanityStatements> | null, input: MetricInput): VanityValue;
+};
+
 /** The row a vanity query returns; the evidence columns only where the definition selects them. */
 export type VanityRow = {
   value: number | null;
@@ -51,17 +80,8 @@ export type VanityRow = {
   loaded?: boolean | null;
 };
 
-export type VanityValue = {
-  id: VanityId;
-  label: string;
-  /** Null when the data cannot support the figure (`unsupported` says why) or there is nothing to divide by. */
-  value: number | null;
-  format: Format;
-  /** The n behind `value`; null when `value` is null. */
-  evidence: Evidence | null;
-  /** Set (and value null) when the data cannot support this figure (total sales without amounts). */
-  unsupported?: FigureUnsupported;
-};
+// What a figure answers is declared type-only in results/vanity.ts (shared with the dashboard).
+export type { VanityValue } from "./results/vanity.js";
 
 /** Re-exported for the metrics' money headlines and their tests. */
 export { NO_AMOUNTS };
@@ -72,7 +92,7 @@ const countOf = (row: VanityRow): Evidence => ({ kind: "count", n: row.value ?? 
 /** A clustered count's evidence: its n, and the clusters and their squares its row carries. */
 const clusteredCountOf = (row: VanityRow): Evidence => countEvidence(row.value ?? 0, clusterFigures(row)) as Evidence;
 
-export const VANITY: readonly VanityDefinition[] = [
+const FIGURES: readonly VanityFigure[] = [
   {
     id: "activities",
     number: 1,
@@ -225,6 +245,9 @@ export const VANITY: readonly VanityDefinition[] = [
   },
 ];
 
+/** Each figure with its build and shape. */
+export const VANITY: readonly VanityDefinition[] = FIGURES.map(built);
+
 export function vanityDefinition(id: VanityId): VanityDefinition {
   const found = VANITY.find((v) => v.id === id);
   if (!found) throw new Error(`unknown vanity metric ${id}`);
@@ -247,7 +270,7 @@ export function computeVanity(ctx: MetricContext, id: VanityId): Promise<VanityV
   }
   let value = values.get(id);
   if (!value) {
-    value = queryVanity(ctx, id);
+    value = measureVanity(ctx, id);
     values.set(id, value);
     // A failed query is not remembered: the next caller tries again.
     value.catch(() => values.delete(id));
@@ -265,29 +288,43 @@ export const VANITY_NEEDS: Partial<Record<VanityId, DataCapability>> = {
   subscribers: "newsletter",
 };
 
-async function queryVanity(ctx: MetricContext, id: VanityId): Promise<VanityValue> {
-  const definition = vanityDefinition(id);
-  const { label, format } = definition;
+/** Why the data cannot support a figure before anything is asked (null: it can, as far as the capabilities tell). */
+function cannotTell(figure: VanityFigure, ctx: MetricContext): FigureUnsupported | null {
   // Without amounts a sum of them is no 0 ("Total sales 0 <- 0" on an export without values).
-  if (definition.money && !ctx.capabilities.has("amounts")) {
-    return { id, label, value: null, format, evidence: null, unsupported: NO_AMOUNTS };
-  }
+  if (figure.money && !ctx.capabilities.has("amounts")) return NO_AMOUNTS;
   // Without data of its kind a count is no 0 either: a CRM export has no visits to count.
-  const needs = VANITY_NEEDS[id];
-  if (needs && !ctx.capabilities.has(needs)) {
-    return {
-      id,
-      label,
-      value: null,
-      format,
-      evidence: null,
-      unsupported: capabilityUnsupported(needs),
-    };
-  }
-  const [row] = await ctx.store.query<VanityRow>(definition.query(ctx));
-  if (definition.whenNotLoaded && !row?.loaded) {
-    return { id, label, value: null, format, evidence: null, unsupported: definition.whenNotLoaded };
-  }
-  const value = row?.value ?? null;
-  return { id, label, value, format, evidence: row && value !== null ? definition.evidence(row) : null };
+  const needs = VANITY_NEEDS[figure.id];
+  if (needs && !ctx.capabilities.has(needs)) return capabilityUnsupported(needs);
+  return null;
+}
+
+/** A figure's build (its query, unless the data cannot support it) and shape (its row to the value). */
+function built(figure: VanityFigure): VanityDefinition {
+  const { query, evidence, whenNotLoaded, ...words } = figure;
+  const { id, label, format } = figure;
+  return {
+    ...words,
+    build: ({ ctx }) => (cannotTell(figure, ctx) ? null : { figure: statement<VanityRow>(query(ctx)) }),
+    shape: (rows, { ctx }) => {
+      const cannot = cannotTell(figure, ctx);
+      if (cannot || rows === null) {
+        return { id, label, value: null, format, evidence: null, ...(cannot ? { unsupported: cannot } : {}) };
+      }
+      const [row] = rows.figure;
+      if (whenNotLoaded && !row?.loaded) {
+        return { id, label, value: null, format, evidence: null, unsupported: whenNotLoaded };
+      }
+      const value = row?.value ?? null;
+      return { id, label, value, format, evidence: row && value !== null ? evidence(row) : null };
+    },
+  };
+}
+
+/** Builds a figure's statement, runs it (when there is one) and shapes its row. */
+async function measureVanity(ctx: MetricContext, id: VanityId): Promise<VanityValue> {
+  const definition = vanityDefinition(id);
+  const input: MetricInput = { ctx, support: null };
+  const statements = definition.build(input);
+  const rows = statements === null ? null : { figure: await ctx.store.query<VanityRow>(statements.figure.sql) };
+  return definition.shape(rows, input);
 }

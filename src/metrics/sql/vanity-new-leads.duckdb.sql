@@ -1,0 +1,21 @@
+-- vanity new-leads on duckdb: its statement as sent, with its bound values, per fixture variant
+
+-- variant: plain
+-- statement: figure
+SELECT count(*) AS value FROM leads l WHERE l.workspace_id = $1 AND (l.created_at >= CAST($2 AS TIMESTAMP) AND l.created_at < CAST($3 AS TIMESTAMP))
+-- values: ["fixture","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000"]
+
+-- variant: filtered
+-- statement: figure
+SELECT count(*) AS value FROM leads l WHERE l.workspace_id = $1 AND l.pipeline_id = $2 AND l.owner_id = $3 AND l.owner_id IN (SELECT id FROM reps WHERE workspace_id = $4 AND team = $5) AND l.source_channel = $6 AND (l.created_at >= CAST($7 AS TIMESTAMP) AND l.created_at < CAST($8 AS TIMESTAMP))
+-- values: ["fixture","p1","r1","fixture","East","website","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000"]
+
+-- variant: unsupported
+-- statement: figure
+SELECT count(*) AS value FROM leads l WHERE l.workspace_id = $1 AND (l.created_at >= CAST($2 AS TIMESTAMP) AND l.created_at < CAST($3 AS TIMESTAMP))
+-- values: ["fixture","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000"]
+
+-- variant: empty
+-- statement: figure
+SELECT count(*) AS value FROM leads l WHERE l.workspace_id = $1 AND (l.created_at >= CAST($2 AS TIMESTAMP) AND l.created_at < CAST($3 AS TIMESTAMP))
+-- values: ["fixture","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000"]

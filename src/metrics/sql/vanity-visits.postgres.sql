@@ -1,0 +1,34 @@
+-- vanity visits on postgres: its statement as sent, with its bound values, per fixture variant
+
+-- variant: plain
+-- statement: figure
+        SELECT CAST(COALESCE(sum(p.n), 0) AS BIGINT) AS value, count(CASE WHEN p.n <> 0 THEN 1 END) AS clusters, CAST(sum((CAST(p.n AS BIGINT)) * (CAST(p.n AS BIGINT))) AS TEXT) AS sum_of_squares
+        FROM (
+          SELECT r.visitor_id, sum(r.n) AS n
+          FROM (SELECT visitor_id, visits AS n FROM visitor_months WHERE workspace_id = $1 AND month >= CAST($2 AS TIMESTAMP) AND month < CAST($3 AS TIMESTAMP) ) r
+          GROUP BY r.visitor_id
+        ) p
+-- values: ["fixture","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000"]
+
+-- variant: filtered
+-- statement: figure
+        SELECT CAST(COALESCE(sum(p.n), 0) AS BIGINT) AS value, count(CASE WHEN p.n <> 0 THEN 1 END) AS clusters, CAST(sum((CAST(p.n AS BIGINT)) * (CAST(p.n AS BIGINT))) AS TEXT) AS sum_of_squares
+        FROM (
+          SELECT r.visitor_id, sum(r.n) AS n
+          FROM (SELECT visitor_id, visits AS n FROM visitor_months WHERE workspace_id = $1 AND month >= CAST($2 AS TIMESTAMP) AND month < CAST($3 AS TIMESTAMP) ) r
+          GROUP BY r.visitor_id
+        ) p
+-- values: ["fixture","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000"]
+
+-- variant: unsupported
+-- statement: figure
+        SELECT CAST(COALESCE(sum(p.n), 0) AS BIGINT) AS value, count(CASE WHEN p.n <> 0 THEN 1 END) AS clusters, CAST(sum((CAST(p.n AS BIGINT)) * (CAST(p.n AS BIGINT))) AS TEXT) AS sum_of_squares
+        FROM (
+          SELECT r.visitor_id, sum(r.n) AS n
+          FROM (SELECT visitor_id, visits AS n FROM visitor_months WHERE workspace_id = $1 AND month >= CAST($2 AS TIMESTAMP) AND month < CAST($3 AS TIMESTAMP) ) r
+          GROUP BY r.visitor_id
+        ) p
+-- values: ["fixture","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000"]
+
+-- variant: empty
+-- (nothing to ask: the data cannot support the figure)
