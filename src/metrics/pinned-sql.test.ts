@@ -76,3 +76,61 @@ describe.each(ENGINES)("the SQL each vanity figure sends to %s", (engine) => {
     await expect(pinnedVanity(id, engine)).toMatchFileSnapshot(`./sql/vanity-${id}.${engine}.sql`);
   });
 });
+
+// Pinned the same way, outside computeMetric: stalled leads (a list, not a MetricDefinition:
+// src/metrics/stalled-leads.ts) and activity quality (a transition `compute`, since its
+// second round reads the first round's rows; the second round is pinned as its own variant).
+type Built = Readonly<Record<string, { sql: { compile(): { text: string; values: SqlValue[] } } }>> | null;
+
+function pinnedStatements(title: string, engine: EngineName, variants: readonly [string, () => Built][]): string {
+  const parts = [`-- ${title} on ${engine}: its statements as sent, with their bound values, per fixture variant`];
+  for (const [variant, build] of variants) {
+    const statements = build();
+    parts.push(`\n-- variant: ${variant}`);
+    if (statements === null) {
+      parts.push("-- (nothing to ask)");
+      continue;
+    }
+    for (const [name, statement] of Object.entries(statements)) {
+      const { text, values } = statement.sql.compile();
+      parts.push(`-- statement: ${name}`, tidy(text), `-- values: ${JSON.stringify(values.map(printable))}`);
+    }
+  }
+  return `${parts.join("\n")}\n`;
+}
+
+describe.each(ENGINES)("the SQL of stalled leads and activity quality on %s", (engine) => {
+  test("stalled-leads", async () => {
+    const { buildStalledLeads } = await import("./stalled-leads.js");
+    const variants = FIXTURE_VARIANTS.map((v): [string, () => Built] => [
+      v,
+      () => buildStalledLeads(fixtureInput(engine, v).ctx),
+    ]);
+    await expect(pinnedStatements("stalled-leads", engine, variants)).toMatchFileSnapshot(
+      `./sql/stalled-leads.${engine}.sql`,
+    );
+  });
+
+  test("activity-quality", async () => {
+    const { build, regroupStatement } = await import("./definitions/activity-quality.js");
+    const variants = FIXTURE_VARIANTS.map((v): [string, () => Built] => [v, () => build(fixtureInput(engine, v))]);
+    // The second round: reps a (won value 1) and b (0), which the engine left ungrouped.
+    const first = {
+      figures: [
+        { jk: "r:a", grp: null, won_value: 1 },
+        { jk: "r:b", grp: null, won_value: 0 },
+      ],
+      reps: [],
+    } as unknown as Parameters<typeof regroupStatement>[0];
+    variants.push([
+      "plain, second round (performer groups a and b as lists)",
+      () => {
+        const again = regroupStatement(first, fixtureInput(engine));
+        return again && { figures: again };
+      },
+    ]);
+    await expect(pinnedStatements("activity-quality", engine, variants)).toMatchFileSnapshot(
+      `./sql/activity-quality.${engine}.sql`,
+    );
+  });
+});

@@ -7,45 +7,13 @@
 import { stageEventOrder } from "../derive/stage-event-order.js";
 import { type Sql, sql } from "../store/sql.js";
 import { wonStageDaysCte } from "./definitions/velocity.js";
-import type { MetricContext, View } from "./metric.js";
+import { type MetricContext, type RowsOf, statement, type View } from "./metric.js";
+import type { StalledLeadsResult } from "./results/stalled-leads.js";
+import { runStatements } from "./run-metric.js";
 import { daysBetween, leadFacts, tidy, ts } from "./sql-parts.js";
 
-export type StalledLead = {
-  id: string;
-  name: string | null;
-  account: string | null;
-  owner: { id: string; name: string } | null;
-  stage: { id: string; name: string } | null;
-  /** Value in the reporting currency (null for other currencies or no value). */
-  value: number | null;
-  /** Days in the current stage (basis "stage") or since creation (basis "age"), as of asOf. */
-  days: number;
-  /** The won-lead median it is compared with (per stage, or creation to win). */
-  medianDays: number;
-  /** days - k x medianDays (above 0 for every listed lead). */
-  daysOver: number;
-  /** The lead's latest activity up to asOf; null when it has none. */
-  lastActivity: { date: string; type: string } | null;
-};
-
-export type StalledLeadsResult = {
-  asOf: string;
-  /** "stage": time in the current stage against that stage's won median; "age": total age against days to win. */
-  basis: "stage" | "age";
-  /** Why the basis is "age" (no stage history); null for "stage". */
-  basisNote: string | null;
-  /** k: a lead is stalled past k x the median. */
-  factor: number;
-  /** Leads open as of asOf (passing the filters). */
-  openLeads: number;
-  /**
-   * Open leads that cannot be judged: their stage was never passed through by a won lead
-   * (or, on basis "age", no lead has been won yet). They are counted here, not listed.
-   */
-  withoutBenchmark: number;
-  /** The stalled leads, most days over first. */
-  leads: StalledLead[];
-};
+// What the list answers is declared in results/stalled-leads.ts (type-only, shared with the dashboard).
+export type { StalledLead, StalledLeadsResult } from "./results/stalled-leads.js";
 
 type LeadRow = {
   id: string;
@@ -133,13 +101,27 @@ function judged(ctx: MetricContext, basis: "stage" | "age"): Sql {
     )`;
 }
 
+/** The stalled leads of ctx as of ctx.asOf: the statement built, run and shaped. */
 export async function stalledLeads(ctx: MetricContext): Promise<StalledLeadsResult> {
+  return shapeStalledLeads(await runStatements(ctx, buildStalledLeads(ctx)), ctx);
+}
+
+/** Judged by time in stage with stage history; by total age without (no stay can be measured). */
+function basisOf(ctx: MetricContext): "stage" | "age" {
+  return ctx.capabilities.has("stage_history") ? "stage" : "age";
+}
+
+/**
+ * Pure: one pass over the open leads, the counts riding on every row (and on a single empty
+ * row when nothing is stalled), the stalled ones most days over first.
+ */
+export function buildStalledLeads(ctx: MetricContext) {
   const w = ctx.workspace;
   const k = ctx.options.stalledFactor;
   const asOf = ts(ctx.asOf);
-  const basis = ctx.capabilities.has("stage_history") ? "stage" : "age";
-  // One pass: the counts ride on every row (and on a single empty row when nothing is stalled).
-  const rows = await ctx.store.query<CountRow & Nullable<LeadRow>>(sql`
+  const basis = basisOf(ctx);
+  return {
+    stalled: statement<CountRow & Nullable<LeadRow>>(sql`
     WITH ${judged(ctx, basis)},
     totals AS (
       SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark
@@ -167,7 +149,18 @@ export async function stalledLeads(ctx: MetricContext): Promise<StalledLeadsResu
     )
     SELECT t.open_leads, t.without_benchmark, x.*
     FROM totals t LEFT JOIN listed x ON TRUE
-    ORDER BY x.days - ${k} * x.median_days DESC, x.id`);
+    ORDER BY x.days - ${k} * x.median_days DESC, x.id`),
+  };
+}
+
+/** Pure: the list and its counts from the statement's rows, in its order. */
+export function shapeStalledLeads(
+  result: RowsOf<ReturnType<typeof buildStalledLeads>>,
+  ctx: MetricContext,
+): StalledLeadsResult {
+  const k = ctx.options.stalledFactor;
+  const basis = basisOf(ctx);
+  const rows = result.stalled;
   const counts = rows[0];
   const listed = rows.filter((r): r is CountRow & LeadRow => r.id !== null);
   return tidy({
