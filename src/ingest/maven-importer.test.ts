@@ -8,14 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type Engine, engines } from "../../test/support/databases.js";
+import { engines } from "../../test/support/databases.js";
+import { importErrorOf, openImportTestStore, rowCounts, storeForTests } from "../../test/support/importer-tests.js";
 import { sharedDataset } from "../../test/support/shared-data.js";
-import { openDuckDbStore } from "../store/duckdb-store.js";
-import { migrate } from "../store/migrate.js";
-import { openPostgresStore } from "../store/postgres-store.js";
-import { ident, sql } from "../store/sql.js";
+import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
-import { ImportError } from "./import-error.js";
 import { type ImportSummary, runImport } from "./importer.js";
 import { importerFor } from "./importers.js";
 import { mavenImporter } from "./maven-importer.js";
@@ -24,40 +21,7 @@ const { path: DATASET, present: HAS_DATASET } = sharedDataset("maven-crm");
 const PIPELINE = "sales_pipeline.csv";
 const COUNTED_TABLES = ["workspaces", "imports", "reps", "pipelines", "stages", "leads", "stage_events"] as const;
 
-type Opened = { store: Store; close(): Promise<void> };
-
-/** A fresh, migrated store on the engine (a throwaway database on PostgreSQL). */
-async function openEngine(engine: Engine): Promise<Opened> {
-  if (engine === "duckdb") {
-    const store = await openDuckDbStore(":memory:");
-    await migrate(store);
-    return { store, close: () => store.close() };
-  }
-  const db = await createTestDatabase();
-  try {
-    const store = await openPostgresStore(db.url);
-    await migrate(store);
-    return {
-      store,
-      close: async () => {
-        await store.close();
-        await db.drop();
-      },
-    };
-  } catch (error) {
-    await db.drop();
-    throw error;
-  }
-}
-
-async function rowCounts(store: Store): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const name of COUNTED_TABLES) {
-    const [row] = await store.query<{ n: number }>(sql`SELECT count(*) AS n FROM ${ident(name)}`);
-    counts[name] = Number(row?.n);
-  }
-  return counts;
-}
+const countRows = (store: Store) => rowCounts(store, COUNTED_TABLES);
 
 type Raw = Record<string, string>;
 
@@ -83,15 +47,6 @@ function setCell(lines: string[], line: number, column: string, value: string): 
   const cells = (lines[line - 1] ?? "").split(",");
   cells[header.indexOf(column)] = value;
   lines[line - 1] = cells.join(",");
-}
-
-async function importError(promise: Promise<unknown>): Promise<ImportError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ImportError);
-  return error as ImportError;
 }
 
 describe.skipIf(!HAS_DATASET)("maven import (needs ../shared/data/maven-crm)", () => {
@@ -132,15 +87,8 @@ describe.skipIf(!HAS_DATASET)("maven import (needs ../shared/data/maven-crm)", (
 
   for (const engine of engines()) {
     describe(engine, () => {
-      let opened: Opened;
+      const opened = storeForTests(engine, true);
       let first: ImportSummary;
-
-      beforeAll(async () => {
-        opened = await openEngine(engine);
-      });
-      afterAll(async () => {
-        await opened?.close();
-      });
 
       it("imports every opportunity, rep and derived stage event", async () => {
         const { store } = opened;
@@ -263,7 +211,7 @@ describe.skipIf(!HAS_DATASET)("maven import (needs ../shared/data/maven-crm)", (
 
       it("re-imports with nothing created or changed", async () => {
         const { store } = opened;
-        const before = await rowCounts(store);
+        const before = await countRows(store);
         const again = await runImport(store, mavenImporter, DATASET, { workspace: "w" });
         for (const [name, counts] of Object.entries(again.tables)) {
           expect({ name, ...counts }).toEqual({
@@ -275,7 +223,7 @@ describe.skipIf(!HAS_DATASET)("maven import (needs ../shared/data/maven-crm)", (
             removed: 0,
           });
         }
-        expect(await rowCounts(store)).toEqual({ ...before, imports: (before.imports ?? 0) + 1 });
+        expect(await countRows(store)).toEqual({ ...before, imports: (before.imports ?? 0) + 1 });
       });
 
       it("rejects an impossible close_date with its line and column, changing nothing", async () => {
@@ -291,32 +239,32 @@ describe.skipIf(!HAS_DATASET)("maven import (needs ../shared/data/maven-crm)", (
         expect(brokenLine).toBeGreaterThan(4000);
 
         // After a good import: the previous counts stay.
-        const before = await rowCounts(opened.store);
-        const error = await importError(runImport(opened.store, mavenImporter, dir, { workspace: "w" }));
+        const before = await countRows(opened.store);
+        const error = await importErrorOf(runImport(opened.store, mavenImporter, dir, { workspace: "w" }));
         expect(error.file).toBe(join(dir, PIPELINE));
         expect(error.line).toBe(brokenLine);
         expect(error.column).toBe("close_date");
         expect(error.message).toContain(`${PIPELINE}, line ${brokenLine.toLocaleString("en-US")}, column close_date:`);
-        expect(await rowCounts(opened.store)).toEqual(before);
+        expect(await countRows(opened.store)).toEqual(before);
 
         // On a fresh store: still empty.
-        const fresh = await openEngine(engine);
+        const fresh = await openImportTestStore(engine, true);
         try {
-          await importError(runImport(fresh.store, mavenImporter, dir, { workspace: "w" }));
-          expect(Object.values(await rowCounts(fresh.store))).toEqual(COUNTED_TABLES.map(() => 0));
+          await importErrorOf(runImport(fresh.store, mavenImporter, dir, { workspace: "w" }));
+          expect(Object.values(await countRows(fresh.store))).toEqual(COUNTED_TABLES.map(() => 0));
         } finally {
-          await fresh.close();
+          await fresh.dispose();
         }
       });
 
       it("rejects an unknown product with its line and column", async () => {
         const dir = await copyWith((lines) => setCell(lines, 1234, "product", "GTX Ultra"));
         temporary.push(dir);
-        const before = await rowCounts(opened.store);
-        const error = await importError(runImport(opened.store, mavenImporter, dir, { workspace: "w" }));
+        const before = await countRows(opened.store);
+        const error = await importErrorOf(runImport(opened.store, mavenImporter, dir, { workspace: "w" }));
         expect([error.file, error.line, error.column]).toEqual([join(dir, PIPELINE), 1234, "product"]);
         expect(error.message).toContain(`${PIPELINE}, line 1,234, column product: "GTX Ultra" is not a product`);
-        expect(await rowCounts(opened.store)).toEqual(before);
+        expect(await countRows(opened.store)).toEqual(before);
       });
     });
   }
@@ -326,7 +274,7 @@ describe.skipIf(!HAS_DATASET)("maven import (needs ../shared/data/maven-crm)", (
     const prepareCopy = async (edit: (lines: string[]) => void, file = PIPELINE) => {
       const dir = await copyWith(edit, file);
       temporary.push(dir);
-      return importError(mavenImporter.prepare([dir], {}));
+      return importErrorOf(mavenImporter.prepare([dir], {}));
     };
 
     it("a missing file, by name", async () => {
@@ -335,7 +283,7 @@ describe.skipIf(!HAS_DATASET)("maven import (needs ../shared/data/maven-crm)", (
       for (const name of ["sales_pipeline.csv", "sales_teams.csv", "accounts.csv"]) {
         await copyFile(join(DATASET, name), join(dir, name));
       }
-      const error = await importError(mavenImporter.prepare([dir], {}));
+      const error = await importErrorOf(mavenImporter.prepare([dir], {}));
       expect(error.file).toBe(join(dir, "products.csv"));
       expect(error.message).toMatch(/products\.csv: missing/);
     });

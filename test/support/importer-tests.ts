@@ -1,17 +1,22 @@
 /**
- * What the HubSpot, Pipedrive and Nutshell importer tests share: reading a fixture's
- * expected.json, putting converted rows, stored rows and expected rows into one comparable
- * form (timestamps as UTC ISO, numbers as numbers, defaults applied), row counts, and
- * catching the ImportError a bad file must give.
+ * What the importer tests under src/ingest share: a fresh store per engine for a describe
+ * block, converting files without a database, reading a fixture's expected.json, putting
+ * converted rows, stored rows and expected rows into one comparable form (timestamps as UTC
+ * ISO, numbers as numbers, defaults applied), row counts, catching the ImportError a bad file
+ * must give, and checking that it left the database as it was.
  */
 import { readFile } from "node:fs/promises";
 import Papa from "papaparse";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { ImportError } from "../../src/ingest/import-error.js";
-import type { PreparedImport } from "../../src/ingest/importer.js";
+import type { FormatOptions, Importer, PreparedImport } from "../../src/ingest/importer.js";
 import { type Column, TABLE_ORDER, TABLES, type TableName } from "../../src/model/canonical.js";
+import { openDuckDbStore } from "../../src/store/duckdb-store.js";
+import { migrate } from "../../src/store/migrate.js";
 import { ident, sql } from "../../src/store/sql.js";
 import type { Store } from "../../src/store/store.js";
+import type { Engine } from "./databases.js";
+import { openTestStore, type TestStore } from "./stores.js";
 
 export type Comparable = Record<string, string | number | boolean | null>;
 
@@ -94,10 +99,13 @@ export async function storedRows(store: Store, workspace: string, table: DealTab
   return byKey(table, comparable(table, rows));
 }
 
-/** Row counts of every canonical table and of the import log. */
-export async function rowCounts(store: Store): Promise<Record<string, number>> {
+/** Row counts of the tables named (default: every canonical table, the import log and the workspaces). */
+export async function rowCounts(
+  store: Store,
+  tables: readonly string[] = [...TABLE_ORDER, "imports", "workspaces"],
+): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const name of [...TABLE_ORDER, "imports", "workspaces"]) {
+  for (const name of tables) {
     const [row] = await store.query<{ n: number }>(sql`SELECT count(*) AS n FROM ${ident(name)}`);
     counts[name] = Number(row?.n);
   }
@@ -112,4 +120,71 @@ export async function importErrorOf(promise: Promise<unknown>): Promise<ImportEr
   );
   expect(error).toBeInstanceOf(ImportError);
   return error as ImportError;
+}
+
+/**
+ * A fresh, migrated store of the engine. `inMemory`: DuckDB without a file, for tests that
+ * import a dataset large enough for the file's writes to cost seconds (Maven's); PostgreSQL
+ * is a database of its own either way.
+ */
+export async function openImportTestStore(engine: Engine, inMemory = false): Promise<TestStore> {
+  if (engine !== "duckdb" || !inMemory) return openTestStore(engine);
+  const store = await openDuckDbStore(":memory:");
+  try {
+    await migrate(store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return { store, dispose: () => store.close() };
+}
+
+/**
+ * A fresh, migrated store of the engine for the enclosing describe block: opened before its
+ * tests, closed and removed after them.
+ */
+export function storeForTests(engine: Engine, inMemory = false): { readonly store: Store } {
+  let opened: TestStore | undefined;
+  beforeAll(async () => {
+    opened = await openImportTestStore(engine, inMemory);
+  });
+  afterAll(async () => {
+    await opened?.dispose();
+  });
+  return {
+    get store(): Store {
+      if (!opened) throw new Error("the test store is opened in beforeAll");
+      return opened.store;
+    },
+  };
+}
+
+/**
+ * Converts files with the importer, without a database: the prepared import (its summary
+ * fields) and its converted rows, its files removed afterwards.
+ */
+export function converter(importer: Importer, defaults: FormatOptions = {}) {
+  return async (paths: readonly string[], options: FormatOptions = defaults) => {
+    const prepared = await importer.prepare(paths, options);
+    try {
+      return { prepared, rows: await convertedRows(prepared) };
+    } finally {
+      await prepared.cleanup();
+    }
+  };
+}
+
+/** Where a bad file must stop an import, and why. */
+export type Refusal = { file: string; line: number | null; column: string | null; reason: RegExp };
+
+/**
+ * The import stops with the ImportError `want` describes, and the database is as it was
+ * (every table's row count, the import log's too).
+ */
+export async function expectRefusedUnchanged(store: Store, run: () => Promise<unknown>, want: Refusal): Promise<void> {
+  const before = await rowCounts(store);
+  const error = await importErrorOf(run());
+  expect([error.file, error.line, error.column]).toEqual([want.file, want.line, want.column]);
+  expect(error.reason).toMatch(want.reason);
+  expect(await rowCounts(store)).toEqual(before);
 }

@@ -11,16 +11,18 @@ import { engines } from "../../../test/support/databases.js";
 import {
   byKey,
   convertedRows,
+  converter,
   DEAL_TABLES,
   type Expected,
   expectedRows,
+  expectRefusedUnchanged,
   importErrorOf,
   readExpected,
   rowCounts,
   storedRows,
+  storeForTests,
 } from "../../../test/support/importer-tests.js";
 import { report } from "../../../test/support/metric-fixtures.js";
-import { openTestStore, type TestStore } from "../../../test/support/stores.js";
 import { activityQuality } from "../../metrics/definitions/activity-quality.js";
 import { funnel } from "../../metrics/definitions/funnel.js";
 import { losses } from "../../metrics/definitions/losses.js";
@@ -45,14 +47,7 @@ afterAll(async () => {
   await rm(temp, { recursive: true, force: true });
 });
 
-async function convert(paths: string[], options: FormatOptions = OPTIONS) {
-  const prepared = await hubspotImporter.prepare(paths, options);
-  try {
-    return { prepared, rows: await convertedRows(prepared) };
-  } finally {
-    await prepared.cleanup();
-  }
-}
+const convert = converter(hubspotImporter, OPTIONS);
 
 /** Writes a small export into the temporary directory. */
 async function writeExport(name: string, lines: string[]): Promise<string> {
@@ -241,13 +236,7 @@ const BAD_FILES = [
 ];
 
 describe.each(engines())("HubSpot import on %s", (engine) => {
-  let t: TestStore;
-  beforeAll(async () => {
-    t = await openTestStore(engine);
-  });
-  afterAll(async () => {
-    await t?.dispose();
-  });
+  const t = storeForTests(engine);
 
   test("imports the fixture: the stored rows are expected.json's", async () => {
     const summary = await runImport(t.store, hubspotImporter, [EXPORT], { workspace: WORKSPACE, format: OPTIONS });
@@ -304,13 +293,11 @@ describe.each(engines())("HubSpot import on %s", (engine) => {
   });
 
   test.each(BAD_FILES)("$file stops with line $line and leaves the database unchanged", async (bad) => {
-    const before = await rowCounts(t.store);
     const file = join(BAD, bad.file);
-    const error = await importErrorOf(
-      runImport(t.store, hubspotImporter, [file], { workspace: WORKSPACE, format: OPTIONS }),
+    await expectRefusedUnchanged(
+      t.store,
+      () => runImport(t.store, hubspotImporter, [file], { workspace: WORKSPACE, format: OPTIONS }),
+      { ...bad, file },
     );
-    expect([error.file, error.line, error.column]).toEqual([file, bad.line, bad.column]);
-    expect(error.reason).toMatch(bad.reason);
-    expect(await rowCounts(t.store)).toEqual(before);
   });
 });

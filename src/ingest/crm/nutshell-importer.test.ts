@@ -11,17 +11,18 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engines } from "../../../test/support/databases.js";
 import {
   byKey,
-  convertedRows,
+  converter,
   DEAL_TABLES,
   type Expected,
   expectedRows,
+  expectRefusedUnchanged,
   importErrorOf,
   readExpected,
   rowCounts,
   storedRows,
+  storeForTests,
 } from "../../../test/support/importer-tests.js";
 import { report } from "../../../test/support/metric-fixtures.js";
-import { openTestStore, type TestStore } from "../../../test/support/stores.js";
 import { funnel } from "../../metrics/definitions/funnel.js";
 import { losses } from "../../metrics/definitions/losses.js";
 import { velocity } from "../../metrics/definitions/velocity.js";
@@ -45,14 +46,7 @@ afterAll(async () => {
   await rm(temp, { recursive: true, force: true });
 });
 
-async function convert(paths: string[], options: FormatOptions = OPTIONS) {
-  const prepared = await nutshellImporter.prepare(paths, options);
-  try {
-    return { prepared, rows: await convertedRows(prepared) };
-  } finally {
-    await prepared.cleanup();
-  }
-}
+const convert = converter(nutshellImporter, OPTIONS);
 
 async function writeExport(name: string, lines: string[]): Promise<string> {
   const file = join(temp, name);
@@ -143,13 +137,7 @@ describe("Nutshell conversion", () => {
 });
 
 describe.each(engines())("Nutshell import on %s", (engine) => {
-  let t: TestStore;
-  beforeAll(async () => {
-    t = await openTestStore(engine);
-  });
-  afterAll(async () => {
-    await t?.dispose();
-  });
+  const t = storeForTests(engine);
 
   test("imports the fixture: the stored rows are expected.json's", async () => {
     const summary = await runImport(t.store, nutshellImporter, [EXPORT], { workspace: WORKSPACE, format: OPTIONS });
@@ -183,12 +171,10 @@ describe.each(engines())("Nutshell import on %s", (engine) => {
   });
 
   test("the ambiguous-dates file stops and leaves the database unchanged", async () => {
-    const before = await rowCounts(t.store);
-    const error = await importErrorOf(
-      runImport(t.store, nutshellImporter, [AMBIGUOUS], { workspace: WORKSPACE, format: OPTIONS }),
+    await expectRefusedUnchanged(
+      t.store,
+      () => runImport(t.store, nutshellImporter, [AMBIGUOUS], { workspace: WORKSPACE, format: OPTIONS }),
+      { file: AMBIGUOUS, line: 2, column: "Created", reason: /--date-format/ },
     );
-    expect([error.file, error.line, error.column]).toEqual([AMBIGUOUS, 2, "Created"]);
-    expect(error.reason).toMatch(/--date-format/);
-    expect(await rowCounts(t.store)).toEqual(before);
   });
 });

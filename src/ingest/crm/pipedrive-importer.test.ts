@@ -14,16 +14,18 @@ import {
   byKey,
   type Comparable,
   convertedRows,
+  converter,
   DEAL_TABLES,
   type Expected,
   expectedRows,
+  expectRefusedUnchanged,
   importErrorOf,
   readExpected,
   rowCounts,
   storedRows,
+  storeForTests,
 } from "../../../test/support/importer-tests.js";
 import { report } from "../../../test/support/metric-fixtures.js";
-import { openTestStore, type TestStore } from "../../../test/support/stores.js";
 import { activityQuality } from "../../metrics/definitions/activity-quality.js";
 import { funnel } from "../../metrics/definitions/funnel.js";
 import { losses } from "../../metrics/definitions/losses.js";
@@ -51,14 +53,7 @@ afterAll(async () => {
   await rm(temp, { recursive: true, force: true });
 });
 
-async function convert(paths: string[], options: FormatOptions = OPTIONS) {
-  const prepared = await pipedriveImporter.prepare(paths, options);
-  try {
-    return { prepared, rows: await convertedRows(prepared) };
-  } finally {
-    await prepared.cleanup();
-  }
-}
+const convert = converter(pipedriveImporter, OPTIONS);
 
 /** expected.json's leads with the semicolon file's extra utm fields. */
 function semicolonLeads(): Comparable[] {
@@ -214,13 +209,7 @@ const BAD_FILES = [
 ];
 
 describe.each(engines())("Pipedrive import on %s", (engine) => {
-  let t: TestStore;
-  beforeAll(async () => {
-    t = await openTestStore(engine);
-  });
-  afterAll(async () => {
-    await t?.dispose();
-  });
+  const t = storeForTests(engine);
 
   test("imports the comma export: the stored rows are expected.json's", async () => {
     const summary = await runImport(t.store, pipedriveImporter, [COMMA], { workspace: WORKSPACE, format: OPTIONS });
@@ -265,13 +254,11 @@ describe.each(engines())("Pipedrive import on %s", (engine) => {
   });
 
   test.each(BAD_FILES)("$file stops with line $line and leaves the database unchanged", async (bad) => {
-    const before = await rowCounts(t.store);
     const file = join(BAD, bad.file);
-    const error = await importErrorOf(
-      runImport(t.store, pipedriveImporter, [file], { workspace: WORKSPACE, format: OPTIONS }),
+    await expectRefusedUnchanged(
+      t.store,
+      () => runImport(t.store, pipedriveImporter, [file], { workspace: WORKSPACE, format: OPTIONS }),
+      { ...bad, file },
     );
-    expect([error.file, error.line, error.column]).toEqual([file, bad.line, bad.column]);
-    expect(error.reason).toMatch(bad.reason);
-    expect(await rowCounts(t.store)).toEqual(before);
   });
 });

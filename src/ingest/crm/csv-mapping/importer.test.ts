@@ -12,17 +12,18 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engines } from "../../../../test/support/databases.js";
 import {
   byKey,
-  convertedRows,
+  converter,
   DEAL_TABLES,
   type Expected,
   expectedRows,
+  expectRefusedUnchanged,
   importErrorOf,
   readExpected,
   rowCounts,
   storedRows,
+  storeForTests,
 } from "../../../../test/support/importer-tests.js";
 import { report } from "../../../../test/support/metric-fixtures.js";
-import { openTestStore, type TestStore } from "../../../../test/support/stores.js";
 import { activityQuality } from "../../../metrics/definitions/activity-quality.js";
 import { funnel } from "../../../metrics/definitions/funnel.js";
 import { losses } from "../../../metrics/definitions/losses.js";
@@ -59,14 +60,7 @@ afterAll(async () => {
   await rm(temp, { recursive: true, force: true });
 });
 
-async function convert(paths: string[], options: FormatOptions) {
-  const prepared = await csvMappingImporter.prepare(paths, options);
-  try {
-    return { prepared, rows: await convertedRows(prepared) };
-  } finally {
-    await prepared.cleanup();
-  }
-}
+const convert = converter(csvMappingImporter);
 
 /** Writes a mapping (YAML text) into the temporary directory. */
 async function mappingFile(name: string, text: string): Promise<string> {
@@ -409,13 +403,7 @@ async function badOptions(bad: (typeof BAD_FILES)[number]): Promise<FormatOption
 }
 
 describe.each(engines())("CSV mapping import on %s", (engine) => {
-  let t: TestStore;
-  beforeAll(async () => {
-    t = await openTestStore(engine);
-  });
-  afterAll(async () => {
-    await t?.dispose();
-  });
+  const t = storeForTests(engine);
 
   test("imports the fixture: the stored rows are expected.json's", async () => {
     const summary = await runImport(t.store, csvMappingImporter, ZOHO, { workspace: WORKSPACE, format: OPTIONS });
@@ -493,14 +481,13 @@ describe.each(engines())("CSV mapping import on %s", (engine) => {
   });
 
   test.each(BAD_FILES)("$file stops with line $line and leaves the database unchanged", async (bad) => {
-    const before = await rowCounts(t.store);
     const file = join(BAD, bad.file);
-    const error = await importErrorOf(
-      runImport(t.store, csvMappingImporter, [file], { workspace: WORKSPACE, format: await badOptions(bad) }),
+    await expectRefusedUnchanged(
+      t.store,
+      async () =>
+        runImport(t.store, csvMappingImporter, [file], { workspace: WORKSPACE, format: await badOptions(bad) }),
+      { ...bad, file },
     );
-    expect([error.file, error.line, error.column]).toEqual([file, bad.line, bad.column]);
-    expect(error.reason).toMatch(bad.reason);
-    expect(await rowCounts(t.store)).toEqual(before);
   });
 });
 

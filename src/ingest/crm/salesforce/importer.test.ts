@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { strToU8, zipSync } from "fflate";
 import Papa from "papaparse";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { engines } from "../../../../test/support/databases.js";
+import { importErrorOf, rowCounts, storeForTests } from "../../../../test/support/importer-tests.js";
 import { report, WORKSPACE } from "../../../../test/support/metric-fixtures.js";
-import { openTestStore, type TestStore } from "../../../../test/support/stores.js";
 import { writeZip, zeros } from "../../../../test/support/zip-writer.js";
 import { activityQuality } from "../../../metrics/definitions/activity-quality.js";
 import { engagement } from "../../../metrics/definitions/engagement.js";
@@ -19,9 +19,8 @@ import { funnel } from "../../../metrics/definitions/funnel.js";
 import { losses } from "../../../metrics/definitions/losses.js";
 import { velocity } from "../../../metrics/definitions/velocity.js";
 import { TABLE_ORDER, TABLES, type TableName } from "../../../model/canonical.js";
-import { ident, sql } from "../../../store/sql.js";
+import { sql } from "../../../store/sql.js";
 import type { Store } from "../../../store/store.js";
-import { ImportError } from "../../import-error.js";
 import { type FormatOptions, type PreparedImport, runImport } from "../../importer.js";
 import { salesforceImporter } from "./index.js";
 
@@ -86,15 +85,6 @@ async function convert(paths: string | string[], options: FormatOptions = { rate
   } finally {
     await prepared.cleanup();
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ImportError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ImportError);
-  return error as ImportError;
 }
 
 /**
@@ -275,7 +265,7 @@ describe("salesforce conversion", () => {
       return `${records.map((r) => quoted(r.filter((_c, i) => i !== at))).join("\n")}\n`;
     };
     const dir = await copyFixture({ "Opportunity.csv": dropCurrency });
-    const error = await rejection(salesforceImporter.prepare([dir], { rates: RATES }));
+    const error = await importErrorOf(salesforceImporter.prepare([dir], { rates: RATES }));
     expect([error.file, error.line, error.column]).toEqual([join(dir, "Opportunity.csv"), 2, "Amount"]);
     expect(error.reason).toMatch(/no CurrencyIsoCode column .* --currency/);
     const { rows } = await convert(dir, { rates: RATES, currency: "SEK" });
@@ -291,7 +281,7 @@ describe("salesforce conversion", () => {
       [O("03"), "No Decision / Non-Responsive"],
     ]);
     expect(prepared.lacks).not.toContain("loss_reasons");
-    const error = await rejection(salesforceImporter.prepare([FIXTURE], { lossReasonField: "Why_Lost__c" }));
+    const error = await importErrorOf(salesforceImporter.prepare([FIXTURE], { lossReasonField: "Why_Lost__c" }));
     expect([error.line, error.column]).toEqual([1, "Why_Lost__c"]);
   });
 
@@ -307,9 +297,9 @@ describe("salesforce conversion", () => {
 
   it("requires Opportunity.csv, and refuses files of no known object", async () => {
     const dir = await copyFixture({}, ["Opportunity.csv"]);
-    const missing = await rejection(salesforceImporter.prepare([dir], {}));
+    const missing = await importErrorOf(salesforceImporter.prepare([dir], {}));
     expect(missing.reason).toMatch(/no Opportunity\.csv found/);
-    const unknown = await rejection(salesforceImporter.prepare([join(FIXTURE, "expected.json")], {}));
+    const unknown = await importErrorOf(salesforceImporter.prepare([join(FIXTURE, "expected.json")], {}));
     expect(unknown.reason).toMatch(/not a file of a Salesforce Data Export/);
   });
 
@@ -330,12 +320,12 @@ describe("salesforce conversion", () => {
 
     const bad = join(FIXTURES, "bad", "salesforce-duplicate-ids");
     const zip = await zipOf(bad, "bad.zip");
-    const error = await rejection(salesforceImporter.prepare([zip], { rates: join(bad, "rates.csv") }));
+    const error = await importErrorOf(salesforceImporter.prepare([zip], { rates: join(bad, "rates.csv") }));
     expect([error.file, error.line, error.column]).toEqual([join(zip, "Opportunity.csv"), 6, "Id"]);
 
     const broken = join(dir, "broken.zip");
     await writeFile(broken, "PK not really");
-    expect((await rejection(salesforceImporter.prepare([broken], {}))).reason).toMatch(/not a readable zip file/);
+    expect((await importErrorOf(salesforceImporter.prepare([broken], {}))).reason).toMatch(/not a readable zip file/);
   });
 
   // Issue 13, defect 6: the zip was inflated whole in memory (a 4 MB zip took 1.37 GB).
@@ -354,7 +344,7 @@ describe("salesforce conversion", () => {
     const saved = process.env.TMPDIR;
     process.env.TMPDIR = scratch;
     try {
-      const error = await rejection(salesforceImporter.prepare([zip], {}));
+      const error = await importErrorOf(salesforceImporter.prepare([zip], {}));
       expect(error.file).toBe(zip);
       expect(error.reason).toMatch(/^Opportunity\.csv would unpack 200 MiB from .*a zip bomb/);
       expect(await readdir(scratch)).toEqual([]);
@@ -399,14 +389,14 @@ describe("salesforce conversion", () => {
 describe("salesforce bad fixtures", () => {
   it("rejects a duplicate opportunity Id, naming both lines", async () => {
     const dir = join(FIXTURES, "bad", "salesforce-duplicate-ids");
-    const error = await rejection(salesforceImporter.prepare([dir], { rates: join(dir, "rates.csv") }));
+    const error = await importErrorOf(salesforceImporter.prepare([dir], { rates: join(dir, "rates.csv") }));
     expect([error.file, error.line, error.column]).toEqual([join(dir, "Opportunity.csv"), 6, "Id"]);
     expect(error.reason).toMatch(/^duplicate of line 4/);
   });
 
   it("rejects an amount in a currency rates.csv lacks", async () => {
     const dir = join(FIXTURES, "bad", "salesforce-unknown-currency");
-    const error = await rejection(salesforceImporter.prepare([dir], { rates: join(dir, "rates.csv") }));
+    const error = await importErrorOf(salesforceImporter.prepare([dir], { rates: join(dir, "rates.csv") }));
     expect([error.file, error.line, error.column]).toEqual([join(dir, "Opportunity.csv"), 5, "CurrencyIsoCode"]);
     expect(error.reason).toMatch(/no rate for NOK in .*rates\.csv/);
   });
@@ -414,23 +404,10 @@ describe("salesforce bad fixtures", () => {
 
 const COUNTED: readonly TableName[] = TABLE_ORDER.filter((t) => CANONICAL.includes(t));
 
-async function rowCounts(store: Store): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const name of [...COUNTED, "imports"]) {
-    const [row] = await store.query<{ n: number }>(sql`SELECT count(*) AS n FROM ${ident(name)}`);
-    out[name] = Number(row?.n);
-  }
-  return out;
-}
+const countRows = (store: Store) => rowCounts(store, [...COUNTED, "imports"]);
 
 describe.each(engines())("salesforce import on %s", (engine) => {
-  let test: TestStore;
-  beforeAll(async () => {
-    test = await openTestStore(engine);
-  });
-  afterAll(async () => {
-    await test?.dispose();
-  });
+  const test = storeForTests(engine);
   const run = (path: string | string[], format: FormatOptions = { rates: RATES }) =>
     runImport(test.store, salesforceImporter, path, { workspace: WORKSPACE, format });
 
@@ -438,7 +415,7 @@ describe.each(engines())("salesforce import on %s", (engine) => {
     const want = await expected();
     const first = await run(FIXTURE);
     for (const table of CANONICAL) expect(first.tables[table]?.created).toBe(want[table].length);
-    const before = await rowCounts(test.store);
+    const before = await countRows(test.store);
     const again = await run(FIXTURE);
     for (const table of CANONICAL) {
       expect({ table, ...again.tables[table] }).toEqual({
@@ -450,7 +427,7 @@ describe.each(engines())("salesforce import on %s", (engine) => {
         removed: 0,
       });
     }
-    expect(await rowCounts(test.store)).toEqual({ ...before, imports: (before.imports ?? 0) + 1 });
+    expect(await countRows(test.store)).toEqual({ ...before, imports: (before.imports ?? 0) + 1 });
     const [closed] = await test.store.query<{ closed_at: string }>(
       sql`SELECT closed_at FROM leads WHERE workspace_id = ${WORKSPACE} AND id = ${`salesforce:${O("01")}`}`,
     );
@@ -509,11 +486,11 @@ describe.each(engines())("salesforce import on %s", (engine) => {
             .join("\n"),
         ),
     });
-    const before = await rowCounts(test.store);
+    const before = await countRows(test.store);
     const later = await run(dir);
     expect(later.tables.stage_events).toEqual({ rows: 32, created: 1, updated: 1, unchanged: 30, removed: 0 });
     expect(later.tables.leads).toMatchObject({ rows: 9, created: 0, updated: 1, unchanged: 8 });
-    expect(await rowCounts(test.store)).toEqual({
+    expect(await countRows(test.store)).toEqual({
       ...before,
       stage_events: (before.stage_events ?? 0) + 1,
       imports: (before.imports ?? 0) + 1,
@@ -545,10 +522,10 @@ describe.each(engines())("salesforce import on %s", (engine) => {
   ] as const) {
     it(`rejects ${name} with its line and column, changing nothing`, async () => {
       const dir = join(FIXTURES, "bad", name);
-      const before = await rowCounts(test.store);
-      const error = await rejection(run(dir, { rates: join(dir, "rates.csv") }));
+      const before = await countRows(test.store);
+      const error = await importErrorOf(run(dir, { rates: join(dir, "rates.csv") }));
       expect([error.file, error.line, error.column]).toEqual([join(dir, "Opportunity.csv"), line, column]);
-      expect(await rowCounts(test.store)).toEqual(before);
+      expect(await countRows(test.store)).toEqual(before);
     });
   }
 });
