@@ -9,70 +9,10 @@ import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { MetricInputError } from "./context.js";
 import type { View } from "./metric.js";
+import type { LeadTimeline, TimelineEvent, TimelineLead } from "./results/lead-timeline.js";
 
-export type TimelineLead = {
-  id: string;
-  externalId: string | null;
-  name: string | null;
-  account: string | null;
-  contact: string | null;
-  owner: { id: string; name: string } | null;
-  pipeline: string;
-  stage: string | null;
-  status: string;
-  value: number | null;
-  currency: string | null;
-  createdAt: string;
-  /** When it qualified (see the qualified event), null if it has not. */
-  qualifiedAt: string | null;
-  closedAt: string | null;
-  lossReason: string | null;
-  competitor: string | null;
-  source: string | null;
-  utm: {
-    source: string | null;
-    medium: string | null;
-    campaign: string | null;
-    content: string | null;
-    term: string | null;
-  };
-};
-
-type Utm = {
-  utmSource: string | null;
-  utmMedium: string | null;
-  utmCampaign: string | null;
-  utmContent: string | null;
-};
-
-export type TimelineEvent =
-  | ({
-      kind: "visit";
-      time: string;
-      visitId: string;
-      visitorId: string;
-      landingUrl: string | null;
-      referrer: string | null;
-      pageviews: number | null;
-      createdLead: boolean;
-    } & Utm)
-  | { kind: "created"; time: string; owner: string | null; source: string | null }
-  | { kind: "stage"; time: string; fromStage: string | null; toStage: string; rep: string | null }
-  | { kind: "qualified"; time: string; how: "qualified_at" | "stage" | "won" }
-  | {
-      kind: "activity";
-      time: string;
-      activityId: string;
-      type: string;
-      rep: string | null;
-      outcome: string | null;
-      durationSeconds: number | null;
-      note: string | null;
-    }
-  | { kind: "email"; time: string; type: string; issueId: string; subject: string | null; url: string | null }
-  | { kind: "closed"; time: string; status: string; lossReason: string | null; competitor: string | null };
-
-export type LeadTimeline = { lead: TimelineLead; events: TimelineEvent[] };
+// What it answers is declared type-only in results/lead-timeline.ts (shared with the dashboard).
+export type { LeadTimeline, TimelineEvent, TimelineLead } from "./results/lead-timeline.js";
 
 /**
  * Events at the same moment read in this order: an email click before the visit it opened,
