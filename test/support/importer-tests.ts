@@ -5,7 +5,9 @@
  * ISO, numbers as numbers, defaults applied), row counts, catching the ImportError a bad file
  * must give, and checking that it left the database as it was.
  */
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Papa from "papaparse";
 import { afterAll, beforeAll, expect } from "vitest";
 import { ImportError } from "../../src/ingest/import-error.js";
@@ -31,6 +33,37 @@ export type Expected = Record<DealTable, Record<string, unknown>[]> & {
 
 export async function readExpected(file: string): Promise<Expected> {
   return JSON.parse(await readFile(file, "utf8")) as Expected;
+}
+
+/**
+ * A test file's fixture: its expected.json, and a temporary directory for variants of the
+ * export (`name` names it), read and made before the file's tests and removed after them.
+ */
+export function fixtureSuite(
+  expectedFile: string,
+  name: string,
+): { readonly expected: Expected; readonly temp: string } {
+  let expected: Expected | undefined;
+  let temp: string | undefined;
+  beforeAll(async () => {
+    expected = await readExpected(expectedFile);
+    temp = await mkdtemp(join(tmpdir(), `verity-${name}-test-`));
+  });
+  afterAll(async () => {
+    if (temp) await rm(temp, { recursive: true, force: true });
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the fixture is read in beforeAll");
+    return value;
+  };
+  return {
+    get expected() {
+      return ready(expected);
+    },
+    get temp() {
+      return ready(temp);
+    },
+  };
 }
 
 /** One value as the comparison wants it: typed by the canonical column, defaults applied. */

@@ -3,21 +3,19 @@
  * both engines (a re-import updates, never duplicates), feeds real metric numbers, and each
  * bad HubSpot file stops with file, line, column and reason while the database stays as it was.
  */
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { engines } from "../../../test/support/databases.js";
 import {
   byKey,
   convertedRows,
   converter,
   DEAL_TABLES,
-  type Expected,
   expectedRows,
   expectRefusedUnchanged,
+  fixtureSuite,
   importErrorOf,
-  readExpected,
   rowCounts,
   storedRows,
   storeForTests,
@@ -36,22 +34,13 @@ const BAD = join(FIXTURES, "bad");
 const OPTIONS: FormatOptions = { currency: "EUR" };
 const WORKSPACE = "hubspot-test";
 
-let expected: Expected;
-let temp: string;
-
-beforeAll(async () => {
-  expected = await readExpected(join(FIXTURES, "hubspot", "expected.json"));
-  temp = await mkdtemp(join(tmpdir(), "verity-hubspot-test-"));
-});
-afterAll(async () => {
-  await rm(temp, { recursive: true, force: true });
-});
+const fixture = fixtureSuite(join(FIXTURES, "hubspot", "expected.json"), "hubspot");
 
 const convert = converter(hubspotImporter, OPTIONS);
 
 /** Writes a small export into the temporary directory. */
 async function writeExport(name: string, lines: string[]): Promise<string> {
-  const file = join(temp, name);
+  const file = join(fixture.temp, name);
   await writeFile(file, `${lines.join("\r\n")}\r\n`, "utf8");
   return file;
 }
@@ -63,14 +52,14 @@ describe("HubSpot conversion", () => {
   test("the fixture gives exactly the rows of expected.json", async () => {
     const { prepared, rows } = await convert([EXPORT]);
     for (const table of DEAL_TABLES) {
-      expect(byKey(table, rows[table]), table).toEqual(byKey(table, expectedRows(expected, table)));
+      expect(byKey(table, rows[table]), table).toEqual(byKey(table, expectedRows(fixture.expected, table)));
     }
     // Stage positions follow the header, per pipeline.
     expect(rows.stages.filter((s) => s.pipeline_id === "hubspot:pipeline:Partner Pipeline").map((s) => s.name)).toEqual(
       ["New", "Discovery", "Contracting", "Closed won", "Closed lost"],
     );
-    expect(prepared.skipped).toEqual(expected.skipped);
-    expect(prepared.lacks).toEqual(expected.lacks);
+    expect(prepared.skipped).toEqual(fixture.expected.skipped);
+    expect(prepared.lacks).toEqual(fixture.expected.lacks);
     expect(prepared.sourceSystem).toBe("hubspot");
     expect(prepared.notes.join("\n")).toMatch(/move back.*15832748103/);
   });
@@ -192,7 +181,7 @@ describe("HubSpot conversion", () => {
     expect(rows.leads).toHaveLength(9);
     expect(rows.pipelines.map((p) => p.name)).toEqual(["Sales Pipeline", "Partner Pipeline", "Main"]);
 
-    const copy = join(temp, "copy.csv");
+    const copy = join(fixture.temp, "copy.csv");
     await copyFile(EXPORT, copy);
     const error = await importErrorOf(hubspotImporter.prepare([EXPORT, copy], OPTIONS));
     expect([error.file, error.line, error.column]).toEqual([copy, 2, "Record ID"]);
@@ -241,9 +230,11 @@ describe.each(engines())("HubSpot import on %s", (engine) => {
   test("imports the fixture: the stored rows are expected.json's", async () => {
     const summary = await runImport(t.store, hubspotImporter, [EXPORT], { workspace: WORKSPACE, format: OPTIONS });
     expect(summary.tables.leads).toMatchObject({ rows: 8, created: 8 });
-    expect(summary.lacks).toEqual(expected.lacks);
+    expect(summary.lacks).toEqual(fixture.expected.lacks);
     for (const table of ["reps", "pipelines", "stages", "leads", "stage_events"] as const) {
-      expect(await storedRows(t.store, WORKSPACE, table), table).toEqual(byKey(table, expectedRows(expected, table)));
+      expect(await storedRows(t.store, WORKSPACE, table), table).toEqual(
+        byKey(table, expectedRows(fixture.expected, table)),
+      );
     }
   });
 
@@ -257,7 +248,7 @@ describe.each(engines())("HubSpot import on %s", (engine) => {
     expect(after.imports).toBe((before.imports ?? 0) + 1);
 
     // The later export: deal 104 got an amount of 9000.
-    const later = join(temp, "later.csv");
+    const later = join(fixture.temp, "later.csv");
     const text = await readFile(EXPORT, "utf8");
     await writeFile(
       later,

@@ -4,20 +4,18 @@
  * cancelled lead, and the ambiguous-dates file asks for --date-format while the database
  * stays as it was.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { engines } from "../../../test/support/databases.js";
 import {
   byKey,
   converter,
   DEAL_TABLES,
-  type Expected,
   expectedRows,
   expectRefusedUnchanged,
+  fixtureSuite,
   importErrorOf,
-  readExpected,
   rowCounts,
   storedRows,
   storeForTests,
@@ -35,21 +33,12 @@ const AMBIGUOUS = join(FIXTURES, "bad", "nutshell-ambiguous-dates.csv");
 const OPTIONS: FormatOptions = { stages: "Qualify,Demo,Proposal,Negotiate" };
 const WORKSPACE = "nutshell-test";
 
-let expected: Expected;
-let temp: string;
-
-beforeAll(async () => {
-  expected = await readExpected(join(FIXTURES, "nutshell", "expected.json"));
-  temp = await mkdtemp(join(tmpdir(), "verity-nutshell-test-"));
-});
-afterAll(async () => {
-  await rm(temp, { recursive: true, force: true });
-});
+const fixture = fixtureSuite(join(FIXTURES, "nutshell", "expected.json"), "nutshell");
 
 const convert = converter(nutshellImporter, OPTIONS);
 
 async function writeExport(name: string, lines: string[]): Promise<string> {
-  const file = join(temp, name);
+  const file = join(fixture.temp, name);
   await writeFile(file, `${lines.join("\n")}\n`, "utf8");
   return file;
 }
@@ -58,10 +47,10 @@ describe("Nutshell conversion", () => {
   test("the fixture gives exactly the rows of expected.json", async () => {
     const { prepared, rows } = await convert([EXPORT]);
     for (const table of DEAL_TABLES) {
-      expect(byKey(table, rows[table]), table).toEqual(byKey(table, expectedRows(expected, table)));
+      expect(byKey(table, rows[table]), table).toEqual(byKey(table, expectedRows(fixture.expected, table)));
     }
-    expect(prepared.skipped).toEqual(expected.skipped);
-    expect(prepared.lacks).toEqual(expected.lacks);
+    expect(prepared.skipped).toEqual(fixture.expected.skipped);
+    expect(prepared.lacks).toEqual(fixture.expected.lacks);
     expect(prepared.notes.join("\n")).toMatch(/layout is an assumption/);
   });
 
@@ -122,13 +111,13 @@ describe("Nutshell conversion", () => {
   });
 
   test("--rates converts; a currency the rates file lacks is an error", async () => {
-    const rates = join(temp, "rates.csv");
+    const rates = join(fixture.temp, "rates.csv");
     await writeFile(rates, "currency,rate_to_EUR\nEUR,1\nUSD,0.9\n");
     const { rows } = await convert([EXPORT], { ...OPTIONS, rates });
     expect(rows.leads.find((l) => l.id === "nutshell:1005")).toMatchObject({ value: 2475.45, currency: "EUR" });
     expect(rows.leads.find((l) => l.id === "nutshell:1004")).toMatchObject({ value: null, currency: null });
 
-    const noUsd = join(temp, "rates-no-usd.csv");
+    const noUsd = join(fixture.temp, "rates-no-usd.csv");
     await writeFile(noUsd, "currency,rate_to_EUR\nEUR,1\n");
     const error = await importErrorOf(nutshellImporter.prepare([EXPORT], { ...OPTIONS, rates: noUsd }));
     expect([error.file, error.line, error.column]).toEqual([EXPORT, 2, "Currency"]);
@@ -142,9 +131,11 @@ describe.each(engines())("Nutshell import on %s", (engine) => {
   test("imports the fixture: the stored rows are expected.json's", async () => {
     const summary = await runImport(t.store, nutshellImporter, [EXPORT], { workspace: WORKSPACE, format: OPTIONS });
     expect(summary.tables.leads).toMatchObject({ rows: 6, created: 6 });
-    expect(summary.lacks).toEqual(expected.lacks);
+    expect(summary.lacks).toEqual(fixture.expected.lacks);
     for (const table of ["reps", "pipelines", "stages", "leads", "stage_events"] as const) {
-      expect(await storedRows(t.store, WORKSPACE, table), table).toEqual(byKey(table, expectedRows(expected, table)));
+      expect(await storedRows(t.store, WORKSPACE, table), table).toEqual(
+        byKey(table, expectedRows(fixture.expected, table)),
+      );
     }
   });
 

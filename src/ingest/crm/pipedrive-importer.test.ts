@@ -5,10 +5,9 @@
  * metric numbers, and the bad Pipedrive files stop with file, line, column and reason while
  * the database stays as it was.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { engines } from "../../../test/support/databases.js";
 import {
   byKey,
@@ -16,11 +15,10 @@ import {
   convertedRows,
   converter,
   DEAL_TABLES,
-  type Expected,
   expectedRows,
   expectRefusedUnchanged,
+  fixtureSuite,
   importErrorOf,
-  readExpected,
   rowCounts,
   storedRows,
   storeForTests,
@@ -42,23 +40,14 @@ const STAGES = "Qualified,Contact Made,Demo Scheduled,Proposal Made,Negotiations
 const OPTIONS: FormatOptions = { stages: STAGES };
 const WORKSPACE = "pipedrive-test";
 
-let expected: Expected;
-let temp: string;
-
-beforeAll(async () => {
-  expected = await readExpected(join(FIXTURES, "pipedrive", "expected.json"));
-  temp = await mkdtemp(join(tmpdir(), "verity-pipedrive-test-"));
-});
-afterAll(async () => {
-  await rm(temp, { recursive: true, force: true });
-});
+const fixture = fixtureSuite(join(FIXTURES, "pipedrive", "expected.json"), "pipedrive");
 
 const convert = converter(pipedriveImporter, OPTIONS);
 
 /** expected.json's leads with the semicolon file's extra utm fields. */
 function semicolonLeads(): Comparable[] {
-  const differences = expected.semicolon_variant_differences as Record<string, Record<string, string>>;
-  return expectedRows(expected, "leads").map((lead) => ({ ...lead, ...(differences[String(lead.id)] ?? {}) }));
+  const differences = fixture.expected.semicolon_variant_differences as Record<string, Record<string, string>>;
+  return expectedRows(fixture.expected, "leads").map((lead) => ({ ...lead, ...(differences[String(lead.id)] ?? {}) }));
 }
 
 /** A copy of the comma fixture with text replaced (each replacement must match). */
@@ -68,7 +57,7 @@ async function editedCopy(name: string, edits: [string, string][]): Promise<stri
     if (!text.includes(from)) throw new Error(`${from} is not in the fixture`);
     text = text.replace(from, to);
   }
-  const file = join(temp, name);
+  const file = join(fixture.temp, name);
   await writeFile(file, text, "utf8");
   return file;
 }
@@ -77,10 +66,10 @@ describe("Pipedrive conversion", () => {
   test("the comma export gives exactly the rows of expected.json", async () => {
     const { prepared, rows } = await convert([COMMA]);
     for (const table of DEAL_TABLES) {
-      expect(byKey(table, rows[table]), table).toEqual(byKey(table, expectedRows(expected, table)));
+      expect(byKey(table, rows[table]), table).toEqual(byKey(table, expectedRows(fixture.expected, table)));
     }
-    expect(prepared.skipped).toEqual(expected.skipped);
-    expect(prepared.lacks).toEqual(expected.lacks);
+    expect(prepared.skipped).toEqual(fixture.expected.skipped);
+    expect(prepared.lacks).toEqual(fixture.expected.lacks);
   });
 
   test("the semicolon Windows-1252 export gives the same rows (plus its utm fields)", async () => {
@@ -88,10 +77,10 @@ describe("Pipedrive conversion", () => {
     expect([source.encoding, source.delimiter]).toEqual(["windows-1252", ";"]);
     const { prepared, rows } = await convert([SEMICOLON]);
     for (const table of DEAL_TABLES) {
-      const want = table === "leads" ? semicolonLeads() : expectedRows(expected, table);
+      const want = table === "leads" ? semicolonLeads() : expectedRows(fixture.expected, table);
       expect(byKey(table, rows[table]), table).toEqual(byKey(table, want));
     }
-    expect(prepared.lacks).toEqual(expected.lacks);
+    expect(prepared.lacks).toEqual(fixture.expected.lacks);
     const comma = (await convert([COMMA])).rows;
     expect(byKey("stage_events", rows.stage_events)).toEqual(byKey("stage_events", comma.stage_events));
   });
@@ -108,7 +97,7 @@ describe("Pipedrive conversion", () => {
     expect(prepared.notes.join("\n")).toMatch(/has only Pipedrive's default stages, so they are in that order/);
 
     // A stage of the user's own (not a default one): the order met, and a note asking for --stages.
-    const custom = join(temp, "custom-stage.csv");
+    const custom = join(fixture.temp, "custom-stage.csv");
     await writeFile(custom, (await readFile(COMMA, "utf8")).replaceAll("Demo Scheduled", "Workshop Held"), "utf8");
     const own = await convert([custom], {});
     expect(own.rows.stages.map((s) => s.name)).toEqual([
@@ -157,13 +146,13 @@ describe("Pipedrive conversion", () => {
   });
 
   test("--rates converts every value; a currency the rates file lacks is an error", async () => {
-    const rates = join(temp, "rates.csv");
+    const rates = join(fixture.temp, "rates.csv");
     await writeFile(rates, "currency,rate_to_USD\nUSD,1\nEUR,1.1\n");
     const { rows } = await convert([SEMICOLON], { ...OPTIONS, rates });
     expect(rows.leads.find((l) => l.id === "pipedrive:1")).toMatchObject({ value: 13750.55, currency: "USD" });
     expect(rows.leads.find((l) => l.id === "pipedrive:4")).toMatchObject({ value: 0, currency: "USD" });
 
-    const noEur = join(temp, "rates-no-eur.csv");
+    const noEur = join(fixture.temp, "rates-no-eur.csv");
     await writeFile(noEur, "currency,rate_to_USD\nUSD,1\nSEK,0.095\n");
     for (const [file, column] of [
       [COMMA, "Deal - Currency of Value"],
@@ -214,9 +203,11 @@ describe.each(engines())("Pipedrive import on %s", (engine) => {
   test("imports the comma export: the stored rows are expected.json's", async () => {
     const summary = await runImport(t.store, pipedriveImporter, [COMMA], { workspace: WORKSPACE, format: OPTIONS });
     expect(summary.tables.leads).toMatchObject({ rows: 7, created: 7 });
-    expect(summary.lacks).toEqual(expected.lacks);
+    expect(summary.lacks).toEqual(fixture.expected.lacks);
     for (const table of ["reps", "pipelines", "stages", "leads", "stage_events"] as const) {
-      expect(await storedRows(t.store, WORKSPACE, table), table).toEqual(byKey(table, expectedRows(expected, table)));
+      expect(await storedRows(t.store, WORKSPACE, table), table).toEqual(
+        byKey(table, expectedRows(fixture.expected, table)),
+      );
     }
   });
 

@@ -8,15 +8,15 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { engines } from "../../../../test/support/databases.js";
 import {
   byKey,
   converter,
   DEAL_TABLES,
-  type Expected,
   expectedRows,
   expectRefusedUnchanged,
+  fixtureSuite,
   importErrorOf,
   readExpected,
   rowCounts,
@@ -49,22 +49,13 @@ const NUTSHELL_OPTIONS: FormatOptions = {
 };
 const WORKSPACE = "csv-test";
 
-let expected: Expected;
-let temp: string;
-
-beforeAll(async () => {
-  expected = await readExpected(join(DIR, "expected.json"));
-  temp = await mkdtemp(join(tmpdir(), "verity-csv-mapping-test-"));
-});
-afterAll(async () => {
-  await rm(temp, { recursive: true, force: true });
-});
+const fixture = fixtureSuite(join(DIR, "expected.json"), "csv-mapping");
 
 const convert = converter(csvMappingImporter);
 
 /** Writes a mapping (YAML text) into the temporary directory. */
 async function mappingFile(name: string, text: string): Promise<string> {
-  const file = join(temp, name);
+  const file = join(fixture.temp, name);
   await writeFile(file, text, "utf8");
   return file;
 }
@@ -74,10 +65,10 @@ describe("conversion", () => {
     const { prepared, rows } = await convert(ZOHO, { ...OPTIONS, mapping: join(DIR, name) });
     expect(prepared.sourceSystem).toBe("zoho");
     for (const table of DEAL_TABLES) {
-      expect(byKey(table, rows[table]), table).toEqual(byKey(table, expectedRows(expected, table)));
+      expect(byKey(table, rows[table]), table).toEqual(byKey(table, expectedRows(fixture.expected, table)));
     }
-    expect(prepared.skipped).toEqual(expected.skipped);
-    expect(prepared.lacks).toEqual(expected.lacks);
+    expect(prepared.skipped).toEqual(fixture.expected.skipped);
+    expect(prepared.lacks).toEqual(fixture.expected.lacks);
     expect(prepared.notes).toEqual([
       "1 open lead has a Closing Date (an expected close date): ignored, an open lead has not closed",
     ]);
@@ -158,7 +149,7 @@ describe("conversion", () => {
     expect(closed).toMatchObject({ "1": "2024-03-01T16:45:00.000Z", "2": "2024-02-20T11:00:00.000Z", "3": null });
 
     const text = await readFile(join(FIXTURES, "pipedrive", "deals-export-comma.csv"), "utf8");
-    const broken = join(temp, "pipedrive-bad-lost-time.csv");
+    const broken = join(fixture.temp, "pipedrive-bad-lost-time.csv");
     await writeFile(
       broken,
       text.replace(
@@ -269,7 +260,7 @@ describe("dry run (collectProblems)", () => {
 
   test(`lists the first ${PROBLEM_LIMIT} problems and counts the rest`, async () => {
     const lines = ["id,status,created", ...Array.from({ length: 250 }, (_, i) => `${i + 1},maybe,2024-01-01`)];
-    const file = join(temp, "many-problems.csv");
+    const file = join(fixture.temp, "many-problems.csv");
     await writeFile(file, `${lines.join("\n")}\n`);
     const mapping = await mappingFile(
       "many.yaml",
@@ -412,9 +403,11 @@ describe.each(engines())("CSV mapping import on %s", (engine) => {
     expect(summary.tables.leads).toMatchObject({ rows: 7, created: 7 });
     expect(summary.tables.stage_events).toMatchObject({ rows: 22, created: 22 });
     expect(summary.tables.activities).toMatchObject({ rows: 9, created: 9 });
-    expect(summary.lacks).toEqual(expected.lacks);
+    expect(summary.lacks).toEqual(fixture.expected.lacks);
     for (const table of DEAL_TABLES) {
-      expect(await storedRows(t.store, WORKSPACE, table), table).toEqual(byKey(table, expectedRows(expected, table)));
+      expect(await storedRows(t.store, WORKSPACE, table), table).toEqual(
+        byKey(table, expectedRows(fixture.expected, table)),
+      );
     }
   });
 
@@ -430,7 +423,7 @@ describe.each(engines())("CSV mapping import on %s", (engine) => {
     expect(after.imports).toBe((before.imports ?? 0) + 1);
 
     // The later export: Atlas Retail (deal 005) got an amount.
-    const later = join(temp, "Deals_2024_05_01.csv");
+    const later = join(fixture.temp, "Deals_2024_05_01.csv");
     const text = await readFile(DEALS, "utf8");
     await writeFile(later, text.replace("Needs Analysis,,EUR", 'Needs Analysis,"5.000,00",EUR'));
     const updated = await runImport(t.store, csvMappingImporter, [later, HISTORY, ACTIVITIES], {
