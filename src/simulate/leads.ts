@@ -226,6 +226,7 @@ export async function writeLeads(ctx: LeadsContext): Promise<void> {
         utmChannel >= 0
           ? ctx.utm.cells(utmChannel, arrivals.utmCampaign.get(index), arrivals.utmVariant.get(index))
           : UtmCatalog.NONE;
+      // In LEAD_FIELDS order: the canonical columns, less external_id.
       out.leads.row([
         id,
         csvField(name),
