@@ -3,38 +3,29 @@
  * the busiest and the best are seen apart), each rep's activities against results, the top
  * against the bottom performers, and the activity mix of won against lost leads.
  */
+import type {
+  ActivityQualityResult,
+  ActivityType,
+  PerformerComparison,
+} from "../../../metrics/results/activity-quality.js";
 import type { Dataset } from "../chart.js";
 import type { Filters } from "../filters.js";
 import { t } from "../i18n.js";
 import { bars, element, loadMetric, metricHeading, section, sortableTable } from "./common.js";
 
-type Group = {
-  activities: number;
-  opportunitiesCreated: number;
-  activitiesPerOpportunity: number | null;
-  activitiesPerWonLead: number | null;
-  realNoteShare: number | null;
-  medianHoursToFirstActivity: number | null;
-  wonValue: number | null;
-};
-type Rep = Group & {
-  repName: string;
-  wonLeads: number;
-  /** With wonLeads, the win rate's n (won of won and lost). */
-  lostLeads?: number;
-  winRate: number | null;
-  /** The real notes' count behind their share of the rep's activities. */
-  realNotes?: number;
-  group: string | null;
-};
-type ActivityQuality = {
-  reps: Rep[];
-  performers: { top: Group | null; bottom: Group | null };
-  mixWonLost: { won: { perLeadByType: Record<string, number> }; lost: { perLeadByType: Record<string, number> } };
-};
+/** The measures the top and bottom performers are shown side by side on, each in its own unit. */
+type Measure = keyof Pick<
+  PerformerComparison["top"],
+  | "activities"
+  | "activitiesPerOpportunity"
+  | "activitiesPerWonLead"
+  | "realNoteShare"
+  | "medianHoursToFirstActivity"
+  | "wonValue"
+>;
 
 export async function activityPage(main: HTMLElement, filters: Filters): Promise<void> {
-  const report = await loadMetric<ActivityQuality>("activity-quality", filters);
+  const report = await loadMetric<ActivityQualityResult>("activity-quality", filters);
   const r = report.result;
   const reps = [...r.reps].sort((a, b) => (b.wonValue ?? 0) - (a.wonValue ?? 0));
   const table: Dataset = {
@@ -85,8 +76,10 @@ export async function activityPage(main: HTMLElement, filters: Filters): Promise
       series: [{ key: "wonValue", label: t("headline.wonValue") }],
     }),
   );
-  const { top, bottom } = r.performers;
-  const measures: [string, keyof Group, "count" | "number" | "percent" | "money"][] = [
+  // No groups with fewer than 2 reps, without activity data or without amounts: empty rows then.
+  const top = r.performers?.top ?? null;
+  const bottom = r.performers?.bottom ?? null;
+  const measures: [string, Measure, "count" | "number" | "percent" | "money"][] = [
     [t("headline.activities"), "activities", "count"],
     [t("activity.perOpportunity"), "activitiesPerOpportunity", "number"],
     [t("headline.activitiesPerWonLead"), "activitiesPerWonLead", "number"],
@@ -106,7 +99,9 @@ export async function activityPage(main: HTMLElement, filters: Filters): Promise
     ],
     currency: report.currency,
   };
-  const types = Object.keys(r.mixWonLost.won.perLeadByType);
+  // Null without activity data: no bars then.
+  const mixWonLost = r.mixWonLost;
+  const types = mixWonLost ? (Object.keys(mixWonLost.won.perLeadByType) as ActivityType[]) : [];
   const mix: Dataset = {
     columns: [
       { key: "type", label: t("activity.type"), format: "text" },
@@ -115,8 +110,8 @@ export async function activityPage(main: HTMLElement, filters: Filters): Promise
     ],
     rows: types.map((type) => ({
       type,
-      won: r.mixWonLost.won.perLeadByType[type] ?? 0,
-      lost: r.mixWonLost.lost.perLeadByType[type] ?? 0,
+      won: mixWonLost?.won.perLeadByType[type] ?? 0,
+      lost: mixWonLost?.lost.perLeadByType[type] ?? 0,
     })),
   };
   grid.append(

@@ -2,27 +2,13 @@
  * Velocity: days to win and to lose (median and upper percentiles, overall and by rep), days
  * in each stage, and the stalled leads (sortable, CSV), each linked to its timeline.
  */
+import type { StalledLeadsResult } from "../../../metrics/results/stalled-leads.js";
 import type { VelocityResult } from "../../../metrics/results/velocity.js";
 import { get } from "../api.js";
 import type { Dataset } from "../chart.js";
 import { type Filters, hrefWith } from "../filters.js";
 import { t } from "../i18n.js";
 import { bars, element, loadMetric, metricHeading, section, sortableTable } from "./common.js";
-
-type Stalled = {
-  factor: number;
-  currency?: string | null;
-  leads: {
-    id: string;
-    name: string;
-    owner: { id: string; name: string } | null;
-    stage: { id: string; name: string };
-    value: number | null;
-    days: number;
-    daysOver: number;
-    lastActivity: { date: string; type: string } | null;
-  }[];
-};
 
 /** The lead's timeline, keeping the filters for the way back. */
 export function timelineHref(filters: Filters, lead: string): string {
@@ -34,7 +20,7 @@ export function timelineHref(filters: Filters, lead: string): string {
 export async function velocityPage(main: HTMLElement, filters: Filters): Promise<void> {
   const [report, stalled] = await Promise.all([
     loadMetric<VelocityResult>("velocity", filters),
-    get<Stalled>("/api/stalled", { ...filters, compare: undefined }),
+    get<StalledLeadsResult>("/api/stalled", { ...filters, compare: undefined }),
   ]);
   const r = report.result;
   const spread: Dataset = {
@@ -96,7 +82,7 @@ export async function velocityPage(main: HTMLElement, filters: Filters): Promise
       id: l.id,
       lead: l.name,
       owner: l.owner?.name ?? null,
-      stage: l.stage.name,
+      stage: l.stage?.name ?? null,
       value: l.value,
       days: Math.round(l.days * 10) / 10,
       daysOver: Math.round(l.daysOver * 10) / 10,
