@@ -7,6 +7,7 @@
  * src/server/routes/*.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { z } from "zod";
 import { runImport } from "../src/ingest/importer.js";
 import { verityImporter } from "../src/ingest/verity-importer.js";
 import { planLeads } from "../src/insights/lead-plan.js";
@@ -16,6 +17,16 @@ import { leadTimeline } from "../src/metrics/lead-timeline.js";
 import { METRICS, metricById } from "../src/metrics/registry.js";
 import { stalledLeads } from "../src/metrics/stalled-leads.js";
 import { parsePeriod } from "../src/model/period.js";
+import {
+  LeadPlanSchema,
+  LeadSearchSchema,
+  LeadTimelineSchema,
+  MetricReportSchema,
+  ReportSchema,
+  StalledLeadsSchema,
+  VanityCheckSchema,
+  VanityTrendSchema,
+} from "../src/server/result-schemas.js";
 import { type Engine, engines } from "./support/databases.js";
 import {
   addPrincipals,
@@ -335,6 +346,33 @@ describe.each(ENGINES)("the reading routes on %s", (engine) => {
     const res = await get("/api/leads/no-such-lead/timeline");
     expectError(res, 404, "not_found", null);
     expect(res.body.error.message).toContain("no-such-lead");
+  });
+
+  test("every answer above is what the OpenAPI document says it is (src/server/result-schemas.ts)", () => {
+    const schemaOf = (name: string): z.ZodType | null => {
+      if (name.startsWith("metric ")) return MetricReportSchema;
+      if (name.startsWith("report ")) return ReportSchema;
+      if (name === "check") return VanityCheckSchema;
+      if (name === "check trend") return VanityTrendSchema;
+      if (name.startsWith("stalled ")) return StalledLeadsSchema;
+      if (name === "plan") return z.array(LeadPlanSchema);
+      if (name.startsWith("leads ")) return LeadSearchSchema;
+      if (name.startsWith("timeline ")) return LeadTimelineSchema;
+      return null;
+    };
+    let documented = 0;
+    for (const [name, byEngine] of answers.answers) {
+      const schema = schemaOf(name);
+      if (!schema) continue;
+      const answer = byEngine[engine];
+      // Parsing keeps only the documented fields and fails on a documented one of another type
+      // or missing: an equal parse is an answer with nothing undocumented and nothing wrong.
+      expect(schema.parse(answer), name).toEqual(answer);
+      documented += 1;
+    }
+    // The nine metrics three ways, the report, the check, its trend, two stalled lists, the
+    // plans, the searches and a timeline.
+    expect(documented).toBeGreaterThanOrEqual(27 + 8);
   });
 });
 

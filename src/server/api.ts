@@ -142,6 +142,9 @@ export class Api {
   /** The OpenAPI 3.1 document of every route added. */
   openapi(info: { title: string; version: string; description: string }): object {
     const paths: Record<string, Record<string, unknown>> = {};
+    // Response schemas named with `.meta({ id })` (result-schemas.ts: each metric's result and
+    // report, Evidence, Judgement) are written once, in components.schemas, and referenced.
+    const named: Record<string, object> = {};
     for (const spec of this.routes) {
       const parameters = [...parametersOf(spec.params, "path"), ...parametersOf(spec.query, "query")];
       const operation: Record<string, unknown> = {
@@ -156,7 +159,7 @@ export class Api {
             status,
             {
               description: r.description,
-              ...(r.schema ? { content: { "application/json": { schema: jsonSchema(r.schema, "output") } } } : {}),
+              ...(r.schema ? { content: { "application/json": { schema: responseSchema(r.schema, named) } } } : {}),
             },
           ]),
           ...errorResponses(spec),
@@ -191,7 +194,7 @@ export class Api {
           apiKey: { type: "http", scheme: "bearer", description: "An API key (vk_...) made with `verity key add`." },
           session: { type: "apiKey", in: "cookie", name: "verity_session", description: "The dashboard's session." },
         },
-        schemas: { Error: jsonSchema(ErrorSchema, "output") },
+        schemas: { Error: jsonSchema(ErrorSchema, "output"), ...named },
       },
     };
   }
@@ -271,6 +274,29 @@ export function parseJsonBody(text: string): unknown {
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): object {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>;
   return rest;
+}
+
+/**
+ * A response's JSON Schema with its named parts moved to `named` (the document's
+ * components.schemas). zod writes them as the schema's own `$defs` and refers to them as
+ * `#/$defs/Name`, which inside an OpenAPI document would point at the document's root.
+ */
+function responseSchema(schema: z.ZodType, named: Record<string, object>): object {
+  const { $defs, ...rest } = jsonSchema(schema, "output") as { $defs?: Record<string, object> };
+  const toComponents = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(toComponents);
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [
+        key,
+        key === "$ref" && typeof inner === "string"
+          ? inner.replace(/^#\/\$defs\//, "#/components/schemas/")
+          : toComponents(inner),
+      ]),
+    );
+  };
+  for (const [name, def] of Object.entries($defs ?? {})) named[name] ??= toComponents(def) as object;
+  return toComponents(rest) as object;
 }
 
 function parametersOf(schema: z.ZodType | undefined, where: "query" | "path"): object[] {

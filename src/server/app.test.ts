@@ -16,6 +16,7 @@ import {
 } from "../../test/support/api-workspaces.js";
 import { type Engine, engines } from "../../test/support/databases.js";
 import { documentedRoutes, EngineAnswers, expectError, type TestServer } from "../../test/support/server-harness.js";
+import { METRICS } from "../metrics/registry.js";
 
 const ENGINES = engines();
 const answers = new EngineAnswers();
@@ -111,6 +112,45 @@ describe.each(ENGINES)("the app on %s", (engine) => {
       }
       expect(op("/api/event", "post").security).toEqual([]);
       expect(op("/api/login", "post").responses["429"]).toBeDefined();
+    });
+
+    test("describes what the reading routes answer field by field: each metric's result, the check, the doctor", () => {
+      type Json = { $ref?: string; const?: string; type?: unknown; required?: string[]; oneOf?: Json[] } & {
+        properties?: Record<string, Json>;
+        items?: Json;
+      };
+      const schemas = doc.components.schemas as Record<string, Json>;
+      const named = (ref: string | undefined) => schemas[ref?.replace("#/components/schemas/", "") ?? ""];
+      const answer = (path: string) =>
+        doc.paths[path]?.get?.responses["200"]?.content?.["application/json"]?.schema as Json | undefined;
+      // Every reference resolves to a schema of the document.
+      const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]);
+      expect(refs.length).toBeGreaterThan(50);
+      for (const ref of refs) expect(named(ref), ref).toBeDefined();
+      // GET /api/metrics/{id}: one report per metric of the registry, told apart by `metric`.
+      const reports = (answer("/api/metrics/{id}")?.oneOf ?? []).map((r) => named(r.$ref));
+      expect(reports.map((r) => r?.properties?.metric?.const)).toEqual(METRICS.map((m) => m.id));
+      const funnel = reports.find((r) => r?.properties?.metric?.const === "funnel");
+      expect(funnel?.properties?.result).toEqual({ $ref: "#/components/schemas/FunnelResult" });
+      // The funnel's result names the funnel's own fields (results/funnel.ts), down to a stage's.
+      const result = named(funnel?.properties?.result?.$ref);
+      expect(Object.keys(result?.properties ?? {})).toEqual(
+        expect.arrayContaining(["winRate", "cohort", "conversionIncludingOpen", "pipelines", "reps", "flags"]),
+      );
+      expect(result?.properties?.winRate?.type).toEqual(["number", "null"]);
+      expect(result?.required).toContain("winRate");
+      const stage = result?.properties?.pipelines?.items?.properties?.stages?.items;
+      expect(Object.keys(stage?.properties ?? {})).toEqual(
+        expect.arrayContaining(["stageName", "reached", "advanced", "lostAt", "conversion", "interval"]),
+      );
+      // GET /api/report carries the same reports; the check its findings' figures; the doctor its entries.
+      expect(answer("/api/report")?.properties?.metrics?.items).toEqual(answer("/api/metrics/{id}"));
+      const finding = answer("/api/check")?.properties?.findings?.items;
+      expect(finding?.properties?.realFigure).toEqual({ $ref: "#/components/schemas/CheckFigure" });
+      expect(Object.keys(named(finding?.properties?.realFigure?.$ref)?.properties ?? {})).toEqual(
+        expect.arrayContaining(["value", "previous", "evidence", "judgement", "history"]),
+      );
+      expect(answer("/api/doctor")?.properties?.metrics?.items).toEqual({ $ref: "#/components/schemas/DoctorEntry" });
     });
   });
 

@@ -30,6 +30,7 @@ import { METRICS } from "../../metrics/registry.js";
 import { stalledLeads } from "../../metrics/stalled-leads.js";
 import { parsePeriod } from "../../model/period.js";
 import { sql } from "../../store/sql.js";
+import { DoctorSchema } from "../result-schemas.js";
 
 const ENGINES = engines();
 const answers = new EngineAnswers();
@@ -149,6 +150,8 @@ describe.each(ENGINES)("the reading routes on %s", (engine) => {
       const health = await t.request("/api/doctor", { key });
       expect(health.status, health.text).toBe(200);
       expect(health.body).toEqual(wire(await doctor(t.store, "a")));
+      // As the OpenAPI document describes it: nothing undocumented, nothing of another type.
+      expect(DoctorSchema.parse(health.body)).toEqual(health.body);
       expect(health.body.workspace).toBe("a");
     });
   });

@@ -28,6 +28,16 @@ import { sql } from "../../store/sql.js";
 import type { Api } from "../api.js";
 import type { ServerContext } from "../context.js";
 import { ApiError, notFound } from "../errors.js";
+import {
+  LeadPlanSchema,
+  LeadSearchSchema,
+  LeadTimelineSchema,
+  MetricReportSchema,
+  ReportSchema,
+  StalledLeadsSchema,
+  VanityCheckSchema,
+  VanityTrendSchema,
+} from "../result-schemas.js";
 
 /** Every event acknowledged before this time is in the numbers (ISO 8601). */
 export const CURRENT_TO_HEADER = "Verity-Data-Current-To";
@@ -56,22 +66,6 @@ const MetricSummary = z.object({
   replaces: z.array(z.string()),
   needs: z.array(z.string()),
 });
-
-/** The envelope of one metric (src/metrics/run-metric.ts); `result` differs per metric. */
-const MetricReportSchema = z
-  .object({
-    metric: z.string(),
-    title: z.string(),
-    period: z.object({ label: z.string(), start: z.string(), end: z.string() }),
-    comparison: z.object({ label: z.string(), start: z.string(), end: z.string() }).nullable(),
-    currency: z.string().nullable(),
-    asOf: z.string(),
-    headlines: z.array(z.object({ key: z.string(), label: z.string(), value: z.number().nullable() }).loose()),
-    vanity: z.array(z.object({ id: z.string(), label: z.string(), value: z.number().nullable() }).loose()),
-    unsupported: z.array(z.object({ capability: z.string(), message: z.string() })),
-    result: z.unknown(),
-  })
-  .loose();
 
 export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
   // Every event of the workspace acknowledged before the read is in the numbers, unless the
@@ -138,10 +132,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       access: "metrics:read",
       query: ReportQuery,
       responses: {
-        200: {
-          description: "The report",
-          schema: z.object({ period: z.unknown(), metrics: z.array(MetricReportSchema) }).loose(),
-        },
+        200: { description: "The report", schema: ReportSchema },
       },
     },
     async ({ c, query, principal }) => {
@@ -164,7 +155,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
         "Compares with the previous period unless `compare=year`. Each figure carries its n (`evidence`), whether its change is beyond normal variation (`judgement`: sampling noise and the natural process limits of up to 12 earlier periods, with the range that would have counted) and its values over those periods (`history`, aligned with `history.periods`). Each finding has a structured `kind`, the figures' movements, and its sentence in English and Swedish (`words`).",
       access: "metrics:read",
       query: MetricQuery,
-      responses: { 200: { description: "The check", schema: z.object({ findings: z.array(z.unknown()) }).loose() } },
+      responses: { 200: { description: "The check", schema: VanityCheckSchema } },
     },
     async ({ c, query, principal }) => {
       await settle(c, principal.workspace);
@@ -234,10 +225,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
         periods: z.coerce.number().int().min(2).max(12).optional().describe("how many periods (default 6)"),
       }),
       responses: {
-        200: {
-          description: "The values per period",
-          schema: z.object({ periods: z.array(z.unknown()), pairs: z.array(z.unknown()) }).loose(),
-        },
+        200: { description: "The values per period", schema: VanityTrendSchema },
       },
     },
     async ({ c, query, principal }) => {
@@ -256,7 +244,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       access: "metrics:read",
       query: MetricQuery,
       responses: {
-        200: { description: "The stalled leads", schema: z.object({ leads: z.array(z.unknown()) }).loose() },
+        200: { description: "The stalled leads", schema: StalledLeadsSchema },
       },
     },
     async ({ c, query, principal }) => {
@@ -274,7 +262,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       summary: "The leads needed at each stage, and by when, to reach a target of won leads or revenue",
       access: "metrics:read",
       query: PlanQuery,
-      responses: { 200: { description: "The plan", schema: z.object({ stages: z.array(z.unknown()) }).loose() } },
+      responses: { 200: { description: "The plan", schema: LeadPlanSchema } },
     },
     async ({ c, query, principal }) => {
       await settle(c, principal.workspace);
@@ -302,20 +290,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
         })
         .strict(),
       responses: {
-        200: {
-          description: "The leads found, most recently created first",
-          schema: z.object({
-            leads: z.array(
-              z.object({
-                id: z.string(),
-                name: z.string().nullable(),
-                account: z.string().nullable(),
-                status: z.string(),
-                createdAt: z.string(),
-              }),
-            ),
-          }),
-        },
+        200: { description: "The leads found, most recently created first", schema: LeadSearchSchema },
       },
     },
     async ({ c, query, principal }) => {
@@ -360,7 +335,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       access: "metrics:read",
       params: z.object({ id: searchableText(200).describe("the lead's id or its id in the source CRM") }),
       responses: {
-        200: { description: "The timeline", schema: z.object({ lead: z.unknown(), events: z.array(z.unknown()) }) },
+        200: { description: "The timeline", schema: LeadTimelineSchema },
         404: { description: "No such lead in your workspace" },
       },
     },

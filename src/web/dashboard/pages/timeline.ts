@@ -2,31 +2,18 @@
  * A lead's timeline: find a lead by id, name, account or contact (GET /api/leads), then see
  * everything that happened to it, in order (GET /api/leads/{id}/timeline).
  */
+import type { LeadSearch } from "../../../metrics/results/lead-search.js";
+import type { LeadTimeline, TimelineEvent } from "../../../metrics/results/lead-timeline.js";
 import { ApiFailure, get } from "../api.js";
 import type { Dataset } from "../chart.js";
 import { type Filters, hrefWith } from "../filters.js";
 import { formatValue, hasMessage, type MessageKey, t, tKey } from "../i18n.js";
 import { element, sortableTable } from "./common.js";
 
-type Event = { kind: string; time: string } & Record<string, unknown>;
-type Timeline = {
-  lead: {
-    id: string;
-    name: string;
-    account: string | null;
-    owner: { name: string } | null;
-    stage: string | null;
-    status: string;
-    value: number | null;
-    currency: string | null;
-  };
-  events: Event[];
-};
-
 const KINDS = ["visit", "created", "stage", "activity", "email", "closed"];
 
 /** The event's own fields, in words: what the API says about it beyond its kind and time. */
-function details(event: Event): string {
+function details(event: TimelineEvent): string {
   return Object.entries(event)
     .filter(
       ([key, value]) =>
@@ -41,10 +28,6 @@ function details(event: Event): string {
     .join(" · ");
 }
 
-type Found = {
-  leads: { id: string; name: string | null; account: string | null; status: string; createdAt: string }[];
-};
-
 const statusText = (status: string) => (hasMessage(`status.${status}`) ? tKey(`status.${status}`) : status);
 
 /** This page with `name=value` added to the filters. */
@@ -55,7 +38,7 @@ function selfHref(filters: Filters, name: "lead" | "search", value: string): str
 }
 
 async function results(filters: Filters, search: string): Promise<HTMLElement[]> {
-  const found = await get<Found>("/api/leads", { search });
+  const found = await get<LeadSearch>("/api/leads", { search });
   if (found.leads.length === 0) return [element("p", "muted", t("timeline.noMatch", { search }))];
   const dataset: Dataset = {
     columns: [
@@ -105,7 +88,7 @@ export async function timelinePage(main: HTMLElement, filters: Filters): Promise
   if (search && !lead) parts.push(...(await results(filters, search)));
   if (lead) {
     try {
-      const timeline = await get<Timeline>(`/api/leads/${encodeURIComponent(lead)}/timeline`);
+      const timeline = await get<LeadTimeline>(`/api/leads/${encodeURIComponent(lead)}/timeline`);
       const l = timeline.lead;
       parts.push(
         element("h2", "", `${l.name}${l.account ? ` (${l.account})` : ""}`),
