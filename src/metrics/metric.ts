@@ -20,7 +20,8 @@ import type { Period } from "../model/period.js";
 import type { Sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import type { FigureSupport } from "./figure-support.js";
-import type { DataArea, Evidence, Grain, Headline, ResolvedFilters, VanityId, View } from "./results/common.js";
+import type { DataArea, Grain, Headline, ResolvedFilters, VanityId, View } from "./results/common.js";
+import type { VanityValue } from "./results/vanity.js";
 
 // What a metric answers is declared in results/common.ts (type-only, shared with the dashboard).
 export type {
@@ -117,14 +118,20 @@ export type RowsOf<S extends Statements> = {
  * marks, losses, amounts; null unless the definition sets readsSupport, when it is asked
  * once per request before build).
  */
-export type MetricInput = { ctx: MetricContext; support: FigureSupport | null };
+export type MetricInput = {
+  ctx: MetricContext;
+  support: FigureSupport | null;
+  /**
+   * The vanity figures the definition names in readsVanity, for the same context (computed
+   * once per context: computeVanity's cache gives the one beside the metric the same answer).
+   */
+  vanity?: Partial<Record<VanityId, VanityValue>>;
+};
 
-export type MetricDefinition<R = unknown, S extends Statements = Statements> =
-  | BuiltMetric<R, S>
-  // Transition (issue 15): definitions not yet split into build and shape; removed when none is left.
-  | (Omit<BuiltMetric<R, S>, "readsSupport" | "build" | "shape"> & { compute(ctx: MetricContext): Promise<R> });
+/** No follow-up statements. */
+export type NoStatements = Readonly<Record<never, Statement<unknown>>>;
 
-export type BuiltMetric<R = unknown, S extends Statements = Statements> = {
+export type MetricDefinition<R = unknown, S extends Statements = Statements, F extends Statements = NoStatements> = {
   id: string;
   title: string;
   /** Why it matters, in the product's own words (shown with the metric). */
@@ -141,10 +148,18 @@ export type BuiltMetric<R = unknown, S extends Statements = Statements> = {
   leadFilters: boolean;
   /** Whether build or shape read `support` (figure-support.ts). */
   readsSupport: boolean;
+  /** Vanity figures shape reads (activity quality judges activities by the leads they cluster on). */
+  readsVanity?: readonly VanityId[];
   /** Pure: the statements to run, by name; null when there is nothing to ask (no data of its kind). */
   build(input: MetricInput): S | null;
+  /**
+   * Pure, and rarely needed: statements that depend on build's rows, run after them, their rows
+   * added to shape's (activity quality asks again when the engine ranks reps in another text
+   * order than Verity's). Null when the first rows suffice.
+   */
+  followUp?(rows: RowsOf<S>, input: MetricInput): F | null;
   /** Pure: the result from each statement's rows (null when build returned null). */
-  shape(rows: RowsOf<S> | null, input: MetricInput): R;
+  shape(rows: (RowsOf<S> & Partial<RowsOf<F>>) | null, input: MetricInput): R;
   headlines(result: R): Headline[];
   views(result: R): View[];
 };

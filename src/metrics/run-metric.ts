@@ -100,14 +100,22 @@ export async function runMetric<R>(
  * A metric's result for one context: what the data supports (when the metric reads it, asked
  * once per request), its statements built, run in order through the store, and shaped.
  */
-export async function computeMetric<R, S extends Statements>(
-  definition: MetricDefinition<R, S>,
+export async function computeMetric<R, S extends Statements, F extends Statements>(
+  definition: MetricDefinition<R, S, F>,
   ctx: MetricContext,
 ): Promise<R> {
-  if ("compute" in definition) return definition.compute(ctx);
   const input: MetricInput = { ctx, support: definition.readsSupport ? await figureSupport(ctx) : null };
+  if (definition.readsVanity) {
+    input.vanity = {};
+    for (const id of definition.readsVanity) input.vanity[id] = await computeVanity(ctx, id);
+  }
   const statements = definition.build(input);
-  return definition.shape(statements === null ? null : await runStatements(ctx, statements), input);
+  if (statements === null) return definition.shape(null, input);
+  const rows = await runStatements(ctx, statements);
+  const more = definition.followUp?.(rows, input) ?? null;
+  // Without a follow-up its rows are absent, which Partial<RowsOf<F>> allows.
+  const all = more === null ? rows : { ...rows, ...(await runStatements(ctx, more)) };
+  return definition.shape(all as RowsOf<S> & Partial<RowsOf<F>>, input);
 }
 
 /** Runs each statement in turn (one connection answers them; order as built). */

@@ -85,10 +85,25 @@ const NAMES = [
 ];
 const FIRST = { figures: [TOTAL, ...REPS, ...GROUPS], reps: NAMES };
 const CLUSTERS = { clusters: 12, sumOfSquares: 200 };
+/** The input with the vanity activity count beside the metric carrying its clusters (or none). */
+const withClusters = (input: MetricInput, clusters: typeof CLUSTERS | null): MetricInput => ({
+  ...input,
+  vanity: clusters
+    ? {
+        activities: {
+          id: "activities",
+          label: "Activities",
+          value: 40,
+          format: "count",
+          evidence: { kind: "count", n: 40, ...clusters },
+        },
+      }
+    : {},
+});
 
 describe("activity quality's shape", () => {
   test("the team's ratios, the reps by won value, the groups and the won/lost mix from the rows", () => {
-    const r = shape(FIRST, plain, CLUSTERS);
+    const r = shape(FIRST, withClusters(plain, CLUSTERS));
     expect(r.team).toMatchObject({
       activities: 40,
       activitiesByType: { call: 20, email: 20, meeting: 0 },
@@ -129,13 +144,13 @@ describe("activity quality's shape", () => {
     const again = regroupStatement({ ...FIRST, figures: swapped }, plain);
     expect(again?.sql.compile().values).toEqual(expect.arrayContaining(["a", "d"]));
     const regrouped = [figureRow("g:top", { won_value: 500, activities: 30, opportunities: 3 }), GROUPS[1]];
-    const r = shape({ ...FIRST, figures: swapped, regrouped: regrouped as FigureRow[] }, plain, null);
+    const r = shape({ ...FIRST, figures: swapped, regrouped: regrouped as FigureRow[] }, withClusters(plain, null));
     expect(r.performers?.top).toMatchObject({ repIds: ["a"], activities: 30, activitiesPerOpportunity: 10 });
     expect(r.reps.find((rep) => rep.repId === "a")?.group).toBe("top");
   });
 
   test("without amounts: no won value and no performer groups, and the report says why", () => {
-    const r = shape(FIRST, noAmounts, CLUSTERS);
+    const r = shape(FIRST, withClusters(noAmounts, CLUSTERS));
     expect(r.team.wonValue).toBeNull();
     expect(r.wonAmounts).toBeNull();
     expect(r.performers).toBeNull();
@@ -145,7 +160,7 @@ describe("activity quality's shape", () => {
   });
 
   test("no rows: counts of 0 and no ratios, no reps, no groups", () => {
-    const r = shape(null, plain, null);
+    const r = shape(null, withClusters(plain, null));
     expect(r.team).toMatchObject({
       activities: 0,
       activitiesPerOpportunity: null,

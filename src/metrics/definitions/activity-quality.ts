@@ -25,6 +25,7 @@ import {
   type MetricDefinition,
   type MetricInput,
   type RowsOf,
+  type Statement,
   statement,
   type Unsupported,
   type View,
@@ -43,7 +44,6 @@ import type {
   SalesFigures,
 } from "../results/activity-quality.js";
 import { histogramMedian, inPeriod, leadFilter, money } from "../sql-parts.js";
-import { computeVanity } from "../vanity.js";
 
 // What activity quality answers is declared in results/activity-quality.ts (type-only, shared
 // with the dashboard), which writes the activity types out: they must be canonical's, no more
@@ -475,11 +475,10 @@ export function regroupStatement(rows: RowsOf<ReturnType<typeof build>>, { ctx }
  * Pure: the team, the reps, the performer comparison and the won/lost mix from the rows;
  * `clusters` are the vanity activity count's (null without activity data).
  */
-export function shape(
-  rows: ActivityQualityRows | null,
-  { ctx }: MetricInput,
-  clusters: ClusterFigures | null,
-): ActivityQualityResult {
+export function shape(rows: ActivityQualityRows | null, { ctx, vanity }: MetricInput): ActivityQualityResult {
+  // The activities' clusters (per lead) as the vanity count beside this metric has them.
+  const counted = vanity?.activities?.evidence;
+  const clusters = clustersOf(counted?.kind === "count" ? counted : null);
   const { hasActivities, hasAmounts, share } = scopeOf(ctx);
   const first = rows ?? { figures: [], reps: [] };
   const total = first.figures.find((r) => r.jk === "*");
@@ -539,19 +538,6 @@ export function shape(
  * Transition (issue 15): a `compute`, because computeMetric runs one round of statements and
  * reads no vanity figure; the lead decides how a second round and the clusters are carried.
  */
-async function compute(ctx: MetricContext): Promise<ActivityQualityResult> {
-  const input: MetricInput = { ctx, support: null };
-  const statements = build(input);
-  const figureRows = await ctx.store.query<FigureRow>(statements.figures.sql);
-  // The activities per lead are read once per context, for this and for the vanity count beside it.
-  const vanityActivities = scopeOf(ctx).hasActivities ? await computeVanity(ctx, "activities") : null;
-  const clusters = vanityActivities?.evidence?.kind === "count" ? vanityActivities.evidence : null;
-  const first = { figures: figureRows, reps: await ctx.store.query<RepRow>(statements.reps.sql) };
-  const again = regroupStatement(first, input);
-  const rows = again ? { ...first, regrouped: await ctx.store.query<FigureRow>(again.sql) } : first;
-  return shape(rows, input, clustersOf(clusters));
-}
-
 /** The clusters a vanity count's evidence carries; null unless it carries both figures. */
 export function clustersOf(evidence: { clusters?: number; sumOfSquares?: number } | null): ClusterFigures | null {
   return evidence?.clusters !== undefined && evidence.sumOfSquares !== undefined
@@ -659,7 +645,11 @@ function wonValueHeadline(r: ActivityQualityResult): Headline {
   };
 }
 
-export const activityQuality: MetricDefinition<ActivityQualityResult> = {
+export const activityQuality: MetricDefinition<
+  ActivityQualityResult,
+  ReturnType<typeof build>,
+  { regrouped: Statement<FigureRow> }
+> = {
   id: "activity-quality",
   title: "Activity quality",
   why:
@@ -686,7 +676,14 @@ export const activityQuality: MetricDefinition<ActivityQualityResult> = {
   needs: ["activities"],
   area: "sales",
   leadFilters: true,
-  compute,
+  readsSupport: false,
+  readsVanity: ["activities"],
+  build,
+  followUp: (rows, input) => {
+    const again = regroupStatement(rows, input);
+    return again ? { regrouped: again } : null;
+  },
+  shape,
   headlines: (r) => [
     {
       key: "activities",
