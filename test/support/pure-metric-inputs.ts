@@ -42,13 +42,14 @@ export const UNSUPPORTED: FigureSupport = {
 /**
  * The variants every metric's SQL is pinned in: everything loaded and supported; every
  * filter set (and weekly buckets); data that supports no qualification, loss or money
- * figure; and a workspace holding no data of any kind.
+ * figure; a workspace holding no data of any kind; and a period of partial months (where
+ * metrics read the raw rows of its partial months beside the monthly rollups of its whole ones).
  */
-export const FIXTURE_VARIANTS = ["plain", "filtered", "unsupported", "empty"] as const;
+export const FIXTURE_VARIANTS = ["plain", "filtered", "unsupported", "empty", "partial"] as const;
 export type FixtureVariant = (typeof FIXTURE_VARIANTS)[number];
 
 export function fixtureContext(engine: EngineName, variant: FixtureVariant = "plain"): MetricContext {
-  const period = parsePeriod("2026-Q2");
+  const period = parsePeriod(variant === "partial" ? "2026-04-15..2026-06-10" : "2026-Q2");
   const range = { start: new Date("2025-01-01T00:00:00Z"), end: new Date("2026-06-20T12:00:00Z") };
   const filtered = variant === "filtered";
   const empty = variant === "empty";

@@ -235,3 +235,62 @@ SELECT id, name FROM reps WHERE workspace_id = $1
 -- statement: reps
 SELECT id, name FROM reps WHERE workspace_id = $1
 -- values: ["fixture"]
+
+-- variant: partial
+-- statement: stages
+    SELECT p.id AS pipeline_id, p.name AS pipeline_name, s.id AS stage_id, s.name AS stage_name, s.position
+    FROM stages s JOIN pipelines p ON p.workspace_id = s.workspace_id AND p.id = s.pipeline_id
+    WHERE s.workspace_id = $1 AND s.kind = 'open'
+    ORDER BY p.name, p.id, s.position, s.id
+-- values: ["fixture"]
+-- statement: counts
+    WITH
+  lead_facts AS (
+    SELECT l.id AS lead_id, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
+      l.loss_reason, l.competitor, l.contact, l.contact_hash, l.last_event_at, l.last_event_stage_id, l.utm_source, l.utm_medium, l.utm_campaign,
+      COALESCE(l.source_channel, 'unknown') AS source,
+      CASE WHEN l.currency = $1 THEN l.value END AS amount,
+      COALESCE(l.qualified_at, l.reached_qualifying_at, CASE WHEN l.status = 'won' THEN l.closed_at END)
+        AS qualified_at,
+      GREATEST(l.furthest_position, CASE WHEN cs.kind = 'open' THEN cs.position END) AS furthest_position
+    FROM leads l
+    LEFT JOIN stages cs ON cs.workspace_id = l.workspace_id AND cs.id = l.stage_id
+    WHERE l.workspace_id = $2
+  ),
+    bounds AS (
+      SELECT pipeline_id, min(position) AS first_position, max(position) AS last_position
+      FROM stages WHERE workspace_id = $3 AND kind = 'open' GROUP BY pipeline_id
+    ),
+    progressed AS (
+      -- A lead's progress is the furthest open stage it ever reached (lead_facts: a backward
+      -- move does not undo it, a skipped stage counts as passed). Without any stage it is at
+      -- the first stage; a position outside the pipeline's (an event from another pipeline)
+      -- is held within it.
+      SELECT f.owner_id, f.pipeline_id, f.status,
+        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
+          AS progress
+      FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
+      WHERE (f.created_at >= CAST($4 AS TIMESTAMP) AND f.created_at < CAST($5 AS TIMESTAMP))
+    ),
+    cohort AS (
+      SELECT owner_id, pipeline_id, status, progress, count(*) AS leads
+      FROM progressed GROUP BY owner_id, pipeline_id, status, progress
+    ),
+    counts AS (
+      SELECT c.owner_id, c.pipeline_id, s.id AS stage_id,
+        -- A won lead has passed every open stage of its pipeline.
+        CAST(sum(CASE WHEN c.status = 'won' OR c.progress >= s.position THEN c.leads ELSE 0 END) AS BIGINT) AS reached,
+        CAST(sum(CASE WHEN c.status = 'won' OR c.progress > s.position THEN c.leads ELSE 0 END) AS BIGINT) AS advanced,
+        CAST(sum(CASE WHEN c.status = 'lost' AND c.progress = s.position THEN c.leads ELSE 0 END) AS BIGINT) AS lost_at,
+        CAST(sum(CASE WHEN c.status = 'open' AND c.progress = s.position THEN c.leads ELSE 0 END) AS BIGINT) AS open_at,
+        CAST(sum(CASE WHEN c.status = 'cancelled' AND c.progress = s.position THEN c.leads ELSE 0 END) AS BIGINT)
+          AS cancelled_at
+      FROM cohort c
+      JOIN stages s ON s.workspace_id = $6 AND s.pipeline_id = c.pipeline_id AND s.kind = 'open'
+      GROUP BY c.owner_id, c.pipeline_id, s.id
+    )
+    SELECT * FROM counts
+-- values: ["USD","fixture","fixture","2026-04-15 00:00:00.000","2026-06-11 00:00:00.000","fixture"]
+-- statement: reps
+SELECT id, name FROM reps WHERE workspace_id = $1
+-- values: ["fixture"]

@@ -91,3 +91,26 @@
     FROM lead_facts WHERE (created_at >= CAST($6 AS TIMESTAMP) AND created_at < CAST($7 AS TIMESTAMP)) OR (qualified_at >= CAST($8 AS TIMESTAMP) AND qualified_at < CAST($9 AS TIMESTAMP))
     GROUP BY 1, 2, 3
 -- values: ["fixture","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000"]
+
+-- variant: partial
+-- statement: groups
+    WITH
+  lead_facts AS (
+    SELECT l.id AS lead_id, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
+      l.loss_reason, l.competitor, l.contact, l.contact_hash, l.last_event_at, l.last_event_stage_id, l.utm_source, l.utm_medium, l.utm_campaign,
+      COALESCE(l.source_channel, 'unknown') AS source,
+      CASE WHEN l.currency = $1 THEN l.value END AS amount,
+      COALESCE(l.qualified_at, l.reached_qualifying_at, CASE WHEN l.status = 'won' THEN l.closed_at END)
+        AS qualified_at,
+      GREATEST(l.furthest_position, CASE WHEN cs.kind = 'open' THEN cs.position END) AS furthest_position
+    FROM leads l
+    LEFT JOIN stages cs ON cs.workspace_id = l.workspace_id AND cs.id = l.stage_id
+    WHERE l.workspace_id = $2
+  )
+    SELECT source,
+      CASE WHEN (created_at >= CAST($3 AS TIMESTAMP) AND created_at < CAST($4 AS TIMESTAMP)) THEN CAST(date_trunc('month', created_at) AS TIMESTAMP) END AS created_bucket,
+      CASE WHEN (qualified_at >= CAST($5 AS TIMESTAMP) AND qualified_at < CAST($6 AS TIMESTAMP)) THEN CAST(date_trunc('month', qualified_at) AS TIMESTAMP) END AS qualified_bucket,
+      count(*) AS leads, count(qualified_at) AS leads_qualified
+    FROM lead_facts WHERE (created_at >= CAST($7 AS TIMESTAMP) AND created_at < CAST($8 AS TIMESTAMP)) OR (qualified_at >= CAST($9 AS TIMESTAMP) AND qualified_at < CAST($10 AS TIMESTAMP))
+    GROUP BY 1, 2, 3
+-- values: ["USD","fixture","2026-04-15 00:00:00.000","2026-06-11 00:00:00.000","2026-04-15 00:00:00.000","2026-06-11 00:00:00.000","2026-04-15 00:00:00.000","2026-06-11 00:00:00.000","2026-04-15 00:00:00.000","2026-06-11 00:00:00.000"]

@@ -302,3 +302,84 @@
     FROM totals t LEFT JOIN listed x ON TRUE
     ORDER BY x.days - $12 * x.median_days DESC, x.id
 -- values: ["fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,"fixture","2026-06-20 12:00:00.000","fixture","fixture","fixture",2]
+
+-- variant: partial
+-- statement: stalled
+    WITH
+  lead_facts AS (
+    SELECT l.id AS lead_id, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
+      l.loss_reason, l.competitor, l.contact, l.contact_hash, l.last_event_at, l.last_event_stage_id, l.utm_source, l.utm_medium, l.utm_campaign,
+      COALESCE(l.source_channel, 'unknown') AS source,
+      CASE WHEN l.currency = $1 THEN l.value END AS amount,
+      COALESCE(l.qualified_at, l.reached_qualifying_at, CASE WHEN l.status = 'won' THEN l.closed_at END)
+        AS qualified_at,
+      GREATEST(l.furthest_position, CASE WHEN cs.kind = 'open' THEN cs.position END) AS furthest_position
+    FROM leads l
+    LEFT JOIN stages cs ON cs.workspace_id = l.workspace_id AND cs.id = l.stage_id
+    WHERE l.workspace_id = $2
+  ),
+    open_leads AS MATERIALIZED (
+      SELECT lead_id, owner_id, stage_id, created_at, amount, last_event_at, last_event_stage_id FROM lead_facts
+      WHERE created_at <= CAST($3 AS TIMESTAMP) AND (closed_at IS NULL OR closed_at > CAST($4 AS TIMESTAMP))
+    ),
+  stage_days AS (
+    SELECT d.lead_id, d.stage_id, d.days FROM won_stage_days d
+    WHERE d.workspace_id = $5 AND d.closed_at <= CAST($6 AS TIMESTAMP)
+  ),
+    -- The stage each open lead was in at asOf: its last stage event by then (events at the
+    -- same moment ordered by stage position, then id). That is the latest event stored on the
+    -- lead at ingest, unless the lead moved after asOf (an earlier period): then its events.
+    last_event AS (
+      SELECT lead_id, last_event_stage_id AS to_stage_id, last_event_at AS changed_at FROM open_leads
+      WHERE last_event_at <= CAST($7 AS TIMESTAMP)
+      UNION ALL
+      SELECT lead_id, to_stage_id, changed_at FROM (
+        SELECT e.lead_id, e.to_stage_id, e.changed_at,
+          ROW_NUMBER() OVER (
+            PARTITION BY e.lead_id ORDER BY e.changed_at DESC, s.position DESC, e.to_stage_id DESC
+          ) AS rn
+        FROM stage_events e
+        JOIN open_leads o ON o.lead_id = e.lead_id AND o.last_event_at > CAST($8 AS TIMESTAMP)
+        JOIN stages s ON s.workspace_id = e.workspace_id AND s.id = e.to_stage_id
+        WHERE e.workspace_id = $9 AND e.changed_at <= CAST($10 AS TIMESTAMP)
+      ) ranked WHERE rn = 1
+    ),
+    benchmark AS (
+      SELECT stage_id, quantile_cont(CAST(days AS DOUBLE), 0.5) AS median_days FROM stage_days GROUP BY stage_id
+    ),
+    judged AS (
+      -- The stage of the last event up to asOf; without one, the lead's stage since creation.
+      SELECT o.lead_id, o.owner_id, COALESCE(le.to_stage_id, o.stage_id) AS stage_id, o.amount,
+        (((CAST(epoch_us(CAST($11 AS TIMESTAMP)) AS DOUBLE) / 1000000.0) - (CAST(epoch_us(COALESCE(le.changed_at, o.created_at)) AS DOUBLE) / 1000000.0)) / 86400.0) AS days, b.median_days
+      FROM open_leads o
+      LEFT JOIN last_event le ON le.lead_id = o.lead_id
+      LEFT JOIN benchmark b ON b.stage_id = COALESCE(le.to_stage_id, o.stage_id)
+    ),
+    totals AS (
+      SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark
+      FROM judged
+    ),
+    stalled AS (SELECT * FROM judged WHERE median_days IS NOT NULL AND days > $12 * median_days),
+    last_activity AS (
+      -- The latest activity up to asOf; of several at that moment, the first type by name.
+      SELECT lead_id, occurred_at, type FROM (
+        SELECT a.lead_id, a.occurred_at, a.type,
+          ROW_NUMBER() OVER (PARTITION BY a.lead_id ORDER BY a.occurred_at DESC, a.type) AS rn
+        FROM activities a
+        WHERE a.workspace_id = $13 AND a.occurred_at <= CAST($14 AS TIMESTAMP) AND a.lead_id IN (SELECT lead_id FROM stalled)
+      ) t WHERE rn = 1
+    ),
+    listed AS (
+      SELECT st.lead_id AS id, l.name, l.account, st.owner_id, r.name AS owner_name,
+        st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days,
+        lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
+      FROM stalled st
+      JOIN leads l ON l.workspace_id = $15 AND l.id = st.lead_id
+      LEFT JOIN reps r ON r.workspace_id = $16 AND r.id = st.owner_id
+      LEFT JOIN stages s ON s.workspace_id = $17 AND s.id = st.stage_id
+      LEFT JOIN last_activity lt ON lt.lead_id = st.lead_id
+    )
+    SELECT t.open_leads, t.without_benchmark, x.*
+    FROM totals t LEFT JOIN listed x ON TRUE
+    ORDER BY x.days - $18 * x.median_days DESC, x.id
+-- values: ["USD","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,"fixture","2026-06-20 12:00:00.000","fixture","fixture","fixture",2]

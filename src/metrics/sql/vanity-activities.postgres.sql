@@ -29,3 +29,12 @@
 
 -- variant: empty
 -- (nothing to ask: the data cannot support the figure)
+
+-- variant: partial
+-- statement: figure
+      SELECT CAST(COALESCE(sum(c.n), 0) AS BIGINT) AS value,
+        CAST(COALESCE(sum(CASE WHEN c.lead_id IS NULL THEN c.n ELSE 1 END), 0) AS BIGINT) AS clusters,
+        CAST(sum(CASE WHEN c.lead_id IS NULL THEN CAST(c.n AS BIGINT) ELSE CAST(c.n AS BIGINT) * CAST(c.n AS BIGINT) END)
+          AS TEXT) AS sum_of_squares
+      FROM (SELECT a.lead_id, count(*) AS n FROM activities a WHERE a.workspace_id = $1 AND (a.occurred_at >= CAST($2 AS TIMESTAMP) AND a.occurred_at < CAST($3 AS TIMESTAMP)) AND TRUE GROUP BY a.lead_id) c
+-- values: ["fixture","2026-04-15 00:00:00.000","2026-06-11 00:00:00.000"]

@@ -19,3 +19,8 @@ SELECT count(*) AS value FROM leads l WHERE l.workspace_id = $1 AND (l.created_a
 -- statement: figure
 SELECT count(*) AS value FROM leads l WHERE l.workspace_id = $1 AND (l.created_at >= CAST($2 AS TIMESTAMP) AND l.created_at < CAST($3 AS TIMESTAMP))
 -- values: ["fixture","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000"]
+
+-- variant: partial
+-- statement: figure
+SELECT count(*) AS value FROM leads l WHERE l.workspace_id = $1 AND (l.created_at >= CAST($2 AS TIMESTAMP) AND l.created_at < CAST($3 AS TIMESTAMP))
+-- values: ["fixture","2026-04-15 00:00:00.000","2026-06-11 00:00:00.000"]

@@ -32,3 +32,13 @@
 
 -- variant: empty
 -- (nothing to ask: the data cannot support the figure)
+
+-- variant: partial
+-- statement: figure
+        SELECT CAST(COALESCE(sum(p.n), 0) AS BIGINT) AS value, count(CASE WHEN p.n <> 0 THEN 1 END) AS clusters, CAST(sum((CAST(p.n AS BIGINT)) * (CAST(p.n AS BIGINT))) AS TEXT) AS sum_of_squares
+        FROM (
+          SELECT r.visitor_id, sum(r.n) AS n
+          FROM (SELECT visitor_id, visits AS n FROM visitor_months WHERE workspace_id = $1 AND month >= CAST($2 AS TIMESTAMP) AND month < CAST($3 AS TIMESTAMP) UNION ALL SELECT v.visitor_id, count(*) AS n FROM visits v WHERE v.workspace_id = $4 AND ((v.started_at >= CAST($5 AS TIMESTAMP) AND v.started_at < CAST($6 AS TIMESTAMP)) OR (v.started_at >= CAST($7 AS TIMESTAMP) AND v.started_at < CAST($8 AS TIMESTAMP))) GROUP BY v.visitor_id) r
+          GROUP BY r.visitor_id
+        ) p
+-- values: ["fixture","2026-05-01 00:00:00.000","2026-06-01 00:00:00.000","fixture","2026-04-15 00:00:00.000","2026-05-01 00:00:00.000","2026-06-01 00:00:00.000","2026-06-11 00:00:00.000"]
