@@ -5,7 +5,7 @@
  * `keyN` (how many values it is the median of). The rate and median columns keep their keys.
  */
 import { type Sql, sql } from "../store/sql.js";
-import type { Evidence, FigureUnsupported, ViewColumn } from "./metric.js";
+import type { Evidence, FigureUnsupported, Headline, ViewColumn } from "./metric.js";
 import { tidy } from "./sql-parts.js";
 import { wilsonInterval } from "./statistics.js";
 
@@ -149,4 +149,23 @@ export function rateCells(
 /** The n column that follows a median column `key`. */
 export function medianColumn(key: string): ViewColumn {
   return { key: `${key}N`, label: "n", format: "count" };
+}
+
+/**
+ * A money headline as every metric gives it: the sum of `n` amounts with the sum of their
+ * squares as its evidence, or, when the amounts are unknown (`value` or `n` null), no value
+ * and NO_AMOUNTS as the reason (unless `unsupported` is false: the figure is merely absent).
+ */
+export function moneyHeadline(
+  headline: { key: string; label: string },
+  value: number | null,
+  n: number | null,
+  squares: number | null,
+  unsupported = true,
+): Headline {
+  const base = { ...headline, format: "money" } as const;
+  if (value === null || n === null) {
+    return { ...base, value: null, evidence: null, ...(unsupported ? { unsupported: NO_AMOUNTS } : {}) };
+  }
+  return { ...base, value, evidence: { kind: "sum", n, sumOfSquares: squares ?? 0 } };
 }

@@ -12,6 +12,7 @@ import {
   type ClusterFigures,
   countEvidence,
   medianColumn,
+  moneyHeadline,
   NO_AMOUNTS,
   perEvidence,
   rateCells,
@@ -634,15 +635,12 @@ function views(r: ActivityQualityResult): View[] {
 
 /** Won value: a sum of amounts, or unsupported when the loaded leads carry none. */
 function wonValueHeadline(r: ActivityQualityResult): Headline {
-  const headline = { key: "wonValue", label: "Won value", format: "money" } as const;
-  if (r.wonAmounts === null || r.team.wonValue === null) {
-    return { ...headline, value: null, evidence: null, unsupported: NO_AMOUNTS };
-  }
-  return {
-    ...headline,
-    value: r.team.wonValue,
-    evidence: { kind: "sum", n: r.wonAmounts.n, sumOfSquares: r.wonAmounts.sumOfSquares },
-  };
+  return moneyHeadline(
+    { key: "wonValue", label: "Won value" },
+    r.team.wonValue,
+    r.wonAmounts?.n ?? null,
+    r.wonAmounts?.sumOfSquares ?? null,
+  );
 }
 
 export const activityQuality: MetricDefinition<

@@ -5,7 +5,7 @@
  */
 import { sql } from "../../store/sql.js";
 import { bucketsOf } from "../buckets.js";
-import { countEvidence, NO_AMOUNTS, rateCells, rateColumns, squaresValue, sumOfSquares } from "../evidence.js";
+import { countEvidence, moneyHeadline, rateCells, rateColumns, squaresValue, sumOfSquares } from "../evidence.js";
 import {
   type Headline,
   type MetricDefinition,
@@ -166,15 +166,12 @@ function countRows<T extends LossCount>(rows: readonly T[], key: (row: T) => str
 
 /** The value left on the table: a sum of amounts, or unsupported when the loaded leads carry none. */
 function lostValueHeadline(r: LossesResult): Headline {
-  const headline = { key: "lostValue", label: "Value left on the table", format: "money" } as const;
-  if (r.value === null || r.valuedLeads === null) {
-    return { ...headline, value: null, evidence: null, unsupported: NO_AMOUNTS };
-  }
-  return {
-    ...headline,
-    value: r.value,
-    evidence: { kind: "sum", n: r.valuedLeads, sumOfSquares: r.valueSumOfSquares ?? 0 },
-  };
+  return moneyHeadline(
+    { key: "lostValue", label: "Value left on the table" },
+    r.value,
+    r.valuedLeads,
+    r.valueSumOfSquares,
+  );
 }
 
 export const losses: MetricDefinition<LossesResult, ReturnType<typeof build>> = {

@@ -11,7 +11,7 @@ import { sql } from "../../store/sql.js";
 import { bucketsOf } from "../buckets.js";
 import {
   countEvidence,
-  NO_AMOUNTS,
+  moneyHeadline,
   rateCells,
   rateColumns,
   rateEvidence,
@@ -177,15 +177,12 @@ function subscriberRateEvidence(r: NewsletterLeadsResult): Evidence | null {
 
 /** Won value from newsletter leads: a sum of amounts, or unsupported when the loaded leads carry none. */
 function wonValueHeadline(r: NewsletterLeadsResult): Headline {
-  const headline = { key: "newsletterWonValue", label: "Won value from newsletter leads", format: "money" } as const;
-  if (r.wonValue === null || r.wonValuedLeads === null) {
-    return { ...headline, value: null, evidence: null, unsupported: NO_AMOUNTS };
-  }
-  return {
-    ...headline,
-    value: r.wonValue,
-    evidence: { kind: "sum", n: r.wonValuedLeads, sumOfSquares: r.wonValueSumOfSquares ?? 0 },
-  };
+  return moneyHeadline(
+    { key: "newsletterWonValue", label: "Won value from newsletter leads" },
+    r.wonValue,
+    r.wonValuedLeads,
+    r.wonValueSumOfSquares,
+  );
 }
 
 export const newsletterLeads: MetricDefinition<NewsletterLeadsResult, NewsletterStatements> = {

@@ -11,7 +11,7 @@ import { referrerHost, rollupFilters } from "../../derive/visit-rollup.js";
 import { raw, type Sql, sql } from "../../store/sql.js";
 import {
   countEvidence,
-  NO_AMOUNTS,
+  moneyHeadline,
   rateCells,
   rateColumns,
   rateEvidence,
@@ -237,15 +237,14 @@ function shape(rows: RowsOf<SocialStatements> | null, { ctx }: MetricInput): Soc
  * amounts (null without lead sources: the metric as a whole says why then).
  */
 function wonValueHeadline(r: SocialConversionsResult): Headline {
-  const headline = { key: "socialWonValue", label: "Won value from social leads", format: "money" } as const;
-  if (r.wonValue === null || r.wonValuedLeads === null) {
-    return { ...headline, value: null, evidence: null, ...(r.leads !== null ? { unsupported: NO_AMOUNTS } : {}) };
-  }
-  return {
-    ...headline,
-    value: r.wonValue,
-    evidence: { kind: "sum", n: r.wonValuedLeads, sumOfSquares: r.wonValueSumOfSquares ?? 0 },
-  };
+  return moneyHeadline(
+    { key: "socialWonValue", label: "Won value from social leads" },
+    r.wonValue,
+    r.wonValuedLeads,
+    r.wonValueSumOfSquares,
+    // Without social leads measured the value is absent, not unsupported.
+    r.leads !== null,
+  );
 }
 
 export const socialConversions: MetricDefinition<SocialConversionsResult, SocialStatements> = {
