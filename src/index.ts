@@ -15,16 +15,17 @@
  * Errors a user can fix (an unknown metric or period, a bad file) are `VerityError`s with a
  * `code` and a message that names the field, as on the command line.
  */
+import { existsSync } from "node:fs";
+import { checkWorkspaceId, DEFAULT_WORKSPACE } from "./accounts/workspaces.js";
 import { detectFormat } from "./ingest/crm/detect.js";
 import { type FormatOptions, type ImportProgress, type ImportSummary, runImport } from "./ingest/importer.js";
 import { importerFor } from "./ingest/importers.js";
 import { type DoctorReport, doctor } from "./insights/doctor.js";
 import { checkFor, type VanityCheck } from "./insights/vanity-check.js";
-import { type MetricRequest, resolveRequest } from "./metrics/context.js";
-import type { MetricReport } from "./metrics/metric.js";
-import { type ReportEnvelope, reportEnvelope } from "./metrics/report-envelope.js";
-import { metricsOf } from "./metrics/request.js";
-import { runMetric } from "./metrics/run-metric.js";
+import type { MetricRequest } from "./metrics/context.js";
+import { type ReportEnvelope, runReport } from "./metrics/report-envelope.js";
+import { checkedProgramRequest, metricsOf } from "./metrics/request.js";
+import { VerityError } from "./model/errors.js";
 import { openStore, resolveStoreTarget } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 
@@ -36,6 +37,7 @@ export { METRICS } from "./metrics/registry.js";
 export type { ReportEnvelope } from "./metrics/report-envelope.js";
 export type * from "./metrics/results/common.js";
 export type { DataCapability } from "./model/capabilities.js";
+
 export { type ErrorCode, VerityError } from "./model/errors.js";
 
 /** Where the data is: a DuckDB file (the default, `verity.duckdb`) or a PostgreSQL URL. */
@@ -70,24 +72,22 @@ export type Verity = {
 };
 
 export async function openVerity(options: OpenOptions = {}): Promise<Verity> {
-  const workspace = options.workspace ?? (process.env.VERITY_WORKSPACE || "default");
-  const target = options.databaseUrl
-    ? ({ engine: "postgres", url: options.databaseUrl } as const)
-    : resolveStoreTarget({ db: options.database });
+  const workspace = checkWorkspaceId(options.workspace ?? (process.env.VERITY_WORKSPACE || DEFAULT_WORKSPACE));
+  const target = resolveStoreTarget({ db: options.database, databaseUrl: options.databaseUrl });
   const store: Store = await openStore(target);
   return {
     async report(request = {}) {
-      const { metrics, ...filters } = request;
-      const definitions = metricsOf([...(metrics ?? [])]);
-      const resolved = await resolveRequest(store, { ...filters, workspace });
-      const reports: MetricReport[] = [];
-      for (const definition of definitions) reports.push(await runMetric(definition, resolved));
-      return reportEnvelope(reports);
+      const { metrics, ...filters } = checkedProgramRequest(request);
+      return runReport(store, metricsOf(metrics ?? []), { ...filters, workspace });
     },
-    check: (request = {}) => checkFor(store, { ...request, workspace }),
+    check: async (request = {}) => checkFor(store, { ...checkedProgramRequest(request), workspace }),
     doctor: () => doctor(store, workspace),
     async importFiles(paths, { format, onProgress, ...formatOptions } = {}) {
       const list = typeof paths === "string" ? [paths] : [...paths];
+      // As `verity import` says it, before anything is read or written.
+      for (const path of list) {
+        if (!existsSync(path)) throw new VerityError("usage", `${path}: no such file or directory`, "paths");
+      }
       const importer = importerFor(format ?? (await detectFormat(list)).format);
       return runImport(store, importer, list, {
         workspace,

@@ -43,7 +43,23 @@ try {
   } catch (error) {
     refused = { verityError: error instanceof VerityError, code: error.code ?? null, message: error.message };
   }
+  const refusals = [];
+  for (const attempt of [
+    () => verity.importFiles(process.argv[3] + "-missing"),
+    () => verity.importFiles(process.argv[3], { format: "nope" }),
+    () => verity.report({ compare: "bogus" }),
+    () => verity.check({ options: { k: 0 } }),
+    () => openVerity({ database: process.argv[2], workspace: "../Evil WS" }),
+  ]) {
+    try {
+      await attempt();
+      refusals.push(null);
+    } catch (error) {
+      refusals.push({ verityError: error instanceof VerityError, code: error.code ?? null, message: error.message });
+    }
+  }
   console.log(JSON.stringify({
+    refusals,
     metrics: METRICS.length,
     imported: summary.format,
     tables: Object.keys(summary.tables),
@@ -80,6 +96,34 @@ test("a script imports, reports and checks through the package's entry point", a
   expect(out.refused?.message).toMatch(/page-views/);
   expect(out.refused?.verityError).toBe(true);
   expect(typeof out.refused?.code).toBe("string");
+  // A missing path and an unknown format are refused as the CLI refuses them, as VerityErrors.
+  expect(out.refusals[0]).toMatchObject({
+    verityError: true,
+    code: "usage",
+    message: expect.stringMatching(/-missing: no such file/),
+  });
+  // A request is checked as the CLI's flags are: a bad value or a misspelt option is named.
+  expect(out.refusals[2]).toMatchObject({
+    verityError: true,
+    code: "invalid_input",
+    message: expect.stringMatching(/^compare: /),
+  });
+  expect(out.refusals[3]).toMatchObject({
+    verityError: true,
+    code: "invalid_input",
+    message: expect.stringMatching(/^k: /),
+  });
+  // A workspace id is one every workspace could have; nothing is created under another name.
+  expect(out.refusals[4]).toMatchObject({
+    verityError: true,
+    code: "usage",
+    message: expect.stringMatching(/workspace id/),
+  });
+  expect(out.refusals[1]).toMatchObject({
+    verityError: true,
+    code: "unknown_format",
+    message: expect.stringMatching(/Unknown import format "nope"/),
+  });
 });
 
 test("the types a user's TypeScript sees are the API's result types", async () => {

@@ -1,4 +1,5 @@
 /** Workspaces (companies) as the admin commands create them. */
+import { VerityError } from "../model/errors.js";
 import { ident, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 
@@ -6,12 +7,23 @@ export type Workspace = { id: string; name: string; createdAt: string };
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
-export async function addWorkspace(store: Store, id: string, name: string = id): Promise<Workspace> {
-  if (!ID.test(id)) {
-    throw new Error(
+/** The workspace a command or a program reads and writes when it names none. */
+export const DEFAULT_WORKSPACE = "default";
+
+/** A workspace id as every workspace is named; anything else is refused, naming the rule. */
+export function checkWorkspaceId(id: string): string {
+  if (typeof id !== "string" || !ID.test(id)) {
+    throw new VerityError(
+      "usage",
       `a workspace id is 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit (got ${JSON.stringify(id)})`,
+      "workspace",
     );
   }
+  return id;
+}
+
+export async function addWorkspace(store: Store, id: string, name: string = id): Promise<Workspace> {
+  checkWorkspaceId(id);
   const existing = await store.query(sql`SELECT id FROM workspaces WHERE id = ${id}`);
   if (existing.length > 0) throw new Error(`workspace "${id}" exists already`);
   const at = new Date().toISOString();

@@ -6,7 +6,9 @@ import type { Store } from "../store/store.js";
 
 export type GlobalOptions = { db?: string; workspace?: string };
 
-export const DEFAULT_WORKSPACE = "default";
+import { DEFAULT_WORKSPACE } from "../accounts/workspaces.js";
+
+export { DEFAULT_WORKSPACE };
 
 export function workspaceOf(options: GlobalOptions): string {
   return options.workspace ?? (process.env.VERITY_WORKSPACE || DEFAULT_WORKSPACE);

@@ -1,6 +1,8 @@
 /**
  * The import formats Verity knows, by name (`verity import --format NAME`).
  */
+
+import { VerityError } from "../model/errors.js";
 import { csvMappingImporter } from "./crm/csv-mapping/index.js";
 import { hubspotImporter } from "./crm/hubspot-importer.js";
 import { nutshellImporter } from "./crm/nutshell-importer.js";
@@ -22,14 +24,18 @@ export const IMPORTERS: Record<string, Importer> = Object.fromEntries(
   ].map((i) => [i.format, i]),
 );
 
-/** The importer of a format; an unknown name is an error that lists the known ones. */
+/** The importer of a format; an unknown name is a user's error (a 400, exit 1) that lists the known ones. */
 export function importerFor(format: string): Importer {
   const importer = Object.hasOwn(IMPORTERS, format) ? IMPORTERS[format] : undefined;
   if (!importer) {
     const known = Object.values(IMPORTERS)
       .map((i) => `${i.format} (${i.description})`)
       .join("; ");
-    throw new Error(`Unknown import format ${JSON.stringify(format)}. The formats are: ${known}.`);
+    throw new VerityError(
+      "unknown_format",
+      `Unknown import format ${JSON.stringify(format)}. The formats are: ${known}.`,
+      "format",
+    );
   }
   return importer;
 }

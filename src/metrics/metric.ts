@@ -113,6 +113,13 @@ export type RowsOf<S extends Statements> = {
   [K in keyof S]: NonNullable<S[K]> extends Statement<infer Row> ? Row[] : never;
 };
 
+/** Runs each statement in turn (one connection answers them; order as built). */
+export async function runStatements<S extends Statements>(ctx: MetricContext, statements: S): Promise<RowsOf<S>> {
+  const rows: Record<string, unknown[]> = {};
+  for (const [name, statement] of Object.entries(statements)) rows[name] = await ctx.store.query(statement.sql);
+  return rows as RowsOf<S>;
+}
+
 /**
  * What build and shape read: the context, and what the data can support (qualification
  * marks, losses, amounts; null unless the definition sets readsSupport, when it is asked

@@ -174,6 +174,34 @@ export const ReportQuery = MetricQuery.extend({
 export type MetricQueryValue = Partial<z.output<typeof MetricQuery>>;
 
 /**
+ * A request as a program gives it (the library's `report` and `check`, src/index.ts): the
+ * MetricRequest's own names, checked by the same fields' schemas as the CLI's flags and the
+ * API's query (the options by the MetricOptions key each tuning field sets).
+ */
+const ProgramRequest = FilterQuery.extend({
+  compare: COMPARE_FIELD.schema.nullable(),
+  options: z
+    .object(
+      Object.fromEntries(
+        Object.values(TUNING_FIELDS).map((field) => [field.option, field.schema]),
+      ) as unknown as Record<keyof MetricOptions, z.ZodType>,
+    )
+    .strict()
+    .optional(),
+  metrics: z.array(z.string()).optional(),
+}).strict();
+
+/** Checks a program's request; a wrong field is a MetricInputError naming it, as a flag's would be. */
+export function checkedProgramRequest<R>(request: R): R {
+  const parsed = ProgramRequest.safeParse(request);
+  if (parsed.success) return request;
+  const issue = parsed.error.issues[0];
+  const path = issue?.path.join(".") || (issue?.code === "unrecognized_keys" ? issue.keys.join(", ") : "request");
+  const name = issue?.code === "unrecognized_keys" ? issue.keys.join(", ") : path;
+  throw new MetricInputError(`${name}: ${issue?.message ?? "not a request"}`, name);
+}
+
+/**
  * The request a query or the CLI's flags ask for. The values are already checked against their
  * fields (the query by zod, the flags by commander with the same choices and ranges).
  */

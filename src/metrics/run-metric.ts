@@ -6,15 +6,16 @@ import { type Judgement, judgeChange } from "../insights/signal.js";
 import { CAPABILITY_FIXES, CAPABILITY_WORDS } from "./capability-words.js";
 import { asOfFor, type ResolvedRequest } from "./context.js";
 import { figureSupport } from "./figure-support.js";
-import type {
-  Evidence,
-  MetricContext,
-  MetricDefinition,
-  MetricInput,
-  MetricReport,
-  RowsOf,
-  Statements,
-  Unsupported,
+import {
+  type Evidence,
+  type MetricContext,
+  type MetricDefinition,
+  type MetricInput,
+  type MetricReport,
+  type RowsOf,
+  runStatements,
+  type Statements,
+  type Unsupported,
 } from "./metric.js";
 import { tidy } from "./sql-parts.js";
 import { computeVanity } from "./vanity.js";
@@ -116,13 +117,6 @@ export async function computeMetric<R, S extends Statements, F extends Statement
   // Without a follow-up its rows are absent, which Partial<RowsOf<F>> allows.
   const all = more === null ? rows : { ...rows, ...(await runStatements(ctx, more)) };
   return definition.shape(all as RowsOf<S> & Partial<RowsOf<F>>, input);
-}
-
-/** Runs each statement in turn (one connection answers them; order as built). */
-export async function runStatements<S extends Statements>(ctx: MetricContext, statements: S): Promise<RowsOf<S>> {
-  const rows: Record<string, unknown[]> = {};
-  for (const [name, statement] of Object.entries(statements)) rows[name] = await ctx.store.query(statement.sql);
-  return rows as RowsOf<S>;
 }
 
 /** A metric whose needs are met overall may still report parts it cannot support (velocity's days in stage). */

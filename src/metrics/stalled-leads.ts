@@ -7,9 +7,9 @@
 import { stageEventOrder } from "../derive/stage-event-order.js";
 import { type Sql, sql } from "../store/sql.js";
 import { wonStageDaysCte } from "./definitions/velocity.js";
-import { type MetricContext, type RowsOf, statement, type View } from "./metric.js";
+import { type MetricContext, type RowsOf, runStatements, statement, type View } from "./metric.js";
 import type { StalledLeadsResult } from "./results/stalled-leads.js";
-import { runStatements } from "./run-metric.js";
+
 import { daysBetween, leadFacts, tidy, ts } from "./sql-parts.js";
 
 // What the list answers is declared in results/stalled-leads.ts (type-only, shared with the dashboard).

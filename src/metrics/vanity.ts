@@ -22,6 +22,7 @@ import {
   type MetricContext,
   type MetricInput,
   type RowsOf,
+  runStatements,
   type Statement,
   statement,
   type VanityId,
@@ -325,6 +326,6 @@ async function measureVanity(ctx: MetricContext, id: VanityId): Promise<VanityVa
   const definition = vanityDefinition(id);
   const input: MetricInput = { ctx, support: null };
   const statements = definition.build(input);
-  const rows = statements === null ? null : { figure: await ctx.store.query<VanityRow>(statements.figure.sql) };
+  const rows = statements === null ? null : await runStatements(ctx, statements);
   return definition.shape(rows, input);
 }

@@ -4,12 +4,10 @@
  */
 import type { Command } from "commander";
 import type { Judgement } from "../../insights/signal.js";
-import { resolveRequest } from "../../metrics/context.js";
 import type { Evidence, Format, MetricReport } from "../../metrics/metric.js";
 import { METRICS, metricById } from "../../metrics/registry.js";
-import { reportEnvelope } from "../../metrics/report-envelope.js";
+import { reportEnvelope, runReport } from "../../metrics/report-envelope.js";
 import { metricsOf } from "../../metrics/request.js";
-import { runMetric } from "../../metrics/run-metric.js";
 import { type GlobalOptions, withStore } from "../context.js";
 import {
   type FigureToFormat,
@@ -41,12 +39,9 @@ export function registerReport(program: Command): void {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const definitions = metricsOf(ids);
       requireDatabase(globals);
-      const reports = await withStore(globals, async (store) => {
-        const request = await resolveRequest(store, requestFrom(flags, globals));
-        const out: MetricReport[] = [];
-        for (const definition of definitions) out.push(await runMetric(definition, request));
-        return out;
-      });
+      const { metrics: reports } = await withStore(globals, (store) =>
+        runReport(store, definitions, requestFrom(flags, globals)),
+      );
       process.stdout.write(formatReports(reports, flags.format, flags.why ?? false));
     },
   );

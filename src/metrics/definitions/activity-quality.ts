@@ -49,18 +49,7 @@ import { histogramMedian, inPeriod, leadFilter, money } from "../sql-parts.js";
 // What activity quality answers is declared in results/activity-quality.ts (type-only, shared
 // with the dashboard), which writes the activity types out: they must be canonical's, no more
 // and no fewer (a type error here otherwise).
-export type {
-  ActivityFigures,
-  ActivityMix,
-  ActivityQualityResult,
-  ActivityType,
-  ActivityTypeCounts,
-  PerformerComparison,
-  PerformerDifference,
-  PerformerFeature,
-  RepActivityQuality,
-  SalesFigures,
-} from "../results/activity-quality.js";
+export type * from "../results/activity-quality.js";
 
 ACTIVITY_TYPES satisfies readonly ActivityType[];
 true satisfies [Exclude<ActivityType, (typeof ACTIVITY_TYPES)[number]>] extends [never] ? true : false;
@@ -533,14 +522,8 @@ export function shape(rows: ActivityQualityRows | null, { ctx, vanity }: MetricI
   };
 }
 
-/**
- * Runs the statements in the order they always ran: the figures, the vanity activity count
- * (its clusters), the reps' names, and the second round when the engine's groups differ.
- * Transition (issue 15): a `compute`, because computeMetric runs one round of statements and
- * reads no vanity figure; the lead decides how a second round and the clusters are carried.
- */
 /** The clusters a vanity count's evidence carries; null unless it carries both figures. */
-export function clustersOf(evidence: { clusters?: number; sumOfSquares?: number } | null): ClusterFigures | null {
+function clustersOf(evidence: { clusters?: number; sumOfSquares?: number } | null): ClusterFigures | null {
   return evidence?.clusters !== undefined && evidence.sumOfSquares !== undefined
     ? { clusters: evidence.clusters, sumOfSquares: evidence.sumOfSquares }
     : null;

@@ -29,17 +29,7 @@ import { inPeriod, leadFacts } from "../sql-parts.js";
 import { credibleDifference, type Interval, wilsonInterval } from "../statistics.js";
 
 // What the funnel answers is declared in results/funnel.ts (type-only, shared with the dashboard).
-export type {
-  Flag,
-  FunnelFlag,
-  FunnelPipeline,
-  FunnelRep,
-  FunnelRepStage,
-  FunnelResult,
-  FunnelStage,
-  StageCounts,
-  StatusTotals,
-} from "../results/funnel.js";
+export type * from "../results/funnel.js";
 
 /**
  * A rep is flagged only when both the rep's and the rest of the team's rate at the stage rest

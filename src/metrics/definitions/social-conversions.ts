@@ -73,11 +73,7 @@ function visitNetwork(host: string): Sql {
 }
 
 // What it answers is declared type-only in results/social-conversions.ts (shared with the dashboard).
-export type {
-  SocialConversionsResult,
-  SocialLeadCounts,
-  SocialVisitCounts,
-} from "../results/social-conversions.js";
+export type * from "../results/social-conversions.js";
 
 type LeadRow = {
   network: string;

@@ -32,17 +32,7 @@ import { daysBetween, inPeriod, leadFacts, leadFilter, medianInterval, ts } from
 import { ALPHA, type RankSumTest, rankSumTest, wilsonInterval } from "../statistics.js";
 
 // What velocity answers is declared in results/velocity.ts (type-only, shared with the dashboard).
-export type {
-  DaysDistribution,
-  DurationStats,
-  StageDays,
-  VelocityFigure,
-  VelocityGroup,
-  VelocityRep,
-  VelocityResult,
-  VelocitySource,
-  VelocityUnsupported,
-} from "../results/velocity.js";
+export type * from "../results/velocity.js";
 
 /**
  * The distribution of days to close: closed qualified leads per range of days, won and lost

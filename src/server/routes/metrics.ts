@@ -10,7 +10,7 @@ import { checkFor, vanityTrend } from "../../insights/vanity-check.js";
 import { resolveRequest } from "../../metrics/context.js";
 import { leadTimeline } from "../../metrics/lead-timeline.js";
 import { METRICS, metricById } from "../../metrics/registry.js";
-import { reportEnvelope } from "../../metrics/report-envelope.js";
+import { runReport } from "../../metrics/report-envelope.js";
 import {
   FilterQuery,
   MetricQuery,
@@ -138,10 +138,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
     async ({ c, query, principal }) => {
       const definitions = metricsOf(splitMetricIds(query.metrics as string | undefined));
       await settle(c, principal.workspace);
-      const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
-      const metrics = [];
-      for (const definition of definitions) metrics.push(await runMetric(definition, request));
-      return reportEnvelope(metrics);
+      return runReport(ctx.store, definitions, requestOf(principal.workspace, query));
     },
   );
 
