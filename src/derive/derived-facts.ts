@@ -27,9 +27,14 @@ type Derivation = {
   inputs: readonly TableName[];
   /** The tables it writes. */
   outputs: readonly string[];
-  /** With a scope: only what the scope names (derivations without `scoped` redo everything). */
-  refresh(store: Store, workspace: string): Promise<void>;
-  scoped?(store: Store, workspace: string, scope: DerivedScope): Promise<void>;
+  /**
+   * With a scope: only what the scope names (derivations without `scoped` redo everything).
+   * Either may return a sentence for the import's summary (what it linked, ...).
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most derivations say nothing and return Promise<void>
+  refresh(store: Store, workspace: string): Promise<string | void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: as refresh
+  scoped?(store: Store, workspace: string, scope: DerivedScope): Promise<string | void>;
 };
 
 const DERIVATIONS: readonly Derivation[] = [
@@ -78,10 +83,11 @@ const DERIVATIONS: readonly Derivation[] = [
     outputs: ["visitor_months", "visit_months", "visit_source_months"],
     refresh: refreshVisitRollup,
   },
-  // Visits in which a visitor gave an email (website tracking), linked to the lead with that
-  // contact; the rollups of their months rebuilt. After the lead hashes and the visit rollups.
+  // Visits in which a visitor gave an email or CRM id (website tracking, an imported identity),
+  // linked to the lead with that contact; the rollups of their months brought up to date.
+  // After the lead hashes and the visit rollups.
   {
-    inputs: ["leads"],
+    inputs: ["leads", "visits", "visitor_identities"],
     outputs: ["visits", "visitor_months", "visit_months", "visit_source_months"],
     refresh: refreshVisitLeads,
   },
@@ -89,20 +95,24 @@ const DERIVATIONS: readonly Derivation[] = [
 
 /**
  * Refreshes every derivation computed from one of `loaded` (the tables an import wrote),
- * only for `scope` when given; returns the tables it wrote.
+ * only for `scope` when given; returns the tables it wrote and what is worth telling the user.
  */
 export async function refreshDerivedFacts(
   store: Store,
   workspace: string,
   loaded: readonly TableName[],
   scope?: DerivedScope,
-): Promise<string[]> {
+): Promise<{ written: string[]; notes: string[] }> {
   const written = new Set<string>();
+  const notes: string[] = [];
   for (const derivation of DERIVATIONS) {
     if (!derivation.inputs.some((table) => loaded.includes(table))) continue;
-    if (scope && derivation.scoped) await derivation.scoped(store, workspace, scope);
-    else await derivation.refresh(store, workspace);
+    const note =
+      scope && derivation.scoped
+        ? await derivation.scoped(store, workspace, scope)
+        : await derivation.refresh(store, workspace);
+    if (note) notes.push(note);
     for (const table of derivation.outputs) written.add(table);
   }
-  return [...written];
+  return { written: [...written], notes };
 }

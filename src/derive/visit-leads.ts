@@ -48,7 +48,9 @@ export async function linkIdentifiedVisits(store: Store, w: string, which: Sql =
   return linked;
 }
 
-/** Links what can be linked in the workspace (inside the caller's transaction). */
-export async function refreshVisitLeads(store: Store, workspace: string): Promise<void> {
-  await linkIdentifiedVisits(store, workspace);
+/** Links what can be linked in the workspace (inside the caller's transaction) and says how many. */
+export async function refreshVisitLeads(store: Store, workspace: string): Promise<string | undefined> {
+  const linked = await linkIdentifiedVisits(store, workspace);
+  if (linked === 0) return undefined;
+  return `${linked} ${linked === 1 ? "visit was" : "visits were"} linked to the lead with the same contact (by email or CRM id)`;
 }

@@ -68,11 +68,27 @@ export type FormatOptions = {
   collectProblems?: boolean;
 };
 
+/** What auto-detection reads of a file (src/ingest/crm/detect.ts) for `Importer.recognise`. */
+export type FileSample = {
+  /** The file's name, without its directory. */
+  name: string;
+  path: string;
+  /** The header cells, when the file reads as delimited text (CSV, TSV); else null. */
+  header: readonly string[] | null;
+  /** The first record, when the file is JSON (an array's first element) or JSON lines; else null. */
+  json: Record<string, unknown> | null;
+};
+
 export type Importer = {
   format: string;
   description: string;
   /** `paths` are the files or directories the user named. */
   prepare(paths: readonly string[], options: FormatOptions): Promise<PreparedImport>;
+  /**
+   * Auto-detection: a sentence saying why the file is unmistakably this format (a signature
+   * no other format shares), or null. Formats without it must be named with --format.
+   */
+  recognise?(sample: FileSample): string | null;
 };
 
 /** The one path of a format that reads one file or directory. */
@@ -211,12 +227,13 @@ async function load(
       const statement = store.dialect.afterBulkWrite(table);
       if (statement) await store.execute(raw(statement));
     }
-    derived = await refreshDerivedFacts(
+    const facts = await refreshDerivedFacts(
       store,
       options.workspace,
       files.map((f) => f.table),
       options.derivedScope,
     );
+    derived = facts.written;
     const done: ImportSummary = {
       workspace: options.workspace,
       format: importer.format,
@@ -224,7 +241,7 @@ async function load(
       path,
       tables,
       skipped: prepared.skipped,
-      notes: prepared.notes,
+      notes: [...prepared.notes, ...facts.notes],
       lacks: prepared.lacks,
       durationMs: Date.now() - started.getTime(),
     };

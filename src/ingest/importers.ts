@@ -9,6 +9,14 @@ import { nutshellImporter } from "./crm/nutshell-importer.js";
 import { pipedriveImporter } from "./crm/pipedrive-importer.js";
 import { salesforceImporter } from "./crm/salesforce/index.js";
 import type { Importer } from "./importer.js";
+import { ga4Importer } from "./marketing/ga4/index.js";
+import { listmonkImporter } from "./marketing/listmonk/index.js";
+import { mailchimpImporter } from "./marketing/mailchimp/index.js";
+import { matomoImporter } from "./marketing/matomo/index.js";
+import { segmentImporter } from "./marketing/segment/index.js";
+import { facebookImporter } from "./marketing/social/facebook/index.js";
+import { linkedinImporter } from "./marketing/social/linkedin/index.js";
+import { twitterImporter } from "./marketing/social/twitter/index.js";
 import { mavenImporter } from "./maven-importer.js";
 import { verityImporter } from "./verity-importer.js";
 
@@ -21,6 +29,15 @@ export const IMPORTERS: Record<string, Importer> = Object.fromEntries(
     mavenImporter,
     verityImporter,
     csvMappingImporter,
+    // Marketing history (issue 16).
+    matomoImporter,
+    ga4Importer,
+    segmentImporter,
+    mailchimpImporter,
+    listmonkImporter,
+    linkedinImporter,
+    twitterImporter,
+    facebookImporter,
   ].map((i) => [i.format, i]),
 );
 

@@ -300,6 +300,36 @@ export const TABLES = {
       },
     ],
   },
+  visitor_identities: {
+    name: "visitor_identities",
+    file: "visitor_identities.csv",
+    key: ["visitor_id", "email_hash"],
+    doc: "Who a website visitor is: the visit in which they gave an email or a CRM id (an identify call, a form, a login). Links their visits to the lead with the same contact.",
+    columns: [
+      { name: "visitor_id", type: "text", required: true, doc: "the visitor, as in visits.csv" },
+      {
+        name: "email_hash",
+        type: "text",
+        required: true,
+        doc: "SHA-256 (hex) of the email or CRM contact id, trimmed and lower-cased (as leads' contacts are hashed)",
+      },
+      {
+        name: "visit_id",
+        type: "text",
+        required: true,
+        references: "visits",
+        doc: "the visit in which they identified",
+      },
+      { name: "identified_at", type: "timestamp", required: true, doc: "when" },
+    ],
+    checks: [
+      {
+        column: "email_hash",
+        failsWhen: "length(email_hash) <> 64",
+        reason: "email_hash must be a SHA-256 in hex (64 characters); Verity never stores an address in clear text",
+      },
+    ],
+  },
   social_posts: {
     name: "social_posts",
     file: "social_posts.csv",
@@ -402,6 +432,7 @@ export type TableName =
   | "stage_events"
   | "activities"
   | "visits"
+  | "visitor_identities"
   | "social_posts"
   | "social_post_snapshots"
   | "social_follower_snapshots"
@@ -418,6 +449,7 @@ export const TABLE_ORDER: readonly TableName[] = [
   "stage_events",
   "activities",
   "visits",
+  "visitor_identities",
   "social_posts",
   "social_post_snapshots",
   "social_follower_snapshots",

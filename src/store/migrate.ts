@@ -20,6 +20,7 @@ import { serverSchema } from "./migrations/013-server.js";
 import { deadLettersSchema } from "./migrations/014-dead-letters.js";
 import { usersEmailPerWorkspaceSchema } from "./migrations/015-users-email-per-workspace.js";
 import { sessionsIdleSchema } from "./migrations/016-sessions-idle.js";
+import { importedIdentitiesSchema } from "./migrations/017-imported-identities.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -42,6 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 14, name: "dead-letters", statements: deadLettersSchema },
   { version: 15, name: "users-email-per-workspace", statements: usersEmailPerWorkspaceSchema },
   { version: 16, name: "sessions-idle", statements: sessionsIdleSchema },
+  { version: 17, name: "imported-identities", statements: importedIdentitiesSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

@@ -7,8 +7,11 @@
 import { open, readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import Papa from "papaparse";
+import yauzl from "yauzl";
 import { TABLES } from "../../model/canonical.js";
 import { VerityError } from "../../model/errors.js";
+import type { FileSample } from "../importer.js";
+import { IMPORTERS } from "../importers.js";
 import { decode, detectDelimiter } from "./source-file.js";
 
 export type Detected = { format: string; reason: string };
@@ -26,16 +29,21 @@ export class UnknownFormat extends VerityError {
  * The header cells of a file. A file that cannot be decoded (UTF-16 without a BOM, ...)
  * throws its ImportError: that sentence helps more than "unknown format".
  */
-async function headerOf(file: string): Promise<string[]> {
+async function firstBytes(file: string): Promise<Buffer> {
   const handle = await open(file, "r");
-  let bytes: Buffer;
   try {
-    const buffer = Buffer.alloc(256 * 1024);
+    const buffer = Buffer.alloc(SAMPLE_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    bytes = buffer.subarray(0, bytesRead);
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
+}
+
+const SAMPLE_BYTES = 256 * 1024;
+
+async function headerOf(file: string, sample?: Buffer): Promise<string[]> {
+  let bytes = sample ?? (await firstBytes(file));
   // Up to the end of the first line, so a character cut in two at the buffer's end is not
   // taken for a wrong encoding (UTF-16 ends its newline with a zero byte).
   const utf16 = bytes[0] === 0xff || bytes[0] === 0xfe;
@@ -68,6 +76,86 @@ function fromHeader(name: string, header: readonly string[]): Detected | null {
   return null;
 }
 
+/** Every format, for the sentence that asks for --format (the mapped CSV has its own clause). */
+const formatNames = () =>
+  Object.keys(IMPORTERS)
+    .filter((f) => f !== "csv")
+    .join("|");
+
+/** Names of files that are not delimited text: their header is not read. */
+const BINARY = /\.(xlsx|xls|parquet|zip|gz)$/i;
+const JSON_NAME = /\.(json|jsonl|ndjson)$/i;
+
+/**
+ * The first record of a JSON file: the first line of JSON lines, or the first element of an
+ * array (found by matching its braces, so a large export is not read whole); null if neither.
+ */
+export function firstJsonRecord(text: string): Record<string, unknown> | null {
+  const start = text.search(/\S/);
+  if (start < 0) return null;
+  let from = start;
+  if (text[start] === "[") {
+    from = text.indexOf("{", start);
+    if (from < 0) return null;
+  } else if (text[start] !== "{") return null;
+  let depth = 0;
+  let inString = false;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") {
+      depth--;
+      if (depth === 0) {
+        try {
+          const value: unknown = JSON.parse(text.slice(from, i + 1));
+          return value !== null && typeof value === "object" && !Array.isArray(value)
+            ? (value as Record<string, unknown>)
+            : null;
+        } catch {
+          return null;
+        }
+      }
+    }
+  }
+  return null;
+}
+
+/** The entry names of a zip, without unpacking it. */
+function zipEntries(file: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true, autoClose: true }, (error, zip) => {
+      if (error || !zip) return reject(error);
+      const names: string[] = [];
+      zip.on("entry", (entry: yauzl.Entry) => {
+        names.push(entry.fileName);
+        zip.readEntry();
+      });
+      zip.on("end", () => resolve(names));
+      zip.on("error", reject);
+      zip.readEntry();
+    });
+  });
+}
+
+/** What detection reads of a file for the importers' `recognise`. */
+export async function sampleOf(file: string): Promise<FileSample & { entries: readonly string[] | null }> {
+  const name = basename(file);
+  if (/\.zip$/i.test(name)) {
+    const entries = await zipEntries(file).catch(() => null);
+    return { name, path: file, header: null, json: null, entries };
+  }
+  if (BINARY.test(name)) return { name, path: file, header: null, json: null, entries: null };
+  const bytes = await firstBytes(file);
+  const text = bytes.toString("utf8");
+  const looksJson = JSON_NAME.test(name) || /^\s*[[{]/.test(text);
+  if (looksJson) return { name, path: file, header: null, json: firstJsonRecord(text), entries: null };
+  return { name, path: file, header: await headerOf(file, bytes), json: null, entries: null };
+}
+
 /** The format of `paths`, or UnknownFormat with a sentence saying why it cannot tell. */
 export async function detectFormat(paths: readonly string[]): Promise<Detected> {
   const files: string[] = [];
@@ -87,10 +175,8 @@ export async function detectFormat(paths: readonly string[]): Promise<Detected> 
         const first = canonicalFiles.find((c) => names.includes(c));
         return { format: "verity", reason: `${path} holds Verity's canonical files (${first}, ...)` };
       }
-      for (const n of names) if (/\.(csv|tsv|txt)$/i.test(n)) files.push(join(path, n));
-    } else if (/\.zip$/i.test(path)) {
-      // Salesforce delivers its weekly Data Export as zips; no other format here is zipped.
-      return { format: "salesforce", reason: `${basename(path)} is a zip (a Salesforce Data Export)` };
+      for (const n of names)
+        if (/\.(csv|tsv|txt|json|jsonl|ndjson|parquet|xlsx|xls|zip)$/i.test(n)) files.push(join(path, n));
     } else {
       files.push(path);
     }
@@ -102,8 +188,21 @@ export async function detectFormat(paths: readonly string[]): Promise<Detected> 
       found.set("verity", { format: "verity", reason: `${basename(file)} is a Verity canonical file` });
       continue;
     }
-    const detected = fromHeader(basename(file), await headerOf(file));
-    if (detected) found.set(detected.format, detected);
+    const sample = await sampleOf(file);
+    const detected = sample.header ? fromHeader(sample.name, sample.header) : null;
+    if (detected) {
+      found.set(detected.format, detected);
+      continue;
+    }
+    const recognised = Object.values(IMPORTERS).flatMap((importer) => {
+      const reason = importer.recognise?.(sample);
+      return reason ? [{ format: importer.format, reason }] : [];
+    });
+    for (const r of recognised) found.set(r.format, r);
+    if (recognised.length === 0 && /\.zip$/i.test(sample.name)) {
+      // Salesforce delivers its weekly Data Export as zips; a zip no other format claims is one.
+      found.set("salesforce", { format: "salesforce", reason: `${sample.name} is a zip (a Salesforce Data Export)` });
+    }
   }
   if (found.size === 1) return [...found.values()][0] as Detected;
   if (found.size > 1) {
@@ -112,6 +211,6 @@ export async function detectFormat(paths: readonly string[]): Promise<Detected> 
     );
   }
   throw new UnknownFormat(
-    `cannot tell the format of ${paths.join(", ")} from the header; give --format salesforce|hubspot|pipedrive|nutshell|maven|verity, or --format csv --mapping FILE for any other CSV`,
+    `cannot tell the format of ${paths.join(", ")} from its name and header; give --format (${formatNames()}), or --format csv --mapping FILE for any other CSV`,
   );
 }

@@ -239,8 +239,8 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
 /** Records the batch's new identities and links their visits to leads. */
 async function identify(store: Store, w: string): Promise<void> {
   await store.execute(
-    sql`INSERT INTO visitor_identities (workspace_id, visitor_id, email_hash, visit_id, identified_at, first_touch)
-        SELECT ${w}, visitor_id, email_hash, visit_id, occurred_at, first_touch FROM (
+    sql`INSERT INTO visitor_identities (workspace_id, visitor_id, email_hash, visit_id, identified_at, first_touch, source_system)
+        SELECT ${w}, visitor_id, email_hash, visit_id, occurred_at, first_touch, 'tracker' FROM (
           SELECT n.*, row_number() OVER (PARTITION BY visitor_id, email_hash ORDER BY ord) AS rn
           FROM verity_new n WHERE email_hash IS NOT NULL
         ) x
