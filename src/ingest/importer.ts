@@ -77,6 +77,8 @@ export type FileSample = {
   header: readonly string[] | null;
   /** The first record, when the file is JSON (an array's first element) or JSON lines; else null. */
   json: Record<string, unknown> | null;
+  /** The entry names of a zip; else null. */
+  entries: readonly string[] | null;
 };
 
 export type Importer = {

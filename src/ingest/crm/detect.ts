@@ -142,7 +142,7 @@ function zipEntries(file: string): Promise<string[]> {
 }
 
 /** What detection reads of a file for the importers' `recognise`. */
-export async function sampleOf(file: string): Promise<FileSample & { entries: readonly string[] | null }> {
+export async function sampleOf(file: string): Promise<FileSample> {
   const name = basename(file);
   if (/\.zip$/i.test(name)) {
     const entries = await zipEntries(file).catch(() => null);
