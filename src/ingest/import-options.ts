@@ -31,6 +31,8 @@ export const IMPORT_OPTIONS: Readonly<Record<OptionKey | "format", ImportOption>
   lossReasonField: { flag: "--loss-reason-field", parameter: "lossReasonField" },
   stages: { flag: "--stages", parameter: "stages" },
   qualifyingStage: { flag: "--qualifying-stage", parameter: "qualifyingStage" },
+  sessionGap: { flag: "--session-gap", parameter: "sessionGap", value: /\d+/ },
+  timezone: { flag: "--timezone", parameter: "timezone", value: /[A-Za-z_]+(?:\/[A-Za-z_+-]+)*/ },
   rates: { flag: "--rates", parameter: null, apiWording: "a rates file (`verity import` only)" },
   mapping: { flag: "--mapping", parameter: null, apiWording: "`verity import` and a mapping file" },
 };

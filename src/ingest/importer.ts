@@ -62,6 +62,16 @@ export type FormatOptions = {
    */
   qualifyingStage?: string;
   /**
+   * Minutes of inactivity that end a visit, for event exports Verity builds visits from
+   * (Segment-style): default 30, as Google Analytics and Matomo use.
+   */
+  sessionGap?: string;
+  /**
+   * The IANA time zone (Europe/Stockholm) that times without an offset are in, for exports
+   * written in the site's or account's zone (Matomo's CSV, LinkedIn's dates); default UTC.
+   */
+  timezone?: string;
+  /**
    * Dry run: collect every problem found instead of stopping at the first (in
    * PreparedImport.problems); the import is then only previewed, never loaded.
    */

@@ -28,6 +28,8 @@ type ImportFlags = {
   lossReasonField?: string;
   stages?: string;
   qualifyingStage?: string;
+  sessionGap?: string;
+  timezone?: string;
 };
 
 export function registerImport(program: Command): void {
@@ -55,6 +57,8 @@ export function registerImport(program: Command): void {
     )
     .option("--stages <list>", "stage order for exports that only name stages (comma-separated)")
     .option("--qualifying-stage <name>", "the stage that makes a lead qualified (default: the format's own)")
+    .option("--session-gap <minutes>", "minutes of inactivity that end a visit, for event exports (default 30)")
+    .option("--timezone <zone>", "the IANA time zone of times written without an offset (default UTC)")
     .option("--dry-run", "convert and check everything, show the first rows and every problem, write nothing")
     .option("--json", "print a JSON summary instead of a table")
     .action(async (paths: string[], flags: ImportFlags, command: Command) => {

@@ -290,6 +290,17 @@ const UploadQuery = z
     lossReasonField: z.string().max(200).optional().describe("Salesforce: the column holding loss reasons"),
     stages: z.string().max(4000).optional().describe("stage order for exports that only name stages"),
     qualifyingStage: z.string().max(200).optional().describe("the stage that makes a lead qualified"),
+    sessionGap: z
+      .string()
+      .regex(/^\d{1,4}$/, "whole minutes")
+      .optional()
+      .describe("minutes of inactivity that end a visit, for event exports (default 30)"),
+    timezone: z
+      .string()
+      .max(64)
+      .regex(/^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*$/, "an IANA time zone such as Europe/Stockholm")
+      .optional()
+      .describe("the IANA time zone of times written without an offset (default UTC)"),
   })
   .strict();
 
