@@ -13,6 +13,14 @@
 
 export type ColumnType = "text" | "timestamp" | "integer" | "decimal" | "boolean";
 
+/**
+ * The written forms of a time that files and the API take: a date alone, or a date and a time
+ * (`T` or a space between; minutes, seconds and up to six fraction digits), with `Z` or an
+ * offset (`+02:00`, `+0200`, `+02`) or none (UTC). What both engines read the same.
+ */
+export const TIMESTAMP_TEXT =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
 export type Column = {
   name: string;
   type: ColumnType;

@@ -357,6 +357,53 @@ describe.each(ENGINES)("writing data through the API on %s", (engine) => {
       expect(largest.status, largest.text).toBe(200);
     });
 
+    test("history is backfilled with its own times, in every form canonical files take", async () => {
+      // Issue 16 item 4: the API refused "2024-03-25 10:00:00" that a CSV takes.
+      const forms: [string, string][] = [
+        ["2024-03-25 10:00:00", "2024-03-25T10:00:00.000Z"],
+        ["2024-03-25T10:00:00", "2024-03-25T10:00:00.000Z"],
+        ["2024-03-25 10:00", "2024-03-25T10:00:00.000Z"],
+        ["2024-03-25T12:00:00+02:00", "2024-03-25T10:00:00.000Z"],
+        ["2024-03-25 12:00:00+0200", "2024-03-25T10:00:00.000Z"],
+        ["2024-03-25T07:00:00-03", "2024-03-25T10:00:00.000Z"],
+        ["2024-03-25T10:00:00.25Z", "2024-03-25T10:00:00.250Z"],
+        ["2024-03-25", "2024-03-25T00:00:00.000Z"],
+      ];
+      const res = await push({
+        visits: forms.map(([at], i) => ({ visit_id: `backfill-${i}`, visitor_id: "backfill-visitor", started_at: at })),
+        newsletter_subscribers: [{ id: "backfill-sub", subscribed_at: "2024-01-02 08:30:00" }],
+        newsletter_issues: [{ id: "backfill-issue", sent_at: "2024-03-01 07:00:00+01:00" }],
+        email_events: [
+          { subscriber_id: "backfill-sub", issue_id: "backfill-issue", type: "open", occurred_at: "2024-03-01 09:15" },
+        ],
+      });
+      expect(res.status, res.text).toBe(200);
+      const visits = await t.store.query<{ visit_id: string; started_at: string }>(
+        sql`SELECT visit_id, started_at FROM visits WHERE workspace_id = 'a' AND visit_id LIKE 'backfill-%'`,
+      );
+      const stored = new Map(visits.map((v) => [v.visit_id, new Date(v.started_at).toISOString()]));
+      forms.forEach(([given, utc], i) => {
+        expect(stored.get(`backfill-${i}`), given).toBe(utc);
+      });
+      const [event] = await t.store.query<{ occurred_at: string; sent_at: string; subscribed_at: string }>(
+        sql`SELECT e.occurred_at, i.sent_at, s.subscribed_at FROM email_events e
+            JOIN newsletter_issues i ON i.workspace_id = e.workspace_id AND i.id = e.issue_id
+            JOIN newsletter_subscribers s ON s.workspace_id = e.workspace_id AND s.id = e.subscriber_id
+            WHERE e.workspace_id = 'a' AND e.subscriber_id = 'backfill-sub'`,
+      );
+      expect(new Date(String(event?.occurred_at)).toISOString()).toBe("2024-03-01T09:15:00.000Z");
+      expect(new Date(String(event?.sent_at)).toISOString()).toBe("2024-03-01T06:00:00.000Z");
+      expect(new Date(String(event?.subscribed_at)).toISOString()).toBe("2024-01-02T08:30:00.000Z");
+      // Forms no file takes are still refused by name, before anything is written.
+      for (const [i, bad] of ["25/03/2024", "2024-03-25T10", "March 25, 2024", "2024-03-25T10:00:00 UTC"].entries()) {
+        await refused(
+          { visits: [{ visit_id: `bad-${i}`, visitor_id: "v", started_at: bad }] },
+          "body.visits[0].started_at",
+          `time form ${i}`,
+        );
+      }
+    });
+
     test("values round-trip exactly: quotes, commas, line breaks, spaces, unicode", async () => {
       const names = [
         'He said "no", twice',
