@@ -3,6 +3,7 @@
  * atomic failure with file/line/column, idempotent re-import, and the visit attributes
  * derived at ingest.
  */
+import { createHash } from "node:crypto";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -337,6 +338,64 @@ for (const engine of engines()) {
           { visit_id: "v3", visitor_id: "vis2", visit_number: 2, seconds_since_previous: 1_735_200 },
           { visit_id: "v4", visitor_id: "vis1", visit_number: 3, seconds_since_previous: 0 },
         ]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    test("an identity links its visit to the lead with that contact; importing the visits again keeps the link", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "verity-identity-"));
+      const workspace = "identity";
+      const hash = createHash("sha256").update("ada@example.com").digest("hex");
+      const linked = () =>
+        t.store.query<{ visit_id: string; converted_lead_id: string | null }>(
+          sql`SELECT visit_id, converted_lead_id FROM visits WHERE workspace_id = ${workspace} ORDER BY visit_id`,
+        );
+      try {
+        await writeFile(join(dir, "pipelines.csv"), "id,name\np,P\n");
+        await writeFile(
+          join(dir, "leads.csv"),
+          "id,contact,pipeline_id,status,created_at\nada,  Ada@Example.com ,p,open,2025-01-03T10:00:00Z\n",
+        );
+        await writeFile(
+          join(dir, "visits.csv"),
+          "visit_id,visitor_id,started_at\nw1,anon,2025-01-01T10:00:00Z\nw2,anon,2025-01-03T09:50:00Z\n",
+        );
+        const identities = (h: string) =>
+          writeFile(
+            join(dir, "visitor_identities.csv"),
+            `visitor_id,email_hash,visit_id,identified_at\nanon,${h},w2,2025-01-03T09:55:00Z\n`,
+          );
+        // An address in clear text (or a hash in upper case) is refused, naming the column.
+        for (const bad of ["ada@example.com", hash.toUpperCase()]) {
+          await identities(bad);
+          const refused = await runImport(t.store, verityImporter, dir, { workspace }).catch((e: unknown) => e);
+          expect(refused).toBeInstanceOf(ImportError);
+          expect((refused as ImportError).message).toMatch(
+            /visitor_identities\.csv, line 2, column email_hash: .*lower-case hex/,
+          );
+        }
+        await identities(hash);
+        const first = await runImport(t.store, verityImporter, dir, { workspace });
+        expect(first.notes).toContain("1 visit was linked to the lead with the same contact (by email or CRM id)");
+        expect(await linked()).toEqual([
+          { visit_id: "w1", converted_lead_id: null },
+          { visit_id: "w2", converted_lead_id: "ada" },
+        ]);
+        // The same files again: the file's empty converted_lead_id keeps the link; nothing changes.
+        const again = await runImport(t.store, verityImporter, dir, { workspace });
+        expect(again.tables.visits).toMatchObject({ rows: 2, created: 0, updated: 0, unchanged: 2 });
+        expect(again.tables.visitor_identities).toMatchObject({ rows: 1, created: 0, updated: 0, unchanged: 1 });
+        expect(again.notes.some((n) => n.includes("linked"))).toBe(false);
+        expect(await linked()).toEqual([
+          { visit_id: "w1", converted_lead_id: null },
+          { visit_id: "w2", converted_lead_id: "ada" },
+        ]);
+        // The conversion is counted in the month's rollup too.
+        const [rollup] = await t.store.query<{ n: number }>(
+          sql`SELECT sum(converted_visits) AS n FROM visit_source_months WHERE workspace_id = ${workspace}`,
+        );
+        expect(Number(rollup?.n)).toBe(1);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

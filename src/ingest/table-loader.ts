@@ -318,6 +318,17 @@ async function upsert(context: LoadContext, table: Table, rows: number): Promise
   );
   const staging = ident(STAGING);
 
+  // An empty cell of such a column means the source does not know: the stored value stays
+  // (a visit linked through an identity keeps its lead when its source is imported again).
+  const kept = table.columns.filter((c) => c.keepWhenEmpty);
+  for (const column of kept) {
+    const c = ident(column.name);
+    await store.execute(
+      sql`UPDATE ${staging} AS s SET ${c} = t.${c} FROM ${target} AS t
+          WHERE ${keyMatch} AND s.${c} IS NULL AND t.${c} IS NOT NULL`,
+    );
+  }
+
   const [counts] = await store.query<{ existing: number; unchanged: number }>(
     sql`SELECT count(*) AS existing, count(*) FILTER (WHERE ${sameRow}) AS unchanged
         FROM ${staging} AS s JOIN ${target} AS t ON ${keyMatch}`,

@@ -36,6 +36,11 @@ export type Column = {
   default?: string | boolean | { column: string };
   /** The value must be the key of a row of this table (in the same import or already stored). */
   references?: TableName;
+  /**
+   * An empty cell keeps the stored value instead of clearing it: the column is also written by
+   * Verity (a visit linked to its lead through an identity), which a source does not know.
+   */
+  keepWhenEmpty?: boolean;
   /** One line for the README's format table. */
   doc: string;
 };
@@ -297,7 +302,13 @@ export const TABLES = {
       { name: "referrer", type: "text", doc: "referrer URL" },
       ...utm("visit"),
       { name: "pageviews", type: "integer", min: 0, doc: "pages viewed" },
-      { name: "converted_lead_id", type: "text", references: "leads", doc: "lead created on this visit" },
+      {
+        name: "converted_lead_id",
+        type: "text",
+        references: "leads",
+        keepWhenEmpty: true,
+        doc: "lead created on this visit (empty keeps a link Verity made from an identity)",
+      },
     ],
     derived: [
       { name: "visit_number", type: "integer", doc: "1 for the visitor's first visit, 2 for the next, ..." },
@@ -319,7 +330,7 @@ export const TABLES = {
         name: "email_hash",
         type: "text",
         required: true,
-        doc: "SHA-256 (hex) of the email or CRM contact id, trimmed and lower-cased (as leads' contacts are hashed)",
+        doc: "SHA-256 (lower-case hex) of the email or CRM contact id, trimmed and lower-cased (as leads' contacts are hashed)",
       },
       {
         name: "visit_id",
@@ -333,8 +344,9 @@ export const TABLES = {
     checks: [
       {
         column: "email_hash",
-        failsWhen: "length(email_hash) <> 64",
-        reason: "email_hash must be a SHA-256 in hex (64 characters); Verity never stores an address in clear text",
+        failsWhen: "length(email_hash) <> 64 OR email_hash <> lower(email_hash)",
+        reason:
+          "email_hash must be a SHA-256 in lower-case hex (64 characters); Verity never stores an address in clear text",
       },
     ],
   },
