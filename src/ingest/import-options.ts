@@ -8,7 +8,9 @@
 import type { FormatOptions } from "./importer.js";
 import { IMPORTERS } from "./importers.js";
 
-type OptionKey = Exclude<keyof FormatOptions, "collectProblems">;
+// collectProblems is the dry run's; skipInvalid (--skip-invalid, --rejects, --max-rejected)
+// writes a file of the user's, so only `verity import` and the library take it.
+type OptionKey = Exclude<keyof FormatOptions, "collectProblems" | "skipInvalid">;
 
 export type ImportOption = {
   flag: string;

@@ -9,6 +9,7 @@ import { stat } from "node:fs/promises";
 import { type DerivedScope, refreshDerivedFacts } from "../derive/derived-facts.js";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import type { DataCapability } from "../model/capabilities.js";
+import { VerityError } from "../model/errors.js";
 import { raw, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { ImportError } from "./import-error.js";
@@ -76,6 +77,12 @@ export type FormatOptions = {
    * PreparedImport.problems); the import is then only previewed, never loaded.
    */
   collectProblems?: boolean;
+  /**
+   * `--skip-invalid` (only formats whose importer says `skipsInvalid`): refuse each row with a
+   * problem, list it in the `rejects` file, import the rest; import nothing when more than
+   * `maxRejectedPercent` of the rows read are refused.
+   */
+  skipInvalid?: { rejects: string; maxRejectedPercent: number };
 };
 
 /** What auto-detection reads of a file (src/ingest/crm/detect.ts) for `Importer.recognise`. */
@@ -101,7 +108,18 @@ export type Importer = {
    * no other format shares), or null. Formats without it must be named with --format.
    */
   recognise?(sample: FileSample): string | null;
+  /** Whether it can refuse single bad rows (FormatOptions.skipInvalid); others stop at the first. */
+  skipsInvalid?: boolean;
 };
+
+/** --skip-invalid given for a format that cannot refuse single rows: say so rather than ignore it. */
+export function checkSkipInvalid(importer: Importer, options: FormatOptions | undefined): void {
+  if (!options?.skipInvalid || importer.skipsInvalid) return;
+  throw new VerityError(
+    "usage",
+    `--skip-invalid is not supported by the ${importer.format} format, which imports all or nothing (only --format csv with a mapping refuses single rows); use --dry-run to list every problem`,
+  );
+}
 
 /** The one path of a format that reads one file or directory. */
 export function onePath(format: string, paths: readonly string[]): string {
@@ -153,6 +171,7 @@ export async function runImport(
   options: ImportOptions,
 ): Promise<ImportSummary> {
   const list = typeof paths === "string" ? [paths] : paths;
+  checkSkipInvalid(importer, options.format);
   const prepared = await importer.prepare(list, { ...options.format, collectProblems: false });
   return loadPrepared(store, importer, prepared, list, options);
 }

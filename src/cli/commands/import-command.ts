@@ -6,11 +6,12 @@
  */
 import { existsSync } from "node:fs";
 import { type Command, Option } from "commander";
+import { DEFAULT_MAX_REJECTED_PERCENT, parseMaxRejected } from "../../ingest/crm/csv-mapping/rejects.js";
 import { detectFormat, UnknownFormat } from "../../ingest/crm/detect.js";
 import { previewRows } from "../../ingest/crm/preview.js";
 import { ImportError } from "../../ingest/import-error.js";
 import { formatOptionsOf } from "../../ingest/import-options.js";
-import { type FormatOptions, type ImportSummary, loadPrepared } from "../../ingest/importer.js";
+import { checkSkipInvalid, type FormatOptions, type ImportSummary, loadPrepared } from "../../ingest/importer.js";
 import { IMPORTERS, importerFor } from "../../ingest/importers.js";
 import { TABLE_ORDER } from "../../model/canonical.js";
 import { openStore } from "../../store/open-store.js";
@@ -30,6 +31,9 @@ type ImportFlags = {
   qualifyingStage?: string;
   sessionGap?: string;
   timezone?: string;
+  skipInvalid?: boolean;
+  rejects?: string;
+  maxRejected?: string;
 };
 
 export function registerImport(program: Command): void {
@@ -59,6 +63,12 @@ export function registerImport(program: Command): void {
     .option("--qualifying-stage <name>", "the stage that makes a lead qualified (default: the format's own)")
     .option("--session-gap <minutes>", "minutes of inactivity that end a visit, for event exports (default 30)")
     .option("--timezone <zone>", "the IANA time zone of times written without an offset (default UTC)")
+    .option("--skip-invalid", "refuse rows with a problem (listed in --rejects) and import the rest (--format csv)")
+    .option("--rejects <file>", "with --skip-invalid: the CSV the refused rows are written to")
+    .option(
+      "--max-rejected <percent>",
+      `with --skip-invalid: import nothing when more of the rows are refused (default ${DEFAULT_MAX_REJECTED_PERCENT}%)`,
+    )
     .option("--dry-run", "convert and check everything, show the first rows and every problem, write nothing")
     .option("--json", "print a JSON summary instead of a table")
     .action(async (paths: string[], flags: ImportFlags, command: Command) => {
@@ -85,6 +95,9 @@ export function registerImport(program: Command): void {
       const importer = importerFor(format);
       // One table of options for the CLI and the API (import-options.ts).
       const options = formatOptionsOf(flags);
+      const skipInvalid = skipInvalidOf(flags);
+      if (skipInvalid) options.skipInvalid = skipInvalid;
+      checkSkipInvalid(importer, options);
       if (flags.dryRun) {
         const code = await dryRun(paths, format, options, flags.json === true);
         process.exitCode = code;
@@ -106,6 +119,24 @@ export function registerImport(program: Command): void {
       }).finally(() => prepared.cleanup());
       process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatImportSummary(summary));
     });
+}
+
+/** --skip-invalid with its --rejects file and --max-rejected share, checked; undefined without it. */
+function skipInvalidOf(flags: ImportFlags): FormatOptions["skipInvalid"] {
+  if (!flags.skipInvalid) {
+    if (flags.rejects !== undefined || flags.maxRejected !== undefined) {
+      throw new UserError("--rejects and --max-rejected go with --skip-invalid");
+    }
+    return undefined;
+  }
+  if (!flags.rejects) {
+    throw new UserError("--skip-invalid needs --rejects FILE: the CSV the refused rows are written to");
+  }
+  const percent = flags.maxRejected === undefined ? DEFAULT_MAX_REJECTED_PERCENT : parseMaxRejected(flags.maxRejected);
+  if (percent === null) {
+    throw new UserError(`--max-rejected ${flags.maxRejected}: give a percentage from 0 to 100, such as 5 or 5%`);
+  }
+  return { rejects: flags.rejects, maxRejectedPercent: percent };
 }
 
 /**

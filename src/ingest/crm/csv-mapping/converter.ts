@@ -28,10 +28,12 @@ import type { FormatOptions } from "../../importer.js";
 import type { CanonicalRow, CanonicalTables } from "../canonical-tables.js";
 import type { Problems } from "../problems.js";
 import { money, type Rates } from "../rates.js";
-import type { SourceFile, SourceRow } from "../source-file.js";
+import type { SourceRow } from "../source-file.js";
 import { type DateOrder, dateOrderOf, parseAmount, parseTimestamp } from "../values.js";
+import type { SectionSource } from "./join.js";
 import type { ActivityField, CsvMapping, FieldSpec, LeadField, Section, StageEventField } from "./mapping-file.js";
 import { findByName, type PipelineInfo, type StageInfo } from "./pipelines.js";
+import type { Rejects } from "./rejects.js";
 import { applyTransforms, type Where } from "./transforms.js";
 
 export type LeadInfo = {
@@ -48,8 +50,11 @@ export class Converter {
   /** The leads file's name, for messages about rows naming an unknown lead. */
   leadsFile = "the leads file";
   private readonly leadById = new Map<string, LeadInfo>();
-  /** Leads whose row had a problem (their stage events and activities are not reported again). */
-  private readonly failedLeads = new Set<string>();
+  /**
+   * Leads whose row had a problem, with its line: their stage events and activities are not
+   * reported again (or, with --skip-invalid, are refused for it).
+   */
+  private readonly failedLeads = new Map<string, number>();
   private readonly reps = new Set<string>();
   private readonly system: string;
 
@@ -60,6 +65,8 @@ export class Converter {
     private readonly tables: CanonicalTables,
     private readonly problems: Problems,
     private readonly pipelines: PipelineInfo[],
+    /** With --skip-invalid: where rows with a problem go instead of stopping the import. */
+    private readonly rejects: Rejects | null = null,
   ) {
     this.system = mapping.sourceSystem;
   }
@@ -80,7 +87,12 @@ export class Converter {
   }
 
   /** A row reader: field values after transforms, each problem recorded once per row. */
-  private reader<F extends string>(source: SourceFile, section: Section<F>, row: SourceRow, order: DateOrder | null) {
+  private reader<F extends string>(
+    source: SectionSource,
+    section: Section<F>,
+    row: SourceRow,
+    order: DateOrder | null,
+  ) {
     const rowProblems: ImportError[] = [];
     const attempt = <T>(fn: () => T, fallback: T): T => {
       try {
@@ -146,14 +158,43 @@ export class Converter {
     return { rowProblems, attempt, problem, text, required, uniqueId, timestamp, oneOf, columnOf };
   }
 
-  /** Records a row's problems; true when there were none. */
-  private settle(rowProblems: ImportError[]): boolean {
-    for (const p of rowProblems) this.problems.add(p);
-    return rowProblems.length === 0;
+  /**
+   * Records a row's problems (each at the file and line of its cell: a joined column's in the
+   * joined file), or refuses the row with --skip-invalid; true when there were none.
+   */
+  private settle(rowProblems: ImportError[], source: SectionSource): boolean {
+    if (rowProblems.length === 0) return true;
+    const located = rowProblems.map((p) => source.relocate(p));
+    if (this.rejects) {
+      this.rejects.refuse(located, (p) => (p.line === null ? null : source.recordAt(p.file, p.line)));
+    } else {
+      for (const p of located) this.problems.add(p);
+    }
+    return false;
+  }
+
+  /**
+   * A row naming a lead whose own row was refused: refused too with --skip-invalid (so it is
+   * counted and listed, not silently lost); otherwise its lead's problem was reported already.
+   */
+  private refuseForLead(source: SectionSource, row: SourceRow, column: string, externalId: string): void {
+    const line = this.failedLeads.get(`${this.system}:${externalId}`);
+    if (!this.rejects || line === undefined) return;
+    const problem = new ImportError(
+      source.file,
+      row.line,
+      source.column(column) ?? column,
+      `its lead ${externalId} (${this.leadsFile} line ${line}) was refused`,
+    );
+    this.rejects.refuse([problem], () => source.recordAt(source.file, row.line));
   }
 
   /** The file's slashed-date order over the timestamp fields the mapping leaves to the shared rules. */
-  private orderOf<F extends string>(source: SourceFile, section: Section<F>, fields: readonly F[]): DateOrder | null {
+  private orderOf<F extends string>(
+    source: SectionSource,
+    section: Section<F>,
+    fields: readonly F[],
+  ): DateOrder | null {
     const columns = fields
       .map((f) => section.columns[f])
       .filter((s): s is FieldSpec => s !== undefined && !s.transforms.some((t) => t.kind === "date"))
@@ -162,12 +203,12 @@ export class Converter {
       return dateOrderOf(source, columns, this.options.dateFormat);
     } catch (error) {
       if (!(error instanceof ImportError)) throw error;
-      this.problems.add(error);
+      this.problems.add(source.relocate(error));
       return null;
     }
   }
 
-  leads(source: SourceFile): void {
+  leads(source: SectionSource): void {
     const section = this.mapping.leads;
     const order = this.orderOf(source, section, ["created_at", "qualified_at", "closed_at", "stage_entered_at"]);
     const from = basename(source.file);
@@ -273,8 +314,8 @@ export class Converter {
         utm_content: r.text("utm_content"),
         utm_term: r.text("utm_term"),
       };
-      if (!this.settle(r.rowProblems) || !pipeline) {
-        if (externalId !== "") this.failedLeads.add(id);
+      if (!this.settle(r.rowProblems, source) || !pipeline) {
+        if (externalId !== "" && !this.failedLeads.has(id)) this.failedLeads.set(id, row.line);
         continue;
       }
       this.tables.add("leads", from, {
@@ -346,7 +387,7 @@ export class Converter {
     return null;
   }
 
-  stageEvents(source: SourceFile, section: Section<StageEventField>): void {
+  stageEvents(source: SectionSource, section: Section<StageEventField>): void {
     const order = this.orderOf(source, section, ["changed_at"]);
     const from = basename(source.file);
     const leadsFile = this.leadsFile;
@@ -376,7 +417,9 @@ export class Converter {
           );
         }
       }
-      if (!this.settle(r.rowProblems) || !lead || lead === "failed" || !stage) continue;
+      if (!this.settle(r.rowProblems, source)) continue;
+      if (lead === "failed") this.refuseForLead(source, row, r.columnOf("lead_id"), externalId);
+      if (!lead || lead === "failed" || !stage) continue;
       const list = byLead.get(lead.id) ?? [];
       list.push({ lead, stage, at, rep, line: row.line });
       byLead.set(lead.id, list);
@@ -408,7 +451,7 @@ export class Converter {
     );
   }
 
-  activities(source: SourceFile, section: Section<ActivityField>): void {
+  activities(source: SectionSource, section: Section<ActivityField>): void {
     const order = this.orderOf(source, section, ["occurred_at"]);
     const from = basename(source.file);
     const leadsFile = this.leadsFile;
@@ -435,7 +478,11 @@ export class Converter {
       }
       const rep = r.text("rep_id");
       const fields = { contact: r.text("contact"), outcome: r.text("outcome"), note: r.text("note") };
-      if (!this.settle(r.rowProblems) || lead === "failed") continue;
+      if (!this.settle(r.rowProblems, source)) continue;
+      if (lead === "failed") {
+        this.refuseForLead(source, row, r.columnOf("lead_id"), leadExternal);
+        continue;
+      }
       const activity: CanonicalRow = {
         id: `${this.system}:${externalId}`,
         external_id: externalId,

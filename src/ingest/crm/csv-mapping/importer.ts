@@ -25,9 +25,11 @@ import { CanonicalTables } from "../canonical-tables.js";
 import { Problems } from "../problems.js";
 import { type Rates, readRates } from "../rates.js";
 import { Converter } from "./converter.js";
-import { chooseFiles, givenFiles, openSection } from "./files.js";
-import { readMapping } from "./mapping-file.js";
+import { chooseFiles, givenFiles, openSection, type SectionKey } from "./files.js";
+import type { SectionSource } from "./join.js";
+import { readMapping, type Section } from "./mapping-file.js";
 import { buildPipelines } from "./pipelines.js";
+import { Rejects } from "./rejects.js";
 
 export const CSV_FORMAT = "csv";
 
@@ -35,6 +37,7 @@ export const csvMappingImporter: Importer = {
   format: CSV_FORMAT,
   description: "any other CSV export, read through a mapping file (--mapping FILE; docs/csv-mapping.md)",
   prepare,
+  skipsInvalid: true,
 };
 
 async function prepare(paths: readonly string[], options: FormatOptions): Promise<PreparedImport> {
@@ -66,23 +69,36 @@ async function prepare(paths: readonly string[], options: FormatOptions): Promis
   const chosen = chooseFiles(mapping, files, problems);
   const pipelines = buildPipelines(mapping, options, tables, problems);
 
-  const converter = new Converter(mapping, options, rates, tables, problems, pipelines);
-  const leadsSource = chosen.leads ? await openSection(chosen.leads, mapping.leads, mapping, problems) : null;
+  // --skip-invalid refuses bad rows into the rejects file; a dry run lists them as problems.
+  const rejects = options.skipInvalid && !problems.collecting ? new Rejects(options.skipInvalid) : null;
+  const converter = new Converter(mapping, options, rates, tables, problems, pipelines, rejects);
+  /** Opens a section's files, joined; a joined file's duplicate key is a row problem like any other. */
+  const open = async (key: SectionKey, section: Section<string>): Promise<SectionSource | null> => {
+    const sectionFiles = chosen[key];
+    if (!sectionFiles) return null;
+    const source = await openSection(sectionFiles, section, mapping, problems, {
+      problem: (error, record) => {
+        if (rejects) rejects.refuse([error], () => record);
+        else problems.add(error);
+      },
+      skip: (reason, count) => tables.skip(reason, count),
+      note: (text) => tables.note(text),
+    });
+    for (const file of source?.files ?? []) rejects?.read(file.rows.length);
+    return source;
+  };
+  const leadsSource = await open("leads", mapping.leads);
   if (leadsSource) converter.leads(leadsSource);
   else converter.leadsFailed = true;
 
   if (mapping.stageEvents) {
-    const source = chosen.stage_events
-      ? await openSection(chosen.stage_events, mapping.stageEvents, mapping, problems)
-      : null;
+    const source = await open("stage_events", mapping.stageEvents);
     if (source) converter.stageEvents(source, mapping.stageEvents);
   } else {
     converter.currentStageEvents(converter.leadsInOrder(), "no stage history");
   }
   if (mapping.activities) {
-    const source = chosen.activities
-      ? await openSection(chosen.activities, mapping.activities, mapping, problems)
-      : null;
+    const source = await open("activities", mapping.activities);
     if (source) converter.activities(source, mapping.activities);
   }
 
@@ -98,6 +114,18 @@ async function prepare(paths: readonly string[], options: FormatOptions): Promis
   const qualifying = mapping.pipelines.some((p) => p.qualifying !== null && p.qualifying !== "");
   if (!mapped.qualified_at && !qualifying) {
     lacks.push("qualification");
+  }
+  if (rejects) {
+    // Written before anything loads; over the allowed share it throws and nothing loads.
+    let refused: Awaited<ReturnType<Rejects["finish"]>>;
+    try {
+      refused = await rejects.finish();
+    } catch (error) {
+      tables.discard();
+      throw error;
+    }
+    for (const { reason, count } of refused.skipped) tables.skip(reason, count);
+    for (const note of refused.notes) tables.note(note);
   }
   return finish(tables, mapping.sourceSystem, lacks, problems);
 }

@@ -70,9 +70,31 @@ export type LeadField = (typeof SECTION_FIELDS.leads.fields)[number];
 export type StageEventField = (typeof SECTION_FIELDS.stage_events.fields)[number];
 export type ActivityField = (typeof SECTION_FIELDS.activities.fields)[number];
 
+/**
+ * Another file joined to a section's file (join.ts): its rows are matched to the section's
+ * rows on key columns, and its columns are read as `<alias>.<header>` (`deals.Amount`).
+ */
+export type JoinSpec = {
+  /** The name its columns are addressed with (`deals` in `deals.Amount`). */
+  alias: string;
+  /** Which given file it reads, as a section's `file`. */
+  file: string;
+  /**
+   * Key columns: `primary` a header of the section's file (or `<alias>.<header>` of an
+   * earlier join), `joined` the same key's header in this file.
+   */
+  on: { primary: string; joined: string }[];
+  /** left: every row of the section's file is kept; inner: rows without a partner are skipped (and counted). */
+  type: "left" | "inner";
+  /** `leads.join[0]`, for messages. */
+  path: string;
+};
+
 export type Section<F extends string> = {
   /** The file this section reads: a name (with `*` wildcards) among the paths given; null: the only one. */
   file: string | null;
+  /** Files joined to it, in order. */
+  join: JoinSpec[];
   columns: Partial<Record<F, FieldSpec>>;
   path: string;
 };
@@ -349,11 +371,30 @@ const fieldSchema = z.preprocess(
     }),
 );
 
+const keyColumn = z.string().min(1, "the key column's name is empty");
+
+/**
+ * A join: `on` is a header both files share (`on: Lead Id`), a list of them (a key of
+ * several columns), or `{ <header of the section's file>: <header of this file> }`.
+ */
+const joinSchema = z.strictObject({
+  file: z.string({ error: "a join needs file: which of the given files it reads" }).min(1),
+  as: z
+    .string({ error: "a join needs as: the name its columns are read with (as: deals, then deals.Amount)" })
+    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, "as is a name of letters, digits and _ (deals, then deals.Amount)"),
+  on: z.union([keyColumn, z.array(keyColumn).min(1), z.record(z.string().min(1), keyColumn)], {
+    error:
+      "on names the key: a header both files have (on: Lead Id), a list of them, or { <this section's header>: <the joined file's header> }",
+  }),
+  type: z.enum(["left", "inner"], { error: "type is left (keep every row; the default) or inner" }).optional(),
+});
+
 function sectionSchema(name: SectionName) {
   const { fields } = SECTION_FIELDS[name];
   const shape = Object.fromEntries(fields.map((f) => [f, fieldSchema.optional()]));
   return z.strictObject({
     file: z.string().min(1).optional(),
+    join: z.array(joinSchema).min(1, "join lists the files to join (or leave it out)").optional(),
     columns: z.strictObject(shape, {
       error: (issue) =>
         issue.code === "unrecognized_keys"
@@ -457,10 +498,51 @@ function crossChecks(data: unknown): Issue[] {
         });
       }
     }
+    issues.push(...joinChecks(name, section));
     if (name === "leads" && pipelines.length > 1 && columns.pipeline_id === undefined) {
       issues.push({
         path: ["leads", "columns", "pipeline_id"],
         message: "with several pipelines, leads needs pipeline_id (the column naming each lead's pipeline)",
+      });
+    }
+  }
+  return issues;
+}
+
+/** The key columns of a join as pairs (`on` in any of its three forms). */
+function joinKeys(on: unknown): { primary: string; joined: string }[] {
+  if (typeof on === "string") return [{ primary: on, joined: on }];
+  if (Array.isArray(on)) return on.filter((k) => typeof k === "string").map((k) => ({ primary: k, joined: k }));
+  const record = objectOf(on);
+  if (!record) return [];
+  return Object.entries(record)
+    .filter((e): e is [string, string] => typeof e[1] === "string")
+    .map(([primary, joined]) => ({ primary, joined }));
+}
+
+/**
+ * A section's joins: names used once (and not `<alias>.` of a header), a key on the section's
+ * side naming an earlier join's column only when that join is declared before it.
+ */
+function joinChecks(name: SectionName, section: Record<string, unknown>): Issue[] {
+  const issues: Issue[] = [];
+  const joins = (Array.isArray(section.join) ? section.join : []).map((raw) => objectOf(raw) ?? {});
+  const aliases = joins.map((j) => (typeof j.as === "string" ? j.as : null));
+  for (const [i, join] of joins.entries()) {
+    const alias = aliases[i];
+    if (alias && aliases.slice(0, i).includes(alias)) {
+      issues.push({ path: [name, "join", i, "as"], message: `${alias} names two joins: give each its own name` });
+    }
+    for (const key of joinKeys(join.on)) {
+      const dot = key.primary.indexOf(".");
+      const later = dot > 0 ? aliases.indexOf(key.primary.slice(0, dot), i) : -1;
+      if (later < 0) continue;
+      issues.push({
+        path: [name, "join", i, "on"],
+        message:
+          later === i
+            ? `${key.primary} is this join's own column: on the left of the key write ${name}'s header ({ <${name}'s header>: ${key.primary.slice(dot + 1)} })`
+            : `${key.primary} is a column of ${aliases[later]}, which is joined after this one: list ${aliases[later]} first`,
       });
     }
   }
@@ -535,13 +617,26 @@ export async function readMapping(file: string): Promise<{ mapping: CsvMapping |
   });
   const section = <F extends string>(
     name: SectionName,
-    raw: { file?: string | undefined; columns: Partial<Record<string, RawField | undefined>> },
+    raw: {
+      file?: string | undefined;
+      join?: { file: string; as: string; on: unknown; type?: "left" | "inner" | undefined }[] | undefined;
+      columns: Partial<Record<string, RawField | undefined>>;
+    },
   ): Section<F> => {
     const columns: Partial<Record<F, FieldSpec>> = {};
     for (const [key, spec] of Object.entries(raw.columns)) {
       if (spec) columns[key as F] = field(spec, `${name}.columns.${key}`);
     }
-    return { file: raw.file ?? null, columns, path: name };
+    const join = (raw.join ?? []).map(
+      (j, i): JoinSpec => ({
+        alias: j.as,
+        file: j.file,
+        on: joinKeys(j.on),
+        type: j.type ?? "left",
+        path: `${name}.join[${i}]`,
+      }),
+    );
+    return { file: raw.file ?? null, join, columns, path: name };
   };
   return {
     mapping: {
