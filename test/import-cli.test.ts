@@ -4,7 +4,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -115,5 +115,39 @@ describe("verity import of CRM exports", () => {
     for (const problem of rows) expect(problem).toMatch(/Deals_with_problems\.csv, line \d+, column /);
     expect(rows.join("\n")).toContain("line 5, column Record Id: duplicate id");
     expect(existsSync(db)).toBe(false);
+  });
+
+  test("--skip-invalid imports the good rows of a mapped CSV, lists the bad ones in --rejects, and only for csv", async () => {
+    const db = join(dir, "skip.duckdb");
+    const rejects = join(dir, "rejects.csv");
+    const leads = join(crm, "csv-mapping", "skip-invalid", "Leads_100.csv");
+    const mapping = join(crm, "csv-mapping", "skip-invalid", "leads-mapping.yaml");
+    const base = ["--db", db, "import", "--format", "csv", "--mapping", mapping, leads];
+    // 2 bad rows of 100 is over the default 1%: nothing is imported, not even a database made.
+    const over = await verity([...base, "--skip-invalid", "--rejects", rejects]);
+    expect(over.code).toBe(1);
+    expect(over.stderr).toContain("2 of 100 rows (2.0%) have problems, more than the 1% --max-rejected allows");
+    expect(existsSync(db)).toBe(false);
+    const ok = await verity([...base, "--skip-invalid", "--rejects", rejects, "--max-rejected", "2%"]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/leads\s+98\s+98\s+0\s+0/);
+    expect(ok.stdout).toContain(`skipped 2: rows refused by --skip-invalid (listed in ${rejects})`);
+    const lines = (await readFile(rejects, "utf8")).trim().split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(/Leads_100\.csv,38,Created,/);
+    expect(lines[2]).toMatch(/Leads_100\.csv,82,Status,/);
+    const other = await verity([
+      "--db",
+      db,
+      "import",
+      "--format",
+      "nutshell",
+      join(crm, "nutshell", "nutshell-leads-export.csv"),
+      "--skip-invalid",
+      "--rejects",
+      rejects,
+    ]);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toContain("--skip-invalid is not supported by the nutshell format");
   });
 });

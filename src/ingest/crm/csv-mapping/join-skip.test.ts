@@ -20,11 +20,11 @@ import {
   storedRows,
   storeForTests,
 } from "../../../../test/support/importer-tests.js";
-import type { FormatOptions } from "../../importer.js";
-import { runImport } from "../../importer.js";
+import { checkSkipInvalid, type FormatOptions, runImport } from "../../importer.js";
+import { nutshellImporter } from "../nutshell-importer.js";
 import { csvMappingImporter } from "./index.js";
 import { readMapping } from "./mapping-file.js";
-import { REJECTS_HEADER } from "./rejects.js";
+import { parseMaxRejected, REJECTS_HEADER } from "./rejects.js";
 
 const DIR = resolve(import.meta.dirname, "../../../../test/fixtures/crm/csv-mapping");
 const JOIN = join(DIR, "join");
@@ -182,6 +182,28 @@ describe("joins", () => {
 });
 
 describe("--skip-invalid (converter only)", () => {
+  test("a format that cannot refuse single rows says so instead of ignoring the flag", () => {
+    const skipInvalid = { rejects: "rejects.csv", maxRejectedPercent: 1 };
+    expect(() => checkSkipInvalid(nutshellImporter, { skipInvalid })).toThrow(
+      "--skip-invalid is not supported by the nutshell format, which imports all or nothing",
+    );
+    expect(() => checkSkipInvalid(csvMappingImporter, { skipInvalid })).not.toThrow();
+    expect(() => checkSkipInvalid(nutshellImporter, {})).not.toThrow();
+  });
+
+  test("--max-rejected reads a percentage", () => {
+    expect(["2", "2%", "0.5 %", "0", "100", "101", "-1", "2x"].map(parseMaxRejected)).toEqual([
+      2,
+      2,
+      0.5,
+      0,
+      100,
+      null,
+      null,
+      null,
+    ]);
+  });
+
   test("a dry run still lists the row problems (and writes no rejects file)", async () => {
     const rejects = join(fixture.temp, "dry-run-rejects.csv");
     const prepared = await csvMappingImporter.prepare([LEADS_100], {
