@@ -3,8 +3,9 @@
  * (mapping-file.ts, user reference docs/csv-mapping.md) says which source column or constant
  * fills which canonical field and through which transforms. What it builds follows the common
  * rules of docs/import-formats.md; the choices are written where they are made: files.ts
- * (which file each section reads), pipelines.ts (pipelines, stages and their kinds),
- * transforms.ts (the value transforms) and converter.ts (leads, stage events, activities).
+ * (which file each section reads), join.ts (a section's file joined to others on a key),
+ * pipelines.ts (pipelines, stages and their kinds), transforms.ts (the value transforms),
+ * converter.ts (leads, stage events, activities) and rejects.ts (--skip-invalid).
  *
  * `lacks`: stage_history without a `stage_events` section, activities without an
  * `activities` section, loss_reasons without `loss_reason`, lead_sources without
@@ -17,6 +18,8 @@
  * first one stops the import before anything is written; with `collectProblems` (the
  * CLI's dry run) every problem is collected — the first 200 listed, the rest counted in a
  * note — and the rows that did convert are written for the preview (src/ingest/crm/preview.ts).
+ * With `skipInvalid` (and not a dry run) a row's problems refuse that row into the rejects
+ * file instead, and the import stops only when more than the allowed share is refused.
  */
 import type { DataCapability } from "../../../model/capabilities.js";
 import { ImportError } from "../../import-error.js";

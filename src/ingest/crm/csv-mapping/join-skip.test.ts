@@ -204,6 +204,35 @@ describe("--skip-invalid (converter only)", () => {
     ]);
   });
 
+  test("the stage history and activities of a refused lead are refused with it, saying why", async () => {
+    const deals = join(DIR, "bad", "Deals_with_problems.csv");
+    const rejects = join(fixture.temp, "cascade-rejects.csv");
+    const { rows } = await convert(
+      [deals, join(DIR, "Stage_History_2024_04_15.csv"), join(DIR, "Activities_2024_04_15.csv")],
+      {
+        mapping: join(DIR, "zoho-mapping.yaml"),
+        rates: join(DIR, "rates.csv"),
+        skipInvalid: { rejects, maxRejectedPercent: 100 },
+      },
+    );
+    expect(rows.leads.map((l) => l.external_id)).toEqual(["zcrm_5725767000000412001"]);
+    const refused = await rejectsOf(rejects);
+    // The six bad deals, each once, on the lines the dry run names.
+    expect(refused.filter((r) => r[0] === deals).map((r) => r[1])).toEqual(["3", "4", "5", "6", "7", "8"]);
+    const history = join(DIR, "Stage_History_2024_04_15.csv");
+    const activities = join(DIR, "Activities_2024_04_15.csv");
+    const linesOf = (file: string, reason: RegExp) =>
+      refused.filter((r) => r[0] === file && reason.test(r[3] ?? "")).map((r) => Number(r[1]));
+    const cascade = /^its lead \S+ \(Deals_with_problems\.csv line [3-8]\) was refused$/;
+    // Hand-worked from the files: the history rows of deals 002, 003, 005, 006 and 007 (refused
+    // with them); deal 004's rows name a deal the file lacks (its line carries 001's id).
+    expect(linesOf(history, cascade)).toEqual([3, 8, 9, 10, 11, 12, 13, 14, 18, 19, 20, 21, 22, 23, 24]);
+    expect(linesOf(history, /^no lead "zcrm_5725767000000412004" in Deals_with_problems\.csv$/)).toEqual([15, 16, 17]);
+    expect(linesOf(activities, cascade)).toEqual([5, 6, 7, 8, 10]);
+    expect(refused).toHaveLength(6 + 15 + 3 + 5);
+    expect(rows.activities).toHaveLength(4); // deal 001's three and the one without a deal
+  });
+
   test("a dry run still lists the row problems (and writes no rejects file)", async () => {
     const rejects = join(fixture.temp, "dry-run-rejects.csv");
     const prepared = await csvMappingImporter.prepare([LEADS_100], {
