@@ -188,6 +188,24 @@ describe("Matomo conversion", () => {
     expect(prepared.skipped).toContainEqual({ reason: expect.stringMatching(/listed twice/), count: 5 });
   });
 
+  test("a UTF-8 CSV with translated column names (`url (actionDetails 0)`) reads the same way", async () => {
+    const file = join(temp, "translated.csv");
+    await writeFile(
+      file,
+      [
+        "idSite,idVisit,visitorId,firstActionTimestamp,referrerType,referrerName,userId,visitCount,type (actionDetails 0),url (actionDetails 0),type (actionDetails 1),url (actionDetails 1)",
+        "3,7,ABCDEFABCDEFABCD,1717232400,direct,,,1,download,https://x.example/a.pdf,action,https://x.example/",
+        "3,8,abcdefabcdefabcd,1717236000,direct,,,2,action,https://x.example/b,,",
+      ].join("\n"),
+      "utf8",
+    );
+    const { visits } = await convert([file]);
+    expect(visits.map((v) => [v.visit_id, v.visitor_id, v.started_at, v.landing_url, v.pageviews])).toEqual([
+      ["matomo:3:7", "matomo:abcdefabcdefabcd", "2024-06-01T09:00:00.000Z", "https://x.example/", 1],
+      ["matomo:3:8", "matomo:abcdefabcdefabcd", "2024-06-01T10:00:00.000Z", "https://x.example/b", 1],
+    ]);
+  });
+
   test("detection picks matomo for the JSON and the CSV", async () => {
     expect((await detectFormat([JSON_FILE])).format).toBe("matomo");
     expect((await detectFormat([CSV_FILE])).format).toBe("matomo");
