@@ -162,11 +162,13 @@ export class Converter {
    * Records a row's problems (each at the file and line of its cell: a joined column's in the
    * joined file), or refuses the row with --skip-invalid; true when there were none.
    */
-  private settle(rowProblems: ImportError[], source: SectionSource): boolean {
+  private settle(rowProblems: ImportError[], source: SectionSource, row: SourceRow): boolean {
     if (rowProblems.length === 0) return true;
     const located = rowProblems.map((p) => source.relocate(p));
     if (this.rejects) {
-      this.rejects.refuse(located, (p) => (p.line === null ? null : source.recordAt(p.file, p.line)));
+      this.rejects.refuse({ file: source.file, line: row.line }, located, (p) =>
+        p.line === null ? null : source.recordAt(p.file, p.line),
+      );
     } else {
       for (const p of located) this.problems.add(p);
     }
@@ -186,7 +188,7 @@ export class Converter {
       source.column(column) ?? column,
       `its lead ${externalId} (${this.leadsFile} line ${line}) was refused`,
     );
-    this.rejects.refuse([problem], () => source.recordAt(source.file, row.line));
+    this.rejects.refuse({ file: source.file, line: row.line }, [problem], () => source.recordAt(source.file, row.line));
   }
 
   /** The file's slashed-date order over the timestamp fields the mapping leaves to the shared rules. */
@@ -314,7 +316,7 @@ export class Converter {
         utm_content: r.text("utm_content"),
         utm_term: r.text("utm_term"),
       };
-      if (!this.settle(r.rowProblems, source) || !pipeline) {
+      if (!this.settle(r.rowProblems, source, row) || !pipeline) {
         if (externalId !== "" && !this.failedLeads.has(id)) this.failedLeads.set(id, row.line);
         continue;
       }
@@ -417,7 +419,7 @@ export class Converter {
           );
         }
       }
-      if (!this.settle(r.rowProblems, source)) continue;
+      if (!this.settle(r.rowProblems, source, row)) continue;
       if (lead === "failed") this.refuseForLead(source, row, r.columnOf("lead_id"), externalId);
       if (!lead || lead === "failed" || !stage) continue;
       const list = byLead.get(lead.id) ?? [];
@@ -478,7 +480,7 @@ export class Converter {
       }
       const rep = r.text("rep_id");
       const fields = { contact: r.text("contact"), outcome: r.text("outcome"), note: r.text("note") };
-      if (!this.settle(r.rowProblems, source)) continue;
+      if (!this.settle(r.rowProblems, source, row)) continue;
       if (lead === "failed") {
         this.refuseForLead(source, row, r.columnOf("lead_id"), leadExternal);
         continue;

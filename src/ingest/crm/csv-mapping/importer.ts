@@ -81,7 +81,7 @@ async function prepare(paths: readonly string[], options: FormatOptions): Promis
     if (!sectionFiles) return null;
     const source = await openSection(sectionFiles, section, mapping, problems, {
       problem: (error, record) => {
-        if (rejects) rejects.refuse([error], () => record);
+        if (rejects) rejects.refuse({ file: error.file, line: error.line ?? 0 }, [error], () => record);
         else problems.add(error);
       },
       skip: (reason, count) => tables.skip(reason, count),

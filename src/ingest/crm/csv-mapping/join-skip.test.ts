@@ -141,6 +141,46 @@ describe("joins", () => {
     );
   });
 
+  test("leads sharing one joined row: a bad cell there refuses each of them, each counted", async () => {
+    const leads = join(fixture.temp, "leads.csv");
+    const accounts = join(fixture.temp, "accounts.csv");
+    await writeFile(leads, "Id,Account,Created\n1,A1,2024-01-02\n2,A2,2024-01-03\n3,A1,2024-01-04\n");
+    await writeFile(accounts, "Account,Name,Channel\nA1,Acme,Webz\nA2,Birch,Website\n");
+    const mapping = join(fixture.temp, "accounts.yaml");
+    await writeFile(
+      mapping,
+      [
+        "source_system: sheet",
+        "pipelines: [{ name: Sales }]",
+        "leads:",
+        "  file: leads.csv",
+        "  join: [{ file: accounts.csv, as: account, on: Account }]",
+        "  columns:",
+        "    id: Id",
+        "    account: account.Name",
+        "    status: { value: open }",
+        "    created_at: Created",
+        "    source_channel: { column: account.Channel, transform: [{ map: { Website: website } }] }",
+        "",
+      ].join("\n"),
+    );
+    const rejects = join(fixture.temp, "accounts-rejects.csv");
+    const { prepared, rows } = await convert([leads, accounts], {
+      mapping,
+      skipInvalid: { rejects, maxRejectedPercent: 50 },
+    });
+    expect(rows.leads.map((l) => [l.external_id, l.account, l.source_channel])).toEqual([["2", "Birch", "website"]]);
+    // Both refusals point at the one bad cell (accounts.csv line 2), each saying which lead it was.
+    expect((await rejectsOf(rejects)).map((r) => [r[0], r[1], r[2], r[3]?.slice(-28)])).toEqual([
+      [accounts, "2", "Channel", "(joined to leads.csv line 2)"],
+      [accounts, "2", "Channel", "(joined to leads.csv line 4)"],
+    ]);
+    // 2 leads refused of the 5 rows read (3 leads, 2 accounts).
+    expect(prepared.notes).toContain(
+      `2 of 5 rows (40.0%) refused by --skip-invalid, at most 50% allowed: listed in ${rejects}`,
+    );
+  });
+
   test("mistakes in a join are named by their path in the mapping", async () => {
     const file = join(fixture.temp, "bad-join.yaml");
     await writeFile(

@@ -37,12 +37,20 @@ export class Rejects {
     this.rowsRead += rows;
   }
 
-  /** Refuses a row: each of its problems becomes a line of the rejects file. */
-  refuse(problems: readonly ImportError[], record: (problem: ImportError) => string | null): void {
+  /**
+   * Refuses the row at `row` (a file and line it was read from): each of its problems becomes
+   * a line of the rejects file, at the problem's own place (a joined column's is in the joined
+   * file, which several rows may share: each refused row is still counted).
+   */
+  refuse(
+    row: { file: string; line: number },
+    problems: readonly ImportError[],
+    record: (problem: ImportError) => string | null,
+  ): void {
     for (const p of problems) {
       this.lines.push([p.file, p.line === null ? "" : String(p.line), p.column ?? "", p.reason, record(p) ?? ""]);
-      this.refused.add(`${p.line ?? ""}\u0000${p.file}`);
     }
+    this.refused.add(`${row.line}\u0000${row.file}`);
   }
 
   get count(): number {
