@@ -13,6 +13,7 @@ import { ga4Importer } from "./marketing/ga4/index.js";
 import { listmonkImporter } from "./marketing/listmonk/index.js";
 import { mailchimpImporter } from "./marketing/mailchimp/index.js";
 import { matomoImporter } from "./marketing/matomo/index.js";
+import { plausibleImporter } from "./marketing/plausible/index.js";
 import { segmentImporter } from "./marketing/segment/index.js";
 import { facebookImporter } from "./marketing/social/facebook/index.js";
 import { linkedinImporter } from "./marketing/social/linkedin/index.js";
@@ -33,6 +34,7 @@ export const IMPORTERS: Record<string, Importer> = Object.fromEntries(
     matomoImporter,
     ga4Importer,
     segmentImporter,
+    plausibleImporter,
     mailchimpImporter,
     listmonkImporter,
     linkedinImporter,

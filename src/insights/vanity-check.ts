@@ -69,7 +69,7 @@ export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
       const problems = unsupportedOf(definition, ctx);
       if (problems.length > 0) {
         reports.set(pair.metric, null);
-        const words = problems.map((p) => capabilityUnsupported(p.capability));
+        const words = problems.map((p) => capabilityUnsupported(p.capability, ctx.capabilities));
         unsupportedMetric.set(pair.metric, {
           reason: words.map((w) => `${definition.title}: ${w.reason}`).join("; "),
           fix: words.map((w) => w.fix).join("; "),

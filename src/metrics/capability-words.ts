@@ -9,6 +9,7 @@ export const CAPABILITY_WORDS: Record<DataCapability, string> = {
   stage_history: "the loaded data has no stage history (when each lead entered each stage)",
   activities: "the loaded data has no activities (calls, emails, meetings)",
   web_visits: "no website visits are loaded",
+  web_totals: "no daily website totals are loaded",
   social: "no social media posts are loaded",
   newsletter: "no newsletter subscribers are loaded",
   loss_reasons: "the loaded leads carry no loss reasons",
@@ -23,6 +24,7 @@ export const CAPABILITY_WORDS_SV: Record<DataCapability, string> = {
   stage_history: "den inlästa datan saknar steghistorik (när varje lead gick in i varje steg)",
   activities: "den inlästa datan saknar aktiviteter (samtal, mejl, möten)",
   web_visits: "inga webbplatsbesök är inlästa",
+  web_totals: "inga dagliga webbplatssiffror är inlästa",
   social: "inga inlägg i sociala medier är inlästa",
   newsletter: "inga nyhetsbrevsprenumeranter är inlästa",
   loss_reasons: "de inlästa leadsen saknar förlustorsaker",
@@ -44,6 +46,8 @@ export const CAPABILITY_FIXES: Record<DataCapability, string> = {
     "import calls, emails and meetings: Salesforce's Task.csv and Event.csv, or activities.csv in Verity's format",
   web_visits:
     "add the tracking script to the website (`verity site add NAME --domain D` prints it) or import visits.csv",
+  web_totals:
+    "import an aggregate analytics export (`verity import --format plausible`) or visit_days.csv; per-visit data (the tracking script, Matomo, GA4) is better",
   social: "import social_posts.csv and social_post_snapshots.csv (each post's counts over time)",
   newsletter: "import newsletter_subscribers.csv (and newsletter_issues.csv and email_events.csv for clicks)",
   loss_reasons:
@@ -65,6 +69,8 @@ export const CAPABILITY_FIXES_SV: Record<DataCapability, string> = {
     "importera samtal, mejl och möten: Salesforces Task.csv och Event.csv, eller activities.csv i Veritys format",
   web_visits:
     "lägg in spårningsskriptet på webbplatsen (`verity site add NAME --domain D` skriver ut det) eller importera visits.csv",
+  web_totals:
+    "importera en aggregerad analysexport (`verity import --format plausible`) eller visit_days.csv; data per besök (spårningsskriptet, Matomo, GA4) är bättre",
   social: "importera social_posts.csv och social_post_snapshots.csv (varje inläggs siffror över tid)",
   newsletter: "importera newsletter_subscribers.csv (och newsletter_issues.csv och email_events.csv för klick)",
   loss_reasons:
@@ -77,12 +83,34 @@ export const CAPABILITY_FIXES_SV: Record<DataCapability, string> = {
     "importera affärsbelopp (leads.csv value och currency, eller CRM:ets beloppsfält; flera valutor: `verity import PATH --rates FILE`)",
 };
 
-/** A missing kind of data as a figure's "cannot tell", in both languages. */
-export function capabilityUnsupported(capability: DataCapability): {
+/**
+ * A workspace with daily totals and no visits (a Plausible export) is told why the totals do
+ * not do: frequency and recency are per visitor, and a day's total has no visitor.
+ */
+const ONLY_WEB_TOTALS = {
+  reason:
+    "only daily website totals are loaded (an aggregate export such as Plausible's); this needs each visit with its visitor",
+  fix: "add the tracking script to the website (`verity site add NAME --domain D` prints it), or import per-visit history: Matomo's visits log (--format matomo), GA4's BigQuery export (--format ga4), an event export (--format segment) or visits.csv",
+  sv: {
+    reason:
+      "bara dagliga webbplatssiffror är inlästa (en aggregerad export som Plausibles); detta kräver varje besök med sin besökare",
+    fix: "lägg in spårningsskriptet på webbplatsen (`verity site add NAME --domain D` skriver ut det), eller importera historik per besök: Matomos besökslogg (--format matomo), GA4:s BigQuery-export (--format ga4), en händelseexport (--format segment) eller visits.csv",
+  },
+} as const;
+
+/**
+ * A missing kind of data as a figure's "cannot tell", in both languages; `present` (the
+ * workspace's capabilities) tells a workspace of daily totals why they do not do.
+ */
+export function capabilityUnsupported(
+  capability: DataCapability,
+  present?: ReadonlySet<DataCapability>,
+): {
   reason: string;
   fix: string;
   sv: { reason: string; fix: string };
 } {
+  if (capability === "web_visits" && present?.has("web_totals")) return ONLY_WEB_TOTALS;
   return {
     reason: CAPABILITY_WORDS[capability],
     fix: CAPABILITY_FIXES[capability],

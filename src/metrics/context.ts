@@ -161,8 +161,14 @@ export async function dataRangeOf(store: Store, workspace: string): Promise<Metr
         UNION ALL SELECT max(changed_at) FROM stage_events WHERE workspace_id = ${workspace}
         UNION ALL SELECT max(occurred_at) FROM activities WHERE workspace_id = ${workspace}
       ) t) AS sales_end,
-      (SELECT min(started_at) FROM visits WHERE workspace_id = ${workspace}) AS web_start,
-      (SELECT max(started_at) FROM visits WHERE workspace_id = ${workspace}) AS web_end,
+      (SELECT min(first) FROM (
+        SELECT min(started_at) AS first FROM visits WHERE workspace_id = ${workspace}
+        UNION ALL SELECT min(day) FROM visit_days WHERE workspace_id = ${workspace}
+      ) t) AS web_start,
+      (SELECT max(latest) FROM (
+        SELECT max(started_at) AS latest FROM visits WHERE workspace_id = ${workspace}
+        UNION ALL SELECT max(day) FROM visit_days WHERE workspace_id = ${workspace}
+      ) t) AS web_end,
       (SELECT min(published_at) FROM social_posts WHERE workspace_id = ${workspace}) AS social_start,
       (SELECT max(captured_at) FROM social_post_snapshots WHERE workspace_id = ${workspace}) AS social_end,
       (SELECT min(subscribed_at) FROM newsletter_subscribers WHERE workspace_id = ${workspace}) AS newsletter_start,
@@ -255,6 +261,7 @@ export async function capabilitiesOf(store: Store, workspace: string): Promise<S
       (SELECT count(*) FROM (SELECT 1 FROM stage_events WHERE workspace_id = ${workspace} LIMIT 1) t) AS stage_history,
       (SELECT count(*) FROM (SELECT 1 FROM activities WHERE workspace_id = ${workspace} LIMIT 1) t) AS activities,
       (SELECT count(*) FROM (SELECT 1 FROM visits WHERE workspace_id = ${workspace} LIMIT 1) t) AS web_visits,
+      (SELECT count(*) FROM (SELECT 1 FROM visit_days WHERE workspace_id = ${workspace} LIMIT 1) t) AS web_totals,
       (SELECT count(*) FROM (SELECT 1 FROM social_posts WHERE workspace_id = ${workspace} LIMIT 1) t) AS social,
       (SELECT count(*) FROM (SELECT 1 FROM newsletter_subscribers WHERE workspace_id = ${workspace} LIMIT 1) t)
         AS newsletter,

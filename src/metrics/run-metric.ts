@@ -3,7 +3,7 @@
  * the envelope every consumer (CLI, API, dashboard) reads.
  */
 import { type Judgement, judgeChange } from "../insights/signal.js";
-import { CAPABILITY_FIXES, CAPABILITY_WORDS } from "./capability-words.js";
+import { capabilityUnsupported } from "./capability-words.js";
 import { asOfFor, type ResolvedRequest } from "./context.js";
 import { figureSupport } from "./figure-support.js";
 import {
@@ -25,10 +25,10 @@ export { CAPABILITY_WORDS } from "./capability-words.js";
 export function unsupportedOf(definition: MetricDefinition, ctx: MetricContext): Unsupported[] {
   return definition.needs
     .filter((capability) => !ctx.capabilities.has(capability))
-    .map((capability) => ({
-      capability,
-      message: `${definition.title}: ${CAPABILITY_WORDS[capability]} (fix: ${CAPABILITY_FIXES[capability]})`,
-    }));
+    .map((capability) => {
+      const words = capabilityUnsupported(capability, ctx.capabilities);
+      return { capability, message: `${definition.title}: ${words.reason} (fix: ${words.fix})` };
+    });
 }
 
 function period(ctx: MetricContext) {

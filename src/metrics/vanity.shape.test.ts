@@ -84,6 +84,12 @@ describe("the vanity figures' shape", () => {
     const noVisits = without("web_visits");
     expect(vanityDefinition("visits").build(noVisits)).toBeNull();
     expect(vanityDefinition("visits").shape(null, noVisits).unsupported).toEqual(capabilityUnsupported("web_visits"));
+    // Daily totals alone (a Plausible export) do count visits: the figure is asked.
+    const totalsOnly: MetricInput = {
+      ...noVisits,
+      ctx: { ...noVisits.ctx, capabilities: new Set([...noVisits.ctx.capabilities, "web_totals"]) },
+    };
+    expect(vanityDefinition("visits").build(totalsOnly)).not.toBeNull();
     // A workspace holding nothing: only new leads (it needs nothing beyond the leads) is asked.
     const empty: MetricInput = { ...fixtureInput("duckdb", "empty"), support: null };
     expect(VANITY.filter((v) => v.build(empty) !== null).map((v) => v.id)).toEqual(["new-leads"]);

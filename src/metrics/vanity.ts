@@ -167,13 +167,17 @@ const FIGURES: readonly VanityFigure[] = [
       const edges = visits
         ? sql`UNION ALL SELECT v.visitor_id, count(*) AS n FROM visits v WHERE ${visits} GROUP BY v.visitor_id`
         : sql``;
-      return sql`
-        SELECT CAST(COALESCE(sum(p.n), 0) AS BIGINT) AS value, ${clusterColumns(sql`p.n`)}
-        FROM (
+      const perVisitor = sql`
           SELECT r.visitor_id, sum(r.n) AS n
           FROM (SELECT visitor_id, visits AS n FROM visitor_months WHERE ${months} ${edges}) r
           GROUP BY r.visitor_id
-        ) p`;
+        `;
+      if (!ctx.capabilities.has("web_totals")) {
+        return sql`
+        SELECT CAST(COALESCE(sum(p.n), 0) AS BIGINT) AS value, ${clusterColumns(sql`p.n`)}
+        FROM (${perVisitor}) p`;
+      }
+      return withDailyTotals(ctx, perVisitor);
     },
     evidence: clusteredCountOf,
   },
@@ -279,6 +283,38 @@ export function computeVanity(ctx: MetricContext, id: VanityId): Promise<VanityV
   return value;
 }
 
+/**
+ * Website visits where daily totals are loaded (an aggregate export: Plausible's): the visits
+ * of the period's days before the first loaded visit are added from the totals, so history
+ * from before the tracker (or a per-visit import) still counts, and a day is never counted
+ * from both. A day's visits have no visitor: their noise is judged as if that day's visitors
+ * each made an equal share of them (visits^2 / visitors per day, floored), which understates
+ * it when the same people come back on several days (docs/metrics.md).
+ */
+function withDailyTotals(ctx: MetricContext, perVisitor: Sql): Sql {
+  const w = ctx.workspace;
+  const firstVisitDay = sql`COALESCE(
+    (SELECT CAST(CAST(min(started_at) AS DATE) AS TIMESTAMP) FROM visits WHERE workspace_id = ${w}),
+    CAST(${"9999-12-31"} AS TIMESTAMP))`;
+  const visitors = sql`GREATEST(COALESCE(d.visitors, d.visits), 1)`;
+  return sql`
+    SELECT CAST(COALESCE(v.value, 0) + COALESCE(t.visits, 0) AS BIGINT) AS value,
+      v.clusters + COALESCE(t.visitors, 0) AS clusters,
+      CAST(COALESCE(v.squares, 0) + COALESCE(t.squares, 0) AS TEXT) AS sum_of_squares
+    FROM (
+      SELECT sum(p.n) AS value, count(CASE WHEN p.n <> 0 THEN 1 END) AS clusters,
+        sum(CAST(p.n AS BIGINT) * CAST(p.n AS BIGINT)) AS squares
+      FROM (${perVisitor}) p
+    ) v CROSS JOIN (
+      SELECT sum(d.visits) AS visits,
+        sum(CASE WHEN d.visits > 0 THEN LEAST(${visitors}, d.visits) ELSE 0 END) AS visitors,
+        sum(CAST(floor(CAST(d.visits AS DOUBLE PRECISION) * d.visits / LEAST(${visitors}, GREATEST(d.visits, 1))) AS BIGINT))
+          AS squares
+      FROM visit_days d
+      WHERE d.workspace_id = ${w} AND ${inPeriod(ctx, sql`d.day`)} AND d.day < ${firstVisitDay}
+    ) t`;
+}
+
 /** The data each vanity figure counts (total sales needs amounts, said above). */
 export const VANITY_NEEDS: Partial<Record<VanityId, DataCapability>> = {
   activities: "activities",
@@ -295,7 +331,9 @@ function cannotTell(figure: VanityFigure, ctx: MetricContext): FigureUnsupported
   if (figure.money && !ctx.capabilities.has("amounts")) return NO_AMOUNTS;
   // Without data of its kind a count is no 0 either: a CRM export has no visits to count.
   const needs = VANITY_NEEDS[figure.id];
-  if (needs && !ctx.capabilities.has(needs)) return capabilityUnsupported(needs);
+  // Daily totals (a Plausible export) count visits too, though nothing per visitor.
+  const totalsDo = needs === "web_visits" && ctx.capabilities.has("web_totals");
+  if (needs && !ctx.capabilities.has(needs) && !totalsDo) return capabilityUnsupported(needs, ctx.capabilities);
   return null;
 }
 

@@ -319,6 +319,26 @@ export const TABLES = {
       },
     ],
   },
+  visit_days: {
+    name: "visit_days",
+    file: "visit_days.csv",
+    key: ["day"],
+    doc: "Daily website totals from an aggregate-only analytics export (Plausible's): counted in the website-visits vanity figure for days no visit is loaded; frequency and recency need each visit with its visitor, so no per-visitor metric reads them.",
+    columns: [
+      { name: "day", type: "timestamp", required: true, doc: "the day (UTC), as a date" },
+      { name: "visitors", type: "integer", min: 0, doc: "unique visitors that day" },
+      { name: "visits", type: "integer", required: true, min: 0, doc: "visits (sessions) that day" },
+      { name: "pageviews", type: "integer", min: 0, doc: "pageviews that day" },
+    ],
+    checks: [
+      {
+        column: "day",
+        failsWhen: "day <> CAST(CAST(day AS DATE) AS TIMESTAMP)",
+        reason: "day must be a date (midnight UTC), not a time of day",
+      },
+      { column: "visitors", failsWhen: "visitors > visits", reason: "more visitors than visits" },
+    ],
+  },
   visitor_identities: {
     name: "visitor_identities",
     file: "visitor_identities.csv",
@@ -452,6 +472,7 @@ export type TableName =
   | "stage_events"
   | "activities"
   | "visits"
+  | "visit_days"
   | "visitor_identities"
   | "social_posts"
   | "social_post_snapshots"
@@ -469,6 +490,7 @@ export const TABLE_ORDER: readonly TableName[] = [
   "stage_events",
   "activities",
   "visits",
+  "visit_days",
   "visitor_identities",
   "social_posts",
   "social_post_snapshots",

@@ -8,6 +8,8 @@ export const DATA_CAPABILITIES = [
   "stage_history",
   "activities",
   "web_visits",
+  /** Daily website totals only (an aggregate export such as Plausible's): the visits count, nothing per visitor. */
+  "web_totals",
   "social",
   "newsletter",
   "loss_reasons",
@@ -23,4 +25,4 @@ export const DATA_CAPABILITIES = [
 export type DataCapability = (typeof DATA_CAPABILITIES)[number];
 
 /** What no CRM export holds: web visits, social and newsletter data come from elsewhere. */
-export const NOT_IN_CRM_EXPORTS: readonly DataCapability[] = ["web_visits", "social", "newsletter"];
+export const NOT_IN_CRM_EXPORTS: readonly DataCapability[] = ["web_visits", "web_totals", "social", "newsletter"];

@@ -21,6 +21,7 @@ import { deadLettersSchema } from "./migrations/014-dead-letters.js";
 import { usersEmailPerWorkspaceSchema } from "./migrations/015-users-email-per-workspace.js";
 import { sessionsIdleSchema } from "./migrations/016-sessions-idle.js";
 import { importedIdentitiesSchema } from "./migrations/017-imported-identities.js";
+import { visitDaysSchema } from "./migrations/018-visit-days.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -44,6 +45,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: "users-email-per-workspace", statements: usersEmailPerWorkspaceSchema },
   { version: 16, name: "sessions-idle", statements: sessionsIdleSchema },
   { version: 17, name: "imported-identities", statements: importedIdentitiesSchema },
+  { version: 18, name: "visit-days", statements: visitDaysSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

@@ -43,7 +43,8 @@ export const UNSUPPORTED: FigureSupport = {
  * The variants every metric's SQL is pinned in: everything loaded and supported; every
  * filter set (and weekly buckets); data that supports no qualification, loss or money
  * figure; a workspace holding no data of any kind; and a period of partial months (where
- * metrics read the raw rows of its partial months beside the monthly rollups of its whole ones).
+ * metrics read the raw rows of its partial months beside the monthly rollups of its whole ones),
+ * with daily website totals loaded too.
  */
 export const FIXTURE_VARIANTS = ["plain", "filtered", "unsupported", "empty", "partial"] as const;
 export type FixtureVariant = (typeof FIXTURE_VARIANTS)[number];
@@ -65,7 +66,9 @@ export function fixtureContext(engine: EngineName, variant: FixtureVariant = "pl
     currency: empty ? null : "USD",
     otherCurrencies: empty ? {} : { EUR: 3 },
     asOf: range.end,
-    capabilities: new Set(empty ? [] : DATA_CAPABILITIES),
+    // Daily website totals (a Plausible export) beside the visits only in the partial-months
+    // variant, so both forms of the visits figure are pinned.
+    capabilities: new Set(empty ? [] : DATA_CAPABILITIES.filter((c) => c !== "web_totals" || variant === "partial")),
     dataRange: empty
       ? { sales: null, web: null, social: null, newsletter: null }
       : { sales: range, web: range, social: range, newsletter: range },
