@@ -359,6 +359,15 @@ describe.each(engines())("social imports on %s", (engine) => {
     );
   });
 
+  test("a followers workbook alone imports nothing and says why", async () => {
+    const summary = await runImport(t.store, linkedinImporter, [FOLLOWERS], { workspace: "social-followers" });
+    expect(summary.tables).toEqual({});
+    expect(summary.skipped).toEqual([
+      { reason: "LinkedIn follower rows (new followers per day, not the follower total)", count: 3 },
+    ]);
+    expect(await stored(t.store, "social-followers", "social_follower_snapshots")).toEqual([]);
+  });
+
   test("a broken workbook stops the import and leaves the database unchanged", async () => {
     const broken = await contentVariant("broken.xlsx", (sheets) => {
       ((sheets[1] as SheetSpec).rows[4] as unknown[])[9] = 12.5;
