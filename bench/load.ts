@@ -6,6 +6,7 @@
  *   npm run bench:load                 sizes m and l, 3 runs each
  *   npm run bench:load -- m            one size
  *   BENCH_RUNS=5 BENCH_ENGINES=duckdb npm run bench:load -- m
+ *   npm run bench:load -- ga4 --events 1000000   the GA4 export bench only (bench/ga4-load.ts)
  *
  * PostgreSQL: BENCH_DATABASE_URL (a server where the user may create databases), or an
  * embedded PostgreSQL started here. Data is simulated once into bench/out/ and reused.
@@ -19,9 +20,14 @@ import { promisify } from "node:util";
 import pg from "pg";
 import { simulate } from "../src/simulate/simulate.js";
 import { startEmbeddedPostgres } from "../test/support/postgres-global-setup.js";
+import { runGa4Bench } from "./ga4-load.js";
 
 const run = promisify(execFile);
-const sizes = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["m", "l"]) as ("s" | "m" | "l")[];
+// `ga4` and what follows it run the GA4 export bench (bench/ga4-load.ts, its own flags); no
+// argument runs sizes m and l and then the GA4 bench at its default size.
+const args = process.argv.slice(2);
+const ga4At = args.indexOf("ga4");
+const sizes = (args.length > 0 ? args.slice(0, ga4At < 0 ? undefined : ga4At) : ["m", "l"]) as ("s" | "m" | "l")[];
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const engines = (process.env.BENCH_ENGINES ?? "duckdb,postgres").split(",");
 const out = join(import.meta.dirname, "out");
@@ -152,4 +158,5 @@ async function main(): Promise<void> {
   console.log(`\nwritten to ${file}`);
 }
 
-await main();
+if (sizes.length > 0) await main();
+if (args.length === 0 || ga4At >= 0) await runGa4Bench(ga4At < 0 ? [] : args.slice(ga4At + 1));
