@@ -42,7 +42,8 @@ export type DoctorEntry = DoctorEntryOf<TableName>;
 export type DoctorReport = DoctorReportOf<TableName>;
 
 /** One thing a metric reads: without it, the whole metric (essential) or the figures in `affects` go. */
-type NeedSpec = { need: DoctorNeed; essential?: true; affects: string };
+/** `or`: another kind of data that meets the need as well (daily totals count visits). */
+type NeedSpec = { need: DoctorNeed; essential?: true; affects: string; or?: DataCapability };
 type Spec = { tables: TableName[]; needs: NeedSpec[] };
 
 /** What only leads can carry: reported as missing only once there are leads. */
@@ -168,7 +169,10 @@ const VANITY_SPECS: Record<string, Spec> = {
       { need: "amounts", essential: true, affects: "the whole figure (a sum of no amounts is unknown, not 0)" },
     ],
   },
-  visits: { tables: ["visits"], needs: [{ need: "web_visits", essential: true, affects: "the whole figure" }] },
+  visits: {
+    tables: ["visits", "visit_days"],
+    needs: [{ need: "web_visits", essential: true, affects: "the whole figure", or: "web_totals" }],
+  },
   "new-leads": { tables: ["leads"], needs: [LEADS] },
   followers: {
     tables: ["social_follower_snapshots"],
@@ -256,7 +260,9 @@ function entry(loaded: Loaded, head: Pick<DoctorEntry, "kind" | "id" | "title" |
   // the leads, and the doctor names the rest once they are loaded.
   const noLeads = spec.needs.some((n) => n.need === "leads") && !has(loaded, "leads");
   const missing: DoctorMissing[] = spec.needs
-    .filter((n) => !has(loaded, n.need) && !(noLeads && OF_LEADS.has(n.need)))
+    .filter(
+      (n) => !has(loaded, n.need) && !(n.or && loaded.capabilities.has(n.or)) && !(noLeads && OF_LEADS.has(n.need)),
+    )
     .map((n) => ({
       need: n.need,
       effect: n.essential ? "unsupported" : "partly",
