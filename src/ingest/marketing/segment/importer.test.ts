@@ -265,6 +265,19 @@ describe("segment: conversion", () => {
     ]);
   });
 
+  test("times without an offset are UTC, or in --timezone", async () => {
+    const file = join(fixture.temp, "local-times.jsonl");
+    await writeFile(
+      file,
+      '{"type":"page","anonymousId":"v","messageId":"m1","timestamp":"2024-07-01 12:00:00","context":{"page":{"url":"https://shop.example/"}}}\n',
+    );
+    const started = async (timezone?: string) => (await convert([file], { timezone })).visits[0]?.started_at;
+    expect(await started()).toBe("2024-07-01T12:00:00.000Z");
+    expect(await started("Europe/Stockholm")).toBe("2024-07-01T10:00:00.000Z");
+    const error = await importErrorOf(segmentImporter.prepare([file], { timezone: "Mars/Olympus" }));
+    expect([error.file, error.line]).toEqual(["--timezone", null]);
+  });
+
   test("gzipped JSON lines with a byte order mark read the same", async () => {
     const file = join(fixture.temp, "events.jsonl.gz");
     await writeFile(file, gzipSync(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), await readFile(EVENTS)])));
