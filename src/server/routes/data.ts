@@ -27,7 +27,7 @@ import {
   type TableFile,
 } from "../../ingest/importer.js";
 import { IMPORTERS, importerFor } from "../../ingest/importers.js";
-import { type Column, TABLE_ORDER, TABLES, TIMESTAMP_TEXT, type TableName } from "../../model/canonical.js";
+import { type Column, TABLE_ORDER, TABLES, type TableName, TIMESTAMP_TEXT } from "../../model/canonical.js";
 import { ERROR_TABLE } from "../../model/errors.js";
 import { join as joinSql, raw, sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
