@@ -1,4 +1,7 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
 import { detectFormat, UnknownFormat } from "./detect.js";
 
@@ -12,6 +15,11 @@ describe("detectFormat", () => {
     ["crm/pipedrive/deals-export-comma.csv", "pipedrive"],
     ["crm/pipedrive/deals-export-semicolon.csv", "pipedrive"],
     ["canonical-small", "verity"],
+    ["marketing/matomo/visits-log.json", "matomo"],
+    ["marketing/matomo/visits-log.csv", "matomo"],
+    ["marketing/segment/events.jsonl", "segment"],
+    ["marketing/segment/posthog-events.json", "segment"],
+    ["marketing/listmonk/subscribers.csv", "listmonk"],
   ])("knows %s as %s", async (path, format) => {
     expect((await detectFormat([join(fixtures, path)])).format).toBe(format);
   });
@@ -27,5 +35,20 @@ describe("detectFormat", () => {
         join(fixtures, "crm/pipedrive/deals-export-comma.csv"),
       ]),
     ).rejects.toThrow("several formats (hubspot, pipedrive)");
+  });
+
+  test("reads into a gzipped export, alone or in a folder (event dumps come as .jsonl.gz)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "verity-detect-"));
+    try {
+      const gz = join(dir, "events-2024-03.jsonl.gz");
+      await writeFile(gz, gzipSync(await readFile(join(fixtures, "marketing/segment/events.jsonl"))));
+      expect(await detectFormat([gz])).toMatchObject({ format: "segment" });
+      expect(await detectFormat([dir])).toMatchObject({ format: "segment" });
+      // A file named .gz that is no gzip is not guessed at.
+      await writeFile(gz, "not gzip");
+      await expect(detectFormat([gz])).rejects.toThrow(UnknownFormat);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,8 +4,10 @@
  * anything less certain asks for `--format` instead of guessing. Nutshell is never chosen
  * here: its export layout is an assumption (docs/import-formats.md), so it must be named.
  */
+import { createReadStream } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { createGunzip } from "node:zlib";
 import Papa from "papaparse";
 import yauzl from "yauzl";
 import { TABLES } from "../../model/canonical.js";
@@ -124,6 +126,28 @@ export function firstJsonRecord(text: string): Record<string, unknown> | null {
   return null;
 }
 
+/**
+ * The first bytes of a gzipped file (event exports are often `.jsonl.gz`), unpacked as far
+ * as the sample needs and no further; null when it is no gzip.
+ */
+async function firstGunzippedBytes(file: string): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const stream = createReadStream(file).pipe(createGunzip());
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= SAMPLE_BYTES) break;
+    }
+  } catch {
+    if (size === 0) return null;
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, SAMPLE_BYTES);
+}
+
 /** The entry names of a zip, without unpacking it. */
 function zipEntries(file: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
@@ -148,8 +172,10 @@ export async function sampleOf(file: string): Promise<FileSample> {
     const entries = await zipEntries(file).catch(() => null);
     return { name, path: file, header: null, json: null, entries };
   }
-  if (BINARY.test(name)) return { name, path: file, header: null, json: null, entries: null };
-  const bytes = await firstBytes(file);
+  const gzipped = /\.gz$/i.test(name);
+  if (BINARY.test(name) && !gzipped) return { name, path: file, header: null, json: null, entries: null };
+  const bytes = gzipped ? await firstGunzippedBytes(file) : await firstBytes(file);
+  if (bytes === null) return { name, path: file, header: null, json: null, entries: null };
   const text = bytes.toString("utf8");
   const looksJson = JSON_NAME.test(name) || /^\s*[[{]/.test(text);
   if (looksJson) return { name, path: file, header: null, json: firstJsonRecord(text), entries: null };
@@ -176,7 +202,7 @@ export async function detectFormat(paths: readonly string[]): Promise<Detected> 
         return { format: "verity", reason: `${path} holds Verity's canonical files (${first}, ...)` };
       }
       for (const n of names)
-        if (/\.(csv|tsv|txt|json|jsonl|ndjson|parquet|xlsx|xls|zip)$/i.test(n)) files.push(join(path, n));
+        if (/\.(csv|tsv|txt|json|jsonl|ndjson|parquet|xlsx|xls|zip|gz)$/i.test(n)) files.push(join(path, n));
     } else {
       files.push(path);
     }
