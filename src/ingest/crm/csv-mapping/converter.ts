@@ -1,6 +1,7 @@
 /**
- * The rows of a mapped CSV import: leads, their stage events and activities, each field read
- * through its transforms, every problem recorded once per row.
+ * The rows of a mapped CSV import: leads, their stage events and activities (and newsletter
+ * subscribers, subscribers.ts), each field read through its transforms (row-reader.ts), every
+ * problem recorded once per row.
  *
  * - Leads: `<source_system>:<id>` (external_id the bare id), where source_system is the
  *   mapping's. Reps from names (owner, the mover of a stage, an activity's rep):
@@ -29,12 +30,21 @@ import type { CanonicalRow, CanonicalTables } from "../canonical-tables.js";
 import type { Problems } from "../problems.js";
 import { money, type Rates } from "../rates.js";
 import type { SourceRow } from "../source-file.js";
-import { type DateOrder, dateOrderOf, parseAmount, parseTimestamp } from "../values.js";
+import { type DateOrder, dateOrderOf, parseAmount } from "../values.js";
 import type { SectionSource } from "./join.js";
-import type { ActivityField, CsvMapping, FieldSpec, LeadField, Section, StageEventField } from "./mapping-file.js";
+import type {
+  ActivityField,
+  CsvMapping,
+  FieldSpec,
+  LeadField,
+  Section,
+  StageEventField,
+  SubscriberField,
+} from "./mapping-file.js";
 import { findByName, type PipelineInfo, type StageInfo } from "./pipelines.js";
-import type { Rejects } from "./rejects.js";
-import { applyTransforms, type Where } from "./transforms.js";
+import { concealAddresses, type Rejects } from "./rejects.js";
+import { rowReader } from "./row-reader.js";
+import { convertSubscribers } from "./subscribers.js";
 
 export type LeadInfo = {
   id: string;
@@ -86,89 +96,20 @@ export class Converter {
     return id;
   }
 
-  /** A row reader: field values after transforms, each problem recorded once per row. */
-  private reader<F extends string>(
-    source: SectionSource,
-    section: Section<F>,
-    row: SourceRow,
-    order: DateOrder | null,
-  ) {
-    const rowProblems: ImportError[] = [];
-    const attempt = <T>(fn: () => T, fallback: T): T => {
-      try {
-        return fn();
-      } catch (error) {
-        if (!(error instanceof ImportError)) throw error;
-        rowProblems.push(error);
-        return fallback;
-      }
-    };
-    // The header each field's value came from in this row (a field may list several).
-    const readFrom = new Map<F, string>();
-    const columnOf = (field: F) => {
-      const spec = section.columns[field];
-      const read = readFrom.get(field);
-      if (read !== undefined) return read;
-      return spec?.column
-        ? (source.column(spec.column) ?? spec.column)
-        : (spec?.path ?? `${section.path}.columns.${field}`);
-    };
-    const problem = (field: F, reason: string) => new ImportError(source.file, row.line, columnOf(field), reason);
-    const text = (field: F): string => {
-      const spec = section.columns[field];
-      if (!spec) return "";
-      // The first listed column with a value (or the first column, empty), else the constant.
-      const read = spec.columns.find((c) => row.get(c) !== "") ?? spec.column;
-      const raw = read !== null ? row.get(read) : (spec.constant ?? "");
-      const column = read !== null ? (source.column(read) ?? read) : columnOf(field);
-      if (read !== null) readFrom.set(field, column);
-      const where: Where = { source, line: row.line, column, order };
-      return attempt(() => applyTransforms(raw, spec.transforms, where), "");
-    };
-    const required = (field: F, what: string): string => {
-      const value = text(field);
-      if (value === "" && !rowProblems.some((p) => p.column === columnOf(field))) {
-        rowProblems.push(problem(field, `${what} is empty (the mapping's ${section.path}.columns.${field})`));
-      }
-      return value;
-    };
-    const timestamp = (field: F, value: string): string =>
-      value === "" ? "" : attempt(() => parseTimestamp(source, row.line, columnOf(field), value, order), "");
-    const oneOf = (field: F, value: string, allowed: readonly string[], what: string): string => {
-      if (value === "" || allowed.includes(value)) return value;
-      rowProblems.push(
-        problem(
-          field,
-          `${JSON.stringify(value)} is not ${what} (${allowed.join(", ")}); map the export's values with a map transform`,
-        ),
-      );
-      return "";
-    };
-    /** A required id that no earlier row of the file has (`firstLine`: where each id was first met). */
-    const uniqueId = (field: F, firstLine: Map<string, number>): string => {
-      const id = required(field, "the id");
-      const seen = firstLine.get(id);
-      if (id !== "" && seen !== undefined) {
-        rowProblems.push(problem(field, `duplicate id ${id}: first on line ${seen}`));
-      } else if (id !== "") {
-        firstLine.set(id, row.line);
-      }
-      return id;
-    };
-    return { rowProblems, attempt, problem, text, required, uniqueId, timestamp, oneOf, columnOf };
-  }
-
   /**
    * Records a row's problems (each at the file and line of its cell: a joined column's in the
    * joined file), or refuses the row with --skip-invalid; true when there were none.
+   * `conceal`: the rejects file's copy of the record shows no cell that may be an address.
    */
-  private settle(rowProblems: ImportError[], source: SectionSource, row: SourceRow): boolean {
+  settle(rowProblems: ImportError[], source: SectionSource, row: SourceRow, conceal = false): boolean {
     if (rowProblems.length === 0) return true;
     const located = rowProblems.map((p) => source.relocate(p));
     if (this.rejects) {
-      this.rejects.refuse({ file: source.file, line: row.line }, located, (p) =>
-        p.line === null ? null : source.recordAt(p.file, p.line),
-      );
+      this.rejects.refuse({ file: source.file, line: row.line }, located, (p) => {
+        const record = p.line === null ? null : source.recordAt(p.file, p.line);
+        const delimiter = source.files.find((f) => f.file === p.file)?.delimiter ?? source.delimiter;
+        return conceal && record !== null ? concealAddresses(record, delimiter) : record;
+      });
     } else {
       for (const p of located) this.problems.add(p);
     }
@@ -192,11 +133,7 @@ export class Converter {
   }
 
   /** The file's slashed-date order over the timestamp fields the mapping leaves to the shared rules. */
-  private orderOf<F extends string>(
-    source: SectionSource,
-    section: Section<F>,
-    fields: readonly F[],
-  ): DateOrder | null {
+  orderOf<F extends string>(source: SectionSource, section: Section<F>, fields: readonly F[]): DateOrder | null {
     const columns = fields
       .map((f) => section.columns[f])
       .filter((s): s is FieldSpec => s !== undefined && !s.transforms.some((t) => t.kind === "date"))
@@ -210,15 +147,14 @@ export class Converter {
     }
   }
 
-  leads(source: SectionSource): void {
-    const section = this.mapping.leads;
+  leads(source: SectionSource, section: Section<LeadField>): void {
     const order = this.orderOf(source, section, ["created_at", "qualified_at", "closed_at", "stage_entered_at"]);
     const from = basename(source.file);
     this.leadsFile = from;
     const firstLine = new Map<string, number>();
     let openClosedAt = 0;
     for (const row of source.rows) {
-      const r = this.reader<LeadField>(source, section, row, order);
+      const r = rowReader<LeadField>(source, section, row, order);
       const externalId = r.uniqueId("id", firstLine);
       const id = `${this.system}:${externalId}`;
 
@@ -375,7 +311,7 @@ export class Converter {
       count += 1;
     }
     if (count > 0) {
-      const at = this.mapping.leads.columns.stage_entered_at ? "stage_entered_at (else created_at)" : "created_at";
+      const at = this.mapping.leads?.columns.stage_entered_at ? "stage_entered_at (else created_at)" : "created_at";
       this.tables.note(`${count} leads with ${why}: one stage event each, into the current stage at ${at}`);
     }
   }
@@ -396,7 +332,7 @@ export class Converter {
     type Event = { lead: LeadInfo; stage: StageInfo; at: string; rep: string; line: number };
     const byLead = new Map<string, Event[]>();
     for (const row of source.rows) {
-      const r = this.reader<StageEventField>(source, section, row, order);
+      const r = rowReader<StageEventField>(source, section, row, order);
       const externalId = r.required("lead_id", "the lead id");
       const stageName = r.required("to_stage_id", "the stage");
       const at = r.timestamp("changed_at", r.required("changed_at", "the time of the change"));
@@ -453,13 +389,23 @@ export class Converter {
     );
   }
 
+  /** The newsletter_subscribers section (subscribers.ts). */
+  subscribers(source: SectionSource, section: Section<SubscriberField>): void {
+    convertSubscribers(source, section, {
+      sourceSystem: this.system,
+      tables: this.tables,
+      orderOf: (s, sec, fields) => this.orderOf(s, sec, fields),
+      settle: (problems, s, row, conceal) => this.settle(problems, s, row, conceal),
+    });
+  }
+
   activities(source: SectionSource, section: Section<ActivityField>): void {
     const order = this.orderOf(source, section, ["occurred_at"]);
     const from = basename(source.file);
     const leadsFile = this.leadsFile;
     const firstLine = new Map<string, number>();
     for (const row of source.rows) {
-      const r = this.reader<ActivityField>(source, section, row, order);
+      const r = rowReader<ActivityField>(source, section, row, order);
       const externalId = r.uniqueId("id", firstLine);
       const leadExternal = r.text("lead_id");
       let lead: LeadInfo | null | "failed" = null;

@@ -29,7 +29,7 @@ export async function givenFiles(paths: readonly string[], problems: Problems): 
   return files;
 }
 
-export type SectionKey = "leads" | "stage_events" | "activities";
+export type SectionKey = "leads" | "stage_events" | "activities" | "newsletter_subscribers";
 
 /** The files a section reads: its own, and one per join (in the join's order). */
 export type SectionFiles = { file: string; joins: string[] };
@@ -44,6 +44,7 @@ export function chooseFiles(
     ["leads", mapping.leads],
     ["stage_events", mapping.stageEvents],
     ["activities", mapping.activities],
+    ["newsletter_subscribers", mapping.newsletterSubscribers],
   ];
   const given = () => files.map((f) => basename(f)).join(", ") || "none";
   const chosen: Partial<Record<SectionKey, SectionFiles>> = {};

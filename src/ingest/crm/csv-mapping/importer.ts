@@ -5,12 +5,15 @@
  * rules of docs/import-formats.md; the choices are written where they are made: files.ts
  * (which file each section reads), join.ts (a section's file joined to others on a key),
  * pipelines.ts (pipelines, stages and their kinds), transforms.ts (the value transforms),
- * converter.ts (leads, stage events, activities) and rejects.ts (--skip-invalid).
+ * converter.ts (leads, stage events, activities), subscribers.ts (newsletter subscribers) and
+ * rejects.ts (--skip-invalid). A mapping holds leads (with pipelines), newsletter_subscribers,
+ * or both.
  *
- * `lacks`: stage_history without a `stage_events` section, activities without an
+ * `lacks`, with leads: stage_history without a `stage_events` section, activities without an
  * `activities` section, loss_reasons without `loss_reason`, lead_sources without
  * `source_channel`, qualification without `qualified_at` or a qualifying stage; always
- * web_visits, social, newsletter (no CRM export carries them).
+ * web_visits, social, and newsletter unless the mapping reads subscribers. Without leads:
+ * nothing (a subscribers file claims no CRM capability).
  *
  * Problems (an unreadable file, a mapped column the header lacks, a required field left
  * empty, a value a transform rejects, an unknown pipeline, stage, lead or currency, a
@@ -30,7 +33,7 @@ import { type Rates, readRates } from "../rates.js";
 import { Converter } from "./converter.js";
 import { chooseFiles, givenFiles, openSection, type SectionKey } from "./files.js";
 import type { SectionSource } from "./join.js";
-import { readMapping, type Section } from "./mapping-file.js";
+import { type CsvMapping, type LeadField, readMapping, type Section } from "./mapping-file.js";
 import { buildPipelines } from "./pipelines.js";
 import { Rejects } from "./rejects.js";
 
@@ -90,34 +93,28 @@ async function prepare(paths: readonly string[], options: FormatOptions): Promis
     for (const file of source?.files ?? []) rejects?.read(file.rows.length);
     return source;
   };
-  const leadsSource = await open("leads", mapping.leads);
-  if (leadsSource) converter.leads(leadsSource);
-  else converter.leadsFailed = true;
+  if (mapping.leads) {
+    const leadsSource = await open("leads", mapping.leads);
+    if (leadsSource) converter.leads(leadsSource, mapping.leads);
+    else converter.leadsFailed = true;
 
-  if (mapping.stageEvents) {
-    const source = await open("stage_events", mapping.stageEvents);
-    if (source) converter.stageEvents(source, mapping.stageEvents);
-  } else {
-    converter.currentStageEvents(converter.leadsInOrder(), "no stage history");
+    if (mapping.stageEvents) {
+      const source = await open("stage_events", mapping.stageEvents);
+      if (source) converter.stageEvents(source, mapping.stageEvents);
+    } else {
+      converter.currentStageEvents(converter.leadsInOrder(), "no stage history");
+    }
+    if (mapping.activities) {
+      const source = await open("activities", mapping.activities);
+      if (source) converter.activities(source, mapping.activities);
+    }
   }
-  if (mapping.activities) {
-    const source = await open("activities", mapping.activities);
-    if (source) converter.activities(source, mapping.activities);
+  if (mapping.newsletterSubscribers) {
+    const source = await open("newsletter_subscribers", mapping.newsletterSubscribers);
+    if (source) converter.subscribers(source, mapping.newsletterSubscribers);
   }
 
-  const mapped = mapping.leads.columns;
-  const lacks: DataCapability[] = [];
-  if (!mapping.stageEvents) lacks.push("stage_history");
-  if (!mapping.activities) lacks.push("activities");
-  lacks.push("web_visits", "social", "newsletter");
-  if (!mapped.loss_reason) lacks.push("loss_reasons");
-  if (!mapped.source_channel) lacks.push("lead_sources");
-  // Nothing tells a qualified lead from the rest without a qualifying stage or a qualification
-  // time: the metrics report those figures unsupported, as for the deal exports.
-  const qualifying = mapping.pipelines.some((p) => p.qualifying !== null && p.qualifying !== "");
-  if (!mapped.qualified_at && !qualifying) {
-    lacks.push("qualification");
-  }
+  const lacks = mapping.leads ? leadLacks(mapping, mapping.leads) : [];
   if (rejects) {
     // Written before anything loads; over the allowed share it throws and nothing loads.
     let refused: Awaited<ReturnType<Rejects["finish"]>>;
@@ -131,6 +128,27 @@ async function prepare(paths: readonly string[], options: FormatOptions): Promis
     for (const note of refused.notes) tables.note(note);
   }
   return finish(tables, mapping.sourceSystem, lacks, problems);
+}
+
+/**
+ * What an import with leads cannot give. Only a leads section claims anything: a mapping of
+ * subscribers alone lacks nothing (the metrics' capabilities come from the latest import that
+ * brought a source's leads, and the newsletter's from its own table).
+ */
+function leadLacks(mapping: CsvMapping, leads: Section<LeadField>): DataCapability[] {
+  const mapped = leads.columns;
+  const lacks: DataCapability[] = [];
+  if (!mapping.stageEvents) lacks.push("stage_history");
+  if (!mapping.activities) lacks.push("activities");
+  lacks.push("web_visits", "social");
+  if (!mapping.newsletterSubscribers) lacks.push("newsletter");
+  if (!mapped.loss_reason) lacks.push("loss_reasons");
+  if (!mapped.source_channel) lacks.push("lead_sources");
+  // Nothing tells a qualified lead from the rest without a qualifying stage or a qualification
+  // time: the metrics report those figures unsupported, as for the deal exports.
+  const qualifying = mapping.pipelines.some((p) => p.qualifying !== null && p.qualifying !== "");
+  if (!mapped.qualified_at && !qualifying) lacks.push("qualification");
+  return lacks;
 }
 
 async function finish(

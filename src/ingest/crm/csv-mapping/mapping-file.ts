@@ -63,12 +63,24 @@ export const SECTION_FIELDS = {
     fields: columnNames("activities", ["external_id"]),
     required: ["id", "type", "occurred_at"],
   },
+  newsletter_subscribers: {
+    fields: [
+      ...columnNames("newsletter_subscribers"),
+      // Not canonical columns: the address, hashed on import and never stored (subscribers.ts),
+      // and a status whose `unsubscribed` says the subscriber left (at unsubscribed_at).
+      "email",
+      "status",
+    ] as const,
+    // And one of id, email, email_hash (crossChecks).
+    required: ["subscribed_at"],
+  },
 } as const;
 
 export type SectionName = keyof typeof SECTION_FIELDS;
 export type LeadField = (typeof SECTION_FIELDS.leads.fields)[number];
 export type StageEventField = (typeof SECTION_FIELDS.stage_events.fields)[number];
 export type ActivityField = (typeof SECTION_FIELDS.activities.fields)[number];
+export type SubscriberField = (typeof SECTION_FIELDS.newsletter_subscribers.fields)[number];
 
 /**
  * Another file joined to a section's file (join.ts): its rows are matched to the section's
@@ -112,10 +124,13 @@ export type PipelineSpec = {
 export type CsvMapping = {
   file: string;
   sourceSystem: string;
+  /** Empty when the mapping has no leads (a subscribers file alone). */
   pipelines: PipelineSpec[];
-  leads: Section<LeadField>;
+  /** Null only when another section is given (newsletter_subscribers); stage_events and activities need it. */
+  leads: Section<LeadField> | null;
   stageEvents: Section<StageEventField> | null;
   activities: Section<ActivityField> | null;
+  newsletterSubscribers: Section<SubscriberField> | null;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -414,6 +429,8 @@ const pipelineSchema = z.strictObject({
   lost: nameList.optional(),
 });
 
+const MAPPING_KEYS = ["source_system", "pipelines", "leads", "stage_events", "activities", "newsletter_subscribers"];
+
 const mappingSchema = z.strictObject(
   {
     source_system: z
@@ -422,15 +439,17 @@ const mappingSchema = z.strictObject(
         /^[a-z][a-z0-9_-]*$/,
         "source_system is a lower-case name such as zoho or close (letters, digits, _ and -)",
       ),
-    pipelines: z.array(pipelineSchema, { error: "pipelines is required: a list of { name, stages }" }).min(1),
-    leads: sectionSchema("leads"),
+    // Required with leads; crossChecks says so (a subscribers file alone has none).
+    pipelines: z.array(pipelineSchema, { error: "pipelines is a list of { name, stages }" }).min(1).optional(),
+    leads: sectionSchema("leads").optional(),
     stage_events: sectionSchema("stage_events").optional(),
     activities: sectionSchema("activities").optional(),
+    newsletter_subscribers: sectionSchema("newsletter_subscribers").optional(),
   },
   {
     error: (issue) =>
       issue.code === "unrecognized_keys"
-        ? `${issue.keys.map((k) => JSON.stringify(k)).join(", ")}: not a key of the mapping (keys: source_system, pipelines, leads, stage_events, activities)`
+        ? `${issue.keys.map((k) => JSON.stringify(k)).join(", ")}: not a key of the mapping (keys: ${MAPPING_KEYS.join(", ")})`
         : undefined,
   },
 );
@@ -451,6 +470,7 @@ function crossChecks(data: unknown): Issue[] {
   const issues: Issue[] = [];
   const m = objectOf(data);
   if (!m) return issues;
+  issues.push(...sectionPresence(m));
   const pipelines = Array.isArray(m.pipelines) ? m.pipelines : [];
   const names = new Set<string>();
   for (const [i, raw] of pipelines.entries()) {
@@ -486,7 +506,7 @@ function crossChecks(data: unknown): Issue[] {
     check("won", stringsOf(p.won) ?? [], false);
     check("lost", stringsOf(p.lost) ?? [], false);
   }
-  for (const name of ["leads", "stage_events", "activities"] as const) {
+  for (const name of ["leads", "stage_events", "activities", "newsletter_subscribers"] as const) {
     const section = objectOf(m[name]);
     if (!section) continue;
     const columns = objectOf(section.columns) ?? {};
@@ -499,6 +519,7 @@ function crossChecks(data: unknown): Issue[] {
       }
     }
     issues.push(...joinChecks(name, section));
+    if (name === "newsletter_subscribers") issues.push(...subscriberChecks(columns));
     if (name === "leads" && pipelines.length > 1 && columns.pipeline_id === undefined) {
       issues.push({
         path: ["leads", "columns", "pipeline_id"],
@@ -507,6 +528,63 @@ function crossChecks(data: unknown): Issue[] {
     }
   }
   return issues;
+}
+
+/**
+ * Which sections a mapping needs: leads (with pipelines) or newsletter_subscribers, or both;
+ * stage_events and activities belong to leads, and pipelines are only read for them.
+ */
+function sectionPresence(m: Record<string, unknown>): Issue[] {
+  const issues: Issue[] = [];
+  const has = (key: string) => m[key] !== undefined && m[key] !== null;
+  if (!has("leads") && !has("newsletter_subscribers")) {
+    issues.push({
+      path: ["leads"],
+      message:
+        "the mapping needs leads (with pipelines: the deals, opportunities) or newsletter_subscribers (a subscribers file), or both",
+    });
+  }
+  if (has("leads") && !has("pipelines")) {
+    issues.push({ path: ["pipelines"], message: "pipelines is required with leads: a list of { name, stages }" });
+  }
+  if (!has("leads")) {
+    for (const key of ["pipelines", "stage_events", "activities"]) {
+      if (has(key)) {
+        issues.push({
+          path: [key],
+          message: `${key} belongs to leads, which the mapping does not map: add a leads section or leave ${key} out`,
+        });
+      }
+    }
+  }
+  return issues;
+}
+
+/**
+ * A subscribers section names its subscriber by an id, an address or an address's hash, and
+ * by one of the last two only (which would win were both mapped is not guessed).
+ */
+function subscriberChecks(columns: Record<string, unknown>): Issue[] {
+  const path = (field: string) => ["newsletter_subscribers", "columns", field];
+  if (columns.email !== undefined && columns.email_hash !== undefined) {
+    return [
+      {
+        path: path("email_hash"),
+        message:
+          "map email (an address, hashed on import) or email_hash (a SHA-256 hash the file already holds), not both",
+      },
+    ];
+  }
+  if (columns.id === undefined && columns.email === undefined && columns.email_hash === undefined) {
+    return [
+      {
+        path: path("email"),
+        message:
+          "newsletter_subscribers needs email (the address, hashed on import), email_hash or id: map one of them",
+      },
+    ];
+  }
+  return [];
 }
 
 /** The key columns of a join as pairs (`on` in any of its three forms). */
@@ -642,7 +720,7 @@ export async function readMapping(file: string): Promise<{ mapping: CsvMapping |
     mapping: {
       file,
       sourceSystem: m.source_system,
-      pipelines: m.pipelines.map((p, i) => ({
+      pipelines: (m.pipelines ?? []).map((p, i) => ({
         name: p.name,
         stages: p.stages ?? null,
         qualifying: p.qualifying ?? null,
@@ -650,9 +728,12 @@ export async function readMapping(file: string): Promise<{ mapping: CsvMapping |
         lost: p.lost ?? null,
         path: `pipelines[${i}]`,
       })),
-      leads: section<LeadField>("leads", m.leads),
+      leads: m.leads ? section<LeadField>("leads", m.leads) : null,
       stageEvents: m.stage_events ? section<StageEventField>("stage_events", m.stage_events) : null,
       activities: m.activities ? section<ActivityField>("activities", m.activities) : null,
+      newsletterSubscribers: m.newsletter_subscribers
+        ? section<SubscriberField>("newsletter_subscribers", m.newsletter_subscribers)
+        : null,
     },
     problems: [],
   };

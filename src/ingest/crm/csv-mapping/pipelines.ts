@@ -26,8 +26,8 @@ export function buildPipelines(
     ?.split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
-  const status = mapping.leads.columns.status;
-  const stage = mapping.leads.columns.stage_id;
+  const status = mapping.leads?.columns.status;
+  const stage = mapping.leads?.columns.stage_id;
   // The outcome is written in the stage's name when status is read from the stage column.
   const statusFromStage =
     status?.column != null && stage?.column != null && status.column.toLowerCase() === stage.column.toLowerCase();

@@ -86,6 +86,21 @@ export class Rejects {
   }
 }
 
+/** What the rejects file writes in place of a cell that may be an address. */
+export const ADDRESS_NOT_SHOWN = "(address not shown)";
+
+/**
+ * A record (one CSV line, as recordText writes it) with every cell that may be an address
+ * replaced: a refused subscriber's line is listed by file and line, never with its address
+ * (addresses are never stored or repeated, a rejects file included).
+ */
+export function concealAddresses(record: string, delimiter: string): string {
+  if (!record.includes("@")) return record;
+  const [cells = []] = Papa.parse<string[]>(record, { delimiter }).data;
+  const shown = cells.map((cell) => (cell.includes("@") ? ADDRESS_NOT_SHOWN : cell));
+  return Papa.unparse([shown], { delimiter, newline: "" });
+}
+
 /** `--max-rejected`: a percentage, `2` or `2%` (0 to 100); null when it is not one. */
 export function parseMaxRejected(text: string): number | null {
   const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
