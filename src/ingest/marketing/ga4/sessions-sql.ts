@@ -54,7 +54,10 @@ export const JSON_COLUMNS = `{
  * hashIdentity's (src/ingest/identity.ts).
  */
 export const MACROS = [
-  "CREATE OR REPLACE MACRO ga4_param(params, name) AS list_filter(params, p -> p.key = name)[1].value",
+  // A parameter's value by its key. `keys` is the params' keys, listed once per event: a
+  // native list_position per parameter instead of a lambda over the list for each (the
+  // conversion's largest cost when every parameter was a list_filter).
+  "CREATE OR REPLACE MACRO ga4_param(params, keys, name) AS params[list_position(keys, name)].value",
   // A parameter's value as text, whichever of the four value fields the site sent it in.
   `CREATE OR REPLACE MACRO ga4_text(v) AS coalesce(v.string_value, CAST(v.int_value AS VARCHAR),
      CAST(v.double_value AS VARCHAR), CAST(v.float_value AS VARCHAR))`,
@@ -62,7 +65,7 @@ export const MACROS = [
      '^[\t\n\x{0B}\f\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}]+|[\t\n\x{0B}\f\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}]+$',
      '', 'g')`,
   // GA4's placeholders for "no campaign" are no campaign.
-  `CREATE OR REPLACE MACRO ga4_campaign(s) AS CASE WHEN ga4_trim(s) IN ('', '(direct)', '(none)', '(not set)', '(not provided)', '(organic)', '(referral)')
+  `CREATE OR REPLACE MACRO ga4_campaign(s) AS CASE WHEN trim(s) IN ('', '(direct)', '(none)', '(not set)', '(not provided)', '(organic)', '(referral)')
      THEN NULL ELSE s END`,
 ];
 
@@ -131,14 +134,14 @@ export function eventsQuery(source: string): string {
           THEN TRY_CAST(ts_text AS BIGINT) END AS ts,
         nullif(trim(user_pseudo_id), '') AS visitor,
         nullif(ga4_trim(user_id), '') AS user_id,
-        nullif(trim(ga4_text(ga4_param(event_params, 'ga_session_id'))), '') AS session_id,
-        TRY_CAST(ga4_text(ga4_param(event_params, 'ga_session_number')) AS BIGINT) AS session_number,
-        nullif(ga4_text(ga4_param(event_params, 'page_location')), '') AS page_location,
-        nullif(ga4_text(ga4_param(event_params, 'page_referrer')), '') AS page_referrer,
+        nullif(trim(ga4_text(ga4_param(event_params, keys, 'ga_session_id'))), '') AS session_id,
+        TRY_CAST(ga4_text(ga4_param(event_params, keys, 'ga_session_number')) AS BIGINT) AS session_number,
+        nullif(ga4_text(ga4_param(event_params, keys, 'page_location')), '') AS page_location,
+        nullif(ga4_text(ga4_param(event_params, keys, 'page_referrer')), '') AS page_referrer,
         ${COLLECTED_FIELDS.map(([, n]) => `ga4_campaign(cts_${n}) AS cts_${n}`).join(", ")},
-        ${COLLECTED_FIELDS.map(([, n]) => `ga4_campaign(ga4_text(ga4_param(event_params, '${n}'))) AS ep_${n}`).join(", ")},
+        ${COLLECTED_FIELDS.map(([, n]) => `ga4_campaign(ga4_text(ga4_param(event_params, keys, '${n}'))) AS ep_${n}`).join(", ")},
         ${FIRST_TOUCH_FIELDS.map(([, n]) => `ga4_campaign(ft_${n}) AS ft_${n}`).join(", ")}
-      FROM (${source})
+      FROM (SELECT *, list_transform(event_params, p -> p.key) AS keys FROM (${source}))
     )`;
 }
 
