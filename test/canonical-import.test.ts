@@ -359,12 +359,12 @@ for (const engine of engines()) {
         );
         await writeFile(
           join(dir, "visits.csv"),
-          "visit_id,visitor_id,started_at\nw1,anon,2025-01-01T10:00:00Z\nw2,anon,2025-01-03T09:50:00Z\n",
+          "visit_id,visitor_id,started_at\nw1,anon,2025-01-01T10:00:00Z\nw2,anon,2025-01-03T09:50:00Z\nw3,login,2025-02-01T08:00:00Z\n",
         );
         const identities = (h: string) =>
           writeFile(
             join(dir, "visitor_identities.csv"),
-            `visitor_id,email_hash,visit_id,identified_at\nanon,${h},w2,2025-01-03T09:55:00Z\n`,
+            `visitor_id,email_hash,visit_id,identified_at\nanon,${h},w2,2025-01-03T09:55:00Z\nlogin,${hash},w3,2025-02-01T08:01:00Z\n`,
           );
         // An address in clear text (or a hash in upper case) is refused, naming the column.
         for (const bad of ["ada@example.com", hash.toUpperCase()]) {
@@ -378,18 +378,21 @@ for (const engine of engines()) {
         await identities(hash);
         const first = await runImport(t.store, verityImporter, dir, { workspace });
         expect(first.notes).toContain("1 visit was linked to the lead with the same contact (by email or CRM id)");
+        // w3: Ada logging in a month after her lead was created did not create it on that visit.
         expect(await linked()).toEqual([
           { visit_id: "w1", converted_lead_id: null },
           { visit_id: "w2", converted_lead_id: "ada" },
+          { visit_id: "w3", converted_lead_id: null },
         ]);
         // The same files again: the file's empty converted_lead_id keeps the link; nothing changes.
         const again = await runImport(t.store, verityImporter, dir, { workspace });
-        expect(again.tables.visits).toMatchObject({ rows: 2, created: 0, updated: 0, unchanged: 2 });
-        expect(again.tables.visitor_identities).toMatchObject({ rows: 1, created: 0, updated: 0, unchanged: 1 });
+        expect(again.tables.visits).toMatchObject({ rows: 3, created: 0, updated: 0, unchanged: 3 });
+        expect(again.tables.visitor_identities).toMatchObject({ rows: 2, created: 0, updated: 0, unchanged: 2 });
         expect(again.notes.some((n) => n.includes("linked"))).toBe(false);
         expect(await linked()).toEqual([
           { visit_id: "w1", converted_lead_id: null },
           { visit_id: "w2", converted_lead_id: "ada" },
+          { visit_id: "w3", converted_lead_id: null },
         ]);
         // The conversion is counted in the month's rollup too.
         const [rollup] = await t.store.query<{ n: number }>(

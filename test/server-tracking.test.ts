@@ -321,7 +321,9 @@ describe.each(ENGINES)("tracking through the API on %s", (engine) => {
       t.request("/api/data", {
         key: A.keys.data.secret,
         body: {
-          leads: [{ id: leadId, contact, pipeline_id: "p", status: "open", created_at: "2025-10-01T09:00:00Z" }],
+          // Created now, as a CRM enters a form's lead: a visit links only to a lead created at
+          // most a day before it (src/derive/visit-leads.ts), and tracked visits are stamped now.
+          leads: [{ id: leadId, contact, pipeline_id: "p", status: "open", created_at: new Date().toISOString() }],
         },
       });
 

@@ -14,9 +14,14 @@ import { addConversionsToRollups } from "./visit-rollup-delta.js";
 
 /**
  * Links the visits in which visitors identified themselves to the lead with the same contact
- * email hash (the earliest created, when several), where not linked yet; `which` narrows the
- * identities looked at (aliased i). The visit rollups count the new conversions (inside the
- * caller's transaction). Returns how many visits it linked.
+ * email hash, where not linked yet; `which` narrows the identities looked at (aliased i). The
+ * visit rollups count the new conversions (inside the caller's transaction). Returns how many
+ * visits it linked.
+ *
+ * Only a lead created at most a day before the visit started can be the one the visit
+ * created (the earliest such lead, when several): a CRM enters a form's lead minutes or hours
+ * later, but a customer who logs in a year after their deal closed did not create it on that
+ * visit (imported history holds such identify calls; docs/metrics.md, metric 5).
  */
 export async function linkIdentifiedVisits(store: Store, w: string, which: Sql = sql`TRUE`): Promise<number> {
   const matches = sql`(
@@ -24,7 +29,9 @@ export async function linkIdentifiedVisits(store: Store, w: string, which: Sql =
         SELECT i.workspace_id, i.visit_id, l.id AS lead_id,
           row_number() OVER (PARTITION BY i.visit_id ORDER BY l.created_at, l.id) AS rn
         FROM visitor_identities i
+        JOIN visits iv ON iv.workspace_id = i.workspace_id AND iv.visit_id = i.visit_id
         JOIN leads l ON l.workspace_id = i.workspace_id AND l.contact_hash = i.email_hash
+          AND l.created_at >= iv.started_at - INTERVAL '1 day'
         WHERE i.workspace_id = ${w} AND ${which}
       ) r WHERE rn = 1)`;
   await store.execute(raw("DROP TABLE IF EXISTS verity_links"));

@@ -18,6 +18,9 @@ const hash = (email: string) => createHash("sha256").update(email.trim().toLower
 //   Demo -> Qualified 07-08 by Ann (a backward move). Activities: call 07-02, email 07-05 09:00 (same moment as the
 //   stage change), note 07-20 12:00 (same moment as the close).
 //   A second click on i1 at 07-01 10:00, the moment of v2.
+//   Visitor V3 (another source: an imported analytics export) came on 06-28 (v6) and logged in as
+//   Jo on 08-30 (v5, an imported identity): long after t1 was created, so v5 did not create it
+//   (not linked), yet both visits are Jo's and in the timeline.
 // Same-moment order: email < visit < created < stage < qualified < activity < closed.
 const FIXTURE = {
   ...BASE,
@@ -97,6 +100,11 @@ const FIXTURE = {
       started_at: "2025-07-10 09:00:00",
       landing_url: "https://x.test/pricing",
     },
+    { visit_id: "v6", visitor_id: "V3", started_at: "2025-06-28 12:00:00", landing_url: "https://x.test/" },
+    { visit_id: "v5", visitor_id: "V3", started_at: "2025-08-30 09:00:00", landing_url: "https://x.test/login" },
+  ],
+  visitor_identities: [
+    { visitor_id: "V3", email_hash: hash("jo@example.com"), visit_id: "v5", identified_at: "2025-08-30 09:05:00" },
   ],
   newsletter_issues: [{ id: "i1", sent_at: "2025-06-25 08:00:00", subject: "June news", utm_campaign: "june" }],
   newsletter_subscribers: [
@@ -193,6 +201,20 @@ describe.each(engines())("lead timeline on %s", (engine) => {
         url: "https://x.test/demo",
       },
       {
+        kind: "visit",
+        time: "2025-06-28T12:00:00.000Z",
+        visitId: "v6",
+        visitorId: "V3",
+        landingUrl: "https://x.test/",
+        referrer: null,
+        utmSource: null,
+        utmMedium: null,
+        utmCampaign: null,
+        utmContent: null,
+        pageviews: null,
+        createdLead: false,
+      },
+      {
         kind: "email",
         time: "2025-07-01T10:00:00.000Z",
         type: "click",
@@ -264,6 +286,20 @@ describe.each(engines())("lead timeline on %s", (engine) => {
         note: "Signed",
       },
       { kind: "closed", time: "2025-07-20T12:00:00.000Z", status: "won", lossReason: null, competitor: null },
+      {
+        kind: "visit",
+        time: "2025-08-30T09:00:00.000Z",
+        visitId: "v5",
+        visitorId: "V3",
+        landingUrl: "https://x.test/login",
+        referrer: null,
+        utmSource: null,
+        utmMedium: null,
+        utmCampaign: null,
+        utmContent: null,
+        pageviews: null,
+        createdLead: false,
+      },
     ]);
   });
 
@@ -273,7 +309,7 @@ describe.each(engines())("lead timeline on %s", (engine) => {
     const view = timelineView(t);
     expect(view.title).toBe("Lead t1 Fleet rollout (Acme Field Service): won");
     expect(view.columns.map((c) => c.label)).toEqual(["At", "What", "Detail"]);
-    expect(view.rows).toHaveLength(16);
+    expect(view.rows).toHaveLength(18);
     expect(view.rows[0]).toEqual({
       time: "2025-06-20 09:00",
       what: "visit",
@@ -284,10 +320,17 @@ describe.each(engines())("lead timeline on %s", (engine) => {
       what: "email click",
       detail: "June news, https://x.test/demo",
     });
-    expect(view.rows[4]).toMatchObject({ what: "email click" });
-    expect(view.rows[5]).toMatchObject({ what: "visit (created the lead)" });
-    expect(view.rows[9]).toEqual({ time: "2025-07-05 09:00", what: "stage", detail: "New -> Demo, by Bob" });
-    expect(view.rows.at(-1)).toEqual({ time: "2025-07-20 12:00", what: "won", detail: "" });
+    expect(view.rows[4]).toEqual({ time: "2025-06-28 12:00", what: "visit", detail: "https://x.test/, visitor V3" });
+    expect(view.rows[5]).toMatchObject({ what: "email click" });
+    expect(view.rows[6]).toMatchObject({ what: "visit (created the lead)" });
+    expect(view.rows[10]).toEqual({ time: "2025-07-05 09:00", what: "stage", detail: "New -> Demo, by Bob" });
+    expect(view.rows.at(-2)).toEqual({ time: "2025-07-20 12:00", what: "won", detail: "" });
+    // The login long after the deal: Jo's visit, not the one that created the lead.
+    expect(view.rows.at(-1)).toEqual({
+      time: "2025-08-30 09:00",
+      what: "visit",
+      detail: "https://x.test/login, visitor V3",
+    });
   });
 
   test("a lost lead without contact, visits or stage history: created and closed with its reason", async () => {

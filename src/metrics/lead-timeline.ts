@@ -194,7 +194,9 @@ export async function leadTimeline(store: Store, workspace: string, leadIdOrExte
   }
 
   // The person's visits: the visit a form on which created the lead, every other visit of
-  // the same visitor id(s), and visits whose visitor id is the lead's contact (a known visitor).
+  // the same visitor id(s), visits whose visitor id is the lead's contact (a known visitor),
+  // and every visit of a visitor who identified with the lead's contact (an email or CRM id,
+  // tracked or imported from any source), whichever lead their visits were linked to.
   const visits = await store.query<{
     visit_id: string;
     visitor_id: string;
@@ -215,6 +217,10 @@ export async function leadTimeline(store: Store, workspace: string, leadIdOrExte
       v.converted_lead_id = ${id}
       OR v.visitor_id IN (SELECT c.visitor_id FROM visits c WHERE c.workspace_id = ${w} AND c.converted_lead_id = ${id})
       OR v.visitor_id = CAST(${row.contact ?? null} AS TEXT)
+      OR v.visitor_id IN (
+        SELECT i.visitor_id FROM visitor_identities i JOIN leads l ON l.workspace_id = i.workspace_id
+          AND l.contact_hash = i.email_hash
+        WHERE i.workspace_id = ${w} AND l.id = ${id})
     )
     ORDER BY v.started_at, v.visit_id`);
   for (const v of visits) {
