@@ -4,7 +4,7 @@
  * and pipelines, the reporting currency, the as-of moment and what the data can support.
  */
 
-import { DATA_CAPABILITIES, type DataCapability } from "../model/capabilities.js";
+import { DATA_CAPABILITIES, type DataCapability, NOT_IN_CRM_EXPORTS } from "../model/capabilities.js";
 import { VerityError } from "../model/errors.js";
 import { type Comparison, comparisonPeriod, type Period, parsePeriod } from "../model/period.js";
 import { sql } from "../store/sql.js";
@@ -252,7 +252,7 @@ async function reportingCurrency(
 
 /**
  * What the workspace's data can support. A capability is missing when its tables are empty,
- * or when the latest import of a source the leads came from declared it missing (Maven's
+ * or when the latest import that brought leads of a source declared it missing (Maven's
  * stage events are derived from two dates, so they are no stage history).
  */
 export async function capabilitiesOf(store: Store, workspace: string): Promise<Set<DataCapability>> {
@@ -286,9 +286,13 @@ export async function capabilitiesOf(store: Store, workspace: string): Promise<S
     ORDER BY i.finished_at DESC`);
   const seen = new Set<string>();
   for (const row of imports) {
-    if (seen.has(row.source_system)) continue;
+    const summary = JSON.parse(row.summary) as { lacks?: DataCapability[]; tables?: { leads?: unknown } };
+    // An import of the source that brought no leads (a mapped subscribers file) has no say on its leads' data.
+    if (!summary.tables?.leads || seen.has(row.source_system)) continue;
     seen.add(row.source_system);
-    const lacks = (JSON.parse(row.summary) as { lacks?: DataCapability[] }).lacks ?? [];
+    // What no CRM export holds is told by its own tables, whichever source filled them: a CRM's
+    // "no newsletter here" must not hide the subscribers another import brought.
+    const lacks = (summary.lacks ?? []).filter((c) => !NOT_IN_CRM_EXPORTS.includes(c));
     for (const capability of lacks) present.delete(capability);
   }
   return present;
