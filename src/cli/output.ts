@@ -57,6 +57,28 @@ export function formatCount(n: number): string {
 }
 
 /** A progress bar over the bytes of an import, only when stderr is a terminal. */
+/**
+ * While an importer converts the user's files (a large event export takes a while before
+ * anything loads), a terminal shows that it is working and for how long; how far it has got
+ * only the load can tell (importProgressBar). Nothing when not a terminal.
+ */
+export async function whileConverting<T>(enabled: boolean, what: string, work: () => Promise<T>): Promise<T> {
+  if (!enabled || !process.stderr.isTTY) return work();
+  const bar = new cliProgress.SingleBar({
+    stream: process.stderr,
+    format: `converting ${what} | {duration_formatted}`,
+    hideCursor: true,
+    clearOnComplete: true,
+  });
+  // The bar redraws itself on a timer, so the elapsed time moves while the work runs.
+  bar.start(1, 0);
+  try {
+    return await work();
+  } finally {
+    bar.stop();
+  }
+}
+
 export function importProgressBar(enabled: boolean): {
   update: (progress: ImportProgress) => void;
   stop: () => void;

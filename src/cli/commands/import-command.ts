@@ -5,6 +5,7 @@
  * but writes nothing.
  */
 import { existsSync } from "node:fs";
+import { basename } from "node:path";
 import { type Command, Option } from "commander";
 import { DEFAULT_MAX_REJECTED_PERCENT, parseMaxRejected } from "../../ingest/crm/csv-mapping/rejects.js";
 import { detectFormat, UnknownFormat } from "../../ingest/crm/detect.js";
@@ -16,7 +17,7 @@ import { IMPORTERS, importerFor } from "../../ingest/importers.js";
 import { TABLE_ORDER } from "../../model/canonical.js";
 import { openStore } from "../../store/open-store.js";
 import { type GlobalOptions, withStore, workspaceOf } from "../context.js";
-import { formatCount, importProgressBar, UserError } from "../output.js";
+import { formatCount, importProgressBar, UserError, whileConverting } from "../output.js";
 
 type ImportFlags = {
   format?: string;
@@ -104,7 +105,9 @@ export function registerImport(program: Command): void {
         return;
       }
       // Converted before the database is opened: a bad file creates and changes nothing.
-      const prepared = await importer.prepare(paths, options);
+      const prepared = await whileConverting(!flags.json, `${format} ${paths.map((p) => basename(p)).join(", ")}`, () =>
+        importer.prepare(paths, options),
+      );
       const bar = importProgressBar(!flags.json);
       const summary = await withStore(globals, async (store) => {
         try {
