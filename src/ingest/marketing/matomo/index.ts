@@ -41,14 +41,30 @@ export const matomoImporter: Importer = {
     try {
       const files = await filesOf(paths);
       const visits = new MatomoVisits(tables, problems, zone);
+      // Records read, skipped ones included: none at all is an empty answer (`[]`) or a file
+      // cut inside its header, never an import of nothing that looks like a success.
+      let records = 0;
       for (const file of files) {
-        const each = (visit: () => VisitRecord) => visits.add(file, visit);
+        const each = (visit: () => VisitRecord) => {
+          records += 1;
+          visits.add(file, visit);
+        };
         const read = (await looksJson(file)) ? readJsonVisits(file, each) : readCsvVisits(file, each);
         // A whole-file problem (not JSON, a missing column) is a problem of its own in a dry run.
         await read.catch((error: unknown) => {
           if (error instanceof ImportError) problems.add(error);
           else throw error;
         });
+      }
+      if (records === 0 && problems.count === 0) {
+        problems.add(
+          new ImportError(
+            files.join(", "),
+            null,
+            null,
+            "holds no visits (an empty export: check idSite, period, date and filter_limit=-1; or a file cut short)",
+          ),
+        );
       }
       visits.finish(files[0] ?? paths.join(", "));
       const prepared = await tables.prepare(MATOMO_SOURCE, []);

@@ -249,6 +249,19 @@ describe("Matomo conversion", () => {
     const missing = await importErrorOf(matomoImporter.prepare([noVisitor], {}));
     expect([missing.file, missing.line, missing.column]).toEqual([noVisitor, 1, "visitorId"]);
   });
+  test("an export without a single visit (`[]`, or a CSV cut inside its header) is refused, not imported as nothing", async () => {
+    const emptyAnswer = join(temp, "empty-answer.json");
+    await writeFile(emptyAnswer, "[]", "utf8");
+    const empty = await importErrorOf(matomoImporter.prepare([emptyAnswer], {}));
+    expect([empty.file, empty.line]).toEqual([emptyAnswer, null]);
+    expect(empty.reason).toMatch(/^holds no visits/);
+    const cut = join(temp, "cut-in-header.csv");
+    await writeFile(cut, "idSite,idVisit,visitorId,firstActionTimestamp,referrerTy", "utf8");
+    expect((await importErrorOf(matomoImporter.prepare([cut], {}))).reason).toMatch(/^holds no visits/);
+    const dry = await matomoImporter.prepare([emptyAnswer], { collectProblems: true });
+    await dry.cleanup();
+    expect(dry.problems?.map((p) => p.reason)).toEqual([expect.stringMatching(/^holds no visits/)]);
+  });
 });
 
 describe.each(engines())("Matomo import on %s", (engine) => {
