@@ -40,6 +40,12 @@ describe("import options", () => {
       ["convert with --rates FILE", "convert with a rates file (`verity import` only)"],
       // A word after a flag is no value unless the option takes such values.
       ["give --stages or --currency", "give the stages parameter or the currency parameter"],
+      // A time zone is an IANA name or UTC; the words after the flag in a note are prose.
+      ["give --timezone Europe/Berlin or --timezone UTC", "give timezone=Europe/Berlin or timezone=UTC"],
+      [
+        "in the account's time zone, which --timezone gives; (give --timezone for the account's zone)",
+        "in the account's time zone, which the timezone parameter gives; (give the timezone parameter for the account's zone)",
+      ],
       // Not flags of the table: left alone.
       ["a --dry-run shows it; 2024--05", "a --dry-run shows it; 2024--05"],
     ];

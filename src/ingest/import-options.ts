@@ -34,7 +34,13 @@ export const IMPORT_OPTIONS: Readonly<Record<OptionKey | "format", ImportOption>
   stages: { flag: "--stages", parameter: "stages" },
   qualifyingStage: { flag: "--qualifying-stage", parameter: "qualifyingStage" },
   sessionGap: { flag: "--session-gap", parameter: "sessionGap", value: /\d+/ },
-  timezone: { flag: "--timezone", parameter: "timezone", value: /[A-Za-z_]+(?:\/[A-Za-z_+-]+)*/ },
+  // An IANA name (Europe/Berlin, Etc/GMT+2) or UTC: a bare word after the flag is prose
+  // ("which --timezone gives"), not a value.
+  timezone: {
+    flag: "--timezone",
+    parameter: "timezone",
+    value: /UTC|GMT|[A-Z][A-Za-z_]*(?:\/[A-Za-z0-9_+-]+)+/,
+  },
   rates: { flag: "--rates", parameter: null, apiWording: "a rates file (`verity import` only)" },
   mapping: { flag: "--mapping", parameter: null, apiWording: "`verity import` and a mapping file" },
 };
