@@ -319,6 +319,18 @@ describe("segment: conversion", () => {
     error = await importErrorOf(segmentImporter.prepare([latin1], {}));
     expect([error.file, error.line]).toEqual([latin1, 18]);
     expect(error.reason).toMatch(/not UTF-8/);
+
+    // UTF-16 without a byte order mark, little- and big-endian: said as such, not "not JSON".
+    for (const [name, bytes] of [
+      ["utf16le.jsonl", Buffer.from(text.toString("utf8"), "utf16le")],
+      ["utf16be.jsonl", Buffer.from(text.toString("utf8"), "utf16le").swap16()],
+    ] as const) {
+      const utf16 = join(fixture.temp, name);
+      await writeFile(utf16, bytes);
+      error = await importErrorOf(segmentImporter.prepare([utf16], {}));
+      expect([error.file, error.line]).toEqual([utf16, 1]);
+      expect(error.reason).toMatch(/UTF-16 without a byte order mark/);
+    }
   });
 
   test("detection: Segment-spec and PostHog records are claimed, other JSON is not", async () => {

@@ -138,6 +138,16 @@ async function* decodeChunks(
       if (data[0] === 0xff && data[1] === 0xfe) utf16 = iconv.getDecoder("utf-16le");
       else if (data[0] === 0xfe && data[1] === 0xff) utf16 = iconv.getDecoder("utf-16be");
       if (utf16) data = data.subarray(2);
+      // JSON starts with an ASCII character (a brace, a bracket, a space), so a zero byte
+      // beside it is UTF-16 without a byte order mark: say so rather than "not JSON".
+      else if (data.length >= 2 && (data[0] === 0) !== (data[1] === 0)) {
+        throw new ImportError(
+          file,
+          1,
+          null,
+          "looks like UTF-16 without a byte order mark (every other byte is zero); re-save the file as UTF-8",
+        );
+      }
     }
     if (utf16) {
       yield utf16.write(data);
