@@ -7,7 +7,11 @@
  * individual posts. ..."), so the header is found as the first of the sheet's first rows that
  * holds every required column; the rows below it are the data.
  */
+import { mkdtemp, open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import readXlsxFile, { InvalidInputError } from "read-excel-file/node";
+import { unpackZip, ZIP_LIMITS, type ZipLimits } from "../../crm/export-zip.js";
 import { ImportError } from "../../import-error.js";
 import type { Origin } from "./social-rows.js";
 
@@ -16,8 +20,41 @@ export type Cell = string | number | boolean | Date | null;
 
 export type Sheet = { name: string; rows: Cell[][] };
 
+/**
+ * What a workbook may unpack to before the reader (which holds each sheet's XML in memory) is
+ * given it: an export of a few thousand posts is a few MiB. A crafted .xlsx (a zip) that
+ * unpacks to gigabytes, or lies about its sizes, is refused while unpacking to a scratch
+ * folder, where every byte is counted (export-zip.ts), not in the reader.
+ */
+export const WORKBOOK_LIMITS: ZipLimits = {
+  ...ZIP_LIMITS,
+  maxEntries: 10_000,
+  maxEntryBytes: 200 * 1024 ** 2,
+  maxTotalBytes: 400 * 1024 ** 2,
+};
+
+/** Checks a zip-based workbook against WORKBOOK_LIMITS; other files are left to the reader's own messages. */
+async function checkWorkbookSize(file: string, limits: ZipLimits): Promise<void> {
+  const handle = await open(file, "r").catch(() => null);
+  if (!handle) return;
+  const magic = Buffer.alloc(2);
+  try {
+    await handle.read(magic, 0, 2, 0);
+  } finally {
+    await handle.close();
+  }
+  if (magic.toString("latin1") !== "PK") return;
+  const scratch = await mkdtemp(join(tmpdir(), "verity-xlsx-"));
+  try {
+    await unpackZip(file, () => true, scratch, limits);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
 /** Reads every sheet of an .xlsx file; a legacy .xls or a broken file is an ImportError that says what to do. */
-export async function readWorkbook(file: string): Promise<Sheet[]> {
+export async function readWorkbook(file: string, limits: ZipLimits = WORKBOOK_LIMITS): Promise<Sheet[]> {
+  await checkWorkbookSize(file, limits);
   try {
     const sheets = await readXlsxFile(file);
     return sheets.map((s) => ({ name: s.sheet, rows: s.data as unknown as Cell[][] }));
