@@ -180,8 +180,15 @@ for (const engine of engines()) {
       expect(unnamed).toMatch(/^the upload\b/);
       const notes = new TextEncoder().encode("just some notes\nnothing like an export\n");
       const unknown = await refused(notes, { filename: "notes.txt" }, 400, "query.format");
-      expect(unknown).toMatch(/^cannot tell the format of notes\.txt from the header; give format=salesforce\|/);
+      expect(unknown).toMatch(/^cannot tell the format of notes\.txt from its name and header; give format=salesforce\|/);
       expect(unknown).toContain("`verity import` and a mapping file");
+    });
+
+    it("names an upload detection cannot decode (UTF-16 without a byte order mark) by its filename", async () => {
+      const text = "uuid,email,name,attributes,status,created_at,updated_at\n";
+      const utf16 = new Uint8Array(Buffer.from(text, "utf16le"));
+      const message = await refused(utf16, { filename: "subscribers.csv" }, 400, "body");
+      expect(message).toMatch(/^subscribers\.csv, line 1: the file looks like UTF-16 without a byte order mark/);
     });
 
     it("still imports a good export zip, and its notes speak of query parameters", async () => {

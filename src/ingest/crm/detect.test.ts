@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
+import { ImportError } from "../import-error.js";
 import { detectFormat, UnknownFormat } from "./detect.js";
 
 const fixtures = join(import.meta.dirname, "../../../test/fixtures");
@@ -35,6 +36,39 @@ describe("detectFormat", () => {
         join(fixtures, "crm/pipedrive/deals-export-comma.csv"),
       ]),
     ).rejects.toThrow("several formats (hubspot, pipedrive)");
+  });
+
+  test("looks into the sub-folders of a folder whose top level holds no export (an unzipped Mailchimp account export)", async () => {
+    expect(await detectFormat([join(fixtures, "marketing/mailchimp")])).toMatchObject({ format: "mailchimp" });
+    const dir = await mkdtemp(join(tmpdir(), "verity-detect-"));
+    try {
+      // Nothing readable at any depth is still unknown.
+      await mkdir(join(dir, "a", "b"), { recursive: true });
+      await writeFile(join(dir, "a", "b", "notes.md"), "hello");
+      await expect(detectFormat([dir])).rejects.toThrow(UnknownFormat);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("an empty file and a broken zip are said to be so, not an unknown format nor a Salesforce export", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "verity-detect-"));
+    try {
+      const empty = join(dir, "visits-log.json");
+      await writeFile(empty, "");
+      const emptyError = await detectFormat([empty]).catch((e: unknown) => e);
+      expect(emptyError).toBeInstanceOf(ImportError);
+      expect((emptyError as ImportError).message).toBe(`${empty}: the file is empty (0 bytes); download it again`);
+      const zip = join(dir, "audience_export.zip");
+      await writeFile(zip, "");
+      await expect(detectFormat([zip])).rejects.toThrow(`${zip}: the file is empty`);
+      await writeFile(zip, "PK\u0003\u0004 cut short");
+      const zipError = await detectFormat([zip]).catch((e: unknown) => e);
+      expect(zipError).toBeInstanceOf(ImportError);
+      expect((zipError as ImportError).message).toMatch(/: not a readable zip file \(.+\); download the export again$/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test("reads into a gzipped export, alone or in a folder (event dumps come as .jsonl.gz)", async () => {

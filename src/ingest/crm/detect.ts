@@ -12,6 +12,7 @@ import Papa from "papaparse";
 import yauzl from "yauzl";
 import { TABLES } from "../../model/canonical.js";
 import { VerityError } from "../../model/errors.js";
+import { ImportError } from "../import-error.js";
 import type { FileSample } from "../importer.js";
 import { IMPORTERS } from "../importers.js";
 import { decode, detectDelimiter } from "./source-file.js";
@@ -182,6 +183,27 @@ export async function sampleOf(file: string): Promise<FileSample> {
   return { name, path: file, header: await headerOf(file, bytes), json: null, entries: null };
 }
 
+const EXPORT_NAME = /\.(csv|tsv|txt|json|jsonl|ndjson|parquet|xlsx|xls|zip|gz)$/i;
+/** How deep detection looks into a folder whose top level holds no export file. */
+const FOLDER_DEPTH = 3;
+
+/**
+ * A folder's export files: those at its top level, or, when it has none, those of its
+ * sub-folders (an unzipped account export: Mailchimp's `audience/` and
+ * `reports/granular_activity/opens/`), up to FOLDER_DEPTH levels, in name order.
+ */
+async function exportFilesIn(dir: string, depth = 0): Promise<string[]> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  const files = entries.filter((e) => e.isFile() && EXPORT_NAME.test(e.name)).map((e) => join(dir, e.name));
+  if (files.length > 0 || depth >= FOLDER_DEPTH) return files;
+  const nested: string[] = [];
+  for (const entry of entries) {
+    if (entry.isDirectory() && !entry.name.startsWith("."))
+      nested.push(...(await exportFilesIn(join(dir, entry.name), depth + 1)));
+  }
+  return nested;
+}
+
 /** The format of `paths`, or UnknownFormat with a sentence saying why it cannot tell. */
 export async function detectFormat(paths: readonly string[]): Promise<Detected> {
   const files: string[] = [];
@@ -201,9 +223,21 @@ export async function detectFormat(paths: readonly string[]): Promise<Detected> 
         const first = canonicalFiles.find((c) => names.includes(c));
         return { format: "verity", reason: `${path} holds Verity's canonical files (${first}, ...)` };
       }
-      for (const n of names)
-        if (/\.(csv|tsv|txt|json|jsonl|ndjson|parquet|xlsx|xls|zip|gz)$/i.test(n)) files.push(join(path, n));
+      files.push(...(await exportFilesIn(path)));
     } else {
+      // Told apart before any format is guessed: an empty download or a broken zip is what
+      // the user must hear about, not "cannot tell the format" nor a Salesforce export.
+      if (info.size === 0) throw new ImportError(path, null, null, "the file is empty (0 bytes); download it again");
+      if (/\.zip$/i.test(path)) {
+        const error = await zipEntries(path).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        if (error !== null) {
+          const why = error instanceof Error ? error.message : String(error);
+          throw new ImportError(path, null, null, `not a readable zip file (${why}); download the export again`);
+        }
+      }
       files.push(path);
     }
   }
@@ -237,6 +271,6 @@ export async function detectFormat(paths: readonly string[]): Promise<Detected> 
     );
   }
   throw new UnknownFormat(
-    `cannot tell the format of ${paths.join(", ")} from its name and header; give --format (${formatNames()}), or --format csv --mapping FILE for any other CSV`,
+    `cannot tell the format of ${paths.join(", ")} from its name and header; give --format ${formatNames()}, or --format csv --mapping FILE for any other CSV`,
   );
 }

@@ -407,6 +407,8 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
           } catch (error) {
             if (error instanceof UnknownFormat)
               throw new ApiError(400, "invalid_request", forUser(error.message, upload), "query.format");
+            // Detection reads the header: a file it cannot decode is named as the user named it.
+            if (error instanceof ImportError) throw uploadError(error, upload);
             throw error;
           }
         }
