@@ -79,4 +79,22 @@ describe("readSourceFile", () => {
     const missing = await failure(Buffer.from("Name\nA\n", "utf8"), ["Name", "Stage"]);
     expect([missing.line, missing.column]).toEqual([1, "Stage"]);
   });
+
+  test("refuses a value read that holds a NUL byte, naming its line and column; unread cells do not matter", async () => {
+    const source = await readSourceFile(
+      await fileWith(Buffer.from("Name,Note\nA,ok\nB,x\u0000y\nC\u0000,ok\n", "utf8")),
+    );
+    const names: string[] = [];
+    const error = (() => {
+      try {
+        source.forEachRow((r) => names.push(r.get("Name")));
+      } catch (e) {
+        return e as ImportError;
+      }
+      throw new Error("expected an ImportError");
+    })();
+    expect(names).toEqual(["A", "B"]);
+    expect([error.line, error.column]).toEqual([4, "Name"]);
+    expect(error.reason).toMatch(/holds a NUL byte/);
+  });
 });

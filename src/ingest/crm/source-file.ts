@@ -221,7 +221,18 @@ export function parseSourceText(
             line: start,
             get: (column) => {
               const i = indexOf(column);
-              return i === undefined ? "" : (cells[i] ?? "").trim();
+              const cell = i === undefined ? "" : (cells[i] ?? "").trim();
+              // PostgreSQL cannot store a NUL and DuckDB would keep it silently: a value read
+              // is refused with its place (cells no importer reads do not matter).
+              if (cell.includes("\u0000")) {
+                throw new ImportError(
+                  file,
+                  start,
+                  header[i as number] ?? column,
+                  "the value holds a NUL byte (a damaged file?), which cannot be stored; remove it or export the file again",
+                );
+              }
+              return cell;
             },
           });
         } catch (error) {
