@@ -68,7 +68,10 @@ async function prepare(paths: readonly string[], options: FormatOptions): Promis
         `not read: ${others.join(", ")} (totals by source, page, place or device have no visitor either, and no Verity figure counts them)`,
       );
     }
-    const prepared = await tables.prepare(PLAUSIBLE_SOURCE, ["web_visits", "social", "newsletter"]);
+    // No `lacks`: they speak of sources that bring leads (metrics/context.ts reads them only
+    // there), and "This source has no web visits, social, newsletter" after importing a
+    // site's visits misleads; the note above says what the totals cannot give.
+    const prepared = await tables.prepare(PLAUSIBLE_SOURCE, []);
     if (problems.length > 0) prepared.problems = problems;
     return prepared;
   } finally {

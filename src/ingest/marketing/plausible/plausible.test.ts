@@ -73,6 +73,7 @@ describe.each(engines())("Plausible's export on %s", (engine) => {
     const summary = await runImport(t.store, plausibleImporter, zip, { workspace: WORKSPACE });
     expect(summary.tables.visit_days).toMatchObject({ rows: 4, created: 4 });
     expect(summary.notes.join("\n")).toMatch(/not read: imported_sources_20240101_20240402\.csv/);
+    expect(summary.lacks).toEqual([]);
     const days = await t.store.query(
       sql`SELECT day, visitors, visits, pageviews FROM visit_days WHERE workspace_id = ${WORKSPACE} ORDER BY day`,
     );
