@@ -200,12 +200,11 @@ async function readCampaigns(file: string, tables: CanonicalTables, problems: Pr
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ImportError(
-      file,
-      null,
-      null,
-      `not readable JSON (${error instanceof Error ? error.message : String(error)})`,
-    );
+    const reason = error instanceof Error ? error.message : String(error);
+    // V8 says where it stopped as a character position: the line is what a user can find.
+    const position = /position (\d+)/.exec(reason);
+    const line = position ? (text.slice(0, Number(position[1])).match(/\n/g)?.length ?? 0) + 1 : null;
+    throw new ImportError(file, line, null, `not readable JSON (${reason})`);
   }
   const list = campaignList(json);
   const base = Array.isArray(json)

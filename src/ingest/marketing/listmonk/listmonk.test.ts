@@ -105,6 +105,20 @@ describe("listmonk conversion", () => {
     });
   });
 
+  test("a syntax error deep in the campaigns JSON is named by its line", async () => {
+    const file = join(temp, "campaigns-broken.json");
+    const text = await readFile(CAMPAIGNS_JSON, "utf8");
+    const at = text.lastIndexOf('"subject":');
+    await writeFile(file, `${text.slice(0, at)}"subject" ${text.slice(at + '"subject":'.length)}`);
+    const line = text.slice(0, at).split("\n").length;
+    expect(line).toBeGreaterThan(1);
+    await expect(listmonkImporter.prepare([file], {})).rejects.toMatchObject({
+      file,
+      line,
+      reason: expect.stringMatching(/^not readable JSON/),
+    });
+  });
+
   test("detection: the subscribers export and the campaigns JSON are listmonk", async () => {
     expect((await detectFormat([SUBSCRIBERS_CSV])).format).toBe("listmonk");
     expect((await detectFormat([CAMPAIGNS_JSON])).format).toBe("listmonk");
