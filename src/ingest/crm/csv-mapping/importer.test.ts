@@ -115,6 +115,7 @@ describe("conversion", () => {
       "stage_history",
       "activities",
       "web_visits",
+      "web_totals",
       "social",
       "newsletter",
       "loss_reasons",

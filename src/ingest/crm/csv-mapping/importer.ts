@@ -140,7 +140,7 @@ function leadLacks(mapping: CsvMapping, leads: Section<LeadField>): DataCapabili
   const lacks: DataCapability[] = [];
   if (!mapping.stageEvents) lacks.push("stage_history");
   if (!mapping.activities) lacks.push("activities");
-  lacks.push("web_visits", "social");
+  lacks.push("web_visits", "web_totals", "social");
   if (!mapping.newsletterSubscribers) lacks.push("newsletter");
   if (!mapped.loss_reason) lacks.push("loss_reasons");
   if (!mapped.source_channel) lacks.push("lead_sources");
