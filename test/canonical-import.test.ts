@@ -200,6 +200,8 @@ for (const engine of engines()) {
         '"ten" is not a whole number',
       ],
       ["reps.csv", "id,name,email", "id,name,mail", 1, "mail", "unknown column"],
+      // PostgreSQL cannot store NUL; DuckDB kept it silently: refused on both, by name.
+      ["reps.csv", "r2,Bo Ek", "r2,Bo\u0000Ek", 3, "name", "NUL"],
       [
         "stage_events.csv",
         "L3,,s1,2025-02-01T00:00:00Z,r1",

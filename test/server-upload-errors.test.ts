@@ -180,7 +180,9 @@ for (const engine of engines()) {
       expect(unnamed).toMatch(/^the upload\b/);
       const notes = new TextEncoder().encode("just some notes\nnothing like an export\n");
       const unknown = await refused(notes, { filename: "notes.txt" }, 400, "query.format");
-      expect(unknown).toMatch(/^cannot tell the format of notes\.txt from its name and header; give format=salesforce\|/);
+      expect(unknown).toMatch(
+        /^cannot tell the format of notes\.txt from its name and header; give format=salesforce\|/,
+      );
       expect(unknown).toContain("`verity import` and a mapping file");
     });
 

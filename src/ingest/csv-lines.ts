@@ -42,3 +42,42 @@ export async function readHeader(file: string): Promise<string[]> {
     await handle.close();
   }
 }
+
+/**
+ * The first NUL byte of a CSV file, as the line it is on and the column (by the header) of
+ * the cell holding it; null when the file has none. PostgreSQL cannot store NUL in text and
+ * DuckDB kept it silently, so the loader refuses it on both before staging. The scan is a
+ * byte search (cheap beside the load); only a file holding one is parsed, up to that line.
+ */
+export async function findNul(file: string): Promise<{ line: number; column: string | null } | null> {
+  let offset = 0;
+  let at = -1;
+  for await (const chunk of createReadStream(file)) {
+    const i = (chunk as Buffer).indexOf(0);
+    if (i >= 0) {
+      at = offset + i;
+      break;
+    }
+    offset += (chunk as Buffer).length;
+  }
+  if (at < 0) return null;
+  // The text up to the end of the NUL's line: its last record holds the NUL.
+  const handle = await open(file, "r");
+  let text: string;
+  try {
+    const size = (await handle.stat()).size;
+    const window = Buffer.alloc(Math.min(size, at + 64 * 1024));
+    await handle.read(window, 0, window.length, 0);
+    const end = window.indexOf(0x0a, at);
+    text = window.subarray(0, end < 0 ? window.length : end).toString("utf8");
+  } finally {
+    await handle.close();
+  }
+  const nul = text.indexOf("\u0000");
+  const line = text.slice(0, nul).split("\n").length;
+  const rows = Papa.parse<string[]>(text.replace(/^\uFEFF/, ""), { header: false }).data;
+  const header = rows[0] ?? [];
+  const last = rows.at(-1) ?? [];
+  const index = last.findIndex((cell) => cell.includes("\u0000"));
+  return { line, column: index >= 0 ? (header[index]?.trim() ?? null) : null };
+}

@@ -17,7 +17,7 @@ import { deriveVisitAttributes } from "../derive/visit-attributes.js";
 import { type Column, type Table, type TableName, table as tableOf } from "../model/canonical.js";
 import { ident, join, raw, type Sql, sql } from "../store/sql.js";
 import { StagingError, type Store } from "../store/store.js";
-import { lineOfRecord } from "./csv-lines.js";
+import { findNul, lineOfRecord } from "./csv-lines.js";
 import { ImportError } from "./import-error.js";
 
 export type TableCounts = { rows: number; created: number; updated: number; unchanged: number; removed: number };
@@ -59,6 +59,15 @@ export async function loadTableFile(
 ): Promise<TableCounts> {
   const { store } = context;
   const table = tableOf(tableName);
+  const nul = await findNul(file);
+  if (nul) {
+    throw new ImportError(
+      context.displayName,
+      nul.line,
+      nul.column,
+      "holds a NUL character (U+0000), which Verity does not store (PostgreSQL cannot): remove it from the file",
+    );
+  }
   if (mode === "fast" && store.csvRelation) {
     const [stored] = await store.query(
       sql`SELECT 1 AS x FROM ${ident(table.name)} WHERE workspace_id = ${context.workspace} LIMIT 1`,

@@ -211,7 +211,14 @@ describe("salesforce conversion", () => {
   it("without User, Task, Event and OpportunityHistory: reps named by Id, one stage event each, and lacks said", async () => {
     const dir = await copyFixture({}, ["User.csv", "Task.csv", "Event.csv", "OpportunityHistory.csv"]);
     const { prepared, rows } = await convert(dir);
-    expect([...prepared.lacks].sort()).toEqual(["activities", "newsletter", "social", "stage_history", "web_totals", "web_visits"]);
+    expect([...prepared.lacks].sort()).toEqual([
+      "activities",
+      "newsletter",
+      "social",
+      "stage_history",
+      "web_totals",
+      "web_visits",
+    ]);
     expect(rows.activities).toBeUndefined();
     // Owners of the nine opportunities only (no history, no activities refer to anyone else).
     expect(rows.reps?.map((r) => [r.id, r.name])).toEqual([
