@@ -308,9 +308,12 @@ describe("segment: conversion", () => {
     const array = JSON.parse(await readFile(POSTHOG, "utf8")) as Record<string, unknown>[];
     (array[1] as Record<string, unknown>).timestamp = "yesterday";
     const badArray = join(fixture.temp, "posthog-bad.json");
-    await writeFile(badArray, JSON.stringify(array, null, 2));
+    const pretty = JSON.stringify(array, null, 2);
+    await writeFile(badArray, pretty);
     error = await importErrorOf(segmentImporter.prepare([badArray], {}));
-    expect([error.file, error.line, error.column]).toEqual([badArray, null, "[1].timestamp"]);
+    // The array is read an element at a time: the line is where element [1] starts.
+    const secondStart = pretty.split("\n").findIndex((l, i) => i > 1 && l === "  {") + 1;
+    expect([error.file, error.line, error.column]).toEqual([badArray, secondStart, "[1].timestamp"]);
     expect(error.reason).toMatch(/"yesterday" is not an ISO 8601 time/);
 
     const latin1 = join(fixture.temp, "latin1.jsonl");

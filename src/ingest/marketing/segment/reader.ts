@@ -2,7 +2,7 @@
  * The records of a Segment-style export, one at a time, so a large export is never held
  * whole: JSON lines (one event per line, as Segment's and RudderStack's S3 and warehouse
  * dumps write them, gzipped or not) are streamed line by line; a JSON array (PostHog's
- * "Export events" in JSON, hand-made files) is read whole, being a single JSON value.
+ * "Export events" in JSON, hand-made files) one element at a time (a gzipped array whole).
  *
  * Encoding: UTF-8 (JSON's own, RFC 8259), with or without a byte order mark; UTF-16 with a
  * byte order mark (a file re-saved on Windows) is read too. Bytes that are not UTF-8 are an
@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import iconv from "iconv-lite";
 import { ImportError } from "../../import-error.js";
+import { jsonArrayRecords } from "../../json-records.js";
 import type { Place } from "./events.js";
 
 const EXPORT_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
@@ -75,6 +76,9 @@ export async function readRecords(file: string, onRecord: OnRecord, onProblem: O
         if (start < 0) continue;
         mode = pending[start] === "[" ? "array" : "lines";
       }
+      // A plain array file is read again from the start one element at a time (below); a
+      // gzipped one (rare: PostHog writes plain JSON) is read whole.
+      if (mode === "array" && !gzipped) break;
       if (mode === "array") continue;
       const lines = pending.split("\n");
       pending = lines.pop() ?? "";
@@ -94,7 +98,25 @@ export async function readRecords(file: string, onRecord: OnRecord, onProblem: O
     );
   }
   if (mode === "lines") takeLine(pending, line);
+  else if (mode === "array" && !gzipped) await streamArray(file, onRecord, onProblem);
   else if (mode === "array") readArray(file, pending, onRecord, onProblem);
+}
+
+/** A plain JSON array of records, one element at a time (src/ingest/json-records.ts). */
+async function streamArray(file: string, onRecord: OnRecord, onProblem: OnProblem): Promise<void> {
+  try {
+    for await (const record of jsonArrayRecords(file, "events")) {
+      if (record.kind === "object") {
+        onProblem(new ImportError(file, record.line, null, "not a JSON array of events"));
+        return;
+      }
+      onRecord(record.value, { file, line: record.line, path: `[${record.index}].` });
+    }
+  } catch (error) {
+    // A broken element or a cut-off array ends the reading: the rest cannot be trusted.
+    if (error instanceof ImportError) onProblem(error);
+    else throw error;
+  }
 }
 
 /** A JSON array of records, each named by its index. */
