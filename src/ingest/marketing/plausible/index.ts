@@ -12,12 +12,12 @@
  * other tables (sources, pages, locations, devices, ...) are totals by a dimension: they are
  * not kept, and the import says so. The zip, the CSV alone or a directory holding it are read.
  */
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { CanonicalTables } from "../../crm/canonical-tables.js";
 import { unpackZip } from "../../crm/export-zip.js";
-import { readSourceFile, type SourceFile } from "../../crm/source-file.js";
+import { decode, parseSourceText, type SourceFile } from "../../crm/source-file.js";
 import { ImportError } from "../../import-error.js";
 import type { FileSample, FormatOptions, Importer, PreparedImport } from "../../importer.js";
 import { onePath } from "../../importer.js";
@@ -26,6 +26,7 @@ export const PLAUSIBLE_SOURCE = "plausible";
 
 const VISITORS_FILE = /^imported_visitors(_\d{8}_\d{8})?\.csv$/i;
 const ANY_TABLE = /^imported_[a-z_]+?(_\d{8}_\d{8})?\.csv$/i;
+const REQUIRED = ["date", "visits"];
 const COLUMNS = ["date", "visitors", "pageviews", "bounces", "visits", "visit_duration"] as const;
 
 export const plausibleImporter: Importer = {
@@ -46,7 +47,7 @@ async function prepare(paths: readonly string[], options: FormatOptions): Promis
   const unpacked = /\.zip$/i.test(path) ? await mkdtemp(join(tmpdir(), "verity-plausible-")) : null;
   try {
     const { visitors, others } = await filesOf(path, unpacked);
-    const source = await readSourceFile(visitors.file, ["date", "visits"]);
+    const source = await readVisitors(visitors);
     const tables = new CanonicalTables();
     const problems: ImportError[] = [];
     source.forEachRow((row) => {
@@ -80,6 +81,19 @@ async function prepare(paths: readonly string[], options: FormatOptions): Promis
 }
 
 type Named = { file: string; name: string; table: string };
+
+/**
+ * The visitors file parsed, its problems named as the user knows the file: an entry of a zip
+ * is unpacked to a scratch file whose temporary path means nothing to them (and shows the
+ * server's disk when uploaded).
+ */
+async function readVisitors(visitors: Named): Promise<SourceFile> {
+  const bytes = await readFile(visitors.file).catch((error: NodeJS.ErrnoException) => {
+    throw new ImportError(visitors.name, null, null, `cannot be read (${error.code ?? "unknown error"})`);
+  });
+  const { text, encoding } = decode(visitors.name, bytes);
+  return parseSourceText(visitors.name, text, encoding, REQUIRED);
+}
 type Found = { visitors: Named; others: string[] };
 
 /** The visitors file (by the name the user knows it by) and the other tables' names. */

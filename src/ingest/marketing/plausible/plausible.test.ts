@@ -148,4 +148,21 @@ describe.each(engines())("Plausible's export on %s", (engine) => {
     );
     expect(await t.store.query(sql`SELECT count(*) AS n FROM visit_days WHERE workspace_id = 'bad'`)).toEqual(before);
   });
+
+  test("a ragged row inside the zip is named by the zip and its entry, not by the temporary file it was unpacked to", async () => {
+    const ragged = join(dir, "ragged_20240101_20240131.zip");
+    await writeFile(
+      ragged,
+      zipSync({
+        "imported_visitors_20240101_20240131.csv": encode(
+          "date,visitors,pageviews,bounces,visits,visit_duration\n2024-01-01,1,1,0,1,0\n2024-01-02\n",
+        ),
+      }),
+    );
+    const error = await runImport(t.store, plausibleImporter, ragged, { workspace: "bad" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImportError);
+    expect((error as ImportError).file).toBe("ragged_20240101_20240131.zip: imported_visitors_20240101_20240131.csv");
+    expect((error as ImportError).line).toBe(3);
+    expect((error as ImportError).message).not.toContain(tmpdir());
+  });
 });
