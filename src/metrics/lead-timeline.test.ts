@@ -110,6 +110,8 @@ const FIXTURE = {
   newsletter_subscribers: [
     { id: "s1", email_hash: hash("jo@example.com"), subscribed_at: "2025-05-01" },
     { id: "s2", email_hash: hash("someone@else.test"), subscribed_at: "2025-05-01" },
+    // Jo's earlier subscription, from another newsletter tool: joined and left.
+    { id: "s3", email_hash: hash(" JO@example.com"), subscribed_at: "2025-01-01", unsubscribed_at: "2025-03-01" },
   ],
   email_events: [
     { subscriber_id: "s1", issue_id: "i1", type: "sent", occurred_at: "2025-06-25 08:00:00" },
@@ -162,6 +164,10 @@ describe.each(engines())("lead timeline on %s", (engine) => {
       utm: { source: "linkedin", medium: "social", campaign: null, content: null, term: null },
     });
     expect(t.events).toEqual([
+      // Jo's subscriptions, matched by the address's hash: s3 joined and left, s1 joined on 05-01.
+      { kind: "subscription", time: "2025-01-01T00:00:00.000Z", change: "subscribed", subscriberId: "s3" },
+      { kind: "subscription", time: "2025-03-01T00:00:00.000Z", change: "unsubscribed", subscriberId: "s3" },
+      { kind: "subscription", time: "2025-05-01T00:00:00.000Z", change: "subscribed", subscriberId: "s1" },
       {
         kind: "visit",
         time: "2025-06-20T09:00:00.000Z",
@@ -309,21 +315,27 @@ describe.each(engines())("lead timeline on %s", (engine) => {
     const view = timelineView(t);
     expect(view.title).toBe("Lead t1 Fleet rollout (Acme Field Service): won");
     expect(view.columns.map((c) => c.label)).toEqual(["At", "What", "Detail"]);
-    expect(view.rows).toHaveLength(18);
-    expect(view.rows[0]).toEqual({
+    expect(view.rows).toHaveLength(21);
+    expect(view.rows[1]).toEqual({
+      time: "2025-03-01 00:00",
+      what: "unsubscribed",
+      detail: "newsletter subscriber s3",
+    });
+    expect(view.rows[2]).toEqual({ time: "2025-05-01 00:00", what: "subscribed", detail: "newsletter subscriber s1" });
+    expect(view.rows[3]).toEqual({
       time: "2025-06-20 09:00",
       what: "visit",
       detail: "https://x.test/blog, utm linkedin/social/spring, 3 pages, visitor V1",
     });
-    expect(view.rows[3]).toEqual({
+    expect(view.rows[6]).toEqual({
       time: "2025-06-25 09:01",
       what: "email click",
       detail: "June news, https://x.test/demo",
     });
-    expect(view.rows[4]).toEqual({ time: "2025-06-28 12:00", what: "visit", detail: "https://x.test/, visitor V3" });
-    expect(view.rows[5]).toMatchObject({ what: "email click" });
-    expect(view.rows[6]).toMatchObject({ what: "visit (created the lead)" });
-    expect(view.rows[10]).toEqual({ time: "2025-07-05 09:00", what: "stage", detail: "New -> Demo, by Bob" });
+    expect(view.rows[7]).toEqual({ time: "2025-06-28 12:00", what: "visit", detail: "https://x.test/, visitor V3" });
+    expect(view.rows[8]).toMatchObject({ what: "email click" });
+    expect(view.rows[9]).toMatchObject({ what: "visit (created the lead)" });
+    expect(view.rows[13]).toEqual({ time: "2025-07-05 09:00", what: "stage", detail: "New -> Demo, by Bob" });
     expect(view.rows.at(-2)).toEqual({ time: "2025-07-20 12:00", what: "won", detail: "" });
     // The login long after the deal: Jo's visit, not the one that created the lead.
     expect(view.rows.at(-1)).toEqual({

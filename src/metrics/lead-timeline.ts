@@ -20,6 +20,7 @@ export type { LeadTimeline, TimelineEvent, TimelineLead } from "./results/lead-t
  * it, qualification after the stage change that caused it, and the close last.
  */
 export const KIND_ORDER: readonly TimelineEvent["kind"][] = [
+  "subscription",
   "email",
   "visit",
   "created",
@@ -240,8 +241,25 @@ export async function leadTimeline(store: Store, workspace: string, leadIdOrExte
     });
   }
 
-  // Newsletter subscribers are stored by the SHA-256 of the trimmed, lower-case address.
+  // Newsletter subscribers are stored by the SHA-256 of the trimmed, lower-case address: when
+  // the contact joined and left the newsletter (imported from Mailchimp, listmonk, a mapped
+  // file or pushed), and what they did with its issues.
   if (row.contact) {
+    const hash = store.dialect.sha256(sql`lower(trim(CAST(${row.contact} AS TEXT)))`);
+    const subscriptions = await store.query<{
+      id: string;
+      subscribed_at: string;
+      unsubscribed_at: string | null;
+    }>(sql`
+      SELECT s.id, s.subscribed_at, s.unsubscribed_at FROM newsletter_subscribers s
+      WHERE s.workspace_id = ${w} AND s.email_hash = ${hash}
+      ORDER BY s.subscribed_at, s.id`);
+    for (const s of subscriptions) {
+      events.push({ kind: "subscription", time: s.subscribed_at, change: "subscribed", subscriberId: s.id });
+      if (s.unsubscribed_at) {
+        events.push({ kind: "subscription", time: s.unsubscribed_at, change: "unsubscribed", subscriberId: s.id });
+      }
+    }
     const emails = await store.query<{
       occurred_at: string;
       type: string;
@@ -293,6 +311,8 @@ function joined(parts: readonly (string | null | undefined | false)[], separator
 /** What and Detail of an event, as the timeline table shows them. */
 export function describeEvent(event: TimelineEvent): { what: string; detail: string } {
   switch (event.kind) {
+    case "subscription":
+      return { what: event.change, detail: `newsletter subscriber ${event.subscriberId}` };
     case "visit": {
       const utm = joined([event.utmSource, event.utmMedium, event.utmCampaign, event.utmContent], "/");
       return {

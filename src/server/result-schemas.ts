@@ -734,6 +734,12 @@ export const LeadTimelineSchema = z.object({
           note: nullableString,
         }),
         z.object({
+          kind: z.literal("subscription"),
+          time: z.string(),
+          change: z.enum(["subscribed", "unsubscribed"]),
+          subscriberId: z.string(),
+        }),
+        z.object({
           kind: z.literal("email"),
           time: z.string(),
           type: z.string(),

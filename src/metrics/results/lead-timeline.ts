@@ -62,6 +62,8 @@ export type TimelineEvent =
       durationSeconds: number | null;
       note: string | null;
     }
+  /** The lead's contact joined or left the newsletter (a subscriber with the same address hash, from any source). */
+  | { kind: "subscription"; time: string; change: "subscribed" | "unsubscribed"; subscriberId: string }
   | { kind: "email"; time: string; type: string; issueId: string; subject: string | null; url: string | null }
   | { kind: "closed"; time: string; status: string; lossReason: string | null; competitor: string | null };
 

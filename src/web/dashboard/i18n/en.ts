@@ -216,6 +216,7 @@ export const en = {
   "timeline.kind.stage": "Stage change",
   "timeline.kind.activity": "Activity",
   "timeline.kind.email": "Newsletter",
+  "timeline.kind.subscription": "Newsletter subscription",
   "timeline.kind.closed": "Closed",
   "timeline.kind.other": "Event",
   "field.visitId": "visit",

@@ -217,6 +217,7 @@ export const sv: Record<MessageKey, string> = {
   "timeline.kind.stage": "Stegbyte",
   "timeline.kind.activity": "Aktivitet",
   "timeline.kind.email": "Nyhetsbrev",
+  "timeline.kind.subscription": "Prenumeration på nyhetsbrevet",
   "timeline.kind.closed": "Stängt",
   "timeline.kind.other": "Händelse",
   "field.visitId": "besök",

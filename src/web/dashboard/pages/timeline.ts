@@ -10,7 +10,7 @@ import { type Filters, hrefWith } from "../filters.js";
 import { formatValue, hasMessage, type MessageKey, t, tKey } from "../i18n.js";
 import { element, sortableTable } from "./common.js";
 
-const KINDS = ["visit", "created", "stage", "activity", "email", "closed"];
+const KINDS = ["visit", "created", "stage", "qualified", "activity", "subscription", "email", "closed"];
 
 /** The event's own fields, in words: what the API says about it beyond its kind and time. */
 function details(event: TimelineEvent): string {
