@@ -29,8 +29,10 @@ import { ident, sql } from "../../../store/sql.js";
 import type { Store } from "../../../store/store.js";
 import { detectFormat } from "../../crm/detect.js";
 import { hashIdentity } from "../../identity.js";
+import { ImportError } from "../../import-error.js";
 import { type PreparedImport, runImport } from "../../importer.js";
-import { ga4Importer } from "./index.js";
+import { EngineFailure, engineFailure } from "./engine-failure.js";
+import { ga4Importer, prepareGa4 } from "./index.js";
 import { MACROS } from "./sessions-sql.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../../../../test/fixtures/marketing/ga4");
@@ -58,8 +60,8 @@ async function convertedRows(prepared: PreparedImport, table: Table): Promise<Co
   return byKey(table, comparable(table, parsed.data));
 }
 
-async function convertBoth(paths: readonly string[]) {
-  const prepared = await ga4Importer.prepare(paths, {});
+async function convertBoth(paths: readonly string[], eventsPerSplit?: number) {
+  const prepared = await prepareGa4(paths, {}, eventsPerSplit === undefined ? {} : { eventsPerSplit });
   try {
     return {
       prepared,
@@ -134,6 +136,16 @@ describe("GA4 conversion", () => {
     expect(gzipped.identities).toEqual(expectedRows("visitor_identities"));
   });
 
+  test("grouped in many splits of the visitors (and splits split again), the rows are the same", async () => {
+    // One event a split: the estimate (bytes / 1 KB) asks for about ten splits, and any split
+    // holding more than two events is split again by a salted hash, three levels deep. The
+    // session past midnight (two daily files) must stay one visit.
+    const { prepared, visits, identities } = await convertBoth([EXPORT], 1);
+    expect(visits).toEqual(expectedRows("visits"));
+    expect(identities).toEqual(expectedRows("visitor_identities"));
+    expect(prepared.skipped).toEqual(fixture.expected.skipped);
+  });
+
   test("the identity hash made in SQL is hashIdentity's (trimmed as JavaScript trims, lower-cased)", async () => {
     const values = [
       "Customer-42 ",
@@ -195,6 +207,63 @@ describe("GA4 problems", () => {
       (error: unknown) => ({ rows: error }),
     );
     expect(rows).toMatchObject({ file: join(dir, "events_20240311.json"), line: 2, column: null });
+  });
+});
+
+describe("GA4 engine failures", () => {
+  const scratch = { memory: "1GB", directory: "/tmp/verity-ga4-x" };
+
+  test("out of memory, disk full and internal errors are said as such; a file's error is left to the file", () => {
+    const oom = engineFailure(
+      new Error(
+        "Out of Memory Error: failed to pin block of size 256.0 KiB (953.4 MiB/953.6 MiB used)\n\nPossible solutions: ...",
+      ),
+      scratch,
+    );
+    expect(oom).toBeInstanceOf(EngineFailure);
+    expect(oom?.message).toBe(
+      "the GA4 conversion ran out of its 1GB of memory (DuckDB: Out of Memory Error: failed to pin block of size 256.0 KiB (953.4 MiB/953.6 MiB used)); set VERITY_DUCKDB_MEMORY to more (for example 4GB) and import again",
+    );
+    const disk = engineFailure(
+      new Error(
+        'IO Error: Could not write file "/tmp/verity-ga4-x/spill/duckdb_temp_storage_DEFAULT-0.tmp": No space left on device',
+      ),
+      scratch,
+    );
+    expect(disk?.message).toMatch(
+      /^the GA4 conversion ran out of disk space for its temporary files in \/tmp\/verity-ga4-x /,
+    );
+    expect(
+      engineFailure(new Error("INTERNAL Error: Attempted to access index 3 within vector of size 3"), scratch)?.message,
+    ).toMatch(/^DuckDB failed inside the GA4 conversion \(an internal error, not your files\)/);
+    // The user's file: named by the importer with its line, not an engine failure.
+    expect(
+      engineFailure(
+        new Error('Invalid Input Error: Malformed JSON in file "a.json", at byte 3 in line 4: unexpected character.'),
+        scratch,
+      ),
+    ).toBeNull();
+    expect(engineFailure(new Error('IO Error: No files found that match the pattern "x.json"'), scratch)).toBeNull();
+  });
+
+  test("a conversion out of VERITY_DUCKDB_MEMORY fails as Verity's error, naming no file", async () => {
+    const before = process.env.VERITY_DUCKDB_MEMORY;
+    process.env.VERITY_DUCKDB_MEMORY = "1MB";
+    try {
+      const failure = await ga4Importer.prepare([EXPORT], {}).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(EngineFailure);
+      expect(failure).not.toBeInstanceOf(ImportError);
+      expect((failure as Error).message).toMatch(
+        /^the GA4 conversion ran out of its 1MB of memory \(DuckDB: Out of Memory Error: .*\); set VERITY_DUCKDB_MEMORY to more/,
+      );
+      expect((failure as Error).message).not.toContain("events_2024");
+    } finally {
+      if (before === undefined) delete process.env.VERITY_DUCKDB_MEMORY;
+      else process.env.VERITY_DUCKDB_MEMORY = before;
+    }
   });
 });
 

@@ -5,16 +5,19 @@
  * work (./sessions-sql.ts): an export of a year is tens of millions of events, far too many
  * to parse row by row in JavaScript.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, LIST, listValue, VARCHAR } from "@duckdb/node-api";
 import { ImportError } from "../../import-error.js";
 import type { FileSample, FormatOptions, Importer, PreparedImport } from "../../importer.js";
+import { engineFailure, type Scratch } from "./engine-failure.js";
 import { type ExportFiles, exportFiles } from "./export-files.js";
 import { brokenLines } from "./locate.js";
 import {
   COUNTS_QUERY,
+  EMPTY_SOURCE,
   eventOk,
   eventsQuery,
   IDENTITY_COLUMNS,
@@ -22,7 +25,9 @@ import {
   jsonSource,
   MACROS,
   parquetSource,
-  sessionsStatement,
+  STAGED_SOURCE,
+  sessionsQuery,
+  stageCopy,
   VISIT_COLUMNS,
   visitsCopy,
 } from "./sessions-sql.js";
@@ -49,18 +54,38 @@ function recognise(sample: FileSample): string | null {
   return null;
 }
 
-async function prepareGa4(paths: readonly string[], options: FormatOptions): Promise<PreparedImport> {
+/** How the events are split for grouping (see stageCopy). Tests pass a tiny size to split their fixture. */
+export type Ga4Tuning = { eventsPerSplit?: number };
+
+/** The most splits one staging writes at once: the Parquet writer keeps a row group open per split. */
+const MAX_SPLITS = 64;
+
+export async function prepareGa4(
+  paths: readonly string[],
+  options: FormatOptions,
+  tuning: Ga4Tuning = {},
+): Promise<PreparedImport> {
   const files = await exportFiles(paths);
-  const dir = await mkdtemp(join(tmpdir(), "verity-ga4-"));
+  const scratch = { memory: scratchMemory(), directory: await mkdtemp(join(tmpdir(), "verity-ga4-")) };
+  const dir = scratch.directory;
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
-    const instance = await DuckDBInstance.create(":memory:");
+    // A database file, not :memory:, so that ga4_sessions (one row per session: millions) lives
+    // on disk under the buffer manager instead of in the 1 GB; removed with the staged events.
+    const instance = await DuckDBInstance.create(join(dir, "scratch.duckdb"));
     const connection = await instance.connect();
     try {
-      return await convert(connection, files, dir, options, cleanup);
+      return await convert(connection, files, scratch, options, tuning, cleanup);
+    } catch (error) {
+      if (error instanceof ImportError) throw error;
+      throw engineFailure(error, scratch) ?? error;
     } finally {
       connection.closeSync();
       instance.closeSync();
+      await rm(join(dir, "scratch.duckdb"), { force: true });
+      await rm(join(dir, "scratch.duckdb.wal"), { force: true });
+      await rm(join(dir, "staged"), { recursive: true, force: true });
+      await rm(join(dir, "spill"), { recursive: true, force: true });
     }
   } catch (error) {
     await cleanup();
@@ -68,37 +93,93 @@ async function prepareGa4(paths: readonly string[], options: FormatOptions): Pro
   }
 }
 
+/** `VERITY_DUCKDB_MEMORY` (for example `4GB`), else 1GB: the budget of Verity's own DuckDB. */
+function scratchMemory(): string {
+  const configured = process.env.VERITY_DUCKDB_MEMORY?.trim();
+  if (!configured) return "1GB";
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(configured)) {
+    throw new Error(`VERITY_DUCKDB_MEMORY must be a size such as 2GB, not ${JSON.stringify(configured)}`);
+  }
+  return configured;
+}
+
+/** A size as DuckDB reads it (KB = 1000 bytes, KiB = 1024), in bytes. */
+function bytesOf(size: string): number {
+  const [, number, unit] = /^(\d+(?:\.\d+)?)\s*([KMGT])(i?)B$/i.exec(size) ?? [];
+  const binary = /iB$/i.test(size);
+  const power = "KMGT".indexOf((unit ?? "G").toUpperCase()) + 1;
+  return Number(number ?? 1) * (binary ? 1024 : 1000) ** power;
+}
+
+/**
+ * How many events one GROUP BY takes: about 1,000 bytes of budget an event. Measured: 2M
+ * events in sessions of five grouped at once peaked at ~450 MB; sessions of two events would
+ * double the sessions per event, still within the budget.
+ */
+function eventsPerSplit(memory: string): number {
+  return Math.max(1, Math.floor(bytesOf(memory) / 1000));
+}
+
+/**
+ * A guess at the number of events before reading them, to choose the number of splits: about
+ * 1 KB an event in JSON (BigQuery's events are 1-3 KB), ten times that gzipped, 50 bytes an
+ * event in Parquet. A guess too low makes splits too large; those are split again after.
+ */
+async function estimatedEvents(files: ExportFiles): Promise<number> {
+  let events = 0;
+  for (const file of files.json) events += ((await stat(file)).size * (/\.gz$/i.test(file) ? 10 : 1)) / 1000;
+  for (const file of files.parquet) events += (await stat(file)).size / 50;
+  return events;
+}
+
 async function convert(
   connection: DuckDBConnection,
   files: ExportFiles,
-  dir: string,
+  scratch: Scratch,
   options: FormatOptions,
+  tuning: Ga4Tuning,
   cleanup: () => Promise<void>,
 ): Promise<PreparedImport> {
-  // The same budget as Verity's own DuckDB (VERITY_DUCKDB_MEMORY, 1 GB): beyond it the
-  // grouping spills into the import's temporary directory instead of growing.
-  await connection.run(`SET memory_limit = '${(process.env.VERITY_DUCKDB_MEMORY ?? "1GB").replaceAll("'", "")}'`);
+  const dir = scratch.directory;
+  // The same budget as Verity's own DuckDB (VERITY_DUCKDB_MEMORY, 1 GB). The staging COPY and
+  // the sessions table spill into the import's temporary directory (an explicit
+  // temp_directory: DuckDB's default is beside the database file, here the same directory).
+  await connection.run(`SET memory_limit = '${scratch.memory}'`);
   await connection.run(`SET temp_directory = '${join(dir, "spill").replaceAll("'", "''")}'`);
   await connection.run("SET TimeZone = 'UTC'");
-  // Nothing here needs the rows in file order; without it the scan and grouping run freely in parallel.
+  // Nothing here needs the rows in file order; without it the scan and grouping run freely in
+  // parallel, and the COPYs need not buffer rows to keep their order.
   await connection.run("SET preserve_insertion_order = false");
   for (const macro of MACROS) await connection.run(macro);
+
+  const perSplit = tuning.eventsPerSplit ?? eventsPerSplit(scratch.memory);
+  const splits = Math.min(MAX_SPLITS, Math.max(1, Math.ceil((await estimatedEvents(files)) / perSplit)));
+  const staged = join(dir, "staged");
+  const stage = async (ignoreErrors: boolean) => {
+    await rm(staged, { recursive: true, force: true });
+    await mkdir(staged);
+    await connection.run(
+      stageCopy(eventsQuery(await sourceOf(connection, files, ignoreErrors)), join(staged, "all"), splits, 0),
+      ...parameters(files),
+    );
+  };
 
   const problems: ImportError[] = [];
   const collect = options.collectProblems === true;
   try {
-    await connection.run(
-      sessionsStatement(eventsQuery(await sourceOf(connection, files, false))),
-      ...parameters(files),
-    );
+    await stage(false);
   } catch (error) {
+    // Out of memory or disk, an internal error: not the files' fault, and no line to find.
+    const failure = engineFailure(error, scratch);
+    if (failure) throw failure;
     // A file DuckDB cannot read as JSON lines: find the line(s) in JavaScript.
     const found = await unreadable(files, error, collect ? PROBLEM_LIMIT : 1);
     if (!collect) throw found[0];
     problems.push(...found);
     // The preview goes on without the unreadable lines, to find what else is wrong.
-    await connection.run(sessionsStatement(eventsQuery(await sourceOf(connection, files, true))), ...parameters(files));
+    await stage(true);
   }
+  await groupSessions(connection, staged, perSplit);
   const [counts] = (await connection.runAndReadAll(COUNTS_QUERY)).getRowObjectsJS() as {
     broken: bigint | number;
     without_visitor: bigint | number;
@@ -115,8 +196,8 @@ async function convert(
     problems.push(...found.filter((p) => !seen.has(p.message)).slice(0, PROBLEM_LIMIT - problems.length));
   }
 
-  const visitsFile = join(dir, "visits.csv");
-  const identitiesFile = join(dir, "visitor_identities.csv");
+  const visitsFile = join(scratch.directory, "visits.csv");
+  const identitiesFile = join(scratch.directory, "visitor_identities.csv");
   await connection.run(visitsCopy(visitsFile));
   await connection.run(identitiesCopy(identitiesFile));
 
@@ -160,6 +241,63 @@ async function convert(
   };
 }
 
+/**
+ * ga4_sessions from the staged events, one GROUP BY per split (each holds whole visitors). A
+ * split with more than twice the events one GROUP BY should take (the estimate was low) is
+ * split again by a differently salted hash, up to three times.
+ */
+async function groupSessions(connection: DuckDBConnection, staged: string, perSplit: number): Promise<void> {
+  // An empty table of the right shape first: an export of no events stages no files at all.
+  await connection.run(`CREATE TABLE ga4_sessions AS ${sessionsQuery(eventsQuery(EMPTY_SOURCE))}`);
+  const queue = await splitsUnder(connection, join(staged, "all"), 0);
+  while (queue.length > 0) {
+    const split = queue.shift() as Split;
+    if (split.events > 2 * perSplit && split.level < 3) {
+      const target = join(staged, `${split.level + 1}-${split.name}`);
+      await connection.run(
+        `COPY (SELECT *, CAST(hash(visitor, ${split.level + 1}) % ${Math.min(MAX_SPLITS, Math.ceil(split.events / perSplit))} AS INTEGER) AS bucket
+          FROM (${STAGED_SOURCE})) TO '${target.replaceAll("'", "''")}' (FORMAT parquet, PARTITION_BY (bucket), ROW_GROUP_SIZE 16384)`,
+        { staged: listValue(split.files) },
+        { staged: LIST(VARCHAR) },
+      );
+      for (const file of split.files) await rm(file, { force: true });
+      queue.unshift(...(await splitsUnder(connection, target, split.level + 1)));
+      continue;
+    }
+    await connection.run(
+      `INSERT INTO ga4_sessions ${sessionsQuery(STAGED_SOURCE)}`,
+      { staged: listValue(split.files) },
+      {
+        staged: LIST(VARCHAR),
+      },
+    );
+  }
+}
+
+type Split = { name: string; files: string[]; events: number; level: number };
+
+/** The splits a staging COPY wrote under `dir` (bucket=N/*.parquet), with their numbers of events. */
+async function splitsUnder(connection: DuckDBConnection, dir: string, level: number): Promise<Split[]> {
+  const splits = new Map<string, Split>();
+  const names = existsSync(dir) ? await readdir(dir) : [];
+  for (const name of names.filter((n) => n.startsWith("bucket=")).sort()) {
+    const parquet = (await readdir(join(dir, name)))
+      .filter((n) => n.endsWith(".parquet"))
+      .map((n) => join(dir, name, n));
+    if (parquet.length === 0) continue;
+    const rows = await connection.runAndReadAll(
+      "SELECT sum(num_rows) AS events FROM parquet_file_metadata($files)",
+      {
+        files: listValue(parquet),
+      },
+      { files: LIST(VARCHAR) },
+    );
+    const events = Number((rows.getRowObjectsJS()[0] as { events: bigint | null }).events ?? 0);
+    splits.set(name, { name: name.replace("bucket=", ""), files: parquet, events, level });
+  }
+  return [...splits.values()];
+}
+
 /** The flat events of every file: the JSON lines and the Parquet files together. */
 async function sourceOf(connection: DuckDBConnection, files: ExportFiles, ignoreErrors: boolean): Promise<string> {
   const parts: string[] = [];
@@ -201,8 +339,11 @@ function parameters(files: ExportFiles) {
  */
 async function unreadable(files: ExportFiles, error: unknown, limit: number): Promise<ImportError[]> {
   const message = error instanceof Error ? error.message : String(error);
-  const named = /in file "([^"]+)"/.exec(message)?.[1];
-  const candidates = named ? [named] : files.json;
+  // DuckDB names a JSON file `in file "…"`, a Parquet file in other words: any export file it names.
+  const named =
+    /in file "([^"]+)"/.exec(message)?.[1] ?? [...files.json, ...files.parquet].find((f) => message.includes(f));
+  // Only JSON lines can be read line by line; a Parquet file is named with DuckDB's reason.
+  const candidates = named ? files.json.filter((f) => f === named) : files.json;
   const found: ImportError[] = [];
   for (const file of candidates) {
     if (found.length >= limit) break;

@@ -4,10 +4,18 @@
  * groups the sessions in one pass; JavaScript only sees the few hundred bytes of counts.
  *
  * Layers: the raw files (JSON lines or Parquet) flattened to the same columns, each event's
- * parameters picked out of `event_params` (`ga4_events`), then one GROUP BY per
- * (user_pseudo_id, ga_session_id) into `ga4_sessions`. Events that cannot join a session are
- * grouped too (their key has a NULL), so the one scan also counts what is skipped and what is
- * broken. The visits and identities files are COPYed from `ga4_sessions`.
+ * parameters picked out of `event_params` (`eventsQuery`), written once to Parquet files split
+ * by a hash of the visitor (`stageCopy`), then one GROUP BY per (user_pseudo_id,
+ * ga_session_id) over each split in turn into `ga4_sessions`. Events that cannot join a
+ * session are grouped too (their key has a NULL), so the one scan also counts what is skipped
+ * and what is broken. The visits and identities files are COPYed from `ga4_sessions`.
+ *
+ * Why the split: the grouping's first-event values (arg_min of landing page, referrer,
+ * campaigns) keep their strings in DuckDB's aggregate arenas, which DuckDB 1.5 cannot spill
+ * to disk (duckdb/duckdb#14132); 4M sessions (20M events) need more than the 1 GB budget and
+ * failed with "failed to pin block". Grouped one split at a time, each GROUP BY holds only its
+ * visitors' sessions. Splitting by visitor keeps every session (and every visitor, for the
+ * identities) whole, whichever daily file its events are in.
  *
  * Where the shape comes from: the export schema (support.google.com/analytics/answer/7029846,
  * developers.google.com/analytics/bigquery/event-schema) and the session key and parameters
@@ -77,6 +85,13 @@ export function jsonSource(ignoreErrors: boolean): string {
   FROM read_json($json, format = 'newline_delimited', filename = true, ignore_errors = ${ignoreErrors},
     columns = ${JSON_COLUMNS})`;
 }
+
+/** No events, in the flat columns the sources give (for the sessions table's shape). */
+export const EMPTY_SOURCE = `SELECT NULL::VARCHAR AS file, NULL::VARCHAR AS event_name, NULL::VARCHAR AS ts_text,
+    NULL::VARCHAR AS user_pseudo_id, NULL::VARCHAR AS user_id, NULL::STRUCT(key VARCHAR, value ${PARAM_VALUE})[] AS event_params,
+    ${COLLECTED_FIELDS.map(([, n]) => `NULL::VARCHAR AS cts_${n}`).join(", ")},
+    ${FIRST_TOUCH_FIELDS.map(([, n]) => `NULL::VARCHAR AS ft_${n}`).join(", ")}
+  WHERE false`;
 
 /**
  * The Parquet files as the same flat columns ($parquet: the list of files). `schema` is what
@@ -148,16 +163,30 @@ export function eventsQuery(source: string): string {
 const CAMPAIGN_PARTS = COLLECTED_FIELDS.map(([, n]) => n);
 
 /**
+ * Copies the events (`events`: eventsQuery's rows) to Parquet files under `target`, one
+ * directory `bucket=N` per split of the visitors (`buckets` of them, by a hash of the visitor
+ * salted with `salt`, so that a split can be split again independently). Only the columns the
+ * grouping reads. Small row groups: the writer holds one per open split.
+ */
+export function stageCopy(events: string, target: string, buckets: number, salt: number): string {
+  return `COPY (
+    SELECT * EXCLUDE (file, ts_text), CAST(hash(visitor, ${salt}) % ${buckets} AS INTEGER) AS bucket FROM (${events})
+  ) TO ${literal(target)} (FORMAT parquet, PARTITION_BY (bucket), ROW_GROUP_SIZE 16384)`;
+}
+
+/** The staged events of some Parquet files ($staged: the list of files). */
+export const STAGED_SOURCE = "SELECT * FROM read_parquet($staged, hive_partitioning = false)";
+
+/**
  * One row per (user_pseudo_id, ga_session_id), and one per visitor for the events without a
  * session (and one for events without a visitor). Aggregates over `ok` events only; broken
- * ones are counted.
+ * ones are counted. `events`: staged events of whole visitors (see stageCopy).
  */
-export function sessionsStatement(events: string): string {
+export function sessionsQuery(events: string): string {
   const campaign = (prefix: string) => `{${CAMPAIGN_PARTS.map((n) => `${n}: ${prefix}_${n}`).join(", ")}}`;
   const anyOf = (prefix: string, parts: readonly string[]) =>
     parts.map((n) => `${prefix}_${n} IS NOT NULL`).join(" OR ");
-  return `CREATE TABLE ga4_sessions AS
-    SELECT visitor, session_id,
+  return `SELECT visitor, session_id,
       count(*) FILTER (WHERE NOT ok) AS broken,
       count(*) FILTER (WHERE ok) AS events,
       count(*) FILTER (WHERE ok AND event_name = 'page_view') AS pageviews,
