@@ -201,10 +201,18 @@ async function readCampaigns(file: string, tables: CanonicalTables, problems: Pr
     json = JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    // V8 says where it stopped as a character position: the line is what a user can find.
+    // V8 says where it stopped as a character position: the line is what a user can find. A
+    // file cut off (a download that stopped) ends inside the JSON: its last line is the place.
     const position = /position (\d+)/.exec(reason);
-    const line = position ? (text.slice(0, Number(position[1])).match(/\n/g)?.length ?? 0) + 1 : null;
-    throw new ImportError(file, line, null, `not readable JSON (${reason})`);
+    const cut = !position && /end of JSON input/i.test(reason);
+    const at = position ? Number(position[1]) : cut ? text.trimEnd().length : null;
+    const line = at === null ? null : (text.slice(0, at).match(/\n/g)?.length ?? 0) + 1;
+    throw new ImportError(
+      file,
+      line,
+      null,
+      `not readable JSON (${reason}${cut ? ": the file ends before its JSON does; was it cut off?" : ""})`,
+    );
   }
   const list = campaignList(json);
   const base = Array.isArray(json)

@@ -119,6 +119,20 @@ describe("listmonk conversion", () => {
     });
   });
 
+  test("campaigns JSON cut off is named by its last line, and said to be cut", async () => {
+    const file = join(temp, "campaigns-cut.json");
+    const text = await readFile(CAMPAIGNS_JSON, "utf8");
+    const at = text.indexOf('"name": "March update"') + '"name": '.length;
+    await writeFile(file, text.slice(0, at));
+    const line = text.slice(0, at).trimEnd().split("\n").length;
+    expect(line).toBeGreaterThan(1);
+    await expect(listmonkImporter.prepare([file], {})).rejects.toMatchObject({
+      file,
+      line,
+      reason: expect.stringMatching(/^not readable JSON .*ends before its JSON does/),
+    });
+  });
+
   test("detection: the subscribers export and the campaigns JSON are listmonk", async () => {
     expect((await detectFormat([SUBSCRIBERS_CSV])).format).toBe("listmonk");
     expect((await detectFormat([CAMPAIGNS_JSON])).format).toBe("listmonk");
