@@ -15,7 +15,7 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { cpus, freemem, tmpdir, totalmem } from "node:os";
+import { cpus, freemem, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { DuckDBInstance, LIST, listValue, VARCHAR } from "@duckdb/node-api";
@@ -27,7 +27,8 @@ const DAYS = 30;
 /** 2024-03-01T00:00:00Z in seconds. */
 const START = 1_709_251_200;
 
-type Measure = { ms: number; visits: number; maxRssMb: number };
+/** One load: wall time, CPU time (user + system, all of the process's threads), peak RSS, the load average around it. */
+type Measure = { ms: number; cpuMs: number; visits: number; maxRssMb: number; load: [number, number] };
 
 function flag(argv: readonly string[], name: string, fallback: number): number {
   const i = argv.indexOf(`--${name}`);
@@ -195,18 +196,26 @@ async function worker(argv: readonly string[]): Promise<void> {
   if (!mode || !dir || !target) throw new Error("usage: ga4-load --worker verity|baseline DIR TARGET");
   const files = (await readdir(dir)).filter((n) => n.endsWith(".json")).map((n) => join(dir, n));
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const result = mode === "verity" ? await verity(dir, target) : await baseline(files, target);
   const ms = performance.now() - started;
-  process.stdout.write(`${JSON.stringify({ ms, ...result, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
+  process.stdout.write(
+    `${JSON.stringify({ ms, cpuMs, ...result, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+  );
 }
 
 async function measure(mode: string, dir: string, target: string): Promise<Measure> {
+  const before = loadavg()[0] as number;
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ["--import", "tsx", join(import.meta.dirname, "ga4-load.ts"), "--worker", mode, dir, target],
     { maxBuffer: 1 << 20, env: process.env },
   );
-  return JSON.parse(stdout.trim().split("\n").pop() as string) as Measure;
+  const measured = JSON.parse(stdout.trim().split("\n").pop() as string) as Omit<Measure, "load">;
+  // The machine is shared: the 1-minute load average before and after says how busy it was.
+  return { ...measured, load: [before, loadavg()[0] as number] };
 }
 
 /** The bench: `argv` takes --events N (default 20,000,000), --runs N (default BENCH_RUNS or 3), --clean. */
@@ -225,7 +234,7 @@ export async function runGa4Bench(argv: readonly string[]): Promise<void> {
         const m = await measure(mode, dir, join(scratch, "bench.duckdb"));
         figures[mode]?.push(m);
         process.stderr.write(
-          `  ga4 ${mode} run ${i + 1}: ${(m.ms / 1000).toFixed(2)} s, ${m.maxRssMb.toFixed(0)} MB, ${m.visits.toLocaleString("en-US")} visits\n`,
+          `  ga4 ${mode} run ${i + 1}: ${(m.ms / 1000).toFixed(2)} s (CPU ${(m.cpuMs / 1000).toFixed(1)} s), ${m.maxRssMb.toFixed(0)} MB, ${m.visits.toLocaleString("en-US")} visits, load ${m.load[0].toFixed(1)} -> ${m.load[1].toFixed(1)}\n`,
         );
       } finally {
         await rm(scratch, { recursive: true, force: true });
@@ -246,6 +255,10 @@ export async function runGa4Bench(argv: readonly string[]): Promise<void> {
     ratio: vMs / bMs,
     verityEventsPerSecond: events / (vMs / 1000),
     baselineEventsPerSecond: events / (bMs / 1000),
+    verityCpuMs: median(v.map((m) => m.cpuMs)),
+    baselineCpuMs: median(b.map((m) => m.cpuMs)),
+    cpuRatio: median(v.map((m) => m.cpuMs)) / median(b.map((m) => m.cpuMs)),
+    loads: { verity: v.map((m) => m.load), baseline: b.map((m) => m.load) },
     verityPeakRssMb: Math.max(...v.map((m) => m.maxRssMb)),
     baselinePeakRssMb: Math.max(...b.map((m) => m.maxRssMb)),
     runs,
@@ -255,11 +268,11 @@ export async function runGa4Bench(argv: readonly string[]): Promise<void> {
     `\nmedian of ${runs} runs; baseline = DuckDB read_json over the same files and the same sessions by hand (CREATE TABLE AS)\n`,
   );
   console.log(
-    "| events | JSON | visits | verity import | events/s | read_json baseline | events/s | ratio | peak RSS verity | peak RSS baseline |",
+    "| events | JSON | visits | verity import | events/s | read_json baseline | events/s | ratio | CPU verity | CPU baseline | CPU ratio | peak RSS verity | peak RSS baseline |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   console.log(
-    `| ${n(events)} | ${n(result.megabytes)} MB | ${n(result.visits)} | ${(vMs / 1000).toFixed(2)} s | ${n(result.verityEventsPerSecond)} | ${(bMs / 1000).toFixed(2)} s | ${n(result.baselineEventsPerSecond)} | ${result.ratio.toFixed(2)}x | ${n(result.verityPeakRssMb)} MB | ${n(result.baselinePeakRssMb)} MB |`,
+    `| ${n(events)} | ${n(result.megabytes)} MB | ${n(result.visits)} | ${(vMs / 1000).toFixed(2)} s | ${n(result.verityEventsPerSecond)} | ${(bMs / 1000).toFixed(2)} s | ${n(result.baselineEventsPerSecond)} | ${result.ratio.toFixed(2)}x | ${(result.verityCpuMs / 1000).toFixed(1)} s | ${(result.baselineCpuMs / 1000).toFixed(1)} s | ${result.cpuRatio.toFixed(2)}x | ${n(result.verityPeakRssMb)} MB | ${n(result.baselinePeakRssMb)} MB |`,
   );
   await mkdir(out, { recursive: true });
   const file = join(out, `ga4-load-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
