@@ -11,10 +11,11 @@
  * and for sizes m and l the marketing side runs in a worker thread on the second core.
  */
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { TABLE_ORDER, type TableName } from "../model/canonical.js";
+import { TABLE_ORDER, TABLES, type TableName } from "../model/canonical.js";
 import { ACTIVITY_FIELDS } from "./activities.js";
 import { UtmCatalog } from "./channels.js";
 import { buildCompany, isActiveAtEnd } from "./company.js";
@@ -171,6 +172,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
   }
   const marketingRows = marketing ? await marketing.done : await writeMarketing(marketingInput, progress);
 
+  // Tables the simulated company has nothing for (imported identities: its visitors identify
+  // through the leads they become; daily totals: it has every visit) are written with their
+  // header alone, so the output is a whole canonical export.
+  for (const table of TABLE_ORDER) {
+    if (writers.has(table as SalesTable) || table in marketingRows) continue;
+    await writeFile(join(outDir, TABLES[table].file), `${TABLES[table].columns.map((c) => c.name).join(",")}\n`);
+  }
   const rows = Object.fromEntries(
     TABLE_ORDER.map((t) => [t, writers.get(t as SalesTable)?.rows ?? marketingRows[t as MarketingTable] ?? 0]),
   ) as Record<TableName, number>;

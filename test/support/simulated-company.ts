@@ -25,12 +25,7 @@ export async function simulatedCompany(seed = 3): Promise<SimulatedCompany> {
   await simulate({ size: "s", seed, outDir: dir });
   const tables = {} as Record<TableName, CsvRow[]>;
   for (const name of TABLE_ORDER) {
-    // The simulator writes no daily totals nor imported identities (its visitors identify
-    // themselves through the leads it converts): those tables are empty.
-    const text = await readFile(join(dir, TABLES[name].file), "utf8").catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT" && (name === "visit_days" || name === "visitor_identities")) return "";
-      throw error;
-    });
+    const text = await readFile(join(dir, TABLES[name].file), "utf8");
     const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true });
     tables[name] = parsed.data.map((row) => {
       const out: CsvRow = {};
