@@ -5,7 +5,7 @@
  * (`events_20240101-000000000000.json`). A directory is read whole: every JSON-lines and
  * Parquet file in it, in name order.
  */
-import { readdir, stat } from "node:fs/promises";
+import { open, readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { ImportError } from "../../import-error.js";
 
@@ -44,7 +44,35 @@ export async function exportFiles(paths: readonly string[]): Promise<ExportFiles
       add(out, path);
     }
   }
+  for (const file of out.json) await checkEncoding(file);
   return out;
+}
+
+/**
+ * BigQuery writes UTF-8 without a byte-order mark, and DuckDB's JSON reader refuses anything
+ * else at its first byte with a message about JSON: a file re-saved by an editor (a mark, or
+ * UTF-16) is named for what it is instead.
+ */
+async function checkEncoding(file: string): Promise<void> {
+  if (/\.gz$/i.test(file)) return;
+  const handle = await open(file, "r");
+  const head = Buffer.alloc(3);
+  try {
+    await handle.read(head, 0, 3, 0);
+  } finally {
+    await handle.close();
+  }
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
+    throw new ImportError(
+      file,
+      1,
+      null,
+      "starts with a byte-order mark (the file was re-saved by an editor; BigQuery writes none, and the JSON reader refuses it): save it as UTF-8 without the mark",
+    );
+  }
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+    throw new ImportError(file, 1, null, "is UTF-16 text; BigQuery's export is UTF-8: save it as UTF-8");
+  }
 }
 
 function add(out: ExportFiles, file: string): void {
