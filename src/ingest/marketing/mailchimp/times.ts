@@ -8,9 +8,11 @@
  *   the account's time zone, which the file does not name: `--timezone` gives it (UTC
  *   otherwise, with a note).
  */
+
 import type { SourceFile } from "../../crm/source-file.js";
 import { parseTimestamp } from "../../crm/values.js";
 import { ImportError } from "../../import-error.js";
+import { knownZone, wallClockToUtc } from "../../zone-time.js";
 
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
@@ -47,25 +49,7 @@ export function mailchimpTime(
   if (month < 0 || check.getUTCDate() !== day || check.getUTCMonth() !== month || hour > 23 || minute > 59) {
     throw fail(`${value} is not a date in the calendar`);
   }
-  const utc = timezone ? local - offsetMs(timezone, local - offsetMs(timezone, local)) : local;
-  return new Date(utc).toISOString().slice(0, 19).replace("T", " ");
-}
-
-/** The zone's offset from UTC at an instant, in milliseconds (positive east of Greenwich). */
-function offsetMs(timezone: string, at: number): number {
-  let parts: Intl.DateTimeFormatPart[];
-  try {
-    parts = new Intl.DateTimeFormat("en-US", {
-      timeZone: timezone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    }).formatToParts(new Date(at));
-  } catch {
+  if (timezone && !knownZone(timezone)) {
     throw new ImportError(
       "--timezone",
       null,
@@ -73,7 +57,6 @@ function offsetMs(timezone: string, at: number): number {
       `${JSON.stringify(timezone)} is not a time zone (such as Europe/Berlin)`,
     );
   }
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const wall = Date.UTC(part("year"), part("month") - 1, part("day"), part("hour"), part("minute"), part("second"));
-  return wall - Math.floor(at / 1000) * 1000;
+  const utc = timezone ? wallClockToUtc(local, timezone) : local;
+  return new Date(utc).toISOString().slice(0, 19).replace("T", " ");
 }

@@ -15,8 +15,10 @@
  * clear text. A record that fits neither shape, or lacks who or when, is an ImportError
  * naming the line (or the JSON path, in a JSON array) and the field.
  */
+
 import { hashIdentity } from "../../identity.js";
 import { ImportError } from "../../import-error.js";
+import { knownZone, wallClockToUtc } from "../../zone-time.js";
 
 /** What an event does to visits: views start and extend them, tracks extend them, the rest only tell who. */
 export type EventKind = "view" | "track" | "identify" | "link" | "other";
@@ -256,7 +258,7 @@ function eventTime(record: Json, fields: readonly string[], fail: Fail, zone: st
   }
   const offset = m[8]?.toUpperCase();
   let utc: number;
-  if (offset === undefined) utc = zone ? local - zoneOffsetMs(zone, local - zoneOffsetMs(zone, local)) : local;
+  if (offset === undefined) utc = zone ? wallClockToUtc(local, zone) : local;
   else if (offset === "Z") utc = local;
   else {
     const sign = offset.startsWith("-") ? -1 : 1;
@@ -267,29 +269,10 @@ function eventTime(record: Json, fields: readonly string[], fail: Fail, zone: st
   return utc;
 }
 
-/** A zone's offset from UTC at an instant, in milliseconds (positive east of Greenwich). */
-function zoneOffsetMs(zone: string, at: number): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: zone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).formatToParts(new Date(at));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const wall = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
-  return wall - Math.floor(at / 1000) * 1000;
-}
-
 /** Checks a --timezone value (an IANA name) before any file is read. */
 export function checkZone(zone: string | undefined): string | null {
   if (zone === undefined || zone === "" || zone.toUpperCase() === "UTC") return null;
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-  } catch {
+  if (!knownZone(zone)) {
     throw new ImportError(
       "--timezone",
       null,

@@ -13,6 +13,9 @@
  * A time without an offset is wall-clock time in `zone` (an IANA name, `--timezone`), UTC when
  * none is given.
  */
+import { wallClockToUtc } from "../../zone-time.js";
+
+export { knownZone } from "../../zone-time.js";
 
 export type WallClock = {
   year: number;
@@ -126,33 +129,6 @@ function checked(text: string, t: WallClock): WallClock {
   return t;
 }
 
-/** Whether `zone` is an IANA time zone name the runtime knows. */
-export function knownZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Minutes east of UTC that `zone` is at the instant `ms`. */
-function zoneOffset(ms: number, zone: string): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: zone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).formatToParts(new Date(ms));
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(part("year"), part("month") - 1, part("day"), part("hour"), part("minute"), part("second"));
-  return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
-}
-
 /**
  * The UTC instant of a wall-clock reading: its own offset when it has one, else `zone`'s at
  * that moment (an hour skipped by a daylight-saving change reads as the hour after it).
@@ -161,11 +137,7 @@ export function toUtc(t: WallClock, zone: string | null): Date {
   const local = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
   if (t.offset !== null) return new Date(local - t.offset * 60_000);
   if (zone === null || zone === "UTC") return new Date(local);
-  // The zone's offset at the guessed instant, then again at the corrected one (a reading near
-  // a daylight-saving change lands on the right side of it).
-  let utc = local - zoneOffset(local, zone) * 60_000;
-  utc = local - zoneOffset(utc, zone) * 60_000;
-  return new Date(utc);
+  return new Date(wallClockToUtc(local, zone));
 }
 
 /** A canonical timestamp (`YYYY-MM-DD HH:MM:SS`, UTC). */
