@@ -27,23 +27,24 @@ const FIXTURE_WORKSPACE = "fixture";
 
 /**
  * Tables that are not distributed by workspace_id, and where they go (docs/scaling.md,
- * "Tables"). Reference: small, read by key before the workspace is known, written rarely
- * (each write goes to every node). Local: the coordinator's own.
+ * "Tables"). Local: ordinary tables on the coordinator, for what is looked up by its own
+ * key before the workspace is known and never joined with a workspace's data (a join would
+ * make it a reference table: replicated to every node, each write a two-phase commit).
  */
 const NOT_BY_WORKSPACE_ID: Record<string, { place: "distributed by id" | "reference" | "local"; why: string }> = {
   workspaces: {
     place: "distributed by id",
-    why: "its key is the workspace id itself: distributed by id, co-located with the rest, so a batch's data-version update stays on the workspace's shard",
+    why: "its key is the workspace id itself: distributed by id and co-located, so a batch's update of the workspace's data version stays on the workspace's shard",
   },
   users: {
-    place: "reference",
-    why: "signing in looks a user up by email across workspaces (migration 015); few rows, rare writes",
+    place: "local",
+    why: "signing in looks a user up by email across workspaces (migration 015); never joined with a workspace's data",
   },
-  api_keys: { place: "reference", why: "a request's key is looked up by its id before the workspace is known" },
-  sites: { place: "reference", why: "a tracking request names its site's public key, not a workspace" },
+  api_keys: { place: "local", why: "a request's key is looked up by its id before the workspace is known" },
+  sites: { place: "local", why: "a tracking request names its site's public key, not a workspace" },
   sessions: {
     place: "local",
-    why: "looked up by token hash on every signed-in request and renewed as it slides: a reference table would make each renewal a write to every node",
+    why: "looked up by token hash on every signed-in request and renewed as its idle deadline slides",
   },
   ingest_state: { place: "local", why: "one row per server's ingest log, no workspace" },
   dead_letters: { place: "local", why: "the tracking writer's store of refused log records, beside ingest_state" },
@@ -207,6 +208,10 @@ describe("every metric statement runs on one workspace's shard", () => {
       }
     }
     expect(found).toEqual([]);
+    // Nor do they read a coordinator's local table: a join with one is no single-shard query.
+    const local = Object.entries(NOT_BY_WORKSPACE_ID).filter(([, table]) => table.place === "local");
+    const readsLocal = new RegExp(`\\b(from|join)\\s+(${local.map(([name]) => name).join("|")})\\b`, "i");
+    expect(statements.filter((s) => readsLocal.test(s.sql)).map((s) => `${s.file} ${s.statement}`)).toEqual([]);
     expect(
       Object.keys(ALLOWED_FINDINGS).filter((key) => !seen.has(key)),
       "allowed findings no longer found",
