@@ -4,7 +4,8 @@
  * page's origin against the site's domains, rate-limits per site and IP, and acknowledges
  * only once the events are in the durable log (src/server/collect/log.ts).
  */
-import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { gzipSync } from "node:zlib";
 import type { Context, MiddlewareHandler } from "hono";
 import type { z } from "zod";
 import { sha256Hex } from "../../accounts/secrets.js";
@@ -106,14 +107,29 @@ function trim(map: Map<string, unknown>, max: number): void {
   }
 }
 
-/** The tracking script, read once (src/web/tracker/verity.js, copied into dist by the build). */
-function loadScript(): string | null {
-  for (const candidate of ["../../web/tracker/verity.js", "../../../src/web/tracker/verity.js"]) {
+/** The tracking script as served, and gzipped (level 9) for browsers that take it. */
+type Script = { body: Uint8Array<ArrayBuffer>; gzipped: Uint8Array<ArrayBuffer> };
+
+/**
+ * The tracking script as served: src/web/tracker/verity.js minified. The build writes it to
+ * dist/web/tracker/verity.js; run from src/ (tsx, the tests) the source is minified when first
+ * asked for, by the build's own step (scripts/tracker.mjs: esbuild, a devDependency), so both
+ * serve the same bytes and an edited source needs no build. Null if the built file is missing.
+ */
+async function loadScript(): Promise<Script | null> {
+  let text: string;
+  if (import.meta.url.endsWith(".ts")) {
+    const tracker = new URL("../../../scripts/tracker.mjs", import.meta.url).href;
+    text = await ((await import(tracker)) as { minifyTracker(): Promise<string> }).minifyTracker();
+  } else {
     try {
-      return readFileSync(new URL(candidate, import.meta.url), "utf8");
-    } catch {}
+      text = await readFile(new URL("../../web/tracker/verity.js", import.meta.url), "utf8");
+    } catch {
+      return null;
+    }
   }
-  return null;
+  const body = Buffer.from(text);
+  return { body: new Uint8Array(body), gzipped: new Uint8Array(gzipSync(body, { level: 9 })) };
 }
 
 function logged(e: TrackingEvent): LoggedEvent {
@@ -209,7 +225,8 @@ function cors(c: Context, origin: string | undefined): void {
 }
 
 export function registerTrackingRoutes(api: Api, ctx: ServerContext, intake: TrackingIntake): void {
-  const script = loadScript();
+  // Read (or, from src/, minified) once, when first asked for.
+  let script: Promise<Script | null> | undefined;
 
   api.add(
     {
@@ -221,10 +238,15 @@ export function registerTrackingRoutes(api: Api, ctx: ServerContext, intake: Tra
       responses: { 200: { description: "JavaScript" } },
     },
     async ({ c }) => {
-      if (!script) throw new ApiError(404, "not_found", "the tracking script is not in this build");
-      return c.body(script, 200, {
+      script ??= loadScript();
+      const served = await script;
+      if (!served) throw new ApiError(404, "not_found", "the tracking script is not in this build");
+      const gzip = /\bgzip\b/.test(c.req.header("accept-encoding") ?? "");
+      return c.body(gzip ? served.gzipped : served.body, 200, {
         "Content-Type": "application/javascript; charset=utf-8",
         "Cache-Control": "public, max-age=3600",
+        Vary: "Accept-Encoding",
+        ...(gzip ? { "Content-Encoding": "gzip" } : {}),
       });
     },
   );
