@@ -1,6 +1,6 @@
 /**
- * The website tracker (src/web/tracker/verity.js) in real Chromium against a real `verity
- * serve` on DuckDB: pages from test/fixtures/tracking are served by a static server on a
+ * The website tracker in real Chromium against a real `verity serve` on DuckDB, as the server
+ * serves it (src/web/tracker/verity.js minified by scripts/tracker.mjs, checked first): pages from test/fixtures/tracking are served by a static server on a
  * port (an origin) of their own, so every event is a cross-origin request the server checks.
  *
  * Needs /usr/bin/chromium (Debian's chromium package; .ci/run installs it when test/browser
@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { minifyTracker } from "../../scripts/tracker.mjs";
 import { createSite } from "../../src/accounts/sites.js";
 import { ensureWorkspace } from "../../src/ingest/importer.js";
 import { startServer } from "../../src/server/server.js";
@@ -29,9 +30,11 @@ declare const window: {
   verity: { identify(email: string): void; pageview(): void };
   fetch: typeof fetch;
   fetchResults: string[];
+  history: { pushState(state: null, unused: string, url: string): void };
 };
 declare const Navigator: { prototype: object };
-declare const localStorage: object;
+declare const Document: { prototype: object };
+declare const localStorage: { getItem(key: string): string | null };
 
 const WORKSPACE = "tracking";
 const FIXTURES = new URL("../fixtures/tracking/", import.meta.url);
@@ -173,6 +176,14 @@ describe.runIf(engines().includes("duckdb"))("website tracker in Chromium", () =
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
+  it("serves the minified script, gzipped to browsers that take it", async () => {
+    const response = await fetch(`${server?.url.replace(/\/$/, "")}/js/verity.js`, {
+      headers: { "accept-encoding": "gzip" },
+    });
+    expect(response.headers.get("content-encoding")).toBe("gzip");
+    expect(await response.text()).toBe(await minifyTracker());
+  });
+
   it("keeps a visit's utm and external referrer across navigation to pages without utm", async () => {
     const { context, page, sent } = await open();
     const landing = `${allowedOrigin}/landing.html?utm_source=linkedin&utm_medium=social&utm_campaign=q3`;
@@ -232,7 +243,11 @@ describe.runIf(engines().includes("duckdb"))("website tracker in Chromium", () =
     await page.clock.fastForward("29:00");
     await page.goto(`${allowedOrigin}/page2.html`);
     await page.clock.fastForward("29:00");
-    await page.evaluate(() => window.verity.pageview());
+    // A single-page app's route change: verity.pageview() sends the new location.
+    await page.evaluate(() => {
+      window.history.pushState(null, "", "/pricing");
+      window.verity.pageview();
+    });
     // 31 minutes of silence, then a link on the page: a new visit, with no utm (form.html has
     // none) and no referrer (page2.html is the same host: navigation inside the site).
     await page.clock.fastForward("31:00");
@@ -243,6 +258,7 @@ describe.runIf(engines().includes("duckdb"))("website tracker in Chromium", () =
 
     const events = await eventsOf(visitor);
     expect(events).toHaveLength(4);
+    expect(events.map((e) => new URL(e.url).pathname)).toContain("/pricing");
     const visits = await visitsOf(visitor);
     expect(visits.map((v) => [v.visit_number, v.pageviews, v.utm_source])).toEqual([
       [1, 3, "google"],
@@ -295,13 +311,29 @@ describe.runIf(engines().includes("duckdb"))("website tracker in Chromium", () =
     await context.close();
   });
 
-  it("runs calls queued before the script loaded (the stub array)", async () => {
+  it("runs calls queued before the script loaded (the stub array); a second copy does nothing; values are cut to the server's limits", async () => {
     const { context, page, sent } = await open();
-    await page.goto(`${allowedOrigin}/queued.html`);
+    const long = `${allowedOrigin}/queued.html?utm_content=${"c".repeat(300)}&pad=${"p".repeat(2100)}`;
+    await page.goto(long);
     // The stub array was replaced by the script's object.
     expect(await page.evaluate(() => Array.isArray(window.verity))).toBe(false);
+    // The same tag again (as a page with the snippet twice): no second pageview.
+    await page.evaluate(`new Promise((loaded) => {
+      const first = document.querySelector("script[data-site]");
+      const again = document.createElement("script");
+      again.src = first.src;
+      again.setAttribute("data-site", first.getAttribute("data-site"));
+      again.onload = loaded;
+      document.head.append(again);
+    })`);
     const visitor = await visitorId(context);
     await settle(sent);
+    expect(sent).toHaveLength(2);
+    for (const request of sent) {
+      const [event] = JSON.parse(request.postData() ?? "{}").events;
+      expect(event.utm.content).toBe("c".repeat(200));
+      expect(event.url).toBe(long.slice(0, 2000));
+    }
     const events = await eventsOf(visitor);
     expect(events.map((e) => [e.type, e.email_hash]).sort()).toEqual([
       ["identify", sha256("queued@example.com")],
@@ -331,14 +363,17 @@ describe.runIf(engines().includes("duckdb"))("website tracker in Chromium", () =
     expect(forms[0]).toMatchObject({ form: "contact", email_hash: sha256("grace@example.com") });
     expect(new URL(forms[0]?.url ?? "").pathname).toBe("/form.html");
     expect(events.filter((e) => e.type === "pageview")).toHaveLength(2);
-    const identities = await store.query(
-      sql`SELECT email_hash FROM visitor_identities WHERE workspace_id = ${WORKSPACE} AND visitor_id = ${visitor}`,
+    const identities = await store.query<{ email_hash: string; first_touch: string | null }>(
+      sql`SELECT email_hash, first_touch FROM visitor_identities WHERE workspace_id = ${WORKSPACE} AND visitor_id = ${visitor}`,
     );
-    expect(identities).toEqual([{ email_hash: sha256("grace@example.com") }]);
+    expect(identities.map((i) => i.email_hash)).toEqual([sha256("grace@example.com")]);
+    // The form event carried the first touch: this visitor's first page.
+    const firstTouch = JSON.parse(identities[0]?.first_touch ?? "null");
+    expect(new URL(firstTouch?.landing ?? "http://none/").pathname).toBe("/form.html");
     await context.close();
   });
 
-  it("with data-respect-dnt and Global Privacy Control, sends nothing and stores nothing", async () => {
+  it("with data-respect-dnt and Global Privacy Control or Do Not Track, sends nothing and stores nothing", async () => {
     const { context, page, sent } = await open(() => {
       Object.defineProperty(Navigator.prototype, "globalPrivacyControl", { get: () => true, configurable: true });
     });
@@ -358,6 +393,19 @@ describe.runIf(engines().includes("duckdb"))("website tracker in Chromium", () =
     expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
     expect(await allEvents()).toBe(before);
     await context.close();
+
+    // Do Not Track, one page.
+    const dnt = await open(() => {
+      Object.defineProperty(Navigator.prototype, "doNotTrack", { get: () => "1", configurable: true });
+    });
+    await dnt.page.goto(`${allowedOrigin}/landing.html?utm_source=linkedin`);
+    await dnt.page.evaluate(() => window.verity.identify("private@example.com"));
+    await settle(dnt.sent);
+    expect(dnt.sent).toHaveLength(0);
+    expect(await dnt.context.cookies()).toEqual([]);
+    expect(await dnt.page.evaluate(() => Object.keys(localStorage))).toEqual([]);
+    expect(await allEvents()).toBe(before);
+    await dnt.context.close();
   });
 
   it("refuses events from a page on a domain the site does not list", async () => {
@@ -376,9 +424,11 @@ describe.runIf(engines().includes("duckdb"))("website tracker in Chromium", () =
     await context.close();
   });
 
-  it("falls back to a CORS fetch without sendBeacon, and the server's CORS headers let it through", async () => {
+  it("falls back to a CORS fetch without sendBeacon, and to localStorage where cookies cannot be set", async () => {
     const { context, page, sent } = await open(() => {
       Object.defineProperty(Navigator.prototype, "sendBeacon", { value: undefined, configurable: true });
+      // Cookies refused (as a browser blocking them does): every write is lost.
+      Object.defineProperty(Document.prototype, "cookie", { get: () => "", set: () => {}, configurable: true });
       // Record what the page's fetch saw: a CORS failure rejects the promise.
       const pageFetch = window.fetch;
       window.fetchResults = [];
@@ -395,11 +445,23 @@ describe.runIf(engines().includes("duckdb"))("website tracker in Chromium", () =
         );
     });
     await page.goto(`${allowedOrigin}/landing.html?utm_source=fallback`);
-    const visitor = await visitorId(context);
-    await settle(sent);
+    // The server's CORS headers let the fetch through (a CORS failure would reject it).
     await expect.poll(() => page.evaluate(() => window.fetchResults)).toEqual(["202"]);
-    expect(sent.map((r) => r.resourceType())).toEqual(["fetch"]);
-    expect((await eventsOf(visitor)).map((e) => [e.type, e.utm_source])).toEqual([["pageview", "fallback"]]);
+    await page.click("#next");
+    await page.waitForURL("**/page2.html");
+    await page.waitForLoadState("load");
+    await expect.poll(() => page.evaluate(() => window.fetchResults)).toEqual(["202"]);
+    const visitor = (await page.evaluate(() => localStorage.getItem("verity_vid"))) ?? "";
+    expect(visitor).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    await settle(sent);
+    expect(await context.cookies()).toEqual([]);
+    expect(sent.map((r) => r.resourceType())).toEqual(["fetch", "fetch"]);
+    // Visitor and visit kept in localStorage: the second page is the same visit, with its utm.
+    const events = await eventsOf(visitor);
+    expect(events.map((e) => [e.type, e.utm_source, e.visit_id])).toEqual([
+      ["pageview", "fallback", events[0]?.visit_id],
+      ["pageview", "fallback", events[0]?.visit_id],
+    ]);
     await context.close();
   });
 });
