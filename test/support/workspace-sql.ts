@@ -165,7 +165,8 @@ class Checker {
     let at = 0;
     const ctes = new Map(env.ctes);
     if (isWord(nodes[0], "with")) {
-      at = isWord(nodes[1], "recursive") ? 2 : 1;
+      const recursive = isWord(nodes[1], "recursive");
+      at = recursive ? 2 : 1;
       for (;;) {
         const name = nodes[at];
         if (!isWord(name)) throw new Error("a CTE without a name");
@@ -183,6 +184,8 @@ class Checker {
         const body = nodes[at];
         if (!isGroup(body)) throw new Error(`CTE ${(name as Token).text}: its query expected`);
         at += 1;
+        // A recursive CTE reads itself: known (without a workspace_id so far) in its own body.
+        if (recursive) ctes.set((name as Token).text, columns ? columns.includes("workspace_id") : false);
         const selects = this.query(body.items, { ctes, scope: env.scope });
         ctes.set((name as Token).text, columns ? columns.includes("workspace_id") : selects);
         if (!isOp(nodes[at], ",")) break;
@@ -394,7 +397,11 @@ class Checker {
       if (index === 0 || !item.carries) return;
       const before = scope.items.slice(0, index);
       const carriers = before.filter((other) => other.carries);
-      if (carriers.length === 0 || item.using.includes("workspace_id")) return;
+      if (carriers.length === 0) return;
+      if (item.using.includes("workspace_id")) {
+        this.matchedJoins += 1;
+        return;
+      }
       const terms = [...conjuncts(item.on)];
       const named = new Set(item.using.length > 0 ? carriers : itemsNamed(item.on, before));
       if (item.join === "inner" || item.join === "cross" || item.join === "comma") {
