@@ -10,6 +10,7 @@ import { type DerivedScope, refreshDerivedFacts } from "../derive/derived-facts.
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import type { DataCapability } from "../model/capabilities.js";
 import { VerityError } from "../model/errors.js";
+import { touchData } from "../store/data-versions.js";
 import { raw, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { ImportError } from "./import-error.js";
@@ -281,6 +282,9 @@ async function load(
           VALUES (${options.workspace}, ${randomUUID()}, ${importer.format}, ${prepared.sourceSystem}, ${path},
                   CAST(${started.toISOString()} AS TIMESTAMP), CAST(${new Date().toISOString()} AS TIMESTAMP), ${JSON.stringify(done)})`,
     );
+    // Last, so the workspace's row is held only until the commit just after (data-versions.ts).
+    // Links and rollups an import derives can touch visits too: both tokens change.
+    await touchData(store, options.workspace, ["data", "tracking"]);
     return done;
   });
   // The derived tables after the commit: the import has landed, so a failure here only costs

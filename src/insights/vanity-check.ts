@@ -10,6 +10,7 @@
 import { capabilityUnsupported } from "../metrics/capability-words.js";
 import { contextForPeriod, type MetricRequest, type ResolvedRequest, resolveRequest } from "../metrics/context.js";
 import type { DataArea, Evidence, FigureUnsupported, Format, MetricContext, MetricReport } from "../metrics/metric.js";
+import { remember } from "../metrics/read-cache.js";
 import { metricById } from "../metrics/registry.js";
 import { CHECK_COMPARISON } from "../metrics/request.js";
 import type {
@@ -58,7 +59,15 @@ const span = (p: Period): Span => ({ label: p.label, start: p.start.toISOString(
  * The two figures of every pair in one period. Each real metric runs once (two pairs may
  * share one); a metric the data cannot support gives its reason instead of numbers.
  */
-export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
+export function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
+  // The check and the trend ask for the same periods: each period is measured once per data version.
+  if (!ctx.dataVersion) return measureAllPairs(ctx);
+  const { workspace, dataVersion, period, filters, options, grain } = ctx;
+  const key = JSON.stringify(["pairs", workspace, dataVersion, period.start, period.end, filters, options, grain]);
+  return remember(ctx.store, key, () => measureAllPairs(ctx));
+}
+
+async function measureAllPairs(ctx: MetricContext): Promise<PairMeasures> {
   const reports = new Map<string, MetricReport | null>();
   const unsupportedMetric = new Map<string, FigureUnsupported | null>();
   const out: PairMeasures = [];

@@ -20,6 +20,7 @@ import {
   type MetricOptions,
   type ResolvedFilters,
 } from "./metric.js";
+import { cachedReads } from "./read-cache.js";
 
 /**
  * A request a user can get wrong (an unknown rep, a period with no data): one clear sentence,
@@ -49,8 +50,10 @@ export type MetricRequest = {
 export type ResolvedRequest = { current: MetricContext; previous: MetricContext | null };
 
 /** Resolves a request; throws MetricInputError for anything the user has to fix. */
-export async function resolveRequest(store: Store, request: MetricRequest): Promise<ResolvedRequest> {
+export async function resolveRequest(given: Store, request: MetricRequest): Promise<ResolvedRequest> {
   const { workspace } = request;
+  // Every read of the request (and of the metrics computed from it) is kept per data version.
+  const { store, version } = await cachedReads(given, workspace);
   // Every kind of data counts: a workspace of website visits alone, or one whose leads stop
   // a year before its visits, reports the marketing metrics for the period its data reaches.
   const dataRange = await dataRangeOf(store, workspace);
@@ -82,6 +85,7 @@ export async function resolveRequest(store: Store, request: MetricRequest): Prom
     asOf: asOfFor({ period, dataRange }, "sales").asOf,
     capabilities,
     dataRange,
+    dataVersion: version,
   };
   return {
     current,

@@ -22,6 +22,7 @@ import { usersEmailPerWorkspaceSchema } from "./migrations/015-users-email-per-w
 import { sessionsIdleSchema } from "./migrations/016-sessions-idle.js";
 import { importedIdentitiesSchema } from "./migrations/017-imported-identities.js";
 import { visitDaysSchema } from "./migrations/018-visit-days.js";
+import { dataVersionsSchema } from "./migrations/019-data-versions.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -46,6 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 16, name: "sessions-idle", statements: sessionsIdleSchema },
   { version: 17, name: "imported-identities", statements: importedIdentitiesSchema },
   { version: 18, name: "visit-days", statements: visitDaysSchema },
+  { version: 19, name: "data-versions", statements: dataVersionsSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

@@ -24,6 +24,7 @@
 
 import { linkIdentifiedVisits } from "../../derive/visit-leads.js";
 import { addPageviewsToRollups, addVisitsToRollups } from "../../derive/visit-rollup-delta.js";
+import { touchData } from "../../store/data-versions.js";
 import { raw, sql } from "../../store/sql.js";
 import type { StagedColumn, Store } from "../../store/store.js";
 import { analyzeTemp } from "../../store/temp-tables.js";
@@ -94,6 +95,8 @@ export async function applyTrackingRecords(store: Store, records: readonly Track
     });
   }
   for (const [workspace, rows] of byWorkspace) await applyWorkspaceBatch(store, workspace, rows);
+  // Results kept for these workspaces' visits are out of date from the commit on (data-versions.ts).
+  for (const workspace of byWorkspace.keys()) await touchData(store, workspace, ["tracking"]);
 }
 
 async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import { doctor } from "../../insights/doctor.js";
+import { dataVersionOf, remember } from "../../metrics/read-cache.js";
 import type { Api } from "../api.js";
 import type { ServerContext } from "../context.js";
 import { DoctorSchema } from "../result-schemas.js";
@@ -26,7 +27,11 @@ export function registerDoctorRoutes(api: Api, ctx: ServerContext): void {
     },
     async ({ c, principal }) => {
       await settle(c, ctx, principal.workspace);
-      return doctor(ctx.store, principal.workspace);
+      // Kept per data version, as the metrics are (src/metrics/read-cache.ts): the home asks it every time.
+      const version = await dataVersionOf(ctx.store, principal.workspace);
+      if (!version) return doctor(ctx.store, principal.workspace);
+      const key = JSON.stringify(["doctor", principal.workspace, version]);
+      return remember(ctx.store, key, () => doctor(ctx.store, principal.workspace));
     },
   );
 }

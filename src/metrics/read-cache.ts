@@ -1,0 +1,196 @@
+/**
+ * Metric results kept per data version (issue 17). A request reads its workspace's tokens
+ * once (src/store/data-versions.ts) and gets a view of the store whose reads are answered
+ * from memory when the same statement, with the same values, already ran against the same
+ * tokens of the data it reads. A write changes the tokens in its own transaction, so a read
+ * after a write never sees an answer from before it; a tracking batch changes only the
+ * tracking token, so the sales figures stay in memory while visits arrive.
+ *
+ * What this buys: the dashboard's home asks the check (13 or 14 periods of every pair) and the
+ * trend (6 of the same periods), the report the same metrics again; each statement runs once
+ * per version. Requests that arrive together share one run (the entry is the promise).
+ *
+ * Rows handed out are frozen: they are shared between requests, and a caller that changed
+ * one would change every later answer. Freezing makes that an error at once instead.
+ */
+import { type DataVersions, groupsRead, readVersions } from "../store/data-versions.js";
+import type { Sql, SqlValue } from "../store/sql.js";
+import type { Row, Store } from "../store/store.js";
+
+/** At most this many rows are kept per store (the stalled list of a million leads is ~80,000). */
+const MAX_ROWS = 400_000;
+/** And at most this many results. */
+const MAX_ENTRIES = 20_000;
+
+type Entry = { rows: Promise<readonly Row[]>; size: number };
+
+class ResultCache {
+  // A Map iterates in insertion order: re-inserting on a hit makes the first key the least recent.
+  private readonly entries = new Map<string, Entry>();
+  private rows = 0;
+  hits = 0;
+  misses = 0;
+
+  get(key: string): Promise<readonly Row[]> | null {
+    const entry = this.entries.get(key);
+    if (!entry) return null;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    this.hits++;
+    return entry.rows;
+  }
+
+  put(key: string, run: () => Promise<Row[]>): Promise<readonly Row[]> {
+    this.misses++;
+    const entry: Entry = { rows: Promise.resolve([]), size: 1 };
+    entry.rows = run().then(
+      (rows) => {
+        for (const row of rows) Object.freeze(row);
+        Object.freeze(rows);
+        if (this.entries.get(key) === entry) {
+          entry.size = Math.max(1, rows.length);
+          this.rows += entry.size - 1;
+          this.evict();
+        }
+        return rows;
+      },
+      (error: unknown) => {
+        // A failed run is not kept: the next read tries again.
+        if (this.entries.get(key) === entry) this.drop(key, entry);
+        throw error;
+      },
+    );
+    this.entries.set(key, entry);
+    this.rows += 1;
+    this.evict();
+    return entry.rows;
+  }
+
+  private drop(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.rows -= entry.size;
+  }
+
+  private evict(): void {
+    for (const [key, entry] of this.entries) {
+      if (this.rows <= MAX_ROWS && this.entries.size <= MAX_ENTRIES) return;
+      this.drop(key, entry);
+    }
+  }
+}
+
+const caches = new WeakMap<Store, ResultCache>();
+/** The store each request's view reads through. */
+const baseOf = new WeakMap<Store, Store>();
+
+function cacheOf(store: Store): ResultCache {
+  let cache = caches.get(store);
+  if (!cache) {
+    cache = new ResultCache();
+    caches.set(store, cache);
+  }
+  return cache;
+}
+
+/** Hits and misses of `store`'s cache so far (for tests and the benchmarks). */
+export function readCacheStats(store: Store): { hits: number; misses: number } {
+  const cache = caches.get(store);
+  return { hits: cache?.hits ?? 0, misses: cache?.misses ?? 0 };
+}
+
+const keyValue = (value: SqlValue) => (typeof value === "bigint" ? `${value}n` : value);
+
+/** The workspace's data as one key, or null when nothing may be kept (see cachedReads). */
+export async function dataVersionOf(store: Store, workspace: string): Promise<string | null> {
+  if (process.env.VERITY_READ_CACHE === "off") return null;
+  const versions = await readVersions(store, workspace);
+  return versions ? `${versions.data}/${versions.tracking}` : null;
+}
+
+/**
+ * A view of `store` for one request of `workspace`: its reads are kept per data version, and
+ * the version as one key (null: nothing is kept) for what is computed from them (`remember`).
+ * Everything else goes to the store itself. With `VERITY_READ_CACHE=off` in the environment
+ * (benchmarks measuring the statements themselves) it is the store itself.
+ */
+export async function cachedReads(store: Store, workspace: string): Promise<{ store: Store; version: string | null }> {
+  if (process.env.VERITY_READ_CACHE === "off") return { store, version: null };
+  const versions = await readVersions(store, workspace);
+  if (!versions) return { store, version: null };
+  return { store: readView(store, workspace, versions), version: `${versions.data}/${versions.tracking}` };
+}
+
+/** At most this many computed values are kept per store (a check's periods are 14 of them). */
+const MAX_VALUES = 2_000;
+const values = new WeakMap<Store, Map<string, Promise<unknown>>>();
+
+/**
+ * A value computed from the data, kept under `key`, which must name everything it depends on:
+ * the data version (from cachedReads or dataVersionOf) and the request's own parameters. The
+ * value is frozen through: it is shared by every request that asks for it.
+ */
+export function remember<T>(store: Store, key: string, compute: () => Promise<T>): Promise<T> {
+  // A request's view keeps nothing of its own: values live with the store underneath.
+  const base = baseOf.get(store) ?? store;
+  let kept = values.get(base);
+  if (!kept) {
+    kept = new Map();
+    values.set(base, kept);
+  }
+  const known = kept.get(key);
+  if (known) {
+    kept.delete(key);
+    kept.set(key, known);
+    return known as Promise<T>;
+  }
+  const map = kept;
+  const value = compute().then(deepFreeze, (error: unknown) => {
+    if (map.get(key) === value) map.delete(key);
+    throw error;
+  });
+  map.set(key, value);
+  for (const first of map.keys()) {
+    if (map.size <= MAX_VALUES) break;
+    map.delete(first);
+  }
+  return value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+function readView(store: Store, workspace: string, versions: DataVersions): Store {
+  const cache = cacheOf(store);
+  const query = <T extends Row = Row>(statement: Sql): Promise<T[]> => {
+    const { text, values } = statement.compile();
+    const groups = groupsRead(text);
+    // Only statements of this workspace: its tokens say nothing of another's data.
+    if (!groups || !values.includes(workspace)) return store.query<T>(statement);
+    const key = JSON.stringify([workspace, groups.map((g) => versions[g]), text, values.map(keyValue)]);
+    const rows = cache.get(key) ?? cache.put(key, () => store.query(statement));
+    return rows as Promise<T[]>;
+  };
+  // Every other member is the store's own, called on the store (the engines keep private state).
+  const view: Store = {
+    engine: store.engine,
+    dialect: store.dialect,
+    location: store.location,
+    query,
+    execute: (statement) => store.execute(statement),
+    transaction: (work) => store.transaction(work),
+    stageCsv: (...args) => store.stageCsv(...args),
+    stageRows: (...args) => store.stageRows(...args),
+    bulkInsert: (...args) => store.bulkInsert(...args),
+    statementProgress: () => store.statementProgress(),
+    close: () => store.close(),
+  };
+  if (store.csvRelation) view.csvRelation = (...args) => store.csvRelation?.(...args) as Sql;
+  if (store.setThreads) view.setThreads = (threads) => store.setThreads?.(threads) as Promise<void>;
+  baseOf.set(view, store);
+  return view;
+}

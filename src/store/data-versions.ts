@@ -1,0 +1,132 @@
+/**
+ * Which data a statement reads, and the tokens that change when that data does (migration
+ * 019). Results kept in memory (src/metrics/read-cache.ts) are keyed by the tokens of what
+ * they read, so a write can never leave a stale answer behind, and a tracking batch (visits
+ * alone) leaves every sales figure where it was.
+ *
+ * Every write of workspace data must call `touchData` in its transaction. The writers are
+ * few: the import's transaction (every file, the API's rows and uploads, the demo) and the
+ * tracking writer's batches (also dead-letter replays). test/data-versions.test.ts fails when
+ * a module outside them writes a table below.
+ */
+import { randomUUID } from "node:crypto";
+import { sql } from "./sql.js";
+import type { Store } from "./store.js";
+
+/** The two kinds of change: everything an import writes, and what a tracking batch writes. */
+export type DataGroup = "data" | "tracking";
+
+/** The tables a tracking batch writes (src/server/collect/tracking.ts and the rollup deltas). */
+const TRACKING_TABLES = [
+  "visits",
+  "visitor_months",
+  "visit_months",
+  "visit_source_months",
+  "tracked_events",
+  "tracked_visitors",
+  "visitor_identities",
+] as const;
+
+/** Every other table of a workspace's data: written only by imports (and what they derive). */
+const DATA_TABLES = [
+  "imports",
+  "reps",
+  "pipelines",
+  "stages",
+  "leads",
+  "stage_events",
+  "activities",
+  "social_posts",
+  "social_post_snapshots",
+  "social_follower_snapshots",
+  "newsletter_subscribers",
+  "newsletter_issues",
+  "email_events",
+  "activity_months",
+  "activity_note_months",
+  "won_stage_days",
+  "visit_days",
+] as const;
+
+/**
+ * Tables that are not data a metric reads (accounts, sessions, the writer's own state). A
+ * statement that reads one of these is never answered from memory.
+ */
+export const UNVERSIONED_TABLES = [
+  "workspaces",
+  "users",
+  "users_by_workspace",
+  "sessions",
+  "api_keys",
+  "sites",
+  "ingest_state",
+  "dead_letters",
+  "schema_migrations",
+] as const;
+
+export const TABLE_GROUPS: ReadonlyMap<string, DataGroup> = new Map<string, DataGroup>([
+  ...TRACKING_TABLES.map((t) => [t, "tracking"] as const),
+  ...DATA_TABLES.map((t) => [t, "data"] as const),
+]);
+
+const UNVERSIONED = new Set<string>(UNVERSIONED_TABLES);
+const WORDS = /[a-z_][a-z0-9_]*/g;
+const groupsByText = new Map<string, readonly DataGroup[] | null>();
+
+/**
+ * The groups whose data `text` reads, or null when it cannot be told (it names no data table,
+ * an account table, or a temporary table: Verity names those verity_*). A column that shares
+ * a table's name (visit_days.visits) only adds a group: a key with one token too many is
+ * invalidated too often, never too rarely.
+ */
+export function groupsRead(text: string): readonly DataGroup[] | null {
+  const known = groupsByText.get(text);
+  if (known !== undefined) return known;
+  const groups = new Set<DataGroup>();
+  let cacheable = true;
+  for (const word of text.toLowerCase().match(WORDS) ?? []) {
+    if (UNVERSIONED.has(word) || word.startsWith("verity_")) {
+      cacheable = false;
+      break;
+    }
+    const group = TABLE_GROUPS.get(word);
+    if (group) groups.add(group);
+  }
+  const answer = cacheable && groups.size > 0 ? [...groups].sort() : null;
+  // Statements are built from a few templates; the texts repeat. Bounded all the same.
+  if (groupsByText.size > 5_000) groupsByText.clear();
+  groupsByText.set(text, answer);
+  return answer;
+}
+
+export type DataVersions = Readonly<Record<DataGroup, string>>;
+
+/**
+ * The workspace's tokens, or null when it has no row (nothing may then be kept: a workspace
+ * without a row was never written through a path that changes them).
+ */
+export async function readVersions(store: Store, workspace: string): Promise<DataVersions | null> {
+  const [row] = await store.query<{ data_version: string | null; tracking_version: string | null }>(
+    sql`SELECT data_version, tracking_version FROM workspaces WHERE id = ${workspace}`,
+  );
+  if (!row) return null;
+  return { data: row.data_version ?? "none", tracking: row.tracking_version ?? "none" };
+}
+
+/**
+ * New tokens for `groups`, inside the caller's transaction (they commit or roll back with the
+ * data). Call it last in the transaction: on PostgreSQL the update holds the workspace's row
+ * until the commit, and a concurrent writer of the same workspace waits for it there.
+ */
+export async function touchData(store: Store, workspace: string, groups: readonly DataGroup[]): Promise<void> {
+  const token = randomUUID();
+  if (groups.includes("data") && groups.includes("tracking")) {
+    await store.execute(
+      sql`UPDATE workspaces SET data_version = ${token}, tracking_version = ${token} WHERE id = ${workspace}`,
+    );
+  } else if (groups.includes("data")) {
+    await store.execute(sql`UPDATE workspaces SET data_version = ${token} WHERE id = ${workspace}`);
+  } else if (groups.includes("tracking")) {
+    await store.execute(sql`UPDATE workspaces SET tracking_version = ${token} WHERE id = ${workspace}`);
+  }
+}
