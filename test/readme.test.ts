@@ -21,8 +21,8 @@ test("the README documents every canonical file and column", () => {
   }
 });
 
-test("the README lists every CLI command and the two quick-start commands", () => {
-  for (const command of buildProgram().commands) expect(readme).toContain(`  ${command.name()} `);
+test("the README lists every CLI command and the two quick-start commands", async () => {
+  for (const command of (await buildProgram()).commands) expect(readme).toContain(`  ${command.name()} `);
   expect(readme).toContain("npm ci && npx verity demo");
   expect(readme).toContain("npm test");
 });

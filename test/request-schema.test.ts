@@ -32,7 +32,7 @@ const FIELDS: [string, RequestField][] = [
   ...Object.entries(TUNING_FIELDS),
 ];
 
-const program = buildProgram();
+const program = await buildProgram();
 const command = (name: string): Command => {
   const found = program.commands.find((c) => c.name() === name);
   if (!found) throw new Error(`no command ${name}`);

@@ -2,9 +2,16 @@
  * How the CLI talks: results on stdout, progress and errors on stderr, errors as one
  * sentence without a stack trace when they are the user's to fix.
  */
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type CliProgress from "cli-progress";
 import type { ImportProgress } from "../ingest/importer.js";
 import { ERROR_TABLE, type ErrorCode, VerityError } from "../model/errors.js";
+
+/**
+ * cli-progress (16 CommonJS modules) is loaded when a bar is drawn, on a terminal only:
+ * every command loads this file, few draw a bar.
+ */
+const cliProgress = (): typeof CliProgress => createRequire(import.meta.url)("cli-progress");
 
 /** A command used wrongly (a missing file, a flag out of range): its message is the whole story. */
 export class UserError extends VerityError {
@@ -64,7 +71,7 @@ export function formatCount(n: number): string {
  */
 export async function whileConverting<T>(enabled: boolean, what: string, work: () => Promise<T>): Promise<T> {
   if (!enabled || !process.stderr.isTTY) return work();
-  const bar = new cliProgress.SingleBar({
+  const bar = new (cliProgress().SingleBar)({
     stream: process.stderr,
     format: `converting ${what} | {duration_formatted}`,
     hideCursor: true,
@@ -84,14 +91,14 @@ export function importProgressBar(enabled: boolean): {
   stop: () => void;
 } {
   if (!enabled || !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar(
+  const bar = new (cliProgress().SingleBar)(
     {
       stream: process.stderr,
       format: "importing {table} |{bar}| {percentage}% {done} of {size} | {duration_formatted}",
       hideCursor: true,
       clearOnComplete: true,
     },
-    cliProgress.Presets.shades_classic,
+    cliProgress().Presets.shades_classic,
   );
   let started = false;
   return {

@@ -2,7 +2,8 @@
  * Metric results in the terminal: numbers formatted as people read them (thousands,
  * percent, currency, days), tables that fit 100 columns, and CSV for spreadsheets.
  */
-import Papa from "papaparse";
+import { createRequire } from "node:module";
+import type Papa from "papaparse";
 import type { Evidence, FigureUnsupported, Format, View } from "../metrics/metric.js";
 import { wilsonInterval } from "../metrics/statistics.js";
 
@@ -135,9 +136,15 @@ export function renderTable(view: View, currency: string | null, width = TERMINA
   return out.join("\n");
 }
 
+/**
+ * papaparse, loaded by the first CSV written: the table and JSON outputs never need it, and
+ * require() spares Node the export scan an ESM import of a CommonJS file costs.
+ */
+const papa = (): typeof Papa => createRequire(import.meta.url)("papaparse");
+
 /** A view as CSV: raw values (fractions, not percent text), so spreadsheets can compute with them. */
 export function renderCsv(view: View): string {
-  return Papa.unparse({
+  return papa().unparse({
     fields: view.columns.map((c) => c.key),
     data: view.rows.map((row) => view.columns.map((c) => row[c.key] ?? "")),
   });

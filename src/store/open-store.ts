@@ -2,9 +2,7 @@
  * Which database a command uses: PostgreSQL when a URL is configured, otherwise the
  * embedded DuckDB file (`--db PATH`, `VERITY_DB`, or ./verity.duckdb).
  */
-import { openDuckDbStore } from "./duckdb-store.js";
-import { migrate } from "./migrate.js";
-import { openPostgresStore, type PostgresStoreOptions } from "./postgres-store.js";
+import type { PostgresStoreOptions } from "./postgres-store.js";
 import type { Store } from "./store.js";
 
 export const DEFAULT_DB_FILE = "verity.duckdb";
@@ -32,9 +30,14 @@ export function resolveStoreTarget(config: StoreConfig, env: NodeJS.ProcessEnv =
  * connection trouble no caller is waiting for (PostgreSQL; default: a line on stderr).
  */
 export async function openStore(target: StoreTarget, options: Pick<PostgresStoreOptions, "warn"> = {}): Promise<Store> {
+  // Each engine's driver is loaded when it is opened, not with this module: a command on
+  // DuckDB never loads pg, and one that opens no database (`verity --help`) loads neither.
   const store =
-    target.engine === "duckdb" ? await openDuckDbStore(target.path) : await openPostgresStore(target.url, options);
+    target.engine === "duckdb"
+      ? await (await import("./duckdb-store.js")).openDuckDbStore(target.path)
+      : await (await import("./postgres-store.js")).openPostgresStore(target.url, options);
   try {
+    const { migrate } = await import("./migrate.js");
     await migrate(store);
   } catch (error) {
     await store.close();

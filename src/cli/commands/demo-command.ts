@@ -6,7 +6,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import open from "open";
 import { runImport } from "../../ingest/importer.js";
 import { verityImporter } from "../../ingest/verity-importer.js";
 import { TABLE_ORDER } from "../../model/canonical.js";
@@ -112,6 +111,7 @@ async function openInBrowser(url: string): Promise<void> {
   const browser = process.env.BROWSER?.trim();
   const say = () => process.stderr.write(`verity: no browser could be started here; open ${url} yourself\n`);
   try {
+    const { default: open } = await import("open");
     const child = await open(url, browser ? { app: { name: browser } } : {});
     child.once("error", say);
     child.once("exit", (code) => {

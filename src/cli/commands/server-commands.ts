@@ -11,14 +11,9 @@ import { randomToken } from "../../accounts/secrets.js";
 import { createSite, listSites, revokeSite } from "../../accounts/sites.js";
 import { addUser, findUser, listUsers, setPassword, setUserDisabled } from "../../accounts/users.js";
 import { addWorkspace, listWorkspaces } from "../../accounts/workspaces.js";
-import {
-  createLogger,
-  LOOPBACK,
-  type LogLevel,
-  parseTrustProxy,
-  STOP_WAIT_MS,
-  startServer,
-} from "../../server/index.js";
+// The server (hono, pino and the routes) is loaded by `serve` alone, not by the commands
+// that set it up.
+import type { LogLevel } from "../../server/index.js";
 import { openStore } from "../../store/open-store.js";
 import { sql } from "../../store/sql.js";
 import { type GlobalOptions, targetOf, withStore, workspaceOf } from "../context.js";
@@ -77,6 +72,7 @@ export function registerServerCommands(program: Command): void {
     )
     .action(async (flags: ServeFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const { LOOPBACK, parseTrustProxy } = await import("../../server/index.js");
       if (!flags.auth && !LOOPBACK.has(flags.host)) {
         throw new UserError(`--no-auth is allowed on a loopback address only (127.0.0.1, ::1), not ${flags.host}`);
       }
@@ -308,6 +304,7 @@ export async function serve(
   flags: ServeFlags,
   onListening?: (url: string) => void | Promise<void>,
 ): Promise<void> {
+  const { createLogger, startServer, STOP_WAIT_MS } = await import("../../server/index.js");
   const target = targetOf(globals);
   const dataDir = flags.dataDir ?? (target.engine === "duckdb" ? `${target.path}.ingest` : "verity-ingest");
   // One logger for the server and the store (which reports connections PostgreSQL closed).
