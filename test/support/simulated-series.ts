@@ -38,25 +38,29 @@ export const SIMULATED_QUARTERS: readonly string[] = Array.from({ length: 12 }, 
 });
 export const SIMULATED_HALVES: readonly string[] = ["2024-H1", "2024-H2", "2025-H1", "2025-H2", "2026-H1"];
 
+type SimulatedOptions = Omit<SimulationOptions, "outDir" | "size"> & { size?: SimulationOptions["size"] };
+
 /** A simulated company of size s imported into a fresh store of `engine` (workspace `sim`). */
-export async function simulatedStore(
-  engine: Engine,
-  options: Omit<SimulationOptions, "outDir" | "size"> & { size?: SimulationOptions["size"] },
-): Promise<TestStore> {
+export async function simulatedStore(engine: Engine, options: SimulatedOptions): Promise<TestStore> {
+  const test = await openTestStore(engine);
+  try {
+    // Hundreds of small queries a seed: one DuckDB thread spends less CPU on them than two,
+    // and vitest already runs a test file per core.
+    if (test.store.engine === "duckdb") await test.store.setThreads?.(1);
+    await importSimulated(test.store, options, SIMULATED_WORKSPACE);
+  } catch (error) {
+    await test.dispose();
+    throw error;
+  }
+  return test;
+}
+
+/** A simulated company of size s imported into `workspace` of a store that may hold others. */
+export async function importSimulated(store: Store, options: SimulatedOptions, workspace: string): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "verity-simseries-"));
   try {
     await simulate({ size: "s", ...options, outDir: dir });
-    const test = await openTestStore(engine);
-    try {
-      // Hundreds of small queries a seed: one DuckDB thread spends less CPU on them than two,
-      // and vitest already runs a test file per core.
-      if (test.store.engine === "duckdb") await test.store.setThreads?.(1);
-      await runImport(test.store, verityImporter, dir, { workspace: SIMULATED_WORKSPACE });
-    } catch (error) {
-      await test.dispose();
-      throw error;
-    }
-    return test;
+    await runImport(store, verityImporter, dir, { workspace });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -67,19 +71,33 @@ export type MeasuredPeriod = { period: Period; context: MetricContext; measures:
 /**
  * Every pair's two figures in each of `labels` (consecutive periods of one length, oldest
  * first). The request is resolved once; each period's context is that one moved to the
- * period (contextForPeriod, as the check reads its earlier periods).
+ * period (contextForPeriod, as the check reads its earlier periods). On PostgreSQL a few
+ * periods are measured at once on the store's pool, as the check measures its history
+ * (vanity-check.ts measureHistory); DuckDB reads on one connection, one period after another.
  */
-export async function measureSeries(store: Store, labels: readonly string[]): Promise<MeasuredPeriod[]> {
+export async function measureSeries(
+  store: Store,
+  labels: readonly string[],
+  workspace: string = SIMULATED_WORKSPACE,
+): Promise<MeasuredPeriod[]> {
   const first = labels[0];
   if (first === undefined) return [];
-  const { current } = await resolveRequest(store, { workspace: SIMULATED_WORKSPACE, period: first, compare: null });
+  const { current } = await resolveRequest(store, { workspace, period: first, compare: null });
+  const contexts = labels.map((label) => contextForPeriod(current, parsePeriod(label)));
+  const width = store.engine === "postgres" ? SERIES_CONCURRENCY : 1;
   const out: MeasuredPeriod[] = [];
-  for (const label of labels) {
-    const context = contextForPeriod(current, parsePeriod(label));
-    out.push({ period: context.period, context, measures: await measurePairs(context) });
+  for (let start = 0; start < contexts.length; start += width) {
+    const batch = contexts.slice(start, start + width);
+    const measured = await Promise.all(batch.map((context) => measurePairs(context)));
+    batch.forEach((context, i) => {
+      out.push({ period: context.period, context, measures: measured[i] as PairMeasures });
+    });
   }
   return out;
 }
+
+/** Periods measured at once on PostgreSQL: the check's own width (its pool holds 8 connections). */
+const SERIES_CONCURRENCY = 4;
 
 export type JudgedPeriod = { period: string; comparison: string; findings: VanityFinding[] };
 
@@ -146,6 +164,11 @@ export type NullTally = {
  * The null simulation over `seeds`: the company with no planted story, steady (no growth,
  * seasons or fairs) and at `scale` of size s, on `engine`; every month judged against the one
  * before it as the check would judge it.
+ *
+ * The seeds share one store, each in a workspace of its own (`sim-<seed>`): a database
+ * created and migrated per seed cost about as much as importing the seed's company. Every
+ * metric reads one workspace (test/schema-distribution.test.ts checks each statement binds
+ * it), so a seed's figures are the same as in a store of its own.
  */
 export async function nullSimulation(
   seeds: readonly number[],
@@ -153,10 +176,13 @@ export async function nullSimulation(
   engine: Engine = "duckdb",
 ): Promise<NullTally> {
   const tally: NullTally = { pairs: 0, signals: 0, verdicts: 0, withHistory: { pairs: 0, signals: 0 }, called: [] };
-  for (const seed of seeds) {
-    const test = await simulatedStore(engine, { seed, planted: false, steady: true, scale });
-    try {
-      const judged = judgeSeries(await measureSeries(test.store, SIMULATED_MONTHS));
+  const test = await openTestStore(engine);
+  try {
+    if (test.store.engine === "duckdb") await test.store.setThreads?.(1);
+    for (const seed of seeds) {
+      const workspace = `${SIMULATED_WORKSPACE}-${seed}`;
+      await importSimulated(test.store, { seed, planted: false, steady: true, scale }, workspace);
+      const judged = judgeSeries(await measureSeries(test.store, SIMULATED_MONTHS, workspace));
       judged.forEach((period, i) => {
         for (const f of period.findings) {
           if (f.vanityMovement === null && f.realMovement === null) continue;
@@ -176,9 +202,9 @@ export async function nullSimulation(
           );
         }
       });
-    } finally {
-      await test.dispose();
     }
+  } finally {
+    await test.dispose();
   }
   return tally;
 }
