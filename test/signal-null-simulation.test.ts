@@ -21,7 +21,8 @@
  *   times cheaper. The tests are calibrated for any n, so a small company is a fair null test.
  *
  * Fifty seeds: 1 to 17 here, 18 to 34 in signal-null-simulation-2.test.ts and 35 to 50 in
- * -3.test.ts, which vitest runs side by side (test/support/null-simulation-suite.ts). Cost:
+ * -3.test.ts, which vitest runs side by side (test/support/null-simulation-suite.ts); a file's
+ * seeds share one store, a workspace each (simulated-series.ts nullSimulation). Cost:
  * about 2 s a seed on PostgreSQL (36 months measured on one engine: this test is about the
  * statistics, and test/metrics-engines.test.ts checks the engines agree; on DuckDB, when the
  * run has no PostgreSQL, about 6 s). bench/null-simulation.ts runs any number of seeds, also
