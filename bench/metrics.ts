@@ -68,6 +68,8 @@ type WorkerResult = {
   metrics: { metric: string; ms: number; baselineMs: number | null; ratio: number | null; checked: boolean }[];
   stalledMs: number;
   reportMs: number;
+  reportKeptMs: number;
+  stalledKeptMs: number;
   maxRssMb: number;
 };
 
@@ -135,6 +137,12 @@ lines.push(
 );
 lines.push(
   `${"full report (all nine)".padEnd(22)}${results.map((r) => `${fmt(r.reportMs).padStart(14)}${"".padStart(17)}`).join("")}`,
+);
+lines.push(
+  `${"report, kept results".padEnd(22)}${results.map((r) => `${fmt(r.reportKeptMs).padStart(14)}${"".padStart(17)}`).join("")}`,
+);
+lines.push(
+  `${"stalled, kept results".padEnd(22)}${results.map((r) => `${fmt(r.stalledKeptMs).padStart(14)}${"".padStart(17)}`).join("")}`,
 );
 lines.push(
   `${"peak RSS (MB)".padEnd(22)}${results.map((r) => `${r.maxRssMb.toFixed(0).padStart(14)}${"".padStart(17)}`).join("")}`,

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { planLeads } from "../src/insights/lead-plan.js";
 import { checkFor } from "../src/insights/vanity-check.js";
 import { type MetricRequest, resolveRequest } from "../src/metrics/context.js";
+import { runStatements } from "../src/metrics/metric.js";
 import { METRICS } from "../src/metrics/registry.js";
-import { runMetric } from "../src/metrics/run-metric.js";
+import { computeMetric, runMetric } from "../src/metrics/run-metric.js";
 import { stalledLeads } from "../src/metrics/stalled-leads.js";
 import type { Store } from "../src/store/store.js";
 import { type Engine, engines } from "./support/databases.js";
@@ -116,4 +117,33 @@ describe.each(engines())("the vanity check finds the planted stories on %s", (en
     expect(finding?.vanityFigure.change).toBeGreaterThan(0.2);
     expect(finding?.realFigure.change).toBeLessThan(0);
   });
+});
+
+// The vanity check reads some headlines by a cheaper road (MetricDefinition.quickHeadlines):
+// each must be the full metric's headline, value, evidence, label and format.
+describe.each(engines())("quick headlines on %s", (engine) => {
+  test.each(REQUESTS.map((r) => [JSON.stringify(r), r] as const))(
+    "equal the metric's own for %s",
+    async (_, request) => {
+      const store = (stores.get(engine) as TestStore).store;
+      const { current } = await resolveRequest(store, { workspace: SIMULATED_WORKSPACE, ...request, compare: null });
+      const quick = METRICS.filter((definition) => definition.quickHeadlines);
+      let wonSomewhere = false;
+      expect(quick.length).toBeGreaterThan(0);
+      for (const definition of quick) {
+        const road = definition.quickHeadlines as NonNullable<typeof definition.quickHeadlines>;
+        const input = { ctx: current, support: null };
+        const fast = road.headlines(await runStatements(current, road.build(input)), input);
+        const full = definition.headlines(await computeMetric(definition, current));
+        for (const key of road.keys) {
+          const own = full.find((h) => h.key === key);
+          expect(own, `${definition.id} ${key}`).toBeDefined();
+          expect(fast.find((h) => h.key === key)).toEqual(own);
+          wonSomewhere ||= Number(own?.value) > 0;
+        }
+      }
+      // Not vacuous: every request's period has won leads.
+      expect(wonSomewhere).toBe(true);
+    },
+  );
 });

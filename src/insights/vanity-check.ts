@@ -9,7 +9,15 @@
 
 import { capabilityUnsupported } from "../metrics/capability-words.js";
 import { contextForPeriod, type MetricRequest, type ResolvedRequest, resolveRequest } from "../metrics/context.js";
-import type { DataArea, Evidence, FigureUnsupported, Format, MetricContext, MetricReport } from "../metrics/metric.js";
+import {
+  type DataArea,
+  type Evidence,
+  type FigureUnsupported,
+  type Format,
+  type MetricContext,
+  type MetricReport,
+  runStatements,
+} from "../metrics/metric.js";
 import { remember } from "../metrics/read-cache.js";
 import { metricById } from "../metrics/registry.js";
 import { CHECK_COMPARISON } from "../metrics/request.js";
@@ -87,13 +95,27 @@ async function measureAllPairs(ctx: MetricContext): Promise<PairMeasures> {
             fix: words.map((w) => w.sv.fix).join("; "),
           },
         });
-      } else {
+      } else if (!definition.quickHeadlines?.keys.includes(pair.headline)) {
         reports.set(pair.metric, await runMetric(definition, { current: ctx, previous: null }));
       }
     }
     const report = reports.get(pair.metric) ?? null;
     let real: Measured;
-    if (!report) {
+    const quick = report || unsupportedMetric.get(pair.metric) ? null : definition.quickHeadlines;
+    if (quick) {
+      // Only the pair's headline is needed: its own cheaper statements (metric.ts, quickHeadlines).
+      const input = { ctx, support: null };
+      const rows = await runStatements(ctx, quick.build(input));
+      const headline = quick.headlines(rows, input).find((h) => h.key === pair.headline);
+      if (!headline) throw new Error(`metric ${pair.metric} has no quick headline ${pair.headline}`);
+      real = {
+        value: headline.value,
+        evidence: headline.evidence ?? null,
+        unsupported: headline.unsupported ?? null,
+        label: headline.label,
+        format: headline.format,
+      };
+    } else if (!report) {
       real = { value: null, evidence: null, unsupported: unsupportedMetric.get(pair.metric) ?? null };
     } else {
       const headline = report.headlines.find((h) => h.key === pair.headline);

@@ -18,7 +18,7 @@
 import type { DataCapability } from "../model/capabilities.js";
 import type { Period } from "../model/period.js";
 import type { Sql } from "../store/sql.js";
-import type { Store } from "../store/store.js";
+import type { Row, Store } from "../store/store.js";
 import type { FigureSupport } from "./figure-support.js";
 import type { DataArea, Grain, Headline, ResolvedFilters, VanityId, View } from "./results/common.js";
 import type { VanityValue } from "./results/vanity.js";
@@ -174,6 +174,21 @@ export type MetricDefinition<R = unknown, S extends Statements = Statements, F e
   shape(rows: (RowsOf<S> & Partial<RowsOf<F>>) | null, input: MetricInput): R;
   headlines(result: R): Headline[];
   views(result: R): View[];
+  /**
+   * Some headlines by a cheaper road, for callers that need only them (the vanity check measures
+   * one headline per metric in up to 14 periods). Each must equal the full metric's headline of
+   * the same key, value and evidence: test/quick-headlines.test.ts compares them on both engines.
+   */
+  quickHeadlines?: QuickHeadlines;
+};
+
+/** Headlines `keys` from statements of their own (see MetricDefinition.quickHeadlines). */
+export type QuickHeadlines = {
+  keys: readonly string[];
+  /** Pure, as build. */
+  build(input: MetricInput): Statements;
+  /** Pure: the headlines from the statements' rows. */
+  headlines(rows: Readonly<Record<string, readonly Row[]>>, input: MetricInput): Headline[];
 };
 
 /** The support a definition that sets readsSupport reads; a definition that does not, fails loudly. */

@@ -116,3 +116,19 @@ describe.each(ENGINES)("the SQL of stalled leads and activity quality on %s", (e
     ).toMatchFileSnapshot(`./sql/activity-quality.second-round.${engine}.sql`);
   });
 });
+
+// The headlines some metrics give by a cheaper road (MetricDefinition.quickHeadlines: the
+// vanity check's), pinned the same way: src/metrics/sql/<id>.quick.<engine>.sql.
+describe.each(ENGINES)("the SQL of the quick headlines on %s", (engine) => {
+  const quick = METRICS.filter((m) => m.quickHeadlines);
+  test.each(quick.map((m) => [m.id, m] as const))("%s", async (id, definition) => {
+    const variants = FIXTURE_VARIANTS.map((variant): [string, () => Statements | null] => [
+      variant,
+      () => definition.quickHeadlines?.build({ ...fixtureInput(engine, variant), support: null }) ?? null,
+    ]);
+    const header = `-- ${id} (quick headlines ${definition.quickHeadlines?.keys.join(", ")}) on ${engine}: its statements as sent, with their bound values, per fixture variant`;
+    await expect(pinnedText(header, variants, "-- (nothing to ask)")).toMatchFileSnapshot(
+      `./sql/${id}.quick.${engine}.sql`,
+    );
+  });
+});

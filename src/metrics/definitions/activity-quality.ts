@@ -665,6 +665,20 @@ export const activityQuality: MetricDefinition<
     return again ? { regrouped: again } : null;
   },
   shape,
+  quickHeadlines: {
+    keys: ["wonLeads"],
+    // The team's won leads alone: the check's figure beside the activity count. The full
+    // statement's lead_rows, grouping sets and medians are not needed for one count.
+    build: ({ ctx }) => ({
+      won: statement<{ won: number }>(sql`
+        SELECT count(*) AS won FROM leads l
+        WHERE ${leadFilter(ctx, "l")} AND l.status = 'won' AND ${inPeriod(ctx, sql`l.closed_at`)}`),
+    }),
+    headlines: (rows) => {
+      const won = Number(rows.won?.[0]?.won ?? 0);
+      return [{ key: "wonLeads", label: "Leads won", value: won, format: "count", evidence: countEvidence(won) }];
+    },
+  },
   headlines: (r) => [
     {
       key: "activities",
