@@ -33,7 +33,7 @@ import {
   hostileText,
   ODD_DATES,
   outcomeOf,
-  workspaceChecksum,
+  WorkspaceChecksums,
 } from "./support/fuzz.js";
 import { addPrincipals, type Principals, startTestServer, type TestServer } from "./support/server-harness.js";
 
@@ -136,6 +136,7 @@ describe.each(engines())("fuzzing POST /api/data (%s)", (engine) => {
   let principals: Principals;
   const keys = new Map<TableName, string[]>();
   const stats = new FuzzStats();
+  const checksums = new WorkspaceChecksums(() => server.store, WORKSPACE);
 
   beforeAll(async () => {
     server = await startTestServer(engine, async (store) => {
@@ -160,7 +161,7 @@ describe.each(engines())("fuzzing POST /api/data (%s)", (engine) => {
 
   /** One push: the answer is safe, a refusal names its field and leaves the tables as they were. */
   async function check(body: Record<string, Row[]>): Promise<void> {
-    const before = await workspaceChecksum(server.store, WORKSPACE);
+    const before = await checksums.before();
     const text = JSON.stringify(body);
     const answer = await server.request("/api/data", {
       key: principals.keys.data.secret,
@@ -176,7 +177,7 @@ describe.each(engines())("fuzzing POST /api/data (%s)", (engine) => {
     if (answer.status === 200) return;
     expectFieldNamed(answer.status, answer.body, answer.text);
     expect(answer.body.error.field).toMatch(/^body/);
-    expect(await workspaceChecksum(server.store, WORKSPACE), "a refused push changes nothing").toBe(before);
+    await checksums.expectUnchanged(before, "a refused push changes nothing");
   }
 
   it("answers every generated push safely, and a refused one changes nothing", async () => {

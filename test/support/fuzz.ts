@@ -304,6 +304,37 @@ export async function workspaceChecksum(
 }
 
 /**
+ * A workspace's checksum before each case of a property, for the check that a refused case
+ * changed nothing. The checksum taken after a refused case, once it has matched the one before,
+ * is the next case's "before" as well: nothing else writes to the workspace between two cases.
+ * So a refused case costs one checksum, not two (one reads every canonical table, and most
+ * cases are refused). Forgotten whenever a case may have changed something: it was accepted,
+ * or its check failed.
+ */
+export class WorkspaceChecksums {
+  private known: string | null = null;
+
+  constructor(
+    private readonly store: () => Store,
+    private readonly workspace: string,
+  ) {}
+
+  /** The checksum now; call it right before the case's request. */
+  async before(): Promise<string> {
+    const sum = this.known ?? (await workspaceChecksum(this.store(), this.workspace));
+    this.known = null;
+    return sum;
+  }
+
+  /** Asserts the workspace is as it was `before` the case (a refusal). */
+  async expectUnchanged(before: string, message: string): Promise<void> {
+    const after = await workspaceChecksum(this.store(), this.workspace);
+    expect(after, message).toBe(before);
+    this.known = after;
+  }
+}
+
+/**
  * What the cases of a property came to (answers by status and field), printed with
  * VERITY_FUZZ_STATS=1: to see that the generators reach past validation, when tuning them.
  */
