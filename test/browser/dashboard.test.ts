@@ -3,7 +3,10 @@
  * simulated company: pages load without console errors, the numbers are the API's, a filter
  * changes the numbers and the URL, a downloaded CSV holds the API's numbers, Swedish formats
  * numbers and dates the Swedish way, and with authentication the page asks for a sign-in.
- * A screenshot of every page goes to test-artifacts/dashboard/.
+ * A screenshot of every page goes to test-artifacts/dashboard/, except under CI=true (a fresh
+ * clone nobody looks into afterwards, where the full-page screenshots were a third of the
+ * area pages' time); VERITY_SCREENSHOTS=1 takes them there too. They are for a person to look
+ * at: no assertion reads them.
  *
  * Needs /usr/bin/chromium (Debian's chromium package; .ci/run installs it). Without it the
  * tests fail rather than skip.
@@ -20,18 +23,21 @@ import { verityImporter } from "../../src/ingest/verity-importer.js";
 import { wilsonInterval } from "../../src/metrics/statistics.js";
 import { DASHBOARD_PAGES } from "../../src/server/routes/dashboard.js";
 import { startServer } from "../../src/server/server.js";
+import { simulate } from "../../src/simulate/simulate.js";
 import type { Store } from "../../src/store/store.js";
 import { launchChromium, MISSING_CHROMIUM } from "../support/chromium.js";
 import { engines } from "../support/databases.js";
 import { BASE, type Fixture, lead, writeFixture } from "../support/metric-fixtures.js";
-import {
-  loadSimulated,
-  SIMULATED_WORKSPACE,
-  type SimulatedCompany,
-  simulatedCompany,
-} from "../support/simulated-company.js";
+import { SIMULATED_WORKSPACE } from "../support/simulated-company.js";
+import { openTestStore } from "../support/stores.js";
 
 const ARTIFACTS = join(import.meta.dirname, "..", "..", "test-artifacts", "dashboard");
+const SCREENSHOTS = process.env.CI !== "true" || process.env.VERITY_SCREENSHOTS === "1";
+
+/** A full-page screenshot to test-artifacts/dashboard/<name>.png, where screenshots are taken. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (SCREENSHOTS) await screenshot(page, `${name}`);
+}
 const PERIOD = "2026-Q2";
 
 /**
@@ -64,7 +70,6 @@ const SPARSE: Fixture = {
 
 type Running = Awaited<ReturnType<typeof startServer>>;
 
-let company: SimulatedCompany;
 let store: Store;
 let disposeStore: () => Promise<void>;
 let dirs: string[] = [];
@@ -176,10 +181,15 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
   beforeAll(async () => {
     // Chromium starts while the company is made and imported.
     const launching = launchChromium();
-    company = await simulatedCompany(3);
-    const loaded = await loadSimulated("duckdb", company);
+    // The simulated company's files, imported (simulatedCompany() would also parse them for
+    // reference implementations, which this file has none of).
+    const companyDir = await mkdtemp(join(tmpdir(), "verity-dashboard-company-"));
+    dirs.push(companyDir);
+    await simulate({ size: "s", seed: 3, outDir: companyDir });
+    const loaded = await openTestStore("duckdb");
     store = loaded.store;
     disposeStore = loaded.dispose;
+    await runImport(store, verityImporter, companyDir, { workspace: SIMULATED_WORKSPACE });
     await addUser(store, {
       workspace: SIMULATED_WORKSPACE,
       email: "manager@example.com",
@@ -222,7 +232,6 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     await guarded?.close();
     await sparse?.close();
     await disposeStore?.();
-    await company?.cleanup();
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
     dirs = [];
   });
@@ -296,7 +305,7 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     expect(await page.$$eval("article.pair .chart-canvas svg", (svgs) => svgs.length)).toBe(8);
     expect(asked.filter((path) => path === "/api/check")).toHaveLength(1);
     expect(asked.filter((path) => path.startsWith("/api/check/"))).toEqual([]);
-    await page.screenshot({ path: join(ARTIFACTS, "home-en-laptop.png"), fullPage: true });
+    await screenshot(page, "home-en-laptop");
     expect(errors).toEqual([]);
     await close();
   });
@@ -329,7 +338,7 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
       `cannot tell: ${sales?.vanityFigure.unsupported?.reason.replace(/\.$/, "")}`,
     );
     expect(await card.locator(".finding").textContent()).toBe(sales?.words.en);
-    await page.screenshot({ path: join(ARTIFACTS, "home-sparse-en-laptop.png"), fullPage: true });
+    await screenshot(page, "home-sparse-en-laptop");
     expect(errors).toEqual([]);
     await close();
   });
@@ -420,7 +429,7 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
       await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"),
     );
     expect(overflow, `home is ${overflow}px wider than the phone`).toBeLessThanOrEqual(1);
-    await page.screenshot({ path: join(ARTIFACTS, "home-sv-phone.png"), fullPage: true });
+    await screenshot(page, "home-sv-phone");
     expect(errors).toEqual([]);
     await close();
   });
@@ -442,7 +451,7 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
           expect(await page.locator(".chart-canvas svg").count(), path).toBeGreaterThan(0);
           expect(await page.locator(".stat.real").count(), path).toBeGreaterThan(0);
         }
-        await page.screenshot({ path: join(ARTIFACTS, `${path.slice(1)}-en-laptop.png`), fullPage: true });
+        await screenshot(page, `${path.slice(1)}-en-laptop`);
         expect(errors, path).toEqual([]);
       }
       await close();
@@ -459,7 +468,7 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
           await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"),
         );
         expect(overflow, `${path} is ${overflow}px wider than the phone`).toBeLessThanOrEqual(1);
-        await page.screenshot({ path: join(ARTIFACTS, `${path.slice(1)}-sv-phone.png`), fullPage: true });
+        await screenshot(page, `${path.slice(1)}-sv-phone`);
         expect(errors, path).toEqual([]);
       }
       await close();
@@ -522,7 +531,7 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     type Timeline = { events: unknown[] };
     const timeline = await api<Timeline>(`/api/leads/${first?.id}/timeline`);
     expect(await page.locator(".sortable tbody tr").count()).toBe(timeline.events.length);
-    await page.screenshot({ path: join(ARTIFACTS, "timeline-en-laptop.png"), fullPage: true });
+    await screenshot(page, "timeline-en-laptop");
     expect(errors).toEqual([]);
     await close();
   });
@@ -565,7 +574,7 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     await page.goto(`${guarded.url}/?period=${PERIOD}`);
     await page.waitForURL(/\/login\?next=/);
     await ready(page);
-    await page.screenshot({ path: join(ARTIFACTS, "login.png"), fullPage: true });
+    await screenshot(page, "login");
     await page.fill('input[name="email"]', "manager@example.com");
     await page.fill('input[name="password"]', "wrong");
     await page.click('form.login button[type="submit"]');
