@@ -47,7 +47,7 @@ import {
   fuzzParameters,
   hostileText,
   ODD_DATES,
-  workspaceChecksum,
+  WorkspaceChecksums,
 } from "./support/fuzz.js";
 import { openTestStore, type TestStore } from "./support/stores.js";
 
@@ -474,6 +474,7 @@ describe.each(engines())("fuzzing every importer (%s)", (engine) => {
   let root: string;
   let exports: Record<string, Export>;
   const stats = new FuzzStats();
+  const checksums = new WorkspaceChecksums(() => db.store, WORKSPACE);
   let counter = 0;
 
   beforeAll(async () => {
@@ -529,7 +530,7 @@ describe.each(engines())("fuzzing every importer (%s)", (engine) => {
         await mkdir(dirname(join(dir, name)), { recursive: true });
         await writeFile(join(dir, name), contentOf(name, base.files[name] as Starter, c, name === target));
       }
-      const before = await workspaceChecksum(db.store, WORKSPACE);
+      const before = await checksums.before();
       const paths = base.paths.map((p) => (p === "." ? dir : join(dir, p)));
       try {
         await runImport(db.store, importerFor(format), paths, { workspace: WORKSPACE, format: base.options(dir) });
@@ -550,10 +551,7 @@ describe.each(engines())("fuzzing every importer (%s)", (engine) => {
           ),
         ];
         expectNoLeak(withoutEntryNames(refusal.message), sent);
-        expect(
-          await workspaceChecksum(db.store, WORKSPACE),
-          `a refused import changes nothing: ${refusal.message}`,
-        ).toBe(before);
+        await checksums.expectUnchanged(before, `a refused import changes nothing: ${refusal.message}`);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
