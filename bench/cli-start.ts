@@ -1,8 +1,10 @@
 /**
  * A fresh `verity` process, start to exit (issue 17, target 3: `verity check` at size l
  * under 1 s wall): Node alone (`node -e 0`, the floor), `node bin/verity.js --version` (Node
- * and the CLI, no database), `node bin/verity.js check` on a database, and the same two
- * through `npx verity` (npm's own start on top). Figures, not a test.
+ * and the CLI, no database), `node bin/verity.js check` on a database, the same check of a
+ * workspace with no data (it ends at its first query: the start without the metrics' work),
+ * and `--version` and `check` through `npx verity` (npm's own start on top). Figures, not a
+ * test.
  *
  *   npx tsx bench/cli-start.ts
  *   BENCH_DB=bench/out/l.duckdb BENCH_RUNS=11 npx tsx bench/cli-start.ts
@@ -11,7 +13,7 @@
  * is never opened (a first open of an older schema migrates it); the copy is removed at the
  * end. BENCH_PERIOD (2026-Q2) and BENCH_WORKSPACE ("bench", the metrics bench's) say what is
  * checked. BENCH_ROOT runs another tree's bin/verity.js; BENCH_COMPARE_ROOT adds that
- * tree's `--version` and `check` to the same rounds (a build from before a change, its
+ * tree's `--version` and both checks to the same rounds (a build from before a change, its
  * node_modules beside it); BENCH_NPX=0 leaves out the npx cases.
  *
  * The cases take turns, one run each per round, so a load change on the shared machine hits
@@ -39,7 +41,8 @@ if (!existsSync(source))
   throw new Error(`no database at ${source}: set BENCH_DB (bench:metrics makes bench/out/*.duckdb)`);
 if (!existsSync(join(root, "dist", "cli", "main.js"))) throw new Error(`${root}/dist is missing: npm run build`);
 
-type Case = { name: string; command: string[]; expect?: RegExp };
+/** A command line, its exit code (0 unless said) and what its output must match. */
+type Case = { name: string; command: string[]; exit?: number; stdout?: RegExp; stderr?: RegExp };
 type Sample = { wallMs: number; cpuMs: number | null; rssMb: number | null };
 
 const scratch = mkdtempSync(join(tmpdir(), "verity-cli-start-"));
@@ -48,26 +51,37 @@ copyFileSync(source, db);
 const bin = join(root, "bin", "verity.js");
 const checkArgs = ["--db", db, "-w", workspace, "check", "--period", period];
 const CHECKED = /^Vanity check · /;
+const EMPTY = /has no data yet/;
+// A workspace with no data: the check stops at its first query (the start, the open and the
+// migrations check, nothing of the metrics' work).
+const emptyArgs = ["--db", db, "-w", "bench-cli-start-empty", "check", "--period", period];
 
 const cases: Case[] = [
   { name: "node -e 0", command: [process.execPath, "-e", "0"] },
-  { name: "node bin/verity.js --version", command: [process.execPath, bin, "--version"], expect: /^0\./ },
-  { name: "node bin/verity.js check", command: [process.execPath, bin, ...checkArgs], expect: CHECKED },
+  { name: "node bin/verity.js --version", command: [process.execPath, bin, "--version"], stdout: /^0\./ },
+  { name: "node bin/verity.js check", command: [process.execPath, bin, ...checkArgs], stdout: CHECKED },
+  { name: "... check, empty workspace", command: [process.execPath, bin, ...emptyArgs], exit: 1, stderr: EMPTY },
 ];
 // The same two from another tree in the same rounds: a build from before a change, say.
 const compare = process.env.BENCH_COMPARE_ROOT ? resolve(process.env.BENCH_COMPARE_ROOT) : null;
 if (compare) {
   const other = join(compare, "bin", "verity.js");
   cases.push(
-    { name: "compare: --version", command: [process.execPath, other, "--version"], expect: /^0\./ },
-    { name: "compare: check", command: [process.execPath, other, ...checkArgs], expect: CHECKED },
+    { name: "compare: --version", command: [process.execPath, other, "--version"], stdout: /^0\./ },
+    { name: "compare: check", command: [process.execPath, other, ...checkArgs], stdout: CHECKED },
+    {
+      name: "compare: check, empty workspace",
+      command: [process.execPath, other, ...emptyArgs],
+      exit: 1,
+      stderr: EMPTY,
+    },
   );
 }
 // npx in BENCH_ROOT: npm's self-execution of the folder's package, as the README's `npx verity`.
 if (process.env.BENCH_NPX !== "0") {
   cases.push(
-    { name: "npx verity --version", command: ["npx", "verity", "--version"], expect: /^0\./ },
-    { name: "npx verity check", command: ["npx", "verity", ...checkArgs], expect: CHECKED },
+    { name: "npx verity --version", command: ["npx", "verity", "--version"], stdout: /^0\./ },
+    { name: "npx verity check", command: ["npx", "verity", ...checkArgs], stdout: CHECKED },
   );
 }
 
@@ -78,7 +92,11 @@ function once(c: Case): Sample {
   const started = performance.now();
   const result = spawnSync(argv[0] as string, argv.slice(1), { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 });
   const wallMs = performance.now() - started;
-  if (result.status !== 0 || (c.expect && !c.expect.test(result.stdout))) {
+  const wrong =
+    result.status !== (c.exit ?? 0) ||
+    (c.stdout && !c.stdout.test(result.stdout)) ||
+    (c.stderr && !c.stderr.test(result.stderr));
+  if (wrong) {
     throw new Error(`${c.name} failed (exit ${result.status}):\n${result.stderr}${result.stdout.slice(0, 500)}`);
   }
   if (!hasTime) return { wallMs, cpuMs: null, rssMb: null };
