@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { DurationSequencer } from "./test/support/sequencer.js";
 
 export default defineConfig({
   test: {
@@ -15,5 +16,7 @@ export default defineConfig({
     // the CPU sat idle while test files waited on PostgreSQL, child processes and Chromium
     // (CI=true .ci/run: 21.5 CPU-minutes in 14.1 minutes on 2 cores).
     maxWorkers: 3,
+    // Longest files first, also in a fresh clone (test/support/sequencer.ts).
+    sequence: { sequencer: DurationSequencer },
   },
 });
