@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { planLeads } from "../src/insights/lead-plan.js";
 import { checkFor } from "../src/insights/vanity-check.js";
 import { type MetricRequest, resolveRequest } from "../src/metrics/context.js";
-import { runStatements } from "../src/metrics/metric.js";
 import { METRICS } from "../src/metrics/registry.js";
-import { computeMetric, runMetric } from "../src/metrics/run-metric.js";
+import { computeMetric, quickHeadline, runMetric } from "../src/metrics/run-metric.js";
+import { tidy } from "../src/metrics/sql-parts.js";
 import { stalledLeads } from "../src/metrics/stalled-leads.js";
 import type { Store } from "../src/store/store.js";
 import { type Engine, engines } from "./support/databases.js";
@@ -132,17 +132,16 @@ describe.each(engines())("quick headlines on %s", (engine) => {
       expect(quick.length).toBeGreaterThan(0);
       for (const definition of quick) {
         const road = definition.quickHeadlines as NonNullable<typeof definition.quickHeadlines>;
-        const input = { ctx: current, support: null };
-        const fast = road.headlines(await runStatements(current, road.build(input)), input);
-        const full = definition.headlines(await computeMetric(definition, current));
+        // As runMetric rounds it (the check reads runMetric's headlines).
+        const full = definition.headlines(tidy(await computeMetric(definition, current)));
         for (const key of road.keys) {
           const own = full.find((h) => h.key === key);
           expect(own, `${definition.id} ${key}`).toBeDefined();
-          expect(fast.find((h) => h.key === key)).toEqual(own);
+          expect(await quickHeadline(definition, current, key)).toEqual(own);
           wonSomewhere ||= Number(own?.value) > 0;
         }
       }
-      // Not vacuous: every request's period has won leads.
+      // Not vacuous: some of the request's figures are not zero.
       expect(wonSomewhere).toBe(true);
     },
   );

@@ -9,15 +9,7 @@
 
 import { capabilityUnsupported } from "../metrics/capability-words.js";
 import { contextForPeriod, type MetricRequest, type ResolvedRequest, resolveRequest } from "../metrics/context.js";
-import {
-  type DataArea,
-  type Evidence,
-  type FigureUnsupported,
-  type Format,
-  type MetricContext,
-  type MetricReport,
-  runStatements,
-} from "../metrics/metric.js";
+import type { DataArea, Evidence, FigureUnsupported, Format, MetricContext, MetricReport } from "../metrics/metric.js";
 import { remember } from "../metrics/read-cache.js";
 import { metricById } from "../metrics/registry.js";
 import { CHECK_COMPARISON } from "../metrics/request.js";
@@ -31,7 +23,7 @@ import type {
   Verdict,
   Words,
 } from "../metrics/results/check.js";
-import { relativeChange, runMetric, unsupportedOf } from "../metrics/run-metric.js";
+import { quickHeadline, relativeChange, runMetric, unsupportedOf } from "../metrics/run-metric.js";
 import { tidy } from "../metrics/sql-parts.js";
 import { computeVanity, vanityDefinition } from "../metrics/vanity.js";
 import { type Period, trailingPeriods } from "../model/period.js";
@@ -101,13 +93,10 @@ async function measureAllPairs(ctx: MetricContext): Promise<PairMeasures> {
     }
     const report = reports.get(pair.metric) ?? null;
     let real: Measured;
-    const quick = report || unsupportedMetric.get(pair.metric) ? null : definition.quickHeadlines;
-    if (quick) {
-      // Only the pair's headline is needed: its own cheaper statements (metric.ts, quickHeadlines).
-      const input = { ctx, support: null };
-      const rows = await runStatements(ctx, quick.build(input));
-      const headline = quick.headlines(rows, input).find((h) => h.key === pair.headline);
-      if (!headline) throw new Error(`metric ${pair.metric} has no quick headline ${pair.headline}`);
+    // Only the pair's headline is needed: its own cheaper statements where the metric has them.
+    const headline =
+      report || unsupportedMetric.get(pair.metric) ? null : await quickHeadline(definition, ctx, pair.headline);
+    if (headline) {
       real = {
         value: headline.value,
         evidence: headline.evidence ?? null,

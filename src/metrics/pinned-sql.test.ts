@@ -124,7 +124,13 @@ describe.each(ENGINES)("the SQL of the quick headlines on %s", (engine) => {
   test.each(quick.map((m) => [m.id, m] as const))("%s", async (id, definition) => {
     const variants = FIXTURE_VARIANTS.map((variant): [string, () => Statements | null] => [
       variant,
-      () => definition.quickHeadlines?.build({ ...fixtureInput(engine, variant), support: null }) ?? null,
+      () => {
+        const input = fixtureInput(engine, variant);
+        return (
+          definition.quickHeadlines?.build({ ...input, support: definition.readsSupport ? input.support : null }) ??
+          null
+        );
+      },
     ]);
     const header = `-- ${id} (quick headlines ${definition.quickHeadlines?.keys.join(", ")}) on ${engine}: its statements as sent, with their bound values, per fixture variant`;
     await expect(pinnedText(header, variants, "-- (nothing to ask)")).toMatchFileSnapshot(

@@ -8,6 +8,7 @@ import { asOfFor, type ResolvedRequest } from "./context.js";
 import { figureSupport } from "./figure-support.js";
 import {
   type Evidence,
+  type Headline,
   type MetricContext,
   type MetricDefinition,
   type MetricInput,
@@ -95,6 +96,24 @@ export async function runMetric<R>(
     result,
     previous,
   };
+}
+
+/**
+ * Headline `key` of `definition` by its quick road (MetricDefinition.quickHeadlines), as the
+ * metric's own headlines give it (rounded as computeMetric rounds); null when it has none.
+ */
+export async function quickHeadline(
+  definition: MetricDefinition,
+  ctx: MetricContext,
+  key: string,
+): Promise<Headline | null> {
+  const quick = definition.quickHeadlines;
+  if (!quick?.keys.includes(key)) return null;
+  const input: MetricInput = { ctx, support: definition.readsSupport ? await figureSupport(ctx) : null };
+  const rows = await runStatements(ctx, quick.build(input));
+  const headline = quick.headlines(tidy(rows), input).find((h) => h.key === key);
+  if (!headline) throw new Error(`metric ${definition.id} has no quick headline ${key}`);
+  return headline;
 }
 
 /**

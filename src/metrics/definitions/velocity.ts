@@ -671,4 +671,40 @@ export const velocity: MetricDefinition<VelocityResult, VelocityStatements> = {
   shape,
   headlines,
   views,
+  quickHeadlines: {
+    keys: ["medianDaysToWin"],
+    // The won leads' median days alone (the vanity check's figure beside total sales): the
+    // leads durations() counts as won, their days counted the same way, the median and its
+    // interval as the 'all' row has them, without the per-rep and per-source groupings, the
+    // rank sums and the ranges.
+    build: ({ ctx }) => ({
+      won: statement<{ won: number; won_median: number | null; won_low: number | null; won_high: number | null }>(sql`
+        WITH ${leadFacts(ctx)},
+        won AS (
+          SELECT ${daysBetween(ctx, startOf(ctx), sql`closed_at`)} AS value
+          FROM lead_facts WHERE status = 'won' AND ${inPeriod(ctx, sql`closed_at`)}
+        ),
+        ${medianInterval("won", "mi", [])}
+        SELECT (SELECT count(*) FROM won) AS won,
+          (SELECT ${ctx.store.dialect.quantile(sql`value`, 0.5)} FROM won) AS won_median,
+          mi.low AS won_low, mi.high AS won_high
+        FROM mi`),
+    }),
+    headlines: (rows, input) => {
+      const row = rows.won?.[0] as StatsRow | undefined;
+      const won = group(row).won;
+      return [
+        headlineOf(
+          {
+            key: "medianDaysToWin",
+            label: "Median days to win",
+            value: won.median,
+            format: "days",
+            evidence: medianEvidence(won),
+          },
+          velocitySupport(input).cannot.qualification,
+        ),
+      ];
+    },
+  },
 };
