@@ -100,13 +100,6 @@ export function readCacheStats(store: Store): { hits: number; misses: number } {
 
 const keyValue = (value: SqlValue) => (typeof value === "bigint" ? `${value}n` : value);
 
-/** The workspace's data as one key, or null when nothing may be kept (see cachedReads). */
-export async function dataVersionOf(store: Store, workspace: string): Promise<string | null> {
-  if (process.env.VERITY_READ_CACHE === "off") return null;
-  const versions = await readVersions(store, workspace);
-  return versions ? `${versions.data}/${versions.tracking}` : null;
-}
-
 /**
  * A view of `store` for one request of `workspace`: its reads are kept per data version, and
  * the version as one key (null: nothing is kept) for what is computed from them (`remember`).
@@ -126,7 +119,7 @@ const values = new WeakMap<Store, Map<string, Promise<unknown>>>();
 
 /**
  * A value computed from the data, kept under `key`, which must name everything it depends on:
- * the data version (from cachedReads or dataVersionOf) and the request's own parameters. The
+ * the data version (from cachedReads) and the request's own parameters. The
  * value is frozen through: it is shared by every request that asks for it.
  */
 export function remember<T>(store: Store, key: string, compute: () => Promise<T>): Promise<T> {
