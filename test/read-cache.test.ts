@@ -6,8 +6,8 @@
  * which writes change it), and rows handed out cannot be changed by a caller.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { cachedReads, readCacheStats } from "../src/metrics/read-cache.js";
-import { groupsRead, TABLE_GROUPS, UNVERSIONED_TABLES } from "../src/store/data-versions.js";
+import { cachedReads, readCacheStats, rememberByReads } from "../src/metrics/read-cache.js";
+import { groupsRead, TABLE_GROUPS, touchData, UNVERSIONED_TABLES } from "../src/store/data-versions.js";
 import { sql } from "../src/store/sql.js";
 import { engines } from "./support/databases.js";
 import { BASE, lead } from "./support/metric-fixtures.js";
@@ -118,10 +118,70 @@ describe.each(engines())("read cache on %s", (engine) => {
     expect(readCacheStats(t.store).misses).toBe(before.misses);
   });
 
+  test("the check's kept periods see a tracking batch and a push at once", async () => {
+    type Trend = { pairs: { vanity: string; vanityValues: (number | null)[] }[] };
+    const trend = async () => {
+      const res = await t.request("/api/check/trend", { key: p.keys.all.secret, query: { period: THIS, periods: 2 } });
+      expect(res.status, res.text).toBe(200);
+      const pairs = (res.body as Trend).pairs;
+      const values = (vanity: string) => pairs.find((pair) => pair.vanity === vanity)?.vanityValues;
+      // This month's: the current period is always measured (the earlier one starts before the leads).
+      return { visits: values("visits")?.[1], newLeads: values("new-leads")?.[1] };
+    };
+    const before = await trend();
+    expect(before).toEqual({ visits: 2, newLeads: 0 });
+    const res = await t.request("/api/event", {
+      headers: { origin: `https://${p.site.domains[0]}`, "content-type": "text/plain" },
+      body: JSON.stringify({
+        site: p.site.publicKey,
+        events: [
+          {
+            id: "event0000000000002",
+            type: "pageview",
+            visitor: "visitor00000000002",
+            visit: "visit0000000000002",
+            url: `https://${p.site.domains[0]}/`,
+          },
+        ],
+      }),
+    });
+    expect(res.status, res.text).toBe(202);
+    await t.server.drain();
+    expect(await trend()).toEqual({ visits: 3, newLeads: 0 });
+    const push = await t.request("/api/data", {
+      key: p.keys.all.secret,
+      body: { leads: [lead({ id: "open-2", created_at: `${THIS}-01T00:00:01Z`, stage_id: "new" })] },
+    });
+    expect(push.status, push.text).toBe(200);
+    expect(await trend()).toEqual({ visits: 3, newLeads: 1 });
+  });
+
+  test("a value kept by what it read outlives a write to other data, not one to its own", async () => {
+    let runs = 0;
+    const visitsOnly = async () => {
+      const { store: view } = await cachedReads(t.store, W);
+      return rememberByReads(view, "test: visits alone", async (reads) => {
+        runs++;
+        const [row] = await reads.query<{ n: number }>(sql`SELECT count(*) AS n FROM visits WHERE workspace_id = ${W}`);
+        return Number(row?.n);
+      });
+    };
+    const first = await visitsOnly();
+    expect(first).toBeGreaterThan(0);
+    expect(await visitsOnly()).toBe(first);
+    expect(runs).toBe(1);
+    await t.store.transaction(() => touchData(t.store, W, ["data"]));
+    expect(await visitsOnly()).toBe(first);
+    expect(runs).toBe(1);
+    await t.store.transaction(() => touchData(t.store, W, ["tracking"]));
+    expect(await visitsOnly()).toBe(first);
+    expect(runs).toBe(2);
+  });
+
   test("rows handed out are frozen: a caller cannot change what later reads get", async () => {
     const { store: reads } = await cachedReads(t.store, W);
     const rows = await reads.query<{ id: string }>(sql`SELECT id FROM leads WHERE workspace_id = ${W} ORDER BY id`);
-    expect(rows.map((r) => r.id)).toEqual(["open-1", "won-1", "won-2", "won-3"]);
+    expect(rows.map((r) => r.id)).toEqual(["open-1", "open-2", "won-1", "won-2", "won-3"]);
     // The same rows again, from memory.
     expect(await reads.query(sql`SELECT id FROM leads WHERE workspace_id = ${W} ORDER BY id`)).toBe(rows);
     expect(() => {

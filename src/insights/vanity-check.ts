@@ -10,7 +10,7 @@
 import { capabilityUnsupported } from "../metrics/capability-words.js";
 import { contextForPeriod, type MetricRequest, type ResolvedRequest, resolveRequest } from "../metrics/context.js";
 import type { DataArea, Evidence, FigureUnsupported, Format, MetricContext, MetricReport } from "../metrics/metric.js";
-import { remember } from "../metrics/read-cache.js";
+import { rememberByReads } from "../metrics/read-cache.js";
 import { metricById } from "../metrics/registry.js";
 import { CHECK_COMPARISON } from "../metrics/request.js";
 import type {
@@ -59,19 +59,31 @@ const span = (p: Period): Span => ({ label: p.label, start: p.start.toISOString(
  * The two figures of every pair in one period. Each real metric runs once (two pairs may
  * share one); a metric the data cannot support gives its reason instead of numbers.
  */
-export function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
-  // The check and the trend ask for the same periods: each period is measured once per data version.
-  if (!ctx.dataVersion) return measureAllPairs(ctx);
-  const { workspace, dataVersion, period, filters, options, grain } = ctx;
-  const key = JSON.stringify(["pairs", workspace, dataVersion, period.start, period.end, filters, options, grain]);
-  return remember(ctx.store, key, () => measureAllPairs(ctx));
+export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
+  if (!ctx.dataVersion) return measureAllPairs(ctx, PAIRS);
+  // Each pair in each period is kept by the tokens of the data its statements read
+  // (read-cache.ts, rememberByReads): the check and the trend share the periods, and a
+  // tracking batch leaves the pairs that read no website data in memory. The key names what
+  // else a pair's figures read: the request's parameters and, from the context, the reporting
+  // currency and the capabilities (a metric reads neither the data ranges nor the as-of).
+  const { workspace, period, filters, options, grain, currency, otherCurrencies, capabilities } = ctx;
+  const context = [workspace, period.start, period.end, filters, options, grain, currency, otherCurrencies];
+  const out: PairMeasures = [];
+  for (const pair of PAIRS) {
+    const key = JSON.stringify(["pair", pair.vanity, pair.metric, ...context, [...capabilities].sort()]);
+    const [measures] = await rememberByReads(ctx.store, key, (reads) =>
+      measureAllPairs({ ...ctx, store: reads }, [pair]),
+    );
+    out.push(measures as PairMeasures[number]);
+  }
+  return out;
 }
 
-async function measureAllPairs(ctx: MetricContext): Promise<PairMeasures> {
+async function measureAllPairs(ctx: MetricContext, pairs: readonly Pair[]): Promise<PairMeasures> {
   const reports = new Map<string, MetricReport | null>();
   const unsupportedMetric = new Map<string, FigureUnsupported | null>();
   const out: PairMeasures = [];
-  for (const pair of PAIRS) {
+  for (const pair of pairs) {
     const definition = metricById(pair.metric);
     if (!definition) throw new Error(`no metric ${pair.metric}`);
     if (!reports.has(pair.metric)) {

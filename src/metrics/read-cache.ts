@@ -13,7 +13,7 @@
  * Rows handed out are frozen: they are shared between requests, and a caller that changed
  * one would change every later answer. Freezing makes that an error at once instead.
  */
-import { type DataVersions, groupsRead, readVersions } from "../store/data-versions.js";
+import { type DataGroup, type DataVersions, groupsRead, readVersions } from "../store/data-versions.js";
 import type { Sql, SqlValue } from "../store/sql.js";
 import type { Row, Store } from "../store/store.js";
 
@@ -157,13 +157,25 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function readView(store: Store, workspace: string, versions: DataVersions): Store {
+/** What a view reads through, for values kept by what they read (`rememberByReads`). */
+type ViewOf = { base: Store; workspace: string; versions: DataVersions };
+const viewOf = new WeakMap<Store, ViewOf>();
+
+/** The groups a computation read (null: one statement whose groups cannot be told). */
+type Reads = { groups: Set<DataGroup> | null };
+
+function readView(store: Store, workspace: string, versions: DataVersions, reads?: Reads): Store {
   const cache = cacheOf(store);
   const query = <T extends Row = Row>(statement: Sql): Promise<T[]> => {
     const { text, values } = statement.compile();
     const groups = groupsRead(text);
+    const own = groups !== null && values.includes(workspace);
+    if (reads?.groups) {
+      if (own) for (const group of groups) reads.groups.add(group);
+      else reads.groups = null;
+    }
     // Only statements of this workspace: its tokens say nothing of another's data.
-    if (!groups || !values.includes(workspace)) return store.query<T>(statement);
+    if (!own) return store.query<T>(statement);
     const key = JSON.stringify([workspace, groups.map((g) => versions[g]), text, values.map(keyValue)]);
     const rows = cache.get(key) ?? cache.put(key, () => store.query(statement));
     return rows as Promise<T[]>;
@@ -185,5 +197,64 @@ function readView(store: Store, workspace: string, versions: DataVersions): Stor
   if (store.csvRelation) view.csvRelation = (...args) => store.csvRelation?.(...args) as Sql;
   if (store.setThreads) view.setThreads = (threads) => store.setThreads?.(threads) as Promise<void>;
   baseOf.set(view, store);
+  viewOf.set(view, { base: store, workspace, versions });
   return view;
+}
+
+type ByReads = { tokens: string; groups: readonly DataGroup[] | null; value: Promise<unknown> };
+const byReads = new WeakMap<Store, Map<string, ByReads>>();
+const ALL_GROUPS: readonly DataGroup[] = ["data", "tracking"];
+const tokensOf = (groups: readonly DataGroup[] | null, versions: DataVersions) =>
+  (groups ?? ALL_GROUPS).map((g) => `${g}:${versions[g]}`).join("/");
+
+/**
+ * A value computed from the data through `view` (a request's view from cachedReads), kept
+ * under `key` and the tokens of only the data its statements read: `compute` gets a view that
+ * notes the groups of every statement it runs, and a later request finds the value while
+ * those groups' tokens are unchanged. So a figure that reads no website data outlives a
+ * tracking batch. `key` must name everything else the value depends on (the request's
+ * parameters, and what of the context it reads without a statement), and `compute` must read
+ * the data through the view it is given, nothing else. Not a view: computed every time.
+ */
+export function rememberByReads<T>(view: Store, key: string, compute: (reads: Store) => Promise<T>): Promise<T> {
+  const of = viewOf.get(view);
+  if (!of) return compute(view);
+  let kept = byReads.get(of.base);
+  if (!kept) {
+    kept = new Map();
+    byReads.set(of.base, kept);
+  }
+  const known = kept.get(key);
+  if (known && known.tokens === tokensOf(known.groups, of.versions)) {
+    kept.delete(key);
+    kept.set(key, known);
+    return known.value as Promise<T>;
+  }
+  const reads: Reads = { groups: new Set() };
+  const map = kept;
+  // Until it is computed, it stands for every group (another request with the same tokens shares it).
+  const entry: ByReads = { tokens: tokensOf(null, of.versions), groups: null, value: Promise.resolve() };
+  entry.value = compute(readView(of.base, of.workspace, of.versions, reads)).then(
+    (value) => {
+      if (map.get(key) === entry) {
+        // A statement whose data no token covers: the value cannot be kept at all.
+        if (!reads.groups) map.delete(key);
+        else {
+          entry.groups = [...reads.groups].sort();
+          entry.tokens = tokensOf(entry.groups, of.versions);
+        }
+      }
+      return deepFreeze(value);
+    },
+    (error: unknown) => {
+      if (map.get(key) === entry) map.delete(key);
+      throw error;
+    },
+  );
+  map.set(key, entry);
+  for (const first of map.keys()) {
+    if (map.size <= MAX_VALUES) break;
+    map.delete(first);
+  }
+  return entry.value as Promise<T>;
 }
