@@ -14,6 +14,7 @@
  *
  *   BENCH_DB=bench/out/l.duckdb npx tsx bench/home.ts     (a copy of the file is measured)
  *   BENCH_DATABASE_URL=postgres://... npx tsx bench/home.ts   (writes a few leads and visits)
+ *   BENCH_COMPARE=0 ...   without the cache-off comparison (its columns then repeat the cache's)
  *
  * The workspace is "bench" (as bench:metrics loads it).
  */
@@ -173,7 +174,8 @@ try {
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`;
   log(`home bench on ${where.engine}, period ${period}, ${runs} runs after a warm-up; ${machine}`);
   const on = await measure(where, auth, true);
-  const off = await measure(where, auth, false);
+  // BENCH_COMPARE=0: the kept answers alone (the comparison runs every statement: minutes at size l).
+  const off = process.env.BENCH_COMPARE === "0" ? on : await measure(where, auth, false);
   const row = (name: string, a: number[], b: number[]) =>
     `${name.padEnd(34)}${[median(a), Math.min(...a), Math.max(...a), median(b), Math.min(...b), Math.max(...b)]
       .map((v) => v.toFixed(0).padStart(8))
