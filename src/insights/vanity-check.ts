@@ -9,7 +9,15 @@
 
 import { capabilityUnsupported } from "../metrics/capability-words.js";
 import { contextForPeriod, type MetricRequest, type ResolvedRequest, resolveRequest } from "../metrics/context.js";
-import type { DataArea, Evidence, FigureUnsupported, Format, MetricContext, MetricReport } from "../metrics/metric.js";
+import type {
+  DataArea,
+  Evidence,
+  FigureUnsupported,
+  Format,
+  Headline,
+  MetricContext,
+  MetricReport,
+} from "../metrics/metric.js";
 import { rememberByReads } from "../metrics/read-cache.js";
 import { metricById } from "../metrics/registry.js";
 import { CHECK_COMPARISON } from "../metrics/request.js";
@@ -109,25 +117,13 @@ async function measureAllPairs(ctx: MetricContext, pairs: readonly Pair[]): Prom
     const headline =
       report || unsupportedMetric.get(pair.metric) ? null : await quickHeadline(definition, ctx, pair.headline);
     if (headline) {
-      real = {
-        value: headline.value,
-        evidence: headline.evidence ?? null,
-        unsupported: headline.unsupported ?? null,
-        label: headline.label,
-        format: headline.format,
-      };
+      real = measuredOf(headline);
     } else if (!report) {
       real = { value: null, evidence: null, unsupported: unsupportedMetric.get(pair.metric) ?? null };
     } else {
       const headline = report.headlines.find((h) => h.key === pair.headline);
       if (!headline) throw new Error(`metric ${pair.metric} has no headline ${pair.headline}`);
-      real = {
-        value: headline.value,
-        evidence: headline.evidence ?? null,
-        unsupported: headline.unsupported ?? null,
-        label: headline.label,
-        format: headline.format,
-      };
+      real = measuredOf(headline);
     }
     // The report carries the vanity numbers beside its metric; otherwise they are computed alone.
     const carried = report?.vanity.find((v) => v.id === pair.vanity) as
@@ -145,6 +141,15 @@ async function measureAllPairs(ctx: MetricContext, pairs: readonly Pair[]): Prom
   }
   return out;
 }
+
+/** A pair's real figure from its metric's headline. */
+const measuredOf = (headline: Headline): Measured => ({
+  value: headline.value,
+  evidence: headline.evidence ?? null,
+  unsupported: headline.unsupported ?? null,
+  label: headline.label,
+  format: headline.format,
+});
 
 /**
  * The figures over the earlier periods. A period that starts before a figure's data began
