@@ -36,7 +36,7 @@ const SCREENSHOTS = process.env.CI !== "true" || process.env.VERITY_SCREENSHOTS 
 
 /** A full-page screenshot to test-artifacts/dashboard/<name>.png, where screenshots are taken. */
 async function screenshot(page: Page, name: string): Promise<void> {
-  if (SCREENSHOTS) await screenshot(page, `${name}`);
+  if (SCREENSHOTS) await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 const PERIOD = "2026-Q2";
 
