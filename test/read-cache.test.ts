@@ -159,7 +159,7 @@ describe.each(engines())("read cache on %s", (engine) => {
   test("a value kept by what it read outlives a write to other data, not one to its own", async () => {
     let runs = 0;
     const visitsOnly = async () => {
-      const { store: view } = await cachedReads(t.store, W);
+      const view = await cachedReads(t.store, W);
       return rememberByReads(view, "test: visits alone", async (reads) => {
         runs++;
         const [row] = await reads.query<{ n: number }>(sql`SELECT count(*) AS n FROM visits WHERE workspace_id = ${W}`);
@@ -179,7 +179,7 @@ describe.each(engines())("read cache on %s", (engine) => {
   });
 
   test("rows handed out are frozen: a caller cannot change what later reads get", async () => {
-    const { store: reads } = await cachedReads(t.store, W);
+    const reads = await cachedReads(t.store, W);
     const rows = await reads.query<{ id: string }>(sql`SELECT id FROM leads WHERE workspace_id = ${W} ORDER BY id`);
     expect(rows.map((r) => r.id)).toEqual(["open-1", "open-2", "won-1", "won-2", "won-3"]);
     // The same rows again, from memory.

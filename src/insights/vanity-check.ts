@@ -64,11 +64,10 @@ export type { Figure, Span, VanityCheck, VanityFinding, VanityTrend };
 const span = (p: Period): Span => ({ label: p.label, start: p.start.toISOString(), end: p.end.toISOString() });
 
 /**
- * The two figures of every pair in one period. Each real metric runs once (two pairs may
- * share one); a metric the data cannot support gives its reason instead of numbers.
+ * The two figures of every pair in one period; a metric the data cannot support gives its
+ * reason instead of numbers.
  */
 export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
-  if (!ctx.dataVersion) return measureAllPairs(ctx, PAIRS);
   // Each pair in each period is kept by the tokens of the data its statements read
   // (read-cache.ts, rememberByReads): the check and the trend share the periods, and a
   // tracking batch leaves the pairs that read no website data in memory. The key names what

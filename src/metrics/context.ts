@@ -53,7 +53,7 @@ export type ResolvedRequest = { current: MetricContext; previous: MetricContext 
 export async function resolveRequest(given: Store, request: MetricRequest): Promise<ResolvedRequest> {
   const { workspace } = request;
   // Every read of the request (and of the metrics computed from it) is kept per data version.
-  const { store, version } = await cachedReads(given, workspace);
+  const store = await cachedReads(given, workspace);
   // Every kind of data counts: a workspace of website visits alone, or one whose leads stop
   // a year before its visits, reports the marketing metrics for the period its data reaches.
   const dataRange = await dataRangeOf(store, workspace);
@@ -85,7 +85,6 @@ export async function resolveRequest(given: Store, request: MetricRequest): Prom
     asOf: asOfFor({ period, dataRange }, "sales").asOf,
     capabilities,
     dataRange,
-    dataVersion: version,
   };
   return {
     current,

@@ -89,11 +89,6 @@ export type MetricContext = {
    * a figure's data began are no baseline for its normal variation.
    */
   dataRange: Readonly<Record<DataArea, { start: Date; end: Date } | null>>;
-  /**
-   * The workspace's data version when the request was resolved (src/metrics/read-cache.ts):
-   * what is computed from this context may be kept under it. Absent or null: nothing is kept.
-   */
-  dataVersion?: string | null;
 };
 export const DATA_AREAS: readonly DataArea[] = ["sales", "web", "social", "newsletter"];
 

@@ -80,8 +80,6 @@ class ResultCache {
 }
 
 const caches = new WeakMap<Store, ResultCache>();
-/** The store each request's view reads through. */
-const baseOf = new WeakMap<Store, Store>();
 
 function cacheOf(store: Store): ResultCache {
   let cache = caches.get(store);
@@ -102,52 +100,18 @@ const keyValue = (value: SqlValue) => (typeof value === "bigint" ? `${value}n` :
 
 /**
  * A view of `store` for one request of `workspace`: its reads are kept per data version, and
- * the version as one key (null: nothing is kept) for what is computed from them (`remember`).
- * Everything else goes to the store itself. With `VERITY_READ_CACHE=off` in the environment
- * (benchmarks measuring the statements themselves) it is the store itself.
+ * what is computed from them can be kept too (`rememberByReads`). Everything else goes to the
+ * store itself. With `VERITY_READ_CACHE=off` in the environment (benchmarks measuring the
+ * statements themselves), or for a workspace without a row, it is the store itself.
  */
-export async function cachedReads(store: Store, workspace: string): Promise<{ store: Store; version: string | null }> {
-  if (process.env.VERITY_READ_CACHE === "off") return { store, version: null };
+export async function cachedReads(store: Store, workspace: string): Promise<Store> {
+  if (process.env.VERITY_READ_CACHE === "off") return store;
   const versions = await readVersions(store, workspace);
-  if (!versions) return { store, version: null };
-  return { store: readView(store, workspace, versions), version: `${versions.data}/${versions.tracking}` };
+  return versions ? readView(store, workspace, versions) : store;
 }
 
-/** At most this many computed values are kept per store (a check's periods are 14 of them). */
+/** At most this many computed values are kept per store (a check is 8 pairs in 14 periods). */
 const MAX_VALUES = 2_000;
-const values = new WeakMap<Store, Map<string, Promise<unknown>>>();
-
-/**
- * A value computed from the data, kept under `key`, which must name everything it depends on:
- * the data version (from cachedReads) and the request's own parameters. The
- * value is frozen through: it is shared by every request that asks for it.
- */
-export function remember<T>(store: Store, key: string, compute: () => Promise<T>): Promise<T> {
-  // A request's view keeps nothing of its own: values live with the store underneath.
-  const base = baseOf.get(store) ?? store;
-  let kept = values.get(base);
-  if (!kept) {
-    kept = new Map();
-    values.set(base, kept);
-  }
-  const known = kept.get(key);
-  if (known) {
-    kept.delete(key);
-    kept.set(key, known);
-    return known as Promise<T>;
-  }
-  const map = kept;
-  const value = compute().then(deepFreeze, (error: unknown) => {
-    if (map.get(key) === value) map.delete(key);
-    throw error;
-  });
-  map.set(key, value);
-  for (const first of map.keys()) {
-    if (map.size <= MAX_VALUES) break;
-    map.delete(first);
-  }
-  return value;
-}
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
@@ -196,7 +160,6 @@ function readView(store: Store, workspace: string, versions: DataVersions, reads
   };
   if (store.csvRelation) view.csvRelation = (...args) => store.csvRelation?.(...args) as Sql;
   if (store.setThreads) view.setThreads = (threads) => store.setThreads?.(threads) as Promise<void>;
-  baseOf.set(view, store);
   viewOf.set(view, { base: store, workspace, versions });
   return view;
 }

@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { doctor } from "../../insights/doctor.js";
-import { cachedReads, remember } from "../../metrics/read-cache.js";
+import { cachedReads, rememberByReads } from "../../metrics/read-cache.js";
 import type { Api } from "../api.js";
 import type { ServerContext } from "../context.js";
 import { DoctorSchema } from "../result-schemas.js";
@@ -27,13 +27,12 @@ export function registerDoctorRoutes(api: Api, ctx: ServerContext): void {
     },
     async ({ c, principal }) => {
       await settle(c, ctx, principal.workspace);
-      // Kept per data version, as the metrics are (src/metrics/read-cache.ts): the home asks it
-      // every time. Its statements go through the request's view too, so after a tracking batch
-      // only those that read website data run again.
-      const { store: reads, version } = await cachedReads(ctx.store, principal.workspace);
-      if (!version) return doctor(ctx.store, principal.workspace);
-      const key = JSON.stringify(["doctor", principal.workspace, version]);
-      return remember(ctx.store, key, () => doctor(reads, principal.workspace));
+      // Kept by the data it read, as the check's pairs are (src/metrics/read-cache.ts): the
+      // home asks it every time, and a tracking batch leaves it in memory unless it read visits.
+      const reads = await cachedReads(ctx.store, principal.workspace);
+      return rememberByReads(reads, JSON.stringify(["doctor", principal.workspace]), (view) =>
+        doctor(view, principal.workspace),
+      );
     },
   );
 }
