@@ -17,6 +17,7 @@ import { unstorable } from "../collect/storable-text.js";
 import {
   isEmail,
   type LoggedEvent,
+  parseTrackingRequest,
   type TrackingEvent,
   TrackingRequestSchema,
   TrackingResponseSchema,
@@ -159,6 +160,30 @@ export type TrackingAnswer = z.infer<typeof TrackingResponseSchema>;
 /** Takes a tracking request; resolves once its events are durable, or throws an ApiError. */
 export type TrackingIntake = (request: TrackingRequest) => Promise<TrackingAnswer>;
 
+/** Origins judged per site object (a refreshed site is a new object, judged anew); at most this many a site. */
+const ORIGINS_MAX = 100;
+const originsJudged = new WeakMap<Site, Map<string, boolean>>();
+
+/**
+ * originAllowed, remembered: it parses the origin as a URL (a few µs), once a request, while a
+ * site's pages send the same one or few origins. A site's memory is cleared when full, so a
+ * flood of made-up origins costs parses, not memory.
+ */
+function originAllowedCached(site: Site, origin: string): boolean {
+  let judged = originsJudged.get(site);
+  if (!judged) {
+    judged = new Map();
+    originsJudged.set(site, judged);
+  }
+  let allowed = judged.get(origin);
+  if (allowed === undefined) {
+    allowed = originAllowed(site, origin);
+    if (judged.size >= ORIGINS_MAX) judged.clear();
+    judged.set(origin, allowed);
+  }
+  return allowed;
+}
+
 /** Takes a tracking token from `bucket`, or refuses the request with 429 and Retry-After. */
 function limit(ctx: ServerContext, bucket: string): void {
   const wait = ctx.limits.tracking.take(bucket);
@@ -196,10 +221,10 @@ export function trackingIntake(ctx: ServerContext, sites: SiteCache): TrackingIn
       ctx.limits.tracking.give(`?|${address}`);
       limit(ctx, `${presented}|${address}`);
     }
-    if (origin !== undefined && !originAllowed(site, origin)) {
+    if (origin !== undefined && !originAllowedCached(site, origin)) {
       throw new ApiError(403, "forbidden", `the origin ${origin} is not one of the site's domains`, "header.origin");
     }
-    const parsed = TrackingRequestSchema.safeParse(raw);
+    const parsed = parseTrackingRequest(raw);
     if (!parsed.success) throw validationError("body", parsed.error);
     if (site.respectPrivacySignals && privacySignal) return { accepted: 0, ignored: "privacy-signal" };
     if (ctx.writer.overloaded) {
