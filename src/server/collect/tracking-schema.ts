@@ -107,10 +107,12 @@ const QUICK_EVENT_KEYS = new Set(["id", "type", "visitor", "visit", "url", "refe
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
-/** NUL or any surrogate: only text with one of these needs unstorable()'s closer look. */
-const SUSPECT = /[\u0000\uD800-\uDFFF]/;
+/** Any surrogate: only text with one (or a NUL) needs unstorable()'s closer look. */
+const SURROGATE = /[\uD800-\uDFFF]/;
 const text = (value: unknown, max: number): value is string =>
-  typeof value === "string" && value.length <= max && (!SUSPECT.test(value) || unstorable(value) === null);
+  typeof value === "string" &&
+  value.length <= max &&
+  ((!SURROGATE.test(value) && !value.includes("\u0000")) || unstorable(value) === null);
 const isId = (value: unknown): value is string => typeof value === "string" && ID_PATTERN.test(value);
 
 /** The request as zod would give it, or null when it is not plainly valid (zod then decides). */
