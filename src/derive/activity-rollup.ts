@@ -36,27 +36,45 @@ export function realNoteLength(note: Sql): Sql {
   return sql`CASE WHEN length(${note}) >= ${min} AND length(trim(${note})) >= ${min} THEN length(trim(${note})) END`;
 }
 
-/** The rollups' rows from the activities: for one workspace, or for every workspace (the migration's backfill). */
+/**
+ * The rollups' rows from the activities (for one workspace, or for every workspace): one
+ * pass groups the activities by month, rep, type and real-note length into a temporary
+ * table, and both rollups are summed from it. Two passes over the activities cost twice the
+ * scan and the trimming of every note (bench:load, size m: 2.4 s on DuckDB, 5 s on
+ * PostgreSQL).
+ */
 export function activityRollupInserts(workspace: string | null, months?: Span): Sql[] {
   const inWorkspace = workspace === null ? sql`TRUE` : sql`workspace_id = ${workspace}`;
   const of = months
     ? sql`${inWorkspace} AND occurred_at >= ${timestamp(months.from)} AND occurred_at < ${timestamp(months.to)}`
     : inWorkspace;
-  const length = realNoteLength(sql`note`);
+  const groups = raw(GROUPS);
   return [
+    sql`DROP TABLE IF EXISTS ${groups}`,
+    sql`CREATE TEMP TABLE ${groups} AS
+        SELECT workspace_id, month, rep_id, type, note_length, count(*) AS n
+        FROM (
+          SELECT workspace_id, ${raw(MONTH)} AS month, rep_id, type, ${realNoteLength(sql`note`)} AS note_length
+          FROM activities WHERE ${of}
+        ) a
+        GROUP BY workspace_id, month, rep_id, type, note_length`,
     sql`INSERT INTO activity_months (workspace_id, month, rep_id, type, activities, real_notes)
-        SELECT workspace_id, ${raw(MONTH)} AS month, rep_id, type, count(*), count(${length})
-        FROM activities WHERE ${of}
-        GROUP BY workspace_id, ${raw(MONTH)}, rep_id, type
+        SELECT workspace_id, month, rep_id, type, CAST(sum(n) AS BIGINT),
+          CAST(sum(CASE WHEN note_length IS NOT NULL THEN n ELSE 0 END) AS BIGINT)
+        FROM ${groups}
+        GROUP BY workspace_id, month, rep_id, type
         ORDER BY 1, 2`,
     sql`INSERT INTO activity_note_months (workspace_id, month, rep_id, note_length, notes)
-        SELECT workspace_id, month, rep_id, note_length, count(*)
-        FROM (SELECT workspace_id, ${raw(MONTH)} AS month, rep_id, ${length} AS note_length FROM activities WHERE ${of}) a
+        SELECT workspace_id, month, rep_id, note_length, CAST(sum(n) AS BIGINT)
+        FROM ${groups}
         WHERE note_length IS NOT NULL
         GROUP BY workspace_id, month, rep_id, note_length
         ORDER BY 1, 2`,
+    sql`DROP TABLE ${groups}`,
   ];
 }
+
+const GROUPS = "verity_activity_groups";
 
 /**
  * Rebuilds the workspace's rollup rows, or only those of whole months `[from, to)`, inside

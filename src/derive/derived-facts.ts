@@ -10,6 +10,7 @@ import type { Sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { refreshActivityRollup } from "./activity-rollup.js";
 import { refreshLeadActivity } from "./lead-activity.js";
+import { type LeadColumnPart, refreshLeadColumns } from "./lead-columns.js";
 import { refreshLeadContact, refreshSubscriberHashes } from "./lead-contact.js";
 import { refreshLeadProgress } from "./lead-progress.js";
 import { refreshVisitLeads } from "./visit-leads.js";
@@ -35,6 +36,11 @@ type Derivation = {
   refresh(store: Store, workspace: string): Promise<string | void>;
   // biome-ignore lint/suspicious/noConfusingVoidType: as refresh
   scoped?(store: Store, workspace: string, scope: DerivedScope): Promise<string | void>;
+  /**
+   * Columns of the leads: a whole-workspace refresh writes those of every such derivation
+   * in one UPDATE (lead-columns.ts), at the place of the first.
+   */
+  leadColumns?: LeadColumnPart;
 };
 
 const DERIVATIONS: readonly Derivation[] = [
@@ -43,6 +49,7 @@ const DERIVATIONS: readonly Derivation[] = [
     inputs: ["leads", "stages", "stage_events"],
     outputs: ["leads"],
     refresh: refreshLeadProgress,
+    leadColumns: "progress",
     scoped: (store, workspace, scope) => refreshLeadProgress(store, workspace, scope.leads),
   },
   // Days in each stage of every won lead.
@@ -57,6 +64,7 @@ const DERIVATIONS: readonly Derivation[] = [
     inputs: ["leads", "activities"],
     outputs: ["leads"],
     refresh: refreshLeadActivity,
+    leadColumns: "activity",
     scoped: (store, workspace, scope) => refreshLeadActivity(store, workspace, scope.leads),
   },
   // The hash of each lead's contact (newsletter subscribers are stored hashed).
@@ -64,6 +72,7 @@ const DERIVATIONS: readonly Derivation[] = [
     inputs: ["leads"],
     outputs: ["leads"],
     refresh: refreshLeadContact,
+    leadColumns: "contact",
     scoped: (store, workspace, scope) => refreshLeadContact(store, workspace, scope.leads),
   },
   // Subscribers' hashes in lower case, as the leads' are.
@@ -105,8 +114,16 @@ export async function refreshDerivedFacts(
 ): Promise<{ written: string[]; notes: string[] }> {
   const written = new Set<string>();
   const notes: string[] = [];
-  for (const derivation of DERIVATIONS) {
-    if (!derivation.inputs.some((table) => loaded.includes(table))) continue;
+  const due = DERIVATIONS.filter((d) => d.inputs.some((table) => loaded.includes(table)));
+  // Without a scope, the lead columns are written together, where the first of them was due.
+  let leadColumns: Set<LeadColumnPart> | null = new Set(due.flatMap((d) => (d.leadColumns ? [d.leadColumns] : [])));
+  for (const derivation of due) {
+    if (derivation.leadColumns && !scope) {
+      if (leadColumns) await refreshLeadColumns(store, workspace, leadColumns);
+      leadColumns = null;
+      for (const table of derivation.outputs) written.add(table);
+      continue;
+    }
     const note =
       scope && derivation.scoped
         ? await derivation.scoped(store, workspace, scope)
