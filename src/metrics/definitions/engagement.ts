@@ -14,6 +14,8 @@ import { DAYS_SINCE_PREVIOUS, rollupFilters } from "../../derive/visit-rollup.js
 import { raw, type Sql, sql } from "../../store/sql.js";
 import { countEvidence, rateCells, rateColumns, rateEvidence } from "../evidence.js";
 import {
+  type Headline,
+  type MetricContext,
   type MetricDefinition,
   type MetricInput,
   type RowsOf,
@@ -96,6 +98,29 @@ function share(part: number, whole: number): number | null {
   return whole > 0 ? part / whole : null;
 }
 
+/** A visitor's rows in the period: one per whole month (the rollup), one per visit of its partial months. */
+function visitorRowsOf(ctx: MetricContext): Sql {
+  const { months, visits } = rollupFilters(ctx.workspace, ctx.period.start, ctx.period.end);
+  return sql`
+    SELECT visitor_id, visits, last_start, last_number, converted FROM visitor_months WHERE ${months}
+    ${
+      visits
+        ? sql`UNION ALL
+    SELECT v.visitor_id, 1, v.started_at, v.visit_number, CASE WHEN v.converted_lead_id IS NOT NULL THEN 1 ELSE 0 END
+    FROM visits v WHERE ${visits}`
+        : sql``
+    }`;
+}
+
+/** Returning visitors alone (the vanity check's figure beside visits): the visitors with a visit in the period that was not their first. */
+const returningHeadline = (returning: number | null): Headline => ({
+  key: "returningVisitors",
+  label: "Returning visitors",
+  value: returning,
+  format: "count",
+  evidence: countEvidence(returning),
+});
+
 /**
  * Two statements, neither reading the other's rows: the visitors per frequency and recency
  * bucket (cells), and the visits per visit-number and days-since-previous bucket (perVisit).
@@ -104,18 +129,8 @@ function share(part: number, whole: number): number | null {
 function build({ ctx }: MetricInput) {
   // Without visits loaded there is nothing to count; zeros would claim nobody came.
   if (!ctx.capabilities.has("web_visits")) return null;
-  const w = ctx.workspace;
-  const { months: ofMonths, visits: ofRest } = rollupFilters(w, ctx.period.start, ctx.period.end);
-  // A visitor's rows: one per whole month of the period, one per visit of its partial months.
-  const visitorRows = sql`
-    SELECT visitor_id, visits, last_start, last_number, converted FROM visitor_months WHERE ${ofMonths}
-    ${
-      ofRest
-        ? sql`UNION ALL
-    SELECT v.visitor_id, 1, v.started_at, v.visit_number, CASE WHEN v.converted_lead_id IS NOT NULL THEN 1 ELSE 0 END
-    FROM visits v WHERE ${ofRest}`
-        : sql``
-    }`;
+  const { months: ofMonths, visits: ofRest } = rollupFilters(ctx.workspace, ctx.period.start, ctx.period.end);
+  const visitorRows = visitorRowsOf(ctx);
   // Recency: whole days from the visitor's last visit in the period to the end of the period.
   // floor(days) <= n exactly when the last visit is after end - (n + 1) days: the buckets are
   // comparisons with fixed moments, not arithmetic on every visitor's timestamp.
@@ -306,15 +321,20 @@ export const engagement: MetricDefinition<EngagementResult, EngagementStatements
   readsSupport: false,
   build,
   shape,
+  quickHeadlines: {
+    keys: ["returningVisitors"],
+    // The check needs only the returning visitors: no grid, no per-visit statement.
+    build: ({ ctx }) => ({
+      returning: statement<{ returning: number }>(sql`
+        SELECT count(*) AS returning FROM (
+          SELECT visitor_id FROM (${visitorRowsOf(ctx)}) r GROUP BY visitor_id HAVING max(last_number) > 1
+        ) x`),
+    }),
+    headlines: (rows) => [returningHeadline(Number(rows.returning?.[0]?.returning ?? 0))],
+  },
   headlines: (r) => [
     { key: "visitors", label: "Visitors", value: r.visitors, format: "count", evidence: countEvidence(r.visitors) },
-    {
-      key: "returningVisitors",
-      label: "Returning visitors",
-      value: r.returningVisitors,
-      format: "count",
-      evidence: countEvidence(r.returningVisitors),
-    },
+    returningHeadline(r.returningVisitors),
     {
       key: "returningShare",
       label: "Returning share",

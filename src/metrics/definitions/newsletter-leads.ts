@@ -7,7 +7,7 @@
  * came back later by another way, the newsletter tool's own click log matched to the lead's
  * contact by the hashed address (the tool stores SHA-256 of the trimmed, lower-cased email).
  */
-import { sql } from "../../store/sql.js";
+import { type Sql, sql } from "../../store/sql.js";
 import { bucketsOf } from "../buckets.js";
 import {
   countEvidence,
@@ -21,13 +21,14 @@ import {
 import {
   type Evidence,
   type Headline,
+  type MetricContext,
   type MetricDefinition,
   type MetricInput,
   type RowsOf,
   statement,
 } from "../metric.js";
 import type { NewsletterLeadsResult } from "../results/newsletter-leads.js";
-import { bucket, inPeriod, leadFacts, ts } from "../sql-parts.js";
+import { bucket, leadFacts, ts } from "../sql-parts.js";
 
 // What it answers is declared type-only in results/newsletter-leads.ts (shared with the dashboard).
 export type { NewsletterLeadCounts, NewsletterLeadsResult } from "../results/newsletter-leads.js";
@@ -48,24 +49,23 @@ type BucketRow = {
 };
 
 /**
- * The newsletter leads per bucket of creation (buckets), and the subscribers active at the end
- * of the period (subscribers); neither reads the other's rows. Both are asked without
- * newsletter data too: the leads' source and utm rules need none.
+ * The CTEs up to `classified`: the leads created in [from, to), each with the rules it
+ * matches (by_source, by_first_touch, by_click) and whether its contact had subscribed by
+ * then. Shared by the metric and its quick headline.
  */
-function build({ ctx }: MetricInput) {
+function classifiedLeads(ctx: MetricContext, from: Date, to: Date): Sql {
   const w = ctx.workspace;
   const d = ctx.store.dialect;
   const windowSeconds = ctx.options.attributionDays * 86_400;
-  const clicksFrom = new Date(ctx.period.start.getTime() - (windowSeconds + 86_400) * 1000);
-  const buckets = statement<BucketRow>(sql`
-    WITH ${leadFacts(ctx)},
+  const clicksFrom = new Date(from.getTime() - (windowSeconds + 86_400) * 1000);
+  return sql`${leadFacts(ctx)},
     issue_campaigns AS (
       SELECT DISTINCT utm_campaign FROM newsletter_issues WHERE workspace_id = ${w} AND utm_campaign IS NOT NULL
     ),
     new_leads AS (
       SELECT lf.lead_id, lf.created_at, lf.source, lf.utm_medium, lf.utm_campaign, lf.status, lf.qualified_at,
         lf.amount, lf.contact_hash
-      FROM lead_facts lf WHERE ${inPeriod(ctx, sql`lf.created_at`)}
+      FROM lead_facts lf WHERE (lf.created_at >= ${ts(from)} AND lf.created_at < ${ts(to)})
     ),
     lead_subscribers AS (
       SELECT n.lead_id, n.created_at, s.id AS subscriber_id, s.subscribed_at
@@ -79,7 +79,7 @@ function build({ ctx }: MetricInput) {
     period_clicks AS (
       SELECT subscriber_id, occurred_at FROM email_events
       WHERE workspace_id = ${w} AND type = 'click'
-        AND occurred_at >= ${ts(clicksFrom)} AND occurred_at < ${ts(ctx.period.end)}
+        AND occurred_at >= ${ts(clicksFrom)} AND occurred_at < ${ts(to)}
     ),
     clicked AS (
       SELECT DISTINCT ls.lead_id FROM lead_subscribers ls
@@ -104,6 +104,29 @@ function build({ ctx }: MetricInput) {
       LEFT JOIN issue_campaigns ic ON ic.utm_campaign = n.utm_campaign
       LEFT JOIN matched m ON m.lead_id = n.lead_id
     )
+`;
+}
+
+/** A lead from the newsletter: one that matches any of the three rules. */
+const NEWSLETTER_LEAD = sql`by_source = 1 OR by_first_touch = 1 OR by_click = 1`;
+
+const newsletterLeadsHeadline = (leads: number): Headline => ({
+  key: "newsletterLeads",
+  label: "Leads from the newsletter",
+  value: leads,
+  format: "count",
+  evidence: countEvidence(leads),
+});
+
+/**
+ * The newsletter leads per bucket of creation (buckets), and the subscribers active at the end
+ * of the period (subscribers); neither reads the other's rows. Both are asked without
+ * newsletter data too: the leads' source and utm rules need none.
+ */
+function build({ ctx }: MetricInput) {
+  const w = ctx.workspace;
+  const buckets = statement<BucketRow>(sql`
+    WITH${classifiedLeads(ctx, ctx.period.start, ctx.period.end)}
     SELECT ${bucket(ctx.grain, sql`created_at`)} AS bucket, count(*) AS leads,
       sum(by_source) AS by_source, sum(by_first_touch) AS by_first_touch, sum(by_click) AS by_click,
       sum(is_subscriber) AS subscriber_leads,
@@ -112,7 +135,7 @@ function build({ ctx }: MetricInput) {
       sum(CASE WHEN status = 'won' THEN amount END) AS won_value,
       count(CASE WHEN status = 'won' THEN amount END) AS won_amounts,
       ${sumOfSquares(sql`CASE WHEN status = 'won' THEN amount END`)} AS won_value_squares
-    FROM classified WHERE by_source = 1 OR by_first_touch = 1 OR by_click = 1
+    FROM classified WHERE ${NEWSLETTER_LEAD}
     GROUP BY 1`);
   const subscribers = statement<{ subscribers: number }>(sql`
     SELECT count(*) AS subscribers FROM newsletter_subscribers
@@ -212,14 +235,18 @@ export const newsletterLeads: MetricDefinition<NewsletterLeadsResult, Newsletter
   readsSupport: false,
   build,
   shape,
+  quickHeadlines: {
+    keys: ["newsletterLeads"],
+    // The check's figure alone: no buckets, money or subscribers.
+    build: ({ ctx }) => ({
+      leads: statement<{ leads: number }>(sql`
+        WITH ${classifiedLeads(ctx, ctx.period.start, ctx.period.end)}
+        SELECT count(*) AS leads FROM classified WHERE ${NEWSLETTER_LEAD}`),
+    }),
+    headlines: (rows) => [newsletterLeadsHeadline(Number(rows.leads?.[0]?.leads ?? 0))],
+  },
   headlines: (r) => [
-    {
-      key: "newsletterLeads",
-      label: "Leads from the newsletter",
-      value: r.newsletterLeads,
-      format: "count",
-      evidence: countEvidence(r.newsletterLeads),
-    },
+    newsletterLeadsHeadline(r.newsletterLeads),
     {
       key: "subscriberToLeadRate",
       label: "Subscribers who became leads",
