@@ -52,7 +52,8 @@ export async function readHeader(file: string): Promise<string[]> {
 export async function findNul(file: string): Promise<{ line: number; column: string | null } | null> {
   let offset = 0;
   let at = -1;
-  for await (const chunk of createReadStream(file)) {
+  // 1 MB reads: with the default 64 KB the scan of a size-m company took about a second.
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
     const i = (chunk as Buffer).indexOf(0);
     if (i >= 0) {
       at = offset + i;
