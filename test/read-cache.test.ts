@@ -6,6 +6,7 @@
  * which writes change it), and rows handed out cannot be changed by a caller.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { dataRangeOf } from "../src/metrics/context.js";
 import { cachedReads, readCacheStats, rememberByReads } from "../src/metrics/read-cache.js";
 import { groupsRead, TABLE_GROUPS, touchData, UNVERSIONED_TABLES } from "../src/store/data-versions.js";
 import { sql } from "../src/store/sql.js";
@@ -176,6 +177,29 @@ describe.each(engines())("read cache on %s", (engine) => {
     await t.store.transaction(() => touchData(t.store, W, ["tracking"]));
     expect(await visitsOnly()).toBe(first);
     expect(runs).toBe(2);
+  });
+
+  test("a tracking batch asks again for the website data's range only", async () => {
+    const range = async () => dataRangeOf(await cachedReads(t.store, W), W);
+    const first = await range();
+    expect(first.web).not.toBeNull();
+    expect(first.sales).not.toBeNull();
+    await t.store.transaction(() => touchData(t.store, W, ["tracking"]));
+    // What runs against the database again (the view calls the store's query on a miss).
+    const ran: string[] = [];
+    const query = t.store.query;
+    t.store.query = ((statement) => {
+      ran.push(statement.compile().text);
+      return query.call(t.store, statement);
+    }) as typeof query;
+    try {
+      expect(await range()).toEqual(first);
+    } finally {
+      t.store.query = query;
+    }
+    // The visits' range ran again; the CRM's came from memory.
+    const readsOf = (text: string) => (text.match(/\b(leads|visits)\b/g) ?? []).sort();
+    expect(ran.filter((text) => !text.includes("data_version")).map(readsOf)).toEqual([["visits", "visits"]]);
   });
 
   test("rows handed out are frozen: a caller cannot change what later reads get", async () => {

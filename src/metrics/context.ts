@@ -153,7 +153,11 @@ export function quarterOf(date: Date): Period {
   return parsePeriod(`${date.getUTCFullYear()}-Q${quarter}`);
 }
 
-/** First and last moment of each kind of data the workspace holds. */
+/**
+ * First and last moment of each kind of data the workspace holds. Two statements: the website
+ * data apart, so that a tracking batch (which changes only the tracking data's version,
+ * read-cache.ts) asks again only for the visits' range, and the CRM's comes from memory.
+ */
 export async function dataRangeOf(store: Store, workspace: string): Promise<MetricContext["dataRange"]> {
   const [row] = await store.query<Record<string, string | null>>(sql`
     SELECT
@@ -164,14 +168,6 @@ export async function dataRangeOf(store: Store, workspace: string): Promise<Metr
         UNION ALL SELECT max(changed_at) FROM stage_events WHERE workspace_id = ${workspace}
         UNION ALL SELECT max(occurred_at) FROM activities WHERE workspace_id = ${workspace}
       ) t) AS sales_end,
-      (SELECT min(first) FROM (
-        SELECT min(started_at) AS first FROM visits WHERE workspace_id = ${workspace}
-        UNION ALL SELECT min(day) FROM visit_days WHERE workspace_id = ${workspace}
-      ) t) AS web_start,
-      (SELECT max(latest) FROM (
-        SELECT max(started_at) AS latest FROM visits WHERE workspace_id = ${workspace}
-        UNION ALL SELECT max(day) FROM visit_days WHERE workspace_id = ${workspace}
-      ) t) AS web_end,
       (SELECT min(published_at) FROM social_posts WHERE workspace_id = ${workspace}) AS social_start,
       (SELECT max(captured_at) FROM social_post_snapshots WHERE workspace_id = ${workspace}) AS social_end,
       (SELECT min(subscribed_at) FROM newsletter_subscribers WHERE workspace_id = ${workspace}) AS newsletter_start,
@@ -179,11 +175,21 @@ export async function dataRangeOf(store: Store, workspace: string): Promise<Metr
         SELECT max(subscribed_at) AS latest FROM newsletter_subscribers WHERE workspace_id = ${workspace}
         UNION ALL SELECT max(occurred_at) FROM email_events WHERE workspace_id = ${workspace}
       ) t) AS newsletter_end`);
+  const [web] = await store.query<Record<string, string | null>>(sql`
+    SELECT
+      (SELECT min(first) FROM (
+        SELECT min(started_at) AS first FROM visits WHERE workspace_id = ${workspace}
+        UNION ALL SELECT min(day) FROM visit_days WHERE workspace_id = ${workspace}
+      ) t) AS web_start,
+      (SELECT max(latest) FROM (
+        SELECT max(started_at) AS latest FROM visits WHERE workspace_id = ${workspace}
+        UNION ALL SELECT max(day) FROM visit_days WHERE workspace_id = ${workspace}
+      ) t) AS web_end`);
   const range = (start: string | null | undefined, end: string | null | undefined) =>
     start && end ? { start: new Date(start), end: new Date(end) } : null;
   return {
     sales: range(row?.sales_start, row?.sales_end),
-    web: range(row?.web_start, row?.web_end),
+    web: range(web?.web_start, web?.web_end),
     social: range(row?.social_start, row?.social_end),
     newsletter: range(row?.newsletter_start, row?.newsletter_end),
   };
