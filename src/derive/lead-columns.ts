@@ -2,7 +2,7 @@
  * The columns several derivations keep on each lead (stage progress, activities, the
  * contact's hash), brought up to date for a whole workspace in ONE update instead of one
  * per derivation. Each UPDATE of a lead writes a new version of its row and of every index
- * entry on it (PostgreSQL keeps nine indexes on leads): after a first load every lead
+ * entry on it (PostgreSQL keeps eight on leads, its key included): after a first load every lead
  * changes in each of the three, and the three updates cost 24 s of a size-m import on
  * PostgreSQL (bench:load), one of them about 8 s. The values are exactly those of
  * lead-progress.ts, lead-activity.ts and lead-contact.ts, including the reset of a lead
