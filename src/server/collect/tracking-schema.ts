@@ -3,7 +3,7 @@
  * One schema validates requests and documents them in the OpenAPI description.
  */
 import { z } from "zod";
-import { storableText, unstorable } from "./storable-text.js";
+import { storableText } from "./storable-text.js";
 
 const ID = z.string().regex(/^[A-Za-z0-9_-]{16,40}$/, "must be 16-40 letters, digits, '-' or '_'");
 /** Every text field: limited in length, and storable by both engines (no NUL, no lone surrogate). */
@@ -85,80 +85,3 @@ export type LoggedEvent = Omit<TrackingEvent, "email"> & { emailHash?: string };
 
 /** One log record: a request's events. */
 export type TrackingRecord = { q: number; w: string; s: string; at: string; e: LoggedEvent[] };
-
-export type TrackingRequest = z.infer<typeof TrackingRequestSchema>;
-
-/**
- * TrackingRequestSchema.safeParse, with a quick road for the common request (events without
- * an email, a form or a first touch: pageviews): checked by hand, without zod, then zod for
- * everything else, errors included. At one event a request zod's parse was ~3 µs of the
- * JavaScript thread and ~6 KB of short-lived objects a request (bench/ingest.ts profiles).
- * The quick road accepts only what the schema accepts and gives what zod gives
- * (test/tracking-quick-parse.test.ts holds them equal on generated bodies).
- */
-export function parseTrackingRequest(raw: unknown): ReturnType<typeof TrackingRequestSchema.safeParse> {
-  const quick = quickTrackingRequest(raw);
-  return quick ? { success: true, data: quick } : TrackingRequestSchema.safeParse(raw);
-}
-
-const ID_PATTERN = /^[A-Za-z0-9_-]{16,40}$/;
-const UTM_KEYS = ["source", "medium", "campaign", "content", "term"] as const;
-const QUICK_EVENT_KEYS = new Set(["id", "type", "visitor", "visit", "url", "referrer", "utm"]);
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-/** Any surrogate: only text with one (or a NUL) needs unstorable()'s closer look. */
-const SURROGATE = /[\uD800-\uDFFF]/;
-const text = (value: unknown, max: number): value is string =>
-  typeof value === "string" &&
-  value.length <= max &&
-  ((!SURROGATE.test(value) && !value.includes("\u0000")) || unstorable(value) === null);
-const isId = (value: unknown): value is string => typeof value === "string" && ID_PATTERN.test(value);
-
-/** The request as zod would give it, or null when it is not plainly valid (zod then decides). */
-export function quickTrackingRequest(raw: unknown): TrackingRequest | null {
-  if (!isPlainObject(raw)) return null;
-  let keys = 0;
-  for (const key in raw) {
-    if (!Object.hasOwn(raw, key) || (key !== "site" && key !== "events")) return null;
-    keys += 1;
-  }
-  const { site, events } = raw;
-  if (keys !== 2 || !text(site, 100) || !Array.isArray(events) || events.length < 1 || events.length > 50) {
-    return null;
-  }
-  const out: TrackingEvent[] = [];
-  for (const e of events) {
-    const event = quickEvent(e);
-    if (!event) return null;
-    out.push(event);
-  }
-  return { site, events: out };
-}
-
-function quickEvent(e: unknown): TrackingEvent | null {
-  if (!isPlainObject(e)) return null;
-  for (const key in e) if (!Object.hasOwn(e, key) || !QUICK_EVENT_KEYS.has(key)) return null;
-  const { id, type, visitor, visit, url, referrer, utm } = e;
-  if (type !== "pageview" || !isId(id) || !isId(visitor) || !isId(visit) || !text(url, 2000)) return null;
-  if (referrer !== undefined && !text(referrer, 2000)) return null;
-  const outUtm: Record<string, string> = {};
-  if (utm !== undefined) {
-    if (!isPlainObject(utm)) return null;
-    let present = 0;
-    for (const key of UTM_KEYS) {
-      const value = utm[key];
-      if (value === undefined) continue;
-      if (!Object.hasOwn(utm, key) || !text(value, 200)) return null;
-      outUtm[key] = value;
-      present += 1;
-    }
-    let keys = 0;
-    for (const key in utm) {
-      if (!Object.hasOwn(utm, key)) return null;
-      keys += 1;
-    }
-    if (keys !== present) return null;
-  }
-  return { id, type, visitor, visit, url, referrer: referrer ?? "", utm: outUtm };
-}

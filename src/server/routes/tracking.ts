@@ -17,7 +17,6 @@ import { unstorable } from "../collect/storable-text.js";
 import {
   isEmail,
   type LoggedEvent,
-  parseTrackingRequest,
   type TrackingEvent,
   TrackingRequestSchema,
   TrackingResponseSchema,
@@ -224,7 +223,7 @@ export function trackingIntake(ctx: ServerContext, sites: SiteCache): TrackingIn
     if (origin !== undefined && !originAllowedCached(site, origin)) {
       throw new ApiError(403, "forbidden", `the origin ${origin} is not one of the site's domains`, "header.origin");
     }
-    const parsed = parseTrackingRequest(raw);
+    const parsed = TrackingRequestSchema.safeParse(raw);
     if (!parsed.success) throw validationError("body", parsed.error);
     if (site.respectPrivacySignals && privacySignal) return { accepted: 0, ignored: "privacy-signal" };
     if (ctx.writer.overloaded) {
