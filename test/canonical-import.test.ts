@@ -148,6 +148,15 @@ for (const engine of engines()) {
         "not one of",
       ],
       ["leads.csv", "L3,Gamma,Gamma GmbH,,r1,", "L3,Gamma,Gamma GmbH,,r9,", 4, "owner_id", "not a known rep"],
+      // A line breaking a rule of its own and a lookup is named by its own rule (as ever).
+      [
+        "leads.csv",
+        "L3,Gamma,Gamma GmbH,,r1,p1,s1,open",
+        "L3,Gamma,Gamma GmbH,,r9,p1,s1,pending",
+        4,
+        "status",
+        "not one of",
+      ],
       ["leads.csv", "L3,Gamma", "L2,Gamma", 4, "id", "appears twice in the file (first on line 3)"],
       [
         "leads.csv",

@@ -296,7 +296,10 @@ async function validate(
       if (record !== null && record !== undefined) firstFailures.push({ rule, record: Number(record) });
     });
   }
-  const failure = firstFailures.sort((a, b) => a.record - b.record)[0];
+  // A record that breaks several rules is named by its first rule over the row itself, then
+  // by its first lookup, as when the lookups ran after the row rules (the same error as ever).
+  const rank = (f: (typeof firstFailures)[number]) => (f.rule.lookup ? 1 : 0);
+  const failure = firstFailures.sort((a, b) => a.record - b.record || rank(a) - rank(b))[0];
   if (failure) {
     const [bad] = await store.query<{ value: string | null }>(
       sql`SELECT CAST(${ident(failure.rule.column)} AS TEXT) AS value FROM ${from} WHERE ${where} AND ${recordNumber} = ${failure.record}`,
