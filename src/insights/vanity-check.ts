@@ -18,7 +18,7 @@ import type {
   MetricContext,
   MetricReport,
 } from "../metrics/metric.js";
-import { rememberByReads } from "../metrics/read-cache.js";
+import { contextKey, rememberByReads } from "../metrics/read-cache.js";
 import { metricById } from "../metrics/registry.js";
 import { CHECK_COMPARISON } from "../metrics/request.js";
 import type {
@@ -70,14 +70,10 @@ const span = (p: Period): Span => ({ label: p.label, start: p.start.toISOString(
 export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
   // Each pair in each period is kept by the tokens of the data its statements read
   // (read-cache.ts, rememberByReads): the check and the trend share the periods, and a
-  // tracking batch leaves the pairs that read no website data in memory. The key names what
-  // else a pair's figures read: the request's parameters and, from the context, the reporting
-  // currency and the capabilities (a metric reads neither the data ranges nor the as-of).
-  const { workspace, period, filters, options, grain, currency, otherCurrencies, capabilities } = ctx;
-  const context = [workspace, period.start, period.end, filters, options, grain, currency, otherCurrencies];
+  // tracking batch leaves the pairs that read no website data in memory.
   const out: PairMeasures = [];
   for (const pair of PAIRS) {
-    const key = JSON.stringify(["pair", pair.vanity, pair.metric, ...context, [...capabilities].sort()]);
+    const key = contextKey("pair", ctx, pair.vanity, pair.metric);
     const [measures] = await rememberByReads(ctx.store, key, (reads) =>
       measureAllPairs({ ...ctx, store: reads }, [pair]),
     );

@@ -16,6 +16,7 @@
 import { type DataGroup, type DataVersions, groupsRead, readVersions } from "../store/data-versions.js";
 import type { Sql, SqlValue } from "../store/sql.js";
 import type { Row, Store } from "../store/store.js";
+import type { MetricContext } from "./metric.js";
 
 /** At most this many rows are kept per store (the stalled list of a million leads is ~80,000). */
 const MAX_ROWS = 400_000;
@@ -220,4 +221,28 @@ export function rememberByReads<T>(view: Store, key: string, compute: (reads: St
     map.delete(first);
   }
   return entry.value as Promise<T>;
+}
+
+/**
+ * What a value computed from a metric context reads besides the data, for its key in
+ * rememberByReads: the request's parameters and, from the context, the as-of, the reporting
+ * currency and the capabilities. The data ranges are not in it: what they change (the as-of)
+ * is. One key for every kept figure, so no caller forgets a part.
+ */
+export function contextKey(kind: string, ctx: MetricContext, ...more: unknown[]): string {
+  const { workspace, period, asOf, filters, options, grain, currency, otherCurrencies, capabilities } = ctx;
+  return JSON.stringify([
+    kind,
+    ...more,
+    workspace,
+    period.start,
+    period.end,
+    asOf,
+    filters,
+    options,
+    grain,
+    currency,
+    otherCurrencies,
+    [...capabilities].sort(),
+  ]);
 }

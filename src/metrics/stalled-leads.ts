@@ -8,7 +8,7 @@ import { stageEventOrder } from "../derive/stage-event-order.js";
 import { type Sql, sql } from "../store/sql.js";
 import { wonStageDaysCte } from "./definitions/velocity.js";
 import { type MetricContext, type RowsOf, runStatements, statement, type View } from "./metric.js";
-import { rememberByReads } from "./read-cache.js";
+import { contextKey, rememberByReads } from "./read-cache.js";
 import type { StalledLeadsResult } from "./results/stalled-leads.js";
 
 import { daysBetween, leadFacts, tidy, ts } from "./sql-parts.js";
@@ -105,16 +105,10 @@ function judged(ctx: MetricContext, basis: "stage" | "age"): Sql {
 /**
  * The stalled leads of ctx as of ctx.asOf: the statement built, run and shaped. Kept by the
  * data it read (read-cache.ts): shaping the list of a million leads (52,324 stalled at size l)
- * took 200-350 ms even with its rows in memory. The key names everything else the list reads.
+ * took 200-350 ms even with its rows in memory.
  */
 export async function stalledLeads(ctx: MetricContext): Promise<StalledLeadsResult> {
-  const { workspace, period, asOf, filters, options, grain, currency, otherCurrencies, capabilities } = ctx;
-  const key = JSON.stringify([
-    "stalled",
-    ...[workspace, period.start, period.end, asOf, filters, options, grain, currency, otherCurrencies],
-    [...capabilities].sort(),
-  ]);
-  return rememberByReads(ctx.store, key, async (reads) => {
+  return rememberByReads(ctx.store, contextKey("stalled", ctx), async (reads) => {
     const of = { ...ctx, store: reads };
     return shapeStalledLeads(await runStatements(of, buildStalledLeads(of)), of);
   });
