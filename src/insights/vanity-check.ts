@@ -69,13 +69,18 @@ const span = (p: Period): Span => ({ label: p.label, start: p.start.toISOString(
  */
 export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
   // Each pair in each period is kept by the tokens of the data its statements read
-  // (read-cache.ts, rememberByReads): the check and the trend share the periods, and a
-  // tracking batch leaves the pairs that read no website data in memory.
+  // (read-cache.ts, rememberByReads): the check and the trend share the periods, a tracking
+  // batch leaves the pairs that read no website data in memory, and those that do too when
+  // the batch changed only visits from after the period's end: a pair's statements read
+  // visits of its period and before, never after (test/tracking-since.test.ts).
   const out: PairMeasures = [];
   for (const pair of PAIRS) {
     const key = contextKey("pair", ctx, pair.vanity, pair.metric);
-    const [measures] = await rememberByReads(ctx.store, key, (reads) =>
-      measureAllPairs({ ...ctx, store: reads }, [pair]),
+    const [measures] = await rememberByReads(
+      ctx.store,
+      key,
+      (reads) => measureAllPairs({ ...ctx, store: reads }, [pair]),
+      { before: ctx.period.end },
     );
     out.push(measures as PairMeasures[number]);
   }

@@ -13,7 +13,15 @@
  * Rows handed out are frozen: they are shared between requests, and a caller that changed
  * one would change every later answer. Freezing makes that an error at once instead.
  */
-import { type DataGroup, type DataVersions, groupsRead, readVersions } from "../store/data-versions.js";
+import {
+  type DataGroup,
+  type DataVersions,
+  groupsRead,
+  readTrackingSince,
+  readVersions,
+  type TrackingSince,
+  trackingTokenBefore,
+} from "../store/data-versions.js";
 import type { Sql, SqlValue } from "../store/sql.js";
 import type { Row, Store } from "../store/store.js";
 import type { MetricContext } from "./metric.js";
@@ -108,7 +116,14 @@ const keyValue = (value: SqlValue) => (typeof value === "bigint" ? `${value}n` :
 export async function cachedReads(store: Store, workspace: string): Promise<Store> {
   if (process.env.VERITY_READ_CACHE === "off") return store;
   const versions = await readVersions(store, workspace);
-  return versions ? readView(store, workspace, versions) : store;
+  if (!versions) return store;
+  // Read after the tokens, and only when a value kept by time asks (rememberByReads).
+  let since: Promise<readonly TrackingSince[]> | null = null;
+  const trackingSince = () => {
+    since ??= readTrackingSince(store, workspace);
+    return since;
+  };
+  return readView(store, workspace, versions, trackingSince);
 }
 
 /** At most this many computed values are kept per store (a check is 8 pairs in 14 periods). */
@@ -123,13 +138,24 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** What a view reads through, for values kept by what they read (`rememberByReads`). */
-type ViewOf = { base: Store; workspace: string; versions: DataVersions };
+type ViewOf = {
+  base: Store;
+  workspace: string;
+  versions: DataVersions;
+  trackingSince: () => Promise<readonly TrackingSince[]>;
+};
 const viewOf = new WeakMap<Store, ViewOf>();
 
 /** The groups a computation read (null: one statement whose groups cannot be told). */
 type Reads = { groups: Set<DataGroup> | null };
 
-function readView(store: Store, workspace: string, versions: DataVersions, reads?: Reads): Store {
+function readView(
+  store: Store,
+  workspace: string,
+  versions: DataVersions,
+  trackingSince: ViewOf["trackingSince"],
+  reads?: Reads,
+): Store {
   const cache = cacheOf(store);
   const query = <T extends Row = Row>(statement: Sql): Promise<T[]> => {
     const { text, values } = statement.compile();
@@ -161,7 +187,7 @@ function readView(store: Store, workspace: string, versions: DataVersions, reads
   };
   if (store.csvRelation) view.csvRelation = (...args) => store.csvRelation?.(...args) as Sql;
   if (store.setThreads) view.setThreads = (threads) => store.setThreads?.(threads) as Promise<void>;
-  viewOf.set(view, { base: store, workspace, versions });
+  viewOf.set(view, { base: store, workspace, versions, trackingSince });
   return view;
 }
 
@@ -172,24 +198,46 @@ const tokensOf = (groups: readonly DataGroup[] | null, versions: DataVersions) =
   (groups ?? ALL_GROUPS).map((g) => `${g}:${versions[g]}`).join("/");
 
 /**
+ * What a kept value promises about its reads of website data: `before`, that every statement
+ * it runs reads only visits that started before that instant (a period's end), whatever it
+ * reads of the rest. Its tracking token is then the part of the workspace's tracking tokens
+ * for writes that began before it (data-versions.ts, trackingTokenBefore), so a tracking
+ * batch of today's visits leaves last quarter's figures in memory. A promise the statements
+ * break gives stale answers: test/tracking-since.test.ts holds every pair of the vanity check
+ * to it on both engines.
+ */
+export type TrackingReads = { before: Date };
+
+/**
  * A value computed from the data through `view` (a request's view from cachedReads), kept
  * under `key` and the tokens of only the data its statements read: `compute` gets a view that
  * notes the groups of every statement it runs, and a later request finds the value while
  * those groups' tokens are unchanged. So a figure that reads no website data outlives a
- * tracking batch. `key` must name everything else the value depends on (the request's
- * parameters, and what of the context it reads without a statement), and `compute` must read
- * the data through the view it is given, nothing else. Not a view: computed every time.
+ * tracking batch, and with `tracking` (see TrackingReads) one that reads only visits before
+ * a time outlives the batches after it. `key` must name everything else the value depends on
+ * (the request's parameters, and what of the context it reads without a statement), and
+ * `compute` must read the data through the view it is given, nothing else. Not a view:
+ * computed every time.
  */
-export function rememberByReads<T>(view: Store, key: string, compute: (reads: Store) => Promise<T>): Promise<T> {
+export async function rememberByReads<T>(
+  view: Store,
+  key: string,
+  compute: (reads: Store) => Promise<T>,
+  tracking?: TrackingReads,
+): Promise<T> {
   const of = viewOf.get(view);
   if (!of) return compute(view);
+  // The tokens this value is kept by: the tracking one narrowed to the writes before its time.
+  const versions: DataVersions = tracking
+    ? { ...of.versions, tracking: trackingTokenBefore(await of.trackingSince(), tracking.before) }
+    : of.versions;
   let kept = byReads.get(of.base);
   if (!kept) {
     kept = new Map();
     byReads.set(of.base, kept);
   }
   const known = kept.get(key);
-  if (known && known.tokens === tokensOf(known.groups, of.versions)) {
+  if (known && known.tokens === tokensOf(known.groups, versions)) {
     kept.delete(key);
     kept.set(key, known);
     return known.value as Promise<T>;
@@ -197,15 +245,15 @@ export function rememberByReads<T>(view: Store, key: string, compute: (reads: St
   const reads: Reads = { groups: new Set() };
   const map = kept;
   // Until it is computed, it stands for every group (another request with the same tokens shares it).
-  const entry: ByReads = { tokens: tokensOf(null, of.versions), groups: null, value: Promise.resolve() };
-  entry.value = compute(readView(of.base, of.workspace, of.versions, reads)).then(
+  const entry: ByReads = { tokens: tokensOf(null, versions), groups: null, value: Promise.resolve() };
+  entry.value = compute(readView(of.base, of.workspace, of.versions, of.trackingSince, reads)).then(
     (value) => {
       if (map.get(key) === entry) {
         // A statement whose data no token covers: the value cannot be kept at all.
         if (!reads.groups) map.delete(key);
         else {
           entry.groups = [...reads.groups].sort();
-          entry.tokens = tokensOf(entry.groups, of.versions);
+          entry.tokens = tokensOf(entry.groups, versions);
         }
       }
       return deepFreeze(value);

@@ -62,6 +62,7 @@ export const UNVERSIONED_TABLES = [
   "ingest_state",
   "dead_letters",
   "schema_migrations",
+  "tracking_since",
 ] as const;
 
 export const TABLE_GROUPS: ReadonlyMap<string, DataGroup> = new Map<string, DataGroup>([
@@ -114,12 +115,33 @@ export async function readVersions(store: Store, workspace: string): Promise<Dat
 }
 
 /**
+ * Where a tracking write's changes begin: the month ('YYYY-MM') in which the earliest visit
+ * it touched started, or null when it changed nothing a metric reads (every event a resend).
+ * Without one, a tracking write may have touched any time.
+ */
+export type TrackingScope = { since: string | null };
+
+/**
  * New tokens for `groups`, inside the caller's transaction (they commit or roll back with the
  * data). Call it last in the transaction: on PostgreSQL the update holds the workspace's row
  * until the commit, and a concurrent writer of the same workspace waits for it there.
+ *
+ * A tracking write also replaces the token of the month its changes begin in (`scope`; ''
+ * for any time), so values kept for periods that ended before it stay (migration 020).
  */
-export async function touchData(store: Store, workspace: string, groups: readonly DataGroup[]): Promise<void> {
+export async function touchData(
+  store: Store,
+  workspace: string,
+  groups: readonly DataGroup[],
+  scope?: TrackingScope,
+): Promise<void> {
   const token = randomUUID();
+  if (groups.includes("tracking") && scope?.since !== null) {
+    await store.execute(
+      sql`INSERT INTO tracking_since (workspace_id, month, version) VALUES (${workspace}, ${scope?.since ?? ""}, ${token})
+          ON CONFLICT (workspace_id, month) DO UPDATE SET version = excluded.version`,
+    );
+  }
   if (groups.includes("data") && groups.includes("tracking")) {
     await store.execute(
       sql`UPDATE workspaces SET data_version = ${token}, tracking_version = ${token} WHERE id = ${workspace}`,
@@ -129,4 +151,34 @@ export async function touchData(store: Store, workspace: string, groups: readonl
   } else if (groups.includes("tracking")) {
     await store.execute(sql`UPDATE workspaces SET tracking_version = ${token} WHERE id = ${workspace}`);
   }
+}
+
+/** A workspace's tracking tokens by month (migration 020), read for one request. */
+export async function readTrackingSince(store: Store, workspace: string): Promise<readonly TrackingSince[]> {
+  const rows = await store.query<{ month: string; version: string }>(
+    sql`SELECT month, version FROM tracking_since WHERE workspace_id = ${workspace} ORDER BY month`,
+  );
+  return rows.map((r) => ({ month: r.month, start: monthStart(r.month), version: r.version }));
+}
+
+export type TrackingSince = { month: string; start: number; version: string };
+
+/**
+ * The first instant of 'YYYY-MM' (UTC, as the engines store times); -Infinity for '' and for
+ * anything else, so a month that cannot be read counts as touching every period.
+ */
+function monthStart(month: string): number {
+  const parts = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!parts) return Number.NEGATIVE_INFINITY;
+  return Date.UTC(Number(parts[1]), Number(parts[2]) - 1, 1);
+}
+
+/**
+ * The part of a workspace's tracking tokens that a value reading visits before `end` depends
+ * on: the tokens of the writes that began before it. Unchanged while every tracking write
+ * since began at or after `end`.
+ */
+export function trackingTokenBefore(since: readonly TrackingSince[], end: Date): string {
+  const before = since.filter((s) => s.start < end.getTime());
+  return `<${end.toISOString()}:${before.map((s) => `${s.month}=${s.version}`).join(",")}`;
 }

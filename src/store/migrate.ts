@@ -23,6 +23,7 @@ import { sessionsIdleSchema } from "./migrations/016-sessions-idle.js";
 import { importedIdentitiesSchema } from "./migrations/017-imported-identities.js";
 import { visitDaysSchema } from "./migrations/018-visit-days.js";
 import { dataVersionsSchema } from "./migrations/019-data-versions.js";
+import { trackingSinceSchema } from "./migrations/020-tracking-since.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -48,6 +49,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 17, name: "imported-identities", statements: importedIdentitiesSchema },
   { version: 18, name: "visit-days", statements: visitDaysSchema },
   { version: 19, name: "data-versions", statements: dataVersionsSchema },
+  { version: 20, name: "tracking-since", statements: trackingSinceSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

@@ -94,12 +94,18 @@ export async function applyTrackingRecords(store: Store, records: readonly Track
       ]);
     });
   }
-  for (const [workspace, rows] of byWorkspace) await applyWorkspaceBatch(store, workspace, rows);
-  // Results kept for these workspaces' visits are out of date from the commit on (data-versions.ts).
-  for (const workspace of byWorkspace.keys()) await touchData(store, workspace, ["tracking"]);
+  const since = new Map<string, string | null>();
+  for (const [workspace, rows] of byWorkspace) since.set(workspace, await applyWorkspaceBatch(store, workspace, rows));
+  // Results kept for these workspaces' visits are out of date from the commit on, those for
+  // periods that ended before the batch's earliest change excepted (data-versions.ts).
+  for (const [workspace, month] of since) await touchData(store, workspace, ["tracking"], { since: month });
 }
 
-async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): Promise<void> {
+/**
+ * Applies one workspace's rows; returns the month ('YYYY-MM') of the earliest visit start the
+ * batch changed anything for, or null when every event was a resend.
+ */
+async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): Promise<string | null> {
   const d = store.dialect;
   // The batch reaches the engine through its bulk path (DuckDB's appender, COPY): binding
   // 10,000 rows of parameters cost DuckDB 2.2 s a batch; a CSV file through read_csv 0.1 s
@@ -233,10 +239,26 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
   if (rows.some((row) => row[emailColumn] !== null)) {
     await identify(store, w);
   }
+  // Where the changes begin. Every row the batch wrote or changed belongs to a visit of the
+  // batch: new events and visits, identities (at their event), and the pageviews and lead
+  // links of visits stored before, the visitor's last one ('last': its start is on the
+  // visitor's record) or an earlier one ('old', looked up). The rollups are by visit start.
+  const oldStarts = someChecked
+    ? sql`UNION ALL SELECT min(v.started_at) FROM verity_visit_batch b
+        JOIN visits v ON v.workspace_id = b.workspace_id AND v.visit_id = b.visit_id WHERE b.kind = 'old'`
+    : sql``;
+  const [earliest] = await store.query<{ month: string | null }>(
+    sql`SELECT substr(CAST(min(t) AS TEXT), 1, 7) AS month FROM (
+          SELECT min(occurred_at) AS t FROM verity_new
+          UNION ALL SELECT min(last_started_at) FROM verity_visit_batch WHERE kind = 'last'
+          ${oldStarts}
+        ) x`,
+  );
   for (const table of ["verity_new_visits", "verity_visit_batch", "verity_new"]) {
     await store.execute(raw(`DROP TABLE ${table}`));
   }
   await store.execute(raw("DROP TABLE IF EXISTS verity_batch"));
+  return earliest?.month ?? null;
 }
 
 /** Records the batch's new identities and links their visits to leads. */
