@@ -80,6 +80,7 @@ const BASE: Record<string, Record<string, string>> = {
   "/api/check": { period: "2025-Q1" },
   "/api/check/trend": { period: "2025-Q1" },
   "/api/stalled": { period: "2025-Q1" },
+  "/api/stalled.csv": { period: "2025-Q1" },
   "/api/plan": { period: "2025-Q2", targetWon: "5" },
   "/api/leads": { search: "acme" },
   "/api/leads/{id}/timeline": { id: "L1" },

@@ -136,6 +136,7 @@ const ROUTES: Line[] = [
   { route: "GET /api/doctor", access: "metrics:read", ok: 200 },
   { route: "GET /api/leads", access: "metrics:read", ok: 200, query: { search: "lead" } },
   { route: "GET /api/stalled", access: "metrics:read", ok: 200, query: Q3 },
+  { route: "GET /api/stalled.csv", access: "metrics:read", ok: 200, query: Q3 },
   {
     route: "GET /api/plan",
     access: "metrics:read",

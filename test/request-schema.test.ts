@@ -88,7 +88,12 @@ describe("one request schema for the CLI and the API", () => {
   });
 
   test("every field is a query parameter of the metric routes, described as the CLI's flag is", () => {
-    for (const path of ["/api/metrics/{id}", "/api/report", "/api/check", "/api/stalled"]) {
+    const own: Record<string, string[]> = {
+      "/api/report": ["metrics"],
+      "/api/stalled": ["limit", "offset", "sort"],
+      "/api/stalled.csv": ["sort", "lang"],
+    };
+    for (const path of ["/api/metrics/{id}", "/api/report", "/api/check", "/api/stalled", "/api/stalled.csv"]) {
       const query = queryOf(path);
       for (const [field, declared] of FIELDS) {
         const parameter = query.get(field);
@@ -97,8 +102,7 @@ describe("one request schema for the CLI and the API", () => {
         expect(parameter?.description).toBe(optionsOf("report").get(field)?.description);
         if (declared.choices) expect(parameter?.schema.enum).toEqual([...declared.choices]);
       }
-      const own = path === "/api/report" ? ["metrics"] : [];
-      expect([...query.keys()].sort()).toEqual([...FIELDS.map(([f]) => f), ...own].sort());
+      expect([...query.keys()].sort()).toEqual([...FIELDS.map(([f]) => f), ...(own[path] ?? [])].sort());
     }
     // The trend has no comparison; the plan asks for its own period.
     const trend = queryOf("/api/check/trend");

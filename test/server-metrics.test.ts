@@ -16,6 +16,7 @@ import { resolveRequest } from "../src/metrics/context.js";
 import { leadTimeline } from "../src/metrics/lead-timeline.js";
 import { METRICS, metricById } from "../src/metrics/registry.js";
 import { stalledLeads } from "../src/metrics/stalled-leads.js";
+import { sortedStalledLeads } from "../src/metrics/stalled-page.js";
 import { parsePeriod } from "../src/model/period.js";
 import {
   LeadPlanSchema,
@@ -23,7 +24,7 @@ import {
   LeadTimelineSchema,
   MetricReportSchema,
   ReportSchema,
-  StalledLeadsSchema,
+  StalledLeadsPageSchema,
   VanityCheckSchema,
   VanityTrendSchema,
 } from "../src/server/result-schemas.js";
@@ -225,18 +226,30 @@ describe.each(ENGINES)("the reading routes on %s", (engine) => {
     }
   });
 
-  test("GET /api/stalled equals the library, with k", async () => {
+  test("GET /api/stalled equals the library, with k: its whole list in one page of 1,000", async () => {
     for (const q of [{ period: "2026-Q3" }, { period: "2026-Q3", k: "1.5", pipeline: "new-business" }] as Query[]) {
-      const res = await get("/api/stalled", q);
+      const res = await get("/api/stalled", { ...q, limit: "1000" });
       expect(res.status, res.text).toBe(200);
       const { current } = await resolveRequest(t.store, libraryRequest("a", q));
-      expect(res.body).toEqual(wire(await stalledLeads(current)));
-      expect(res.body.leads.length).toBeGreaterThan(0);
+      const { leads, ...list } = await stalledLeads(current);
+      expect(leads.length).toBeGreaterThan(0);
+      expect(leads.length).toBeLessThan(1000);
+      const { leads: page, total, offset, limit, sort, ...rest } = res.body;
+      expect(rest).toEqual(wire(list));
+      expect({ total, offset, limit, sort }).toEqual({
+        total: leads.length,
+        offset: 0,
+        limit: 1000,
+        sort: "daysOver:desc",
+      });
+      // The same leads, in the list's own order (most days over first; ties by id).
+      expect(page).toEqual(wire(sortedStalledLeads({ ...list, leads }, "daysOver:desc")));
+      expect(new Set(page.map((l: { id: string }) => l.id))).toEqual(new Set(leads.map((l) => l.id)));
       keep(engine, `stalled ${JSON.stringify(q)}`, res.body);
     }
     const loose = await get("/api/stalled", { period: "2026-Q3", k: "1.5" });
     const strict = await get("/api/stalled", { period: "2026-Q3", k: "6" });
-    expect(loose.body.leads.length).toBeGreaterThan(strict.body.leads.length);
+    expect(loose.body.total).toBeGreaterThan(strict.body.total);
   });
 
   test("GET /api/plan equals the library, for a revenue or a won-leads target and a history period", async () => {
@@ -354,7 +367,7 @@ describe.each(ENGINES)("the reading routes on %s", (engine) => {
       if (name.startsWith("report ")) return ReportSchema;
       if (name === "check") return VanityCheckSchema;
       if (name === "check trend") return VanityTrendSchema;
-      if (name.startsWith("stalled ")) return StalledLeadsSchema;
+      if (name.startsWith("stalled ")) return StalledLeadsPageSchema;
       if (name === "plan") return z.array(LeadPlanSchema);
       if (name.startsWith("leads ")) return LeadSearchSchema;
       if (name.startsWith("timeline ")) return LeadTimelineSchema;

@@ -58,7 +58,7 @@ describe.each(engines())("periods at and past the ends of the years Verity reads
   });
 
   test.each(OUTSIDE)("%s is a 400 naming query.period and the years it may take", async (period) => {
-    for (const route of [...ROUTES, "/api/metrics/funnel", "/api/stalled"]) {
+    for (const route of [...ROUTES, "/api/metrics/funnel", "/api/stalled", "/api/stalled.csv"]) {
       const res = await get(route, period);
       expectError(res, 400, "invalid_request", "query.period");
       expect(res.body.error.message, route).toContain("1900");

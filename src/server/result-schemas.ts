@@ -33,6 +33,7 @@ import type * as qualifiedLeadsTypes from "../metrics/results/qualified-leads.js
 import type * as socialConversionsTypes from "../metrics/results/social-conversions.js";
 import type * as stalledLeadsTypes from "../metrics/results/stalled-leads.js";
 import type * as velocityTypes from "../metrics/results/velocity.js";
+import { STALLED_SORTS } from "../metrics/stalled-page.js";
 import { DATA_CAPABILITIES } from "../model/capabilities.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -596,28 +597,42 @@ export const VanityTrendSchema = z.object({
   ),
 });
 
-/** GET /api/stalled. */
-export const StalledLeadsSchema = z.object({
+const StalledLead = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  account: z.string().nullable(),
+  owner: z.object({ id: z.string(), name: z.string() }).nullable(),
+  stage: z.object({ id: z.string(), name: z.string() }).nullable(),
+  value: nullableNumber,
+  days: num,
+  medianDays: num,
+  daysOver: num,
+  lastActivity: z.object({ date: z.string(), type: z.string() }).nullable(),
+});
+
+const StalledListFields = {
   asOf: z.string(),
   basis: z.enum(["stage", "age"]),
   basisNote: z.string().nullable(),
   factor: num,
   openLeads: num,
   withoutBenchmark: num,
-  leads: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string().nullable(),
-      account: z.string().nullable(),
-      owner: z.object({ id: z.string(), name: z.string() }).nullable(),
-      stage: z.object({ id: z.string(), name: z.string() }).nullable(),
-      value: nullableNumber,
-      days: num,
-      medianDays: num,
-      daysOver: num,
-      lastActivity: z.object({ date: z.string(), type: z.string() }).nullable(),
-    }),
-  ),
+};
+
+/** The whole stalled list, as the library (`stalledLeads`) and `verity stalled --format json` answer it. */
+export const StalledLeadsSchema = z.object({ ...StalledListFields, leads: z.array(StalledLead) });
+
+/** A column of the list and a direction (metrics/stalled-page.ts). */
+export const StalledSort = z.enum(STALLED_SORTS);
+
+/** GET /api/stalled: one page of the list. */
+export const StalledLeadsPageSchema = z.object({
+  ...StalledListFields,
+  total: num.describe("stalled leads in the whole list, all pages together"),
+  offset: num.describe("the page starts after this many leads of the sorted list"),
+  limit: num.describe("the most leads the page holds"),
+  sort: StalledSort.describe("the order of the list: a column and a direction; ties by lead id"),
+  leads: z.array(StalledLead).describe("this page's leads, in `sort`"),
 });
 
 /** GET /api/plan. */
@@ -863,6 +878,7 @@ export type ResultSchemaChecks = [
   Expect<Same<Out<typeof VanityCheckSchema>, checkTypes.VanityCheck>>,
   Expect<Same<Out<typeof VanityTrendSchema>, checkTypes.VanityTrend>>,
   Expect<Same<Out<typeof StalledLeadsSchema>, stalledLeadsTypes.StalledLeadsResult>>,
+  Expect<Same<Out<typeof StalledLeadsPageSchema>, stalledLeadsTypes.StalledLeadsPage>>,
   Expect<Same<Out<typeof LeadPlanSchema>, leadPlanTypes.LeadPlan>>,
   Expect<Same<Out<typeof LeadSearchSchema>, leadSearchTypes.LeadSearch>>,
   Expect<Same<Out<typeof LeadTimelineSchema>, leadTimelineTypes.LeadTimeline>>,

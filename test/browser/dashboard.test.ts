@@ -476,10 +476,13 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     await Promise.all([laptop(), phone()]);
   }, 240_000);
 
-  it("the stalled leads are the API's, sort by a column, download as CSV, and link to each lead's timeline", async () => {
-    type Stalled = { leads: { id: string; name: string; daysOver: number }[] };
-    const stalled = await api<Stalled>(`/api/stalled?period=${PERIOD}`);
-    expect(stalled.leads.length).toBeGreaterThan(1);
+  it("the stalled leads are the API's a page at a time, page and sort through the API, download whole as CSV, and link to each lead's timeline", async () => {
+    type Stalled = { total: number; leads: { id: string; name: string; daysOver: number }[] };
+    const list = (query: string) => api<Stalled>(`/api/stalled?period=${PERIOD}&limit=1000${query}`);
+    const stalled = await list("");
+    // More than a page (100), less than the API's largest page: the whole list in one answer here.
+    expect(stalled.total).toBeGreaterThan(100);
+    expect(stalled.leads).toHaveLength(stalled.total);
     const { page, errors, close } = await newPage();
     await page.goto(`${open.url}/velocity?period=${PERIOD}`);
     await ready(page);
@@ -500,28 +503,51 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     expect(await page.locator(".stat.real").nth(at).locator(".stat-note").textContent()).toContain(
       movement === "within" ? "within sampling noise" : "beyond sampling noise",
     );
-    const table = page.locator(".sortable table");
+    const paged = page.locator(".paged");
+    const table = paged.locator("table");
     const names = () => table.locator("tbody tr td:first-child").allTextContents();
-    expect(await names()).toEqual(stalled.leads.map((l) => l.name));
-    // A number column sorts largest first; a second click turns it round.
+    const range = paged.locator(".page-range");
+    const total = stalled.total.toLocaleString("en-GB");
+    /** Waits for the pager to say `text` (the page drawn anew), then reads the names shown. */
+    const shownAt = async (text: string) => {
+      await paged.locator(".page-range", { hasText: text }).waitFor();
+      return names();
+    };
+    // The first page: 100 leads, most days over first, as the API orders them.
+    expect(await range.textContent()).toBe(`1–100 of ${total}`);
+    expect(await table.locator("th[aria-sort=descending]").textContent()).toBe("Days over");
+    expect(await names()).toEqual(stalled.leads.slice(0, 100).map((l) => l.name));
+    await expect(paged.getByRole("button", { name: "Previous" }).isDisabled()).resolves.toBe(true);
+    // Next: the rest; Previous: back.
+    await paged.getByRole("button", { name: "Next" }).click();
+    const last = `101–${Math.min(200, stalled.total)} of ${total}`;
+    expect(await shownAt(last)).toEqual(stalled.leads.slice(100, 200).map((l) => l.name));
+    await paged.getByRole("button", { name: "Previous" }).click();
+    expect(await shownAt(`1–100 of ${total}`)).toEqual(stalled.leads.slice(0, 100).map((l) => l.name));
+    // A click on the sorted column turns it round; the API sorts the whole list, not the page.
     await table.getByRole("button", { name: "Days over" }).click();
-    await table.getByRole("button", { name: "Days over" }).click();
-    expect(await table.locator("th[aria-sort=ascending]").count()).toBe(1);
-    // The table shows days to a tenth and sorts what it shows; ties keep the API's order.
-    const shown = (l: { daysOver: number }) => Math.round(l.daysOver * 10) / 10;
-    const fewestFirst = [...stalled.leads].sort((a, b) => shown(a) - shown(b)).map((l) => l.name);
-    expect(await names()).toEqual(fewestFirst);
-    await table.getByRole("button", { name: "Days over" }).click();
-    expect(await table.locator("th[aria-sort=descending]").count()).toBe(1);
-    const byDaysOver = [...stalled.leads].sort((a, b) => shown(b) - shown(a)).map((l) => l.name);
-    expect(await names()).toEqual(byDaysOver);
+    await paged.locator("th[aria-sort=ascending]", { hasText: "Days over" }).waitFor();
+    const fewestFirst = await list("&sort=daysOver:asc");
+    expect(await names()).toEqual(fewestFirst.leads.slice(0, 100).map((l) => l.name));
+    // Another column: a text column from A, back on the first page.
+    await paged.getByRole("button", { name: "Next" }).click();
+    await paged.locator(".page-range", { hasText: last }).waitFor();
+    await table.getByRole("button", { name: "Lead" }).click();
+    await paged.locator("th[aria-sort=ascending]", { hasText: "Lead" }).waitFor();
+    const byName = await list("&sort=name:asc");
+    expect(await shownAt(`1–100 of ${total}`)).toEqual(byName.leads.slice(0, 100).map((l) => l.name));
+    // The CSV: every lead of the list, in the order shown, from the API.
     const [download] = await Promise.all([
       page.waitForEvent("download"),
-      page.locator(".sortable").getByRole("button", { name: "Download CSV" }).click(),
+      paged.getByRole("link", { name: "Download CSV" }).click(),
     ]);
+    expect(download.suggestedFilename()).toMatch(/^stalled-leads-\d{4}-\d{2}-\d{2}\.csv$/);
     const rows = Papa.parse<string[]>((await readFile((await download.path()) as string, "utf8")).trim()).data;
-    expect(rows[0]?.[0]).toBe("Lead");
-    expect(rows.slice(1).map((r) => r[0])).toEqual(byDaysOver);
+    expect(rows[0]?.slice(0, 2)).toEqual(["Lead id", "Lead"]);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(byName.leads.map((l) => l.id));
+    const byDaysOver = stalled.leads.map((l) => l.name);
+    await table.getByRole("button", { name: "Days over" }).click();
+    await paged.locator("th[aria-sort=descending]", { hasText: "Days over" }).waitFor();
     // The first lead's timeline: its page, with the filters kept.
     const first = stalled.leads.find((l) => l.name === byDaysOver[0]);
     await table.locator("tbody tr").first().getByRole("link").click();

@@ -234,6 +234,7 @@ export const ROUTE_TESTS = {
     "GET /api/filters",
     "GET /api/check/trend",
     "GET /api/stalled",
+    "GET /api/stalled.csv",
     "GET /api/plan",
     "GET /api/leads",
     "GET /api/leads/{id}/timeline",

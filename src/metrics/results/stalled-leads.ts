@@ -39,3 +39,27 @@ export type StalledLeadsResult = {
   /** The stalled leads, most days over first. */
   leads: StalledLead[];
 };
+
+/** The columns the stalled list sorts by (the dashboard's table columns; `name` is its "Lead"). */
+export type StalledSortColumn = "name" | "owner" | "stage" | "value" | "days" | "daysOver" | "lastActivity";
+
+/**
+ * A sort of the stalled list: a column and a direction, e.g. "daysOver:desc" (the list's own
+ * order, most days over first). Leads without a value in the column come last either way;
+ * leads alike in it keep the order of their ids, so every lead has one place in each order.
+ */
+export type StalledSort = `${StalledSortColumn}:${"asc" | "desc"}`;
+
+/**
+ * GET /api/stalled: one page of the list, with everything the list has that is not per lead
+ * (its as-of, basis, factor and counts) and the count of the whole list.
+ */
+export type StalledLeadsPage = Omit<StalledLeadsResult, "leads"> & {
+  /** Stalled leads in the whole list (the pages together), whatever the page. */
+  total: number;
+  /** The page's leads, in `sort`, starting at `offset`. */
+  leads: StalledLead[];
+  offset: number;
+  limit: number;
+  sort: StalledSort;
+};

@@ -28,6 +28,7 @@ import { resolveRequest } from "../../metrics/context.js";
 import { leadTimeline } from "../../metrics/lead-timeline.js";
 import { METRICS } from "../../metrics/registry.js";
 import { stalledLeads } from "../../metrics/stalled-leads.js";
+import { stalledPage } from "../../metrics/stalled-page.js";
 import { parsePeriod } from "../../model/period.js";
 import { sql } from "../../store/sql.js";
 import { DoctorSchema } from "../result-schemas.js";
@@ -125,7 +126,10 @@ describe.each(ENGINES)("the reading routes on %s", (engine) => {
       const stalled = await t.request("/api/stalled", { key, query: { ...Q3, k: "1.1" } });
       expect(stalled.status, stalled.text).toBe(200);
       const { current: strict } = await resolveRequest(t.store, libraryRequest("a", { ...Q3, k: "1.1" }));
-      expect(stalled.body).toEqual(wire(await stalledLeads(strict)));
+      const list = await stalledLeads(strict);
+      expect(stalled.body).toEqual(wire(stalledPage(list, { offset: 0, limit: 100, sort: "daysOver:desc" })));
+      expect(stalled.body.total).toBe(list.leads.length);
+      expect(stalled.body.total).toBeGreaterThan(0);
 
       const plan = await t.request("/api/plan", {
         key,
@@ -183,6 +187,41 @@ describe.each(ENGINES)("the reading routes on %s", (engine) => {
         query: { ...Q3, workspace: "b" },
       });
       expectError(sneaky, 400, "invalid_request", "query.workspace");
+    });
+
+    test("the stalled list and its CSV are the caller's workspace's: b's key never reads a's leads", async () => {
+      const query = { ...Q3, k: "0.5" };
+      const ids = async (workspace: string) => {
+        const { current } = await resolveRequest(t.store, libraryRequest(workspace, query));
+        return (await stalledLeads(current)).leads.map((l) => l.id);
+      };
+      const [aIds, bIds] = [await ids("a"), await ids("b")];
+      expect(aIds.length).toBeGreaterThan(0);
+      expect(bIds.length).toBeGreaterThan(0);
+      const idsOf = (csv: string) =>
+        csv
+          .trim()
+          .split("\r\n")
+          .slice(1)
+          .map((line) => line.split(",")[0]);
+      const mine = await t.request("/api/stalled.csv", { key: A.keys.metrics.secret, query });
+      expect(mine.status, mine.text).toBe(200);
+      expect(mine.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+      expect(idsOf(mine.text).sort()).toEqual([...aIds].sort());
+      const theirs = await t.request("/api/stalled.csv", { key: B.keys.metrics.secret, query });
+      expect(theirs.status, theirs.text).toBe(200);
+      expect(idsOf(theirs.text).sort()).toEqual([...bIds].sort());
+      const page = await t.request("/api/stalled", { key: B.keys.metrics.secret, query });
+      expect(page.body.leads.map((l: { id: string }) => l.id).sort()).toEqual([...bIds].sort());
+      for (const id of aIds) {
+        expect(theirs.text).not.toContain(id);
+        expect(page.text).not.toContain(id);
+      }
+      // b's admin signed in reads b's, too; no key, or a key without metrics:read, reads nothing.
+      const viaSession = await t.request("/api/stalled.csv", { cookie: await signIn(B_ADMIN), query });
+      expect(viaSession.text).toBe(theirs.text);
+      expectError(await t.request("/api/stalled.csv", { query }), 401, "unauthenticated");
+      expectError(await t.request("/api/stalled.csv", { key: A.keys.data.secret, query }), 403, "forbidden");
     });
 
     test("another workspace's lead is not found, exactly like a lead that does not exist", async () => {

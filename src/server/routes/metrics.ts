@@ -21,8 +21,17 @@ import {
   searchableText,
   splitMetricIds,
 } from "../../metrics/request.js";
+import type { StalledSort } from "../../metrics/results/stalled-leads.js";
 import { runMetric } from "../../metrics/run-metric.js";
 import { stalledLeads } from "../../metrics/stalled-leads.js";
+import {
+  DEFAULT_STALLED_SORT,
+  STALLED_PAGE_DEFAULT,
+  STALLED_PAGE_MAX,
+  STALLED_SORT_COLUMNS,
+  sortedStalledLeads,
+  stalledPage,
+} from "../../metrics/stalled-page.js";
 import { PeriodError, parsePeriod } from "../../model/period.js";
 import { sql } from "../../store/sql.js";
 import type { Api } from "../api.js";
@@ -34,10 +43,12 @@ import {
   LeadTimelineSchema,
   MetricReportSchema,
   ReportSchema,
-  StalledLeadsSchema,
+  StalledLeadsPageSchema,
+  StalledSort as StalledSortSchema,
   VanityCheckSchema,
   VanityTrendSchema,
 } from "../result-schemas.js";
+import { CSV_LANGUAGES, type CsvLanguage, stalledCsv, stalledCsvName } from "../stalled-csv.js";
 
 /** Every event acknowledged before this time is in the numbers (ISO 8601). */
 export const CURRENT_TO_HEADER = "Verity-Data-Current-To";
@@ -55,6 +66,32 @@ const PlanQuery = FilterQuery.extend({
     message: "give targetWon or targetRevenue",
     path: ["targetWon"],
   });
+
+const StalledSortField = StalledSortSchema.optional().describe(
+  `the order: a column (${STALLED_SORT_COLUMNS.join(", ")}) and asc or desc (default ${DEFAULT_STALLED_SORT}); leads without a value in the column last, ties by lead id`,
+);
+
+const StalledQuery = MetricQuery.extend({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(STALLED_PAGE_MAX)
+    .optional()
+    .describe(`leads per page (default ${STALLED_PAGE_DEFAULT}, at most ${STALLED_PAGE_MAX})`),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("leads of the sorted list before the page (default 0); past the end, an empty page"),
+  sort: StalledSortField,
+}).strict();
+
+const StalledCsvQuery = MetricQuery.extend({
+  sort: StalledSortField,
+  lang: z.enum(CSV_LANGUAGES).optional().describe("the header row's language (default en)"),
+}).strict();
 
 const MetricId = z.object({ id: z.string().describe(`one of ${METRICS.map((m) => m.id).join(", ")}`) });
 
@@ -232,22 +269,61 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
     },
   );
 
+  // The stalled list in pages (as CRM list views page theirs): a page is a slice of the list
+  // kept per data version (stalledLeads), sorted once per order (metrics/stalled-page.ts).
+  // Offset, not a cursor: the list is one snapshot per data version, so an offset finds the
+  // same lead until the data changes, and the dashboard can say "101-200 of 52,324" and step
+  // back; a cursor would not keep a page in place either once the data changed (the list is
+  // judged anew, and leads leave it and join it everywhere), and could not say where it is.
   api.add(
     {
       method: "get",
       path: "/api/stalled",
       tag: "metrics",
-      summary: "Open leads stuck past k x the time won leads spend in their stage",
+      summary: "Open leads stuck past k x the time won leads spend in their stage, a page at a time",
+      description: `One page of the list, sorted by \`sort\` (default ${DEFAULT_STALLED_SORT}), with the list's as-of, basis, factor and counts and its \`total\`. Every lead of the list is on exactly one page of a sort while the data stays the same; the whole list is GET /api/stalled.csv.`,
       access: "metrics:read",
-      query: MetricQuery,
+      query: StalledQuery,
       responses: {
-        200: { description: "The stalled leads", schema: StalledLeadsSchema },
+        200: { description: "A page of the stalled leads", schema: StalledLeadsPageSchema },
       },
     },
     async ({ c, query, principal }) => {
       await settle(c, principal.workspace);
       const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
-      return stalledLeads(request.current);
+      return stalledPage(await stalledLeads(request.current), {
+        offset: Number(query.offset ?? 0),
+        limit: Number(query.limit ?? STALLED_PAGE_DEFAULT),
+        sort: (query.sort as StalledSort | undefined) ?? DEFAULT_STALLED_SORT,
+      });
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/stalled.csv",
+      tag: "metrics",
+      summary: "Every stalled lead as CSV (the whole list, for a spreadsheet)",
+      description:
+        "The same list, filters and access as GET /api/stalled, every lead, in `sort`, streamed as `text/csv` (UTF-8, CRLF lines, a header row in `lang`) with a file name. Text that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) is written with a leading apostrophe.",
+      access: "metrics:read",
+      query: StalledCsvQuery,
+      responses: {
+        200: {
+          description:
+            "text/csv: Lead id, Lead, Account, Owner, Stage, Value, Days in stage (or Age in days), Won median (days), Days over, Last activity, Last activity type",
+        },
+      },
+    },
+    async ({ c, query, principal }) => {
+      await settle(c, principal.workspace);
+      const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
+      const result = await stalledLeads(request.current);
+      const leads = sortedStalledLeads(result, (query.sort as StalledSort | undefined) ?? DEFAULT_STALLED_SORT);
+      c.header("Content-Type", "text/csv; charset=utf-8");
+      c.header("Content-Disposition", `attachment; filename="${stalledCsvName(result)}"`);
+      return c.body(stalledCsv(leads, result.basis, (query.lang as CsvLanguage | undefined) ?? "en"));
     },
   );
 

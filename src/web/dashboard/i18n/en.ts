@@ -273,6 +273,10 @@ export const en = {
   "chart.showTable": "Show the numbers",
   "chart.showChart": "Show the chart",
   "chart.downloadCsv": "Download CSV",
+  "table.range": "{from}–{to} of {total}",
+  "table.previous": "Previous",
+  "table.next": "Next",
+  "table.downloadAll": "All {total} rows, in the order shown",
   "chart.period": "Period",
   "home.heading": "Vanity check: {period} against {comparison}",
   "home.intro":

@@ -274,6 +274,10 @@ export const sv: Record<MessageKey, string> = {
   "chart.showTable": "Visa siffrorna",
   "chart.showChart": "Visa diagrammet",
   "chart.downloadCsv": "Ladda ner CSV",
+  "table.range": "{from}–{to} av {total}",
+  "table.previous": "Föregående",
+  "table.next": "Nästa",
+  "table.downloadAll": "Alla {total} rader, i den ordning de visas",
   "chart.period": "Period",
   "home.heading": "Fåfängekollen: {period} mot {comparison}",
   "home.intro":
