@@ -21,7 +21,12 @@ const DAYS = raw(
   `CASE WHEN v.visit_number > 1 THEN ${DAYS_SINCE_PREVIOUS.replaceAll("seconds_since_previous", "v.seconds_since_previous")} END`,
 );
 
-/** Builds `verity_delta` from `select`, applies `update` and `insert` (which read it as d), drops it. */
+/**
+ * Builds `verity_delta` from `select`, applies `update` and `insert` (which read it as d), drops it.
+ * The inserts find the delta's new keys with a LEFT JOIN, not NOT EXISTS: DuckDB builds the
+ * hash table of an anti-join on the rollup (about 200 ms for visitor_months at size l, every
+ * batch) and of a left join on the delta (2 ms); PostgreSQL plans both as an anti-join.
+ */
 async function applyDelta(store: Store, w: string, select: Sql, update: Sql, insert: Sql): Promise<void> {
   await store.execute(raw("DROP TABLE IF EXISTS verity_delta"));
   // The workspace as a column of the delta: joins on it are planned from the delta's size,
@@ -52,9 +57,8 @@ export async function addVisitsToRollups(store: Store, w: string, visits: Sql): 
         WHERE m.workspace_id = d.workspace_id AND m.month = d.month AND m.visitor_id = d.visitor_id`,
     sql`INSERT INTO visitor_months (workspace_id, month, visitor_id, visits, last_start, last_number, converted)
         SELECT d.workspace_id, d.month, d.visitor_id, d.visits, d.last_start, d.last_number, 0 FROM verity_delta d
-        WHERE NOT EXISTS (
-          SELECT 1 FROM visitor_months m WHERE m.workspace_id = d.workspace_id AND m.month = d.month AND m.visitor_id = d.visitor_id
-        )`,
+        LEFT JOIN visitor_months m ON m.workspace_id = d.workspace_id AND m.month = d.month AND m.visitor_id = d.visitor_id
+        WHERE m.workspace_id IS NULL`,
   );
   await applyDelta(
     store,
@@ -68,10 +72,9 @@ export async function addVisitsToRollups(store: Store, w: string, visits: Sql): 
           AND m.days_since_previous IS NOT DISTINCT FROM d.days`,
     sql`INSERT INTO visit_months (workspace_id, month, visit_number, days_since_previous, visits, pageviews)
         SELECT d.workspace_id, d.month, d.visit_number, d.days, d.visits, d.pageviews FROM verity_delta d
-        WHERE NOT EXISTS (
-          SELECT 1 FROM visit_months m WHERE m.workspace_id = d.workspace_id AND m.month = d.month
-            AND m.visit_number = d.visit_number AND m.days_since_previous IS NOT DISTINCT FROM d.days
-        )`,
+        LEFT JOIN visit_months m ON m.workspace_id = d.workspace_id AND m.month = d.month
+          AND m.visit_number = d.visit_number AND m.days_since_previous IS NOT DISTINCT FROM d.days
+        WHERE m.workspace_id IS NULL`,
   );
   await applyDelta(
     store,
@@ -82,7 +85,8 @@ export async function addVisitsToRollups(store: Store, w: string, visits: Sql): 
         WHERE ${sourceMatch()}`,
     sql`INSERT INTO visit_source_months (workspace_id, month, utm_source, utm_medium, referrer_host, visits, converted_visits)
         SELECT d.workspace_id, d.month, d.utm_source, d.utm_medium, d.host, d.visits, 0 FROM verity_delta d
-        WHERE NOT EXISTS (SELECT 1 FROM visit_source_months m WHERE ${sourceMatch()})`,
+        LEFT JOIN visit_source_months m ON ${sourceMatch()}
+        WHERE m.workspace_id IS NULL`,
   );
 }
 

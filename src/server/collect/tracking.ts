@@ -117,16 +117,16 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
   // before, let a resend a day later be stored twice on DuckDB and break PostgreSQL's key,
   // which stopped the writer (issue 13). On PostgreSQL the key's index answers it; DuckDB
   // scans the two columns (152 ms a 20,000-event batch against 5 million events stored, 11 ms
-  // within the hour; a unique ART index took 66 s to build and made the batch 594 ms).
+  // within the hour; a unique ART index took 66 s to build and made the batch 594 ms). A left
+  // join, not NOT EXISTS: DuckDB hashes the batch then, not the stored events (as the rollups,
+  // src/derive/visit-rollup-delta.ts).
   await store.execute(
     sql`CREATE TEMP TABLE verity_new AS
-        SELECT ${raw(BATCH_COLUMNS.map((c) => (c === "occurred_at" ? "CAST(occurred_at AS TIMESTAMP) AS occurred_at" : c)).join(", "))} FROM (
+        SELECT ${raw(BATCH_COLUMNS.map((c) => (c === "occurred_at" ? "CAST(x.occurred_at AS TIMESTAMP) AS occurred_at" : `x.${c}`)).join(", "))} FROM (
           SELECT b.*, row_number() OVER (PARTITION BY b.event_id ORDER BY b.ord) AS rn FROM verity_batch b
         ) x
-        WHERE rn = 1 AND NOT EXISTS (
-          SELECT 1 FROM tracked_events t
-          WHERE t.workspace_id = x.workspace_id AND t.event_id = x.event_id
-        )`,
+        LEFT JOIN tracked_events t ON t.workspace_id = x.workspace_id AND t.event_id = x.event_id
+        WHERE rn = 1 AND t.workspace_id IS NULL`,
   );
   await analyzeTemp(store, "verity_new");
   await store.execute(
@@ -229,9 +229,8 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
     sql`INSERT INTO tracked_visitors (workspace_id, visitor_id, visits, last_visit_id, last_started_at,
           last_seconds_since_previous)
         SELECT ${w}, l.visitor_id, l.visit_number, l.visit_id, l.first_at, l.seconds_since_previous FROM ${latest} AS l
-        WHERE NOT EXISTS (
-          SELECT 1 FROM tracked_visitors tv WHERE tv.workspace_id = l.workspace_id AND tv.visitor_id = l.visitor_id
-        )`,
+        LEFT JOIN tracked_visitors tv ON tv.workspace_id = l.workspace_id AND tv.visitor_id = l.visitor_id
+        WHERE tv.workspace_id IS NULL`,
   );
 
   // Identities: the first time each visitor gave each email (most batches carry none).
@@ -265,14 +264,13 @@ async function applyWorkspaceBatch(store: Store, w: string, rows: BatchRow[]): P
 async function identify(store: Store, w: string): Promise<void> {
   await store.execute(
     sql`INSERT INTO visitor_identities (workspace_id, visitor_id, email_hash, visit_id, identified_at, first_touch, source_system)
-        SELECT ${w}, visitor_id, email_hash, visit_id, occurred_at, first_touch, 'tracker' FROM (
+        SELECT ${w}, x.visitor_id, x.email_hash, x.visit_id, x.occurred_at, x.first_touch, 'tracker' FROM (
           SELECT n.*, row_number() OVER (PARTITION BY visitor_id, email_hash ORDER BY ord) AS rn
           FROM verity_new n WHERE email_hash IS NOT NULL
         ) x
-        WHERE rn = 1 AND NOT EXISTS (
-          SELECT 1 FROM visitor_identities i
-          WHERE i.workspace_id = x.workspace_id AND i.visitor_id = x.visitor_id AND i.email_hash = x.email_hash
-        )`,
+        LEFT JOIN visitor_identities i
+          ON i.workspace_id = x.workspace_id AND i.visitor_id = x.visitor_id AND i.email_hash = x.email_hash
+        WHERE rn = 1 AND i.workspace_id IS NULL`,
   );
   await linkIdentifiedVisits(store, w, sql`i.visit_id IN (SELECT visit_id FROM verity_new)`);
 }
