@@ -3,21 +3,20 @@
  * chunks of rows from the kept list, so 52,324 leads (about 6 MB) are never one string.
  *
  * Cells a spreadsheet would take for a formula (text starting with = + - @, a tab or a carriage
- * return) get a leading apostrophe, as Matomo's exports do (ingest/marketing/matomo/csv-visits.ts
- * reads it back off) and as OWASP's CSV-injection advice says: a lead named
- * `=HYPERLINK(...)` in a CRM is shown as text, not run. Numbers are written as numbers (a
- * negative value is not text and is not escaped).
+ * return) get a leading apostrophe, by the rule every CSV Verity writes for a spreadsheet
+ * follows (escapeFormula, src/web/dashboard/csv-formula.ts, shared with the dashboard's
+ * downloads): a lead named `=HYPERLINK(...)` in a CRM is shown as text, not run. Numbers are
+ * written as numbers (a negative value is not text and is not escaped).
  */
 import Papa from "papaparse";
 import type { StalledLead, StalledLeadsResult } from "../metrics/results/stalled-leads.js";
+import { escapeFormula } from "../web/dashboard/csv-formula.js";
 
 export const CSV_LANGUAGES = ["en", "sv"] as const;
 export type CsvLanguage = (typeof CSV_LANGUAGES)[number];
 
 /** Rows per chunk written. */
 const CHUNK = 2_000;
-/** Text that starts like a formula (papaparse's own pattern needs the whole cell on one line). */
-const FORMULA = /^[=+\-@\t\r]/;
 
 type Column = { label: Record<CsvLanguage, string>; value: (lead: StalledLead) => string | number | null };
 
@@ -55,7 +54,10 @@ export function stalledCsv(
   const cols = columns(basis);
   const encoder = new TextEncoder();
   const csv = (rows: (string | number | null)[][]) =>
-    `${Papa.unparse(rows, { newline: "\r\n", escapeFormulae: FORMULA })}\r\n`;
+    `${Papa.unparse(
+      rows.map((row) => row.map(escapeFormula)),
+      { newline: "\r\n" },
+    )}\r\n`;
   let at = -1;
   return new ReadableStream<Uint8Array>({
     pull(controller) {

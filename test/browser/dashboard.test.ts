@@ -43,14 +43,19 @@ const PERIOD = "2026-Q2";
 /**
  * A CRM export of won and open deals only (as test/doctor.test.ts): no lost deal, no amount,
  * no qualifying stage. Its win rate and total sales cannot be told, and the doctor says why.
+ * Three of its deals are named like spreadsheet formulas, all at one account, which the CSV
+ * download of the lead search must write escaped.
  */
 const SPARSE_WORKSPACE = "sparse";
+const FORMULA_ACCOUNT = "Formula Test AB";
 const SPARSE: Fixture = {
   ...BASE,
   stages: (BASE.stages ?? []).map((s) => ({ ...s, is_qualifying: false })),
   leads: [
     lead({
       id: "L1",
+      name: '=HYPERLINK("https://evil.example","click")',
+      account: FORMULA_ACCOUNT,
       created_at: "2024-01-01T09:00:00Z",
       status: "won",
       closed_at: "2024-02-10T00:00:00Z",
@@ -58,13 +63,27 @@ const SPARSE: Fixture = {
     }),
     lead({
       id: "L2",
+      name: "-2+3",
+      account: FORMULA_ACCOUNT,
       created_at: "2024-05-01T00:00:00Z",
       status: "won",
       closed_at: "2024-07-01T00:00:00Z",
       stage_id: "prop",
     }),
-    lead({ id: "L3", created_at: "2025-03-01T00:00:00Z", stage_id: "demo" }),
-    lead({ id: "L4", created_at: "2025-08-20T00:00:00Z", stage_id: "new" }),
+    lead({
+      id: "L3",
+      name: "Plain deal",
+      account: FORMULA_ACCOUNT,
+      created_at: "2025-03-01T00:00:00Z",
+      stage_id: "demo",
+    }),
+    lead({
+      id: "L4",
+      name: "@SUM(A1:A2)",
+      account: FORMULA_ACCOUNT,
+      created_at: "2025-08-20T00:00:00Z",
+      stage_id: "new",
+    }),
   ],
 };
 
@@ -339,6 +358,36 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     );
     expect(await card.locator(".finding").textContent()).toBe(sales?.words.en);
     await screenshot(page, "home-sparse-en-laptop");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("a CSV download writes CRM text that looks like a formula with a leading apostrophe (the lead search's table)", async () => {
+    type Found = { leads: { id: string; name: string; account: string }[] };
+    const found = (await (await fetch(`${sparse.url}/api/leads?search=formula%20test`)).json()) as Found;
+    const names = found.leads.map((l) => l.name);
+    expect([...names].sort()).toEqual([
+      "-2+3",
+      '=HYPERLINK("https://evil.example","click")',
+      "@SUM(A1:A2)",
+      "Plain deal",
+    ]);
+    const { page, errors, close } = await newPage();
+    await page.goto(`${sparse.url}/timeline?search=formula%20test`);
+    await ready(page);
+    const table = page.locator(".sortable");
+    // On the page, the names as the CRM has them.
+    expect(await table.locator("tbody tr td:first-child").allTextContents()).toEqual(names);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      table.getByRole("button", { name: "Download CSV" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe("leads-found.csv");
+    const rows = Papa.parse<string[]>((await readFile((await download.path()) as string, "utf8")).trim()).data;
+    expect(rows[0]).toEqual(["Lead", "Account", "Status", "Created"]);
+    // In the file, each formula-looking name with an apostrophe in front; the plain one as it is.
+    expect(rows.slice(1).map((r) => r[0])).toEqual(names.map((n) => (n === "Plain deal" ? n : `'${n}`)));
+    expect(rows.slice(1).map((r) => r[1])).toEqual(names.map(() => FORMULA_ACCOUNT));
     expect(errors).toEqual([]);
     await close();
   });

@@ -7,6 +7,7 @@
  * Colours: the Okabe-Ito palette, which stays distinguishable for the common forms of colour
  * blindness; series also differ by line style and symbol, so no chart relies on colour alone.
  */
+import { escapeFormula } from "./csv-formula.js";
 import { type Format, formatValue, t } from "./i18n.js";
 
 declare const echarts: {
@@ -38,11 +39,16 @@ export function disposeCharts(): void {
   charts.clear();
 }
 
+/**
+ * The dataset as CSV for a spreadsheet: raw values, and text that starts like a formula (a
+ * CRM's loss reason, competitor, lead name or rep, a column named after one) with a leading
+ * apostrophe, as GET /api/stalled.csv writes it (csv-formula.ts).
+ */
 export function csvOf(dataset: Dataset): string {
   return Papa.unparse({
-    fields: dataset.columns.map((c) => c.label),
+    fields: dataset.columns.map((c) => escapeFormula(c.label)),
     // Raw values, not formatted ones: a spreadsheet should get 0.25, not "25 %".
-    data: dataset.rows.map((row) => dataset.columns.map((c) => row[c.key] ?? "")),
+    data: dataset.rows.map((row) => dataset.columns.map((c) => escapeFormula(row[c.key] ?? ""))),
   });
 }
 
