@@ -50,8 +50,15 @@ export type RouteSpec = {
    * memory to be counted first.
    */
   streamsBody?: boolean;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  responses: Record<number, ResponseSpec>;
 };
+
+/**
+ * One response: JSON by `schema` (application/json), or text of the media type `text` names,
+ * which the handler writes itself, with that Content-Type, and returns as a Response
+ * (GET /api/stalled.csv: `text: "text/csv"`). The document says which.
+ */
+export type ResponseSpec = { description: string; schema?: z.ZodType; text?: `text/${string}` };
 
 export type RouteInput = {
   c: Context;
@@ -157,10 +164,7 @@ export class Api {
         responses: Object.fromEntries([
           ...Object.entries(spec.responses).map(([status, r]) => [
             status,
-            {
-              description: r.description,
-              ...(r.schema ? { content: { "application/json": { schema: responseSchema(r.schema, named) } } } : {}),
-            },
+            { description: r.description, ...contentOf(r, named) },
           ]),
           ...errorResponses(spec),
         ]),
@@ -297,6 +301,15 @@ function responseSchema(schema: z.ZodType, named: Record<string, object>): objec
   };
   for (const [name, def] of Object.entries($defs ?? {})) named[name] ??= toComponents(def) as object;
   return toComponents(rest) as object;
+}
+
+/** A response's content in the document: its JSON schema, or text of its media type. */
+function contentOf(response: ResponseSpec, named: Record<string, object>): { content?: object } {
+  if (response.text) {
+    return { content: { [response.text]: { schema: { type: "string", contentMediaType: response.text } } } };
+  }
+  if (response.schema) return { content: { "application/json": { schema: responseSchema(response.schema, named) } } };
+  return {};
 }
 
 function parametersOf(schema: z.ZodType | undefined, where: "query" | "path"): object[] {

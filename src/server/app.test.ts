@@ -114,6 +114,25 @@ describe.each(ENGINES)("the app on %s", (engine) => {
       expect(op("/api/login", "post").responses["429"]).toBeDefined();
     });
 
+    test("says which answers are not JSON: the stalled list's CSV is text/csv, and only it", () => {
+      const notJson = Object.entries(doc.paths).flatMap(([path, methods]) =>
+        Object.entries(methods).flatMap(([method, op]) =>
+          Object.entries(op.responses).flatMap(([status, response]) =>
+            Object.keys(response.content ?? {})
+              .filter((type) => type !== "application/json")
+              .map((type) => `${method.toUpperCase()} ${path} ${status} ${type}`),
+          ),
+        ),
+      );
+      expect(notJson).toEqual(["GET /api/stalled.csv 200 text/csv"]);
+      const csv = doc.paths["/api/stalled.csv"]?.get?.responses["200"]?.content ?? {};
+      expect(csv).toEqual({ "text/csv": { schema: { type: "string", contentMediaType: "text/csv" } } });
+      // Its errors are JSON, as every route's.
+      expect(Object.keys(doc.paths["/api/stalled.csv"]?.get?.responses["400"]?.content ?? {})).toEqual([
+        "application/json",
+      ]);
+    });
+
     test("describes what the reading routes answer field by field: each metric's result, the check, the doctor", () => {
       type Json = { $ref?: string; const?: string; type?: unknown; required?: string[]; oneOf?: Json[] } & {
         properties?: Record<string, Json>;

@@ -306,13 +306,14 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
       tag: "metrics",
       summary: "Every stalled lead as CSV (the whole list, for a spreadsheet)",
       description:
-        "The same list, filters and access as GET /api/stalled, every lead, in `sort`, streamed as `text/csv` (UTF-8, CRLF lines, a header row in `lang`) with a file name. Text that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) is written with a leading apostrophe.",
+        "The same list, filters and access as GET /api/stalled, every lead, in `sort`, streamed as `text/csv` (UTF-8, CRLF lines, a header row in `lang`) with a file name. Text that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return, and not just a number such as -12.5) is written with a leading apostrophe, as in the dashboard's other CSV downloads.",
       access: "metrics:read",
       query: StalledCsvQuery,
       responses: {
         200: {
           description:
-            "text/csv: Lead id, Lead, Account, Owner, Stage, Value, Days in stage (or Age in days), Won median (days), Days over, Last activity, Last activity type",
+            "CSV with a header row: Lead id, Lead, Account, Owner, Stage, Value, Days in stage (or Age in days), Won median (days), Days over, Last activity, Last activity type",
+          text: "text/csv",
         },
       },
     },
