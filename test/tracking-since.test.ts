@@ -13,7 +13,7 @@ import { measurePairs, PAIRS } from "../src/insights/vanity-check.js";
 import { resolveRequest } from "../src/metrics/context.js";
 import { applyTrackingRecords } from "../src/server/collect/tracking.js";
 import type { LoggedEvent, TrackingRecord } from "../src/server/collect/tracking-schema.js";
-import { readTrackingSince, touchData, trackingTokenBefore } from "../src/store/data-versions.js";
+import { readVersions, touchData, trackingTokenBefore } from "../src/store/data-versions.js";
 import { sql } from "../src/store/sql.js";
 import type { Store } from "../src/store/store.js";
 import { engines } from "./support/databases.js";
@@ -96,6 +96,8 @@ describe.each(engines())("pairs kept across later tracking on %s", (engine) => {
   const visitsOf = (pairs: Measures) => pairs[PAIRS.findIndex((p) => p.vanity === "visits")]?.vanity.value;
 
   test("a batch from after the period leaves its pairs in memory, equal to a fresh computation", async () => {
+    // A visitor of the period (a visit replayed into it before the pairs are measured), to come back later.
+    await batch(INSIDE, [pageview("w1", "was", "w1")]);
     const first = await served();
     expect(first.ran.some((text) => TRACKING_TABLES.test(text))).toBe(true);
     expect(first.pairs).toEqual(await fresh());
@@ -115,6 +117,8 @@ describe.each(engines())("pairs kept across later tracking on %s", (engine) => {
       pageview("a1", "new", "a1"),
       pageview("a2", "back", "a2"),
       { ...pageview("a3", "back", "a2"), type: "identify", emailHash },
+      // The period's visitor comes back: a second visit, numbered after the first.
+      pageview("a5", "was", "a5"),
     ]);
     await batch(new Date().toISOString(), [pageview("a4", "back", "a4")]);
     const linked = await store.query(
@@ -122,6 +126,10 @@ describe.each(engines())("pairs kept across later tracking on %s", (engine) => {
             AND converted_lead_id IS NOT NULL`,
     );
     expect(linked).toHaveLength(1);
+    const [second] = await store.query<{ n: number }>(
+      sql`SELECT visit_number AS n FROM visits WHERE workspace_id = ${W} AND visit_id = ${"visitor-was-000000000.visit-a5-0000000000"}`,
+    );
+    expect(Number(second?.n)).toBe(2);
 
     const after = await served();
     expect(after.ran.filter((text) => TRACKING_TABLES.test(text))).toEqual([]);
@@ -138,11 +146,33 @@ describe.each(engines())("pairs kept across later tracking on %s", (engine) => {
     expect(visitsOf(replayed.pairs)).toBe((visitsOf(before.pairs) ?? 0) + 1);
     expect(replayed.pairs).toEqual(await fresh());
 
-    // Today, another pageview of that visit (it started in the period): measured again.
+    // Today, another pageview of that visit (it started in the period, and is the visitor's last): measured again.
     await batch(new Date().toISOString(), [pageview("i2", "old", "i1")]);
     const again = await served();
     expect(again.ran.some((text) => TRACKING_TABLES.test(text))).toBe(true);
     expect(again.pairs).toEqual(await fresh());
+
+    // The visitor comes back today (its last visit now today's), then the period's visit gets
+    // another pageview: an earlier visit, found by looking it up. Measured again.
+    await batch(new Date().toISOString(), [pageview("i3", "old", "i3")]);
+    await served();
+    await batch(new Date().toISOString(), [pageview("i4", "old", "i1")]);
+    const earlier = await served();
+    expect(earlier.ran.some((text) => TRACKING_TABLES.test(text))).toBe(true);
+    expect(earlier.pairs).toEqual(await fresh());
+  });
+
+  test("a batch into the period committed while a request is under way is not kept under the new tokens", async () => {
+    const before = await served();
+    // A request reads the tokens (resolveRequest) ...
+    const request = await resolveRequest(store, { workspace: W, period: PERIOD });
+    // ... the writer commits a new visit inside the period ...
+    await batch(INSIDE, [pageview("r1", "race", "r1")]);
+    // ... and the request measures the pairs (from the data of its tokens, or newer).
+    await measurePairs(request.current);
+    const later = await served();
+    expect(visitsOf(later.pairs)).toBe((visitsOf(before.pairs) ?? 0) + 1);
+    expect(later.pairs).toEqual(await fresh());
   });
 
   test("an import may change any time: every pair reading visits is measured again", async () => {
@@ -159,9 +189,12 @@ describe.each(engines())("pairs kept across later tracking on %s", (engine) => {
 });
 
 describe("the tracking token of writes before a time", () => {
+  /** The month tokens as readVersions reads them, from a workspace row answering `rows`. */
   const since = async (rows: { month: string; version: string }[]) => {
-    const store = { query: async () => rows } as unknown as Store;
-    return readTrackingSince(store, "w");
+    const joined = rows.map((r) => `${r.month}=${r.version}`).join(",");
+    const row = { data_version: "d", tracking_version: "t", since: rows.length > 0 ? joined : null };
+    const store = { query: async () => [row] } as unknown as Store;
+    return (await readVersions(store, "w"))?.since ?? [];
   };
   const end = new Date("2026-07-01T00:00:00.000Z");
 

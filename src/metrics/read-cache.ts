@@ -17,7 +17,6 @@ import {
   type DataGroup,
   type DataVersions,
   groupsRead,
-  readTrackingSince,
   readVersions,
   type TrackingSince,
   trackingTokenBefore,
@@ -115,15 +114,8 @@ const keyValue = (value: SqlValue) => (typeof value === "bigint" ? `${value}n` :
  */
 export async function cachedReads(store: Store, workspace: string): Promise<Store> {
   if (process.env.VERITY_READ_CACHE === "off") return store;
-  const versions = await readVersions(store, workspace);
-  if (!versions) return store;
-  // Read after the tokens, and only when a value kept by time asks (rememberByReads).
-  let since: Promise<readonly TrackingSince[]> | null = null;
-  const trackingSince = () => {
-    since ??= readTrackingSince(store, workspace);
-    return since;
-  };
-  return readView(store, workspace, versions, trackingSince);
+  const read = await readVersions(store, workspace);
+  return read ? readView(store, workspace, read.versions, read.since) : store;
 }
 
 /** At most this many computed values are kept per store (a check is 8 pairs in 14 periods). */
@@ -142,7 +134,8 @@ type ViewOf = {
   base: Store;
   workspace: string;
   versions: DataVersions;
-  trackingSince: () => Promise<readonly TrackingSince[]>;
+  /** Read with the tokens, in one statement: a value is never computed from older data than its key says. */
+  trackingSince: readonly TrackingSince[];
 };
 const viewOf = new WeakMap<Store, ViewOf>();
 
@@ -219,7 +212,7 @@ export type TrackingReads = { before: Date };
  * `compute` must read the data through the view it is given, nothing else. Not a view:
  * computed every time.
  */
-export async function rememberByReads<T>(
+export function rememberByReads<T>(
   view: Store,
   key: string,
   compute: (reads: Store) => Promise<T>,
@@ -229,7 +222,7 @@ export async function rememberByReads<T>(
   if (!of) return compute(view);
   // The tokens this value is kept by: the tracking one narrowed to the writes before its time.
   const versions: DataVersions = tracking
-    ? { ...of.versions, tracking: trackingTokenBefore(await of.trackingSince(), tracking.before) }
+    ? { ...of.versions, tracking: trackingTokenBefore(of.trackingSince, tracking.before) }
     : of.versions;
   let kept = byReads.get(of.base);
   if (!kept) {

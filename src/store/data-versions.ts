@@ -103,15 +103,36 @@ export function groupsRead(text: string): readonly DataGroup[] | null {
 export type DataVersions = Readonly<Record<DataGroup, string>>;
 
 /**
- * The workspace's tokens, or null when it has no row (nothing may then be kept: a workspace
- * without a row was never written through a path that changes them).
+ * The workspace's tokens and its tracking tokens by month (migration 020), or null when it has
+ * no row (nothing may then be kept: a workspace without a row was never written through a path
+ * that changes them). One statement, so both come from the same moment: a value kept by the
+ * month tokens must never be computed from data older than they say (read-cache.ts).
  */
-export async function readVersions(store: Store, workspace: string): Promise<DataVersions | null> {
-  const [row] = await store.query<{ data_version: string | null; tracking_version: string | null }>(
-    sql`SELECT data_version, tracking_version FROM workspaces WHERE id = ${workspace}`,
+export async function readVersions(
+  store: Store,
+  workspace: string,
+): Promise<{ versions: DataVersions; since: readonly TrackingSince[] } | null> {
+  const [row] = await store.query<{
+    data_version: string | null;
+    tracking_version: string | null;
+    since: string | null;
+  }>(
+    sql`SELECT data_version, tracking_version,
+          (SELECT string_agg(month || '=' || version, ',' ORDER BY month) FROM tracking_since WHERE workspace_id = ${workspace})
+            AS since
+        FROM workspaces WHERE id = ${workspace}`,
   );
   if (!row) return null;
-  return { data: row.data_version ?? "none", tracking: row.tracking_version ?? "none" };
+  const since = (row.since ?? "")
+    .split(",")
+    .filter((entry) => entry !== "")
+    .map((entry) => {
+      // Months hold no '=' ('YYYY-MM' or ''); versions are UUIDs.
+      const at = entry.indexOf("=");
+      const month = entry.slice(0, at);
+      return { month, start: monthStart(month), version: entry.slice(at + 1) };
+    });
+  return { versions: { data: row.data_version ?? "none", tracking: row.tracking_version ?? "none" }, since };
 }
 
 /**
@@ -151,14 +172,6 @@ export async function touchData(
   } else if (groups.includes("tracking")) {
     await store.execute(sql`UPDATE workspaces SET tracking_version = ${token} WHERE id = ${workspace}`);
   }
-}
-
-/** A workspace's tracking tokens by month (migration 020), read for one request. */
-export async function readTrackingSince(store: Store, workspace: string): Promise<readonly TrackingSince[]> {
-  const rows = await store.query<{ month: string; version: string }>(
-    sql`SELECT month, version FROM tracking_since WHERE workspace_id = ${workspace} ORDER BY month`,
-  );
-  return rows.map((r) => ({ month: r.month, start: monthStart(r.month), version: r.version }));
 }
 
 export type TrackingSince = { month: string; start: number; version: string };
