@@ -179,6 +179,52 @@ describe.each(engines())("read cache on %s", (engine) => {
     expect(runs).toBe(2);
   });
 
+  test("kept values hold at most 400,000 rows between them: a large one pushes the least recent out", async () => {
+    const runs = new Map<string, number>();
+    const big = async (name: string, rows: number) => {
+      const view = await cachedReads(t.store, W);
+      return rememberByReads(
+        view,
+        `test: big ${name}`,
+        async (reads) => {
+          runs.set(name, (runs.get(name) ?? 0) + 1);
+          const [row] = await reads.query<{ n: number }>(
+            sql`SELECT count(*) AS n FROM leads WHERE workspace_id = ${W}`,
+          );
+          return { n: Number(row?.n), rows };
+        },
+        { rows: (value) => value.rows },
+      );
+    };
+    await big("a", 250_000);
+    await big("a", 250_000);
+    expect(runs.get("a")).toBe(1);
+    // 250,000 + 250,000 is over the budget: a goes.
+    await big("b", 250_000);
+    await big("b", 250_000);
+    expect(runs.get("b")).toBe(1);
+    await big("a", 250_000);
+    expect(runs.get("a")).toBe(2);
+    // Small values stay beside one large one.
+    await big("c", 100_000);
+    await big("a", 250_000);
+    expect(runs.get("a")).toBe(2);
+  });
+
+  test("the stalled list is one kept list whatever the options it does not read; k is another", async () => {
+    const list = async (query: Record<string, string>) => {
+      const res = await t.request("/api/stalled", { key: p.keys.all.secret, query: { period: LAST, ...query } });
+      expect(res.status, res.text).toBe(200);
+    };
+    await list({});
+    const before = readCacheStats(t.store);
+    await list({ windowDays: "7" });
+    await list({ windowDays: "90", topShare: "0.5" });
+    expect(readCacheStats(t.store).values).toBe(before.values);
+    await list({ k: "3" });
+    expect(readCacheStats(t.store).values).toBe(before.values + 1);
+  });
+
   test("a tracking batch asks again for the website data's range only", async () => {
     const range = async () => dataRangeOf(await cachedReads(t.store, W), W);
     const first = await range();

@@ -80,7 +80,7 @@ export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
       ctx.store,
       key,
       (reads) => measureAllPairs({ ...ctx, store: reads }, [pair]),
-      { before: ctx.period.end },
+      { tracking: { before: ctx.period.end } },
     );
     out.push(measures as PairMeasures[number]);
   }

@@ -98,10 +98,16 @@ function cacheOf(store: Store): ResultCache {
   return cache;
 }
 
-/** Hits and misses of `store`'s cache so far (for tests and the benchmarks). */
-export function readCacheStats(store: Store): { hits: number; misses: number } {
+/** Hits and misses of `store`'s statement cache so far, and the values kept (for tests and the benchmarks). */
+export function readCacheStats(store: Store): { hits: number; misses: number; values: number; valueRows: number } {
   const cache = caches.get(store);
-  return { hits: cache?.hits ?? 0, misses: cache?.misses ?? 0 };
+  const kept = byReads.get(store);
+  return {
+    hits: cache?.hits ?? 0,
+    misses: cache?.misses ?? 0,
+    values: kept?.values.size ?? 0,
+    valueRows: kept?.rows ?? 0,
+  };
 }
 
 const keyValue = (value: SqlValue) => (typeof value === "bigint" ? `${value}n` : value);
@@ -184,8 +190,12 @@ function readView(
   return view;
 }
 
-type ByReads = { tokens: string; groups: readonly DataGroup[] | null; value: Promise<unknown> };
-const byReads = new WeakMap<Store, Map<string, ByReads>>();
+type ByReads = { tokens: string; groups: readonly DataGroup[] | null; value: Promise<unknown>; rows: number };
+/** Kept values of a store, least recently used first, and the rows they hold between them. */
+type Kept = { values: Map<string, ByReads>; rows: number };
+const byReads = new WeakMap<Store, Kept>();
+/** At most this many rows in the kept values of a store (see KeepOptions.rows). */
+const MAX_VALUE_ROWS = 400_000;
 const ALL_GROUPS: readonly DataGroup[] = ["data", "tracking"];
 const tokensOf = (groups: readonly DataGroup[] | null, versions: DataVersions) =>
   (groups ?? ALL_GROUPS).map((g) => `${g}:${versions[g]}`).join("/");
@@ -200,6 +210,18 @@ const tokensOf = (groups: readonly DataGroup[] | null, versions: DataVersions) =
  * to it on both engines.
  */
 export type TrackingReads = { before: Date };
+
+/** What a kept value says of itself (rememberByReads). */
+export type KeepOptions<T> = {
+  /** Its reads of website data end before a time (see TrackingReads). */
+  tracking?: TrackingReads;
+  /**
+   * How many rows it holds (default 1): the kept values of a store hold at most 400,000
+   * between them, least recently used first out, so that requests with many keys (a list
+   * per filter) cannot fill the memory.
+   */
+  rows?: (value: T) => number;
+};
 
 /**
  * A value computed from the data through `view` (a request's view from cachedReads), kept
@@ -216,52 +238,69 @@ export function rememberByReads<T>(
   view: Store,
   key: string,
   compute: (reads: Store) => Promise<T>,
-  tracking?: TrackingReads,
+  options: KeepOptions<T> = {},
 ): Promise<T> {
   const of = viewOf.get(view);
   if (!of) return compute(view);
   // The tokens this value is kept by: the tracking one narrowed to the writes before its time.
-  const versions: DataVersions = tracking
-    ? { ...of.versions, tracking: trackingTokenBefore(of.trackingSince, tracking.before) }
+  const versions: DataVersions = options.tracking
+    ? { ...of.versions, tracking: trackingTokenBefore(of.trackingSince, options.tracking.before) }
     : of.versions;
   let kept = byReads.get(of.base);
   if (!kept) {
-    kept = new Map();
+    kept = { values: new Map(), rows: 0 };
     byReads.set(of.base, kept);
   }
-  const known = kept.get(key);
+  const store = kept;
+  const known = store.values.get(key);
   if (known && known.tokens === tokensOf(known.groups, versions)) {
-    kept.delete(key);
-    kept.set(key, known);
+    store.values.delete(key);
+    store.values.set(key, known);
     return known.value as Promise<T>;
   }
   const reads: Reads = { groups: new Set() };
-  const map = kept;
   // Until it is computed, it stands for every group (another request with the same tokens shares it).
-  const entry: ByReads = { tokens: tokensOf(null, versions), groups: null, value: Promise.resolve() };
+  const entry: ByReads = { tokens: tokensOf(null, versions), groups: null, value: Promise.resolve(), rows: 1 };
   entry.value = compute(readView(of.base, of.workspace, of.versions, of.trackingSince, reads)).then(
     (value) => {
-      if (map.get(key) === entry) {
+      if (store.values.get(key) === entry) {
         // A statement whose data no token covers: the value cannot be kept at all.
-        if (!reads.groups) map.delete(key);
+        if (!reads.groups) drop(store, key, entry);
         else {
           entry.groups = [...reads.groups].sort();
           entry.tokens = tokensOf(entry.groups, versions);
+          const rows = Math.max(1, options.rows?.(value) ?? 1);
+          store.rows += rows - entry.rows;
+          entry.rows = rows;
+          evict(store);
         }
       }
       return deepFreeze(value);
     },
     (error: unknown) => {
-      if (map.get(key) === entry) map.delete(key);
+      if (store.values.get(key) === entry) drop(store, key, entry);
       throw error;
     },
   );
-  map.set(key, entry);
-  for (const first of map.keys()) {
-    if (map.size <= MAX_VALUES) break;
-    map.delete(first);
-  }
+  const replaced = store.values.get(key);
+  if (replaced) drop(store, key, replaced);
+  store.values.set(key, entry);
+  store.rows += entry.rows;
+  evict(store);
   return entry.value as Promise<T>;
+}
+
+function drop(kept: Kept, key: string, entry: ByReads): void {
+  kept.values.delete(key);
+  kept.rows -= entry.rows;
+}
+
+/** Least recently used first, until the store's kept values are within both budgets. */
+function evict(kept: Kept): void {
+  for (const [key, entry] of kept.values) {
+    if (kept.values.size <= MAX_VALUES && kept.rows <= MAX_VALUE_ROWS) return;
+    drop(kept, key, entry);
+  }
 }
 
 /**

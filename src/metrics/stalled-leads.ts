@@ -7,7 +7,7 @@
 import { stageEventOrder } from "../derive/stage-event-order.js";
 import { type Sql, sql } from "../store/sql.js";
 import { wonStageDaysCte } from "./definitions/velocity.js";
-import { type MetricContext, type RowsOf, runStatements, statement, type View } from "./metric.js";
+import { DEFAULT_OPTIONS, type MetricContext, type RowsOf, runStatements, statement, type View } from "./metric.js";
 import { contextKey, rememberByReads } from "./read-cache.js";
 import type { StalledLeadsResult } from "./results/stalled-leads.js";
 
@@ -108,10 +108,21 @@ function judged(ctx: MetricContext, basis: "stage" | "age"): Sql {
  * took 200-350 ms even with its rows in memory.
  */
 export async function stalledLeads(ctx: MetricContext): Promise<StalledLeadsResult> {
-  return rememberByReads(ctx.store, contextKey("stalled", ctx), async (reads) => {
-    const of = { ...ctx, store: reads };
-    return shapeStalledLeads(await runStatements(of, buildStalledLeads(of)), of);
+  // Of the options only k: another window or share of the request is the same list, and
+  // must not keep another copy of it (each holds up to a few hundred thousand leads).
+  const key = contextKey("stalled", {
+    ...ctx,
+    options: { ...DEFAULT_OPTIONS, stalledFactor: ctx.options.stalledFactor },
   });
+  return rememberByReads(
+    ctx.store,
+    key,
+    async (reads) => {
+      const of = { ...ctx, store: reads };
+      return shapeStalledLeads(await runStatements(of, buildStalledLeads(of)), of);
+    },
+    { rows: (list) => list.leads.length },
+  );
 }
 
 /** Judged by time in stage with stage history; by total age without (no stay can be measured). */
