@@ -209,6 +209,11 @@ describe.each(engines())("read cache on %s", (engine) => {
     await big("c", 100_000);
     await big("a", 250_000);
     expect(runs.get("a")).toBe(2);
+    // One value over the budget by itself is still kept, alone.
+    await big("d", 500_000);
+    await big("d", 500_000);
+    expect(runs.get("d")).toBe(1);
+    expect(readCacheStats(t.store).values).toBe(1);
   });
 
   test("the stalled list is one kept list whatever the options it does not read; k is another", async () => {

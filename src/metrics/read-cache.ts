@@ -295,10 +295,13 @@ function drop(kept: Kept, key: string, entry: ByReads): void {
   kept.rows -= entry.rows;
 }
 
-/** Least recently used first, until the store's kept values are within both budgets. */
+/**
+ * Least recently used first, until the store's kept values are within both budgets; the most
+ * recent stays even alone over them (a list larger than the budget is still kept, by itself).
+ */
 function evict(kept: Kept): void {
   for (const [key, entry] of kept.values) {
-    if (kept.values.size <= MAX_VALUES && kept.rows <= MAX_VALUE_ROWS) return;
+    if (kept.values.size <= 1 || (kept.values.size <= MAX_VALUES && kept.rows <= MAX_VALUE_ROWS)) return;
     drop(kept, key, entry);
   }
 }
