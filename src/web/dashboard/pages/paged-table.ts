@@ -98,8 +98,9 @@ export function pagedTable<P extends ListPage>(options: {
       "span",
       "page-range",
       t("table.range", {
+        // An empty page (the list shrank under it) says 0-0, not offset-offset.
         from: count(shown > 0 ? page.offset + 1 : 0),
-        to: count(page.offset + shown),
+        to: count(shown > 0 ? page.offset + shown : 0),
         total: count(page.total),
       }),
     );
