@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "vitest";
 import type { View } from "../metrics/metric.js";
-import { formatEvidence, formatFigure, formatUnsupported, perWords, renderTable } from "./render.js";
+import { formatEvidence, formatFigure, formatUnsupported, perWords, renderCsv, renderTable } from "./render.js";
 
 describe("formatEvidence and formatFigure", () => {
   test("a rate: successes of trials with its Wilson 95% interval", () => {
@@ -180,6 +180,28 @@ describe("renderTable", () => {
       " 95% low   95% high       low       high",
       "────────  ─────────  ────────  ─────────",
       "   12.2%      22.5%      9.3%      17.3%",
+    ]);
+  });
+});
+
+describe("renderCsv", () => {
+  test("formula-looking text is written as text, numbers and other text as they are", () => {
+    const view: View = {
+      title: "Stalled",
+      columns: [
+        { key: "name", label: "Name", format: "text" },
+        { key: "value", label: "Value", format: "money" },
+        { key: "note", label: "Note", format: "text" },
+      ],
+      rows: [
+        { name: '=HYPERLINK("https://evil.example","x")', value: -12.5, note: "-" },
+        { name: "Acme", value: 3, note: "@home" },
+      ],
+    };
+    expect(renderCsv(view).split("\r\n")).toEqual([
+      "name,value,note",
+      `"'=HYPERLINK(""https://evil.example"",""x"")",-12.5,'-`,
+      "Acme,3,'@home",
     ]);
   });
 });

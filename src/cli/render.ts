@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import type Papa from "papaparse";
 import type { Evidence, FigureUnsupported, Format, View } from "../metrics/metric.js";
 import { wilsonInterval } from "../metrics/statistics.js";
+import { escapeFormula } from "../web/dashboard/csv-formula.js";
 
 export const TERMINAL_WIDTH = 100;
 
@@ -144,9 +145,10 @@ const papa = (): typeof Papa => createRequire(import.meta.url)("papaparse");
 
 /** A view as CSV: raw values (fractions, not percent text), so spreadsheets can compute with them. */
 export function renderCsv(view: View): string {
+  // For a spreadsheet too: formula-looking text (a lead named "=HYPERLINK(...)") as text.
   return papa().unparse({
     fields: view.columns.map((c) => c.key),
-    data: view.rows.map((row) => view.columns.map((c) => row[c.key] ?? "")),
+    data: view.rows.map((row) => view.columns.map((c) => escapeFormula(row[c.key] ?? ""))),
   });
 }
 

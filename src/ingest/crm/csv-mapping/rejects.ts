@@ -10,6 +10,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import Papa from "papaparse";
+import { escapeFormula } from "../../../web/dashboard/csv-formula.js";
 import { ImportError } from "../../import-error.js";
 
 export type SkipInvalid = {
@@ -65,7 +66,8 @@ export class Rejects {
     const { rejects, maxRejectedPercent } = this.options;
     await writeFile(
       rejects,
-      `${Papa.unparse({ fields: [...REJECTS_HEADER], data: this.lines }, { newline: "\n" })}\n`,
+      // Read in a spreadsheet: a refused line's formula-looking cells as text.
+      `${Papa.unparse({ fields: [...REJECTS_HEADER], data: this.lines.map((line) => line.map(escapeFormula)) }, { newline: "\n" })}\n`,
       "utf8",
     );
     const percent = this.rowsRead === 0 ? 0 : (this.count / this.rowsRead) * 100;
