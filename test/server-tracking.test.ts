@@ -429,6 +429,8 @@ describe.each(ENGINES)("tracking through the API on %s", (engine) => {
         limited,
       );
       expect(otherSite.status).toBe(202);
+      // The sibling's own writer applies what it acknowledged: before a later test counts rows.
+      await limited.server.drain();
     });
 
     test("API keys: per key, with Retry-After", async () => {
