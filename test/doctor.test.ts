@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { formatDoctor } from "../src/cli/commands/doctor-command.js";
 import { type DoctorEntry, type DoctorReport, doctor } from "../src/insights/doctor.js";
 import { verityInProcess } from "./support/cli-in-process.js";
@@ -31,6 +31,11 @@ import {
   simulatedCompany,
 } from "./support/simulated-company.js";
 import type { TestStore } from "./support/stores.js";
+
+// Passwords hash at a test cost: what is tested here does not depend on it (test/support/test-scrypt.ts).
+vi.mock("node:crypto", async (importOriginal) =>
+  (await import("./support/test-scrypt.js")).withTestScrypt(await importOriginal()),
+);
 
 // Visits from 2025-07-01 08:00 to 2025-11-20 09:00: default period 2025-Q4. Before it, the
 // data covers 2025-Q3 whole (it starts on its first day): 1 quarter, 3 months.

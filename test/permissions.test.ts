@@ -31,7 +31,7 @@
  * engines; and the three checks after the matrix (escalation, a's emails, site keys) run on
  * both. CI's PostgreSQL 15 pass leaves this file out (.ci/run says why).
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { ROLE_SCOPES, ROLES, type Role, SCOPES, type Scope } from "../src/accounts/access.js";
 import { createKey } from "../src/accounts/keys.js";
 import { hashPassword } from "../src/accounts/secrets.js";
@@ -51,6 +51,11 @@ import {
   type TestServer,
   withoutId,
 } from "./support/server-harness.js";
+
+// Passwords hash at a test cost: what is tested here does not depend on it (test/support/test-scrypt.ts).
+vi.mock("node:crypto", async (importOriginal) =>
+  (await import("./support/test-scrypt.js")).withTestScrypt(await importOriginal()),
+);
 
 // ---------------------------------------------------------------------------------------------
 // The expectation table: one line a route.
@@ -511,8 +516,8 @@ describe.each(engines())("permissions on %s", (engine) => {
   let counter = 0;
   /**
    * PASSWORD's hash, made once for the hundreds of target users: scrypt is deliberately slow
-   * (~0.2 s), and who may disable, enable or set the password of a user does not depend on
-   * the user's salt.
+   * (even at this file's test cost, hundreds of hashes add up), and who may disable, enable or
+   * set the password of a user does not depend on the user's salt.
    */
   let targetHash: string;
 

@@ -5,10 +5,15 @@
  * ingest log's path. One workspace must never learn another exists: workspace B's admin sees
  * B's own counts and the failure as a category; the raw text stays in the server's log.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DatabaseConnectionError } from "../src/store/errors.js";
 import { engines } from "./support/databases.js";
 import { addPrincipals, type Principals, startTestServer, type TestServer } from "./support/server-harness.js";
+
+// Passwords hash at a test cost: what is tested here does not depend on it (test/support/test-scrypt.ts).
+vi.mock("node:crypto", async (importOriginal) =>
+  (await import("./support/test-scrypt.js")).withTestScrypt(await importOriginal()),
+);
 
 const pad = (s: string) => s.padEnd(16, "x");
 const SECRET = 'Key (workspace_id, event_id)=(acme, evt) at db.internal.example user "verity_owner"';

@@ -10,7 +10,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ensureWorkspace } from "../src/ingest/importer.js";
 import { deadLetter, dropDeadLetter, listDeadLetters, replayDeadLetter } from "../src/server/collect/dead-letters.js";
 import { IngestLog } from "../src/server/collect/log.js";
@@ -32,6 +32,11 @@ import {
   type TestServer,
 } from "./support/server-harness.js";
 import { openTestStore, type TestStore } from "./support/stores.js";
+
+// Passwords hash at a test cost: what is tested here does not depend on it (test/support/test-scrypt.ts).
+vi.mock("node:crypto", async (importOriginal) =>
+  (await import("./support/test-scrypt.js")).withTestScrypt(await importOriginal()),
+);
 
 const quiet = createLogger("silent");
 const pad = (s: string) => s.padEnd(16, "x");

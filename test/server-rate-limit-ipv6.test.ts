@@ -8,6 +8,11 @@ import { rateLimitAddress } from "../src/server/context.js";
 import { engines } from "./support/databases.js";
 import { addPrincipals, type Principals, startTestServer, type TestServer } from "./support/server-harness.js";
 
+// Passwords hash at a test cost: what is tested here does not depend on it (test/support/test-scrypt.ts).
+vi.mock("node:crypto", async (importOriginal) =>
+  (await import("./support/test-scrypt.js")).withTestScrypt(await importOriginal()),
+);
+
 describe("rateLimitAddress", () => {
   it("counts IPv6 by its /64, IPv4-mapped IPv6 as IPv4, IPv4 as it is", () => {
     expect(rateLimitAddress("2001:db8:1:2::1")).toBe("2001:db8:1:2::/64");

@@ -6,7 +6,7 @@
  * first, and the rate limits (tracking per site and IP, API keys, sign-in attempts).
  */
 
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { sha256Hex } from "../src/accounts/secrets.js";
 import { createSite, type Site } from "../src/accounts/sites.js";
 import { sql } from "../src/store/sql.js";
@@ -24,6 +24,11 @@ import {
   startTestServer,
   type TestServer,
 } from "./support/server-harness.js";
+
+// Passwords hash at a test cost: what is tested here does not depend on it (test/support/test-scrypt.ts).
+vi.mock("node:crypto", async (importOriginal) =>
+  (await import("./support/test-scrypt.js")).withTestScrypt(await importOriginal()),
+);
 
 const ENGINES = engines();
 const ORIGIN = "https://www.a.example";

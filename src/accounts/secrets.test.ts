@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { decoyHash, HASH_CONCURRENCY, hashingStats, hashPassword, PasswordHashingBusy } from "./secrets.js";
+import {
+  decoyHash,
+  HASH_CONCURRENCY,
+  hashingStats,
+  hashPassword,
+  PasswordHashingBusy,
+  verifyPassword,
+} from "./secrets.js";
 
 describe("password hashing under its bound", () => {
   it("a decoy hash refused while the hashing queue was full is made later, not refused for good", async () => {
@@ -19,5 +26,21 @@ describe("password hashing under its bound", () => {
     const decoy = await decoyHash();
     expect(decoy).toMatch(/^scrypt\$/);
     expect(await decoyHash()).toBe(decoy);
+  });
+});
+
+describe("password hashing at production cost", () => {
+  // Test files about who may sign in hash at a test cost (test/support/test-scrypt.ts); this
+  // file is not among them, so what a stored hash costs an attacker is checked here.
+  it("hashes with scrypt N = 2^15, r = 8, p = 1, verifies the password and only it, and the decoy costs the same", async () => {
+    const hash = await hashPassword("correct horse battery");
+    const [scheme, n, r, p, salt, key] = hash.split("$");
+    expect([scheme, n, r, p]).toEqual(["scrypt", "32768", "8", "1"]);
+    expect(Buffer.from(salt ?? "", "base64url")).toHaveLength(16);
+    expect(Buffer.from(key ?? "", "base64url")).toHaveLength(32);
+    expect(await verifyPassword("correct horse battery", hash)).toBe(true);
+    expect(await verifyPassword("correct horse batterY", hash)).toBe(false);
+    // An unknown email is checked against the decoy: the same cost, or the time would tell.
+    expect((await decoyHash()).split("$").slice(0, 4)).toEqual(["scrypt", "32768", "8", "1"]);
   });
 });
