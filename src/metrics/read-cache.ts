@@ -186,6 +186,7 @@ function readView(
   };
   if (store.csvRelation) view.csvRelation = (...args) => store.csvRelation?.(...args) as Sql;
   if (store.setThreads) view.setThreads = (threads) => store.setThreads?.(threads) as Promise<void>;
+  if (store.setMemoryLimit) view.setMemoryLimit = (limit) => store.setMemoryLimit?.(limit) as Promise<void>;
   viewOf.set(view, { base: store, workspace, versions, trackingSince });
   return view;
 }

@@ -54,6 +54,16 @@ export type ServerOptions = {
  * event against 55 µs, at one event a request on two cores). Metric reads get fewer threads
  * too; on two cores, one.
  */
+/**
+ * DuckDB's memory budget under `verity serve`, unless VERITY_DUCKDB_MEMORY says otherwise (the
+ * command line's is 1 GB). The home bench at size l, in alternating order on the same machine:
+ * with 512 MB the server peaked at 926-956 MB against 1,036-1,086 MB with 1 GB, and was not
+ * slower (the first view after an ingest batch 380-428 ms against 553-575 ms, after an import
+ * 7.5-9.1 s against 9.0-9.6 s): the buffers it gives up are the table blocks it had read,
+ * which the operating system's file cache holds anyway (docs/benchmarks.md).
+ */
+export const SERVER_ENGINE_MEMORY = "512MB";
+
 export function defaultEngineThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
@@ -76,6 +86,7 @@ export const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 export async function createServer(options: ServerOptions): Promise<VerityServer> {
   const logger = options.logger ?? createLogger(options.logLevel ?? "info");
   await options.store.setThreads?.(options.engineThreads ?? defaultEngineThreads());
+  if (!process.env.VERITY_DUCKDB_MEMORY?.trim()) await options.store.setMemoryLimit?.(SERVER_ENGINE_MEMORY);
   // The log's records are not read here: the writer reads back those it has not applied, a
   // window at a time, so a restart with a large backlog holds no more than a running server.
   const { log } = await IngestLog.open(options.dataDir);

@@ -209,6 +209,10 @@ class DuckDbStore implements Store {
       columns = {${raw(readTypes)}}))`;
   }
 
+  async setMemoryLimit(limit: string): Promise<void> {
+    await this.main.run(`SET memory_limit = ${quoteLiteral(checkedSize(limit, "the memory limit"))}`);
+  }
+
   async setThreads(threads: number): Promise<void> {
     if (!Number.isInteger(threads) || threads < 1)
       throw new Error(`threads must be a whole number from 1, not ${threads}`);
@@ -348,14 +352,17 @@ function readColumns(columns: readonly Column[], fileColumns: readonly string[])
     .join(", ");
 }
 
-/** `VERITY_DUCKDB_MEMORY` (for example `4GB`), else 1GB. */
+/** `VERITY_DUCKDB_MEMORY` (for example `4GB`), else 1GB (`verity serve` sets its own default: server.ts). */
 function memoryLimit(): string {
   const configured = process.env.VERITY_DUCKDB_MEMORY?.trim();
-  if (!configured) return "1GB";
-  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(configured)) {
-    throw new Error(`VERITY_DUCKDB_MEMORY must be a size such as 2GB, not ${JSON.stringify(configured)}`);
+  return configured ? checkedSize(configured, "VERITY_DUCKDB_MEMORY") : "1GB";
+}
+
+function checkedSize(size: string, what: string): string {
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(size)) {
+    throw new Error(`${what} must be a size such as 2GB, not ${JSON.stringify(size)}`);
   }
-  return configured;
+  return size;
 }
 
 function quoteIdent(name: string): string {

@@ -50,6 +50,8 @@ export type Store = {
   bulkInsert(table: string, rows: number, insert: () => Promise<void>): Promise<void>;
   /** Engines with a thread pool of their own (DuckDB): how many threads its queries use. */
   setThreads?(threads: number): Promise<void>;
+  /** Engines in this process (DuckDB): the memory its buffers may use before spilling to disk ("512MB"). */
+  setMemoryLimit?(limit: string): Promise<void>;
   /**
    * How far the statement running now has got, from 0 to 1, or null when the engine cannot
    * tell. Polled by progress bars while a large file loads.
