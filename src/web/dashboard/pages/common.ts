@@ -246,19 +246,7 @@ export function sortableTable(options: {
         draw();
       });
     });
-    if (options.link) {
-      const body = table.tBodies[0];
-      rows.forEach((row, r) => {
-        options.dataset.columns.forEach((column, c) => {
-          const href = options.link?.(row, column.key);
-          const cell = body?.rows[r]?.cells[c];
-          if (!href || !cell) return;
-          const a = element("a", "", cell.textContent ?? "");
-          a.href = href;
-          cell.replaceChildren(a);
-        });
-      });
-    }
+    if (options.link) linkCells(table, rows, options.dataset.columns, options.link);
     const download = element("button", "link", t("chart.downloadCsv"));
     download.type = "button";
     download.addEventListener("click", () => downloadCsv(options.name, { ...options.dataset, rows }));
@@ -270,4 +258,24 @@ export function sortableTable(options: {
   };
   draw();
   return holder;
+}
+
+/** Makes each cell of `table`'s body whose row and column `link` gives an address a link to it. */
+export function linkCells<R>(
+  table: HTMLTableElement,
+  rows: readonly R[],
+  columns: readonly { key: string }[],
+  link: (row: R, key: string) => string | null | undefined,
+): void {
+  const body = table.tBodies[0];
+  rows.forEach((row, r) => {
+    columns.forEach((column, c) => {
+      const href = link(row, column.key);
+      const cell = body?.rows[r]?.cells[c];
+      if (!href || !cell) return;
+      const a = element("a", "", cell.textContent ?? "");
+      a.href = href;
+      cell.replaceChildren(a);
+    });
+  });
 }

@@ -8,7 +8,7 @@
 import { ApiFailure, SignInNeeded } from "../api.js";
 import { type Column, tableOf } from "../chart.js";
 import { formatValue, t } from "../i18n.js";
-import { element } from "./common.js";
+import { element, linkCells } from "./common.js";
 
 /** What a page of such a list says besides its rows (GET /api/stalled's page). */
 export type ListPage = { total: number; offset: number; limit: number; sort: string };
@@ -76,19 +76,7 @@ export function pagedTable<P extends ListPage>(options: {
         void go(0, `${sort}:${descending ? "desc" : "asc"}`);
       });
     });
-    if (options.link) {
-      const body = table.tBodies[0];
-      options.rows(page).forEach((row, r) => {
-        options.columns.forEach((column, c) => {
-          const href = options.link?.(row, column.key);
-          const cell = body?.rows[r]?.cells[c];
-          if (!href || !cell) return;
-          const a = element("a", "", cell.textContent ?? "");
-          a.href = href;
-          cell.replaceChildren(a);
-        });
-      });
-    }
+    if (options.link) linkCells(table, options.rows(page), options.columns, options.link);
     const wrapper = element("div", "chart-table");
     wrapper.append(table);
 
