@@ -11,7 +11,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { expectRoutesExercised, sessions, startApiServer } from "../../../test/support/api-workspaces.js";
 import { type Engine, engines } from "../../../test/support/databases.js";
 import {
@@ -29,6 +29,11 @@ import { listSites } from "../../accounts/sites.js";
 import { listUsers, userById } from "../../accounts/users.js";
 import { sql } from "../../store/sql.js";
 import { createSession } from "../auth/sessions.js";
+
+// Passwords hash at a test cost: what is tested here does not depend on it (test/support/test-scrypt.ts).
+vi.mock("node:crypto", async (importOriginal) =>
+  (await import("../../../test/support/test-scrypt.js")).withTestScrypt(await importOriginal()),
+);
 
 const ENGINES = engines();
 const CRM = join(import.meta.dirname, "..", "..", "..", "test", "fixtures", "crm");

@@ -10,7 +10,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zipSync } from "fflate";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { type Engine, engines } from "../../../test/support/databases.js";
 import { BASE, lead } from "../../../test/support/metric-fixtures.js";
 import {
@@ -27,6 +27,11 @@ import {
 } from "../../../test/support/server-harness.js";
 import { TABLE_ORDER } from "../../model/canonical.js";
 import { sql } from "../../store/sql.js";
+
+// Passwords hash at a test cost: what is tested here does not depend on it (test/support/test-scrypt.ts).
+vi.mock("node:crypto", async (importOriginal) =>
+  (await import("../../../test/support/test-scrypt.js")).withTestScrypt(await importOriginal()),
+);
 
 const ENGINES = engines();
 const CRM = join(import.meta.dirname, "..", "..", "..", "test", "fixtures", "crm");
