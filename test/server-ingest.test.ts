@@ -196,8 +196,14 @@ describe.each(engines())("tracking ingest on %s", (engine) => {
     // Eve's lead arrives later from the CRM: the data routes link it then.
     await store.execute(lead("L2", "eve@example.com"));
     const { linkIdentifiedVisits } = await import("../src/derive/visit-leads.js");
-    expect(await store.transaction(() => linkIdentifiedVisits(store, "a"))).toBe(1);
-    expect(await store.transaction(() => linkIdentifiedVisits(store, "a"))).toBe(0);
+    const linked = await store.transaction(() => linkIdentifiedVisits(store, "a"));
+    expect(linked.linked).toBe(1);
+    // Where the write's changes to visits begin: the linked visit's start.
+    const [visit] = await store.query<{ started_at: string }>(
+      sql`SELECT started_at FROM visits WHERE workspace_id = ${"a"} AND converted_lead_id IS NOT NULL`,
+    );
+    expect(linked.first).toBe(visit?.started_at);
+    expect(await store.transaction(() => linkIdentifiedVisits(store, "a"))).toEqual({ linked: 0, first: null });
     await expectRollupsAsRebuilt(store, "a");
     visits = await visitsOf(store, "a");
     expect(visits.find((v) => v.visitor_id === pad("dan"))?.converted_lead_id).toBe("L2");

@@ -13,7 +13,7 @@ import { measurePairs, PAIRS } from "../src/insights/vanity-check.js";
 import { resolveRequest } from "../src/metrics/context.js";
 import { applyTrackingRecords } from "../src/server/collect/tracking.js";
 import type { LoggedEvent, TrackingRecord } from "../src/server/collect/tracking-schema.js";
-import { readVersions, touchData, trackingTokenBefore } from "../src/store/data-versions.js";
+import { readVersions, tokenBefore, touchData } from "../src/store/data-versions.js";
 import { sql } from "../src/store/sql.js";
 import type { Store } from "../src/store/store.js";
 import { engines } from "./support/databases.js";
@@ -192,9 +192,14 @@ describe("the tracking token of writes before a time", () => {
   /** The month tokens as readVersions reads them, from a workspace row answering `rows`. */
   const since = async (rows: { month: string; version: string }[]) => {
     const joined = rows.map((r) => `${r.month}=${r.version}`).join(",");
-    const row = { data_version: "d", tracking_version: "t", since: rows.length > 0 ? joined : null };
+    const row = {
+      data_version: "d",
+      tracking_version: "t",
+      data_since: null,
+      tracking_since: rows.length > 0 ? joined : null,
+    };
     const store = { query: async () => [row] } as unknown as Store;
-    return (await readVersions(store, "w"))?.since ?? [];
+    return (await readVersions(store, "w"))?.since.tracking ?? [];
   };
   const end = new Date("2026-07-01T00:00:00.000Z");
 
@@ -205,11 +210,11 @@ describe("the tracking token of writes before a time", () => {
       { month: "2026-07", version: "b1" },
       { month: "2026-12", version: "b2" },
     ]);
-    expect(trackingTokenBefore(later, end)).toBe(trackingTokenBefore(base, end));
+    expect(tokenBefore(later, end)).toBe(tokenBefore(base, end));
   });
 
   test("a write that began before the end, an import, or an unreadable month changes it", async () => {
-    const base = trackingTokenBefore(await since([{ month: "", version: "import" }]), end);
+    const base = tokenBefore(await since([{ month: "", version: "import" }]), end);
     for (const rows of [
       [
         { month: "", version: "import" },
@@ -221,11 +226,11 @@ describe("the tracking token of writes before a time", () => {
         { month: "garbled", version: "b1" },
       ],
     ]) {
-      expect(trackingTokenBefore(await since(rows), end)).not.toBe(base);
+      expect(tokenBefore(await since(rows), end)).not.toBe(base);
     }
     // A period ending mid-month: a write from the start of that month reaches into it.
     const midMonth = new Date("2026-06-15T00:00:00.000Z");
     const june = await since([{ month: "2026-06", version: "b1" }]);
-    expect(trackingTokenBefore(june, midMonth)).not.toBe(trackingTokenBefore(await since([]), midMonth));
+    expect(tokenBefore(june, midMonth)).not.toBe(tokenBefore(await since([]), midMonth));
   });
 });

@@ -21,8 +21,10 @@ import { refreshWonStageDays } from "./won-stage-days.js";
  * What a small write changed, so derivations redo only that: the leads it touched (a
  * subquery of their ids) and the whole months of activities it touched (null: none). Data
  * pushed through the API one lead at a time must not rebuild a million leads' columns.
+ * `linkedFrom` is filled in by the derivations: the start of the earliest visit they linked
+ * to a lead (null: none), where the write's changes to website data begin.
  */
-export type DerivedScope = { leads: Sql; activityMonths: Span | null };
+export type DerivedScope = { leads: Sql; activityMonths: Span | null; linkedFrom?: string | null };
 
 type Derivation = {
   inputs: readonly TableName[];
@@ -98,7 +100,12 @@ const DERIVATIONS: readonly Derivation[] = [
   {
     inputs: ["leads", "visits", "visitor_identities"],
     outputs: ["visits", "visitor_months", "visit_months", "visit_source_months"],
-    refresh: refreshVisitLeads,
+    refresh: (store, workspace) => refreshVisitLeads(store, workspace),
+    // The whole workspace still (links are cheap to find once identities exist), heard by the scope.
+    scoped: (store, workspace, scope) =>
+      refreshVisitLeads(store, workspace, (first) => {
+        scope.linkedFrom = first;
+      }),
   },
 ];
 

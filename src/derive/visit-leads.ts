@@ -22,8 +22,15 @@ import { addConversionsToRollups } from "./visit-rollup-delta.js";
  * created (the earliest such lead, when several): a CRM enters a form's lead minutes or hours
  * later, but a customer who logs in a year after their deal closed did not create it on that
  * visit (imported history holds such identify calls; docs/metrics.md, metric 5).
+ *
+ * `first` is the start of the earliest visit it linked (null: none), where the write's changes
+ * to visits begin (src/store/data-versions.ts, WriteScope).
  */
-export async function linkIdentifiedVisits(store: Store, w: string, which: Sql = sql`TRUE`): Promise<number> {
+export async function linkIdentifiedVisits(
+  store: Store,
+  w: string,
+  which: Sql = sql`TRUE`,
+): Promise<{ linked: number; first: string | null }> {
   const matches = sql`(
       SELECT workspace_id, visit_id, lead_id FROM (
         SELECT i.workspace_id, i.visit_id, l.id AS lead_id,
@@ -42,7 +49,9 @@ export async function linkIdentifiedVisits(store: Store, w: string, which: Sql =
         WHERE v.converted_lead_id IS NULL`,
   );
   await analyzeTemp(store, "verity_links");
-  const [count] = await store.query<{ n: number }>(sql`SELECT count(*) AS n FROM verity_links`);
+  const [count] = await store.query<{ n: number; first: string | null }>(
+    sql`SELECT count(*) AS n, min(started_at) AS first FROM verity_links`,
+  );
   const linked = Number(count?.n ?? 0);
   if (linked > 0) {
     await addConversionsToRollups(store, w, raw("SELECT * FROM verity_links"));
@@ -52,11 +61,18 @@ export async function linkIdentifiedVisits(store: Store, w: string, which: Sql =
     );
   }
   await store.execute(raw("DROP TABLE verity_links"));
-  return linked;
+  return { linked, first: linked > 0 ? (count?.first ?? null) : null };
 }
 
-/** Links what can be linked in the workspace (inside the caller's transaction) and says how many. */
-export async function refreshVisitLeads(store: Store, workspace: string): Promise<string | undefined> {
+/**
+ * Links what can be linked in the workspace (inside the caller's transaction) and says how
+ * many; `linked` hears the start of the earliest visit linked (a push's WriteScope).
+ */
+export async function refreshVisitLeads(
+  store: Store,
+  workspace: string,
+  linked?: (first: string | null) => void,
+): Promise<string | undefined> {
   // Nothing to link without identities (most imports: CRM data and visits without
   // identify calls); the linking statement would still join every visit (about 3 s of a
   // size-m import on DuckDB, bench:load).
@@ -64,7 +80,8 @@ export async function refreshVisitLeads(store: Store, workspace: string): Promis
     sql`SELECT 1 AS x FROM visitor_identities WHERE workspace_id = ${workspace} LIMIT 1`,
   );
   if (!identity) return undefined;
-  const linked = await linkIdentifiedVisits(store, workspace);
-  if (linked === 0) return undefined;
-  return `${linked} ${linked === 1 ? "visit was" : "visits were"} linked to the lead with the same contact (by email or CRM id)`;
+  const { linked: n, first } = await linkIdentifiedVisits(store, workspace);
+  linked?.(first);
+  if (n === 0) return undefined;
+  return `${n} ${n === 1 ? "visit was" : "visits were"} linked to the lead with the same contact (by email or CRM id)`;
 }

@@ -10,7 +10,7 @@ import { type DerivedScope, refreshDerivedFacts } from "../derive/derived-facts.
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import type { DataCapability } from "../model/capabilities.js";
 import { VerityError } from "../model/errors.js";
-import { touchData } from "../store/data-versions.js";
+import { type DataGroup, touchData, type WriteScope } from "../store/data-versions.js";
 import { raw, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { ImportError } from "./import-error.js";
@@ -163,6 +163,11 @@ export type ImportOptions = {
   appendChildren?: boolean;
   /** Redo the derived facts only for what this names (small pushes); default: the workspace. */
   derivedScope?: DerivedScope;
+  /**
+   * Last in the transaction: which groups the load wrote and where its changes begin, for the
+   * data versions (src/store/data-versions.ts); default: both groups, any time.
+   */
+  changed?: () => Promise<{ groups: readonly DataGroup[]; scope: WriteScope }>;
 };
 
 export async function runImport(
@@ -283,8 +288,10 @@ async function load(
                   CAST(${started.toISOString()} AS TIMESTAMP), CAST(${new Date().toISOString()} AS TIMESTAMP), ${JSON.stringify(done)})`,
     );
     // Last, so the workspace's row is held only until the commit just after (data-versions.ts).
-    // Links and rollups an import derives can touch visits too: both tokens change.
-    await touchData(store, options.workspace, ["data", "tracking"]);
+    // Links and rollups an import derives can touch visits too: both tokens change, for any
+    // time, unless the caller knows better (a push of some leads).
+    const changed = (await options.changed?.()) ?? { groups: ["data", "tracking"], scope: {} };
+    await touchData(store, options.workspace, changed.groups, changed.scope);
     return done;
   });
   // The derived tables after the commit: the import has landed, so a failure here only costs

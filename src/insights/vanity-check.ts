@@ -9,6 +9,7 @@
 
 import { capabilityUnsupported } from "../metrics/capability-words.js";
 import { contextForPeriod, type MetricRequest, type ResolvedRequest, resolveRequest } from "../metrics/context.js";
+import { figureSupport } from "../metrics/figure-support.js";
 import type {
   DataArea,
   Evidence,
@@ -70,17 +71,21 @@ const span = (p: Period): Span => ({ label: p.label, start: p.start.toISOString(
 export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
   // Each pair in each period is kept by the tokens of the data its statements read
   // (read-cache.ts, rememberByReads): the check and the trend share the periods, a tracking
-  // batch leaves the pairs that read no website data in memory, and those that do too when
-  // the batch changed only visits from after the period's end: a pair's statements read
-  // visits of its period and before, never after (test/tracking-since.test.ts).
+  // batch leaves the pairs that read no website data in memory, and every write leaves them
+  // when it changed only what lies after the period's end: a pair's statements read visits of
+  // its period and before, and leads whose history reaches into it or before
+  // (test/tracking-since.test.ts, test/data-since.test.ts).
   const out: PairMeasures = [];
   for (const pair of PAIRS) {
-    const key = contextKey("pair", ctx, pair.vanity, pair.metric);
+    // What the data supports is read over all time (figure-support.ts): its answer is part of
+    // the key, not of what the pair reads before the period's end.
+    const support = metricById(pair.metric)?.readsSupport ? await figureSupport(ctx) : null;
+    const key = contextKey("pair", ctx, pair.vanity, pair.metric, support);
     const [measures] = await rememberByReads(
       ctx.store,
       key,
       (reads) => measureAllPairs({ ...ctx, store: reads }, [pair]),
-      { tracking: { before: ctx.period.end } },
+      { before: ctx.period.end },
     );
     out.push(measures as PairMeasures[number]);
   }

@@ -154,9 +154,10 @@ export function quarterOf(date: Date): Period {
 }
 
 /**
- * First and last moment of each kind of data the workspace holds. Two statements: the website
- * data apart, so that a tracking batch (which changes only the tracking data's version,
- * read-cache.ts) asks again only for the visits' range, and the CRM's comes from memory.
+ * First and last moment of each kind of data the workspace holds. Two statements: the
+ * tracked visits apart, so that a tracking batch (which changes only the tracking data's
+ * version, read-cache.ts) asks again only for the visits' range, and a push of CRM rows only
+ * for the rest.
  */
 export async function dataRangeOf(store: Store, workspace: string): Promise<MetricContext["dataRange"]> {
   const [row] = await store.query<Record<string, string | null>>(sql`
@@ -174,22 +175,26 @@ export async function dataRangeOf(store: Store, workspace: string): Promise<Metr
       (SELECT max(latest) FROM (
         SELECT max(subscribed_at) AS latest FROM newsletter_subscribers WHERE workspace_id = ${workspace}
         UNION ALL SELECT max(occurred_at) FROM email_events WHERE workspace_id = ${workspace}
-      ) t) AS newsletter_end`);
+      ) t) AS newsletter_end,
+      (SELECT min(day) FROM visit_days WHERE workspace_id = ${workspace}) AS days_start,
+      (SELECT max(day) FROM visit_days WHERE workspace_id = ${workspace}) AS days_end`);
   const [web] = await store.query<Record<string, string | null>>(sql`
-    SELECT
-      (SELECT min(first) FROM (
-        SELECT min(started_at) AS first FROM visits WHERE workspace_id = ${workspace}
-        UNION ALL SELECT min(day) FROM visit_days WHERE workspace_id = ${workspace}
-      ) t) AS web_start,
-      (SELECT max(latest) FROM (
-        SELECT max(started_at) AS latest FROM visits WHERE workspace_id = ${workspace}
-        UNION ALL SELECT max(day) FROM visit_days WHERE workspace_id = ${workspace}
-      ) t) AS web_end`);
+    SELECT min(started_at) AS web_start, max(started_at) AS web_end FROM visits WHERE workspace_id = ${workspace}`);
   const range = (start: string | null | undefined, end: string | null | undefined) =>
     start && end ? { start: new Date(start), end: new Date(end) } : null;
+  // Website data: tracked visits and imported daily totals (GA4) together.
+  const visits = range(web?.web_start, web?.web_end);
+  const days = range(row?.days_start, row?.days_end);
+  const webRange =
+    visits && days
+      ? {
+          start: new Date(Math.min(visits.start.getTime(), days.start.getTime())),
+          end: new Date(Math.max(visits.end.getTime(), days.end.getTime())),
+        }
+      : (visits ?? days);
   return {
     sales: range(row?.sales_start, row?.sales_end),
-    web: range(web?.web_start, web?.web_end),
+    web: webRange,
     social: range(row?.social_start, row?.social_end),
     newsletter: range(row?.newsletter_start, row?.newsletter_end),
   };

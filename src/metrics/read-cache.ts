@@ -18,8 +18,8 @@ import {
   type DataVersions,
   groupsRead,
   readVersions,
-  type TrackingSince,
-  trackingTokenBefore,
+  type SinceByGroup,
+  tokenBefore,
 } from "../store/data-versions.js";
 import type { Sql, SqlValue } from "../store/sql.js";
 import type { Row, Store } from "../store/store.js";
@@ -141,20 +141,14 @@ type ViewOf = {
   workspace: string;
   versions: DataVersions;
   /** Read with the tokens, in one statement: a value is never computed from older data than its key says. */
-  trackingSince: readonly TrackingSince[];
+  since: SinceByGroup;
 };
 const viewOf = new WeakMap<Store, ViewOf>();
 
 /** The groups a computation read (null: one statement whose groups cannot be told). */
 type Reads = { groups: Set<DataGroup> | null };
 
-function readView(
-  store: Store,
-  workspace: string,
-  versions: DataVersions,
-  trackingSince: ViewOf["trackingSince"],
-  reads?: Reads,
-): Store {
+function readView(store: Store, workspace: string, versions: DataVersions, since: SinceByGroup, reads?: Reads): Store {
   const cache = cacheOf(store);
   const query = <T extends Row = Row>(statement: Sql): Promise<T[]> => {
     const { text, values } = statement.compile();
@@ -187,7 +181,7 @@ function readView(
   if (store.csvRelation) view.csvRelation = (...args) => store.csvRelation?.(...args) as Sql;
   if (store.setThreads) view.setThreads = (threads) => store.setThreads?.(threads) as Promise<void>;
   if (store.setMemoryLimit) view.setMemoryLimit = (limit) => store.setMemoryLimit?.(limit) as Promise<void>;
-  viewOf.set(view, { base: store, workspace, versions, trackingSince });
+  viewOf.set(view, { base: store, workspace, versions, since });
   return view;
 }
 
@@ -201,21 +195,19 @@ const ALL_GROUPS: readonly DataGroup[] = ["data", "tracking"];
 const tokensOf = (groups: readonly DataGroup[] | null, versions: DataVersions) =>
   (groups ?? ALL_GROUPS).map((g) => `${g}:${versions[g]}`).join("/");
 
-/**
- * What a kept value promises about its reads of website data: `before`, that every statement
- * it runs reads only visits that started before that instant (a period's end), whatever it
- * reads of the rest. Its tracking token is then the part of the workspace's tracking tokens
- * for writes that began before it (data-versions.ts, trackingTokenBefore), so a tracking
- * batch of today's visits leaves last quarter's figures in memory. A promise the statements
- * break gives stale answers: test/tracking-since.test.ts holds every pair of the vanity check
- * to it on both engines.
- */
-export type TrackingReads = { before: Date };
-
 /** What a kept value says of itself (rememberByReads). */
 export type KeepOptions<T> = {
-  /** Its reads of website data end before a time (see TrackingReads). */
-  tracking?: TrackingReads;
+  /**
+   * It depends only on what lies before this instant (a period's end): visits that started
+   * before it, and leads with some moment of their history before it (created, qualified,
+   * closed, a stage event, an activity, a converted visit), and activities before it. Its
+   * tokens are then those of the writes that began before it (data-versions.ts, tokenBefore),
+   * so a tracking batch of today's visits or a push of today's leads leaves last quarter's
+   * figures in memory. A promise the statements break gives stale answers:
+   * test/tracking-since.test.ts and test/data-since.test.ts hold every pair of the vanity check
+   * to it on both engines.
+   */
+  before?: Date;
   /**
    * How many rows it holds (default 1): the kept values of a store hold at most 400,000
    * between them, least recently used first out, so that requests with many keys (a list
@@ -229,8 +221,8 @@ export type KeepOptions<T> = {
  * under `key` and the tokens of only the data its statements read: `compute` gets a view that
  * notes the groups of every statement it runs, and a later request finds the value while
  * those groups' tokens are unchanged. So a figure that reads no website data outlives a
- * tracking batch, and with `tracking` (see TrackingReads) one that reads only visits before
- * a time outlives the batches after it. `key` must name everything else the value depends on
+ * tracking batch, and with `before` (see KeepOptions) one that reads only what lies before
+ * a time outlives the writes after it. `key` must name everything else the value depends on
  * (the request's parameters, and what of the context it reads without a statement), and
  * `compute` must read the data through the view it is given, nothing else. Not a view:
  * computed every time.
@@ -243,9 +235,10 @@ export function rememberByReads<T>(
 ): Promise<T> {
   const of = viewOf.get(view);
   if (!of) return compute(view);
-  // The tokens this value is kept by: the tracking one narrowed to the writes before its time.
-  const versions: DataVersions = options.tracking
-    ? { ...of.versions, tracking: trackingTokenBefore(of.trackingSince, options.tracking.before) }
+  // The tokens this value is kept by: narrowed to the writes that began before its time.
+  const before = options.before;
+  const versions: DataVersions = before
+    ? { data: tokenBefore(of.since.data, before), tracking: tokenBefore(of.since.tracking, before) }
     : of.versions;
   let kept = byReads.get(of.base);
   if (!kept) {
@@ -262,7 +255,7 @@ export function rememberByReads<T>(
   const reads: Reads = { groups: new Set() };
   // Until it is computed, it stands for every group (another request with the same tokens shares it).
   const entry: ByReads = { tokens: tokensOf(null, versions), groups: null, value: Promise.resolve(), rows: 1 };
-  entry.value = compute(readView(of.base, of.workspace, of.versions, of.trackingSince, reads)).then(
+  entry.value = compute(readView(of.base, of.workspace, of.versions, of.since, reads)).then(
     (value) => {
       if (store.values.get(key) === entry) {
         // A statement whose data no token covers: the value cannot be kept at all.

@@ -10,7 +10,7 @@
  * a module outside them writes a table below.
  */
 import { randomUUID } from "node:crypto";
-import { sql } from "./sql.js";
+import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
 /** The two kinds of change: everything an import writes, and what a tracking batch writes. */
@@ -63,6 +63,7 @@ export const UNVERSIONED_TABLES = [
   "dead_letters",
   "schema_migrations",
   "tracking_since",
+  "data_since",
 ] as const;
 
 export const TABLE_GROUPS: ReadonlyMap<string, DataGroup> = new Map<string, DataGroup>([
@@ -102,28 +103,46 @@ export function groupsRead(text: string): readonly DataGroup[] | null {
 
 export type DataVersions = Readonly<Record<DataGroup, string>>;
 
+/** One write's token and the month its changes begin in (migrations 020 and 021). */
+export type Since = { month: string; start: number; version: string };
+/** Each group's tokens by month. */
+export type SinceByGroup = Readonly<Record<DataGroup, readonly Since[]>>;
+
+/** The table of each group's tokens by month. */
+const SINCE_TABLES: Readonly<Record<DataGroup, string>> = { data: "data_since", tracking: "tracking_since" };
+
 /**
- * The workspace's tokens and its tracking tokens by month (migration 020), or null when it has
- * no row (nothing may then be kept: a workspace without a row was never written through a path
- * that changes them). One statement, so both come from the same moment: a value kept by the
- * month tokens must never be computed from data older than they say (read-cache.ts).
+ * The workspace's tokens and each group's tokens by month (migrations 020, 021), or null when
+ * it has no row (nothing may then be kept: a workspace without a row was never written through
+ * a path that changes them). One statement, so all come from the same moment: a value kept by
+ * the month tokens must never be computed from data older than they say (read-cache.ts).
  */
 export async function readVersions(
   store: Store,
   workspace: string,
-): Promise<{ versions: DataVersions; since: readonly TrackingSince[] } | null> {
+): Promise<{ versions: DataVersions; since: SinceByGroup } | null> {
   const [row] = await store.query<{
     data_version: string | null;
     tracking_version: string | null;
-    since: string | null;
+    data_since: string | null;
+    tracking_since: string | null;
   }>(
     sql`SELECT data_version, tracking_version,
+          (SELECT string_agg(month || '=' || version, ',' ORDER BY month) FROM data_since WHERE workspace_id = ${workspace})
+            AS data_since,
           (SELECT string_agg(month || '=' || version, ',' ORDER BY month) FROM tracking_since WHERE workspace_id = ${workspace})
-            AS since
+            AS tracking_since
         FROM workspaces WHERE id = ${workspace}`,
   );
   if (!row) return null;
-  const since = (row.since ?? "")
+  return {
+    versions: { data: row.data_version ?? "none", tracking: row.tracking_version ?? "none" },
+    since: { data: sinceOf(row.data_since), tracking: sinceOf(row.tracking_since) },
+  };
+}
+
+function sinceOf(joined: string | null): Since[] {
+  return (joined ?? "")
     .split(",")
     .filter((entry) => entry !== "")
     .map((entry) => {
@@ -132,34 +151,37 @@ export async function readVersions(
       const month = entry.slice(0, at);
       return { month, start: monthStart(month), version: entry.slice(at + 1) };
     });
-  return { versions: { data: row.data_version ?? "none", tracking: row.tracking_version ?? "none" }, since };
 }
 
 /**
- * Where a tracking write's changes begin: the month ('YYYY-MM') in which the earliest visit
- * it touched started, or null when it changed nothing a metric reads (every event a resend).
- * Without one, a tracking write may have touched any time.
+ * Where a write's changes begin, per group it writes: the month ('YYYY-MM') of the earliest
+ * moment it touched, '' for any time, or null when it changed nothing a metric of that group
+ * reads (a tracking batch of resent events). A group left out counts as any time. What "the
+ * earliest moment" covers for each writer: the tracking writer's visits (tracking.ts), a
+ * push's leads with their whole histories (src/server/routes/data.ts, pushSince).
  */
-export type TrackingScope = { since: string | null };
+export type WriteScope = Partial<Record<DataGroup, string | null>>;
 
 /**
  * New tokens for `groups`, inside the caller's transaction (they commit or roll back with the
  * data). Call it last in the transaction: on PostgreSQL the update holds the workspace's row
  * until the commit, and a concurrent writer of the same workspace waits for it there.
  *
- * A tracking write also replaces the token of the month its changes begin in (`scope`; ''
- * for any time), so values kept for periods that ended before it stay (migration 020).
+ * Each group's token of the month its changes begin in is replaced too (`scope`), so values
+ * kept for periods that ended before it stay (migrations 020, 021).
  */
 export async function touchData(
   store: Store,
   workspace: string,
   groups: readonly DataGroup[],
-  scope?: TrackingScope,
+  scope: WriteScope = {},
 ): Promise<void> {
   const token = randomUUID();
-  if (groups.includes("tracking") && scope?.since !== null) {
+  for (const group of groups) {
+    const since = scope[group] === undefined ? "" : scope[group];
+    if (since === null) continue;
     await store.execute(
-      sql`INSERT INTO tracking_since (workspace_id, month, version) VALUES (${workspace}, ${scope?.since ?? ""}, ${token})
+      sql`INSERT INTO ${raw(SINCE_TABLES[group])} (workspace_id, month, version) VALUES (${workspace}, ${since}, ${token})
           ON CONFLICT (workspace_id, month) DO UPDATE SET version = excluded.version`,
     );
   }
@@ -174,7 +196,10 @@ export async function touchData(
   }
 }
 
-export type TrackingSince = { month: string; start: number; version: string };
+/** The month ('YYYY-MM', UTC) of an instant, for a WriteScope. */
+export function monthOf(at: Date): string {
+  return at.toISOString().slice(0, 7);
+}
 
 /**
  * The first instant of 'YYYY-MM' (UTC, as the engines store times); -Infinity for '' and for
@@ -187,11 +212,11 @@ function monthStart(month: string): number {
 }
 
 /**
- * The part of a workspace's tracking tokens that a value reading visits before `end` depends
- * on: the tokens of the writes that began before it. Unchanged while every tracking write
+ * The part of a group's tokens that a value reading only what lies before `end` depends on:
+ * the tokens of the writes that began before it. Unchanged while every write of the group
  * since began at or after `end`.
  */
-export function trackingTokenBefore(since: readonly TrackingSince[], end: Date): string {
+export function tokenBefore(since: readonly Since[], end: Date): string {
   const before = since.filter((s) => s.start < end.getTime());
   return `<${end.toISOString()}:${before.map((s) => `${s.month}=${s.version}`).join(",")}`;
 }

@@ -24,6 +24,7 @@ import { importedIdentitiesSchema } from "./migrations/017-imported-identities.j
 import { visitDaysSchema } from "./migrations/018-visit-days.js";
 import { dataVersionsSchema } from "./migrations/019-data-versions.js";
 import { trackingSinceSchema } from "./migrations/020-tracking-since.js";
+import { dataSinceSchema } from "./migrations/021-data-since.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -50,6 +51,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 18, name: "visit-days", statements: visitDaysSchema },
   { version: 19, name: "data-versions", statements: dataVersionsSchema },
   { version: 20, name: "tracking-since", statements: trackingSinceSchema },
+  { version: 21, name: "data-since", statements: dataSinceSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

@@ -98,7 +98,7 @@ export async function applyTrackingRecords(store: Store, records: readonly Track
   for (const [workspace, rows] of byWorkspace) since.set(workspace, await applyWorkspaceBatch(store, workspace, rows));
   // Results kept for these workspaces' visits are out of date from the commit on, those for
   // periods that ended before the batch's earliest change excepted (data-versions.ts).
-  for (const [workspace, month] of since) await touchData(store, workspace, ["tracking"], { since: month });
+  for (const [workspace, month] of since) await touchData(store, workspace, ["tracking"], { tracking: month });
 }
 
 /**

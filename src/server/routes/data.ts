@@ -27,8 +27,10 @@ import {
   type TableFile,
 } from "../../ingest/importer.js";
 import { IMPORTERS, importerFor } from "../../ingest/importers.js";
+import { historyStart, instant } from "../../ingest/push-since.js";
 import { type Column, TABLE_ORDER, TABLES, type TableName, TIMESTAMP_TEXT } from "../../model/canonical.js";
 import { ERROR_TABLE } from "../../model/errors.js";
+import { type DataGroup, monthOf, type WriteScope } from "../../store/data-versions.js";
 import { join as joinSql, raw, sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import type { Api } from "../api.js";
@@ -226,15 +228,26 @@ async function tempIds(store: Store, table: string, ids: readonly string[]): Pro
 }
 
 /**
- * The scope of a push's derived facts, and the hook that prepares it inside the load's
- * transaction (before the rows are written: an activity moved to another month changes the
- * month it leaves too). Null when the push must redo the workspace.
+ * The tables whose rows carry the moments a push's changes begin at (push-since.ts): a push of
+ * anything else (reps, social or newsletter rows) may change any period.
+ */
+const TIMED_TABLES: ReadonlySet<TableName> = new Set(["leads", "stage_events", "activities"]);
+
+/**
+ * The scope of a push's derived facts, the hook that prepares it inside the load's
+ * transaction (before the rows are written: an activity moved to another month or lead
+ * changes the month and lead it leaves too), and what the push changed for the data versions
+ * (last in the transaction). Null when the push must redo the workspace.
  */
 function pushScope(
   store: Store,
   workspace: string,
   body: Record<string, Record<string, unknown>[] | undefined>,
-): { scope: DerivedScope; before: () => Promise<void> } | null {
+): {
+  scope: DerivedScope;
+  before: () => Promise<void>;
+  changed: () => Promise<{ groups: readonly DataGroup[]; scope: WriteScope }>;
+} | null {
   const tables = TABLE_ORDER.filter((t) => (body[t]?.length ?? 0) > 0);
   if (!tables.every((t) => SCOPED_TABLES.has(t))) return null;
   const leadIds = new Set<string>();
@@ -243,29 +256,61 @@ function pushScope(
   for (const row of body.activities ?? []) if (row.lead_id) leadIds.add(String(row.lead_id));
   const activities = body.activities ?? [];
   const scope: DerivedScope = { leads: sql`SELECT id FROM verity_scope_leads`, activityMonths: null };
+  const timed = tables.every((t) => TIMED_TABLES.has(t));
+  // The earliest moment the push touches, in milliseconds (push-since.ts).
+  let earliest = Number.POSITIVE_INFINITY;
   return {
     scope,
     async before() {
+      // A second attempt (the exact load after the fast one) starts over: the first rolled back.
+      scope.linkedFrom = undefined;
       await tempIds(store, "verity_scope_leads", [...leadIds]);
-      if (activities.length === 0) return;
-      await tempIds(
-        store,
-        "verity_scope_activities",
-        activities.map((a) => String(a.id)),
+      if (activities.length > 0) {
+        await tempIds(
+          store,
+          "verity_scope_activities",
+          activities.map((a) => String(a.id)),
+        );
+        // The leads the pushed activities belong to now: moved to another lead, they leave it.
+        await store.execute(
+          sql`INSERT INTO verity_scope_leads SELECT DISTINCT lead_id FROM activities
+              WHERE workspace_id = ${workspace} AND id IN (SELECT id FROM verity_scope_activities) AND lead_id IS NOT NULL`,
+        );
+        const times = activities.map((a) => Date.parse(String(a.occurred_at).replace(" ", "T")));
+        const [stored] = await store.query<{ first: string | null; last: string | null }>(
+          sql`SELECT min(occurred_at) AS first, max(occurred_at) AS last FROM activities
+              WHERE workspace_id = ${workspace} AND id IN (SELECT id FROM verity_scope_activities)`,
+        );
+        for (const t of [stored?.first, stored?.last]) if (t) times.push(Date.parse(t));
+        const valid = times.filter((t) => Number.isFinite(t));
+        if (valid.length > 0) {
+          const first = new Date(Math.min(...valid));
+          const last = new Date(Math.max(...valid));
+          scope.activityMonths = {
+            from: new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), 1)),
+            to: new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth() + 1, 1)),
+          };
+        }
+      }
+      // The moments the push replaces.
+      if (timed) earliest = Math.min(earliest, await historyStart(store, workspace, scope.leads));
+    },
+    async changed() {
+      const linked = scope.linkedFrom ? instant(scope.linkedFrom) : null;
+      // Visits are written only when the load linked some to a lead.
+      const groups: DataGroup[] = linked === null ? ["data"] : ["data", "tracking"];
+      if (!timed) return { groups, scope: {} };
+      // The moments it adds, the activities' months (an activity without a lead counts in its rep's months).
+      earliest = Math.min(
+        earliest,
+        await historyStart(store, workspace, scope.leads),
+        scope.activityMonths?.from.getTime() ?? Number.POSITIVE_INFINITY,
+        linked ?? Number.POSITIVE_INFINITY,
       );
-      const times = activities.map((a) => Date.parse(String(a.occurred_at).replace(" ", "T")));
-      const [stored] = await store.query<{ first: string | null; last: string | null }>(
-        sql`SELECT min(occurred_at) AS first, max(occurred_at) AS last FROM activities
-            WHERE workspace_id = ${workspace} AND id IN (SELECT id FROM verity_scope_activities)`,
-      );
-      for (const t of [stored?.first, stored?.last]) if (t) times.push(Date.parse(t));
-      const valid = times.filter((t) => Number.isFinite(t));
-      if (valid.length === 0) return;
-      const first = new Date(Math.min(...valid));
-      const last = new Date(Math.max(...valid));
-      scope.activityMonths = {
-        from: new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), 1)),
-        to: new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth() + 1, 1)),
+      const month = (ms: number) => (Number.isFinite(ms) ? monthOf(new Date(ms)) : "");
+      return {
+        groups,
+        scope: { data: month(earliest), ...(linked === null ? {} : { tracking: month(linked) }) },
       };
     },
   };
@@ -332,7 +377,7 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
           loadPrepared(ctx.store, API_IMPORTER, prepared, ["api"], {
             workspace: principal.workspace,
             appendChildren: true,
-            ...(scoped ? { derivedScope: scoped.scope, before: scoped.before } : {}),
+            ...(scoped ? { derivedScope: scoped.scope, before: scoped.before, changed: scoped.changed } : {}),
           }),
         );
         return summaryOf(summary);
