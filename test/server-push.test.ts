@@ -117,16 +117,25 @@ describe.each(engines())("pushes through the API on %s", (engine) => {
     });
     // A new contact for L2.
     await push({ leads: [lead("L2", { owner_id: "r2", contact: "new@example.com" })] });
+    // An activity logged on the wrong lead, moved: the lead it leaves counts one fewer.
+    await push({
+      activities: [{ id: "a3", lead_id: "L2", rep_id: "r2", type: "call", occurred_at: "2026-03-04T10:00:00Z" }],
+    });
+    await push({
+      activities: [{ id: "a3", lead_id: "L1", rep_id: "r2", type: "call", occurred_at: "2026-03-04T10:00:00Z" }],
+    });
 
     const pushed = await derivedState(store, "w");
     // The pushes did derive: L1's history is whole and its facts are there.
     const l1 = pushed.leads.find((l) => l.id === "L1");
     expect(l1?.reached_qualifying_at).toBe("2026-01-20T10:00:00.000Z");
     expect(l1?.last_event_stage_id).toBe("won");
-    expect(l1?.activity_calls).toBe(1);
+    expect(l1?.activity_calls).toBe(2);
+    expect(pushed.leads.find((l) => l.id === "L2")?.activity_calls).toBe(0);
     expect(pushed.wonStageDays.map((r) => r.stage_id)).toEqual(["s1", "s2", "won"]);
     expect(pushed.activityMonths.map((r) => [String(r.month).slice(0, 7), r.type, r.activities])).toEqual([
       ["2026-01", "call", 1],
+      ["2026-03", "call", 1],
       ["2026-03", "meeting", 1],
     ]);
     const [events] = await store.query<{ n: number }>(
