@@ -64,6 +64,7 @@ export const UNVERSIONED_TABLES = [
   "schema_migrations",
   "tracking_since",
   "data_since",
+  "kept_answers",
 ] as const;
 
 export const TABLE_GROUPS: ReadonlyMap<string, DataGroup> = new Map<string, DataGroup>([

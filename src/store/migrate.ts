@@ -25,6 +25,7 @@ import { visitDaysSchema } from "./migrations/018-visit-days.js";
 import { dataVersionsSchema } from "./migrations/019-data-versions.js";
 import { trackingSinceSchema } from "./migrations/020-tracking-since.js";
 import { dataSinceSchema } from "./migrations/021-data-since.js";
+import { keptAnswersSchema } from "./migrations/022-kept-answers.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -52,6 +53,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 19, name: "data-versions", statements: dataVersionsSchema },
   { version: 20, name: "tracking-since", statements: trackingSinceSchema },
   { version: 21, name: "data-since", statements: dataSinceSchema },
+  { version: 22, name: "kept-answers", statements: keptAnswersSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import type { Judgement } from "../../insights/signal.js";
 import { checkFor, type Figure, type VanityCheck } from "../../insights/vanity-check.js";
 import type { Verdict } from "../../insights/verdict.js";
+import { keptAnswer } from "../../metrics/kept-answers.js";
 import type { Evidence, Format, View } from "../../metrics/metric.js";
 import { type GlobalOptions, withStore } from "../context.js";
 import { formatChange, formatEvidence, formatValue, renderCsv, TERMINAL_WIDTH, wrap } from "../render.js";
@@ -24,7 +25,11 @@ export function registerCheck(program: Command): void {
   addTuningOptions(addMetricOptions(command)).action(async (flags: MetricFlags, cmd: Command) => {
     const globals = cmd.optsWithGlobals<GlobalOptions>();
     requireDatabase(globals);
-    const check = await withStore(globals, (store) => checkFor(store, requestFrom(flags, globals)));
+    const request = requestFrom(flags, globals);
+    // A fresh process answers from the last run's answer while the data and Verity are unchanged.
+    const check = await withStore(globals, (store) =>
+      keptAnswer(store, request.workspace, ["check", request], () => checkFor(store, request)),
+    );
     const currency = check.currency;
     if (flags.format === "json") process.stdout.write(`${JSON.stringify(check, null, 2)}\n`);
     else if (flags.format === "csv") process.stdout.write(`${renderCsv(checkView(check))}\n`);

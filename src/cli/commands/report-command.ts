@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import type { Judgement } from "../../insights/signal.js";
+import { keptAnswer } from "../../metrics/kept-answers.js";
 import type { Evidence, Format, MetricReport } from "../../metrics/metric.js";
 import { METRICS, metricById } from "../../metrics/registry.js";
 import { reportEnvelope, runReport } from "../../metrics/report-envelope.js";
@@ -39,8 +40,12 @@ export function registerReport(program: Command): void {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const definitions = metricsOf(ids);
       requireDatabase(globals);
+      const request = requestFrom(flags, globals);
+      // A fresh process answers from the last run's answer while the data and Verity are unchanged.
       const { metrics: reports } = await withStore(globals, (store) =>
-        runReport(store, definitions, requestFrom(flags, globals)),
+        keptAnswer(store, request.workspace, ["report", definitions.map((d) => d.id), request], () =>
+          runReport(store, definitions, request),
+        ),
       );
       process.stdout.write(formatReports(reports, flags.format, flags.why ?? false));
     },

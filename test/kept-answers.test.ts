@@ -1,0 +1,138 @@
+/**
+ * Answers kept between processes (src/metrics/kept-answers.ts, migration 022): a fresh
+ * `verity check` or `verity report` answers from the row the last run wrote while the data's
+ * tokens and Verity's code are unchanged, prints exactly what a computation prints, and
+ * computes again after any write.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ensureWorkspace } from "../src/ingest/importer.js";
+import { keptAnswer, verityCodeVersion } from "../src/metrics/kept-answers.js";
+import { touchData } from "../src/store/data-versions.js";
+import { openStore } from "../src/store/open-store.js";
+import { sql } from "../src/store/sql.js";
+import { verityInProcess } from "./support/cli-in-process.js";
+import { engines } from "./support/databases.js";
+import { openTestStore, type TestStore } from "./support/stores.js";
+
+const ENV = { VERITY_DATABASE_URL: "", VERITY_DB: "", VERITY_WORKSPACE: "" };
+
+describe.each(engines())("kept answers on %s", (engine) => {
+  let db: TestStore;
+  beforeAll(async () => {
+    db = await openTestStore(engine);
+    await ensureWorkspace(db.store, "w");
+    await ensureWorkspace(db.store, "other");
+    await db.store.transaction(() => touchData(db.store, "w", ["data", "tracking"]));
+    await db.store.transaction(() => touchData(db.store, "other", ["data", "tracking"]));
+  });
+  afterAll(async () => {
+    await db?.dispose();
+  });
+
+  test("the same question of unchanged data is answered from the row; any write asks again", async () => {
+    let computed = 0;
+    const ask = (question: unknown, workspace = "w") =>
+      keptAnswer(db.store, workspace, question, async () => ({ n: ++computed, nested: [{ label: "x", value: null }] }));
+    expect(await ask(["check", { period: "2026-Q2" }])).toEqual({ n: 1, nested: [{ label: "x", value: null }] });
+    expect(await ask(["check", { period: "2026-Q2" }])).toEqual({ n: 1, nested: [{ label: "x", value: null }] });
+    // Another question, another workspace: their own answers.
+    expect((await ask(["check", { period: "2026-Q1" }])).n).toBe(2);
+    expect((await ask(["check", { period: "2026-Q2" }], "other")).n).toBe(3);
+    // A write of either group, in any month: computed again.
+    await db.store.transaction(() => touchData(db.store, "w", ["tracking"], { tracking: "2026-11" }));
+    expect((await ask(["check", { period: "2026-Q2" }])).n).toBe(4);
+    expect((await ask(["check", { period: "2026-Q2" }])).n).toBe(4);
+    await db.store.transaction(() => touchData(db.store, "w", ["data"], { data: "2026-11" }));
+    expect((await ask(["check", { period: "2026-Q2" }])).n).toBe(5);
+    // The other workspace's answer is untouched by w's writes.
+    expect((await ask(["check", { period: "2026-Q2" }], "other")).n).toBe(3);
+    // One row per workspace and question.
+    const rows = await db.store.query<{ n: number }>(
+      sql`SELECT count(*) AS n FROM kept_answers WHERE workspace_id = ${"w"}`,
+    );
+    expect(Number(rows[0]?.n)).toBe(2);
+  });
+
+  test("nothing is kept with VERITY_READ_CACHE=off, nor for a workspace without a row", async () => {
+    let computed = 0;
+    const ask = (workspace: string) => keptAnswer(db.store, workspace, ["q"], async () => ++computed);
+    process.env.VERITY_READ_CACHE = "off";
+    try {
+      expect(await ask("w")).toBe(1);
+      expect(await ask("w")).toBe(2);
+    } finally {
+      delete process.env.VERITY_READ_CACHE;
+    }
+    expect(await ask("nobody")).toBe(3);
+    expect(await ask("nobody")).toBe(4);
+  });
+});
+
+test("the code version is a hash of the program's files, the same within a process", async () => {
+  const version = await verityCodeVersion();
+  expect(version).toMatch(/^[0-9a-f]{64}$/);
+  expect(await verityCodeVersion()).toBe(version);
+});
+
+describe.runIf(engines().includes("duckdb"))("verity check and report from kept answers", () => {
+  let dir: string;
+  let db: string;
+  const verity = (args: string[], env: Record<string, string> = {}) =>
+    verityInProcess(["--db", db, ...args], { ...ENV, ...env });
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "verity-kept-answers-"));
+    db = join(dir, "demo.duckdb");
+    expect((await verity(["demo"])).code).toBe(0);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const COMMANDS = [
+    ["check", "-p", "2026-Q2"],
+    ["check", "-p", "2026-Q2", "--format", "json"],
+    ["check", "-p", "2026-Q2", "--format", "csv"],
+    ["report", "-p", "2026-Q2", "-c", "previous"],
+    ["report", "-p", "2026-Q2", "--format", "json"],
+    ["report", "funnel", "velocity", "-p", "2026-Q2", "--format", "csv", "--why"],
+  ];
+
+  test("a second run prints exactly what a computation prints, from the row", async () => {
+    for (const args of COMMANDS) {
+      const computed = await verity(args, { VERITY_READ_CACHE: "off" });
+      expect(computed.code).toBe(0);
+      const first = await verity(args);
+      const second = await verity(args);
+      expect(first.stdout).toBe(computed.stdout);
+      expect(second.stdout).toBe(computed.stdout);
+    }
+    const store = await openStore({ engine: "duckdb", path: db });
+    try {
+      const [row] = await store.query<{ n: number }>(sql`SELECT count(*) AS n FROM kept_answers`);
+      // One answer per question: the check's three formats print the same kept answer.
+      expect(Number(row?.n)).toBe(4);
+      // The row is what the second run read: changed by hand, it is what the next run prints.
+      await store.execute(
+        sql`UPDATE kept_answers SET answer = replace(answer, ${'"label":"2026-Q2"'}, ${'"label":"KEPT-Q2"'})`,
+      );
+    } finally {
+      await store.close();
+    }
+    expect((await verity(["check", "-p", "2026-Q2"])).stdout).toContain("KEPT-Q2");
+  });
+
+  test("after an import the answer is computed again", async () => {
+    const before = await verity(["check", "-p", "2026-Q2", "--format", "json"]);
+    expect(before.stdout).toContain("KEPT-Q2");
+    // Any import is a write: the demo loads its company again.
+    expect((await verity(["demo"])).code).toBe(0);
+    const after = await verity(["check", "-p", "2026-Q2", "--format", "json"]);
+    expect(after.stdout).not.toContain("KEPT-Q2");
+    expect(after.stdout).toBe(
+      (await verity(["check", "-p", "2026-Q2", "--format", "json"], { VERITY_READ_CACHE: "off" })).stdout,
+    );
+  });
+});
