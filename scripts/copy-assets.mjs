@@ -1,7 +1,6 @@
 // Copies what the browser loads (src/web: the tracking script, later the dashboard) into
 // dist/web, where the built server serves it from. TypeScript files are compiled, not copied;
 // the tracking script is written minified (scripts/tracker.mjs).
-import { randomUUID } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +16,3 @@ if (existsSync("src/web")) {
   writeFileSync("dist/web/tracker/verity.js", await minifyTracker());
 }
 
-// A new stamp for every build: answers kept between processes (src/metrics/kept-answers.ts)
-// are keyed by it, so none outlives a change of the code.
-writeFileSync("dist/build-stamp.txt", `${randomUUID()}\n`);

@@ -22,6 +22,7 @@ import { resolveRequest } from "../src/metrics/context.js";
 import { applyTrackingRecords } from "../src/server/collect/tracking.js";
 import type { TrackingRecord } from "../src/server/collect/tracking-schema.js";
 import { createServer, type VerityServer } from "../src/server/server.js";
+import { MAX_MONTHS, monthOf, readVersions, touchData } from "../src/store/data-versions.js";
 import { sql } from "../src/store/sql.js";
 import type { Store } from "../src/store/store.js";
 import { engines } from "./support/databases.js";
@@ -242,6 +243,92 @@ describe.each(engines())("pairs kept across later pushes on %s", (engine) => {
     );
   });
 
+  test("activities without a lead pushed into the period are counted there, whatever the server's time zone", async () => {
+    const before = await served(store, W, PERIOD);
+    const zone = process.env.TZ;
+    // Times without an offset are UTC; a "+02" offset is read as such (the push once parsed both
+    // itself: the first in the server's zone, the second not at all).
+    process.env.TZ = "America/New_York";
+    try {
+      await push({
+        leads: [
+          { id: "later-3", pipeline_id: pipeline, stage_id: stage, status: "open", owner_id: rep, created_at: AFTER },
+        ],
+        activities: [
+          { id: "loose-edge", rep_id: rep, type: "call", occurred_at: "2026-06-30 23:30:00" },
+          { id: "loose-offset", rep_id: rep, type: "call", occurred_at: "2026-05-15T10:00:00+02" },
+        ],
+      });
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+    const after = await served(store, W, PERIOD);
+    expect(after.ran.length).toBeGreaterThan(0);
+    expect(after.pairs).toEqual(await fresh(store, W, PERIOD));
+    expect(pairOf(after.pairs, "activities")?.vanity.value).toBe(
+      (pairOf(before.pairs, "activities")?.vanity.value ?? 0) + 2,
+    );
+  });
+
+  test("a push that links a visit of the period to a later lead changes the website data's tokens from its month", async () => {
+    const contact = "early.visitor@example.com";
+    const emailHash = createHash("sha256").update(contact).digest("hex");
+    const record: TrackingRecord = {
+      q: 2,
+      w: W,
+      s: "site",
+      at: INSIDE,
+      e: [
+        {
+          id: "event-early-identify-000",
+          type: "identify",
+          visitor: "visitor-early-00000000",
+          visit: "visit-early-0000000000",
+          url: "https://example.com/pricing",
+          referrer: "",
+          utm: {},
+          emailHash,
+        },
+      ],
+    };
+    await store.transaction(() => applyTrackingRecords(store, [record]));
+    await served(store, W, PERIOD);
+    const read = async () => {
+      const versions = await readVersions(store, W);
+      if (!versions) throw new Error("no versions");
+      return versions;
+    };
+    const tokens = await read();
+    await push({
+      leads: [
+        {
+          id: "later-4",
+          pipeline_id: pipeline,
+          stage_id: stage,
+          status: "open",
+          owner_id: rep,
+          contact,
+          created_at: AFTER,
+        },
+      ],
+    });
+    const [linked] = await store.query<{ lead: string | null }>(
+      sql`SELECT converted_lead_id AS lead FROM visits WHERE workspace_id = ${W} AND visitor_id = ${"visitor-early-00000000"}`,
+    );
+    expect(linked?.lead).toBe("later-4");
+    const now = await read();
+    expect(now.versions.tracking).not.toBe(tokens.versions.tracking);
+    const changed = (since: readonly { month: string; version: string }[], was: typeof since) =>
+      since.filter((s) => !was.some((w) => w.month === s.month && w.version === s.version)).map((s) => s.month);
+    // The linked visit started in May: both groups' writes begin there.
+    expect(changed(now.since.tracking, tokens.since.tracking)).toEqual(["2026-05"]);
+    expect(changed(now.since.data, tokens.since.data)).toEqual(["2026-05"]);
+    const after = await served(store, W, PERIOD);
+    expect(after.ran.length).toBeGreaterThan(0);
+    expect(after.pairs).toEqual(await fresh(store, W, PERIOD));
+  });
+
   test("a push of reps may change any period: its pairs are measured again", async () => {
     await served(store, W, PERIOD);
     await push({ reps: [{ id: rep, name: "Renamed Rep" }] });
@@ -302,6 +389,25 @@ describe.each(engines())("what the data supports is in the pairs' key on %s", (e
     await server?.close();
     await db?.dispose();
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("month tokens stay bounded: past the bound they fold into one for any time", async () => {
+    // Writes beginning in as many months as the bound allows, then one more.
+    const month = (i: number) => monthOf(new Date(Date.UTC(1990 + Math.floor(i / 12), i % 12, 1)));
+    for (let i = 0; i <= MAX_MONTHS; i++) {
+      await db.store.transaction(() => touchData(db.store, "w", ["data"], { data: month(i) }));
+      if (i === 10) {
+        const since = (await readVersions(db.store, "w"))?.since.data ?? [];
+        expect(since.some((s) => s.month === month(0))).toBe(true);
+      }
+    }
+    // Folded once on the way (the workspace held a few months before): '' and the months since.
+    const since = (await readVersions(db.store, "w"))?.since.data ?? [];
+    expect(since.length).toBeLessThanOrEqual(MAX_MONTHS);
+    expect(since.some((s) => s.month === "")).toBe(true);
+    expect(since.some((s) => s.month === month(0))).toBe(false);
+    const after = await served(db.store, "w", PERIOD);
+    expect(after.pairs).toEqual(await fresh(db.store, "w", PERIOD));
   });
 
   test("a later lead that brings the first qualification mark is seen", async () => {

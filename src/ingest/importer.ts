@@ -163,6 +163,8 @@ export type ImportOptions = {
   appendChildren?: boolean;
   /** Redo the derived facts only for what this names (small pushes); default: the workspace. */
   derivedScope?: DerivedScope;
+  /** Runs after the rows are written, before the derived facts (a push completes its scope from them). */
+  afterLoad?: () => Promise<void>;
   /**
    * Last in the transaction: which groups the load wrote and where its changes begin, for the
    * data versions (src/store/data-versions.ts); default: both groups, any time.
@@ -264,6 +266,7 @@ async function load(
       const statement = store.dialect.afterBulkWrite(table);
       if (statement) await store.execute(raw(statement));
     }
+    await options.afterLoad?.();
     const facts = await refreshDerivedFacts(
       store,
       options.workspace,

@@ -69,14 +69,22 @@ export async function keptAnswer<T>(
   const read = await readVersions(store, workspace);
   // A workspace without a row has no tokens: nothing can be told about its data's version.
   if (!read) return compute();
-  const tokens = JSON.stringify([read.versions, read.since]);
+  const tokens = createHash("sha256")
+    .update(JSON.stringify([read.versions, read.since]))
+    .digest("base64url");
   const key = createHash("sha256")
     .update(JSON.stringify([await verityCodeVersion(), question]))
     .digest("hex");
   const [kept] = await store.query<{ tokens: string; answer: string }>(
     sql`SELECT tokens, answer FROM kept_answers WHERE workspace_id = ${workspace} AND answer_key = ${key}`,
   );
-  if (kept && kept.tokens === tokens) return JSON.parse(kept.answer) as T;
+  if (kept && kept.tokens === tokens) {
+    try {
+      return JSON.parse(kept.answer) as T;
+    } catch {
+      // A row that cannot be read is computed again (and written over below).
+    }
+  }
   const answer = await compute();
   const now = new Date();
   const stale = new Date(now.getTime() - KEEP_DAYS * 86_400_000);

@@ -9,7 +9,7 @@
  * tracking writer's batches (also dead-letter replays). test/data-versions.test.ts fails when
  * a module outside them writes a table below.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -109,6 +109,9 @@ export type Since = { month: string; start: number; version: string };
 /** Each group's tokens by month. */
 export type SinceByGroup = Readonly<Record<DataGroup, readonly Since[]>>;
 
+/** At most this many month tokens per workspace and group (20 years of months); more fold into one. */
+export const MAX_MONTHS = 240;
+
 /** The table of each group's tokens by month. */
 const SINCE_TABLES: Readonly<Record<DataGroup, string>> = { data: "data_since", tracking: "tracking_since" };
 
@@ -181,10 +184,23 @@ export async function touchData(
   for (const group of groups) {
     const since = scope[group] === undefined ? "" : scope[group];
     if (since === null) continue;
+    const table = raw(SINCE_TABLES[group]);
     await store.execute(
-      sql`INSERT INTO ${raw(SINCE_TABLES[group])} (workspace_id, month, version) VALUES (${workspace}, ${since}, ${token})
+      sql`INSERT INTO ${table} (workspace_id, month, version) VALUES (${workspace}, ${since}, ${token})
           ON CONFLICT (workspace_id, month) DO UPDATE SET version = excluded.version`,
     );
+    // Every request reads these rows and every kept value's key names them: past a bound (a
+    // writer pushing rows dated across centuries), they fold into one for any time, which
+    // measures everything again once.
+    const [count] = await store.query<{ n: number }>(
+      sql`SELECT count(*) AS n FROM ${table} WHERE workspace_id = ${workspace}`,
+    );
+    if (Number(count?.n ?? 0) > MAX_MONTHS) {
+      await store.execute(sql`DELETE FROM ${table} WHERE workspace_id = ${workspace}`);
+      await store.execute(
+        sql`INSERT INTO ${table} (workspace_id, month, version) VALUES (${workspace}, ${""}, ${token})`,
+      );
+    }
   }
   if (groups.includes("data") && groups.includes("tracking")) {
     await store.execute(
@@ -219,5 +235,7 @@ function monthStart(month: string): number {
  */
 export function tokenBefore(since: readonly Since[], end: Date): string {
   const before = since.filter((s) => s.start < end.getTime());
-  return `<${end.toISOString()}:${before.map((s) => `${s.month}=${s.version}`).join(",")}`;
+  // Hashed: kept values compare it for equality only, and hold it in their keys.
+  const tokens = before.map((s) => `${s.month}=${s.version}`).join(",");
+  return `<${end.toISOString()}:${createHash("sha256").update(tokens).digest("base64url")}`;
 }

@@ -227,6 +227,18 @@ async function tempIds(store: Store, table: string, ids: readonly string[]): Pro
   }
 }
 
+type ActivitySpan = { first: number; last: number };
+
+/** The first and last stored time of the activities in verity_scope_activities; null for none. */
+async function activitySpan(store: Store, workspace: string): Promise<ActivitySpan | null> {
+  const [row] = await store.query<{ first: string | null; last: string | null }>(
+    sql`SELECT min(occurred_at) AS first, max(occurred_at) AS last FROM activities
+        WHERE workspace_id = ${workspace} AND id IN (SELECT id FROM verity_scope_activities)`,
+  );
+  if (!row?.first || !row.last) return null;
+  return { first: instant(row.first), last: instant(row.last) };
+}
+
 /**
  * The tables whose rows carry the moments a push's changes begin at (push-since.ts): a push of
  * anything else (reps, social or newsletter rows) may change any period.
@@ -246,6 +258,7 @@ function pushScope(
 ): {
   scope: DerivedScope;
   before: () => Promise<void>;
+  afterLoad: () => Promise<void>;
   changed: () => Promise<{ groups: readonly DataGroup[]; scope: WriteScope }>;
 } | null {
   const tables = TABLE_ORDER.filter((t) => (body[t]?.length ?? 0) > 0);
@@ -259,11 +272,15 @@ function pushScope(
   const timed = tables.every((t) => TIMED_TABLES.has(t));
   // The earliest moment the push touches, in milliseconds (push-since.ts).
   let earliest = Number.POSITIVE_INFINITY;
+  // The stored times of the pushed activities before the load (null: none stored).
+  let stored: ActivitySpan | null = null;
   return {
     scope,
     async before() {
       // A second attempt (the exact load after the fast one) starts over: the first rolled back.
       scope.linkedFrom = undefined;
+      scope.activityMonths = null;
+      stored = null;
       await tempIds(store, "verity_scope_leads", [...leadIds]);
       if (activities.length > 0) {
         await tempIds(
@@ -276,24 +293,27 @@ function pushScope(
           sql`INSERT INTO verity_scope_leads SELECT DISTINCT lead_id FROM activities
               WHERE workspace_id = ${workspace} AND id IN (SELECT id FROM verity_scope_activities) AND lead_id IS NOT NULL`,
         );
-        const times = activities.map((a) => Date.parse(String(a.occurred_at).replace(" ", "T")));
-        const [stored] = await store.query<{ first: string | null; last: string | null }>(
-          sql`SELECT min(occurred_at) AS first, max(occurred_at) AS last FROM activities
-              WHERE workspace_id = ${workspace} AND id IN (SELECT id FROM verity_scope_activities)`,
-        );
-        for (const t of [stored?.first, stored?.last]) if (t) times.push(Date.parse(t));
-        const valid = times.filter((t) => Number.isFinite(t));
-        if (valid.length > 0) {
-          const first = new Date(Math.min(...valid));
-          const last = new Date(Math.max(...valid));
-          scope.activityMonths = {
-            from: new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), 1)),
-            to: new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth() + 1, 1)),
-          };
-        }
+        // Where the pushed activities were: the months they leave change too.
+        stored = await activitySpan(store, workspace);
       }
       // The moments the push replaces.
       if (timed) earliest = Math.min(earliest, await historyStart(store, workspace, scope.leads));
+    },
+    async afterLoad() {
+      if (activities.length === 0) return;
+      // The months the activities leave and the months they arrive in, as the engine stored
+      // them (a time without an offset is UTC; parsing the pushed text here read it in the
+      // server's zone, and a "+02" offset not at all).
+      const loaded = await activitySpan(store, workspace);
+      const first = Math.min(stored?.first ?? Number.POSITIVE_INFINITY, loaded?.first ?? Number.POSITIVE_INFINITY);
+      const last = Math.max(stored?.last ?? Number.NEGATIVE_INFINITY, loaded?.last ?? Number.NEGATIVE_INFINITY);
+      if (!Number.isFinite(first) || !Number.isFinite(last)) return;
+      const from = new Date(first);
+      const to = new Date(last);
+      scope.activityMonths = {
+        from: new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1)),
+        to: new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() + 1, 1)),
+      };
     },
     async changed() {
       const linked = scope.linkedFrom ? instant(scope.linkedFrom) : null;
@@ -377,7 +397,14 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
           loadPrepared(ctx.store, API_IMPORTER, prepared, ["api"], {
             workspace: principal.workspace,
             appendChildren: true,
-            ...(scoped ? { derivedScope: scoped.scope, before: scoped.before, changed: scoped.changed } : {}),
+            ...(scoped
+              ? {
+                  derivedScope: scoped.scope,
+                  before: scoped.before,
+                  afterLoad: scoped.afterLoad,
+                  changed: scoped.changed,
+                }
+              : {}),
           }),
         );
         return summaryOf(summary);
