@@ -1,6 +1,6 @@
 /**
  * Pairs of the vanity check kept across pushes of CRM rows whose leads lie after their period
- * (src/ingest/push-since.ts; migration 021; read-cache.ts KeepOptions.before). A figure for a
+ * (src/ingest/write-scope.ts; migration 021; read-cache.ts KeepOptions.before). A figure for a
  * period counts a lead only through some moment of its history before the period's end, so a
  * push through POST /api/data records the earliest moment of the histories it touched, and a
  * pair of an earlier period is served from memory. Held here on both engines against the
@@ -11,14 +11,17 @@
  * one all-time read the pairs make, what the data supports, is part of their key.
  */
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createKey } from "../src/accounts/keys.js";
-import { ensureWorkspace } from "../src/ingest/importer.js";
+import { refreshDerivedFacts } from "../src/derive/derived-facts.js";
+import { ensureWorkspace, runImport } from "../src/ingest/importer.js";
+import { verityImporter } from "../src/ingest/verity-importer.js";
 import { measurePairs, PAIRS } from "../src/insights/vanity-check.js";
 import { resolveRequest } from "../src/metrics/context.js";
+import { TABLE_ORDER } from "../src/model/canonical.js";
 import { applyTrackingRecords } from "../src/server/collect/tracking.js";
 import type { TrackingRecord } from "../src/server/collect/tracking-schema.js";
 import { createServer, type VerityServer } from "../src/server/server.js";
@@ -324,6 +327,87 @@ describe.each(engines())("pairs kept across later pushes on %s", (engine) => {
     // The linked visit started in May: both groups' writes begin there.
     expect(changed(now.since.tracking, tokens.since.tracking)).toEqual(["2026-05"]);
     expect(changed(now.since.data, tokens.since.data)).toEqual(["2026-05"]);
+    const after = await served(store, W, PERIOD);
+    expect(after.ran.length).toBeGreaterThan(0);
+    expect(after.pairs).toEqual(await fresh(store, W, PERIOD));
+  });
+
+  test("a small file import into the workspace is scoped like a push, and derives what a rebuild would", async () => {
+    const first = await served(store, W, PERIOD);
+    const files = await mkdtemp(join(tmpdir(), "verity-data-since-files-"));
+    try {
+      const write = async (name: string, rows: string[]) => {
+        await mkdir(join(files, name.split("/")[0] ?? ""), { recursive: true });
+        await writeFile(join(files, name), `${rows.join("\n")}\n`);
+      };
+      // Leads and activities from after the period, as `verity import leads.csv activities.csv` loads them.
+      await write("later/leads.csv", [
+        "id,pipeline_id,stage_id,owner_id,status,created_at",
+        `file-later-1,${pipeline},${stage},${rep},open,2026-08-20T09:00:00Z`,
+      ]);
+      await write("later/activities.csv", [
+        "id,lead_id,rep_id,type,occurred_at",
+        `file-later-call,file-later-1,${rep},call,2026-08-21 09:00:00`,
+      ]);
+      await runImport(store, verityImporter, join(files, "later"), { workspace: W });
+      const after = await served(store, W, PERIOD);
+      expect(after.ran).toEqual([]);
+      expect(after.pairs).toEqual(first.pairs);
+      expect(after.pairs).toEqual(await fresh(store, W, PERIOD));
+      const [lead] = await store.query<{ calls: number }>(
+        sql`SELECT activity_calls AS calls FROM leads WHERE workspace_id = ${W} AND id = ${"file-later-1"}`,
+      );
+      expect(Number(lead?.calls)).toBe(1);
+
+      // A lead of the period lost today, from a file: measured again and seen.
+      const [open] = await store.query<{ id: string; pipeline_id: string; stage_id: string; owner_id: string }>(
+        sql`SELECT id, pipeline_id, stage_id, owner_id FROM leads WHERE workspace_id = ${W} AND status = 'open'
+              AND created_at >= CAST(${"2026-04-01 00:00:00"} AS TIMESTAMP) AND created_at < CAST(${"2026-07-01 00:00:00"} AS TIMESTAMP)
+            ORDER BY id LIMIT 1`,
+      );
+      expect(open?.id).toBeTruthy();
+      await write("lost/leads.csv", [
+        "id,pipeline_id,stage_id,owner_id,status,created_at,closed_at,loss_reason",
+        `${open?.id},${open?.pipeline_id},${open?.stage_id},${open?.owner_id},lost,${INSIDE},${new Date().toISOString()},price`,
+      ]);
+      await runImport(store, verityImporter, join(files, "lost"), { workspace: W });
+      const lost = await served(store, W, PERIOD);
+      expect(lost.ran.length).toBeGreaterThan(0);
+      expect(lost.pairs).toEqual(await fresh(store, W, PERIOD));
+      expect(pairOf(lost.pairs, "activity-conversion")?.real).not.toEqual(
+        pairOf(first.pairs, "activity-conversion")?.real,
+      );
+
+      // The scoped derivations left what a rebuild of the whole workspace leaves.
+      const derived = async () => ({
+        leads: await store.query(sql`SELECT * FROM leads WHERE workspace_id = ${W} ORDER BY id`),
+        months: await store.query(
+          sql`SELECT month, rep_id, type, activities FROM activity_months WHERE workspace_id = ${W} ORDER BY month, rep_id, type`,
+        ),
+      });
+      const scoped = await derived();
+      await store.transaction(() => refreshDerivedFacts(store, W, TABLE_ORDER));
+      expect(await derived()).toEqual(scoped);
+    } finally {
+      await rm(files, { recursive: true, force: true });
+    }
+  });
+
+  test("an import that carries stages may change any period: its pairs are measured again", async () => {
+    await served(store, W, PERIOD);
+    const [row] = await store.query<{ id: string; pipeline_id: string; name: string; position: number }>(
+      sql`SELECT id, pipeline_id, name, position FROM stages WHERE workspace_id = ${W} ORDER BY id LIMIT 1`,
+    );
+    const files = await mkdtemp(join(tmpdir(), "verity-data-since-files-"));
+    try {
+      await writeFile(
+        join(files, "stages.csv"),
+        `id,pipeline_id,name,position,kind\n${row?.id},${row?.pipeline_id},${row?.name},${row?.position},open\n`,
+      );
+      await runImport(store, verityImporter, files, { workspace: W });
+    } finally {
+      await rm(files, { recursive: true, force: true });
+    }
     const after = await served(store, W, PERIOD);
     expect(after.ran.length).toBeGreaterThan(0);
     expect(after.pairs).toEqual(await fresh(store, W, PERIOD));

@@ -2,22 +2,15 @@
  * Answers kept between processes (src/metrics/kept-answers.ts, migration 022): a fresh
  * `verity check` or `verity report` answers from the row the last run wrote while the data's
  * tokens and Verity's code are unchanged, prints exactly what a computation prints, and
- * computes again after any write.
+ * computes again after any write. The commands themselves: test/kept-answers-cli.test.ts.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ensureWorkspace } from "../src/ingest/importer.js";
 import { keptAnswer, verityCodeVersion } from "../src/metrics/kept-answers.js";
 import { touchData } from "../src/store/data-versions.js";
-import { openStore } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
-import { verityInProcess } from "./support/cli-in-process.js";
 import { engines } from "./support/databases.js";
 import { openTestStore, type TestStore } from "./support/stores.js";
-
-const ENV = { VERITY_DATABASE_URL: "", VERITY_DB: "", VERITY_WORKSPACE: "" };
 
 describe.each(engines())("kept answers on %s", (engine) => {
   let db: TestStore;
@@ -76,64 +69,4 @@ test("the code version is a hash of the program's files, the same within a proce
   const version = await verityCodeVersion();
   expect(version).toMatch(/^source:[0-9a-f]{64}$/);
   expect(await verityCodeVersion()).toBe(version);
-});
-
-describe.runIf(engines().includes("duckdb"))("verity check and report from kept answers", () => {
-  let dir: string;
-  let db: string;
-  const verity = (args: string[], env: Record<string, string> = {}) =>
-    verityInProcess(["--db", db, ...args], { ...ENV, ...env });
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "verity-kept-answers-"));
-    db = join(dir, "demo.duckdb");
-    expect((await verity(["demo"])).code).toBe(0);
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const COMMANDS = [
-    ["check", "-p", "2026-Q2"],
-    ["check", "-p", "2026-Q2", "--format", "json"],
-    ["check", "-p", "2026-Q2", "--format", "csv"],
-    ["report", "-p", "2026-Q2", "-c", "previous"],
-    ["report", "-p", "2026-Q2", "--format", "json"],
-    ["report", "funnel", "velocity", "-p", "2026-Q2", "--format", "csv", "--why"],
-  ];
-
-  test("a second run prints exactly what a computation prints, from the row", async () => {
-    for (const args of COMMANDS) {
-      const computed = await verity(args, { VERITY_READ_CACHE: "off" });
-      expect(computed.code).toBe(0);
-      const first = await verity(args);
-      const second = await verity(args);
-      expect(first.stdout).toBe(computed.stdout);
-      expect(second.stdout).toBe(computed.stdout);
-    }
-    const store = await openStore({ engine: "duckdb", path: db });
-    try {
-      const [row] = await store.query<{ n: number }>(sql`SELECT count(*) AS n FROM kept_answers`);
-      // One answer per question: the check's three formats print the same kept answer.
-      expect(Number(row?.n)).toBe(4);
-      // The row is what the second run read: changed by hand, it is what the next run prints.
-      await store.execute(
-        sql`UPDATE kept_answers SET answer = replace(answer, ${'"label":"2026-Q2"'}, ${'"label":"KEPT-Q2"'})`,
-      );
-    } finally {
-      await store.close();
-    }
-    expect((await verity(["check", "-p", "2026-Q2"])).stdout).toContain("KEPT-Q2");
-  });
-
-  test("after an import the answer is computed again", async () => {
-    const before = await verity(["check", "-p", "2026-Q2", "--format", "json"]);
-    expect(before.stdout).toContain("KEPT-Q2");
-    // Any import is a write: the demo loads its company again.
-    expect((await verity(["demo"])).code).toBe(0);
-    const after = await verity(["check", "-p", "2026-Q2", "--format", "json"]);
-    expect(after.stdout).not.toContain("KEPT-Q2");
-    expect(after.stdout).toBe(
-      (await verity(["check", "-p", "2026-Q2", "--format", "json"], { VERITY_READ_CACHE: "off" })).stdout,
-    );
-  });
 });

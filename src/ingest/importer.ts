@@ -6,15 +6,16 @@
 
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
-import { type DerivedScope, refreshDerivedFacts } from "../derive/derived-facts.js";
+import { refreshDerivedFacts } from "../derive/derived-facts.js";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import type { DataCapability } from "../model/capabilities.js";
 import { VerityError } from "../model/errors.js";
-import { type DataGroup, touchData, type WriteScope } from "../store/data-versions.js";
+import { touchData } from "../store/data-versions.js";
 import { raw, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { ImportError } from "./import-error.js";
 import { FastLoadFailed, type LoadMode, loadTableFile, type TableCounts } from "./table-loader.js";
+import { SCOPED_FILE_BYTES, type ScopedWrite, scopeOfFiles } from "./write-scope.js";
 
 /** One canonical table file ready to load. */
 export type TableFile = {
@@ -161,15 +162,13 @@ export type ImportOptions = {
   before?: () => Promise<void>;
   /** Add stage events to the leads' stored histories instead of replacing them (API pushes). */
   appendChildren?: boolean;
-  /** Redo the derived facts only for what this names (small pushes); default: the workspace. */
-  derivedScope?: DerivedScope;
-  /** Runs after the rows are written, before the derived facts (a push completes its scope from them). */
-  afterLoad?: () => Promise<void>;
   /**
-   * Last in the transaction: which groups the load wrote and where its changes begin, for the
-   * data versions (src/store/data-versions.ts); default: both groups, any time.
+   * What a small write touched (write-scope.ts): its derived facts are redone for that only,
+   * and the data versions changed from the month it begins in. Default: the import's files
+   * when they are small and add to a workspace that holds leads, otherwise the workspace,
+   * any time.
    */
-  changed?: () => Promise<{ groups: readonly DataGroup[]; scope: WriteScope }>;
+  scope?: ScopedWrite;
 };
 
 export async function runImport(
@@ -211,6 +210,24 @@ export async function loadPrepared(
   }
 }
 
+/**
+ * An import's own scope: its files, when they are small, carry only tables a scope can name,
+ * and add to a workspace that already holds leads (a first import derives everything anyway).
+ * Not for a load that clears the workspace first (the demo's `before`).
+ */
+async function importScope(
+  store: Store,
+  options: ImportOptions,
+  files: readonly TableFile[],
+  sizes: readonly number[],
+): Promise<ScopedWrite | null> {
+  if (options.before || files.length === 0) return null;
+  if (sizes.reduce((a, b) => a + b, 0) > SCOPED_FILE_BYTES) return null;
+  const [lead] = await store.query(sql`SELECT 1 AS x FROM leads WHERE workspace_id = ${options.workspace} LIMIT 1`);
+  if (!lead) return null;
+  return scopeOfFiles(store, options.workspace, files);
+}
+
 async function load(
   store: Store,
   importer: Importer,
@@ -229,6 +246,8 @@ async function load(
   const summary = await store.transaction(async () => {
     await ensureWorkspace(store, options.workspace, started);
     await options.before?.();
+    const scope = options.scope ?? (await importScope(store, options, files, sizes));
+    await scope?.before();
     for (const [i, file] of files.entries()) {
       const context = {
         store,
@@ -266,12 +285,12 @@ async function load(
       const statement = store.dialect.afterBulkWrite(table);
       if (statement) await store.execute(raw(statement));
     }
-    await options.afterLoad?.();
+    await scope?.afterLoad();
     const facts = await refreshDerivedFacts(
       store,
       options.workspace,
       files.map((f) => f.table),
-      options.derivedScope,
+      scope?.derived,
     );
     derived = facts.written;
     const done: ImportSummary = {
@@ -293,7 +312,7 @@ async function load(
     // Last, so the workspace's row is held only until the commit just after (data-versions.ts).
     // Links and rollups an import derives can touch visits too: both tokens change, for any
     // time, unless the caller knows better (a push of some leads).
-    const changed = (await options.changed?.()) ?? { groups: ["data", "tracking"], scope: {} };
+    const changed = (await scope?.changed()) ?? { groups: ["data", "tracking"], scope: {} };
     await touchData(store, options.workspace, changed.groups, changed.scope);
     return done;
   });

@@ -85,11 +85,7 @@ export async function loadTableFile(
   try {
     rows = await store.stageCsv(STAGING, file, table.columns, fileColumns);
   } catch (error) {
-    if (error instanceof StagingError) {
-      const where = error.where;
-      const line = where === null ? null : "line" in where ? where.line : await lineOfRecord(file, where.record);
-      throw new ImportError(context.displayName, line, error.column, error.message);
-    }
+    if (error instanceof StagingError) throw await stagingImportError(context.displayName, file, error);
     throw error;
   }
   // No cleanup on failure: the transaction rolls back, which removes the staging table too
@@ -107,6 +103,13 @@ export async function loadTableFile(
     if (mode === "fast" && !checkDuplicates && isDuplicateKey(error)) throw new FastLoadFailed(error);
     throw error;
   }
+}
+
+/** A file the engine's CSV loader refused, as the user reads it: file, line and column. */
+export async function stagingImportError(displayName: string, file: string, error: StagingError): Promise<ImportError> {
+  const where = error.where;
+  const line = where === null ? null : "line" in where ? where.line : await lineOfRecord(file, where.record);
+  return new ImportError(displayName, line, error.column, error.message);
 }
 
 /** PostgreSQL's unique_violation: a key the fast mode did not check appeared twice. */

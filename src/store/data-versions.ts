@@ -162,7 +162,7 @@ function sinceOf(joined: string | null): Since[] {
  * moment it touched, '' for any time, or null when it changed nothing a metric of that group
  * reads (a tracking batch of resent events). A group left out counts as any time. What "the
  * earliest moment" covers for each writer: the tracking writer's visits (tracking.ts), a
- * push's leads with their whole histories (src/server/routes/data.ts, pushSince).
+ * push's or small import's leads with their whole histories (src/ingest/write-scope.ts).
  */
 export type WriteScope = Partial<Record<DataGroup, string | null>>;
 

@@ -14,7 +14,6 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import Papa from "papaparse";
 import { z } from "zod";
-import type { DerivedScope } from "../../derive/derived-facts.js";
 import { detectFormat, UnknownFormat } from "../../ingest/crm/detect.js";
 import { ZIP_LIMITS } from "../../ingest/crm/export-zip.js";
 import { ImportError } from "../../ingest/import-error.js";
@@ -27,12 +26,9 @@ import {
   type TableFile,
 } from "../../ingest/importer.js";
 import { IMPORTERS, importerFor } from "../../ingest/importers.js";
-import { historyStart, instant } from "../../ingest/push-since.js";
+import { scopeOfRows } from "../../ingest/write-scope.js";
 import { type Column, TABLE_ORDER, TABLES, type TableName, TIMESTAMP_TEXT } from "../../model/canonical.js";
 import { ERROR_TABLE } from "../../model/errors.js";
-import { type DataGroup, monthOf, type WriteScope } from "../../store/data-versions.js";
-import { join as joinSql, raw, sql } from "../../store/sql.js";
-import type { Store } from "../../store/store.js";
 import type { Api } from "../api.js";
 import { storableText } from "../collect/storable-text.js";
 import type { ServerContext } from "../context.js";
@@ -199,143 +195,6 @@ function summaryOf(summary: ImportSummary) {
   };
 }
 
-/**
- * The tables a push may carry and still have its derived facts redone for what it touched
- * only (its leads, its activities' months). A push of stages, pipelines or visits changes
- * facts of leads and visitors it does not name: those redo the workspace.
- */
-const SCOPED_TABLES: ReadonlySet<TableName> = new Set([
-  "reps",
-  "leads",
-  "stage_events",
-  "activities",
-  "social_posts",
-  "social_post_snapshots",
-  "social_follower_snapshots",
-  "newsletter_subscribers",
-  "newsletter_issues",
-  "email_events",
-]);
-
-/** Fills a one-column temporary table (inside the transaction) with ids. */
-async function tempIds(store: Store, table: string, ids: readonly string[]): Promise<void> {
-  await store.execute(raw(`DROP TABLE IF EXISTS ${table}`));
-  await store.execute(raw(`CREATE TEMP TABLE ${table} (id TEXT)`));
-  for (let i = 0; i < ids.length; i += 1000) {
-    const chunk = ids.slice(i, i + 1000).map((id) => sql`(${id})`);
-    await store.execute(sql`INSERT INTO ${raw(table)} VALUES ${joinSql(chunk)}`);
-  }
-}
-
-type ActivitySpan = { first: number; last: number };
-
-/** The first and last stored time of the activities in verity_scope_activities; null for none. */
-async function activitySpan(store: Store, workspace: string): Promise<ActivitySpan | null> {
-  const [row] = await store.query<{ first: string | null; last: string | null }>(
-    sql`SELECT min(occurred_at) AS first, max(occurred_at) AS last FROM activities
-        WHERE workspace_id = ${workspace} AND id IN (SELECT id FROM verity_scope_activities)`,
-  );
-  if (!row?.first || !row.last) return null;
-  return { first: instant(row.first), last: instant(row.last) };
-}
-
-/**
- * The tables whose rows carry the moments a push's changes begin at (push-since.ts): a push of
- * anything else (reps, social or newsletter rows) may change any period.
- */
-const TIMED_TABLES: ReadonlySet<TableName> = new Set(["leads", "stage_events", "activities"]);
-
-/**
- * The scope of a push's derived facts, the hook that prepares it inside the load's
- * transaction (before the rows are written: an activity moved to another month or lead
- * changes the month and lead it leaves too), and what the push changed for the data versions
- * (last in the transaction). Null when the push must redo the workspace.
- */
-function pushScope(
-  store: Store,
-  workspace: string,
-  body: Record<string, Record<string, unknown>[] | undefined>,
-): {
-  scope: DerivedScope;
-  before: () => Promise<void>;
-  afterLoad: () => Promise<void>;
-  changed: () => Promise<{ groups: readonly DataGroup[]; scope: WriteScope }>;
-} | null {
-  const tables = TABLE_ORDER.filter((t) => (body[t]?.length ?? 0) > 0);
-  if (!tables.every((t) => SCOPED_TABLES.has(t))) return null;
-  const leadIds = new Set<string>();
-  for (const row of body.leads ?? []) leadIds.add(String(row.id));
-  for (const row of body.stage_events ?? []) leadIds.add(String(row.lead_id));
-  for (const row of body.activities ?? []) if (row.lead_id) leadIds.add(String(row.lead_id));
-  const activities = body.activities ?? [];
-  const scope: DerivedScope = { leads: sql`SELECT id FROM verity_scope_leads`, activityMonths: null };
-  const timed = tables.every((t) => TIMED_TABLES.has(t));
-  // The earliest moment the push touches, in milliseconds (push-since.ts).
-  let earliest = Number.POSITIVE_INFINITY;
-  // The stored times of the pushed activities before the load (null: none stored).
-  let stored: ActivitySpan | null = null;
-  return {
-    scope,
-    async before() {
-      // A second attempt (the exact load after the fast one) starts over: the first rolled back.
-      scope.linkedFrom = undefined;
-      scope.activityMonths = null;
-      stored = null;
-      await tempIds(store, "verity_scope_leads", [...leadIds]);
-      if (activities.length > 0) {
-        await tempIds(
-          store,
-          "verity_scope_activities",
-          activities.map((a) => String(a.id)),
-        );
-        // The leads the pushed activities belong to now: moved to another lead, they leave it.
-        await store.execute(
-          sql`INSERT INTO verity_scope_leads SELECT DISTINCT lead_id FROM activities
-              WHERE workspace_id = ${workspace} AND id IN (SELECT id FROM verity_scope_activities) AND lead_id IS NOT NULL`,
-        );
-        // Where the pushed activities were: the months they leave change too.
-        stored = await activitySpan(store, workspace);
-      }
-      // The moments the push replaces.
-      if (timed) earliest = Math.min(earliest, await historyStart(store, workspace, scope.leads));
-    },
-    async afterLoad() {
-      if (activities.length === 0) return;
-      // The months the activities leave and the months they arrive in, as the engine stored
-      // them (a time without an offset is UTC; parsing the pushed text here read it in the
-      // server's zone, and a "+02" offset not at all).
-      const loaded = await activitySpan(store, workspace);
-      const first = Math.min(stored?.first ?? Number.POSITIVE_INFINITY, loaded?.first ?? Number.POSITIVE_INFINITY);
-      const last = Math.max(stored?.last ?? Number.NEGATIVE_INFINITY, loaded?.last ?? Number.NEGATIVE_INFINITY);
-      if (!Number.isFinite(first) || !Number.isFinite(last)) return;
-      const from = new Date(first);
-      const to = new Date(last);
-      scope.activityMonths = {
-        from: new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1)),
-        to: new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() + 1, 1)),
-      };
-    },
-    async changed() {
-      const linked = scope.linkedFrom ? instant(scope.linkedFrom) : null;
-      // Visits are written only when the load linked some to a lead.
-      const groups: DataGroup[] = linked === null ? ["data"] : ["data", "tracking"];
-      if (!timed) return { groups, scope: {} };
-      // The moments it adds, the activities' months (an activity without a lead counts in its rep's months).
-      earliest = Math.min(
-        earliest,
-        await historyStart(store, workspace, scope.leads),
-        scope.activityMonths?.from.getTime() ?? Number.POSITIVE_INFINITY,
-        linked ?? Number.POSITIVE_INFINITY,
-      );
-      const month = (ms: number) => (Number.isFinite(ms) ? monthOf(new Date(ms)) : "");
-      return {
-        groups,
-        scope: { data: month(earliest), ...(linked === null ? {} : { tracking: month(linked) }) },
-      };
-    },
-  };
-}
-
 const UploadQuery = z
   .object({
     format: z
@@ -391,20 +250,13 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
     async ({ body, principal }) => {
       const rows = body as Record<string, Record<string, unknown>[] | undefined>;
       const { prepared, rowOfLine } = await writePush(rows);
-      const scoped = pushScope(ctx.store, principal.workspace, rows);
+      const scope = scopeOfRows(ctx.store, principal.workspace, rows);
       try {
         const summary = await ctx.writer.exclusive(() =>
           loadPrepared(ctx.store, API_IMPORTER, prepared, ["api"], {
             workspace: principal.workspace,
             appendChildren: true,
-            ...(scoped
-              ? {
-                  derivedScope: scoped.scope,
-                  before: scoped.before,
-                  afterLoad: scoped.afterLoad,
-                  changed: scoped.changed,
-                }
-              : {}),
+            ...(scope ? { scope } : {}),
           }),
         );
         return summaryOf(summary);
