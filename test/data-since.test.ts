@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createKey } from "../src/accounts/keys.js";
 import { refreshDerivedFacts } from "../src/derive/derived-facts.js";
+import { ImportError } from "../src/ingest/import-error.js";
 import { ensureWorkspace, runImport } from "../src/ingest/importer.js";
 import { verityImporter } from "../src/ingest/verity-importer.js";
 import { measurePairs, PAIRS } from "../src/insights/vanity-check.js";
@@ -388,6 +389,25 @@ describe.each(engines())("pairs kept across later pushes on %s", (engine) => {
       const scoped = await derived();
       await store.transaction(() => refreshDerivedFacts(store, W, TABLE_ORDER));
       expect(await derived()).toEqual(scoped);
+    } finally {
+      await rm(files, { recursive: true, force: true });
+    }
+  });
+
+  test("a small import with a bad value is refused naming file, line and column, and writes nothing", async () => {
+    const files = await mkdtemp(join(tmpdir(), "verity-data-since-files-"));
+    try {
+      await writeFile(
+        join(files, "leads.csv"),
+        `id,pipeline_id,stage_id,status,created_at\nbad-1,${pipeline},${stage},open,2026-08-20T09:00:00Z\nbad-2,${pipeline},${stage},open,not a date\n`,
+      );
+      const [before] = await store.query<{ n: number }>(sql`SELECT count(*) AS n FROM leads WHERE workspace_id = ${W}`);
+      const error = await runImport(store, verityImporter, files, { workspace: W }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ImportError);
+      expect(error).toMatchObject({ line: 3, column: "created_at" });
+      expect(String((error as Error).message)).toContain("leads.csv");
+      const [after] = await store.query<{ n: number }>(sql`SELECT count(*) AS n FROM leads WHERE workspace_id = ${W}`);
+      expect(Number(after?.n)).toBe(Number(before?.n));
     } finally {
       await rm(files, { recursive: true, force: true });
     }
