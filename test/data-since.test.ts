@@ -408,6 +408,15 @@ describe.each(engines())("pairs kept across later pushes on %s", (engine) => {
       expect(String((error as Error).message)).toContain("leads.csv");
       const [after] = await store.query<{ n: number }>(sql`SELECT count(*) AS n FROM leads WHERE workspace_id = ${W}`);
       expect(Number(after?.n)).toBe(Number(before?.n));
+      // A NUL is named as the load names it, on PostgreSQL too (its COPY would refuse it first).
+      await writeFile(
+        join(files, "leads.csv"),
+        `id,pipeline_id,stage_id,status,created_at\nbad-1,${pipeline},${stage},open,2026-08-20T09:00:00Z\nbad-2,${pipeline},${stage},op\u0000en,2026-08-20T09:00:00Z\n`,
+      );
+      const nul = await runImport(store, verityImporter, files, { workspace: W }).catch((e: unknown) => e);
+      expect(nul).toBeInstanceOf(ImportError);
+      expect(nul).toMatchObject({ line: 3, column: "status" });
+      expect(String((nul as Error).message)).toContain("NUL");
     } finally {
       await rm(files, { recursive: true, force: true });
     }

@@ -59,15 +59,7 @@ export async function loadTableFile(
 ): Promise<TableCounts> {
   const { store } = context;
   const table = tableOf(tableName);
-  const nul = await findNul(file);
-  if (nul) {
-    throw new ImportError(
-      context.displayName,
-      nul.line,
-      nul.column,
-      "holds a NUL character (U+0000), which Verity does not store (PostgreSQL cannot): remove it from the file",
-    );
-  }
+  await refuseNul(context.displayName, file);
   if (mode === "fast" && store.csvRelation) {
     const [stored] = await store.query(
       sql`SELECT 1 AS x FROM ${ident(table.name)} WHERE workspace_id = ${context.workspace} LIMIT 1`,
@@ -102,6 +94,19 @@ export async function loadTableFile(
   } catch (error) {
     if (mode === "fast" && !checkDuplicates && isDuplicateKey(error)) throw new FastLoadFailed(error);
     throw error;
+  }
+}
+
+/** Refuses a file holding a NUL character, naming where (both engines alike; PostgreSQL cannot store it). */
+export async function refuseNul(displayName: string, file: string): Promise<void> {
+  const nul = await findNul(file);
+  if (nul) {
+    throw new ImportError(
+      displayName,
+      nul.line,
+      nul.column,
+      "holds a NUL character (U+0000), which Verity does not store (PostgreSQL cannot): remove it from the file",
+    );
   }
 }
 

@@ -14,7 +14,7 @@ import { type DataGroup, monthOf, type WriteScope } from "../store/data-versions
 
 import { join as joinSql, raw, type Sql, sql } from "../store/sql.js";
 import { StagingError, type Store } from "../store/store.js";
-import { stagingImportError } from "./table-loader.js";
+import { refuseNul, stagingImportError } from "./table-loader.js";
 
 /** A small write's scope, and its hooks inside the load's transaction (importer.ts). */
 export type ScopedWrite = {
@@ -98,6 +98,8 @@ export function scopeOfFiles(store: Store, workspace: string, files: readonly Sc
             ? ["lead_id"]
             : [];
       if (ids.length === 0) continue;
+      // What the load says first of a file, said here first too (COPY would word it worse).
+      await refuseNul(file.displayName, file.file);
       try {
         await store.stageCsv("verity_scope_stage", file.file, table(file.table).columns, file.columns);
       } catch (error) {
@@ -201,6 +203,7 @@ function scoped(
       derived.linkedFrom = undefined;
       derived.activityMonths = null;
       stored = null;
+      earliest = Number.POSITIVE_INFINITY;
       await fill();
       if (hasActivities) {
         // The leads the activities belong to now: moved to another lead, they leave it.
