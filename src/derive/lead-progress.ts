@@ -65,12 +65,17 @@ export function leadProgressUpdate(workspace: string | null, leads?: Sql): Sql {
 
 /** Updates the workspace's leads, or only `leads` (a subquery of ids), inside the caller's transaction. */
 export async function refreshLeadProgress(store: Store, workspace: string, leads?: Sql): Promise<void> {
-  // Leads whose stage history is gone (a later export without it) lose their values.
+  // Leads whose stage history is gone (a later export without it) lose their values. For a
+  // few leads, each one's history is looked up by the key (PostgreSQL hashed all 2.6M stage
+  // events of size l for NOT IN: 2.1 s of a one-lead push); for the workspace, one anti-join.
+  const noHistory = leads
+    ? sql`NOT EXISTS (SELECT 1 FROM stage_events e WHERE e.workspace_id = ${workspace} AND e.lead_id = leads.id)`
+    : sql`id NOT IN (SELECT lead_id FROM stage_events WHERE workspace_id = ${workspace})`;
   await store.execute(sql`
     UPDATE leads SET reached_qualifying_at = NULL, furthest_position = NULL, last_event_at = NULL,
       last_event_stage_id = NULL
     WHERE workspace_id = ${workspace}${leads ? sql` AND id IN (${leads})` : sql``}
       AND (reached_qualifying_at IS NOT NULL OR furthest_position IS NOT NULL OR last_event_at IS NOT NULL)
-      AND id NOT IN (SELECT lead_id FROM stage_events WHERE workspace_id = ${workspace})`);
+      AND ${noHistory}`);
   await store.execute(leadProgressUpdate(workspace, leads));
 }

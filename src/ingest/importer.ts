@@ -210,6 +210,9 @@ export async function loadPrepared(
   }
 }
 
+/** A scoped write of at most this many rows leaves the planner's statistics to autovacuum. */
+const SMALL_WRITE_ROWS = 1_000;
+
 /**
  * An import's own scope: its files, when they are small, carry only tables a scope can name,
  * and add to a workspace that already holds leads (a first import derives everything anyway).
@@ -243,6 +246,7 @@ async function load(
   let bytesDone = 0;
   const tables: Partial<Record<TableName, TableCounts>> = {};
   let derived: string[] = [];
+  let analyze = true;
   const summary = await store.transaction(async () => {
     await ensureWorkspace(store, options.workspace, started);
     await options.before?.();
@@ -280,8 +284,15 @@ async function load(
     // a workspace that is new (or grew) say it holds nothing, and picks nested loops over
     // everything it loaded (bench:soak: a 20,000-deal HubSpot upload into a second workspace on
     // PostgreSQL ran its lead-progress UPDATE for minutes, and the tracking writer, which runs
-    // imports in turn, waited behind it). ANALYZE counts the transaction's own rows.
-    for (const table of new Set(files.map((f) => f.table))) {
+    // imports in turn, waited behind it). ANALYZE counts the transaction's own rows. Not for a
+    // small scoped write (a webhook's few rows: 1.5 s of ANALYZE at size l, for statistics it
+    // cannot move; autovacuum's own ANALYZE follows a stream of them).
+    const written = Object.values(tables).reduce(
+      (n, t) => n + (t?.created ?? 0) + (t?.updated ?? 0) + (t?.removed ?? 0),
+      0,
+    );
+    analyze = !scope || written > SMALL_WRITE_ROWS;
+    for (const table of analyze ? new Set(files.map((f) => f.table)) : []) {
       const statement = store.dialect.afterBulkWrite(table);
       if (statement) await store.execute(raw(statement));
     }
@@ -319,7 +330,7 @@ async function load(
   // The derived tables after the commit: the import has landed, so a failure here only costs
   // planning quality.
   const analyzed = new Set<string>(files.map((f) => f.table));
-  for (const table of new Set(derived.filter((t) => !analyzed.has(t)))) {
+  for (const table of analyze ? new Set(derived.filter((t) => !analyzed.has(t))) : []) {
     const statement = store.dialect.afterBulkWrite(table);
     if (!statement) continue;
     try {

@@ -26,6 +26,7 @@ import { dataVersionsSchema } from "./migrations/019-data-versions.js";
 import { trackingSinceSchema } from "./migrations/020-tracking-since.js";
 import { dataSinceSchema } from "./migrations/021-data-since.js";
 import { keptAnswersSchema } from "./migrations/022-kept-answers.js";
+import { visitsConvertedIndexSchema } from "./migrations/023-visits-converted-index.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -54,6 +55,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 20, name: "tracking-since", statements: trackingSinceSchema },
   { version: 21, name: "data-since", statements: dataSinceSchema },
   { version: 22, name: "kept-answers", statements: keptAnswersSchema },
+  { version: 23, name: "visits-converted-index", statements: visitsConvertedIndexSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */
