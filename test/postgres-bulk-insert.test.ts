@@ -70,7 +70,12 @@ if (engines().includes("postgres")) {
         }),
       );
       await expect(failed).rejects.toThrow("boom");
-      expect(await indexesOf(t.store, "visits")).toEqual(["visits_converted", "visits_pkey", "visits_started", "visits_visitor"]);
+      expect(await indexesOf(t.store, "visits")).toEqual([
+        "visits_converted",
+        "visits_pkey",
+        "visits_started",
+        "visits_visitor",
+      ]);
     });
   });
 }
