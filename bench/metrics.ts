@@ -21,13 +21,13 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { runImport } from "../src/ingest/importer.js";
 import { verityImporter } from "../src/ingest/verity-importer.js";
-import { simulate } from "../src/simulate/simulate.js";
+import { type SimulationSize, simulate } from "../src/simulate/simulate.js";
 import { openStore } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
 import { startEmbeddedPostgres } from "../test/support/postgres-global-setup.js";
 
 const run = promisify(execFile);
-const size = (process.env.BENCH_SIZE ?? "l") as "s" | "m" | "l";
+const size = (process.env.BENCH_SIZE ?? "l") as SimulationSize;
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const period = process.env.BENCH_PERIOD ?? "2026-Q2";
 const engines = (process.env.BENCH_ENGINES ?? "duckdb,postgres").split(",");

@@ -71,8 +71,38 @@ describe.runIf(engines().includes("duckdb"))("verity check and report from kept 
     );
     const imported = await verity(["import", leads]);
     expect(imported.code, imported.stderr).toBe(0);
+    // A small import redoes only its lead: it does not compute a whole check to keep.
+    expect(imported.stderr).not.toContain("Prepared");
     const after = await verity(args);
     expect(after.stdout).not.toContain("KEPT-Q2");
     expect(after.stdout).toBe((await verity(args, { VERITY_READ_CACHE: "off" })).stdout);
+  });
+
+  test("an import that redoes the workspace keeps the plain check: the first check after it reads it", async () => {
+    const files = join(dir, "company");
+    expect((await verity(["simulate", "--out", files, "--seed", "5"])).code).toBe(0);
+    const imported = await verity(["--workspace", "second", "import", files]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stderr).toMatch(/Prepared `verity check` \(2026-Q3\) in \d+\.\d s/);
+    const store = await openStore({ engine: "duckdb", path: db });
+    try {
+      const rows = await store.query<{ n: number }>(
+        sql`SELECT count(*) AS n FROM kept_answers WHERE workspace_id = 'second'`,
+      );
+      expect(Number(rows[0]?.n)).toBe(1);
+      await store.execute(
+        sql`UPDATE kept_answers SET answer = replace(answer, ${'"label":"2026-Q3"'}, ${'"label":"PREPARED-Q3"'})
+            WHERE workspace_id = 'second'`,
+      );
+    } finally {
+      await store.close();
+    }
+    // The plain check (no flags) is the question the import kept.
+    const check = await verity(["--workspace", "second", "check"]);
+    expect(check.code, check.stderr).toBe(0);
+    expect(check.stdout).toContain("PREPARED-Q3");
+    // Computed, it is the same but for the label changed by hand.
+    const computed = await verity(["--workspace", "second", "check"], { VERITY_READ_CACHE: "off" });
+    expect(check.stdout.replaceAll("PREPARED-Q3", "2026-Q3")).toBe(computed.stdout);
   });
 });

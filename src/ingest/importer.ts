@@ -149,6 +149,11 @@ export type ImportSummary = {
   notes: string[];
   lacks: DataCapability[];
   durationMs: number;
+  /**
+   * What the import redid: only the leads and months its rows touch ("touched": a push, a
+   * small import into a workspace holding leads, write-scope.ts) or the whole workspace.
+   */
+  scope: "touched" | "workspace";
 };
 
 export type ImportOptions = {
@@ -314,6 +319,7 @@ async function load(
       notes: [...prepared.notes, ...facts.notes],
       lacks: prepared.lacks,
       durationMs: Date.now() - started.getTime(),
+      scope: scope ? "touched" : "workspace",
     };
     await store.execute(
       sql`INSERT INTO imports (workspace_id, id, format, source_system, path, started_at, finished_at, summary)

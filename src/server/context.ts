@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import type { Store } from "../store/store.js";
 import type { IngestLog } from "./collect/log.js";
 import type { Writer } from "./collect/writer.js";
+import type { HomeWarmer } from "./home-warmer.js";
 import type { Logger } from "./logger.js";
 import type { RateLimiter } from "./rate-limit.js";
 
@@ -12,6 +13,8 @@ export type ServerContext = {
   writer: Writer;
   log: IngestLog;
   logger: Logger;
+  /** Prepares a workspace's dashboard home after a write (home-warmer.ts). */
+  warmer: HomeWarmer;
   /**
    * "on": every non-public route needs an API key or a session. "open" (--no-auth, only on a
    * loopback address): every request from this machine's browser acts as an admin of

@@ -8,6 +8,8 @@ import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { getRequestListener } from "@hono/node-server";
 import type { Hono } from "hono";
+import { checkFor } from "../insights/vanity-check.js";
+import type { MetricRequest } from "../metrics/context.js";
 import type { Store } from "../store/store.js";
 import type { Api } from "./api.js";
 import { buildApp } from "./app.js";
@@ -15,8 +17,10 @@ import { IngestLog } from "./collect/log.js";
 import { Writer } from "./collect/writer.js";
 import { parseTrustProxy, type ServerContext } from "./context.js";
 import { withEventListener } from "./event-listener.js";
+import { HomeWarmer } from "./home-warmer.js";
 import { createLogger, type Logger, type LogLevel } from "./logger.js";
 import { RateLimiter } from "./rate-limit.js";
+import { doctorOf } from "./routes/doctor.js";
 import type { TrackingIntake } from "./routes/tracking.js";
 
 export const VERSION = "0.1.0";
@@ -99,11 +103,13 @@ export async function createServer(options: ServerOptions): Promise<VerityServer
   }
   const trackingRate = options.trackingRate ?? 20;
   const apiRate = options.apiRate ?? 50;
+  const warmer = new HomeWarmer((request, stopped) => prepareHome(options.store, request, stopped), logger);
   const ctx: ServerContext = {
     store: options.store,
     writer,
     log,
     logger,
+    warmer,
     auth: options.auth === false ? "open" : "on",
     openWorkspace: options.workspace ?? "default",
     trustProxy: parseTrustProxy(options.trustProxy),
@@ -129,10 +135,22 @@ export async function createServer(options: ServerOptions): Promise<VerityServer
     async close() {
       if (closed) return;
       closed = true;
+      await warmer.stop();
       await writer.stop();
       await log.close();
     },
   };
+}
+
+/**
+ * What the dashboard home asks (pages/home.ts): the check (its history is the trend) as last
+ * asked, and the data health. Both go through the kept results, so the home's own requests
+ * find them there.
+ */
+async function prepareHome(store: Store, request: MetricRequest, stopped: () => boolean): Promise<void> {
+  await checkFor(store, request);
+  if (stopped()) return;
+  await doctorOf(store, request.workspace);
 }
 
 /** Listens on `host:port` (port 0: any free port). */

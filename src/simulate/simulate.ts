@@ -99,7 +99,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
   const { size, seed, outDir } = options;
   const planted = options.planted ?? true;
   const sized = SIZE_PRESETS[size];
-  if (!sized) throw new Error(`unknown size "${size}"; use s, m or l`);
+  if (!sized) throw new Error(`unknown size "${size}"; use s, m, l or xl`);
   const preset = shapedPreset(sized, options.scale ?? 1, options.steady ?? false);
   if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   const progress = options.onProgress ?? (() => {});

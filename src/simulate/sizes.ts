@@ -1,6 +1,6 @@
 /** How big the simulated company is. Every other table scales from these figures. */
 
-export type SimulationSize = "s" | "m" | "l";
+export type SimulationSize = "s" | "m" | "l" | "xl";
 
 export type SizePreset = {
   /** Leads created over the three years. */
@@ -60,5 +60,18 @@ export const SIZE_PRESETS: Readonly<Record<SimulationSize, SizePreset>> = {
     subscribers: 150_000,
     socialPosts: 3_000,
     audienceScale: 25,
+  },
+  // Four times l, for the benchmarks' cost curve (issue 17): ~19 GB of CSV files. Accounts
+  // stop at the names the simulator can make (368,640), so leads repeat per account more often.
+  xl: {
+    leads: 4_000_000,
+    reps: 800,
+    teams: 6,
+    accounts: 360_000,
+    visitors: 5_600_000,
+    activitiesPerLead: 10,
+    subscribers: 600_000,
+    socialPosts: 6_000,
+    audienceScale: 100,
   },
 };

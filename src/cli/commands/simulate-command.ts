@@ -1,9 +1,9 @@
 /**
- * `verity simulate --size s|m|l --seed N --out DIR [--no-planted]`: write a simulated company
+ * `verity simulate --size s|m|l|xl --seed N --out DIR [--no-planted]`: write a simulated company
  * as canonical files, with its planted stories (the default) or without them.
  */
 import { type Command, Option } from "commander";
-import { simulate } from "../../simulate/simulate.js";
+import { type SimulationSize, simulate } from "../../simulate/simulate.js";
 import { formatCount } from "../output.js";
 import { parseInteger } from "./parse.js";
 
@@ -12,8 +12,8 @@ export function registerSimulate(program: Command): void {
     .command("simulate")
     .description("write a simulated B2B company (about three years) as Verity CSV files")
     .addOption(
-      new Option("-s, --size <size>", "s: ~2,000 leads; m: ~100,000 leads; l: ~1M leads")
-        .choices(["s", "m", "l"])
+      new Option("-s, --size <size>", "s: ~2,000 leads; m: ~100,000 leads; l: ~1M leads; xl: ~4M leads (about 19 GB)")
+        .choices(["s", "m", "l", "xl"])
         .default("s"),
     )
     .option("--seed <n>", "random seed (same seed, same data)", parseInteger("--seed"), 1)
@@ -22,7 +22,7 @@ export function registerSimulate(program: Command): void {
       "--no-planted",
       "leave out the four planted stories the vanity check should find (a company with no change)",
     )
-    .action(async (options: { size: "s" | "m" | "l"; seed: number; out: string; planted: boolean }) => {
+    .action(async (options: { size: SimulationSize; seed: number; out: string; planted: boolean }) => {
       const started = Date.now();
       const summary = await simulate({
         size: options.size,

@@ -259,6 +259,7 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
             ...(scope ? { scope } : {}),
           }),
         );
+        ctx.warmer.written(principal.workspace);
         return summaryOf(summary);
       } catch (error) {
         if (error instanceof ImportError) throw pushError(error, rowOfLine);
@@ -364,6 +365,7 @@ export function registerDataRoutes(api: Api, ctx: ServerContext): void {
             if (error instanceof ImportError) throw uploadError(error, upload);
             throw error;
           });
+        ctx.warmer.written(principal.workspace);
         const answer = summaryOf(summary);
         return { ...answer, notes: answer.notes.map((note) => forUser(note, upload)) };
       } finally {

@@ -4,8 +4,9 @@
  * what is missing and what fixes it. The dashboard's banner reads it.
  */
 import type { Context } from "hono";
-import { doctor } from "../../insights/doctor.js";
+import { type DoctorReport, doctor } from "../../insights/doctor.js";
 import { cachedReads, rememberByReads } from "../../metrics/read-cache.js";
+import type { Store } from "../../store/store.js";
 import type { Api } from "../api.js";
 import type { ServerContext } from "../context.js";
 import { DoctorSchema } from "../result-schemas.js";
@@ -27,14 +28,19 @@ export function registerDoctorRoutes(api: Api, ctx: ServerContext): void {
     },
     async ({ c, principal }) => {
       await settle(c, ctx, principal.workspace);
-      // Kept by the data it read, as the check's pairs are (src/metrics/read-cache.ts): the
-      // home asks it every time, and a tracking batch leaves it in memory unless it read visits.
-      const reads = await cachedReads(ctx.store, principal.workspace);
-      return rememberByReads(reads, JSON.stringify(["doctor", principal.workspace]), (view) =>
-        doctor(view, principal.workspace),
-      );
+      return doctorOf(ctx.store, principal.workspace);
     },
   );
+}
+
+/**
+ * The workspace's data health, kept by the data it read as the check's pairs are
+ * (src/metrics/read-cache.ts): the home asks it every time, and a tracking batch leaves it in
+ * memory unless it read visits.
+ */
+export async function doctorOf(store: Store, workspace: string): Promise<DoctorReport> {
+  const reads = await cachedReads(store, workspace);
+  return rememberByReads(reads, JSON.stringify(["doctor", workspace]), (view) => doctor(view, workspace));
 }
 
 /** As the metric routes: every event acknowledged before the read is in the answer (README, "Server"). */

@@ -193,7 +193,9 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
     },
     async ({ c, query, principal }) => {
       await settle(c, principal.workspace);
-      return checkFor(ctx.store, requestOf(principal.workspace, query));
+      const request = requestOf(principal.workspace, query);
+      ctx.warmer.asked(request);
+      return checkFor(ctx.store, request);
     },
   );
 

@@ -1,0 +1,108 @@
+import { describe, expect, test } from "vitest";
+import { requestOf } from "../metrics/request.js";
+import { HomeWarmer, VIEWED_WITHIN_MS } from "./home-warmer.js";
+import { createLogger } from "./logger.js";
+
+/** The check of `workspace` as a home asks it. */
+const ask = (workspace: string) => requestOf(workspace, {});
+
+/** A warmer whose preparations wait until released, recording which workspaces they ran for. */
+function warmer(now: () => number, fail: ReadonlySet<string> = new Set()) {
+  const ran: string[] = [];
+  const gates: (() => void)[] = [];
+  const lines: string[] = [];
+  const logger = createLogger("warn", { write: (line: string) => void lines.push(line) });
+  const w = new HomeWarmer(
+    async (request) => {
+      const workspace = request.workspace;
+      ran.push(workspace);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      if (fail.has(workspace)) throw new Error(`no ${workspace}`);
+    },
+    logger,
+    now,
+  );
+  /** Lets every waiting preparation finish, one after another, until none is left. */
+  const release = async () => {
+    for (;;) {
+      // The next preparation starts once the last one's promise has settled.
+      await new Promise((resolve) => setImmediate(resolve));
+      const gate = gates.shift();
+      if (!gate) break;
+      gate();
+    }
+    await w.idle();
+  };
+  return { w, ran, lines, release };
+}
+
+describe("HomeWarmer", () => {
+  test("prepares only workspaces whose check was asked within the window", async () => {
+    let clock = 1_000_000;
+    const { w, ran, release } = warmer(() => clock);
+    w.written("never-asked");
+    w.asked(ask("a"));
+    w.asked(ask("b"));
+    clock += VIEWED_WITHIN_MS + 1;
+    w.asked(ask("a"));
+    w.written("a");
+    w.written("b");
+    await release();
+    expect(ran).toEqual(["a"]);
+    expect(w.prepared).toBe(1);
+  });
+
+  test("one preparation at a time; writes during it queue one more per workspace, never more", async () => {
+    const { w, ran, release } = warmer(() => 0);
+    w.asked(ask("a"));
+    w.asked(ask("b"));
+    w.written("a");
+    w.written("a");
+    w.written("b");
+    w.written("a");
+    // "a" runs; "a" (once) and "b" wait, in the order of their first writes since.
+    expect(ran).toEqual(["a"]);
+    await release();
+    expect(ran).toEqual(["a", "a", "b"]);
+    expect(w.prepared).toBe(3);
+  });
+
+  test("prepares the check as it was last asked", async () => {
+    const asked: string[] = [];
+    const w = new HomeWarmer(
+      async (request) => void asked.push(`${request.workspace} ${request.period ?? "default"}`),
+      createLogger("silent"),
+    );
+    w.asked(requestOf("a", { period: "2026-Q1" }));
+    w.asked(requestOf("a", { period: "2025-12" }));
+    w.written("a");
+    await w.idle();
+    expect(asked).toEqual(["a 2025-12"]);
+  });
+
+  test("a failed preparation is logged and the next one still runs", async () => {
+    const { w, ran, lines, release } = warmer(() => 0, new Set(["bad"]));
+    w.asked(ask("bad"));
+    w.asked(ask("good"));
+    w.written("bad");
+    w.written("good");
+    await release();
+    expect(ran).toEqual(["bad", "good"]);
+    expect(w.prepared).toBe(1);
+    expect(lines.join("")).toContain("preparing the dashboard home after a write failed");
+  });
+
+  test("after stop nothing new is prepared and the queue is dropped", async () => {
+    const { w, ran, release } = warmer(() => 0);
+    w.asked(ask("a"));
+    w.asked(ask("b"));
+    w.written("a");
+    w.written("b");
+    const stopped = w.stop();
+    await release();
+    await stopped;
+    w.written("a");
+    await w.idle();
+    expect(ran).toEqual(["a"]);
+  });
+});
