@@ -92,6 +92,22 @@ describe("HomeWarmer", () => {
     expect(lines.join("")).toContain("preparing the dashboard home after a write failed");
   });
 
+  test("with the kept results off nothing is prepared", async () => {
+    const { w, ran, release } = warmer(() => 0);
+    w.asked(ask("a"));
+    process.env.VERITY_READ_CACHE = "off";
+    try {
+      w.written("a");
+    } finally {
+      delete process.env.VERITY_READ_CACHE;
+    }
+    await release();
+    expect(ran).toEqual([]);
+    w.written("a");
+    await release();
+    expect(ran).toEqual(["a"]);
+  });
+
   test("after stop nothing new is prepared and the queue is dropped", async () => {
     const { w, ran, release } = warmer(() => 0);
     w.asked(ask("a"));

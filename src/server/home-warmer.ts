@@ -46,8 +46,10 @@ export class HomeWarmer {
 
   /** A write of `workspace`'s data committed: prepare its home if someone looks at it. */
   written(workspace: string): void {
+    // With the kept results off (VERITY_READ_CACHE=off) nothing prepared would be kept.
+    if (this.stopped || process.env.VERITY_READ_CACHE === "off") return;
     const seen = this.viewed.get(workspace);
-    if (this.stopped || seen === undefined || this.now() - seen.at > VIEWED_WITHIN_MS) return;
+    if (seen === undefined || this.now() - seen.at > VIEWED_WITHIN_MS) return;
     this.queue.add(workspace);
     this.running ??= this.drain();
   }
