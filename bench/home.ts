@@ -70,9 +70,10 @@ async function prepare(where: StoreTarget): Promise<Auth> {
     const [pipeline] = await store.query<{ id: string }>(
       sql`SELECT id FROM pipelines WHERE workspace_id = ${WORKSPACE} ORDER BY id LIMIT 1`,
     );
-    const [rep] = await store.query<{ id: string }>(
-      sql`SELECT id FROM reps WHERE workspace_id = ${WORKSPACE} ORDER BY id LIMIT 1`,
+    const [rep] = await store.query<{ id: string; name: string }>(
+      sql`SELECT id, name FROM reps WHERE workspace_id = ${WORKSPACE} ORDER BY id LIMIT 1`,
     );
+    if (!rep) throw new Error(`workspace "${WORKSPACE}" has no reps: load it with bench:metrics first`);
     const domain = "home-bench.example";
     const made = await createKey(store, {
       workspace: WORKSPACE,
@@ -80,7 +81,7 @@ async function prepare(where: StoreTarget): Promise<Auth> {
       scopes: ["metrics:read", "data:write", "admin"],
     });
     const site = await createSite(store, WORKSPACE, { name: `home bench ${randomUUID()}`, domains: [domain] });
-    return { key: made.secret, site: site.publicKey, domain, pipeline: pipeline?.id ?? "", rep: rep?.id ?? "" };
+    return { key: made.secret, site: site.publicKey, domain, pipeline: pipeline?.id ?? "", rep };
   } finally {
     await store.close();
   }
@@ -110,7 +111,7 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-type Auth = { key: string; site: string; domain: string; pipeline: string; rep: string };
+type Auth = { key: string; site: string; domain: string; pipeline: string; rep: { id: string; name: string } };
 type Figures = {
   warm: number[];
   afterIngest: number[];
@@ -163,11 +164,11 @@ async function measure(where: StoreTarget, auth: Auth, cache: boolean) {
   };
   /** A rep renamed: reps count as changing every period (write-scope.ts), as a large import does. */
   let renames = 0;
-  const rename = async () => {
+  const rename = async (name = `${auth.rep.name} (home bench ${++renames})`) => {
     const res = await fetch(`${url}/api/data`, {
       method: "POST",
       headers: { ...headers, "content-type": "application/json" },
-      body: JSON.stringify({ reps: [{ id: auth.rep, name: `home bench ${++renames}` }] }),
+      body: JSON.stringify({ reps: [{ id: auth.rep.id, name }] }),
     });
     if (!res.ok) throw new Error(`/api/data: ${res.status} ${await res.text()}`);
   };
@@ -199,6 +200,7 @@ async function measure(where: StoreTarget, auth: Auth, cache: boolean) {
       await new Promise((resolve) => setTimeout(resolve, settleMs));
       figures.afterWriteSettled.push(await home());
     }
+    await rename(auth.rep.name); // as it was (a PostgreSQL bench database is not a copy)
     figures.rssMb = peakRssMb(child.pid as number);
   } finally {
     await stop(child);

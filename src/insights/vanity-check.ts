@@ -212,6 +212,33 @@ export async function checkFor(store: Store, request: MetricRequest): Promise<Va
   return vanityCheck(await resolveRequest(store, { ...request, compare: request.compare ?? CHECK_COMPARISON }));
 }
 
+/**
+ * The check for `request` measured one period at a time, most recent first, until `stopped()`
+ * says to stop; then the check itself, from the pairs just kept (null when stopped). For the
+ * server's preparation after a write (src/server/home-warmer.ts): one period at a time holds
+ * one of PostgreSQL's connections where a person's view holds four, and a preparation that
+ * another write or the server's shutdown overtakes gives up within one period. The periods and
+ * their contexts are the ones `vanityCheck` measures, so it finds each of them kept.
+ */
+export async function prepareCheck(
+  store: Store,
+  request: MetricRequest,
+  stopped: () => boolean,
+): Promise<VanityCheck | null> {
+  const resolved = await resolveRequest(store, { ...request, compare: request.compare ?? CHECK_COMPARISON });
+  const current = resolved.current;
+  const earlier = trailingPeriods(current.period, HISTORY_PERIODS + 1)
+    .slice(0, -1)
+    .filter((period) => anyPairCovers(current.dataRange, period))
+    .map((period) => contextForPeriod(current, period));
+  const contexts = [current, ...(resolved.previous ? [resolved.previous] : []), ...earlier.reverse()];
+  for (const ctx of contexts) {
+    if (stopped()) return null;
+    await measurePairs(ctx);
+  }
+  return stopped() ? null : vanityCheck(resolved);
+}
+
 /** Runs the check; `request` must have a comparison period. */
 export async function vanityCheck(request: ResolvedRequest): Promise<VanityCheck> {
   const current = request.current;

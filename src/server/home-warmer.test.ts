@@ -18,6 +18,7 @@ function warmer(now: () => number, fail: ReadonlySet<string> = new Set()) {
       ran.push(workspace);
       await new Promise<void>((resolve) => gates.push(resolve));
       if (fail.has(workspace)) throw new Error(`no ${workspace}`);
+      return true;
     },
     logger,
     now,
@@ -67,12 +68,36 @@ describe("HomeWarmer", () => {
     expect(w.prepared).toBe(3);
   });
 
+  test("a write during a preparation tells the running one to give up; the queued one starts", async () => {
+    const stops: (() => boolean)[] = [];
+    let finish = () => {};
+    const w = new HomeWarmer(async (_request, stopped) => {
+      stops.push(stopped);
+      await new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      return !stopped();
+    }, createLogger("silent"));
+    w.asked(ask("a"));
+    w.written("a");
+    expect(stops.map((stopped) => stopped())).toEqual([false]);
+    w.written("a");
+    expect(stops.map((stopped) => stopped())).toEqual([true]);
+    finish();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stops.map((stopped) => stopped())).toEqual([true, false]);
+    finish();
+    await w.idle();
+    // The first gave up (not counted), the second finished.
+    expect(w.prepared).toBe(1);
+  });
+
   test("prepares the check as it was last asked", async () => {
     const asked: string[] = [];
-    const w = new HomeWarmer(
-      async (request) => void asked.push(`${request.workspace} ${request.period ?? "default"}`),
-      createLogger("silent"),
-    );
+    const w = new HomeWarmer(async (request) => {
+      asked.push(`${request.workspace} ${request.period ?? "default"}`);
+      return true;
+    }, createLogger("silent"));
     w.asked(requestOf("a", { period: "2026-Q1" }));
     w.asked(requestOf("a", { period: "2025-12" }));
     w.written("a");

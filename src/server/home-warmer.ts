@@ -11,9 +11,9 @@
  * filters: the home as its people look at it), and the data health. Only workspaces whose
  * check someone asked for in the last day are prepared: a workspace fed by a CRM's webhook all
  * night with nobody looking costs nothing extra. One preparation runs at a time for the whole
- * server (each reads as much as a view does); a write during a preparation queues one more for
- * its workspace, never more. A failed preparation is logged and left: the view computes as it
- * would have.
+ * server, a period at a time (vanity-check.ts prepareCheck); a write during a preparation
+ * queues one more for its workspace, never more, and the running one gives up at its next
+ * period. A failed preparation is logged and left: the view computes as it would have.
  */
 import type { MetricRequest } from "../metrics/context.js";
 import type { Logger } from "./logger.js";
@@ -30,16 +30,20 @@ export class HomeWarmer {
   private readonly queue = new Set<string>();
   private running: Promise<void> | null = null;
   private stopped = false;
-  /** Preparations finished (for tests and the benchmarks). */
+  /** Preparations finished, not given up (for tests and the benchmarks). */
   prepared = 0;
 
   constructor(
-    private readonly prepare: (request: MetricRequest, stopped: () => boolean) => Promise<void>,
+    /** Prepares the home for `request`; false when it gave up because `stopped()` said so. */
+    private readonly prepare: (request: MetricRequest, stopped: () => boolean) => Promise<boolean>,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Someone asked for `workspace`'s check (as `request`): its writes are worth preparing for. */
+  /**
+   * Someone was answered `workspace`'s check (as `request`): its writes are worth preparing
+   * for. Called after the answer, so a request the check refused is never what is prepared.
+   */
   asked(request: MetricRequest): void {
     this.viewed.set(request.workspace, { at: this.now(), request });
   }
@@ -49,7 +53,11 @@ export class HomeWarmer {
     // With the kept results off (VERITY_READ_CACHE=off) nothing prepared would be kept.
     if (this.stopped || process.env.VERITY_READ_CACHE === "off") return;
     const seen = this.viewed.get(workspace);
-    if (seen === undefined || this.now() - seen.at > VIEWED_WITHIN_MS) return;
+    if (seen === undefined) return;
+    if (this.now() - seen.at > VIEWED_WITHIN_MS) {
+      this.viewed.delete(workspace);
+      return;
+    }
     this.queue.add(workspace);
     this.running ??= this.drain();
   }
@@ -73,8 +81,15 @@ export class HomeWarmer {
         const asked = this.viewed.get(next);
         if (!asked) continue;
         try {
-          await this.prepare(asked.request, () => this.stopped);
-          this.prepared++;
+          // A write while this runs queued the workspace again: what this computes is already
+          // old, so it gives up at the next period and the queued one starts from the new data.
+          // Once overtaken, always: the queued run takes its place.
+          let overtaken = false;
+          const stopped = () => {
+            overtaken ||= this.stopped || this.queue.has(next);
+            return overtaken;
+          };
+          if (await this.prepare(asked.request, stopped)) this.prepared++;
         } catch (error) {
           this.logger.warn({ err: error, workspace: next }, "preparing the dashboard home after a write failed");
         }

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { getRequestListener } from "@hono/node-server";
 import type { Hono } from "hono";
-import { checkFor } from "../insights/vanity-check.js";
+import { prepareCheck } from "../insights/vanity-check.js";
 import type { MetricRequest } from "../metrics/context.js";
 import type { Store } from "../store/store.js";
 import type { Api } from "./api.js";
@@ -144,13 +144,13 @@ export async function createServer(options: ServerOptions): Promise<VerityServer
 
 /**
  * What the dashboard home asks (pages/home.ts): the check (its history is the trend) as last
- * asked, and the data health. Both go through the kept results, so the home's own requests
- * find them there.
+ * asked, a period at a time, and the data health. Both go through the kept results, so the
+ * home's own requests find them there.
  */
-async function prepareHome(store: Store, request: MetricRequest, stopped: () => boolean): Promise<void> {
-  await checkFor(store, request);
-  if (stopped()) return;
+async function prepareHome(store: Store, request: MetricRequest, stopped: () => boolean): Promise<boolean> {
+  if (!(await prepareCheck(store, request, stopped)) || stopped()) return false;
   await doctorOf(store, request.workspace);
+  return true;
 }
 
 /** Listens on `host:port` (port 0: any free port). */

@@ -15,6 +15,7 @@ import { formatOptionsOf } from "../../ingest/import-options.js";
 import { checkSkipInvalid, type FormatOptions, type ImportSummary, loadPrepared } from "../../ingest/importer.js";
 import { IMPORTERS, importerFor } from "../../ingest/importers.js";
 import { checkFor } from "../../insights/vanity-check.js";
+import { MetricInputError } from "../../metrics/context.js";
 import { keptAnswer } from "../../metrics/kept-answers.js";
 import { requestOf } from "../../metrics/request.js";
 import { TABLE_ORDER } from "../../model/canonical.js";
@@ -141,6 +142,7 @@ export function registerImport(program: Command): void {
 async function prepareCheck(store: Store, workspace: string, say: boolean): Promise<void> {
   if (process.env.VERITY_READ_CACHE === "off") return;
   const started = Date.now();
+  if (say) process.stderr.write("Preparing `verity check` ...\n");
   try {
     const request = requestOf(workspace, {});
     const check = await keptAnswer(store, workspace, ["check", request], () => checkFor(store, request));
@@ -150,7 +152,9 @@ async function prepareCheck(store: Store, workspace: string, say: boolean): Prom
       );
     }
   } catch (error) {
-    process.emitWarning(`the import landed, but preparing \`verity check\` failed: ${String(error)}`);
+    // A workspace the check cannot be asked of yet (no leads): `verity check` says why itself.
+    if (error instanceof MetricInputError) return;
+    process.stderr.write(`note: the import landed, but preparing \`verity check\` failed: ${String(error)}\n`);
   }
 }
 
