@@ -126,7 +126,7 @@ export function registerImport(program: Command): void {
           bar.stop();
         }
         process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatImportSummary(summary));
-        if (summary.scope === "workspace") await prepareCheck(store, summary.workspace, !flags.json);
+        if (summary.scope === "workspace") await keepPlainCheck(store, summary.workspace, !flags.json);
       }).finally(() => prepared.cleanup());
     });
 }
@@ -139,7 +139,7 @@ export function registerImport(program: Command): void {
  * import that redid only what it touched (a sync every few minutes would pay a whole check
  * each time), nor with VERITY_READ_CACHE=off (nothing is kept).
  */
-async function prepareCheck(store: Store, workspace: string, say: boolean): Promise<void> {
+async function keepPlainCheck(store: Store, workspace: string, say: boolean): Promise<void> {
   if (process.env.VERITY_READ_CACHE === "off") return;
   const started = Date.now();
   if (say) process.stderr.write("Preparing `verity check` ...\n");
