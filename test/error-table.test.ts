@@ -15,7 +15,7 @@ import { LeadNotFoundError } from "../src/metrics/lead-timeline.js";
 import { ERROR_TABLE, type ErrorCode, VerityError } from "../src/model/errors.js";
 import { PeriodError } from "../src/model/period.js";
 import { toApiError } from "../src/server/app.js";
-import { DatabaseLockedError } from "../src/store/duckdb-store.js";
+import { DatabaseLockedError, EngineOutOfMemory } from "../src/store/duckdb-store.js";
 import { DatabaseConnectionError } from "../src/store/errors.js";
 
 const CODES = Object.keys(ERROR_TABLE) as ErrorCode[];
@@ -75,6 +75,11 @@ const CASES: {
   {
     error: new DatabaseLockedError("/tmp/v.duckdb", "PID 1"),
     code: "database_locked",
+    body: { status: 500, code: "internal", message: "something went wrong on the server; it is logged" },
+  },
+  {
+    error: new EngineOutOfMemory("1GB", "Out of Memory Error: failed to allocate data of size 4.0 MiB"),
+    code: "engine_out_of_memory",
     body: { status: 500, code: "internal", message: "something went wrong on the server; it is logged" },
   },
   {

@@ -28,6 +28,8 @@ export type ErrorCode =
   | "usage"
   /** The DuckDB file is held by another process (DatabaseLockedError). */
   | "database_locked"
+  /** DuckDB ran out of its memory budget on a statement (EngineOutOfMemory). */
+  | "engine_out_of_memory"
   /** Too many passwords are being hashed at once; retry in a moment (PasswordHashingBusy). */
   | "busy"
   /** The database could not be reached or the connection was lost (no class: a driver's error). */
@@ -115,6 +117,11 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, { http: HttpAnswer; cli: Cl
   usage: { http: { status: 400, code: "invalid_request", field: null }, cli: { exit: 1, stack: false } },
   // Only `verity serve` opens the file, at its start: a request never meets another holder.
   database_locked: {
+    http: { status: 500, code: "internal", field: null, message: () => INTERNAL_MESSAGE },
+    cli: { exit: 1, stack: false },
+  },
+  // The operator's setting (VERITY_DUCKDB_MEMORY) is no business of an API client.
+  engine_out_of_memory: {
     http: { status: 500, code: "internal", field: null, message: () => INTERNAL_MESSAGE },
     cli: { exit: 1, stack: false },
   },
