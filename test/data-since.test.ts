@@ -20,8 +20,7 @@ import { refreshDerivedFacts } from "../src/derive/derived-facts.js";
 import { ImportError } from "../src/ingest/import-error.js";
 import { ensureWorkspace, runImport } from "../src/ingest/importer.js";
 import { verityImporter } from "../src/ingest/verity-importer.js";
-import { measurePairs, PAIRS } from "../src/insights/vanity-check.js";
-import { resolveRequest } from "../src/metrics/context.js";
+import { PAIRS } from "../src/insights/vanity-check.js";
 import { TABLE_ORDER } from "../src/model/canonical.js";
 import { applyTrackingRecords } from "../src/server/collect/tracking.js";
 import type { TrackingRecord } from "../src/server/collect/tracking-schema.js";
@@ -30,6 +29,7 @@ import { MAX_MONTHS, monthOf, readVersions, touchData } from "../src/store/data-
 import { sql } from "../src/store/sql.js";
 import type { Store } from "../src/store/store.js";
 import { engines } from "./support/databases.js";
+import { freshPairs, type Measures, servedPairs } from "./support/pairs.js";
 import {
   loadSimulated,
   type SimulatedCompany,
@@ -43,36 +43,16 @@ const PERIOD = "2026-Q2";
 const AFTER = "2026-08-15T10:00:00.000Z";
 const INSIDE = "2026-05-20T10:00:00.000Z";
 
-type Measures = Awaited<ReturnType<typeof measurePairs>>;
 /** What the data supports (figure-support.ts) is read again after every write: it is in the pairs' key. */
 const SUPPORT = /\bAS unwon\b/;
 
 /** The pairs of a period as a request of the server gets them, and the statements they ran. */
-async function served(store: Store, workspace: string, period: string, pipeline?: string) {
-  const request = await resolveRequest(store, { workspace, period, ...(pipeline ? { pipeline } : {}) });
-  const ran: string[] = [];
-  const query = store.query;
-  store.query = ((statement) => {
-    ran.push(statement.compile().text);
-    return query.call(store, statement);
-  }) as typeof query;
-  try {
-    return { pairs: await measurePairs(request.current), ran: ran.filter((text) => !SUPPORT.test(text)) };
-  } finally {
-    store.query = query;
-  }
-}
+const served = (store: Store, workspace: string, period: string, pipeline?: string) =>
+  servedPairs(store, { workspace, period, ...(pipeline ? { pipeline } : {}) }, SUPPORT);
 
 /** The same computed from the store itself, nothing kept. */
-async function fresh(store: Store, workspace: string, period: string, pipeline?: string): Promise<Measures> {
-  process.env.VERITY_READ_CACHE = "off";
-  try {
-    const request = await resolveRequest(store, { workspace, period, ...(pipeline ? { pipeline } : {}) });
-    return await measurePairs(request.current);
-  } finally {
-    delete process.env.VERITY_READ_CACHE;
-  }
-}
+const fresh = (store: Store, workspace: string, period: string, pipeline?: string) =>
+  freshPairs(store, { workspace, period, ...(pipeline ? { pipeline } : {}) });
 
 function pusher(server: () => VerityServer, key: () => string) {
   return async (body: object) => {

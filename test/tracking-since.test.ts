@@ -17,6 +17,7 @@ import { readVersions, tokenBefore, touchData } from "../src/store/data-versions
 import { sql } from "../src/store/sql.js";
 import type { Store } from "../src/store/store.js";
 import { engines } from "./support/databases.js";
+import { freshPairs, type Measures, servedPairs } from "./support/pairs.js";
 import {
   loadSimulated,
   type SimulatedCompany,
@@ -30,7 +31,6 @@ const PERIOD = "2026-Q2";
 const AFTER = "2026-08-15T10:00:00.000Z";
 const INSIDE = "2026-05-20T10:00:00.000Z";
 
-type Measures = Awaited<ReturnType<typeof measurePairs>>;
 const TRACKING_TABLES = /\b(visits|visitor_months|visit_months|visit_source_months|visitor_identities)\b/;
 
 let company: SimulatedCompany;
@@ -53,33 +53,8 @@ describe.each(engines())("pairs kept across later tracking on %s", (engine) => {
     await db?.dispose();
   });
 
-  /** The pairs of the period as a request of the server gets them, and the statements they ran. */
-  const served = async (): Promise<{ pairs: Measures; ran: string[] }> => {
-    // resolveRequest reads through the workspace's kept values (cachedReads), as the server's
-    // routes do; its own reads (the data ranges, what the data supports) are not the pairs'.
-    const request = await resolveRequest(store, { workspace: W, period: PERIOD });
-    const ran: string[] = [];
-    const query = store.query;
-    store.query = ((statement) => {
-      ran.push(statement.compile().text);
-      return query.call(store, statement);
-    }) as typeof query;
-    try {
-      return { pairs: await measurePairs(request.current), ran };
-    } finally {
-      store.query = query;
-    }
-  };
-  /** The same computed from the store itself, nothing kept. */
-  const fresh = async (): Promise<Measures> => {
-    process.env.VERITY_READ_CACHE = "off";
-    try {
-      const request = await resolveRequest(store, { workspace: W, period: PERIOD });
-      return await measurePairs(request.current);
-    } finally {
-      delete process.env.VERITY_READ_CACHE;
-    }
-  };
+  const served = () => servedPairs(store, { workspace: W, period: PERIOD });
+  const fresh = () => freshPairs(store, { workspace: W, period: PERIOD });
   const batch = async (at: string, events: LoggedEvent[]) => {
     const record: TrackingRecord = { q: ++q, w: W, s: "site", at, e: events };
     await store.transaction(() => applyTrackingRecords(store, [record]));

@@ -1,0 +1,54 @@
+/**
+ * The check's pairs of one period as a request of the server gets them (through the kept
+ * results), with the statements that ran for them; and the same computed with nothing kept.
+ * For the tests of what a write leaves kept (test/data-since.test.ts, test/tracking-since.test.ts).
+ */
+import { measurePairs } from "../../src/insights/vanity-check.js";
+import { resolveRequest } from "../../src/metrics/context.js";
+import type { Store } from "../../src/store/store.js";
+
+export type Measures = Awaited<ReturnType<typeof measurePairs>>;
+
+export type PairsAsked = { workspace: string; period: string; pipeline?: string };
+
+const requestOf = ({ workspace, period, pipeline }: PairsAsked) => ({
+  workspace,
+  period,
+  ...(pipeline ? { pipeline } : {}),
+});
+
+/**
+ * The pairs as served, and the text of every statement run for them except those `ignore`
+ * matches. resolveRequest reads through the workspace's kept values (cachedReads), as the
+ * server's routes do; its own reads (the data ranges) come before the recording starts.
+ */
+export async function servedPairs(
+  store: Store,
+  asked: PairsAsked,
+  ignore?: RegExp,
+): Promise<{ pairs: Measures; ran: string[] }> {
+  const request = await resolveRequest(store, requestOf(asked));
+  const ran: string[] = [];
+  const query = store.query;
+  store.query = ((statement) => {
+    ran.push(statement.compile().text);
+    return query.call(store, statement);
+  }) as typeof query;
+  try {
+    const pairs = await measurePairs(request.current);
+    return { pairs, ran: ignore ? ran.filter((text) => !ignore.test(text)) : ran };
+  } finally {
+    store.query = query;
+  }
+}
+
+/** The same pairs computed from the store itself, nothing kept (VERITY_READ_CACHE=off). */
+export async function freshPairs(store: Store, asked: PairsAsked): Promise<Measures> {
+  process.env.VERITY_READ_CACHE = "off";
+  try {
+    const request = await resolveRequest(store, requestOf(asked));
+    return await measurePairs(request.current);
+  } finally {
+    delete process.env.VERITY_READ_CACHE;
+  }
+}
