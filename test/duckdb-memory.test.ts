@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { expect, test } from "vitest";
 import { describeError } from "../src/cli/output.js";
 import { EngineOutOfMemory, openDuckDbStore } from "../src/store/duckdb-store.js";
+import { isEngineUnavailable } from "../src/store/errors.js";
 import { sql } from "../src/store/sql.js";
 
 test("a statement over the memory budget says the budget and VERITY_DUCKDB_MEMORY; the store still works", async () => {
@@ -26,6 +27,8 @@ test("a statement over the memory budget says the budget and VERITY_DUCKDB_MEMOR
     expect(message).toContain("VERITY_DUCKDB_MEMORY");
     expect(message).not.toContain("SET memory_limit");
     expect(message.split("\n")).toHaveLength(1);
+    // Still engine trouble to the tracking writer, which keeps the batch and retries.
+    expect(isEngineUnavailable(error)).toBe(true);
     // The CLI says it as it is, without a stack.
     expect(describeError(error)).toEqual({ message, showStack: false, exitCode: 1 });
     // Within the budget the same store answers.

@@ -92,6 +92,22 @@ describe("HomeWarmer", () => {
     expect(w.prepared).toBe(1);
   });
 
+  test("a write while a first check is answered is prepared once the answer is given", async () => {
+    const { w, ran, release } = warmer(() => 0);
+    const before = w.writesOf("a");
+    w.written("a"); // nobody had asked yet: nothing to prepare
+    await release();
+    expect(ran).toEqual([]);
+    w.asked(ask("a"), before);
+    await release();
+    expect(ran).toEqual(["a"]);
+    // Without a write in between, an answer prepares nothing.
+    const now = w.writesOf("a");
+    w.asked(ask("a"), now);
+    await release();
+    expect(ran).toEqual(["a"]);
+  });
+
   test("prepares the check as it was last asked", async () => {
     const asked: string[] = [];
     const w = new HomeWarmer(async (request) => {

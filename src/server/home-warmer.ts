@@ -1,6 +1,6 @@
 /**
- * The dashboard home prepared after a write (issue 17, target 1). A file import, an upload or
- * a push that changes any period leaves nothing of the home's answers in memory: the next
+ * The dashboard home prepared after a write (issue 17, target 1). An upload or a push through
+ * the server that changes any period leaves nothing of the home's answers in memory: the next
  * view measures every pair of 13-14 periods and the data health again (7-9 s at a million
  * leads on DuckDB). Right after such a write the server starts that work itself, in the
  * background, so a person who uploads and then opens the home meets answers already computed
@@ -26,6 +26,8 @@ type Asked = { at: number; request: MetricRequest };
 export class HomeWarmer {
   /** When each workspace's check was last asked (ms since the epoch), and how. */
   private readonly viewed = new Map<string, Asked>();
+  /** Writes seen per workspace, so a write during a check's answer is not missed (asked()). */
+  private readonly writes = new Map<string, number>();
   /** Workspaces waiting for a preparation, in the order their writes came (a Set keeps it). */
   private readonly queue = new Set<string>();
   private running: Promise<void> | null = null;
@@ -40,16 +42,25 @@ export class HomeWarmer {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** How many writes of `workspace` this server has seen: read before answering a check. */
+  writesOf(workspace: string): number {
+    return this.writes.get(workspace) ?? 0;
+  }
+
   /**
    * Someone was answered `workspace`'s check (as `request`): its writes are worth preparing
-   * for. Called after the answer, so a request the check refused is never what is prepared.
+   * for. Called after the answer, so a request the check refused is never what is prepared;
+   * a write that committed while the answer was computed (`writesBefore` is what writesOf
+   * said before) found no one to prepare for, so it is prepared now.
    */
-  asked(request: MetricRequest): void {
+  asked(request: MetricRequest, writesBefore = this.writesOf(request.workspace)): void {
     this.viewed.set(request.workspace, { at: this.now(), request });
+    if (this.writesOf(request.workspace) !== writesBefore) this.written(request.workspace);
   }
 
   /** A write of `workspace`'s data committed: prepare its home if someone looks at it. */
   written(workspace: string): void {
+    this.writes.set(workspace, this.writesOf(workspace) + 1);
     // With the kept results off (VERITY_READ_CACHE=off) nothing prepared would be kept.
     if (this.stopped || process.env.VERITY_READ_CACHE === "off") return;
     const seen = this.viewed.get(workspace);

@@ -126,7 +126,9 @@ export function registerImport(program: Command): void {
           bar.stop();
         }
         process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatImportSummary(summary));
-        if (summary.scope === "workspace") await keepPlainCheck(store, summary.workspace, !flags.json);
+        // Said on a terminal only, as the progress bar is: scripts read stderr for errors.
+        if (summary.scope === "workspace")
+          await keepPlainCheck(store, summary.workspace, !flags.json && process.stderr.isTTY === true);
       }).finally(() => prepared.cleanup());
     });
 }

@@ -194,8 +194,9 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
     async ({ c, query, principal }) => {
       await settle(c, principal.workspace);
       const request = requestOf(principal.workspace, query);
+      const writes = ctx.warmer.writesOf(principal.workspace);
       const check = await checkFor(ctx.store, request);
-      ctx.warmer.asked(request);
+      ctx.warmer.asked(request, writes);
       return check;
     },
   );
