@@ -45,6 +45,24 @@ export async function refreshLeadColumns(
   }
   if (parts.has("contact")) values.push(["contact_hash", contactHash(store.dialect, sql`x.contact`)]);
   if (values.length === 0) return;
+  if (store.engine === "duckdb") {
+    // DuckDB keeps what an UPDATE changes in memory until the transaction ends: updating the
+    // columns of four million leads ran out of the CLI's 1 GB budget (size xl; 2 GB was
+    // enough), where a temporary table and an insert spill to disk. So the workspace's leads
+    // are written again whole, with their new columns: a delete marks rows, an insert appends.
+    // DuckDB holds no keys or indexes on leads (dialect.ts), so nothing is checked twice.
+    const rows = raw(REWRITTEN);
+    await store.execute(
+      sql`CREATE TEMP TABLE ${rows} AS
+          SELECT x.* REPLACE (${join(values.map(([c, value]) => sql`${value} AS ${raw(c)}`))})
+          FROM leads AS x ${join(joins, " ")}
+          WHERE x.workspace_id = ${workspace}`,
+    );
+    await store.execute(sql`DELETE FROM leads WHERE workspace_id = ${workspace}`);
+    await store.execute(sql`INSERT INTO leads BY NAME SELECT * FROM ${rows}`);
+    await store.execute(sql`DROP TABLE ${rows}`);
+    return;
+  }
   const columns = values.map(([c]) => c);
   await store.execute(sql`
     UPDATE leads AS l SET ${join(columns.map((c) => raw(`${c} = n.${c}`)))}
@@ -59,3 +77,6 @@ export async function refreshLeadColumns(
         " OR ",
       )})`);
 }
+
+/** The workspace's leads with their new columns, on DuckDB (a temporary table of the transaction). */
+const REWRITTEN = "verity_lead_rows";
