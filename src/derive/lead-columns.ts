@@ -45,12 +45,10 @@ export async function refreshLeadColumns(
   }
   if (parts.has("contact")) values.push(["contact_hash", contactHash(store.dialect, sql`x.contact`)]);
   if (values.length === 0) return;
-  if (store.engine === "duckdb") {
-    // DuckDB keeps what an UPDATE changes in memory until the transaction ends: updating the
-    // columns of four million leads ran out of the CLI's 1 GB budget (size xl; 2 GB was
-    // enough), where a temporary table and an insert spill to disk. So the workspace's leads
-    // are written again whole, with their new columns: a delete marks rows, an insert appends.
-    // DuckDB holds no keys or indexes on leads (dialect.ts), so nothing is checked twice.
+  if (store.dialect.rewritesInsteadOfUpdating) {
+    // The workspace's leads written again whole, with their new columns (dialect.ts: on DuckDB
+    // the update of four million leads ran out of a 1 GB budget): a delete marks rows, an
+    // insert appends.
     const rows = raw(REWRITTEN);
     await store.execute(
       sql`CREATE TEMP TABLE ${rows} AS
@@ -78,5 +76,5 @@ export async function refreshLeadColumns(
       )})`);
 }
 
-/** The workspace's leads with their new columns, on DuckDB (a temporary table of the transaction). */
+/** The workspace's leads with their new columns, when rewritten (a temporary table of the transaction). */
 const REWRITTEN = "verity_lead_rows";

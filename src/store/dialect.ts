@@ -20,6 +20,14 @@ export type Dialect = {
   /** Secondary indexes: PostgreSQL needs them for joins and lookups; DuckDB scans columns. */
   wantsIndexes: boolean;
   /**
+   * Whether an UPDATE of most of a table's rows is better written as a delete and an insert.
+   * DuckDB holds an update's changes in memory until the commit: the one update of every
+   * lead's derived columns at four million leads ran out of a 1 GB budget, where an insert
+   * from a temporary table spills to disk (it holds no keys or indexes to check twice).
+   * PostgreSQL writes a new row version either way and keeps its indexes: it updates.
+   */
+  rewritesInsteadOfUpdating: boolean;
+  /**
    * The 1-based position of a staged row in its file. DuckDB keeps insertion order in a
    * table created from read_csv, so rowid is the record index, except that rows written in
    * an open transaction are numbered from DuckDB's MAX_ROW_ID up.
@@ -60,6 +68,7 @@ const duckdb: Dialect = {
   primaryKey: () => "",
   enforcesKeys: false,
   wantsIndexes: false,
+  rewritesInsteadOfUpdating: true,
   recordNumber: (alias) => raw(`(${alias}.rowid % ${DUCKDB_MAX_ROW_ID} + 1)`),
   // date_diff('second', ...) counts boundaries crossed; the difference of the two epochs is
   // the elapsed time. The cast rounds to whole seconds, as PostgreSQL's does.
@@ -79,6 +88,7 @@ const postgres: Dialect = {
   primaryKey: (columns) => `, PRIMARY KEY (${columns.map((c) => `"${c}"`).join(", ")})`,
   enforcesKeys: true,
   wantsIndexes: true,
+  rewritesInsteadOfUpdating: false,
   recordNumber: (alias) => raw(`${alias}._rec`),
   // EXTRACT(EPOCH FROM interval) gives the elapsed seconds as numeric; the cast rounds.
   secondsBetween: (a, b) => `CAST(EXTRACT(EPOCH FROM (${b} - ${a})) AS BIGINT)`,
