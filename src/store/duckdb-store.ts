@@ -13,7 +13,7 @@ import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import type { Column } from "../model/canonical.js";
 import { VerityError } from "../model/errors.js";
 import { DIALECTS } from "./dialect.js";
-import { normalizeRow } from "./normalize.js";
+import { rowsOf } from "./duckdb-rows.js";
 import { raw, type Sql, sql } from "./sql.js";
 import {
   describeType,
@@ -179,7 +179,7 @@ class DuckDbStore implements Store {
     const { text, values } = statement.compile();
     try {
       const reader = await this.connection.runAndReadAll(text, values as DuckDBValue[]);
-      return reader.getRowObjectsJS().map((row) => normalizeRow(row) as T);
+      return rowsOf<T>(reader);
     } catch (error) {
       throw engineError(error, this.memoryLimit);
     }
