@@ -81,13 +81,15 @@ export function money(ctx: MetricContext, alias: string): Sql {
  *   undo progress), from its stage events and its current stage.
  * - `amount`: the value in the reporting currency (NULL for other currencies).
  * - `source`: source_channel, `unknown` when empty.
+ * - `name`, `account`: only with `names` (a list that shows leads; the figures need neither).
  *
  * Returns the CTE list without WITH, so callers write `WITH ${leadFacts(ctx)}, more AS (...)`.
  */
-export function leadFacts(ctx: MetricContext): Sql {
+export function leadFacts(ctx: MetricContext, options: { names?: boolean } = {}): Sql {
+  const names = options.names ? sql`l.name, l.account, ` : sql``;
   return sql`
   lead_facts AS (
-    SELECT l.id AS lead_id, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
+    SELECT l.id AS lead_id, ${names}l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
       l.loss_reason, l.competitor, l.contact, l.contact_hash, l.last_event_at, l.last_event_stage_id, l.utm_source, l.utm_medium, l.utm_campaign,
       COALESCE(l.source_channel, 'unknown') AS source,
       ${money(ctx, "l")} AS amount,
