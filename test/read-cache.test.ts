@@ -236,7 +236,15 @@ describe.each(engines())("read cache on %s", (engine) => {
     expect(first.web).not.toBeNull();
     expect(first.sales).not.toBeNull();
     // What runs against the database again after a write (the view calls the store's query on a miss).
-    const readsOf = (text: string) => [...new Set(text.match(/\b(leads|visits)\b/g) ?? [])].sort();
+    // Which side's tables a statement reads: the CRM's, the website's (the visits and their rollup).
+    const readsOf = (text: string) =>
+      [
+        ...new Set(
+          (text.match(/\b(leads|stage_events|activities|activity_months|visits|visit_months)\b/g) ?? []).map((table) =>
+            table.startsWith("visit") ? "website" : "crm",
+          ),
+        ),
+      ].sort();
     const afterWrite = async (groups: DataGroup[]) => {
       await t.store.transaction(() => touchData(t.store, W, groups));
       const ran: string[] = [];
@@ -252,10 +260,12 @@ describe.each(engines())("read cache on %s", (engine) => {
       }
       return ran.filter((text) => !text.includes("data_version")).map(readsOf);
     };
-    // The visits' range ran again; the CRM's came from memory.
-    expect(await afterWrite(["tracking"])).toEqual([["visits"]]);
-    // And a write of CRM data asks again for the CRM's range only (a push of leads).
-    expect(await afterWrite(["data"])).toEqual([["leads"]]);
+    // The visits' range ran again (their months from the rollup, then the two ends); the CRM's
+    // came from memory.
+    expect(await afterWrite(["tracking"])).toEqual([["website"], ["website"]]);
+    // And a write of CRM data asks again for the CRM's range only (a push of leads): the
+    // activities' months, then the range.
+    expect(await afterWrite(["data"])).toEqual([["crm"], ["crm"]]);
   });
 
   test("rows handed out are frozen: a caller cannot change what later reads get", async () => {

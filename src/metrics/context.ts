@@ -7,7 +7,7 @@
 import { DATA_CAPABILITIES, type DataCapability, NOT_IN_CRM_EXPORTS } from "../model/capabilities.js";
 import { VerityError } from "../model/errors.js";
 import { type Comparison, comparisonPeriod, type Period, parsePeriod } from "../model/period.js";
-import { sql } from "../store/sql.js";
+import { raw, type Sql, sql, timestamp } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import {
   type AsOfSource,
@@ -154,21 +154,47 @@ export function quarterOf(date: Date): Period {
 }
 
 /**
+ * The first and last month of a monthly rollup holding any rows counted in `count`: the
+ * months the table it rolls up has rows in (null without any). Its rows are written in the
+ * same transaction as the rows it counts (src/derive/), so the earliest row of the table is
+ * in the first month and the latest in the last.
+ */
+async function monthsOf(
+  store: Store,
+  rollup: "visit_months" | "activity_months",
+  count: "visits" | "activities",
+  workspace: string,
+): Promise<{ first: Date; afterFirst: Date; last: Date } | null> {
+  const [row] = await store.query<{ first: string | null; last: string | null }>(sql`
+    SELECT min(month) AS first, max(month) AS last FROM ${raw(rollup)} WHERE workspace_id = ${workspace} AND ${raw(count)} > 0`);
+  if (!row?.first || !row.last) return null;
+  const first = new Date(row.first);
+  const afterFirst = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 1));
+  return { first, afterFirst, last: new Date(row.last) };
+}
+
+/**
  * First and last moment of each kind of data the workspace holds. Two statements: the
  * tracked visits apart, so that a tracking batch (which changes only the tracking data's
  * version, read-cache.ts) asks again only for the visits' range, and a push of CRM rows only
- * for the rest.
+ * for the rest. The visits' range and the activities' end are read within the first and last
+ * month their rollups name: DuckDB then skips the row groups of the other months by their
+ * min/max (size l, warm: the visits' range 245 ms -> ~60 ms over 20 million visits; the
+ * activities' end 110 ms -> ~10 ms over 10 million), and PostgreSQL reads one end of an index.
+ * Each range is read whole if a bounded read finds nothing the rollup said was there.
  */
 export async function dataRangeOf(store: Store, workspace: string): Promise<MetricContext["dataRange"]> {
-  const [row] = await store.query<Record<string, string | null>>(sql`
+  const activityMonths = await monthsOf(store, "activity_months", "activities", workspace);
+  const crm = (activitiesFrom: Sql) =>
+    store.query<Record<string, string | null>>(sql`
     SELECT
       (SELECT min(created_at) FROM leads WHERE workspace_id = ${workspace}) AS sales_start,
       (SELECT max(latest) FROM (
         SELECT max(created_at) AS latest FROM leads WHERE workspace_id = ${workspace}
         UNION ALL SELECT max(closed_at) FROM leads WHERE workspace_id = ${workspace}
         UNION ALL SELECT max(changed_at) FROM stage_events WHERE workspace_id = ${workspace}
-        UNION ALL SELECT max(occurred_at) FROM activities WHERE workspace_id = ${workspace}
       ) t) AS sales_end,
+      (SELECT max(occurred_at) FROM activities WHERE workspace_id = ${workspace}${activitiesFrom}) AS activities_end,
       (SELECT min(published_at) FROM social_posts WHERE workspace_id = ${workspace}) AS social_start,
       (SELECT max(captured_at) FROM social_post_snapshots WHERE workspace_id = ${workspace}) AS social_end,
       (SELECT min(subscribed_at) FROM newsletter_subscribers WHERE workspace_id = ${workspace}) AS newsletter_start,
@@ -178,8 +204,23 @@ export async function dataRangeOf(store: Store, workspace: string): Promise<Metr
       ) t) AS newsletter_end,
       (SELECT min(day) FROM visit_days WHERE workspace_id = ${workspace}) AS days_start,
       (SELECT max(day) FROM visit_days WHERE workspace_id = ${workspace}) AS days_end`);
-  const [web] = await store.query<Record<string, string | null>>(sql`
-    SELECT min(started_at) AS web_start, max(started_at) AS web_end FROM visits WHERE workspace_id = ${workspace}`);
+  let [row] = await crm(activityMonths ? sql` AND occurred_at >= ${timestamp(activityMonths.last)}` : sql``);
+  if (activityMonths && !row?.activities_end) [row] = await crm(sql``);
+  const visitMonths = await monthsOf(store, "visit_months", "visits", workspace);
+  let [web] = visitMonths
+    ? await store.query<Record<string, string | null>>(sql`
+        SELECT
+          (SELECT min(started_at) FROM visits
+            WHERE workspace_id = ${workspace} AND started_at < ${timestamp(visitMonths.afterFirst)}) AS web_start,
+          (SELECT max(started_at) FROM visits
+            WHERE workspace_id = ${workspace} AND started_at >= ${timestamp(visitMonths.last)}) AS web_end`)
+    : [];
+  if (!web?.web_start || !web.web_end) {
+    [web] = await store.query<Record<string, string | null>>(sql`
+      SELECT min(started_at) AS web_start, max(started_at) AS web_end FROM visits WHERE workspace_id = ${workspace}`);
+  }
+  const latest = (a: string | null | undefined, b: string | null | undefined) =>
+    a && b ? (new Date(a) >= new Date(b) ? a : b) : (a ?? b);
   const range = (start: string | null | undefined, end: string | null | undefined) =>
     start && end ? { start: new Date(start), end: new Date(end) } : null;
   // Website data: tracked visits and imported daily totals (GA4) together.
@@ -193,7 +234,7 @@ export async function dataRangeOf(store: Store, workspace: string): Promise<Metr
         }
       : (visits ?? days);
   return {
-    sales: range(row?.sales_start, row?.sales_end),
+    sales: range(row?.sales_start, latest(row?.sales_end, row?.activities_end)),
     web: webRange,
     social: range(row?.social_start, row?.social_end),
     newsletter: range(row?.newsletter_start, row?.newsletter_end),
