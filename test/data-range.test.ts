@@ -76,13 +76,50 @@ describe.each(engines())("the data range on %s", (engine) => {
   });
   afterAll(() => t?.dispose());
 
-  test("equals the whole tables' first and last moments", async () => {
-    const range = await dataRangeOf(t.store, W);
+  test("equals the whole tables' first and last moments, read within the rollups' months", async () => {
+    const ran: string[] = [];
+    const query = t.store.query;
+    t.store.query = ((statement) => {
+      ran.push(statement.compile().text);
+      return query.call(t.store, statement);
+    }) as typeof query;
+    let range: Awaited<ReturnType<typeof dataRangeOf>>;
+    try {
+      range = await dataRangeOf(t.store, W);
+    } finally {
+      t.store.query = query;
+    }
+    // Neither table was read whole: every read of visits or activities is bounded by a month.
+    const reads = ran.filter((text) => /FROM (visits|activities) WHERE/.test(text));
+    expect(reads.length).toBeGreaterThan(0);
+    for (const text of reads) {
+      for (const read of text.match(/FROM (visits|activities) WHERE[^)]*/g) ?? []) {
+        expect(read).toMatch(/(started_at|occurred_at) (<|>=) CAST/);
+      }
+    }
     expect(range.web).toEqual({ start: new Date("2026-01-01T00:00:00Z"), end: new Date("2026-06-30T23:59:59Z") });
     // The activities end the CRM's data: their last one is after every lead and stage event.
     expect(range.sales).toEqual({ start: new Date("2026-01-31T23:59:59Z"), end: new Date("2026-05-31T23:59:59Z") });
     expect(range.web).toEqual((await whole(t.store)).web);
     expect(range.sales).toEqual((await whole(t.store)).sales);
+  });
+
+  test("finds rows beyond the months the rollups name: each bound is one-sided", async () => {
+    // Rows written behind the rollups' back (Verity's writes keep them in step): before the
+    // first month and after the last.
+    await t.store.execute(sql`INSERT INTO visits (workspace_id, visit_id, source_system, visitor_id, started_at, pageviews, visit_number)
+      VALUES (${W}, ${"v-early"}, ${"test"}, ${"visitor-early"}, CAST(${"2025-11-30 10:00:00"} AS TIMESTAMP), 1, 1),
+             (${W}, ${"v-late"}, ${"test"}, ${"visitor-late"}, CAST(${"2026-08-02 10:00:00"} AS TIMESTAMP), 1, 1)`);
+    await t.store.execute(sql`INSERT INTO activities (workspace_id, id, source_system, external_id, lead_id, rep_id, type, occurred_at)
+      VALUES (${W}, ${"a-late"}, ${"test"}, ${"a-late"}, ${"l-1"}, ${"ann"}, ${"call"}, CAST(${"2026-07-09 08:00:00"} AS TIMESTAMP))`);
+    const range = await dataRangeOf(t.store, W);
+    expect(range.web).toEqual({ start: new Date("2025-11-30T10:00:00Z"), end: new Date("2026-08-02T10:00:00Z") });
+    expect(range.sales?.end).toEqual(new Date("2026-07-09T08:00:00Z"));
+    expect(range).toMatchObject(await whole(t.store));
+    await t.store.execute(
+      sql`DELETE FROM visits WHERE workspace_id = ${W} AND visit_id IN (${"v-early"}, ${"v-late"})`,
+    );
+    await t.store.execute(sql`DELETE FROM activities WHERE workspace_id = ${W} AND id = ${"a-late"}`);
   });
 
   test("reads the whole tables when the rollups name months their rows are not in", async () => {

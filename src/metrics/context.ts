@@ -154,10 +154,8 @@ export function quarterOf(date: Date): Period {
 }
 
 /**
- * The first and last month of a monthly rollup holding any rows counted in `count`: the
- * months the table it rolls up has rows in (null without any). Its rows are written in the
- * same transaction as the rows it counts (src/derive/), so the earliest row of the table is
- * in the first month and the latest in the last.
+ * The first and last month of a monthly rollup holding any rows counted in `count` (null
+ * without any): where the table it rolls up begins and ends, for dataRangeOf to read only there.
  */
 async function monthsOf(
   store: Store,
@@ -174,14 +172,18 @@ async function monthsOf(
 }
 
 /**
- * First and last moment of each kind of data the workspace holds. Two statements: the
- * tracked visits apart, so that a tracking batch (which changes only the tracking data's
+ * First and last moment of each kind of data the workspace holds. The CRM's and the
+ * tracked visits' in statements apart, so that a tracking batch (which changes only the tracking data's
  * version, read-cache.ts) asks again only for the visits' range, and a push of CRM rows only
  * for the rest. The visits' range and the activities' end are read within the first and last
  * month their rollups name: DuckDB then skips the row groups of the other months by their
- * min/max (size l, warm: the visits' range 245 ms -> ~60 ms over 20 million visits; the
- * activities' end 110 ms -> ~10 ms over 10 million), and PostgreSQL reads one end of an index.
- * Each range is read whole if a bounded read finds nothing the rollup said was there.
+ * min/max, and PostgreSQL reads one end of an index. At size l the whole visits' range took
+ * 245 ms warm (20 million visits) and the activities' end 110 ms (10.8 million); the first view
+ * after a tracking batch is 40-90 ms faster (docs/benchmarks.md). The answer never depends on
+ * the rollups being right: each bound is one-sided (the first moment among the rows before the
+ * end of the first month, the last among those from the last month on), so a bounded read
+ * gives the table's own min or max or nothing, and nothing has the whole table read. Rollups
+ * out of step could only cost time. (Verity's writes keep them in step in the same transaction.)
  */
 export async function dataRangeOf(store: Store, workspace: string): Promise<MetricContext["dataRange"]> {
   const activityMonths = await monthsOf(store, "activity_months", "activities", workspace);

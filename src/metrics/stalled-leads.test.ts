@@ -99,9 +99,10 @@ const FIXTURE: Fixture = {
   ],
   activities: [
     { id: "a1", lead_id: "o1", rep_id: "ann", type: "email", occurred_at: "2025-08-01" },
+    // At the same moment as a2 and stored before it: the first type by name (a2's call) is the
+    // last activity, whatever order the engine reads them in.
+    { id: "a0", lead_id: "o1", rep_id: "ann", type: "meeting", occurred_at: "2025-09-25" },
     { id: "a2", lead_id: "o1", rep_id: "ann", type: "call", occurred_at: "2025-09-25" },
-    // At the same moment as a2: the first type by name (call) is the last activity.
-    { id: "a6", lead_id: "o1", rep_id: "ann", type: "meeting", occurred_at: "2025-09-25" },
     { id: "a3", lead_id: "o5", rep_id: "cid", type: "call", occurred_at: "2025-07-10" },
     { id: "a4", lead_id: "o5", rep_id: "cid", type: "email", occurred_at: "2025-09-20" },
     { id: "a5", lead_id: "o5", rep_id: "cid", type: "meeting", occurred_at: "2025-10-05" },
