@@ -177,18 +177,22 @@ class DuckDbStore implements Store {
 
   async query<T extends Row = Row>(statement: Sql): Promise<T[]> {
     const { text, values } = statement.compile();
-    try {
-      const reader = await this.connection.runAndReadAll(text, values as DuckDBValue[]);
-      return rowsOf<T>(reader);
-    } catch (error) {
-      throw engineError(error, this.memoryLimit);
-    }
+    return this.inOwnWords(async () => rowsOf<T>(await this.connection.runAndReadAll(text, values as DuckDBValue[])));
   }
 
   async execute(statement: Sql): Promise<void> {
     const { text, values } = statement.compile();
+    await this.inOwnWords(() => this.connection.run(text, values as DuckDBValue[]));
+  }
+
+  /**
+   * Runs `work` with DuckDB's running out of its memory budget said in Verity's words
+   * (EngineOutOfMemory); every other error as it came. Around every way a statement reaches
+   * DuckDB: queries, the staging of files and rows, and a transaction's COMMIT.
+   */
+  private async inOwnWords<T>(work: () => Promise<T>): Promise<T> {
     try {
-      await this.connection.run(text, values as DuckDBValue[]);
+      return await work();
     } catch (error) {
       throw engineError(error, this.memoryLimit);
     }
@@ -214,7 +218,7 @@ class DuckDbStore implements Store {
         await own.run("BEGIN TRANSACTION");
         try {
           const result = await work();
-          await own.run("COMMIT");
+          await this.inOwnWords(() => own.run("COMMIT"));
           return result;
         } catch (error) {
           await own.run("ROLLBACK");
@@ -256,6 +260,10 @@ class DuckDbStore implements Store {
   }
 
   async stageRows(staging: string, columns: readonly StagedColumn[], rows: readonly StagedRow[]): Promise<void> {
+    await this.inOwnWords(() => this.appendRows(staging, columns, rows));
+  }
+
+  private async appendRows(staging: string, columns: readonly StagedColumn[], rows: readonly StagedRow[]) {
     const connection = this.current.getStore();
     if (!connection) throw new Error("stageRows runs inside a transaction (temporary tables live on one connection)");
     const definitions = columns.map((c) => `${quoteIdent(c.name)} ${c.type === "integer" ? "BIGINT" : "TEXT"}`);
@@ -286,6 +294,15 @@ class DuckDbStore implements Store {
   }
 
   async stageCsv(
+    staging: string,
+    file: string,
+    columns: readonly Column[],
+    fileColumns: readonly string[],
+  ): Promise<number> {
+    return this.inOwnWords(() => this.loadCsv(staging, file, columns, fileColumns));
+  }
+
+  private async loadCsv(
     staging: string,
     file: string,
     columns: readonly Column[],
