@@ -1,8 +1,9 @@
 /**
  * The dashboard home prepared after a write (issue 17, target 1). An upload or a push through
  * the server that changes any period leaves nothing of the home's answers in memory: the next
- * view measures every pair of 13-14 periods and the data health again (4-9 s at a million
- * leads on DuckDB, by the machine's load; 16 s at four million). Right after such a write the server starts that work itself, in the
+ * view measures every pair of 13-14 periods and the data health again (3-5 s at a million
+ * leads on DuckDB, by the machine's load; 16 s at four million before reads had a second
+ * connection). Right after such a write the server starts that work itself, in the
  * background, so a person who uploads and then opens the home meets answers already computed
  * or half way there: the view's reads share the running statements (read-cache.ts keeps the
  * promise), they never wait for a second run.

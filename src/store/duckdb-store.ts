@@ -34,6 +34,9 @@ import {
 const { DuckDBInstance } = createRequire(import.meta.url)("@duckdb/node-api") as typeof import("@duckdb/node-api");
 type DuckDBInstance = InstanceType<typeof DuckDBInstance>;
 
+/** A connection reads run on, with how many statements it has under way. */
+type Reader = { connection: DuckDBConnection; busy: number };
+
 /** The DuckDB file is held by another process (a running `verity serve`, say). */
 export class DatabaseLockedError extends VerityError {
   constructor(
@@ -168,21 +171,43 @@ class DuckDbStore implements Store {
   private readonly transactions = new Set<Promise<unknown>>();
   /** DuckDB's memory budget, as set (for the message when it runs out). */
   private memoryLimit = memoryLimit();
+  /** Reads outside a transaction: main, and a second connection made on first need. */
+  private readonly mainReader: Reader;
+  private second: Promise<Reader> | null = null;
 
   constructor(
     private readonly main: DuckDBConnection,
     private readonly instance: DuckDBInstance,
     readonly location: string,
-  ) {}
+  ) {
+    this.mainReader = { connection: main, busy: 0 };
+  }
 
   async query<T extends Row = Row>(statement: Sql): Promise<T[]> {
     const { text, values } = statement.compile();
-    return this.inOwnWords(async () => rowsOf<T>(await this.connection.runAndReadAll(text, values as DuckDBValue[])));
+    const own = this.current.getStore();
+    if (own) return this.inOwnWords(async () => rowsOf<T>(await own.runAndReadAll(text, values as DuckDBValue[])));
+    const reader = await this.leastBusyReader();
+    try {
+      return await this.inOwnWords(async () =>
+        rowsOf<T>(await reader.connection.runAndReadAll(text, values as DuckDBValue[])),
+      );
+    } finally {
+      reader.busy--;
+    }
   }
 
   async execute(statement: Sql): Promise<void> {
     const { text, values } = statement.compile();
-    await this.inOwnWords(() => this.connection.run(text, values as DuckDBValue[]));
+    const own = this.current.getStore();
+    if (own) return this.inOwnWords(async () => void (await own.run(text, values as DuckDBValue[])));
+    // Writes and settings outside a transaction stay on main, counted so reads go elsewhere.
+    this.mainReader.busy++;
+    try {
+      await this.inOwnWords(() => this.main.run(text, values as DuckDBValue[]));
+    } finally {
+      this.mainReader.busy--;
+    }
   }
 
   /**
@@ -196,6 +221,38 @@ class DuckDbStore implements Store {
     } catch (error) {
       throw engineError(error, this.memoryLimit);
     }
+  }
+
+  /**
+   * The connection a read outside a transaction runs on, counted busy until the caller is done:
+   * the main one or a second, whichever has fewer statements under way. Statements on one
+   * connection run one after another, so the dashboard home's three requests (and a
+   * preparation after a write) queued their small statements behind each other on main; a
+   * second connection lets two run at once. Reads only: writes and settings outside a
+   * transaction stay on main. (PostgreSQL's pool already gives each read whichever connection
+   * is free.) If the second connection cannot be made, main serves and the next read tries again.
+   */
+  private async leastBusyReader(): Promise<Reader> {
+    if (!this.second) {
+      const made = this.instance.connect().then(async (connection) => {
+        try {
+          await configure(connection);
+        } catch (error) {
+          connection.closeSync();
+          throw error;
+        }
+        return { connection, busy: 0 };
+      });
+      this.second = made;
+      made.catch(() => {
+        if (this.second === made) this.second = null;
+      });
+    }
+    const second = await this.second.catch(() => null);
+    // Chosen and counted in one step: reads that arrive together spread over both.
+    const reader = second && second.busy < this.mainReader.busy ? second : this.mainReader;
+    reader.busy++;
+    return reader;
   }
 
   /** The connection statements run on: the caller's transaction's, or the shared one. */
@@ -386,6 +443,7 @@ class DuckDbStore implements Store {
   async close(): Promise<void> {
     await Promise.allSettled([...this.transactions]);
     this.idle?.closeSync();
+    (await this.second?.catch(() => null))?.connection.closeSync();
     this.main.closeSync();
     this.instance.closeSync();
     if (this.location !== ":memory:" && !this.closed) restoreUmask();

@@ -1,0 +1,83 @@
+/**
+ * DuckDB reads outside a transaction run on whichever of two connections has fewer statements
+ * under way (src/store/duckdb-store.ts): reads that arrive together spread over both, a read
+ * sees what a write on the main connection committed just before, and when the second
+ * connection cannot be made, main answers every read and close() still closes.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, expect, test } from "vitest";
+import { openDuckDbStore } from "../src/store/duckdb-store.js";
+import { sql } from "../src/store/sql.js";
+import type { Store } from "../src/store/store.js";
+
+type Connection = { runAndReadAll: (...args: unknown[]) => Promise<unknown> };
+type Internals = {
+  main: Connection;
+  instance: { connect: () => Promise<Connection> };
+  second: Promise<{ connection: Connection }> | null;
+};
+
+let dir: string;
+let store: Store;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "verity-readers-"));
+  store = await openDuckDbStore(join(dir, "readers.duckdb"));
+  await store.execute(sql`CREATE TABLE t (n INTEGER)`);
+});
+afterEach(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Counts the statements each connection ran, by wrapping its runAndReadAll. */
+function counted(connection: Connection, counts: Map<Connection, number>) {
+  const run = connection.runAndReadAll.bind(connection);
+  connection.runAndReadAll = (...args: unknown[]) => {
+    counts.set(connection, (counts.get(connection) ?? 0) + 1);
+    return run(...args);
+  };
+}
+
+test("reads that arrive together run on both connections and see the last committed write", async () => {
+  const internals = store as unknown as Internals;
+  await store.query(sql`SELECT 1 AS one`); // makes the second connection
+  const second = await internals.second;
+  expect(second).not.toBeNull();
+  const counts = new Map<Connection, number>();
+  counted(internals.main, counts);
+  counted(second?.connection as Connection, counts);
+  for (let i = 1; i <= 3; i++) {
+    await store.execute(sql`INSERT INTO t VALUES (${i})`);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => store.query<{ n: number }>(sql`SELECT sum(n) AS n FROM t`)),
+    );
+    // Every read, on either connection, sees the insert committed on main just before.
+    for (const [row] of answers) expect(Number(row?.n)).toBe((i * (i + 1)) / 2);
+  }
+  expect(counts.get(internals.main)).toBe(9);
+  expect(counts.get(second?.connection as Connection)).toBe(9);
+});
+
+test("when the second connection cannot be made, main answers and close() still closes", async () => {
+  const internals = store as unknown as Internals;
+  const connect = internals.instance.connect.bind(internals.instance);
+  let refused = 0;
+  internals.instance.connect = () => {
+    refused++;
+    return Promise.reject(new Error("no more connections"));
+  };
+  const answers = await Promise.all(
+    Array.from({ length: 3 }, () => store.query<{ n: number }>(sql`SELECT count(*) AS n FROM t`)),
+  );
+  expect(answers.map(([row]) => Number(row?.n))).toEqual([0, 0, 0]);
+  expect(refused).toBe(1);
+  // The next read tries again, and uses the second connection once it can be made.
+  internals.instance.connect = connect;
+  await store.query(sql`SELECT 1 AS one`);
+  expect(await internals.second).not.toBeNull();
+  internals.instance.connect = () => Promise.reject(new Error("no more connections"));
+  await expect(store.close()).resolves.toBeUndefined();
+  store = await openDuckDbStore(join(dir, "readers.duckdb")); // for afterEach
+});
