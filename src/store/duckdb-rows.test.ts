@@ -18,7 +18,7 @@ const read = async (text: string): Promise<DuckDBResultReader> => {
   }
 };
 /** The way every row was read before rowsOf. */
-const before = (reader: DuckDBResultReader) => reader.getRowObjectsJS().map((row) => normalizeRow(row));
+const driverRows = (reader: DuckDBResultReader) => reader.getRowObjectsJS().map((row) => normalizeRow(row));
 
 beforeAll(async () => {
   instance = await DuckDBInstance.create(":memory:");
@@ -52,7 +52,7 @@ describe("rowsOf", () => {
              ts, ts_old, day, day_old, ts_tz, tod, span, list, struct, id, bytes, kind, n)`);
     expect(reader.currentRowCount).toBe(4);
     const rows = rowsOf(reader);
-    expect(rows).toEqual(before(reader));
+    expect(rows).toEqual(driverRows(reader));
     // And what they are: plain JSON values, exact numbers as numbers, others as their digits.
     expect(rows[0]?.big).toBe("9007199254740993");
     expect(rows[1]?.n).toBe(9007199254740991);
@@ -69,13 +69,13 @@ describe("rowsOf", () => {
       FROM range(10000) AS r(i)`);
     expect(reader.currentRowCount).toBe(10_000);
     const rows = rowsOf(reader);
-    expect(rows).toEqual(before(reader));
+    expect(rows).toEqual(driverRows(reader));
     expect(Object.keys(rows[0] ?? {})).toEqual(["i", "name", "at", "i:1", "share"]);
   });
 
   it("refuses a timestamp a JavaScript date cannot hold, as the driver does", async () => {
     const reader = await read(`SELECT 'infinity'::TIMESTAMP AS at`);
-    expect(() => before(reader)).toThrow(/out of range/);
+    expect(() => driverRows(reader)).toThrow(/out of range/);
     expect(() => rowsOf(reader)).toThrow(/out of range/);
   });
 
