@@ -4,9 +4,9 @@
  * The driver's own `getRowObjectsJS()` visits the result a row at a time, looks up each
  * value's vector, type and converter for every value, and makes a Date of every timestamp
  * that normalizeRow then turns into text: for the stalled list of size l (52,324 rows of 14
- * columns) 500-650 ms of JavaScript and 160-240 ms more to normalise, where the statement
- * itself ran in 70-150 ms. Read a column at a time with one converter chosen per column, the
- * same rows take about 300 ms. The values are exactly those of normalizeRow over
+ * columns) 651-763 ms in all. Read a column at a time with one converter chosen per column,
+ * the same rows take 431-530 ms, most of it the driver decoding each string (a native call for
+ * every string over 12 bytes). The values are exactly those of normalizeRow over
  * getRowObjectsJS (src/store/duckdb-rows.test.ts holds the two equal over every type Verity's
  * statements return); a type not handled here goes through the driver's converter and
  * normalizeValue as before.
