@@ -1,8 +1,9 @@
 /**
- * DuckDB reads outside a transaction run on whichever of two connections has fewer statements
- * under way (src/store/duckdb-store.ts): reads that arrive together spread over both, a read
- * sees what a write on the main connection committed just before, and when the second
- * connection cannot be made, main answers every read and close() still closes.
+ * DuckDB reads outside a transaction, once a server asks for two read connections
+ * (setReadConnections), run on whichever of two connections has fewer statements under way
+ * (src/store/duckdb-store.ts): reads that arrive together spread over both, a read sees what
+ * a write on the main connection committed just before, and when the second connection cannot
+ * be made, main answers every read and close() still closes. Without the ask, one connection.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -40,8 +41,18 @@ function counted(connection: Connection, counts: Map<Connection, number>) {
   };
 }
 
+test("without being asked, every read runs on the one main connection", async () => {
+  const internals = store as unknown as Internals;
+  const counts = new Map<Connection, number>();
+  counted(internals.main, counts);
+  await Promise.all(Array.from({ length: 4 }, () => store.query(sql`SELECT count(*) AS n FROM t`)));
+  expect(counts.get(internals.main)).toBe(4);
+  expect(internals.second).toBeNull();
+});
+
 test("reads that arrive together run on both connections and see the last committed write", async () => {
   const internals = store as unknown as Internals;
+  await store.setReadConnections?.(2);
   await store.query(sql`SELECT 1 AS one`); // makes the second connection
   const second = await internals.second;
   expect(second).not.toBeNull();
@@ -62,6 +73,7 @@ test("reads that arrive together run on both connections and see the last commit
 
 test("when the second connection cannot be made, main answers and close() still closes", async () => {
   const internals = store as unknown as Internals;
+  await store.setReadConnections?.(2);
   const connect = internals.instance.connect.bind(internals.instance);
   let refused = 0;
   internals.instance.connect = () => {

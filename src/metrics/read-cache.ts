@@ -181,6 +181,9 @@ function readView(store: Store, workspace: string, versions: DataVersions, since
   if (store.csvRelation) view.csvRelation = (...args) => store.csvRelation?.(...args) as Sql;
   if (store.setThreads) view.setThreads = (threads) => store.setThreads?.(threads) as Promise<void>;
   if (store.setMemoryLimit) view.setMemoryLimit = (limit) => store.setMemoryLimit?.(limit) as Promise<void>;
+  if (store.setReadConnections) {
+    view.setReadConnections = (count) => store.setReadConnections?.(count) as Promise<void>;
+  }
   viewOf.set(view, { base: store, workspace, versions, since });
   return view;
 }

@@ -90,6 +90,8 @@ export const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 export async function createServer(options: ServerOptions): Promise<VerityServer> {
   const logger = options.logger ?? createLogger(options.logLevel ?? "info");
   await options.store.setThreads?.(options.engineThreads ?? defaultEngineThreads());
+  // Requests answered at once (the home's three, a preparation after a write) read side by side.
+  await options.store.setReadConnections?.(2);
   if (!process.env.VERITY_DUCKDB_MEMORY?.trim()) await options.store.setMemoryLimit?.(SERVER_ENGINE_MEMORY);
   // The log's records are not read here: the writer reads back those it has not applied, a
   // window at a time, so a restart with a large backlog holds no more than a running server.

@@ -171,9 +171,10 @@ class DuckDbStore implements Store {
   private readonly transactions = new Set<Promise<unknown>>();
   /** DuckDB's memory budget, as set (for the message when it runs out). */
   private memoryLimit = memoryLimit();
-  /** Reads outside a transaction: main, and a second connection made on first need. */
+  /** Reads outside a transaction: main, and (setReadConnections(2)) a second made on first need. */
   private readonly mainReader: Reader;
   private second: Promise<Reader> | null = null;
+  private readConnections = 1;
 
   constructor(
     private readonly main: DuckDBConnection,
@@ -231,8 +232,15 @@ class DuckDbStore implements Store {
    * second connection lets two run at once. Reads only: writes and settings outside a
    * transaction stay on main. (PostgreSQL's pool already gives each read whichever connection
    * is free.) If the second connection cannot be made, main serves and the next read tries again.
+   * Only when asked (setReadConnections: `verity serve`, whose DuckDB runs a thread fewer than
+   * the machine has): a process that reads one statement at a time gains nothing, and the test
+   * suite's three workers on two cores ran 10% slower with every store reading on two.
    */
   private async leastBusyReader(): Promise<Reader> {
+    if (this.readConnections < 2) {
+      this.mainReader.busy++;
+      return this.mainReader;
+    }
     if (!this.second) {
       const made = this.instance.connect().then(async (connection) => {
         try {
@@ -308,6 +316,11 @@ class DuckDbStore implements Store {
   async setMemoryLimit(limit: string): Promise<void> {
     await this.main.run(`SET memory_limit = ${quoteLiteral(checkedSize(limit, "the memory limit"))}`);
     this.memoryLimit = limit;
+  }
+
+  async setReadConnections(count: number): Promise<void> {
+    if (count !== 1 && count !== 2) throw new Error(`read connections must be 1 or 2, not ${count}`);
+    this.readConnections = count;
   }
 
   async setThreads(threads: number): Promise<void> {

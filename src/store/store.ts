@@ -53,6 +53,11 @@ export type Store = {
   /** Engines in this process (DuckDB): the memory its buffers may use before spilling to disk ("512MB"). */
   setMemoryLimit?(limit: string): Promise<void>;
   /**
+   * Engines in this process (DuckDB): how many connections reads outside a transaction spread
+   * over (1, the default, or 2). A server answering requests at once sets 2.
+   */
+  setReadConnections?(count: number): Promise<void>;
+  /**
    * How far the statement running now has got, from 0 to 1, or null when the engine cannot
    * tell. Polled by progress bars while a large file loads.
    */
