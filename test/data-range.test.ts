@@ -11,6 +11,7 @@ import { sql } from "../src/store/sql.js";
 import type { Store } from "../src/store/store.js";
 import { engines } from "./support/databases.js";
 import { BASE, lead } from "./support/metric-fixtures.js";
+import { statementsRun } from "./support/pairs.js";
 import { importFixture } from "./support/server-harness.js";
 import { openTestStore, type TestStore } from "./support/stores.js";
 
@@ -77,18 +78,7 @@ describe.each(engines())("the data range on %s", (engine) => {
   afterAll(() => t?.dispose());
 
   test("equals the whole tables' first and last moments, read within the rollups' months", async () => {
-    const ran: string[] = [];
-    const query = t.store.query;
-    t.store.query = ((statement) => {
-      ran.push(statement.compile().text);
-      return query.call(t.store, statement);
-    }) as typeof query;
-    let range: Awaited<ReturnType<typeof dataRangeOf>>;
-    try {
-      range = await dataRangeOf(t.store, W);
-    } finally {
-      t.store.query = query;
-    }
+    const { value: range, ran } = await statementsRun(t.store, () => dataRangeOf(t.store, W));
     // Neither table was read whole: every read of visits or activities is bounded by a month.
     const reads = ran.filter((text) => /FROM (visits|activities) WHERE/.test(text));
     expect(reads.length).toBeGreaterThan(0);

@@ -12,6 +12,7 @@ import { type DataGroup, groupsRead, TABLE_GROUPS, touchData, UNVERSIONED_TABLES
 import { sql } from "../src/store/sql.js";
 import { engines } from "./support/databases.js";
 import { BASE, lead } from "./support/metric-fixtures.js";
+import { statementsRun } from "./support/pairs.js";
 import {
   addPrincipals,
   importFixture,
@@ -247,17 +248,8 @@ describe.each(engines())("read cache on %s", (engine) => {
       ].sort();
     const afterWrite = async (groups: DataGroup[]) => {
       await t.store.transaction(() => touchData(t.store, W, groups));
-      const ran: string[] = [];
-      const query = t.store.query;
-      t.store.query = ((statement) => {
-        ran.push(statement.compile().text);
-        return query.call(t.store, statement);
-      }) as typeof query;
-      try {
-        expect(await range()).toEqual(first);
-      } finally {
-        t.store.query = query;
-      }
+      const { value, ran } = await statementsRun(t.store, range);
+      expect(value).toEqual(first);
       return ran.filter((text) => !text.includes("data_version")).map(readsOf);
     };
     // The visits' range ran again (their months from the rollup, then the two ends); the CRM's

@@ -28,6 +28,12 @@ export async function servedPairs(
   ignore?: RegExp,
 ): Promise<{ pairs: Measures; ran: string[] }> {
   const request = await resolveRequest(store, requestOf(asked));
+  const { value: pairs, ran } = await statementsRun(store, () => measurePairs(request.current));
+  return { pairs, ran: ignore ? ran.filter((text) => !ignore.test(text)) : ran };
+}
+
+/** What `work` returns, and the text of every statement it ran through `store.query`. */
+export async function statementsRun<T>(store: Store, work: () => Promise<T>): Promise<{ value: T; ran: string[] }> {
   const ran: string[] = [];
   const query = store.query;
   store.query = ((statement) => {
@@ -35,8 +41,7 @@ export async function servedPairs(
     return query.call(store, statement);
   }) as typeof query;
   try {
-    const pairs = await measurePairs(request.current);
-    return { pairs, ran: ignore ? ran.filter((text) => !ignore.test(text)) : ran };
+    return { value: await work(), ran };
   } finally {
     store.query = query;
   }
