@@ -1,26 +1,32 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { defineConfig } from "vitest/config";
 import { DurationSequencer } from "./test/support/sequencer.js";
 
 /**
  * Test files that replace a module (vi.mock: node:crypto at a test cost, test/support/test-scrypt.ts)
- * or the clock (vi.useFakeTimers): each runs in a process of its own, where what it replaced
- * cannot reach another file. Every other file shares its worker's modules with the files before
- * it (isolate: false): importing Verity's modules, DuckDB and the server once per worker instead
- * of once per file took the suite from 716 to 642 s (import time 179 -> 31 s of the files' sum).
- * Those files restore what they change of the process (process.env in a finally).
+ * or the clock (vi.useFakeTimers, vi.setSystemTime), and files that say `// vitest: own process`
+ * (they depend on something of the whole process, such as the umask DuckDB's open files narrow):
+ * each runs in a process of its own, where what it replaced cannot reach another file, nor
+ * another file reach it. Every other file shares its worker's modules with the files before it
+ * (isolate: false): importing Verity's modules, DuckDB and the server once per worker instead of
+ * once per file took the suite from 716 to 631 s (the files' import time 179 -> 52 s). Those
+ * files restore what they change of the process (process.env, TZ, the umask: in a finally).
+ * The lists are made when the config loads: a test file added under `vitest --watch` runs
+ * after a restart.
  */
-const REPLACES = /\bvi\.(mock|doMock|useFakeTimers|stubGlobal|stubEnv|resetModules)\(/;
+const OWN_PROCESS =
+  /\bvi\.(mock|doMock|useFakeTimers|setSystemTime|stubGlobal|stubEnv|resetModules)\(|^\/\/ vitest: own process\b/m;
+const ROOT = import.meta.dirname;
 function testFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
+  return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile() && entry.name.endsWith(".test.ts"))
-    .map((entry) => join(entry.parentPath, entry.name));
+    .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)));
 }
 // Lists of files rather than globs with an exclude: a project's exclude would override the one
 // the command line gives (.ci/run's PostgreSQL 15 pass leaves files out with --exclude).
 const files = ["src", "test"].flatMap(testFiles).sort();
-const ownProcess = files.filter((file) => REPLACES.test(readFileSync(file, "utf8")));
+const ownProcess = files.filter((file) => OWN_PROCESS.test(readFileSync(join(ROOT, file), "utf8")));
 const sharing = files.filter((file) => !ownProcess.includes(file));
 
 const shared = {

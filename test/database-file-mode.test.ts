@@ -4,6 +4,8 @@
  * checkpoint) and an older file made before the fix are the owner's alone (0600). Only the
  * embedded engine has files of its own; PostgreSQL keeps its data in its server's folder.
  */
+// vitest: own process. The umask is the process's, narrowed while any DuckDB file is open: a
+// store another test file left open would change what these tests see (vitest.config.ts).
 import { existsSync } from "node:fs";
 import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -61,15 +63,44 @@ describe("the DuckDB database file's mode", () => {
 
   it("gives the umask back only when the last open DuckDB file closes", async () => {
     const one = await openDuckDbStore(join(dir, "one.duckdb"));
-    const two = await openDuckDbStore(join(dir, "two.duckdb"));
-    await one.close();
-    const between = join(dir, "between.txt");
-    await writeFile(between, "x");
-    expect((await modeOf(between)).toString(8)).toBe("600");
-    await two.close();
+    let oneOpen = true;
+    try {
+      const two = await openDuckDbStore(join(dir, "two.duckdb"));
+      try {
+        await one.close();
+        oneOpen = false;
+        const between = join(dir, "between.txt");
+        await writeFile(between, "x");
+        expect((await modeOf(between)).toString(8)).toBe("600");
+      } finally {
+        await two.close();
+      }
+    } finally {
+      if (oneOpen) await one.close();
+    }
     const after = join(dir, "after.txt");
     await writeFile(after, "x");
     expect((await modeOf(after)).toString(8)).toBe("644");
+  });
+
+  // A process that goes on after a failed open (a server retrying, the next command of a
+  // script) must not keep the narrowed umask, nor the DuckDB file open.
+  it("gives the umask back when opening fails after the file was made", async () => {
+    const saved = process.env.VERITY_DUCKDB_MEMORY;
+    process.env.VERITY_DUCKDB_MEMORY = "lots";
+    const path = join(dir, "failed.duckdb");
+    try {
+      await expect(openDuckDbStore(path)).rejects.toThrow(/VERITY_DUCKDB_MEMORY must be a size/);
+    } finally {
+      if (saved === undefined) delete process.env.VERITY_DUCKDB_MEMORY;
+      else process.env.VERITY_DUCKDB_MEMORY = saved;
+    }
+    const after = join(dir, "after-failed.txt");
+    await writeFile(after, "x");
+    expect((await modeOf(after)).toString(8)).toBe("644");
+    // The file is not held: the next open of it succeeds (DuckDB locks a file it has open).
+    const store = await openDuckDbStore(path);
+    await store.close();
   });
 
   it("narrows a database and WAL made before the fix with 0644", async () => {

@@ -19,6 +19,7 @@ import { createServer, type VerityServer } from "../src/server/server.js";
 import { sql } from "../src/store/sql.js";
 import type { Store } from "../src/store/store.js";
 import { engines } from "./support/databases.js";
+import { withEnv } from "./support/env.js";
 import {
   loadSimulated,
   type SimulatedCompany,
@@ -37,12 +38,10 @@ afterAll(async () => {
 
 /** The same answers computed from the store itself, nothing kept. */
 async function fresh(store: Store, period?: string) {
-  process.env.VERITY_READ_CACHE = "off";
-  try {
-    return { check: await checkFor(store, requestOf(W, period ? { period } : {})), doctor: await doctor(store, W) };
-  } finally {
-    delete process.env.VERITY_READ_CACHE;
-  }
+  return withEnv("VERITY_READ_CACHE", "off", async () => ({
+    check: await checkFor(store, requestOf(W, period ? { period } : {})),
+    doctor: await doctor(store, W),
+  }));
 }
 
 describe.each(engines())("the home prepared after a write on %s", (engine) => {

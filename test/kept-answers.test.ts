@@ -10,6 +10,7 @@ import { keptAnswer, verityCodeVersion } from "../src/metrics/kept-answers.js";
 import { touchData } from "../src/store/data-versions.js";
 import { sql } from "../src/store/sql.js";
 import { engines } from "./support/databases.js";
+import { withEnv } from "./support/env.js";
 import { openTestStore, type TestStore } from "./support/stores.js";
 
 describe.each(engines())("kept answers on %s", (engine) => {
@@ -52,13 +53,10 @@ describe.each(engines())("kept answers on %s", (engine) => {
   test("nothing is kept with VERITY_READ_CACHE=off, nor for a workspace without a row", async () => {
     let computed = 0;
     const ask = (workspace: string) => keptAnswer(db.store, workspace, ["q"], async () => ++computed);
-    process.env.VERITY_READ_CACHE = "off";
-    try {
+    await withEnv("VERITY_READ_CACHE", "off", async () => {
       expect(await ask("w")).toBe(1);
       expect(await ask("w")).toBe(2);
-    } finally {
-      delete process.env.VERITY_READ_CACHE;
-    }
+    });
     expect(await ask("nobody")).toBe(3);
     expect(await ask("nobody")).toBe(4);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { withEnv } from "../../test/support/env.js";
 import { requestOf } from "../metrics/request.js";
 import { HomeWarmer, VIEWED_WITHIN_MS } from "./home-warmer.js";
 import { createLogger } from "./logger.js";
@@ -136,12 +137,7 @@ describe("HomeWarmer", () => {
   test("with the kept results off nothing is prepared", async () => {
     const { w, ran, release } = warmer(() => 0);
     w.asked(ask("a"));
-    process.env.VERITY_READ_CACHE = "off";
-    try {
-      w.written("a");
-    } finally {
-      delete process.env.VERITY_READ_CACHE;
-    }
+    await withEnv("VERITY_READ_CACHE", "off", () => w.written("a"));
     await release();
     expect(ran).toEqual([]);
     w.written("a");

@@ -80,28 +80,33 @@ function engineError(error: unknown, limit: string): unknown {
 
 export async function openDuckDbStore(path: string): Promise<Store> {
   const location = path === ":memory:" ? path : resolve(path);
-  if (location !== ":memory:") {
-    await mkdir(dirname(location), { recursive: true });
-    narrowUmask();
-    await ownerOnly(location);
-  }
-  let instance: DuckDBInstance;
+  if (location !== ":memory:") await mkdir(dirname(location), { recursive: true });
+  // From here until the store exists, a failure gives the umask back and closes what was
+  // opened: a process that goes on (a server retrying, a test file after another) keeps its own.
+  if (location !== ":memory:") narrowUmask();
+  let instance: DuckDBInstance | undefined;
   try {
-    instance = await DuckDBInstance.create(location);
     if (location !== ":memory:") await ownerOnly(location);
+    try {
+      instance = await DuckDBInstance.create(location);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const lock = /Could not set lock on file .*Conflicting lock is held in (.*?)(?:\. See also|$)/s.exec(message);
+      if (lock) throw new DatabaseLockedError(location, lock[1]?.trim() ?? null);
+      throw error;
+    }
+    if (location !== ":memory:") await ownerOnly(location);
+    const connection = await instance.connect();
+    // DuckDB takes 80% of the machine's memory by default; Verity shares a laptop with other
+    // programs, so it stays within a budget and spills to disk beyond it (a global setting).
+    await connection.run(`SET memory_limit = ${quoteLiteral(memoryLimit())}`);
+    await configure(connection);
+    return new DuckDbStore(connection, instance, location);
   } catch (error) {
+    instance?.closeSync();
     if (location !== ":memory:") restoreUmask();
-    const message = error instanceof Error ? error.message : String(error);
-    const lock = /Could not set lock on file .*Conflicting lock is held in (.*?)(?:\. See also|$)/s.exec(message);
-    if (lock) throw new DatabaseLockedError(location, lock[1]?.trim() ?? null);
     throw error;
   }
-  const connection = await instance.connect();
-  // DuckDB takes 80% of the machine's memory by default; Verity shares a laptop with other
-  // programs, so it stays within a budget and spills to disk beyond it (a global setting).
-  await connection.run(`SET memory_limit = ${quoteLiteral(memoryLimit())}`);
-  await configure(connection);
-  return new DuckDbStore(connection, instance, location);
 }
 
 /**

@@ -6,6 +6,7 @@
 import { measurePairs } from "../../src/insights/vanity-check.js";
 import { resolveRequest } from "../../src/metrics/context.js";
 import type { Store } from "../../src/store/store.js";
+import { withEnv } from "./env.js";
 
 export type Measures = Awaited<ReturnType<typeof measurePairs>>;
 
@@ -49,11 +50,8 @@ export async function statementsRun<T>(store: Store, work: () => Promise<T>): Pr
 
 /** The same pairs computed from the store itself, nothing kept (VERITY_READ_CACHE=off). */
 export async function freshPairs(store: Store, asked: PairsAsked): Promise<Measures> {
-  process.env.VERITY_READ_CACHE = "off";
-  try {
+  return withEnv("VERITY_READ_CACHE", "off", async () => {
     const request = await resolveRequest(store, requestOf(asked));
     return await measurePairs(request.current);
-  } finally {
-    delete process.env.VERITY_READ_CACHE;
-  }
+  });
 }
