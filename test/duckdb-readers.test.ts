@@ -93,3 +93,45 @@ test("when the second connection cannot be made, main answers and close() still 
   await expect(store.close()).resolves.toBeUndefined();
   store = await openDuckDbStore(join(dir, "readers.duckdb")); // for afterEach
 });
+
+/** Settles with `work`'s outcome, or fails saying what did not settle within 20 s. */
+function within<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: not settled within 20 s`)), 20_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** A read that runs for minutes unless it is stopped. */
+const LONG_READ = sql`SELECT count(*) AS n FROM range(100000000000) r(i) WHERE i % 7 = 3`;
+
+test("close() stops the reads under way: each is refused in Verity's words, and no later statement runs", async () => {
+  await store.setReadConnections?.(2);
+  const reads = [store.query(LONG_READ), store.query(LONG_READ)].map((read) =>
+    read.then(
+      () => "answered",
+      (error: Error) => error.message,
+    ),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await within(store.close(), "close() with two reads under way");
+  const outcomes = await within(Promise.all(reads), "the reads under way at close()");
+  for (const outcome of outcomes) expect(outcome).toMatch(/readers\.duckdb was closed while the statement ran/);
+  await expect(store.query(sql`SELECT 1 AS one`)).rejects.toThrow(/readers\.duckdb is closed/);
+  await expect(store.transaction(async () => 1)).rejects.toThrow(/is closed/);
+  await store.close(); // a second close (the cleanup's) is the first one's
+});
+
+test("close() lets a write under way outside a transaction finish", async () => {
+  const path = join(dir, "readers.duckdb");
+  const write = store.execute(sql`CREATE TABLE big AS SELECT i FROM range(30000000) r(i)`);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await within(store.close(), "close() with a write under way");
+  await within(write, "the write under way at close()");
+  store = await openDuckDbStore(path);
+  const [row] = await store.query<{ n: number }>(sql`SELECT count(*) AS n FROM big`);
+  expect(Number(row?.n)).toBe(30_000_000);
+});

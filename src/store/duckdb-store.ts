@@ -174,6 +174,13 @@ class DuckDbStore implements Store {
   private closed = false;
   /** Transactions running: close() waits for them (closing under one cut it off mid-batch). */
   private readonly transactions = new Set<Promise<unknown>>();
+  /**
+   * Statements outside a transaction under way, and their connections. close() stops the reads
+   * (DuckDB's interrupt) and waits until every one has settled: closed under a running
+   * statement, DuckDB never settled its promise, and the process could not end by itself.
+   */
+  private readonly running = new Map<Promise<unknown>, { connection: DuckDBConnection; write: boolean }>();
+  private closing = false;
   /** DuckDB's memory budget, as set (for the message when it runs out). */
   private memoryLimit = memoryLimit();
   /** Reads outside a transaction: main, and (setReadConnections(2)) a second made on first need. */
@@ -195,7 +202,7 @@ class DuckDbStore implements Store {
     if (own) return this.inOwnWords(async () => rowsOf<T>(await own.runAndReadAll(text, values as DuckDBValue[])));
     const reader = await this.leastBusyReader();
     try {
-      return await this.inOwnWords(async () =>
+      return await this.tracked(reader.connection, false, async () =>
         rowsOf<T>(await reader.connection.runAndReadAll(text, values as DuckDBValue[])),
       );
     } finally {
@@ -210,9 +217,25 @@ class DuckDbStore implements Store {
     // Writes and settings outside a transaction stay on main, counted so reads go elsewhere.
     this.mainReader.busy++;
     try {
-      await this.inOwnWords(() => this.main.run(text, values as DuckDBValue[]));
+      await this.tracked(this.main, true, async () => void (await this.main.run(text, values as DuckDBValue[])));
     } finally {
       this.mainReader.busy--;
+    }
+  }
+
+  /** A statement outside a transaction, on `connection`: in Verity's words, and known to close(). */
+  private async tracked<T>(connection: DuckDBConnection, write: boolean, work: () => Promise<T>): Promise<T> {
+    if (this.closing) throw new Error(`the DuckDB database ${this.location} is closed`);
+    const done = this.inOwnWords(work);
+    this.running.set(done, { connection, write });
+    try {
+      return await done;
+    } catch (error) {
+      if (this.closing)
+        throw new Error(`the DuckDB database ${this.location} was closed while the statement ran`, { cause: error });
+      throw error;
+    } finally {
+      this.running.delete(done);
     }
   }
 
@@ -275,6 +298,7 @@ class DuckDbStore implements Store {
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.current.getStore()) throw new Error("transactions do not nest");
+    if (this.closing) throw new Error(`the DuckDB database ${this.location} is closed`);
     let connection = this.idle;
     this.idle = null;
     if (!connection) {
@@ -458,7 +482,23 @@ class DuckDbStore implements Store {
     return percentage >= 0 ? percentage / 100 : null;
   }
 
-  async close(): Promise<void> {
+  /** Closes once, however often it is called (a server's shutdown and a test's cleanup both may). */
+  close(): Promise<void> {
+    this.closeOnce ??= this.closeAll();
+    return this.closeOnce;
+  }
+
+  private closeOnce: Promise<void> | null = null;
+
+  private async closeAll(): Promise<void> {
+    this.closing = true;
+    // A read has no effect to keep: stopped, it settles at once (with the error above). A
+    // connection running a write (execute outside a transaction) is left to finish it.
+    const running = [...this.running.values()];
+    for (const connection of new Set(running.map((r) => r.connection))) {
+      if (!running.some((r) => r.connection === connection && r.write)) connection.interrupt();
+    }
+    await Promise.allSettled([...this.running.keys()]);
     await Promise.allSettled([...this.transactions]);
     this.idle?.closeSync();
     (await this.second?.catch(() => null))?.connection.closeSync();
