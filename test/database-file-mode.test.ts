@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDuckDbStore } from "../src/store/duckdb-store.js";
 import { raw } from "../src/store/sql.js";
+import { withEnv } from "./support/env.js";
 
 const modeOf = async (file: string) => (await stat(file)).mode & 0o777;
 
@@ -86,15 +87,10 @@ describe("the DuckDB database file's mode", () => {
   // A process that goes on after a failed open (a server retrying, the next command of a
   // script) must not keep the narrowed umask, nor the DuckDB file open.
   it("gives the umask back when opening fails after the file was made", async () => {
-    const saved = process.env.VERITY_DUCKDB_MEMORY;
-    process.env.VERITY_DUCKDB_MEMORY = "lots";
     const path = join(dir, "failed.duckdb");
-    try {
-      await expect(openDuckDbStore(path)).rejects.toThrow(/VERITY_DUCKDB_MEMORY must be a size/);
-    } finally {
-      if (saved === undefined) delete process.env.VERITY_DUCKDB_MEMORY;
-      else process.env.VERITY_DUCKDB_MEMORY = saved;
-    }
+    await withEnv("VERITY_DUCKDB_MEMORY", "lots", () =>
+      expect(openDuckDbStore(path)).rejects.toThrow(/VERITY_DUCKDB_MEMORY must be a size/),
+    );
     const after = join(dir, "after-failed.txt");
     await writeFile(after, "x");
     expect((await modeOf(after)).toString(8)).toBe("644");

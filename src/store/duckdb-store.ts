@@ -9,11 +9,13 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { chmod, mkdir, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import type { Column } from "../model/canonical.js";
 import { VerityError } from "../model/errors.js";
 import { DIALECTS } from "./dialect.js";
 import { rowsOf } from "./duckdb-rows.js";
+import { StoreClosedError } from "./errors.js";
 import { raw, type Sql, sql } from "./sql.js";
 import {
   describeType,
@@ -85,6 +87,7 @@ export async function openDuckDbStore(path: string): Promise<Store> {
   // opened: a process that goes on (a server retrying, a test file after another) keeps its own.
   if (location !== ":memory:") narrowUmask();
   let instance: DuckDBInstance | undefined;
+  let connection: DuckDBConnection | undefined;
   try {
     if (location !== ":memory:") await ownerOnly(location);
     try {
@@ -96,13 +99,14 @@ export async function openDuckDbStore(path: string): Promise<Store> {
       throw error;
     }
     if (location !== ":memory:") await ownerOnly(location);
-    const connection = await instance.connect();
+    connection = await instance.connect();
     // DuckDB takes 80% of the machine's memory by default; Verity shares a laptop with other
     // programs, so it stays within a budget and spills to disk beyond it (a global setting).
     await connection.run(`SET memory_limit = ${quoteLiteral(memoryLimit())}`);
     await configure(connection);
     return new DuckDbStore(connection, instance, location);
   } catch (error) {
+    connection?.closeSync();
     instance?.closeSync();
     if (location !== ":memory:") restoreUmask();
     throw error;
@@ -171,7 +175,6 @@ class DuckDbStore implements Store {
   private readonly current = new AsyncLocalStorage<DuckDBConnection>();
   /** A transaction connection kept for the next transaction. */
   private idle: DuckDBConnection | null = null;
-  private closed = false;
   /** Transactions running: close() waits for them (closing under one cut it off mid-batch). */
   private readonly transactions = new Set<Promise<unknown>>();
   /**
@@ -200,6 +203,7 @@ class DuckDbStore implements Store {
     const { text, values } = statement.compile();
     const own = this.current.getStore();
     if (own) return this.inOwnWords(async () => rowsOf<T>(await own.runAndReadAll(text, values as DuckDBValue[])));
+    this.refuseIfClosing();
     const reader = await this.leastBusyReader();
     try {
       return await this.tracked(reader.connection, false, async () =>
@@ -214,6 +218,7 @@ class DuckDbStore implements Store {
     const { text, values } = statement.compile();
     const own = this.current.getStore();
     if (own) return this.inOwnWords(async () => void (await own.run(text, values as DuckDBValue[])));
+    this.refuseIfClosing();
     // Writes and settings outside a transaction stay on main, counted so reads go elsewhere.
     this.mainReader.busy++;
     try {
@@ -223,16 +228,22 @@ class DuckDbStore implements Store {
     }
   }
 
+  private refuseIfClosing(): void {
+    if (this.closing) throw new StoreClosedError(`the DuckDB database ${this.location} is closed`);
+  }
+
   /** A statement outside a transaction, on `connection`: in Verity's words, and known to close(). */
   private async tracked<T>(connection: DuckDBConnection, write: boolean, work: () => Promise<T>): Promise<T> {
-    if (this.closing) throw new Error(`the DuckDB database ${this.location} is closed`);
+    this.refuseIfClosing();
     const done = this.inOwnWords(work);
     this.running.set(done, { connection, write });
     try {
       return await done;
     } catch (error) {
-      if (this.closing)
-        throw new Error(`the DuckDB database ${this.location} was closed while the statement ran`, { cause: error });
+      // A read close() stopped; any other failure (a write's own) as it came.
+      if (this.closing && !write && /^INTERRUPT Error\b/.test(error instanceof Error ? error.message : "")) {
+        throw new StoreClosedError(`the DuckDB database ${this.location} was closed while the statement ran`, error);
+      }
       throw error;
     } finally {
       this.running.delete(done);
@@ -298,7 +309,7 @@ class DuckDbStore implements Store {
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.current.getStore()) throw new Error("transactions do not nest");
-    if (this.closing) throw new Error(`the DuckDB database ${this.location} is closed`);
+    this.refuseIfClosing();
     let connection = this.idle;
     this.idle = null;
     if (!connection) {
@@ -306,6 +317,11 @@ class DuckDbStore implements Store {
       await configure(connection);
     }
     const own = connection;
+    // close() began while the connection was made: it does not wait for this one.
+    if (this.closing) {
+      own.closeSync();
+      this.refuseIfClosing();
+    }
     let running: Promise<T> | undefined;
     try {
       running = this.current.run(own, async () => {
@@ -493,19 +509,25 @@ class DuckDbStore implements Store {
   private async closeAll(): Promise<void> {
     this.closing = true;
     // A read has no effect to keep: stopped, it settles at once (with the error above). A
-    // connection running a write (execute outside a transaction) is left to finish it.
-    const running = [...this.running.values()];
-    for (const connection of new Set(running.map((r) => r.connection))) {
-      if (!running.some((r) => r.connection === connection && r.write)) connection.interrupt();
+    // connection running a write (execute outside a transaction) is left to finish it. DuckDB
+    // clears a connection's interrupt when its next statement starts, so a read queued behind
+    // another (or one that had not begun) is stopped on a later turn of this loop.
+    while (this.running.size > 0) {
+      const running = [...this.running.values()];
+      for (const connection of new Set(running.map((r) => r.connection))) {
+        if (!running.some((r) => r.connection === connection && r.write)) connection.interrupt();
+      }
+      await Promise.race([Promise.allSettled([...this.running.keys()]), delay(20)]);
     }
-    await Promise.allSettled([...this.running.keys()]);
     await Promise.allSettled([...this.transactions]);
-    this.idle?.closeSync();
-    (await this.second?.catch(() => null))?.connection.closeSync();
-    this.main.closeSync();
-    this.instance.closeSync();
-    if (this.location !== ":memory:" && !this.closed) restoreUmask();
-    this.closed = true;
+    try {
+      this.idle?.closeSync();
+      (await this.second?.catch(() => null))?.connection.closeSync();
+      this.main.closeSync();
+      this.instance.closeSync();
+    } finally {
+      if (this.location !== ":memory:") restoreUmask();
+    }
   }
 }
 

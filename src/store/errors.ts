@@ -68,6 +68,7 @@ export function isEngineUnavailable(error: unknown): boolean {
 
 function engineTrouble(error: unknown, depth: number): boolean {
   if (depth > 5 || typeof error !== "object" || error === null) return false;
+  if (error instanceof StoreClosedError) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string" && TROUBLE_SQLSTATE.test(code)) return true;
   if (error instanceof Error && DUCKDB_TROUBLE.test(error.message)) return true;
@@ -88,5 +89,17 @@ export class DatabaseConnectionError extends Error {
     this.name = "DatabaseConnectionError";
     const code = (cause as { code?: unknown } | null)?.code;
     this.code = typeof code === "string" ? code : undefined;
+  }
+}
+
+/**
+ * A statement refused, or a read stopped, because the store is being closed (DuckDB; a
+ * PostgreSQL pool's close says so in its own words). Engine trouble, not bad data: the tracking
+ * writer keeps its batch in the log for the next start rather than blaming the batch.
+ */
+export class StoreClosedError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = "StoreClosedError";
   }
 }
