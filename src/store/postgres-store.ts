@@ -417,7 +417,14 @@ class PostgresStore implements Store {
    * Ends the pool and waits (up to 5 s) until every connection is closed: pool.end() resolves
    * as soon as it has asked, and a database dropped right after would still have our backends.
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closeOnce ??= this.closeAll();
+    return this.closeOnce;
+  }
+
+  private closeOnce: Promise<void> | null = null;
+
+  private async closeAll(): Promise<void> {
     this.closing = true;
     const open = [...this.connections].map((c) => new Promise<void>((resolve) => c.once("end", () => resolve())));
     await this.pool.end();

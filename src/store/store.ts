@@ -62,6 +62,12 @@ export type Store = {
    * tell. Polled by progress bars while a large file loads.
    */
   statementProgress(): number | null;
+  /**
+   * Lets go of the database. DuckDB waits for the transactions and writes under way and stops
+   * the reads (interrupted, they are refused); PostgreSQL's pool ends each connection as it is
+   * released, waiting 5 s at most. Statements asked for afterwards are refused. Calling it
+   * again returns the same close.
+   */
   close(): Promise<void>;
 };
 
