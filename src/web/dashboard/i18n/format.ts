@@ -8,23 +8,40 @@ import { intlTag, t } from "./locale.js";
 /** How the API says a value reads: the server's own type, so the two cannot drift. */
 export type { Format };
 
+const NUMBER_FORMATS = new Map<string, Intl.NumberFormat>();
+
+/**
+ * An Intl.NumberFormat for the current locale and `options`, made once: the stalled list and
+ * the report's tables format thousands of numbers, and making a format costs far more than
+ * using one. A handful of combinations exist (a few per currency).
+ */
+function numberFormat(options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${intlTag()} ${JSON.stringify(options)}`;
+  let format = NUMBER_FORMATS.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(intlTag(), options);
+    NUMBER_FORMATS.set(key, format);
+  }
+  return format;
+}
+
 /** A value as text in the current locale. */
 export function formatValue(value: number | string | null, format: Format, currency: string | null = null): string {
   if (value === null || value === undefined) return "–";
   if (typeof value === "string") return format === "date" ? formatDate(value) : value;
   switch (format) {
     case "count":
-      return new Intl.NumberFormat(intlTag(), { maximumFractionDigits: 0 }).format(value);
+      return numberFormat({ maximumFractionDigits: 0 }).format(value);
     case "percent":
-      return new Intl.NumberFormat(intlTag(), { style: "percent", maximumFractionDigits: 1 }).format(value);
+      return numberFormat({ style: "percent", maximumFractionDigits: 1 }).format(value);
     case "money":
       return currency
-        ? new Intl.NumberFormat(intlTag(), { style: "currency", currency, maximumFractionDigits: 0 }).format(value)
-        : new Intl.NumberFormat(intlTag(), { maximumFractionDigits: 0 }).format(value);
+        ? numberFormat({ style: "currency", currency, maximumFractionDigits: 0 }).format(value)
+        : numberFormat({ maximumFractionDigits: 0 }).format(value);
     case "days":
-      return t("unit.days", { value: new Intl.NumberFormat(intlTag(), { maximumFractionDigits: 1 }).format(value) });
+      return t("unit.days", { value: numberFormat({ maximumFractionDigits: 1 }).format(value) });
     default:
-      return new Intl.NumberFormat(intlTag(), { maximumFractionDigits: 2 }).format(value);
+      return numberFormat({ maximumFractionDigits: 2 }).format(value);
   }
 }
 
@@ -34,7 +51,7 @@ export function formatValue(value: number | string | null, format: Format, curre
  */
 export function formatChange(change: number | null): string {
   if (change === null) return "–";
-  const text = new Intl.NumberFormat(intlTag(), {
+  const text = numberFormat({
     style: "percent",
     maximumFractionDigits: Math.abs(change) < 0.1 ? 1 : 0,
     signDisplay: "exceptZero",
