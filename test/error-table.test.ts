@@ -16,7 +16,7 @@ import { ERROR_TABLE, type ErrorCode, VerityError } from "../src/model/errors.js
 import { PeriodError } from "../src/model/period.js";
 import { toApiError } from "../src/server/app.js";
 import { DatabaseLockedError, EngineOutOfMemory } from "../src/store/duckdb-store.js";
-import { DatabaseConnectionError } from "../src/store/errors.js";
+import { DatabaseConnectionError, StoreClosedError } from "../src/store/errors.js";
 
 const CODES = Object.keys(ERROR_TABLE) as ErrorCode[];
 
@@ -132,6 +132,11 @@ describe("the error table", () => {
       message: "the database is not reachable right now (restarting?); retry shortly",
     });
     expect(lost.headers).toEqual({ "Retry-After": "5" });
+    // A read the closing store stopped (a shutdown): the same answer, and not the file's path.
+    const closing = toApiError(
+      new StoreClosedError("the DuckDB database /srv/verity.duckdb was closed while the statement ran"),
+    );
+    expect(closing.toJSON().error).toEqual(lost.toJSON().error);
     expect(toApiError(new Error("secret detail")).toJSON().error).toEqual({
       status: 500,
       code: "internal",

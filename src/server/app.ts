@@ -9,7 +9,7 @@ import { z } from "zod";
 import { type Principal, SCOPES } from "../accounts/access.js";
 import { authenticateKey } from "../accounts/keys.js";
 import { ERROR_TABLE, type ErrorCode, VerityError } from "../model/errors.js";
-import { isConnectionError } from "../store/errors.js";
+import { isConnectionError, StoreClosedError } from "../store/errors.js";
 import { Api, type Authenticator, type RouteSpec } from "./api.js";
 import { renewSession, SESSION_COOKIE, sessionPrincipal } from "./auth/sessions.js";
 import { clientIp, forwardedValue, type ProxyTrust, type ServerContext } from "./context.js";
@@ -313,7 +313,8 @@ function sameHost(origin: string, hosts: readonly string[]): boolean {
 /**
  * Any error as the API's answer: a route's own ApiError as it is; a Verity error by its
  * code's row in the one table (model/errors.ts); hono's own HTTPException (body limit,
- * malformed cookie) with its status; a lost database connection as 503; anything else 500.
+ * malformed cookie) with its status; a lost database connection or a store closing as 503;
+ * anything else 500.
  */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
@@ -322,7 +323,9 @@ export function toApiError(error: unknown): ApiError {
   if (typeof status === "number" && status >= 400 && status < 500) {
     return new ApiError(status as 400, "invalid_request", (error as Error).message);
   }
-  return fromTable(isConnectionError(error) ? "database_unreachable" : "internal", null);
+  // A store closing under the request (the server shutting down): the next process answers it.
+  const unreachable = isConnectionError(error) || error instanceof StoreClosedError;
+  return fromTable(unreachable ? "database_unreachable" : "internal", null);
 }
 
 /** The answer in `code`'s row, with the error's message, parameter and subject where the row uses them. */

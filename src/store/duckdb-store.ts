@@ -19,6 +19,7 @@ import { StoreClosedError } from "./errors.js";
 import { raw, type Sql, sql } from "./sql.js";
 import {
   describeType,
+  once,
   type Row,
   STAGE_SLICE,
   type StagedColumn,
@@ -498,13 +499,7 @@ class DuckDbStore implements Store {
     return percentage >= 0 ? percentage / 100 : null;
   }
 
-  /** Closes once, however often it is called (a server's shutdown and a test's cleanup both may). */
-  close(): Promise<void> {
-    this.closeOnce ??= this.closeAll();
-    return this.closeOnce;
-  }
-
-  private closeOnce: Promise<void> | null = null;
+  readonly close = once(() => this.closeAll());
 
   private async closeAll(): Promise<void> {
     this.closing = true;

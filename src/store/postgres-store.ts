@@ -17,6 +17,7 @@ import { normalizeRow } from "./normalize.js";
 import type { Sql } from "./sql.js";
 import {
   describeType,
+  once,
   type Row,
   STAGE_SLICE,
   type StagedColumn,
@@ -417,12 +418,7 @@ class PostgresStore implements Store {
    * Ends the pool and waits (up to 5 s) until every connection is closed: pool.end() resolves
    * as soon as it has asked, and a database dropped right after would still have our backends.
    */
-  close(): Promise<void> {
-    this.closeOnce ??= this.closeAll();
-    return this.closeOnce;
-  }
-
-  private closeOnce: Promise<void> | null = null;
+  readonly close = once(() => this.closeAll());
 
   private async closeAll(): Promise<void> {
     this.closing = true;

@@ -124,3 +124,16 @@ export function describeType(type: Column["type"] | undefined): string {
       return "valid";
   }
 }
+
+/**
+ * `work` run on the first call only; every call returns its one promise. A store's close():
+ * a server's shutdown and a script's cleanup may both ask, and a second close of a pool or a
+ * DuckDB instance would throw or close what is already closed.
+ */
+export function once(work: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | null = null;
+  return () => {
+    done ??= work();
+    return done;
+  };
+}
