@@ -7,13 +7,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { planLeads } from "../src/insights/lead-plan.js";
 import { checkFor } from "../src/insights/vanity-check.js";
-import { type MetricRequest, resolveRequest } from "../src/metrics/context.js";
+import { periodIndexOf } from "../src/metrics/across-periods.js";
+import { contextForPeriod, type MetricRequest, resolveRequest } from "../src/metrics/context.js";
+import { figureSupport } from "../src/metrics/figure-support.js";
+import type { MetricInput } from "../src/metrics/metric.js";
 import { METRICS } from "../src/metrics/registry.js";
 import { computeMetric, quickHeadline, runMetric } from "../src/metrics/run-metric.js";
-import { tidy } from "../src/metrics/sql-parts.js";
+import { tidy, ts } from "../src/metrics/sql-parts.js";
 import { stalledLeads } from "../src/metrics/stalled-leads.js";
-import type { Store } from "../src/store/store.js";
+import { parsePeriod, trailingPeriods } from "../src/model/period.js";
+import { type Sql, sql } from "../src/store/sql.js";
+import type { Row, Store } from "../src/store/store.js";
 import { type Engine, engines } from "./support/databases.js";
+import { withEnv } from "./support/env.js";
 import {
   loadSimulated,
   SIMULATED_WORKSPACE,
@@ -145,4 +151,76 @@ describe.each(engines())("quick headlines on %s", (engine) => {
       expect(wonSomewhere).toBe(true);
     },
   );
+});
+
+// Some quick headlines are read for several periods in one statement (QuickHeadlines.across,
+// src/metrics/across-periods.ts): each period's rows must be exactly its own statement's.
+describe.each(engines())("quick headlines across periods on %s", (engine) => {
+  test.each(REQUESTS.map((r) => [JSON.stringify(r), r] as const))(
+    "give each period its own statement's rows for %s",
+    async (_, request) => {
+      const store = (stores.get(engine) as TestStore).store;
+      const { current } = await resolveRequest(store, { workspace: SIMULATED_WORKSPACE, ...request, compare: null });
+      const contexts = trailingPeriods(current.period, 6).map((period) => contextForPeriod(current, period));
+      const across = METRICS.filter((definition) => definition.quickHeadlines?.across);
+      expect(across.map((d) => d.id)).toEqual(expect.arrayContaining(["newsletter-leads", "velocity"]));
+      let counted = 0;
+      for (const definition of across) {
+        const road = definition.quickHeadlines as NonNullable<typeof definition.quickHeadlines>;
+        const inputs: MetricInput[] = [];
+        for (const ctx of contexts) {
+          inputs.push({ ctx, support: definition.readsSupport ? await figureSupport(ctx) : null });
+        }
+        const own: Row[][] = [];
+        for (const input of inputs) {
+          const [only] = Object.values(road.build(input));
+          own.push(await store.query((only as { sql: Sql }).sql));
+        }
+        // All six, and four with gaps between them (the check leaves out periods before the data).
+        for (const chosen of [
+          [0, 1, 2, 3, 4, 5],
+          [0, 2, 3, 5],
+        ]) {
+          const rows = await store.query(
+            (road.across as NonNullable<typeof road.across>)(chosen.map((i) => inputs[i] as MetricInput)).sql,
+          );
+          const split = chosen.map((_, position) =>
+            rows.filter((row) => Number(row.period_index) === position).map(({ period_index: _index, ...row }) => row),
+          );
+          expect(split, `${definition.id} periods ${chosen}`).toEqual(chosen.map((i) => own[i]));
+        }
+        counted += own.flat().filter((row) => Object.values(row).some((v) => Number(v) > 0)).length;
+      }
+      // Not vacuous: some periods have figures.
+      expect(counted).toBeGreaterThan(0);
+    },
+  );
+
+  test("a moment on a boundary belongs to the period it starts, as inPeriod has it", async () => {
+    const store = (stores.get(engine) as TestStore).store;
+    const periods = trailingPeriods(parsePeriod("2026-Q2"), 2);
+    const at = (moment: string) => sql`${periodIndexOf(periods, ts(new Date(moment)))}`;
+    const [row] = await store.query(sql`
+      SELECT ${at("2026-01-01T00:00:00Z")} AS first_start, ${at("2026-03-31T23:59:59.999Z")} AS first_end,
+        ${at("2026-04-01T00:00:00Z")} AS second_start, ${at("2026-07-01T00:00:00Z")} AS after,
+        ${at("2025-12-31T23:59:59Z")} AS before`);
+    expect(row).toEqual({ first_start: 0, first_end: 0, second_start: 1, after: null, before: null });
+  });
+
+  test("a check read across periods equals one computed statement by statement, and read them together", async () => {
+    const store = (stores.get(engine) as TestStore).store;
+    // A store object of its own to the kept answers (they are kept per store object), so
+    // nothing an earlier test kept answers for it.
+    const fresh = Object.create(store) as Store;
+    const texts: string[] = [];
+    fresh.query = (statement) => {
+      texts.push(statement.compile().text);
+      return store.query(statement);
+    };
+    const request = { workspace: SIMULATED_WORKSPACE, period: "2026-Q2" };
+    const primed = await checkFor(fresh, request);
+    expect(texts.filter((text) => text.includes("across_periods")).length).toBeGreaterThanOrEqual(2);
+    const plain = await withEnv("VERITY_READ_CACHE", "off", () => checkFor(store, request));
+    expect(primed).toEqual(plain);
+  });
 });

@@ -7,6 +7,7 @@
  * cannot support are "cannot tell" with the reason and the fix, never a number.
  */
 
+import { disjointPeriods } from "../metrics/across-periods.js";
 import { capabilityUnsupported } from "../metrics/capability-words.js";
 import { contextForPeriod, type MetricRequest, type ResolvedRequest, resolveRequest } from "../metrics/context.js";
 import { figureSupport } from "../metrics/figure-support.js";
@@ -17,9 +18,10 @@ import type {
   Format,
   Headline,
   MetricContext,
+  MetricInput,
   MetricReport,
 } from "../metrics/metric.js";
-import { contextKey, rememberByReads } from "../metrics/read-cache.js";
+import { contextKey, primeReads, rememberByReads, valueKept } from "../metrics/read-cache.js";
 import { metricById } from "../metrics/registry.js";
 import { CHECK_COMPARISON } from "../metrics/request.js";
 import type {
@@ -36,6 +38,7 @@ import { quickHeadline, relativeChange, runMetric, unsupportedOf } from "../metr
 import { tidy } from "../metrics/sql-parts.js";
 import { computeVanity, vanityDefinition } from "../metrics/vanity.js";
 import { type Period, trailingPeriods } from "../model/period.js";
+import type { Sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { findingWords } from "./finding-words.js";
 import { PAIRS, type Pair } from "./pairs.js";
@@ -77,19 +80,59 @@ export async function measurePairs(ctx: MetricContext): Promise<PairMeasures> {
   // (test/tracking-since.test.ts, test/data-since.test.ts).
   const out: PairMeasures = [];
   for (const pair of PAIRS) {
-    // What the data supports is read over all time (figure-support.ts): its answer is part of
-    // the key, not of what the pair reads before the period's end.
-    const support = metricById(pair.metric)?.readsSupport ? await figureSupport(ctx) : null;
-    const key = contextKey("pair", ctx, pair.vanity, pair.metric, support);
     const [measures] = await rememberByReads(
       ctx.store,
-      key,
+      await pairKey(ctx, pair),
       (reads) => measureAllPairs({ ...ctx, store: reads }, [pair]),
       { before: ctx.period.end },
     );
     out.push(measures as PairMeasures[number]);
   }
   return out;
+}
+
+/** What a pair's figures in one period are kept under (measurePairs). */
+async function pairKey(ctx: MetricContext, pair: Pair): Promise<string> {
+  // What the data supports is read over all time (figure-support.ts): its answer is part of
+  // the key, not of what the pair reads before the period's end.
+  const support = metricById(pair.metric)?.readsSupport ? await figureSupport(ctx) : null;
+  return contextKey("pair", ctx, pair.vanity, pair.metric, support);
+}
+
+/**
+ * Before measuring `contexts` (one request's, alike but for the period): each pair whose real
+ * figure is a quick headline that can be read across periods (QuickHeadlines.across) and is
+ * not kept in two or more of them has its statement run once for all of those, and each
+ * period's rows kept as its own statement's (read-cache.ts primeReads), where measurePairs
+ * then finds them. After a write that touched every period this is one statement in place of
+ * 13 or 14 per such pair; with the pairs kept, nothing runs.
+ */
+async function primeAcrossPeriods(contexts: readonly MetricContext[]): Promise<void> {
+  const ordered = [...contexts].sort((a, b) => a.period.start.getTime() - b.period.start.getTime());
+  for (const pair of PAIRS) {
+    const definition = metricById(pair.metric);
+    const quick = definition?.quickHeadlines;
+    if (!definition || !quick?.across || !quick.keys.includes(pair.headline)) continue;
+    const missing: MetricInput[] = [];
+    for (const ctx of ordered) {
+      if (unsupportedOf(definition, ctx).length > 0) continue;
+      if (valueKept(ctx.store, await pairKey(ctx, pair), ctx.period.end)) continue;
+      const last = missing[missing.length - 1];
+      if (last && !disjointPeriods([last.ctx.period, ctx.period])) continue;
+      missing.push({ ctx, support: definition.readsSupport ? await figureSupport(ctx) : null });
+    }
+    const first = missing[0];
+    if (!first || missing.length < 2) continue;
+    const statements = missing.map((input) => Object.values(quick.build(input)));
+    // Only a build of one statement has rows to share out.
+    if (statements.some((list) => list.length !== 1)) continue;
+    primeReads(
+      first.ctx.store,
+      statements.map((list) => (list[0] as { sql: Sql }).sql),
+      (positions) =>
+        (quick.across as NonNullable<typeof quick.across>)(positions.map((p) => missing[p] as MetricInput)).sql,
+    );
+  }
 }
 
 async function measureAllPairs(ctx: MetricContext, pairs: readonly Pair[]): Promise<PairMeasures> {
@@ -164,12 +207,15 @@ async function measureHistory(
   ctx: MetricContext,
   periods: readonly Period[],
   wanted: (period: Period, index: number) => boolean = () => true,
+  /** Contexts measured next to these, read across periods with them (primeAcrossPeriods). */
+  also: readonly MetricContext[] = [],
 ): Promise<(PairMeasures | null)[]> {
   // PostgreSQL answers from a pool: a few periods at a time use its connections. DuckDB reads
   // on one connection, where running them together would only interleave.
   const width = ctx.store.engine === "postgres" ? HISTORY_CONCURRENCY : 1;
   const out: (PairMeasures | null)[] = periods.map(() => null);
   const todo = periods.flatMap((period, index) => (wanted(period, index) ? [{ period, index }] : []));
+  await primeAcrossPeriods([...todo.map(({ period }) => contextForPeriod(ctx, period)), ...also]);
   for (let start = 0; start < todo.length; start += width) {
     const batch = todo.slice(start, start + width);
     const measured = await Promise.all(batch.map(({ period }) => measurePairs(contextForPeriod(ctx, period))));
@@ -232,6 +278,7 @@ export async function prepareCheck(
     .filter((period) => anyPairCovers(current.dataRange, period))
     .map((period) => contextForPeriod(current, period));
   const contexts = [current, ...(resolved.previous ? [resolved.previous] : []), ...earlier.reverse()];
+  await primeAcrossPeriods(contexts);
   for (const ctx of contexts) {
     if (stopped()) return null;
     await measurePairs(ctx);
@@ -248,7 +295,10 @@ export async function vanityCheck(request: ResolvedRequest): Promise<VanityCheck
   const earlier = periods.slice(0, -1);
   // A period no pair's data covers would only be read as null (judgePairs): not measured. A
   // workspace with a year of data is measured over four quarters, not twelve.
-  const history = await measureHistory(current, earlier, (period) => anyPairCovers(current.dataRange, period));
+  const history = await measureHistory(current, earlier, (period) => anyPairCovers(current.dataRange, period), [
+    current,
+    previous,
+  ]);
   const now = await measurePairs(current);
   // Compared with the period just before (the usual case), that period is already measured.
   const last = earlier.length - 1;

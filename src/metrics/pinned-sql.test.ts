@@ -7,8 +7,10 @@
  */
 import { describe, expect, test } from "vitest";
 import { FIXTURE_VARIANTS, fixtureInput } from "../../test/support/pure-metric-inputs.js";
+import { trailingPeriods } from "../model/period.js";
 import type { EngineName } from "../store/dialect.js";
 import type { SqlValue } from "../store/sql.js";
+import { contextForPeriod } from "./context.js";
 import { regroupStatement } from "./definitions/activity-quality.js";
 import type { Statements } from "./metric.js";
 import { METRICS } from "./registry.js";
@@ -135,6 +137,28 @@ describe.each(ENGINES)("the SQL of the quick headlines on %s", (engine) => {
     const header = `-- ${id} (quick headlines ${definition.quickHeadlines?.keys.join(", ")}) on ${engine}: its statements as sent, with their bound values, per fixture variant`;
     await expect(pinnedText(header, variants, "-- (nothing to ask)")).toMatchFileSnapshot(
       `./sql/${id}.quick.${engine}.sql`,
+    );
+  });
+
+  // And read across periods (QuickHeadlines.across, src/metrics/across-periods.ts): the
+  // fixture's period and the two before it.
+  const across = METRICS.filter((m) => m.quickHeadlines?.across);
+  test.each(across.map((m) => [m.id, m] as const))("%s across periods", async (id, definition) => {
+    const variants = FIXTURE_VARIANTS.map((variant): [string, () => Statements | null] => [
+      variant,
+      () => {
+        const input = fixtureInput(engine, variant);
+        const inputs = trailingPeriods(input.ctx.period, 3).map((period) => ({
+          ctx: contextForPeriod(input.ctx, period),
+          support: definition.readsSupport ? input.support : null,
+        }));
+        const statement = definition.quickHeadlines?.across?.(inputs);
+        return statement ? { across: statement } : null;
+      },
+    ]);
+    const header = `-- ${id} (quick headlines ${definition.quickHeadlines?.keys.join(", ")} across three periods) on ${engine}: its statement as sent, with its bound values, per fixture variant`;
+    await expect(pinnedText(header, variants, "-- (nothing to ask)")).toMatchFileSnapshot(
+      `./sql/${id}.across.${engine}.sql`,
     );
   });
 });

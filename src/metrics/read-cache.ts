@@ -23,6 +23,7 @@ import {
 } from "../store/data-versions.js";
 import type { Sql, SqlValue } from "../store/sql.js";
 import type { Row, Store } from "../store/store.js";
+import { PERIOD_INDEX } from "./across-periods.js";
 import type { MetricContext } from "./metric.js";
 
 /** At most this many rows are kept per store (the stalled list of a million leads is ~80,000). */
@@ -72,6 +73,11 @@ class ResultCache {
     this.rows += 1;
     this.evict();
     return entry.rows;
+  }
+
+  /** Whether `key` is kept or under way, without counting a hit. */
+  has(key: string): boolean {
+    return this.entries.has(key);
   }
 
   private drop(key: string, entry: Entry): void {
@@ -160,7 +166,7 @@ function readView(store: Store, workspace: string, versions: DataVersions, since
     }
     // Only statements of this workspace: its tokens say nothing of another's data.
     if (!own) return store.query<T>(statement);
-    const key = JSON.stringify([workspace, groups.map((g) => versions[g]), text, values.map(keyValue)]);
+    const key = statementKey(workspace, versions, text, values, groups);
     const rows = cache.get(key) ?? cache.put(key, () => store.query(statement));
     return rows as Promise<T[]>;
   };
@@ -186,6 +192,77 @@ function readView(store: Store, workspace: string, versions: DataVersions, since
   }
   viewOf.set(view, { base: store, workspace, versions, since });
   return view;
+}
+
+/** The key a view keeps a statement's rows under: its text and values, and the tokens of what it reads. */
+function statementKey(
+  workspace: string,
+  versions: DataVersions,
+  text: string,
+  values: readonly SqlValue[],
+  groups: readonly DataGroup[],
+): string {
+  return JSON.stringify([workspace, groups.map((g) => versions[g]), text, values.map(keyValue)]);
+}
+
+/**
+ * Rows for `statements` (each of the view's workspace) from one run of another statement, kept
+ * as if each had run (src/metrics/across-periods.ts): `together(missing)` is the statement for
+ * those not kept nor under way, answering rows that carry `period_index`, the position in
+ * `missing` of the statement each belongs to. The check and the positions are made at once,
+ * with no wait between, so two requests that prime the same statements together run them once.
+ * Nothing is done for fewer than `atLeast` missing statements (the statements then run alone,
+ * as asked), nor without a view. Returns how many were primed.
+ */
+export function primeReads(
+  view: Store,
+  statements: readonly Sql[],
+  together: (missing: readonly number[]) => Sql,
+  atLeast = 2,
+): number {
+  const of = viewOf.get(view);
+  if (!of) return 0;
+  const cache = cacheOf(of.base);
+  const keys: { index: number; key: string }[] = [];
+  statements.forEach((statement, index) => {
+    const { text, values } = statement.compile();
+    const groups = groupsRead(text);
+    if (groups === null || !values.includes(of.workspace)) return;
+    const key = statementKey(of.workspace, of.versions, text, values, groups);
+    if (!cache.has(key)) keys.push({ index, key });
+  });
+  if (keys.length < atLeast) return 0;
+  const all = of.base.query(together(keys.map((k) => k.index)));
+  keys.forEach(({ key }, position) => {
+    const rows = cache.put(key, async () =>
+      (await all).flatMap((row) => {
+        if (Number(row[PERIOD_INDEX]) !== position) return [];
+        const { [PERIOD_INDEX]: _, ...own } = row;
+        return [own];
+      }),
+    );
+    // A failure reaches whoever reads the rows; one that nobody reads is no unhandled rejection.
+    rows.catch(() => {});
+  });
+  return keys.length;
+}
+
+/**
+ * Whether a value is kept under `key` (rememberByReads) for the data `view` sees, or under
+ * way, with `before` as the value was kept with: so a caller can tell what a request will
+ * compute before it asks.
+ */
+export function valueKept(view: Store, key: string, before?: Date): boolean {
+  const of = viewOf.get(view);
+  const known = of ? byReads.get(of.base)?.values.get(key) : undefined;
+  if (!of || !known) return false;
+  return known.tokens === tokensOf(known.groups, versionsBefore(of, before));
+}
+
+function versionsBefore(of: ViewOf, before: Date | undefined): DataVersions {
+  return before
+    ? { data: tokenBefore(of.since.data, before), tracking: tokenBefore(of.since.tracking, before) }
+    : of.versions;
 }
 
 type ByReads = { tokens: string; groups: readonly DataGroup[] | null; value: Promise<unknown>; rows: number };
@@ -239,10 +316,7 @@ export function rememberByReads<T>(
   const of = viewOf.get(view);
   if (!of) return compute(view);
   // The tokens this value is kept by: narrowed to the writes that began before its time.
-  const before = options.before;
-  const versions: DataVersions = before
-    ? { data: tokenBefore(of.since.data, before), tracking: tokenBefore(of.since.tracking, before) }
-    : of.versions;
+  const versions = versionsBefore(of, options.before);
   let kept = byReads.get(of.base);
   if (!kept) {
     kept = { values: new Map(), rows: 0 };

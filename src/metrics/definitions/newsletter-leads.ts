@@ -8,6 +8,7 @@
  * contact by the hashed address (the tool stores SHA-256 of the trimmed, lower-cased email).
  */
 import { type Sql, sql } from "../../store/sql.js";
+import { periodIndexOf, periodRows, spanOfPeriods } from "../across-periods.js";
 import { bucketsOf } from "../buckets.js";
 import {
   countEvidence,
@@ -244,6 +245,22 @@ export const newsletterLeads: MetricDefinition<NewsletterLeadsResult, Newsletter
         SELECT count(*) AS leads FROM classified WHERE ${NEWSLETTER_LEAD}`),
     }),
     headlines: (rows) => [newsletterLeadsHeadline(Number(rows.leads?.[0]?.leads ?? 0))],
+    // The same count in each of several periods: the leads of their whole span classified once
+    // (a lead's click window is its own, whatever period it falls in), counted per period.
+    across: (inputs) => {
+      const first = inputs[0] as MetricInput;
+      const periods = inputs.map((input) => input.ctx.period);
+      const { from, to } = spanOfPeriods(periods);
+      return statement<{ period_index: number; leads: number }>(sql`
+        WITH ${classifiedLeads(first.ctx, from, to)},${periodRows(periods)},
+        counted AS (
+          SELECT ${periodIndexOf(periods, sql`created_at`)} AS period_index, count(*) AS leads
+          FROM classified WHERE ${NEWSLETTER_LEAD} GROUP BY 1
+        )
+        SELECT p.period_index, COALESCE(c.leads, 0) AS leads
+        FROM across_periods p LEFT JOIN counted c ON c.period_index = p.period_index
+        ORDER BY p.period_index`);
+    },
   },
   headlines: (r) => [
     newsletterLeadsHeadline(r.newsletterLeads),

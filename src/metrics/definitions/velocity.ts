@@ -5,6 +5,7 @@
  * live in ../stalled-leads.ts and share the stage durations defined here.
  */
 import { raw, type Sql, sql } from "../../store/sql.js";
+import { inSpan, periodIndexOf, periodRows } from "../across-periods.js";
 import { type FigureSupport, headlineOf, rateEvidence } from "../figure-support.js";
 import {
   type Evidence,
@@ -690,6 +691,28 @@ export const velocity: MetricDefinition<VelocityResult, VelocityStatements> = {
           mi.low AS won_low, mi.high AS won_high
         FROM mi`),
     }),
+    // The same for each of several periods: the won leads of their whole span, by period.
+    across: (inputs) => {
+      const { ctx } = inputs[0] as MetricInput;
+      const periods = inputs.map((input) => input.ctx.period);
+      return statement<{ period_index: number; won: number; won_median: number | null }>(sql`
+        WITH ${leadFacts(ctx)},${periodRows(periods)},
+        won AS (
+          SELECT ${periodIndexOf(periods, sql`closed_at`)} AS period_index,
+            ${daysBetween(ctx, startOf(ctx), sql`closed_at`)} AS value
+          FROM lead_facts WHERE status = 'won' AND ${inSpan(periods, sql`closed_at`)}
+        ),
+        ${medianInterval("won", "mi", ["period_index"])},
+        counted AS (
+          SELECT period_index, count(*) AS won, ${ctx.store.dialect.quantile(sql`value`, 0.5)} AS won_median
+          FROM won GROUP BY period_index
+        )
+        SELECT p.period_index, COALESCE(c.won, 0) AS won, c.won_median, mi.low AS won_low, mi.high AS won_high
+        FROM across_periods p
+        LEFT JOIN counted c ON c.period_index = p.period_index
+        LEFT JOIN mi ON mi.period_index = p.period_index
+        ORDER BY p.period_index`);
+    },
     headlines: (rows, input) => {
       const row = rows.won?.[0] as StatsRow | undefined;
       const won = group(row).won;
