@@ -15,6 +15,7 @@ import { METRICS } from "../src/metrics/registry.js";
 import { computeMetric, quickHeadline, runMetric } from "../src/metrics/run-metric.js";
 import { tidy, ts } from "../src/metrics/sql-parts.js";
 import { stalledLeads } from "../src/metrics/stalled-leads.js";
+import { VANITY } from "../src/metrics/vanity.js";
 import { parsePeriod, trailingPeriods } from "../src/model/period.js";
 import { type Sql, sql } from "../src/store/sql.js";
 import type { Row, Store } from "../src/store/store.js";
@@ -153,43 +154,55 @@ describe.each(engines())("quick headlines on %s", (engine) => {
   );
 });
 
-// Some quick headlines are read for several periods in one statement (QuickHeadlines.across,
-// src/metrics/across-periods.ts): each period's rows must be exactly its own statement's.
-describe.each(engines())("quick headlines across periods on %s", (engine) => {
+// Some statements of the vanity check are read for several periods in one (a quick headline's
+// or a vanity figure's `across`, src/metrics/across-periods.ts): each period's rows must be
+// exactly its own statement's.
+const ACROSS = [
+  ...METRICS.flatMap((definition) => {
+    const road = definition.quickHeadlines;
+    return road?.across
+      ? [{ id: definition.id, readsSupport: definition.readsSupport, ...road, across: road.across }]
+      : [];
+  }),
+  ...VANITY.flatMap((v) =>
+    v.across ? [{ id: `vanity ${v.id}`, readsSupport: false, build: v.build, across: v.across }] : [],
+  ),
+];
+
+describe.each(engines())("statements across periods on %s", (engine) => {
   test.each(REQUESTS.map((r) => [JSON.stringify(r), r] as const))(
     "give each period its own statement's rows for %s",
     async (_, request) => {
       const store = (stores.get(engine) as TestStore).store;
       const { current } = await resolveRequest(store, { workspace: SIMULATED_WORKSPACE, ...request, compare: null });
       const contexts = trailingPeriods(current.period, 6).map((period) => contextForPeriod(current, period));
-      const across = METRICS.filter((definition) => definition.quickHeadlines?.across);
-      expect(across.map((d) => d.id)).toEqual(expect.arrayContaining(["newsletter-leads", "velocity"]));
+      expect(ACROSS.map((road) => road.id)).toEqual(
+        expect.arrayContaining(["newsletter-leads", "velocity", "vanity activities"]),
+      );
       let counted = 0;
-      for (const definition of across) {
-        const road = definition.quickHeadlines as NonNullable<typeof definition.quickHeadlines>;
+      for (const road of ACROSS) {
         const inputs: MetricInput[] = [];
-        for (const ctx of contexts) {
-          inputs.push({ ctx, support: definition.readsSupport ? await figureSupport(ctx) : null });
-        }
-        const own: Row[][] = [];
-        for (const input of inputs) {
-          const [only] = Object.values(road.build(input));
-          own.push(await store.query((only as { sql: Sql }).sql));
-        }
+        for (const ctx of contexts) inputs.push({ ctx, support: road.readsSupport ? await figureSupport(ctx) : null });
         // All six, and four with gaps between them (the check leaves out periods before the data).
         for (const chosen of [
           [0, 1, 2, 3, 4, 5],
           [0, 2, 3, 5],
         ]) {
-          const rows = await store.query(
-            (road.across as NonNullable<typeof road.across>)(chosen.map((i) => inputs[i] as MetricInput)).sql,
-          );
+          const together = road.across(chosen.map((i) => inputs[i] as MetricInput));
+          expect(together, `${road.id} periods ${chosen}`).not.toBeNull();
+          if (!together) continue;
+          const own: Row[][] = [];
+          for (const i of chosen) {
+            const [only] = Object.values(road.build(inputs[i] as MetricInput) ?? {});
+            own.push(await store.query((only as { sql: Sql }).sql));
+          }
+          const rows = await store.query(together.sql);
           const split = chosen.map((_, position) =>
             rows.filter((row) => Number(row.period_index) === position).map(({ period_index: _index, ...row }) => row),
           );
-          expect(split, `${definition.id} periods ${chosen}`).toEqual(chosen.map((i) => own[i]));
+          expect(split, `${road.id} periods ${chosen}`).toEqual(own);
+          counted += own.flat().filter((row) => Object.values(row).some((v) => Number(v) > 0)).length;
         }
-        counted += own.flat().filter((row) => Object.values(row).some((v) => Number(v) > 0)).length;
       }
       // Not vacuous: some periods have figures.
       expect(counted).toBeGreaterThan(0);
@@ -219,7 +232,8 @@ describe.each(engines())("quick headlines across periods on %s", (engine) => {
     };
     const request = { workspace: SIMULATED_WORKSPACE, period: "2026-Q2" };
     const primed = await checkFor(fresh, request);
-    expect(texts.filter((text) => text.includes("across_periods")).length).toBeGreaterThanOrEqual(2);
+    // Newsletter leads, velocity and activities.
+    expect(texts.filter((text) => text.includes("across_periods")).length).toBeGreaterThanOrEqual(3);
     const plain = await withEnv("VERITY_READ_CACHE", "off", () => checkFor(store, request));
     expect(primed).toEqual(plain);
   });

@@ -7,9 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { dataRangeOf } from "../src/metrics/context.js";
-import { cachedReads, readCacheStats, rememberByReads } from "../src/metrics/read-cache.js";
+import { cachedReads, primeReads, readCacheStats, rememberByReads } from "../src/metrics/read-cache.js";
 import { type DataGroup, groupsRead, TABLE_GROUPS, touchData, UNVERSIONED_TABLES } from "../src/store/data-versions.js";
-import { sql } from "../src/store/sql.js";
+import { raw, type Sql, sql } from "../src/store/sql.js";
 import { engines } from "./support/databases.js";
 import { BASE, lead } from "./support/metric-fixtures.js";
 import { statementsRun } from "./support/pairs.js";
@@ -298,5 +298,50 @@ describe("what a statement reads", () => {
     expect(groupsRead("SELECT * FROM sessions s JOIN leads l ON true")).toBeNull();
     expect(groupsRead("SELECT * FROM verity_batch")).toBeNull();
     expect(groupsRead("SELECT 1")).toBeNull();
+  });
+});
+
+// Statements read for several periods at once (src/metrics/across-periods.ts): one run gives
+// each its rows, kept as if it had run, and a second request finds them under way.
+describe.each(engines())("primed reads on %s", (engine) => {
+  test("are read together in even runs, each kept as its own statement's rows, once", async () => {
+    const t = await openTestStore(engine);
+    try {
+      await importFixture(t.store, "prime", { ...BASE, leads: [wonLead("won-1"), wonLead("won-2")] });
+      const view = await cachedReads(t.store, "prime");
+      const base = t.store.query.bind(t.store);
+      const ran: string[] = [];
+      t.store.query = (statement) => {
+        ran.push(statement.compile().text);
+        return base(statement);
+      };
+      const own = (i: number) =>
+        sql`SELECT ${raw(String(i * 10))} AS i, count(*) AS n FROM leads WHERE workspace_id = ${"prime"}`;
+      const together = (missing: readonly number[]) => {
+        const rows = missing.map((index, position) => `(${position}, ${index * 10})`).join(", ");
+        return sql`SELECT p.period_index, p.i, c.n FROM (VALUES ${raw(rows)}) AS p(period_index, i)
+          CROSS JOIN (SELECT count(*) AS n FROM leads WHERE workspace_id = ${"prime"}) c`;
+      };
+      const statements = Array.from({ length: 9 }, (_, i) => own(i));
+      // Kept already: not read again.
+      await view.query(statements[4] as Sql);
+      ran.length = 0;
+      expect(primeReads(view, statements, together, { chunk: 4 })).toBe(8);
+      // Eight in runs of at most four, even: two runs of four.
+      expect(ran).toHaveLength(2);
+      // A second request priming the same finds every one kept or under way.
+      expect(primeReads(view, statements, together, { chunk: 4 })).toBe(0);
+      const answers = await Promise.all(statements.map((s) => view.query(s)));
+      expect(ran).toHaveLength(2);
+      expect(answers).toEqual(await Promise.all(statements.map((s) => base(s))));
+      expect(answers.map((rows) => rows.map((row) => Number(row.i)))).toEqual(statements.map((_, i) => [i * 10]));
+      expect(answers.every((rows) => Number(rows[0]?.n) === 2)).toBe(true);
+      // Fewer missing than asked for: nothing is primed.
+      const more = [own(20), own(21)];
+      expect(primeReads(view, more, together, { atLeast: 3 })).toBe(0);
+      expect(ran).toHaveLength(2);
+    } finally {
+      await t.dispose();
+    }
   });
 });

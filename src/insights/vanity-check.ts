@@ -20,6 +20,8 @@ import type {
   MetricContext,
   MetricInput,
   MetricReport,
+  Statement,
+  Statements,
 } from "../metrics/metric.js";
 import { contextKey, primeReads, rememberByReads, valueKept } from "../metrics/read-cache.js";
 import { metricById } from "../metrics/registry.js";
@@ -38,8 +40,7 @@ import { quickHeadline, relativeChange, runMetric, unsupportedOf } from "../metr
 import { tidy } from "../metrics/sql-parts.js";
 import { computeVanity, vanityDefinition } from "../metrics/vanity.js";
 import { type Period, trailingPeriods } from "../model/period.js";
-import type { Sql } from "../store/sql.js";
-import type { Store } from "../store/store.js";
+import type { Row, Store } from "../store/store.js";
 import { findingWords } from "./finding-words.js";
 import { PAIRS, type Pair } from "./pairs.js";
 import { judgeChange } from "./signal.js";
@@ -100,39 +101,71 @@ async function pairKey(ctx: MetricContext, pair: Pair): Promise<string> {
 }
 
 /**
- * Before measuring `contexts` (one request's, alike but for the period): each pair whose real
- * figure is a quick headline that can be read across periods (QuickHeadlines.across) and is
- * not kept in two or more of them has its statement run once for all of those, and each
- * period's rows kept as its own statement's (read-cache.ts primeReads), where measurePairs
- * then finds them. After a write that touched every period this is one statement in place of
- * 13 or 14 per such pair; with the pairs kept, nothing runs.
+ * Before measuring `contexts` (one request's, alike but for the period): where a pair is not
+ * kept in two or more of them, each of its statements that can be read across periods (a
+ * quick headline's or a vanity figure's `across`) runs once for all of those periods, and
+ * each period's rows are kept as its own statement's (read-cache.ts primeReads), where
+ * measurePairs then finds them. After a write that touched every period that is one
+ * statement in place of 13 or 14; with the pairs kept, nothing runs.
  */
 async function primeAcrossPeriods(contexts: readonly MetricContext[]): Promise<void> {
   const ordered = [...contexts].sort((a, b) => a.period.start.getTime() - b.period.start.getTime());
   for (const pair of PAIRS) {
-    const definition = metricById(pair.metric);
-    const quick = definition?.quickHeadlines;
-    if (!definition || !quick?.across || !quick.keys.includes(pair.headline)) continue;
-    const missing: MetricInput[] = [];
+    const missing: MetricContext[] = [];
     for (const ctx of ordered) {
-      if (unsupportedOf(definition, ctx).length > 0) continue;
-      if (valueKept(ctx.store, await pairKey(ctx, pair), ctx.period.end)) continue;
       const last = missing[missing.length - 1];
-      if (last && !disjointPeriods([last.ctx.period, ctx.period])) continue;
-      missing.push({ ctx, support: definition.readsSupport ? await figureSupport(ctx) : null });
+      if (last && !disjointPeriods([last.period, ctx.period])) continue;
+      if (!valueKept(ctx.store, await pairKey(ctx, pair), ctx.period.end)) missing.push(ctx);
     }
-    const first = missing[0];
-    if (!first || missing.length < 2) continue;
-    const statements = missing.map((input) => Object.values(quick.build(input)));
-    // Only a build of one statement has rows to share out.
-    if (statements.some((list) => list.length !== 1)) continue;
-    primeReads(
-      first.ctx.store,
-      statements.map((list) => (list[0] as { sql: Sql }).sql),
-      (positions) =>
-        (quick.across as NonNullable<typeof quick.across>)(positions.map((p) => missing[p] as MetricInput)).sql,
-    );
+    if (missing.length < 2) continue;
+    for (const road of await acrossRoads(pair, missing)) {
+      // Only periods whose statement is one to share rows with (the figure is supported there).
+      const chosen = road.inputs.flatMap((input) => {
+        const statements = road.build(input);
+        const only = statements ? Object.values(statements) : [];
+        return only.length === 1 ? [{ input, statement: (only[0] as Statement<Row>).sql }] : [];
+      });
+      if (chosen.length < 2) continue;
+      primeReads(
+        (chosen[0] as { input: MetricInput }).input.ctx.store,
+        chosen.map((c) => c.statement),
+        (positions) => {
+          const across = road.across(positions.map((p) => (chosen[p] as { input: MetricInput }).input));
+          if (!across) throw new Error(`${pair.vanity}: no statement across these periods`);
+          return across.sql;
+        },
+      );
+    }
   }
+}
+
+/** A statement a pair runs per period, with its form across periods, and its inputs for `contexts`. */
+type AcrossRoad = {
+  build(input: MetricInput): Statements | null;
+  across(inputs: readonly MetricInput[]): Statement<Row> | null;
+  inputs: MetricInput[];
+};
+
+/** The pair's statements that can be read across `contexts`: its real figure's quick headline and its vanity figure. */
+async function acrossRoads(pair: Pair, contexts: readonly MetricContext[]): Promise<AcrossRoad[]> {
+  const roads: AcrossRoad[] = [];
+  const definition = metricById(pair.metric);
+  const quick = definition?.quickHeadlines;
+  if (definition && quick?.across && quick.keys.includes(pair.headline)) {
+    const supported = contexts.filter((ctx) => unsupportedOf(definition, ctx).length === 0);
+    const inputs: MetricInput[] = [];
+    for (const ctx of supported) {
+      inputs.push({ ctx, support: definition.readsSupport ? await figureSupport(ctx) : null });
+    }
+    roads.push({ build: quick.build, across: quick.across, inputs });
+  }
+  const vanity = vanityDefinition(pair.vanity);
+  if (vanity.across) {
+    roads.push({ build: vanity.build, across: vanity.across, inputs: contexts.map((ctx) => ({ ctx, support: null })) });
+  }
+  // Only where the periods chosen can be told by one statement: the vanity figure's across
+  // says null for periods it cannot read together (visits of partial months).
+  return roads.filter((road) => road.inputs.length >= 2 && road.across(road.inputs) !== null);
 }
 
 async function measureAllPairs(ctx: MetricContext, pairs: readonly Pair[]): Promise<PairMeasures> {
@@ -215,7 +248,13 @@ async function measureHistory(
   const width = ctx.store.engine === "postgres" ? HISTORY_CONCURRENCY : 1;
   const out: (PairMeasures | null)[] = periods.map(() => null);
   const todo = periods.flatMap((period, index) => (wanted(period, index) ? [{ period, index }] : []));
-  await primeAcrossPeriods([...todo.map(({ period }) => contextForPeriod(ctx, period)), ...also]);
+  // With the check's own periods: the home asks the check and the trend together, and both
+  // then prime the same statements, which the second finds under way.
+  await primeAcrossPeriods([
+    ...todo.map(({ period }) => contextForPeriod(ctx, period)),
+    ...also,
+    ...checkContexts(ctx),
+  ]);
   for (let start = 0; start < todo.length; start += width) {
     const batch = todo.slice(start, start + width);
     const measured = await Promise.all(batch.map(({ period }) => measurePairs(contextForPeriod(ctx, period))));
@@ -224,6 +263,15 @@ async function measureHistory(
     });
   }
   return out;
+}
+
+/** The contexts the check measures for `current`: its period and those of the 12 before it that some pair's data covers. */
+function checkContexts(current: MetricContext): MetricContext[] {
+  const earlier = trailingPeriods(current.period, HISTORY_PERIODS + 1).slice(0, -1);
+  return [
+    ...earlier.filter((period) => anyPairCovers(current.dataRange, period)).map((p) => contextForPeriod(current, p)),
+    current,
+  ];
 }
 
 /** Every kind of data some pair reads: its vanity figure's and its real metric's. */

@@ -10,7 +10,9 @@
  * period. Both paths give the same rows.
  */
 import { activityRollupFilters, realNoteLength } from "../derive/activity-rollup.js";
+import type { Period } from "../model/period.js";
 import { type Sql, sql } from "../store/sql.js";
+import { periodIndexOf, spanOfPeriods } from "./across-periods.js";
 import type { MetricContext } from "./metric.js";
 import { leadFilter, repFilter } from "./sql-parts.js";
 
@@ -70,7 +72,21 @@ export function periodNoteLengths(ctx: MetricContext): Sql {
  * gets a run of calls and emails); the rollups know no lead, so it reads the activities
  * (PostgreSQL: an index-only range scan of activities_at, which carries lead_id).
  */
-export function periodActivitiesByLead(ctx: MetricContext): Sql {
-  const { activities } = parts(ctx, true);
-  return sql`SELECT a.lead_id, count(*) AS n FROM activities a WHERE ${activities ?? sql`FALSE`} GROUP BY a.lead_id`;
+export function periodActivitiesByLead(ctx: MetricContext): Sql;
+/**
+ * The same for each of `periods` (src/metrics/across-periods.ts), with `period_index`: the
+ * activities of their whole span, in the context's filters.
+ */
+export function periodActivitiesByLead(ctx: MetricContext, periods: readonly Period[]): Sql;
+export function periodActivitiesByLead(ctx: MetricContext, periods?: readonly Period[]): Sql {
+  if (!periods) {
+    const { activities } = parts(ctx, true);
+    return sql`SELECT a.lead_id, count(*) AS n FROM activities a WHERE ${activities ?? sql`FALSE`} GROUP BY a.lead_id`;
+  }
+  const { from, to } = spanOfPeriods(periods);
+  const { activities } = parts({ ...ctx, period: { ...ctx.period, start: from, end: to } }, true);
+  return sql`SELECT period_index, lead_id, count(*) AS n FROM (
+      SELECT ${periodIndexOf(periods, sql`a.occurred_at`)} AS period_index, a.lead_id
+      FROM activities a WHERE ${activities ?? sql`FALSE`}
+    ) a GROUP BY period_index, lead_id`;
 }

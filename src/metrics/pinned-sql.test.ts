@@ -77,6 +77,26 @@ describe.each(ENGINES)("the SQL each vanity figure sends to %s", (engine) => {
       pinnedText(header, variants, "-- (nothing to ask: the data cannot support the figure)"),
     ).toMatchFileSnapshot(`./sql/vanity-${id}.${engine}.sql`);
   });
+
+  // And read across periods (VanityDefinition.across): the fixture's period and the two before it.
+  test.each(VANITY.filter((v) => v.across).map((v) => v.id))("%s across periods", async (id) => {
+    const variants = FIXTURE_VARIANTS.map((variant): [string, () => Statements | null] => [
+      variant,
+      () => {
+        const input = fixtureInput(engine, variant);
+        const inputs = trailingPeriods(input.ctx.period, 3).map((period) => ({
+          ctx: contextForPeriod(input.ctx, period),
+          support: null,
+        }));
+        const statement = vanityDefinition(id).across?.(inputs);
+        return statement ? { across: statement } : null;
+      },
+    ]);
+    const header = `-- vanity ${id} across three periods on ${engine}: its statement as sent, with its bound values, per fixture variant`;
+    await expect(
+      pinnedText(header, variants, "-- (nothing to ask: the data cannot support the figure)"),
+    ).toMatchFileSnapshot(`./sql/vanity-${id}.across.${engine}.sql`);
+  });
 });
 
 // Pinned the same way: stalled leads (a list, not a MetricDefinition: src/metrics/stalled-leads.ts)

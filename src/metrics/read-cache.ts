@@ -212,13 +212,14 @@ function statementKey(
  * `missing` of the statement each belongs to. The check and the positions are made at once,
  * with no wait between, so two requests that prime the same statements together run them once.
  * Nothing is done for fewer than `atLeast` missing statements (the statements then run alone,
- * as asked), nor without a view. Returns how many were primed.
+ * as asked), nor without a view; more than `chunk` are read in several runs. Returns how many
+ * were primed.
  */
 export function primeReads(
   view: Store,
   statements: readonly Sql[],
   together: (missing: readonly number[]) => Sql,
-  atLeast = 2,
+  { atLeast = 2, chunk = 7 }: { atLeast?: number; chunk?: number } = {},
 ): number {
   const of = viewOf.get(view);
   if (!of) return 0;
@@ -232,18 +233,26 @@ export function primeReads(
     if (!cache.has(key)) keys.push({ index, key });
   });
   if (keys.length < atLeast) return 0;
-  const all = of.base.query(together(keys.map((k) => k.index)));
-  keys.forEach(({ key }, position) => {
-    const rows = cache.put(key, async () =>
-      (await all).flatMap((row) => {
-        if (Number(row[PERIOD_INDEX]) !== position) return [];
-        const { [PERIOD_INDEX]: _, ...own } = row;
-        return [own];
-      }),
-    );
-    // A failure reaches whoever reads the rows; one that nobody reads is no unhandled rejection.
-    rows.catch(() => {});
-  });
+  // In runs of at most `chunk`, of even size: a statement runs on one connection, and serve's
+  // DuckDB reads on two with a thread each, so the check's 13 periods go as two runs of 7 and
+  // 6, one on each (at size l after a write of every period, home median 2.7 s; one run of 13
+  // 3.4 s, runs of 4 2.9 s: 12 runs each, docs/benchmarks.md).
+  const size = Math.ceil(keys.length / Math.ceil(keys.length / chunk));
+  for (let start = 0; start < keys.length; start += size) {
+    const run = keys.slice(start, start + size);
+    const all = of.base.query(together(run.map((k) => k.index)));
+    run.forEach(({ key }, position) => {
+      const rows = cache.put(key, async () =>
+        (await all).flatMap((row) => {
+          if (Number(row[PERIOD_INDEX]) !== position) return [];
+          const { [PERIOD_INDEX]: _, ...own } = row;
+          return [own];
+        }),
+      );
+      // A failure reaches whoever reads the rows; one that nobody reads is no unhandled rejection.
+      rows.catch(() => {});
+    });
+  }
   return keys.length;
 }
 

@@ -12,6 +12,8 @@
 import { rollupFilters } from "../derive/visit-rollup.js";
 import type { DataCapability } from "../model/capabilities.js";
 import { type Sql, sql } from "../store/sql.js";
+import type { Row } from "../store/store.js";
+import { periodRows } from "./across-periods.js";
 import { capabilityUnsupported, NO_FOLLOWER_COUNTS } from "./capability-words.js";
 import { clusterColumns, clusterFigures, countEvidence, NO_AMOUNTS, squaresValue, sumOfSquares } from "./evidence.js";
 import {
@@ -44,6 +46,12 @@ type VanityFigure = {
   area: DataArea;
   /** One row: `value`, and the columns `evidence` reads. */
   query(ctx: MetricContext): Sql;
+  /**
+   * Optional: query's row for each of several contexts (alike but for their periods, in order
+   * and disjoint) from one statement, each row with `period_index` (src/metrics/across-periods.ts);
+   * null when it cannot for these periods. test/metrics-engines.test.ts holds the rows equal.
+   */
+  across?(contexts: readonly MetricContext[]): Sql | null;
   /** The n behind the value and what its noise is judged from (METRICS.md, "Signal or noise"). */
   evidence(row: VanityRow): Evidence;
   /** Set for a money figure: without amounts in the data it is unsupported, not 0. */
@@ -60,9 +68,11 @@ type VanityFigure = {
 export type VanityStatements = { figure: Statement<VanityRow> };
 
 /** A vanity figure as it is run: its words, with a pure build and a pure shape (metric.ts). */
-export type VanityDefinition = Omit<VanityFigure, "query" | "evidence" | "whenNotLoaded"> & {
+export type VanityDefinition = Omit<VanityFigure, "query" | "evidence" | "whenNotLoaded" | "across"> & {
   /** Pure: the figure's statement; null when the data cannot support it (nothing to ask). */
   build(input: MetricInput): VanityStatements | null;
+  /** Pure: build's statement for several periods at once (see QuickHeadlines.across); null when it cannot. */
+  across?(inputs: readonly MetricInput[]): Statement<Row> | null;
   /** Pure: the value, with its evidence or why the data cannot support it (rows null when build was). */
   shape(rows: RowsOf<VanityStatements> | null, input: MetricInput): VanityValue;
 };
@@ -93,6 +103,12 @@ const countOf = (row: VanityRow): Evidence => ({ kind: "count", n: row.value ?? 
 /** A clustered count's evidence: its n, and the clusters and their squares its row carries. */
 const clusteredCountOf = (row: VanityRow): Evidence => countEvidence(row.value ?? 0, clusterFigures(row)) as Evidence;
 
+/** The activity count and its clusters (a lead's activities, or one activity without a lead) over `c` (lead_id, n). */
+const activityClusters = sql`CAST(COALESCE(sum(c.n), 0) AS BIGINT) AS value,
+        CAST(COALESCE(sum(CASE WHEN c.lead_id IS NULL THEN c.n ELSE 1 END), 0) AS BIGINT) AS clusters,
+        CAST(sum(CASE WHEN c.lead_id IS NULL THEN CAST(c.n AS BIGINT) ELSE CAST(c.n AS BIGINT) * CAST(c.n AS BIGINT) END)
+          AS TEXT) AS sum_of_squares`;
+
 const FIGURES: readonly VanityFigure[] = [
   {
     id: "activities",
@@ -107,11 +123,18 @@ const FIGURES: readonly VanityFigure[] = [
     // month one cluster and call a busy month noise that normal variation is there to judge).
     // Counted from the same rows as the clusters, so n and the squares agree.
     query: (ctx) => sql`
-      SELECT CAST(COALESCE(sum(c.n), 0) AS BIGINT) AS value,
-        CAST(COALESCE(sum(CASE WHEN c.lead_id IS NULL THEN c.n ELSE 1 END), 0) AS BIGINT) AS clusters,
-        CAST(sum(CASE WHEN c.lead_id IS NULL THEN CAST(c.n AS BIGINT) ELSE CAST(c.n AS BIGINT) * CAST(c.n AS BIGINT) END)
-          AS TEXT) AS sum_of_squares
-      FROM (${periodActivitiesByLead(ctx)}) c`,
+      SELECT ${activityClusters} FROM (${periodActivitiesByLead(ctx)}) c`,
+    // The activities of the periods' whole span read once, counted per period and lead.
+    across: (contexts) => {
+      const periods = contexts.map((ctx) => ctx.period);
+      const first = contexts[0] as MetricContext;
+      return sql`
+      WITH ${periodRows(periods)}
+      SELECT p.period_index, ${activityClusters}
+      FROM across_periods p
+      LEFT JOIN (${periodActivitiesByLead(first, periods)}) c ON c.period_index = p.period_index
+      GROUP BY p.period_index ORDER BY p.period_index`;
+    },
     evidence: clusteredCountOf,
   },
   {
@@ -339,11 +362,20 @@ function cannotTell(figure: VanityFigure, ctx: MetricContext): FigureUnsupported
 
 /** A figure's build (its query, unless the data cannot support it) and shape (its row to the value). */
 function built(figure: VanityFigure): VanityDefinition {
-  const { query, evidence, whenNotLoaded, ...words } = figure;
+  const { query, evidence, whenNotLoaded, across, ...words } = figure;
   const { id, label, format } = figure;
   return {
     ...words,
     build: ({ ctx }) => (cannotTell(figure, ctx) ? null : { figure: statement<VanityRow>(query(ctx)) }),
+    ...(across
+      ? {
+          across: (inputs: readonly MetricInput[]) => {
+            if (inputs.length === 0 || inputs.some(({ ctx }) => cannotTell(figure, ctx))) return null;
+            const text = across(inputs.map((input) => input.ctx));
+            return text ? statement<Row>(text) : null;
+          },
+        }
+      : {}),
     shape: (rows, { ctx }) => {
       const cannot = cannotTell(figure, ctx);
       if (cannot || rows === null) {

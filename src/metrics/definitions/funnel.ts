@@ -4,9 +4,13 @@
  * against the rest of the team, flagged only when the Wilson 95% intervals do not overlap.
  * The lead requirement plan (src/insights/lead-plan.ts) runs it through computeMetric.
  */
+import type { Period } from "../../model/period.js";
 import { sql } from "../../store/sql.js";
+import { inSpan, periodIndexOf, periodRows } from "../across-periods.js";
 import { headlineOf, rateEvidence } from "../figure-support.js";
 import {
+  type FigureUnsupported,
+  type Headline,
   type MetricContext,
   type MetricDefinition,
   type MetricInput,
@@ -25,7 +29,7 @@ import type {
   StageCounts,
   StatusTotals,
 } from "../results/funnel.js";
-import { inPeriod, leadFacts } from "../sql-parts.js";
+import { inPeriod, leadFacts, tidy } from "../sql-parts.js";
 import { credibleDifference, type Interval, wilsonInterval } from "../statistics.js";
 
 // What the funnel answers is declared in results/funnel.ts (type-only, shared with the dashboard).
@@ -174,6 +178,69 @@ function countsByOwner(ctx: MetricContext) {
       GROUP BY c.owner_id, c.pipeline_id, s.id
     )
     SELECT * FROM counts`);
+}
+
+/**
+ * The cohort's won and lost leads as the totals count them (the vanity check's win rate): won
+ * leads once, a lost lead at each open stage of its pipeline at its progress (one, unless two
+ * stages share a position), in pipelines with open stages and a row of their own (the totals
+ * are summed over the pipelines listed). One row; with `periods`, one per period, each with
+ * its `period_index` (src/metrics/across-periods.ts).
+ */
+function winCounts(ctx: MetricContext, periods?: readonly Period[]) {
+  const w = ctx.workspace;
+  const created = sql`f.created_at`;
+  const index = periods ? periodIndexOf(periods, created) : sql`0`;
+  const cohort = sql`
+    WITH ${leadFacts(ctx)},
+    bounds AS (
+      SELECT pipeline_id, min(position) AS first_position, max(position) AS last_position
+      FROM stages WHERE workspace_id = ${w} AND kind = 'open' GROUP BY pipeline_id
+    ),
+    cohort AS (
+      SELECT ${index} AS period_index, f.pipeline_id, f.status,
+        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
+          AS progress,
+        count(*) AS leads
+      FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
+      WHERE ${periods ? inSpan(periods, created) : inPeriod(ctx, created)} AND f.status IN ('won', 'lost')
+        AND f.pipeline_id IN (SELECT id FROM pipelines WHERE workspace_id = ${w})
+      GROUP BY 1, 2, 3, 4
+    ),
+    won AS (SELECT period_index, sum(leads) AS n FROM cohort WHERE status = 'won' GROUP BY period_index),
+    lost AS (
+      SELECT c.period_index, sum(c.leads) AS n FROM cohort c
+      JOIN stages s ON s.workspace_id = ${w} AND s.pipeline_id = c.pipeline_id AND s.kind = 'open'
+        AND s.position = c.progress
+      WHERE c.status = 'lost' GROUP BY c.period_index
+    )`;
+  const counts = sql`CAST(COALESCE(won.n, 0) AS BIGINT) AS won, CAST(COALESCE(lost.n, 0) AS BIGINT) AS lost`;
+  if (!periods) {
+    return statement<WinRow>(sql`${cohort}
+    SELECT ${counts} FROM (SELECT 0 AS period_index) p
+    LEFT JOIN won ON won.period_index = p.period_index LEFT JOIN lost ON lost.period_index = p.period_index`);
+  }
+  return statement<WinRow & { period_index: number }>(sql`${cohort},${periodRows(periods)}
+    SELECT p.period_index, ${counts} FROM across_periods p
+    LEFT JOIN won ON won.period_index = p.period_index LEFT JOIN lost ON lost.period_index = p.period_index
+    ORDER BY p.period_index`);
+}
+
+type WinRow = { won: number; lost: number };
+
+/** The win rate headline from the totals' won and lost (a rate of none is no rate). */
+function winRateHeadline(won: number, lost: number, unsupported: FigureUnsupported | null): Headline {
+  const winRate = unsupported || won + lost === 0 ? null : tidy(won / (won + lost));
+  return headlineOf(
+    {
+      key: "winRate",
+      label: "Win rate of the cohort",
+      value: winRate,
+      format: "percent",
+      evidence: winRate === null ? null : rateEvidence(won, won + lost),
+    },
+    unsupported,
+  );
 }
 
 /** The workspace's reps' names by id (joined in TypeScript: cheaper than in the counts' query). */
@@ -457,17 +524,22 @@ export const funnel: MetricDefinition<FunnelResult, ReturnType<typeof build>> = 
   readsSupport: true,
   build,
   shape,
+  quickHeadlines: {
+    keys: ["winRate"],
+    // The vanity check's win rate alone: the cohort's won and lost, without stages, reps or flags.
+    build: ({ ctx }) => ({ wins: winCounts(ctx) }),
+    headlines: (rows, input) => {
+      const row = rows.wins?.[0] as WinRow | undefined;
+      return [winRateHeadline(Number(row?.won ?? 0), Number(row?.lost ?? 0), supportOf(input).losses)];
+    },
+    across: (inputs) =>
+      winCounts(
+        (inputs[0] as MetricInput).ctx,
+        inputs.map((input) => input.ctx.period),
+      ),
+  },
   headlines: (r) => [
-    headlineOf(
-      {
-        key: "winRate",
-        label: "Win rate of the cohort",
-        value: r.winRate,
-        format: "percent",
-        evidence: r.winRate === null ? null : rateEvidence(r.won, r.won + r.lost),
-      },
-      r.winRateUnsupported,
-    ),
+    winRateHeadline(r.won, r.lost, r.winRateUnsupported),
     {
       key: "cohort",
       label: "Leads created",

@@ -9,6 +9,7 @@
  */
 import { referrerHost, rollupFilters } from "../../derive/visit-rollup.js";
 import { raw, type Sql, sql } from "../../store/sql.js";
+import { inSpan, periodIndexOf, periodRows } from "../across-periods.js";
 import {
   countEvidence,
   moneyHeadline,
@@ -71,6 +72,14 @@ function visitNetwork(host: string): Sql {
     WHEN lower(utm_medium) = 'social' THEN 'other'
   END`;
 }
+
+const socialLeadsHeadline = (leads: number | null): Headline => ({
+  key: "socialLeads",
+  label: "Leads from social media",
+  value: leads,
+  format: "count",
+  evidence: countEvidence(leads),
+});
 
 // What it answers is declared type-only in results/social-conversions.ts (shared with the dashboard).
 export type * from "../results/social-conversions.js";
@@ -269,14 +278,35 @@ export const socialConversions: MetricDefinition<SocialConversionsResult, Social
   readsSupport: false,
   build,
   shape,
-  headlines: (r) => [
-    {
-      key: "socialLeads",
-      label: "Leads from social media",
-      value: r.leads,
-      format: "count",
-      evidence: countEvidence(r.leads),
+  quickHeadlines: {
+    keys: ["socialLeads"],
+    // The vanity check's count alone: no campaigns, posts, money or visits.
+    build: ({ ctx }) => ({
+      leads: statement<{ leads: number }>(sql`
+        WITH ${leadFacts(ctx)}
+        SELECT count(*) AS leads FROM lead_facts lf
+        WHERE ${inPeriod(ctx, sql`lf.created_at`)} AND ${leadNetwork("lf")} IS NOT NULL`),
+    }),
+    headlines: (rows, { ctx }) => [
+      socialLeadsHeadline(ctx.capabilities.has("lead_sources") ? Number(rows.leads?.[0]?.leads ?? 0) : null),
+    ],
+    across: (inputs) => {
+      const { ctx } = inputs[0] as MetricInput;
+      const periods = inputs.map((input) => input.ctx.period);
+      return statement<{ period_index: number; leads: number }>(sql`
+        WITH ${leadFacts(ctx)},${periodRows(periods)},
+        counted AS (
+          SELECT ${periodIndexOf(periods, sql`lf.created_at`)} AS period_index, count(*) AS leads FROM lead_facts lf
+          WHERE ${inSpan(periods, sql`lf.created_at`)} AND ${leadNetwork("lf")} IS NOT NULL
+          GROUP BY 1
+        )
+        SELECT p.period_index, COALESCE(c.leads, 0) AS leads
+        FROM across_periods p LEFT JOIN counted c ON c.period_index = p.period_index
+        ORDER BY p.period_index`);
     },
+  },
+  headlines: (r) => [
+    socialLeadsHeadline(r.leads),
     wonValueHeadline(r),
     {
       key: "socialVisitToLeadRate",
