@@ -57,3 +57,24 @@ export function periodRows(periods: readonly Period[]): Sql {
   return sql`
   across_periods AS (SELECT ${raw(PERIOD_INDEX)} FROM (VALUES ${raw(rows)}) AS v(${raw(PERIOD_INDEX)}))`;
 }
+
+/**
+ * The common case: `SELECT count(*) AS <name> FROM <from> WHERE <where> AND <at> in the
+ * period`, for each of `periods` in one statement (after `with`'s CTEs, when given): a row per
+ * period, 0 where none.
+ */
+export function countsAcross(
+  periods: readonly Period[],
+  parts: { with?: Sql; from: Sql; where: Sql; at: Sql; name: string },
+): Sql {
+  const ctes = parts.with ? sql`${parts.with},` : sql``;
+  return sql`
+    WITH ${ctes}${periodRows(periods)},
+    counted AS (
+      SELECT ${periodIndexOf(periods, parts.at)} AS ${raw(PERIOD_INDEX)}, count(*) AS n
+      FROM ${parts.from} WHERE ${parts.where} AND ${inSpan(periods, parts.at)} GROUP BY 1
+    )
+    SELECT p.${raw(PERIOD_INDEX)}, COALESCE(c.n, 0) AS ${raw(parts.name)}
+    FROM across_periods p LEFT JOIN counted c ON c.${raw(PERIOD_INDEX)} = p.${raw(PERIOD_INDEX)}
+    ORDER BY p.${raw(PERIOD_INDEX)}`;
+}

@@ -21,6 +21,7 @@ import {
   type SinceByGroup,
   tokenBefore,
 } from "../store/data-versions.js";
+import { StoreClosedError } from "../store/errors.js";
 import type { Sql, SqlValue } from "../store/sql.js";
 import type { Row, Store } from "../store/store.js";
 import { PERIOD_INDEX } from "./across-periods.js";
@@ -205,21 +206,47 @@ function statementKey(
   return JSON.stringify([workspace, groups.map((g) => versions[g]), text, values.map(keyValue)]);
 }
 
+/** Runs `work` when a place is free (a few at a time): see primeReads. */
+export type Gate = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** A gate that lets `width` works run at once, the rest in the order they came. */
+export function gate(width: number): Gate {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    if (running >= width) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await work();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** Whether `store` is a request's view, whose reads are kept (cachedReads). */
+export function keepsReads(store: Store): boolean {
+  return viewOf.has(store);
+}
+
 /**
  * Rows for `statements` (each of the view's workspace) from one run of another statement, kept
  * as if each had run (src/metrics/across-periods.ts): `together(missing)` is the statement for
- * those not kept nor under way, answering rows that carry `period_index`, the position in
- * `missing` of the statement each belongs to. The check and the positions are made at once,
- * with no wait between, so two requests that prime the same statements together run them once.
- * Nothing is done for fewer than `atLeast` missing statements (the statements then run alone,
- * as asked), nor without a view; more than `chunk` are read in several runs. Returns how many
- * were primed.
+ * those not kept nor under way (null: none can be read together), answering rows that carry
+ * `period_index`, the position in `missing` of the statement each belongs to. The check and
+ * the entries are made at once, with no wait between, so two requests that prime the same
+ * statements together run them once; the runs themselves start when `through` lets them. A
+ * run that fails gives way to each statement run alone (a statement over many periods can
+ * meet a memory limit one period does not), unless the store is closing. Nothing is done for
+ * fewer than `atLeast` missing statements (the statements then run alone, as asked), nor
+ * without a view; more than `chunk` are read in several runs. Returns how many were primed.
  */
 export function primeReads(
   view: Store,
   statements: readonly Sql[],
-  together: (missing: readonly number[]) => Sql,
-  { atLeast = 2, chunk = 7 }: { atLeast?: number; chunk?: number } = {},
+  together: (missing: readonly number[]) => Sql | null,
+  { atLeast = 2, chunk = 7, through = (work) => work() }: { atLeast?: number; chunk?: number; through?: Gate } = {},
 ): number {
   const of = viewOf.get(view);
   if (!of) return 0;
@@ -235,25 +262,38 @@ export function primeReads(
   if (keys.length < atLeast) return 0;
   // In runs of at most `chunk`, of even size: a statement runs on one connection, and serve's
   // DuckDB reads on two with a thread each, so the check's 13 periods go as two runs of 7 and
-  // 6, one on each (at size l after a write of every period, home median 2.7 s; one run of 13
-  // 3.4 s, runs of 4 2.9 s: 12 runs each, docs/benchmarks.md).
+  // 6 (at size l after a write of every period, home median 2.7 s; one run of 13 3.4 s, runs
+  // of 4 2.9 s: 12 runs each, docs/benchmarks.md).
   const size = Math.ceil(keys.length / Math.ceil(keys.length / chunk));
+  let primed = 0;
   for (let start = 0; start < keys.length; start += size) {
     const run = keys.slice(start, start + size);
-    const all = of.base.query(together(run.map((k) => k.index)));
-    run.forEach(({ key }, position) => {
-      const rows = cache.put(key, async () =>
-        (await all).flatMap((row) => {
-          if (Number(row[PERIOD_INDEX]) !== position) return [];
-          const { [PERIOD_INDEX]: _, ...own } = row;
-          return [own];
-        }),
+    const statement = together(run.map((k) => k.index));
+    if (!statement) continue;
+    const all = through(() => of.base.query(statement));
+    run.forEach(({ key, index }, position) => {
+      const alone = statements[index] as Sql;
+      const rows = cache.put(key, () =>
+        all.then(
+          (rows) =>
+            rows.flatMap((row) => {
+              const at = row[PERIOD_INDEX];
+              if (at === null || at === undefined || Number(at) !== position) return [];
+              const { [PERIOD_INDEX]: _, ...own } = row;
+              return [own];
+            }),
+          (error: unknown) => {
+            if (error instanceof StoreClosedError) throw error;
+            return of.base.query(alone);
+          },
+        ),
       );
       // A failure reaches whoever reads the rows; one that nobody reads is no unhandled rejection.
       rows.catch(() => {});
     });
+    primed += run.length;
   }
-  return keys.length;
+  return primed;
 }
 
 /**

@@ -13,7 +13,7 @@ import { rollupFilters } from "../derive/visit-rollup.js";
 import type { DataCapability } from "../model/capabilities.js";
 import { type Sql, sql } from "../store/sql.js";
 import type { Row } from "../store/store.js";
-import { periodRows } from "./across-periods.js";
+import { countsAcross, periodRows } from "./across-periods.js";
 import { capabilityUnsupported, NO_FOLLOWER_COUNTS } from "./capability-words.js";
 import { clusterColumns, clusterFigures, countEvidence, NO_AMOUNTS, squaresValue, sumOfSquares } from "./evidence.js";
 import {
@@ -213,6 +213,16 @@ const FIGURES: readonly VanityFigure[] = [
     area: "sales",
     query: (ctx) =>
       sql`SELECT count(*) AS value FROM leads l WHERE ${leadFilter(ctx, "l")} AND ${inPeriod(ctx, sql`l.created_at`)}`,
+    across: (contexts) =>
+      countsAcross(
+        contexts.map((ctx) => ctx.period),
+        {
+          from: sql`leads l`,
+          where: leadFilter(contexts[0] as MetricContext, "l"),
+          at: sql`l.created_at`,
+          name: "value",
+        },
+      ),
     evidence: countOf,
   },
   {

@@ -8,6 +8,7 @@ import { REAL_NOTE_MIN_LENGTH } from "../../derive/activity-rollup.js";
 import { activityCountColumn } from "../../derive/lead-activity.js";
 import { ACTIVITY_TYPES } from "../../model/canonical.js";
 import { join, raw, type Sql, sql } from "../../store/sql.js";
+import { countsAcross } from "../across-periods.js";
 import {
   type ClusterFigures,
   countEvidence,
@@ -677,6 +678,20 @@ export const activityQuality: MetricDefinition<
     headlines: (rows) => {
       const won = Number(rows.won?.[0]?.won ?? 0);
       return [{ key: "wonLeads", label: "Leads won", value: won, format: "count", evidence: countEvidence(won) }];
+    },
+    across: (inputs) => {
+      const { ctx } = inputs[0] as MetricInput;
+      return statement<{ period_index: number; won: number }>(
+        countsAcross(
+          inputs.map((input) => input.ctx.period),
+          {
+            from: sql`leads l`,
+            where: sql`${leadFilter(ctx, "l")} AND l.status = 'won'`,
+            at: sql`l.closed_at`,
+            name: "won",
+          },
+        ),
+      );
     },
   },
   headlines: (r) => [

@@ -10,8 +10,14 @@ import {
   lead,
   loadFixture,
   report,
+  WORKSPACE,
 } from "../../../test/support/metric-fixtures.js";
-import { NO_LOSSES } from "../figure-support.js";
+import { trailingPeriods } from "../../model/period.js";
+import type { Sql } from "../../store/sql.js";
+import { contextForPeriod, resolveRequest } from "../context.js";
+import { figureSupport, NO_LOSSES } from "../figure-support.js";
+import type { MetricInput } from "../metric.js";
+import { computeMetric, quickHeadline } from "../run-metric.js";
 import { tidy } from "../sql-parts.js";
 import { wilsonInterval } from "../statistics.js";
 import { funnel } from "./funnel.js";
@@ -550,5 +556,67 @@ describe.each(engines())("funnel's small samples and missing losses on %s", (eng
     const [totals] = funnel.views(r.result);
     expect(totals?.title).toMatch(/win rate not available \(no lost leads are recorded/);
     expect(totals?.rows[0]).toMatchObject({ winRate: null, winLow: null, winHigh: null, withOpen: 0.375 });
+  });
+});
+
+// The vanity check reads the win rate by its own statement (quickHeadlines, and across periods):
+// it must count as the totals do where they are unusual: two open stages at one position (a
+// lead lost there counts at both), a pipeline without open stages (not counted), a lead with
+// no stage and no events (at the first stage), and several periods with one left out.
+describe.each(engines())("the funnel's quick win rate on %s", (engine) => {
+  let f: LoadedFixture;
+  beforeAll(async () => {
+    f = await loadFixture(engine, {
+      ...BASE,
+      pipelines: [...(BASE.pipelines ?? []), { id: "z", name: "Closed only" }],
+      stages: [
+        ...(BASE.stages ?? []),
+        { id: "demo2", pipeline_id: "p", name: "Demo again", position: 2 },
+        { id: "zwon", pipeline_id: "z", name: "Won", position: 0, kind: "won" },
+        { id: "zlost", pipeline_id: "z", name: "Lost", position: 1, kind: "lost" },
+      ],
+      leads: [
+        lead({ id: "d1", created_at: "2025-07-01", status: "lost", closed_at: "2025-07-20", stage_id: "demo" }),
+        lead({ id: "d2", created_at: "2025-07-02", status: "won", closed_at: "2025-07-21", stage_id: "prop" }),
+        lead({ id: "d3", created_at: "2025-07-03", status: "lost", closed_at: "2025-07-22" }),
+        lead({ id: "d4", created_at: "2025-08-03", status: "lost", closed_at: "2025-08-22", stage_id: "demo2" }),
+        lead({ id: "z1", pipeline_id: "z", created_at: "2025-07-04", status: "won", closed_at: "2025-07-30" }),
+        lead({ id: "z2", pipeline_id: "z", created_at: "2025-07-05", status: "lost", closed_at: "2025-07-30" }),
+        lead({ id: "q1", created_at: "2025-04-02", status: "won", closed_at: "2025-05-01", stage_id: "prop" }),
+        lead({ id: "q2", created_at: "2025-01-02", status: "lost", closed_at: "2025-02-01", stage_id: "qual" }),
+      ],
+    });
+  });
+  afterAll(async () => f?.dispose());
+
+  test("equals the full funnel's, alone and across periods", async () => {
+    const { current } = await resolveRequest(f.store, { workspace: WORKSPACE, period: "2025-Q3", compare: null });
+    const contexts = trailingPeriods(current.period, 3).map((period) => contextForPeriod(current, period));
+    const full = [];
+    const quick = [];
+    for (const ctx of contexts) {
+      full.push(funnel.headlines(tidy(await computeMetric(funnel, ctx))).find((h) => h.key === "winRate"));
+      quick.push(await quickHeadline(funnel, ctx, "winRate"));
+    }
+    expect(quick).toEqual(full);
+    // Q3: won d2; lost d1 and d4 at position 2 (each at both stages there) and d3 at the first
+    // stage; pipeline z not counted: 1 / (1 + 5).
+    expect(full[2]?.value).toBeCloseTo(1 / 6, 6);
+    const road = funnel.quickHeadlines as NonNullable<typeof funnel.quickHeadlines>;
+    const inputs: MetricInput[] = [];
+    for (const ctx of contexts) inputs.push({ ctx, support: await figureSupport(ctx) });
+    for (const chosen of [
+      [0, 1, 2],
+      [0, 2],
+    ]) {
+      const rows = await f.store.query(
+        (road.across as NonNullable<typeof road.across>)(chosen.map((i) => inputs[i] as MetricInput)).sql,
+      );
+      const own = [];
+      for (const i of chosen) own.push(await f.store.query(road.build(inputs[i] as MetricInput).wins?.sql as Sql));
+      expect(
+        chosen.map((_, p) => rows.filter((r) => Number(r.period_index) === p).map(({ period_index: _i, ...r }) => r)),
+      ).toEqual(own);
+    }
   });
 });

@@ -5,7 +5,7 @@
  * The lead requirement plan (src/insights/lead-plan.ts) runs it through computeMetric.
  */
 import type { Period } from "../../model/period.js";
-import { sql } from "../../store/sql.js";
+import { type Sql, sql } from "../../store/sql.js";
 import { inSpan, periodIndexOf, periodRows } from "../across-periods.js";
 import { headlineOf, rateEvidence } from "../figure-support.js";
 import {
@@ -135,6 +135,22 @@ function stagesOf(ctx: MetricContext) {
     ORDER BY p.name, p.id, s.position, s.id`);
 }
 
+/** `bounds`: the first and last open stage's positions of each pipeline (the funnel counts no other). */
+function stageBounds(ctx: MetricContext): Sql {
+  return sql`bounds AS (
+      SELECT pipeline_id, min(position) AS first_position, max(position) AS last_position
+      FROM stages WHERE workspace_id = ${ctx.workspace} AND kind = 'open' GROUP BY pipeline_id
+    )`;
+}
+
+/**
+ * A lead's progress (lead_facts f joined to bounds b): the furthest open stage it ever reached
+ * (lead_facts: a backward move does not undo it, a skipped stage counts as passed). Without any
+ * stage it is at the first stage; a position outside the pipeline's (an event from another
+ * pipeline) is held within it.
+ */
+const PROGRESS = sql`LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)`;
+
 /**
  * Stage counts per lead owner and stage of the leads created in the period. The leads are
  * first reduced to (owner, pipeline, status, progress) groups, so the join with the stages
@@ -145,18 +161,9 @@ function countsByOwner(ctx: MetricContext) {
   const w = ctx.workspace;
   return statement<CountRow>(sql`
     WITH ${leadFacts(ctx)},
-    bounds AS (
-      SELECT pipeline_id, min(position) AS first_position, max(position) AS last_position
-      FROM stages WHERE workspace_id = ${w} AND kind = 'open' GROUP BY pipeline_id
-    ),
+    ${stageBounds(ctx)},
     progressed AS (
-      -- A lead's progress is the furthest open stage it ever reached (lead_facts: a backward
-      -- move does not undo it, a skipped stage counts as passed). Without any stage it is at
-      -- the first stage; a position outside the pipeline's (an event from another pipeline)
-      -- is held within it.
-      SELECT f.owner_id, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress
+      SELECT f.owner_id, f.pipeline_id, f.status, ${PROGRESS} AS progress
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE ${inPeriod(ctx, sql`f.created_at`)}
     ),
@@ -193,15 +200,9 @@ function winCounts(ctx: MetricContext, periods?: readonly Period[]) {
   const index = periods ? periodIndexOf(periods, created) : sql`0`;
   const cohort = sql`
     WITH ${leadFacts(ctx)},
-    bounds AS (
-      SELECT pipeline_id, min(position) AS first_position, max(position) AS last_position
-      FROM stages WHERE workspace_id = ${w} AND kind = 'open' GROUP BY pipeline_id
-    ),
+    ${stageBounds(ctx)},
     cohort AS (
-      SELECT ${index} AS period_index, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress,
-        count(*) AS leads
+      SELECT ${index} AS period_index, f.pipeline_id, f.status, ${PROGRESS} AS progress, count(*) AS leads
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE ${periods ? inSpan(periods, created) : inPeriod(ctx, created)} AND f.status IN ('won', 'lost')
         AND f.pipeline_id IN (SELECT id FROM pipelines WHERE workspace_id = ${w})

@@ -8,7 +8,7 @@
  * contact by the hashed address (the tool stores SHA-256 of the trimmed, lower-cased email).
  */
 import { type Sql, sql } from "../../store/sql.js";
-import { periodIndexOf, periodRows, spanOfPeriods } from "../across-periods.js";
+import { countsAcross, spanOfPeriods } from "../across-periods.js";
 import { bucketsOf } from "../buckets.js";
 import {
   countEvidence,
@@ -251,15 +251,15 @@ export const newsletterLeads: MetricDefinition<NewsletterLeadsResult, Newsletter
       const first = inputs[0] as MetricInput;
       const periods = inputs.map((input) => input.ctx.period);
       const { from, to } = spanOfPeriods(periods);
-      return statement<{ period_index: number; leads: number }>(sql`
-        WITH ${classifiedLeads(first.ctx, from, to)},${periodRows(periods)},
-        counted AS (
-          SELECT ${periodIndexOf(periods, sql`created_at`)} AS period_index, count(*) AS leads
-          FROM classified WHERE ${NEWSLETTER_LEAD} GROUP BY 1
-        )
-        SELECT p.period_index, COALESCE(c.leads, 0) AS leads
-        FROM across_periods p LEFT JOIN counted c ON c.period_index = p.period_index
-        ORDER BY p.period_index`);
+      return statement<{ period_index: number; leads: number }>(
+        countsAcross(periods, {
+          with: classifiedLeads(first.ctx, from, to),
+          from: sql`classified`,
+          where: sql`(${NEWSLETTER_LEAD})`,
+          at: sql`created_at`,
+          name: "leads",
+        }),
+      );
     },
   },
   headlines: (r) => [

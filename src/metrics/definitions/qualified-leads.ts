@@ -2,9 +2,18 @@
  * METRICS.md 6: qualified leads, in place of new leads (vanity 5).
  */
 import { sql } from "../../store/sql.js";
+import { countsAcross } from "../across-periods.js";
 import { bucketsOf } from "../buckets.js";
 import { headlineOf, rateEvidence } from "../figure-support.js";
-import { type MetricDefinition, type MetricInput, type RowsOf, statement, supportOf } from "../metric.js";
+import {
+  type FigureUnsupported,
+  type Headline,
+  type MetricDefinition,
+  type MetricInput,
+  type RowsOf,
+  statement,
+  supportOf,
+} from "../metric.js";
 import type { QualifiedLeadsResult, QualifiedLeadsRow } from "../results/qualified-leads.js";
 import { bucket, inPeriod, leadFacts } from "../sql-parts.js";
 import { wilsonInterval } from "../statistics.js";
@@ -96,6 +105,20 @@ function shape(rows: RowsOf<ReturnType<typeof build>> | null, input: MetricInput
   };
 }
 
+/** Leads qualified in the period; none shown where the data has no sign of qualification. */
+function qualifiedHeadline(leads: number, unsupported: FigureUnsupported | null): Headline {
+  return headlineOf(
+    {
+      key: "qualifiedLeads",
+      label: "Qualified leads",
+      value: leads,
+      format: "count",
+      evidence: { kind: "count", n: leads },
+    },
+    unsupported,
+  );
+}
+
 export const qualifiedLeads: MetricDefinition<QualifiedLeadsResult, ReturnType<typeof build>> = {
   id: "qualified-leads",
   title: "Qualified leads",
@@ -115,17 +138,33 @@ export const qualifiedLeads: MetricDefinition<QualifiedLeadsResult, ReturnType<t
   readsSupport: true,
   build,
   shape,
+  quickHeadlines: {
+    keys: ["qualifiedLeads"],
+    // The vanity check's count alone: no sources, trend or new leads.
+    build: ({ ctx }) => ({
+      qualified: statement<{ leads: number }>(sql`
+        WITH ${leadFacts(ctx)}
+        SELECT count(*) AS leads FROM lead_facts WHERE ${inPeriod(ctx, sql`qualified_at`)}`),
+    }),
+    headlines: (rows, input) => [
+      qualifiedHeadline(Number(rows.qualified?.[0]?.leads ?? 0), supportOf(input).qualification),
+    ],
+    across: (inputs) => {
+      const { ctx } = inputs[0] as MetricInput;
+      const periods = inputs.map((input) => input.ctx.period);
+      return statement<{ period_index: number; leads: number }>(
+        countsAcross(periods, {
+          with: leadFacts(ctx),
+          from: sql`lead_facts`,
+          where: sql`TRUE`,
+          at: sql`qualified_at`,
+          name: "leads",
+        }),
+      );
+    },
+  },
   headlines: (r) => [
-    headlineOf(
-      {
-        key: "qualifiedLeads",
-        label: "Qualified leads",
-        value: r.qualifiedLeads,
-        format: "count",
-        evidence: { kind: "count", n: r.qualifiedLeads },
-      },
-      r.qualificationUnsupported,
-    ),
+    qualifiedHeadline(r.qualifiedLeads, r.qualificationUnsupported),
     headlineOf(
       {
         key: "qualificationRate",

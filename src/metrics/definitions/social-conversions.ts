@@ -9,7 +9,7 @@
  */
 import { referrerHost, rollupFilters } from "../../derive/visit-rollup.js";
 import { raw, type Sql, sql } from "../../store/sql.js";
-import { inSpan, periodIndexOf, periodRows } from "../across-periods.js";
+import { countsAcross } from "../across-periods.js";
 import {
   countEvidence,
   moneyHeadline,
@@ -293,16 +293,15 @@ export const socialConversions: MetricDefinition<SocialConversionsResult, Social
     across: (inputs) => {
       const { ctx } = inputs[0] as MetricInput;
       const periods = inputs.map((input) => input.ctx.period);
-      return statement<{ period_index: number; leads: number }>(sql`
-        WITH ${leadFacts(ctx)},${periodRows(periods)},
-        counted AS (
-          SELECT ${periodIndexOf(periods, sql`lf.created_at`)} AS period_index, count(*) AS leads FROM lead_facts lf
-          WHERE ${inSpan(periods, sql`lf.created_at`)} AND ${leadNetwork("lf")} IS NOT NULL
-          GROUP BY 1
-        )
-        SELECT p.period_index, COALESCE(c.leads, 0) AS leads
-        FROM across_periods p LEFT JOIN counted c ON c.period_index = p.period_index
-        ORDER BY p.period_index`);
+      return statement<{ period_index: number; leads: number }>(
+        countsAcross(periods, {
+          with: leadFacts(ctx),
+          from: sql`lead_facts lf`,
+          where: sql`${leadNetwork("lf")} IS NOT NULL`,
+          at: sql`lf.created_at`,
+          name: "leads",
+        }),
+      );
     },
   },
   headlines: (r) => [

@@ -20,10 +20,7 @@
       FROM stages WHERE workspace_id = $3 AND kind = 'open' GROUP BY pipeline_id
     ),
     cohort AS (
-      SELECT (CASE WHEN f.created_at >= CAST($4 AS TIMESTAMP) AND f.created_at < CAST($5 AS TIMESTAMP) THEN 0 WHEN f.created_at >= CAST($6 AS TIMESTAMP) AND f.created_at < CAST($7 AS TIMESTAMP) THEN 1 WHEN f.created_at >= CAST($8 AS TIMESTAMP) AND f.created_at < CAST($9 AS TIMESTAMP) THEN 2 END) AS period_index, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress,
-        count(*) AS leads
+      SELECT (CASE WHEN f.created_at >= CAST($4 AS TIMESTAMP) AND f.created_at < CAST($5 AS TIMESTAMP) THEN 0 WHEN f.created_at >= CAST($6 AS TIMESTAMP) AND f.created_at < CAST($7 AS TIMESTAMP) THEN 1 WHEN f.created_at >= CAST($8 AS TIMESTAMP) AND f.created_at < CAST($9 AS TIMESTAMP) THEN 2 END) AS period_index, f.pipeline_id, f.status, LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position) AS progress, count(*) AS leads
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE f.created_at >= CAST($10 AS TIMESTAMP) AND f.created_at < CAST($11 AS TIMESTAMP) AND f.status IN ('won', 'lost')
         AND f.pipeline_id IN (SELECT id FROM pipelines WHERE workspace_id = $12)
@@ -62,10 +59,7 @@
       FROM stages WHERE workspace_id = $8 AND kind = 'open' GROUP BY pipeline_id
     ),
     cohort AS (
-      SELECT (CASE WHEN f.created_at >= CAST($9 AS TIMESTAMP) AND f.created_at < CAST($10 AS TIMESTAMP) THEN 0 WHEN f.created_at >= CAST($11 AS TIMESTAMP) AND f.created_at < CAST($12 AS TIMESTAMP) THEN 1 WHEN f.created_at >= CAST($13 AS TIMESTAMP) AND f.created_at < CAST($14 AS TIMESTAMP) THEN 2 END) AS period_index, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress,
-        count(*) AS leads
+      SELECT (CASE WHEN f.created_at >= CAST($9 AS TIMESTAMP) AND f.created_at < CAST($10 AS TIMESTAMP) THEN 0 WHEN f.created_at >= CAST($11 AS TIMESTAMP) AND f.created_at < CAST($12 AS TIMESTAMP) THEN 1 WHEN f.created_at >= CAST($13 AS TIMESTAMP) AND f.created_at < CAST($14 AS TIMESTAMP) THEN 2 END) AS period_index, f.pipeline_id, f.status, LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position) AS progress, count(*) AS leads
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE f.created_at >= CAST($15 AS TIMESTAMP) AND f.created_at < CAST($16 AS TIMESTAMP) AND f.status IN ('won', 'lost')
         AND f.pipeline_id IN (SELECT id FROM pipelines WHERE workspace_id = $17)
@@ -104,10 +98,7 @@
       FROM stages WHERE workspace_id = $3 AND kind = 'open' GROUP BY pipeline_id
     ),
     cohort AS (
-      SELECT (CASE WHEN f.created_at >= CAST($4 AS TIMESTAMP) AND f.created_at < CAST($5 AS TIMESTAMP) THEN 0 WHEN f.created_at >= CAST($6 AS TIMESTAMP) AND f.created_at < CAST($7 AS TIMESTAMP) THEN 1 WHEN f.created_at >= CAST($8 AS TIMESTAMP) AND f.created_at < CAST($9 AS TIMESTAMP) THEN 2 END) AS period_index, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress,
-        count(*) AS leads
+      SELECT (CASE WHEN f.created_at >= CAST($4 AS TIMESTAMP) AND f.created_at < CAST($5 AS TIMESTAMP) THEN 0 WHEN f.created_at >= CAST($6 AS TIMESTAMP) AND f.created_at < CAST($7 AS TIMESTAMP) THEN 1 WHEN f.created_at >= CAST($8 AS TIMESTAMP) AND f.created_at < CAST($9 AS TIMESTAMP) THEN 2 END) AS period_index, f.pipeline_id, f.status, LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position) AS progress, count(*) AS leads
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE f.created_at >= CAST($10 AS TIMESTAMP) AND f.created_at < CAST($11 AS TIMESTAMP) AND f.status IN ('won', 'lost')
         AND f.pipeline_id IN (SELECT id FROM pipelines WHERE workspace_id = $12)
@@ -146,10 +137,7 @@
       FROM stages WHERE workspace_id = $2 AND kind = 'open' GROUP BY pipeline_id
     ),
     cohort AS (
-      SELECT (CASE WHEN f.created_at >= CAST($3 AS TIMESTAMP) AND f.created_at < CAST($4 AS TIMESTAMP) THEN 0 WHEN f.created_at >= CAST($5 AS TIMESTAMP) AND f.created_at < CAST($6 AS TIMESTAMP) THEN 1 WHEN f.created_at >= CAST($7 AS TIMESTAMP) AND f.created_at < CAST($8 AS TIMESTAMP) THEN 2 END) AS period_index, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress,
-        count(*) AS leads
+      SELECT (CASE WHEN f.created_at >= CAST($3 AS TIMESTAMP) AND f.created_at < CAST($4 AS TIMESTAMP) THEN 0 WHEN f.created_at >= CAST($5 AS TIMESTAMP) AND f.created_at < CAST($6 AS TIMESTAMP) THEN 1 WHEN f.created_at >= CAST($7 AS TIMESTAMP) AND f.created_at < CAST($8 AS TIMESTAMP) THEN 2 END) AS period_index, f.pipeline_id, f.status, LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position) AS progress, count(*) AS leads
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE f.created_at >= CAST($9 AS TIMESTAMP) AND f.created_at < CAST($10 AS TIMESTAMP) AND f.status IN ('won', 'lost')
         AND f.pipeline_id IN (SELECT id FROM pipelines WHERE workspace_id = $11)
@@ -188,10 +176,7 @@
       FROM stages WHERE workspace_id = $3 AND kind = 'open' GROUP BY pipeline_id
     ),
     cohort AS (
-      SELECT (CASE WHEN f.created_at >= CAST($4 AS TIMESTAMP) AND f.created_at < CAST($5 AS TIMESTAMP) THEN 0 WHEN f.created_at >= CAST($6 AS TIMESTAMP) AND f.created_at < CAST($7 AS TIMESTAMP) THEN 1 WHEN f.created_at >= CAST($8 AS TIMESTAMP) AND f.created_at < CAST($9 AS TIMESTAMP) THEN 2 END) AS period_index, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress,
-        count(*) AS leads
+      SELECT (CASE WHEN f.created_at >= CAST($4 AS TIMESTAMP) AND f.created_at < CAST($5 AS TIMESTAMP) THEN 0 WHEN f.created_at >= CAST($6 AS TIMESTAMP) AND f.created_at < CAST($7 AS TIMESTAMP) THEN 1 WHEN f.created_at >= CAST($8 AS TIMESTAMP) AND f.created_at < CAST($9 AS TIMESTAMP) THEN 2 END) AS period_index, f.pipeline_id, f.status, LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position) AS progress, count(*) AS leads
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE f.created_at >= CAST($10 AS TIMESTAMP) AND f.created_at < CAST($11 AS TIMESTAMP) AND f.status IN ('won', 'lost')
         AND f.pipeline_id IN (SELECT id FROM pipelines WHERE workspace_id = $12)

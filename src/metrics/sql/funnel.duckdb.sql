@@ -26,13 +26,7 @@
       FROM stages WHERE workspace_id = $3 AND kind = 'open' GROUP BY pipeline_id
     ),
     progressed AS (
-      -- A lead's progress is the furthest open stage it ever reached (lead_facts: a backward
-      -- move does not undo it, a skipped stage counts as passed). Without any stage it is at
-      -- the first stage; a position outside the pipeline's (an event from another pipeline)
-      -- is held within it.
-      SELECT f.owner_id, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress
+      SELECT f.owner_id, f.pipeline_id, f.status, LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position) AS progress
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE (f.created_at >= CAST($4 AS TIMESTAMP) AND f.created_at < CAST($5 AS TIMESTAMP))
     ),
@@ -85,13 +79,7 @@ SELECT id, name FROM reps WHERE workspace_id = $1
       FROM stages WHERE workspace_id = $8 AND kind = 'open' GROUP BY pipeline_id
     ),
     progressed AS (
-      -- A lead's progress is the furthest open stage it ever reached (lead_facts: a backward
-      -- move does not undo it, a skipped stage counts as passed). Without any stage it is at
-      -- the first stage; a position outside the pipeline's (an event from another pipeline)
-      -- is held within it.
-      SELECT f.owner_id, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress
+      SELECT f.owner_id, f.pipeline_id, f.status, LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position) AS progress
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE (f.created_at >= CAST($9 AS TIMESTAMP) AND f.created_at < CAST($10 AS TIMESTAMP))
     ),
@@ -144,13 +132,7 @@ SELECT id, name FROM reps WHERE workspace_id = $1
       FROM stages WHERE workspace_id = $3 AND kind = 'open' GROUP BY pipeline_id
     ),
     progressed AS (
-      -- A lead's progress is the furthest open stage it ever reached (lead_facts: a backward
-      -- move does not undo it, a skipped stage counts as passed). Without any stage it is at
-      -- the first stage; a position outside the pipeline's (an event from another pipeline)
-      -- is held within it.
-      SELECT f.owner_id, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress
+      SELECT f.owner_id, f.pipeline_id, f.status, LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position) AS progress
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE (f.created_at >= CAST($4 AS TIMESTAMP) AND f.created_at < CAST($5 AS TIMESTAMP))
     ),
@@ -203,13 +185,7 @@ SELECT id, name FROM reps WHERE workspace_id = $1
       FROM stages WHERE workspace_id = $2 AND kind = 'open' GROUP BY pipeline_id
     ),
     progressed AS (
-      -- A lead's progress is the furthest open stage it ever reached (lead_facts: a backward
-      -- move does not undo it, a skipped stage counts as passed). Without any stage it is at
-      -- the first stage; a position outside the pipeline's (an event from another pipeline)
-      -- is held within it.
-      SELECT f.owner_id, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress
+      SELECT f.owner_id, f.pipeline_id, f.status, LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position) AS progress
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE (f.created_at >= CAST($3 AS TIMESTAMP) AND f.created_at < CAST($4 AS TIMESTAMP))
     ),
@@ -262,13 +238,7 @@ SELECT id, name FROM reps WHERE workspace_id = $1
       FROM stages WHERE workspace_id = $3 AND kind = 'open' GROUP BY pipeline_id
     ),
     progressed AS (
-      -- A lead's progress is the furthest open stage it ever reached (lead_facts: a backward
-      -- move does not undo it, a skipped stage counts as passed). Without any stage it is at
-      -- the first stage; a position outside the pipeline's (an event from another pipeline)
-      -- is held within it.
-      SELECT f.owner_id, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress
+      SELECT f.owner_id, f.pipeline_id, f.status, LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position) AS progress
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE (f.created_at >= CAST($4 AS TIMESTAMP) AND f.created_at < CAST($5 AS TIMESTAMP))
     ),

@@ -20,10 +20,7 @@
       FROM stages WHERE workspace_id = $3 AND kind = 'open' GROUP BY pipeline_id
     ),
     cohort AS (
-      SELECT 0 AS period_index, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress,
-        count(*) AS leads
+      SELECT 0 AS period_index, f.pipeline_id, f.status, LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position) AS progress, count(*) AS leads
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE (f.created_at >= CAST($4 AS TIMESTAMP) AND f.created_at < CAST($5 AS TIMESTAMP)) AND f.status IN ('won', 'lost')
         AND f.pipeline_id IN (SELECT id FROM pipelines WHERE workspace_id = $6)
@@ -60,10 +57,7 @@
       FROM stages WHERE workspace_id = $8 AND kind = 'open' GROUP BY pipeline_id
     ),
     cohort AS (
-      SELECT 0 AS period_index, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress,
-        count(*) AS leads
+      SELECT 0 AS period_index, f.pipeline_id, f.status, LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position) AS progress, count(*) AS leads
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE (f.created_at >= CAST($9 AS TIMESTAMP) AND f.created_at < CAST($10 AS TIMESTAMP)) AND f.status IN ('won', 'lost')
         AND f.pipeline_id IN (SELECT id FROM pipelines WHERE workspace_id = $11)
@@ -100,10 +94,7 @@
       FROM stages WHERE workspace_id = $3 AND kind = 'open' GROUP BY pipeline_id
     ),
     cohort AS (
-      SELECT 0 AS period_index, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress,
-        count(*) AS leads
+      SELECT 0 AS period_index, f.pipeline_id, f.status, LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position) AS progress, count(*) AS leads
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE (f.created_at >= CAST($4 AS TIMESTAMP) AND f.created_at < CAST($5 AS TIMESTAMP)) AND f.status IN ('won', 'lost')
         AND f.pipeline_id IN (SELECT id FROM pipelines WHERE workspace_id = $6)
@@ -140,10 +131,7 @@
       FROM stages WHERE workspace_id = $2 AND kind = 'open' GROUP BY pipeline_id
     ),
     cohort AS (
-      SELECT 0 AS period_index, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress,
-        count(*) AS leads
+      SELECT 0 AS period_index, f.pipeline_id, f.status, LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position) AS progress, count(*) AS leads
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE (f.created_at >= CAST($3 AS TIMESTAMP) AND f.created_at < CAST($4 AS TIMESTAMP)) AND f.status IN ('won', 'lost')
         AND f.pipeline_id IN (SELECT id FROM pipelines WHERE workspace_id = $5)
@@ -180,10 +168,7 @@
       FROM stages WHERE workspace_id = $3 AND kind = 'open' GROUP BY pipeline_id
     ),
     cohort AS (
-      SELECT 0 AS period_index, f.pipeline_id, f.status,
-        LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position)
-          AS progress,
-        count(*) AS leads
+      SELECT 0 AS period_index, f.pipeline_id, f.status, LEAST(GREATEST(COALESCE(f.furthest_position, b.first_position), b.first_position), b.last_position) AS progress, count(*) AS leads
       FROM lead_facts f JOIN bounds b ON b.pipeline_id = f.pipeline_id
       WHERE (f.created_at >= CAST($4 AS TIMESTAMP) AND f.created_at < CAST($5 AS TIMESTAMP)) AND f.status IN ('won', 'lost')
         AND f.pipeline_id IN (SELECT id FROM pipelines WHERE workspace_id = $6)

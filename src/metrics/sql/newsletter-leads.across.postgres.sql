@@ -2,7 +2,7 @@
 
 -- variant: plain
 -- statement: across
-        WITH
+    WITH
   lead_facts AS (
     SELECT l.id AS lead_id, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
       l.loss_reason, l.competitor, l.contact, l.contact_hash, l.last_event_at, l.last_event_stage_id, l.utm_source, l.utm_medium, l.utm_campaign,
@@ -62,18 +62,18 @@
     )
 ,
   across_periods AS (SELECT period_index FROM (VALUES (0), (1), (2)) AS v(period_index)),
-        counted AS (
-          SELECT (CASE WHEN created_at >= CAST($11 AS TIMESTAMP) AND created_at < CAST($12 AS TIMESTAMP) THEN 0 WHEN created_at >= CAST($13 AS TIMESTAMP) AND created_at < CAST($14 AS TIMESTAMP) THEN 1 WHEN created_at >= CAST($15 AS TIMESTAMP) AND created_at < CAST($16 AS TIMESTAMP) THEN 2 END) AS period_index, count(*) AS leads
-          FROM classified WHERE by_source = 1 OR by_first_touch = 1 OR by_click = 1 GROUP BY 1
-        )
-        SELECT p.period_index, COALESCE(c.leads, 0) AS leads
-        FROM across_periods p LEFT JOIN counted c ON c.period_index = p.period_index
-        ORDER BY p.period_index
--- values: ["USD","fixture","fixture","2025-10-01 00:00:00.000","2026-07-01 00:00:00.000","fixture","fixture","2025-08-31 00:00:00.000","2026-07-01 00:00:00.000",2592000,"2025-10-01 00:00:00.000","2026-01-01 00:00:00.000","2026-01-01 00:00:00.000","2026-04-01 00:00:00.000","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000"]
+    counted AS (
+      SELECT (CASE WHEN created_at >= CAST($11 AS TIMESTAMP) AND created_at < CAST($12 AS TIMESTAMP) THEN 0 WHEN created_at >= CAST($13 AS TIMESTAMP) AND created_at < CAST($14 AS TIMESTAMP) THEN 1 WHEN created_at >= CAST($15 AS TIMESTAMP) AND created_at < CAST($16 AS TIMESTAMP) THEN 2 END) AS period_index, count(*) AS n
+      FROM classified WHERE (by_source = 1 OR by_first_touch = 1 OR by_click = 1) AND created_at >= CAST($17 AS TIMESTAMP) AND created_at < CAST($18 AS TIMESTAMP) GROUP BY 1
+    )
+    SELECT p.period_index, COALESCE(c.n, 0) AS leads
+    FROM across_periods p LEFT JOIN counted c ON c.period_index = p.period_index
+    ORDER BY p.period_index
+-- values: ["USD","fixture","fixture","2025-10-01 00:00:00.000","2026-07-01 00:00:00.000","fixture","fixture","2025-08-31 00:00:00.000","2026-07-01 00:00:00.000",2592000,"2025-10-01 00:00:00.000","2026-01-01 00:00:00.000","2026-01-01 00:00:00.000","2026-04-01 00:00:00.000","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000","2025-10-01 00:00:00.000","2026-07-01 00:00:00.000"]
 
 -- variant: filtered
 -- statement: across
-        WITH
+    WITH
   lead_facts AS (
     SELECT l.id AS lead_id, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
       l.loss_reason, l.competitor, l.contact, l.contact_hash, l.last_event_at, l.last_event_stage_id, l.utm_source, l.utm_medium, l.utm_campaign,
@@ -133,18 +133,18 @@
     )
 ,
   across_periods AS (SELECT period_index FROM (VALUES (0), (1), (2)) AS v(period_index)),
-        counted AS (
-          SELECT (CASE WHEN created_at >= CAST($16 AS TIMESTAMP) AND created_at < CAST($17 AS TIMESTAMP) THEN 0 WHEN created_at >= CAST($18 AS TIMESTAMP) AND created_at < CAST($19 AS TIMESTAMP) THEN 1 WHEN created_at >= CAST($20 AS TIMESTAMP) AND created_at < CAST($21 AS TIMESTAMP) THEN 2 END) AS period_index, count(*) AS leads
-          FROM classified WHERE by_source = 1 OR by_first_touch = 1 OR by_click = 1 GROUP BY 1
-        )
-        SELECT p.period_index, COALESCE(c.leads, 0) AS leads
-        FROM across_periods p LEFT JOIN counted c ON c.period_index = p.period_index
-        ORDER BY p.period_index
--- values: ["USD","fixture","p1","r1","fixture","East","website","fixture","2025-10-01 00:00:00.000","2026-07-01 00:00:00.000","fixture","fixture","2025-08-31 00:00:00.000","2026-07-01 00:00:00.000",2592000,"2025-10-01 00:00:00.000","2026-01-01 00:00:00.000","2026-01-01 00:00:00.000","2026-04-01 00:00:00.000","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000"]
+    counted AS (
+      SELECT (CASE WHEN created_at >= CAST($16 AS TIMESTAMP) AND created_at < CAST($17 AS TIMESTAMP) THEN 0 WHEN created_at >= CAST($18 AS TIMESTAMP) AND created_at < CAST($19 AS TIMESTAMP) THEN 1 WHEN created_at >= CAST($20 AS TIMESTAMP) AND created_at < CAST($21 AS TIMESTAMP) THEN 2 END) AS period_index, count(*) AS n
+      FROM classified WHERE (by_source = 1 OR by_first_touch = 1 OR by_click = 1) AND created_at >= CAST($22 AS TIMESTAMP) AND created_at < CAST($23 AS TIMESTAMP) GROUP BY 1
+    )
+    SELECT p.period_index, COALESCE(c.n, 0) AS leads
+    FROM across_periods p LEFT JOIN counted c ON c.period_index = p.period_index
+    ORDER BY p.period_index
+-- values: ["USD","fixture","p1","r1","fixture","East","website","fixture","2025-10-01 00:00:00.000","2026-07-01 00:00:00.000","fixture","fixture","2025-08-31 00:00:00.000","2026-07-01 00:00:00.000",2592000,"2025-10-01 00:00:00.000","2026-01-01 00:00:00.000","2026-01-01 00:00:00.000","2026-04-01 00:00:00.000","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000","2025-10-01 00:00:00.000","2026-07-01 00:00:00.000"]
 
 -- variant: unsupported
 -- statement: across
-        WITH
+    WITH
   lead_facts AS (
     SELECT l.id AS lead_id, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
       l.loss_reason, l.competitor, l.contact, l.contact_hash, l.last_event_at, l.last_event_stage_id, l.utm_source, l.utm_medium, l.utm_campaign,
@@ -204,18 +204,18 @@
     )
 ,
   across_periods AS (SELECT period_index FROM (VALUES (0), (1), (2)) AS v(period_index)),
-        counted AS (
-          SELECT (CASE WHEN created_at >= CAST($11 AS TIMESTAMP) AND created_at < CAST($12 AS TIMESTAMP) THEN 0 WHEN created_at >= CAST($13 AS TIMESTAMP) AND created_at < CAST($14 AS TIMESTAMP) THEN 1 WHEN created_at >= CAST($15 AS TIMESTAMP) AND created_at < CAST($16 AS TIMESTAMP) THEN 2 END) AS period_index, count(*) AS leads
-          FROM classified WHERE by_source = 1 OR by_first_touch = 1 OR by_click = 1 GROUP BY 1
-        )
-        SELECT p.period_index, COALESCE(c.leads, 0) AS leads
-        FROM across_periods p LEFT JOIN counted c ON c.period_index = p.period_index
-        ORDER BY p.period_index
--- values: ["USD","fixture","fixture","2025-10-01 00:00:00.000","2026-07-01 00:00:00.000","fixture","fixture","2025-08-31 00:00:00.000","2026-07-01 00:00:00.000",2592000,"2025-10-01 00:00:00.000","2026-01-01 00:00:00.000","2026-01-01 00:00:00.000","2026-04-01 00:00:00.000","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000"]
+    counted AS (
+      SELECT (CASE WHEN created_at >= CAST($11 AS TIMESTAMP) AND created_at < CAST($12 AS TIMESTAMP) THEN 0 WHEN created_at >= CAST($13 AS TIMESTAMP) AND created_at < CAST($14 AS TIMESTAMP) THEN 1 WHEN created_at >= CAST($15 AS TIMESTAMP) AND created_at < CAST($16 AS TIMESTAMP) THEN 2 END) AS period_index, count(*) AS n
+      FROM classified WHERE (by_source = 1 OR by_first_touch = 1 OR by_click = 1) AND created_at >= CAST($17 AS TIMESTAMP) AND created_at < CAST($18 AS TIMESTAMP) GROUP BY 1
+    )
+    SELECT p.period_index, COALESCE(c.n, 0) AS leads
+    FROM across_periods p LEFT JOIN counted c ON c.period_index = p.period_index
+    ORDER BY p.period_index
+-- values: ["USD","fixture","fixture","2025-10-01 00:00:00.000","2026-07-01 00:00:00.000","fixture","fixture","2025-08-31 00:00:00.000","2026-07-01 00:00:00.000",2592000,"2025-10-01 00:00:00.000","2026-01-01 00:00:00.000","2026-01-01 00:00:00.000","2026-04-01 00:00:00.000","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000","2025-10-01 00:00:00.000","2026-07-01 00:00:00.000"]
 
 -- variant: empty
 -- statement: across
-        WITH
+    WITH
   lead_facts AS (
     SELECT l.id AS lead_id, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
       l.loss_reason, l.competitor, l.contact, l.contact_hash, l.last_event_at, l.last_event_stage_id, l.utm_source, l.utm_medium, l.utm_campaign,
@@ -275,18 +275,18 @@
     )
 ,
   across_periods AS (SELECT period_index FROM (VALUES (0), (1), (2)) AS v(period_index)),
-        counted AS (
-          SELECT (CASE WHEN created_at >= CAST($10 AS TIMESTAMP) AND created_at < CAST($11 AS TIMESTAMP) THEN 0 WHEN created_at >= CAST($12 AS TIMESTAMP) AND created_at < CAST($13 AS TIMESTAMP) THEN 1 WHEN created_at >= CAST($14 AS TIMESTAMP) AND created_at < CAST($15 AS TIMESTAMP) THEN 2 END) AS period_index, count(*) AS leads
-          FROM classified WHERE by_source = 1 OR by_first_touch = 1 OR by_click = 1 GROUP BY 1
-        )
-        SELECT p.period_index, COALESCE(c.leads, 0) AS leads
-        FROM across_periods p LEFT JOIN counted c ON c.period_index = p.period_index
-        ORDER BY p.period_index
--- values: ["fixture","fixture","2025-10-01 00:00:00.000","2026-07-01 00:00:00.000","fixture","fixture","2025-08-31 00:00:00.000","2026-07-01 00:00:00.000",2592000,"2025-10-01 00:00:00.000","2026-01-01 00:00:00.000","2026-01-01 00:00:00.000","2026-04-01 00:00:00.000","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000"]
+    counted AS (
+      SELECT (CASE WHEN created_at >= CAST($10 AS TIMESTAMP) AND created_at < CAST($11 AS TIMESTAMP) THEN 0 WHEN created_at >= CAST($12 AS TIMESTAMP) AND created_at < CAST($13 AS TIMESTAMP) THEN 1 WHEN created_at >= CAST($14 AS TIMESTAMP) AND created_at < CAST($15 AS TIMESTAMP) THEN 2 END) AS period_index, count(*) AS n
+      FROM classified WHERE (by_source = 1 OR by_first_touch = 1 OR by_click = 1) AND created_at >= CAST($16 AS TIMESTAMP) AND created_at < CAST($17 AS TIMESTAMP) GROUP BY 1
+    )
+    SELECT p.period_index, COALESCE(c.n, 0) AS leads
+    FROM across_periods p LEFT JOIN counted c ON c.period_index = p.period_index
+    ORDER BY p.period_index
+-- values: ["fixture","fixture","2025-10-01 00:00:00.000","2026-07-01 00:00:00.000","fixture","fixture","2025-08-31 00:00:00.000","2026-07-01 00:00:00.000",2592000,"2025-10-01 00:00:00.000","2026-01-01 00:00:00.000","2026-01-01 00:00:00.000","2026-04-01 00:00:00.000","2026-04-01 00:00:00.000","2026-07-01 00:00:00.000","2025-10-01 00:00:00.000","2026-07-01 00:00:00.000"]
 
 -- variant: partial
 -- statement: across
-        WITH
+    WITH
   lead_facts AS (
     SELECT l.id AS lead_id, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
       l.loss_reason, l.competitor, l.contact, l.contact_hash, l.last_event_at, l.last_event_stage_id, l.utm_source, l.utm_medium, l.utm_campaign,
@@ -346,11 +346,11 @@
     )
 ,
   across_periods AS (SELECT period_index FROM (VALUES (0), (1), (2)) AS v(period_index)),
-        counted AS (
-          SELECT (CASE WHEN created_at >= CAST($11 AS TIMESTAMP) AND created_at < CAST($12 AS TIMESTAMP) THEN 0 WHEN created_at >= CAST($13 AS TIMESTAMP) AND created_at < CAST($14 AS TIMESTAMP) THEN 1 WHEN created_at >= CAST($15 AS TIMESTAMP) AND created_at < CAST($16 AS TIMESTAMP) THEN 2 END) AS period_index, count(*) AS leads
-          FROM classified WHERE by_source = 1 OR by_first_touch = 1 OR by_click = 1 GROUP BY 1
-        )
-        SELECT p.period_index, COALESCE(c.leads, 0) AS leads
-        FROM across_periods p LEFT JOIN counted c ON c.period_index = p.period_index
-        ORDER BY p.period_index
--- values: ["USD","fixture","fixture","2025-12-22 00:00:00.000","2026-06-11 00:00:00.000","fixture","fixture","2025-11-21 00:00:00.000","2026-06-11 00:00:00.000",2592000,"2025-12-22 00:00:00.000","2026-02-17 00:00:00.000","2026-02-17 00:00:00.000","2026-04-15 00:00:00.000","2026-04-15 00:00:00.000","2026-06-11 00:00:00.000"]
+    counted AS (
+      SELECT (CASE WHEN created_at >= CAST($11 AS TIMESTAMP) AND created_at < CAST($12 AS TIMESTAMP) THEN 0 WHEN created_at >= CAST($13 AS TIMESTAMP) AND created_at < CAST($14 AS TIMESTAMP) THEN 1 WHEN created_at >= CAST($15 AS TIMESTAMP) AND created_at < CAST($16 AS TIMESTAMP) THEN 2 END) AS period_index, count(*) AS n
+      FROM classified WHERE (by_source = 1 OR by_first_touch = 1 OR by_click = 1) AND created_at >= CAST($17 AS TIMESTAMP) AND created_at < CAST($18 AS TIMESTAMP) GROUP BY 1
+    )
+    SELECT p.period_index, COALESCE(c.n, 0) AS leads
+    FROM across_periods p LEFT JOIN counted c ON c.period_index = p.period_index
+    ORDER BY p.period_index
+-- values: ["USD","fixture","fixture","2025-12-22 00:00:00.000","2026-06-11 00:00:00.000","fixture","fixture","2025-11-21 00:00:00.000","2026-06-11 00:00:00.000",2592000,"2025-12-22 00:00:00.000","2026-02-17 00:00:00.000","2026-02-17 00:00:00.000","2026-04-15 00:00:00.000","2026-04-15 00:00:00.000","2026-06-11 00:00:00.000","2025-12-22 00:00:00.000","2026-06-11 00:00:00.000"]
