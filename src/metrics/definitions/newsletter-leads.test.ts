@@ -4,7 +4,18 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engines } from "../../../test/support/databases.js";
-import { BASE, type LoadedFixture, lead, loadFixture, report } from "../../../test/support/metric-fixtures.js";
+import {
+  BASE,
+  type LoadedFixture,
+  lead,
+  loadFixture,
+  report,
+  WORKSPACE,
+} from "../../../test/support/metric-fixtures.js";
+import { trailingPeriods } from "../../model/period.js";
+import { contextForPeriod, resolveRequest } from "../context.js";
+import { computeMetric, quickHeadline } from "../run-metric.js";
+import { tidy } from "../sql-parts.js";
 import { NO_AMOUNTS } from "../vanity.js";
 import { type NewsletterLeadsResult, newsletterLeads } from "./newsletter-leads.js";
 
@@ -249,6 +260,39 @@ describe.each(engines())("newsletter leads on %s", (engine) => {
       wonValueSumOfSquares: 0,
       trend: [month("2024-01-01T00:00:00.000Z", 0, 0, 0, 0)],
     });
+  });
+
+  // The vanity check counts newsletter leads by its own statement (quickHeadlines), and for
+  // several periods at once (across): the same leads as the metric, for each rule, at the
+  // window's edges, with a lead filter and other windows.
+  test("the check's own count equals the metric's, alone and across months", async () => {
+    const requests = [
+      { period: "2026-03" },
+      { period: "2026-03", rep: "bob" },
+      { period: "2026-03", options: { attributionDays: 29 } },
+      { period: "2026-03", options: { attributionDays: 7 } },
+    ];
+    for (const request of requests) {
+      const { current } = await resolveRequest(f.store, { workspace: WORKSPACE, ...request, compare: null });
+      const contexts = trailingPeriods(current.period, 4).map((period) => contextForPeriod(current, period));
+      const inputs = contexts.map((ctx) => ({ ctx, support: null }));
+      const road = newsletterLeads.quickHeadlines as NonNullable<typeof newsletterLeads.quickHeadlines>;
+      const full = [];
+      const quick = [];
+      for (const ctx of contexts) {
+        full.push(newsletterLeads.headlines(tidy(await computeMetric(newsletterLeads, ctx)))[0]);
+        quick.push(await quickHeadline(newsletterLeads, ctx, "newsletterLeads"));
+      }
+      expect(quick, JSON.stringify(request)).toEqual(full);
+      const rows = await f.store.query((road.across as NonNullable<typeof road.across>)(inputs).sql);
+      expect(rows.map((r) => Number(r.leads))).toEqual(full.map((h) => h?.value));
+    }
+    // Not vacuous: January to March as the metric counts them (n1, n10 | n2, n6 | n4, n5, n8).
+    const { current } = await resolveRequest(f.store, { workspace: WORKSPACE, period: "2026-03", compare: null });
+    const months = trailingPeriods(current.period, 3).map((period) => contextForPeriod(current, period));
+    const counts = [];
+    for (const ctx of months) counts.push((await quickHeadline(newsletterLeads, ctx, "newsletterLeads"))?.value);
+    expect(counts).toEqual([2, 2, 3]);
   });
 
   test("without newsletter data, clicks and subscribers are unknown, the source channel still counts", async () => {

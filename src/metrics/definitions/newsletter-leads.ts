@@ -29,7 +29,7 @@ import {
   statement,
 } from "../metric.js";
 import type { NewsletterLeadsResult } from "../results/newsletter-leads.js";
-import { bucket, leadFacts, ts } from "../sql-parts.js";
+import { bucket, inPeriod, leadFacts, leadFilter, ts } from "../sql-parts.js";
 
 // What it answers is declared type-only in results/newsletter-leads.ts (shared with the dashboard).
 export type { NewsletterLeadCounts, NewsletterLeadsResult } from "../results/newsletter-leads.js";
@@ -106,6 +106,41 @@ function classifiedLeads(ctx: MetricContext, from: Date, to: Date): Sql {
       LEFT JOIN matched m ON m.lead_id = n.lead_id
     )
 `;
+}
+
+/**
+ * The three rules again for a count alone (the check's figure), over the leads aliased l
+ * created in [from, to): the same leads as classifiedLeads' that match any rule, without
+ * classifying every lead (at size l, 11 quarters: 1.0 s -> 0.27 s on one thread). `with`
+ * holds the CTEs, `where` the request's lead filters and the rules; the caller bounds the
+ * creation time.
+ */
+function newsletterRules(ctx: MetricContext, from: Date, to: Date): { with: Sql; where: Sql } {
+  const w = ctx.workspace;
+  const d = ctx.store.dialect;
+  const windowSeconds = ctx.options.attributionDays * 86_400;
+  const clicksFrom = new Date(from.getTime() - (windowSeconds + 86_400) * 1000);
+  return {
+    with: sql`
+    issue_campaigns AS (
+      SELECT DISTINCT utm_campaign FROM newsletter_issues WHERE workspace_id = ${w} AND utm_campaign IS NOT NULL
+    ),
+    period_clicks AS (
+      SELECT subscriber_id, occurred_at FROM email_events
+      WHERE workspace_id = ${w} AND type = 'click'
+        AND occurred_at >= ${ts(clicksFrom)} AND occurred_at < ${ts(to)}
+    ),
+    clicked AS (
+      SELECT DISTINCT c.id AS lead_id FROM leads c
+      JOIN newsletter_subscribers s ON s.workspace_id = c.workspace_id AND s.email_hash = c.contact_hash
+      JOIN period_clicks e ON e.subscriber_id = s.id AND e.occurred_at <= c.created_at
+        AND ${d.epoch(sql`c.created_at`)} - ${d.epoch(sql`e.occurred_at`)} <= ${windowSeconds}
+      WHERE c.workspace_id = ${w} AND c.created_at >= ${ts(from)} AND c.created_at < ${ts(to)}
+    )`,
+    where: sql`${leadFilter(ctx, "l")} AND (COALESCE(l.source_channel, 'unknown') = 'newsletter'
+      OR lower(l.utm_medium) = 'email' OR l.utm_campaign IN (SELECT utm_campaign FROM issue_campaigns)
+      OR l.id IN (SELECT lead_id FROM clicked))`,
+  };
 }
 
 /** A lead from the newsletter: one that matches any of the three rules. */
@@ -239,26 +274,25 @@ export const newsletterLeads: MetricDefinition<NewsletterLeadsResult, Newsletter
   quickHeadlines: {
     keys: ["newsletterLeads"],
     // The check's figure alone: no buckets, money or subscribers.
-    build: ({ ctx }) => ({
-      leads: statement<{ leads: number }>(sql`
-        WITH ${classifiedLeads(ctx, ctx.period.start, ctx.period.end)}
-        SELECT count(*) AS leads FROM classified WHERE ${NEWSLETTER_LEAD}`),
-    }),
+    build: ({ ctx }) => {
+      const rules = newsletterRules(ctx, ctx.period.start, ctx.period.end);
+      return {
+        leads: statement<{ leads: number }>(sql`
+        WITH ${rules.with}
+        SELECT count(*) AS leads FROM leads l
+        WHERE ${rules.where} AND ${inPeriod(ctx, sql`l.created_at`)}`),
+      };
+    },
     headlines: (rows) => [newsletterLeadsHeadline(Number(rows.leads?.[0]?.leads ?? 0))],
-    // The same count in each of several periods: the leads of their whole span classified once
-    // (a lead's click window is its own, whatever period it falls in), counted per period.
+    // The same count in each of several periods, from the leads of their whole span (a lead's
+    // click window is its own, whatever period it falls in).
     across: (inputs) => {
-      const first = inputs[0] as MetricInput;
+      const { ctx } = inputs[0] as MetricInput;
       const periods = inputs.map((input) => input.ctx.period);
       const { from, to } = spanOfPeriods(periods);
+      const rules = newsletterRules(ctx, from, to);
       return statement<{ period_index: number; leads: number }>(
-        countsAcross(periods, {
-          with: classifiedLeads(first.ctx, from, to),
-          from: sql`classified`,
-          where: sql`(${NEWSLETTER_LEAD})`,
-          at: sql`created_at`,
-          name: "leads",
-        }),
+        countsAcross(periods, { ...rules, from: sql`leads l`, at: sql`l.created_at`, name: "leads" }),
       );
     },
   },
