@@ -78,3 +78,18 @@ export function countsAcross(
     FROM across_periods p LEFT JOIN counted c ON c.${raw(PERIOD_INDEX)} = p.${raw(PERIOD_INDEX)}
     ORDER BY p.${raw(PERIOD_INDEX)}`;
 }
+
+/**
+ * Aggregates per period: `rows` (a SELECT whose rows carry `period_index`, from
+ * periodIndexOf) aggregated by `select` over them (aliased r), one row per period; a period
+ * without rows gets the aggregates of none (counts 0, sums NULL), as one period's statement
+ * over no rows does.
+ */
+export function aggregatesAcross(periods: readonly Period[], parts: { rows: Sql; select: Sql }): Sql {
+  return sql`
+    WITH ${periodRows(periods)},
+    period_rows AS (${parts.rows})
+    SELECT p.${raw(PERIOD_INDEX)}, ${parts.select}
+    FROM across_periods p LEFT JOIN period_rows r ON r.${raw(PERIOD_INDEX)} = p.${raw(PERIOD_INDEX)}
+    GROUP BY p.${raw(PERIOD_INDEX)} ORDER BY p.${raw(PERIOD_INDEX)}`;
+}

@@ -11,9 +11,9 @@
  */
 import { rollupFilters } from "../derive/visit-rollup.js";
 import type { DataCapability } from "../model/capabilities.js";
-import { type Sql, sql } from "../store/sql.js";
+import { raw, type Sql, sql } from "../store/sql.js";
 import type { Row } from "../store/store.js";
-import { countsAcross, periodRows } from "./across-periods.js";
+import { aggregatesAcross, countsAcross, inSpan, periodIndexOf } from "./across-periods.js";
 import { capabilityUnsupported, NO_FOLLOWER_COUNTS } from "./capability-words.js";
 import { clusterColumns, clusterFigures, countEvidence, NO_AMOUNTS, squaresValue, sumOfSquares } from "./evidence.js";
 import {
@@ -103,11 +103,21 @@ const countOf = (row: VanityRow): Evidence => ({ kind: "count", n: row.value ?? 
 /** A clustered count's evidence: its n, and the clusters and their squares its row carries. */
 const clusteredCountOf = (row: VanityRow): Evidence => countEvidence(row.value ?? 0, clusterFigures(row)) as Evidence;
 
-/** The activity count and its clusters (a lead's activities, or one activity without a lead) over `c` (lead_id, n). */
-const activityClusters = sql`CAST(COALESCE(sum(c.n), 0) AS BIGINT) AS value,
-        CAST(COALESCE(sum(CASE WHEN c.lead_id IS NULL THEN c.n ELSE 1 END), 0) AS BIGINT) AS clusters,
-        CAST(sum(CASE WHEN c.lead_id IS NULL THEN CAST(c.n AS BIGINT) ELSE CAST(c.n AS BIGINT) * CAST(c.n AS BIGINT) END)
+/** The won amounts' sum, how many were summed and their squares, over `alias` (amount). */
+const wonSums = (alias: string) => {
+  const amount = sql`${raw(alias)}.amount`;
+  return sql`COALESCE(sum(${amount}), 0) AS value, count(${amount}) AS amounts,
+        ${sumOfSquares(amount)} AS sum_of_squares`;
+};
+
+/** The activity count and its clusters (a lead's activities, or one activity without a lead) over `alias` (lead_id, n). */
+const activityClusters = (alias: string) => {
+  const c = raw(alias);
+  return sql`CAST(COALESCE(sum(${c}.n), 0) AS BIGINT) AS value,
+        CAST(COALESCE(sum(CASE WHEN ${c}.lead_id IS NULL THEN ${c}.n ELSE 1 END), 0) AS BIGINT) AS clusters,
+        CAST(sum(CASE WHEN ${c}.lead_id IS NULL THEN CAST(${c}.n AS BIGINT) ELSE CAST(${c}.n AS BIGINT) * CAST(${c}.n AS BIGINT) END)
           AS TEXT) AS sum_of_squares`;
+};
 
 const FIGURES: readonly VanityFigure[] = [
   {
@@ -123,17 +133,14 @@ const FIGURES: readonly VanityFigure[] = [
     // month one cluster and call a busy month noise that normal variation is there to judge).
     // Counted from the same rows as the clusters, so n and the squares agree.
     query: (ctx) => sql`
-      SELECT ${activityClusters} FROM (${periodActivitiesByLead(ctx)}) c`,
+      SELECT ${activityClusters("c")} FROM (${periodActivitiesByLead(ctx)}) c`,
     // The activities of the periods' whole span read once, counted per period and lead.
     across: (contexts) => {
       const periods = contexts.map((ctx) => ctx.period);
-      const first = contexts[0] as MetricContext;
-      return sql`
-      WITH ${periodRows(periods)}
-      SELECT p.period_index, ${activityClusters}
-      FROM across_periods p
-      LEFT JOIN (${periodActivitiesByLead(first, periods)}) c ON c.period_index = p.period_index
-      GROUP BY p.period_index ORDER BY p.period_index`;
+      return aggregatesAcross(periods, {
+        rows: periodActivitiesByLead(contexts[0] as MetricContext, periods),
+        select: activityClusters("r"),
+      });
     },
     evidence: clusteredCountOf,
   },
@@ -166,12 +173,21 @@ const FIGURES: readonly VanityFigure[] = [
     // The sum's noise is compound Poisson: its variance is the sum of the squared amounts. n
     // counts the amounts summed (won leads with a value in the reporting currency).
     query: (ctx) => sql`
-      SELECT COALESCE(sum(w.amount), 0) AS value, count(w.amount) AS amounts,
-        ${sumOfSquares(sql`w.amount`)} AS sum_of_squares
+      SELECT ${wonSums("w")}
       FROM (
         SELECT ${money(ctx, "l")} AS amount FROM leads l
         WHERE ${leadFilter(ctx, "l")} AND l.status = 'won' AND ${inPeriod(ctx, sql`l.closed_at`)}
       ) w`,
+    across: (contexts) => {
+      const ctx = contexts[0] as MetricContext;
+      const periods = contexts.map((c) => c.period);
+      return aggregatesAcross(periods, {
+        rows: sql`
+          SELECT ${periodIndexOf(periods, sql`l.closed_at`)} AS period_index, ${money(ctx, "l")} AS amount FROM leads l
+          WHERE ${leadFilter(ctx, "l")} AND l.status = 'won' AND ${inSpan(periods, sql`l.closed_at`)}`,
+        select: wonSums("r"),
+      });
+    },
     evidence: (row) => ({ kind: "sum", n: row.amounts ?? 0, sumOfSquares: squaresValue(row.sum_of_squares) }),
   },
   {
