@@ -209,7 +209,8 @@ async function measureAllPairs(ctx: MetricContext, pairs: readonly Pair[]): Prom
     const carried = report?.vanity.find((v) => v.id === pair.vanity) as
       | { value: number | null; evidence?: Evidence | null; unsupported?: FigureUnsupported | null }
       | undefined;
-    const vanity = (carried ?? (await computeVanity(ctx, pair.vanity))) as {
+    // Rounded as the report rounds the ones it carries (a ratio's history reads the same either way).
+    const vanity = (carried ?? tidy(await computeVanity(ctx, pair.vanity))) as {
       value: number | null;
       evidence?: Evidence | null;
       unsupported?: FigureUnsupported | null;

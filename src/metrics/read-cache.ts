@@ -262,8 +262,8 @@ export function primeReads(
   if (keys.length < atLeast) return 0;
   // In runs of at most `chunk`, of even size: a statement runs on one connection, and serve's
   // DuckDB reads on two with a thread each, so the check's 13 periods go as two runs of 7 and
-  // 6 (at size l after a write of every period, home median 2.7 s; one run of 13 3.4 s, runs
-  // of 4 2.9 s: 12 runs each, docs/benchmarks.md).
+  // 6; one run of 13 held every pair up behind it, runs of 4 were slower too (docs/benchmarks.md,
+  // 2026-12-07, sixth session).
   const size = Math.ceil(keys.length / Math.ceil(keys.length / chunk));
   let primed = 0;
   for (let start = 0; start < keys.length; start += size) {
