@@ -10,9 +10,10 @@ import { FIXTURE_VARIANTS, fixtureInput } from "../../test/support/pure-metric-i
 import { trailingPeriods } from "../model/period.js";
 import type { EngineName } from "../store/dialect.js";
 import type { SqlValue } from "../store/sql.js";
+import type { Row } from "../store/store.js";
 import { contextForPeriod } from "./context.js";
 import { regroupStatement } from "./definitions/activity-quality.js";
-import type { Statements } from "./metric.js";
+import type { MetricInput, Statement, Statements } from "./metric.js";
 import { METRICS } from "./registry.js";
 import { buildStalledLeads } from "./stalled-leads.js";
 import { VANITY, vanityDefinition } from "./vanity.js";
@@ -44,6 +45,29 @@ function tidy(text: string): string {
     .map((line) => line.trimEnd())
     .filter((line) => line.length > 0)
     .join("\n");
+}
+
+/**
+ * Per fixture variant, a statement across periods (src/metrics/across-periods.ts) for the
+ * fixture's period and the two before it.
+ */
+function acrossVariants(
+  engine: EngineName,
+  readsSupport: boolean,
+  across: (inputs: MetricInput[]) => Statement<Row> | null,
+): [string, () => Statements | null][] {
+  return FIXTURE_VARIANTS.map((variant) => [
+    variant,
+    () => {
+      const input = fixtureInput(engine, variant);
+      const inputs = trailingPeriods(input.ctx.period, 3).map((period) => ({
+        ctx: contextForPeriod(input.ctx, period),
+        support: readsSupport ? input.support : null,
+      }));
+      const statement = across(inputs);
+      return statement ? { across: statement } : null;
+    },
+  ]);
 }
 
 const printable = (value: SqlValue) => (typeof value === "bigint" ? value.toString() : value);
@@ -80,18 +104,7 @@ describe.each(ENGINES)("the SQL each vanity figure sends to %s", (engine) => {
 
   // And read across periods (VanityDefinition.across): the fixture's period and the two before it.
   test.each(VANITY.filter((v) => v.across).map((v) => v.id))("%s across periods", async (id) => {
-    const variants = FIXTURE_VARIANTS.map((variant): [string, () => Statements | null] => [
-      variant,
-      () => {
-        const input = fixtureInput(engine, variant);
-        const inputs = trailingPeriods(input.ctx.period, 3).map((period) => ({
-          ctx: contextForPeriod(input.ctx, period),
-          support: null,
-        }));
-        const statement = vanityDefinition(id).across?.(inputs);
-        return statement ? { across: statement } : null;
-      },
-    ]);
+    const variants = acrossVariants(engine, false, (inputs) => vanityDefinition(id).across?.(inputs) ?? null);
     const header = `-- vanity ${id} across three periods on ${engine}: its statement as sent, with its bound values, per fixture variant`;
     await expect(
       pinnedText(header, variants, "-- (nothing to ask: the data cannot support the figure)"),
@@ -164,18 +177,11 @@ describe.each(ENGINES)("the SQL of the quick headlines on %s", (engine) => {
   // fixture's period and the two before it.
   const across = METRICS.filter((m) => m.quickHeadlines?.across);
   test.each(across.map((m) => [m.id, m] as const))("%s across periods", async (id, definition) => {
-    const variants = FIXTURE_VARIANTS.map((variant): [string, () => Statements | null] => [
-      variant,
-      () => {
-        const input = fixtureInput(engine, variant);
-        const inputs = trailingPeriods(input.ctx.period, 3).map((period) => ({
-          ctx: contextForPeriod(input.ctx, period),
-          support: definition.readsSupport ? input.support : null,
-        }));
-        const statement = definition.quickHeadlines?.across?.(inputs);
-        return statement ? { across: statement } : null;
-      },
-    ]);
+    const variants = acrossVariants(
+      engine,
+      definition.readsSupport,
+      (inputs) => definition.quickHeadlines?.across?.(inputs) ?? null,
+    );
     const header = `-- ${id} (quick headlines ${definition.quickHeadlines?.keys.join(", ")} across three periods) on ${engine}: its statement as sent, with its bound values, per fixture variant`;
     await expect(pinnedText(header, variants, "-- (nothing to ask)")).toMatchFileSnapshot(
       `./sql/${id}.across.${engine}.sql`,
