@@ -112,8 +112,17 @@ async function pairKey(ctx: MetricContext, pair: Pair): Promise<string> {
 async function primeAcrossPeriods(contexts: readonly MetricContext[]): Promise<void> {
   const first = contexts[0];
   if (!first || !keepsReads(first.store)) return;
-  const through = gate(2);
   const ordered = [...contexts].sort((a, b) => a.period.start.getTime() - b.period.start.getTime());
+  // Warm, the latest period's pairs are kept, and then so are the earlier ones (a write that
+  // changed an earlier period changed every later one's tokens too): nothing to read together,
+  // and asking every pair in every period would cost more than the view itself.
+  const latest = ordered[ordered.length - 1] as MetricContext;
+  let latestKept = true;
+  for (const pair of PAIRS) {
+    if (!valueKept(latest.store, await pairKey(latest, pair), latest.period.end)) latestKept = false;
+  }
+  if (latestKept) return;
+  const through = gate(2);
   for (const pair of PAIRS) {
     const missing: MetricContext[] = [];
     for (const ctx of ordered) {
