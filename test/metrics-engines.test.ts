@@ -10,7 +10,7 @@ import { checkFor, HISTORY_PERIODS } from "../src/insights/vanity-check.js";
 import { periodIndexOf } from "../src/metrics/across-periods.js";
 import { contextForPeriod, type MetricRequest, resolveRequest } from "../src/metrics/context.js";
 import { figureSupport } from "../src/metrics/figure-support.js";
-import type { MetricInput } from "../src/metrics/metric.js";
+import type { MetricContext, MetricInput } from "../src/metrics/metric.js";
 import { METRICS } from "../src/metrics/registry.js";
 import { computeMetric, quickHeadline, runMetric } from "../src/metrics/run-metric.js";
 import { tidy, ts } from "../src/metrics/sql-parts.js";
@@ -188,7 +188,10 @@ describe.each(engines())("statements across periods on %s", (engine) => {
           [0, 1, 2, 3, 4, 5],
           [0, 2, 3, 5],
         ]) {
-          const together = road.across(chosen.map((i) => inputs[i] as MetricInput));
+          const together = road.across(
+            inputs[chosen[0] as number] as MetricInput,
+            chosen.map((i) => (contexts[i] as MetricContext).period),
+          );
           expect(together, `${road.id} periods ${chosen}`).not.toBeNull();
           if (!together) continue;
           const own: Row[][] = [];

@@ -141,7 +141,11 @@ async function primeAcrossPeriods(contexts: readonly MetricContext[]): Promise<v
       primeReads(
         first.store,
         chosen.map((c) => c.statement),
-        (positions) => road.across(positions.map((p) => (chosen[p] as { input: MetricInput }).input))?.sql ?? null,
+        (positions) =>
+          road.across(
+            (chosen[0] as { input: MetricInput }).input,
+            positions.map((p) => (chosen[p] as { input: MetricInput }).input.ctx.period),
+          )?.sql ?? null,
         { through },
       );
     }
@@ -151,7 +155,7 @@ async function primeAcrossPeriods(contexts: readonly MetricContext[]): Promise<v
 /** A statement a pair runs per period, with its form across periods, and its inputs for `contexts`. */
 type AcrossRoad = {
   build(input: MetricInput): Statements | null;
-  across(inputs: readonly MetricInput[]): Statement<Row> | null;
+  across(input: MetricInput, periods: readonly Period[]): Statement<Row> | null;
   inputs: MetricInput[];
 };
 

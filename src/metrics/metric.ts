@@ -186,13 +186,13 @@ export type QuickHeadlines = {
   headlines(rows: Readonly<Record<string, readonly Row[]>>, input: MetricInput): Headline[];
   /**
    * Optional, for a build of one statement: the rows that statement gives in each of several
-   * periods, from one statement (src/metrics/across-periods.ts). `inputs` are build's inputs
-   * for periods in order and disjoint, alike but for the period; every row carries
-   * `period_index` (its input's index) beside build's columns, and a period has the same rows
+   * periods, from one statement (src/metrics/across-periods.ts). `input` is build's input for
+   * any of `periods` (in order and disjoint; its own period is not read); every row carries
+   * `period_index` (its period's index) beside build's columns, and a period has the same rows
    * as build's own statement gives it (a count of none is a row of 0, not no row):
    * test/metrics-engines.test.ts compares them on both engines.
    */
-  across?(inputs: readonly MetricInput[]): Statement<Row>;
+  across?(input: MetricInput, periods: readonly Period[]): Statement<Row>;
 };
 
 /** The support a definition that sets readsSupport reads; a definition that does not, fails loudly. */

@@ -7,11 +7,10 @@
  */
 import { describe, expect, test } from "vitest";
 import { FIXTURE_VARIANTS, fixtureInput } from "../../test/support/pure-metric-inputs.js";
-import { trailingPeriods } from "../model/period.js";
+import { type Period, trailingPeriods } from "../model/period.js";
 import type { EngineName } from "../store/dialect.js";
 import type { SqlValue } from "../store/sql.js";
 import type { Row } from "../store/store.js";
-import { contextForPeriod } from "./context.js";
 import { regroupStatement } from "./definitions/activity-quality.js";
 import type { MetricInput, Statement, Statements } from "./metric.js";
 import { METRICS } from "./registry.js";
@@ -54,17 +53,14 @@ function tidy(text: string): string {
 function acrossVariants(
   engine: EngineName,
   readsSupport: boolean,
-  across: (inputs: MetricInput[]) => Statement<Row> | null,
+  across: (input: MetricInput, periods: readonly Period[]) => Statement<Row> | null,
 ): [string, () => Statements | null][] {
   return FIXTURE_VARIANTS.map((variant) => [
     variant,
     () => {
       const input = fixtureInput(engine, variant);
-      const inputs = trailingPeriods(input.ctx.period, 3).map((period) => ({
-        ctx: contextForPeriod(input.ctx, period),
-        support: readsSupport ? input.support : null,
-      }));
-      const statement = across(inputs);
+      const periods = trailingPeriods(input.ctx.period, 3);
+      const statement = across({ ctx: input.ctx, support: readsSupport ? input.support : null }, periods);
       return statement ? { across: statement } : null;
     },
   ]);
@@ -104,7 +100,11 @@ describe.each(ENGINES)("the SQL each vanity figure sends to %s", (engine) => {
 
   // And read across periods (VanityDefinition.across): the fixture's period and the two before it.
   test.each(VANITY.filter((v) => v.across).map((v) => v.id))("%s across periods", async (id) => {
-    const variants = acrossVariants(engine, false, (inputs) => vanityDefinition(id).across?.(inputs) ?? null);
+    const variants = acrossVariants(
+      engine,
+      false,
+      (input, periods) => vanityDefinition(id).across?.(input, periods) ?? null,
+    );
     const header = `-- vanity ${id} across three periods on ${engine}: its statement as sent, with its bound values, per fixture variant`;
     await expect(
       pinnedText(header, variants, "-- (nothing to ask: the data cannot support the figure)"),
@@ -180,7 +180,7 @@ describe.each(ENGINES)("the SQL of the quick headlines on %s", (engine) => {
     const variants = acrossVariants(
       engine,
       definition.readsSupport,
-      (inputs) => definition.quickHeadlines?.across?.(inputs) ?? null,
+      (input, periods) => definition.quickHeadlines?.across?.(input, periods) ?? null,
     );
     const header = `-- ${id} (quick headlines ${definition.quickHeadlines?.keys.join(", ")} across three periods) on ${engine}: its statement as sent, with its bound values, per fixture variant`;
     await expect(pinnedText(header, variants, "-- (nothing to ask)")).toMatchFileSnapshot(

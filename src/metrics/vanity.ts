@@ -11,6 +11,7 @@
  */
 import { rollupFilters } from "../derive/visit-rollup.js";
 import type { DataCapability } from "../model/capabilities.js";
+import type { Period } from "../model/period.js";
 import { raw, type Sql, sql } from "../store/sql.js";
 import type { Row } from "../store/store.js";
 import { aggregatesAcross, countsAcross, inSpan, periodIndexOf } from "./across-periods.js";
@@ -47,11 +48,11 @@ type VanityFigure = {
   /** One row: `value`, and the columns `evidence` reads. */
   query(ctx: MetricContext): Sql;
   /**
-   * Optional: query's row for each of several contexts (alike but for their periods, in order
-   * and disjoint) from one statement, each row with `period_index` (src/metrics/across-periods.ts);
+   * Optional: query's row for each of `periods` (in order and disjoint) with the context's
+   * filters, from one statement, each row with `period_index` (src/metrics/across-periods.ts);
    * null when it cannot for these periods. test/metrics-engines.test.ts holds the rows equal.
    */
-  across?(contexts: readonly MetricContext[]): Sql | null;
+  across?(ctx: MetricContext, periods: readonly Period[]): Sql | null;
   /** The n behind the value and what its noise is judged from (METRICS.md, "Signal or noise"). */
   evidence(row: VanityRow): Evidence;
   /** Set for a money figure: without amounts in the data it is unsupported, not 0. */
@@ -72,7 +73,7 @@ export type VanityDefinition = Omit<VanityFigure, "query" | "evidence" | "whenNo
   /** Pure: the figure's statement; null when the data cannot support it (nothing to ask). */
   build(input: MetricInput): VanityStatements | null;
   /** Pure: build's statement for several periods at once (see QuickHeadlines.across); null when it cannot. */
-  across?(inputs: readonly MetricInput[]): Statement<Row> | null;
+  across?(input: MetricInput, periods: readonly Period[]): Statement<Row> | null;
   /** Pure: the value, with its evidence or why the data cannot support it (rows null when build was). */
   shape(rows: RowsOf<VanityStatements> | null, input: MetricInput): VanityValue;
 };
@@ -135,10 +136,9 @@ const FIGURES: readonly VanityFigure[] = [
     query: (ctx) => sql`
       SELECT ${activityClusters("c")} FROM (${periodActivitiesByLead(ctx)}) c`,
     // The activities of the periods' whole span read once, counted per period and lead.
-    across: (contexts) => {
-      const periods = contexts.map((ctx) => ctx.period);
+    across: (ctx, periods) => {
       return aggregatesAcross(periods, {
-        rows: periodActivitiesByLead(contexts[0] as MetricContext, periods),
+        rows: periodActivitiesByLead(ctx, periods),
         select: activityClusters("r"),
       });
     },
@@ -178,9 +178,7 @@ const FIGURES: readonly VanityFigure[] = [
         SELECT ${money(ctx, "l")} AS amount FROM leads l
         WHERE ${leadFilter(ctx, "l")} AND l.status = 'won' AND ${inPeriod(ctx, sql`l.closed_at`)}
       ) w`,
-    across: (contexts) => {
-      const ctx = contexts[0] as MetricContext;
-      const periods = contexts.map((c) => c.period);
+    across: (ctx, periods) => {
       return aggregatesAcross(periods, {
         rows: sql`
           SELECT ${periodIndexOf(periods, sql`l.closed_at`)} AS period_index, ${money(ctx, "l")} AS amount FROM leads l
@@ -229,16 +227,13 @@ const FIGURES: readonly VanityFigure[] = [
     area: "sales",
     query: (ctx) =>
       sql`SELECT count(*) AS value FROM leads l WHERE ${leadFilter(ctx, "l")} AND ${inPeriod(ctx, sql`l.created_at`)}`,
-    across: (contexts) =>
-      countsAcross(
-        contexts.map((ctx) => ctx.period),
-        {
-          from: sql`leads l`,
-          where: leadFilter(contexts[0] as MetricContext, "l"),
-          at: sql`l.created_at`,
-          name: "value",
-        },
-      ),
+    across: (ctx, periods) =>
+      countsAcross(periods, {
+        from: sql`leads l`,
+        where: leadFilter(ctx, "l"),
+        at: sql`l.created_at`,
+        name: "value",
+      }),
     evidence: countOf,
   },
   {
@@ -395,9 +390,9 @@ function built(figure: VanityFigure): VanityDefinition {
     build: ({ ctx }) => (cannotTell(figure, ctx) ? null : { figure: statement<VanityRow>(query(ctx)) }),
     ...(across
       ? {
-          across: (inputs: readonly MetricInput[]) => {
-            if (inputs.length === 0 || inputs.some(({ ctx }) => cannotTell(figure, ctx))) return null;
-            const text = across(inputs.map((input) => input.ctx));
+          across: ({ ctx }: MetricInput, periods: readonly Period[]) => {
+            if (periods.length === 0 || cannotTell(figure, ctx)) return null;
+            const text = across(ctx, periods);
             return text ? statement<Row>(text) : null;
           },
         }

@@ -679,18 +679,14 @@ export const activityQuality: MetricDefinition<
       const won = Number(rows.won?.[0]?.won ?? 0);
       return [{ key: "wonLeads", label: "Leads won", value: won, format: "count", evidence: countEvidence(won) }];
     },
-    across: (inputs) => {
-      const { ctx } = inputs[0] as MetricInput;
+    across: ({ ctx }, periods) => {
       return statement<{ period_index: number; won: number }>(
-        countsAcross(
-          inputs.map((input) => input.ctx.period),
-          {
-            from: sql`leads l`,
-            where: sql`${leadFilter(ctx, "l")} AND l.status = 'won'`,
-            at: sql`l.closed_at`,
-            name: "won",
-          },
-        ),
+        countsAcross(periods, {
+          from: sql`leads l`,
+          where: sql`${leadFilter(ctx, "l")} AND l.status = 'won'`,
+          at: sql`l.closed_at`,
+          name: "won",
+        }),
       );
     },
   },

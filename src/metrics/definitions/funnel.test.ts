@@ -12,7 +12,7 @@ import {
   report,
   WORKSPACE,
 } from "../../../test/support/metric-fixtures.js";
-import { trailingPeriods } from "../../model/period.js";
+import { type Period, trailingPeriods } from "../../model/period.js";
 import type { Sql } from "../../store/sql.js";
 import { contextForPeriod, resolveRequest } from "../context.js";
 import { figureSupport, NO_LOSSES } from "../figure-support.js";
@@ -610,7 +610,10 @@ describe.each(engines())("the funnel's quick win rate on %s", (engine) => {
       [0, 2],
     ]) {
       const rows = await f.store.query(
-        (road.across as NonNullable<typeof road.across>)(chosen.map((i) => inputs[i] as MetricInput)).sql,
+        (road.across as NonNullable<typeof road.across>)(
+          inputs[0] as MetricInput,
+          chosen.map((i) => contexts[i]?.period as Period),
+        ).sql,
       );
       const own = [];
       for (const i of chosen) own.push(await f.store.query(road.build(inputs[i] as MetricInput).wins?.sql as Sql));

@@ -533,11 +533,7 @@ export const funnel: MetricDefinition<FunnelResult, ReturnType<typeof build>> = 
       const row = rows.wins?.[0] as WinRow | undefined;
       return [winRateHeadline(Number(row?.won ?? 0), Number(row?.lost ?? 0), supportOf(input).losses)];
     },
-    across: (inputs) =>
-      winCounts(
-        (inputs[0] as MetricInput).ctx,
-        inputs.map((input) => input.ctx.period),
-      ),
+    across: ({ ctx }, periods) => winCounts(ctx, periods),
   },
   headlines: (r) => [
     winRateHeadline(r.won, r.lost, r.winRateUnsupported),

@@ -284,7 +284,12 @@ describe.each(engines())("newsletter leads on %s", (engine) => {
         quick.push(await quickHeadline(newsletterLeads, ctx, "newsletterLeads"));
       }
       expect(quick, JSON.stringify(request)).toEqual(full);
-      const rows = await f.store.query((road.across as NonNullable<typeof road.across>)(inputs).sql);
+      const rows = await f.store.query(
+        (road.across as NonNullable<typeof road.across>)(
+          inputs[0] as (typeof inputs)[number],
+          contexts.map((c) => c.period),
+        ).sql,
+      );
       expect(rows.map((r) => Number(r.leads))).toEqual(full.map((h) => h?.value));
     }
     // Not vacuous: January to March as the metric counts them (n1, n10 | n2, n6 | n4, n5, n8).

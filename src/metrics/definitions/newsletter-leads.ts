@@ -286,9 +286,7 @@ export const newsletterLeads: MetricDefinition<NewsletterLeadsResult, Newsletter
     headlines: (rows) => [newsletterLeadsHeadline(Number(rows.leads?.[0]?.leads ?? 0))],
     // The same count in each of several periods, from the leads of their whole span (a lead's
     // click window is its own, whatever period it falls in).
-    across: (inputs) => {
-      const { ctx } = inputs[0] as MetricInput;
-      const periods = inputs.map((input) => input.ctx.period);
+    across: ({ ctx }, periods) => {
       const { from, to } = spanOfPeriods(periods);
       const rules = newsletterRules(ctx, from, to);
       return statement<{ period_index: number; leads: number }>(

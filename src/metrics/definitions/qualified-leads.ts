@@ -149,9 +149,7 @@ export const qualifiedLeads: MetricDefinition<QualifiedLeadsResult, ReturnType<t
     headlines: (rows, input) => [
       qualifiedHeadline(Number(rows.qualified?.[0]?.leads ?? 0), supportOf(input).qualification),
     ],
-    across: (inputs) => {
-      const { ctx } = inputs[0] as MetricInput;
-      const periods = inputs.map((input) => input.ctx.period);
+    across: ({ ctx }, periods) => {
       return statement<{ period_index: number; leads: number }>(
         countsAcross(periods, {
           with: leadFacts(ctx),

@@ -290,9 +290,7 @@ export const socialConversions: MetricDefinition<SocialConversionsResult, Social
     headlines: (rows, { ctx }) => [
       socialLeadsHeadline(ctx.capabilities.has("lead_sources") ? Number(rows.leads?.[0]?.leads ?? 0) : null),
     ],
-    across: (inputs) => {
-      const { ctx } = inputs[0] as MetricInput;
-      const periods = inputs.map((input) => input.ctx.period);
+    across: ({ ctx }, periods) => {
       return statement<{ period_index: number; leads: number }>(
         countsAcross(periods, {
           with: leadFacts(ctx),

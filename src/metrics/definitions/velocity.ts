@@ -692,9 +692,7 @@ export const velocity: MetricDefinition<VelocityResult, VelocityStatements> = {
         FROM mi`),
     }),
     // The same for each of several periods: the won leads of their whole span, by period.
-    across: (inputs) => {
-      const { ctx } = inputs[0] as MetricInput;
-      const periods = inputs.map((input) => input.ctx.period);
+    across: ({ ctx }, periods) => {
       return statement<{ period_index: number; won: number; won_median: number | null }>(sql`
         WITH ${leadFacts(ctx)},${periodRows(periods)},
         won AS (
