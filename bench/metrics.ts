@@ -67,6 +67,7 @@ type WorkerResult = {
   engine: string;
   metrics: { metric: string; ms: number; baselineMs: number | null; ratio: number | null; checked: boolean }[];
   stalledMs: number;
+  stalledPageMs: number;
   reportMs: number;
   reportKeptMs: number;
   stalledKeptMs: number;
@@ -134,6 +135,9 @@ for (const id of ids) {
 }
 lines.push(
   `${"stalled leads".padEnd(22)}${results.map((r) => `${fmt(r.stalledMs).padStart(14)}${"".padStart(17)}`).join("")}`,
+);
+lines.push(
+  `${"stalled, first page".padEnd(22)}${results.map((r) => `${fmt(r.stalledPageMs).padStart(14)}${"".padStart(17)}`).join("")}`,
 );
 lines.push(
   `${"full report (all nine)".padEnd(22)}${results.map((r) => `${fmt(r.reportMs).padStart(14)}${"".padStart(17)}`).join("")}`,

@@ -9,17 +9,15 @@
  * whose stage events or activities are gone (the LEFT JOINs find nothing for it). Scoped
  * refreshes (small pushes) still run the derivations one by one.
  */
-import { ACTIVITY_TYPES } from "../model/canonical.js";
 import { join, raw, type Sql, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
-import { activityCountColumn, leadActivitySelect } from "./lead-activity.js";
+import { LEAD_ACTIVITY_COLUMNS, leadActivitySelect } from "./lead-activity.js";
 import { contactHash } from "./lead-contact.js";
 import { leadProgressSelect } from "./lead-progress.js";
 
 export type LeadColumnPart = "progress" | "activity" | "contact";
 
 const PROGRESS_COLUMNS = ["reached_qualifying_at", "furthest_position", "last_event_at", "last_event_stage_id"];
-const COUNT_COLUMNS = ACTIVITY_TYPES.map(activityCountColumn);
 
 /** Brings the workspace's leads' columns of `parts` up to date (inside the caller's transaction). */
 export async function refreshLeadColumns(
@@ -37,10 +35,10 @@ export async function refreshLeadColumns(
     );
   }
   if (parts.has("activity")) {
-    values.push(["first_activity_at", raw("a.first_activity_at")]);
-    for (const c of COUNT_COLUMNS) values.push([c, raw(`COALESCE(a.${c}, 0)`)]);
+    for (const [c, none] of LEAD_ACTIVITY_COLUMNS)
+      values.push([c, raw(none === "NULL" ? `a.${c}` : `COALESCE(a.${c}, ${none})`)]);
     joins.push(
-      sql`LEFT JOIN (${leadActivitySelect(workspace)}) AS a ON a.workspace_id = x.workspace_id AND a.lead_id = x.id`,
+      sql`LEFT JOIN (${leadActivitySelect(store.dialect, workspace)}) AS a ON a.workspace_id = x.workspace_id AND a.lead_id = x.id`,
     );
   }
   if (parts.has("contact")) values.push(["contact_hash", contactHash(store.dialect, sql`x.contact`)]);

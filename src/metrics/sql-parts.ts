@@ -81,12 +81,13 @@ export function money(ctx: MetricContext, alias: string): Sql {
  *   undo progress), from its stage events and its current stage.
  * - `amount`: the value in the reporting currency (NULL for other currencies).
  * - `source`: source_channel, `unknown` when empty.
- * - `name`, `account`: only with `names` (a list that shows leads; the figures need neither).
+ * - `name`, `account`, `last_activity_at`, `last_activity_type`: only with `list` (a list that
+ *   shows leads; the figures need none of them).
  *
  * Returns the CTE list without WITH, so callers write `WITH ${leadFacts(ctx)}, more AS (...)`.
  */
-export function leadFacts(ctx: MetricContext, options: { names?: boolean } = {}): Sql {
-  const names = options.names ? sql`l.name, l.account, ` : sql``;
+export function leadFacts(ctx: MetricContext, options: { list?: boolean } = {}): Sql {
+  const names = options.list ? sql`l.name, l.account, l.last_activity_at, l.last_activity_type, ` : sql``;
   return sql`
   lead_facts AS (
     SELECT l.id AS lead_id, ${names}l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
@@ -164,10 +165,13 @@ export function medianInterval(source: string, name: string, keys: readonly stri
   )`;
 }
 
+/** The decimals tidy() keeps (and a statement rounds to when it sorts by a shown figure). */
+export const TIDY_PLACES = 6;
+
 /** Rounds every fraction in a result to 6 decimals, so both engines' floating point agree. */
 export function tidy<T>(value: T): T {
   if (typeof value === "number") {
-    return (Number.isInteger(value) ? value : Math.round(value * 1e6) / 1e6) as T;
+    return (Number.isInteger(value) ? value : Math.round(value * 10 ** TIDY_PLACES) / 10 ** TIDY_PLACES) as T;
   }
   if (Array.isArray(value)) return value.map(tidy) as T;
   if (value && typeof value === "object") {

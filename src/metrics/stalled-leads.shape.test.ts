@@ -15,7 +15,7 @@ const noStageHistory: MetricContext = {
   capabilities: new Set([...ctx.capabilities].filter((c) => c !== "stage_history")),
 };
 
-const COUNTS = { open_leads: 12, without_benchmark: 3 };
+const COUNTS = { open_leads: 12, without_benchmark: 3, stalled_leads: 2 };
 const NOTHING = {
   name: null,
   account: null,
@@ -41,6 +41,7 @@ const ROWS = [
     value: 5000,
     days: 50,
     median_days: 10,
+    days_over: 30,
     last_activity_at: "2026-05-01T09:00:00.000Z",
     last_activity_type: "call",
   },
@@ -52,6 +53,8 @@ const ROWS = [
     stage_id: "new",
     days: 25 + 1 / 3,
     median_days: 10,
+    // The statement rounds it (it sorts by it).
+    days_over: 5.333333,
     last_activity_at: "2026-04-01T00:00:00.000Z",
   },
 ];
@@ -66,6 +69,7 @@ describe("the stalled-leads list's shape", () => {
       factor: 2,
       openLeads: 12,
       withoutBenchmark: 3,
+      stalledLeads: 2,
     });
     expect(r.leads).toEqual([
       {
@@ -98,9 +102,9 @@ describe("the stalled-leads list's shape", () => {
   });
 
   test("nothing stalled: the single row carries the counts and lists no lead", () => {
-    const empty = { ...COUNTS, ...NOTHING, id: null, days: null, median_days: null };
+    const empty = { ...COUNTS, ...NOTHING, stalled_leads: 0, id: null, days: null, median_days: null, days_over: null };
     const r = shapeStalledLeads({ stalled: [empty] }, ctx);
-    expect([r.openLeads, r.withoutBenchmark, r.leads]).toEqual([12, 3, []]);
+    expect([r.openLeads, r.withoutBenchmark, r.stalledLeads, r.leads]).toEqual([12, 3, 0, []]);
   });
 
   test("without stage history leads are judged by age, and the list says why", () => {

@@ -12,7 +12,8 @@ import {
   WORKSPACE,
 } from "../../test/support/metric-fixtures.js";
 import { type MetricRequest, resolveRequest } from "./context.js";
-import { stalledLeads, stalledViews } from "./stalled-leads.js";
+import { stalledLeads, stalledLeadsPage, stalledViews } from "./stalled-leads.js";
+import { DEFAULT_STALLED_SORT, stalledPage } from "./stalled-page.js";
 
 // Stages new(0) qual(1, qualifying) demo(2) prop(3) neg(4), lostst (kind lost). Midnights only.
 // Won leads (the benchmark), with their days per stage:
@@ -111,6 +112,22 @@ const FIXTURE: Fixture = {
 
 const WITHOUT_HISTORY: Fixture = { ...FIXTURE, stage_events: [] };
 
+// Three more leads as o2 (created 09-01 in new, no history: 10 days over as of 10-01), whose
+// ids sort differently by bytes ("Oz" < "o10" < "o2" < "o9") than by words or numbers; o9 with
+// a call after the as-of moment, so its last activity as of then is read from the activities.
+const TIES: Fixture = {
+  ...FIXTURE,
+  leads: [
+    ...(FIXTURE.leads ?? []),
+    ...["o9", "o10", "Oz"].map((id) => lead({ id, owner_id: "bob", created_at: "2025-09-01", stage_id: "new" })),
+  ],
+  activities: [
+    ...(FIXTURE.activities ?? []),
+    { id: "a6", lead_id: "o9", rep_id: "bob", type: "email", occurred_at: "2025-09-15" },
+    { id: "a7", lead_id: "o9", rep_id: "bob", type: "call", occurred_at: "2025-10-12" },
+  ],
+};
+
 const ann = { id: "ann", name: "Ann" };
 const bob = { id: "bob", name: "Bob" };
 const cid = { id: "cid", name: "Cid" };
@@ -118,12 +135,18 @@ const cid = { id: "cid", name: "Cid" };
 describe.each(engines())("stalled leads on %s", (engine) => {
   let f: LoadedFixture;
   let bare: LoadedFixture;
+  let ties: LoadedFixture;
   beforeAll(async () => {
-    [f, bare] = await Promise.all([loadFixture(engine, FIXTURE), loadFixture(engine, WITHOUT_HISTORY)]);
+    [f, bare, ties] = await Promise.all([
+      loadFixture(engine, FIXTURE),
+      loadFixture(engine, WITHOUT_HISTORY),
+      loadFixture(engine, TIES),
+    ]);
   });
   afterAll(async () => {
     await f?.dispose();
     await bare?.dispose();
+    await ties?.dispose();
   });
 
   async function stalled(store: LoadedFixture, request: Partial<MetricRequest>) {
@@ -227,6 +250,41 @@ describe.each(engines())("stalled leads on %s", (engine) => {
     const k3 = await stalled(bare, { period: "2025-Q3", options: { stalledFactor: 3 } });
     expect(k3.leads.map((l) => [l.id, l.daysOver])).toEqual([["o1", 17]]);
     expect(stalledViews(r)[0]?.columns.find((c) => c.key === "days")?.label).toBe("Age");
+  });
+
+  test("a page in the list's own order, read by its own statement, is that slice of the whole list", async () => {
+    for (const period of ["2025-Q3", undefined]) {
+      const { current } = await resolveRequest(ties.store, { workspace: WORKSPACE, period });
+      const whole = await stalledLeads(current);
+      // Ties at 10 days over as of 10-01, in the ids' byte order; later o9's call makes it 21 over.
+      if (period) {
+        expect(whole.leads.map((l) => [l.id, l.daysOver])).toEqual([
+          ["o5", 68],
+          ["Oz", 10],
+          ["o10", 10],
+          ["o2", 10],
+          ["o9", 10],
+          ["o1", 2],
+        ]);
+        expect(whole.leads.find((l) => l.id === "o9")?.lastActivity).toEqual({
+          date: "2025-09-15T00:00:00.000Z",
+          type: "email",
+        });
+      }
+      for (const [offset, limit] of [
+        [0, 100],
+        [0, 2],
+        [2, 2],
+        [3, 1],
+        [5, 3],
+        [6, 10],
+        [50, 10],
+      ] as const) {
+        const page = { offset, limit, sort: DEFAULT_STALLED_SORT };
+        // No request view here (nothing kept): the page is always the statement's.
+        expect(await stalledLeadsPage(current, page)).toEqual(stalledPage(whole, page));
+      }
+    }
   });
 
   test("a period before any lead: nothing open, nothing stalled", async () => {

@@ -5,13 +5,13 @@
  * a list for `verity stalled`, with its own result type and views.
  */
 import { stageEventOrder } from "../derive/stage-event-order.js";
-import { type Sql, sql } from "../store/sql.js";
+import { raw, type Sql, sql } from "../store/sql.js";
 import { wonStageDaysCte } from "./definitions/velocity.js";
 import { DEFAULT_OPTIONS, type MetricContext, type RowsOf, runStatements, statement, type View } from "./metric.js";
-import { contextKey, rememberByReads } from "./read-cache.js";
-import type { StalledLeadsResult } from "./results/stalled-leads.js";
-
-import { daysBetween, leadFacts, tidy, ts } from "./sql-parts.js";
+import { contextKey, rememberByReads, valueKept } from "./read-cache.js";
+import type { StalledLeadsPage, StalledLeadsResult, StalledSort } from "./results/stalled-leads.js";
+import { daysBetween, leadFacts, TIDY_PLACES, tidy, ts } from "./sql-parts.js";
+import { DEFAULT_STALLED_SORT, stalledPage } from "./stalled-page.js";
 
 // What the list answers is declared in results/stalled-leads.ts (type-only, shared with the dashboard).
 export type { StalledLead, StalledLeadsResult } from "./results/stalled-leads.js";
@@ -27,11 +27,12 @@ type LeadRow = {
   value: number | null;
   days: number;
   median_days: number;
+  days_over: number;
   last_activity_at: string | null;
   last_activity_type: string | null;
 };
 
-type CountRow = { open_leads: number; without_benchmark: number };
+type CountRow = { open_leads: number; without_benchmark: number; stalled_leads: number };
 type Nullable<T> = { [K in keyof T]: T[K] | null };
 
 /**
@@ -48,11 +49,13 @@ function judged(ctx: MetricContext, basis: "stage" | "age"): Sql {
   const open = sql`created_at <= ${asOf} AND (closed_at IS NULL OR closed_at > ${asOf})`;
   const won = sql`status = 'won' AND closed_at <= ${asOf}`;
   const common = sql`
-    ${leadFacts(ctx, { names: true })},
+    ${leadFacts(ctx, { list: true })},
     -- The names ride along from the one read of the leads: joined from leads again for the
     -- stalled ones, DuckDB read the names of all of them (a million at size l, 0.4-0.6 s).
     open_leads AS MATERIALIZED (
-      SELECT lead_id, name, account, owner_id, stage_id, created_at, amount, last_event_at, last_event_stage_id FROM lead_facts
+      SELECT lead_id, name, account, owner_id, stage_id, created_at, amount, last_event_at, last_event_stage_id,
+        last_activity_at, last_activity_type
+      FROM lead_facts
       WHERE ${open}
     )`;
   if (basis === "age") {
@@ -66,7 +69,7 @@ function judged(ctx: MetricContext, basis: "stage" | "age"): Sql {
       FROM won_leads
     ),
     judged AS (
-      SELECT o.lead_id, o.name, o.account, o.owner_id, o.stage_id, o.amount,
+      SELECT o.lead_id, o.name, o.account, o.owner_id, o.stage_id, o.amount, o.last_activity_at, o.last_activity_type,
         ${daysBetween(ctx, sql`o.created_at`, asOf)} AS days, b.median_days
       FROM open_leads o CROSS JOIN benchmark b
     )`;
@@ -104,33 +107,72 @@ function judged(ctx: MetricContext, basis: "stage" | "age"): Sql {
     judged AS (
       -- The stage of the last event up to asOf; without one, the lead's stage since creation.
       SELECT o.lead_id, o.name, o.account, o.owner_id, COALESCE(le.to_stage_id, o.stage_id) AS stage_id, o.amount,
-        ${daysBetween(ctx, sql`COALESCE(le.changed_at, o.created_at)`, asOf)} AS days, b.median_days
+        o.last_activity_at, o.last_activity_type, ${daysBetween(ctx, sql`COALESCE(le.changed_at, o.created_at)`, asOf)} AS days, b.median_days
       FROM open_leads o
       LEFT JOIN last_event le ON le.lead_id = o.lead_id
       LEFT JOIN benchmark b ON b.stage_id = COALESCE(le.to_stage_id, o.stage_id)
     )`;
 }
 
+/** What a kept list is kept under: of the options only k (another window or share is the same list). */
+function listKey(ctx: MetricContext, ...more: unknown[]): string {
+  return contextKey(
+    "stalled",
+    { ...ctx, options: { ...DEFAULT_OPTIONS, stalledFactor: ctx.options.stalledFactor } },
+    ...more,
+  );
+}
+
 /**
  * The stalled leads of ctx as of ctx.asOf: the statement built, run and shaped. Kept by the
  * data it read (read-cache.ts): shaping the list of a million leads (52,324 stalled at size l)
- * took 200-350 ms even with its rows in memory.
+ * took 200-350 ms even with its rows in memory. Each kept list holds up to a few hundred
+ * thousand leads, so it is kept once per k, not per window or share of the request.
  */
 export async function stalledLeads(ctx: MetricContext): Promise<StalledLeadsResult> {
-  // Of the options only k: another window or share of the request is the same list, and
-  // must not keep another copy of it (each holds up to a few hundred thousand leads).
-  const key = contextKey("stalled", {
-    ...ctx,
-    options: { ...DEFAULT_OPTIONS, stalledFactor: ctx.options.stalledFactor },
-  });
   return rememberByReads(
     ctx.store,
-    key,
+    listKey(ctx),
     async (reads) => {
       const of = { ...ctx, store: reads };
-      return shapeStalledLeads(await runStatements(of, buildStalledLeads(of)), of);
+      const {
+        leads,
+        stalledLeads: _,
+        ...counts
+      } = shapeStalledLeads(await runStatements(of, buildStalledLeads(of)), of);
+      return { ...counts, leads };
     },
     { rows: (list) => list.leads.length },
+  );
+}
+
+/**
+ * One page of the list (GET /api/stalled). A page in the list's own order (most days over
+ * first: what the dashboard asks first) is read by a statement of its own with LIMIT and
+ * OFFSET, unless the whole list is kept already: at size l the whole list took 1.0-1.1 s to
+ * compute and read (52,324 leads), its first page about a fifth of that. Other orders, whose
+ * text columns sort by a collation the engines do not share, are slices of the whole list
+ * (stalled-page.ts). Both roads give the same page: the statement sorts by the same rounded
+ * days over and the lead's id by its bytes, as sortedStalledLeads does.
+ */
+export async function stalledLeadsPage(
+  ctx: MetricContext,
+  page: { offset: number; limit: number; sort: StalledSort },
+): Promise<StalledLeadsPage> {
+  if (page.sort !== DEFAULT_STALLED_SORT || valueKept(ctx.store, listKey(ctx))) {
+    return stalledPage(await stalledLeads(ctx), page);
+  }
+  const { offset, limit, sort } = page;
+  return rememberByReads(
+    ctx.store,
+    listKey(ctx, offset, limit),
+    async (reads) => {
+      const of = { ...ctx, store: reads };
+      const rows = await runStatements(of, buildStalledLeads(of, { offset, limit }));
+      const { leads, stalledLeads, ...counts } = shapeStalledLeads(rows, of);
+      return { ...counts, total: stalledLeads, offset, limit, sort, leads };
+    },
+    { rows: (shown) => shown.leads.length },
   );
 }
 
@@ -141,46 +183,66 @@ function basisOf(ctx: MetricContext): "stage" | "age" {
 
 /**
  * Pure: one pass over the open leads, the counts riding on every row (and on a single empty
- * row when nothing is stalled), the stalled ones most days over first.
+ * row when nothing is stalled), the stalled ones most days over first; with `page`, only the
+ * stalled leads of that page (their counts still of the whole list).
  */
-export function buildStalledLeads(ctx: MetricContext) {
+export function buildStalledLeads(ctx: MetricContext, page?: { offset: number; limit: number }) {
   const w = ctx.workspace;
   const k = ctx.options.stalledFactor;
+  const d = ctx.store.dialect;
   const asOf = ts(ctx.asOf);
   const basis = basisOf(ctx);
+  const isStalled = sql`median_days IS NOT NULL AND days > ${k} * median_days`;
+  // The order of the list and of its pages: the days over as shown (rounded as tidy() rounds),
+  // then the id by its bytes (stalled-page.ts sorts the kept list by the same keys).
+  const order = (daysOver: string, id: string) => sql`${raw(daysOver)} DESC, ${d.binaryOrder(raw(id))}`;
   return {
     stalled: statement<CountRow & Nullable<LeadRow>>(sql`
     WITH ${judged(ctx, basis)},
     totals AS (
-      SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark
+      SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark,
+        count(CASE WHEN ${isStalled} THEN 1 END) AS stalled_leads
       FROM judged
     ),
-    stalled AS (SELECT * FROM judged WHERE median_days IS NOT NULL AND days > ${k} * median_days),
+    stalled AS (
+      SELECT *, ${d.roundTo(sql`days - ${k} * median_days`, TIDY_PLACES)} AS days_over FROM judged WHERE ${isStalled}
+    ),
+    shown AS (${
+      page
+        ? sql`SELECT * FROM stalled ORDER BY ${order("days_over", "lead_id")} LIMIT ${page.limit} OFFSET ${page.offset}`
+        : sql`SELECT * FROM stalled`
+    }),
     last_activity AS (
-      -- The latest activity up to asOf; of several at that moment, the first type by name.
-      -- Per stalled lead: PostgreSQL looks each up in activities_lead (52,324 leads at size l:
-      -- 1.0 s) where a semi-join merged the whole index of 9.2 million activities (3.5-4 s);
-      -- DuckDB plans both forms alike.
-      SELECT st.lead_id, la.occurred_at, la.type FROM stalled st
+      -- The latest activity up to asOf; of several at that moment, the first type by name. The
+      -- lead's latest activity is kept on it at ingest (derive/lead-activity.ts): when that is
+      -- by asOf (always for the latest data), it is the answer. Otherwise (an earlier as-of)
+      -- the activities are read, per stalled lead: PostgreSQL looks each up in activities_lead
+      -- (52,324 leads at size l: 1.0 s) where a semi-join merged the whole index of 9.2
+      -- million activities (3.5-4 s); DuckDB plans both forms alike.
+      SELECT lead_id, last_activity_at AS occurred_at, last_activity_type AS type FROM shown
+      WHERE last_activity_at <= ${asOf}
+      UNION ALL
+      SELECT st.lead_id, la.occurred_at, la.type FROM shown st
       JOIN LATERAL (
         SELECT a.occurred_at, a.type FROM activities a
         WHERE a.workspace_id = ${w} AND a.lead_id = st.lead_id AND a.occurred_at <= ${asOf}
         ORDER BY a.occurred_at DESC, a.type
         LIMIT 1
       ) la ON TRUE
+      WHERE st.last_activity_at > ${asOf}
     ),
     listed AS (
       SELECT st.lead_id AS id, st.name, st.account, st.owner_id, r.name AS owner_name,
-        st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days,
+        st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days, st.days_over,
         lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
-      FROM stalled st
+      FROM shown st
       LEFT JOIN reps r ON r.workspace_id = ${w} AND r.id = st.owner_id
       LEFT JOIN stages s ON s.workspace_id = ${w} AND s.id = st.stage_id
       LEFT JOIN last_activity lt ON lt.lead_id = st.lead_id
     )
-    SELECT t.open_leads, t.without_benchmark, x.*
+    SELECT t.open_leads, t.without_benchmark, t.stalled_leads, x.*
     FROM totals t LEFT JOIN listed x ON TRUE
-    ORDER BY x.days - ${k} * x.median_days DESC, x.id`),
+    ORDER BY ${order("x.days_over", "x.id")}`),
   };
 }
 
@@ -188,8 +250,7 @@ export function buildStalledLeads(ctx: MetricContext) {
 export function shapeStalledLeads(
   result: RowsOf<ReturnType<typeof buildStalledLeads>>,
   ctx: MetricContext,
-): StalledLeadsResult {
-  const k = ctx.options.stalledFactor;
+): StalledLeadsResult & { stalledLeads: number } {
   const basis = basisOf(ctx);
   const rows = result.stalled;
   const counts = rows[0];
@@ -205,7 +266,8 @@ export function shapeStalledLeads(
     value: r.value === null ? null : tidy(r.value),
     days: tidy(r.days),
     medianDays: tidy(r.median_days),
-    daysOver: tidy(r.days - k * r.median_days),
+    // Rounded by the statement, which sorts by it: tidy() leaves it as it is.
+    daysOver: tidy(r.days_over),
     lastActivity:
       r.last_activity_at === null ? null : { date: r.last_activity_at, type: r.last_activity_type ?? "other" },
   }));
@@ -217,9 +279,10 @@ export function shapeStalledLeads(
         basis === "age"
           ? "the loaded data has no stage history, so leads are judged by their total age against the median days from creation to a win"
           : null,
-      factor: k,
+      factor: ctx.options.stalledFactor,
       openLeads: counts?.open_leads ?? 0,
       withoutBenchmark: counts?.without_benchmark ?? 0,
+      stalledLeads: counts?.stalled_leads ?? 0,
     }),
     leads,
   };

@@ -214,6 +214,12 @@ export const TABLES = {
       { name: "last_event_at", type: "timestamp", doc: "when its latest stage event happened" },
       { name: "last_event_stage_id", type: "text", doc: "the stage its latest stage event moved it to" },
       { name: "first_activity_at", type: "timestamp", doc: "when its first activity happened (any rep, any type)" },
+      { name: "last_activity_at", type: "timestamp", doc: "when its latest activity happened (any rep, any type)" },
+      {
+        name: "last_activity_type",
+        type: "text",
+        doc: "the type of its latest activity (of several at that moment, the first by name)",
+      },
       {
         name: "contact_hash",
         type: "text",

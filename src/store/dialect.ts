@@ -44,6 +44,18 @@ export type Dialect = {
   quantile(expr: Sql, fraction: number): Sql;
   /** Seconds since 1970 of a timestamp, as a double precision number (fractions kept). */
   epoch(expr: Sql): Sql;
+  /** Microseconds since 1970 of a timestamp, as an exact BIGINT (what TIMESTAMP holds on both). */
+  epochMicros(expr: Sql): Sql;
+  /**
+   * A double rounded to `places` decimals, as a double: the value a list shows and sorts by,
+   * the same on both engines (PostgreSQL rounds only numeric). `places` is Verity's constant.
+   */
+  roundTo(expr: Sql, places: number): Sql;
+  /**
+   * Text compared by its bytes (code points), whatever the database's collation: an order a
+   * page in SQL and the same list sorted in JavaScript agree on. DuckDB compares bytes already.
+   */
+  binaryOrder(expr: Sql): Sql;
   /** The lower-case hex SHA-256 of a text (newsletter subscribers are stored as hashes). */
   sha256(expr: Sql): Sql;
   /**
@@ -58,6 +70,11 @@ export type Dialect = {
 function fractionText(fraction: number): string {
   if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`quantile fraction ${fraction} is not within 0..1`);
   return String(fraction);
+}
+
+function placesText(places: number): string {
+  if (!Number.isInteger(places) || places < 0 || places > 15) throw new RangeError(`${places} decimal places`);
+  return String(places);
 }
 
 /** DuckDB numbers the rows an open transaction adds to a table from this value up. */
@@ -79,6 +96,9 @@ const duckdb: Dialect = {
   quantile: (expr, fraction) => sql`quantile_cont(CAST(${expr} AS DOUBLE), ${raw(fractionText(fraction))})`,
   // epoch() of a TIMESTAMP is whole seconds in some versions; epoch_us keeps the fraction.
   epoch: (expr) => sql`(CAST(epoch_us(${expr}) AS DOUBLE) / 1000000.0)`,
+  epochMicros: (expr) => sql`epoch_us(${expr})`,
+  roundTo: (expr, places) => sql`round(CAST(${expr} AS DOUBLE), ${raw(placesText(places))})`,
+  binaryOrder: (expr) => expr,
   sha256: (expr) => sql`sha256(${expr})`,
   afterBulkWrite: () => null,
 };
@@ -96,6 +116,10 @@ const postgres: Dialect = {
   quantile: (expr, fraction) => sql`percentile_cont(${raw(fractionText(fraction))}) WITHIN GROUP (ORDER BY ${expr})`,
   // EXTRACT gives numeric; the metrics compute in double precision like DuckDB does.
   epoch: (expr) => sql`CAST(EXTRACT(EPOCH FROM ${expr}) AS DOUBLE PRECISION)`,
+  // EXTRACT gives numeric since PostgreSQL 14: exact to the microsecond before the cast.
+  epochMicros: (expr) => sql`CAST(EXTRACT(EPOCH FROM ${expr}) * 1000000 AS BIGINT)`,
+  roundTo: (expr, places) => sql`CAST(round(CAST(${expr} AS NUMERIC), ${raw(placesText(places))}) AS FLOAT8)`,
+  binaryOrder: (expr) => sql`${expr} COLLATE "C"`,
   // sha256() takes bytea on PostgreSQL (11+) and returns bytea.
   sha256: (expr) => sql`encode(sha256(convert_to(${expr}, 'UTF8')), 'hex')`,
   afterBulkWrite: (table) => `ANALYZE ${table}`,

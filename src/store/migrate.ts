@@ -27,6 +27,7 @@ import { trackingSinceSchema } from "./migrations/020-tracking-since.js";
 import { dataSinceSchema } from "./migrations/021-data-since.js";
 import { keptAnswersSchema } from "./migrations/022-kept-answers.js";
 import { visitsConvertedIndexSchema } from "./migrations/023-visits-converted-index.js";
+import { leadLastActivitySchema } from "./migrations/024-lead-last-activity.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -56,6 +57,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 21, name: "data-since", statements: dataSinceSchema },
   { version: 22, name: "kept-answers", statements: keptAnswersSchema },
   { version: 23, name: "visits-converted-index", statements: visitsConvertedIndexSchema },
+  { version: 24, name: "lead-last-activity", statements: leadLastActivitySchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

@@ -4,7 +4,7 @@
 -- statement: stalled
     WITH
   lead_facts AS (
-    SELECT l.id AS lead_id, l.name, l.account, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
+    SELECT l.id AS lead_id, l.name, l.account, l.last_activity_at, l.last_activity_type, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
       l.loss_reason, l.competitor, l.contact, l.contact_hash, l.last_event_at, l.last_event_stage_id, l.utm_source, l.utm_medium, l.utm_campaign,
       COALESCE(l.source_channel, 'unknown') AS source,
       CASE WHEN l.currency = $1 THEN l.value END AS amount,
@@ -18,7 +18,9 @@
     -- The names ride along from the one read of the leads: joined from leads again for the
     -- stalled ones, DuckDB read the names of all of them (a million at size l, 0.4-0.6 s).
     open_leads AS MATERIALIZED (
-      SELECT lead_id, name, account, owner_id, stage_id, created_at, amount, last_event_at, last_event_stage_id FROM lead_facts
+      SELECT lead_id, name, account, owner_id, stage_id, created_at, amount, last_event_at, last_event_stage_id,
+        last_activity_at, last_activity_type
+      FROM lead_facts
       WHERE created_at <= CAST($3 AS TIMESTAMP) AND (closed_at IS NULL OR closed_at > CAST($4 AS TIMESTAMP))
     ),
   stage_days AS (
@@ -56,48 +58,58 @@
     judged AS (
       -- The stage of the last event up to asOf; without one, the lead's stage since creation.
       SELECT o.lead_id, o.name, o.account, o.owner_id, COALESCE(le.to_stage_id, o.stage_id) AS stage_id, o.amount,
-        ((CAST(EXTRACT(EPOCH FROM CAST($11 AS TIMESTAMP)) AS DOUBLE PRECISION) - CAST(EXTRACT(EPOCH FROM COALESCE(le.changed_at, o.created_at)) AS DOUBLE PRECISION)) / 86400.0) AS days, b.median_days
+        o.last_activity_at, o.last_activity_type, ((CAST(EXTRACT(EPOCH FROM CAST($11 AS TIMESTAMP)) AS DOUBLE PRECISION) - CAST(EXTRACT(EPOCH FROM COALESCE(le.changed_at, o.created_at)) AS DOUBLE PRECISION)) / 86400.0) AS days, b.median_days
       FROM open_leads o
       LEFT JOIN last_event le ON le.lead_id = o.lead_id
       LEFT JOIN benchmark b ON b.stage_id = COALESCE(le.to_stage_id, o.stage_id)
     ),
     totals AS (
-      SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark
+      SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark,
+        count(CASE WHEN median_days IS NOT NULL AND days > $12 * median_days THEN 1 END) AS stalled_leads
       FROM judged
     ),
-    stalled AS (SELECT * FROM judged WHERE median_days IS NOT NULL AND days > $12 * median_days),
+    stalled AS (
+      SELECT *, CAST(round(CAST(days - $13 * median_days AS NUMERIC), 6) AS FLOAT8) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $14 * median_days
+    ),
+    shown AS (SELECT * FROM stalled),
     last_activity AS (
-      -- The latest activity up to asOf; of several at that moment, the first type by name.
-      -- Per stalled lead: PostgreSQL looks each up in activities_lead (52,324 leads at size l:
-      -- 1.0 s) where a semi-join merged the whole index of 9.2 million activities (3.5-4 s);
-      -- DuckDB plans both forms alike.
-      SELECT st.lead_id, la.occurred_at, la.type FROM stalled st
+      -- The latest activity up to asOf; of several at that moment, the first type by name. The
+      -- lead's latest activity is kept on it at ingest (derive/lead-activity.ts): when that is
+      -- by asOf (always for the latest data), it is the answer. Otherwise (an earlier as-of)
+      -- the activities are read, per stalled lead: PostgreSQL looks each up in activities_lead
+      -- (52,324 leads at size l: 1.0 s) where a semi-join merged the whole index of 9.2
+      -- million activities (3.5-4 s); DuckDB plans both forms alike.
+      SELECT lead_id, last_activity_at AS occurred_at, last_activity_type AS type FROM shown
+      WHERE last_activity_at <= CAST($15 AS TIMESTAMP)
+      UNION ALL
+      SELECT st.lead_id, la.occurred_at, la.type FROM shown st
       JOIN LATERAL (
         SELECT a.occurred_at, a.type FROM activities a
-        WHERE a.workspace_id = $13 AND a.lead_id = st.lead_id AND a.occurred_at <= CAST($14 AS TIMESTAMP)
+        WHERE a.workspace_id = $16 AND a.lead_id = st.lead_id AND a.occurred_at <= CAST($17 AS TIMESTAMP)
         ORDER BY a.occurred_at DESC, a.type
         LIMIT 1
       ) la ON TRUE
+      WHERE st.last_activity_at > CAST($18 AS TIMESTAMP)
     ),
     listed AS (
       SELECT st.lead_id AS id, st.name, st.account, st.owner_id, r.name AS owner_name,
-        st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days,
+        st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days, st.days_over,
         lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
-      FROM stalled st
-      LEFT JOIN reps r ON r.workspace_id = $15 AND r.id = st.owner_id
-      LEFT JOIN stages s ON s.workspace_id = $16 AND s.id = st.stage_id
+      FROM shown st
+      LEFT JOIN reps r ON r.workspace_id = $19 AND r.id = st.owner_id
+      LEFT JOIN stages s ON s.workspace_id = $20 AND s.id = st.stage_id
       LEFT JOIN last_activity lt ON lt.lead_id = st.lead_id
     )
-    SELECT t.open_leads, t.without_benchmark, x.*
+    SELECT t.open_leads, t.without_benchmark, t.stalled_leads, x.*
     FROM totals t LEFT JOIN listed x ON TRUE
-    ORDER BY x.days - $17 * x.median_days DESC, x.id
--- values: ["USD","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,"fixture","2026-06-20 12:00:00.000","fixture","fixture",2]
+    ORDER BY x.days_over DESC, x.id COLLATE "C"
+-- values: ["USD","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,2,2,"2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","fixture"]
 
 -- variant: filtered
 -- statement: stalled
     WITH
   lead_facts AS (
-    SELECT l.id AS lead_id, l.name, l.account, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
+    SELECT l.id AS lead_id, l.name, l.account, l.last_activity_at, l.last_activity_type, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
       l.loss_reason, l.competitor, l.contact, l.contact_hash, l.last_event_at, l.last_event_stage_id, l.utm_source, l.utm_medium, l.utm_campaign,
       COALESCE(l.source_channel, 'unknown') AS source,
       CASE WHEN l.currency = $1 THEN l.value END AS amount,
@@ -111,7 +123,9 @@
     -- The names ride along from the one read of the leads: joined from leads again for the
     -- stalled ones, DuckDB read the names of all of them (a million at size l, 0.4-0.6 s).
     open_leads AS MATERIALIZED (
-      SELECT lead_id, name, account, owner_id, stage_id, created_at, amount, last_event_at, last_event_stage_id FROM lead_facts
+      SELECT lead_id, name, account, owner_id, stage_id, created_at, amount, last_event_at, last_event_stage_id,
+        last_activity_at, last_activity_type
+      FROM lead_facts
       WHERE created_at <= CAST($8 AS TIMESTAMP) AND (closed_at IS NULL OR closed_at > CAST($9 AS TIMESTAMP))
     ),
   stage_days AS (
@@ -149,48 +163,58 @@
     judged AS (
       -- The stage of the last event up to asOf; without one, the lead's stage since creation.
       SELECT o.lead_id, o.name, o.account, o.owner_id, COALESCE(le.to_stage_id, o.stage_id) AS stage_id, o.amount,
-        ((CAST(EXTRACT(EPOCH FROM CAST($22 AS TIMESTAMP)) AS DOUBLE PRECISION) - CAST(EXTRACT(EPOCH FROM COALESCE(le.changed_at, o.created_at)) AS DOUBLE PRECISION)) / 86400.0) AS days, b.median_days
+        o.last_activity_at, o.last_activity_type, ((CAST(EXTRACT(EPOCH FROM CAST($22 AS TIMESTAMP)) AS DOUBLE PRECISION) - CAST(EXTRACT(EPOCH FROM COALESCE(le.changed_at, o.created_at)) AS DOUBLE PRECISION)) / 86400.0) AS days, b.median_days
       FROM open_leads o
       LEFT JOIN last_event le ON le.lead_id = o.lead_id
       LEFT JOIN benchmark b ON b.stage_id = COALESCE(le.to_stage_id, o.stage_id)
     ),
     totals AS (
-      SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark
+      SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark,
+        count(CASE WHEN median_days IS NOT NULL AND days > $23 * median_days THEN 1 END) AS stalled_leads
       FROM judged
     ),
-    stalled AS (SELECT * FROM judged WHERE median_days IS NOT NULL AND days > $23 * median_days),
+    stalled AS (
+      SELECT *, CAST(round(CAST(days - $24 * median_days AS NUMERIC), 6) AS FLOAT8) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $25 * median_days
+    ),
+    shown AS (SELECT * FROM stalled),
     last_activity AS (
-      -- The latest activity up to asOf; of several at that moment, the first type by name.
-      -- Per stalled lead: PostgreSQL looks each up in activities_lead (52,324 leads at size l:
-      -- 1.0 s) where a semi-join merged the whole index of 9.2 million activities (3.5-4 s);
-      -- DuckDB plans both forms alike.
-      SELECT st.lead_id, la.occurred_at, la.type FROM stalled st
+      -- The latest activity up to asOf; of several at that moment, the first type by name. The
+      -- lead's latest activity is kept on it at ingest (derive/lead-activity.ts): when that is
+      -- by asOf (always for the latest data), it is the answer. Otherwise (an earlier as-of)
+      -- the activities are read, per stalled lead: PostgreSQL looks each up in activities_lead
+      -- (52,324 leads at size l: 1.0 s) where a semi-join merged the whole index of 9.2
+      -- million activities (3.5-4 s); DuckDB plans both forms alike.
+      SELECT lead_id, last_activity_at AS occurred_at, last_activity_type AS type FROM shown
+      WHERE last_activity_at <= CAST($26 AS TIMESTAMP)
+      UNION ALL
+      SELECT st.lead_id, la.occurred_at, la.type FROM shown st
       JOIN LATERAL (
         SELECT a.occurred_at, a.type FROM activities a
-        WHERE a.workspace_id = $24 AND a.lead_id = st.lead_id AND a.occurred_at <= CAST($25 AS TIMESTAMP)
+        WHERE a.workspace_id = $27 AND a.lead_id = st.lead_id AND a.occurred_at <= CAST($28 AS TIMESTAMP)
         ORDER BY a.occurred_at DESC, a.type
         LIMIT 1
       ) la ON TRUE
+      WHERE st.last_activity_at > CAST($29 AS TIMESTAMP)
     ),
     listed AS (
       SELECT st.lead_id AS id, st.name, st.account, st.owner_id, r.name AS owner_name,
-        st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days,
+        st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days, st.days_over,
         lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
-      FROM stalled st
-      LEFT JOIN reps r ON r.workspace_id = $26 AND r.id = st.owner_id
-      LEFT JOIN stages s ON s.workspace_id = $27 AND s.id = st.stage_id
+      FROM shown st
+      LEFT JOIN reps r ON r.workspace_id = $30 AND r.id = st.owner_id
+      LEFT JOIN stages s ON s.workspace_id = $31 AND s.id = st.stage_id
       LEFT JOIN last_activity lt ON lt.lead_id = st.lead_id
     )
-    SELECT t.open_leads, t.without_benchmark, x.*
+    SELECT t.open_leads, t.without_benchmark, t.stalled_leads, x.*
     FROM totals t LEFT JOIN listed x ON TRUE
-    ORDER BY x.days - $28 * x.median_days DESC, x.id
--- values: ["USD","fixture","p1","r1","fixture","East","website","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","fixture","p1","r1","fixture","East","website","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,"fixture","2026-06-20 12:00:00.000","fixture","fixture",2]
+    ORDER BY x.days_over DESC, x.id COLLATE "C"
+-- values: ["USD","fixture","p1","r1","fixture","East","website","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","fixture","p1","r1","fixture","East","website","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,2,2,"2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","fixture"]
 
 -- variant: unsupported
 -- statement: stalled
     WITH
   lead_facts AS (
-    SELECT l.id AS lead_id, l.name, l.account, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
+    SELECT l.id AS lead_id, l.name, l.account, l.last_activity_at, l.last_activity_type, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
       l.loss_reason, l.competitor, l.contact, l.contact_hash, l.last_event_at, l.last_event_stage_id, l.utm_source, l.utm_medium, l.utm_campaign,
       COALESCE(l.source_channel, 'unknown') AS source,
       CASE WHEN l.currency = $1 THEN l.value END AS amount,
@@ -204,7 +228,9 @@
     -- The names ride along from the one read of the leads: joined from leads again for the
     -- stalled ones, DuckDB read the names of all of them (a million at size l, 0.4-0.6 s).
     open_leads AS MATERIALIZED (
-      SELECT lead_id, name, account, owner_id, stage_id, created_at, amount, last_event_at, last_event_stage_id FROM lead_facts
+      SELECT lead_id, name, account, owner_id, stage_id, created_at, amount, last_event_at, last_event_stage_id,
+        last_activity_at, last_activity_type
+      FROM lead_facts
       WHERE created_at <= CAST($3 AS TIMESTAMP) AND (closed_at IS NULL OR closed_at > CAST($4 AS TIMESTAMP))
     ),
   stage_days AS (
@@ -242,48 +268,58 @@
     judged AS (
       -- The stage of the last event up to asOf; without one, the lead's stage since creation.
       SELECT o.lead_id, o.name, o.account, o.owner_id, COALESCE(le.to_stage_id, o.stage_id) AS stage_id, o.amount,
-        ((CAST(EXTRACT(EPOCH FROM CAST($11 AS TIMESTAMP)) AS DOUBLE PRECISION) - CAST(EXTRACT(EPOCH FROM COALESCE(le.changed_at, o.created_at)) AS DOUBLE PRECISION)) / 86400.0) AS days, b.median_days
+        o.last_activity_at, o.last_activity_type, ((CAST(EXTRACT(EPOCH FROM CAST($11 AS TIMESTAMP)) AS DOUBLE PRECISION) - CAST(EXTRACT(EPOCH FROM COALESCE(le.changed_at, o.created_at)) AS DOUBLE PRECISION)) / 86400.0) AS days, b.median_days
       FROM open_leads o
       LEFT JOIN last_event le ON le.lead_id = o.lead_id
       LEFT JOIN benchmark b ON b.stage_id = COALESCE(le.to_stage_id, o.stage_id)
     ),
     totals AS (
-      SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark
+      SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark,
+        count(CASE WHEN median_days IS NOT NULL AND days > $12 * median_days THEN 1 END) AS stalled_leads
       FROM judged
     ),
-    stalled AS (SELECT * FROM judged WHERE median_days IS NOT NULL AND days > $12 * median_days),
+    stalled AS (
+      SELECT *, CAST(round(CAST(days - $13 * median_days AS NUMERIC), 6) AS FLOAT8) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $14 * median_days
+    ),
+    shown AS (SELECT * FROM stalled),
     last_activity AS (
-      -- The latest activity up to asOf; of several at that moment, the first type by name.
-      -- Per stalled lead: PostgreSQL looks each up in activities_lead (52,324 leads at size l:
-      -- 1.0 s) where a semi-join merged the whole index of 9.2 million activities (3.5-4 s);
-      -- DuckDB plans both forms alike.
-      SELECT st.lead_id, la.occurred_at, la.type FROM stalled st
+      -- The latest activity up to asOf; of several at that moment, the first type by name. The
+      -- lead's latest activity is kept on it at ingest (derive/lead-activity.ts): when that is
+      -- by asOf (always for the latest data), it is the answer. Otherwise (an earlier as-of)
+      -- the activities are read, per stalled lead: PostgreSQL looks each up in activities_lead
+      -- (52,324 leads at size l: 1.0 s) where a semi-join merged the whole index of 9.2
+      -- million activities (3.5-4 s); DuckDB plans both forms alike.
+      SELECT lead_id, last_activity_at AS occurred_at, last_activity_type AS type FROM shown
+      WHERE last_activity_at <= CAST($15 AS TIMESTAMP)
+      UNION ALL
+      SELECT st.lead_id, la.occurred_at, la.type FROM shown st
       JOIN LATERAL (
         SELECT a.occurred_at, a.type FROM activities a
-        WHERE a.workspace_id = $13 AND a.lead_id = st.lead_id AND a.occurred_at <= CAST($14 AS TIMESTAMP)
+        WHERE a.workspace_id = $16 AND a.lead_id = st.lead_id AND a.occurred_at <= CAST($17 AS TIMESTAMP)
         ORDER BY a.occurred_at DESC, a.type
         LIMIT 1
       ) la ON TRUE
+      WHERE st.last_activity_at > CAST($18 AS TIMESTAMP)
     ),
     listed AS (
       SELECT st.lead_id AS id, st.name, st.account, st.owner_id, r.name AS owner_name,
-        st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days,
+        st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days, st.days_over,
         lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
-      FROM stalled st
-      LEFT JOIN reps r ON r.workspace_id = $15 AND r.id = st.owner_id
-      LEFT JOIN stages s ON s.workspace_id = $16 AND s.id = st.stage_id
+      FROM shown st
+      LEFT JOIN reps r ON r.workspace_id = $19 AND r.id = st.owner_id
+      LEFT JOIN stages s ON s.workspace_id = $20 AND s.id = st.stage_id
       LEFT JOIN last_activity lt ON lt.lead_id = st.lead_id
     )
-    SELECT t.open_leads, t.without_benchmark, x.*
+    SELECT t.open_leads, t.without_benchmark, t.stalled_leads, x.*
     FROM totals t LEFT JOIN listed x ON TRUE
-    ORDER BY x.days - $17 * x.median_days DESC, x.id
--- values: ["USD","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,"fixture","2026-06-20 12:00:00.000","fixture","fixture",2]
+    ORDER BY x.days_over DESC, x.id COLLATE "C"
+-- values: ["USD","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,2,2,"2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","fixture"]
 
 -- variant: empty
 -- statement: stalled
     WITH
   lead_facts AS (
-    SELECT l.id AS lead_id, l.name, l.account, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
+    SELECT l.id AS lead_id, l.name, l.account, l.last_activity_at, l.last_activity_type, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
       l.loss_reason, l.competitor, l.contact, l.contact_hash, l.last_event_at, l.last_event_stage_id, l.utm_source, l.utm_medium, l.utm_campaign,
       COALESCE(l.source_channel, 'unknown') AS source,
       CAST(NULL AS NUMERIC(18,2)) AS amount,
@@ -297,7 +333,9 @@
     -- The names ride along from the one read of the leads: joined from leads again for the
     -- stalled ones, DuckDB read the names of all of them (a million at size l, 0.4-0.6 s).
     open_leads AS MATERIALIZED (
-      SELECT lead_id, name, account, owner_id, stage_id, created_at, amount, last_event_at, last_event_stage_id FROM lead_facts
+      SELECT lead_id, name, account, owner_id, stage_id, created_at, amount, last_event_at, last_event_stage_id,
+        last_activity_at, last_activity_type
+      FROM lead_facts
       WHERE created_at <= CAST($2 AS TIMESTAMP) AND (closed_at IS NULL OR closed_at > CAST($3 AS TIMESTAMP))
     ),
     won_leads AS (
@@ -308,47 +346,57 @@
       FROM won_leads
     ),
     judged AS (
-      SELECT o.lead_id, o.name, o.account, o.owner_id, o.stage_id, o.amount,
+      SELECT o.lead_id, o.name, o.account, o.owner_id, o.stage_id, o.amount, o.last_activity_at, o.last_activity_type,
         ((CAST(EXTRACT(EPOCH FROM CAST($5 AS TIMESTAMP)) AS DOUBLE PRECISION) - CAST(EXTRACT(EPOCH FROM o.created_at) AS DOUBLE PRECISION)) / 86400.0) AS days, b.median_days
       FROM open_leads o CROSS JOIN benchmark b
     ),
     totals AS (
-      SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark
+      SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark,
+        count(CASE WHEN median_days IS NOT NULL AND days > $6 * median_days THEN 1 END) AS stalled_leads
       FROM judged
     ),
-    stalled AS (SELECT * FROM judged WHERE median_days IS NOT NULL AND days > $6 * median_days),
+    stalled AS (
+      SELECT *, CAST(round(CAST(days - $7 * median_days AS NUMERIC), 6) AS FLOAT8) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $8 * median_days
+    ),
+    shown AS (SELECT * FROM stalled),
     last_activity AS (
-      -- The latest activity up to asOf; of several at that moment, the first type by name.
-      -- Per stalled lead: PostgreSQL looks each up in activities_lead (52,324 leads at size l:
-      -- 1.0 s) where a semi-join merged the whole index of 9.2 million activities (3.5-4 s);
-      -- DuckDB plans both forms alike.
-      SELECT st.lead_id, la.occurred_at, la.type FROM stalled st
+      -- The latest activity up to asOf; of several at that moment, the first type by name. The
+      -- lead's latest activity is kept on it at ingest (derive/lead-activity.ts): when that is
+      -- by asOf (always for the latest data), it is the answer. Otherwise (an earlier as-of)
+      -- the activities are read, per stalled lead: PostgreSQL looks each up in activities_lead
+      -- (52,324 leads at size l: 1.0 s) where a semi-join merged the whole index of 9.2
+      -- million activities (3.5-4 s); DuckDB plans both forms alike.
+      SELECT lead_id, last_activity_at AS occurred_at, last_activity_type AS type FROM shown
+      WHERE last_activity_at <= CAST($9 AS TIMESTAMP)
+      UNION ALL
+      SELECT st.lead_id, la.occurred_at, la.type FROM shown st
       JOIN LATERAL (
         SELECT a.occurred_at, a.type FROM activities a
-        WHERE a.workspace_id = $7 AND a.lead_id = st.lead_id AND a.occurred_at <= CAST($8 AS TIMESTAMP)
+        WHERE a.workspace_id = $10 AND a.lead_id = st.lead_id AND a.occurred_at <= CAST($11 AS TIMESTAMP)
         ORDER BY a.occurred_at DESC, a.type
         LIMIT 1
       ) la ON TRUE
+      WHERE st.last_activity_at > CAST($12 AS TIMESTAMP)
     ),
     listed AS (
       SELECT st.lead_id AS id, st.name, st.account, st.owner_id, r.name AS owner_name,
-        st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days,
+        st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days, st.days_over,
         lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
-      FROM stalled st
-      LEFT JOIN reps r ON r.workspace_id = $9 AND r.id = st.owner_id
-      LEFT JOIN stages s ON s.workspace_id = $10 AND s.id = st.stage_id
+      FROM shown st
+      LEFT JOIN reps r ON r.workspace_id = $13 AND r.id = st.owner_id
+      LEFT JOIN stages s ON s.workspace_id = $14 AND s.id = st.stage_id
       LEFT JOIN last_activity lt ON lt.lead_id = st.lead_id
     )
-    SELECT t.open_leads, t.without_benchmark, x.*
+    SELECT t.open_leads, t.without_benchmark, t.stalled_leads, x.*
     FROM totals t LEFT JOIN listed x ON TRUE
-    ORDER BY x.days - $11 * x.median_days DESC, x.id
--- values: ["fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,"fixture","2026-06-20 12:00:00.000","fixture","fixture",2]
+    ORDER BY x.days_over DESC, x.id COLLATE "C"
+-- values: ["fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,2,2,"2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","fixture"]
 
 -- variant: partial
 -- statement: stalled
     WITH
   lead_facts AS (
-    SELECT l.id AS lead_id, l.name, l.account, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
+    SELECT l.id AS lead_id, l.name, l.account, l.last_activity_at, l.last_activity_type, l.owner_id, l.pipeline_id, l.stage_id, l.status, l.created_at, l.closed_at,
       l.loss_reason, l.competitor, l.contact, l.contact_hash, l.last_event_at, l.last_event_stage_id, l.utm_source, l.utm_medium, l.utm_campaign,
       COALESCE(l.source_channel, 'unknown') AS source,
       CASE WHEN l.currency = $1 THEN l.value END AS amount,
@@ -362,7 +410,9 @@
     -- The names ride along from the one read of the leads: joined from leads again for the
     -- stalled ones, DuckDB read the names of all of them (a million at size l, 0.4-0.6 s).
     open_leads AS MATERIALIZED (
-      SELECT lead_id, name, account, owner_id, stage_id, created_at, amount, last_event_at, last_event_stage_id FROM lead_facts
+      SELECT lead_id, name, account, owner_id, stage_id, created_at, amount, last_event_at, last_event_stage_id,
+        last_activity_at, last_activity_type
+      FROM lead_facts
       WHERE created_at <= CAST($3 AS TIMESTAMP) AND (closed_at IS NULL OR closed_at > CAST($4 AS TIMESTAMP))
     ),
   stage_days AS (
@@ -400,39 +450,49 @@
     judged AS (
       -- The stage of the last event up to asOf; without one, the lead's stage since creation.
       SELECT o.lead_id, o.name, o.account, o.owner_id, COALESCE(le.to_stage_id, o.stage_id) AS stage_id, o.amount,
-        ((CAST(EXTRACT(EPOCH FROM CAST($11 AS TIMESTAMP)) AS DOUBLE PRECISION) - CAST(EXTRACT(EPOCH FROM COALESCE(le.changed_at, o.created_at)) AS DOUBLE PRECISION)) / 86400.0) AS days, b.median_days
+        o.last_activity_at, o.last_activity_type, ((CAST(EXTRACT(EPOCH FROM CAST($11 AS TIMESTAMP)) AS DOUBLE PRECISION) - CAST(EXTRACT(EPOCH FROM COALESCE(le.changed_at, o.created_at)) AS DOUBLE PRECISION)) / 86400.0) AS days, b.median_days
       FROM open_leads o
       LEFT JOIN last_event le ON le.lead_id = o.lead_id
       LEFT JOIN benchmark b ON b.stage_id = COALESCE(le.to_stage_id, o.stage_id)
     ),
     totals AS (
-      SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark
+      SELECT count(*) AS open_leads, count(CASE WHEN median_days IS NULL THEN 1 END) AS without_benchmark,
+        count(CASE WHEN median_days IS NOT NULL AND days > $12 * median_days THEN 1 END) AS stalled_leads
       FROM judged
     ),
-    stalled AS (SELECT * FROM judged WHERE median_days IS NOT NULL AND days > $12 * median_days),
+    stalled AS (
+      SELECT *, CAST(round(CAST(days - $13 * median_days AS NUMERIC), 6) AS FLOAT8) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $14 * median_days
+    ),
+    shown AS (SELECT * FROM stalled),
     last_activity AS (
-      -- The latest activity up to asOf; of several at that moment, the first type by name.
-      -- Per stalled lead: PostgreSQL looks each up in activities_lead (52,324 leads at size l:
-      -- 1.0 s) where a semi-join merged the whole index of 9.2 million activities (3.5-4 s);
-      -- DuckDB plans both forms alike.
-      SELECT st.lead_id, la.occurred_at, la.type FROM stalled st
+      -- The latest activity up to asOf; of several at that moment, the first type by name. The
+      -- lead's latest activity is kept on it at ingest (derive/lead-activity.ts): when that is
+      -- by asOf (always for the latest data), it is the answer. Otherwise (an earlier as-of)
+      -- the activities are read, per stalled lead: PostgreSQL looks each up in activities_lead
+      -- (52,324 leads at size l: 1.0 s) where a semi-join merged the whole index of 9.2
+      -- million activities (3.5-4 s); DuckDB plans both forms alike.
+      SELECT lead_id, last_activity_at AS occurred_at, last_activity_type AS type FROM shown
+      WHERE last_activity_at <= CAST($15 AS TIMESTAMP)
+      UNION ALL
+      SELECT st.lead_id, la.occurred_at, la.type FROM shown st
       JOIN LATERAL (
         SELECT a.occurred_at, a.type FROM activities a
-        WHERE a.workspace_id = $13 AND a.lead_id = st.lead_id AND a.occurred_at <= CAST($14 AS TIMESTAMP)
+        WHERE a.workspace_id = $16 AND a.lead_id = st.lead_id AND a.occurred_at <= CAST($17 AS TIMESTAMP)
         ORDER BY a.occurred_at DESC, a.type
         LIMIT 1
       ) la ON TRUE
+      WHERE st.last_activity_at > CAST($18 AS TIMESTAMP)
     ),
     listed AS (
       SELECT st.lead_id AS id, st.name, st.account, st.owner_id, r.name AS owner_name,
-        st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days,
+        st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days, st.days_over,
         lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
-      FROM stalled st
-      LEFT JOIN reps r ON r.workspace_id = $15 AND r.id = st.owner_id
-      LEFT JOIN stages s ON s.workspace_id = $16 AND s.id = st.stage_id
+      FROM shown st
+      LEFT JOIN reps r ON r.workspace_id = $19 AND r.id = st.owner_id
+      LEFT JOIN stages s ON s.workspace_id = $20 AND s.id = st.stage_id
       LEFT JOIN last_activity lt ON lt.lead_id = st.lead_id
     )
-    SELECT t.open_leads, t.without_benchmark, x.*
+    SELECT t.open_leads, t.without_benchmark, t.stalled_leads, x.*
     FROM totals t LEFT JOIN listed x ON TRUE
-    ORDER BY x.days - $17 * x.median_days DESC, x.id
--- values: ["USD","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,"fixture","2026-06-20 12:00:00.000","fixture","fixture",2]
+    ORDER BY x.days_over DESC, x.id COLLATE "C"
+-- values: ["USD","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,2,2,"2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","fixture"]

@@ -23,14 +23,13 @@ import {
 } from "../../metrics/request.js";
 import type { StalledSort } from "../../metrics/results/stalled-leads.js";
 import { runMetric } from "../../metrics/run-metric.js";
-import { stalledLeads } from "../../metrics/stalled-leads.js";
+import { stalledLeads, stalledLeadsPage } from "../../metrics/stalled-leads.js";
 import {
   DEFAULT_STALLED_SORT,
   STALLED_PAGE_DEFAULT,
   STALLED_PAGE_MAX,
   STALLED_SORT_COLUMNS,
   sortedStalledLeads,
-  stalledPage,
 } from "../../metrics/stalled-page.js";
 import { PeriodError, parsePeriod } from "../../model/period.js";
 import { sql } from "../../store/sql.js";
@@ -273,8 +272,9 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
     },
   );
 
-  // The stalled list in pages (as CRM list views page theirs): a page is a slice of the list
-  // kept per data version (stalledLeads), sorted once per order (metrics/stalled-page.ts).
+  // The stalled list in pages (as CRM list views page theirs): a page in the list's own order is
+  // read by SQL until the whole list is kept; any other is a slice of the list kept per data
+  // version, sorted once per order (metrics/stalled-leads.ts stalledLeadsPage, stalled-page.ts).
   // Offset, not a cursor: the list is one snapshot per data version, so an offset finds the
   // same lead until the data changes, and the dashboard can say "101-200 of 52,324" and step
   // back; a cursor would not keep a page in place either once the data changed (the list is
@@ -295,7 +295,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
     async ({ c, query, principal }) => {
       await settle(c, principal.workspace);
       const request = await resolveRequest(ctx.store, requestOf(principal.workspace, query));
-      return stalledPage(await stalledLeads(request.current), {
+      return stalledLeadsPage(request.current, {
         offset: Number(query.offset ?? 0),
         limit: Number(query.limit ?? STALLED_PAGE_DEFAULT),
         sort: (query.sort as StalledSort | undefined) ?? DEFAULT_STALLED_SORT,
