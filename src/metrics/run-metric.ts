@@ -41,8 +41,17 @@ export async function runMetric<R>(
   request: ResolvedRequest,
 ): Promise<MetricReport<R>> {
   const ctx = request.current;
-  const result = tidy(await computeMetric(definition, ctx));
-  const previous = request.previous ? tidy(await computeMetric(definition, request.previous)) : null;
+  // Every statement asked at once (the period's, the comparison's, the vanity figures'): on
+  // `verity serve`'s two DuckDB connections (and PostgreSQL's pool) they run side by side.
+  const vanityOf = (of: MetricContext) => Promise.all(definition.replaces.map((id) => computeVanity(of, id)));
+  const [current, earlier, vanityNow, vanityBefore] = await Promise.all([
+    computeMetric(definition, ctx),
+    request.previous ? computeMetric(definition, request.previous) : null,
+    vanityOf(ctx),
+    request.previous ? vanityOf(request.previous) : [],
+  ]);
+  const result = tidy(current);
+  const previous = earlier === null ? null : tidy(earlier);
   const before = previous === null ? null : definition.headlines(previous);
   const headlines = definition.headlines(result).map((headline) => {
     const was = before?.find((b) => b.key === headline.key);
@@ -57,9 +66,8 @@ export async function runMetric<R>(
     });
   });
   const vanity = [];
-  for (const id of definition.replaces) {
-    const now = await computeVanity(ctx, id);
-    const before = request.previous ? await computeVanity(request.previous, id) : null;
+  for (const [i, now] of vanityNow.entries()) {
+    const before = vanityBefore[i] ?? null;
     const earlier = before?.value ?? null;
     const previousEvidence = before?.evidence ?? null;
     const judged = request.previous ? { judgement: samplingJudgement(now, earlier, previousEvidence) } : {};
