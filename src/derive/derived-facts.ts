@@ -61,7 +61,7 @@ const DERIVATIONS: readonly Derivation[] = [
     refresh: refreshWonStageDays,
     scoped: (store, workspace, scope) => refreshWonStageDays(store, workspace, scope.leads),
   },
-  // First activity and activity counts by type on each lead.
+  // First and last activity and activity counts by type on each lead.
   {
     inputs: ["leads", "activities"],
     outputs: ["leads"],

@@ -110,6 +110,20 @@ describe.each(engines())("lead activity facts on %s", (engine) => {
     // L1 was not in the refresh: its new note is not counted yet.
     expect(after.L1).toEqual(before.L1);
 
+    // Its only activities before 1970 (negative times): the latest still found, with its type.
+    await t.store.execute(sql`DELETE FROM activities WHERE workspace_id = 'acme' AND lead_id = 'L3'`);
+    await t.store.execute(
+      sql`INSERT INTO activities (workspace_id, id, source_system, external_id, lead_id, rep_id, type, occurred_at)
+          VALUES ('acme', 'verity:a10', 'verity', 'a10', 'L3', 'r1', 'task', CAST('1969-07-20 20:17:00' AS TIMESTAMP)),
+                 ('acme', 'verity:a11', 'verity', 'a11', 'L3', 'r1', 'demo', CAST('1969-07-20 20:17:00' AS TIMESTAMP)),
+                 ('acme', 'verity:a12', 'verity', 'a12', 'L3', 'r1', 'call', CAST('1969-07-19 10:00:00' AS TIMESTAMP))`,
+    );
+    await refreshLeadActivity(t.store, "acme", sql`SELECT 'L3'`);
+    expect((await facts(t)).L3).toMatchObject({
+      first: "1969-07-19T10:00:00.000Z",
+      last: "1969-07-20T20:17:00.000Z demo",
+    });
+
     await t.store.execute(sql`DELETE FROM activities WHERE workspace_id = 'acme' AND lead_id = 'L3'`);
     await refreshLeadActivity(t.store, "acme", sql`SELECT 'L3'`);
     expect((await facts(t)).L3).toEqual({ first: null, last: null });

@@ -165,8 +165,19 @@ export function medianInterval(source: string, name: string, keys: readonly stri
   )`;
 }
 
-/** The decimals tidy() keeps (and a statement rounds to when it sorts by a shown figure). */
-export const TIDY_PLACES = 6;
+/** The decimals tidy() keeps. */
+const TIDY_PLACES = 6;
+
+/**
+ * A figure rounded in SQL as tidy() rounds it (half up, 6 decimals), for a statement that
+ * sorts by what is shown. In double precision on both engines, so both give the same double
+ * (PostgreSQL's round() takes only numeric, and a double cast to numeric keeps 15 digits);
+ * tidy() of the result leaves it as it is.
+ */
+export function tidied(expr: Sql): Sql {
+  const scale = sql`CAST(${raw(String(10 ** TIDY_PLACES))} AS FLOAT8)`;
+  return sql`(floor(CAST(${expr} AS FLOAT8) * ${scale} + CAST(0.5 AS FLOAT8)) / ${scale})`;
+}
 
 /** Rounds every fraction in a result to 6 decimals, so both engines' floating point agree. */
 export function tidy<T>(value: T): T {

@@ -112,14 +112,19 @@ const FIXTURE: Fixture = {
 
 const WITHOUT_HISTORY: Fixture = { ...FIXTURE, stage_events: [] };
 
-// Three more leads as o2 (created 09-01 in new, no history: 10 days over as of 10-01), whose
-// ids sort differently by bytes ("Oz" < "o10" < "o2" < "o9") than by words or numbers; o9 with
-// a call after the as-of moment, so its last activity as of then is read from the activities.
+// More leads as o2 (created 09-01 in new, no history: 10 days over as of 10-01), whose ids sort
+// differently by bytes ("Oz" < "o10" < "o2" < "o9" < "u\uFF5E" < "u\u{1F600}") than by words,
+// numbers or JavaScript's UTF-16 code units (which put the emoji first); o9 with a call after
+// the as-of moment, so its last activity as of then is read from the activities. q1 and q2 are
+// 20 ms apart, 9.5 days over once rounded to 6 decimals: tied, by id, though q2's is larger.
+const TIED_IDS = ["o9", "o10", "Oz", "u\uFF5E", "u\u{1F600}"];
 const TIES: Fixture = {
   ...FIXTURE,
   leads: [
     ...(FIXTURE.leads ?? []),
-    ...["o9", "o10", "Oz"].map((id) => lead({ id, owner_id: "bob", created_at: "2025-09-01", stage_id: "new" })),
+    ...TIED_IDS.map((id) => lead({ id, owner_id: "bob", created_at: "2025-09-01", stage_id: "new" })),
+    lead({ id: "q1", owner_id: "bob", created_at: "2025-09-01T12:00:00.020Z", stage_id: "new" }),
+    lead({ id: "q2", owner_id: "bob", created_at: "2025-09-01T12:00:00.000Z", stage_id: "new" }),
   ],
   activities: [
     ...(FIXTURE.activities ?? []),
@@ -256,7 +261,7 @@ describe.each(engines())("stalled leads on %s", (engine) => {
     for (const period of ["2025-Q3", undefined]) {
       const { current } = await resolveRequest(ties.store, { workspace: WORKSPACE, period });
       const whole = await stalledLeads(current);
-      // Ties at 10 days over as of 10-01, in the ids' byte order; later o9's call makes it 21 over.
+      // Ties as of 10-01, in the ids' byte order.
       if (period) {
         expect(whole.leads.map((l) => [l.id, l.daysOver])).toEqual([
           ["o5", 68],
@@ -264,6 +269,10 @@ describe.each(engines())("stalled leads on %s", (engine) => {
           ["o10", 10],
           ["o2", 10],
           ["o9", 10],
+          ["u\uFF5E", 10],
+          ["u\u{1F600}", 10],
+          ["q1", 9.5],
+          ["q2", 9.5],
           ["o1", 2],
         ]);
         expect(whole.leads.find((l) => l.id === "o9")?.lastActivity).toEqual({
@@ -276,13 +285,16 @@ describe.each(engines())("stalled leads on %s", (engine) => {
         [0, 2],
         [2, 2],
         [3, 1],
-        [5, 3],
-        [6, 10],
+        [5, 1],
+        [6, 3],
+        [8, 1],
+        [9, 10],
         [50, 10],
       ] as const) {
         const page = { offset, limit, sort: DEFAULT_STALLED_SORT };
-        // No request view here (nothing kept): the page is always the statement's.
-        expect(await stalledLeadsPage(current, page)).toEqual(stalledPage(whole, page));
+        // On the store itself, not the request's view: nothing is kept, so the page is always
+        // the statement's (through the view, the whole list kept above would be sliced).
+        expect(await stalledLeadsPage({ ...current, store: ties.store }, page)).toEqual(stalledPage(whole, page));
       }
     }
   });

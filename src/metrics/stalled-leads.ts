@@ -10,7 +10,7 @@ import { wonStageDaysCte } from "./definitions/velocity.js";
 import { DEFAULT_OPTIONS, type MetricContext, type RowsOf, runStatements, statement, type View } from "./metric.js";
 import { contextKey, rememberByReads, valueKept } from "./read-cache.js";
 import type { StalledLeadsPage, StalledLeadsResult, StalledSort } from "./results/stalled-leads.js";
-import { daysBetween, leadFacts, TIDY_PLACES, tidy, ts } from "./sql-parts.js";
+import { daysBetween, leadFacts, tidied, tidy, ts } from "./sql-parts.js";
 import { DEFAULT_STALLED_SORT, stalledPage } from "./stalled-page.js";
 
 // What the list answers is declared in results/stalled-leads.ts (type-only, shared with the dashboard).
@@ -153,7 +153,7 @@ export async function stalledLeads(ctx: MetricContext): Promise<StalledLeadsResu
  * compute and read (52,324 leads), its first page about a fifth of that. Other orders, whose
  * text columns sort by a collation the engines do not share, are slices of the whole list
  * (stalled-page.ts). Both roads give the same page: the statement sorts by the same rounded
- * days over and the lead's id by its bytes, as sortedStalledLeads does.
+ * days over and the lead's id by its bytes (code points), as sortedStalledLeads does.
  */
 export async function stalledLeadsPage(
   ctx: MetricContext,
@@ -194,7 +194,7 @@ export function buildStalledLeads(ctx: MetricContext, page?: { offset: number; l
   const basis = basisOf(ctx);
   const isStalled = sql`median_days IS NOT NULL AND days > ${k} * median_days`;
   // The order of the list and of its pages: the days over as shown (rounded as tidy() rounds),
-  // then the id by its bytes (stalled-page.ts sorts the kept list by the same keys).
+  // then the id by its bytes, i.e. code points (stalled-page.ts sorts the kept list by the same keys).
   const order = (daysOver: string, id: string) => sql`${raw(daysOver)} DESC, ${d.binaryOrder(raw(id))}`;
   return {
     stalled: statement<CountRow & Nullable<LeadRow>>(sql`
@@ -205,7 +205,7 @@ export function buildStalledLeads(ctx: MetricContext, page?: { offset: number; l
       FROM judged
     ),
     stalled AS (
-      SELECT *, ${d.roundTo(sql`days - ${k} * median_days`, TIDY_PLACES)} AS days_over FROM judged WHERE ${isStalled}
+      SELECT *, ${tidied(sql`days - ${k} * median_days`)} AS days_over FROM judged WHERE ${isStalled}
     ),
     shown AS (${
       page

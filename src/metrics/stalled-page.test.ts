@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "vitest";
 import type { StalledLead, StalledLeadsResult } from "./results/stalled-leads.js";
-import { DEFAULT_STALLED_SORT, STALLED_SORTS, sortedStalledLeads, stalledPage } from "./stalled-page.js";
+import { byCodePoints, DEFAULT_STALLED_SORT, STALLED_SORTS, sortedStalledLeads, stalledPage } from "./stalled-page.js";
 
 function lead(id: string, over: Partial<StalledLead> = {}): StalledLead {
   return {
@@ -88,5 +88,13 @@ describe("the stalled list's orders", () => {
       expect(ids(pages).sort(), sort).toEqual(["a", "b", "c", "d", "e"]);
     }
     expect(STALLED_SORTS).toHaveLength(14);
+  });
+
+  test("ids compare by code points, as SQL's binary order: past U+FFFF after U+E000-U+FFFF", () => {
+    const texts = ["b", "a\u{1F600}", "a\uFF5E", "a", "ab", "A", "a\uFF5Ez"];
+    expect([...texts].sort(byCodePoints)).toEqual(["A", "a", "ab", "a\uFF5E", "a\uFF5Ez", "a\u{1F600}", "b"]);
+    // JavaScript's own order of code units puts the emoji (a surrogate pair) first.
+    expect([...texts].sort().indexOf("a\u{1F600}")).toBeLessThan([...texts].sort().indexOf("a\uFF5E"));
+    expect(byCodePoints("x", "x")).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The stalled list in pages and orders (GET /api/stalled, its CSV): sorted and sliced from the
- * list `stalledLeads` keeps per data version, never computed again for a page. Each order of
+ * list `stalledLeads` keeps per data version (a page in the list's own order is read by SQL
+ * until that list is kept: stalled-leads.ts stalledLeadsPage, in the same order). Each order of
  * a kept list is sorted once and kept beside it (a WeakMap on the kept, frozen result), so the
  * next page in the same order is a slice; a new data version is a new result, and its orders
  * are sorted afresh. Pure and free of Node.
@@ -55,12 +56,29 @@ const KEYS: Record<StalledSortColumn, (lead: StalledLead) => Key> = {
 /** Names in one fixed collation (not the server's locale), so the order is the same everywhere. */
 const collator = new Intl.Collator("en");
 
+/**
+ * Two texts by their code points: the order of their UTF-8 bytes, which DuckDB and PostgreSQL's
+ * "C" collation sort by. JavaScript's `<` compares UTF-16 code units, which puts a character
+ * past U+FFFF (a surrogate pair, from U+D800) before one in U+E000-U+FFFF.
+ */
+export function byCodePoints(a: string, b: string): number {
+  // Equal code points take equal code units, so one index walks both.
+  for (let i = 0; i < a.length && i < b.length; ) {
+    const x = a.codePointAt(i) as number;
+    const y = b.codePointAt(i) as number;
+    if (x !== y) return x < y ? -1 : 1;
+    i += x > 0xffff ? 2 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
 const sorted = new WeakMap<StalledLeadsResult, Map<StalledSort, readonly StalledLead[]>>();
 
 /**
  * The list's leads in `sort`: by the column's value (text by collation, numbers and dates by
- * size), leads without one last in both directions, and leads alike by their id (as text, in
- * code units), so the order is total and a page never repeats or skips a lead.
+ * size), leads without one last in both directions, and leads alike by their id (by code
+ * points, as SQL's binary order of the same text), so the order is total and a page never
+ * repeats or skips a lead, whether read by SQL or cut from the kept list.
  */
 export function sortedStalledLeads(result: StalledLeadsResult, sort: StalledSort): readonly StalledLead[] {
   let orders = sorted.get(result);
@@ -87,9 +105,7 @@ export function sortedStalledLeads(result: StalledLeadsResult, sort: StalledSort
       if (y === null) return -1;
       return sign * (x - y);
     }
-    const p = result.leads[a]?.id ?? "";
-    const q = result.leads[b]?.id ?? "";
-    return p < q ? -1 : p > q ? 1 : 0;
+    return byCodePoints(result.leads[a]?.id ?? "", result.leads[b]?.id ?? "");
   };
   // The list's own order (most days over first) is usually the one asked: checked in one pass
   // instead of sorted (52,324 leads: 11-22 ms of CPU against 30-70 ms), and then the kept list

@@ -47,11 +47,6 @@ export type Dialect = {
   /** Microseconds since 1970 of a timestamp, as an exact BIGINT (what TIMESTAMP holds on both). */
   epochMicros(expr: Sql): Sql;
   /**
-   * A double rounded to `places` decimals, as a double: the value a list shows and sorts by,
-   * the same on both engines (PostgreSQL rounds only numeric). `places` is Verity's constant.
-   */
-  roundTo(expr: Sql, places: number): Sql;
-  /**
    * Text compared by its bytes (code points), whatever the database's collation: an order a
    * page in SQL and the same list sorted in JavaScript agree on. DuckDB compares bytes already.
    */
@@ -70,11 +65,6 @@ export type Dialect = {
 function fractionText(fraction: number): string {
   if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`quantile fraction ${fraction} is not within 0..1`);
   return String(fraction);
-}
-
-function placesText(places: number): string {
-  if (!Number.isInteger(places) || places < 0 || places > 15) throw new RangeError(`${places} decimal places`);
-  return String(places);
 }
 
 /** DuckDB numbers the rows an open transaction adds to a table from this value up. */
@@ -97,7 +87,6 @@ const duckdb: Dialect = {
   // epoch() of a TIMESTAMP is whole seconds in some versions; epoch_us keeps the fraction.
   epoch: (expr) => sql`(CAST(epoch_us(${expr}) AS DOUBLE) / 1000000.0)`,
   epochMicros: (expr) => sql`epoch_us(${expr})`,
-  roundTo: (expr, places) => sql`round(CAST(${expr} AS DOUBLE), ${raw(placesText(places))})`,
   binaryOrder: (expr) => expr,
   sha256: (expr) => sql`sha256(${expr})`,
   afterBulkWrite: () => null,
@@ -118,7 +107,6 @@ const postgres: Dialect = {
   epoch: (expr) => sql`CAST(EXTRACT(EPOCH FROM ${expr}) AS DOUBLE PRECISION)`,
   // EXTRACT gives numeric since PostgreSQL 14: exact to the microsecond before the cast.
   epochMicros: (expr) => sql`CAST(EXTRACT(EPOCH FROM ${expr}) * 1000000 AS BIGINT)`,
-  roundTo: (expr, places) => sql`CAST(round(CAST(${expr} AS NUMERIC), ${raw(placesText(places))}) AS FLOAT8)`,
   binaryOrder: (expr) => sql`${expr} COLLATE "C"`,
   // sha256() takes bytea on PostgreSQL (11+) and returns bytea.
   sha256: (expr) => sql`encode(sha256(convert_to(${expr}, 'UTF8')), 'hex')`,

@@ -69,7 +69,7 @@
       FROM judged
     ),
     stalled AS (
-      SELECT *, CAST(round(CAST(days - $13 * median_days AS NUMERIC), 6) AS FLOAT8) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $14 * median_days
+      SELECT *, (floor(CAST(days - $13 * median_days AS FLOAT8) * CAST(1000000 AS FLOAT8) + CAST(0.5 AS FLOAT8)) / CAST(1000000 AS FLOAT8)) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $14 * median_days
     ),
     shown AS (SELECT * FROM stalled),
     last_activity AS (
@@ -174,7 +174,7 @@
       FROM judged
     ),
     stalled AS (
-      SELECT *, CAST(round(CAST(days - $24 * median_days AS NUMERIC), 6) AS FLOAT8) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $25 * median_days
+      SELECT *, (floor(CAST(days - $24 * median_days AS FLOAT8) * CAST(1000000 AS FLOAT8) + CAST(0.5 AS FLOAT8)) / CAST(1000000 AS FLOAT8)) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $25 * median_days
     ),
     shown AS (SELECT * FROM stalled),
     last_activity AS (
@@ -279,7 +279,7 @@
       FROM judged
     ),
     stalled AS (
-      SELECT *, CAST(round(CAST(days - $13 * median_days AS NUMERIC), 6) AS FLOAT8) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $14 * median_days
+      SELECT *, (floor(CAST(days - $13 * median_days AS FLOAT8) * CAST(1000000 AS FLOAT8) + CAST(0.5 AS FLOAT8)) / CAST(1000000 AS FLOAT8)) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $14 * median_days
     ),
     shown AS (SELECT * FROM stalled),
     last_activity AS (
@@ -356,7 +356,7 @@
       FROM judged
     ),
     stalled AS (
-      SELECT *, CAST(round(CAST(days - $7 * median_days AS NUMERIC), 6) AS FLOAT8) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $8 * median_days
+      SELECT *, (floor(CAST(days - $7 * median_days AS FLOAT8) * CAST(1000000 AS FLOAT8) + CAST(0.5 AS FLOAT8)) / CAST(1000000 AS FLOAT8)) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $8 * median_days
     ),
     shown AS (SELECT * FROM stalled),
     last_activity AS (
@@ -461,7 +461,7 @@
       FROM judged
     ),
     stalled AS (
-      SELECT *, CAST(round(CAST(days - $13 * median_days AS NUMERIC), 6) AS FLOAT8) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $14 * median_days
+      SELECT *, (floor(CAST(days - $13 * median_days AS FLOAT8) * CAST(1000000 AS FLOAT8) + CAST(0.5 AS FLOAT8)) / CAST(1000000 AS FLOAT8)) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $14 * median_days
     ),
     shown AS (SELECT * FROM stalled),
     last_activity AS (
