@@ -11,6 +11,7 @@ import { periodIndexOf } from "../src/metrics/across-periods.js";
 import { contextForPeriod, type MetricRequest, resolveRequest } from "../src/metrics/context.js";
 import { figureSupport } from "../src/metrics/figure-support.js";
 import type { MetricContext, MetricInput } from "../src/metrics/metric.js";
+import { periodActivitiesByLead, periodActivitiesByLeadRead } from "../src/metrics/period-activities.js";
 import { METRICS } from "../src/metrics/registry.js";
 import { computeMetric, quickHeadline, runMetric } from "../src/metrics/run-metric.js";
 import { tidy, ts } from "../src/metrics/sql-parts.js";
@@ -168,6 +169,27 @@ const ACROSS = [
     v.across ? [{ id: `vanity ${v.id}`, readsSupport: false, build: v.build, across: v.across }] : [],
   ),
 ];
+
+describe.each(engines())("activities per lead from lead_activity_months on %s", (engine) => {
+  // Rows of a statement as sorted text, to compare sets of rows.
+  const rowsOf = async (store: Store, statement: Sql) =>
+    (await store.query(statement)).map((row) => JSON.stringify(Object.values(row).map(String))).sort();
+
+  test.each(REQUESTS.map((r) => [JSON.stringify(r), r] as const))(
+    "equal the activities' own count for %s, one period and six at once",
+    async (_, request) => {
+      const store = (stores.get(engine) as TestStore).store;
+      const { current } = await resolveRequest(store, { workspace: SIMULATED_WORKSPACE, ...request, compare: null });
+      const own = await rowsOf(store, periodActivitiesByLeadRead(current));
+      expect(await rowsOf(store, periodActivitiesByLead(current))).toEqual(own);
+      // Not vacuous: leads with several activities.
+      expect(own.some((row) => Number(JSON.parse(row)[1]) > 1)).toBe(true);
+      const periods = trailingPeriods(current.period, 6);
+      const together = await rowsOf(store, periodActivitiesByLead(current, periods));
+      expect(together).toEqual(await rowsOf(store, periodActivitiesByLeadRead(current, periods)));
+    },
+  );
+});
 
 describe.each(engines())("statements across periods on %s", (engine) => {
   test.each(REQUESTS.map((r) => [JSON.stringify(r), r] as const))(

@@ -63,6 +63,7 @@ const KEYLESS: Record<string, string> = {
     "a rollup on (workspace_id, month, utm_source, utm_medium, referrer_host), all three nullable: UNIQUE NULLS NOT DISTINCT in a new migration",
   activity_months: "a rollup on (workspace_id, month, rep_id, type), rep_id nullable: UNIQUE NULLS NOT DISTINCT",
   activity_note_months: "a rollup on (workspace_id, month, rep_id, note_length), rep_id nullable: as above",
+  lead_activity_months: "a rollup on (workspace_id, month, rep_id, lead_id), both nullable: as above",
   won_stage_days:
     "one row per (workspace_id, lead_id, stage_id), all NOT NULL: PRIMARY KEY (workspace_id, lead_id, stage_id) in a new migration",
 };

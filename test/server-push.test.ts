@@ -34,6 +34,10 @@ async function derivedState(store: Store, w: string) {
       sql`SELECT month, rep_id, note_length, notes FROM activity_note_months WHERE workspace_id = ${w}
           ORDER BY month, rep_id, note_length`,
     ),
+    leadMonths: await store.query(
+      sql`SELECT month, rep_id, lead_id, activities FROM lead_activity_months WHERE workspace_id = ${w}
+          ORDER BY month, rep_id, lead_id`,
+    ),
   };
 }
 
@@ -138,6 +142,13 @@ describe.each(engines())("pushes through the API on %s", (engine) => {
       ["2026-03", "call", 1],
       ["2026-03", "meeting", 1],
     ]);
+    // Per lead too: the moved call counts on L1, in March.
+    expect(pushed.leadMonths.map((r) => [String(r.month).slice(0, 7), r.lead_id, r.activities])).toEqual([
+      ["2026-01", "L1", 1],
+      ["2026-03", "L1", 1],
+      ["2026-03", "L2", 1],
+    ]);
+    expect([l1?.last_activity_at, l1?.last_activity_type]).toEqual(["2026-03-04T10:00:00.000Z", "call"]);
     const [events] = await store.query<{ n: number }>(
       sql`SELECT count(*) AS n FROM stage_events WHERE workspace_id = 'w' AND lead_id = 'L1'`,
     );

@@ -96,7 +96,7 @@ for (const engine of engines()) {
         // Primary key + the secondary indexes of migrations 1, 3 (leads by close and by
         // qualification time, the latter an expression index), 6 (activities by time) and 7
         // (stage events by time, lead values by currency, a partial index), 8 (clicks by time),
-        // 10 (won leads by close, partial), the rollups' month indexes of 9 and 11, and 23
+        // 10 (won leads by close, partial), the rollups' month indexes of 9, 11 and 25, and 23
         // (visits by the lead they converted to, partial).
         expect(byTable).toMatchObject({
           visits: 4,
@@ -106,6 +106,7 @@ for (const engine of engines()) {
           email_events: 3,
           activity_months: 1,
           activity_note_months: 1,
+          lead_activity_months: 1,
           won_stage_days: 1,
         });
         const [pk] = await t.store.query<{ n: number }>(

@@ -10,9 +10,13 @@
  *   those carrying a real note (REAL_NOTE_MIN_LENGTH characters or more once trimmed).
  * - activity_note_months: per month and rep, how many real notes had each trimmed length: a
  *   histogram the median note length is taken from exactly.
+ * - lead_activity_months: per month, rep and lead (NULL: logged without one), the activities:
+ *   the vanity activity count judges them by the leads they run on (size l: 2 million rows for
+ *   10.8 million activities; a year of per-lead counts 0.16 s on one thread, 0.5-0.67 s from
+ *   the activities).
  *
- * The rollups know nothing of the activity's lead, so a request filtered by pipeline or lead
- * source reads the activities themselves (activityRollupFilters).
+ * The first two know nothing of the activity's lead, so a request filtered by pipeline or lead
+ * source reads the activities themselves for them (activityRollupFilters).
  */
 import { raw, type Sql, sql, timestamp } from "../store/sql.js";
 import type { Store } from "../store/store.js";
@@ -71,6 +75,12 @@ export function activityRollupInserts(workspace: string | null, months?: Span): 
         GROUP BY workspace_id, month, rep_id, note_length
         ORDER BY 1, 2`,
     sql`DROP TABLE ${groups}`,
+    // Its own pass: the lead would multiply the groups above (and their notes' trimming).
+    sql`INSERT INTO lead_activity_months (workspace_id, month, rep_id, lead_id, activities)
+        SELECT workspace_id, ${raw(MONTH)} AS month, rep_id, lead_id, count(*)
+        FROM activities WHERE ${of}
+        GROUP BY workspace_id, ${raw(MONTH)}, rep_id, lead_id
+        ORDER BY 1, 2`,
   ];
 }
 
@@ -86,6 +96,7 @@ export async function refreshActivityRollup(store: Store, workspace: string, mon
     : sql`workspace_id = ${workspace}`;
   await store.execute(sql`DELETE FROM activity_months WHERE ${of}`);
   await store.execute(sql`DELETE FROM activity_note_months WHERE ${of}`);
+  await store.execute(sql`DELETE FROM lead_activity_months WHERE ${of}`);
   for (const insert of activityRollupInserts(workspace, months)) await store.execute(insert);
 }
 

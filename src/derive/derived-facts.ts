@@ -79,10 +79,10 @@ const DERIVATIONS: readonly Derivation[] = [
   },
   // Subscribers' hashes in lower case, as the leads' are.
   { inputs: ["newsletter_subscribers"], outputs: ["newsletter_subscribers"], refresh: refreshSubscriberHashes },
-  // Monthly activity counts and real-note lengths per rep.
+  // Monthly activity counts and real-note lengths per rep, and activities per lead and rep.
   {
     inputs: ["activities"],
-    outputs: ["activity_months", "activity_note_months"],
+    outputs: ["activity_months", "activity_note_months", "lead_activity_months"],
     refresh: refreshActivityRollup,
     scoped: async (store, workspace, scope) => {
       if (scope.activityMonths) await refreshActivityRollup(store, workspace, scope.activityMonths);

@@ -5,11 +5,13 @@
  * activities without a lead drop out then).
  *
  * The counts come from the monthly rollups kept at ingest (src/derive/activity-rollup.ts)
- * for the period's whole months and from the activities themselves for the rest; a pipeline
- * or source filter needs each activity's lead, so it reads the activities for the whole
- * period. Both paths give the same rows.
+ * for the period's whole months and from the activities themselves for the rest; with a
+ * pipeline or source filter the per-rep rollups, which know no lead, give way to the
+ * activities for the whole period (the per-lead rollup does not). Both paths give the same
+ * rows (test/lead-activity-months.test.ts).
  */
 import { activityRollupFilters, realNoteLength } from "../derive/activity-rollup.js";
+import { rollupSpans } from "../derive/visit-rollup.js";
 import type { Period } from "../model/period.js";
 import { type Sql, sql } from "../store/sql.js";
 import { periodIndexOf, spanOfPeriods } from "./across-periods.js";
@@ -67,18 +69,67 @@ export function periodNoteLengths(ctx: MetricContext): Sql {
 }
 
 /**
+ * A period's activities per lead as lead_activity_months and the activities read them:
+ * `months` over the rollup's own columns, `activities` over the activities aliased `a` for
+ * the days outside whole months (null without any). The rollup knows each activity's lead and
+ * rep, so every filter applies to it (a pipeline or source filter through the lead).
+ */
+function leadParts(ctx: MetricContext): { months: Sql; activities: Sql | null } {
+  const { pipeline, source } = ctx.filters;
+  const scope = (lead: Sql) =>
+    pipeline || source ? sql` AND ${lead} IN (SELECT l.id FROM leads l WHERE ${leadFilter(ctx, "l")})` : sql``;
+  const { months, activities } = activityRollupFilters(ctx.workspace, ctx.period.start, ctx.period.end, false);
+  return {
+    months: sql`${months} AND ${repFilter(ctx, sql`rep_id`)}${scope(sql`lead_id`)}`,
+    activities: activities
+      ? sql`a.workspace_id = ${ctx.workspace} AND ${activities} AND ${repFilter(ctx, sql`a.rep_id`)}${scope(sql`a.lead_id`)}`
+      : null,
+  };
+}
+
+/**
  * A subquery of the period's activities per lead (`lead_id`, NULL for those logged without a
  * lead, all in one row): `n` activities. How the activity count clusters (a lead in play
- * gets a run of calls and emails); the rollups know no lead, so it reads the activities
- * (PostgreSQL: an index-only range scan of activities_at, which carries lead_id).
+ * gets a run of calls and emails). Whole months from lead_activity_months, the rest from the
+ * activities (PostgreSQL: an index-only range scan of activities_at, which carries lead_id).
  */
 export function periodActivitiesByLead(ctx: MetricContext): Sql;
 /**
  * The same for each of `periods` (src/metrics/across-periods.ts), with `period_index`: the
- * activities of their whole span, in the context's filters.
+ * rollup's months of their whole span when every period is whole months (a month, quarter or
+ * year), else the activities of the span.
  */
 export function periodActivitiesByLead(ctx: MetricContext, periods: readonly Period[]): Sql;
 export function periodActivitiesByLead(ctx: MetricContext, periods?: readonly Period[]): Sql {
+  if (!periods) {
+    const { months, activities } = leadParts(ctx);
+    const fromActivities = activities
+      ? sql`
+        UNION ALL
+        SELECT a.lead_id, count(*) AS n FROM activities a WHERE ${activities} GROUP BY a.lead_id`
+      : sql``;
+    return sql`SELECT lead_id, CAST(sum(n) AS BIGINT) AS n FROM (
+        SELECT lead_id, activities AS n FROM lead_activity_months WHERE ${months}${fromActivities}
+      ) c GROUP BY lead_id`;
+  }
+  const { from, to } = spanOfPeriods(periods);
+  const span = { ...ctx, period: { ...ctx.period, start: from, end: to } };
+  if (periods.every((p) => rollupSpans(p.start, p.end).edges.length === 0)) {
+    // Whole months only: each rollup row's month lies in one period (or in a gap between them).
+    const { months } = leadParts(span);
+    return sql`SELECT period_index, lead_id, CAST(sum(n) AS BIGINT) AS n FROM (
+        SELECT ${periodIndexOf(periods, sql`month`)} AS period_index, lead_id, activities AS n
+        FROM lead_activity_months WHERE ${months}
+      ) m GROUP BY period_index, lead_id`;
+  }
+  return periodActivitiesByLeadRead(ctx, periods);
+}
+
+/**
+ * periodActivitiesByLead read from the activities alone, for periods that are not whole
+ * months, and the count the rollup is held equal to (test/metrics-engines.test.ts).
+ */
+export function periodActivitiesByLeadRead(ctx: MetricContext, periods?: readonly Period[]): Sql {
   if (!periods) {
     const { activities } = parts(ctx, true);
     return sql`SELECT a.lead_id, count(*) AS n FROM activities a WHERE ${activities ?? sql`FALSE`} GROUP BY a.lead_id`;

@@ -44,6 +44,7 @@ const DATA_TABLES = [
   "email_events",
   "activity_months",
   "activity_note_months",
+  "lead_activity_months",
   "won_stage_days",
   "visit_days",
 ] as const;

@@ -28,6 +28,7 @@ import { dataSinceSchema } from "./migrations/021-data-since.js";
 import { keptAnswersSchema } from "./migrations/022-kept-answers.js";
 import { visitsConvertedIndexSchema } from "./migrations/023-visits-converted-index.js";
 import { leadLastActivitySchema } from "./migrations/024-lead-last-activity.js";
+import { leadActivityMonthsSchema } from "./migrations/025-lead-activity-months.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -58,6 +59,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 22, name: "kept-answers", statements: keptAnswersSchema },
   { version: 23, name: "visits-converted-index", statements: visitsConvertedIndexSchema },
   { version: 24, name: "lead-last-activity", statements: leadLastActivitySchema },
+  { version: 25, name: "lead-activity-months", statements: leadActivityMonthsSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */
