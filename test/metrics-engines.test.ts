@@ -175,7 +175,13 @@ describe.each(engines())("activities per lead from lead_activity_months on %s", 
   const rowsOf = async (store: Store, statement: Sql) =>
     (await store.query(statement)).map((row) => JSON.stringify(Object.values(row).map(String))).sort();
 
-  test.each(REQUESTS.map((r) => [JSON.stringify(r), r] as const))(
+  // Besides REQUESTS: a range within one month (no whole month) and one partial at both ends.
+  const requests: Omit<MetricRequest, "workspace">[] = [
+    ...REQUESTS,
+    { period: "2025-03-05..2025-03-20" },
+    { period: "2025-02-15..2025-04-10", team: "Nordics" },
+  ];
+  test.each(requests.map((r) => [JSON.stringify(r), r] as const))(
     "equal the activities' own count for %s, one period and six at once",
     async (_, request) => {
       const store = (stores.get(engine) as TestStore).store;
@@ -189,6 +195,19 @@ describe.each(engines())("activities per lead from lead_activity_months on %s", 
       expect(together).toEqual(await rowsOf(store, periodActivitiesByLeadRead(current, periods)));
     },
   );
+
+  test("periods that are not all whole months are read from the activities", async () => {
+    const store = (stores.get(engine) as TestStore).store;
+    const { current } = await resolveRequest(store, { workspace: SIMULATED_WORKSPACE, period: "2025-02" });
+    for (const periods of [
+      [parsePeriod("2025-02"), parsePeriod("2025-03-01..2025-03-15")],
+      [parsePeriod("2025-01-20..2025-02-01"), parsePeriod("2025-Q1"), parsePeriod("2025-05")],
+    ]) {
+      const own = await rowsOf(store, periodActivitiesByLeadRead(current, periods));
+      expect(await rowsOf(store, periodActivitiesByLead(current, periods))).toEqual(own);
+      expect(new Set(own.map((row) => JSON.parse(row)[0])).size).toBeGreaterThan(1);
+    }
+  });
 });
 
 describe.each(engines())("statements across periods on %s", (engine) => {

@@ -43,9 +43,10 @@ export function realNoteLength(note: Sql): Sql {
 /**
  * The rollups' rows from the activities (for one workspace, or for every workspace): one
  * pass groups the activities by month, rep, type and real-note length into a temporary
- * table, and both rollups are summed from it. Two passes over the activities cost twice the
- * scan and the trimming of every note (bench:load, size m: 2.4 s on DuckDB, 5 s on
- * PostgreSQL).
+ * table, and the two per-rep rollups are summed from it (two passes cost twice the scan and
+ * the trimming of every note: bench:load, size m, 2.4 s on DuckDB, 5 s on PostgreSQL). The
+ * per-lead rollup is a second pass of its own (about 5.5 s of one thread at size l): by lead,
+ * the groups above would be several times as many.
  */
 export function activityRollupInserts(workspace: string | null, months?: Span): Sql[] {
   const inWorkspace = workspace === null ? sql`TRUE` : sql`workspace_id = ${workspace}`;

@@ -12,7 +12,9 @@ import { runImport } from "../ingest/importer.js";
 import { verityImporter } from "../ingest/verity-importer.js";
 import { ACTIVITY_TYPES } from "../model/canonical.js";
 import { leadLastActivitySchema } from "../store/migrations/024-lead-last-activity.js";
+import { leadActivityMonthsSchema } from "../store/migrations/025-lead-activity-months.js";
 import { raw, sql } from "../store/sql.js";
+import { refreshActivityRollup } from "./activity-rollup.js";
 import { activityCountColumn, refreshLeadActivity } from "./lead-activity.js";
 
 const FIXTURE = join(import.meta.dirname, "..", "..", "test", "fixtures", "canonical-small");
@@ -127,5 +129,24 @@ describe.each(engines())("lead activity facts on %s", (engine) => {
     await t.store.execute(sql`DELETE FROM activities WHERE workspace_id = 'acme' AND lead_id = 'L3'`);
     await refreshLeadActivity(t.store, "acme", sql`SELECT 'L3'`);
     expect((await facts(t)).L3).toEqual({ first: null, last: null });
+  });
+
+  test("migration 25 fills in the activities per lead and month as the import keeps them", async () => {
+    const rows = () =>
+      t.store.query(
+        sql`SELECT workspace_id, month, rep_id, lead_id, activities FROM lead_activity_months
+            ORDER BY workspace_id, month, rep_id, lead_id`,
+      );
+    // What the derivation writes for the activities as they are now (a test above wrote some by hand).
+    await refreshActivityRollup(t.store, options.workspace);
+    const kept = await rows();
+    // Activities on leads and one without a lead (a4), in two months.
+    expect(kept.length).toBeGreaterThan(2);
+    expect(kept.some((row) => row.lead_id === null)).toBe(true);
+    await t.store.execute(sql`DELETE FROM lead_activity_months`);
+    for (const statement of leadActivityMonthsSchema(t.store.dialect).filter((s) => s.startsWith("INSERT"))) {
+      await t.store.execute(raw(statement));
+    }
+    expect(await rows()).toEqual(kept);
   });
 });

@@ -8,7 +8,7 @@
  * for the period's whole months and from the activities themselves for the rest; with a
  * pipeline or source filter the per-rep rollups, which know no lead, give way to the
  * activities for the whole period (the per-lead rollup does not). Both paths give the same
- * rows (test/lead-activity-months.test.ts).
+ * rows (test/metrics-engines.test.ts, "activities per lead").
  */
 import { activityRollupFilters, realNoteLength } from "../derive/activity-rollup.js";
 import { rollupSpans } from "../derive/visit-rollup.js";
@@ -91,7 +91,8 @@ function leadParts(ctx: MetricContext): { months: Sql; activities: Sql | null } 
  * A subquery of the period's activities per lead (`lead_id`, NULL for those logged without a
  * lead, all in one row): `n` activities. How the activity count clusters (a lead in play
  * gets a run of calls and emails). Whole months from lead_activity_months, the rest from the
- * activities (PostgreSQL: an index-only range scan of activities_at, which carries lead_id).
+ * activities (for those days PostgreSQL reads an index-only range scan of activities_at,
+ * which carries lead_id).
  */
 export function periodActivitiesByLead(ctx: MetricContext): Sql;
 /**

@@ -135,7 +135,8 @@ const FIGURES: readonly VanityFigure[] = [
     // Counted from the same rows as the clusters, so n and the squares agree.
     query: (ctx) => sql`
       SELECT ${activityClusters("c")} FROM (${periodActivitiesByLead(ctx)}) c`,
-    // The activities of the periods' whole span read once, counted per period and lead.
+    // The periods' whole span read once (the per-lead rollup's months when every period is
+    // whole months, else the activities), counted per period and lead.
     across: (ctx, periods) => {
       return aggregatesAcross(periods, {
         rows: periodActivitiesByLead(ctx, periods),
