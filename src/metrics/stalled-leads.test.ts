@@ -13,7 +13,7 @@ import {
 } from "../../test/support/metric-fixtures.js";
 import { type MetricRequest, resolveRequest } from "./context.js";
 import { stalledLeads, stalledLeadsPage, stalledViews } from "./stalled-leads.js";
-import { DEFAULT_STALLED_SORT, stalledPage } from "./stalled-page.js";
+import { stalledPage } from "./stalled-page.js";
 
 // Stages new(0) qual(1, qualifying) demo(2) prop(3) neg(4), lostst (kind lost). Midnights only.
 // Won leads (the benchmark), with their days per stage:
@@ -291,10 +291,21 @@ describe.each(engines())("stalled leads on %s", (engine) => {
         [9, 10],
         [50, 10],
       ] as const) {
-        const page = { offset, limit, sort: DEFAULT_STALLED_SORT };
-        // On the store itself, not the request's view: nothing is kept, so the page is always
-        // the statement's (through the view, the whole list kept above would be sliced).
-        expect(await stalledLeadsPage({ ...current, store: ties.store }, page)).toEqual(stalledPage(whole, page));
+        // Every order read by SQL: days over (the list's own), days and value (nulls last both ways).
+        for (const sort of [
+          "daysOver:desc",
+          "daysOver:asc",
+          "days:asc",
+          "days:desc",
+          "value:asc",
+          "value:desc",
+        ] as const) {
+          const page = { offset, limit, sort };
+          // On the store itself, not the request's view: nothing is kept, so the page is always
+          // the statement's (through the view, the whole list kept above would be sliced).
+          const read = await stalledLeadsPage({ ...current, store: ties.store }, page);
+          expect(read, `${sort} ${offset} ${limit}`).toEqual(stalledPage(whole, page));
+        }
       }
     }
   });

@@ -9,7 +9,7 @@ import { raw, type Sql, sql } from "../store/sql.js";
 import { wonStageDaysCte } from "./definitions/velocity.js";
 import { DEFAULT_OPTIONS, type MetricContext, type RowsOf, runStatements, statement, type View } from "./metric.js";
 import { contextKey, rememberByReads, valueKept } from "./read-cache.js";
-import type { StalledLeadsPage, StalledLeadsResult, StalledSort } from "./results/stalled-leads.js";
+import type { StalledLeadsPage, StalledLeadsResult, StalledSort, StalledSortColumn } from "./results/stalled-leads.js";
 import { daysBetween, leadFacts, tidied, tidy, ts } from "./sql-parts.js";
 import { DEFAULT_STALLED_SORT, stalledPage } from "./stalled-page.js";
 
@@ -147,28 +147,29 @@ export async function stalledLeads(ctx: MetricContext): Promise<StalledLeadsResu
 }
 
 /**
- * One page of the list (GET /api/stalled). A page in the list's own order (most days over
- * first: what the dashboard asks first) is read by a statement of its own with LIMIT and
- * OFFSET, unless the whole list is kept already: at size l the whole list took 1.0-1.1 s to
- * compute and read (52,324 leads), its first page about a fifth of that. Other orders, whose
- * text columns sort by a collation the engines do not share, are slices of the whole list
+ * One page of the list (GET /api/stalled). A page in an order of numbers (days over, the
+ * list's own and what the dashboard asks first; days; value) is read by a statement of its
+ * own (the leads at positions offset + 1 to offset + limit), unless the whole list is kept
+ * already: at size l the whole list took 1.0-1.1 s to compute and read (52,324 leads), its
+ * first page a fifth to a third of that. Other orders are slices of the whole list
  * (stalled-page.ts). Both roads give the same page: the statement sorts by the same rounded
- * days over and the lead's id by its bytes (code points), as sortedStalledLeads does.
+ * numbers, leads without one last, and the lead's id by its bytes (code points), as
+ * sortedStalledLeads does.
  */
 export async function stalledLeadsPage(
   ctx: MetricContext,
   page: { offset: number; limit: number; sort: StalledSort },
 ): Promise<StalledLeadsPage> {
-  if (page.sort !== DEFAULT_STALLED_SORT || valueKept(ctx.store, listKey(ctx))) {
+  if (!sortsInSql(page.sort) || valueKept(ctx.store, listKey(ctx))) {
     return stalledPage(await stalledLeads(ctx), page);
   }
   const { offset, limit, sort } = page;
   return rememberByReads(
     ctx.store,
-    listKey(ctx, offset, limit),
+    listKey(ctx, offset, limit, sort),
     async (reads) => {
       const of = { ...ctx, store: reads };
-      const rows = await runStatements(of, buildStalledLeads(of, { offset, limit }));
+      const rows = await runStatements(of, buildStalledLeads(of, page));
       const { leads, stalledLeads, ...counts } = shapeStalledLeads(rows, of);
       return { ...counts, total: stalledLeads, offset, limit, sort, leads };
     },
@@ -182,20 +183,40 @@ function basisOf(ctx: MetricContext): "stage" | "age" {
 }
 
 /**
+ * The orders a page can be read in by SQL: the numbers (rounded as shown, as tidy() rounds),
+ * which sort alike on both engines and in JavaScript. Text columns sort by a collation the
+ * engines do not share, and the last activity is known only for the leads shown: those
+ * orders are cut from the whole list (stalled-page.ts).
+ */
+const SQL_SORTS: Partial<Record<StalledSortColumn, Sql>> = {
+  daysOver: sql`days_over`,
+  days: tidied(sql`days`),
+  value: tidied(sql`CAST(amount AS FLOAT8)`),
+};
+
+/** Whether `sort` can be read a page at a time by SQL (SQL_SORTS). */
+export function sortsInSql(sort: StalledSort): boolean {
+  return SQL_SORTS[sort.split(":")[0] as StalledSortColumn] !== undefined;
+}
+
+/**
  * Pure: one pass over the open leads, the counts riding on every row (and on a single empty
  * row when nothing is stalled), the stalled ones most days over first; with `page`, only the
- * stalled leads of that page (their counts still of the whole list).
+ * stalled leads of that page in its order (their counts still of the whole list).
  */
-export function buildStalledLeads(ctx: MetricContext, page?: { offset: number; limit: number }) {
+export function buildStalledLeads(ctx: MetricContext, page?: { offset: number; limit: number; sort: StalledSort }) {
   const w = ctx.workspace;
   const k = ctx.options.stalledFactor;
   const d = ctx.store.dialect;
   const asOf = ts(ctx.asOf);
   const basis = basisOf(ctx);
   const isStalled = sql`median_days IS NOT NULL AND days > ${k} * median_days`;
-  // The order of the list and of its pages: the days over as shown (rounded as tidy() rounds),
-  // then the id by its bytes, i.e. code points (stalled-page.ts sorts the kept list by the same keys).
-  const order = (daysOver: string, id: string) => sql`${raw(daysOver)} DESC, ${d.binaryOrder(raw(id))}`;
+  // The order of the list or the page: the column's value as shown, leads without one last
+  // either way, then the id by its bytes, i.e. code points (stalled-page.ts sorts the kept
+  // list by the same keys, so a page read here is the same slice of it).
+  const [column, direction] = (page?.sort ?? DEFAULT_STALLED_SORT).split(":") as [StalledSortColumn, "asc" | "desc"];
+  const key = SQL_SORTS[column] ?? sql`days_over`;
+  const order = sql`(${key} IS NULL), ${key} ${raw(direction === "asc" ? "ASC" : "DESC")}, ${d.binaryOrder(sql`lead_id`)}`;
   return {
     stalled: statement<CountRow & Nullable<LeadRow>>(sql`
     WITH ${judged(ctx, basis)},
@@ -207,10 +228,11 @@ export function buildStalledLeads(ctx: MetricContext, page?: { offset: number; l
     stalled AS (
       SELECT *, ${tidied(sql`days - ${k} * median_days`)} AS days_over FROM judged WHERE ${isStalled}
     ),
+    ordered AS (SELECT *, ROW_NUMBER() OVER (ORDER BY ${order}) AS position FROM stalled),
     shown AS (${
       page
-        ? sql`SELECT * FROM stalled ORDER BY ${order("days_over", "lead_id")} LIMIT ${page.limit} OFFSET ${page.offset}`
-        : sql`SELECT * FROM stalled`
+        ? sql`SELECT * FROM ordered WHERE position > ${page.offset} AND position <= ${page.offset + page.limit}`
+        : sql`SELECT * FROM ordered`
     }),
     last_activity AS (
       -- The latest activity up to asOf; of several at that moment, the first type by name. The
@@ -234,6 +256,7 @@ export function buildStalledLeads(ctx: MetricContext, page?: { offset: number; l
     listed AS (
       SELECT st.lead_id AS id, st.name, st.account, st.owner_id, r.name AS owner_name,
         st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days, st.days_over,
+        st.position,
         lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
       FROM shown st
       LEFT JOIN reps r ON r.workspace_id = ${w} AND r.id = st.owner_id
@@ -242,7 +265,7 @@ export function buildStalledLeads(ctx: MetricContext, page?: { offset: number; l
     )
     SELECT t.open_leads, t.without_benchmark, t.stalled_leads, x.*
     FROM totals t LEFT JOIN listed x ON TRUE
-    ORDER BY ${order("x.days_over", "x.id")}`),
+    ORDER BY x.position`),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The stalled list in pages and orders (GET /api/stalled, its CSV): sorted and sliced from the
- * list `stalledLeads` keeps per data version (a page in the list's own order is read by SQL
- * until that list is kept: stalled-leads.ts stalledLeadsPage, in the same order). Each order of
+ * list `stalledLeads` keeps per data version (a page sorted by a number is read by SQL until
+ * that list is kept: stalled-leads.ts stalledLeadsPage, in the same order). Each order of
  * a kept list is sorted once and kept beside it (a WeakMap on the kept, frozen result), so the
  * next page in the same order is a slice; a new data version is a new result, and its orders
  * are sorted afresh. Pure and free of Node.

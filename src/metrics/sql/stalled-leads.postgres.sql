@@ -71,7 +71,8 @@
     stalled AS (
       SELECT *, (floor(CAST(days - $13 * median_days AS FLOAT8) * CAST(1000000 AS FLOAT8) + CAST(0.5 AS FLOAT8)) / CAST(1000000 AS FLOAT8)) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $14 * median_days
     ),
-    shown AS (SELECT * FROM stalled),
+    ordered AS (SELECT *, ROW_NUMBER() OVER (ORDER BY (days_over IS NULL), days_over DESC, lead_id COLLATE "C") AS position FROM stalled),
+    shown AS (SELECT * FROM ordered),
     last_activity AS (
       -- The latest activity up to asOf; of several at that moment, the first type by name. The
       -- lead's latest activity is kept on it at ingest (derive/lead-activity.ts): when that is
@@ -94,6 +95,7 @@
     listed AS (
       SELECT st.lead_id AS id, st.name, st.account, st.owner_id, r.name AS owner_name,
         st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days, st.days_over,
+        st.position,
         lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
       FROM shown st
       LEFT JOIN reps r ON r.workspace_id = $19 AND r.id = st.owner_id
@@ -102,7 +104,7 @@
     )
     SELECT t.open_leads, t.without_benchmark, t.stalled_leads, x.*
     FROM totals t LEFT JOIN listed x ON TRUE
-    ORDER BY x.days_over DESC, x.id COLLATE "C"
+    ORDER BY x.position
 -- values: ["USD","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,2,2,"2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","fixture"]
 
 -- variant: filtered
@@ -176,7 +178,8 @@
     stalled AS (
       SELECT *, (floor(CAST(days - $24 * median_days AS FLOAT8) * CAST(1000000 AS FLOAT8) + CAST(0.5 AS FLOAT8)) / CAST(1000000 AS FLOAT8)) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $25 * median_days
     ),
-    shown AS (SELECT * FROM stalled),
+    ordered AS (SELECT *, ROW_NUMBER() OVER (ORDER BY (days_over IS NULL), days_over DESC, lead_id COLLATE "C") AS position FROM stalled),
+    shown AS (SELECT * FROM ordered),
     last_activity AS (
       -- The latest activity up to asOf; of several at that moment, the first type by name. The
       -- lead's latest activity is kept on it at ingest (derive/lead-activity.ts): when that is
@@ -199,6 +202,7 @@
     listed AS (
       SELECT st.lead_id AS id, st.name, st.account, st.owner_id, r.name AS owner_name,
         st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days, st.days_over,
+        st.position,
         lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
       FROM shown st
       LEFT JOIN reps r ON r.workspace_id = $30 AND r.id = st.owner_id
@@ -207,7 +211,7 @@
     )
     SELECT t.open_leads, t.without_benchmark, t.stalled_leads, x.*
     FROM totals t LEFT JOIN listed x ON TRUE
-    ORDER BY x.days_over DESC, x.id COLLATE "C"
+    ORDER BY x.position
 -- values: ["USD","fixture","p1","r1","fixture","East","website","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","fixture","p1","r1","fixture","East","website","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,2,2,"2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","fixture"]
 
 -- variant: unsupported
@@ -281,7 +285,8 @@
     stalled AS (
       SELECT *, (floor(CAST(days - $13 * median_days AS FLOAT8) * CAST(1000000 AS FLOAT8) + CAST(0.5 AS FLOAT8)) / CAST(1000000 AS FLOAT8)) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $14 * median_days
     ),
-    shown AS (SELECT * FROM stalled),
+    ordered AS (SELECT *, ROW_NUMBER() OVER (ORDER BY (days_over IS NULL), days_over DESC, lead_id COLLATE "C") AS position FROM stalled),
+    shown AS (SELECT * FROM ordered),
     last_activity AS (
       -- The latest activity up to asOf; of several at that moment, the first type by name. The
       -- lead's latest activity is kept on it at ingest (derive/lead-activity.ts): when that is
@@ -304,6 +309,7 @@
     listed AS (
       SELECT st.lead_id AS id, st.name, st.account, st.owner_id, r.name AS owner_name,
         st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days, st.days_over,
+        st.position,
         lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
       FROM shown st
       LEFT JOIN reps r ON r.workspace_id = $19 AND r.id = st.owner_id
@@ -312,7 +318,7 @@
     )
     SELECT t.open_leads, t.without_benchmark, t.stalled_leads, x.*
     FROM totals t LEFT JOIN listed x ON TRUE
-    ORDER BY x.days_over DESC, x.id COLLATE "C"
+    ORDER BY x.position
 -- values: ["USD","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,2,2,"2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","fixture"]
 
 -- variant: empty
@@ -358,7 +364,8 @@
     stalled AS (
       SELECT *, (floor(CAST(days - $7 * median_days AS FLOAT8) * CAST(1000000 AS FLOAT8) + CAST(0.5 AS FLOAT8)) / CAST(1000000 AS FLOAT8)) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $8 * median_days
     ),
-    shown AS (SELECT * FROM stalled),
+    ordered AS (SELECT *, ROW_NUMBER() OVER (ORDER BY (days_over IS NULL), days_over DESC, lead_id COLLATE "C") AS position FROM stalled),
+    shown AS (SELECT * FROM ordered),
     last_activity AS (
       -- The latest activity up to asOf; of several at that moment, the first type by name. The
       -- lead's latest activity is kept on it at ingest (derive/lead-activity.ts): when that is
@@ -381,6 +388,7 @@
     listed AS (
       SELECT st.lead_id AS id, st.name, st.account, st.owner_id, r.name AS owner_name,
         st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days, st.days_over,
+        st.position,
         lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
       FROM shown st
       LEFT JOIN reps r ON r.workspace_id = $13 AND r.id = st.owner_id
@@ -389,7 +397,7 @@
     )
     SELECT t.open_leads, t.without_benchmark, t.stalled_leads, x.*
     FROM totals t LEFT JOIN listed x ON TRUE
-    ORDER BY x.days_over DESC, x.id COLLATE "C"
+    ORDER BY x.position
 -- values: ["fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,2,2,"2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","fixture"]
 
 -- variant: partial
@@ -463,7 +471,8 @@
     stalled AS (
       SELECT *, (floor(CAST(days - $13 * median_days AS FLOAT8) * CAST(1000000 AS FLOAT8) + CAST(0.5 AS FLOAT8)) / CAST(1000000 AS FLOAT8)) AS days_over FROM judged WHERE median_days IS NOT NULL AND days > $14 * median_days
     ),
-    shown AS (SELECT * FROM stalled),
+    ordered AS (SELECT *, ROW_NUMBER() OVER (ORDER BY (days_over IS NULL), days_over DESC, lead_id COLLATE "C") AS position FROM stalled),
+    shown AS (SELECT * FROM ordered),
     last_activity AS (
       -- The latest activity up to asOf; of several at that moment, the first type by name. The
       -- lead's latest activity is kept on it at ingest (derive/lead-activity.ts): when that is
@@ -486,6 +495,7 @@
     listed AS (
       SELECT st.lead_id AS id, st.name, st.account, st.owner_id, r.name AS owner_name,
         st.stage_id, s.name AS stage_name, CAST(st.amount AS FLOAT8) AS value, st.days, st.median_days, st.days_over,
+        st.position,
         lt.occurred_at AS last_activity_at, lt.type AS last_activity_type
       FROM shown st
       LEFT JOIN reps r ON r.workspace_id = $19 AND r.id = st.owner_id
@@ -494,5 +504,5 @@
     )
     SELECT t.open_leads, t.without_benchmark, t.stalled_leads, x.*
     FROM totals t LEFT JOIN listed x ON TRUE
-    ORDER BY x.days_over DESC, x.id COLLATE "C"
+    ORDER BY x.position
 -- values: ["USD","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000",2,2,2,"2026-06-20 12:00:00.000","fixture","2026-06-20 12:00:00.000","2026-06-20 12:00:00.000","fixture","fixture"]

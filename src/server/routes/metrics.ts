@@ -272,7 +272,7 @@ export function registerMetricRoutes(api: Api, ctx: ServerContext): void {
     },
   );
 
-  // The stalled list in pages (as CRM list views page theirs): a page in the list's own order is
+  // The stalled list in pages (as CRM list views page theirs): a page sorted by a number is
   // read by SQL until the whole list is kept; any other is a slice of the list kept per data
   // version, sorted once per order (metrics/stalled-leads.ts stalledLeadsPage, stalled-page.ts).
   // Offset, not a cursor: the list is one snapshot per data version, so an offset finds the
