@@ -18,20 +18,32 @@ import { periodIndexOf, spanOfPeriods } from "./across-periods.js";
 import type { MetricContext } from "./metric.js";
 import { leadFilter, repFilter } from "./sql-parts.js";
 
-function parts(ctx: MetricContext, wholePeriodRaw = false): { months: Sql; activities: Sql | null } {
+/**
+ * How a period's activities are read: `months` over a rollup's own columns (the per-rep
+ * rollups, or lead_activity_months with `rollup` "lead"), `activities` over the activities
+ * aliased `a` for the rest (null when the rollup covers it all). The per-rep rollups know no
+ * lead, so with a pipeline or source filter they give way to the activities for the whole
+ * period; the per-lead rollup takes every filter (a pipeline or source one through its lead).
+ */
+function parts(
+  ctx: MetricContext,
+  rollup: "rep" | "lead",
+  wholePeriodRaw = false,
+): { months: Sql; activities: Sql | null } {
   const { pipeline, source } = ctx.filters;
   const byLead = Boolean(pipeline || source);
+  const scope = (lead: Sql) =>
+    byLead ? sql` AND ${lead} IN (SELECT l.id FROM leads l WHERE ${leadFilter(ctx, "l")})` : sql``;
   const { months, activities } = activityRollupFilters(
     ctx.workspace,
     ctx.period.start,
     ctx.period.end,
-    byLead || wholePeriodRaw,
+    wholePeriodRaw || (byLead && rollup === "rep"),
   );
-  const leadScope = byLead ? sql` AND a.lead_id IN (SELECT l.id FROM leads l WHERE ${leadFilter(ctx, "l")})` : sql``;
   return {
-    months: sql`${months} AND ${repFilter(ctx, sql`rep_id`)}`,
+    months: sql`${months} AND ${repFilter(ctx, sql`rep_id`)}${rollup === "lead" ? scope(sql`lead_id`) : sql``}`,
     activities: activities
-      ? sql`a.workspace_id = ${ctx.workspace} AND ${activities} AND ${repFilter(ctx, sql`a.rep_id`)}${leadScope}`
+      ? sql`a.workspace_id = ${ctx.workspace} AND ${activities} AND ${repFilter(ctx, sql`a.rep_id`)}${scope(sql`a.lead_id`)}`
       : null,
   };
 }
@@ -42,7 +54,7 @@ function parts(ctx: MetricContext, wholePeriodRaw = false): { months: Sql; activ
  * (rollup and edge days): sum them.
  */
 export function periodActivityCounts(ctx: MetricContext): Sql {
-  const { months, activities } = parts(ctx);
+  const { months, activities } = parts(ctx, "rep");
   const fromRollup = sql`SELECT rep_id AS k, type, activities AS n, real_notes FROM activity_months WHERE ${months}`;
   if (!activities) return fromRollup;
   return sql`${fromRollup}
@@ -57,7 +69,7 @@ export function periodActivityCounts(ctx: MetricContext): Sql {
  * `notes` of that length. A (k, note_length) pair can appear twice: sum them.
  */
 export function periodNoteLengths(ctx: MetricContext): Sql {
-  const { months, activities } = parts(ctx);
+  const { months, activities } = parts(ctx, "rep");
   const fromRollup = sql`SELECT rep_id AS k, note_length, notes FROM activity_note_months WHERE ${months}`;
   if (!activities) return fromRollup;
   return sql`${fromRollup}
@@ -66,25 +78,6 @@ export function periodNoteLengths(ctx: MetricContext): Sql {
     FROM (SELECT a.rep_id AS k, ${realNoteLength(sql`a.note`)} AS note_length FROM activities a WHERE ${activities}) r
     WHERE note_length IS NOT NULL
     GROUP BY k, note_length`;
-}
-
-/**
- * A period's activities per lead as lead_activity_months and the activities read them:
- * `months` over the rollup's own columns, `activities` over the activities aliased `a` for
- * the days outside whole months (null without any). The rollup knows each activity's lead and
- * rep, so every filter applies to it (a pipeline or source filter through the lead).
- */
-function leadParts(ctx: MetricContext): { months: Sql; activities: Sql | null } {
-  const { pipeline, source } = ctx.filters;
-  const scope = (lead: Sql) =>
-    pipeline || source ? sql` AND ${lead} IN (SELECT l.id FROM leads l WHERE ${leadFilter(ctx, "l")})` : sql``;
-  const { months, activities } = activityRollupFilters(ctx.workspace, ctx.period.start, ctx.period.end, false);
-  return {
-    months: sql`${months} AND ${repFilter(ctx, sql`rep_id`)}${scope(sql`lead_id`)}`,
-    activities: activities
-      ? sql`a.workspace_id = ${ctx.workspace} AND ${activities} AND ${repFilter(ctx, sql`a.rep_id`)}${scope(sql`a.lead_id`)}`
-      : null,
-  };
 }
 
 /**
@@ -103,7 +96,7 @@ export function periodActivitiesByLead(ctx: MetricContext): Sql;
 export function periodActivitiesByLead(ctx: MetricContext, periods: readonly Period[]): Sql;
 export function periodActivitiesByLead(ctx: MetricContext, periods?: readonly Period[]): Sql {
   if (!periods) {
-    const { months, activities } = leadParts(ctx);
+    const { months, activities } = parts(ctx, "lead");
     const fromActivities = activities
       ? sql`
         UNION ALL
@@ -117,7 +110,7 @@ export function periodActivitiesByLead(ctx: MetricContext, periods?: readonly Pe
   const span = { ...ctx, period: { ...ctx.period, start: from, end: to } };
   if (periods.every((p) => rollupSpans(p.start, p.end).edges.length === 0)) {
     // Whole months only: each rollup row's month lies in one period (or in a gap between them).
-    const { months } = leadParts(span);
+    const { months } = parts(span, "lead");
     return sql`SELECT period_index, lead_id, CAST(sum(n) AS BIGINT) AS n FROM (
         SELECT ${periodIndexOf(periods, sql`month`)} AS period_index, lead_id, activities AS n
         FROM lead_activity_months WHERE ${months}
@@ -132,11 +125,11 @@ export function periodActivitiesByLead(ctx: MetricContext, periods?: readonly Pe
  */
 export function periodActivitiesByLeadRead(ctx: MetricContext, periods?: readonly Period[]): Sql {
   if (!periods) {
-    const { activities } = parts(ctx, true);
+    const { activities } = parts(ctx, "rep", true);
     return sql`SELECT a.lead_id, count(*) AS n FROM activities a WHERE ${activities ?? sql`FALSE`} GROUP BY a.lead_id`;
   }
   const { from, to } = spanOfPeriods(periods);
-  const { activities } = parts({ ...ctx, period: { ...ctx.period, start: from, end: to } }, true);
+  const { activities } = parts({ ...ctx, period: { ...ctx.period, start: from, end: to } }, "rep", true);
   return sql`SELECT period_index, lead_id, count(*) AS n FROM (
       SELECT ${periodIndexOf(periods, sql`a.occurred_at`)} AS period_index, a.lead_id
       FROM activities a WHERE ${activities ?? sql`FALSE`}
