@@ -7,7 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { dataRangeOf } from "../src/metrics/context.js";
-import { cachedReads, primeReads, readCacheStats, rememberByReads } from "../src/metrics/read-cache.js";
+import { cachedReads, primeReads, READS_AT_ONCE, readCacheStats, rememberByReads } from "../src/metrics/read-cache.js";
+import { METRICS } from "../src/metrics/registry.js";
+import { runReport } from "../src/metrics/report-envelope.js";
 import { type DataGroup, groupsRead, TABLE_GROUPS, touchData, UNVERSIONED_TABLES } from "../src/store/data-versions.js";
 import { raw, type Sql, sql } from "../src/store/sql.js";
 import { engines } from "./support/databases.js";
@@ -258,6 +260,32 @@ describe.each(engines())("read cache on %s", (engine) => {
     // And a write of CRM data asks again for the CRM's range only (a push of leads): the
     // activities' months, then the range.
     expect(await afterWrite(["data"])).toEqual([["crm"], ["crm"]]);
+  });
+
+  test(`a request runs at most ${READS_AT_ONCE} statements at once, and still more than one`, async () => {
+    // What the report asks of the store itself (its misses), counted while they run: all nine
+    // metrics at once ask some thirty; unbounded, they held every connection of the pool.
+    let running = 0;
+    let most = 0;
+    const query = t.store.query;
+    t.store.query = (async (statement: Sql) => {
+      running++;
+      most = Math.max(most, running);
+      try {
+        return await query.call(t.store, statement);
+      } finally {
+        running--;
+      }
+    }) as typeof query;
+    try {
+      // A period nothing else here reads: every statement is a miss.
+      const report = await runReport(t.store, METRICS, { workspace: W, period: month(-4), compare: "previous" });
+      expect(report.metrics).toHaveLength(METRICS.length);
+    } finally {
+      t.store.query = query;
+    }
+    expect(most).toBeLessThanOrEqual(READS_AT_ONCE);
+    expect(most).toBeGreaterThan(1);
   });
 
   test("rows handed out are frozen: a caller cannot change what later reads get", async () => {

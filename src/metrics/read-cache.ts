@@ -128,8 +128,18 @@ const keyValue = (value: SqlValue) => (typeof value === "bigint" ? `${value}n` :
 export async function cachedReads(store: Store, workspace: string): Promise<Store> {
   if (process.env.VERITY_READ_CACHE === "off") return store;
   const read = await readVersions(store, workspace);
-  return read ? readView(store, workspace, read.versions, read.since) : store;
+  return read ? readView(store, workspace, read.versions, read.since, undefined, gate(READS_AT_ONCE)) : store;
 }
+
+/**
+ * At most this many of a request's statements run at once (what it finds kept or under way
+ * costs no place). A report asks some thirty at once (every metric, both periods, the vanity
+ * figures): unbounded, on PostgreSQL they filled the pool's 8 connections and every other
+ * request, another workspace's or the tracking writer's, waited behind all thirty. Four keep
+ * both of `verity serve`'s DuckDB connections and a 2-vCPU PostgreSQL busy, and leave half the
+ * pool to everyone else.
+ */
+export const READS_AT_ONCE = 4;
 
 /** At most this many computed values are kept per store (a check is 8 pairs in 14 periods). */
 const MAX_VALUES = 2_000;
@@ -149,13 +159,22 @@ type ViewOf = {
   versions: DataVersions;
   /** Read with the tokens, in one statement: a value is never computed from older data than its key says. */
   since: SinceByGroup;
+  /** The request's places for statements (READS_AT_ONCE), shared by the views made for it. */
+  through: Gate;
 };
 const viewOf = new WeakMap<Store, ViewOf>();
 
 /** The groups a computation read (null: one statement whose groups cannot be told). */
 type Reads = { groups: Set<DataGroup> | null };
 
-function readView(store: Store, workspace: string, versions: DataVersions, since: SinceByGroup, reads?: Reads): Store {
+function readView(
+  store: Store,
+  workspace: string,
+  versions: DataVersions,
+  since: SinceByGroup,
+  reads: Reads | undefined,
+  through: Gate,
+): Store {
   const cache = cacheOf(store);
   const query = <T extends Row = Row>(statement: Sql): Promise<T[]> => {
     const { text, values } = statement.compile();
@@ -166,9 +185,9 @@ function readView(store: Store, workspace: string, versions: DataVersions, since
       else reads.groups = null;
     }
     // Only statements of this workspace: its tokens say nothing of another's data.
-    if (!own) return store.query<T>(statement);
+    if (!own) return through(() => store.query<T>(statement));
     const key = statementKey(workspace, versions, text, values, groups);
-    const rows = cache.get(key) ?? cache.put(key, () => store.query(statement));
+    const rows = cache.get(key) ?? cache.put(key, () => through(() => store.query(statement)));
     return rows as Promise<T[]>;
   };
   // Every other member is the store's own, called on the store (the engines keep private state).
@@ -191,7 +210,7 @@ function readView(store: Store, workspace: string, versions: DataVersions, since
   if (store.setReadConnections) {
     view.setReadConnections = (count) => store.setReadConnections?.(count) as Promise<void>;
   }
-  viewOf.set(view, { base: store, workspace, versions, since });
+  viewOf.set(view, { base: store, workspace, versions, since, through });
   return view;
 }
 
@@ -270,7 +289,7 @@ export function primeReads(
     const run = keys.slice(start, start + size);
     const statement = together(run.map((k) => k.index));
     if (!statement) continue;
-    const all = through(() => of.base.query(statement));
+    const all = through(() => of.through(() => of.base.query(statement)));
     run.forEach(({ key, index }, position) => {
       const alone = statements[index] as Sql;
       const rows = cache.put(key, () =>
@@ -284,7 +303,7 @@ export function primeReads(
             }),
           (error: unknown) => {
             if (error instanceof StoreClosedError) throw error;
-            return of.base.query(alone);
+            return of.through(() => of.base.query(alone));
           },
         ),
       );
@@ -381,7 +400,7 @@ export function rememberByReads<T>(
   const reads: Reads = { groups: new Set() };
   // Until it is computed, it stands for every group (another request with the same tokens shares it).
   const entry: ByReads = { tokens: tokensOf(null, versions), groups: null, value: Promise.resolve(), rows: 1 };
-  entry.value = compute(readView(of.base, of.workspace, of.versions, of.since, reads)).then(
+  entry.value = compute(readView(of.base, of.workspace, of.versions, of.since, reads, of.through)).then(
     (value) => {
       if (store.values.get(key) === entry) {
         // A statement whose data no token covers: the value cannot be kept at all.
