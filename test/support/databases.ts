@@ -72,12 +72,24 @@ export function postgresServerUrl(): string {
   return url;
 }
 
+/**
+ * How a test database compares text: the server's default (the test server is initialised with
+ * the C locale: bytes), or ICU's English collation, where case and punctuation count last
+ * ("o10" < "Oz"), as in a database made with a user's locale. What Verity orders by bytes
+ * (dialect.binaryOrder) must come out the same in both.
+ */
+export type Collation = "server" | "icu-en";
+
 /** Creates `verity_test_<random>` on the test server and returns its URL. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(collation: Collation = "server"): Promise<TestDatabase> {
   const serverUrl = postgresServerUrl();
   const name = `verity_test_${randomBytes(6).toString("hex")}`;
   await withAdmin(serverUrl, async (client) => {
-    await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+    const locale =
+      collation === "icu-en"
+        ? " TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en' LC_COLLATE 'C' LC_CTYPE 'C'"
+        : "";
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}${locale}`);
   });
   const u = new URL(serverUrl);
   u.pathname = `/${name}`;

@@ -15,7 +15,7 @@ import type { MetricDefinition, MetricReport } from "../../src/metrics/metric.js
 import { runMetric } from "../../src/metrics/run-metric.js";
 import { TABLES, type TableName } from "../../src/model/canonical.js";
 import type { Store } from "../../src/store/store.js";
-import type { Engine } from "./databases.js";
+import type { Collation, Engine } from "./databases.js";
 import { openTestStore, type TestStore } from "./stores.js";
 
 export type FixtureRow = Record<string, string | number | boolean | null | undefined>;
@@ -42,9 +42,13 @@ export async function writeFixture(fixture: Fixture): Promise<string> {
 export type LoadedFixture = TestStore & { engine: Engine };
 
 /** A fresh store of `engine` holding the fixture in workspace `fixture`. */
-export async function loadFixture(engine: Engine, fixture: Fixture): Promise<LoadedFixture> {
+export async function loadFixture(
+  engine: Engine,
+  fixture: Fixture,
+  collation: Collation = "server",
+): Promise<LoadedFixture> {
   const dir = await writeFixture(fixture);
-  const test = await openTestStore(engine);
+  const test = await openTestStore(engine, collation);
   try {
     await runImport(test.store, verityImporter, dir, { workspace: WORKSPACE });
   } catch (error) {

@@ -9,11 +9,12 @@ import { openDuckDbStore } from "../../src/store/duckdb-store.js";
 import { migrate } from "../../src/store/migrate.js";
 import { openPostgresStore } from "../../src/store/postgres-store.js";
 import type { Store } from "../../src/store/store.js";
-import { createTestDatabase, type Engine } from "./databases.js";
+import { type Collation, createTestDatabase, type Engine } from "./databases.js";
 
 export type TestStore = { store: Store /** Closes the store and removes its data. */; dispose(): Promise<void> };
 
-export async function openTestStore(engine: Engine): Promise<TestStore> {
+/** `collation` is PostgreSQL's (DuckDB compares text by bytes unless told otherwise). */
+export async function openTestStore(engine: Engine, collation: Collation = "server"): Promise<TestStore> {
   if (engine === "duckdb") {
     const dir = await mkdtemp(join(tmpdir(), "verity-test-"));
     const store = await openDuckDbStore(join(dir, "test.duckdb"));
@@ -26,7 +27,7 @@ export async function openTestStore(engine: Engine): Promise<TestStore> {
       },
     };
   }
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(collation);
   let store: Store;
   try {
     store = await openPostgresStore(database.url);
