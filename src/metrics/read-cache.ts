@@ -133,7 +133,8 @@ export async function cachedReads(store: Store, workspace: string): Promise<Stor
 
 /**
  * At most this many of a request's statements run at once (what it finds kept or under way
- * costs no place). A report asks some thirty at once (every metric, both periods, the vanity
+ * costs no place; a statement another request started is waited for in that request's places,
+ * so a second request may wait behind the first one's line for a row they share). A report asks some thirty at once (every metric, both periods, the vanity
  * figures): unbounded, on PostgreSQL they filled the pool's 8 connections and every other
  * request, another workspace's or the tracking writer's, waited behind all thirty. Four keep
  * both of `verity serve`'s DuckDB connections and a 2-vCPU PostgreSQL busy, and leave half the
@@ -228,18 +229,23 @@ function statementKey(
 /** Runs `work` when a place is free (a few at a time): see primeReads. */
 export type Gate = <T>(work: () => Promise<T>) => Promise<T>;
 
-/** A gate that lets `width` works run at once, the rest in the order they came. */
+/**
+ * A gate that lets `width` works run at once, the rest in the order they came. A work that ends
+ * hands its place to the next in line rather than freeing it: freed, a work arriving before the
+ * woken one resumed (a microtask later) would take it too, and one more would run than `width`.
+ */
 export function gate(width: number): Gate {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async (work) => {
     if (running >= width) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
+    else running++;
     try {
       return await work();
     } finally {
-      running--;
-      waiting.shift()?.();
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
     }
   };
 }
