@@ -132,13 +132,13 @@ export async function cachedReads(store: Store, workspace: string): Promise<Stor
 }
 
 /**
- * At most this many of a request's statements run at once (what it finds kept or under way
- * costs no place; a statement another request started is waited for in that request's places,
- * so a second request may wait behind the first one's line for a row they share). A report asks some thirty at once (every metric, both periods, the vanity
- * figures): unbounded, on PostgreSQL they filled the pool's 8 connections and every other
- * request, another workspace's or the tracking writer's, waited behind all thirty. Four keep
- * both of `verity serve`'s DuckDB connections and a 2-vCPU PostgreSQL busy, and leave half the
- * pool to everyone else.
+ * At most this many of a request's statements run at once. A report asks some thirty at once
+ * (every metric, both periods, the vanity figures): unbounded, on PostgreSQL they filled the
+ * pool's 8 connections and every other request, another workspace's or the tracking writer's,
+ * waited behind all thirty. Four keep both of `verity serve`'s DuckDB connections and a 2-vCPU
+ * PostgreSQL busy, and leave half the pool to others. What a request finds kept or under way
+ * costs it no place; a statement another request started runs in that request's places, so the
+ * second may wait behind the first one's line for a row they share.
  */
 export const READS_AT_ONCE = 4;
 
