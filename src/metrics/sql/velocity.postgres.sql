@@ -58,11 +58,12 @@
     -- The Mann-Whitney test's sums per grouping (statistics.ts rankSumTest): each lead's rank
     -- among its group's days, equal days sharing the average of their ranks (rank() is the
     -- lowest, and t equal days span t ranks); a tie group of t leads adds t^3 - t, that is
-    -- t^2 - 1 for each of its leads.
+    -- t^2 - 1 for each of its leads. The equal days are counted as the row's peers in the same
+    -- window as the rank (one sort; a window partitioned by value too took a second pass).
     ranks AS (
       SELECT grp, gkey, status,
         rank() OVER (PARTITION BY grp, gkey ORDER BY value) AS lowest,
-        count(*) OVER (PARTITION BY grp, gkey, value) AS tied
+        count(*) OVER (PARTITION BY grp, gkey ORDER BY value RANGE BETWEEN CURRENT ROW AND CURRENT ROW) AS tied
       FROM vals
     ),
     rs AS (
@@ -188,11 +189,12 @@
     -- The Mann-Whitney test's sums per grouping (statistics.ts rankSumTest): each lead's rank
     -- among its group's days, equal days sharing the average of their ranks (rank() is the
     -- lowest, and t equal days span t ranks); a tie group of t leads adds t^3 - t, that is
-    -- t^2 - 1 for each of its leads.
+    -- t^2 - 1 for each of its leads. The equal days are counted as the row's peers in the same
+    -- window as the rank (one sort; a window partitioned by value too took a second pass).
     ranks AS (
       SELECT grp, gkey, status,
         rank() OVER (PARTITION BY grp, gkey ORDER BY value) AS lowest,
-        count(*) OVER (PARTITION BY grp, gkey, value) AS tied
+        count(*) OVER (PARTITION BY grp, gkey ORDER BY value RANGE BETWEEN CURRENT ROW AND CURRENT ROW) AS tied
       FROM vals
     ),
     rs AS (
@@ -318,11 +320,12 @@
     -- The Mann-Whitney test's sums per grouping (statistics.ts rankSumTest): each lead's rank
     -- among its group's days, equal days sharing the average of their ranks (rank() is the
     -- lowest, and t equal days span t ranks); a tie group of t leads adds t^3 - t, that is
-    -- t^2 - 1 for each of its leads.
+    -- t^2 - 1 for each of its leads. The equal days are counted as the row's peers in the same
+    -- window as the rank (one sort; a window partitioned by value too took a second pass).
     ranks AS (
       SELECT grp, gkey, status,
         rank() OVER (PARTITION BY grp, gkey ORDER BY value) AS lowest,
-        count(*) OVER (PARTITION BY grp, gkey, value) AS tied
+        count(*) OVER (PARTITION BY grp, gkey ORDER BY value RANGE BETWEEN CURRENT ROW AND CURRENT ROW) AS tied
       FROM vals
     ),
     rs AS (
@@ -448,11 +451,12 @@
     -- The Mann-Whitney test's sums per grouping (statistics.ts rankSumTest): each lead's rank
     -- among its group's days, equal days sharing the average of their ranks (rank() is the
     -- lowest, and t equal days span t ranks); a tie group of t leads adds t^3 - t, that is
-    -- t^2 - 1 for each of its leads.
+    -- t^2 - 1 for each of its leads. The equal days are counted as the row's peers in the same
+    -- window as the rank (one sort; a window partitioned by value too took a second pass).
     ranks AS (
       SELECT grp, gkey, status,
         rank() OVER (PARTITION BY grp, gkey ORDER BY value) AS lowest,
-        count(*) OVER (PARTITION BY grp, gkey, value) AS tied
+        count(*) OVER (PARTITION BY grp, gkey ORDER BY value RANGE BETWEEN CURRENT ROW AND CURRENT ROW) AS tied
       FROM vals
     ),
     rs AS (
@@ -560,11 +564,12 @@
     -- The Mann-Whitney test's sums per grouping (statistics.ts rankSumTest): each lead's rank
     -- among its group's days, equal days sharing the average of their ranks (rank() is the
     -- lowest, and t equal days span t ranks); a tie group of t leads adds t^3 - t, that is
-    -- t^2 - 1 for each of its leads.
+    -- t^2 - 1 for each of its leads. The equal days are counted as the row's peers in the same
+    -- window as the rank (one sort; a window partitioned by value too took a second pass).
     ranks AS (
       SELECT grp, gkey, status,
         rank() OVER (PARTITION BY grp, gkey ORDER BY value) AS lowest,
-        count(*) OVER (PARTITION BY grp, gkey, value) AS tied
+        count(*) OVER (PARTITION BY grp, gkey ORDER BY value RANGE BETWEEN CURRENT ROW AND CURRENT ROW) AS tied
       FROM vals
     ),
     rs AS (
