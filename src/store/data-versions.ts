@@ -66,6 +66,10 @@ export const UNVERSIONED_TABLES = [
   "tracking_since",
   "data_since",
   "kept_answers",
+  // Campaigns' own tables (issue 18): no metric reads them, and a segment is evaluated anew each time.
+  "mail_contacts",
+  "mail_suppressions",
+  "segments",
 ] as const;
 
 export const TABLE_GROUPS: ReadonlyMap<string, DataGroup> = new Map<string, DataGroup>([

@@ -29,6 +29,7 @@ import { keptAnswersSchema } from "./migrations/022-kept-answers.js";
 import { visitsConvertedIndexSchema } from "./migrations/023-visits-converted-index.js";
 import { leadLastActivitySchema } from "./migrations/024-lead-last-activity.js";
 import { leadActivityMonthsSchema } from "./migrations/025-lead-activity-months.js";
+import { mailContactsSchema } from "./migrations/026-mail-contacts.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -60,6 +61,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 23, name: "visits-converted-index", statements: visitsConvertedIndexSchema },
   { version: 24, name: "lead-last-activity", statements: leadLastActivitySchema },
   { version: 25, name: "lead-activity-months", statements: leadActivityMonthsSchema },
+  { version: 26, name: "mail-contacts", statements: mailContactsSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */
