@@ -22,6 +22,7 @@ import { decode, parseSourceText, type SourceFile, type SourceRow } from "../ing
 import { parseTimestamp } from "../ingest/crm/values.js";
 import { hashIdentity } from "../ingest/identity.js";
 import { ImportError } from "../ingest/import-error.js";
+import { ensureWorkspace } from "../ingest/importer.js";
 import { kindOf, locate } from "../ingest/marketing/mailchimp/files.js";
 import { mailchimpTime } from "../ingest/marketing/mailchimp/times.js";
 import { sql } from "../store/sql.js";
@@ -305,6 +306,7 @@ export async function writeContacts(
   }
   const now = new Date().toISOString();
   return store.transaction(async () => {
+    await ensureWorkspace(store, workspace);
     await store.stageRows(
       "verity_contacts",
       CONTACT_COLUMNS,

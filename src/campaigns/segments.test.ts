@@ -52,13 +52,28 @@ const FIXTURE = {
     { lead_id: "L1", to_stage_id: "new", changed_at: "2026-02-20 09:00:00", rep_id: "ann" },
     { lead_id: "L1", from_stage_id: "new", to_stage_id: "demo", changed_at: "2026-03-01 09:00:00", rep_id: "ann" },
   ],
-  newsletter_subscribers: ["a", "c", "d", "e", "f", "g"]
-    .map((w) => ({ id: `s-${w}`, email_hash: hash(addr(w)), subscribed_at: "2025-06-01" }))
-    .concat([{ id: "s-h", email_hash: hash(addr("h")), subscribed_at: "2025-06-01", unsubscribed_at: "2026-02-01" }]),
+  newsletter_subscribers: [
+    ...["a", "c", "d", "e", "f", "g"].map((w) => ({
+      id: `s-${w}`,
+      email_hash: hash(addr(w)),
+      subscribed_at: "2025-06-01",
+    })),
+    { id: "s-h", email_hash: hash(addr("h")), subscribed_at: "2025-06-01", unsubscribed_at: "2026-02-01" },
+  ],
   visits: [
     ...["a", "c", "e", "f", "g"].flatMap((w) => [
-      { visit_id: `${w}1`, visitor_id: `V${w}`, started_at: "2026-03-10 10:00:00", landing_url: "https://x.test/pricing" },
-      { visit_id: `${w}2`, visitor_id: `V${w}`, started_at: "2026-03-20 10:00:00", landing_url: "https://x.test/Pricing?x=1" },
+      {
+        visit_id: `${w}1`,
+        visitor_id: `V${w}`,
+        started_at: "2026-03-10 10:00:00",
+        landing_url: "https://x.test/pricing",
+      },
+      {
+        visit_id: `${w}2`,
+        visitor_id: `V${w}`,
+        started_at: "2026-03-20 10:00:00",
+        landing_url: "https://x.test/Pricing?x=1",
+      },
     ]),
     { visit_id: "c2", visitor_id: "Vc", started_at: "2026-03-20 10:00:00", landing_url: "https://x.test/blog" },
     { visit_id: "d1", visitor_id: "Vd", started_at: "2026-03-15 10:00:00", landing_url: "https://x.test/pricing" },
@@ -105,7 +120,9 @@ describe.each(engines())("segments on %s", (engine) => {
           VALUES (${WORKSPACE}, 'e1', 'site', 'pageview', 'Vc', 'c2', CAST('2026-03-20 10:01:00' AS TIMESTAMP), 'https://x.test/PRICING')`,
     );
     await writeContacts(f.store, WORKSPACE, {
-      contacts: ["a", "b", "c", "d", "f", "g", "h"].map((w) => contact(w, w === "g" || w === "h" ? "2026-01-01 00:00:00" : undefined)),
+      contacts: ["a", "b", "c", "d", "f", "g", "h"].map((w) =>
+        contact(w, w === "g" || w === "h" ? "2026-01-01 00:00:00" : undefined),
+      ),
       suppressions: [
         { address: addr("f"), reason: "bounced", since: "2026-02-01 00:00:00", source: "test" },
         { address: addr("g"), reason: "unsubscribed", since: "2025-12-01 00:00:00", source: "test" },
@@ -128,7 +145,14 @@ describe.each(engines())("segments on %s", (engine) => {
   });
 
   test("a visit count counts visits in the window only, and a page by landing URL or tracked page view", async () => {
-    expect(await people({ visits: { page: "/pricing", min: 2, within_days: 45 } })).toEqual(["a", "c", "d", "e", "f", "g"]);
+    expect(await people({ visits: { page: "/pricing", min: 2, within_days: 45 } })).toEqual([
+      "a",
+      "c",
+      "d",
+      "e",
+      "f",
+      "g",
+    ]);
     expect(await people({ visits: { page: "/pricing", min: 1, max: 1 } })).toEqual(["d"]);
     // min 0: everyone known but those with more than max visits (b and h have none).
     expect(await people({ visits: { min: 0, max: 1 } })).toEqual(["b", "d", "h"]);
@@ -178,12 +202,22 @@ describe.each(engines())("segments on %s", (engine) => {
   });
 
   test("saved segments: saved once, replaced on request, listed, removed", async () => {
-    const saved = await saveSegment(f.store, WORKSPACE, { name: "pricing-hot", definition: PRICING_NOT_LEADS }, { by: "t" });
+    const saved = await saveSegment(
+      f.store,
+      WORKSPACE,
+      { name: "pricing-hot", definition: PRICING_NOT_LEADS },
+      { by: "t" },
+    );
     expect(saved.definition).toEqual(parseDefinition(PRICING_NOT_LEADS));
     await expect(
       saveSegment(f.store, WORKSPACE, { name: "pricing-hot", definition: { lead: {} } }, { by: "t" }),
     ).rejects.toBeInstanceOf(SegmentExists);
-    await saveSegment(f.store, WORKSPACE, { name: "pricing-hot", definition: { lead: {} } }, { by: "t", replace: true });
+    await saveSegment(
+      f.store,
+      WORKSPACE,
+      { name: "pricing-hot", definition: { lead: {} } },
+      { by: "t", replace: true },
+    );
     expect((await listSegments(f.store, WORKSPACE)).map((s) => [s.name, s.definition])).toEqual([
       ["pricing-hot", { lead: {} }],
     ]);
@@ -238,7 +272,10 @@ describe("definitions", () => {
       expect.stringMatching(/is not a filter of "lead" \(filters: status, stage, owner/),
     ]);
     expect(fails({ lead: { status: ["maybe"] } })[0]).toBe("definition.lead.status[0]");
-    expect(fails({ lead: { value: { min: 10, max: 5 } } })).toEqual(["definition.lead.value", expect.stringMatching(/min is above max/)]);
+    expect(fails({ lead: { value: { min: 10, max: 5 } } })).toEqual([
+      "definition.lead.value",
+      expect.stringMatching(/min is above max/),
+    ]);
     expect(fails({ visits: { min: 1.5 } })[0]).toBe("definition.visits.min");
     expect(fails({ visits: { within_days: 0 } })[0]).toBe("definition.visits.within_days");
     expect(fails({ not: { lead: { stage: ["a\u0000b"] } } })[0]).toBe("definition.not.lead.stage[0]");

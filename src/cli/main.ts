@@ -33,6 +33,10 @@ export const COMMAND_MODULES: readonly { names: readonly string[]; load: () => P
     load: async () => (await import("./commands/server-commands.js")).registerServerCommands,
   },
   { names: ["deadletter"], load: async () => (await import("./commands/deadletter-command.js")).registerDeadLetter },
+  {
+    names: ["contact", "segment"],
+    load: async () => (await import("./commands/campaign-commands.js")).registerCampaignCommands,
+  },
 ];
 
 /** The program with its global options and no commands yet. */

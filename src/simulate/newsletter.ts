@@ -263,3 +263,34 @@ export async function writeNewsletter(
     await out.events.drain();
   }
 }
+
+/** A subscriber as a contact with an opt-in (the demo's contacts for campaigns). */
+export type SimulatedContact = {
+  address: string;
+  firstName: string;
+  lastName: string;
+  company: string;
+  /** `YYYY-MM-DD HH:MM:SS`, UTC: when they subscribed (their opt-in). */
+  consentAt: string;
+};
+
+/**
+ * The subscribers of a plan with their addresses, as a newsletter tool's export would give
+ * them (the simulated CSVs hold hashes only, as real exports Verity reads do). Addresses are
+ * on the reserved .example domain: nothing sent to them can be delivered.
+ */
+export function subscriberContacts(plan: NewsletterPlan, people: PeopleBook): SimulatedContact[] {
+  const out: SimulatedContact[] = [];
+  for (let j = 0; j < plan.subscribedAt.length; j++) {
+    const person = people.distinctPerson(j);
+    const [firstName = "", ...rest] = people.name(person).split(" ");
+    out.push({
+      address: people.email(person),
+      firstName,
+      lastName: rest.join(" "),
+      company: people.accounts.get(people.accountOf(person)).name,
+      consentAt: formatTimestamp(plan.subscribedAt[j] ?? 0),
+    });
+  }
+  return out;
+}

@@ -25,7 +25,7 @@ import { planLeadArrivals } from "./lead-arrivals.js";
 import { LEAD_FIELDS, STAGE_EVENT_FIELDS, writeLeads } from "./leads.js";
 import { type MarketingInput, type MarketingTable, writeMarketing } from "./marketing.js";
 import type { MarketingMessage } from "./marketing-worker.js";
-import { planNewsletter } from "./newsletter.js";
+import { planNewsletter, type SimulatedContact, subscriberContacts } from "./newsletter.js";
 import { SIZE_PRESETS, type SimulationSize, type SizePreset } from "./sizes.js";
 import { planSocial } from "./social.js";
 import { RANGE_END_ISO, RANGE_START_ISO } from "./time.js";
@@ -95,6 +95,18 @@ export type SimulationSummary = {
 const WORKER_URL = new URL("./marketing-worker.js", import.meta.url);
 
 /** Writes a simulated company into `outDir` and says how much of it there is. */
+/**
+ * The newsletter subscribers of the company `simulate` writes for a size and seed, with their
+ * addresses and opt-in times: the demo's contacts for campaigns (a pure function of the two,
+ * like every plan).
+ */
+export function simulatedContacts(size: SimulationSize, seed: number): SimulatedContact[] {
+  const sized = SIZE_PRESETS[size];
+  if (!sized) throw new Error(`unknown size "${size}"; use s, m, l or xl`);
+  const preset = shapedPreset(sized, 1, false);
+  return subscriberContacts(planNewsletter(preset, seed), new PeopleBook(new AccountBook(preset.accounts, seed), seed));
+}
+
 export async function simulate(options: SimulationOptions): Promise<SimulationSummary> {
   const { size, seed, outDir } = options;
   const planted = options.planted ?? true;

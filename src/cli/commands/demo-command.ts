@@ -6,10 +6,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { writeContacts } from "../../campaigns/contacts.js";
 import { runImport } from "../../ingest/importer.js";
 import { verityImporter } from "../../ingest/verity-importer.js";
 import { TABLE_ORDER } from "../../model/canonical.js";
-import { PLANTED_PATTERNS, simulate } from "../../simulate/simulate.js";
+import { PLANTED_PATTERNS, simulate, simulatedContacts } from "../../simulate/simulate.js";
 import { ident, sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import { describeTarget, type GlobalOptions, targetOf, withStore, workspaceOf } from "../context.js";
@@ -19,6 +20,7 @@ import { serve } from "./server-commands.js";
 
 /** The demo's rows carry their own source system, so a second demo replaces the first. */
 export const DEMO_SOURCE = "verity-demo";
+const DEMO_CONSENT_SOURCE = "newsletter sign-up (simulated)";
 
 /**
  * Removes an earlier demo company from the workspace; refuses a workspace that holds data
@@ -54,15 +56,16 @@ export function registerDemo(program: Command): void {
       try {
         await simulate({ size: "s", seed: options.seed, outDir: dir });
         const bar = importProgressBar(true);
-        const summary = await withStore(globals, async (store) => {
+        const { summary, contacts } = await withStore(globals, async (store) => {
+          const workspace = workspaceOf(globals);
           try {
-            const workspace = workspaceOf(globals);
-            return await runImport(store, verityImporter, dir, {
+            const imported = await runImport(store, verityImporter, dir, {
               workspace,
               onProgress: bar.update,
               sourceSystem: DEMO_SOURCE,
               before: () => replaceDemo(store, workspace),
             });
+            return { summary: imported, contacts: await loadDemoContacts(store, workspace, options.seed) };
           } finally {
             bar.stop();
           }
@@ -75,7 +78,8 @@ export function registerDemo(program: Command): void {
             `Verity demo: a simulated B2B company loaded into ${describeTarget(targetOf(globals))} (workspace "${summary.workspace}") in ${seconds} s.`,
             "",
             `  ${count("reps")} reps, ${count("leads")} leads with ${count("stage_events")} stage changes and ${count("activities")} activities,`,
-            `  ${count("visits")} website visits, ${count("social_posts")} social posts, ${count("newsletter_subscribers")} newsletter subscribers and ${count("email_events")} email events.`,
+            `  ${count("visits")} website visits, ${count("social_posts")} social posts, ${count("newsletter_subscribers")} newsletter subscribers and ${count("email_events")} email events,`,
+            `  ${formatCount(contacts)} contacts with an opt-in for campaigns (addresses on .example: nothing can be delivered to them).`,
             "",
             "Hidden in it, the kind of story vanity metrics tell:",
             patterns,
@@ -85,6 +89,8 @@ export function registerDemo(program: Command): void {
             "  npx verity check -p 2026-Q2       the quarter where new leads rose and qualified leads fell",
             "  npx verity report                 the nine real metrics (--help for periods, filters, --format json)",
             "  npx verity status                 what is loaded",
+            `  npx verity segment preview --where '{"lead":{"status":["lost"],"loss_reason":["price"]}}'`,
+            "                                    who a campaign to leads lost on price would reach",
             "  npx verity import FILES...        load your own CRM export (Salesforce, HubSpot, Pipedrive, Nutshell, any CSV)",
             "  npx verity serve --no-auth        the dashboard and the API on this machine: http://127.0.0.1:8787/",
             "",
@@ -101,6 +107,23 @@ export function registerDemo(program: Command): void {
         );
       }
     });
+}
+
+/**
+ * The simulated subscribers as contacts with their opt-in (the demo's own: the simulated
+ * files hold hashes only, as real newsletter exports do). Replaces the demo's earlier ones.
+ */
+async function loadDemoContacts(store: Store, workspace: string, seed: number): Promise<number> {
+  // Only the demo's own: a user's imported contacts in this workspace stay.
+  await store.execute(
+    sql`DELETE FROM mail_contacts WHERE workspace_id = ${workspace} AND consent_source = ${DEMO_CONSENT_SOURCE}`,
+  );
+  const summary = await writeContacts(store, workspace, {
+    contacts: simulatedContacts("s", seed).map((c) => ({ ...c, consentSource: DEMO_CONSENT_SOURCE })),
+    suppressions: [],
+    notes: [],
+  });
+  return summary.contacts;
 }
 
 /**
