@@ -15,6 +15,7 @@ import { renewSession, SESSION_COOKIE, sessionPrincipal } from "./auth/sessions.
 import { clientIp, forwardedValue, type ProxyTrust, type ServerContext } from "./context.js";
 import { ApiError } from "./errors.js";
 import { registerAdminRoutes } from "./routes/admin.js";
+import { registerCampaignRoutes } from "./routes/campaigns.js";
 import { registerDashboard } from "./routes/dashboard.js";
 import { registerDataRoutes } from "./routes/data.js";
 import { registerDoctorRoutes } from "./routes/doctor.js";
@@ -184,6 +185,7 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: Tra
   registerMetricRoutes(api, ctx);
   registerDataRoutes(api, ctx);
   registerDoctorRoutes(api, ctx);
+  registerCampaignRoutes(api, ctx);
   registerDashboard(app);
   app.use("/api/event", trackingCors);
   registerTrackingRoutes(api, ctx, intake);

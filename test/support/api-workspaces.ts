@@ -261,6 +261,17 @@ export const ROUTE_TESTS = {
     "POST /api/import",
     "POST /api/event",
   ],
+  campaigns: [
+    "GET /api/contacts",
+    "POST /api/contacts",
+    "POST /api/contacts/forget",
+    "GET /api/segments",
+    "POST /api/segments",
+    "POST /api/segments/preview",
+    "GET /api/segments/{name}",
+    "GET /api/segments/{name}/preview",
+    "DELETE /api/segments/{name}",
+  ],
 } as const;
 
 /** Asserts that every documented route `file` answers for was exercised (answered 2xx) on `t`. */

@@ -1,0 +1,191 @@
+/**
+ * The campaign routes (routes/campaigns.ts) through the app itself, on every engine: contacts
+ * and segments are the caller's workspace's, reps (metrics:read) read but do not write and see
+ * addresses masked, and a bad definition or address is a 400 naming the field, with nothing
+ * written.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { expectRoutesExercised, type Keyed, startKeyedServer } from "../../../test/support/api-workspaces.js";
+import { engines } from "../../../test/support/databases.js";
+import { expectError, type TestServer } from "../../../test/support/server-harness.js";
+
+const CONSENT = { consentAt: "2025-01-01T00:00:00Z", consentSource: "webinar form" };
+
+describe.each(engines())("the campaign routes on %s", (engine) => {
+  let t: TestServer;
+  let A: Keyed;
+  let B: Keyed;
+
+  beforeAll(async () => {
+    ({ t, A, B } = await startKeyedServer(engine, { data: true }));
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const counts = async (who: Keyed) => (await t.request("/api/contacts", { key: who.keys.metrics.secret })).body;
+
+  test("contacts: written by data:write only, all or nothing, per workspace", async () => {
+    const contacts = [
+      { email: " Buyer@A.example ", firstName: "Bea", ...CONSENT },
+      { email: "other@a.example", ...CONSENT },
+    ];
+    expectError(await t.request("/api/contacts", { key: A.keys.metrics.secret, body: { contacts } }), 403, "forbidden");
+    // One bad row: a 400 naming it, and nothing written.
+    const bad = await t.request("/api/contacts", {
+      key: A.keys.data.secret,
+      body: { contacts: [...contacts, { email: "not-an-address", ...CONSENT }] },
+    });
+    expectError(bad, 400, "invalid_request", "body.contacts[2].email");
+    expectError(
+      await t.request("/api/contacts", {
+        key: A.keys.data.secret,
+        body: { contacts: [{ email: "x@a.example", consentAt: "yesterday", consentSource: "form" }] },
+      }),
+      400,
+      "invalid_request",
+      "body.contacts[0].consentAt",
+    );
+    expect(await counts(A)).toEqual({ contacts: 0, suppressions: {} });
+    const ok = await t.request("/api/contacts", {
+      key: A.keys.data.secret,
+      body: {
+        contacts,
+        suppressions: [{ email: "other@a.example", reason: "bounced", since: "2025-02-01T00:00:00Z" }],
+      },
+    });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body).toEqual({ contacts: 2, added: 2, suppressions: 1, skippedErased: 0 });
+    expect(await counts(A)).toEqual({ contacts: 2, suppressions: { bounced: 1 } });
+    expect(await counts(B)).toEqual({ contacts: 0, suppressions: {} });
+  });
+
+  test("segments: saved by data:write, checked against the workspace, invisible to another", async () => {
+    const save = (key: string, body: unknown) => t.request("/api/segments", { key, body });
+    expectError(
+      await save(A.keys.metrics.secret, { name: "won", definition: { lead: { status: ["won"] } } }),
+      403,
+      "forbidden",
+    );
+    expectError(
+      await save(A.keys.data.secret, { name: "typo", definition: { lead: { stage: ["Qualifed"] } } }),
+      400,
+      "invalid_request",
+      "body.definition.lead.stage[0]",
+    );
+    expectError(
+      await save(A.keys.data.secret, { name: "shape", definition: { all: [{ lead: {} }, { leed: {} }] } }),
+      400,
+      "invalid_request",
+      "body.definition.all[1]",
+    );
+    expectError(
+      await save(A.keys.data.secret, { name: "Bad Name", definition: { lead: {} } }),
+      400,
+      "invalid_request",
+      "body.name",
+    );
+    const saved = await save(A.keys.data.secret, { name: "won", definition: { lead: { status: ["won"] } } });
+    expect(saved.status, saved.text).toBe(200);
+    expect(saved.body).toMatchObject({ name: "won", definition: { lead: { status: ["won"] } } });
+    expectError(
+      await save(A.keys.data.secret, { name: "won", definition: { lead: {} } }),
+      409,
+      "conflict",
+      "body.name",
+    );
+    // The same name in another workspace is another segment.
+    expect((await save(B.keys.data.secret, { name: "won", definition: { lead: {} } })).status).toBe(200);
+
+    const listed = await t.request("/api/segments", { key: A.keys.metrics.secret });
+    expect(listed.body.segments.map((s: { name: string; definition: unknown }) => [s.name, s.definition])).toEqual([
+      ["won", { lead: { status: ["won"] } }],
+    ]);
+    expect((await t.request("/api/segments/won", { key: B.keys.metrics.secret })).body.definition).toEqual({
+      lead: {},
+    });
+    expectError(await t.request("/api/segments/nope", { key: A.keys.metrics.secret }), 404, "not_found");
+  });
+
+  test("previews: counts and a sample, masked for readers, of the caller's workspace only", async () => {
+    const asReader = await t.request("/api/segments/won/preview", { key: A.keys.metrics.secret });
+    expect(asReader.status, asReader.text).toBe(200);
+    // a-won's contact opted in; a-won-2 has no contact.
+    expect(asReader.body).toMatchObject({ matched: 1, mailable: 1, withoutOptIn: 0 });
+    expect(asReader.body.sample).toEqual([
+      { address: "bu***@a.example", firstName: "Bea", lastName: null, company: null },
+    ]);
+    // A key with data:write too sees the addresses.
+    const asWriter = await t.request("/api/segments/won/preview", {
+      key: A.keys.all.secret,
+      query: { asOf: "2026-01-01T00:00:00Z", sample: 5 },
+    });
+    expect(asWriter.status, asWriter.text).toBe(200);
+    expect(asWriter.body.sample[0].address).toBe("buyer@a.example");
+    expect(asWriter.body.asOf).toBe("2026-01-01T00:00:00.000Z");
+    // Workspace b's own "won" matches b's leads and none of a's contacts.
+    const inB = await t.request("/api/segments/won/preview", { key: B.keys.all.secret });
+    expect(inB.body).toMatchObject({ mailable: 0 });
+    expect(JSON.stringify(inB.body)).not.toContain("a.example");
+
+    const unsaved = await t.request("/api/segments/preview", {
+      key: A.keys.metrics.secret,
+      body: { definition: { not: { lead: {} } }, sample: 0 },
+    });
+    expect(unsaved.status, unsaved.text).toBe(200);
+    // other@a.example: no lead, an opt-in, bounced.
+    expect(unsaved.body).toMatchObject({ matched: 1, mailable: 0, suppressed: { bounced: 1 }, sample: [] });
+    expectError(
+      await t.request("/api/segments/preview", {
+        key: A.keys.metrics.secret,
+        body: { definition: { visits: { min: -1 } } },
+      }),
+      400,
+      "invalid_request",
+      "body.definition.visits.min",
+    );
+    expectError(
+      await t.request("/api/segments/won/preview", { key: A.keys.metrics.secret, query: { asOf: "soon" } }),
+      400,
+      "invalid_request",
+      "query.asOf",
+    );
+  });
+
+  test("forgetting a contact: data:write only; the address goes, the preview says erased", async () => {
+    const body = { email: "BUYER@a.example" };
+    expectError(await t.request("/api/contacts/forget", { key: A.keys.metrics.secret, body }), 403, "forbidden");
+    // Another workspace forgetting the address leaves a's contact alone.
+    expect((await t.request("/api/contacts/forget", { key: B.keys.data.secret, body })).body).toEqual({
+      forgotten: false,
+    });
+    expect((await t.request("/api/segments/won/preview", { key: A.keys.metrics.secret })).body.mailable).toBe(1);
+    expect((await t.request("/api/contacts/forget", { key: A.keys.data.secret, body })).body).toEqual({
+      forgotten: true,
+    });
+    const after = await t.request("/api/segments/won/preview", { key: A.keys.metrics.secret });
+    expect(after.body).toMatchObject({ matched: 1, mailable: 0, withoutOptIn: 1 });
+    // The erasure keeps the address out of later imports.
+    const again = await t.request("/api/contacts", {
+      key: A.keys.data.secret,
+      body: { contacts: [{ email: "buyer@a.example", ...CONSENT }] },
+    });
+    expect(again.body).toMatchObject({ contacts: 0, skippedErased: 1 });
+  });
+
+  test("removing a segment: data:write only, the caller's own", async () => {
+    expectError(
+      await t.request("/api/segments/won", { method: "DELETE", key: A.keys.metrics.secret }),
+      403,
+      "forbidden",
+    );
+    expect((await t.request("/api/segments/won", { method: "DELETE", key: A.keys.data.secret })).status).toBe(200);
+    expectError(await t.request("/api/segments/won", { method: "DELETE", key: A.keys.data.secret }), 404, "not_found");
+    // b's segment of the same name is still there.
+    expect((await t.request("/api/segments/won", { key: B.keys.metrics.secret })).status).toBe(200);
+  });
+
+  test("every campaign route was exercised", async () => {
+    await expectRoutesExercised(t, "campaigns");
+  });
+});

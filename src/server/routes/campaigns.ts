@@ -1,0 +1,379 @@
+/**
+ * Campaigns over HTTP (issue 18): the workspace's contacts with an opt-in, and its segments.
+ * Everything is the caller's workspace's (the principal's; no route takes a workspace), and
+ * a segment or address of another workspace is answered as one that does not exist.
+ *
+ * Who may do what: reading counts, segments and previews is `metrics:read` (every role);
+ * importing or forgetting contacts and saving or removing segments is `data:write` (managers
+ * and admins). Addresses in a preview's sample are masked for callers without `data:write`.
+ */
+import { z } from "zod";
+import type { Principal } from "../../accounts/access.js";
+import { contactCounts, forgetContact, normalizeAddress, writeContacts } from "../../campaigns/contacts.js";
+import { type Condition, parseDefinition, SegmentError } from "../../campaigns/segment-definition.js";
+import {
+  findSegment,
+  listSegments,
+  previewSegment,
+  removeSegment,
+  SEGMENT_NAME,
+  SegmentExists,
+  SegmentNotFound,
+  SUPPRESSION_REASONS,
+  saveSegment,
+} from "../../campaigns/segments.js";
+import type { Api } from "../api.js";
+import { storableText } from "../collect/storable-text.js";
+import type { ServerContext } from "../context.js";
+import { ApiError, notFound } from "../errors.js";
+
+/** At most this many contacts in one request (an import of more is a file: `verity contact import`). */
+export const MAX_CONTACTS_PER_REQUEST = 10_000;
+
+const Moment = z.iso
+  .datetime({ offset: true, message: "an ISO 8601 time with a zone, such as 2026-03-31T12:00:00Z" })
+  .transform((t) => new Date(t));
+
+const Definition = z
+  .unknown()
+  .describe(
+    'A segment definition: one of {"lead": {...}}, {"subscriber": {...}}, {"visits": {...}}, {"all": [...]}, {"any": [...]}, {"not": {...}} (docs/campaigns.md)',
+  );
+
+const SegmentName = z
+  .string()
+  .regex(SEGMENT_NAME, "lower-case letters, digits, - and _, starting with a letter or digit");
+
+const SegmentOut = z.object({
+  name: z.string(),
+  description: z.string().nullable(),
+  definition: z.unknown(),
+  createdBy: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const PreviewOut = z.object({
+  asOf: z.string(),
+  matched: z.number().describe("people the definition matches, with an opt-in or not"),
+  mailable: z.number().describe("contacts a campaign would be sent to: an opt-in recorded, nothing suppressing it"),
+  withoutOptIn: z.number().describe("matched people with no recorded opt-in: never mailed"),
+  suppressed: z.record(z.enum(SUPPRESSION_REASONS as [string, ...string[]]), z.number()),
+  sample: z.array(
+    z.object({
+      address: z.string().describe("masked (an***@example.com) unless the caller has data:write"),
+      firstName: z.string().nullable(),
+      lastName: z.string().nullable(),
+      company: z.string().nullable(),
+    }),
+  ),
+});
+
+const SaveBody = z
+  .object({
+    name: SegmentName,
+    definition: Definition,
+    description: storableText(500).optional(),
+    replace: z.boolean().optional().describe("replace a segment of that name (else 409)"),
+  })
+  .strict();
+
+const PreviewBody = z
+  .object({
+    definition: Definition,
+    asOf: Moment.optional().describe("measure relative windows back from this moment (default now)"),
+    sample: z.number().int().min(0).max(100).optional(),
+  })
+  .strict();
+
+const PreviewQuery = z
+  .object({
+    asOf: Moment.optional().describe("measure relative windows back from this moment (default now)"),
+    sample: z.coerce.number().int().min(0).max(100).optional(),
+  })
+  .strict();
+
+const NameParam = z.object({ name: storableText(100) });
+
+const ContactIn = z
+  .object({
+    email: storableText(320),
+    consentAt: Moment.describe("when the contact opted in"),
+    consentSource: storableText(200).min(1).describe("where they opted in (a form, a fair, a tool)"),
+    firstName: storableText(200).optional(),
+    lastName: storableText(200).optional(),
+    company: storableText(200).optional(),
+  })
+  .strict();
+
+const SuppressionIn = z
+  .object({
+    email: storableText(320),
+    reason: z.enum(["unsubscribed", "bounced", "complained", "manual"]),
+    since: Moment,
+  })
+  .strict();
+
+const ContactsBody = z
+  .object({
+    contacts: z.array(ContactIn).max(MAX_CONTACTS_PER_REQUEST).default([]),
+    suppressions: z.array(SuppressionIn).max(MAX_CONTACTS_PER_REQUEST).default([]),
+  })
+  .strict();
+
+const ContactsOut = z.object({
+  contacts: z.number(),
+  added: z.number(),
+  suppressions: z.number(),
+  skippedErased: z.number(),
+});
+
+const CountsOut = z.object({
+  contacts: z.number().describe("contacts with a recorded opt-in"),
+  suppressions: z.record(z.string(), z.number()).describe("suppressed addresses by reason"),
+});
+
+const ForgetBody = z.object({ email: storableText(320) }).strict();
+
+const stored = (date: Date) => date.toISOString().slice(0, 19).replace("T", " ");
+
+/** A definition error as a 400 naming the body's field ("body.definition.all[1].lead.stage[0]"). */
+function definitionError(error: unknown, where: string): never {
+  if (error instanceof SegmentNotFound) throw notFound(`segment ${JSON.stringify(error.segment)}`);
+  if (error instanceof SegmentExists) throw new ApiError(409, "conflict", error.message, "body.name");
+  if (error instanceof SegmentError) {
+    const field = `${where}.${error.field}`;
+    throw new ApiError(400, "invalid_request", error.message, field, [{ field, message: error.message }]);
+  }
+  throw error;
+}
+
+function parsed(definition: unknown): Condition {
+  try {
+    return parseDefinition(definition);
+  } catch (error) {
+    definitionError(error, "body");
+  }
+}
+
+const mayWrite = (p: Principal) => p.scopes.has("data:write");
+
+export function registerCampaignRoutes(api: Api, ctx: ServerContext): void {
+  api.add(
+    {
+      method: "get",
+      path: "/api/contacts",
+      tag: "campaigns",
+      summary: "How many contacts the workspace may mail, and its suppressed addresses by reason",
+      access: "metrics:read",
+      responses: { 200: { description: "Counts", schema: CountsOut } },
+    },
+    async ({ principal }) => contactCounts(ctx.store, principal.workspace),
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/contacts",
+      tag: "campaigns",
+      summary: "Add contacts with their opt-in, and suppressed addresses; all or nothing",
+      description: `At most ${MAX_CONTACTS_PER_REQUEST.toLocaleString("en-US")} of each a request. A contact replaces the workspace's contact with the same address; an address that was forgotten (erased) is not stored and counts in skippedErased.`,
+      access: "data:write",
+      body: ContactsBody,
+      bodyLimit: 8 * 1024 * 1024,
+      responses: { 200: { description: "What was written", schema: ContactsOut } },
+    },
+    async ({ body, principal }) => {
+      const input = body as z.infer<typeof ContactsBody>;
+      const address = (email: string, field: string) => {
+        const checked = normalizeAddress(email);
+        if ("problem" in checked) throw new ApiError(400, "invalid_request", `${field}: ${checked.problem}`, field);
+        return checked.address;
+      };
+      const read = {
+        contacts: input.contacts.map((c, i) => ({
+          address: address(c.email, `body.contacts[${i}].email`),
+          firstName: c.firstName?.trim() || null,
+          lastName: c.lastName?.trim() || null,
+          company: c.company?.trim() || null,
+          consentAt: stored(c.consentAt),
+          consentSource: c.consentSource.trim(),
+        })),
+        suppressions: input.suppressions.map((s, i) => ({
+          address: address(s.email, `body.suppressions[${i}].email`),
+          reason: s.reason,
+          since: stored(s.since),
+          source: "api",
+        })),
+        notes: [],
+      };
+      const { notes: _, ...summary } = await ctx.writer.exclusive(() =>
+        writeContacts(ctx.store, principal.workspace, read),
+      );
+      return summary;
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/contacts/forget",
+      tag: "campaigns",
+      summary: "Erase a contact's address (their request): deleted, and never stored or mailed again",
+      access: "data:write",
+      body: ForgetBody,
+      bodyLimit: 16 * 1024,
+      responses: {
+        200: { description: "Whether the address was a contact", schema: z.object({ forgotten: z.boolean() }) },
+      },
+    },
+    async ({ body, principal }) => {
+      const { email } = body as z.infer<typeof ForgetBody>;
+      if (email.trim() === "") throw new ApiError(400, "invalid_request", "give the address to forget", "body.email");
+      const forgotten = await ctx.writer.exclusive(() => forgetContact(ctx.store, principal.workspace, email));
+      return { forgotten };
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/segments",
+      tag: "campaigns",
+      summary: "The workspace's saved segments",
+      access: "metrics:read",
+      responses: { 200: { description: "Segments by name", schema: z.object({ segments: z.array(SegmentOut) }) } },
+    },
+    async ({ principal }) => ({ segments: await listSegments(ctx.store, principal.workspace) }),
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/segments",
+      tag: "campaigns",
+      summary: "Save a segment, checked against the workspace (a wrong name or filter is a 400 naming it)",
+      access: "data:write",
+      body: SaveBody,
+      bodyLimit: 64 * 1024,
+      responses: {
+        200: { description: "The segment saved", schema: SegmentOut },
+        409: { description: "A segment of that name exists (send replace: true to change it)" },
+      },
+    },
+    async ({ body, principal }) => {
+      const input = body as z.infer<typeof SaveBody>;
+      const definition = parsed(input.definition);
+      try {
+        return await ctx.writer.exclusive(() =>
+          saveSegment(
+            ctx.store,
+            principal.workspace,
+            { name: input.name, definition, description: input.description ?? null },
+            { by: principal.id ?? principal.via, replace: input.replace ?? false },
+          ),
+        );
+      } catch (error) {
+        definitionError(error, "body");
+      }
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/segments/preview",
+      tag: "campaigns",
+      summary: "Who an unsaved definition matches now: counts, why some cannot be mailed, a sample",
+      access: "metrics:read",
+      body: PreviewBody,
+      bodyLimit: 64 * 1024,
+      responses: { 200: { description: "The preview", schema: PreviewOut } },
+    },
+    async ({ body, principal }) => {
+      const input = body as z.infer<typeof PreviewBody>;
+      const definition = parsed(input.definition);
+      try {
+        return await previewSegment(ctx.store, principal.workspace, definition, {
+          asOf: input.asOf,
+          sample: input.sample,
+          showAddresses: mayWrite(principal),
+        });
+      } catch (error) {
+        definitionError(error, "body");
+      }
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/segments/{name}",
+      tag: "campaigns",
+      summary: "One saved segment",
+      access: "metrics:read",
+      params: NameParam,
+      responses: { 200: { description: "The segment", schema: SegmentOut } },
+    },
+    async ({ params, principal }) => {
+      const found = await findSegment(ctx.store, principal.workspace, params.name as string);
+      if (!found) throw notFound(`segment ${JSON.stringify(params.name)}`);
+      return found;
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/segments/{name}/preview",
+      tag: "campaigns",
+      summary: "Who a saved segment matches now: counts, why some cannot be mailed, a sample",
+      access: "metrics:read",
+      params: NameParam,
+      query: PreviewQuery,
+      responses: { 200: { description: "The preview", schema: PreviewOut } },
+    },
+    async ({ params, query, principal }) => {
+      const found = await findSegment(ctx.store, principal.workspace, params.name as string);
+      if (!found) throw notFound(`segment ${JSON.stringify(params.name)}`);
+      const q = query as z.infer<typeof PreviewQuery>;
+      try {
+        return await previewSegment(ctx.store, principal.workspace, found.definition, {
+          asOf: q.asOf,
+          sample: q.sample,
+          showAddresses: mayWrite(principal),
+        });
+      } catch (error) {
+        // The workspace's names changed since the segment was saved (a stage renamed).
+        if (error instanceof SegmentError) {
+          throw new ApiError(
+            400,
+            "invalid_request",
+            `the saved segment no longer fits the workspace: ${error.message}; save it again`,
+            `path.name`,
+          );
+        }
+        throw error;
+      }
+    },
+  );
+
+  api.add(
+    {
+      method: "delete",
+      path: "/api/segments/{name}",
+      tag: "campaigns",
+      summary: "Remove a saved segment",
+      access: "data:write",
+      params: NameParam,
+      responses: { 200: { description: "Removed", schema: z.object({ removed: z.literal(true) }) } },
+    },
+    async ({ params, principal }) => {
+      const removed = await ctx.writer.exclusive(() =>
+        removeSegment(ctx.store, principal.workspace, params.name as string),
+      );
+      if (!removed) throw notFound(`segment ${JSON.stringify(params.name)}`);
+      return { removed: true as const };
+    },
+  );
+}
