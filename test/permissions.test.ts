@@ -37,6 +37,7 @@ import { createKey } from "../src/accounts/keys.js";
 import { hashPassword } from "../src/accounts/secrets.js";
 import { createSite } from "../src/accounts/sites.js";
 import { addUser } from "../src/accounts/users.js";
+import { saveSegment } from "../src/campaigns/segments.js";
 import { raw, sql } from "../src/store/sql.js";
 import type { Row, Store } from "../src/store/store.js";
 import { engines } from "./support/databases.js";
@@ -70,7 +71,7 @@ vi.mock("node:crypto", async (importOriginal) =>
 type Access = "public" | "site" | "principal" | "session" | Scope;
 
 /** What a path parameter names. Keys, sites, users and leads belong to a workspace; metrics do not. */
-type IdKind = "key" | "site" | "user" | "lead" | "metric";
+type IdKind = "key" | "site" | "user" | "lead" | "metric" | "segment";
 
 /** A request body: JSON, or raw bytes/text with their content type. */
 type Body = { json: unknown } | { raw: string | Uint8Array; type: string };
@@ -170,6 +171,40 @@ const ROUTES: Line[] = [
     body: (n, w) => ({ raw: JSON.stringify(trackingBody(w.a.site.publicKey, n)), type: "text/plain" }),
     headers: { origin: A_ORIGIN },
   },
+
+  { route: "GET /api/contacts", access: "metrics:read", ok: 200 },
+  {
+    route: "POST /api/contacts",
+    access: "data:write",
+    ok: 200,
+    body: (n) => ({
+      json: {
+        contacts: [{ email: `c-${n}@permission.example`, consentAt: "2025-01-01T00:00:00Z", consentSource: "suite" }],
+      },
+    }),
+  },
+  {
+    route: "POST /api/contacts/forget",
+    access: "data:write",
+    ok: 200,
+    body: (n) => ({ json: { email: `f-${n}@permission.example` } }),
+  },
+  { route: "GET /api/segments", access: "metrics:read", ok: 200 },
+  {
+    route: "POST /api/segments",
+    access: "data:write",
+    ok: 200,
+    body: (n) => ({ json: { name: `suite-${n}`, definition: { lead: { status: ["won"] } } } }),
+  },
+  {
+    route: "POST /api/segments/preview",
+    access: "metrics:read",
+    ok: 200,
+    body: () => ({ json: { definition: { lead: {} } } }),
+  },
+  { route: "GET /api/segments/{name}", access: "metrics:read", ok: 200, params: { name: "segment" } },
+  { route: "GET /api/segments/{name}/preview", access: "metrics:read", ok: 200, params: { name: "segment" } },
+  { route: "DELETE /api/segments/{name}", access: "data:write", ok: 200, params: { name: "segment" } },
 
   { route: "GET /api/keys", access: "admin", ok: 200 },
   {
@@ -485,6 +520,7 @@ const MISSING: Record<IdKind, string> = {
   user: "zzzzzzzzzzzzzzzzzzzz",
   lead: "no-such-lead",
   metric: "no-such-metric",
+  segment: "no-such-segment",
 };
 
 type Variant = "own" | "other" | "missing";
@@ -504,6 +540,7 @@ const ENGINE_SLICE: readonly string[] = [
   "POST /api/keys/{id}/rotate",
   "DELETE /api/sites/{id}",
   "POST /api/users/{id}/disable",
+  "DELETE /api/segments/{name}",
 ];
 
 describe.each(engines())("permissions on %s", (engine) => {
@@ -608,6 +645,9 @@ describe.each(engines())("permissions on %s", (engine) => {
         return `${ws}-lead`;
       case "metric":
         return "funnel";
+      case "segment":
+        return (await saveSegment(t.store, ws, { name: `target-${counter}`, definition: { lead: {} } }, { by: null }))
+          .name;
     }
   };
 

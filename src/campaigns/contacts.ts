@@ -15,7 +15,7 @@
  * that person again.
  */
 
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decode, parseSourceText, type SourceFile, type SourceRow } from "../ingest/crm/source-file.js";
@@ -235,7 +235,8 @@ export async function readContactFiles(paths: readonly string[], options: Import
   const mailchimp: string[] = [];
   const plain: SourceFile[] = [];
   for (const path of paths) {
-    if (/\.zip$/i.test(path)) {
+    // A zip or a folder is an export (Mailchimp's audience export is the one read so far).
+    if (/\.zip$/i.test(path) || (await stat(path).catch(() => null))?.isDirectory()) {
       mailchimp.push(path);
       continue;
     }
