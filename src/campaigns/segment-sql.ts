@@ -172,7 +172,7 @@ export function everyone(w: string): Sql {
  * other reason (bounced, complained, erased, manual). Sets grouped once, not a subquery a
  * person: a million people were a million lookups on PostgreSQL.
  */
-function suppressionJoins(w: string, person: Sql): Sql {
+export function suppressionJoins(w: string, person: Sql): Sql {
   return sql`LEFT JOIN (
       SELECT x.email_hash, max(CASE WHEN x.reason = 'unsubscribed' THEN x.since END) AS unsubscribed_at,
         min(CASE WHEN x.reason <> 'unsubscribed' THEN x.reason END) AS other_reason
@@ -191,7 +191,7 @@ function suppressionJoins(w: string, person: Sql): Sql {
  * bounce, a complaint, an erasure or a suppression by hand counts always; an unsubscribe
  * counts unless the contact's opt-in was recorded after it (they subscribed again).
  */
-function suppressedSql(consentAt: Sql): Sql {
+export function suppressedSql(consentAt: Sql): Sql {
   return sql`CASE
       WHEN sx.other_reason IS NOT NULL THEN sx.other_reason
       WHEN sx.unsubscribed_at IS NOT NULL AND (${consentAt} IS NULL OR sx.unsubscribed_at >= ${consentAt}) THEN 'unsubscribed'

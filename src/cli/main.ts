@@ -34,7 +34,7 @@ export const COMMAND_MODULES: readonly { names: readonly string[]; load: () => P
   },
   { names: ["deadletter"], load: async () => (await import("./commands/deadletter-command.js")).registerDeadLetter },
   {
-    names: ["contact", "segment"],
+    names: ["contact", "segment", "smtp", "campaign"],
     load: async () => (await import("./commands/campaign-commands.js")).registerCampaignCommands,
   },
 ];

@@ -70,6 +70,12 @@ export const UNVERSIONED_TABLES = [
   "mail_contacts",
   "mail_suppressions",
   "segments",
+  "smtp_settings",
+  "campaign_keys",
+  "campaigns",
+  "campaign_links",
+  "campaign_outbox",
+  "campaign_events",
 ] as const;
 
 export const TABLE_GROUPS: ReadonlyMap<string, DataGroup> = new Map<string, DataGroup>([

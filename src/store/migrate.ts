@@ -30,6 +30,7 @@ import { visitsConvertedIndexSchema } from "./migrations/023-visits-converted-in
 import { leadLastActivitySchema } from "./migrations/024-lead-last-activity.js";
 import { leadActivityMonthsSchema } from "./migrations/025-lead-activity-months.js";
 import { mailContactsSchema } from "./migrations/026-mail-contacts.js";
+import { campaignsSchema } from "./migrations/027-campaigns.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -62,6 +63,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 24, name: "lead-last-activity", statements: leadLastActivitySchema },
   { version: 25, name: "lead-activity-months", statements: leadActivityMonthsSchema },
   { version: 26, name: "mail-contacts", statements: mailContactsSchema },
+  { version: 27, name: "campaigns", statements: campaignsSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

@@ -6,6 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { campaignNamed, createCampaign, listCampaigns, outboxCounts } from "../../campaigns/campaigns.js";
 import { contactCounts, forgetContact, readContactFiles, writeContacts } from "../../campaigns/contacts.js";
 import { type Condition, parseDefinition } from "../../campaigns/segment-definition.js";
 import {
@@ -17,7 +18,16 @@ import {
   saveSegment,
   segmentNamed,
 } from "../../campaigns/segments.js";
-import { type GlobalOptions, withStore, workspaceOf } from "../context.js";
+import { type SendResult, sendCampaign, sendTest } from "../../campaigns/sender.js";
+import {
+  checkSettings,
+  findSmtpSettings,
+  SECURITY,
+  saveSmtpSettings,
+  verifySmtp,
+} from "../../campaigns/smtp-settings.js";
+import { sql } from "../../store/sql.js";
+import { type GlobalOptions, targetOf, withStore, workspaceOf } from "../context.js";
 import { formatCount, UserError } from "../output.js";
 
 /** A moment from a flag: ISO 8601 (a date alone is its midnight, UTC). */
@@ -261,5 +271,294 @@ export function registerCampaignCommands(program: Command): void {
         return false;
       });
       if (removed) process.stdout.write(`removed segment ${name}\n`);
+    });
+
+  registerSmtp(program);
+  registerCampaign(program);
+}
+
+const integer = (flag: string, min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UserError(`${flag} ${JSON.stringify(value)} is not a whole number from ${min} to ${max}`);
+  return n;
+};
+
+/** Where campaign journals live: beside the DuckDB file, or ./verity-outbox for PostgreSQL. */
+function journalDirOf(globals: GlobalOptions, flag: string | undefined): string {
+  if (flag) return flag;
+  const target = targetOf(globals);
+  return target.engine === "duckdb" ? `${target.path}.outbox` : "verity-outbox";
+}
+
+function registerSmtp(program: Command): void {
+  const smtp = program
+    .command("smtp")
+    .description("how the workspace sends campaigns: its own SMTP server or provider");
+  smtp
+    .command("set")
+    .description(
+      "set the SMTP server, sender and public address (checked; the password stays in an environment variable)",
+    )
+    .requiredOption("--host <host>", "the SMTP server")
+    .requiredOption("--port <port>", "its port (465 tls, 587 starttls, 25)", integer("--port", 1, 65_535))
+    .option("--security <mode>", `${SECURITY.join(", ")} (none: a server on this machine only)`, "starttls")
+    .option("--user <name>", "the user to sign in as")
+    .option("--password-env <NAME>", "the environment variable holding the password", "VERITY_SMTP_PASSWORD")
+    .requiredOption("--from <address>", "the sender's address")
+    .option("--from-name <name>", "the sender's name")
+    .option("--reply-to <address>", "where replies go")
+    .requiredOption(
+      "--public-url <url>",
+      "where recipients reach this Verity server (links, unsubscribes): https://...",
+    )
+    .option("--connections <n>", "SMTP connections at once", integer("--connections", 1, 20), 5)
+    .option("--per-minute <n>", "at most this many messages a minute", integer("--per-minute", 1, 1_000_000))
+    .option("--no-verify", "save without signing in to the server first")
+    .action(
+      async (
+        flags: {
+          host: string;
+          port: number;
+          security: string;
+          user?: string;
+          passwordEnv: string;
+          from: string;
+          fromName?: string;
+          replyTo?: string;
+          publicUrl: string;
+          connections: number;
+          perMinute?: number;
+          verify: boolean;
+        },
+        cmd: Command,
+      ) => {
+        const globals = cmd.optsWithGlobals<GlobalOptions>();
+        const workspace = workspaceOf(globals);
+        const settings = checkSettings({
+          host: flags.host,
+          port: flags.port,
+          security: flags.security,
+          username: flags.user ?? null,
+          passwordEnv: flags.user ? flags.passwordEnv : null,
+          fromAddress: flags.from,
+          fromName: flags.fromName ?? null,
+          replyTo: flags.replyTo ?? null,
+          publicUrl: flags.publicUrl,
+          maxConnections: flags.connections,
+          perMinute: flags.perMinute ?? null,
+        });
+        if (flags.verify) await verifySmtp(settings);
+        await withStore(globals, (store) => saveSmtpSettings(store, workspace, settings));
+        process.stdout.write(
+          `saved: ${settings.security} to ${settings.host}:${settings.port}${settings.username ? ` as ${settings.username} (password from $${settings.passwordEnv})` : ""}, from ${settings.fromAddress}, links to ${settings.publicUrl}${flags.verify ? "; signed in fine" : ""}\n`,
+        );
+      },
+    );
+  smtp
+    .command("test")
+    .description("connect and sign in to the workspace's SMTP server (sends nothing)")
+    .action(async (_flags: object, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const workspace = workspaceOf(globals);
+      const settings = await withStore(globals, (store) => findSmtpSettings(store, workspace));
+      if (!settings) throw new UserError(`workspace ${workspace} has no SMTP settings yet: \`verity smtp set ...\``);
+      await verifySmtp(settings);
+      process.stdout.write(`${settings.host}:${settings.port} answers and accepts the sign-in\n`);
+    });
+}
+
+function formatSend(r: SendResult): string {
+  const c = r.counts;
+  const lines = [
+    `campaign ${r.campaign}: ${r.status}${r.snapshot !== null ? ` (${formatCount(r.snapshot)} recipients taken from the segment)` : ""}`,
+    `  sent ${formatCount(c.sent)}, bounced ${formatCount(c.bounced)}, failed ${formatCount(c.failed)}, suppressed since ${formatCount(c.suppressed)}, uncertain ${formatCount(c.uncertain)}, waiting ${formatCount(c.queued + c.retry)}`,
+  ];
+  if (r.pausedReason)
+    lines.push(`  paused: ${r.pausedReason}; mend it and run \`verity campaign send ${r.campaign}\` again`);
+  if (r.nextRetryAt) {
+    lines.push(
+      `  ${formatCount(c.retry)} deferred after temporary failures; the next is due ${r.nextRetryAt} (run send again, or --wait)`,
+    );
+  }
+  if (c.uncertain > 0) {
+    lines.push(
+      `  ${formatCount(c.uncertain)} uncertain: handed to the server when the sender stopped, answer unknown; not sent again (see \`verity campaign status ${r.campaign}\`; --resend-uncertain sends them again, with the same Message-ID)`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function registerCampaign(program: Command): void {
+  const campaign = program
+    .command("campaign")
+    .description("email campaigns to a segment, measured by the leads they bring");
+  campaign
+    .command("create")
+    .description("create a campaign (a draft): subject, HTML and/or text body with merge fields, a segment")
+    .argument("<name>", "lower-case letters, digits, - and _")
+    .requiredOption("--segment <name>", "the saved segment it goes to (evaluated when sending starts)")
+    .requiredOption("--subject <text>", "the subject ({{first_name}} and other merge fields allowed)")
+    .option("--html <file>", "the HTML body")
+    .option("--text <file>", "the text body")
+    .option("--utm-campaign <name>", "the utm_campaign of its links (default: the campaign's name)")
+    .option("--per-minute <n>", "at most this many messages a minute", integer("--per-minute", 1, 1_000_000))
+    .action(
+      async (
+        name: string,
+        flags: {
+          segment: string;
+          subject: string;
+          html?: string;
+          text?: string;
+          utmCampaign?: string;
+          perMinute?: number;
+        },
+        cmd: Command,
+      ) => {
+        if (!flags.html && !flags.text) throw new UserError("give --html FILE, --text FILE or both");
+        const read = async (file: string | undefined) =>
+          file === undefined
+            ? ""
+            : readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
+                throw new UserError(`${file}: ${error.code === "ENOENT" ? "no such file" : error.message}`);
+              });
+        const [html, text] = [await read(flags.html), await read(flags.text)];
+        const globals = cmd.optsWithGlobals<GlobalOptions>();
+        const workspace = workspaceOf(globals);
+        const { campaign: made, warnings } = await withStore(globals, (store) =>
+          createCampaign(
+            store,
+            workspace,
+            {
+              name,
+              segment: flags.segment,
+              subject: flags.subject,
+              html,
+              text,
+              utmCampaign: flags.utmCampaign,
+              perMinute: flags.perMinute ?? null,
+            },
+            "cli",
+          ),
+        );
+        process.stdout.write(
+          `created campaign ${made.name} (a draft) to segment ${made.segment}, ${made.links.length} tracked link${made.links.length === 1 ? "" : "s"}\n`,
+        );
+        for (const w of warnings) process.stderr.write(`verity: warning: ${w}\n`);
+      },
+    );
+  campaign
+    .command("list")
+    .description("the workspace's campaigns")
+    .option("--json", "print JSON")
+    .action(async (flags: { json?: boolean }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const workspace = workspaceOf(globals);
+      const campaigns = await withStore(globals, (store) => listCampaigns(store, workspace));
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(campaigns, null, 2)}\n`);
+        return;
+      }
+      if (campaigns.length === 0) process.stdout.write(`workspace ${workspace} has no campaigns yet\n`);
+      for (const c of campaigns) process.stdout.write(`${c.name}\t${c.status}\t${c.segment}\t${c.subject}\n`);
+    });
+  campaign
+    .command("test")
+    .description("send the campaign's message to one address, marked [test] (the outbox is not touched)")
+    .argument("<name>", "the campaign")
+    .requiredOption("--to <address>", "where the test goes")
+    .action(async (name: string, flags: { to: string }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const workspace = workspaceOf(globals);
+      const sent = await withStore(globals, (store) => sendTest(store, workspace, name, flags.to));
+      process.stdout.write(`sent a test of ${name} to ${flags.to}: ${sent.response}\n`);
+    });
+  campaign
+    .command("send")
+    .description(
+      "send the campaign to its segment now (or go on sending it): an outbox row per recipient first, so a crash sends no address twice and skips none",
+    )
+    .argument("<name>", "the campaign")
+    .option("--without-cta", "send even though the campaign has no call to action")
+    .option("--wait", "wait for retries of temporary failures (up to hours) instead of leaving them for a later run")
+    .option("--resend-uncertain", "send the uncertain messages again (a recipient may get one twice)")
+    .option("--journal-dir <dir>", "where the send journal lives (default: beside the DuckDB file, or ./verity-outbox)")
+    .option("--json", "print JSON")
+    .action(
+      async (
+        name: string,
+        flags: { withoutCta?: boolean; wait?: boolean; resendUncertain?: boolean; journalDir?: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        const globals = cmd.optsWithGlobals<GlobalOptions>();
+        const workspace = workspaceOf(globals);
+        const result = await withStore(globals, async (store) => {
+          const c = await campaignNamed(store, workspace, name);
+          if (c.links.length === 0 && !flags.withoutCta) {
+            throw new UserError(
+              `campaign ${name} has no call to action (no link asks the reader to do anything): add one, or send with --without-cta`,
+            );
+          }
+          return sendCampaign(store, workspace, name, {
+            journalDir: journalDirOf(globals, flags.journalDir),
+            waitForRetries: flags.wait ?? false,
+            resendUncertain: flags.resendUncertain ?? false,
+          });
+        });
+        process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatSend(result));
+        if (result.pausedReason) process.exitCode = 1;
+      },
+    );
+  campaign
+    .command("status")
+    .description(
+      "where a campaign stands: its outbox by state, and the uncertain messages to look up in the server's log",
+    )
+    .argument("<name>", "the campaign")
+    .option("--json", "print JSON")
+    .action(async (name: string, flags: { json?: boolean }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const workspace = workspaceOf(globals);
+      const out = await withStore(globals, async (store) => {
+        const c = await campaignNamed(store, workspace, name);
+        const counts = await outboxCounts(store, workspace, c.id);
+        const uncertain = await store.query<{ recipient_id: number; address: string | null }>(
+          sql`SELECT o.recipient_id, m.address FROM campaign_outbox o
+              LEFT JOIN mail_contacts m ON m.workspace_id = o.workspace_id AND m.email_hash = o.email_hash
+              WHERE o.workspace_id = ${workspace} AND o.campaign_id = ${c.id} AND o.status = 'uncertain'
+              ORDER BY o.recipient_id LIMIT 100`,
+        );
+        const domain = (await findSmtpSettings(store, workspace))?.fromAddress.split("@")[1] ?? "";
+        return {
+          name: c.name,
+          status: c.status,
+          segment: c.segment,
+          recipients: c.recipients,
+          pausedReason: c.pausedReason,
+          startedAt: c.startedAt,
+          finishedAt: c.finishedAt,
+          counts,
+          uncertain: uncertain.map((u) => ({
+            address: u.address,
+            messageId: `<verity.${c.id}.${Number(u.recipient_id)}@${domain}>`,
+          })),
+        };
+      });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        return;
+      }
+      const c = out.counts;
+      const lines = [
+        `campaign ${out.name}: ${out.status}, segment ${out.segment}${out.recipients === null ? "" : `, ${formatCount(out.recipients)} recipients`}`,
+        `  sent ${formatCount(c.sent)}, bounced ${formatCount(c.bounced)}, failed ${formatCount(c.failed)}, suppressed since ${formatCount(c.suppressed)}, uncertain ${formatCount(c.uncertain)}, waiting ${formatCount(c.queued + c.retry)}`,
+      ];
+      if (out.pausedReason) lines.push(`  paused: ${out.pausedReason}`);
+      if (out.uncertain.length > 0) {
+        lines.push("  uncertain (look these Message-IDs up in your SMTP server's log):");
+        for (const u of out.uncertain) lines.push(`    ${u.address ?? "(forgotten)"}  ${u.messageId}`);
+      }
+      process.stdout.write(`${lines.join("\n")}\n`);
     });
 }

@@ -1,0 +1,260 @@
+/**
+ * Sending a campaign to a real SMTP server on loopback (test/support/smtp-sink.ts), on every
+ * engine, checked message by message: headers (RFC 8058's two exact lines, a stable
+ * Message-ID), both bodies with their merge fields, signed links that verify and point at the
+ * campaign's stored links; suppressed and unconsented people not mailed; the server's answers
+ * (a bounce, temporary refusals then success, a policy refusal, refusals until the retries run
+ * out); bad SMTP settings that send nothing and write nothing.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type ParsedMail, simpleParser } from "mailparser";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { campaignNamed, createCampaign, outboxCounts } from "../src/campaigns/campaigns.js";
+import { writeContacts } from "../src/campaigns/contacts.js";
+import { findLinkKey, readLink, verifyLink } from "../src/campaigns/links.js";
+import { saveSegment } from "../src/campaigns/segments.js";
+import { sendCampaign } from "../src/campaigns/sender.js";
+import { checkSettings, saveSmtpSettings } from "../src/campaigns/smtp-settings.js";
+import { sql } from "../src/store/sql.js";
+import { engines } from "./support/databases.js";
+import { BASE, type LoadedFixture, lead, loadFixture, WORKSPACE } from "./support/metric-fixtures.js";
+import { type Sink, startSink } from "./support/smtp-sink.js";
+
+const PUBLIC = "http://127.0.0.1:8787";
+const HTML = `<html><body><p>Hi {{first_name|there}},</p>
+<p>Our scheduling module is out: <a href="https://www.brand.example/demo?x=1&amp;y=2">book a demo</a>
+or <a href='https://www.brand.example/pricing'>see prices</a>.</p></body></html>`;
+const TEXT = "Hi {{first_name|there}} from {{company}},\nBook a demo: https://www.brand.example/demo?x=1&y=2.\n";
+
+const who = ["ann", "bob", "cy", "dee", "eve"];
+const addr = (w: string) => `${w}@x.test`;
+
+const FIXTURE = {
+  ...BASE,
+  leads: who.map((w, i) => lead({ id: `l-${w}`, contact: addr(w), created_at: `2025-0${i + 1}-01`, stage_id: "new" })),
+};
+
+describe.each(engines())("sending a campaign on %s", (engine) => {
+  let f: LoadedFixture;
+  let sink: Sink;
+  let journalDir: string;
+  let n = 0;
+
+  beforeAll(async () => {
+    f = await loadFixture(engine, FIXTURE);
+    journalDir = await mkdtemp(join(tmpdir(), "verity-journal-"));
+    await writeContacts(f.store, WORKSPACE, {
+      contacts: who
+        .filter((w) => w !== "eve") // eve never opted in
+        .map((w) => ({
+          address: addr(w),
+          firstName: w === "ann" ? "Ann <b>" : w === "bob" ? null : w.toUpperCase(),
+          lastName: null,
+          company: w === "ann" ? "Acme & Co" : null,
+          consentAt: "2025-01-01 00:00:00",
+          consentSource: "test",
+        })),
+      // dee unsubscribed after opting in.
+      suppressions: [{ address: addr("dee"), reason: "unsubscribed", since: "2025-06-01 00:00:00", source: "test" }],
+      notes: [],
+    });
+    await saveSegment(f.store, WORKSPACE, { name: "everyone", definition: { lead: {} } }, { by: null });
+  }, 120_000);
+  afterAll(async () => {
+    await f?.dispose();
+    await rm(journalDir, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    await sink?.close();
+  });
+
+  /** A fresh sink, settings pointing at it, and a new campaign to the segment. */
+  const prepare = async (settings: Record<string, unknown> = {}) => {
+    sink = await startSink();
+    await saveSmtpSettings(
+      f.store,
+      WORKSPACE,
+      checkSettings({
+        host: "127.0.0.1",
+        port: sink.port,
+        security: "none",
+        fromAddress: "news@brand.example",
+        fromName: "Brand",
+        publicUrl: PUBLIC,
+        ...settings,
+      }),
+    );
+    n += 1;
+    const { campaign } = await createCampaign(
+      f.store,
+      WORKSPACE,
+      { name: `c${n}`, segment: "everyone", subject: "{{first_name|Hello}}, news", html: HTML, text: TEXT },
+      null,
+    );
+    // Earlier campaigns' bounces suppress addresses for later ones: each test starts clean.
+    await f.store.execute(sql`DELETE FROM mail_suppressions WHERE workspace_id = ${WORKSPACE} AND reason = 'bounced'`);
+    return campaign;
+  };
+  const parse = (raw: string): Promise<ParsedMail> => simpleParser(raw);
+  const headerLine = (m: ParsedMail, name: string) =>
+    // Unfolded (a long header is folded onto the next line, RFC 5322 2.2.3).
+    m.headerLines.filter((h) => h.key === name.toLowerCase()).map((h) => h.line.replace(/\r?\n[ \t]+/g, " "));
+
+  test("each consenting, unsuppressed contact gets one message, checked header by header", async () => {
+    const campaign = await prepare();
+    const result = await sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir });
+    expect(result).toMatchObject({ status: "sent", snapshot: 3 });
+    expect(result.counts).toMatchObject({ sent: 3, queued: 0, retry: 0, failed: 0, bounced: 0, uncertain: 0 });
+    // ann, bob, cy: dee unsubscribed, eve never opted in.
+    expect(sink.received.map((r) => r.to[0]).sort()).toEqual([addr("ann"), addr("bob"), addr("cy")]);
+    const key = (await findLinkKey(f.store, WORKSPACE)) as string;
+    const stored = (await campaignNamed(f.store, WORKSPACE, campaign.name)).links;
+    expect(stored).toEqual(["https://www.brand.example/demo?x=1&y=2", "https://www.brand.example/pricing"]);
+    const recipients = new Set<number>();
+    for (const r of sink.received) {
+      expect(r.from).toBe("news@brand.example");
+      const m = await parse(r.raw);
+      const to = r.to[0] as string;
+      // RFC 8058: exactly one of each, byte for byte; the URL is https or this machine's.
+      expect(headerLine(m, "List-Unsubscribe-Post")).toEqual(["List-Unsubscribe-Post: List-Unsubscribe=One-Click"]);
+      const unsubscribe = headerLine(m, "List-Unsubscribe");
+      expect(unsubscribe).toHaveLength(1);
+      const url = /^List-Unsubscribe: +<(http:\/\/127\.0\.0\.1:8787\/u\/([^>]+))>$/.exec(unsubscribe[0] as string);
+      expect(url, unsubscribe[0]).not.toBeNull();
+      const claim = readLink(url?.[2] as string, "u");
+      expect(claim).toMatchObject({ workspace: WORKSPACE, campaign: campaign.id });
+      expect(verifyLink(key, claim as NonNullable<typeof claim>, url?.[2] as string)).toBe(true);
+      recipients.add(claim?.recipient as number);
+      expect(m.messageId).toBe(`<verity.${campaign.id}.${claim?.recipient}@brand.example>`);
+      expect(m.headers.get("x-verity-campaign")).toBe(campaign.id);
+      expect((m.from?.value ?? [])[0]).toEqual({ address: "news@brand.example", name: "Brand" });
+      // Merge fields: ann's name HTML-escaped in the HTML, as is in the subject and text.
+      const first = to === addr("ann") ? "Ann <b>" : to === addr("cy") ? "CY" : null;
+      expect(m.subject).toBe(`${first ?? "Hello"}, news`);
+      expect(m.text).toContain(`Hi ${first ?? "there"} from ${to === addr("ann") ? "Acme & Co" : ""},`);
+      expect(m.html).toContain(`Hi ${to === addr("ann") ? "Ann &lt;b&gt;" : (first ?? "there")},`);
+      expect(m.html).not.toContain("{{");
+      // Links: every brand link is a signed redirect to this recipient's click of its index.
+      expect(m.html).not.toContain("https://www.brand.example");
+      expect(m.text).not.toContain("https://www.brand.example");
+      const clicks = [
+        ...`${m.html}\n${m.text}`.matchAll(/http:\/\/127\.0\.0\.1:8787\/c\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22})/g),
+      ];
+      expect(clicks.length).toBe(3); // two in the HTML, one in the text
+      for (const [, token] of clicks) {
+        const c = readLink(token as string, "c");
+        expect(c && verifyLink(key, c, token as string)).toBe(true);
+        expect(c?.recipient).toBe(claim?.recipient);
+      }
+      expect(clicks.map(([, t]) => readLink(t as string, "c")?.link)).toEqual([0, 1, 0]);
+      // The visible unsubscribe link (added to both bodies) is the header's.
+      expect(m.html).toContain(`href="${url?.[1]}"`);
+      expect(m.text).toContain(url?.[1]);
+    }
+    expect(recipients.size).toBe(3);
+    // Sending again: the campaign was sent.
+    await expect(sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir })).rejects.toThrow(/was sent already/);
+    expect(sink.received).toHaveLength(3);
+  });
+
+  test("the server's answers: a bounce suppresses, temporary refusals are retried, a policy refusal fails", async () => {
+    const campaign = await prepare();
+    sink.script.set(addr("ann"), {
+      rcpt: { code: 550, text: "5.1.1 <ann@x.test>: Recipient address rejected: User unknown" },
+    });
+    sink.script.set(addr("bob"), { rcpt: { code: 451, text: "4.3.0 Try again later", times: 2 } });
+    sink.script.set(addr("cy"), { data: { code: 554, text: "5.7.1 Message rejected as spam" } });
+    const result = await sendCampaign(f.store, WORKSPACE, campaign.name, {
+      journalDir,
+      retryDelaysMs: [30, 30, 30],
+      waitForRetries: true,
+    });
+    expect(result.counts).toMatchObject({ sent: 1, bounced: 1, failed: 1, retry: 0, queued: 0 });
+    expect(result.status).toBe("sent");
+    expect(sink.received.map((r) => r.to[0])).toEqual([addr("bob")]);
+    expect(sink.rcpts.get(addr("bob"))).toBe(3);
+    const rows = await f.store.query<{ recipient_id: number; status: string; attempts: number; error: string | null }>(
+      sql`SELECT o.recipient_id, o.status, o.attempts, o.error FROM campaign_outbox o
+          WHERE o.workspace_id = ${WORKSPACE} AND o.campaign_id = ${campaign.id} ORDER BY o.status`,
+    );
+    expect(rows.map((r) => [r.status, Number(r.attempts)])).toEqual([
+      ["bounced", 1],
+      ["failed", 1],
+      ["sent", 3],
+    ]);
+    expect(rows.find((r) => r.status === "failed")?.error).toContain("5.7.1");
+    // The bounce suppresses ann for every later campaign; the spam refusal does not suppress cy.
+    const suppressed = await f.store.query<{ reason: string; source: string }>(
+      sql`SELECT reason, source FROM mail_suppressions WHERE workspace_id = ${WORKSPACE} AND reason = 'bounced'`,
+    );
+    expect(suppressed).toEqual([{ reason: "bounced", source: "smtp" }]);
+  });
+
+  test("temporary refusals until the retries run out fail the row without suppressing it", async () => {
+    const campaign = await prepare();
+    sink.script.set(addr("cy"), { rcpt: { code: 452, text: "4.2.2 Mailbox full" } });
+    const first = await sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir, retryDelaysMs: [40, 40] });
+    // Without --wait the retry is left for a later run, and said.
+    expect(first).toMatchObject({ status: "sending", counts: { sent: 2, retry: 1 } });
+    expect(first.nextRetryAt).not.toBeNull();
+    const done = await sendCampaign(f.store, WORKSPACE, campaign.name, {
+      journalDir,
+      retryDelaysMs: [40, 40],
+      waitForRetries: true,
+    });
+    expect(done).toMatchObject({ status: "sent", counts: { sent: 2, failed: 1, retry: 0 } });
+    expect(sink.rcpts.get(addr("cy"))).toBe(3);
+    expect(sink.received).toHaveLength(2);
+  });
+
+  test("bad SMTP settings send nothing and write nothing", async () => {
+    const campaign = await prepare();
+    await sink.close();
+    // Nothing listens on the port any more.
+    await expect(sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir })).rejects.toThrow(
+      /nothing answers SMTP at 127\.0\.0\.1:\d+.*nothing was sent/,
+    );
+    // A user whose password variable is not set.
+    sink = await startSink({ auth: { user: "u", pass: "right" } });
+    await saveSmtpSettings(
+      f.store,
+      WORKSPACE,
+      checkSettings({
+        host: "127.0.0.1",
+        port: sink.port,
+        security: "none",
+        username: "u",
+        passwordEnv: "VERITY_TEST_SMTP_PASSWORD",
+        fromAddress: "news@brand.example",
+        publicUrl: PUBLIC,
+      }),
+    );
+    await expect(sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir, env: {} })).rejects.toThrow(
+      /needs its password in the environment variable VERITY_TEST_SMTP_PASSWORD/,
+    );
+    await expect(
+      sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir, env: { VERITY_TEST_SMTP_PASSWORD: "wrong" } }),
+    ).rejects.toThrow(/refused the user name or password/);
+    expect(sink.received).toHaveLength(0);
+    expect((await campaignNamed(f.store, WORKSPACE, campaign.name)).status).toBe("draft");
+    expect(await outboxCounts(f.store, WORKSPACE, campaign.id)).toMatchObject({ queued: 0, sent: 0 });
+    // The right password: sent.
+    const ok = await sendCampaign(f.store, WORKSPACE, campaign.name, {
+      journalDir,
+      env: { VERITY_TEST_SMTP_PASSWORD: "right" },
+    });
+    expect(ok.counts.sent).toBe(3);
+  });
+
+  test("settings that would leak are refused", () => {
+    const base = { host: "smtp.example.com", port: 587, fromAddress: "a@b.example", publicUrl: "https://v.example" };
+    expect(() => checkSettings({ ...base, security: "none" })).toThrow(/in the clear/);
+    expect(() => checkSettings({ ...base, security: "starttls", publicUrl: "http://v.example" })).toThrow(
+      /must be https/,
+    );
+    expect(() => checkSettings({ ...base, security: "tls", fromAddress: "nobody" })).toThrow(/fromAddress/);
+    expect(checkSettings({ ...base, security: "starttls", username: "me" }).passwordEnv).toBe("VERITY_SMTP_PASSWORD");
+  });
+});
