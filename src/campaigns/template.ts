@@ -67,7 +67,7 @@ export function checkTemplate(part: TemplateError["part"], text: string): void {
 const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string);
 
-function valueOf(field: MergeField, r: Recipient, unsubscribeUrl: string): string {
+function fieldValue(field: MergeField, r: Recipient, unsubscribeUrl: string): string {
   switch (field) {
     case "first_name":
       return r.firstName ?? "";
@@ -87,7 +87,7 @@ function valueOf(field: MergeField, r: Recipient, unsubscribeUrl: string): strin
 /** Fills the merge fields of a checked template for one recipient. */
 export function fill(text: string, r: Recipient, unsubscribeUrl: string, html: boolean): string {
   return text.replace(FIELD, (_, name: string, fallback: string | undefined) => {
-    const value = valueOf(name as MergeField, r, unsubscribeUrl) || (fallback ?? "").trim();
+    const value = fieldValue(name as MergeField, r, unsubscribeUrl) || (fallback ?? "").trim();
     return html ? escapeHtml(value) : value;
   });
 }
