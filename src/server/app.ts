@@ -19,6 +19,7 @@ import { registerCampaignRoutes } from "./routes/campaigns.js";
 import { registerDashboard } from "./routes/dashboard.js";
 import { registerDataRoutes } from "./routes/data.js";
 import { registerDoctorRoutes } from "./routes/doctor.js";
+import { registerMailLinkRoutes } from "./routes/mail-links.js";
 import { registerMetricRoutes } from "./routes/metrics.js";
 import {
   registerTrackingRoutes,
@@ -187,6 +188,7 @@ export function buildApp(ctx: ServerContext): { app: Hono; api: Api; intake: Tra
   registerDoctorRoutes(api, ctx);
   registerCampaignRoutes(api, ctx);
   registerDashboard(app);
+  registerMailLinkRoutes(app, ctx);
   app.use("/api/event", trackingCors);
   registerTrackingRoutes(api, ctx, intake);
   registerAdminRoutes(api, ctx, sites);

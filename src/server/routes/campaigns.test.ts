@@ -4,10 +4,75 @@
  * addresses masked, and a bad definition or address is a 400 naming the field, with nothing
  * written.
  */
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { expectRoutesExercised, type Keyed, startKeyedServer } from "../../../test/support/api-workspaces.js";
 import { engines } from "../../../test/support/databases.js";
 import { expectError, type TestServer } from "../../../test/support/server-harness.js";
+import { type Campaign, createCampaign } from "../../campaigns/campaigns.js";
+import { writeContacts } from "../../campaigns/contacts.js";
+import { linkKey, signLink } from "../../campaigns/links.js";
+import { snapshotRecipients } from "../../campaigns/outbox.js";
+import { saveSegment } from "../../campaigns/segments.js";
+import { sql } from "../../store/sql.js";
+
+/**
+ * A campaign of `ws` being sent to one recipient (a lost lead's contact), and the signed
+ * links of that recipient's message. Made once per workspace and server.
+ */
+const made = new Map<string, Promise<{ campaign: Campaign; key: string }>>();
+async function mailLinks(t: TestServer, ws: "a" | "b") {
+  const key = `${t.engine}/${ws}`;
+  if (!made.has(key)) {
+    made.set(
+      key,
+      (async () => {
+        await writeContacts(t.store, ws, {
+          contacts: [
+            {
+              address: `lost-${ws}@${ws}.example`,
+              firstName: null,
+              lastName: null,
+              company: null,
+              consentAt: "2025-01-01 00:00:00",
+              consentSource: "test",
+            },
+          ],
+          suppressions: [],
+          notes: [],
+        });
+        await t.store.execute(
+          sql`UPDATE leads SET contact = ${`lost-${ws}@${ws}.example`}, contact_hash = NULL WHERE workspace_id = ${ws} AND status = 'lost'`,
+        );
+        await t.store.execute(
+          sql`UPDATE leads SET contact_hash = ${createHash("sha256").update(`lost-${ws}@${ws}.example`).digest("hex")}
+              WHERE workspace_id = ${ws} AND status = 'lost'`,
+        );
+        await saveSegment(t.store, ws, { name: "lost", definition: { lead: { status: ["lost"] } } }, { by: null });
+        const { campaign } = await createCampaign(
+          t.store,
+          ws,
+          {
+            name: "spring",
+            segment: "lost",
+            subject: "Hello",
+            html: `<a href="https://www.${ws}.example/demo?utm_source=mail">demo</a> <a href="https://www.${ws}.example/pricing?plan=pro">prices</a>`,
+            utmCampaign: `spring-${ws}`,
+          },
+          null,
+        );
+        await snapshotRecipients(t.store, ws, campaign, new Date());
+        return { campaign, key: await linkKey(t.store, ws) };
+      })(),
+    );
+  }
+  const { campaign, key: secret } = await (made.get(key) as Promise<{ campaign: Campaign; key: string }>);
+  return {
+    campaign,
+    click: (link: number) => signLink(secret, { kind: "c", workspace: ws, campaign: campaign.id, recipient: 1, link }),
+    unsubscribe: () => signLink(secret, { kind: "u", workspace: ws, campaign: campaign.id, recipient: 1, link: 0 }),
+  };
+}
 
 const CONSENT = { consentAt: "2025-01-01T00:00:00Z", consentSource: "webinar form" };
 
@@ -183,6 +248,88 @@ describe.each(engines())("the campaign routes on %s", (engine) => {
     expectError(await t.request("/api/segments/won", { method: "DELETE", key: A.keys.data.secret }), 404, "not_found");
     // b's segment of the same name is still there.
     expect((await t.request("/api/segments/won", { key: B.keys.metrics.secret })).status).toBe(200);
+  });
+
+  test("a click link: signed, recorded, redirected only to the link the campaign stored", async () => {
+    const { click, unsubscribe, campaign } = await mailLinks(t, "a");
+    const res = await t.request(`/c/${click(1)}`, { query: { url: "https://evil.example/" } });
+    expect(res.status, res.text).toBe(302);
+    expect(res.headers.get("location")).toBe(
+      "https://www.a.example/pricing?plan=pro&utm_source=verity&utm_medium=email&utm_campaign=spring-a",
+    );
+    const events = await t.store.query(
+      sql`SELECT type, link_index FROM campaign_events WHERE workspace_id = 'a' AND campaign_id = ${campaign.id}`,
+    );
+    expect(events).toEqual([{ type: "click", link_index: 1 }]);
+    // A link whose own utm_* say otherwise keeps them.
+    expect((await t.request(`/c/${click(0)}`)).headers.get("location")).toBe(
+      "https://www.a.example/demo?utm_source=mail&utm_medium=email&utm_campaign=spring-a",
+    );
+    // Forged, altered, of another workspace's key, out of range, or junk: one answer, 404.
+    const b = await mailLinks(t, "b");
+    const [body, tag] = click(0).split(".") as [string, string];
+    const other = Buffer.from(Buffer.from(body, "base64url").toString().replace(/\n0$/, "\n1")).toString("base64url");
+    const bad = [
+      `${other}.${tag}`, // the link number changed, the tag not
+      `${body}.${b.click(0).split(".")[1]}`, // b's tag on a's claim
+      signLink(await linkKey(t.store, "b"), {
+        kind: "c",
+        workspace: "a",
+        campaign: campaign.id,
+        recipient: 1,
+        link: 0,
+      }),
+      click(7), // no such link
+      unsubscribe(), // an unsubscribe token is not a click
+      "not-a-token",
+      `${"A".repeat(600)}.${"B".repeat(22)}`,
+    ];
+    for (const token of bad) {
+      const res = await t.request(`/c/${token}`);
+      expect(res.status, token).toBe(404);
+      expect(res.headers.get("location")).toBeNull();
+      expect(res.text).toContain("This link is not valid");
+    }
+    expect(
+      await t.store.query(sql`SELECT count(*) AS n FROM campaign_events WHERE workspace_id = 'a' AND link_index = 0`),
+    ).toEqual([{ n: 1 }]);
+  });
+
+  test("unsubscribing: the page unsubscribes nobody; the one-click POST does, answered 200 without a redirect", async () => {
+    const { unsubscribe, campaign } = await mailLinks(t, "a");
+    const suppressed = () =>
+      t.store.query(
+        sql`SELECT reason, source, detail FROM mail_suppressions WHERE workspace_id = 'a' AND reason = 'unsubscribed'`,
+      );
+    const before = await suppressed();
+    const page = await t.request(`/u/${unsubscribe()}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`<form method="post" action="/u/${unsubscribe()}">`);
+    expect(await suppressed()).toEqual(before);
+    // RFC 8058: the provider's POST, no cookie, no key, a form body.
+    const res = await t.request(`/u/${unsubscribe()}`, {
+      method: "POST",
+      body: "List-Unsubscribe=One-Click",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.text).toContain("You are unsubscribed");
+    expect(await suppressed()).toEqual([
+      ...before,
+      { reason: "unsubscribed", source: "campaign", detail: campaign.id },
+    ]);
+    // The recipient is no longer mailable.
+    const preview = await t.request("/api/segments/preview", {
+      key: A.keys.metrics.secret,
+      body: { definition: { lead: { status: ["lost"] } } },
+    });
+    expect(preview.body).toMatchObject({ mailable: 0, suppressed: { unsubscribed: 1 } });
+    // A forged one changes nothing.
+    const forged = await t.request(`/u/${unsubscribe().slice(0, -2)}AA`, {
+      method: "POST",
+      body: "List-Unsubscribe=One-Click",
+    });
+    expect(forged.status).toBe(404);
   });
 
   test("every campaign route was exercised", async () => {

@@ -1,0 +1,124 @@
+/**
+ * The public links in campaign messages (campaigns/links.ts): `/c/TOKEN`, a click, redirected
+ * to the campaign's stored link; `/u/TOKEN`, the unsubscribe: a page with a button (GET never
+ * unsubscribes: mail scanners and link previews fetch links), and RFC 8058's one-click POST,
+ * which mail providers send without cookies or credentials and which must not answer with a
+ * redirect.
+ *
+ * Anyone may call them, so they answer every bad token the same way (404, no hint whether
+ * the workspace, campaign or recipient exists), are rate-limited per client address like
+ * tracking, and never redirect anywhere but to a link the campaign stored. They are pages for
+ * people, not API routes: they answer HTML and are not in the OpenAPI document.
+ */
+import type { Context, Hono } from "hono";
+import { findLinkKey, type LinkClaim, type LinkKind, readLink, verifyLink } from "../../campaigns/links.js";
+import { escapeHtml } from "../../campaigns/template.js";
+import { sql } from "../../store/sql.js";
+import { clientIp, rateLimitAddress, type ServerContext } from "../context.js";
+
+function page(title: string, body: string, status = 200): Response {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;color:#222}
+button{font:inherit;padding:.5rem 1.2rem;cursor:pointer}</style></head><body>${body}</body></html>`;
+  return new Response(html, {
+    status,
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      "referrer-policy": "no-referrer",
+      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    },
+  });
+}
+
+const INVALID = () =>
+  page("Link not valid", "<h1>This link is not valid</h1><p>It may have been copied incompletely.</p>", 404);
+
+const LIMITED = (wait: number) => {
+  const res = page("Too many requests", "<h1>Too many requests</h1><p>Wait a moment and try again.</p>", 429);
+  res.headers.set("retry-after", String(wait));
+  return res;
+};
+
+export function registerMailLinkRoutes(app: Hono, ctx: ServerContext): void {
+  /** The token's claim when its signature holds; else a page to answer (every failure alike). */
+  const verified = async (c: Context, kind: LinkKind): Promise<LinkClaim | Response> => {
+    const wait = ctx.limits.tracking.take(`mail|${rateLimitAddress(clientIp(c, ctx.trustProxy))}`);
+    if (wait > 0) return LIMITED(wait);
+    const token = c.req.param("token") ?? "";
+    const claim = readLink(token, kind);
+    if (!claim) return INVALID();
+    const key = await findLinkKey(ctx.store, claim.workspace);
+    return key && verifyLink(key, claim, token) ? claim : INVALID();
+  };
+  const event = (claim: LinkClaim, type: "click" | "unsubscribe") =>
+    ctx.store.execute(
+      sql`INSERT INTO campaign_events (workspace_id, campaign_id, recipient_id, type, link_index, occurred_at)
+          VALUES (${claim.workspace}, ${claim.campaign}, ${claim.recipient}, ${type}, ${type === "click" ? claim.link : -1},
+            CAST(${new Date().toISOString()} AS TIMESTAMP))
+          ON CONFLICT DO NOTHING`,
+    );
+
+  // A click: recorded, then redirected to the link the campaign stored.
+  app.get("/c/:token", async (c) => {
+    const claim = await verified(c, "c");
+    if (claim instanceof Response) return claim;
+    const [link] = await ctx.store.query<{ url: string; utm_campaign: string }>(
+      sql`SELECT l.url, m.utm_campaign FROM campaign_links l
+            JOIN campaigns m ON m.workspace_id = l.workspace_id AND m.id = l.campaign_id
+            WHERE l.workspace_id = ${claim.workspace} AND l.campaign_id = ${claim.campaign} AND l.link_index = ${claim.link}`,
+    );
+    if (!link) return INVALID();
+    await ctx.writer.exclusive(() => event(claim, "click"));
+    const target = new URL(link.url);
+    // Visits from the link arrive attributed to the campaign (the newsletter-leads metric's
+    // email medium), unless the link says otherwise itself.
+    if (!target.searchParams.has("utm_source")) target.searchParams.set("utm_source", "verity");
+    if (!target.searchParams.has("utm_medium")) target.searchParams.set("utm_medium", "email");
+    if (!target.searchParams.has("utm_campaign")) target.searchParams.set("utm_campaign", link.utm_campaign);
+    return new Response(null, {
+      status: 302,
+      headers: { location: target.toString(), "cache-control": "no-store", "referrer-policy": "no-referrer" },
+    });
+  });
+
+  // The unsubscribe page: a button (opening it unsubscribes nobody).
+  app.get("/u/:token", async (c) => {
+    const token = c.req.param("token");
+    const claim = await verified(c, "u");
+    if (claim instanceof Response) return claim;
+    return page(
+      "Unsubscribe",
+      `<h1>Unsubscribe</h1><p>Stop receiving these emails?</p>
+<form method="post" action="/u/${escapeHtml(token)}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
+    );
+  });
+
+  // Unsubscribe: RFC 8058's one-click POST or the page's button. A 200 page, never a
+  // redirect (RFC 8058); the body, if any, is not read.
+  app.post("/u/:token", async (c) => {
+    const claim = await verified(c, "u");
+    if (claim instanceof Response) return claim;
+    const now = new Date().toISOString();
+    const done = await ctx.writer.exclusive(() =>
+      ctx.store.transaction(async () => {
+        const [row] = await ctx.store.query<{ email_hash: string }>(
+          sql`SELECT email_hash FROM campaign_outbox
+                WHERE workspace_id = ${claim.workspace} AND campaign_id = ${claim.campaign} AND recipient_id = ${claim.recipient}`,
+        );
+        if (!row) return false;
+        await ctx.store.execute(
+          sql`INSERT INTO mail_suppressions (workspace_id, email_hash, reason, since, source, detail)
+                VALUES (${claim.workspace}, ${row.email_hash}, 'unsubscribed', CAST(${now} AS TIMESTAMP), 'campaign', ${claim.campaign})
+                ON CONFLICT (workspace_id, email_hash, reason) DO UPDATE SET since = excluded.since, source = excluded.source,
+                  detail = excluded.detail`,
+        );
+        await event(claim, "unsubscribe");
+        return true;
+      }),
+    );
+    if (!done) return INVALID();
+    return page("Unsubscribed", "<h1>You are unsubscribed</h1><p>You will get no more of these emails.</p>");
+  });
+}
