@@ -359,7 +359,15 @@ export async function sendCampaign(
   const settings = await smtpSettingsOf(store, workspace);
   const poolOptions = transportOptions(settings, options.env);
   let campaign = await campaignNamed(store, workspace, name);
-  if (campaign.status === "sent") throw new CampaignStateError("campaign", `${name} was sent already`);
+  if (campaign.status === "sent") {
+    const uncertain = options.resendUncertain ? (await outboxCounts(store, workspace, campaign.id)).uncertain : 0;
+    if (uncertain === 0) {
+      throw new CampaignStateError(
+        "campaign",
+        `${name} was sent already${options.resendUncertain ? " and has no uncertain messages" : ""}`,
+      );
+    }
+  }
   if (campaign.status === "cancelled") throw new CampaignStateError("campaign", `${name} was cancelled`);
 
   const { createTransport } = await import("nodemailer");
@@ -390,6 +398,9 @@ export async function sendCampaign(
       await store.execute(
         sql`UPDATE campaign_outbox SET status = 'queued', error = NULL
             WHERE workspace_id = ${workspace} AND campaign_id = ${campaign.id} AND status = 'uncertain'`,
+      );
+      await store.execute(
+        sql`UPDATE campaigns SET status = 'sending', finished_at = NULL WHERE workspace_id = ${workspace} AND id = ${campaign.id}`,
       );
     }
     journal = new Journal(path);

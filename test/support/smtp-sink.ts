@@ -101,6 +101,8 @@ export async function startSink(options: { auth?: { user: string; pass: string }
       });
     },
   });
+  // A client killed mid-message resets its connection: the server reports it, and carries on.
+  server.on("error", () => {});
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
