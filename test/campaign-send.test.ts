@@ -195,10 +195,15 @@ describe.each(engines())("sending a campaign on %s", (engine) => {
   test("temporary refusals until the retries run out fail the row without suppressing it", async () => {
     const campaign = await prepare();
     sink.script.set(addr("cy"), { rcpt: { code: 452, text: "4.2.2 Mailbox full" } });
-    const first = await sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir, retryDelaysMs: [40, 40] });
+    const first = await sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir, retryDelaysMs: [60_000, 40] });
     // Without --wait the retry is left for a later run, and said.
     expect(first).toMatchObject({ status: "sending", counts: { sent: 2, retry: 1 } });
-    expect(first.nextRetryAt).not.toBeNull();
+    expect(Date.parse(first.nextRetryAt as string)).toBeGreaterThan(Date.now() + 30_000);
+    // Its time comes.
+    await f.store.execute(
+      sql`UPDATE campaign_outbox SET next_attempt_at = CAST(${new Date().toISOString()} AS TIMESTAMP)
+          WHERE workspace_id = ${WORKSPACE} AND campaign_id = ${campaign.id} AND status = 'retry'`,
+    );
     const done = await sendCampaign(f.store, WORKSPACE, campaign.name, {
       journalDir,
       retryDelaysMs: [40, 40],

@@ -68,6 +68,16 @@ describe.each(engines())("contacts and segments from the command line on %s", (e
     const refused = await verity(["contact", "import", noConsent]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/no column with the time each contact opted in/);
+    // An opt-in in the future would outrank later unsubscribes; an invisible character would
+    // make an address that never joins its lead.
+    const future = join(dir, "future.csv");
+    await writeFile(future, "email,consent_at,consent_source\nkim@k.example,2100-01-01,form\n");
+    const late = await verity(["contact", "import", future]);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toContain(`${future}, line 2, column consent_at: 2100-01-01 00:00:00 is in the future`);
+    const hidden = join(dir, "hidden.csv");
+    await writeFile(hidden, "email,consent_at,consent_source\nkim\u200b@k.example,2025-01-01,form\n");
+    expect((await verity(["contact", "import", hidden])).stderr).toContain("line 2, column email");
     expect((await verity(["contact", "status", "--json"])).stdout).toContain('"contacts": 0');
   });
 

@@ -62,11 +62,23 @@ export function normalizeAddress(value: string): { address: string } | { problem
   const address = value.trim().toLowerCase();
   if (address === "") return { problem: "a value is required" };
   if (address.length > MAX_ADDRESS) return { problem: `is longer than ${MAX_ADDRESS} characters` };
+  // Control and invisible format characters (a zero-width space) would make an address that
+  // looks like a lead's contact and hashes differently, so it never joins its lead.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (/[\u0000-\u001f\u007f]/.test(address) || !ADDRESS.test(address)) {
+  if (/[\u0000-\u001f\u007f]|\p{Cf}/u.test(address) || !ADDRESS.test(address)) {
     return { problem: `${JSON.stringify(value.slice(0, 80))} is not an email address` };
   }
   return { address };
+}
+
+/**
+ * An opt-in must have happened: a time in the future (a typo, or a list stamped with a date
+ * to come) would outrank every later unsubscribe (segment-sql.ts), so it is refused. A day of
+ * slack for clocks and zones.
+ */
+export function futureConsent(at: string, now = Date.now()): string | null {
+  const time = Date.parse(`${at.replace(" ", "T")}Z`);
+  return time > now + 86_400_000 ? `${at} is in the future: an opt-in is recorded when it was given` : null;
 }
 
 /** Header names a contacts CSV may use for each field (compared ignoring case, spaces and _). */
@@ -139,6 +151,8 @@ function readContactsCsv(source: SourceFile, options: ImportOptions, into: Conta
       if (at === "")
         throw new ImportError(source.file, row.line, consentAt, "a value is required: when did this contact opt in?");
     }
+    const future = futureConsent(at);
+    if (future) throw new ImportError(source.file, row.line, consentAt ?? "--consented-at", future);
     const from = cell(row, consentSource) ?? options.consentSource;
     if (!from)
       throw new ImportError(
@@ -197,6 +211,10 @@ async function readMailchimp(paths: readonly string[], into: ContactImport): Pro
               source.column("CONFIRM_TIME") ?? "CONFIRM_TIME",
               "no CONFIRM_TIME nor OPTIN_TIME: Mailchimp recorded no opt-in for this contact, so it is not mailed",
             );
+          }
+          const future = futureConsent(at);
+          if (future) {
+            throw new ImportError(source.file, row.line, source.column("CONFIRM_TIME") ?? "CONFIRM_TIME", future);
           }
           into.contacts.push({
             address: checked.address,
@@ -282,7 +300,8 @@ const SUPPRESSION_COLUMNS: StagedColumn[] = [
 ];
 
 /**
- * Writes what readContactFiles read, in one transaction: contacts replace the workspace's
+ * Writes what readContactFiles read, in one transaction (with `replaceSource`, first removing
+ * the workspace's contacts of that opt-in source): contacts replace the workspace's
  * contacts with the same address (one row per address: the latest opt-in of a file wins);
  * suppressions are added (the latest time kept per address and reason). Addresses with an
  * `erased` suppression are skipped.
@@ -291,6 +310,7 @@ export async function writeContacts(
   store: Store,
   workspace: string,
   read: ContactImport,
+  options: { replaceSource?: string } = {},
 ): Promise<ContactImportSummary> {
   const byHash = new Map<string, ContactInput & { hash: string }>();
   for (const c of read.contacts) {
@@ -308,6 +328,12 @@ export async function writeContacts(
   const now = new Date().toISOString();
   return store.transaction(async () => {
     await ensureWorkspace(store, workspace);
+    // The demo's contacts replace the demo's earlier ones, in the same transaction.
+    if (options.replaceSource !== undefined) {
+      await store.execute(
+        sql`DELETE FROM mail_contacts WHERE workspace_id = ${workspace} AND consent_source = ${options.replaceSource}`,
+      );
+    }
     await store.stageRows(
       "verity_contacts",
       CONTACT_COLUMNS,

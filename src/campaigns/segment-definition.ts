@@ -25,6 +25,8 @@ import { VerityError } from "../model/errors.js";
 export const MAX_DEPTH = 8;
 export const MAX_CONDITIONS = 64;
 export const MAX_DAYS = 3_650;
+/** Each visits condition groups the window's visits by person: the costly part of a segment. */
+export const MAX_VISIT_CONDITIONS = 4;
 
 export type Range = { min?: number; max?: number };
 
@@ -112,7 +114,11 @@ const Visits = z
     page: name.optional(),
     last_visit_within_days: days.optional(),
   })
-  .refine((v) => v.min === undefined || v.max === undefined || v.min <= v.max, "min is above max");
+  .refine((v) => v.min === undefined || v.max === undefined || v.min <= v.max, "min is above max")
+  .refine(
+    (v) => v.last_visit_within_days === undefined || (v.min ?? (v.max !== undefined ? 0 : 1)) >= 1,
+    "a last visit needs a visit: give min 1 or more with last_visit_within_days",
+  );
 
 const LEAVES = { lead: Lead, subscriber: Subscriber, visits: Visits } as const;
 const KINDS = ["all", "any", "not", ...Object.keys(LEAVES)] as const;
@@ -137,11 +143,13 @@ export function parseDefinition(input: unknown, field = "definition"): Condition
       throw new SegmentError(`is not JSON (${(error as Error).message})`, field);
     }
   }
-  const counter = { conditions: 0 };
+  const counter = { conditions: 0, visits: 0 };
   return parseCondition(value, field, 1, counter);
 }
 
-function parseCondition(value: unknown, path: string, depth: number, counter: { conditions: number }): Condition {
+type Counter = { conditions: number; visits: number };
+
+function parseCondition(value: unknown, path: string, depth: number, counter: Counter): Condition {
   if (depth > MAX_DEPTH) throw new SegmentError(`nests deeper than ${MAX_DEPTH} levels`, path);
   counter.conditions += 1;
   if (counter.conditions > MAX_CONDITIONS) {
@@ -169,8 +177,11 @@ function parseCondition(value: unknown, path: string, depth: number, counter: { 
     return kind === "all" ? { all: list } : { any: list };
   }
   if (kind === "not") return { not: parseCondition(inner, here, depth + 1, counter) };
-  if (!(kind in LEAVES)) {
+  if (!Object.hasOwn(LEAVES, kind)) {
     throw new SegmentError(`"${kind}" is not a condition: use one of ${KINDS.join(", ")}`, path);
+  }
+  if (kind === "visits" && ++counter.visits > MAX_VISIT_CONDITIONS) {
+    throw new SegmentError(`the definition has more than ${MAX_VISIT_CONDITIONS} visits conditions`, here);
   }
   const parsed = LEAVES[kind as keyof typeof LEAVES].safeParse(inner ?? {});
   if (!parsed.success) {

@@ -11,7 +11,7 @@
  * Relative windows ("within 30 days", "days in stage") are measured back from `asOf` (now,
  * when a campaign is sent) in whole days, as the stalled list counts them.
  */
-import { join, type Sql, sql, timestamp } from "../store/sql.js";
+import { join, raw, type Sql, sql, timestamp } from "../store/sql.js";
 import type { Condition, LeadFilter, VisitsFilter } from "./segment-definition.js";
 
 const DAY_MS = 86_400_000;
@@ -33,8 +33,13 @@ function inLower(column: Sql, values: readonly string[]): Sql {
 
 function leadSet(scope: SegmentScope, f: LeadFilter): Sql {
   const w = scope.workspace;
-  const where: Sql[] = [sql`l.workspace_id = ${w}`, sql`l.contact_hash IS NOT NULL`];
-  if (f.status) where.push(sql`l.status IN (${join(f.status.map((s) => sql`${s}`))})`);
+  const asOf = timestamp(scope.asOf);
+  // As of asOf: leads created by then, open if they closed after it. Their stage is the
+  // current one (stage history is not replayed here), so days in stage leave out a lead whose
+  // stage changed after asOf.
+  const where: Sql[] = [sql`l.workspace_id = ${w}`, sql`l.contact_hash IS NOT NULL`, sql`l.created_at <= ${asOf}`];
+  const status = sql`CASE WHEN l.closed_at > ${asOf} THEN 'open' ELSE l.status END`;
+  if (f.status) where.push(sql`${status} IN (${join(f.status.map((s) => sql`${s}`))})`);
   if (f.stage) {
     where.push(
       sql`l.stage_id IN (SELECT st.id FROM stages st WHERE st.workspace_id = ${w} AND ${inLower(sql`st.name`, f.stage)})`,
@@ -60,7 +65,7 @@ function leadSet(scope: SegmentScope, f: LeadFilter): Sql {
     // stage change, or since it was created when it has none. Open leads only: a closed
     // lead is in no stage any more.
     const since = sql`COALESCE(l.last_event_at, l.created_at)`;
-    where.push(sql`l.status = 'open'`);
+    where.push(sql`${status} = 'open'`, sql`${since} <= ${asOf}`);
     if (f.days_in_stage.min !== undefined) where.push(sql`${since} <= ${daysBefore(scope, f.days_in_stage.min)}`);
     if (f.days_in_stage.max !== undefined) where.push(sql`${since} > ${daysBefore(scope, f.days_in_stage.max + 1)}`);
   }
@@ -90,20 +95,31 @@ function subscriberSet(scope: SegmentScope, since: number | undefined): Sql {
 
 /**
  * The visitors that are a person: those who identified with the address (tracked or imported),
- * and those whose visit became a lead with that contact (a form filled in).
+ * and those whose visit became a lead with that contact (a form filled in). Built once per
+ * statement (a materialized CTE, PERSON_VISITORS) however many visit conditions use it: each
+ * rebuilt it before, a scan of every visit of the workspace (issue 18 review: 10 s a
+ * condition at a million leads).
  */
+const PERSON_VISITORS = "verity_person_visitors";
+
 function personVisitors(w: string): Sql {
   return sql`SELECT i.email_hash, i.visitor_id FROM visitor_identities i WHERE i.workspace_id = ${w}
     UNION
     SELECT cl.contact_hash, cv.visitor_id FROM visits cv
       JOIN leads cl ON cl.workspace_id = cv.workspace_id AND cl.id = cv.converted_lead_id
-    WHERE cv.workspace_id = ${w} AND cl.contact_hash IS NOT NULL`;
+    WHERE cv.workspace_id = ${w} AND cl.contact_hash IS NOT NULL AND cv.converted_lead_id IS NOT NULL`;
+}
+
+/** The lower bound a visits filter means: as given; 0 when only a maximum is given; else 1. */
+export function visitsMin(f: VisitsFilter): number {
+  return f.min ?? (f.max !== undefined ? 0 : 1);
 }
 
 /**
  * The people whose visits in the window fall in the range (and the recency): grouped by
  * person, so both bounds and the last visit are one pass. A lower bound of 0 is the
- * complement of "more than max" (people with no visit at all included).
+ * complement of "more than max" (people with no visit at all included); recency needs a
+ * visit, so the definition refuses it with a lower bound of 0 (segment-definition.ts).
  */
 function visitsCondition(scope: SegmentScope, f: VisitsFilter, person: Sql): Sql {
   const w = scope.workspace;
@@ -120,11 +136,11 @@ function visitsCondition(scope: SegmentScope, f: VisitsFilter, person: Sql): Sql
       SELECT e.visit_id FROM tracked_events e
       WHERE e.workspace_id = ${w} AND e.type = 'pageview' AND strpos(lower(e.url), ${page}) > 0))`);
   }
-  const from = sql`FROM (${personVisitors(w)}) pv
+  const from = sql`FROM ${raw(PERSON_VISITORS)} pv
     JOIN visits v ON v.workspace_id = ${w} AND v.visitor_id = pv.visitor_id
     WHERE ${join(where, " AND ")}
     GROUP BY pv.email_hash`;
-  const min = f.min ?? 1;
+  const min = visitsMin(f);
   const having: Sql[] = [];
   if (f.max !== undefined) having.push(sql`count(DISTINCT v.visit_id) <= ${f.max}`);
   if (min > 1) having.push(sql`count(DISTINCT v.visit_id) >= ${min}`);
@@ -136,6 +152,14 @@ function visitsCondition(scope: SegmentScope, f: VisitsFilter, person: Sql): Sql
   // min 0: everyone but those with more than max visits (or, without max, everyone).
   if (f.max === undefined) return sql`TRUE`;
   return sql`${person} NOT IN (SELECT pv.email_hash ${from} HAVING count(DISTINCT v.visit_id) > ${f.max})`;
+}
+
+/** Whether a definition has a visits condition (it then needs PERSON_VISITORS). */
+function usesVisits(c: Condition): boolean {
+  if ("all" in c) return c.all.some(usesVisits);
+  if ("any" in c) return c.any.some(usesVisits);
+  if ("not" in c) return usesVisits(c.not);
+  return "visits" in c;
 }
 
 /** The condition as a boolean expression over `person` (an email hash column). */
@@ -181,8 +205,11 @@ export function suppressionJoins(w: string, person: Sql): Sql {
     LEFT JOIN (
       SELECT ns.email_hash, max(ns.unsubscribed_at) AS unsubscribed_at
       FROM newsletter_subscribers ns
-      WHERE ns.workspace_id = ${w} AND ns.email_hash IS NOT NULL AND ns.unsubscribed_at IS NOT NULL
+      WHERE ns.workspace_id = ${w} AND ns.email_hash IS NOT NULL
       GROUP BY ns.email_hash
+      -- Every subscription of theirs ended: one still running (subscribed again in the
+      -- newsletter tool after an unsubscribe) is an opt-in of its own.
+      HAVING count(*) = count(ns.unsubscribed_at)
     ) sn ON sn.email_hash = ${person}`;
 }
 
@@ -210,7 +237,8 @@ export function segmentPeople(scope: SegmentScope, condition: Condition, among: 
   const w = scope.workspace;
   const people =
     among === "everyone" ? everyone(w) : sql`SELECT email_hash FROM mail_contacts WHERE workspace_id = ${w}`;
-  return sql`SELECT p.email_hash, c.address, c.first_name, c.last_name, c.company, c.consent_at,
+  const cte = usesVisits(condition) ? sql`WITH ${raw(PERSON_VISITORS)} AS MATERIALIZED (${personVisitors(w)}) ` : sql``;
+  return sql`${cte}SELECT p.email_hash, c.address, c.first_name, c.last_name, c.company, c.consent_at,
       ${suppressedSql(sql`c.consent_at`)} AS suppressed
     FROM (${people}) p
     LEFT JOIN mail_contacts c ON c.workspace_id = ${w} AND c.email_hash = p.email_hash

@@ -156,6 +156,9 @@ describe.each(engines())("segments on %s", (engine) => {
     expect(await people({ visits: { page: "/pricing", min: 1, max: 1 } })).toEqual(["d"]);
     // min 0: everyone known but those with more than max visits (b and h have none).
     expect(await people({ visits: { min: 0, max: 1 } })).toEqual(["b", "d", "h"]);
+    // A maximum alone counts from 0: "at most none" is nobody who visited.
+    expect(await people({ visits: { max: 0 } })).toEqual(["b", "h"]);
+    expect(await people({ visits: { max: 1, page: "/pricing" } })).toEqual(["b", "d", "h"]);
     expect(await people({ visits: { last_visit_within_days: 13 } })).toEqual(["a", "c", "e", "f", "g"]);
   });
 
@@ -182,7 +185,43 @@ describe.each(engines())("segments on %s", (engine) => {
     expect(await people({ any: [{ lead: { status: ["lost"] } }, { lead: { stage: ["new"] } }] })).toEqual(["b", "h"]);
     expect(await people({ all: [{ subscriber: {} }, { lead: {} }] })).toEqual(["a"]);
     expect(await people({ not: { any: [{ subscriber: {} }, { lead: {} }] } })).toEqual([]);
+    expect(await people({ not: { lead: {} } })).toEqual(["c", "d", "e", "f", "g"]);
+    // Subscribed 2025-06-01, 303 days before asOf (h unsubscribed since).
     expect(await people({ subscriber: { subscribed_within_days: 300 } })).toEqual([]);
+    expect(await people({ subscriber: { subscribed_within_days: 304 } })).toEqual(["a", "c", "d", "e", "f", "g"]);
+  });
+
+  test("as of an earlier moment: leads created later are left out, leads closed later were open", async () => {
+    const at = (asOf: string, definition: unknown) =>
+      f.store
+        .query<{ email_hash: string }>(
+          segmentPeople({ workspace: WORKSPACE, asOf: new Date(asOf) }, parseDefinition(definition), "everyone"),
+        )
+        .then((rows) => rows.map((r) => ["a", "b", "h"].find((w) => hash(addr(w)) === r.email_hash)).sort());
+    // a was created 02-20, h 03-30; b (created 01-05, lost 03-10) was open on 02-01.
+    expect(await at("2026-02-01T00:00:00Z", { lead: {} })).toEqual(["b"]);
+    expect(await at("2026-02-01T00:00:00Z", { lead: { status: ["open"] } })).toEqual(["b"]);
+    expect(await at("2026-02-01T00:00:00Z", { lead: { status: ["lost"] } })).toEqual([]);
+    // Days in stage never count a lead not yet created, nor a stage entered after asOf.
+    expect(await at("2026-02-01T00:00:00Z", { lead: { days_in_stage: { max: 5 } } })).toEqual([]);
+    expect(await at("2026-02-25T00:00:00Z", { lead: { days_in_stage: { max: 10 } } })).toEqual([]);
+  });
+
+  test("a newsletter re-subscription after an unsubscribe is an opt-in of its own", async () => {
+    const w = "resubscribed";
+    await writeContacts(f.store, w, { contacts: [contact("a", "2025-01-01 00:00:00")], suppressions: [], notes: [] });
+    const insert = (id: string, from: string, to: string | null) =>
+      f.store.execute(
+        sql`INSERT INTO newsletter_subscribers (workspace_id, id, source_system, email_hash, subscribed_at, unsubscribed_at)
+            VALUES (${w}, ${id}, 'test', ${hash(addr("a"))}, CAST(${from} AS TIMESTAMP), ${to === null ? null : sql`CAST(${to} AS TIMESTAMP)`})`,
+      );
+    const mailable = async () =>
+      (await previewSegment(f.store, w, parseDefinition({ subscriber: {} }), { asOf: AS_OF, showAddresses: true }))
+        .mailable;
+    await insert("s1", "2025-02-01", "2025-06-01");
+    expect(await mailable()).toBe(0); // unsubscribed in the tool after the opt-in, and not a subscriber
+    await insert("s2", "2025-09-01", null);
+    expect(await mailable()).toBe(1);
   });
 
   test("an unsubscribe after the opt-in suppresses; a bounce always does", async () => {
@@ -242,7 +281,9 @@ describe.each(engines())("segments on %s", (engine) => {
 
   test("addresses are masked for callers who may not see them", async () => {
     const p = await preview({ lead: { stage: ["demo"] } }, false);
-    expect(p.sample).toEqual([{ address: "***@x.test", firstName: "A", lastName: null, company: null }]);
+    // Names too: beside a masked address they would give it away.
+    expect(p.sample).toEqual([{ address: "***@x.test", firstName: null, lastName: null, company: null }]);
+    expect((await preview({ lead: { stage: ["demo"] } })).sample[0]?.firstName).toBe("A");
   });
 });
 
@@ -279,6 +320,21 @@ describe("definitions", () => {
     expect(fails({ visits: { min: 1.5 } })[0]).toBe("definition.visits.min");
     expect(fails({ visits: { within_days: 0 } })[0]).toBe("definition.visits.within_days");
     expect(fails({ not: { lead: { stage: ["a\u0000b"] } } })[0]).toBe("definition.not.lead.stage[0]");
+  });
+
+  test("a name of JavaScript's own (constructor, __proto__) is not a condition", () => {
+    expect(fails({ constructor: {} })[1]).toMatch(/"constructor" is not a condition/);
+    expect(fails(JSON.parse('{"__proto__": {}}'))[1]).toMatch(/"__proto__" is not a condition/);
+    expect(fails({ lead: { toString: [] } })[0]).toBe("definition.lead.toString");
+  });
+
+  test("a last visit needs a visit; visits conditions are few", () => {
+    expect(fails({ visits: { min: 0, last_visit_within_days: 7 } })[1]).toMatch(/a last visit needs a visit/);
+    expect(fails({ visits: { max: 3, last_visit_within_days: 7 } })[1]).toMatch(/a last visit needs a visit/);
+    expect(fails({ any: Array.from({ length: 5 }, () => ({ visits: {} })) })).toEqual([
+      "definition.any[4].visits",
+      expect.stringMatching(/more than 4 visits conditions/),
+    ]);
   });
 
   test("depth and size are bounded", () => {

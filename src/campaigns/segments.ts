@@ -42,7 +42,7 @@ export type SegmentPreview = {
   withoutOptIn: number;
   /** Matched contacts with an opt-in who are suppressed, by reason. */
   suppressed: Record<SuppressionReason, number>;
-  /** Up to `sample` mailable contacts (addresses masked unless the caller may see them). */
+  /** Up to `sample` mailable contacts (address masked and names left out unless the caller may see them). */
   sample: { address: string; firstName: string | null; lastName: string | null; company: string | null }[];
 };
 
@@ -254,44 +254,57 @@ export async function previewSegment(
   await checkAgainstWorkspace(store, workspace, definition);
   const scope: SegmentScope = { workspace, asOf: options.asOf ?? new Date() };
   const people = segmentPeople(scope, definition, "everyone");
-  const groups = await store.query<{ contact: boolean; suppressed: string | null; n: number }>(
-    sql`SELECT (m.address IS NOT NULL) AS contact, m.suppressed, count(*) AS n FROM (${people}) m GROUP BY 1, 2`,
+  const size = options.sample ?? 10;
+  // One statement: the counts and the sample from one evaluation of the segment.
+  const rows = await store.query<{
+    kind: string;
+    contact: boolean;
+    suppressed: string | null;
+    n: number;
+    address: string | null;
+    first_name: string | null;
+    last_name: string | null;
+    company: string | null;
+  }>(
+    sql`WITH m AS MATERIALIZED (${people})
+        SELECT 'count' AS kind, (m.address IS NOT NULL) AS contact, m.suppressed, count(*) AS n,
+          CAST(NULL AS TEXT) AS address, CAST(NULL AS TEXT) AS first_name, CAST(NULL AS TEXT) AS last_name,
+          CAST(NULL AS TEXT) AS company, CAST(NULL AS TEXT) AS email_hash
+        FROM m GROUP BY 2, 3
+        UNION ALL
+        SELECT 'sample', TRUE, CAST(NULL AS TEXT), 0, s.address, s.first_name, s.last_name, s.company, s.email_hash
+        FROM (SELECT m.address, m.first_name, m.last_name, m.company, m.email_hash FROM m
+              WHERE m.address IS NOT NULL AND m.suppressed IS NULL ORDER BY m.email_hash LIMIT ${size}) s
+        ORDER BY 1, 9`,
   );
   const suppressed = Object.fromEntries(SUPPRESSION_REASONS.map((r) => [r, 0])) as Record<SuppressionReason, number>;
   let matched = 0;
   let mailable = 0;
   let withoutOptIn = 0;
-  for (const g of groups) {
+  for (const g of rows.filter((r) => r.kind === "count")) {
     const n = Number(g.n);
     matched += n;
     if (!g.contact) withoutOptIn += n;
     else if (g.suppressed === null) mailable += n;
     else suppressed[g.suppressed as SuppressionReason] += n;
   }
-  const size = options.sample ?? 10;
-  const sample =
-    size > 0 && mailable > 0
-      ? await store.query<{
-          address: string;
-          first_name: string | null;
-          last_name: string | null;
-          company: string | null;
-        }>(
-          sql`SELECT m.address, m.first_name, m.last_name, m.company FROM (${people}) m
-              WHERE m.address IS NOT NULL AND m.suppressed IS NULL ORDER BY m.email_hash LIMIT ${size}`,
-        )
-      : [];
+  const sample = rows.filter((r) => r.kind === "sample") as {
+    address: string;
+    first_name: string | null;
+    last_name: string | null;
+    company: string | null;
+  }[];
   return {
     asOf: scope.asOf.toISOString(),
     matched,
     mailable,
     withoutOptIn,
     suppressed,
-    sample: sample.map((r) => ({
-      address: options.showAddresses ? r.address : maskAddress(r.address),
-      firstName: r.first_name,
-      lastName: r.last_name,
-      company: r.company,
-    })),
+    // A name and a company beside a masked address would often give the address away.
+    sample: sample.map((r) =>
+      options.showAddresses
+        ? { address: r.address, firstName: r.first_name, lastName: r.last_name, company: r.company }
+        : { address: maskAddress(r.address), firstName: null, lastName: null, company: null },
+    ),
   };
 }

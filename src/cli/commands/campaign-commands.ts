@@ -32,7 +32,12 @@ import { formatCount, UserError } from "../output.js";
 
 /** A moment from a flag: ISO 8601 (a date alone is its midnight, UTC). */
 function momentOf(value: string, flag: string): Date {
-  const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+  // A time without a zone is UTC, as in every file Verity reads (not this machine's zone).
+  const text = /^\d{4}-\d{2}-\d{2}$/.test(value)
+    ? `${value}T00:00:00Z`
+    : /(Z|[+-]\d{2}:?\d{2})$/i.test(value)
+      ? value
+      : `${value.replace(" ", "T")}Z`;
   const date = new Date(text);
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
     throw new UserError(

@@ -114,15 +114,17 @@ export function registerDemo(program: Command): void {
  * files hold hashes only, as real newsletter exports do). Replaces the demo's earlier ones.
  */
 async function loadDemoContacts(store: Store, workspace: string, seed: number): Promise<number> {
-  // Only the demo's own: a user's imported contacts in this workspace stay.
-  await store.execute(
-    sql`DELETE FROM mail_contacts WHERE workspace_id = ${workspace} AND consent_source = ${DEMO_CONSENT_SOURCE}`,
+  // Only the demo's own are replaced: a user's imported contacts in this workspace stay.
+  const summary = await writeContacts(
+    store,
+    workspace,
+    {
+      contacts: simulatedContacts("s", seed).map((c) => ({ ...c, consentSource: DEMO_CONSENT_SOURCE })),
+      suppressions: [],
+      notes: [],
+    },
+    { replaceSource: DEMO_CONSENT_SOURCE },
   );
-  const summary = await writeContacts(store, workspace, {
-    contacts: simulatedContacts("s", seed).map((c) => ({ ...c, consentSource: DEMO_CONSENT_SOURCE })),
-    suppressions: [],
-    notes: [],
-  });
   return summary.contacts;
 }
 

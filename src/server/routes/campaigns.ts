@@ -9,7 +9,13 @@
  */
 import { z } from "zod";
 import type { Principal } from "../../accounts/access.js";
-import { contactCounts, forgetContact, normalizeAddress, writeContacts } from "../../campaigns/contacts.js";
+import {
+  contactCounts,
+  forgetContact,
+  futureConsent,
+  normalizeAddress,
+  writeContacts,
+} from "../../campaigns/contacts.js";
 import { type Condition, parseDefinition, SegmentError } from "../../campaigns/segment-definition.js";
 import {
   findSegment,
@@ -158,6 +164,33 @@ function parsed(definition: unknown): Condition {
 
 const mayWrite = (p: Principal) => p.scopes.has("data:write");
 
+/**
+ * One preview at a time per workspace: a segment over a large workspace's visits can take
+ * seconds, and a reader's key could otherwise queue them up faster than they finish and keep
+ * the database busy for everyone (issue 18 review). A second one while the first runs is a 429.
+ */
+const previewing = new Set<string>();
+async function onePreviewAtATime<T>(workspace: string, work: () => Promise<T>): Promise<T> {
+  if (previewing.has(workspace)) {
+    throw new ApiError(
+      429,
+      "rate_limited",
+      "a segment preview of this workspace is running; try again when it ends",
+      null,
+      [],
+      {
+        "Retry-After": "2",
+      },
+    );
+  }
+  previewing.add(workspace);
+  try {
+    return await work();
+  } finally {
+    previewing.delete(workspace);
+  }
+}
+
 export function registerCampaignRoutes(api: Api, ctx: ServerContext): void {
   api.add(
     {
@@ -190,6 +223,11 @@ export function registerCampaignRoutes(api: Api, ctx: ServerContext): void {
         if ("problem" in checked) throw new ApiError(400, "invalid_request", `${field}: ${checked.problem}`, field);
         return checked.address;
       };
+      input.contacts.forEach((c, i) => {
+        const future = futureConsent(stored(c.consentAt));
+        const field = `body.contacts[${i}].consentAt`;
+        if (future) throw new ApiError(400, "invalid_request", `${field}: ${future}`, field);
+      });
       const read = {
         contacts: input.contacts.map((c, i) => ({
           address: address(c.email, `body.contacts[${i}].email`),
@@ -294,11 +332,13 @@ export function registerCampaignRoutes(api: Api, ctx: ServerContext): void {
       const input = body as z.infer<typeof PreviewBody>;
       const definition = parsed(input.definition);
       try {
-        return await previewSegment(ctx.store, principal.workspace, definition, {
-          asOf: input.asOf,
-          sample: input.sample,
-          showAddresses: mayWrite(principal),
-        });
+        return await onePreviewAtATime(principal.workspace, () =>
+          previewSegment(ctx.store, principal.workspace, definition, {
+            asOf: input.asOf,
+            sample: input.sample,
+            showAddresses: mayWrite(principal),
+          }),
+        );
       } catch (error) {
         definitionError(error, "body");
       }
@@ -338,11 +378,13 @@ export function registerCampaignRoutes(api: Api, ctx: ServerContext): void {
       if (!found) throw notFound(`segment ${JSON.stringify(params.name)}`);
       const q = query as z.infer<typeof PreviewQuery>;
       try {
-        return await previewSegment(ctx.store, principal.workspace, found.definition, {
-          asOf: q.asOf,
-          sample: q.sample,
-          showAddresses: mayWrite(principal),
-        });
+        return await onePreviewAtATime(principal.workspace, () =>
+          previewSegment(ctx.store, principal.workspace, found.definition, {
+            asOf: q.asOf,
+            sample: q.sample,
+            showAddresses: mayWrite(principal),
+          }),
+        );
       } catch (error) {
         // The workspace's names changed since the segment was saved (a stage renamed).
         if (error instanceof SegmentError) {
