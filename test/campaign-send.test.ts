@@ -6,7 +6,7 @@
  * (a bounce, temporary refusals then success, a policy refusal, refusals until the retries run
  * out); bad SMTP settings that send nothing and write nothing.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ParsedMail, simpleParser } from "mailparser";
@@ -107,6 +107,8 @@ describe.each(engines())("sending a campaign on %s", (engine) => {
     const result = await sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir });
     expect(result).toMatchObject({ status: "sent", snapshot: 3 });
     expect(result.counts).toMatchObject({ sent: 3, queued: 0, retry: 0, failed: 0, bounced: 0, uncertain: 0 });
+    // A run that ended cleanly leaves no journal to be applied again over later changes.
+    expect(await readdir(journalDir)).toEqual([]);
     // ann, bob, cy: dee unsubscribed, eve never opted in.
     expect(sink.received.map((r) => r.to[0]).sort()).toEqual([addr("ann"), addr("bob"), addr("cy")]);
     const key = (await findLinkKey(f.store, WORKSPACE)) as string;

@@ -31,10 +31,10 @@
  * or TLS failures, or three dropped connections in a row, pause the campaign with the reason;
  * the recipient is not charged.
  */
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
+import { Transform } from "node:stream";
 import type { Transporter } from "nodemailer";
 import type SMTPPool from "nodemailer/lib/smtp-pool";
 import { sql } from "../store/sql.js";
@@ -190,8 +190,8 @@ async function recover(store: Store, workspace: string, campaignId: string, path
     } else if (r.outcome) outcomes.push(r.outcome);
   }
   await applyOutcomes(store, workspace, campaignId, outcomes);
-  // Applied: the old journal is set aside (renamed, then a fresh one starts).
-  if (replayed.size > 0) renameSync(path, `${path}.applied-${Date.now()}`);
+  // Applied: the old journal goes (a fresh one starts).
+  if (replayed.size > 0) unlinkSync(path);
   return uncertain;
 }
 
@@ -413,7 +413,12 @@ export async function sendCampaign(
       me,
       options,
     );
-    journal.sync();
+    // Every outcome of the run is in the database (run() ends with a flush): the journal has
+    // nothing left to tell. Kept, a later run would apply its outcomes again over what changed
+    // since (a retry moved, an uncertain message queued again).
+    journal.close();
+    journal = null;
+    unlinkSync(path);
   } finally {
     transport.close();
     journal?.close();
@@ -456,6 +461,31 @@ async function run(
   let connectionFailures = 0;
   let done = 0;
   let lastHandOff = 0;
+  // The rows whose message went through to its last byte (journaled `d`), until their answer.
+  const finishedRows = new Set<number>();
+  // A pass-through at the end of each message's stream: its flush is the moment the message's
+  // last byte leaves nodemailer's pipeline for the connection (journaled `d`, see the module
+  // comment). Written a moment early rather than late: early can only make a message uncertain
+  // that the server never got whole; late could resend one it had.
+  transport.use("stream", (mail, next) => {
+    const recipient = (mail.data as { verityRecipient?: number }).verityRecipient;
+    if (recipient !== undefined) {
+      mail.message.transform(
+        () =>
+          new Transform({
+            transform(chunk, _encoding, callback) {
+              callback(null, chunk);
+            },
+            flush(callback) {
+              finishedRows.add(recipient);
+              journal.done(recipient);
+              callback();
+            },
+          }),
+      );
+    }
+    next();
+  });
 
   const flush = () => {
     const batch = pending;
@@ -485,23 +515,16 @@ async function run(
       lastName: row.last_name,
       company: row.company,
     };
-    const { createMailComposer } = await composerModule();
-    const raw = await createMailComposer(messageFor(p, row.recipient_id, to))
-      .compile()
-      .build();
-    let finished = false;
-    const body = Readable.from([raw]);
-    body.once("end", () => {
-      finished = true;
-      journal.done(row.recipient_id);
-    });
+    const finished = () => finishedRows.has(row.recipient_id);
     journal.handed(row.recipient_id);
     try {
       const info = await transport.sendMail({
+        ...messageFor(p, row.recipient_id, to),
         envelope: { from: settings.fromAddress, to: [to.email] },
-        raw: body,
-      });
+        verityRecipient: row.recipient_id,
+      } as SMTPPool.MailOptions);
       connectionFailures = 0;
+      finishedRows.delete(row.recipient_id);
       record({
         recipient: row.recipient_id,
         status: "sent",
@@ -513,7 +536,8 @@ async function run(
         at: at(),
       });
     } catch (error) {
-      const verdict = classify(error, finished, settings);
+      const verdict = classify(error, finished(), settings);
+      finishedRows.delete(row.recipient_id);
       const said = String((error as { response?: string }).response ?? (error as Error).message).slice(0, 500);
       if (verdict.kind === "pause") {
         paused ??= verdict.reason;
@@ -636,16 +660,6 @@ async function run(
     lastLease = Date.now();
     await takeLease(store, workspace, campaign.id, me);
   }
-}
-
-let composer: Promise<{ createMailComposer: (mail: object) => { compile(): { build(): Promise<Buffer> } } }> | null =
-  null;
-/** nodemailer's composer, loaded once (only the campaign commands load nodemailer). */
-function composerModule() {
-  composer ??= import("nodemailer/lib/mail-composer").then((m) => ({
-    createMailComposer: (mail: object) => new m.default(mail),
-  }));
-  return composer;
 }
 
 /**
