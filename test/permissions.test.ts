@@ -37,7 +37,9 @@ import { createKey } from "../src/accounts/keys.js";
 import { hashPassword } from "../src/accounts/secrets.js";
 import { createSite } from "../src/accounts/sites.js";
 import { addUser } from "../src/accounts/users.js";
+import { createCampaign } from "../src/campaigns/campaigns.js";
 import { saveSegment } from "../src/campaigns/segments.js";
+import { checkSettings, saveSmtpSettings } from "../src/campaigns/smtp-settings.js";
 import { raw, sql } from "../src/store/sql.js";
 import type { Row, Store } from "../src/store/store.js";
 import { engines } from "./support/databases.js";
@@ -52,6 +54,7 @@ import {
   type TestServer,
   withoutId,
 } from "./support/server-harness.js";
+import { type Sink, startSink } from "./support/smtp-sink.js";
 
 // Passwords hash at a test cost: what is tested here does not depend on it (test/support/test-scrypt.ts).
 vi.mock("node:crypto", async (importOriginal) =>
@@ -71,7 +74,7 @@ vi.mock("node:crypto", async (importOriginal) =>
 type Access = "public" | "site" | "principal" | "session" | Scope;
 
 /** What a path parameter names. Keys, sites, users and leads belong to a workspace; metrics do not. */
-type IdKind = "key" | "site" | "user" | "lead" | "metric" | "segment";
+type IdKind = "key" | "site" | "user" | "lead" | "metric" | "segment" | "campaign";
 
 /** A request body: JSON, or raw bytes/text with their content type. */
 type Body = { json: unknown } | { raw: string | Uint8Array; type: string };
@@ -205,6 +208,35 @@ const ROUTES: Line[] = [
   { route: "GET /api/segments/{name}", access: "metrics:read", ok: 200, params: { name: "segment" } },
   { route: "GET /api/segments/{name}/preview", access: "metrics:read", ok: 200, params: { name: "segment" } },
   { route: "DELETE /api/segments/{name}", access: "data:write", ok: 200, params: { name: "segment" } },
+  { route: "GET /api/campaigns", access: "metrics:read", ok: 200 },
+  {
+    route: "POST /api/campaigns",
+    access: "data:write",
+    ok: 200,
+    body: (n) => ({ json: { name: `suite-${n}`, segment: "suite", subject: "Hi", text: "https://x.example/demo" } }),
+  },
+  { route: "GET /api/campaigns/{name}", access: "metrics:read", ok: 200, params: { name: "campaign" } },
+  {
+    route: "POST /api/campaigns/{name}/test",
+    access: "campaigns:send",
+    ok: 200,
+    params: { name: "campaign" },
+    body: () => ({ json: { to: "test@suite.example" } }),
+  },
+  {
+    route: "POST /api/campaigns/{name}/send",
+    access: "campaigns:send",
+    ok: 202,
+    params: { name: "campaign" },
+    body: () => ({ json: {} }),
+  },
+  { route: "GET /api/smtp", access: "admin", ok: 200 },
+  {
+    route: "POST /api/smtp",
+    access: "admin",
+    ok: 200,
+    body: () => ({ json: { ...suiteSmtp(), verify: false } }),
+  },
 
   { route: "GET /api/keys", access: "admin", ok: 200 },
   {
@@ -323,7 +355,7 @@ type Caller = {
   role?: Role;
 };
 
-/** Every non-empty set of scopes, "metrics:read" to all three. */
+/** Every non-empty set of scopes, "metrics:read" to all of them. */
 function scopeSets(): Scope[][] {
   const sets: Scope[][] = [];
   for (let mask = 1; mask < 1 << SCOPES.length; mask++) sets.push(SCOPES.filter((_, i) => mask & (1 << i)));
@@ -521,6 +553,7 @@ const MISSING: Record<IdKind, string> = {
   lead: "no-such-lead",
   metric: "no-such-metric",
   segment: "no-such-segment",
+  campaign: "no-such-campaign",
 };
 
 type Variant = "own" | "other" | "missing";
@@ -541,7 +574,18 @@ const ENGINE_SLICE: readonly string[] = [
   "DELETE /api/sites/{id}",
   "POST /api/users/{id}/disable",
   "DELETE /api/segments/{name}",
+  "POST /api/campaigns/{name}/send",
 ];
+
+/** SMTP settings to the suite's server on loopback (set once it listens). */
+let sink: Sink | undefined;
+const suiteSmtp = () => ({
+  host: "127.0.0.1",
+  port: sink?.port ?? 25,
+  security: "none" as const,
+  fromAddress: "news@suite.example",
+  publicUrl: "http://127.0.0.1:8787",
+});
 
 describe.each(engines())("permissions on %s", (engine) => {
   let t: TestServer;
@@ -575,6 +619,12 @@ describe.each(engines())("permissions on %s", (engine) => {
       a: await addPrincipals(t.store, "a", { domains: ["www.a.example"] }),
       b: await addPrincipals(t.store, "b"),
     };
+    // Campaigns: a segment in each workspace, and SMTP settings to a server on loopback.
+    sink = await startSink();
+    for (const ws of ["a", "b"]) {
+      await saveSegment(t.store, ws, { name: "suite", definition: { lead: {} } }, { by: null });
+      await saveSmtpSettings(t.store, ws, checkSettings(suiteSmtp()));
+    }
     open = await t.sibling({ ...options, auth: false, workspace: "a" });
     doc = (await send(t, "/api/openapi.json", { method: "GET" })).body as unknown as OpenApi;
 
@@ -592,6 +642,7 @@ describe.each(engines())("permissions on %s", (engine) => {
 
   afterAll(async () => {
     await t?.close();
+    await sink?.close();
   });
 
   const emailOf = (caller: Caller) => (caller.role ? w[caller.workspace].users[caller.role].email : null);
@@ -648,6 +699,20 @@ describe.each(engines())("permissions on %s", (engine) => {
       case "segment":
         return (await saveSegment(t.store, ws, { name: `target-${counter}`, definition: { lead: {} } }, { by: null }))
           .name;
+      case "campaign":
+        return (
+          await createCampaign(
+            t.store,
+            ws,
+            {
+              name: `target-${counter}`,
+              segment: "suite",
+              subject: "Hi",
+              text: "Book a demo: https://x.example/demo\n",
+            },
+            null,
+          )
+        ).campaign.name;
     }
   };
 

@@ -590,7 +590,7 @@ describe.each(engines())("authentication hardening on %s", (engine) => {
       const session = await cookieOf(A.users.admin.email);
       const minted = await send(t, "/api/keys", {
         cookie: session,
-        body: { name: "from the dashboard", scopes: ["metrics:read", "data:write", "admin"] },
+        body: { name: "from the dashboard", scopes: ["metrics:read", "data:write", "campaigns:send", "admin"] },
       });
       expect(minted.status, minted.text).toBe(201);
     });

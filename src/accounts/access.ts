@@ -4,16 +4,20 @@
  * workspace A cannot even name workspace B.
  */
 
-export const SCOPES = ["metrics:read", "data:write", "admin"] as const;
+export const SCOPES = ["metrics:read", "data:write", "campaigns:send", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const ROLES = ["admin", "manager", "rep"] as const;
 export type Role = (typeof ROLES)[number];
 
-/** What each dashboard role may do. Reps read; managers also push data; admins manage keys, sites and users. */
+/**
+ * What each dashboard role may do. Reps read; managers also push data and send campaigns
+ * (test sends too: a message to thousands of customers is a manager's decision); admins
+ * manage keys, sites, users and the SMTP settings.
+ */
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
-  admin: ["metrics:read", "data:write", "admin"],
-  manager: ["metrics:read", "data:write"],
+  admin: ["metrics:read", "data:write", "campaigns:send", "admin"],
+  manager: ["metrics:read", "data:write", "campaigns:send"],
   rep: ["metrics:read"],
 };
 

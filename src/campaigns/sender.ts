@@ -70,6 +70,8 @@ export type SendOptions = {
   waitForRetries?: boolean;
   env?: NodeJS.ProcessEnv;
   onProgress?: (done: number, total: number) => void;
+  /** Aborted: no more hand-offs; the messages in flight finish and the campaign stays sending. */
+  signal?: AbortSignal;
 };
 
 export type SendResult = {
@@ -347,7 +349,18 @@ export function classify(error: unknown, finished: boolean, settings: SmtpSettin
 // The run
 // ---------------------------------------------------------------------------------------------
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or until `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
 
 /** Sends (or goes on sending) a campaign; see the module comment. */
 export async function sendCampaign(
@@ -603,12 +616,12 @@ async function run(
     let after = 0;
     let handed = 0;
     for (;;) {
-      if (paused) break;
+      if (paused || options.signal?.aborted) break;
       const page = await dueRows(store, workspace, campaign.id, after, new Date(), PAGE);
       if (page.length === 0) break;
       for (const row of page) {
         after = row.recipient_id;
-        if (paused) break;
+        if (paused || options.signal?.aborted) break;
         if (row.address === null || row.suppressed !== null) {
           record({
             recipient: row.recipient_id,
@@ -652,11 +665,13 @@ async function run(
       });
     await flush();
     if (paused) return paused;
+    if (options.signal?.aborted) return null;
     if (handed > 0) continue; // rows may have fallen due meanwhile
     if (!options.waitForRetries) return null;
     const next = await nextRetryAt(store, workspace, campaign.id);
     if (!next) return null;
-    await sleep(Math.max(0, next.getTime() - Date.now()) + 10);
+    await sleep(Math.max(0, next.getTime() - Date.now()) + 10, options.signal);
+    if (options.signal?.aborted) return null;
     lastLease = Date.now();
     await takeLease(store, workspace, campaign.id, me);
   }

@@ -2,6 +2,7 @@
 import { BlockList, isIP } from "node:net";
 import type { Context } from "hono";
 import type { Store } from "../store/store.js";
+import type { CampaignRunner } from "./campaign-runner.js";
 import type { IngestLog } from "./collect/log.js";
 import type { Writer } from "./collect/writer.js";
 import type { HomeWarmer } from "./home-warmer.js";
@@ -13,6 +14,8 @@ export type ServerContext = {
   writer: Writer;
   log: IngestLog;
   logger: Logger;
+  /** Sends campaigns in the background, and starts the due ones (campaign-runner.ts). */
+  campaigns: CampaignRunner;
   /** Prepares a workspace's dashboard home after a write (home-warmer.ts). */
   warmer: HomeWarmer;
   /**

@@ -13,6 +13,7 @@ import type { MetricRequest } from "../metrics/context.js";
 import type { Store } from "../store/store.js";
 import type { Api } from "./api.js";
 import { buildApp } from "./app.js";
+import { CampaignRunner } from "./campaign-runner.js";
 import { IngestLog } from "./collect/log.js";
 import { Writer } from "./collect/writer.js";
 import { parseTrustProxy, type ServerContext } from "./context.js";
@@ -29,6 +30,8 @@ export type ServerOptions = {
   store: Store;
   /** Where the ingest log lives (a directory of its own). */
   dataDir: string;
+  /** Send due campaigns in the background (default true; tests that do not send turn it off). */
+  runCampaigns?: boolean;
   host?: string;
   port?: number;
   /** true (default): keys or sessions on every non-public route. false: --no-auth, loopback only. */
@@ -78,7 +81,10 @@ export type VerityServer = {
   ctx: ServerContext;
   /** POST /api/event's work, which the socket's listener calls without the app (event-listener.ts). */
   intake: TrackingIntake;
-  /** Resolves when every acknowledged event is in the engine (and the rollups it changes). */
+  /**
+   * Resolves when the campaign runs under way have ended and every acknowledged event is in the
+   * engine (and the rollups it changes).
+   */
   drain(): Promise<void>;
   close(): Promise<void>;
 };
@@ -106,12 +112,14 @@ export async function createServer(options: ServerOptions): Promise<VerityServer
   const trackingRate = options.trackingRate ?? 20;
   const apiRate = options.apiRate ?? 50;
   const warmer = new HomeWarmer((request, stopped) => prepareHome(options.store, request, stopped), logger);
+  const campaigns = new CampaignRunner(options.store, options.dataDir, logger);
   const ctx: ServerContext = {
     store: options.store,
     writer,
     log,
     logger,
     warmer,
+    campaigns,
     auth: options.auth === false ? "open" : "on",
     openWorkspace: options.workspace ?? "default",
     trustProxy: parseTrustProxy(options.trustProxy),
@@ -127,16 +135,22 @@ export async function createServer(options: ServerOptions): Promise<VerityServer
     version: VERSION,
   };
   const { app, api, intake } = buildApp(ctx);
+  if (options.runCampaigns !== false) campaigns.start();
   let closed = false;
   return {
     app,
     api,
     ctx,
     intake,
-    drain: () => writer.drain(),
+    // Background work to its end: campaign runs under way, then the tracking writer's backlog.
+    drain: async () => {
+      await campaigns.idle();
+      await writer.drain();
+    },
     async close() {
       if (closed) return;
       closed = true;
+      await campaigns.stop();
       await warmer.stop();
       await writer.stop();
       await log.close();

@@ -31,6 +31,7 @@ import { leadLastActivitySchema } from "./migrations/024-lead-last-activity.js";
 import { leadActivityMonthsSchema } from "./migrations/025-lead-activity-months.js";
 import { mailContactsSchema } from "./migrations/026-mail-contacts.js";
 import { campaignsSchema } from "./migrations/027-campaigns.js";
+import { campaignScopeSchema } from "./migrations/028-campaign-scope.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -64,6 +65,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 25, name: "lead-activity-months", statements: leadActivityMonthsSchema },
   { version: 26, name: "mail-contacts", statements: mailContactsSchema },
   { version: 27, name: "campaigns", statements: campaignsSchema },
+  { version: 28, name: "campaign-scope", statements: campaignScopeSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

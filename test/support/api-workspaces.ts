@@ -11,7 +11,7 @@
  * scrypt per engine).
  */
 import { expect } from "vitest";
-import type { Scope } from "../../src/accounts/access.js";
+import { SCOPES, type Scope } from "../../src/accounts/access.js";
 import { createKey } from "../../src/accounts/keys.js";
 import { createSite } from "../../src/accounts/sites.js";
 import { addWorkspace } from "../../src/accounts/workspaces.js";
@@ -164,7 +164,7 @@ async function addKeys(store: Store, workspace: string, site: { domains: string[
       metrics: await key("metrics reader", ["metrics:read"]),
       data: await key("data writer", ["data:write"]),
       admin: await key("admin", ["admin"]),
-      all: await key("everything", ["metrics:read", "data:write", "admin"]),
+      all: await key("everything", [...SCOPES]),
     },
     site: await createSite(store, workspace, { name: `${workspace} website`, ...site }),
   };
@@ -271,6 +271,13 @@ export const ROUTE_TESTS = {
     "GET /api/segments/{name}",
     "GET /api/segments/{name}/preview",
     "DELETE /api/segments/{name}",
+    "GET /api/campaigns",
+    "POST /api/campaigns",
+    "GET /api/campaigns/{name}",
+    "POST /api/campaigns/{name}/test",
+    "POST /api/campaigns/{name}/send",
+    "GET /api/smtp",
+    "POST /api/smtp",
   ],
 } as const;
 

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
-import type { Role, Scope } from "../../src/accounts/access.js";
+import { type Role, SCOPES, type Scope } from "../../src/accounts/access.js";
 import { createKey } from "../../src/accounts/keys.js";
 import { createSite, type Site } from "../../src/accounts/sites.js";
 import { addUser } from "../../src/accounts/users.js";
@@ -179,7 +179,7 @@ export async function importFixture(store: Store, workspace: string, fixture: Fi
 export const PASSWORD = "correct horse battery";
 
 /**
- * An API key per scope (and one with all three), a user per role and a site, in `workspace`
+ * An API key per scope (and one with all of them), a user per role and a site, in `workspace`
  * (created if it has no import yet).
  */
 export async function addPrincipals(
@@ -204,7 +204,7 @@ export async function addPrincipals(
       metrics: await key("metrics reader", ["metrics:read"]),
       data: await key("data writer", ["data:write"]),
       admin: await key("admin", ["admin"]),
-      all: await key("everything", ["metrics:read", "data:write", "admin"]),
+      all: await key("everything", [...SCOPES]),
     },
     users: { admin: await user("admin"), manager: await user("manager"), rep: await user("rep") },
     site: await createSite(store, workspace, { name: `${workspace} website`, ...site }),

@@ -191,7 +191,7 @@ export function registerServerCommands(program: Command): void {
     .command("add")
     .description("create an API key in the workspace (-w); the key is shown once")
     .argument("<name>", "what the key is for")
-    .requiredOption("--scopes <scopes>", "comma-separated: metrics:read, data:write, admin")
+    .requiredOption("--scopes <scopes>", "comma-separated: metrics:read, data:write, campaigns:send, admin")
     .action(async (name: string, flags: { scopes: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       let scopes: ReturnType<typeof parseScopes>;

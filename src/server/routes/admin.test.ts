@@ -234,7 +234,7 @@ describe.each(ENGINES)("the admin routes on %s", (engine) => {
         workspace: "a",
         via: "session",
         role: "admin",
-        scopes: ["metrics:read", "data:write", "admin"],
+        scopes: ["metrics:read", "data:write", "campaigns:send", "admin"],
         user: { id: A.users.admin.id, email: A.users.admin.email, name: "admin of a" },
       });
 
@@ -297,7 +297,7 @@ describe.each(ENGINES)("the admin routes on %s", (engine) => {
         workspace: "a",
         via: "open",
         role: "admin",
-        scopes: ["metrics:read", "data:write", "admin"],
+        scopes: ["metrics:read", "data:write", "campaigns:send", "admin"],
         user: null,
       });
       const q = { period: "2025-Q3" };

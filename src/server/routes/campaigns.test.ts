@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { expectRoutesExercised, type Keyed, startKeyedServer } from "../../../test/support/api-workspaces.js";
 import { engines } from "../../../test/support/databases.js";
 import { expectError, type TestServer } from "../../../test/support/server-harness.js";
+import { startSink } from "../../../test/support/smtp-sink.js";
 import { type Campaign, createCampaign } from "../../campaigns/campaigns.js";
 import { writeContacts } from "../../campaigns/contacts.js";
 import { linkKey, signLink } from "../../campaigns/links.js";
@@ -331,6 +332,125 @@ describe.each(engines())("the campaign routes on %s", (engine) => {
       body: "List-Unsubscribe=One-Click",
     });
     expect(forged.status).toBe(404);
+  });
+
+  test("campaigns over HTTP: created by data:write, sent by campaigns:send only, each workspace its own", async () => {
+    const sink = await startSink();
+    try {
+      const smtp = {
+        host: "127.0.0.1",
+        port: sink.port,
+        security: "none",
+        fromAddress: "news@a.example",
+        publicUrl: "http://127.0.0.1:8787",
+      };
+      expectError(await t.request("/api/smtp", { key: A.keys.data.secret, body: smtp }), 403, "forbidden");
+      expectError(
+        await t.request("/api/smtp", { key: A.keys.admin.secret, body: { ...smtp, host: "smtp.example.com" } }),
+        400,
+        "invalid_request",
+        "body.security",
+      );
+      const saved = await t.request("/api/smtp", { key: A.keys.admin.secret, body: smtp });
+      expect(saved.status, saved.text).toBe(200);
+      expect((await t.request("/api/smtp", { key: A.keys.admin.secret })).body.smtp).toMatchObject({ port: sink.port });
+      expect((await t.request("/api/smtp", { key: B.keys.admin.secret })).body).toEqual({ smtp: null });
+
+      // One mailable recipient: a won lead's contact with an opt-in (a-won's own was forgotten above).
+      await t.store.execute(
+        sql`UPDATE leads SET contact = 'second@a.example', contact_hash = ${createHash("sha256").update("second@a.example").digest("hex")}
+            WHERE workspace_id = 'a' AND id = 'a-won-2'`,
+      );
+      await writeContacts(t.store, "a", {
+        contacts: [
+          {
+            address: "second@a.example",
+            firstName: "Sam",
+            lastName: null,
+            company: null,
+            consentAt: "2025-01-01 00:00:00",
+            consentSource: "test",
+          },
+        ],
+        suppressions: [],
+        notes: [],
+      });
+      await saveSegment(t.store, "a", { name: "won-leads", definition: { lead: { status: ["won"] } } }, { by: null });
+      const body = {
+        name: "launch",
+        segment: "won-leads",
+        subject: "{{first_name|Hi}}, a second look?",
+        html: '<p>Hi</p><a href="https://www.a.example/demo">demo</a>',
+      };
+      expectError(await t.request("/api/campaigns", { key: A.keys.metrics.secret, body }), 403, "forbidden");
+      expectError(
+        await t.request("/api/campaigns", { key: A.keys.data.secret, body: { ...body, subject: "{{frist_name}}" } }),
+        400,
+        "invalid_request",
+        "body.subject",
+      );
+      const made = await t.request("/api/campaigns", { key: A.keys.data.secret, body });
+      expect(made.status, made.text).toBe(200);
+      expect(made.body).toMatchObject({
+        campaign: { name: "launch", status: "draft", links: ["https://www.a.example/demo"] },
+        warnings: [],
+      });
+      const noCta = await t.request("/api/campaigns", {
+        key: A.keys.data.secret,
+        body: { ...body, name: "no-cta", html: "<p>Just news.</p>" },
+      });
+      expect(noCta.body.warnings[0]).toMatch(/no call to action/);
+      expectError(
+        await t.request("/api/campaigns/no-cta/send", { key: A.keys.all.secret, body: {} }),
+        400,
+        "invalid_request",
+        "body.withoutCta",
+      );
+
+      // Reps and a data key send nothing; another workspace does not see the campaign.
+      expectError(
+        await t.request("/api/campaigns/launch/send", { key: A.keys.data.secret, body: {} }),
+        403,
+        "forbidden",
+      );
+      expectError(
+        await t.request("/api/campaigns/launch/test", { key: A.keys.metrics.secret, body: { to: "me@a.example" } }),
+        403,
+        "forbidden",
+      );
+      expectError(await t.request("/api/campaigns/launch", { key: B.keys.metrics.secret }), 404, "not_found");
+      expectError(
+        await t.request("/api/campaigns/launch/send", { key: B.keys.all.secret, body: {} }),
+        404,
+        "not_found",
+      );
+
+      const tested = await t.request("/api/campaigns/launch/test", {
+        key: A.keys.all.secret,
+        body: { to: "me@a.example" },
+      });
+      expect(tested.status, tested.text).toBe(200);
+      expect(sink.received.map((r) => r.to[0])).toEqual(["me@a.example"]);
+      expect(sink.received[0]?.raw).toMatch(/Subject: \[test\] Hi, a second look\?/);
+
+      const sending = await t.request("/api/campaigns/launch/send", { key: A.keys.all.secret, body: {} });
+      expect(sending.status, sending.text).toBe(202);
+      await t.server.drain();
+      const after = await t.request("/api/campaigns/launch", { key: A.keys.metrics.secret });
+      expect(after.body).toMatchObject({ status: "sent", running: false, recipients: 1, counts: { sent: 1 } });
+      expect(sink.received.map((r) => r.to[0])).toEqual(["me@a.example", "second@a.example"]);
+      expect(sink.received[1]?.raw).toMatch(/Subject: Sam, a second look\?/);
+      expectError(await t.request("/api/campaigns/launch/send", { key: A.keys.all.secret, body: {} }), 409, "conflict");
+      const listed = await t.request("/api/campaigns", { key: A.keys.metrics.secret });
+      expect(listed.body.campaigns.map((c: { name: string }) => c.name).sort()).toEqual(["launch", "no-cta", "spring"]);
+      expect(
+        (await t.request("/api/campaigns", { key: B.keys.metrics.secret })).body.campaigns.map(
+          (c: { name: string }) => c.name,
+        ),
+      ).not.toContain("launch");
+    } finally {
+      await sink.close();
+    }
   });
 
   test("every campaign route was exercised", async () => {

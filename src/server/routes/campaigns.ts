@@ -10,6 +10,13 @@
 import { z } from "zod";
 import type { Principal } from "../../accounts/access.js";
 import {
+  CAMPAIGN_STATUSES,
+  createCampaign,
+  findCampaign,
+  listCampaigns,
+  outboxCounts,
+} from "../../campaigns/campaigns.js";
+import {
   contactCounts,
   forgetContact,
   futureConsent,
@@ -28,6 +35,17 @@ import {
   SUPPRESSION_REASONS,
   saveSegment,
 } from "../../campaigns/segments.js";
+import { sendTest } from "../../campaigns/sender.js";
+import {
+  checkSettings,
+  findSmtpSettings,
+  SECURITY,
+  SmtpSettingsError,
+  saveSmtpSettings,
+  transportOptions,
+  verifySmtp,
+} from "../../campaigns/smtp-settings.js";
+import { TemplateError } from "../../campaigns/template.js";
 import type { Api } from "../api.js";
 import { storableText } from "../collect/storable-text.js";
 import type { ServerContext } from "../context.js";
@@ -142,6 +160,101 @@ const CountsOut = z.object({
 const ForgetBody = z.object({ email: storableText(320) }).strict();
 
 const stored = (date: Date) => date.toISOString().slice(0, 19).replace("T", " ");
+
+const CountsSchema = z.object({
+  queued: z.number(),
+  retry: z.number(),
+  sent: z.number(),
+  bounced: z.number(),
+  failed: z.number(),
+  suppressed: z.number(),
+  uncertain: z.number(),
+});
+
+const CampaignOut = z.object({
+  id: z.string(),
+  name: z.string(),
+  segment: z.string(),
+  subject: z.string(),
+  html: z.string(),
+  text: z.string(),
+  utmCampaign: z.string(),
+  status: z.enum(CAMPAIGN_STATUSES),
+  sendAt: z.string().nullable(),
+  perMinute: z.number().nullable(),
+  recipients: z.number().nullable(),
+  pausedReason: z.string().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  links: z.array(z.string()),
+  counts: CountsSchema.describe("the outbox by state"),
+  running: z.boolean().describe("this server is sending it now"),
+});
+
+const CampaignIn = z
+  .object({
+    name: SegmentName,
+    segment: SegmentName,
+    subject: storableText(500),
+    html: storableText(500_000).optional(),
+    text: storableText(500_000).optional(),
+    utmCampaign: storableText(100).optional(),
+    sendAt: Moment.optional().describe("send at this moment (verity serve starts it); absent: a draft"),
+    perMinute: z.number().int().min(1).max(1_000_000).optional(),
+  })
+  .strict();
+
+const SendIn = z
+  .object({
+    withoutCta: z.boolean().optional().describe("send although the campaign has no call to action"),
+    resendUncertain: z.boolean().optional().describe("send the uncertain messages again (some may arrive twice)"),
+  })
+  .strict();
+
+const SmtpOut = z.object({
+  host: z.string(),
+  port: z.number(),
+  security: z.enum(SECURITY),
+  username: z.string().nullable(),
+  passwordEnv: z.string().nullable().describe("the server's environment variable holding the password (never stored)"),
+  fromAddress: z.string(),
+  fromName: z.string().nullable(),
+  replyTo: z.string().nullable(),
+  publicUrl: z.string(),
+  maxConnections: z.number(),
+  perMinute: z.number().nullable(),
+});
+
+const SmtpIn = z
+  .object({
+    host: storableText(253),
+    port: z.number().int(),
+    security: z.enum(SECURITY),
+    username: storableText(320).nullable().optional(),
+    passwordEnv: storableText(64).nullable().optional(),
+    fromAddress: storableText(320),
+    fromName: storableText(200).nullable().optional(),
+    replyTo: storableText(320).nullable().optional(),
+    publicUrl: storableText(500),
+    maxConnections: z.number().int().optional(),
+    perMinute: z.number().int().nullable().optional(),
+    verify: z.boolean().optional().describe("sign in to the server before saving (default true)"),
+  })
+  .strict();
+
+/** A campaign, template or SMTP error as a 400 naming the body's field. */
+function campaignError(error: unknown): never {
+  if (error instanceof TemplateError) {
+    const field = `body.${error.part}`;
+    throw new ApiError(400, "invalid_request", error.message, field, [{ field, message: error.message }]);
+  }
+  if (error instanceof SmtpSettingsError && !(error instanceof SegmentError)) {
+    const field = ["smtp", "password"].includes(error.field) ? null : `body.${error.field}`;
+    throw new ApiError(400, "invalid_request", error.message, field);
+  }
+  definitionError(error, "body");
+}
 
 /** A definition error as a 400 naming the body's field ("body.definition.all[1].lead.stage[0]"). */
 function definitionError(error: unknown, where: string): never {
@@ -416,6 +529,197 @@ export function registerCampaignRoutes(api: Api, ctx: ServerContext): void {
       );
       if (!removed) throw notFound(`segment ${JSON.stringify(params.name)}`);
       return { removed: true as const };
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/campaigns",
+      tag: "campaigns",
+      summary: "The workspace's campaigns, newest first, each with its outbox by state",
+      access: "metrics:read",
+      responses: { 200: { description: "Campaigns", schema: z.object({ campaigns: z.array(CampaignOut) }) } },
+    },
+    async ({ principal }) => {
+      const w = principal.workspace;
+      const campaigns = await listCampaigns(ctx.store, w);
+      const out = [];
+      for (const c of campaigns) {
+        out.push({ ...c, counts: await outboxCounts(ctx.store, w, c.id), running: ctx.campaigns.isRunning(w, c.id) });
+      }
+      return { campaigns: out };
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/campaigns",
+      tag: "campaigns",
+      summary: "Create a campaign (a draft, or scheduled with sendAt): template checked, links listed",
+      description:
+        "Merge fields: {{first_name}}, {{last_name}}, {{name}}, {{company}}, {{email}} (with a fallback: {{first_name|there}}), {{unsubscribe_url}}. A campaign without a link gets a warning: it asks for nothing.",
+      access: "data:write",
+      body: CampaignIn,
+      bodyLimit: 2 * 1024 * 1024,
+      responses: {
+        200: {
+          description: "The campaign and what to warn about",
+          schema: z.object({ campaign: CampaignOut, warnings: z.array(z.string()) }),
+        },
+      },
+    },
+    async ({ body, principal }) => {
+      const input = body as z.infer<typeof CampaignIn>;
+      try {
+        const made = await ctx.writer.exclusive(() =>
+          createCampaign(ctx.store, principal.workspace, input, principal.id ?? principal.via),
+        );
+        return {
+          campaign: {
+            ...made.campaign,
+            counts: await outboxCounts(ctx.store, principal.workspace, made.campaign.id),
+            running: false,
+          },
+          warnings: made.warnings,
+        };
+      } catch (error) {
+        campaignError(error);
+      }
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/campaigns/{name}",
+      tag: "campaigns",
+      summary: "One campaign with its outbox by state",
+      access: "metrics:read",
+      params: NameParam,
+      responses: { 200: { description: "The campaign", schema: CampaignOut } },
+    },
+    async ({ params, principal }) => {
+      const c = await findCampaign(ctx.store, principal.workspace, params.name as string);
+      if (!c) throw notFound(`campaign ${JSON.stringify(params.name)}`);
+      return {
+        ...c,
+        counts: await outboxCounts(ctx.store, principal.workspace, c.id),
+        running: ctx.campaigns.isRunning(principal.workspace, c.id),
+      };
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/campaigns/{name}/test",
+      tag: "campaigns",
+      summary: "Send the campaign's message to one address, marked [test] (the outbox is not touched)",
+      access: "campaigns:send",
+      params: NameParam,
+      body: z.object({ to: storableText(320) }).strict(),
+      bodyLimit: 16 * 1024,
+      responses: { 200: { description: "Handed to the SMTP server", schema: z.object({ response: z.string() }) } },
+    },
+    async ({ params, body, principal }) => {
+      const c = await findCampaign(ctx.store, principal.workspace, params.name as string);
+      if (!c) throw notFound(`campaign ${JSON.stringify(params.name)}`);
+      const { to } = body as { to: string };
+      if ("problem" in normalizeAddress(to))
+        throw new ApiError(400, "invalid_request", `body.to: ${JSON.stringify(to)} is not an email address`, "body.to");
+      try {
+        const sent = await sendTest(ctx.store, principal.workspace, c.name, to);
+        return { response: sent.response };
+      } catch (error) {
+        campaignError(error);
+      }
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/campaigns/{name}/send",
+      tag: "campaigns",
+      summary: "Send the campaign to its segment (or go on sending it), in the background",
+      description:
+        "Answers 202 once the run started; GET /api/campaigns/{name} follows it. The outbox is written before anything is sent, so a crash sends nobody twice and skips nobody; see docs/campaigns.md for the uncertain messages.",
+      access: "campaigns:send",
+      params: NameParam,
+      body: SendIn,
+      bodyLimit: 16 * 1024,
+      responses: {
+        202: { description: "Sending", schema: z.object({ status: z.literal("sending") }) },
+        409: { description: "Sent already, cancelled, or being sent" },
+      },
+    },
+    async ({ params, body, principal }) => {
+      const w = principal.workspace;
+      const input = body as z.infer<typeof SendIn>;
+      const c = await findCampaign(ctx.store, w, params.name as string);
+      if (!c) throw notFound(`campaign ${JSON.stringify(params.name)}`);
+      if (c.links.length === 0 && !input.withoutCta) {
+        throw new ApiError(
+          400,
+          "invalid_request",
+          "the campaign has no call to action (no link asks the reader to do anything): add one, or send with withoutCta: true",
+          "body.withoutCta",
+        );
+      }
+      if (ctx.campaigns.isRunning(w, c.id)) throw new ApiError(409, "conflict", `${c.name} is being sent now`);
+      const uncertain = (await outboxCounts(ctx.store, w, c.id)).uncertain;
+      if (c.status === "cancelled" || (c.status === "sent" && !(input.resendUncertain && uncertain > 0))) {
+        throw new ApiError(409, "conflict", `${c.name} was ${c.status === "sent" ? "sent already" : "cancelled"}`);
+      }
+      // What would stop the run before it starts is said now: no settings, no password here.
+      const settings = await findSmtpSettings(ctx.store, w);
+      if (!settings)
+        throw new ApiError(400, "invalid_request", "the workspace has no SMTP settings yet (POST /api/smtp)");
+      try {
+        transportOptions(settings);
+      } catch (error) {
+        campaignError(error);
+      }
+      ctx.campaigns.send(w, c, { resendUncertain: input.resendUncertain ?? false });
+      return { status: "sending" as const };
+    },
+  );
+
+  api.add(
+    {
+      method: "get",
+      path: "/api/smtp",
+      tag: "campaigns",
+      summary: "The workspace's SMTP settings (no password: it lives in the server's environment)",
+      access: "admin",
+      responses: { 200: { description: "The settings, or null", schema: z.object({ smtp: SmtpOut.nullable() }) } },
+    },
+    async ({ principal }) => ({ smtp: await findSmtpSettings(ctx.store, principal.workspace) }),
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/smtp",
+      tag: "campaigns",
+      summary: "Set the workspace's SMTP server, sender and public address (signed in to first unless verify is false)",
+      access: "admin",
+      body: SmtpIn,
+      bodyLimit: 16 * 1024,
+      responses: { 200: { description: "Saved", schema: z.object({ smtp: SmtpOut }) } },
+    },
+    async ({ body, principal }) => {
+      const { verify, ...input } = body as z.infer<typeof SmtpIn>;
+      try {
+        const settings = checkSettings(input);
+        if (verify !== false) await verifySmtp(settings);
+        await ctx.writer.exclusive(() => saveSmtpSettings(ctx.store, principal.workspace, settings));
+        return { smtp: settings };
+      } catch (error) {
+        campaignError(error);
+      }
     },
   );
 }
