@@ -14,9 +14,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { campaignNamed, createCampaign, outboxCounts } from "../src/campaigns/campaigns.js";
 import { writeContacts } from "../src/campaigns/contacts.js";
 import { findLinkKey, readLink, verifyLink } from "../src/campaigns/links.js";
+import { campaignResults } from "../src/campaigns/results.js";
 import { saveSegment } from "../src/campaigns/segments.js";
 import { sendCampaign } from "../src/campaigns/sender.js";
 import { checkSettings, saveSmtpSettings } from "../src/campaigns/smtp-settings.js";
+import { hashIdentity } from "../src/ingest/identity.js";
 import { sql } from "../src/store/sql.js";
 import { engines } from "./support/databases.js";
 import { BASE, type LoadedFixture, lead, loadFixture, WORKSPACE } from "./support/metric-fixtures.js";
@@ -159,6 +161,78 @@ describe.each(engines())("sending a campaign on %s", (engine) => {
     // Sending again: the campaign was sent.
     await expect(sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir })).rejects.toThrow(/was sent already/);
     expect(sink.received).toHaveLength(3);
+  });
+
+  test("results by what matters: clicks, visits, and the leads the clickers became within the window", async () => {
+    const campaign = await prepare();
+    await sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir });
+    const sent = await campaignNamed(f.store, WORKSPACE, campaign.name);
+    const started = Date.parse(sent.startedAt as string);
+    const at = (days: number) => new Date(started + days * 86_400_000).toISOString();
+    const recipient = async (who: string) =>
+      Number(
+        (
+          await f.store.query<{ r: number }>(
+            sql`SELECT recipient_id AS r FROM campaign_outbox WHERE workspace_id = ${WORKSPACE} AND campaign_id = ${campaign.id}
+                AND email_hash = ${hashIdentity(addr(who))}`,
+          )
+        )[0]?.r,
+      );
+    const click = async (who: string, days: number, link = 0) =>
+      f.store.execute(
+        sql`INSERT INTO campaign_events (workspace_id, campaign_id, recipient_id, type, link_index, occurred_at)
+            VALUES (${WORKSPACE}, ${campaign.id}, ${await recipient(who)}, 'click', ${link}, CAST(${at(days)} AS TIMESTAMP))`,
+      );
+    // ann clicks twice (two links), cy once; bob unsubscribes.
+    await click("ann", 1);
+    await click("ann", 1.1, 1);
+    await click("cy", 2);
+    await f.store.execute(
+      sql`INSERT INTO campaign_events (workspace_id, campaign_id, recipient_id, type, link_index, occurred_at)
+          VALUES (${WORKSPACE}, ${campaign.id}, ${await recipient("bob")}, 'unsubscribe', -1, CAST(${at(1)} AS TIMESTAMP))`,
+    );
+    const newLead = (id: string, contact: string | null, days: number, extra: Record<string, unknown> = {}) =>
+      f.store.execute(
+        sql`INSERT INTO leads (workspace_id, id, source_system, external_id, contact, contact_hash, pipeline_id, stage_id,
+              status, created_at, qualified_at, closed_at, value, currency, utm_medium, utm_campaign)
+            VALUES (${WORKSPACE}, ${id}, 'test', ${id}, ${contact}, ${contact ? hashIdentity(contact) : null}, 'p', 'new',
+              ${(extra.status as string) ?? "open"}, CAST(${at(days)} AS TIMESTAMP),
+              ${extra.qualified ? sql`CAST(${at(days + 1)} AS TIMESTAMP)` : null},
+              ${extra.status === "won" ? sql`CAST(${at(days + 5)} AS TIMESTAMP)` : null},
+              ${(extra.value as number) ?? null}, ${extra.value ? "EUR" : null},
+              ${(extra.medium as string) ?? null}, ${(extra.campaign as string) ?? null})`,
+      );
+    await newLead(`r-ann-${campaign.id}`, addr("ann"), 3, { status: "won", value: 1200, qualified: true }); // clicked 2 days before
+    await newLead(`r-cy-${campaign.id}`, addr("cy"), 40); // 38 days after the click: outside the window
+    await newLead(`r-bob-${campaign.id}`, addr("bob"), 3); // no click
+    await newLead(`r-utm-${campaign.id}`, null, 4, {
+      medium: "email",
+      campaign: campaign.utmCampaign,
+      qualified: true,
+    });
+    await newLead(`r-old-${campaign.id}`, addr("ann"), -1); // before sending started
+    await f.store.execute(
+      sql`INSERT INTO visits (workspace_id, visit_id, source_system, visitor_id, started_at, utm_medium, utm_campaign, visit_number)
+          VALUES (${WORKSPACE}, ${`v1-${campaign.id}`}, 'test', 'x', CAST(${at(1)} AS TIMESTAMP), 'email', ${campaign.utmCampaign}, 1),
+                 (${WORKSPACE}, ${`v2-${campaign.id}`}, 'test', 'y', CAST(${at(1)} AS TIMESTAMP), 'social', ${campaign.utmCampaign}, 1)`,
+    );
+    expect(await campaignResults(f.store, WORKSPACE, sent)).toEqual({
+      attributionDays: 30,
+      sent: 3,
+      delivered: 3,
+      bounced: 0,
+      unsubscribed: 1,
+      clicks: 3,
+      uniqueClickers: 2,
+      visits: 1,
+      leads: 2,
+      qualifiedLeads: 2,
+      wonLeads: 1,
+      wonValue: 1200,
+      opens: null,
+    });
+    // A wider window takes cy's lead in.
+    expect((await campaignResults(f.store, WORKSPACE, sent, 45)).leads).toBe(3);
   });
 
   test("the server's answers: a bounce suppresses, temporary refusals are retried, a policy refusal fails", async () => {

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { campaignNamed, createCampaign, listCampaigns, outboxCounts } from "../../campaigns/campaigns.js";
 import { contactCounts, forgetContact, readContactFiles, writeContacts } from "../../campaigns/contacts.js";
+import { campaignResults } from "../../campaigns/results.js";
 import { type Condition, parseDefinition } from "../../campaigns/segment-definition.js";
 import {
   listSegments,
@@ -535,9 +536,11 @@ function registerCampaign(program: Command): void {
               ORDER BY o.recipient_id LIMIT 100`,
         );
         const domain = (await findSmtpSettings(store, workspace))?.fromAddress.split("@")[1] ?? "";
+        const results = await campaignResults(store, workspace, c);
         return {
           name: c.name,
           status: c.status,
+          results,
           segment: c.segment,
           recipients: c.recipients,
           pausedReason: c.pausedReason,
@@ -560,6 +563,15 @@ function registerCampaign(program: Command): void {
         `  sent ${formatCount(c.sent)}, bounced ${formatCount(c.bounced)}, failed ${formatCount(c.failed)}, suppressed since ${formatCount(c.suppressed)}, uncertain ${formatCount(c.uncertain)}, waiting ${formatCount(c.queued + c.retry)}`,
       ];
       if (out.pausedReason) lines.push(`  paused: ${out.pausedReason}`);
+      const r = out.results;
+      lines.push(
+        "",
+        "What it brought:",
+        `  delivered ${formatCount(r.delivered)}, bounced ${formatCount(r.bounced)}, unsubscribed ${formatCount(r.unsubscribed)}`,
+        `  clicks ${formatCount(r.clicks)} by ${formatCount(r.uniqueClickers)} ${r.uniqueClickers === 1 ? "person" : "people"} of ${formatCount(r.sent)}; visits ${formatCount(r.visits)}`,
+        `  leads ${formatCount(r.leads)} (a clicker's within ${r.attributionDays} days, or first touched by it): ${formatCount(r.qualifiedLeads)} qualified, ${formatCount(r.wonLeads)} won, value ${formatCount(r.wonValue)}`,
+        "  opens: not measured (mail clients that fetch images open every message: opens say little)",
+      );
       if (out.uncertain.length > 0) {
         lines.push("  uncertain (look these Message-IDs up in your SMTP server's log):");
         for (const u of out.uncertain) lines.push(`    ${u.address ?? "(forgotten)"}  ${u.messageId}`);

@@ -437,7 +437,13 @@ describe.each(engines())("the campaign routes on %s", (engine) => {
       expect(sending.status, sending.text).toBe(202);
       await t.server.drain();
       const after = await t.request("/api/campaigns/launch", { key: A.keys.metrics.secret });
-      expect(after.body).toMatchObject({ status: "sent", running: false, recipients: 1, counts: { sent: 1 } });
+      expect(after.body).toMatchObject({
+        status: "sent",
+        running: false,
+        recipients: 1,
+        counts: { sent: 1 },
+        results: { sent: 1, delivered: 1, clicks: 0, leads: 0, opens: null },
+      });
       expect(sink.received.map((r) => r.to[0])).toEqual(["me@a.example", "second@a.example"]);
       expect(sink.received[1]?.raw).toMatch(/Subject: Sam, a second look\?/);
       expectError(await t.request("/api/campaigns/launch/send", { key: A.keys.all.secret, body: {} }), 409, "conflict");

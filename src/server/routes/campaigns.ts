@@ -23,6 +23,7 @@ import {
   normalizeAddress,
   writeContacts,
 } from "../../campaigns/contacts.js";
+import { campaignResults } from "../../campaigns/results.js";
 import { type Condition, parseDefinition, SegmentError } from "../../campaigns/segment-definition.js";
 import {
   findSegment,
@@ -190,6 +191,28 @@ const CampaignOut = z.object({
   links: z.array(z.string()),
   counts: CountsSchema.describe("the outbox by state"),
   running: z.boolean().describe("this server is sending it now"),
+});
+
+const ResultsOut = z.object({
+  attributionDays: z.number(),
+  sent: z.number(),
+  delivered: z.number(),
+  bounced: z.number(),
+  unsubscribed: z.number(),
+  clicks: z.number(),
+  uniqueClickers: z.number(),
+  visits: z.number().describe("visits with the campaign's utm_campaign and utm_medium email"),
+  leads: z
+    .number()
+    .describe(
+      "leads created after sending began: a clicker's within attributionDays, or first touched by the campaign",
+    ),
+  qualifiedLeads: z.number(),
+  wonLeads: z.number(),
+  wonValue: z.number(),
+  opens: z
+    .null()
+    .describe("not measured (no open pixel); never a measure of interest: mail clients fetch images ahead"),
 });
 
 const CampaignIn = z
@@ -595,10 +618,11 @@ export function registerCampaignRoutes(api: Api, ctx: ServerContext): void {
       method: "get",
       path: "/api/campaigns/{name}",
       tag: "campaigns",
-      summary: "One campaign with its outbox by state",
+      summary:
+        "One campaign with its outbox by state and its results: leads, qualified, won value (opens not measured)",
       access: "metrics:read",
       params: NameParam,
-      responses: { 200: { description: "The campaign", schema: CampaignOut } },
+      responses: { 200: { description: "The campaign", schema: CampaignOut.extend({ results: ResultsOut }) } },
     },
     async ({ params, principal }) => {
       const c = await findCampaign(ctx.store, principal.workspace, params.name as string);
@@ -607,6 +631,7 @@ export function registerCampaignRoutes(api: Api, ctx: ServerContext): void {
         ...c,
         counts: await outboxCounts(ctx.store, principal.workspace, c.id),
         running: ctx.campaigns.isRunning(principal.workspace, c.id),
+        results: await campaignResults(ctx.store, principal.workspace, c),
       };
     },
   );
