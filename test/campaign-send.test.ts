@@ -12,11 +12,12 @@ import { join } from "node:path";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { campaignNamed, createCampaign, outboxCounts } from "../src/campaigns/campaigns.js";
-import { writeContacts } from "../src/campaigns/contacts.js";
+import { forgetContact, writeContacts } from "../src/campaigns/contacts.js";
 import { findLinkKey, readLink, verifyLink } from "../src/campaigns/links.js";
+import { snapshotRecipients } from "../src/campaigns/outbox.js";
 import { campaignResults } from "../src/campaigns/results.js";
 import { saveSegment } from "../src/campaigns/segments.js";
-import { sendCampaign } from "../src/campaigns/sender.js";
+import { classify, sendCampaign } from "../src/campaigns/sender.js";
 import { checkSettings, saveSmtpSettings } from "../src/campaigns/smtp-settings.js";
 import { hashIdentity } from "../src/ingest/identity.js";
 import { sql } from "../src/store/sql.js";
@@ -266,6 +267,21 @@ describe.each(engines())("sending a campaign on %s", (engine) => {
       sql`SELECT reason, source FROM mail_suppressions WHERE workspace_id = ${WORKSPACE} AND reason = 'bounced'`,
     );
     expect(suppressed).toEqual([{ reason: "bounced", source: "smtp" }]);
+    // Forgetting ann also clears the server's texts that repeat the address.
+    await forgetContact(f.store, WORKSPACE, addr("ann"));
+    const texts = await f.store.query<{ t: string | null }>(
+      sql`SELECT error AS t FROM campaign_outbox WHERE workspace_id = ${WORKSPACE} AND email_hash = ${hashIdentity(addr("ann"))}
+          UNION ALL SELECT detail FROM mail_suppressions WHERE workspace_id = ${WORKSPACE} AND email_hash = ${hashIdentity(addr("ann"))}`,
+    );
+    expect(texts.filter((r) => r.t?.includes("ann@x.test"))).toEqual([]);
+    // ann back as a contact, for the tests after this one.
+    await f.store.execute(
+      sql`DELETE FROM mail_suppressions WHERE workspace_id = ${WORKSPACE} AND email_hash = ${hashIdentity(addr("ann"))} AND reason = 'erased'`,
+    );
+    await f.store.execute(
+      sql`INSERT INTO mail_contacts (workspace_id, email_hash, address, first_name, consent_at, consent_source, imported_at)
+          VALUES (${WORKSPACE}, ${hashIdentity(addr("ann"))}, ${addr("ann")}, 'Ann <b>', CAST('2025-01-01' AS TIMESTAMP), 'test', CAST('2025-01-01' AS TIMESTAMP))`,
+    );
   });
 
   test("temporary refusals until the retries run out fail the row without suppressing it", async () => {
@@ -288,6 +304,62 @@ describe.each(engines())("sending a campaign on %s", (engine) => {
     expect(done).toMatchObject({ status: "sent", counts: { sent: 2, failed: 1, retry: 0 } });
     expect(sink.rcpts.get(addr("cy"))).toBe(3);
     expect(sink.received).toHaveLength(2);
+  });
+
+  test("the sender refused, or policy refusals one after another: the campaign pauses, nobody is suppressed", async () => {
+    const campaign = await prepare();
+    sink.mailFrom.refuse = { code: 553, text: "5.1.8 <news@brand.example>: Sender address rejected: Domain not found" };
+    const paused = await sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir });
+    expect(paused.status).toBe("paused");
+    expect(paused.pausedReason).toMatch(/refuses the sender news@brand\.example: 553 5\.1\.8/);
+    expect(paused.counts).toMatchObject({ queued: 3, bounced: 0, failed: 0, sent: 0 });
+    expect(
+      await f.store.query(
+        sql`SELECT * FROM mail_suppressions WHERE workspace_id = ${WORKSPACE} AND reason = 'bounced'`,
+      ),
+    ).toEqual([]);
+    // Mended: sent.
+    sink.mailFrom.refuse = null;
+    expect((await sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir })).counts.sent).toBe(3);
+  });
+
+  test("a status code is read only at the start of the reply, in the reply's class", () => {
+    const s = checkSettings({
+      host: "127.0.0.1",
+      port: 25,
+      security: "none",
+      fromAddress: "a@b.example",
+      publicUrl: PUBLIC,
+    });
+    const err = (responseCode: number, response: string, command = "RCPT TO") => ({ responseCode, response, command });
+    expect(classify(err(550, "550 5.1.1 <x@y>: unknown user"), false, s)).toEqual({ kind: "bounced", suppress: true });
+    // An address in the text that looks like a status code is not one.
+    expect(classify(err(554, "554 client host 5.1.1.20 blocked", "DATA"), false, s)).toEqual({ kind: "failed" });
+    expect(classify(err(552, "552 5.2.2 mailbox full"), false, s)).toEqual({ kind: "retry", connection: false });
+    expect(classify(err(550, "550 5.7.1 Relaying denied"), false, s)).toEqual({ kind: "failed" });
+    expect(classify(err(451, "451 4.3.0 try later"), false, s)).toEqual({ kind: "retry", connection: false });
+    expect(classify(err(550, "550 5.7.1 blocked", "MAIL FROM"), false, s).kind).toBe("pause");
+    expect(classify({ code: "ECONNECTION" }, true, s)).toEqual({ kind: "uncertain" });
+    expect(classify({ code: "ECONNECTION" }, false, s)).toEqual({ kind: "retry", connection: true });
+  });
+
+  test("a run elsewhere refuses while the journal of an unfinished run is out of its reach", async () => {
+    const campaign = await prepare();
+    // As a run on another machine that stopped mid-send leaves it.
+    await snapshotRecipients(f.store, WORKSPACE, campaign, new Date());
+    await f.store.execute(
+      sql`UPDATE campaigns SET journal = 'elsewhere:/srv/verity/outbox/x.journal' WHERE workspace_id = ${WORKSPACE} AND id = ${campaign.id}`,
+    );
+    await expect(sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir })).rejects.toThrow(
+      /did not end cleanly, and its journal .* is on elsewhere at \/srv\/verity\/outbox\/x\.journal: run the send there with --journal-dir \/srv\/verity\/outbox/,
+    );
+    expect(sink.received).toHaveLength(0);
+    const goOn = await sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir, journalLost: true });
+    expect(goOn).toMatchObject({ status: "sent", counts: { sent: 3 } });
+    const [row] = await f.store.query<{ journal: string | null }>(
+      sql`SELECT journal FROM campaigns WHERE workspace_id = ${WORKSPACE} AND id = ${campaign.id}`,
+    );
+    expect(row?.journal).toBeNull();
   });
 
   test("bad SMTP settings send nothing and write nothing", async () => {

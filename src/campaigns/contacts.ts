@@ -415,6 +415,14 @@ export async function forgetContact(store: Store, workspace: string, address: st
       sql`SELECT count(*) AS n FROM mail_contacts WHERE workspace_id = ${workspace} AND email_hash = ${hash}`,
     );
     await store.execute(sql`DELETE FROM mail_contacts WHERE workspace_id = ${workspace} AND email_hash = ${hash}`);
+    // An SMTP server's refusal often repeats the address ("550 5.1.1 <ann@...>: unknown"):
+    // the texts kept for this person go too.
+    await store.execute(
+      sql`UPDATE campaign_outbox SET smtp_response = NULL, error = NULL WHERE workspace_id = ${workspace} AND email_hash = ${hash}`,
+    );
+    await store.execute(
+      sql`UPDATE mail_suppressions SET detail = NULL WHERE workspace_id = ${workspace} AND email_hash = ${hash}`,
+    );
     await store.execute(
       sql`DELETE FROM mail_suppressions WHERE workspace_id = ${workspace} AND email_hash = ${hash} AND reason = 'erased'`,
     );

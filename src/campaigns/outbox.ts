@@ -58,6 +58,8 @@ export async function snapshotRecipients(
   });
 }
 
+const CAST_NOW = (now: Date) => sql`CAST(${now.toISOString()} AS TIMESTAMP)`;
+
 export type DueRow = {
   recipient_id: number;
   email_hash: string;
@@ -82,15 +84,20 @@ export async function dueRows(
   now: Date,
   limit: number,
 ): Promise<DueRow[]> {
+  const now_ = CAST_NOW(now);
+  // The page first, then its contacts and suppressions: only its hashes are looked up.
+  const page = sql`SELECT o.recipient_id, o.email_hash, o.attempts FROM campaign_outbox o
+    WHERE o.workspace_id = ${workspace} AND o.campaign_id = ${campaignId} AND o.recipient_id > ${after}
+      AND (o.status = 'queued' OR (o.status = 'retry' AND o.next_attempt_at <= ${now_}))
+    ORDER BY o.recipient_id LIMIT ${limit}`;
   const rows = await store.query<DueRow>(
-    sql`SELECT o.recipient_id, o.email_hash, o.attempts, c.address, c.first_name, c.last_name, c.company,
+    sql`WITH o AS MATERIALIZED (${page})
+        SELECT o.recipient_id, o.email_hash, o.attempts, c.address, c.first_name, c.last_name, c.company,
           ${suppressedSql(sql`c.consent_at`)} AS suppressed
-        FROM campaign_outbox o
+        FROM o
         LEFT JOIN mail_contacts c ON c.workspace_id = ${workspace} AND c.email_hash = o.email_hash
-        ${suppressionJoins(workspace, sql`o.email_hash`)}
-        WHERE o.workspace_id = ${workspace} AND o.campaign_id = ${campaignId} AND o.recipient_id > ${after}
-          AND (o.status = 'queued' OR (o.status = 'retry' AND o.next_attempt_at <= CAST(${now.toISOString()} AS TIMESTAMP)))
-        ORDER BY o.recipient_id LIMIT ${limit}`,
+        ${suppressionJoins(workspace, sql`o.email_hash`, sql`SELECT email_hash FROM o`)}
+        ORDER BY o.recipient_id`,
   );
   return rows.map((r) => ({ ...r, recipient_id: Number(r.recipient_id), attempts: Number(r.attempts) }));
 }

@@ -196,16 +196,21 @@ export function everyone(w: string): Sql {
  * other reason (bounced, complained, erased, manual). Sets grouped once, not a subquery a
  * person: a million people were a million lookups on PostgreSQL.
  */
-export function suppressionJoins(w: string, person: Sql): Sql {
+export function suppressionJoins(w: string, person: Sql, among?: Sql): Sql {
+  // `among`: the hashes that matter (a page of the outbox): the sets are grouped for those
+  // only, not for the whole workspace once per page (a send of 100,000 grouped 100,000
+  // subscribers 200 times).
+  const x = among ? sql` AND x.email_hash IN (${among})` : sql``;
+  const ns = among ? sql` AND ns.email_hash IN (${among})` : sql``;
   return sql`LEFT JOIN (
       SELECT x.email_hash, max(CASE WHEN x.reason = 'unsubscribed' THEN x.since END) AS unsubscribed_at,
         min(CASE WHEN x.reason <> 'unsubscribed' THEN x.reason END) AS other_reason
-      FROM mail_suppressions x WHERE x.workspace_id = ${w} GROUP BY x.email_hash
+      FROM mail_suppressions x WHERE x.workspace_id = ${w}${x} GROUP BY x.email_hash
     ) sx ON sx.email_hash = ${person}
     LEFT JOIN (
       SELECT ns.email_hash, max(ns.unsubscribed_at) AS unsubscribed_at
       FROM newsletter_subscribers ns
-      WHERE ns.workspace_id = ${w} AND ns.email_hash IS NOT NULL
+      WHERE ns.workspace_id = ${w} AND ns.email_hash IS NOT NULL${ns}
       GROUP BY ns.email_hash
       -- Every subscription of theirs ended: one still running (subscribed again in the
       -- newsletter tool after an unsubscribe) is an opt-in of its own.

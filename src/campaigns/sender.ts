@@ -8,14 +8,15 @@
  *    anything is sent. The campaign is leased to this process (another process, or a second
  *    `campaign send`, is refused while the lease lives; a lease whose process on this machine
  *    is gone is taken over at once).
- * 3. Each hand-off is journaled, in a file of the campaign's own (0600), before and as it
- *    happens: `h` (handed to the SMTP pool), `d` (its last byte handed to the connection: the
- *    server may have the message from then on) and the outcome. The journal is written with
+ * 3. Each hand-off is journaled, in a file of the campaign's own (0600), as it happens: `d`
+ *    (its last byte left for the connection: the server may have the message from then on)
+ *    and the outcome (`h`, handed to the pool, is read in older journals; it tells nothing a
+ *    queued row does not). The journal is written with
  *    write(2), which a killed process cannot lose (the kernel has it); outcomes reach the
  *    database in batches (every 250 ms or 1,000), since a commit per message would cost more
  *    than the sending itself.
- * 4. On the next start the journal is applied first. A message handed but not finished (`h`
- *    without `d`) never reached the server whole: its row is still queued and is sent. A
+ * 4. On the next start the journal is applied first. A message handed over but not finished
+ *    (no `d`) never reached the server whole: its row is still queued and is sent. A
  *    message finished but without the server's answer (`d` without an outcome) is the one case
  *    SMTP cannot settle (RFC 1047: between the final dot and the reply the server has the
  *    message and the client does not know it): it becomes **uncertain**, is not sent again
@@ -31,9 +32,19 @@
  * or TLS failures, or three dropped connections in a row, pause the campaign with the reason;
  * the recipient is not charged.
  */
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Transform } from "node:stream";
 import type { Transporter } from "nodemailer";
 import type SMTPPool from "nodemailer/lib/smtp-pool";
@@ -58,6 +69,7 @@ const FLUSH_MS = 250;
 const FLUSH_ROWS = 1_000;
 const PAGE = 500;
 const CONNECTION_FAILURES_TO_PAUSE = 3;
+const POLICY_REFUSALS_TO_PAUSE = 5;
 
 export type SendOptions = {
   /** Where the campaign's journal lives (a folder of this machine, kept between runs). */
@@ -72,6 +84,12 @@ export type SendOptions = {
   onProgress?: (done: number, total: number) => void;
   /** Aborted: no more hand-offs; the messages in flight finish and the campaign stays sending. */
   signal?: AbortSignal;
+  /**
+   * Go on although the journal of a run that did not end cleanly is elsewhere (another
+   * machine, another folder) and cannot be read: what that run handed over in its last moments
+   * may be sent again.
+   */
+  journalLost?: boolean;
 };
 
 export type SendResult = {
@@ -201,13 +219,25 @@ async function recover(store: Store, workspace: string, campaignId: string, path
 // The lease
 // ---------------------------------------------------------------------------------------------
 
-const runnerId = () => `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+/**
+ * This process's PID namespace: two containers of one host may share a host name and both run
+ * as PID 1, and must not take each other for gone.
+ */
+function pidNamespace(): string {
+  try {
+    return readlinkSync("/proc/self/ns/pid").replace(/\D/g, "");
+  } catch {
+    return "";
+  }
+}
 
-/** Whether a runner id names a process of this machine that is gone. */
+const runnerId = () => `${hostname()}:${process.pid}:${pidNamespace()}:${Math.random().toString(36).slice(2, 8)}`;
+
+/** Whether a runner id names a process of this machine (and PID namespace) that is gone. */
 function deadHere(id: string | null): boolean {
   if (!id) return true;
-  const [host, pid] = id.split(":");
-  if (host !== hostname() || !pid) return false;
+  const [host, pid, namespace] = id.split(":");
+  if (host !== hostname() || !pid || namespace !== pidNamespace()) return false;
   try {
     process.kill(Number(pid), 0);
     return Number(pid) === process.pid && !activeRunners.has(id);
@@ -280,7 +310,16 @@ export function messageIdOf(p: PreparedCampaign, recipient: number): string {
 /** One recipient's message, as nodemailer takes it (headers for RFC 8058 included). */
 export function messageFor(p: PreparedCampaign, recipient: number, to: Recipient) {
   const unsubscribe = unsubscribeUrl(p, recipient);
-  const tracked = (i: number) => clickUrl(p, recipient, i);
+  // A link used twice (in the HTML and in the text) is signed once.
+  const signed = new Map<number, string>();
+  const tracked = (i: number) => {
+    let url = signed.get(i);
+    if (url === undefined) {
+      url = clickUrl(p, recipient, i);
+      signed.set(i, url);
+    }
+    return url;
+  };
   const { campaign, settings } = p;
   const html =
     campaign.html === "" ? undefined : rewriteHtml(fill(campaign.html, to, unsubscribe, true), campaign.links, tracked);
@@ -323,7 +362,16 @@ type Verdict =
   | { kind: "uncertain" }
   | { kind: "pause"; reason: string };
 
-const ENHANCED = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/;
+/**
+ * The enhanced status code (RFC 3463) at the start of a reply's text, of the reply's own class:
+ * "550 5.1.1 <a@b>: user unknown". Not anywhere in the text: "554 client host 5.1.1.20
+ * blocked" names an address, not a status.
+ */
+export function enhancedStatus(code: number, response: string | undefined): [string, string, string] | null {
+  const m = /^\d{3}[ -]([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(response ?? "");
+  if (!m || m[1] !== String(code)[0]) return null;
+  return [m[1] as string, m[2] as string, m[3] as string];
+}
 
 export function classify(error: unknown, finished: boolean, settings: SmtpSettings): Verdict {
   const e = error as { code?: string; responseCode?: number; response?: string; command?: string };
@@ -335,12 +383,24 @@ export function classify(error: unknown, finished: boolean, settings: SmtpSettin
     return finished ? { kind: "uncertain" } : { kind: "retry", connection: true };
   }
   const code = e.responseCode;
-  const enhanced = ENHANCED.exec(e.response ?? "");
+  const enhanced = enhancedStatus(code, e.response);
+  const command = (e.command ?? "").toUpperCase();
+  // The sender refused (MAIL FROM, or X.1.7/X.1.8: the sender's address or domain): the
+  // campaign's problem, for every recipient alike, never the recipient's.
+  if (
+    code >= 500 &&
+    (command.startsWith("MAIL") || (enhanced?.[1] === "1" && (enhanced[2] === "7" || enhanced[2] === "8")))
+  ) {
+    return {
+      kind: "pause",
+      reason: `the SMTP server refuses the sender ${settings.fromAddress}: ${e.response ?? code}`,
+    };
+  }
   if (code >= 400 && code < 500) return { kind: "retry", connection: code === 421 };
-  if (enhanced?.[1] === "5" && enhanced[2] === "2" && enhanced[3] === "2") return { kind: "retry", connection: false };
-  if (enhanced?.[2] === "7") return { kind: "failed" };
-  const atRecipient = (e.command ?? "").toUpperCase().startsWith("RCPT");
-  const addressCode = enhanced ? enhanced[2] === "1" || (enhanced[2] === "2" && enhanced[3] === "1") : false;
+  if (enhanced?.[1] === "2" && enhanced[2] === "2") return { kind: "retry", connection: false };
+  if (enhanced?.[1] === "7") return { kind: "failed" };
+  const atRecipient = command.startsWith("RCPT");
+  const addressCode = enhanced ? enhanced[1] === "1" || (enhanced[1] === "2" && enhanced[2] === "1") : false;
   if (addressCode || (atRecipient && [550, 551, 553].includes(code))) return { kind: "bounced", suppress: true };
   return { kind: "failed" };
 }
@@ -405,7 +465,21 @@ export async function sendCampaign(
     }
     campaign = await campaignNamed(store, workspace, name);
     mkdirSync(options.journalDir, { recursive: true, mode: 0o700 });
-    const path = journalPath(options.journalDir, workspace, campaign.id);
+    const path = journalPath(resolve(options.journalDir), workspace, campaign.id);
+    const here = `${hostname()}:${path}`;
+    const [left] = await store.query<{ journal: string | null }>(
+      sql`SELECT journal FROM campaigns WHERE workspace_id = ${workspace} AND id = ${campaign.id}`,
+    );
+    if (left?.journal && left.journal !== here && !options.journalLost) {
+      const [host, ...rest] = left.journal.split(":");
+      throw new CampaignStateError(
+        "campaign",
+        `the last run of ${name} did not end cleanly, and its journal (what it handed over) is on ${host} at ${rest.join(":")}: run the send there with --journal-dir ${dirname(rest.join(":"))}; if that journal is gone, --journal-lost goes on without it (messages handed over in that run's last moments may be sent twice)`,
+      );
+    }
+    await store.execute(
+      sql`UPDATE campaigns SET journal = ${here} WHERE workspace_id = ${workspace} AND id = ${campaign.id}`,
+    );
     await recover(store, workspace, campaign.id, path);
     if (options.resendUncertain) {
       await store.execute(
@@ -432,6 +506,9 @@ export async function sendCampaign(
     journal.close();
     journal = null;
     unlinkSync(path);
+    await store.execute(
+      sql`UPDATE campaigns SET journal = NULL WHERE workspace_id = ${workspace} AND id = ${campaign.id}`,
+    );
   } finally {
     transport.close();
     journal?.close();
@@ -467,7 +544,6 @@ async function run(
   let pending: Outcome[] = [];
   let flushing: Promise<void> = Promise.resolve();
   let lastFlush = Date.now();
-  let lastLease = Date.now();
   let inFlight = 0;
   let wake: (() => void) | null = null;
   let paused: string | null = null;
@@ -500,19 +576,35 @@ async function run(
     next();
   });
 
+  // What ends the run with an error once the messages in flight are answered: outcomes the
+  // database refused (they stay in the journal for the next run), or a lease lost.
+  let stopped: unknown = null;
   const flush = () => {
     const batch = pending;
     pending = [];
     lastFlush = Date.now();
-    flushing = flushing.then(async () => {
-      if (batch.length === 0) return;
-      journal.sync();
-      await applyOutcomes(store, workspace, campaign.id, batch);
-      done += batch.filter((o) => o.status !== "retry" && o.status !== "queued").length;
-      options.onProgress?.(done, total);
-    });
+    flushing = flushing
+      .then(async () => {
+        if (batch.length === 0 || stopped) return;
+        journal.sync();
+        await applyOutcomes(store, workspace, campaign.id, batch);
+        done += batch.filter((o) => o.status !== "retry" && o.status !== "queued").length;
+        options.onProgress?.(done, total);
+      })
+      .catch((error) => {
+        stopped ??= error;
+      });
     return flushing;
   };
+  // The lease is renewed on a clock, not with each hand-off: a wait for a free connection, a
+  // slow rate or a retry's sleep can outlast it. Lost (another process took the campaign), the
+  // run stops handing over at once.
+  const leaseTimer = setInterval(() => {
+    takeLease(store, workspace, campaign.id, me).catch((error) => {
+      stopped ??= error;
+    });
+  }, LEASE_MS / 3);
+  let policyRefusals = 0;
   const record = (o: Outcome) => {
     journal.outcome(o);
     pending.push(o);
@@ -529,7 +621,8 @@ async function run(
       company: row.company,
     };
     const finished = () => finishedRows.has(row.recipient_id);
-    journal.handed(row.recipient_id);
+    // No line before the hand-off: until its last byte is out (`d`) a message cannot have
+    // reached the server whole, and its row is simply still queued. One write(2) fewer a message.
     try {
       const info = await transport.sendMail({
         ...messageFor(p, row.recipient_id, to),
@@ -537,6 +630,7 @@ async function run(
         verityRecipient: row.recipient_id,
       } as SMTPPool.MailOptions);
       connectionFailures = 0;
+      policyRefusals = 0;
       finishedRows.delete(row.recipient_id);
       record({
         recipient: row.recipient_id,
@@ -556,12 +650,25 @@ async function run(
         paused ??= verdict.reason;
         return; // not charged to the recipient: the row stays as it was
       }
-      if (verdict.kind === "retry" && verdict.connection) {
+      // Connections lost, before or after a message's end, pause the campaign when they
+      // repeat: a server that drops every message would otherwise turn the list uncertain.
+      if ((verdict.kind === "retry" && verdict.connection) || verdict.kind === "uncertain") {
         connectionFailures += 1;
         if (connectionFailures >= CONNECTION_FAILURES_TO_PAUSE) {
           paused ??= `${describeSmtpError(error, settings)} (${connectionFailures} connections failed in a row)`;
         }
       }
+      // Policy refusals (5.7.x) of message after message are the campaign's, not the
+      // recipients': relaying denied, content refused.
+      if (
+        verdict.kind === "failed" &&
+        enhancedStatus(Number((error as { responseCode?: number }).responseCode), said)?.[1] === "7"
+      ) {
+        policyRefusals += 1;
+        if (policyRefusals >= POLICY_REFUSALS_TO_PAUSE) {
+          paused ??= `the SMTP server refused ${policyRefusals} messages in a row for policy: ${said}`;
+        }
+      } else policyRefusals = 0;
       if (verdict.kind === "retry") {
         const delay = delays[attempts - 1];
         if (delay === undefined) {
@@ -612,68 +719,77 @@ async function run(
     }
   };
 
-  for (;;) {
-    let after = 0;
-    let handed = 0;
-    for (;;) {
-      if (paused || options.signal?.aborted) break;
-      const page = await dueRows(store, workspace, campaign.id, after, new Date(), PAGE);
-      if (page.length === 0) break;
-      for (const row of page) {
-        after = row.recipient_id;
-        if (paused || options.signal?.aborted) break;
-        if (row.address === null || row.suppressed !== null) {
-          record({
-            recipient: row.recipient_id,
-            status: "suppressed",
-            attempts: row.attempts,
-            nextAttemptAt: null,
-            response: null,
-            error:
-              row.address === null
-                ? "the contact was forgotten or lost its opt-in"
-                : `${row.suppressed} since the snapshot`,
-            suppress: false,
-            at: new Date().toISOString(),
-          });
-          continue;
-        }
-        await slot();
-        if (spacing > 0) {
-          const wait = lastHandOff + spacing - Date.now();
-          if (wait > 0) await sleep(wait);
-          lastHandOff = Date.now();
-        }
-        inFlight += 1;
-        handed += 1;
-        void sendOne(row).finally(() => {
-          inFlight -= 1;
-          const w = wake;
-          wake = null;
-          w?.();
-        });
-        if (Date.now() - lastFlush >= FLUSH_MS) void flush();
-        if (Date.now() - lastLease >= LEASE_MS / 3) {
-          lastLease = Date.now();
-          await takeLease(store, workspace, campaign.id, me);
-        }
-      }
-    }
+  try {
+    return await passes();
+  } finally {
+    clearInterval(leaseTimer);
+    // Whatever ended the run, the messages in flight are answered and journaled first.
     while (inFlight > 0)
       await new Promise<void>((resolve) => {
         wake = resolve;
       });
     await flush();
-    if (paused) return paused;
-    if (options.signal?.aborted) return null;
-    if (handed > 0) continue; // rows may have fallen due meanwhile
-    if (!options.waitForRetries) return null;
-    const next = await nextRetryAt(store, workspace, campaign.id);
-    if (!next) return null;
-    await sleep(Math.max(0, next.getTime() - Date.now()) + 10, options.signal);
-    if (options.signal?.aborted) return null;
-    lastLease = Date.now();
-    await takeLease(store, workspace, campaign.id, me);
+  }
+
+  async function passes(): Promise<string | null> {
+    for (;;) {
+      let after = 0;
+      let handed = 0;
+      for (;;) {
+        if (paused || stopped || options.signal?.aborted) break;
+        const page = await dueRows(store, workspace, campaign.id, after, new Date(), PAGE);
+        if (page.length === 0) break;
+        for (const row of page) {
+          after = row.recipient_id;
+          if (paused || stopped || options.signal?.aborted) break;
+          if (row.address === null || row.suppressed !== null) {
+            record({
+              recipient: row.recipient_id,
+              status: "suppressed",
+              attempts: row.attempts,
+              nextAttemptAt: null,
+              response: null,
+              error:
+                row.address === null
+                  ? "the contact was forgotten or lost its opt-in"
+                  : `${row.suppressed} since the snapshot`,
+              suppress: false,
+              at: new Date().toISOString(),
+            });
+            continue;
+          }
+          await slot();
+          if (spacing > 0) {
+            const wait = lastHandOff + spacing - Date.now();
+            if (wait > 0) await sleep(wait);
+            lastHandOff = Date.now();
+          }
+          inFlight += 1;
+          handed += 1;
+          void sendOne(row).finally(() => {
+            inFlight -= 1;
+            const w = wake;
+            wake = null;
+            w?.();
+          });
+          if (Date.now() - lastFlush >= FLUSH_MS) void flush();
+        }
+      }
+      while (inFlight > 0)
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      await flush();
+      if (stopped) throw stopped;
+      if (paused) return paused;
+      if (options.signal?.aborted) return null;
+      if (handed > 0) continue; // rows may have fallen due meanwhile
+      if (!options.waitForRetries) return null;
+      const next = await nextRetryAt(store, workspace, campaign.id);
+      if (!next) return null;
+      await sleep(Math.max(0, next.getTime() - Date.now()) + 10, options.signal);
+      if (options.signal?.aborted) return null;
+    }
   }
 }
 

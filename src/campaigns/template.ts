@@ -101,16 +101,18 @@ const BARE_URL = /https?:\/\/[^\s<>"')\]]+/g;
 export function linksOf(html: string, text: string): string[] {
   const urls: string[] = [];
   const add = (url: string) => {
-    const clean = url.replace(/[.,;:!?]+$/, "");
-    if (!clean.includes("{{") && !urls.includes(clean)) urls.push(clean);
+    if (!url.includes("{{") && !urls.includes(url)) urls.push(url);
   };
+  // An href is whole as written (a trailing dot is part of it); a URL in text ends before
+  // the sentence's punctuation.
   for (const m of html.matchAll(HREF)) add(decodeEntities(m[3] ?? ""));
-  for (const m of text.matchAll(BARE_URL)) add(m[0]);
+  for (const m of text.matchAll(BARE_URL)) add(m[0].replace(/[.,;:!?]+$/, ""));
   return urls;
 }
 
+/** An href's ampersands as the browser reads them (&amp;, &#38;, &#x26;). */
 function decodeEntities(url: string): string {
-  return url.replace(/&amp;/g, "&");
+  return url.replace(/&(?:amp|#38|#x26);/gi, "&");
 }
 
 /** The HTML body with each tracked link's href replaced by `tracked(index)`. */

@@ -9,7 +9,7 @@
  * Stopping the server stops handing messages over, waits for the ones in flight and writes
  * their outcomes; the campaign stays `sending` for the next start.
  */
-import { join } from "node:path";
+import { resolve } from "node:path";
 import { CampaignStateError, sendCampaign } from "../campaigns/sender.js";
 import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
@@ -49,7 +49,7 @@ export class CampaignRunner {
     const key = `${workspace}\n${campaign.id}`;
     if (this.running.has(key) || this.abort.signal.aborted) return false;
     const run = sendCampaign(this.store, workspace, campaign.name, {
-      journalDir: join(this.dataDir, "outbox"),
+      journalDir: resolve(this.dataDir, "outbox"),
       waitForRetries: true,
       resendUncertain: options.resendUncertain ?? false,
       signal: this.abort.signal,

@@ -32,6 +32,7 @@ import { leadActivityMonthsSchema } from "./migrations/025-lead-activity-months.
 import { mailContactsSchema } from "./migrations/026-mail-contacts.js";
 import { campaignsSchema } from "./migrations/027-campaigns.js";
 import { campaignScopeSchema } from "./migrations/028-campaign-scope.js";
+import { campaignJournalSchema } from "./migrations/029-campaign-journal.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -66,6 +67,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 26, name: "mail-contacts", statements: mailContactsSchema },
   { version: 27, name: "campaigns", statements: campaignsSchema },
   { version: 28, name: "campaign-scope", statements: campaignScopeSchema },
+  { version: 29, name: "campaign-journal", statements: campaignJournalSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

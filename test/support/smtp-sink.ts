@@ -28,8 +28,8 @@ export type Sink = {
   /** Resolves when a held message has been recorded; its reply waits for release(). */
   held: Promise<Received>;
   release(): void;
-  /** Refuses every sign-in (for the bad-settings test). */
-  requireAuth?: { user: string; pass: string };
+  /** Refuse the sender at MAIL FROM (every message) when set. */
+  mailFrom: { refuse: { code: number; text: string } | null };
   close(): Promise<void>;
 };
 
@@ -47,6 +47,7 @@ export async function startSink(options: { auth?: { user: string; pass: string }
     releaseHeld = resolve;
   });
   const error = (code: number, text: string) => Object.assign(new Error(text), { responseCode: code });
+  const mailFrom: Sink["mailFrom"] = { refuse: null };
 
   const server = new SMTPServer({
     secure: false,
@@ -60,6 +61,10 @@ export async function startSink(options: { auth?: { user: string; pass: string }
       if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) {
         callback(null, { user: auth.username });
       } else callback(error(535, "5.7.8 Authentication credentials invalid"));
+    },
+    onMailFrom(_address, _session, callback) {
+      if (mailFrom.refuse) callback(error(mailFrom.refuse.code, mailFrom.refuse.text));
+      else callback();
     },
     onRcptTo(address, _session, callback) {
       const to = address.address.toLowerCase();
@@ -113,6 +118,7 @@ export async function startSink(options: { auth?: { user: string; pass: string }
     received,
     rcpts,
     script,
+    mailFrom,
     held,
     release: () => releaseHeld(),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -5,6 +5,7 @@
  * definition language.
  */
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { campaignNamed, createCampaign, listCampaigns, outboxCounts } from "../../campaigns/campaigns.js";
 import { contactCounts, forgetContact, readContactFiles, writeContacts } from "../../campaigns/contacts.js";
@@ -290,11 +291,15 @@ const integer = (flag: string, min: number, max: number) => (value: string) => {
   return n;
 };
 
-/** Where campaign journals live: beside the DuckDB file, or ./verity-outbox for PostgreSQL. */
+/**
+ * Where campaign journals live: the folder `verity serve` keeps for the same database by
+ * default (its --data-dir's outbox/: beside the DuckDB file, or ./verity-ingest for
+ * PostgreSQL), so a send begun by one and continued by the other finds its journal.
+ */
 function journalDirOf(globals: GlobalOptions, flag: string | undefined): string {
-  if (flag) return flag;
+  if (flag) return resolve(flag);
   const target = targetOf(globals);
-  return target.engine === "duckdb" ? `${target.path}.outbox` : "verity-outbox";
+  return resolve(target.engine === "duckdb" ? `${target.path}.ingest` : "verity-ingest", "outbox");
 }
 
 function registerSmtp(program: Command): void {
@@ -489,12 +494,26 @@ function registerCampaign(program: Command): void {
     .option("--without-cta", "send even though the campaign has no call to action")
     .option("--wait", "wait for retries of temporary failures (up to hours) instead of leaving them for a later run")
     .option("--resend-uncertain", "send the uncertain messages again (a recipient may get one twice)")
-    .option("--journal-dir <dir>", "where the send journal lives (default: beside the DuckDB file, or ./verity-outbox)")
+    .option(
+      "--journal-dir <dir>",
+      "where the send journal lives (default: verity serve's: DB.ingest/outbox beside the DuckDB file, ./verity-ingest/outbox for PostgreSQL)",
+    )
+    .option(
+      "--journal-lost",
+      "go on although the last unfinished run's journal is elsewhere and lost (some may get two)",
+    )
     .option("--json", "print JSON")
     .action(
       async (
         name: string,
-        flags: { withoutCta?: boolean; wait?: boolean; resendUncertain?: boolean; journalDir?: string; json?: boolean },
+        flags: {
+          withoutCta?: boolean;
+          wait?: boolean;
+          resendUncertain?: boolean;
+          journalDir?: string;
+          journalLost?: boolean;
+          json?: boolean;
+        },
         cmd: Command,
       ) => {
         const globals = cmd.optsWithGlobals<GlobalOptions>();
@@ -510,6 +529,7 @@ function registerCampaign(program: Command): void {
             journalDir: journalDirOf(globals, flags.journalDir),
             waitForRetries: flags.wait ?? false,
             resendUncertain: flags.resendUncertain ?? false,
+            journalLost: flags.journalLost ?? false,
           });
         });
         process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatSend(result));

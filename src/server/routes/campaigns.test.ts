@@ -259,10 +259,12 @@ describe.each(engines())("the campaign routes on %s", (engine) => {
     expect(res.headers.get("location")).toBe(
       "https://www.a.example/pricing?plan=pro&utm_source=verity&utm_medium=email&utm_campaign=spring-a",
     );
-    const events = await t.store.query(
-      sql`SELECT type, link_index FROM campaign_events WHERE workspace_id = 'a' AND campaign_id = ${campaign.id}`,
-    );
-    expect(events).toEqual([{ type: "click", link_index: 1 }]);
+    // Recorded after the redirect went out.
+    const events = () =>
+      t.store.query(
+        sql`SELECT type, link_index FROM campaign_events WHERE workspace_id = 'a' AND campaign_id = ${campaign.id}`,
+      );
+    await expect.poll(events, { timeout: 10_000 }).toEqual([{ type: "click", link_index: 1 }]);
     // A link whose own utm_* say otherwise keeps them.
     expect((await t.request(`/c/${click(0)}`)).headers.get("location")).toBe(
       "https://www.a.example/demo?utm_source=mail&utm_medium=email&utm_campaign=spring-a",
@@ -292,9 +294,14 @@ describe.each(engines())("the campaign routes on %s", (engine) => {
       expect(res.headers.get("location")).toBeNull();
       expect(res.text).toContain("This link is not valid");
     }
-    expect(
-      await t.store.query(sql`SELECT count(*) AS n FROM campaign_events WHERE workspace_id = 'a' AND link_index = 0`),
-    ).toEqual([{ n: 1 }]);
+    await expect
+      .poll(
+        () => t.store.query(sql`SELECT count(*) AS n FROM campaign_events WHERE workspace_id = 'a' AND link_index = 0`),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toEqual([{ n: 1 }]);
   });
 
   test("unsubscribing: the page unsubscribes nobody; the one-click POST does, answered 200 without a redirect", async () => {

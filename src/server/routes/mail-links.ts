@@ -70,7 +70,11 @@ export function registerMailLinkRoutes(app: Hono, ctx: ServerContext): void {
             WHERE l.workspace_id = ${claim.workspace} AND l.campaign_id = ${claim.campaign} AND l.link_index = ${claim.link}`,
     );
     if (!link) return INVALID();
-    await ctx.writer.exclusive(() => event(claim, "click"));
+    // Recorded after the answer, not before it: the redirect waits for no write (a click
+    // behind an import or a tracking batch would), and a lost click is a lost count only.
+    void ctx.writer
+      .exclusive(() => event(claim, "click"))
+      .catch((error) => ctx.logger.error({ err: error }, "recording a campaign click failed"));
     const target = new URL(link.url);
     // Visits from the link arrive attributed to the campaign (the newsletter-leads metric's
     // email medium), unless the link says otherwise itself.
