@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { applyReports, readReport } from "../src/campaigns/bounces.js";
 import { campaignNamed, createCampaign, outboxCounts } from "../src/campaigns/campaigns.js";
 import { forgetContact, writeContacts } from "../src/campaigns/contacts.js";
 import { findLinkKey, readLink, verifyLink } from "../src/campaigns/links.js";
@@ -22,6 +23,7 @@ import { checkSettings, saveSmtpSettings } from "../src/campaigns/smtp-settings.
 import { hashIdentity } from "../src/ingest/identity.js";
 import { sql } from "../src/store/sql.js";
 import { engines } from "./support/databases.js";
+import { complaint, dsn } from "./support/dsn.js";
 import { BASE, type LoadedFixture, lead, loadFixture, WORKSPACE } from "./support/metric-fixtures.js";
 import { type Sink, startSink } from "./support/smtp-sink.js";
 
@@ -222,6 +224,7 @@ describe.each(engines())("sending a campaign on %s", (engine) => {
       sent: 3,
       delivered: 3,
       bounced: 0,
+      complaints: 0,
       unsubscribed: 1,
       clicks: 3,
       uniqueClickers: 2,
@@ -234,6 +237,62 @@ describe.each(engines())("sending a campaign on %s", (engine) => {
     });
     // A wider window takes cy's lead in.
     expect((await campaignResults(f.store, WORKSPACE, sent, 45)).leads).toBe(3);
+  });
+
+  test("bounce reports that come back later: hard bounces and complaints suppress, others count, strangers do nothing", async () => {
+    const campaign = await prepare();
+    await sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir });
+    const idOf = async (who: string) => {
+      const m = sink.received.find((r) => r.to[0] === addr(who));
+      return (await parse(m?.raw as string)).messageId as string;
+    };
+    const reports = [
+      await readReport(dsn({ messageId: await idOf("ann"), recipient: addr("ann") })),
+      await readReport(
+        dsn({
+          messageId: await idOf("bob"),
+          recipient: addr("bob"),
+          status: "5.7.1",
+          diagnostic: "smtp; 550 5.7.1 spam",
+        }),
+      ),
+      await readReport(dsn({ messageId: await idOf("cy"), recipient: addr("cy"), action: "delayed", status: "4.4.1" })),
+      // Another address than the message's: not applied.
+      await readReport(dsn({ messageId: await idOf("cy"), recipient: "someone@else.test" })),
+      // A message not of Verity's.
+      await readReport(dsn({ messageId: "<abc@elsewhere.test>", recipient: addr("cy") })),
+      await readReport(complaint({ messageId: await idOf("cy"), recipient: addr("cy") })),
+    ];
+    expect(reports.map((r) => r?.kind)).toEqual(["dsn", "dsn", "dsn", "dsn", "dsn", "complaint"]);
+    expect(reports[0]?.recipients).toEqual([
+      {
+        finalRecipient: addr("ann"),
+        action: "failed",
+        status: "5.1.1",
+        diagnostic: `smtp; 550 5.1.1 <${addr("ann")}>: Recipient address rejected: User unknown`,
+      },
+    ]);
+    expect(await readReport("From: a@b.example\r\nSubject: hi\r\n\r\nJust a message.\r\n")).toBeNull();
+    const summary = await applyReports(f.store, WORKSPACE, reports as NonNullable<(typeof reports)[number]>[]);
+    expect(summary).toEqual({ reports: 6, hard: 1, soft: 1, complaints: 1, unmatched: 2, ignored: 1 });
+    const suppressed = await f.store.query<{ email_hash: string; reason: string }>(
+      sql`SELECT email_hash, reason FROM mail_suppressions WHERE workspace_id = ${WORKSPACE} AND reason IN ('bounced', 'complained')
+          ORDER BY reason`,
+    );
+    expect(suppressed).toEqual([
+      { email_hash: hashIdentity(addr("ann")), reason: "bounced" },
+      { email_hash: hashIdentity(addr("cy")), reason: "complained" },
+    ]);
+    const results = await campaignResults(f.store, WORKSPACE, await campaignNamed(f.store, WORKSPACE, campaign.name));
+    expect(results).toMatchObject({ sent: 3, delivered: 1, bounced: 2, complaints: 1 });
+    // The same reports again change nothing.
+    await applyReports(f.store, WORKSPACE, reports as NonNullable<(typeof reports)[number]>[]);
+    expect(
+      (await campaignResults(f.store, WORKSPACE, await campaignNamed(f.store, WORKSPACE, campaign.name))).bounced,
+    ).toBe(2);
+    await f.store.execute(
+      sql`DELETE FROM mail_suppressions WHERE workspace_id = ${WORKSPACE} AND reason IN ('bounced', 'complained')`,
+    );
   });
 
   test("the server's answers: a bounce suppresses, temporary refusals are retried, a policy refusal fails", async () => {

@@ -43,6 +43,7 @@ import { checkSettings, saveSmtpSettings } from "../src/campaigns/smtp-settings.
 import { raw, sql } from "../src/store/sql.js";
 import type { Row, Store } from "../src/store/store.js";
 import { engines } from "./support/databases.js";
+import { dsn } from "./support/dsn.js";
 import { BASE, type Fixture, lead } from "./support/metric-fixtures.js";
 import {
   addPrincipals,
@@ -229,6 +230,15 @@ const ROUTES: Line[] = [
     ok: 202,
     params: { name: "campaign" },
     body: () => ({ json: {} }),
+  },
+  {
+    route: "POST /api/bounces",
+    access: "data:write",
+    ok: 200,
+    body: () => ({
+      raw: dsn({ messageId: "<nobody@suite.example>", recipient: "x@suite.example" }),
+      type: "message/rfc822",
+    }),
   },
   { route: "GET /api/smtp", access: "admin", ok: 200 },
   {

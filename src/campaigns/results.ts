@@ -22,9 +22,12 @@ export type CampaignResults = {
   attributionDays: number;
   /** Handed to and accepted by the SMTP server. */
   sent: number;
-  /** Accepted, less the ones that came back later (none until DSN bounces are read). */
+  /** Accepted, less the ones that came back later as a bounce (a DSN read by bounces.ts). */
   delivered: number;
+  /** Refused while sending, or bounced later. */
   bounced: number;
+  /** Recipients who marked it as spam (ARF reports). */
+  complaints: number;
   unsubscribed: number;
   clicks: number;
   uniqueClickers: number;
@@ -51,11 +54,22 @@ export async function campaignResults(
     sql`SELECT count(*) FILTER (WHERE status = 'sent') AS sent, count(*) FILTER (WHERE status = 'bounced') AS bounced
         FROM campaign_outbox WHERE workspace_id = ${w} AND campaign_id = ${c}`,
   );
-  const [events] = await store.query<{ clicks: number; clickers: number; unsubscribed: number }>(
-    sql`SELECT count(*) FILTER (WHERE type = 'click') AS clicks,
-          count(DISTINCT CASE WHEN type = 'click' THEN recipient_id END) AS clickers,
-          count(DISTINCT CASE WHEN type = 'unsubscribe' THEN recipient_id END) AS unsubscribed
-        FROM campaign_events WHERE workspace_id = ${w} AND campaign_id = ${c}`,
+  const [events] = await store.query<{
+    clicks: number;
+    clickers: number;
+    unsubscribed: number;
+    complaints: number;
+    later: number;
+  }>(
+    sql`SELECT count(*) FILTER (WHERE e.type = 'click') AS clicks,
+          count(DISTINCT CASE WHEN e.type = 'click' THEN e.recipient_id END) AS clickers,
+          count(DISTINCT CASE WHEN e.type = 'unsubscribe' THEN e.recipient_id END) AS unsubscribed,
+          count(DISTINCT CASE WHEN e.type = 'complaint' THEN e.recipient_id END) AS complaints,
+          count(DISTINCT CASE WHEN e.type = 'bounce' AND o.status = 'sent' THEN e.recipient_id END) AS later
+        FROM campaign_events e
+        LEFT JOIN campaign_outbox o ON o.workspace_id = e.workspace_id AND o.campaign_id = e.campaign_id
+          AND o.recipient_id = e.recipient_id
+        WHERE e.workspace_id = ${w} AND e.campaign_id = ${c}`,
   );
   const started = campaign.startedAt;
   let visits = 0;
@@ -92,11 +106,13 @@ export async function campaignResults(
     };
   }
   const sent = Number(outbox?.sent ?? 0);
+  const later = Number(events?.later ?? 0);
   return {
     attributionDays,
     sent,
-    delivered: sent,
-    bounced: Number(outbox?.bounced ?? 0),
+    delivered: sent - later,
+    bounced: Number(outbox?.bounced ?? 0) + later,
+    complaints: Number(events?.complaints ?? 0),
     unsubscribed: Number(events?.unsubscribed ?? 0),
     clicks: Number(events?.clicks ?? 0),
     uniqueClickers: Number(events?.clickers ?? 0),

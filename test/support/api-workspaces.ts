@@ -278,6 +278,7 @@ export const ROUTE_TESTS = {
     "POST /api/campaigns/{name}/send",
     "GET /api/smtp",
     "POST /api/smtp",
+    "POST /api/bounces",
   ],
 } as const;
 

@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { applyReports, type Report, readReport } from "../../campaigns/bounces.js";
 import { campaignNamed, createCampaign, listCampaigns, outboxCounts } from "../../campaigns/campaigns.js";
 import { contactCounts, forgetContact, readContactFiles, writeContacts } from "../../campaigns/contacts.js";
 import { campaignResults } from "../../campaigns/results.js";
@@ -51,6 +52,12 @@ function momentOf(value: string, flag: string): Date {
 
 /** `YYYY-MM-DD HH:MM:SS` in UTC, as timestamps are stored. */
 const stored = (date: Date) => date.toISOString().slice(0, 19).replace("T", " ");
+
+async function stdinBytes(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 /** A definition from --where: JSON itself, @file, or - for standard input. */
 async function definitionFrom(where: string): Promise<Condition> {
@@ -537,6 +544,39 @@ function registerCampaign(program: Command): void {
       },
     );
   campaign
+    .command("bounces")
+    .description(
+      "read bounce reports (DSN) and complaints (ARF) that came back to your bounce mailbox, as .eml files: hard bounces and complaints are suppressed",
+    )
+    .argument("<files...>", "one message per file (.eml), or - for one on standard input")
+    .option("--json", "print JSON")
+    .action(async (files: string[], flags: { json?: boolean }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const workspace = workspaceOf(globals);
+      const reports: Report[] = [];
+      let notReports = 0;
+      for (const file of files) {
+        const raw =
+          file === "-"
+            ? await stdinBytes()
+            : await readFile(file).catch((error: NodeJS.ErrnoException) => {
+                throw new UserError(`${file}: ${error.code === "ENOENT" ? "no such file" : error.message}`);
+              });
+        const report = await readReport(raw);
+        if (report) reports.push(report);
+        else notReports += 1;
+      }
+      const summary = await withStore(globals, (store) => applyReports(store, workspace, reports));
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ ...summary, notReports }, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(
+        `${formatCount(summary.reports)} reports: ${formatCount(summary.hard)} hard bounces (suppressed), ${formatCount(summary.soft)} other bounces, ${formatCount(summary.complaints)} complaints (suppressed), ${formatCount(summary.ignored)} delays or temporary failures, ${formatCount(summary.unmatched)} not of this workspace's campaigns${notReports > 0 ? `; ${formatCount(notReports)} files were no bounce report` : ""}\n`,
+      );
+    });
+
+  campaign
     .command("status")
     .description(
       "where a campaign stands: its outbox by state, and the uncertain messages to look up in the server's log",
@@ -587,7 +627,7 @@ function registerCampaign(program: Command): void {
       lines.push(
         "",
         "What it brought:",
-        `  delivered ${formatCount(r.delivered)}, bounced ${formatCount(r.bounced)}, unsubscribed ${formatCount(r.unsubscribed)}`,
+        `  delivered ${formatCount(r.delivered)}, bounced ${formatCount(r.bounced)}, complaints ${formatCount(r.complaints)}, unsubscribed ${formatCount(r.unsubscribed)}`,
         `  clicks ${formatCount(r.clicks)} by ${formatCount(r.uniqueClickers)} ${r.uniqueClickers === 1 ? "person" : "people"} of ${formatCount(r.sent)}; visits ${formatCount(r.visits)}`,
         `  leads ${formatCount(r.leads)} (a clicker's within ${r.attributionDays} days, or first touched by it): ${formatCount(r.qualifiedLeads)} qualified, ${formatCount(r.wonLeads)} won, value ${formatCount(r.wonValue)}`,
         "  opens: not measured (mail clients that fetch images open every message: opens say little)",

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { expectRoutesExercised, type Keyed, startKeyedServer } from "../../../test/support/api-workspaces.js";
 import { engines } from "../../../test/support/databases.js";
+import { dsn } from "../../../test/support/dsn.js";
 import { expectError, type TestServer } from "../../../test/support/server-harness.js";
 import { startSink } from "../../../test/support/smtp-sink.js";
 import { type Campaign, createCampaign } from "../../campaigns/campaigns.js";
@@ -454,6 +455,30 @@ describe.each(engines())("the campaign routes on %s", (engine) => {
       expect(sink.received.map((r) => r.to[0])).toEqual(["me@a.example", "second@a.example"]);
       expect(sink.received[1]?.raw).toMatch(/Subject: Sam, a second look\?/);
       expectError(await t.request("/api/campaigns/launch/send", { key: A.keys.all.secret, body: {} }), 409, "conflict");
+      // A bounce report for the message, posted by the bounce mailbox's script: a's own only.
+      const messageId = /^Message-ID: (.+)$/im.exec(sink.received[1]?.raw ?? "")?.[1]?.trim() as string;
+      const report = dsn({ messageId, recipient: "second@a.example" });
+      const headers = { "content-type": "message/rfc822" };
+      expectError(
+        await t.request("/api/bounces", { key: A.keys.metrics.secret, body: report, headers }),
+        403,
+        "forbidden",
+      );
+      const inB = await t.request("/api/bounces", { key: B.keys.data.secret, body: report, headers });
+      expect(inB.body).toMatchObject({ reports: 1, hard: 0, unmatched: 1 });
+      const bounced = await t.request("/api/bounces", { key: A.keys.data.secret, body: report, headers });
+      expect(bounced.body).toMatchObject({ reports: 1, hard: 1, unmatched: 0 });
+      expectError(
+        await t.request("/api/bounces", { key: A.keys.data.secret, body: "Subject: hi\r\n\r\nhello", headers }),
+        400,
+        "invalid_request",
+        "body",
+      );
+      expect((await t.request("/api/campaigns/launch", { key: A.keys.metrics.secret })).body.results).toMatchObject({
+        sent: 1,
+        delivered: 0,
+        bounced: 1,
+      });
       const listed = await t.request("/api/campaigns", { key: A.keys.metrics.secret });
       expect(listed.body.campaigns.map((c: { name: string }) => c.name).sort()).toEqual(["launch", "no-cta", "spring"]);
       expect(

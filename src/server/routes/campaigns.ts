@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import type { Principal } from "../../accounts/access.js";
+import { applyReports, readReport } from "../../campaigns/bounces.js";
 import {
   CAMPAIGN_STATUSES,
   createCampaign,
@@ -197,7 +198,8 @@ const ResultsOut = z.object({
   attributionDays: z.number(),
   sent: z.number(),
   delivered: z.number(),
-  bounced: z.number(),
+  bounced: z.number().describe("refused while sending, or bounced later (a DSN)"),
+  complaints: z.number().describe("marked as spam (ARF reports)"),
   unsubscribed: z.number(),
   clicks: z.number(),
   uniqueClickers: z.number(),
@@ -745,6 +747,46 @@ export function registerCampaignRoutes(api: Api, ctx: ServerContext): void {
       } catch (error) {
         campaignError(error);
       }
+    },
+  );
+
+  api.add(
+    {
+      method: "post",
+      path: "/api/bounces",
+      tag: "campaigns",
+      summary: "A bounce report (DSN, RFC 3464) or complaint (ARF) that came back for a campaign's message",
+      description:
+        "The body is the report as received (message/rfc822). Matched by the Message-ID Verity gave the message; hard bounces (5.1.x, 5.2.1) and complaints suppress the address. A body that is no report is a 400.",
+      access: "data:write",
+      bodyKind: "binary",
+      bodyLimit: 10 * 1024 * 1024,
+      responses: {
+        200: {
+          description: "What the report did",
+          schema: z.object({
+            reports: z.number(),
+            hard: z.number(),
+            soft: z.number(),
+            complaints: z.number(),
+            unmatched: z.number(),
+            ignored: z.number(),
+          }),
+        },
+      },
+    },
+    async ({ c, principal }) => {
+      const raw = Buffer.from(await c.req.arrayBuffer());
+      const report = raw.length === 0 ? null : await readReport(raw);
+      if (!report) {
+        throw new ApiError(
+          400,
+          "invalid_request",
+          "the body is no bounce report (multipart/report with message/delivery-status, or a feedback report)",
+          "body",
+        );
+      }
+      return ctx.writer.exclusive(() => applyReports(ctx.store, principal.workspace, [report]));
     },
   );
 }

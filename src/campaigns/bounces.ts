@@ -1,0 +1,186 @@
+/**
+ * Bounces that come back after the SMTP server accepted a message: delivery status
+ * notifications (DSN, RFC 3464: `multipart/report; report-type=delivery-status`) and
+ * complaints (ARF, RFC 5965: `report-type=feedback-report`), handed to Verity by a script that
+ * reads the bounce mailbox (`verity campaign bounces FILE...`) or posts each to
+ * `POST /api/bounces`.
+ *
+ * A report is matched to its recipient by the Message-ID Verity gave the message
+ * (`<verity.CAMPAIGN.RECIPIENT@domain>`), found in the returned headers, and only when the
+ * report's Final-Recipient, if it names one, is that recipient's address. Then:
+ * - failed with 5.1.x or 5.2.1 (no such address, mailbox disabled): a hard bounce, the address
+ *   suppressed for every later campaign;
+ * - failed with another 5.x.x: a bounce of this message only;
+ * - failed with 4.x.x, delayed, delivered, relayed: nothing (the server retries, or it arrived);
+ * - a complaint (the recipient marked it as spam): suppressed as complained.
+ * mailparser reads the MIME; the status fields are read here (no maintained npm parser of
+ * them exists).
+ */
+import { hashIdentity } from "../ingest/identity.js";
+import { sql } from "../store/sql.js";
+import type { Store } from "../store/store.js";
+
+export type StatusGroup = Record<string, string>;
+export type DsnRecipient = {
+  finalRecipient: string | null;
+  action: string;
+  status: string;
+  diagnostic: string | null;
+};
+export type Report =
+  | { kind: "dsn"; messageId: string | null; recipients: DsnRecipient[] }
+  | { kind: "complaint"; messageId: string | null; recipients: DsnRecipient[] };
+
+/**
+ * The header-style groups of a message/delivery-status part (RFC 3464 2.1): the per-message
+ * group first, then one per recipient; blank lines between them, folded lines unfolded, names
+ * lower-cased.
+ */
+export function statusGroups(text: string): StatusGroup[] {
+  const groups: StatusGroup[] = [];
+  for (const block of text.replace(/\r\n/g, "\n").split(/\n[ \t]*\n/)) {
+    const group: StatusGroup = {};
+    let last: string | null = null;
+    for (const line of block.split("\n")) {
+      if (/^[ \t]/.test(line) && last) {
+        group[last] = `${group[last]} ${line.trim()}`;
+        continue;
+      }
+      const m = /^([A-Za-z0-9-]+)\s*:\s*(.*)$/.exec(line);
+      if (!m) continue;
+      last = (m[1] as string).toLowerCase();
+      group[last] = (m[2] as string).trim();
+    }
+    if (Object.keys(group).length > 0) groups.push(group);
+  }
+  return groups;
+}
+
+/** "rfc822; Ann@X.test" → "ann@x.test". */
+function addressOf(field: string | undefined): string | null {
+  if (!field) return null;
+  const value = field.includes(";") ? field.slice(field.indexOf(";") + 1) : field;
+  return value.trim().replace(/^<|>$/g, "").toLowerCase() || null;
+}
+
+const OUR_ID = /<verity\.(c[0-9a-f]{12})\.(\d{1,12})@[^>\s]+>/i;
+
+/** Reads one report (the raw message); null when it is neither a DSN nor a complaint. */
+export async function readReport(raw: Buffer | string): Promise<Report | null> {
+  const { simpleParser } = await import("mailparser");
+  const mail = await simpleParser(raw, { keepDeliveryStatus: true });
+  const type = String(
+    (mail.headers.get("content-type") &&
+      (mail.headers.get("content-type") as { params?: Record<string, string> }).params?.["report-type"]) ||
+      "",
+  ).toLowerCase();
+  const parts = mail.attachments ?? [];
+  const text = (contentType: string) =>
+    parts.filter((a) => a.contentType.toLowerCase() === contentType).map((a) => a.content.toString("utf8"));
+  // The returned message or its headers: where our Message-ID is.
+  const returned = [...text("message/rfc822"), ...text("text/rfc822-headers"), mail.text ?? ""].join("\n");
+  const messageId = OUR_ID.exec(returned)?.[0] ?? null;
+  if (type === "feedback-report" || text("message/feedback-report").length > 0) {
+    const feedback = statusGroups(text("message/feedback-report").join("\n\n"))[0] ?? {};
+    const to = /^To:\s*(.+)$/im.exec(returned)?.[1];
+    return {
+      kind: "complaint",
+      messageId,
+      recipients: [
+        {
+          finalRecipient: addressOf(feedback["original-rcpt-to"] ?? to?.replace(/.*<([^>]+)>.*/, "$1")),
+          action: "complaint",
+          status: "",
+          diagnostic: feedback["feedback-type"] ?? null,
+        },
+      ],
+    };
+  }
+  const status = text("message/delivery-status");
+  if (type !== "delivery-status" && status.length === 0) return null;
+  const groups = statusGroups(status.join("\n\n"));
+  const recipients = groups
+    .filter((g) => g["final-recipient"] !== undefined || g.action !== undefined)
+    .map((g) => ({
+      finalRecipient: addressOf(g["final-recipient"] ?? g["original-recipient"]),
+      action: (g.action ?? "").toLowerCase(),
+      status: (/\d\.\d{1,3}\.\d{1,3}/.exec(g.status ?? "")?.[0] ?? "").trim(),
+      diagnostic: g["diagnostic-code"] ?? null,
+    }));
+  return { kind: "dsn", messageId, recipients };
+}
+
+export type BounceSummary = {
+  reports: number;
+  hard: number;
+  soft: number;
+  complaints: number;
+  /** Reports that named no message of this workspace's campaigns, or another address. */
+  unmatched: number;
+  /** Delays, deliveries and temporary failures: nothing to do. */
+  ignored: number;
+};
+
+/** Applies reports to the workspace's campaigns (see the module comment), in one transaction. */
+export async function applyReports(
+  store: Store,
+  workspace: string,
+  reports: readonly Report[],
+): Promise<BounceSummary> {
+  const summary: BounceSummary = { reports: reports.length, hard: 0, soft: 0, complaints: 0, unmatched: 0, ignored: 0 };
+  const now = new Date().toISOString();
+  await store.transaction(async () => {
+    for (const report of reports) {
+      const id = report.messageId ? OUR_ID.exec(report.messageId) : null;
+      if (!id) {
+        summary.unmatched += 1;
+        continue;
+      }
+      const [campaign, recipient] = [id[1] as string, Number(id[2])];
+      const [row] = await store.query<{ email_hash: string }>(
+        sql`SELECT email_hash FROM campaign_outbox WHERE workspace_id = ${workspace} AND campaign_id = ${campaign}
+            AND recipient_id = ${recipient}`,
+      );
+      if (!row) {
+        summary.unmatched += 1;
+        continue;
+      }
+      for (const r of report.recipients) {
+        if (r.finalRecipient !== null && hashIdentity(r.finalRecipient) !== row.email_hash) {
+          summary.unmatched += 1;
+          continue;
+        }
+        const [cls, subject, detail] = r.status.split(".");
+        let reason: "bounced" | "complained" | null = null;
+        let type: "bounce" | "complaint";
+        if (report.kind === "complaint") {
+          reason = "complained";
+          type = "complaint";
+          summary.complaints += 1;
+        } else if (r.action === "failed" && cls === "5") {
+          type = "bounce";
+          if (subject === "1" || (subject === "2" && detail === "1")) {
+            reason = "bounced";
+            summary.hard += 1;
+          } else summary.soft += 1;
+        } else {
+          summary.ignored += 1;
+          continue;
+        }
+        await store.execute(
+          sql`INSERT INTO campaign_events (workspace_id, campaign_id, recipient_id, type, link_index, occurred_at)
+              VALUES (${workspace}, ${campaign}, ${recipient}, ${type}, -1, CAST(${now} AS TIMESTAMP))
+              ON CONFLICT DO NOTHING`,
+        );
+        if (reason) {
+          await store.execute(
+            sql`INSERT INTO mail_suppressions (workspace_id, email_hash, reason, since, source, detail)
+                VALUES (${workspace}, ${row.email_hash}, ${reason}, CAST(${now} AS TIMESTAMP), ${report.kind}, ${r.status || null})
+                ON CONFLICT DO NOTHING`,
+          );
+        }
+      }
+    }
+  });
+  return summary;
+}
