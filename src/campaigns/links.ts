@@ -47,7 +47,11 @@ export function readLink(token: string, kind: LinkKind): LinkClaim | null {
 
 /** Whether `token` carries the right tag for `claim` under `key` (constant time). */
 export function verifyLink(key: string, claim: LinkClaim, token: string): boolean {
-  const given = Buffer.from(token.split(".")[1] ?? "", "base64url");
+  const text = token.split(".")[1] ?? "";
+  const given = Buffer.from(text, "base64url");
+  // One spelling per tag: base64's last character carries bits the decoder drops, so other
+  // endings would decode to the same tag.
+  if (given.toString("base64url") !== text) return false;
   const want = tag(key, payloadOf(claim));
   return given.length === want.length && timingSafeEqual(given, want);
 }
