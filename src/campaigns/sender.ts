@@ -13,7 +13,7 @@
  *    and the outcome (`h`, handed to the pool, is read in older journals; it tells nothing a
  *    queued row does not). The journal is written with
  *    write(2), which a killed process cannot lose (the kernel has it); outcomes reach the
- *    database in batches (every 250 ms or 1,000), since a commit per message would cost more
+ *    database in batches (every second or 5,000), since a commit per message would cost more
  *    than the sending itself.
  * 4. On the next start the journal is applied first. A message handed over but not finished
  *    (no `d`) never reached the server whole: its row is still queued and is sent. A
