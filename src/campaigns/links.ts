@@ -41,7 +41,11 @@ export function readLink(token: string, kind: LinkKind): LinkClaim | null {
   const parts = Buffer.from(body, "base64url").toString("utf8").split("\n");
   if (parts.length !== 5 || parts[0] !== kind) return null;
   const [, workspace = "", campaign = "", recipient = "", link = ""] = parts;
-  if (!/^\d{1,12}$/.test(recipient) || !/^\d{1,4}$/.test(link) || workspace === "" || campaign === "") return null;
+  if (!/^\d{1,12}$/.test(recipient) || !/^\d{1,4}$/.test(link) || !/^c[0-9a-f]{12}$/.test(campaign)) return null;
+  // Anyone can write a token: a workspace with a NUL or another control character would reach
+  // PostgreSQL as a bound value it refuses (a 500 on a public route). Refused as no token.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (workspace === "" || workspace.length > 200 || /[\u0000-\u001f\u007f\ufffd]/.test(workspace)) return null;
   return { kind, workspace, campaign, recipient: Number(recipient), link: Number(link) };
 }
 

@@ -301,6 +301,8 @@ describe.each(engines())("the campaign routes on %s", (engine) => {
       sameBits(click(0)), // another spelling of the same tag
       unsubscribe(), // an unsubscribe token is not a click
       "not-a-token",
+      // A NUL in the workspace: no token, not a database error.
+      `${Buffer.from(`c\nwork\u0000space\n${campaign.id}\n1\n0`).toString("base64url")}.${"A".repeat(22)}`,
       `${"A".repeat(600)}.${"B".repeat(22)}`,
     ];
     for (const token of bad) {
