@@ -421,10 +421,12 @@ function registerCampaign(program: Command): void {
     .option("--text <file>", "the text body")
     .option("--utm-campaign <name>", "the utm_campaign of its links (default: the campaign's name)")
     .option("--per-minute <n>", "at most this many messages a minute", integer("--per-minute", 1, 1_000_000))
+    .option("--at <time>", "schedule it: verity serve sends it at this moment (ISO 8601, UTC without a zone)")
     .action(
       async (
         name: string,
         flags: {
+          at?: string;
           segment: string;
           subject: string;
           html?: string;
@@ -450,6 +452,7 @@ function registerCampaign(program: Command): void {
             workspace,
             {
               name,
+              sendAt: flags.at ? momentOf(flags.at, "--at") : null,
               segment: flags.segment,
               subject: flags.subject,
               html,
@@ -461,7 +464,7 @@ function registerCampaign(program: Command): void {
           ),
         );
         process.stdout.write(
-          `created campaign ${made.name} (a draft) to segment ${made.segment}, ${made.links.length} tracked link${made.links.length === 1 ? "" : "s"}\n`,
+          `created campaign ${made.name} (${made.sendAt ? `scheduled for ${made.sendAt}: verity serve sends it then` : "a draft"}) to segment ${made.segment}, ${made.links.length} tracked link${made.links.length === 1 ? "" : "s"}\n`,
         );
         for (const w of warnings) process.stderr.write(`verity: warning: ${w}\n`);
       },

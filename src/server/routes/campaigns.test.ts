@@ -495,8 +495,34 @@ describe.each(engines())("the campaign routes on %s", (engine) => {
         delivered: 0,
         bounced: 1,
       });
+      // Scheduled: the server's runner sends it when its time has come (it looks every 30 s).
+      const later = await t.request("/api/campaigns", {
+        key: A.keys.data.secret,
+        body: { ...body, name: "scheduled", sendAt: new Date(Date.now() + 3_600_000).toISOString() },
+      });
+      expect(later.body.campaign).toMatchObject({ status: "scheduled" });
+      await t.server.ctx.campaigns.tick();
+      await t.server.drain();
+      expect((await t.request("/api/campaigns/scheduled", { key: A.keys.metrics.secret })).body.status).toBe(
+        "scheduled",
+      );
+      await t.store.execute(
+        sql`UPDATE campaigns SET send_at = CAST(${new Date(Date.now() - 1000).toISOString()} AS TIMESTAMP)
+            WHERE workspace_id = 'a' AND name = 'scheduled'`,
+      );
+      await t.server.ctx.campaigns.tick();
+      await t.server.drain();
+      expect((await t.request("/api/campaigns/scheduled", { key: A.keys.metrics.secret })).body).toMatchObject({
+        status: "sent",
+        recipients: 0,
+      });
       const listed = await t.request("/api/campaigns", { key: A.keys.metrics.secret });
-      expect(listed.body.campaigns.map((c: { name: string }) => c.name).sort()).toEqual(["launch", "no-cta", "spring"]);
+      expect(listed.body.campaigns.map((c: { name: string }) => c.name).sort()).toEqual([
+        "launch",
+        "no-cta",
+        "scheduled",
+        "spring",
+      ]);
       expect(
         (await t.request("/api/campaigns", { key: B.keys.metrics.secret })).body.campaigns.map(
           (c: { name: string }) => c.name,
