@@ -5,7 +5,7 @@
  * recipients into the outbox (outbox.ts).
  */
 import { randomBytes } from "node:crypto";
-import { sql } from "../store/sql.js";
+import { join, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { SegmentError } from "./segment-definition.js";
 import { checkSegmentName, segmentNamed } from "./segments.js";
@@ -65,11 +65,15 @@ type CampaignRow = {
 const COLUMNS = sql`id, name, segment, subject, html, text, utm_campaign, status, send_at, per_minute, recipients,
   paused_reason, created_at, started_at, finished_at`;
 
-async function withLinks(store: Store, workspace: string, row: CampaignRow): Promise<Campaign> {
-  const links = await store.query<{ url: string }>(
-    sql`SELECT url FROM campaign_links WHERE workspace_id = ${workspace} AND campaign_id = ${row.id} ORDER BY link_index`,
+/** The campaigns of rows with their links: one query for every campaign's links, not one each. */
+async function withLinks(store: Store, workspace: string, rows: readonly CampaignRow[]): Promise<Campaign[]> {
+  if (rows.length === 0) return [];
+  const links = await store.query<{ campaign_id: string; url: string }>(
+    sql`SELECT campaign_id, url FROM campaign_links
+        WHERE workspace_id = ${workspace} AND campaign_id IN (${join(rows.map((r) => sql`${r.id}`))})
+        ORDER BY campaign_id, link_index`,
   );
-  return {
+  return rows.map((row) => ({
     id: row.id,
     name: row.name,
     segment: row.segment,
@@ -85,8 +89,8 @@ async function withLinks(store: Store, workspace: string, row: CampaignRow): Pro
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
-    links: links.map((l) => l.url),
-  };
+    links: links.filter((l) => l.campaign_id === row.id).map((l) => l.url),
+  }));
 }
 
 export class CampaignNotFound extends SegmentError {
@@ -106,14 +110,14 @@ export async function listCampaigns(store: Store, workspace: string): Promise<Ca
   const rows = await store.query<CampaignRow>(
     sql`SELECT ${COLUMNS} FROM campaigns WHERE workspace_id = ${workspace} ORDER BY created_at DESC, name`,
   );
-  return Promise.all(rows.map((r) => withLinks(store, workspace, r)));
+  return withLinks(store, workspace, rows);
 }
 
 export async function findCampaign(store: Store, workspace: string, name: string): Promise<Campaign | null> {
   const [row] = await store.query<CampaignRow>(
     sql`SELECT ${COLUMNS} FROM campaigns WHERE workspace_id = ${workspace} AND name = ${name}`,
   );
-  return row ? withLinks(store, workspace, row) : null;
+  return row ? ((await withLinks(store, workspace, [row]))[0] as Campaign) : null;
 }
 
 export async function campaignNamed(store: Store, workspace: string, name: string): Promise<Campaign> {
@@ -171,11 +175,27 @@ export type OutboxCounts = Record<
 
 /** The campaign's outbox by state (all zero before sending starts). */
 export async function outboxCounts(store: Store, workspace: string, campaignId: string): Promise<OutboxCounts> {
-  const rows = await store.query<{ status: keyof OutboxCounts; n: number }>(
-    sql`SELECT status, count(*) AS n FROM campaign_outbox WHERE workspace_id = ${workspace} AND campaign_id = ${campaignId}
-        GROUP BY status`,
+  return (await outboxCountsOf(store, workspace, [campaignId])).get(campaignId) as OutboxCounts;
+}
+
+/** Several campaigns' outboxes by state, in one query (the campaign list). */
+export async function outboxCountsOf(
+  store: Store,
+  workspace: string,
+  campaignIds: readonly string[],
+): Promise<Map<string, OutboxCounts>> {
+  const counts = new Map<string, OutboxCounts>(
+    campaignIds.map((id) => [id, { queued: 0, retry: 0, sent: 0, bounced: 0, failed: 0, suppressed: 0, uncertain: 0 }]),
   );
-  const counts: OutboxCounts = { queued: 0, retry: 0, sent: 0, bounced: 0, failed: 0, suppressed: 0, uncertain: 0 };
-  for (const r of rows) counts[r.status] = Number(r.n);
+  if (campaignIds.length === 0) return counts;
+  const rows = await store.query<{ campaign_id: string; status: keyof OutboxCounts; n: number }>(
+    sql`SELECT campaign_id, status, count(*) AS n FROM campaign_outbox
+        WHERE workspace_id = ${workspace} AND campaign_id IN (${join(campaignIds.map((id) => sql`${id}`))})
+        GROUP BY campaign_id, status`,
+  );
+  for (const r of rows) {
+    const c = counts.get(r.campaign_id);
+    if (c) c[r.status] = Number(r.n);
+  }
   return counts;
 }

@@ -10,7 +10,7 @@
  * reason, or temporary failures until the retries ran out), suppressed (unsubscribed, bounced
  * or forgotten between the snapshot and its turn) or uncertain (see sender.ts).
  */
-import { sql } from "../store/sql.js";
+import { sql, timestamp } from "../store/sql.js";
 import type { StagedColumn, Store } from "../store/store.js";
 import type { Campaign } from "./campaigns.js";
 import { parseDefinition } from "./segment-definition.js";
@@ -58,8 +58,6 @@ export async function snapshotRecipients(
   });
 }
 
-const CAST_NOW = (now: Date) => sql`CAST(${now.toISOString()} AS TIMESTAMP)`;
-
 export type DueRow = {
   recipient_id: number;
   email_hash: string;
@@ -84,11 +82,10 @@ export async function dueRows(
   now: Date,
   limit: number,
 ): Promise<DueRow[]> {
-  const now_ = CAST_NOW(now);
   // The page first, then its contacts and suppressions: only its hashes are looked up.
   const page = sql`SELECT o.recipient_id, o.email_hash, o.attempts FROM campaign_outbox o
     WHERE o.workspace_id = ${workspace} AND o.campaign_id = ${campaignId} AND o.recipient_id > ${after}
-      AND (o.status = 'queued' OR (o.status = 'retry' AND o.next_attempt_at <= ${now_}))
+      AND (o.status = 'queued' OR (o.status = 'retry' AND o.next_attempt_at <= ${timestamp(now)}))
     ORDER BY o.recipient_id LIMIT ${limit}`;
   const rows = await store.query<DueRow>(
     sql`WITH o AS MATERIALIZED (${page})

@@ -10,8 +10,7 @@
  *    is gone is taken over at once).
  * 3. Each hand-off is journaled, in a file of the campaign's own (0600), as it happens: `d`
  *    (its last byte left for the connection: the server may have the message from then on)
- *    and the outcome (`h`, handed to the pool, is read in older journals; it tells nothing a
- *    queued row does not). The journal is written with
+ *    and the outcome. The journal is written with
  *    write(2), which a killed process cannot lose (the kernel has it); outcomes reach the
  *    database in batches (every second or 5,000), since a commit per message would cost more
  *    than the sending itself.
@@ -111,10 +110,10 @@ export class CampaignStateError extends SmtpSettingsError {
 // The journal
 // ---------------------------------------------------------------------------------------------
 
-type JournalLine = { t: "h" | "d"; r: number } | ({ t: "o" } & Outcome);
+type JournalLine = { t: "d"; r: number } | ({ t: "o" } & Outcome);
 
-/** Per recipient, what the journal last says: handed, done writing, or an outcome. */
-type Replayed = { phase: "h" | "d" | "o"; outcome: Outcome | null };
+/** Per recipient, what the journal last says: done writing, or an outcome. */
+type Replayed = { phase: "d" | "o"; outcome: Outcome | null };
 
 export function journalPath(dir: string, workspace: string, campaignId: string): string {
   return join(dir, `${Buffer.from(workspace).toString("hex")}-${campaignId}.journal`);
@@ -160,10 +159,6 @@ class Journal {
 
   private write(entry: JournalLine): void {
     writeSync(this.fd, `${JSON.stringify(entry)}\n`);
-  }
-
-  handed(recipient: number): void {
-    this.write({ t: "h", r: recipient });
   }
 
   done(recipient: number): void {

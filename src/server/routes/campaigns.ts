@@ -16,6 +16,7 @@ import {
   findCampaign,
   listCampaigns,
   outboxCounts,
+  outboxCountsOf,
 } from "../../campaigns/campaigns.js";
 import {
   contactCounts,
@@ -569,11 +570,18 @@ export function registerCampaignRoutes(api: Api, ctx: ServerContext): void {
     async ({ principal }) => {
       const w = principal.workspace;
       const campaigns = await listCampaigns(ctx.store, w);
-      const out = [];
-      for (const c of campaigns) {
-        out.push({ ...c, counts: await outboxCounts(ctx.store, w, c.id), running: ctx.campaigns.isRunning(w, c.id) });
-      }
-      return { campaigns: out };
+      const counts = await outboxCountsOf(
+        ctx.store,
+        w,
+        campaigns.map((c) => c.id),
+      );
+      return {
+        campaigns: campaigns.map((c) => ({
+          ...c,
+          counts: counts.get(c.id),
+          running: ctx.campaigns.isRunning(w, c.id),
+        })),
+      };
     },
   );
 
