@@ -79,3 +79,35 @@ export async function findLinkKey(store: Store, workspace: string): Promise<stri
   );
   return row?.secret ?? null;
 }
+
+/**
+ * The click id a click redirect adds to a link that leads to one of the workspace's own
+ * tracked sites (`verity_click`): the tracker sends it with the landing page's pageview, and
+ * the visit is then the recipient's (visitor_identities, src/server/collect/tracking.ts), as an
+ * identify call would make it. It names no workspace (the site's key says which one) and no
+ * address, only the campaign and the recipient's number, under its own tag: nobody can make
+ * one up, and a forwarded message's click makes the forwardee's visit the recipient's, as
+ * every email tool's click identification does (docs/campaigns.md).
+ */
+export const VISIT_CLICK_PARAM = "verity_click";
+const VISIT_CLICK = /^(c[0-9a-f]{12})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$/;
+
+export type VisitClick = { campaign: string; recipient: number };
+
+function visitTag(key: string, workspace: string, click: VisitClick): string {
+  return tag(key, ["v", workspace, click.campaign, String(click.recipient)].join("\n")).toString("base64url");
+}
+
+export function signVisitClick(key: string, workspace: string, click: VisitClick): string {
+  return `${click.campaign}.${click.recipient}.${visitTag(key, workspace, click)}`;
+}
+
+/** The campaign and recipient a click id names when its tag holds under the workspace's key. */
+export function verifyVisitClick(key: string, workspace: string, text: string): VisitClick | null {
+  const match = VISIT_CLICK.exec(text);
+  if (!match) return null;
+  const click = { campaign: match[1] as string, recipient: Number(match[2]) };
+  const want = Buffer.from(visitTag(key, workspace, click));
+  const given = Buffer.from(match[3] as string);
+  return given.length === want.length && timingSafeEqual(given, want) ? click : null;
+}

@@ -43,6 +43,16 @@ export const TrackingEventSchema = z
         "identify and form events: the email the visitor gave (a form's value that is not an email address is ignored)",
       ),
     form: TEXT(200).optional(),
+    // Whatever the page's address held: a click id cut short or garbled (a NUL included) is
+    // dropped here rather than costing the pageview it came with.
+    click: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,100}$/)
+      .optional()
+      .catch(undefined)
+      .describe(
+        "the verity_click id a campaign link's redirect added to the landing page's address (docs/campaigns.md): the visit becomes the recipient's; an id that is malformed or does not verify is ignored",
+      ),
     firstTouch: FirstTouchSchema.optional(),
   })
   .strict()

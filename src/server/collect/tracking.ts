@@ -22,6 +22,7 @@
  * adding what the batch changed (src/derive/visit-rollup-delta.ts).
  */
 
+import { identifyByClicks, type SeenClick } from "../../campaigns/visit-clicks.js";
 import { linkIdentifiedVisits } from "../../derive/visit-leads.js";
 import { addPageviewsToRollups, addVisitsToRollups } from "../../derive/visit-rollup-delta.js";
 import { touchData } from "../../store/data-versions.js";
@@ -64,13 +65,26 @@ const empty = (text: string | undefined) => (text === undefined || text === "" ?
 /** Applies the records (all of one workspace or several), inside the caller's transaction. */
 export async function applyTrackingRecords(store: Store, records: readonly TrackingRecord[]): Promise<void> {
   const byWorkspace = new Map<string, BatchRow[]>();
+  const clicks = new Map<string, SeenClick[]>();
   for (const record of records) {
     let rows = byWorkspace.get(record.w);
     if (!rows) {
       rows = [];
       byWorkspace.set(record.w, rows);
     }
+    const at = record.at.replace("T", " ").replace("Z", "");
     record.e.forEach((e, i) => {
+      if (e.click) {
+        const seen = clicks.get(record.w) ?? [];
+        clicks.set(record.w, seen);
+        seen.push({
+          click: e.click,
+          visitorId: e.visitor,
+          visitId: `${e.visitor}.${e.visit}`,
+          at,
+          firstTouch: e.firstTouch ? JSON.stringify(e.firstTouch) : null,
+        });
+      }
       rows.push([
         record.w,
         e.id,
@@ -79,7 +93,7 @@ export async function applyTrackingRecords(store: Store, records: readonly Track
         e.visitor,
         `${e.visitor}.${e.visit}`,
         // As the engines read a UTC timestamp without a zone.
-        record.at.replace("T", " ").replace("Z", ""),
+        at,
         record.q * 100 + i,
         empty(e.url),
         empty(e.referrer),
@@ -95,7 +109,12 @@ export async function applyTrackingRecords(store: Store, records: readonly Track
     });
   }
   const since = new Map<string, string | null>();
-  for (const [workspace, rows] of byWorkspace) since.set(workspace, await applyWorkspaceBatch(store, workspace, rows));
+  for (const [workspace, rows] of byWorkspace) {
+    since.set(workspace, await applyWorkspaceBatch(store, workspace, rows));
+    // Pageviews from a campaign link: their visitor is the recipient who clicked (the visits
+    // are stored above, so their links to leads can be made).
+    await identifyByClicks(store, workspace, clicks.get(workspace) ?? []);
+  }
   // Results kept for these workspaces' visits are out of date from the commit on, those for
   // periods that ended before the batch's earliest change excepted (data-versions.ts).
   for (const [workspace, month] of since) await touchData(store, workspace, ["tracking"], { tracking: month });

@@ -13,10 +13,10 @@ import { expectError, type TestServer } from "../../../test/support/server-harne
 import { startSink } from "../../../test/support/smtp-sink.js";
 import { type Campaign, createCampaign } from "../../campaigns/campaigns.js";
 import { writeContacts } from "../../campaigns/contacts.js";
-import { linkKey, signLink } from "../../campaigns/links.js";
+import { linkKey, signLink, VISIT_CLICK_PARAM, verifyVisitClick } from "../../campaigns/links.js";
 import { snapshotRecipients } from "../../campaigns/outbox.js";
 import { saveSegment } from "../../campaigns/segments.js";
-import { sql } from "../../store/sql.js";
+import { raw, sql } from "../../store/sql.js";
 
 /**
  * A campaign of `ws` being sent to one recipient (a lost lead's contact), and the signed
@@ -270,9 +270,17 @@ describe.each(engines())("the campaign routes on %s", (engine) => {
     const { click, unsubscribe, campaign } = await mailLinks(t, "a");
     const res = await t.request(`/c/${click(1)}`, { query: { url: "https://evil.example/" } });
     expect(res.status, res.text).toBe(302);
-    expect(res.headers.get("location")).toBe(
+    // To a's own tracked site: with the click id that makes the visit the recipient's.
+    const location = new URL(res.headers.get("location") as string);
+    const clickId = location.searchParams.get(VISIT_CLICK_PARAM) as string;
+    location.searchParams.delete(VISIT_CLICK_PARAM);
+    expect(location.toString()).toBe(
       "https://www.a.example/pricing?plan=pro&utm_source=verity&utm_medium=email&utm_campaign=spring-a",
     );
+    expect(verifyVisitClick(await linkKey(t.store, "a"), "a", clickId)).toEqual({
+      campaign: campaign.id,
+      recipient: 1,
+    });
     // Recorded after the redirect went out.
     const events = () =>
       t.store.query(
@@ -280,8 +288,8 @@ describe.each(engines())("the campaign routes on %s", (engine) => {
       );
     await expect.poll(events, { timeout: 10_000 }).toEqual([{ type: "click", link_index: 1 }]);
     // A link whose own utm_* say otherwise keeps them.
-    expect((await t.request(`/c/${click(0)}`)).headers.get("location")).toBe(
-      "https://www.a.example/demo?utm_source=mail&utm_medium=email&utm_campaign=spring-a",
+    expect((await t.request(`/c/${click(0)}`)).headers.get("location")).toMatch(
+      /^https:\/\/www\.a\.example\/demo\?utm_source=mail&utm_medium=email&utm_campaign=spring-a&verity_click=c[0-9a-f]{12}\.1\.[\w-]{22}$/,
     );
     // Forged, altered, of another workspace's key, out of range, or junk: one answer, 404.
     const b = await mailLinks(t, "b");
@@ -319,6 +327,107 @@ describe.each(engines())("the campaign routes on %s", (engine) => {
         },
       )
       .toEqual([{ n: 1 }]);
+  });
+
+  test("a visit from a campaign link is the recipient's: the timeline shows it; a bad or foreign click id is ignored", async () => {
+    const { click, campaign } = await mailLinks(t, "a");
+    const b = await mailLinks(t, "b");
+    const idOf = async (token: string) =>
+      new URL((await t.request(`/c/${token}`)).headers.get("location") as string).searchParams.get(VISIT_CLICK_PARAM);
+    const clickId = (await idOf(click(1))) as string;
+    const bId = (await idOf(b.click(1))) as string;
+    expect(bId).toMatch(/^c[0-9a-f]{12}\.1\./);
+    // A link to a site that is not the workspace's gets no click id.
+    const foreign = await createCampaign(
+      t.store,
+      "a",
+      {
+        name: "elsewhere",
+        segment: "lost",
+        subject: "Hi",
+        html: '<a href="https://news.example/x">x</a>',
+        utmCampaign: "x",
+      },
+      null,
+    );
+    await snapshotRecipients(t.store, "a", foreign.campaign, new Date());
+    const elsewhere = signLink(await linkKey(t.store, "a"), {
+      kind: "c",
+      workspace: "a",
+      campaign: foreign.campaign.id,
+      recipient: 1,
+      link: 0,
+    });
+    const away = await t.request(`/c/${elsewhere}`);
+    expect(away.status).toBe(302);
+    expect(away.headers.get("location")).not.toContain(VISIT_CLICK_PARAM);
+    for (const table of ["campaign_outbox", "campaign_links", "campaign_events"]) {
+      await t.store.execute(
+        sql`DELETE FROM ${raw(table)} WHERE workspace_id = 'a' AND campaign_id = ${foreign.campaign.id}`,
+      );
+    }
+    await t.store.execute(sql`DELETE FROM campaigns WHERE workspace_id = 'a' AND id = ${foreign.campaign.id}`);
+
+    const pageview = (visitor: string, click: string) => ({
+      id: `${visitor}-event`,
+      type: "pageview",
+      visitor,
+      visit: `${visitor}-visit`,
+      url: "https://www.a.example/pricing?plan=pro&utm_medium=email&utm_campaign=spring-a",
+      utm: { medium: "email", campaign: "spring-a" },
+      click,
+    });
+    const res = await t.request("/api/event", {
+      body: JSON.stringify({
+        site: A.site.publicKey,
+        events: [
+          pageview("clicked-visitor-00001", clickId),
+          pageview("altered-visitor-00001", alter(clickId)),
+          pageview("foreignk-visitor-0001", bId), // b's campaign and key
+          pageview("garbled-visitor-00001", "c0ffee.\u0000/../"),
+        ],
+      }),
+      headers: { origin: "https://www.a.example", "content-type": "text/plain" },
+    });
+    expect(res.status, res.text).toBe(202);
+    await t.server.drain();
+    // Every pageview is stored; only the verified click made an identity, the recipient's.
+    const visits = await t.store.query<{ visitor_id: string }>(
+      sql`SELECT visitor_id FROM visits WHERE workspace_id = 'a' AND visitor_id LIKE '%-visitor-%' ORDER BY visitor_id`,
+    );
+    expect(visits.map((v) => v.visitor_id)).toEqual([
+      "altered-visitor-00001",
+      "clicked-visitor-00001",
+      "foreignk-visitor-0001",
+      "garbled-visitor-00001",
+    ]);
+    const identities = await t.store.query(
+      sql`SELECT visitor_id, email_hash, source_system FROM visitor_identities WHERE workspace_id IN ('a', 'b')
+            AND source_system = 'campaign'`,
+    );
+    expect(identities).toEqual([
+      {
+        visitor_id: "clicked-visitor-00001",
+        email_hash: createHash("sha256").update("lost-a@a.example").digest("hex"),
+        source_system: "campaign",
+      },
+    ]);
+    // The recipient's lead shows the visit on its timeline.
+    const [lead] = await t.store.query<{ id: string }>(
+      sql`SELECT id FROM leads WHERE workspace_id = 'a' AND contact = 'lost-a@a.example' ORDER BY id LIMIT 1`,
+    );
+    const timeline = await t.request(`/api/leads/${encodeURIComponent(lead?.id as string)}/timeline`, {
+      key: A.keys.metrics.secret,
+    });
+    expect(timeline.status, timeline.text).toBe(200);
+    const visitsShown = (
+      timeline.body as { events: { kind: string; visitorId?: string; utmCampaign?: string }[] }
+    ).events
+      .filter((e) => e.kind === "visit")
+      .map((e) => [e.visitorId, e.utmCampaign]);
+    expect(visitsShown).toContainEqual(["clicked-visitor-00001", "spring-a"]);
+    expect(visitsShown.map((v) => v[0])).not.toContain("altered-visitor-00001");
+    expect(campaign.id).toMatch(/^c/);
   });
 
   test("unsubscribing: the page unsubscribes nobody; the one-click POST does, answered 200 without a redirect", async () => {

@@ -11,7 +11,16 @@
  * people, not API routes: they answer HTML and are not in the OpenAPI document.
  */
 import type { Context, Hono } from "hono";
-import { findLinkKey, type LinkClaim, type LinkKind, readLink, verifyLink } from "../../campaigns/links.js";
+import { listSites, originAllowed } from "../../accounts/sites.js";
+import {
+  findLinkKey,
+  type LinkClaim,
+  type LinkKind,
+  readLink,
+  signVisitClick,
+  VISIT_CLICK_PARAM,
+  verifyLink,
+} from "../../campaigns/links.js";
 import { escapeHtml } from "../../campaigns/template.js";
 import { sql } from "../../store/sql.js";
 import { clientIp, rateLimitAddress, type ServerContext } from "../context.js";
@@ -43,14 +52,14 @@ const LIMITED = (wait: number) => {
 
 export function registerMailLinkRoutes(app: Hono, ctx: ServerContext): void {
   /** The token's claim when its signature holds; else a page to answer (every failure alike). */
-  const verified = async (c: Context, kind: LinkKind): Promise<LinkClaim | Response> => {
+  const verified = async (c: Context, kind: LinkKind): Promise<{ claim: LinkClaim; key: string } | Response> => {
     const wait = ctx.limits.tracking.take(`mail|${rateLimitAddress(clientIp(c, ctx.trustProxy))}`);
     if (wait > 0) return LIMITED(wait);
     const token = c.req.param("token") ?? "";
     const claim = readLink(token, kind);
     if (!claim) return INVALID();
     const key = await findLinkKey(ctx.store, claim.workspace);
-    return key && verifyLink(key, claim, token) ? claim : INVALID();
+    return key && verifyLink(key, claim, token) ? { claim, key } : INVALID();
   };
   const event = (claim: LinkClaim, type: "click" | "unsubscribe") =>
     ctx.store.execute(
@@ -62,8 +71,9 @@ export function registerMailLinkRoutes(app: Hono, ctx: ServerContext): void {
 
   // A click: recorded, then redirected to the link the campaign stored.
   app.get("/c/:token", async (c) => {
-    const claim = await verified(c, "c");
-    if (claim instanceof Response) return claim;
+    const checked = await verified(c, "c");
+    if (checked instanceof Response) return checked;
+    const { claim, key } = checked;
     const [link] = await ctx.store.query<{ url: string; utm_campaign: string }>(
       sql`SELECT l.url, m.utm_campaign FROM campaign_links l
             JOIN campaigns m ON m.workspace_id = l.workspace_id AND m.id = l.campaign_id
@@ -81,6 +91,15 @@ export function registerMailLinkRoutes(app: Hono, ctx: ServerContext): void {
     if (!target.searchParams.has("utm_source")) target.searchParams.set("utm_source", "verity");
     if (!target.searchParams.has("utm_medium")) target.searchParams.set("utm_medium", "email");
     if (!target.searchParams.has("utm_campaign")) target.searchParams.set("utm_campaign", link.utm_campaign);
+    // To the workspace's own tracked sites only, the click id that makes the visit the
+    // recipient's (links.ts, signVisitClick); another site never learns it.
+    const sites = await listSites(ctx.store, claim.workspace);
+    if (sites.some((site) => originAllowed(site, target.origin))) {
+      target.searchParams.set(
+        VISIT_CLICK_PARAM,
+        signVisitClick(key, claim.workspace, { campaign: claim.campaign, recipient: claim.recipient }),
+      );
+    }
     return new Response(null, {
       status: 302,
       headers: { location: target.toString(), "cache-control": "no-store", "referrer-policy": "no-referrer" },
@@ -90,8 +109,8 @@ export function registerMailLinkRoutes(app: Hono, ctx: ServerContext): void {
   // The unsubscribe page: a button (opening it unsubscribes nobody).
   app.get("/u/:token", async (c) => {
     const token = c.req.param("token");
-    const claim = await verified(c, "u");
-    if (claim instanceof Response) return claim;
+    const checked = await verified(c, "u");
+    if (checked instanceof Response) return checked;
     return page(
       "Unsubscribe",
       `<h1>Unsubscribe</h1><p>Stop receiving these emails?</p>
@@ -102,8 +121,9 @@ export function registerMailLinkRoutes(app: Hono, ctx: ServerContext): void {
   // Unsubscribe: RFC 8058's one-click POST or the page's button. A 200 page, never a
   // redirect (RFC 8058); the body, if any, is not read.
   app.post("/u/:token", async (c) => {
-    const claim = await verified(c, "u");
-    if (claim instanceof Response) return claim;
+    const checked = await verified(c, "u");
+    if (checked instanceof Response) return checked;
+    const { claim } = checked;
     const now = new Date().toISOString();
     const done = await ctx.writer.exclusive(() =>
       ctx.store.transaction(async () => {

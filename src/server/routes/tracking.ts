@@ -143,6 +143,7 @@ function logged(e: TrackingEvent): LoggedEvent {
     utm: e.utm,
     ...(e.email && isEmail(e.email) ? { emailHash: sha256Hex(e.email.trim().toLowerCase()) } : {}),
     ...(e.form ? { form: e.form } : {}),
+    ...(e.click ? { click: e.click } : {}),
     ...(e.firstTouch ? { firstTouch: e.firstTouch } : {}),
   };
 }

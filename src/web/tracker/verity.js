@@ -120,7 +120,20 @@
     }
   };
 
-  api.pageview = () => send("pageview");
+  // A campaign link's click id (added by Verity's redirect, docs/campaigns.md): sent with the
+  // first pageview, and taken out of the address so a shared or bookmarked URL does not carry it.
+  const params = new URLSearchParams(loc.search);
+  let click = params.get("verity_click");
+  if (click) {
+    params.delete("verity_click");
+    const rest = String(params);
+    attempt(() => history.replaceState(history.state, "", loc.pathname + (rest ? `?${rest}` : "") + loc.hash));
+  }
+
+  api.pageview = () => {
+    send("pageview", click && { click });
+    click = 0;
+  };
   api.identify = (email) => {
     email = String(email || "").trim();
     if (email) send("identify", { email });
