@@ -16,9 +16,11 @@
  * mailparser reads the MIME; the status fields are read here (no maintained npm parser of
  * them exists).
  */
+
 import { hashIdentity } from "../ingest/identity.js";
 import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
+import { mirrorInTransaction } from "./newsletter-mirror.js";
 
 export type StatusGroup = Record<string, string>;
 export type DsnRecipient = {
@@ -181,6 +183,8 @@ export async function applyReports(
         }
       }
     }
+    // Bounces and complaints as the email events; bounced subscriptions end.
+    await mirrorInTransaction(store, workspace);
   });
   return summary;
 }

@@ -27,6 +27,7 @@ import { kindOf, locate } from "../ingest/marketing/mailchimp/files.js";
 import { mailchimpTime } from "../ingest/marketing/mailchimp/times.js";
 import { sql } from "../store/sql.js";
 import type { StagedColumn, Store } from "../store/store.js";
+import { mirrorInTransaction } from "./newsletter-mirror.js";
 import type { SuppressionReason } from "./segments.js";
 
 export type ContactInput = {
@@ -391,6 +392,8 @@ export async function writeContacts(
     );
     await store.execute(sql`DROP TABLE verity_contacts`);
     await store.execute(sql`DROP TABLE verity_suppressions`);
+    // The list's subscribers as the newsletter metrics read them (newsletter-mirror.ts).
+    await mirrorInTransaction(store, workspace);
     const contacts = Number(total?.n ?? 0);
     return {
       contacts,
@@ -430,6 +433,8 @@ export async function forgetContact(store: Store, workspace: string, address: st
       sql`INSERT INTO mail_suppressions (workspace_id, email_hash, reason, since, source, detail)
           VALUES (${workspace}, ${hash}, 'erased', CAST(${now} AS TIMESTAMP), 'request', NULL)`,
     );
+    // The address is no longer on the list: its subscription ends now.
+    await mirrorInTransaction(store, workspace);
     return Number(had?.n ?? 0) > 0;
   });
 }

@@ -12,6 +12,7 @@
  * when a campaign is sent) in whole days, as the stalled list counts them.
  */
 import { join, raw, type Sql, sql, timestamp } from "../store/sql.js";
+import { SOURCE as MIRROR_SOURCE } from "./newsletter-mirror.js";
 import type { Condition, LeadFilter, VisitsFilter } from "./segment-definition.js";
 
 const DAY_MS = 86_400_000;
@@ -84,10 +85,20 @@ function leadSet(scope: SegmentScope, f: LeadFilter): Sql {
   return sql`SELECT l.contact_hash FROM leads l WHERE ${join(where, " AND ")}`;
 }
 
+/**
+ * A newsletter tool's subscriber rows only: the rows Verity writes for its own contacts
+ * (newsletter-mirror.ts) repeat the contacts and their suppressions, and read back here they
+ * would decide a suppression by itself (a contact's row "still subscribed" overruling the
+ * tool's unsubscribe). A segment's `subscriber` is a subscriber of the tool.
+ */
+function toolRows(alias: string): Sql {
+  return sql`${raw(alias)}.source_system <> ${MIRROR_SOURCE}`;
+}
+
 function subscriberSet(scope: SegmentScope, since: number | undefined): Sql {
   const asOf = timestamp(scope.asOf);
   return sql`SELECT s.email_hash FROM newsletter_subscribers s
-    WHERE s.workspace_id = ${scope.workspace} AND s.email_hash IS NOT NULL AND s.subscribed_at <= ${asOf}
+    WHERE s.workspace_id = ${scope.workspace} AND s.email_hash IS NOT NULL AND ${toolRows("s")} AND s.subscribed_at <= ${asOf}
       AND (s.unsubscribed_at IS NULL OR s.unsubscribed_at > ${asOf})${
         since === undefined ? sql`` : sql` AND s.subscribed_at > ${daysBefore(scope, since)}`
       }`;
@@ -210,7 +221,7 @@ export function suppressionJoins(w: string, person: Sql, among?: Sql): Sql {
     LEFT JOIN (
       SELECT ns.email_hash, max(ns.unsubscribed_at) AS unsubscribed_at
       FROM newsletter_subscribers ns
-      WHERE ns.workspace_id = ${w} AND ns.email_hash IS NOT NULL${ns}
+      WHERE ns.workspace_id = ${w} AND ns.email_hash IS NOT NULL AND ${toolRows("ns")}${ns}
       GROUP BY ns.email_hash
       -- Every subscription of theirs ended: one still running (subscribed again in the
       -- newsletter tool after an unsubscribe) is an opt-in of its own.

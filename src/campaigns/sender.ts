@@ -31,6 +31,7 @@
  * or TLS failures, or three dropped connections in a row, pause the campaign with the reason;
  * the recipient is not charged.
  */
+
 import {
   closeSync,
   constants,
@@ -51,6 +52,7 @@ import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { type Campaign, campaignNamed, type OutboxCounts, outboxCounts } from "./campaigns.js";
 import { linkKey, signLink } from "./links.js";
+import { mirrorCampaigns } from "./newsletter-mirror.js";
 import { applyOutcomes, type DueRow, dueRows, nextRetryAt, type Outcome, snapshotRecipients } from "./outbox.js";
 import {
   describeSmtpError,
@@ -89,6 +91,11 @@ export type SendOptions = {
    * may be sent again.
    */
   journalLost?: boolean;
+  /**
+   * Runs a write that gives the workspace's data a new version (the newsletter mirror) alone:
+   * `verity serve` passes its writer's, so it never meets a tracking batch's (data-versions.ts).
+   */
+  exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 };
 
 export type SendResult = {
@@ -418,6 +425,11 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Sends (or goes on sending) a campaign; see the module comment. */
+function mirror(store: Store, workspace: string, options: SendOptions): Promise<unknown> {
+  const work = () => mirrorCampaigns(store, workspace);
+  return options.exclusive ? options.exclusive(work) : work();
+}
+
 export async function sendCampaign(
   store: Store,
   workspace: string,
@@ -452,6 +464,8 @@ export async function sendCampaign(
       throw new SmtpSettingsError("smtp", `${describeSmtpError(error, settings)}; nothing was sent`);
     }
     snapshot = await snapshotRecipients(store, workspace, campaign, new Date());
+    // The campaign is a newsletter issue from now on (newsletter-mirror.ts).
+    if (snapshot !== null) await mirror(store, workspace, options);
     await takeLease(store, workspace, campaign.id, me);
     if (campaign.status === "paused") {
       await store.execute(
@@ -518,6 +532,8 @@ export async function sendCampaign(
           finished_at = ${finished && !pausedReason ? sql`CAST(${new Date().toISOString()} AS TIMESTAMP)` : null}
         WHERE workspace_id = ${workspace} AND id = ${campaign.id}`,
   );
+  // What was sent and bounced, as the issue's email events (and the clicks so far).
+  await mirror(store, workspace, options);
   const next = finished ? null : await nextRetryAt(store, workspace, campaign.id);
   return { campaign: name, status, counts, snapshot, nextRetryAt: next?.toISOString() ?? null, pausedReason };
 }

@@ -6,6 +6,7 @@
 
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
+import { mirrorInTransaction } from "../campaigns/newsletter-mirror.js";
 import { refreshDerivedFacts } from "../derive/derived-facts.js";
 import { TABLE_ORDER, type TableName } from "../model/canonical.js";
 import type { DataCapability } from "../model/capabilities.js";
@@ -321,6 +322,8 @@ async function load(
       durationMs: Date.now() - started.getTime(),
       scope: scope ? "touched" : "workspace",
     };
+    // A newsletter tool's subscribers take the place of Verity's own rows for the same address.
+    if (files.some((f) => f.table === "newsletter_subscribers")) await mirrorInTransaction(store, options.workspace);
     await store.execute(
       sql`INSERT INTO imports (workspace_id, id, format, source_system, path, started_at, finished_at, summary)
           VALUES (${options.workspace}, ${randomUUID()}, ${importer.format}, ${prepared.sourceSystem}, ${path},

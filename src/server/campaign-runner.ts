@@ -10,6 +10,7 @@
  * their outcomes; the campaign stays `sending` for the next start.
  */
 import { resolve } from "node:path";
+import { mirrorCampaigns } from "../campaigns/newsletter-mirror.js";
 import { CampaignStateError, sendCampaign } from "../campaigns/sender.js";
 import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
@@ -22,10 +23,15 @@ export class CampaignRunner {
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | null = null;
 
+  /** Per workspace, the latest campaign event the newsletter rows were brought up to. */
+  private readonly mirrored = new Map<string, string>();
+
   constructor(
     private readonly store: Store,
     private readonly dataDir: string,
     private readonly logger: Logger,
+    /** The writer's: writes that give data a new version run one at a time (data-versions.ts). */
+    private readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>,
   ) {}
 
   /** Starts the periodic look for due campaigns. */
@@ -53,6 +59,7 @@ export class CampaignRunner {
       waitForRetries: true,
       resendUncertain: options.resendUncertain ?? false,
       signal: this.abort.signal,
+      exclusive: this.exclusive,
     })
       .then((result) => {
         this.logger.info(
@@ -82,6 +89,27 @@ export class CampaignRunner {
       for (const c of due) this.send(c.workspace_id, c);
     } catch (error) {
       this.logger.error({ err: error }, "looking for due campaigns failed");
+    }
+    await this.mirrorEvents();
+  }
+
+  /**
+   * Clicks, unsubscribes and reports since the last tick, into the newsletter rows the metrics
+   * read (campaigns/newsletter-mirror.ts): at most once every 30 s a workspace, and only when
+   * something arrived, since each mirror gives the workspace's data a new version.
+   */
+  private async mirrorEvents(): Promise<void> {
+    try {
+      const latest = await this.store.query<{ workspace_id: string; at: string }>(
+        sql`SELECT workspace_id, CAST(max(occurred_at) AS TEXT) AS at FROM campaign_events GROUP BY workspace_id`,
+      );
+      for (const { workspace_id: workspace, at } of latest) {
+        if (this.abort.signal.aborted || this.mirrored.get(workspace) === at) continue;
+        await this.exclusive(() => mirrorCampaigns(this.store, workspace));
+        this.mirrored.set(workspace, at);
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, "bringing campaign events into the newsletter figures failed");
     }
   }
 

@@ -112,7 +112,7 @@ export async function createServer(options: ServerOptions): Promise<VerityServer
   const trackingRate = options.trackingRate ?? 20;
   const apiRate = options.apiRate ?? 50;
   const warmer = new HomeWarmer((request, stopped) => prepareHome(options.store, request, stopped), logger);
-  const campaigns = new CampaignRunner(options.store, options.dataDir, logger);
+  const campaigns = new CampaignRunner(options.store, options.dataDir, logger, (work) => writer.exclusive(work));
   const ctx: ServerContext = {
     store: options.store,
     writer,
