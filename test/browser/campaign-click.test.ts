@@ -224,5 +224,14 @@ describe.runIf(engines().includes("duckdb"))("a campaign link clicked in Chromiu
     const results = await api("/api/campaigns/launch");
     expect(results.status).toBe(200);
     expect(results.body.results).toMatchObject({ sent: 1, clicks: 1, uniqueClickers: 1, visits: 1, leads: 1 });
+
+    // And the newsletter figures: the server's runner brings the click in (every 30 s; here
+    // at once), and the lead is a newsletter lead by its click, beside the list's subscribers.
+    await server?.ctx.campaigns.tick();
+    const now = new Date();
+    const quarter = `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+    const newsletter = await api(`/api/metrics/newsletter-leads?period=${quarter}`);
+    expect(newsletter.status, JSON.stringify(newsletter.body)).toBe(200);
+    expect(newsletter.body.result).toMatchObject({ newsletterLeads: 1, byClick: 1, byFirstTouch: 0, subscribers: 1 });
   });
 });
