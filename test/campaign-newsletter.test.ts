@@ -6,10 +6,11 @@
  */
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createCampaign } from "../src/campaigns/campaigns.js";
+import { campaignNamed, createCampaign } from "../src/campaigns/campaigns.js";
 import { writeContacts } from "../src/campaigns/contacts.js";
 import { mirrorCampaigns } from "../src/campaigns/newsletter-mirror.js";
 import { snapshotRecipients } from "../src/campaigns/outbox.js";
+import { campaignDaily } from "../src/campaigns/results.js";
 import { saveSegment } from "../src/campaigns/segments.js";
 import { newsletterLeads } from "../src/metrics/definitions/newsletter-leads.js";
 import { sql } from "../src/store/sql.js";
@@ -166,6 +167,18 @@ describe.each(engines())("campaigns in the newsletter figures on %s", (engine) =
       },
     ]);
     expect(await figures()).toEqual({ leads: 2, byClick: 1, byFirstTouch: 1, subscribers: 2 });
+    // Its results per day, for the dashboard's chart: every day from the start to the last
+    // activity (l-dee's utm has no email medium: the newsletter's lead, not the campaign's).
+    const daily = await campaignDaily(f.store, WORKSPACE, await campaignNamed(f.store, WORKSPACE, "spring"));
+    expect(daily.map((d) => d.day)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `2026-02-${String(i + 1).padStart(2, "0")}`),
+    );
+    const active = daily.filter((d) => d.sent + d.clicks + d.newClickers + d.unsubscribed + d.visits + d.leads > 0);
+    expect(active).toEqual([
+      { day: "2026-02-01", sent: 2, clicks: 0, newClickers: 0, unsubscribed: 0, visits: 0, leads: 0 },
+      { day: "2026-02-05", sent: 0, clicks: 1, newClickers: 1, unsubscribed: 0, visits: 0, leads: 0 },
+      { day: "2026-02-10", sent: 0, clicks: 0, newClickers: 0, unsubscribed: 0, visits: 0, leads: 1 },
+    ]);
     // Nothing changed: nothing written, the version kept (kept answers stay).
     const same = await version();
     expect(await mirrorCampaigns(f.store, WORKSPACE)).toEqual({ subscribers: 0, issues: 0, events: 0 });

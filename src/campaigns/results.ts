@@ -11,7 +11,7 @@
  *    before the lead was created (the newsletter-leads metric's click rule), or
  *  - its first touch is the campaign (its utm_campaign, with utm_medium email).
  */
-import { sql } from "../store/sql.js";
+import { raw, type Sql, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import type { Campaign } from "./campaigns.js";
 
@@ -41,6 +41,101 @@ export type CampaignResults = {
   /** Not measured: no open pixel. Would be beside the figures above, marked unreliable. */
   opens: null;
 };
+
+/** The campaign's leads (aliased l): created after sending began, by its click or its utm (the module comment). */
+function attributed(
+  store: Store,
+  w: string,
+  campaign: Pick<Campaign, "id" | "utmCampaign">,
+  started: string,
+  attributionDays: number,
+): Sql {
+  const windowSeconds = attributionDays * 86_400;
+  return sql`l.workspace_id = ${w} AND l.created_at >= CAST(${started} AS TIMESTAMP) AND (
+      (lower(l.utm_medium) = 'email' AND l.utm_campaign = ${campaign.utmCampaign})
+      OR l.contact_hash IN (
+        SELECT o.email_hash FROM campaign_events e
+        JOIN campaign_outbox o ON o.workspace_id = e.workspace_id AND o.campaign_id = e.campaign_id
+          AND o.recipient_id = e.recipient_id
+        WHERE e.workspace_id = ${w} AND e.campaign_id = ${campaign.id} AND e.type = 'click'
+          AND e.occurred_at <= l.created_at
+          AND ${store.dialect.epoch(sql`l.created_at`)} - ${store.dialect.epoch(sql`e.occurred_at`)} <= ${windowSeconds}))`;
+}
+
+/** One day of a campaign's results (UTC), for its chart over time. */
+export type CampaignDay = {
+  day: string;
+  sent: number;
+  clicks: number;
+  /** Recipients whose first click on the campaign was that day. */
+  newClickers: number;
+  unsubscribed: number;
+  visits: number;
+  leads: number;
+};
+
+/** Days shown at most: a campaign's effect is its first weeks (the attribution window is 30 days). */
+export const MAX_DAYS = 120;
+
+/**
+ * The campaign's results per day from the day sending began to its last activity (at most
+ * MAX_DAYS), every day present (zeros where nothing happened).
+ */
+export async function campaignDaily(
+  store: Store,
+  workspace: string,
+  campaign: Pick<Campaign, "id" | "utmCampaign" | "startedAt">,
+  attributionDays = ATTRIBUTION_DAYS,
+): Promise<CampaignDay[]> {
+  const started = campaign.startedAt;
+  if (started === null) return [];
+  const w = workspace;
+  const c = campaign.id;
+  const day = (column: string) => sql`substr(CAST(${raw(column)} AS TEXT), 1, 10)`;
+  const rows = await store.query<{ day: string; kind: string; n: number }>(
+    sql`SELECT ${day("finished_at")} AS day, 'sent' AS kind, count(*) AS n FROM campaign_outbox
+          WHERE workspace_id = ${w} AND campaign_id = ${c} AND status = 'sent' AND finished_at IS NOT NULL GROUP BY 1
+        UNION ALL
+        SELECT ${day("occurred_at")}, CASE WHEN type = 'click' THEN 'clicks' ELSE 'unsubscribed' END, count(*)
+          FROM campaign_events WHERE workspace_id = ${w} AND campaign_id = ${c} AND type IN ('click', 'unsubscribe') GROUP BY 1, 2
+        UNION ALL
+        SELECT ${day("f")}, 'newClickers', count(*) FROM (
+          SELECT min(occurred_at) AS f FROM campaign_events
+          WHERE workspace_id = ${w} AND campaign_id = ${c} AND type = 'click' GROUP BY recipient_id) x GROUP BY 1
+        UNION ALL
+        SELECT ${day("started_at")}, 'visits', count(*) FROM visits
+          WHERE workspace_id = ${w} AND started_at >= CAST(${started} AS TIMESTAMP) AND utm_campaign = ${campaign.utmCampaign}
+            AND lower(utm_medium) = 'email' GROUP BY 1
+        UNION ALL
+        SELECT ${day("l.created_at")}, 'leads', count(*) FROM leads l
+          WHERE ${attributed(store, w, campaign, started, attributionDays)} GROUP BY 1`,
+  );
+  const byDay = new Map<string, CampaignDay>();
+  const first = started.slice(0, 10);
+  let last = first;
+  for (const r of rows) {
+    if (r.day < first) continue;
+    if (r.day > last) last = r.day;
+    const entry = byDay.get(r.day) ?? {
+      day: r.day,
+      sent: 0,
+      clicks: 0,
+      newClickers: 0,
+      unsubscribed: 0,
+      visits: 0,
+      leads: 0,
+    };
+    entry[r.kind as Exclude<keyof CampaignDay, "day">] = Number(r.n);
+    byDay.set(r.day, entry);
+  }
+  const days: CampaignDay[] = [];
+  for (let at = Date.parse(`${first}T00:00:00Z`), n = 0; n < MAX_DAYS; at += 86_400_000, n++) {
+    const d = new Date(at).toISOString().slice(0, 10);
+    if (d > last) break;
+    days.push(byDay.get(d) ?? { day: d, sent: 0, clicks: 0, newClickers: 0, unsubscribed: 0, visits: 0, leads: 0 });
+  }
+  return days;
+}
 
 export async function campaignResults(
   store: Store,
@@ -82,21 +177,12 @@ export async function campaignResults(
             AND lower(utm_medium) = 'email'`,
     );
     visits = Number(v?.n ?? 0);
-    const windowSeconds = attributionDays * 86_400;
     const [l] = await store.query<{ leads: number; qualified: number; won: number; value: number | null }>(
       sql`SELECT count(*) AS leads, count(*) FILTER (WHERE l.qualified_at IS NOT NULL) AS qualified,
             count(*) FILTER (WHERE l.status = 'won') AS won,
             COALESCE(sum(CASE WHEN l.status = 'won' THEN l.value END), 0) AS value
           FROM leads l
-          WHERE l.workspace_id = ${w} AND l.created_at >= ${since} AND (
-            (lower(l.utm_medium) = 'email' AND l.utm_campaign = ${campaign.utmCampaign})
-            OR l.contact_hash IN (
-              SELECT o.email_hash FROM campaign_events e
-              JOIN campaign_outbox o ON o.workspace_id = e.workspace_id AND o.campaign_id = e.campaign_id
-                AND o.recipient_id = e.recipient_id
-              WHERE e.workspace_id = ${w} AND e.campaign_id = ${c} AND e.type = 'click'
-                AND e.occurred_at <= l.created_at
-                AND ${store.dialect.epoch(sql`l.created_at`)} - ${store.dialect.epoch(sql`e.occurred_at`)} <= ${windowSeconds}))`,
+          WHERE ${attributed(store, w, campaign, started, attributionDays)}`,
     );
     leads = {
       leads: Number(l?.leads ?? 0),

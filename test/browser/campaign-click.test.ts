@@ -224,6 +224,9 @@ describe.runIf(engines().includes("duckdb"))("a campaign link clicked in Chromiu
     const results = await api("/api/campaigns/launch");
     expect(results.status).toBe(200);
     expect(results.body.results).toMatchObject({ sent: 1, clicks: 1, uniqueClickers: 1, visits: 1, leads: 1 });
+    const daily = results.body.daily as { sent: number; clicks: number; visits: number; leads: number }[];
+    const total = (key: "sent" | "clicks" | "visits" | "leads") => daily.reduce((a, d) => a + d[key], 0);
+    expect([total("sent"), total("clicks"), total("visits"), total("leads")]).toEqual([1, 1, 1, 1]);
 
     // And the newsletter figures: the server's runner brings the click in (every 30 s; here
     // at once), and the lead is a newsletter lead by its click, beside the list's subscribers.

@@ -25,7 +25,7 @@ import {
   normalizeAddress,
   writeContacts,
 } from "../../campaigns/contacts.js";
-import { campaignResults } from "../../campaigns/results.js";
+import { campaignDaily, campaignResults } from "../../campaigns/results.js";
 import { type Condition, parseDefinition, SegmentError } from "../../campaigns/segment-definition.js";
 import {
   findSegment,
@@ -216,6 +216,16 @@ const ResultsOut = z.object({
   opens: z
     .null()
     .describe("not measured (no open pixel); never a measure of interest: mail clients fetch images ahead"),
+});
+
+const DayOut = z.object({
+  day: z.string().describe("YYYY-MM-DD (UTC)"),
+  sent: z.number(),
+  clicks: z.number(),
+  newClickers: z.number().describe("recipients whose first click was that day"),
+  unsubscribed: z.number(),
+  visits: z.number(),
+  leads: z.number().describe("the campaign's leads created that day"),
 });
 
 const CampaignIn = z
@@ -632,7 +642,17 @@ export function registerCampaignRoutes(api: Api, ctx: ServerContext): void {
         "One campaign with its outbox by state and its results: leads, qualified, won value (opens not measured)",
       access: "metrics:read",
       params: NameParam,
-      responses: { 200: { description: "The campaign", schema: CampaignOut.extend({ results: ResultsOut }) } },
+      responses: {
+        200: {
+          description: "The campaign",
+          schema: CampaignOut.extend({
+            results: ResultsOut,
+            daily: z
+              .array(DayOut)
+              .describe("its results per day, from the day sending began to its last activity (at most 120 days)"),
+          }),
+        },
+      },
     },
     async ({ params, principal }) => {
       const c = await findCampaign(ctx.store, principal.workspace, params.name as string);
@@ -642,6 +662,7 @@ export function registerCampaignRoutes(api: Api, ctx: ServerContext): void {
         counts: await outboxCounts(ctx.store, principal.workspace, c.id),
         running: ctx.campaigns.isRunning(principal.workspace, c.id),
         results: await campaignResults(ctx.store, principal.workspace, c),
+        daily: await campaignDaily(ctx.store, principal.workspace, c),
       };
     },
   );
