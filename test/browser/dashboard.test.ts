@@ -18,12 +18,17 @@ import Papa from "papaparse";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addUser } from "../../src/accounts/users.js";
+import { createCampaign } from "../../src/campaigns/campaigns.js";
+import { writeContacts } from "../../src/campaigns/contacts.js";
+import { snapshotRecipients } from "../../src/campaigns/outbox.js";
+import { saveSegment } from "../../src/campaigns/segments.js";
 import { runImport } from "../../src/ingest/importer.js";
 import { verityImporter } from "../../src/ingest/verity-importer.js";
 import { wilsonInterval } from "../../src/metrics/statistics.js";
 import { DASHBOARD_PAGES } from "../../src/server/routes/dashboard.js";
 import { startServer } from "../../src/server/server.js";
 import { simulate } from "../../src/simulate/simulate.js";
+import { sql } from "../../src/store/sql.js";
 import type { Store } from "../../src/store/store.js";
 import { launchChromium, MISSING_CHROMIUM } from "../support/chromium.js";
 import { engines } from "../support/databases.js";
@@ -194,6 +199,45 @@ function evidenceWords(e: Evidence): string {
   }
 }
 
+/** Contacts, a segment, and a campaign sent on 2026-05-04 with a click two days later (the campaigns page). */
+const CAMPAIGN_START = new Date("2026-05-04T08:00:00Z");
+async function addCampaign(store: Store): Promise<void> {
+  await writeContacts(store, SIMULATED_WORKSPACE, {
+    contacts: ["ada", "bo", "cy"].map((who) => ({
+      address: `${who}@prospect.example`,
+      firstName: who.toUpperCase(),
+      lastName: null,
+      company: "Prospect AB",
+      consentAt: "2026-01-01 00:00:00",
+      consentSource: "webinar",
+    })),
+    suppressions: [
+      { address: "cy@prospect.example", reason: "unsubscribed", since: "2026-03-01 00:00:00", source: "test" },
+    ],
+    notes: [],
+  });
+  await saveSegment(store, SIMULATED_WORKSPACE, { name: "prospects", definition: { not: { lead: {} } } }, { by: null });
+  const { campaign } = await createCampaign(
+    store,
+    SIMULATED_WORKSPACE,
+    { name: "may-launch", segment: "prospects", subject: "May launch", html: '<a href="https://x.example/">x</a>' },
+    null,
+  );
+  await snapshotRecipients(store, SIMULATED_WORKSPACE, campaign, CAMPAIGN_START);
+  await store.execute(
+    sql`UPDATE campaign_outbox SET status = 'sent', finished_at = CAST('2026-05-04 08:10:00' AS TIMESTAMP)
+        WHERE workspace_id = ${SIMULATED_WORKSPACE} AND campaign_id = ${campaign.id}`,
+  );
+  await store.execute(
+    sql`UPDATE campaigns SET status = 'sent' WHERE workspace_id = ${SIMULATED_WORKSPACE} AND id = ${campaign.id}`,
+  );
+  await store.execute(
+    sql`INSERT INTO campaign_events (workspace_id, campaign_id, recipient_id, type, link_index, occurred_at)
+        VALUES (${SIMULATED_WORKSPACE}, ${campaign.id}, 1, 'click', 0, CAST('2026-05-06 10:00:00' AS TIMESTAMP)),
+               (${SIMULATED_WORKSPACE}, ${campaign.id}, 1, 'click', 0, CAST('2026-05-06 10:05:00' AS TIMESTAMP))`,
+  );
+}
+
 // On DuckDB, as `verity demo` and `verity serve` run by default (the engines' numbers are compared in
 // the API tests); not in the PostgreSQL-only pass of CI.
 describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => {
@@ -209,6 +253,7 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     store = loaded.store;
     disposeStore = loaded.dispose;
     await runImport(store, verityImporter, companyDir, { workspace: SIMULATED_WORKSPACE });
+    await addCampaign(store);
     await addUser(store, {
       workspace: SIMULATED_WORKSPACE,
       email: "manager@example.com",
@@ -229,7 +274,8 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
       workspace: SIMULATED_WORKSPACE,
       logLevel: "warn",
     });
-    guarded = await startServer({ store, port: 0, dataDir: await dataDir(), logLevel: "warn" });
+    // One campaign runner for the store (three would bring campaign events in side by side).
+    guarded = await startServer({ store, port: 0, dataDir: await dataDir(), logLevel: "warn", runCampaigns: false });
     const sparseFiles = await writeFixture(SPARSE);
     dirs.push(sparseFiles);
     await runImport(store, verityImporter, sparseFiles, { workspace: SPARSE_WORKSPACE });
@@ -240,6 +286,7 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
       auth: false,
       workspace: SPARSE_WORKSPACE,
       logLevel: "warn",
+      runCampaigns: false,
     });
     await mkdir(ARTIFACTS, { recursive: true });
     browser = await launching;
@@ -496,7 +543,8 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
         expect(await ready(page), path).toBe("all");
         expect(await page.locator("h1").count(), path).toBe(1);
         if (path !== "/timeline") {
-          // Charts drawn, and the metric's headline numbers shown.
+          // Charts drawn (each in the frame after its page is ready), and the metric's headline numbers shown.
+          await page.waitForSelector(".chart-canvas svg", { timeout: 30_000 });
           expect(await page.locator(".chart-canvas svg").count(), path).toBeGreaterThan(0);
           expect(await page.locator(".stat.real").count(), path).toBeGreaterThan(0);
         }
@@ -524,6 +572,54 @@ describe.runIf(engines().includes("duckdb"))("the dashboard in Chromium", () => 
     };
     await Promise.all([laptop(), phone()]);
   }, 240_000);
+
+  it("campaigns: results led by leads, opens not measured, the chart by day, the list and a segment's preview, in both languages", async () => {
+    type Detail = { results: { sent: number; uniqueClickers: number; clicks: number }; daily: { day: string }[] };
+    const detail = await api<Detail>("/api/campaigns/may-launch");
+    expect(detail.results).toMatchObject({ sent: 2, uniqueClickers: 1, clicks: 2 });
+    const { page, errors, close } = await newPage();
+    await page.goto(`${open.url}/campaigns`);
+    expect(await ready(page)).toBe("all");
+    expect(await page.locator("h1").textContent()).toBe("Campaigns");
+    // The most recent campaign is shown without asking: leads first, opens said to be unmeasured.
+    const labels = await page.locator("section[data-campaign] .stat-label").allTextContents();
+    expect(labels[0]).toBe("Leads");
+    expect(labels.at(-1)).toBe("Opens");
+    // A figure's box by its label (other boxes' notes may hold the same words).
+    const box = (p: Page, label: string) =>
+      p.locator(".stat").filter({ has: p.locator(".stat-label", { hasText: new RegExp(`^${label}$`) }) });
+    const clickers = box(page, "People who clicked");
+    expect(await clickers.locator(".stat-value").textContent()).toBe("1 · of 2 delivered");
+    expect(await clickers.textContent()).toContain("2 clicks in all");
+    expect(await box(page, "Opens").textContent()).toContain("Not measured");
+    // The chart over time, its table the API's days.
+    await page.waitForSelector("section[data-campaign] .chart-canvas svg");
+    await page.locator("section[data-campaign] .chart-tools button", { hasText: "Show the numbers" }).click();
+    const rows = page.locator("section[data-campaign] .chart-table table tbody tr");
+    expect(await rows.count()).toBe(detail.daily.length);
+    expect(detail.daily.map((d) => d.day)).toEqual(["2026-05-04", "2026-05-05", "2026-05-06"]);
+    // The list links to each campaign.
+    const link = page.locator("a", { hasText: "may-launch" });
+    expect(await link.getAttribute("href")).toBe("/campaigns?campaign=may-launch");
+    // The segment preview: ada and bo would be mailed, cy unsubscribed.
+    await page.waitForSelector(".segment-preview[data-segment=prospects]");
+    const preview = page.locator(".segment-preview");
+    expect(await preview.locator(".stat", { hasText: "Would be mailed" }).locator(".stat-value").textContent()).toBe(
+      "2",
+    );
+    expect(await preview.locator(".stat", { hasText: "Suppressed" }).textContent()).toContain("unsubscribed 1");
+    expect(await preview.locator("tbody tr").count()).toBe(2);
+    expect(errors).toEqual([]);
+    await close();
+    // In Swedish.
+    const sv = await newPage({ locale: "sv-SE" });
+    await sv.page.goto(`${open.url}/campaigns?campaign=may-launch`);
+    expect(await ready(sv.page)).toBe("all");
+    expect(await sv.page.locator("h1").textContent()).toBe("Kampanjer");
+    expect(await box(sv.page, "Öppningar").textContent()).toContain("Mäts inte");
+    expect(sv.errors).toEqual([]);
+    await sv.close();
+  });
 
   it("the stalled leads are the API's a page at a time, page and sort through the API, download whole as CSV, and link to each lead's timeline", async () => {
     type Stalled = { total: number; leads: { id: string; name: string; daysOver: number }[] };

@@ -29,6 +29,7 @@ export const DASHBOARD_PAGES = [
   "/social",
   "/newsletter",
   "/timeline",
+  "/campaigns",
 ] as const;
 
 const TYPES: Record<string, string> = {

@@ -8,6 +8,7 @@ import { disposeCharts } from "./chart.js";
 import { type Choices, type Filters, filterBar, hrefWith, readFilters } from "./filters.js";
 import { currentLocale, LOCALES, type Locale, type MessageKey, setLocale, t } from "./i18n.js";
 import { activityPage } from "./pages/activity.js";
+import { campaignsPage } from "./pages/campaigns.js";
 import { engagementPage } from "./pages/engagement.js";
 import { funnelPage } from "./pages/funnel.js";
 import { homePage } from "./pages/home.js";
@@ -32,6 +33,7 @@ const PAGES: Page[] = [
   { path: "/social", nav: "nav.social", render: socialPage },
   { path: "/newsletter", nav: "nav.newsletter", render: newsletterPage },
   { path: "/timeline", nav: "nav.timeline", render: timelinePage },
+  { path: "/campaigns", nav: "nav.campaigns", render: campaignsPage },
 ];
 
 function header(signedIn: boolean): HTMLElement {

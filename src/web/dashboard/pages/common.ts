@@ -37,7 +37,8 @@ export function section(title: string, ...children: HTMLElement[]): HTMLElement 
   return part;
 }
 
-function stat(label: string, value: string, notes: string[], kind: "real" | "vanity", n = ""): HTMLElement {
+/** A figure's box: label, value (with its n beside it, smaller), notes under it. */
+export function stat(label: string, value: string, notes: string[], kind: "real" | "vanity", n = ""): HTMLElement {
   const box = element("div", `stat ${kind}`);
   const shown = element("div", "stat-value", value);
   // The n beside the number, smaller: "17.2% · 5 of 29".
@@ -194,6 +195,8 @@ export function lines(options: {
       },
       yAxis: {
         type: "value",
+        // Counts have no ticks between whole numbers (a small count's axis would read 0, 0, 1, 1).
+        ...(format(series[0]?.key ?? "") === "count" ? { minInterval: 1 } : {}),
         axisLabel: { formatter: (v: number) => formatValue(v, format(series[0]?.key ?? ""), dataset.currency ?? null) },
       },
       series: series.map((s, i) => ({
