@@ -76,7 +76,7 @@ describe.each(engines())("sending a campaign on %s", (engine) => {
   });
 
   /** A fresh sink, settings pointing at it, and a new campaign to the segment. */
-  const prepare = async (settings: Record<string, unknown> = {}) => {
+  const prepare = async (settings: Record<string, unknown> = {}, trackOpens = false) => {
     sink = await startSink();
     await saveSmtpSettings(
       f.store,
@@ -95,7 +95,7 @@ describe.each(engines())("sending a campaign on %s", (engine) => {
     const { campaign } = await createCampaign(
       f.store,
       WORKSPACE,
-      { name: `c${n}`, segment: "everyone", subject: "{{first_name|Hello}}, news", html: HTML, text: TEXT },
+      { name: `c${n}`, segment: "everyone", subject: "{{first_name|Hello}}, news", html: HTML, text: TEXT, trackOpens },
       null,
     );
     // Earlier campaigns' bounces suppress addresses for later ones: each test starts clean.
@@ -234,9 +234,44 @@ describe.each(engines())("sending a campaign on %s", (engine) => {
       wonLeads: 1,
       wonValue: 1200,
       opens: null,
+      uniqueOpeners: null,
     });
     // A wider window takes cy's lead in.
     expect((await campaignResults(f.store, WORKSPACE, sent, 45)).leads).toBe(3);
+  });
+
+  test("a campaign that tracks opens carries a signed pixel before </body>; its loads count, beside the rest, as opens", async () => {
+    const campaign = await prepare({}, true);
+    await sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir });
+    const key = (await findLinkKey(f.store, WORKSPACE)) as string;
+    const recipients: number[] = [];
+    for (const r of sink.received) {
+      const m = await parse(r.raw);
+      const pixel = /<img src="http:\/\/127\.0\.0\.1:8787\/o\/([^"]+)" width="1" height="1" alt=""[^>]*><\/body>/.exec(
+        String(m.html),
+      );
+      expect(pixel, String(m.html)).not.toBeNull();
+      const claim = readLink(pixel?.[1] as string, "o");
+      expect(claim).toMatchObject({ kind: "o", workspace: WORKSPACE, campaign: campaign.id, link: 0 });
+      expect(verifyLink(key, claim as NonNullable<typeof claim>, pixel?.[1] as string)).toBe(true);
+      // Not a click link: a pixel token does not pass as one.
+      expect(readLink(pixel?.[1] as string, "c")).toBeNull();
+      // The text body has no pixel.
+      expect(m.text).not.toContain("/o/");
+      recipients.push(claim?.recipient as number);
+    }
+    expect(recipients).toHaveLength(3);
+    const open = (recipient: number, minutes: number) =>
+      f.store.execute(
+        sql`INSERT INTO campaign_events (workspace_id, campaign_id, recipient_id, type, link_index, occurred_at)
+            VALUES (${WORKSPACE}, ${campaign.id}, ${recipient}, 'open', -1,
+              CAST(${new Date(Date.now() + minutes * 60_000).toISOString()} AS TIMESTAMP))`,
+      );
+    await open(recipients[0] as number, 1);
+    await open(recipients[0] as number, 2);
+    await open(recipients[1] as number, 1);
+    const results = await campaignResults(f.store, WORKSPACE, await campaignNamed(f.store, WORKSPACE, campaign.name));
+    expect(results).toMatchObject({ sent: 3, opens: 3, uniqueOpeners: 2, clicks: 0, leads: 0 });
   });
 
   test("bounce reports that come back later: hard bounces and complaints suppress, others count, strangers do nothing", async () => {

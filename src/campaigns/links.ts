@@ -10,7 +10,8 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 
-export type LinkKind = "c" | "u";
+/** c: a click, u: an unsubscribe, o: the open pixel (a campaign that tracks opens). */
+export type LinkKind = "c" | "u" | "o";
 
 export type LinkClaim = { kind: LinkKind; workspace: string; campaign: string; recipient: number; link: number };
 

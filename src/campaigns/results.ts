@@ -3,8 +3,8 @@
  * leads it creates, not by its opens): per campaign, the messages delivered and bounced, the
  * unsubscribes, clicks and unique clickers, the visits its links brought, and the leads it
  * created within the attribution window, how many of them qualified and the value won from
- * them. Opens are not measured (Verity adds no open pixel yet); when they are, they stand only
- * beside these, marked unreliable: mail clients that fetch images ahead open every message.
+ * them. Opens only when the campaign carries the open pixel, and then only beside these,
+ * marked unreliable: mail clients that fetch images ahead open every message.
  *
  * A lead counts for the campaign when it was created after sending started and either
  *  - its contact is a recipient who clicked one of the campaign's links within the window
@@ -38,8 +38,13 @@ export type CampaignResults = {
   wonLeads: number;
   /** The won leads' value, in their own currencies summed (as the stored values are). */
   wonValue: number;
-  /** Not measured: no open pixel. Would be beside the figures above, marked unreliable. */
-  opens: null;
+  /**
+   * Pixel loads, and the recipients who loaded it: null unless the campaign tracks opens.
+   * Unreliable (mail clients that fetch images ahead open every message; others never load
+   * them): shown only beside the figures above, and said to be unreliable.
+   */
+  opens: number | null;
+  uniqueOpeners: number | null;
 };
 
 /** The campaign's leads (aliased l): created after sending began, by its click or its utm (the module comment). */
@@ -140,7 +145,7 @@ export async function campaignDaily(
 export async function campaignResults(
   store: Store,
   workspace: string,
-  campaign: Pick<Campaign, "id" | "utmCampaign" | "startedAt">,
+  campaign: Pick<Campaign, "id" | "utmCampaign" | "startedAt" | "trackOpens">,
   attributionDays = ATTRIBUTION_DAYS,
 ): Promise<CampaignResults> {
   const w = workspace;
@@ -155,8 +160,12 @@ export async function campaignResults(
     unsubscribed: number;
     complaints: number;
     later: number;
+    opens: number;
+    openers: number;
   }>(
     sql`SELECT count(*) FILTER (WHERE e.type = 'click') AS clicks,
+          count(*) FILTER (WHERE e.type = 'open') AS opens,
+          count(DISTINCT CASE WHEN e.type = 'open' THEN e.recipient_id END) AS openers,
           count(DISTINCT CASE WHEN e.type = 'click' THEN e.recipient_id END) AS clickers,
           count(DISTINCT CASE WHEN e.type = 'unsubscribe' THEN e.recipient_id END) AS unsubscribed,
           count(DISTINCT CASE WHEN e.type = 'complaint' THEN e.recipient_id END) AS complaints,
@@ -207,6 +216,7 @@ export async function campaignResults(
     qualifiedLeads: leads.qualified,
     wonLeads: leads.won,
     wonValue: leads.value,
-    opens: null,
+    opens: campaign.trackOpens ? Number(events?.opens ?? 0) : null,
+    uniqueOpeners: campaign.trackOpens ? Number(events?.openers ?? 0) : null,
   };
 }

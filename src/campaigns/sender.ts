@@ -61,7 +61,7 @@ import {
   smtpSettingsOf,
   transportOptions,
 } from "./smtp-settings.js";
-import { fill, type Recipient, rewriteHtml, rewriteText } from "./template.js";
+import { escapeHtml, fill, type Recipient, rewriteHtml, rewriteText } from "./template.js";
 
 /** Retry delays after the 1st, 2nd, ... temporary failure; then the row fails. */
 export const RETRY_DELAYS_MS = [60_000, 300_000, 1_800_000, 7_200_000, 21_600_000];
@@ -304,6 +304,18 @@ export function unsubscribeUrl(p: PreparedCampaign, recipient: number): string {
   return `${p.settings.publicUrl}/u/${token}`;
 }
 
+export function openPixelUrl(p: PreparedCampaign, recipient: number): string {
+  const token = signLink(p.key, { kind: "o", workspace: p.workspace, campaign: p.campaign.id, recipient, link: 0 });
+  return `${p.settings.publicUrl}/o/${token}`;
+}
+
+/** The open pixel at the end of the HTML body (before </body> when it has one). */
+function withPixel(html: string, url: string): string {
+  const img = `<img src="${escapeHtml(url)}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">`;
+  const end = html.search(/<\/body\s*>/i);
+  return end < 0 ? `${html}${img}` : `${html.slice(0, end)}${img}${html.slice(end)}`;
+}
+
 /** The same id every time a recipient's message is built: a resend is recognisably the same message. */
 export function messageIdOf(p: PreparedCampaign, recipient: number): string {
   return `<verity.${p.campaign.id}.${recipient}@${p.domain}>`;
@@ -323,8 +335,9 @@ export function messageFor(p: PreparedCampaign, recipient: number, to: Recipient
     return url;
   };
   const { campaign, settings } = p;
-  const html =
+  const body =
     campaign.html === "" ? undefined : rewriteHtml(fill(campaign.html, to, unsubscribe, true), campaign.links, tracked);
+  const html = body !== undefined && campaign.trackOpens ? withPixel(body, openPixelUrl(p, recipient)) : body;
   const text =
     campaign.text === ""
       ? undefined

@@ -33,6 +33,7 @@ import { mailContactsSchema } from "./migrations/026-mail-contacts.js";
 import { campaignsSchema } from "./migrations/027-campaigns.js";
 import { campaignScopeSchema } from "./migrations/028-campaign-scope.js";
 import { campaignJournalSchema } from "./migrations/029-campaign-journal.js";
+import { campaignOpensSchema } from "./migrations/030-campaign-opens.js";
 import { raw, sql } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -68,6 +69,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 27, name: "campaigns", statements: campaignsSchema },
   { version: 28, name: "campaign-scope", statements: campaignScopeSchema },
   { version: 29, name: "campaign-journal", statements: campaignJournalSchema },
+  { version: 30, name: "campaign-opens", statements: campaignOpensSchema },
 ];
 
 /** Brings the schema up to date; returns the versions it applied. */

@@ -422,11 +422,13 @@ function registerCampaign(program: Command): void {
     .option("--utm-campaign <name>", "the utm_campaign of its links (default: the campaign's name)")
     .option("--per-minute <n>", "at most this many messages a minute", integer("--per-minute", 1, 1_000_000))
     .option("--at <time>", "schedule it: verity serve sends it at this moment (ISO 8601, UTC without a zone)")
+    .option("--track-opens", "add an open pixel to the HTML (opens are unreliable: shown only beside leads and clicks)")
     .action(
       async (
         name: string,
         flags: {
           at?: string;
+          trackOpens?: boolean;
           segment: string;
           subject: string;
           html?: string;
@@ -459,6 +461,7 @@ function registerCampaign(program: Command): void {
               text,
               utmCampaign: flags.utmCampaign,
               perMinute: flags.perMinute ?? null,
+              trackOpens: flags.trackOpens === true,
             },
             "cli",
           ),
@@ -633,7 +636,9 @@ function registerCampaign(program: Command): void {
         `  delivered ${formatCount(r.delivered)}, bounced ${formatCount(r.bounced)}, complaints ${formatCount(r.complaints)}, unsubscribed ${formatCount(r.unsubscribed)}`,
         `  clicks ${formatCount(r.clicks)} by ${formatCount(r.uniqueClickers)} ${r.uniqueClickers === 1 ? "person" : "people"} of ${formatCount(r.sent)}; visits ${formatCount(r.visits)}`,
         `  leads ${formatCount(r.leads)} (a clicker's within ${r.attributionDays} days, or first touched by it): ${formatCount(r.qualifiedLeads)} qualified, ${formatCount(r.wonLeads)} won, value ${formatCount(r.wonValue)}`,
-        "  opens: not measured (mail clients that fetch images open every message: opens say little)",
+        r.opens === null
+          ? "  opens: not measured (mail clients that fetch images open every message: opens say little)"
+          : `  opens (unreliable: image prefetching opens every message, blocking none): ${formatCount(r.opens)} by ${formatCount(r.uniqueOpeners ?? 0)} of ${formatCount(r.sent)}`,
       );
       if (out.uncertain.length > 0) {
         lines.push("  uncertain (look these Message-IDs up in your SMTP server's log):");

@@ -430,6 +430,28 @@ describe.each(engines())("the campaign routes on %s", (engine) => {
     expect(campaign.id).toMatch(/^c/);
   });
 
+  test("the open pixel: a signed token answers a 1x1 GIF and records an open; others are a 404", async () => {
+    const { click, campaign } = await mailLinks(t, "a");
+    const key = await linkKey(t.store, "a");
+    const pixel = signLink(key, { kind: "o", workspace: "a", campaign: campaign.id, recipient: 1, link: 0 });
+    const res = await t.request(`/o/${pixel}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/gif");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    await expect
+      .poll(
+        () =>
+          t.store.query(
+            sql`SELECT count(*) AS n FROM campaign_events WHERE workspace_id = 'a' AND campaign_id = ${campaign.id} AND type = 'open'`,
+          ),
+        { timeout: 10_000 },
+      )
+      .toEqual([{ n: 1 }]);
+    for (const bad of [click(0), alter(pixel), sameBits(pixel), "x"]) {
+      expect((await t.request(`/o/${bad}`)).status, bad).toBe(404);
+    }
+  });
+
   test("unsubscribing: the page unsubscribes nobody; the one-click POST does, answered 200 without a redirect", async () => {
     const { unsubscribe, campaign } = await mailLinks(t, "a");
     const suppressed = () =>

@@ -185,6 +185,7 @@ const CampaignOut = z.object({
   status: z.enum(CAMPAIGN_STATUSES),
   sendAt: z.string().nullable(),
   perMinute: z.number().nullable(),
+  trackOpens: z.boolean(),
   recipients: z.number().nullable(),
   pausedReason: z.string().nullable(),
   createdAt: z.string(),
@@ -214,8 +215,15 @@ const ResultsOut = z.object({
   wonLeads: z.number(),
   wonValue: z.number(),
   opens: z
-    .null()
-    .describe("not measured (no open pixel); never a measure of interest: mail clients fetch images ahead"),
+    .number()
+    .nullable()
+    .describe(
+      "pixel loads when the campaign tracks opens, else null; unreliable (mail clients that fetch images ahead open every message, others never load them): never a measure of interest",
+    ),
+  uniqueOpeners: z
+    .number()
+    .nullable()
+    .describe("recipients who loaded the pixel (null: opens not tracked); unreliable"),
 });
 
 const DayOut = z.object({
@@ -238,6 +246,10 @@ const CampaignIn = z
     utmCampaign: storableText(100).optional(),
     sendAt: Moment.optional().describe("send at this moment (verity serve starts it); absent: a draft"),
     perMinute: z.number().int().min(1).max(1_000_000).optional(),
+    trackOpens: z
+      .boolean()
+      .optional()
+      .describe("add an open pixel to the HTML body (off by default: opens are unreliable, shown only beside leads)"),
   })
   .strict();
 

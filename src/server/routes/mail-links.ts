@@ -1,6 +1,7 @@
 /**
  * The public links in campaign messages (campaigns/links.ts): `/c/TOKEN`, a click, redirected
- * to the campaign's stored link; `/u/TOKEN`, the unsubscribe: a page with a button (GET never
+ * to the campaign's stored link; `/o/TOKEN`, the open pixel of a campaign that tracks opens;
+ * `/u/TOKEN`, the unsubscribe: a page with a button (GET never
  * unsubscribes: mail scanners and link previews fetch links), and RFC 8058's one-click POST,
  * which mail providers send without cookies or credentials and which must not answer with a
  * redirect.
@@ -41,6 +42,9 @@ button{font:inherit;padding:.5rem 1.2rem;cursor:pointer}</style></head><body>${b
   });
 }
 
+/** A transparent 1x1 GIF. */
+const PIXEL = Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64");
+
 const INVALID = () =>
   page("Link not valid", "<h1>This link is not valid</h1><p>It may have been copied incompletely.</p>", 404);
 
@@ -61,7 +65,7 @@ export function registerMailLinkRoutes(app: Hono, ctx: ServerContext): void {
     const key = await findLinkKey(ctx.store, claim.workspace);
     return key && verifyLink(key, claim, token) ? { claim, key } : INVALID();
   };
-  const event = (claim: LinkClaim, type: "click" | "unsubscribe") =>
+  const event = (claim: LinkClaim, type: "click" | "unsubscribe" | "open") =>
     ctx.store.execute(
       sql`INSERT INTO campaign_events (workspace_id, campaign_id, recipient_id, type, link_index, occurred_at)
           VALUES (${claim.workspace}, ${claim.campaign}, ${claim.recipient}, ${type}, ${type === "click" ? claim.link : -1},
@@ -103,6 +107,22 @@ export function registerMailLinkRoutes(app: Hono, ctx: ServerContext): void {
     return new Response(null, {
       status: 302,
       headers: { location: target.toString(), "cache-control": "no-store", "referrer-policy": "no-referrer" },
+    });
+  });
+
+  // The open pixel of a campaign that tracks opens: recorded after the answer, as a click is.
+  // An unreliable figure (mail clients that fetch images ahead "open" every message, others
+  // never load images): results show it only beside the others, said to be unreliable.
+  app.get("/o/:token", async (c) => {
+    const checked = await verified(c, "o");
+    if (checked instanceof Response) return checked;
+    const { claim } = checked;
+    void ctx.writer
+      .exclusive(() => event(claim, "open"))
+      .catch((error) => ctx.logger.error({ err: error }, "recording a campaign open failed"));
+    return new Response(PIXEL, {
+      status: 200,
+      headers: { "content-type": "image/gif", "cache-control": "no-store", "referrer-policy": "no-referrer" },
     });
   });
 

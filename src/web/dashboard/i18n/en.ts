@@ -346,7 +346,7 @@ export const en = {
   "nav.campaigns": "Campaigns",
   "campaigns.title": "Campaigns",
   "campaigns.why":
-    "A campaign is judged by the leads it brings and what they are worth, not by its opens: each one below shows its leads, qualified leads and won value first, the people who clicked beside how many it reached, and opens not at all, because mail clients that fetch images ahead open every message.",
+    "A campaign is judged by the leads it brings and what they are worth, not by its opens: each one below shows its leads, qualified leads and won value first, the people who clicked beside how many it reached, and opens only where a campaign tracks them, marked unreliable, because mail clients that fetch images ahead open every message.",
   "campaigns.none":
     "No campaigns yet. Create one with `verity campaign create` or POST /api/campaigns (docs/campaigns.md).",
   "campaigns.list": "All campaigns",
@@ -407,6 +407,8 @@ export const en = {
   "campaigns.address": "Address",
   "campaigns.personName": "Name",
   "campaigns.company": "Company",
+  "campaigns.opensUnreliable": "Opens (unreliable)",
+  "campaigns.opensLoads": "{n} pixel loads",
 } as const;
 
 /** Every message the dashboard has: the English catalogue's keys. */

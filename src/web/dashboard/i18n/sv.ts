@@ -347,7 +347,7 @@ export const sv: Record<MessageKey, string> = {
   "nav.campaigns": "Kampanjer",
   "campaigns.title": "Kampanjer",
   "campaigns.why":
-    "En kampanj bedöms efter de leads den ger och vad de är värda, inte efter hur många som öppnat den: varje kampanj nedan visar först sina leads, kvalificerade leads och vunnet värde, de som klickade bredvid hur många den nådde, och öppningar inte alls, eftersom e-postprogram som hämtar bilder i förväg öppnar varje brev.",
+    "En kampanj bedöms efter de leads den ger och vad de är värda, inte efter hur många som öppnat den: varje kampanj nedan visar först sina leads, kvalificerade leads och vunnet värde, de som klickade bredvid hur många den nådde, och öppningar bara där en kampanj mäter dem, märkta som opålitliga, eftersom e-postprogram som hämtar bilder i förväg öppnar varje brev.",
   "campaigns.none":
     "Inga kampanjer än. Skapa en med `verity campaign create` eller POST /api/campaigns (docs/campaigns.md).",
   "campaigns.list": "Alla kampanjer",
@@ -408,4 +408,6 @@ export const sv: Record<MessageKey, string> = {
   "campaigns.address": "Adress",
   "campaigns.personName": "Namn",
   "campaigns.company": "Företag",
+  "campaigns.opensUnreliable": "Öppningar (opålitligt)",
+  "campaigns.opensLoads": "{n} pixelhämtningar",
 };

@@ -41,7 +41,8 @@ type Results = {
   qualifiedLeads: number;
   wonLeads: number;
   wonValue: number;
-  opens: null;
+  opens: number | null;
+  uniqueOpeners: number | null;
 };
 
 type Day = {
@@ -142,9 +143,22 @@ function resultStats(r: Results): HTMLElement {
       t("campaigns.ofSent", { n: count(r.sent) }),
     ),
   );
-  const opens = stat(t("campaigns.opens"), t("campaigns.notMeasured"), [t("campaigns.opensWhy")], "vanity");
-  opens.classList.add("unsupported");
-  stats.append(opens);
+  // Opens last, dashed as a vanity figure, and always with why they mislead.
+  if (r.opens === null || r.uniqueOpeners === null) {
+    const opens = stat(t("campaigns.opens"), t("campaigns.notMeasured"), [t("campaigns.opensWhy")], "vanity");
+    opens.classList.add("unsupported");
+    stats.append(opens);
+  } else {
+    stats.append(
+      stat(
+        t("campaigns.opensUnreliable"),
+        count(r.uniqueOpeners),
+        [t("campaigns.opensLoads", { n: count(r.opens) }), t("campaigns.opensWhy")],
+        "vanity",
+        t("campaigns.ofDelivered", { n: count(r.delivered) }),
+      ),
+    );
+  }
   return stats;
 }
 
