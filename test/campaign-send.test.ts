@@ -6,12 +6,12 @@
  * (a bounce, temporary refusals then success, a policy refusal, refusals until the retries run
  * out); bad SMTP settings that send nothing and write nothing.
  */
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { applyReports, readReport } from "../src/campaigns/bounces.js";
+import { applyMaildir, applyReports, readReport } from "../src/campaigns/bounces.js";
 import { campaignNamed, createCampaign, outboxCounts } from "../src/campaigns/campaigns.js";
 import { forgetContact, writeContacts } from "../src/campaigns/contacts.js";
 import { findLinkKey, readLink, verifyLink } from "../src/campaigns/links.js";
@@ -328,6 +328,51 @@ describe.each(engines())("sending a campaign on %s", (engine) => {
     await f.store.execute(
       sql`DELETE FROM mail_suppressions WHERE workspace_id = ${WORKSPACE} AND reason IN ('bounced', 'complained')`,
     );
+  });
+
+  test("a bounce mailbox as a Maildir: new messages read, applied, and marked read; the next run reads only what came since", async () => {
+    const campaign = await prepare();
+    await sendCampaign(f.store, WORKSPACE, campaign.name, { journalDir });
+    const idOf = async (who: string) =>
+      (await parse(sink.received.find((r) => r.to[0] === addr(who))?.raw as string)).messageId as string;
+    const maildir = await mkdtemp(join(tmpdir(), "verity-maildir-"));
+    try {
+      await expect(applyMaildir(f.store, WORKSPACE, maildir)).rejects.toThrow(
+        /is not a Maildir \(it has no new\/ folder\)/,
+      );
+      await mkdir(join(maildir, "new"));
+      await writeFile(
+        join(maildir, "new", "1700000000.1.host"),
+        dsn({ messageId: await idOf("ann"), recipient: addr("ann") }),
+      );
+      await writeFile(
+        join(maildir, "new", "1700000000.2.host"),
+        "From: a@b.example\r\nSubject: hi\r\n\r\nout of office\r\n",
+      );
+      await writeFile(join(maildir, "new", ".hidden"), "not a message");
+      expect(await applyMaildir(f.store, WORKSPACE, maildir)).toEqual({
+        reports: 1,
+        hard: 1,
+        soft: 0,
+        complaints: 0,
+        unmatched: 0,
+        ignored: 0,
+        messages: 2,
+        notReports: 1,
+      });
+      expect((await readdir(join(maildir, "new"))).sort()).toEqual([".hidden"]);
+      expect((await readdir(join(maildir, "cur"))).sort()).toEqual(["1700000000.1.host:2,S", "1700000000.2.host:2,S"]);
+      expect(
+        (await campaignResults(f.store, WORKSPACE, await campaignNamed(f.store, WORKSPACE, campaign.name))).bounced,
+      ).toBe(1);
+      // Read again: nothing new.
+      expect(await applyMaildir(f.store, WORKSPACE, maildir)).toMatchObject({ messages: 0, reports: 0 });
+    } finally {
+      await rm(maildir, { recursive: true, force: true });
+      await f.store.execute(
+        sql`DELETE FROM mail_suppressions WHERE workspace_id = ${WORKSPACE} AND reason = 'bounced'`,
+      );
+    }
   });
 
   test("the server's answers: a bounce suppresses, temporary refusals are retried, a policy refusal fails", async () => {

@@ -5,7 +5,7 @@
  * in a definition refused naming the part. One test runs the real bin for its exit code.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -147,6 +147,21 @@ describe.each(engines())("contacts and segments from the command line on %s", (e
     const again = await verity(["contact", "import", file]);
     expect(again.stdout).toContain("imported 0 contacts (0 new)");
     expect(again.stdout).toContain("1 asked to be forgotten: not stored, never mailed");
+  });
+
+  test("campaign bounces --maildir reads a Maildir's new messages; a folder that is none is refused", async () => {
+    const none = await verity(["campaign", "bounces", "--maildir", dir]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(`${dir} is not a Maildir (it has no new/ folder)`);
+    expect((await verity(["campaign", "bounces"])).stderr).toContain("or --maildir DIR");
+    const maildir = join(dir, "Maildir");
+    await mkdir(join(maildir, "new"), { recursive: true });
+    await writeFile(join(maildir, "new", "1.host"), "From: a@b.example\r\nSubject: hi\r\n\r\nhello\r\n");
+    const read = await verity(["campaign", "bounces", "--maildir", maildir]);
+    expect(read.code, read.stderr).toBe(0);
+    expect(read.stdout).toContain(`1 new messages in ${maildir}`);
+    expect(read.stdout).toContain("1 no bounce report; all marked read");
+    expect(await readdir(join(maildir, "cur"))).toEqual(["1.host:2,S"]);
   });
 });
 

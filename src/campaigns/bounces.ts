@@ -188,3 +188,57 @@ export async function applyReports(
   });
   return summary;
 }
+
+/** Messages read from a Maildir at most per run (a run after a flood takes the rest next time). */
+export const MAILDIR_BATCH = 5_000;
+
+/**
+ * The bounce mailbox as a Maildir (Postfix's `home_mailbox = Maildir/`, Dovecot, or
+ * fetchmail/getmail copying an IMAP mailbox into one): the messages in `new/` are read,
+ * applied in one transaction, and then moved to `cur/` marked seen (`:2,S`), so the next run
+ * reads only what arrived since. A message that is no bounce report is moved too (counted in
+ * `notReports`): the mailbox is Verity's to read. Nothing moves when applying fails.
+ */
+export async function applyMaildir(
+  store: Store,
+  workspace: string,
+  dir: string,
+): Promise<BounceSummary & { messages: number; notReports: number }> {
+  const { readdir, readFile, rename, mkdir } = await import("node:fs/promises");
+  const { join } = await import("node:path");
+  const incoming = join(dir, "new");
+  let names: string[];
+  try {
+    names = (await readdir(incoming, { withFileTypes: true }))
+      .filter((e) => e.isFile() && !e.name.startsWith("."))
+      .map((e) => e.name)
+      .sort()
+      .slice(0, MAILDIR_BATCH);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new MaildirError(
+      code === "ENOENT"
+        ? `${dir} is not a Maildir (it has no new/ folder)`
+        : `${incoming}: ${(error as Error).message}`,
+    );
+  }
+  const reports: Report[] = [];
+  let notReports = 0;
+  for (const name of names) {
+    const report = await readReport(await readFile(join(incoming, name)));
+    if (report) reports.push(report);
+    else notReports += 1;
+  }
+  const summary = await applyReports(store, workspace, reports);
+  await mkdir(join(dir, "cur"), { recursive: true });
+  for (const name of names) {
+    // Maildir's info suffix: version 2, flag S (seen).
+    const seen = name.includes(":2,") ? name : `${name}:2,S`;
+    await rename(join(incoming, name), join(dir, "cur", seen));
+  }
+  return { ...summary, messages: names.length, notReports };
+}
+
+export class MaildirError extends Error {
+  override name = "MaildirError";
+}

@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { applyReports, type Report, readReport } from "../../campaigns/bounces.js";
+import { applyMaildir, applyReports, MaildirError, type Report, readReport } from "../../campaigns/bounces.js";
 import { campaignNamed, createCampaign, listCampaigns, outboxCounts } from "../../campaigns/campaigns.js";
 import { contactCounts, forgetContact, readContactFiles, writeContacts } from "../../campaigns/contacts.js";
 import { campaignResults } from "../../campaigns/results.js";
@@ -554,11 +554,35 @@ function registerCampaign(program: Command): void {
     .description(
       "read bounce reports (DSN) and complaints (ARF) that came back to your bounce mailbox, as .eml files: hard bounces and complaints are suppressed",
     )
-    .argument("<files...>", "one message per file (.eml), or - for one on standard input")
+    .argument("[files...]", "one message per file (.eml), or - for one on standard input")
+    .option(
+      "--maildir <dir>",
+      "read the messages that arrived in this Maildir (new/), and mark them read (moved to cur/): run it from cron",
+    )
     .option("--json", "print JSON")
-    .action(async (files: string[], flags: { json?: boolean }, cmd: Command) => {
+    .action(async (files: string[], flags: { json?: boolean; maildir?: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const workspace = workspaceOf(globals);
+      if (flags.maildir !== undefined && files.length > 0) throw new UserError("give files or --maildir, not both");
+      if (flags.maildir === undefined && files.length === 0) {
+        throw new UserError("give the report files (.eml, or - for standard input), or --maildir DIR");
+      }
+      if (flags.maildir !== undefined) {
+        const dir = flags.maildir;
+        const read = await withStore(globals, (store) =>
+          applyMaildir(store, workspace, dir).catch((error) => {
+            throw error instanceof MaildirError ? new UserError(error.message) : error;
+          }),
+        );
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(read, null, 2)}\n`);
+          return;
+        }
+        process.stdout.write(
+          `${formatCount(read.messages)} new messages in ${dir}: ${formatCount(read.hard)} hard bounces (suppressed), ${formatCount(read.soft)} other bounces, ${formatCount(read.complaints)} complaints (suppressed), ${formatCount(read.ignored)} delays or temporary failures, ${formatCount(read.unmatched)} not of this workspace's campaigns, ${formatCount(read.notReports)} no bounce report; all marked read\n`,
+        );
+        return;
+      }
       const reports: Report[] = [];
       let notReports = 0;
       for (const file of files) {
