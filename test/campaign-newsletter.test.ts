@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { campaignNamed, createCampaign } from "../src/campaigns/campaigns.js";
-import { writeContacts } from "../src/campaigns/contacts.js";
+import { forgetContact, writeContacts } from "../src/campaigns/contacts.js";
 import { mirrorCampaigns } from "../src/campaigns/newsletter-mirror.js";
 import { snapshotRecipients } from "../src/campaigns/outbox.js";
 import { campaignDaily } from "../src/campaigns/results.js";
@@ -185,6 +185,47 @@ describe.each(engines())("campaigns in the newsletter figures on %s", (engine) =
     expect(await version()).toBe(same);
   });
 
+  test("opens are not email events there; a forgetting and a later opt-in give the data a new version from the earliest month", async () => {
+    await f.store.execute(
+      sql`INSERT INTO campaign_events (workspace_id, campaign_id, recipient_id, type, link_index, occurred_at)
+          SELECT workspace_id, campaign_id, recipient_id, 'open', -1, CAST('2026-02-02 08:00:00' AS TIMESTAMP)
+          FROM campaign_outbox WHERE workspace_id = ${WORKSPACE} AND campaign_id = ${campaignId}`,
+    );
+    expect(await mirrorCampaigns(f.store, WORKSPACE)).toEqual({ subscribers: 0, issues: 0, events: 0 });
+    // The months whose kept answers the last write made stale.
+    const staleFrom = async () =>
+      (
+        await f.store.query<{ month: string }>(
+          sql`SELECT d.month FROM data_since d JOIN workspaces w ON w.id = d.workspace_id AND w.data_version = d.version
+              WHERE d.workspace_id = ${WORKSPACE} ORDER BY d.month`,
+        )
+      ).map((r) => r.month);
+    // bob opts in again later: his row changes, from its earlier start.
+    await writeContacts(f.store, WORKSPACE, {
+      contacts: [
+        {
+          address: addr("bob"),
+          firstName: null,
+          lastName: null,
+          company: null,
+          consentAt: "2026-03-01 00:00:00",
+          consentSource: "form",
+        },
+      ],
+      suppressions: [],
+      notes: [],
+    });
+    expect(await staleFrom()).toEqual(["2025-12"]);
+    // Forgetting bob ends his subscription now: a new version too.
+    const before = await version();
+    await forgetContact(f.store, WORKSPACE, addr("bob"));
+    expect(await version()).not.toBe(before);
+    const [bob] = await f.store.query<{ until: string | null }>(
+      sql`SELECT CAST(unsubscribed_at AS TEXT) AS until FROM newsletter_subscribers WHERE id = ${`contact:${hash(addr("bob"))}`}`,
+    );
+    expect(bob?.until).not.toBeNull();
+  });
+
   test("a newsletter tool's import of the same address takes Verity's row's place, with its events", async () => {
     await importFixture(f.store, WORKSPACE, {
       newsletter_subscribers: [{ id: "mc-ann", email_hash: hash(addr("ann")), subscribed_at: "2025-11-01" }],
@@ -203,6 +244,7 @@ describe.each(engines())("campaigns in the newsletter figures on %s", (engine) =
       { subscriber_id: "mc-cy", type: "sent" },
       { subscriber_id: "mc-ann", type: "click" },
     ]);
-    expect(await figures()).toEqual({ leads: 2, byClick: 1, byFirstTouch: 1, subscribers: 2 });
+    // bob's second opt-in (03-01) runs past the period's end now: ann (the tool's), cy, bob.
+    expect(await figures()).toEqual({ leads: 2, byClick: 1, byFirstTouch: 1, subscribers: 3 });
   });
 });

@@ -297,8 +297,17 @@ describe.each(engines())("sending a campaign on %s", (engine) => {
       // A message not of Verity's.
       await readReport(dsn({ messageId: "<abc@elsewhere.test>", recipient: addr("cy") })),
       await readReport(complaint({ messageId: await idOf("cy"), recipient: addr("cy") })),
+      // Naming no recipient: anyone could send it (a Message-ID of Verity's form is easy to
+      // make), so it suppresses nobody.
+      await readReport(
+        dsn({ messageId: await idOf("bob"), recipient: addr("bob") }).replace(
+          /^(Final|Original)-Recipient:.*\r\n/gm,
+          "",
+        ),
+      ),
     ];
-    expect(reports.map((r) => r?.kind)).toEqual(["dsn", "dsn", "dsn", "dsn", "dsn", "complaint"]);
+    expect(reports.map((r) => r?.kind)).toEqual(["dsn", "dsn", "dsn", "dsn", "dsn", "complaint", "dsn"]);
+    expect(reports[6]?.recipients.map((r) => r.finalRecipient)).toEqual([null]);
     expect(reports[0]?.recipients).toEqual([
       {
         finalRecipient: addr("ann"),
@@ -309,7 +318,7 @@ describe.each(engines())("sending a campaign on %s", (engine) => {
     ]);
     expect(await readReport("From: a@b.example\r\nSubject: hi\r\n\r\nJust a message.\r\n")).toBeNull();
     const summary = await applyReports(f.store, WORKSPACE, reports as NonNullable<(typeof reports)[number]>[]);
-    expect(summary).toEqual({ reports: 6, hard: 1, soft: 1, complaints: 1, unmatched: 2, ignored: 1 });
+    expect(summary).toEqual({ reports: 7, hard: 1, soft: 1, complaints: 1, unmatched: 3, ignored: 1 });
     const suppressed = await f.store.query<{ email_hash: string; reason: string }>(
       sql`SELECT email_hash, reason FROM mail_suppressions WHERE workspace_id = ${WORKSPACE} AND reason IN ('bounced', 'complained')
           ORDER BY reason`,
@@ -361,7 +370,8 @@ describe.each(engines())("sending a campaign on %s", (engine) => {
         notReports: 1,
       });
       expect((await readdir(join(maildir, "new"))).sort()).toEqual([".hidden"]);
-      expect((await readdir(join(maildir, "cur"))).sort()).toEqual(["1700000000.1.host:2,S", "1700000000.2.host:2,S"]);
+      // The report read and applied is marked seen; the message that is none is left unseen.
+      expect((await readdir(join(maildir, "cur"))).sort()).toEqual(["1700000000.1.host:2,S", "1700000000.2.host:2,"]);
       expect(
         (await campaignResults(f.store, WORKSPACE, await campaignNamed(f.store, WORKSPACE, campaign.name))).bounced,
       ).toBe(1);

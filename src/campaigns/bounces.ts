@@ -129,10 +129,20 @@ export async function applyReports(
   workspace: string,
   reports: readonly Report[],
 ): Promise<BounceSummary> {
+  return (await applyReportsOf(store, workspace, reports)).summary;
+}
+
+/** applyReports, also saying of each report whether it was this workspace's (matched). */
+async function applyReportsOf(
+  store: Store,
+  workspace: string,
+  reports: readonly Report[],
+): Promise<{ summary: BounceSummary; matched: boolean[] }> {
   const summary: BounceSummary = { reports: reports.length, hard: 0, soft: 0, complaints: 0, unmatched: 0, ignored: 0 };
+  const matched = reports.map(() => false);
   const now = new Date().toISOString();
   await store.transaction(async () => {
-    for (const report of reports) {
+    for (const [index, report] of reports.entries()) {
       const id = report.messageId ? OUR_ID.exec(report.messageId) : null;
       if (!id) {
         summary.unmatched += 1;
@@ -148,10 +158,15 @@ export async function applyReports(
         continue;
       }
       for (const r of report.recipients) {
-        if (r.finalRecipient !== null && hashIdentity(r.finalRecipient) !== row.email_hash) {
+        // The report must name the message's recipient: anyone can mail the bounce address a
+        // report with a Message-ID of Verity's form (a recipient of one campaign knows its id),
+        // and without the address one could suppress a list by its numbers. Providers that
+        // redact the recipient in complaints are not applied (docs/campaigns.md).
+        if (r.finalRecipient === null || hashIdentity(r.finalRecipient) !== row.email_hash) {
           summary.unmatched += 1;
           continue;
         }
+        matched[index] = true;
         const [cls, subject, detail] = r.status.split(".");
         let reason: "bounced" | "complained" | null = null;
         let type: "bounce" | "complaint";
@@ -183,10 +198,10 @@ export async function applyReports(
         }
       }
     }
-    // Bounces and complaints as the issue's email events; bounced subscriptions end.
-    await mirrorInTransaction(store, workspace);
+    // Bounces as the issue's email events; bounced and complaining subscriptions end.
+    await mirrorInTransaction(store, workspace, { subscribers: true, since: now });
   });
-  return summary;
+  return { summary, matched };
 }
 
 /** Messages read from a Maildir at most per run (a run after a flood takes the rest next time). */
@@ -194,10 +209,12 @@ export const MAILDIR_BATCH = 5_000;
 
 /**
  * The bounce mailbox as a Maildir (Postfix's `home_mailbox = Maildir/`, Dovecot, or
- * fetchmail/getmail copying an IMAP mailbox into one): the messages in `new/` are read,
- * applied in one transaction, and then moved to `cur/` marked seen (`:2,S`), so the next run
- * reads only what arrived since. A message that is no bounce report is moved too (counted in
- * `notReports`): the mailbox is Verity's to read. Nothing moves when applying fails.
+ * fetchmail/getmail copying an IMAP mailbox into one), one per workspace. Each message in
+ * `new/` is first claimed by moving it to `cur/` (so a second run at the same time does not
+ * read it too), then all are applied in one transaction; the reports of this workspace's
+ * messages are then marked seen (`:2,S`). A message that is no report, or about a message or
+ * address that is not this workspace's, stays unseen in `cur/` for a person to look at. When
+ * applying fails, every claimed message goes back to `new/`.
  */
 export async function applyMaildir(
   store: Store,
@@ -222,21 +239,42 @@ export async function applyMaildir(
         : `${incoming}: ${(error as Error).message}`,
     );
   }
-  const reports: Report[] = [];
-  let notReports = 0;
-  for (const name of names) {
-    const report = await readReport(await readFile(join(incoming, name)));
-    if (report) reports.push(report);
-    else notReports += 1;
-  }
-  const summary = await applyReports(store, workspace, reports);
   await mkdir(join(dir, "cur"), { recursive: true });
+  // Maildir's info suffix: version 2, then the flags (S: seen).
+  const base = (name: string) => name.replace(/:2,.*$/, "");
+  const claimed: string[] = [];
   for (const name of names) {
-    // Maildir's info suffix: version 2, flag S (seen).
-    const seen = name.includes(":2,") ? name : `${name}:2,S`;
-    await rename(join(incoming, name), join(dir, "cur", seen));
+    try {
+      await rename(join(incoming, name), join(dir, "cur", `${base(name)}:2,`));
+      claimed.push(base(name));
+    } catch (error) {
+      // Another run took it first.
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
   }
-  return { ...summary, messages: names.length, notReports };
+  const reports: Report[] = [];
+  const reportOf: (number | null)[] = [];
+  let notReports = 0;
+  let outcome: Awaited<ReturnType<typeof applyReportsOf>>;
+  try {
+    for (const name of claimed) {
+      const report = await readReport(await readFile(join(dir, "cur", `${name}:2,`)));
+      reportOf.push(report ? reports.length : null);
+      if (report) reports.push(report);
+      else notReports += 1;
+    }
+    outcome = await applyReportsOf(store, workspace, reports);
+  } catch (error) {
+    for (const name of claimed) await rename(join(dir, "cur", `${name}:2,`), join(incoming, name)).catch(() => {});
+    throw error;
+  }
+  for (const [i, name] of claimed.entries()) {
+    const r = reportOf[i];
+    if (r !== null && r !== undefined && outcome.matched[r]) {
+      await rename(join(dir, "cur", `${name}:2,`), join(dir, "cur", `${name}:2,S`));
+    }
+  }
+  return { ...outcome.summary, messages: claimed.length, notReports };
 }
 
 export class MaildirError extends Error {

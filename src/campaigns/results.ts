@@ -74,6 +74,7 @@ export type CampaignDay = {
   clicks: number;
   /** Recipients whose first click on the campaign was that day. */
   newClickers: number;
+  /** Recipients who unsubscribed that day (each once, as in the totals). */
   unsubscribed: number;
   visits: number;
   leads: number;
@@ -101,8 +102,12 @@ export async function campaignDaily(
     sql`SELECT ${day("finished_at")} AS day, 'sent' AS kind, count(*) AS n FROM campaign_outbox
           WHERE workspace_id = ${w} AND campaign_id = ${c} AND status = 'sent' AND finished_at IS NOT NULL GROUP BY 1
         UNION ALL
-        SELECT ${day("occurred_at")}, CASE WHEN type = 'click' THEN 'clicks' ELSE 'unsubscribed' END, count(*)
-          FROM campaign_events WHERE workspace_id = ${w} AND campaign_id = ${c} AND type IN ('click', 'unsubscribe') GROUP BY 1, 2
+        SELECT ${day("occurred_at")}, 'clicks', count(*)
+          FROM campaign_events WHERE workspace_id = ${w} AND campaign_id = ${c} AND type = 'click' GROUP BY 1
+        UNION ALL
+        SELECT ${day("f")}, 'unsubscribed', count(*) FROM (
+          SELECT min(occurred_at) AS f FROM campaign_events
+          WHERE workspace_id = ${w} AND campaign_id = ${c} AND type = 'unsubscribe' GROUP BY recipient_id) u GROUP BY 1
         UNION ALL
         SELECT ${day("f")}, 'newClickers', count(*) FROM (
           SELECT min(occurred_at) AS f FROM campaign_events

@@ -438,8 +438,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Sends (or goes on sending) a campaign; see the module comment. */
-function mirror(store: Store, workspace: string, options: SendOptions): Promise<unknown> {
-  const work = () => mirrorCampaigns(store, workspace);
+function mirror(store: Store, workspace: string, options: SendOptions, since: string): Promise<unknown> {
+  const work = () => mirrorCampaigns(store, workspace, { subscribers: false, since });
   return options.exclusive ? options.exclusive(work) : work();
 }
 
@@ -478,7 +478,7 @@ export async function sendCampaign(
     }
     snapshot = await snapshotRecipients(store, workspace, campaign, new Date());
     // The campaign is a newsletter issue from now on (newsletter-mirror.ts).
-    if (snapshot !== null) await mirror(store, workspace, options);
+    if (snapshot !== null) await mirror(store, workspace, options, new Date().toISOString());
     await takeLease(store, workspace, campaign.id, me);
     if (campaign.status === "paused") {
       await store.execute(
@@ -546,7 +546,7 @@ export async function sendCampaign(
         WHERE workspace_id = ${workspace} AND id = ${campaign.id}`,
   );
   // What was sent and bounced, as the issue's email events (and the clicks so far).
-  await mirror(store, workspace, options);
+  await mirror(store, workspace, options, campaign.startedAt ?? new Date(0).toISOString());
   const next = finished ? null : await nextRetryAt(store, workspace, campaign.id);
   return { campaign: name, status, counts, snapshot, nextRetryAt: next?.toISOString() ?? null, pausedReason };
 }

@@ -43,9 +43,12 @@ export async function identifyByClicks(store: Store, workspace: string, seen: re
     const which = pairs
       .slice(i, i + CHUNK)
       .map((p) => sql`(campaign_id = ${p.campaign} AND recipient_id = ${p.recipient})`);
+    // An erased person's old click id identifies nobody: their hash is kept only to never mail them.
     const rows = await store.query<{ campaign_id: string; recipient_id: number; email_hash: string }>(
-      sql`SELECT campaign_id, recipient_id, email_hash FROM campaign_outbox
-          WHERE workspace_id = ${workspace} AND (${join(which, " OR ")})`,
+      sql`SELECT o.campaign_id, o.recipient_id, o.email_hash FROM campaign_outbox o
+          WHERE o.workspace_id = ${workspace} AND (${join(which, " OR ")})
+            AND NOT EXISTS (SELECT 1 FROM mail_suppressions s
+              WHERE s.workspace_id = o.workspace_id AND s.email_hash = o.email_hash AND s.reason = 'erased')`,
     );
     for (const r of rows) hashes.set(`${r.campaign_id}.${Number(r.recipient_id)}`, r.email_hash);
   }

@@ -25,6 +25,8 @@ export class CampaignRunner {
 
   /** Per workspace, the latest campaign event the newsletter rows were brought up to. */
   private readonly mirrored = new Map<string, string>();
+  /** When the last look for new campaign events began (events recorded since are looked for). */
+  private lookedAt: Date | null = null;
 
   constructor(
     private readonly store: Store,
@@ -99,17 +101,32 @@ export class CampaignRunner {
    * something arrived, since each mirror gives the workspace's data a new version.
    */
   private async mirrorEvents(): Promise<void> {
+    // An event's time is taken when its request arrives and it is written when the writer
+    // gets to it: events are looked for from an hour before the last look (a writer an hour
+    // behind is one the server refuses tracking for long before). The first look after a
+    // start goes back a day. Opens are not mirrored and wake nothing.
+    const now = new Date();
+    const from = new Date((this.lookedAt ?? new Date(now.getTime() - 86_400_000)).getTime() - 3_600_000).toISOString();
+    let latest: { workspace_id: string; at: string }[];
     try {
-      const latest = await this.store.query<{ workspace_id: string; at: string }>(
-        sql`SELECT workspace_id, CAST(max(occurred_at) AS TEXT) AS at FROM campaign_events GROUP BY workspace_id`,
+      latest = await this.store.query<{ workspace_id: string; at: string }>(
+        sql`SELECT workspace_id, CAST(max(occurred_at) AS TEXT) AS at FROM campaign_events
+            WHERE occurred_at >= CAST(${from} AS TIMESTAMP) AND type <> 'open' GROUP BY workspace_id`,
       );
-      for (const { workspace_id: workspace, at } of latest) {
-        if (this.abort.signal.aborted || this.mirrored.get(workspace) === at) continue;
-        await this.exclusive(() => mirrorCampaigns(this.store, workspace));
-        this.mirrored.set(workspace, at);
-      }
     } catch (error) {
-      this.logger.error({ err: error }, "bringing campaign events into the newsletter figures failed");
+      this.logger.error({ err: error }, "looking for new campaign events failed");
+      return;
+    }
+    this.lookedAt = now;
+    for (const { workspace_id: workspace, at } of latest) {
+      if (this.abort.signal.aborted || this.mirrored.get(workspace) === at) continue;
+      // Each workspace on its own: one that fails is tried again next time, the others go on.
+      try {
+        await this.exclusive(() => mirrorCampaigns(this.store, workspace, { subscribers: false, since: from }));
+        this.mirrored.set(workspace, at);
+      } catch (error) {
+        this.logger.error({ err: error, workspace }, "bringing campaign events into the newsletter figures failed");
+      }
     }
   }
 

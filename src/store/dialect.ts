@@ -60,6 +60,13 @@ export type Dialect = {
    * DuckDB keeps its statistics as it writes.
    */
   afterBulkWrite(table: string): string | null;
+  /**
+   * A statement that holds a lock named `key` until the transaction ends, so two processes'
+   * transactions over the same derived rows run one after the other (PostgreSQL: a
+   * transaction-scoped advisory lock). Null for DuckDB: one process holds the file, and its
+   * writes go one at a time through the server's writer.
+   */
+  transactionLock(key: string): Sql | null;
 };
 
 function fractionText(fraction: number): string {
@@ -90,6 +97,7 @@ const duckdb: Dialect = {
   binaryOrder: (expr) => expr,
   sha256: (expr) => sql`sha256(${expr})`,
   afterBulkWrite: () => null,
+  transactionLock: () => null,
 };
 
 const postgres: Dialect = {
@@ -111,6 +119,7 @@ const postgres: Dialect = {
   // sha256() takes bytea on PostgreSQL (11+) and returns bytea.
   sha256: (expr) => sql`encode(sha256(convert_to(${expr}, 'UTF8')), 'hex')`,
   afterBulkWrite: (table) => `ANALYZE ${table}`,
+  transactionLock: (key) => sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`,
 };
 
 export const DIALECTS: Record<EngineName, Dialect> = { duckdb, postgres };

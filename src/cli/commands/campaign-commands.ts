@@ -557,7 +557,7 @@ function registerCampaign(program: Command): void {
     .argument("[files...]", "one message per file (.eml), or - for one on standard input")
     .option(
       "--maildir <dir>",
-      "read the messages that arrived in this Maildir (new/), and mark them read (moved to cur/): run it from cron",
+      "read the messages that arrived in this Maildir (new/), moving them to cur/ (this workspace's reports marked read): run it from cron",
     )
     .option("--json", "print JSON")
     .action(async (files: string[], flags: { json?: boolean; maildir?: string }, cmd: Command) => {
@@ -579,7 +579,7 @@ function registerCampaign(program: Command): void {
           return;
         }
         process.stdout.write(
-          `${formatCount(read.messages)} new messages in ${dir}: ${formatCount(read.hard)} hard bounces (suppressed), ${formatCount(read.soft)} other bounces, ${formatCount(read.complaints)} complaints (suppressed), ${formatCount(read.ignored)} delays or temporary failures, ${formatCount(read.unmatched)} not of this workspace's campaigns, ${formatCount(read.notReports)} no bounce report; all marked read\n`,
+          `${formatCount(read.messages)} new messages in ${dir}: ${formatCount(read.hard)} hard bounces (suppressed), ${formatCount(read.soft)} other bounces, ${formatCount(read.complaints)} complaints (suppressed), ${formatCount(read.ignored)} delays or temporary failures, ${formatCount(read.unmatched)} not of this workspace's campaigns, ${formatCount(read.notReports)} no bounce report (this workspace's reports marked read, the rest left unread in cur/)\n`,
         );
         return;
       }

@@ -90,19 +90,27 @@ export function registerMailLinkRoutes(app: Hono, ctx: ServerContext): void {
       .exclusive(() => event(claim, "click"))
       .catch((error) => ctx.logger.error({ err: error }, "recording a campaign click failed"));
     const target = new URL(link.url);
+    // Parameters are appended to the link's query as it is written: URLSearchParams would
+    // write the whole query again (`?ref` as `?ref=`, `%20` as `+`), and some links are signed
+    // or compared byte for byte.
+    const added: [string, string][] = [];
     // Visits from the link arrive attributed to the campaign (the newsletter-leads metric's
     // email medium), unless the link says otherwise itself.
-    if (!target.searchParams.has("utm_source")) target.searchParams.set("utm_source", "verity");
-    if (!target.searchParams.has("utm_medium")) target.searchParams.set("utm_medium", "email");
-    if (!target.searchParams.has("utm_campaign")) target.searchParams.set("utm_campaign", link.utm_campaign);
+    if (!target.searchParams.has("utm_source")) added.push(["utm_source", "verity"]);
+    if (!target.searchParams.has("utm_medium")) added.push(["utm_medium", "email"]);
+    if (!target.searchParams.has("utm_campaign")) added.push(["utm_campaign", link.utm_campaign]);
     // To the workspace's own tracked sites only, the click id that makes the visit the
     // recipient's (links.ts, signVisitClick); another site never learns it.
     const sites = await listSites(ctx.store, claim.workspace);
     if (sites.some((site) => originAllowed(site, target.origin))) {
-      target.searchParams.set(
+      added.push([
         VISIT_CLICK_PARAM,
         signVisitClick(key, claim.workspace, { campaign: claim.campaign, recipient: claim.recipient }),
-      );
+      ]);
+    }
+    if (added.length > 0) {
+      const more = added.map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join("&");
+      target.search = target.search ? `${target.search}&${more}` : `?${more}`;
     }
     return new Response(null, {
       status: 302,

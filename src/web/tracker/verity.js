@@ -122,12 +122,11 @@
 
   // A campaign link's click id (added by Verity's redirect, docs/campaigns.md): sent with the
   // first pageview, and taken out of the address so a shared or bookmarked URL does not carry it.
-  const params = new URLSearchParams(loc.search);
-  let click = params.get("verity_click");
+  let click = new URLSearchParams(loc.search).get("verity_click");
   if (click) {
-    params.delete("verity_click");
-    const rest = String(params);
-    attempt(() => history.replaceState(history.state, "", loc.pathname + (rest ? `?${rest}` : "") + loc.hash));
+    // Only that pair goes: the rest of the query is kept byte for byte (URLSearchParams would re-encode it).
+    const rest = loc.search.replace(/[?&]verity_click=[^&]*/, "").replace(/^&/, "?");
+    attempt(() => history.replaceState(history.state, "", loc.pathname + rest + loc.hash));
   }
 
   api.pageview = () => {

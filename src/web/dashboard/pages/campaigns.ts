@@ -73,11 +73,14 @@ const statusText = (status: string) =>
 
 const count = (n: number) => formatValue(n, "count");
 
-/** The campaign named in the address (?campaign=), else the most recent one that began sending. */
+/** The campaign named in the address (?campaign=), else the one that began sending last. */
 function chosen(list: readonly CampaignRow[]): string | null {
   const asked = new URLSearchParams(location.search).get("campaign");
   if (asked && list.some((c) => c.name === asked)) return asked;
-  return list.find((c) => c.startedAt !== null)?.name ?? null;
+  let latest: CampaignRow | null = null;
+  for (const c of list)
+    if (c.startedAt !== null && (latest === null || c.startedAt > (latest.startedAt ?? ""))) latest = c;
+  return latest?.name ?? null;
 }
 
 function hrefOf(name: string, filters: Filters): string {
