@@ -7,11 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { writeContacts } from "../../campaigns/contacts.js";
+import { saveSegment } from "../../campaigns/segments.js";
 import { runImport } from "../../ingest/importer.js";
 import { verityImporter } from "../../ingest/verity-importer.js";
 import { TABLE_ORDER } from "../../model/canonical.js";
 import { PLANTED_PATTERNS, simulate, simulatedContacts } from "../../simulate/simulate.js";
-import { ident, sql } from "../../store/sql.js";
+import { ident, join as joinSql, sql } from "../../store/sql.js";
 import type { Store } from "../../store/store.js";
 import { describeTarget, type GlobalOptions, targetOf, withStore, workspaceOf } from "../context.js";
 import { formatCount, importProgressBar, UserError } from "../output.js";
@@ -91,6 +92,7 @@ export function registerDemo(program: Command): void {
             "  npx verity status                 what is loaded",
             `  npx verity segment preview --where '{"lead":{"status":["lost"],"loss_reason":["price"]}}'`,
             "                                    who a campaign to leads lost on price would reach",
+            "  npx verity segment list           the demo's two saved segments (and the dashboard's Campaigns page)",
             "  npx verity import FILES...        load your own CRM export (Salesforce, HubSpot, Pipedrive, Nutshell, any CSV)",
             "  npx verity serve --no-auth        the dashboard and the API on this machine: http://127.0.0.1:8787/",
             "",
@@ -125,8 +127,29 @@ async function loadDemoContacts(store: Store, workspace: string, seed: number): 
     },
     { replaceSource: DEMO_CONSENT_SOURCE },
   );
+  // Two saved segments, so the campaigns page and `segment list` show what one looks like
+  // (an earlier demo's go first: a user's own segments in this workspace stay).
+  await store.execute(
+    sql`DELETE FROM segments WHERE workspace_id = ${workspace} AND created_by = 'demo'
+          AND name NOT IN (${joinSql(DEMO_SEGMENTS.map((d) => sql`${d.name}`))})`,
+  );
+  for (const segment of DEMO_SEGMENTS) await saveSegment(store, workspace, segment, { by: "demo", replace: true });
   return summary.contacts;
 }
+
+/** The demo's segments: the article's examples over the simulated company. */
+const DEMO_SEGMENTS = [
+  {
+    name: "lost-on-price",
+    description: "Contacts of leads lost on price: worth asking again when the offer changes",
+    definition: { lead: { status: ["lost"], loss_reason: ["price"] } },
+  },
+  {
+    name: "subscribers-not-leads",
+    description: "Newsletter subscribers who are not leads yet: the ones a campaign should ask to talk to sales",
+    definition: { all: [{ subscriber: {} }, { not: { lead: {} } }] },
+  },
+];
 
 /**
  * Opens the dashboard with the browser $BROWSER names, or the system's default (the `open`
