@@ -23,10 +23,13 @@ export class CampaignRunner {
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | null = null;
 
-  /** Per workspace, the latest campaign event the newsletter rows were brought up to. */
-  private readonly mirrored = new Map<string, string>();
-  /** When the last look for new campaign events began (events recorded since are looked for). */
-  private lookedAt: Date | null = null;
+  /**
+   * Per workspace, the time of the earliest campaign event recorded by this server since its
+   * newsletter rows were last brought up to date (mail-links.ts notes each click and
+   * unsubscribe). The first tick also looks in the database.
+   */
+  private readonly noted = new Map<string, number>();
+  private looked = false;
 
   constructor(
     private readonly store: Store,
@@ -95,36 +98,42 @@ export class CampaignRunner {
     await this.mirrorEvents();
   }
 
+  /** A click or unsubscribe of the workspace's campaigns was recorded, at `at`. */
+  noteEvent(workspace: string, at: Date): void {
+    const earlier = this.noted.get(workspace);
+    if (earlier === undefined || at.getTime() < earlier) this.noted.set(workspace, at.getTime());
+  }
+
   /**
-   * Clicks, unsubscribes and reports since the last tick, into the newsletter rows the metrics
-   * read (campaigns/newsletter-mirror.ts): at most once every 30 s a workspace, and only when
-   * something arrived, since each mirror gives the workspace's data a new version.
+   * Clicks and unsubscribes since the last tick, into the newsletter rows the metrics read
+   * (campaigns/newsletter-mirror.ts): at most once every 30 s a workspace, and only when
+   * something arrived, since each mirror gives the workspace's data a new version. The first
+   * tick after a start asks the database for the last day's (events recorded while no server
+   * ran, or just before a stop); after it, the workspaces this server noted.
    */
   private async mirrorEvents(): Promise<void> {
-    // An event's time is taken when its request arrives and it is written when the writer
-    // gets to it: events are looked for from an hour before the last look (a writer an hour
-    // behind is one the server refuses tracking for long before). The first look after a
-    // start goes back a day. Opens are not mirrored and wake nothing.
-    const now = new Date();
-    const from = new Date((this.lookedAt ?? new Date(now.getTime() - 86_400_000)).getTime() - 3_600_000).toISOString();
-    let latest: { workspace_id: string; at: string }[];
-    try {
-      latest = await this.store.query<{ workspace_id: string; at: string }>(
-        sql`SELECT workspace_id, CAST(max(occurred_at) AS TEXT) AS at FROM campaign_events
-            WHERE occurred_at >= CAST(${from} AS TIMESTAMP) AND type <> 'open' GROUP BY workspace_id`,
-      );
-    } catch (error) {
-      this.logger.error({ err: error }, "looking for new campaign events failed");
-      return;
+    if (!this.looked) {
+      const from = Date.now() - 86_400_000;
+      try {
+        const recent = await this.store.query<{ workspace_id: string }>(
+          sql`SELECT DISTINCT workspace_id FROM campaign_events
+              WHERE occurred_at >= CAST(${new Date(from).toISOString()} AS TIMESTAMP) AND type <> 'open'`,
+        );
+        for (const r of recent) this.noteEvent(r.workspace_id, new Date(from));
+        this.looked = true;
+      } catch (error) {
+        this.logger.error({ err: error }, "looking for recent campaign events failed");
+      }
     }
-    this.lookedAt = now;
-    for (const { workspace_id: workspace, at } of latest) {
-      if (this.abort.signal.aborted || this.mirrored.get(workspace) === at) continue;
+    const due = [...this.noted].map(([workspace, at]) => [workspace, new Date(at - 1000).toISOString()] as const);
+    this.noted.clear();
+    for (const [workspace, since] of due) {
+      if (this.abort.signal.aborted) return;
       // Each workspace on its own: one that fails is tried again next time, the others go on.
       try {
-        await this.exclusive(() => mirrorCampaigns(this.store, workspace, { subscribers: false, since: from }));
-        this.mirrored.set(workspace, at);
+        await this.exclusive(() => mirrorCampaigns(this.store, workspace, { subscribers: false, since }));
       } catch (error) {
+        this.noteEvent(workspace, new Date(since));
         this.logger.error({ err: error, workspace }, "bringing campaign events into the newsletter figures failed");
       }
     }

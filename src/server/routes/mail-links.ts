@@ -65,13 +65,17 @@ export function registerMailLinkRoutes(app: Hono, ctx: ServerContext): void {
     const key = await findLinkKey(ctx.store, claim.workspace);
     return key && verifyLink(key, claim, token) ? { claim, key } : INVALID();
   };
-  const event = (claim: LinkClaim, type: "click" | "unsubscribe" | "open") =>
-    ctx.store.execute(
+  const event = async (claim: LinkClaim, type: "click" | "unsubscribe" | "open") => {
+    const at = new Date();
+    await ctx.store.execute(
       sql`INSERT INTO campaign_events (workspace_id, campaign_id, recipient_id, type, link_index, occurred_at)
           VALUES (${claim.workspace}, ${claim.campaign}, ${claim.recipient}, ${type}, ${type === "click" ? claim.link : -1},
-            CAST(${new Date().toISOString()} AS TIMESTAMP))
+            CAST(${at.toISOString()} AS TIMESTAMP))
           ON CONFLICT DO NOTHING`,
     );
+    // Into the newsletter figures at the runner's next tick (opens are not email events there).
+    if (type !== "open") ctx.campaigns.noteEvent(claim.workspace, at);
+  };
 
   // A click: recorded, then redirected to the link the campaign stored.
   app.get("/c/:token", async (c) => {
