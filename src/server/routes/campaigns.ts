@@ -328,27 +328,42 @@ const mayWrite = (p: Principal) => p.scopes.has("data:write");
 /**
  * One preview at a time per workspace: a segment over a large workspace's visits can take
  * seconds, and a reader's key could otherwise queue them up faster than they finish and keep
- * the database busy for everyone (issue 18 review). A second one while the first runs is a 429.
+ * the database busy for everyone (issue 18 review). Previews of a workspace run one after the
+ * other, up to MAX_WAITING waiting (two people opening the campaigns page at once both get
+ * theirs); beyond that a 429.
  */
-const previewing = new Set<string>();
-async function onePreviewAtATime<T>(workspace: string, work: () => Promise<T>): Promise<T> {
-  if (previewing.has(workspace)) {
+const MAX_WAITING = 4;
+const previews = new Map<string, { tail: Promise<void>; queued: number }>();
+export async function onePreviewAtATime<T>(workspace: string, work: () => Promise<T>): Promise<T> {
+  let line = previews.get(workspace);
+  if (!line) {
+    line = { tail: Promise.resolve(), queued: 0 };
+    previews.set(workspace, line);
+  }
+  if (line.queued > MAX_WAITING) {
     throw new ApiError(
       429,
       "rate_limited",
-      "a segment preview of this workspace is running; try again when it ends",
+      "segment previews of this workspace are running and waiting; try again when they end",
       null,
       [],
-      {
-        "Retry-After": "2",
-      },
+      { "Retry-After": "2" },
     );
   }
-  previewing.add(workspace);
+  line.queued += 1;
+  const before = line.tail;
+  let done = () => {};
+  const gate = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  line.tail = before.then(() => gate);
   try {
+    await before;
     return await work();
   } finally {
-    previewing.delete(workspace);
+    done();
+    line.queued -= 1;
+    if (line.queued === 0) previews.delete(workspace);
   }
 }
 
