@@ -14,38 +14,13 @@
 import { raw, type Sql, sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import type { Campaign } from "./campaigns.js";
+import type { CampaignDay, CampaignResults } from "./results-types.js";
+
+// What it answers is declared type-only in results-types.ts (shared with the dashboard).
+export type { CampaignDay, CampaignResults } from "./results-types.js";
 
 /** Days after a click in which a new lead of the clicker counts for the campaign (METRICS.md 9's default). */
 export const ATTRIBUTION_DAYS = 30;
-
-export type CampaignResults = {
-  attributionDays: number;
-  /** Handed to and accepted by the SMTP server. */
-  sent: number;
-  /** Accepted, less the ones that came back later as a bounce (a DSN read by bounces.ts). */
-  delivered: number;
-  /** Refused while sending, or bounced later. */
-  bounced: number;
-  /** Recipients who marked it as spam (ARF reports). */
-  complaints: number;
-  unsubscribed: number;
-  clicks: number;
-  uniqueClickers: number;
-  /** Visits that arrived with the campaign's utm_campaign and utm_medium email. */
-  visits: number;
-  leads: number;
-  qualifiedLeads: number;
-  wonLeads: number;
-  /** The won leads' value, in their own currencies summed (as the stored values are). */
-  wonValue: number;
-  /**
-   * Pixel loads, and the recipients who loaded it: null unless the campaign tracks opens.
-   * Unreliable (mail clients that fetch images ahead open every message; others never load
-   * them): shown only beside the figures above, and said to be unreliable.
-   */
-  opens: number | null;
-  uniqueOpeners: number | null;
-};
 
 /** The campaign's leads (aliased l): created after sending began, by its click or its utm (the module comment). */
 function attributed(
@@ -66,19 +41,6 @@ function attributed(
           AND e.occurred_at <= l.created_at
           AND ${store.dialect.epoch(sql`l.created_at`)} - ${store.dialect.epoch(sql`e.occurred_at`)} <= ${windowSeconds}))`;
 }
-
-/** One day of a campaign's results (UTC), for its chart over time. */
-export type CampaignDay = {
-  day: string;
-  sent: number;
-  clicks: number;
-  /** Recipients whose first click on the campaign was that day. */
-  newClickers: number;
-  /** Recipients who unsubscribed that day (each once, as in the totals). */
-  unsubscribed: number;
-  visits: number;
-  leads: number;
-};
 
 /** Days shown at most: a campaign's effect is its first weeks (the attribution window is 30 days). */
 export const MAX_DAYS = 120;

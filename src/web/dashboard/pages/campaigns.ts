@@ -5,6 +5,7 @@
  * not and why). The figures are the API's (GET /api/campaigns, /api/campaigns/{name},
  * /api/segments/{name}/preview); a rep sees a preview's addresses masked, as the API sends them.
  */
+import type { CampaignDay, CampaignResults } from "../../../campaigns/results-types.js";
 import { ApiFailure, get } from "../api.js";
 import type { Dataset } from "../chart.js";
 import type { Filters } from "../filters.js";
@@ -27,35 +28,7 @@ type CampaignRow = {
   running: boolean;
 };
 
-type Results = {
-  attributionDays: number;
-  sent: number;
-  delivered: number;
-  bounced: number;
-  complaints: number;
-  unsubscribed: number;
-  clicks: number;
-  uniqueClickers: number;
-  visits: number;
-  leads: number;
-  qualifiedLeads: number;
-  wonLeads: number;
-  wonValue: number;
-  opens: number | null;
-  uniqueOpeners: number | null;
-};
-
-type Day = {
-  day: string;
-  sent: number;
-  clicks: number;
-  newClickers: number;
-  unsubscribed: number;
-  visits: number;
-  leads: number;
-};
-
-type Detail = CampaignRow & { results: Results; daily: Day[] };
+type Detail = CampaignRow & { results: CampaignResults; daily: CampaignDay[] };
 
 type Preview = {
   asOf: string;
@@ -118,7 +91,7 @@ function listSection(list: readonly CampaignRow[], filters: Filters): HTMLElemen
 }
 
 /** The results: what matters first, reach beside it, opens only as "not measured" and why. */
-function resultStats(r: Results): HTMLElement {
+function resultStats(r: CampaignResults): HTMLElement {
   const stats = element("div", "stats");
   stats.setAttribute("aria-label", t("campaigns.results"));
   stats.append(
